@@ -1,0 +1,78 @@
+/*
+ * error.h: the one error enum of treasuryd, shared by core, storage, api
+ * and daemon.
+ *
+ * Every failure a function can report is one of these codes. Each code has
+ * a stable lowercase name (used as the last part of the problem "type" URI
+ * in HTTP errors and in log lines) and a one-line English description.
+ * Add new codes at the end of their group; never renumber in a release.
+ */
+#ifndef TREASURY_ERROR_H
+#define TREASURY_ERROR_H
+
+#define TREASURY_WARN_UNUSED __attribute__((warn_unused_result))
+
+/* X(ENUM_SUFFIX, "stable-name", "description") */
+#define TREASURY_ERRORS(X)						\
+	X(OK, "ok", "success")						\
+	X(NOMEM, "out-of-memory", "out of memory")			\
+	X(INTERNAL, "internal", "internal error")			\
+	X(TOO_LARGE, "too-large", "value exceeds its size limit")	\
+	X(HEX_CHAR, "hex-char", "invalid hexadecimal character")	\
+	X(HEX_LENGTH, "hex-length", "hexadecimal string has the wrong length") \
+	X(AMOUNT_EMPTY, "amount-empty", "amount is empty")		\
+	X(AMOUNT_SIGN, "amount-sign", "amount must not carry a sign")	\
+	X(AMOUNT_EXPONENT, "amount-exponent", "amount must not use an exponent") \
+	X(AMOUNT_SPACE, "amount-space", "amount must not contain white space") \
+	X(AMOUNT_LEADING_ZERO, "amount-leading-zero", "amount has a leading zero") \
+	X(AMOUNT_SYNTAX, "amount-syntax", "amount is not a decimal number") \
+	X(AMOUNT_FRACTION_DIGITS, "amount-fraction-digits", "amount has more fraction digits than the asset allows") \
+	X(AMOUNT_OVERFLOW, "amount-overflow", "amount exceeds 2^128-1 minor units") \
+	X(AMOUNT_TOO_LONG, "amount-too-long", "amount is longer than 80 characters") \
+	X(AMOUNT_ZERO, "amount-zero", "amount must be greater than zero") \
+	X(DECIMALS, "decimals", "asset decimals must be between 0 and 18") \
+	X(TREASURY_ID, "treasury-id", "invalid treasury id")		\
+	X(SIGNER_NAME, "signer-name", "invalid signer name")		\
+	X(ASSET_CODE, "asset-code", "invalid asset code")		\
+	X(DESTINATION, "destination", "invalid destination")		\
+	X(MEMO_TOO_LONG, "memo-too-long", "memo is longer than 256 bytes") \
+	X(MEMO_UTF8, "memo-utf8", "memo is not valid UTF-8")		\
+	X(MEMO_CHAR, "memo-char", "memo contains a forbidden character") \
+	X(TIMESTAMP, "timestamp", "timestamp is not YYYY-MM-DDTHH:MM:SSZ") \
+	X(EXPIRY_TOO_SOON, "expiry-too-soon", "expiry is less than 1 minute ahead") \
+	X(EXPIRY_TOO_LATE, "expiry-too-late", "expiry is more than 90 days ahead") \
+	X(KIND, "kind", "unknown proposal kind")			\
+	X(KEY_TYPE, "key-type", "key type must be ecdsa or schnorr")	\
+	X(PUBKEY, "pubkey", "invalid public key")			\
+	X(SIG_ENCODING, "signature-encoding", "signature is not validly encoded") \
+	X(SIG_HIGH_S, "signature-high-s", "ECDSA signature has a high S value") \
+	X(SIG_INVALID, "signature-invalid", "signature does not verify") \
+	X(DB, "database", "database error")				\
+	X(DB_OPEN, "database-open", "cannot open database")		\
+	X(DB_PERMISSIONS, "database-permissions", "database file is readable or writable by others") \
+	X(DB_NEWER_SCHEMA, "database-newer-schema", "database was made by a newer treasuryd") \
+	X(DB_CORRUPT, "database-corrupt", "database content is not as treasuryd wrote it") \
+	X(NOT_FOUND, "not-found", "not found")				\
+	X(CONFLICT, "conflict", "conflicts with existing state")	\
+	X(CONFIG, "config", "invalid configuration")			\
+	X(IO, "io", "input/output error")				\
+	X(ROLE, "role", "invalid role")					\
+	X(TOKEN_NAME, "token-name", "invalid token name")
+
+typedef enum {
+#define TREASURY_ERR_ENUM(name, slug, text) TREASURY_ERR_##name,
+	TREASURY_ERRORS(TREASURY_ERR_ENUM)
+#undef TREASURY_ERR_ENUM
+	TREASURY_ERR_COUNT_
+} treasury_err;
+
+#define TREASURY_OK TREASURY_ERR_OK
+
+/* Stable lowercase name of err, e.g. "signature-high-s". Never NULL; an
+ * out-of-range value gives "unknown". */
+const char *treasury_err_name(treasury_err err);
+
+/* One-line English description of err. Never NULL. */
+const char *treasury_err_text(treasury_err err);
+
+#endif

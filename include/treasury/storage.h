@@ -1,0 +1,101 @@
+/*
+ * storage.h: the SQLite store, behind a narrow interface.
+ *
+ * One struct store is one SQLite connection with its prepared statements.
+ * It must be used by one thread at a time. The daemon opens one writer
+ * store (which creates and migrates the database) and one read-only store
+ * per request thread.
+ *
+ * Every database is opened with WAL, synchronous=FULL, foreign keys on and
+ * a busy timeout. The file must be mode 0600 or stricter (no group/other
+ * bits); a new file is created with 0600.
+ */
+#ifndef TREASURY_STORAGE_H
+#define TREASURY_STORAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "treasury/error.h"
+#include "treasury/limits.h"
+#include "treasury/auth.h"
+
+struct store;
+
+enum store_mode {
+	STORE_READ_WRITE_CREATE = 1,	/* create if missing, migrate */
+	STORE_READ_WRITE = 2,		/* must exist, migrate */
+	STORE_READ_ONLY = 3,		/* must exist and be current */
+};
+
+enum {
+	STORE_ERRMSG_BYTES = 512,
+	STORE_BUSY_TIMEOUT_MS = 5000,
+};
+
+/* The schema version this build writes (PRAGMA user_version). */
+int store_schema_version(void);
+
+/* Open the database at path.
+ * Returns: TREASURY_OK;
+ *   TREASURY_ERR_DB_OPEN         the file or its directory is missing (or
+ *                                cannot be created/opened);
+ *   TREASURY_ERR_DB_PERMISSIONS  the file has group or other permission bits;
+ *   TREASURY_ERR_DB_NEWER_SCHEMA user_version is newer than this build
+ *                                (the file is not modified);
+ *   TREASURY_ERR_DB / _DB_CORRUPT anything else.
+ * Out: *out on success; errmsg (STORE_ERRMSG_BYTES) always holds a one-line
+ *      human message naming the path on failure. */
+TREASURY_WARN_UNUSED treasury_err
+store_open(const char *path, enum store_mode mode, struct store **out,
+    char errmsg[STORE_ERRMSG_BYTES]);
+
+/* Finalize statements and close. NULL is accepted. */
+void store_close(struct store *s);
+
+/* The 32-byte instance id made when the database was created. */
+void store_instance_id(const struct store *s, uint8_t out[INSTANCE_ID_BYTES]);
+
+/* The per-database key for token hashes. */
+void store_token_hash_key(const struct store *s,
+    uint8_t out[TOKEN_HASH_KEY_BYTES]);
+
+/* ---- tokens ---- */
+
+struct token_info {
+	int64_t id;
+	char name[TOKEN_NAME_MAX_BYTES + 1];
+	unsigned roles;
+	int64_t created_s;
+};
+
+/* Store a new token's hash. Names are unique among live tokens.
+ * Returns TREASURY_OK; TREASURY_ERR_CONFLICT when the name is taken;
+ * TREASURY_ERR_TOO_LARGE when TOKENS_MAX live tokens exist; _DB. */
+TREASURY_WARN_UNUSED treasury_err
+store_token_insert(struct store *s, const char *name, unsigned roles,
+    const uint8_t hash[TOKEN_HASH_BYTES], int64_t now_s);
+
+/* Find the live token with this hash (compared in constant time after the
+ * indexed lookup). Returns TREASURY_OK, TREASURY_ERR_NOT_FOUND or _DB. */
+TREASURY_WARN_UNUSED treasury_err
+store_token_find(struct store *s, const uint8_t hash[TOKEN_HASH_BYTES],
+    struct token_info *out);
+
+/* Call fn for each live token in id order; stops early if fn returns
+ * non-zero. Returns TREASURY_OK or _DB. */
+TREASURY_WARN_UNUSED treasury_err
+store_token_list(struct store *s,
+    int (*fn)(const struct token_info *t, void *ctx), void *ctx);
+
+/* Revoke (delete) the live token with this name.
+ * Returns TREASURY_OK, TREASURY_ERR_NOT_FOUND or _DB. */
+TREASURY_WARN_UNUSED treasury_err
+store_token_revoke(struct store *s, const char *name);
+
+/* Number of live tokens, for the first-run admin token decision. */
+TREASURY_WARN_UNUSED treasury_err
+store_token_count(struct store *s, int64_t *count);
+
+#endif
