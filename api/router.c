@@ -1,0 +1,94 @@
+/*
+ * router.c: the route table. A pattern is a path whose "{}" segments
+ * match one non-empty path segment each; those are handed to the handler
+ * as rq->params, in order. Handlers validate their params themselves.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static const struct route routes[] = {
+	{ "GET",  "/v1/health", ROLE_ANYONE,    handle_health },
+	{ "GET",  "/v1/info",   ROLE_ANY_TOKEN, handle_info },
+};
+
+#define ROUTES_COUNT (sizeof(routes) / sizeof(routes[0]))
+
+struct param_span {
+	size_t start, len;
+};
+
+/* Does path match pattern? On a match, spans[] holds each "{}" segment. */
+static bool
+pattern_match(const char *pattern, const char *path,
+    struct param_span spans[ROUTE_PARAMS_MAX], size_t *nspans)
+{
+	const char *p = path, *q = pattern;
+
+	*nspans = 0;
+	while (*q != '\0') {
+		if (q[0] == '{' && q[1] == '}') {
+			size_t seg = strcspn(p, "/");
+			if (seg == 0 || *nspans == ROUTE_PARAMS_MAX)
+				return false;
+			spans[*nspans].start = (size_t)(p - path);
+			spans[*nspans].len = seg;
+			(*nspans)++;
+			p += seg;
+			q += 2;
+			continue;
+		}
+		if (*p != *q)
+			return false;
+		p++;
+		q++;
+	}
+	return *p == '\0';
+}
+
+/* "GET, POST" for the routes whose pattern matches path. */
+static const char *
+allowed_methods(const char *path)
+{
+	struct param_span spans[ROUTE_PARAMS_MAX];
+	size_t n;
+	bool get = false, post = false;
+
+	for (size_t i = 0; i < ROUTES_COUNT; i++) {
+		if (!pattern_match(routes[i].pattern, path, spans, &n))
+			continue;
+		if (strcmp(routes[i].method, "GET") == 0)
+			get = true;
+		else
+			post = true;
+	}
+	if (get && post)
+		return "GET, POST";
+	if (get)
+		return "GET";
+	if (post)
+		return "POST";
+	return NULL;
+}
+
+const struct route *
+route_match(struct request *rq, const char **allow)
+{
+	struct param_span spans[ROUTE_PARAMS_MAX];
+	size_t n;
+
+	*allow = NULL;
+	for (size_t i = 0; i < ROUTES_COUNT; i++) {
+		const struct route *r = &routes[i];
+		if (strcmp(r->method, rq->method) != 0 ||
+		    !pattern_match(r->pattern, rq->path, spans, &n))
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			rq->path[spans[k].start + spans[k].len] = '\0';
+			rq->params[k] = rq->path + spans[k].start;
+		}
+		return r;
+	}
+	*allow = allowed_methods(rq->path);
+	return NULL;
+}

@@ -1,0 +1,288 @@
+/*
+ * server.c: the libmicrohttpd daemon and the per-request life cycle.
+ *
+ * MHD runs its own thread pool on epoll. For each request the access
+ * handler is called first with no body (we allocate struct request), then
+ * with each piece of the body (appended up to body_max_bytes; more gets a
+ * 413 at once), then a last time with no data, when the request is routed,
+ * authenticated and answered. The completion callback frees the request.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "treasury/log.h"
+
+#include "internal.h"
+
+static atomic_int requests_in_flight;
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_msg(LOG_WARNING, "http: %s", line);
+}
+
+static enum MHD_Result
+reply_send(struct request *rq, struct reply *rp)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *text = NULL;
+	size_t len = 0;
+
+	if (rp->json == NULL) {
+		log_msg(LOG_ERR, "%s %s: handler gave no answer", rq->method,
+		    rq->path);
+		reply_problem(rp, 500, "internal", "Internal error",
+		    "the server could not build an answer");
+	}
+	if (rp->json != NULL)
+		text = json_dumps(rp->json, JSON_COMPACT);
+	if (text == NULL) {
+		static const char oom[] = "{\"type\":\"urn:treasuryd:problem:"
+		    "out-of-memory\",\"title\":\"out of memory\",\"status\":503,"
+		    "\"detail\":\"out of memory\"}";
+		resp = MHD_create_response_from_buffer(sizeof(oom) - 1,
+		    (void *)oom, MHD_RESPMEM_PERSISTENT);
+		rp->status = 503;
+		rp->problem = true;
+	} else {
+		len = strlen(text);
+		resp = MHD_create_response_from_buffer(len, text,
+		    MHD_RESPMEM_MUST_FREE);
+	}
+	if (resp == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    rp->problem ? "application/problem+json" : "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (rp->allow != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rp->allow);
+	if (rp->www_authenticate)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		    "Bearer realm=\"treasuryd\"");
+	ret = MHD_queue_response(rq->conn, rp->status, resp);
+	MHD_destroy_response(resp);
+	log_debug("%s %s -> %u", rq->method, rq->path, rp->status);
+	json_decref(rp->json);
+	rp->json = NULL;
+	return ret;
+}
+
+static void
+dispatch(struct request *rq, struct reply *rp)
+{
+	const struct route *route;
+	const char *allow;
+
+	if (rq->url_too_long) {
+		reply_problem(rp, 414, "uri-too-long", "URI too long",
+		    "the request path is longer than %d bytes", URL_MAX_BYTES - 1);
+		return;
+	}
+	route = route_match(rq, &allow);
+	if (route == NULL && allow != NULL) {
+		reply_problem(rp, 405, "method-not-allowed", "Method not allowed",
+		    "%s is not allowed here; allowed: %s", rq->method, allow);
+		rp->allow = allow;
+		return;
+	}
+	if (route == NULL) {
+		reply_problem(rp, 404, "not-found", "Not found",
+		    "no such endpoint");
+		return;
+	}
+	if (route->roles != ROLE_ANYONE && !auth_check(rq, rp, route->roles))
+		return;
+	route->handler(rq, rp);
+}
+
+static struct request *
+request_new(struct api_server *srv, struct MHD_Connection *conn,
+    const char *url, const char *method)
+{
+	struct request *rq = calloc(1, sizeof(*rq));
+	size_t len = strlen(url);
+
+	if (rq == NULL)
+		return NULL;
+	rq->srv = srv;
+	rq->conn = conn;
+	rq->method = method;
+	if (len >= sizeof(rq->path))
+		rq->url_too_long = true;
+	else
+		memcpy(rq->path, url, len + 1);
+	atomic_fetch_add(&requests_in_flight, 1);
+	return rq;
+}
+
+/* Append a piece of the body. Returns false once the body is too large. */
+static bool
+request_body_append(struct request *rq, const char *data, size_t len)
+{
+	size_t max = rq->srv->opts.body_max_bytes;
+	char *grown;
+
+	if (rq->body_too_large || len > max - rq->body_len) {
+		rq->body_too_large = true;
+		return false;
+	}
+	grown = realloc(rq->body, rq->body_len + len + 1);
+	if (grown == NULL) {
+		rq->body_too_large = true;
+		return false;
+	}
+	rq->body = grown;
+	memcpy(rq->body + rq->body_len, data, len);
+	rq->body_len += len;
+	rq->body[rq->body_len] = '\0';
+	return true;
+}
+
+static enum MHD_Result
+reply_too_large(struct request *rq)
+{
+	struct reply rp = { 0 };
+
+	reply_problem(&rp, 413, "body-too-large", "Request body too large",
+	    "the request body exceeds %u bytes", rq->srv->opts.body_max_bytes);
+	return reply_send(rq, &rp);
+}
+
+static bool
+declared_length_too_large(struct request *rq)
+{
+	const char *cl = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n = 0;
+
+	if (cl == NULL)
+		return false;
+	for (const char *p = cl; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || n > rq->srv->opts.body_max_bytes)
+			return true;
+		n = n * 10 + (unsigned)(*p - '0');
+	}
+	return n > rq->srv->opts.body_max_bytes;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct request *rq = *con_cls;
+	struct reply rp = { 0 };
+
+	(void)version;
+	if (rq == NULL) {
+		rq = request_new(cls, conn, url, method);
+		if (rq == NULL)
+			return MHD_NO;
+		*con_cls = rq;
+		if (declared_length_too_large(rq))
+			return reply_too_large(rq);
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		bool ok = request_body_append(rq, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return ok ? MHD_YES : reply_too_large(rq);
+	}
+	if (rq->body_too_large)
+		return MHD_YES;		/* 413 already queued */
+	dispatch(rq, &rp);
+	return reply_send(rq, &rp);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (rq == NULL)
+		return;
+	free(rq->body);
+	free(rq);
+	*con_cls = NULL;
+	atomic_fetch_sub(&requests_in_flight, 1);
+}
+
+treasury_err
+api_start(const struct api_options *opts, struct api_server **out)
+{
+	struct api_server *srv = calloc(1, sizeof(*srv));
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	size_t path_len = strlen(opts->db_path);
+
+	if (srv == NULL)
+		return TREASURY_ERR_NOMEM;
+	if (path_len >= sizeof(srv->db_path)) {
+		free(srv);
+		return TREASURY_ERR_TOO_LARGE;
+	}
+	srv->opts = *opts;
+	memcpy(srv->db_path, opts->db_path, path_len + 1);
+	srv->opts.db_path = srv->db_path;
+	if (opts->listen_addr->sa_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, opts->listen_addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, opts->threads,
+	    MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->per_ip_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, opts->connection_timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)opts->connection_memory_bytes,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_END);
+	if (srv->mhd == NULL) {
+		log_msg(LOG_ERR, "cannot start the HTTP server (address in use "
+		    "or not available?)");
+		free(srv);
+		return TREASURY_ERR_IO;
+	}
+	*out = srv;
+	return TREASURY_OK;
+}
+
+void
+api_stop(struct api_server *srv, unsigned drain_timeout_s)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	unsigned long waited_ms = 0;
+	MHD_socket listen_fd;
+
+	if (srv == NULL)
+		return;
+	listen_fd = MHD_quiesce_daemon(srv->mhd);
+	while (atomic_load(&requests_in_flight) > 0 &&
+	    waited_ms < drain_timeout_s * 1000UL) {
+		nanosleep(&pause, NULL);
+		waited_ms += 10;
+	}
+	if (atomic_load(&requests_in_flight) > 0)
+		log_warnx("shutdown: %d requests still in flight after %u s",
+		    atomic_load(&requests_in_flight), drain_timeout_s);
+	MHD_stop_daemon(srv->mhd);
+	if (listen_fd != MHD_INVALID_SOCKET)
+		close(listen_fd);
+	free(srv);
+}

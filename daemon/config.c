@@ -1,0 +1,362 @@
+/*
+ * config.c: the option table and the config file parser (Redis manner:
+ * one table holds each option's name, type, default and range).
+ *
+ * File syntax: one "name = value" per line; blank lines and lines starting
+ * with '#' are ignored; no quoting, value runs to the end of the line with
+ * surrounding blanks trimmed. An unknown option, a duplicate, or a value
+ * out of range is an error reported with FILE:LINE.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "treasury/log.h"
+
+#include "config.h"
+
+enum opt_type {
+	OPT_ADDR,	/* ADDR:PORT on a loopback address */
+	OPT_PATH,
+	OPT_UINT,
+	OPT_LEVEL,	/* syslog level name */
+};
+
+struct option_def {
+	const char *name;
+	enum opt_type type;
+	const char *default_text;
+	unsigned long min, max;		/* OPT_UINT only */
+	size_t offset;
+	const char *help;
+};
+
+#define OFF(field) offsetof(struct config, field)
+
+static const struct option_def options[] = {
+	/* name                 type       default              min   max      */
+	{ "listen",             OPT_ADDR,  "127.0.0.1:8420",    0,    0,
+	  OFF(listen), "address and port to serve HTTP on (loopback only)" },
+	{ "db",                 OPT_PATH,  "./var/treasury.db", 0,    0,
+	  OFF(db_path), "SQLite database file (created 0600 if missing)" },
+	{ "admin_token_file",   OPT_PATH,  "",                  0,    0,
+	  OFF(admin_token_file), "where the first-run admin token is written "
+	  "(default: admin.token beside the database)" },
+	{ "threads",            OPT_UINT,  "2",                 1,    64,
+	  OFF(threads), "HTTP worker threads" },
+	{ "max_connections",    OPT_UINT,  "1024",              1,    65536,
+	  OFF(max_connections), "simultaneous HTTP connections" },
+	{ "per_ip_connections", OPT_UINT,  "256",               1,    65536,
+	  OFF(per_ip_connections), "simultaneous connections from one address" },
+	{ "connection_timeout", OPT_UINT,  "10",                1,    300,
+	  OFF(connection_timeout_s), "idle seconds before a connection is closed" },
+	{ "connection_memory",  OPT_UINT,  "65536",             8192, 1048576,
+	  OFF(connection_memory_bytes), "bytes of buffer per connection" },
+	{ "body_max_bytes",     OPT_UINT,  "65536",             1024, 1048576,
+	  OFF(body_max_bytes), "largest request body accepted" },
+	{ "shutdown_timeout",   OPT_UINT,  "10",                1,    300,
+	  OFF(shutdown_timeout_s), "seconds to drain requests on SIGTERM" },
+	{ "log_level",          OPT_LEVEL, "info",              0,    0,
+	  OFF(log_level), "err, warning, notice, info or debug" },
+};
+
+#define OPTIONS_COUNT (sizeof(options) / sizeof(options[0]))
+
+static const struct option_def *
+option_find(const char *name)
+{
+	for (size_t i = 0; i < OPTIONS_COUNT; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+static int
+parse_uint(const char *text, unsigned long min, unsigned long max,
+    unsigned *out)
+{
+	unsigned long v = 0;
+
+	if (*text == '\0')
+		return -1;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v > max)
+			return -1;
+	}
+	if (v < min)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int
+addr_is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+	return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+}
+
+/* Parse "A.B.C.D:PORT" or "[V6]:PORT". Returns 0 or -1 with *why set. */
+static int
+parse_listen(struct config *cfg, const char *text, const char **why)
+{
+	char host[CONFIG_TEXT_MAX_BYTES];
+	const char *colon = strrchr(text, ':');
+	unsigned port;
+	size_t host_len;
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	*why = "expected ADDR:PORT, e.g. 127.0.0.1:8420 or [::1]:8420";
+	if (colon == NULL || parse_uint(colon + 1, 1, 65535, &port) != 0)
+		return -1;
+	host_len = (size_t)(colon - text);
+	if (host_len == 0 || host_len >= sizeof(host))
+		return -1;
+	memcpy(host, text, host_len);
+	host[host_len] = '\0';
+	if (host[0] == '[') {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		if (host_len < 3 || host[host_len - 1] != ']')
+			return -1;
+		host[host_len - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1)
+			return -1;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		cfg->listen_addr_len = sizeof(*in6);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
+			return -1;
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		cfg->listen_addr_len = sizeof(*in);
+	}
+	if (!addr_is_loopback(&ss)) {
+		*why = "refusing a non-loopback address: TLS is not supported, "
+		    "so treasuryd only listens on 127.0.0.0/8 or [::1]";
+		return -1;
+	}
+	cfg->listen_addr = ss;
+	return 0;
+}
+
+static int
+option_apply(struct config *cfg, const struct option_def *o, const char *value,
+    const char **why)
+{
+	char *field = (char *)cfg + o->offset;
+	size_t len = strlen(value);
+
+	switch (o->type) {
+	case OPT_ADDR:
+		if (len >= CONFIG_TEXT_MAX_BYTES || parse_listen(cfg, value, why) != 0)
+			return -1;
+		memcpy(field, value, len + 1);
+		return 0;
+	case OPT_PATH:
+		*why = "path is longer than PATH_MAX";
+		if (len >= PATH_MAX)
+			return -1;
+		memcpy(field, value, len + 1);
+		return 0;
+	case OPT_UINT:
+		*why = "not a whole number within the allowed range";
+		return parse_uint(value, o->min, o->max, (unsigned *)field);
+	case OPT_LEVEL:
+		*why = "expected err, warning, notice, info or debug";
+		return log_level_parse(value, (int *)field) ? 0 : -1;
+	}
+	return -1;
+}
+
+void
+config_defaults(struct config *cfg)
+{
+	const char *why;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < OPTIONS_COUNT; i++) {
+		if (option_apply(cfg, &options[i], options[i].default_text, &why) != 0)
+			fatalx("bad default for option %s: %s", options[i].name, why);
+	}
+}
+
+int
+config_set(struct config *cfg, const char *name, const char *value,
+    const char *where)
+{
+	const struct option_def *o = option_find(name);
+	const char *why = "";
+
+	if (o == NULL) {
+		log_msg(LOG_ERR, "%s: unknown option '%s'", where, name);
+		return -1;
+	}
+	if (option_apply(cfg, o, value, &why) != 0) {
+		if (o->type == OPT_UINT)
+			log_msg(LOG_ERR, "%s: %s = '%s': %s %lu..%lu", where, name,
+			    value, why, o->min, o->max);
+		else
+			log_msg(LOG_ERR, "%s: %s = '%s': %s", where, name, value, why);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	return s;
+}
+
+/* Apply one line; returns 0 or 1 (errors found). */
+static int
+config_line(struct config *cfg, char *line, const char *where, bool seen[])
+{
+	char *eq, *name, *value;
+	const struct option_def *o;
+
+	line = trim(line);
+	if (*line == '\0' || *line == '#')
+		return 0;
+	eq = strchr(line, '=');
+	if (eq == NULL) {
+		log_msg(LOG_ERR, "%s: expected 'name = value'", where);
+		return 1;
+	}
+	*eq = '\0';
+	name = trim(line);
+	value = trim(eq + 1);
+	o = option_find(name);
+	if (o != NULL) {
+		size_t i = (size_t)(o - options);
+		if (seen[i]) {
+			log_msg(LOG_ERR, "%s: option '%s' given twice", where, name);
+			return 1;
+		}
+		seen[i] = true;
+	}
+	return config_set(cfg, name, value, where) == 0 ? 0 : 1;
+}
+
+/* Open path as a regular file of at most CONFIG_FILE_MAX_BYTES. */
+static FILE *
+config_open(const char *path)
+{
+	struct stat st;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		log_msg(LOG_ERR, "%s: cannot open config file: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > CONFIG_FILE_MAX_BYTES) {
+		log_msg(LOG_ERR, "%s: not a regular file of at most %d bytes",
+		    path, CONFIG_FILE_MAX_BYTES);
+		fclose(f);
+		return NULL;
+	}
+	return f;
+}
+
+int
+config_load_file(struct config *cfg, const char *path)
+{
+	char where[PATH_MAX + 32];
+	bool seen[OPTIONS_COUNT] = { false };
+	unsigned long lineno = 0;
+	char *line = NULL;
+	size_t line_cap = 0;
+	ssize_t len;
+	int errors = 0;
+	FILE *f = config_open(path);
+
+	if (f == NULL)
+		return 1;
+	while ((len = getline(&line, &line_cap, f)) != -1) {
+		snprintf(where, sizeof(where), "%s:%lu", path, ++lineno);
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len > CONFIG_LINE_MAX_BYTES) {
+			log_msg(LOG_ERR, "%s: line is longer than %d bytes", where,
+			    CONFIG_LINE_MAX_BYTES);
+			errors++;
+		} else if (strlen(line) != (size_t)len) {
+			log_msg(LOG_ERR, "%s: line contains a NUL byte", where);
+			errors++;
+		} else {
+			errors += config_line(cfg, line, where, seen);
+		}
+	}
+	if (ferror(f)) {
+		log_msg(LOG_ERR, "%s: read error: %s", path, strerror(errno));
+		errors++;
+	}
+	free(line);
+	fclose(f);
+	return errors;
+}
+
+int
+config_finish(struct config *cfg)
+{
+	const char *slash;
+	int n;
+
+	if (cfg->admin_token_file[0] != '\0')
+		return 0;
+	slash = strrchr(cfg->db_path, '/');
+	if (slash == NULL)
+		n = snprintf(cfg->admin_token_file, sizeof(cfg->admin_token_file),
+		    "admin.token");
+	else
+		n = snprintf(cfg->admin_token_file, sizeof(cfg->admin_token_file),
+		    "%.*s/admin.token", (int)(slash - cfg->db_path), cfg->db_path);
+	if (n < 0 || (size_t)n >= sizeof(cfg->admin_token_file)) {
+		log_msg(LOG_ERR, "admin token file path is too long");
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_print_options(void)
+{
+	printf("Options (config file 'name = value', or --name VALUE):\n");
+	for (size_t i = 0; i < OPTIONS_COUNT; i++) {
+		const struct option_def *o = &options[i];
+		if (o->type == OPT_UINT)
+			printf("  %-20s default %-18s range %lu..%lu\n      %s\n",
+			    o->name, o->default_text, o->min, o->max, o->help);
+		else
+			printf("  %-20s default %-18s\n      %s\n", o->name,
+			    o->default_text[0] ? o->default_text : "(derived)",
+			    o->help);
+	}
+}

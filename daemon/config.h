@@ -1,0 +1,59 @@
+/*
+ * config.h: the daemon's configuration.
+ *
+ * Every option is defined once, in the table in config.c, with its name,
+ * type, default and range. Values come from the defaults, then the config
+ * file, then the command line, each overriding the one before.
+ */
+#ifndef TREASURYD_CONFIG_H
+#define TREASURYD_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+enum {
+	CONFIG_FILE_MAX_BYTES = 64 * 1024,
+	CONFIG_LINE_MAX_BYTES = 1024,
+	CONFIG_TEXT_MAX_BYTES = 256,	/* addresses and levels */
+};
+
+struct config {
+	char listen[CONFIG_TEXT_MAX_BYTES];	/* ADDR:PORT as given */
+	struct sockaddr_storage listen_addr;	/* parsed from listen */
+	socklen_t listen_addr_len;
+	char db_path[PATH_MAX];
+	char admin_token_file[PATH_MAX];	/* "" = beside the database */
+	unsigned threads;
+	unsigned max_connections;
+	unsigned per_ip_connections;
+	unsigned connection_timeout_s;
+	unsigned connection_memory_bytes;
+	unsigned body_max_bytes;
+	unsigned shutdown_timeout_s;
+	int log_level;				/* syslog priority */
+};
+
+/* Fill cfg with every option's default (always valid). */
+void config_defaults(struct config *cfg);
+
+/* Set option `name` from text. `where` ("FILE:LINE" or "command line")
+ * prefixes any error message, which is logged at LOG_ERR.
+ * Returns 0 on success, -1 on error. */
+int config_set(struct config *cfg, const char *name, const char *value,
+    const char *where);
+
+/* Read `path` and apply each "name = value" line. Every error is logged
+ * with file:line; parsing goes on after an error so that all are reported.
+ * Returns the number of errors (0 = success). */
+int config_load_file(struct config *cfg, const char *path);
+
+/* Print every option with its default and range (for --help). */
+void config_print_options(void);
+
+/* Resolve derived values (the admin token file beside the database).
+ * Returns 0, or -1 after logging an error. */
+int config_finish(struct config *cfg);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * api.h: the HTTP server (libmicrohttpd, internal thread pool on epoll).
+ *
+ * The daemon fills struct api_options from its config and the opened
+ * database, then calls api_start. Request threads open their own read-only
+ * database connections lazily.
+ */
+#ifndef TREASURY_API_H
+#define TREASURY_API_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "treasury/auth.h"
+#include "treasury/error.h"
+#include "treasury/limits.h"
+#include "treasury/sig.h"
+
+struct api_options {
+	const struct sockaddr *listen_addr;	/* loopback, checked by config */
+	socklen_t listen_addr_len;
+	const char *db_path;			/* for per-thread readers */
+	uint8_t instance[INSTANCE_ID_BYTES];
+	uint8_t token_hash_key[TOKEN_HASH_KEY_BYTES];
+	const treasury_verifier *verifier;
+	unsigned threads;			/* 1..64 */
+	unsigned max_connections;
+	unsigned per_ip_connections;
+	unsigned connection_timeout_s;
+	unsigned connection_memory_bytes;
+	unsigned body_max_bytes;
+};
+
+struct api_server;
+
+/* Bind, listen and start serving. The options are copied.
+ * Returns: TREASURY_OK; TREASURY_ERR_IO when the address cannot be bound
+ *          (logged with the reason); TREASURY_ERR_NOMEM.
+ * Out: *out on success. */
+TREASURY_WARN_UNUSED treasury_err
+api_start(const struct api_options *opts, struct api_server **out);
+
+/* Stop accepting new connections, wait up to drain_timeout_s for the
+ * connections in flight to finish, then stop the threads and free the
+ * server. NULL is accepted. */
+void api_stop(struct api_server *srv, unsigned drain_timeout_s);
+
+#endif

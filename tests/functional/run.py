@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""Run every functional test: each test_*() function in tests/functional/
+test_*.py gets a fresh Context (temporary directory, the treasuryd path).
+
+Usage: run.py --treasuryd PATH [--source-dir DIR] [-k SUBSTRING]
+Prints one line per test and a closing 'N passed, N failed'; exits 1 if any
+test failed.
+"""
+
+import argparse
+import importlib.util
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import framework  # noqa: E402
+
+
+def discover(pattern):
+    tests = []
+    for fname in sorted(os.listdir(HERE)):
+        if not (fname.startswith("test_") and fname.endswith(".py")):
+            continue
+        spec = importlib.util.spec_from_file_location(fname[:-3],
+                                                      os.path.join(HERE, fname))
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        for name in sorted(dir(mod)):
+            fn = getattr(mod, name)
+            full = "%s.%s" % (fname[:-3], name)
+            if name.startswith("test_") and callable(fn) and pattern in full:
+                tests.append((full, fn))
+    return tests
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--treasuryd", required=True)
+    ap.add_argument("--source-dir", default=os.path.dirname(os.path.dirname(HERE)))
+    ap.add_argument("-k", default="")
+    args = ap.parse_args()
+    treasuryd = os.path.abspath(args.treasuryd)
+    passed = failed = 0
+    for full, fn in discover(args.k):
+        root = tempfile.mkdtemp(prefix="treasuryd-test-")
+        ctx = framework.Context(treasuryd, os.path.abspath(args.source_dir), root)
+        t0 = time.monotonic()
+        try:
+            fn(ctx)
+            for n in ctx.nodes:
+                n.stop()
+            passed += 1
+            print("PASS %-60s %.2fs" % (full, time.monotonic() - t0), flush=True)
+            shutil.rmtree(root, ignore_errors=True)
+        except Exception:
+            failed += 1
+            print("FAIL %s" % full, flush=True)
+            traceback.print_exc()
+            for n in ctx.nodes:
+                if n.proc is not None or os.path.exists(n.stderr_path):
+                    try:
+                        print("--- %s stderr:\n%s" % (n.dir, n.stderr()[-3000:]))
+                    except OSError:
+                        pass
+        finally:
+            ctx.cleanup()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed or passed == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
