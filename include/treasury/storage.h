@@ -72,7 +72,11 @@ struct token_info {
 
 /* Store a new token's hash. Names are unique among live tokens.
  * Returns TREASURY_OK; TREASURY_ERR_CONFLICT when the name is taken;
- * TREASURY_ERR_TOO_LARGE when TOKENS_MAX live tokens exist; _DB. */
+ * TREASURY_ERR_TOO_LARGE when TOKENS_MAX live tokens exist;
+ * TREASURY_ERR_TOKEN_NAME when name is empty or longer than
+ * TOKEN_NAME_MAX_BYTES (the character set is the caller's to check, with
+ * token_name_check); TREASURY_ERR_ROLE when roles is 0 or outside
+ * ROLE_ALL; _DB. */
 TREASURY_WARN_UNUSED treasury_err
 store_token_insert(struct store *s, const char *name, unsigned roles,
     const uint8_t hash[TOKEN_HASH_BYTES], int64_t now_s);
@@ -84,12 +88,14 @@ store_token_find(struct store *s, const uint8_t hash[TOKEN_HASH_BYTES],
     struct token_info *out);
 
 /* Call fn for each live token in id order; stops early if fn returns
- * non-zero. Returns TREASURY_OK or _DB. */
+ * non-zero. fn must not call store_token_list on the same store.
+ * Returns TREASURY_OK or _DB. */
 TREASURY_WARN_UNUSED treasury_err
 store_token_list(struct store *s,
     int (*fn)(const struct token_info *t, void *ctx), void *ctx);
 
-/* Revoke (delete) the live token with this name.
+/* Revoke the live token with this name: the row is kept, marked revoked
+ * (its id is never reused; its name and hash no longer match anything).
  * Returns TREASURY_OK, TREASURY_ERR_NOT_FOUND or _DB. */
 TREASURY_WARN_UNUSED treasury_err
 store_token_revoke(struct store *s, const char *name);

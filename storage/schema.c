@@ -1,0 +1,256 @@
+/*
+ * schema.c: the database schema as a forward-only list of migrations, and
+ * the checks made before anything is written to a database.
+ *
+ * Schema version k (PRAGMA user_version) means migrations[0..k) have run.
+ * Each step runs in its own BEGIN IMMEDIATE transaction that also sets
+ * user_version, so a crash leaves the database at a whole version. To
+ * change the schema, append one line to migrations[]; never edit or
+ * reorder a step that has been released.
+ *
+ * Tokens are revoked by setting revoked_at; the row stays (ids are never
+ * reused, thanks to AUTOINCREMENT, so anything that recorded a token id
+ * keeps pointing at the token that acted) and its name becomes free.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "treasury/crypto_init.h"
+
+#include "store_int.h"
+
+/* The literals in the CHECK constraints below. */
+static_assert(TOKEN_NAME_MAX_BYTES == 64, "tokens.name CHECK");
+static_assert(ROLE_ALL == 15, "tokens.roles CHECK");
+static_assert(INSTANCE_ID_BYTES == 32, "meta.instance_id CHECK");
+static_assert(TOKEN_HASH_KEY_BYTES == 32, "meta.token_hash_key CHECK");
+static_assert(TOKEN_HASH_BYTES == 32, "tokens.hash CHECK");
+
+static const char schema_1[] =
+	"CREATE TABLE meta ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" instance_id BLOB NOT NULL CHECK (length(instance_id) = 32),"
+	" token_hash_key BLOB NOT NULL CHECK (length(token_hash_key) = 32),"
+	" created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE tokens ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" name TEXT NOT NULL"
+	"  CHECK (length(CAST(name AS BLOB)) BETWEEN 1 AND 64),"
+	" roles INTEGER NOT NULL CHECK (roles BETWEEN 1 AND 15),"
+	" hash BLOB NOT NULL UNIQUE CHECK (length(hash) = 32),"
+	" created_at INTEGER NOT NULL,"
+	" revoked_at INTEGER"
+	") STRICT;"
+	"CREATE UNIQUE INDEX tokens_live_name ON tokens (name)"
+	" WHERE revoked_at IS NULL;";
+
+static treasury_err meta_create(sqlite3 *db);
+
+struct migration {
+	const char *sql;
+	treasury_err (*after)(sqlite3 *db);	/* NULL, or data the SQL can't make */
+};
+
+static const struct migration migrations[] = {
+	/* 1 */ { schema_1, meta_create },
+};
+
+#define MIGRATIONS_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int
+store_schema_version(void)
+{
+	return MIGRATIONS_COUNT;
+}
+
+/* The single meta row: a fresh instance id and token hash key. */
+static treasury_err
+meta_create(sqlite3 *db)
+{
+	static const char sql[] = "INSERT INTO meta"
+	    " (id, instance_id, token_hash_key, created_at) VALUES (1, ?, ?, ?)";
+	uint8_t instance_id[INSTANCE_ID_BYTES];
+	uint8_t key[TOKEN_HASH_KEY_BYTES];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (treasury_crypto_init() != TREASURY_OK)
+		return TREASURY_ERR_INTERNAL;
+	randombytes_buf(instance_id, sizeof(instance_id));
+	randombytes_buf(key, sizeof(key));
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto done;
+	sqlite3_bind_blob(st, 1, instance_id, sizeof(instance_id), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, key, sizeof(key), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(st);
+done:
+	sqlite3_finalize(st);
+	sodium_memzero(key, sizeof(key));
+	return store_err_from_sqlite(rc);
+}
+
+/* Run a query whose answer is one integer (a PRAGMA, a count). */
+static int
+query_int(sqlite3 *db, const char *sql, int *value)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*value = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE)
+		rc = SQLITE_INTERNAL;	/* a pragma this SQLite lacks */
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static treasury_err
+schema_read_fail(sqlite3 *db, int rc, const char *path,
+    char errmsg[STORE_ERRMSG_BYTES])
+{
+	treasury_err err = store_err_from_sqlite(rc);
+
+	store_errmsg_set(errmsg, "cannot read database %s: %s", path,
+	    sqlite3_errmsg(db));
+	return err;
+}
+
+/* A version-0 database must be empty: never add our tables to a stranger. */
+static treasury_err
+schema_check_empty(sqlite3 *db, const char *path,
+    char errmsg[STORE_ERRMSG_BYTES])
+{
+	int objects = 0;
+	int rc;
+
+	rc = query_int(db, "SELECT count(*) FROM sqlite_schema", &objects);
+	if (rc != SQLITE_OK)
+		return schema_read_fail(db, rc, path, errmsg);
+	if (objects != 0) {
+		store_errmsg_set(errmsg, "database %s has tables but no treasuryd"
+		    " schema version; refusing to use it", path);
+		return TREASURY_ERR_DB_CORRUPT;
+	}
+	return TREASURY_OK;
+}
+
+treasury_err
+store_schema_check(sqlite3 *db, const char *path, enum store_mode mode,
+    int *version, char errmsg[STORE_ERRMSG_BYTES])
+{
+	int app_id = 0;
+	int rc;
+
+	rc = query_int(db, "PRAGMA application_id", &app_id);
+	if (rc == SQLITE_OK)
+		rc = query_int(db, "PRAGMA user_version", version);
+	if (rc != SQLITE_OK)
+		return schema_read_fail(db, rc, path, errmsg);
+	if (app_id != 0 && app_id != STORE_APPLICATION_ID) {
+		store_errmsg_set(errmsg, "database %s is not a treasuryd database"
+		    " (application_id %d)", path, app_id);
+		return TREASURY_ERR_DB_CORRUPT;
+	}
+	if (*version > MIGRATIONS_COUNT) {
+		store_errmsg_set(errmsg, "database %s has schema version %d but"
+		    " this treasuryd knows only up to %d: use a newer treasuryd",
+		    path, *version, MIGRATIONS_COUNT);
+		return TREASURY_ERR_DB_NEWER_SCHEMA;
+	}
+	if (*version < 0) {
+		store_errmsg_set(errmsg, "database %s has a negative schema"
+		    " version %d", path, *version);
+		return TREASURY_ERR_DB_CORRUPT;
+	}
+	if (mode == STORE_READ_ONLY && *version < MIGRATIONS_COUNT) {
+		store_errmsg_set(errmsg, "database %s has schema version %d, this"
+		    " treasuryd needs %d: run the daemon once to migrate", path,
+		    *version, MIGRATIONS_COUNT);
+		return TREASURY_ERR_DB;
+	}
+	if (*version == 0)
+		return schema_check_empty(db, path, errmsg);
+	return TREASURY_OK;
+}
+
+/* Run migrations[version] and stamp the new version, inside the caller's
+ * transaction. */
+static treasury_err
+migration_run(sqlite3 *db, int version)
+{
+	const struct migration *m = &migrations[version];
+	char stamp[96];
+	treasury_err err;
+	int rc;
+
+	assert(version >= 0 && version < MIGRATIONS_COUNT);
+	rc = sqlite3_exec(db, m->sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return store_err_from_sqlite(rc);
+	if (m->after != NULL) {
+		err = m->after(db);
+		if (err != TREASURY_OK)
+			return err;
+	}
+	/* Our own integers, not input: PRAGMA values cannot be bound. */
+	snprintf(stamp, sizeof(stamp),
+	    "PRAGMA application_id = %d; PRAGMA user_version = %d",
+	    STORE_APPLICATION_ID, version + 1);
+	rc = sqlite3_exec(db, stamp, NULL, NULL, NULL);
+	return store_err_from_sqlite(rc);
+}
+
+treasury_err
+store_migrate(sqlite3 *db, const char *path, char errmsg[STORE_ERRMSG_BYTES])
+{
+	treasury_err err;
+	int version = 0;
+	int rc;
+
+	for (;;) {
+		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			goto fail_sqlite;
+		/* Again inside the lock: another process may have migrated. */
+		rc = query_int(db, "PRAGMA user_version", &version);
+		if (rc != SQLITE_OK)
+			goto fail_sqlite;
+		if (version >= MIGRATIONS_COUNT)
+			break;
+		err = migration_run(db, version);
+		if (err != TREASURY_OK)
+			goto fail;
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			goto fail_sqlite;
+	}
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);	/* nothing written */
+	if (version > MIGRATIONS_COUNT) {
+		store_errmsg_set(errmsg, "database %s has schema version %d but"
+		    " this treasuryd knows only up to %d: use a newer treasuryd",
+		    path, version, MIGRATIONS_COUNT);
+		return TREASURY_ERR_DB_NEWER_SCHEMA;
+	}
+	return TREASURY_OK;
+fail_sqlite:
+	err = store_err_from_sqlite(rc);
+fail:
+	store_errmsg_set(errmsg, "database %s: migration to schema version %d"
+	    " failed: %s", path, version + 1,
+	    sqlite3_errcode(db) != SQLITE_OK ? sqlite3_errmsg(db) :
+	    treasury_err_text(err));
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+}

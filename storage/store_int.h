@@ -1,0 +1,63 @@
+/*
+ * store_int.h: what the files of storage/ share and nobody else sees.
+ *
+ * struct store is one SQLite connection, the statements prepared on it
+ * once at open, and the meta values cached at open. The statement table
+ * (statements.c) and the migration table (schema.c) are the two places
+ * that grow when the schema grows.
+ */
+#ifndef TREASURY_STORE_INT_H
+#define TREASURY_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "treasury/storage.h"
+
+/* One entry per prepared statement; SQL text in statements.c. */
+enum store_stmt {
+	STMT_TOKEN_INSERT,
+	STMT_TOKEN_FIND,
+	STMT_TOKEN_LIST,
+	STMT_TOKEN_REVOKE,
+	STMT_TOKEN_COUNT,
+	STMT_COUNT_
+};
+
+/* SQL of each statement, indexed by enum store_stmt. */
+extern const char *const store_stmt_sql[STMT_COUNT_];
+
+/* PRAGMA application_id of a treasuryd database: "TRSD". */
+#define STORE_APPLICATION_ID 0x54525344
+
+struct store {
+	sqlite3 *db;
+	enum store_mode mode;
+	sqlite3_stmt *stmt[STMT_COUNT_];
+	uint8_t instance_id[INSTANCE_ID_BYTES];
+	uint8_t token_hash_key[TOKEN_HASH_KEY_BYTES];	/* secret */
+};
+
+/* Map a SQLite result code to a treasury_err (never TREASURY_OK for an
+ * error code; SQLITE_OK, SQLITE_ROW and SQLITE_DONE give TREASURY_OK). */
+treasury_err store_err_from_sqlite(int rc);
+
+/* Write a one-line message into errmsg (STORE_ERRMSG_BYTES): printf-style,
+ * truncated, control characters replaced by '?'. */
+void store_errmsg_set(char errmsg[STORE_ERRMSG_BYTES], const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Before any write: refuse a database that is newer than this build, not
+ * a treasuryd database, or (for read-only stores) not current.
+ * Out: *version, the database's user_version. */
+TREASURY_WARN_UNUSED treasury_err
+store_schema_check(sqlite3 *db, const char *path, enum store_mode mode,
+    int *version, char errmsg[STORE_ERRMSG_BYTES]);
+
+/* Run every migration step the database has not had yet, each in its own
+ * IMMEDIATE transaction. Safe against another process migrating at the
+ * same time (the version is read again inside each transaction). */
+TREASURY_WARN_UNUSED treasury_err
+store_migrate(sqlite3 *db, const char *path, char errmsg[STORE_ERRMSG_BYTES]);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * tokens.c: API token records: insert, find by hash, list, revoke, count.
+ *
+ * Only keyed hashes of tokens are stored (auth.h). A lookup finds the row
+ * through the unique index on hash and then compares the stored hash with
+ * sodium_memcmp. Revoking sets revoked_at and keeps the row (schema.c);
+ * "live" means revoked_at IS NULL. Names are checked here for length only;
+ * callers check the character set with token_name_check().
+ *
+ * Rows read back are checked as they are copied out: a bad name or role set
+ * is TREASURY_ERR_DB_CORRUPT, never an assert.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "store_int.h"
+
+/* Columns shared by STMT_TOKEN_FIND and STMT_TOKEN_LIST. */
+enum { COL_ID, COL_NAME, COL_ROLES, COL_CREATED, COL_HASH };
+
+static int
+roles_valid(sqlite3_int64 roles)
+{
+	return roles != 0 && (roles & ~(sqlite3_int64)ROLE_ALL) == 0;
+}
+
+/* Reset a statement after use, whatever happened. */
+static void
+stmt_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static treasury_err
+token_row_read(sqlite3_stmt *st, struct token_info *out)
+{
+	sqlite3_int64 roles = sqlite3_column_int64(st, COL_ROLES);
+	const unsigned char *name;
+	int name_bytes;
+
+	/* The type first: asking for text would convert a blob. */
+	if (sqlite3_column_type(st, COL_NAME) != SQLITE_TEXT ||
+	    !roles_valid(roles))
+		return TREASURY_ERR_DB_CORRUPT;
+	name = sqlite3_column_text(st, COL_NAME);
+	name_bytes = sqlite3_column_bytes(st, COL_NAME);
+	if (name == NULL || name_bytes < 1 ||
+	    name_bytes > TOKEN_NAME_MAX_BYTES ||
+	    memchr(name, '\0', (size_t)name_bytes) != NULL)
+		return TREASURY_ERR_DB_CORRUPT;
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(st, COL_ID);
+	memcpy(out->name, name, (size_t)name_bytes);
+	out->roles = (unsigned)roles;
+	out->created_s = sqlite3_column_int64(st, COL_CREATED);
+	return TREASURY_OK;
+}
+
+treasury_err
+store_token_insert(struct store *s, const char *name, unsigned roles,
+    const uint8_t hash[TOKEN_HASH_BYTES], int64_t now_s)
+{
+	sqlite3_stmt *st = s->stmt[STMT_TOKEN_INSERT];
+	size_t len = strnlen(name, TOKEN_NAME_MAX_BYTES + 1);
+	treasury_err err;
+	int rc;
+
+	if (len == 0 || len > TOKEN_NAME_MAX_BYTES)
+		return TREASURY_ERR_TOKEN_NAME;
+	if (!roles_valid(roles))
+		return TREASURY_ERR_ROLE;
+	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, roles);
+	sqlite3_bind_blob(st, 3, hash, TOKEN_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now_s);
+	sqlite3_bind_int(st, 5, TOKENS_MAX);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		err = sqlite3_changes64(s->db) == 1 ? TREASURY_OK :
+		    TREASURY_ERR_TOO_LARGE;
+	else if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		err = TREASURY_ERR_CONFLICT;	/* name (or, never, hash) */
+	else
+		err = store_err_from_sqlite(rc);
+	stmt_done(st);
+	return err;
+}
+
+treasury_err
+store_token_find(struct store *s, const uint8_t hash[TOKEN_HASH_BYTES],
+    struct token_info *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_TOKEN_FIND];
+	treasury_err err;
+	int rc;
+
+	sqlite3_bind_blob(st, 1, hash, TOKEN_HASH_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		err = TREASURY_ERR_NOT_FOUND;
+		goto done;
+	}
+	if (rc != SQLITE_ROW) {
+		err = store_err_from_sqlite(rc);
+		goto done;
+	}
+	if (sqlite3_column_type(st, COL_HASH) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(st, COL_HASH) != TOKEN_HASH_BYTES ||
+	    sodium_memcmp(sqlite3_column_blob(st, COL_HASH), hash,
+	    TOKEN_HASH_BYTES) != 0) {
+		err = TREASURY_ERR_DB_CORRUPT;	/* the index disagrees */
+		goto done;
+	}
+	err = token_row_read(st, out);
+done:
+	stmt_done(st);
+	return err;
+}
+
+treasury_err
+store_token_list(struct store *s,
+    int (*fn)(const struct token_info *t, void *ctx), void *ctx)
+{
+	sqlite3_stmt *st = s->stmt[STMT_TOKEN_LIST];
+	struct token_info info;
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	assert(fn != NULL);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = token_row_read(st, &info);
+		if (err != TREASURY_OK || fn(&info, ctx) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	stmt_done(st);
+	return err;
+}
+
+treasury_err
+store_token_revoke(struct store *s, const char *name)
+{
+	sqlite3_stmt *st = s->stmt[STMT_TOKEN_REVOKE];
+	/* A longer name can't be stored, so its prefix can't match either. */
+	size_t len = strnlen(name, TOKEN_NAME_MAX_BYTES + 1);
+	treasury_err err;
+	int rc;
+
+	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		err = sqlite3_changes64(s->db) == 0 ? TREASURY_ERR_NOT_FOUND :
+		    TREASURY_OK;
+	else
+		err = store_err_from_sqlite(rc);
+	stmt_done(st);
+	return err;
+}
+
+treasury_err
+store_token_count(struct store *s, int64_t *count)
+{
+	sqlite3_stmt *st = s->stmt[STMT_TOKEN_COUNT];
+	treasury_err err;
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		err = TREASURY_OK;
+	} else
+		err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
+		    store_err_from_sqlite(rc);
+	stmt_done(st);
+	return err;
+}
