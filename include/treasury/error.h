@@ -57,7 +57,35 @@
 	X(CONFIG, "config", "invalid configuration")			\
 	X(IO, "io", "input/output error")				\
 	X(ROLE, "role", "invalid role")					\
-	X(TOKEN_NAME, "token-name", "invalid token name")
+	X(TOKEN_NAME, "token-name", "invalid token name")		\
+	X(CANONICAL, "canonical", "text is not a canonical proposal")	\
+	X(REFERENCE, "reference", "reference must be 1..128 printable ASCII characters") \
+	X(CHAIN, "chain", "chain label must be 1..32 characters [a-z0-9._-]") \
+	X(TREASURY_NAME, "treasury-name", "treasury name must be 1..128 bytes of UTF-8 text") \
+	X(THRESHOLD, "threshold", "threshold must satisfy 1 <= M <= N <= 32") \
+	X(DUPLICATE_SIGNER, "duplicate-signer", "a signer name appears twice") \
+	X(DUPLICATE_KEY, "duplicate-key", "a public key appears twice in one treasury") \
+	X(ASSET_EXISTS, "asset-exists", "an asset with this code exists (codes are unique ignoring case)") \
+	X(TREASURY_EXISTS, "treasury-exists", "a treasury with this id exists") \
+	X(UNKNOWN_TREASURY, "unknown-treasury", "no such treasury")	\
+	X(UNKNOWN_ASSET, "unknown-asset", "no such asset")		\
+	X(UNKNOWN_PROPOSAL, "unknown-proposal", "no such proposal")	\
+	X(UNKNOWN_SIGNER, "unknown-signer", "not a signer of this proposal's treasury and config version") \
+	X(REFERENCE_CONFLICT, "reference-conflict", "this reference was used for a different deposit") \
+	X(BALANCE_OVERFLOW, "balance-overflow", "the balance would exceed 2^128-1 minor units") \
+	X(INSUFFICIENT_BALANCE, "insufficient-balance", "the balance is too low for this spend") \
+	X(VOTE_CONFLICT, "vote-conflict", "this signer already voted the other way") \
+	X(NOT_PENDING, "not-pending", "the proposal is no longer pending") \
+	X(NOT_APPROVED, "not-approved", "the proposal is not approved") \
+	X(ALREADY_EXECUTED, "already-executed", "the proposal was already executed") \
+	X(EXPIRED, "expired", "the proposal has expired")		\
+	X(STALE, "stale", "the treasury's configuration changed since the proposal was made") \
+	X(NOT_PROPOSER, "not-proposer", "only the token that made the proposal may cancel it") \
+	X(NOT_EXECUTED, "not-executed", "the proposal has not been executed") \
+	X(SETTLEMENT_CONFLICT, "settlement-conflict", "a different settlement is already recorded") \
+	X(CONFIG_CHANGE, "config-change", "the configuration change is not possible") \
+	X(BUSY, "busy", "the server is overloaded; retry later")	\
+	X(SHUTTING_DOWN, "shutting-down", "the server is shutting down")
 
 typedef enum {
 #define TREASURY_ERR_ENUM(name, slug, text) TREASURY_ERR_##name,

@@ -1,0 +1,306 @@
+/*
+ * engine.h: the treasury engine's narrow interface to storage.
+ *
+ * Writes are commands: the api fills a struct command, hands it to the one
+ * writer thread with writer_submit, and gets the result once the group of
+ * commands it was committed with is durable (synchronous=FULL). Reads are
+ * queries on the calling thread's read-only store (store_* below).
+ *
+ * Division of work (GUIDE §4): the api validates input and verifies vote
+ * signatures in request threads; the writer re-checks only cheap state
+ * (existence, status, expiry, balances, that the verified key is still the
+ * signer's key) inside its transaction, so nothing is ever half-applied.
+ *
+ * Amounts are amount_minor (unsigned 128-bit); in SQLite they are stored as
+ * decimal TEXT of minor units and all arithmetic is done in C.
+ */
+#ifndef TREASURY_ENGINE_H
+#define TREASURY_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "treasury/amount.h"
+#include "treasury/error.h"
+#include "treasury/hash.h"
+#include "treasury/limits.h"
+#include "treasury/proposal.h"
+#include "treasury/sig.h"
+#include "treasury/storage.h"
+
+enum {
+	CHAIN_MAX_BYTES = 32,
+	TREASURY_NAME_MAX_BYTES = 128,
+	REFERENCE_MAX_BYTES = 128,
+	SOURCE_MAX_BYTES = 128,
+	SETTLEMENT_MAX_BYTES = 128,
+	ERR_DETAIL_BYTES = 256,
+	WRITER_QUEUE_MAX = 4096,		/* commands waiting, then BUSY */
+	WRITER_GROUP_MAX_COMMANDS = 256,	/* commands per commit */
+	PAGE_LIMIT_DEFAULT = 50,
+	PAGE_LIMIT_MAX = 500,
+};
+
+enum proposal_status {
+	STATUS_PENDING = 1,
+	STATUS_APPROVED,
+	STATUS_EXECUTED,
+	STATUS_REJECTED,
+	STATUS_EXPIRED,
+	STATUS_STALE,
+	STATUS_CANCELLED,
+};
+
+/* "pending", "approved", ... */
+const char *proposal_status_name(enum proposal_status st);
+/* Returns TREASURY_OK or TREASURY_ERR_CANONICAL for an unknown name. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_status_parse(const char *s, size_t len, enum proposal_status *out);
+
+/* ---- records ---- */
+
+struct asset {
+	char code[ASSET_CODE_MAX_BYTES + 1];
+	unsigned decimals;
+	char chain[CHAIN_MAX_BYTES + 1];
+	int64_t created_s;
+};
+
+struct signer {
+	char name[SIGNER_NAME_MAX_BYTES + 1];
+	struct signer_key key;
+};
+
+/* A treasury at one config version. */
+struct treasury {
+	char id[TREASURY_ID_MAX_BYTES + 1];
+	char name[TREASURY_NAME_MAX_BYTES + 1];
+	uint64_t config_version;
+	unsigned threshold;
+	unsigned signer_count;
+	struct signer signers[SIGNERS_PER_TREASURY_MAX];
+	int64_t created_s;
+};
+
+enum ledger_kind {
+	LEDGER_DEPOSIT = 1,
+	LEDGER_TRANSFER,	/* a debit by an executed transfer or batch */
+};
+
+struct ledger_entry {
+	int64_t seq;				/* global, increasing */
+	char treasury[TREASURY_ID_MAX_BYTES + 1];
+	enum ledger_kind kind;
+	char asset[ASSET_CODE_MAX_BYTES + 1];
+	unsigned decimals;
+	amount_minor amount;			/* > 0; debit for TRANSFER */
+	amount_minor balance_after;
+	char reference[REFERENCE_MAX_BYTES + 1];	/* deposits; else "" */
+	char source[SOURCE_MAX_BYTES + 1];		/* deposits; may be "" */
+	char to[DESTINATION_MAX_BYTES + 1];		/* transfers; else "" */
+	char memo[MEMO_MAX_BYTES + 1];
+	bool has_proposal;
+	uint8_t proposal[PROPOSAL_ID_BYTES];	/* transfers */
+	int64_t created_s;
+};
+
+struct balance {
+	char asset[ASSET_CODE_MAX_BYTES + 1];
+	unsigned decimals;
+	amount_minor amount;
+};
+
+struct vote_record {
+	char signer[SIGNER_NAME_MAX_BYTES + 1];
+	enum vote_decision decision;
+	uint8_t signature[SIG_DER_MAX_BYTES];
+	size_t signature_len;
+	int64_t created_s;
+};
+
+/* A proposal as stored. status is the effective status at the `now_s`
+ * given to the query: a pending or approved proposal whose expiry has
+ * passed reads as STATUS_EXPIRED. */
+struct proposal_record {
+	uint8_t id[PROPOSAL_ID_BYTES];
+	char treasury[TREASURY_ID_MAX_BYTES + 1];
+	uint64_t nonce;
+	uint64_t config_version;
+	enum proposal_kind kind;
+	enum proposal_status status;
+	char *canonical;		/* malloc'd, NUL-terminated */
+	size_t canonical_len;
+	int64_t proposer_token_id;
+	int64_t created_s;
+	int64_t expires_s;
+	int64_t executed_s;		/* 0 if not executed */
+	unsigned threshold;		/* M of its config version */
+	unsigned signer_count;		/* N of its config version */
+	unsigned vote_count;
+	struct vote_record votes[SIGNERS_PER_TREASURY_MAX];	/* by time */
+	char settlement[SETTLEMENT_MAX_BYTES + 1];	/* "" if none */
+	int64_t settled_s;
+};
+
+/* Free rec->canonical. */
+void proposal_record_free(struct proposal_record *rec);
+
+/* ---- commands ---- */
+
+enum command_type {
+	CMD_ASSET_CREATE = 1,
+	CMD_TREASURY_CREATE,
+	CMD_DEPOSIT,
+	CMD_PROPOSAL_CREATE,
+	CMD_VOTE,
+	CMD_CANCEL,
+	CMD_EXECUTE,
+	CMD_SETTLEMENT,
+};
+
+struct command {
+	enum command_type type;
+	int64_t now_s;			/* the request's clock */
+	union {
+		struct asset asset_create;	/* created_s ignored */
+		struct treasury treasury_create; /* config_version ignored */
+		struct {
+			char treasury[TREASURY_ID_MAX_BYTES + 1];
+			char asset[ASSET_CODE_MAX_BYTES + 1];
+			amount_minor amount;	/* > 0 */
+			char reference[REFERENCE_MAX_BYTES + 1];
+			char source[SOURCE_MAX_BYTES + 1];
+			char memo[MEMO_MAX_BYTES + 1];
+		} deposit;
+		struct {
+			/* all fields but instance, config_version and nonce,
+			 * which the writer assigns; for config kinds also
+			 * threshold_after and signers_after, which the writer
+			 * computes from the current config. Heap-allocated by
+			 * the caller (it is large); not freed by the writer. */
+			struct proposal_fields *fields;
+			int64_t proposer_token_id;
+		} proposal_create;
+		struct {
+			uint8_t proposal[PROPOSAL_ID_BYTES];
+			char signer[SIGNER_NAME_MAX_BYTES + 1];
+			enum vote_decision decision;
+			uint8_t signature[SIG_DER_MAX_BYTES];
+			size_t signature_len;
+			/* the key the caller verified the signature with; the
+			 * writer refuses the vote unless it is still the signer's
+			 * key at the proposal's config version */
+			struct signer_key verified_key;
+			uint64_t verified_config_version;
+		} vote;
+		struct {
+			uint8_t proposal[PROPOSAL_ID_BYTES];
+			int64_t token_id;
+		} cancel;
+		struct {
+			uint8_t proposal[PROPOSAL_ID_BYTES];
+		} execute;
+		struct {
+			uint8_t proposal[PROPOSAL_ID_BYTES];
+			char reference[SETTLEMENT_MAX_BYTES + 1];
+		} settlement;
+	} in;
+
+	/* results, valid after writer_submit returns */
+	treasury_err err;
+	char detail[ERR_DETAIL_BYTES];	/* names the field or state at fault */
+	bool replayed;			/* idempotent repeat: nothing changed */
+	int64_t ledger_seq;		/* CMD_DEPOSIT: the (first) entry */
+	uint8_t proposal_id[PROPOSAL_ID_BYTES];	/* CMD_PROPOSAL_CREATE */
+	enum proposal_status status;	/* vote/cancel/execute: status after */
+
+	/* writer-private */
+	struct command *next_;
+	int done_;
+};
+
+struct writer;
+
+/* Open the database (read-write, must exist and be migrated already by a
+ * store_open in STORE_READ_WRITE_CREATE mode) and start the writer thread.
+ * Returns TREASURY_OK, or the store_open error with errmsg filled. */
+TREASURY_WARN_UNUSED treasury_err
+writer_start(const char *db_path, const treasury_verifier *v,
+    struct writer **out, char errmsg[STORE_ERRMSG_BYTES]);
+
+/* Queue cmd and block until its group is committed (or failed).
+ * Thread-safe. Always returns cmd->err:
+ *   TREASURY_OK, a domain error (cmd->detail says why, nothing changed),
+ *   TREASURY_ERR_BUSY when WRITER_QUEUE_MAX commands are waiting,
+ *   TREASURY_ERR_SHUTTING_DOWN after writer_stop began,
+ *   TREASURY_ERR_DB when the commit failed (nothing of the group applied). */
+treasury_err writer_submit(struct writer *w, struct command *cmd);
+
+/* Refuse new commands, commit what is queued, stop the thread, close. */
+void writer_stop(struct writer *w);
+
+/* ---- queries on a reader store (any struct store) ---- */
+
+/* Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_ASSET (exact code match). */
+TREASURY_WARN_UNUSED treasury_err
+store_asset_get(struct store *s, const char *code, struct asset *out);
+
+/* Assets in code order. fn returning non-zero stops the walk. */
+TREASURY_WARN_UNUSED treasury_err
+store_assets_list(struct store *s, int (*fn)(const struct asset *, void *),
+    void *ctx);
+
+/* The treasury at its current config version.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_treasury_get(struct store *s, const char *id, struct treasury *out);
+
+/* The treasury's signer set and threshold at an older or current version.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_treasury_at_version(struct store *s, const char *id, uint64_t version,
+    struct treasury *out);
+
+/* Treasuries in id order after `after_id` ("" = from the start), at most
+ * limit; *more is set when further rows exist. */
+TREASURY_WARN_UNUSED treasury_err
+store_treasuries_page(struct store *s, const char *after_id, unsigned limit,
+    int (*fn)(const struct treasury *, void *), void *ctx, bool *more);
+
+/* Balances of a treasury in asset code order, only assets ever credited.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_balances(struct store *s, const char *treasury,
+    int (*fn)(const struct balance *, void *), void *ctx);
+
+/* Ledger entries of a treasury with seq > after_seq in seq order (newest
+ * last), at most limit; *more is set when further entries exist.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_ledger_page(struct store *s, const char *treasury, int64_t after_seq,
+    unsigned limit, int (*fn)(const struct ledger_entry *, void *), void *ctx,
+    bool *more);
+
+/* Proposals of a treasury with nonce > after_nonce in nonce order, at most
+ * limit, filtered by effective status at now_s when status != 0. Records
+ * are freed by the walker after fn returns (fn must copy what it keeps).
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_proposals_page(struct store *s, const char *treasury,
+    enum proposal_status status, uint64_t after_nonce, unsigned limit,
+    int64_t now_s, int (*fn)(const struct proposal_record *, void *),
+    void *ctx, bool *more);
+
+/* One proposal with its votes, effective status at now_s. The caller
+ * frees with proposal_record_free.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_PROPOSAL. */
+TREASURY_WARN_UNUSED treasury_err
+store_proposal_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    int64_t now_s, struct proposal_record *out);
+
+/* One ledger entry by seq. Returns TREASURY_OK or TREASURY_ERR_NOT_FOUND. */
+TREASURY_WARN_UNUSED treasury_err
+store_ledger_entry_get(struct store *s, int64_t seq, struct ledger_entry *out);
+
+#endif
