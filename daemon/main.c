@@ -164,7 +164,7 @@ main(int argc, char *argv[])
 	if (store_open(cfg.db_path, STORE_READ_WRITE_CREATE, &store, errmsg) !=
 	    TREASURY_OK) {
 		log_msg(LOG_ERR, "%s", errmsg);
-		return 1;
+		goto fail;
 	}
 	if (first_run_admin_token(&cfg, store) != 0)
 		goto fail;
