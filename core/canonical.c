@@ -6,7 +6,9 @@
  * exact character sets, shortest-form UTF-8 with the forbidden characters
  * of GUIDE §1, timestamps in exactly one spelling. Calendar arithmetic is
  * done here (days from civil dates) rather than with timegm(3) so that it
- * does not depend on the C library or the time zone.
+ * does not depend on the C library or the time zone. The line writer is
+ * shared with proposal.c through canonical_text.h, so every kind's common
+ * lines and transfer lines come from this one piece of code.
  */
 #include <assert.h>
 #include <inttypes.h>
@@ -17,6 +19,8 @@
 
 #include "treasury/canonical.h"
 #include "treasury/hex.h"
+
+#include "canonical_text.h"
 
 /* Seconds from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z. */
 #define TIMESTAMP_MAX_S (253402300799LL)
@@ -439,13 +443,16 @@ textbuf_append(struct textbuf *b, const char *s, size_t len)
 
 /* ---- canonical text ---- */
 
+/* Append "<prefix><key>: <value>\n"; prefix may be "". */
 static treasury_err
-line_append(struct textbuf *b, const char *key, const char *value,
-    size_t value_len)
+line_append_prefixed(struct textbuf *b, const char *prefix, const char *key,
+    const char *value, size_t value_len)
 {
 	treasury_err err;
 
-	err = textbuf_append(b, key, strlen(key));
+	err = textbuf_append(b, prefix, strlen(prefix));
+	if (err == TREASURY_OK)
+		err = textbuf_append(b, key, strlen(key));
 	if (err == TREASURY_OK)
 		err = textbuf_append(b, ": ", 2);
 	if (err == TREASURY_OK)
@@ -455,25 +462,32 @@ line_append(struct textbuf *b, const char *key, const char *value,
 	return err;
 }
 
-static treasury_err
-line_append_str(struct textbuf *b, const char *key, const char *value)
+treasury_err
+canonical_line_append(struct textbuf *b, const char *key, const char *value,
+    size_t value_len)
 {
-	return line_append(b, key, value, strlen(value));
+	return line_append_prefixed(b, "", key, value, value_len);
 }
 
 static treasury_err
-line_append_u64(struct textbuf *b, const char *key, uint64_t value)
+line_append_str(struct textbuf *b, const char *key, const char *value)
+{
+	return canonical_line_append(b, key, value, strlen(value));
+}
+
+treasury_err
+canonical_line_append_u64(struct textbuf *b, const char *key, uint64_t value)
 {
 	char text[24];
 	int n;
 
 	n = snprintf(text, sizeof(text), "%" PRIu64, value);
 	assert(n > 0 && (size_t)n < sizeof(text));
-	return line_append(b, key, text, (size_t)n);
+	return canonical_line_append(b, key, text, (size_t)n);
 }
 
-static treasury_err
-header_check(const struct proposal_header *hdr, const char *kind)
+treasury_err
+canonical_header_check(const struct proposal_header *hdr, const char *kind)
 {
 	if (hdr->treasury == NULL ||
 	    treasury_id_check(hdr->treasury, strlen(hdr->treasury)) != TREASURY_OK)
@@ -487,8 +501,8 @@ header_check(const struct proposal_header *hdr, const char *kind)
 	return TREASURY_OK;
 }
 
-static treasury_err
-transfer_check(const struct transfer *t)
+treasury_err
+canonical_transfer_check(const struct transfer *t)
 {
 	treasury_err err;
 
@@ -510,8 +524,8 @@ transfer_check(const struct transfer *t)
 	return TREASURY_OK;
 }
 
-static treasury_err
-header_append(struct textbuf *out, const struct proposal_header *hdr)
+treasury_err
+canonical_header_append(struct textbuf *out, const struct proposal_header *hdr)
 {
 	char instance_hex[INSTANCE_ID_BYTES * 2 + 1];
 	char expires[TIMESTAMP_BYTES + 1];
@@ -525,18 +539,20 @@ header_append(struct textbuf *out, const struct proposal_header *hdr)
 	if (err == TREASURY_OK)
 		err = line_append_str(out, "treasury", hdr->treasury);
 	if (err == TREASURY_OK)
-		err = line_append_u64(out, "config", hdr->config_version);
+		err = canonical_line_append_u64(out, "config",
+		    hdr->config_version);
 	if (err == TREASURY_OK)
 		err = line_append_str(out, "kind", hdr->kind);
 	if (err == TREASURY_OK)
-		err = line_append_u64(out, "nonce", hdr->nonce);
+		err = canonical_line_append_u64(out, "nonce", hdr->nonce);
 	if (err == TREASURY_OK)
 		err = line_append_str(out, "expires", expires);
 	return err;
 }
 
-static treasury_err
-transfer_append(struct textbuf *out, const struct transfer *t)
+treasury_err
+canonical_transfer_append(struct textbuf *out, const char *key_prefix,
+    const struct transfer *t)
 {
 	char amount[AMOUNT_FORMAT_MAX_BYTES];
 	treasury_err err;
@@ -544,14 +560,26 @@ transfer_append(struct textbuf *out, const struct transfer *t)
 	err = amount_format(t->amount, t->decimals, amount, sizeof(amount));
 	if (err != TREASURY_OK)
 		return err;
-	err = line_append_str(out, "asset", t->asset);
+	err = line_append_prefixed(out, key_prefix, "asset", t->asset,
+	    strlen(t->asset));
 	if (err == TREASURY_OK)
-		err = line_append_str(out, "amount", amount);
+		err = line_append_prefixed(out, key_prefix, "amount", amount,
+		    strlen(amount));
 	if (err == TREASURY_OK)
-		err = line_append_str(out, "to", t->to);
+		err = line_append_prefixed(out, key_prefix, "to", t->to,
+		    strlen(t->to));
 	if (err == TREASURY_OK)
-		err = line_append(out, "memo", t->memo, t->memo_len);
+		err = line_append_prefixed(out, key_prefix, "memo", t->memo,
+		    t->memo_len);
 	return err;
+}
+
+void
+canonical_text_reset(struct textbuf *out)
+{
+	out->len = 0;
+	if (out->data != NULL)
+		out->data[0] = '\0';
 }
 
 treasury_err
@@ -561,18 +589,15 @@ canonical_encode_transfer(struct textbuf *out, const struct proposal_header *hdr
 	treasury_err err;
 
 	assert(out->len == 0);
-	err = header_check(hdr, "transfer");
+	err = canonical_header_check(hdr, "transfer");
 	if (err == TREASURY_OK)
-		err = transfer_check(t);
+		err = canonical_transfer_check(t);
 	if (err != TREASURY_OK)
 		return err;
-	err = header_append(out, hdr);
+	err = canonical_header_append(out, hdr);
 	if (err == TREASURY_OK)
-		err = transfer_append(out, t);
-	if (err != TREASURY_OK) {
-		out->len = 0;	/* never leave half a text behind */
-		if (out->data != NULL)
-			out->data[0] = '\0';
-	}
+		err = canonical_transfer_append(out, "", t);
+	if (err != TREASURY_OK)
+		canonical_text_reset(out);	/* never leave half a text */
 	return err;
 }

@@ -6,6 +6,7 @@ reference verifier (bip340.py). None of this calls the C code."""
 import hashlib
 import json
 import os
+import re
 
 from framework import assert_equal, assert_true
 
@@ -93,3 +94,87 @@ def test_documented_examples_recompute_independently(ctx):
             assert_true(not bip340.schnorr_verify(other, pub, raw),
                         "BIP-340 rejects the other decision's digest")
     assert_equal(kinds, {"ecdsa", "schnorr"}, "both key types documented")
+
+
+COMMON_KEYS = ["instance", "treasury", "config", "kind", "nonce", "expires"]
+KIND_KEYS = {
+    "transfer": ["asset", "amount", "to", "memo"],
+    "add-signer": ["signer", "key_type", "pubkey", "threshold", "signers",
+                   "memo"],
+    "remove-signer": ["signer", "threshold", "signers", "memo"],
+    "replace-signer": ["signer", "key_type", "pubkey", "memo"],
+    "set-threshold": ["threshold", "signers", "memo"],
+}
+NUMBER_KEYS = {"config", "nonce", "transfers", "threshold", "signers"}
+
+
+def kind_layout(kind, lines):
+    """The documented key order of a text of this kind (docs/signing.md
+    section 8); a batch's depends on its `transfers` line."""
+    if kind != "batch":
+        return COMMON_KEYS + KIND_KEYS[kind]
+    count = int(lines[len(COMMON_KEYS)][1])
+    keys = COMMON_KEYS + ["transfers"]
+    for i in range(1, count + 1):
+        keys += ["transfer.%d.%s" % (i, k) for k in ("asset", "amount",
+                                                     "to", "memo")]
+    return keys + ["memo"]
+
+
+def split_canonical(text):
+    """Check the line form of a canonical text and return its
+    (key, value) lines after the first."""
+    assert_true(text.endswith("\n"), "text ends with LF")
+    assert_true("\r" not in text and "\t" not in text, "no CR or tab")
+    raw = text[:-1].split("\n")
+    assert_equal(raw[0], "treasuryd proposal v1", "first line")
+    lines = []
+    for line in raw[1:]:
+        key, sep, value = line.partition(": ")
+        assert_true(sep and key and " " not in key, "key: value: %r" % line)
+        lines.append((key, value))
+    return lines
+
+
+def check_kind_values(ex, fields):
+    assert_equal(fields["kind"], ex["kind"], "kind line")
+    assert_true(re.fullmatch(r"[0-9a-f]{64}", fields["instance"]),
+                "instance is 64 lowercase hex")
+    for key in NUMBER_KEYS & set(fields):
+        assert_true(re.fullmatch(r"[1-9][0-9]*", fields[key]),
+                    "%s is a decimal >= 1 without leading zero" % key)
+    if "threshold" in fields:
+        m, n = int(fields["threshold"]), int(fields["signers"])
+        assert_true(1 <= m <= n <= 32, "1 <= threshold <= signers <= 32")
+    if "pubkey" in fields:
+        want = (r"0[23][0-9a-f]{64}" if fields["key_type"] == "ecdsa"
+                else r"[0-9a-f]{64}")
+        assert_true(re.fullmatch(want, fields["pubkey"]),
+                    "pubkey spelling for " + fields["key_type"])
+    if "transfers" in fields:
+        assert_true(1 <= int(fields["transfers"]) <= 64, "1..64 transfers")
+
+
+def test_kind_examples_recompute_independently(ctx):
+    with open(os.path.join(HERE, "signing_examples.json")) as f:
+        examples = json.load(f)["kind_examples"]
+    kinds = {ex["kind"] for ex in examples}
+    assert_equal(kinds, {"batch", "add-signer", "remove-signer",
+                         "replace-signer", "set-threshold"},
+                 "one example per kind at least")
+    for ex in examples:
+        text = ex["canonical"]
+        lines = split_canonical(text)
+        keys = [k for k, _ in lines]
+        assert_equal(keys, kind_layout(ex["kind"], lines),
+                     ex["name"] + ": keys in the documented order")
+        check_kind_values(ex, dict(lines))
+        pid = tagged_hash("treasuryd/proposal/v1", text.encode("utf-8"))
+        assert_equal(pid.hex(), ex["id"], ex["name"] + ": proposal id")
+        approve = tagged_hash("treasuryd/vote/v1", pid + b"\x01")
+        assert_equal(approve.hex(), ex["approve_digest"],
+                     ex["name"] + ": approve digest")
+        if ex.get("reject_digest"):
+            reject = tagged_hash("treasuryd/vote/v1", pid + b"\x02")
+            assert_equal(reject.hex(), ex["reject_digest"],
+                         ex["name"] + ": reject digest")
