@@ -11,6 +11,8 @@
  * Tokens are revoked by setting revoked_at; the row stays (ids are never
  * reused, thanks to AUTOINCREMENT, so anything that recorded a token id
  * keeps pointing at the token that acted) and its name becomes free.
+ *
+ * Schema 2 adds the treasury engine's tables (see schema_2 below).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -48,6 +50,129 @@ static const char schema_1[] =
 	"CREATE UNIQUE INDEX tokens_live_name ON tokens (name)"
 	" WHERE revoked_at IS NULL;";
 
+/* A decimal TEXT of minor units as amount_to_minor_text writes it: digits,
+ * no leading zero, at most 39 digits (2^128-1 has 39; the value itself is
+ * checked in C on every read). */
+#define MINOR_TEXT(col)							\
+	"(" col " <> '' AND " col " NOT GLOB '*[^0-9]*' AND"		\
+	" length(" col ") <= 39 AND (" col " = '0' OR " col " NOT GLOB '0*'))"
+#define TEXT_BYTES(col, lo, hi)						\
+	"length(CAST(" col " AS BLOB)) BETWEEN " #lo " AND " #hi
+
+static_assert(ASSET_CODE_MAX_BYTES == 32, "assets.code CHECK");
+static_assert(ASSET_DECIMALS_MAX == 18, "assets.decimals CHECK");
+static_assert(TREASURY_ID_MAX_BYTES == 32, "treasuries.id CHECK");
+static_assert(SIGNER_NAME_MAX_BYTES == 32, "signers.name CHECK");
+static_assert(SIGNERS_PER_TREASURY_MAX == 32, "treasury_configs CHECK");
+static_assert(MEMO_MAX_BYTES == 256, "ledger.memo CHECK");
+static_assert(DESTINATION_MAX_BYTES == 128, "ledger.to_dest CHECK");
+static_assert(CANONICAL_MAX_BYTES == 65536, "proposals.canonical CHECK");
+
+/*
+ * Schema 2: the treasury engine (engine.h). A treasury's signers and
+ * threshold are kept per config version, never updated in place, so a
+ * proposal is always counted against the set it was made for. Balances
+ * and ledger amounts are decimal TEXT of minor units (up to 2^128-1, more
+ * than an INTEGER holds); all arithmetic on them is done in C. Proposal
+ * statuses are stored; "expired" is also derived from expires_at when read
+ * (queries.c), so a status written here may lag behind the clock.
+ */
+static const char schema_2[] =
+	"CREATE TABLE assets ("
+	" code TEXT PRIMARY KEY CHECK (" TEXT_BYTES("code", 1, 32) "),"
+	" code_fold TEXT NOT NULL UNIQUE CHECK (code_fold = lower(code)),"
+	" decimals INTEGER NOT NULL CHECK (decimals BETWEEN 0 AND 18),"
+	" chain TEXT NOT NULL CHECK (" TEXT_BYTES("chain", 1, 32) "),"
+	" created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE treasuries ("
+	" id TEXT PRIMARY KEY CHECK (" TEXT_BYTES("id", 1, 32) "),"
+	" name TEXT NOT NULL CHECK (" TEXT_BYTES("name", 1, 128) "),"
+	" config_version INTEGER NOT NULL CHECK (config_version >= 1),"
+	" next_nonce INTEGER NOT NULL CHECK (next_nonce >= 1),"
+	" created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE treasury_configs ("
+	" treasury_id TEXT NOT NULL REFERENCES treasuries (id),"
+	" version INTEGER NOT NULL CHECK (version >= 1),"
+	" threshold INTEGER NOT NULL CHECK (threshold BETWEEN 1 AND 32),"
+	" created_at INTEGER NOT NULL,"
+	" PRIMARY KEY (treasury_id, version)"
+	") STRICT;"
+	"CREATE TABLE signers ("
+	" treasury_id TEXT NOT NULL,"
+	" version INTEGER NOT NULL,"
+	" name TEXT NOT NULL CHECK (" TEXT_BYTES("name", 1, 32) "),"
+	" key_type TEXT NOT NULL CHECK (key_type IN ('ecdsa', 'schnorr')),"
+	" pubkey BLOB NOT NULL CHECK (length(pubkey) ="
+	"  CASE key_type WHEN 'ecdsa' THEN 33 ELSE 32 END),"
+	" key_x BLOB NOT NULL CHECK (length(key_x) = 32),"
+	" PRIMARY KEY (treasury_id, version, name),"
+	" UNIQUE (treasury_id, version, key_x),"
+	" FOREIGN KEY (treasury_id, version)"
+	"  REFERENCES treasury_configs (treasury_id, version)"
+	") STRICT;"
+	"CREATE TABLE balances ("
+	" treasury_id TEXT NOT NULL REFERENCES treasuries (id),"
+	" asset TEXT NOT NULL REFERENCES assets (code),"
+	" amount TEXT NOT NULL CHECK " MINOR_TEXT("amount") ","
+	" PRIMARY KEY (treasury_id, asset)"
+	") STRICT;"
+	"CREATE TABLE proposals ("
+	" id BLOB PRIMARY KEY CHECK (length(id) = 32),"
+	" treasury_id TEXT NOT NULL,"
+	" nonce INTEGER NOT NULL CHECK (nonce >= 1),"
+	" config_version INTEGER NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('transfer', 'batch', 'add-signer',"
+	"  'remove-signer', 'replace-signer', 'set-threshold')),"
+	" status TEXT NOT NULL CHECK (status IN ('pending', 'approved',"
+	"  'executed', 'rejected', 'expired', 'stale', 'cancelled')),"
+	" canonical TEXT NOT NULL CHECK (" TEXT_BYTES("canonical", 1, 65536) "),"
+	" proposer_token_id INTEGER NOT NULL REFERENCES tokens (id),"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL,"
+	" executed_at INTEGER,"
+	" settlement TEXT CHECK (settlement IS NULL OR"
+	"  " TEXT_BYTES("settlement", 1, 128) "),"
+	" settled_at INTEGER,"
+	" UNIQUE (treasury_id, nonce),"
+	" FOREIGN KEY (treasury_id, config_version)"
+	"  REFERENCES treasury_configs (treasury_id, version),"
+	" CHECK ((status = 'executed') = (executed_at IS NOT NULL)),"
+	" CHECK ((settlement IS NULL) = (settled_at IS NULL)),"
+	" CHECK (settlement IS NULL OR status = 'executed')"
+	") STRICT;"
+	"CREATE INDEX proposals_open ON proposals (treasury_id, status);"
+	"CREATE TABLE votes ("
+	" proposal_id BLOB NOT NULL REFERENCES proposals (id),"
+	" signer TEXT NOT NULL CHECK (" TEXT_BYTES("signer", 1, 32) "),"
+	" decision INTEGER NOT NULL CHECK (decision IN (1, 2)),"
+	" signature BLOB NOT NULL CHECK (length(signature) BETWEEN 8 AND 72),"
+	" created_at INTEGER NOT NULL,"
+	" PRIMARY KEY (proposal_id, signer)"
+	") STRICT;"
+	"CREATE TABLE ledger ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" treasury_id TEXT NOT NULL REFERENCES treasuries (id),"
+	" kind TEXT NOT NULL CHECK (kind IN ('deposit', 'transfer')),"
+	" asset TEXT NOT NULL REFERENCES assets (code),"
+	" amount TEXT NOT NULL CHECK (" MINOR_TEXT("amount") " AND amount <> '0'),"
+	" balance_after TEXT NOT NULL CHECK " MINOR_TEXT("balance_after") ","
+	" reference TEXT NOT NULL CHECK (" TEXT_BYTES("reference", 0, 128) "),"
+	" source TEXT NOT NULL CHECK (" TEXT_BYTES("source", 0, 128) "),"
+	" to_dest TEXT NOT NULL CHECK (" TEXT_BYTES("to_dest", 0, 128) "),"
+	" memo TEXT NOT NULL CHECK (" TEXT_BYTES("memo", 0, 256) "),"
+	" proposal_id BLOB REFERENCES proposals (id)"
+	"  CHECK (proposal_id IS NULL OR length(proposal_id) = 32),"
+	" created_at INTEGER NOT NULL,"
+	" CHECK ((kind = 'deposit' AND reference <> '' AND to_dest = ''"
+	"  AND proposal_id IS NULL) OR (kind = 'transfer' AND reference = ''"
+	"  AND source = '' AND to_dest <> '' AND proposal_id IS NOT NULL))"
+	") STRICT;"
+	"CREATE INDEX ledger_treasury ON ledger (treasury_id, seq);"
+	"CREATE UNIQUE INDEX ledger_deposit_reference ON ledger"
+	" (treasury_id, reference) WHERE kind = 'deposit';";
+
 static treasury_err meta_create(sqlite3 *db);
 
 struct migration {
@@ -57,6 +182,7 @@ struct migration {
 
 static const struct migration migrations[] = {
 	/* 1 */ { schema_1, meta_create },
+	/* 2 */ { schema_2, NULL },
 };
 
 #define MIGRATIONS_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

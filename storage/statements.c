@@ -25,4 +25,132 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " WHERE name = ?1 AND revoked_at IS NULL",
 	[STMT_TOKEN_COUNT] =
 	    "SELECT count(*) FROM tokens WHERE revoked_at IS NULL",
+
+	[STMT_BEGIN_READ] = "BEGIN",
+	[STMT_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_SAVEPOINT] = "SAVEPOINT c",
+	[STMT_ROLLBACK_TO] = "ROLLBACK TO c",
+	[STMT_RELEASE] = "RELEASE c",
+
+	/* Columns of an asset: see ASSET_COL_* in engine_int.h. */
+	[STMT_ASSET_GET] =
+	    "SELECT code, decimals, chain, created_at FROM assets WHERE code = ?1",
+	[STMT_ASSET_FIND_FOLD] =
+	    "SELECT code FROM assets WHERE code_fold = ?1",
+	[STMT_ASSET_INSERT] =
+	    "INSERT INTO assets (code, code_fold, decimals, chain, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STMT_ASSET_LIST] =
+	    "SELECT code, decimals, chain, created_at FROM assets ORDER BY code",
+
+	/* Columns of a treasury: see TREASURY_COL_*. */
+	[STMT_TREASURY_GET] =
+	    "SELECT id, name, config_version, next_nonce, created_at"
+	    " FROM treasuries WHERE id = ?1",
+	[STMT_TREASURY_INSERT] =
+	    "INSERT INTO treasuries (id, name, config_version, next_nonce,"
+	    " created_at) VALUES (?1, ?2, 1, 1, ?3)",
+	/* ?1 after id, ?2 limit + 1 */
+	[STMT_TREASURY_PAGE] =
+	    "SELECT id, name, config_version, next_nonce, created_at"
+	    " FROM treasuries WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[STMT_TREASURY_NONCE_BUMP] =
+	    "UPDATE treasuries SET next_nonce = next_nonce + 1"
+	    " WHERE id = ?1 AND next_nonce = ?2",
+	/* ?2 the new version: moves only from the version before it */
+	[STMT_TREASURY_VERSION_BUMP] =
+	    "UPDATE treasuries SET config_version = ?2"
+	    " WHERE id = ?1 AND config_version = ?2 - 1",
+	[STMT_CONFIG_GET] =
+	    "SELECT threshold FROM treasury_configs"
+	    " WHERE treasury_id = ?1 AND version = ?2",
+	[STMT_CONFIG_INSERT] =
+	    "INSERT INTO treasury_configs (treasury_id, version, threshold,"
+	    " created_at) VALUES (?1, ?2, ?3, ?4)",
+	/* Columns of a signer: see SIGNER_COL_*. */
+	[STMT_SIGNERS_GET] =
+	    "SELECT name, key_type, pubkey, key_x FROM signers"
+	    " WHERE treasury_id = ?1 AND version = ?2 ORDER BY name",
+	[STMT_SIGNER_INSERT] =
+	    "INSERT INTO signers (treasury_id, version, name, key_type, pubkey,"
+	    " key_x) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+
+	[STMT_BALANCE_GET] =
+	    "SELECT amount FROM balances WHERE treasury_id = ?1 AND asset = ?2",
+	[STMT_BALANCE_SET] =
+	    "INSERT INTO balances (treasury_id, asset, amount) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT (treasury_id, asset) DO UPDATE SET amount = excluded.amount",
+	[STMT_BALANCES_LIST] =
+	    "SELECT b.asset, a.decimals, b.amount FROM balances b"
+	    " JOIN assets a ON a.code = b.asset"
+	    " WHERE b.treasury_id = ?1 ORDER BY b.asset",
+	[STMT_LEDGER_INSERT] =
+	    "INSERT INTO ledger (treasury_id, kind, asset, amount, balance_after,"
+	    " reference, source, to_dest, memo, proposal_id, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[STMT_LEDGER_BY_REFERENCE] =
+	    "SELECT seq, asset, amount, source, memo FROM ledger"
+	    " WHERE treasury_id = ?1 AND kind = 'deposit' AND reference = ?2",
+	/* Columns of a ledger entry: see LEDGER_COL_*. ?3 limit + 1 */
+	[STMT_LEDGER_PAGE] =
+	    "SELECT l.seq, l.treasury_id, l.kind, l.asset, a.decimals, l.amount,"
+	    " l.balance_after, l.reference, l.source, l.to_dest, l.memo,"
+	    " l.proposal_id, l.created_at FROM ledger l"
+	    " JOIN assets a ON a.code = l.asset"
+	    " WHERE l.treasury_id = ?1 AND l.seq > ?2 ORDER BY l.seq LIMIT ?3",
+	[STMT_LEDGER_GET] =
+	    "SELECT l.seq, l.treasury_id, l.kind, l.asset, a.decimals, l.amount,"
+	    " l.balance_after, l.reference, l.source, l.to_dest, l.memo,"
+	    " l.proposal_id, l.created_at FROM ledger l"
+	    " JOIN assets a ON a.code = l.asset WHERE l.seq = ?1",
+
+	[STMT_PROPOSAL_INSERT] =
+	    "INSERT INTO proposals (id, treasury_id, nonce, config_version, kind,"
+	    " status, canonical, proposer_token_id, created_at, expires_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8, ?9)",
+	/* Columns of a proposal: see PROPOSAL_COL_*. */
+	[STMT_PROPOSAL_GET] =
+	    "SELECT id, treasury_id, nonce, config_version, kind, status,"
+	    " canonical, proposer_token_id, created_at, expires_at, executed_at,"
+	    " settlement, settled_at FROM proposals WHERE id = ?1",
+	[STMT_PROPOSAL_STATUS_SET] =
+	    "UPDATE proposals SET status = ?2 WHERE id = ?1",
+	[STMT_PROPOSAL_EXECUTED_SET] =
+	    "UPDATE proposals SET status = 'executed', executed_at = ?2"
+	    " WHERE id = ?1 AND status = 'approved'",
+	[STMT_PROPOSAL_SETTLE] =
+	    "UPDATE proposals SET settlement = ?2, settled_at = ?3"
+	    " WHERE id = ?1 AND status = 'executed' AND settlement IS NULL",
+	/* After a config change: ?1 treasury, ?2 its new version, ?3 now. */
+	[STMT_PROPOSALS_STALE] =
+	    "UPDATE proposals SET status = CASE WHEN expires_at <= ?3"
+	    " THEN 'expired' ELSE 'stale' END"
+	    " WHERE treasury_id = ?1 AND config_version < ?2"
+	    " AND status IN ('pending', 'approved')",
+	/* ?2 after nonce, ?3 effective status or NULL for all, ?4 now,
+	 * ?5 limit + 1. The effective status is the one proposal_effective
+	 * (records.c) computes: pending or approved at or past expiry is
+	 * expired. */
+	[STMT_PROPOSALS_PAGE] =
+	    "SELECT id, treasury_id, nonce, config_version, kind, status,"
+	    " canonical, proposer_token_id, created_at, expires_at, executed_at,"
+	    " settlement, settled_at FROM proposals"
+	    " WHERE treasury_id = ?1 AND nonce > ?2 AND (?3 IS NULL OR ?3 ="
+	    "  CASE WHEN status IN ('pending', 'approved') AND expires_at <= ?4"
+	    "  THEN 'expired' ELSE status END)"
+	    " ORDER BY nonce LIMIT ?5",
+	[STMT_VOTE_GET] =
+	    "SELECT decision FROM votes WHERE proposal_id = ?1 AND signer = ?2",
+	[STMT_VOTE_INSERT] =
+	    "INSERT INTO votes (proposal_id, signer, decision, signature,"
+	    " created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STMT_VOTES_LIST] =
+	    "SELECT signer, decision, signature, created_at FROM votes"
+	    " WHERE proposal_id = ?1 ORDER BY created_at, rowid",
+	[STMT_VOTES_COUNT] =
+	    "SELECT count(*) FILTER (WHERE decision = 1),"
+	    " count(*) FILTER (WHERE decision = 2)"
+	    " FROM votes WHERE proposal_id = ?1",
 };

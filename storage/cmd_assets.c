@@ -1,0 +1,110 @@
+/*
+ * cmd_assets.c: CMD_ASSET_CREATE in the writer.
+ *
+ * Asset codes are unique ignoring case: the row keeps the code as given
+ * and its ASCII lower-case fold under a UNIQUE constraint, so "usdc" is
+ * refused beside "USDC". The api validates fields; the cheap invariants
+ * are checked again here with the same core checkers.
+ */
+#include <string.h>
+
+#include "engine_int.h"
+
+/* [a-z0-9._-], 1..CHAIN_MAX_BYTES (the api's rule for chain labels). */
+static int
+chain_is_valid(const char *chain)
+{
+	size_t i, n = strnlen(chain, CHAIN_MAX_BYTES + 1);
+
+	if (n == 0 || n > CHAIN_MAX_BYTES)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = chain[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+code_fold(const char *code, char out[ASSET_CODE_MAX_BYTES + 1])
+{
+	size_t i;
+
+	for (i = 0; code[i] != '\0' && i < ASSET_CODE_MAX_BYTES; i++)
+		out[i] = code[i] >= 'A' && code[i] <= 'Z' ?
+		    (char)(code[i] - 'A' + 'a') : code[i];
+	out[i] = '\0';
+}
+
+static treasury_err
+asset_check(const struct asset *a, struct command *cmd)
+{
+	if (asset_code_check(a->code, strnlen(a->code,
+	    ASSET_CODE_MAX_BYTES + 1)) != TREASURY_OK) {
+		cmd_detail(cmd, "code: not an asset code");
+		return TREASURY_ERR_ASSET_CODE;
+	}
+	if (a->decimals > ASSET_DECIMALS_MAX) {
+		cmd_detail(cmd, "decimals: %u is more than %d", a->decimals,
+		    ASSET_DECIMALS_MAX);
+		return TREASURY_ERR_DECIMALS;
+	}
+	if (!chain_is_valid(a->chain)) {
+		cmd_detail(cmd, "chain: not a chain label");
+		return TREASURY_ERR_CHAIN;
+	}
+	return TREASURY_OK;
+}
+
+/* ASSET_EXISTS when a code equal ignoring case is registered. */
+static treasury_err
+asset_check_unique(struct store *s, const char *fold, const char *code,
+    struct command *cmd)
+{
+	sqlite3_stmt *st = s->stmt[STMT_ASSET_FIND_FOLD];
+	char existing[ASSET_CODE_MAX_BYTES + 1];
+	treasury_err err;
+	int rc;
+
+	bind_str(st, 1, fold);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = col_text(st, 0, 1, ASSET_CODE_MAX_BYTES, existing);
+		if (err == TREASURY_OK) {
+			cmd_detail(cmd, "code: asset '%s' exists%s", existing,
+			    strcmp(existing, code) == 0 ? "" :
+			    " (codes are unique ignoring case)");
+			err = TREASURY_ERR_ASSET_EXISTS;
+		}
+	} else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+enum apply_outcome
+apply_asset_create(struct store *s, struct command *cmd)
+{
+	const struct asset *a = &cmd->in.asset_create;
+	sqlite3_stmt *st = s->stmt[STMT_ASSET_INSERT];
+	char fold[ASSET_CODE_MAX_BYTES + 1];
+	treasury_err err;
+
+	err = asset_check(a, cmd);
+	if (err != TREASURY_OK)
+		return cmd_finish(s, cmd, err);
+	code_fold(a->code, fold);
+	err = asset_check_unique(s, fold, a->code, cmd);
+	if (err != TREASURY_OK)
+		return cmd_finish(s, cmd, err);
+	bind_str(st, 1, a->code);
+	bind_str(st, 2, fold);
+	sqlite3_bind_int(st, 3, (int)a->decimals);
+	bind_str(st, 4, a->chain);
+	sqlite3_bind_int64(st, 5, cmd->now_s);
+	err = store_stmt_run(s, STMT_ASSET_INSERT);
+	return cmd_finish(s, cmd, err);
+}

@@ -1,0 +1,173 @@
+/*
+ * cmd_deposit.c: CMD_DEPOSIT in the writer.
+ *
+ * A deposit's reference is unique per treasury (a partial UNIQUE index on
+ * the ledger). Repeating a deposit with the same reference and the same
+ * asset, amount (by value), source and memo is an idempotent replay: it
+ * answers with the first ledger entry and changes nothing. The same
+ * reference with other content is a conflict. Otherwise the balance is
+ * credited (with an overflow check) and the ledger entry written, both in
+ * the command's savepoint.
+ */
+#include <string.h>
+
+#include "engine_int.h"
+
+/* The first deposit with this reference, if any. */
+struct deposit_prior {
+	bool found;
+	int64_t seq;
+	char asset[ASSET_CODE_MAX_BYTES + 1];
+	amount_minor amount;
+	char source[SOURCE_MAX_BYTES + 1];
+	char memo[MEMO_MAX_BYTES + 1];
+};
+
+static treasury_err
+deposit_prior_find(struct store *s, const struct command *cmd,
+    struct deposit_prior *p)
+{
+	sqlite3_stmt *st = s->stmt[STMT_LEDGER_BY_REFERENCE];
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	bind_str(st, 1, cmd->in.deposit.treasury);
+	bind_str(st, 2, cmd->in.deposit.reference);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		p->found = true;
+		err = col_int(st, 0, 1, INT64_MAX, &p->seq);
+		if (err == TREASURY_OK)
+			err = col_text(st, 1, 1, ASSET_CODE_MAX_BYTES, p->asset);
+		if (err == TREASURY_OK)
+			err = col_amount(st, 2, &p->amount);
+		if (err == TREASURY_OK)
+			err = col_text(st, 3, 0, SOURCE_MAX_BYTES, p->source);
+		if (err == TREASURY_OK)
+			err = col_text(st, 4, 0, MEMO_MAX_BYTES, p->memo);
+	} else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+/* Replay, conflict, or (p->found false) a new deposit. */
+static treasury_err
+deposit_prior_compare(const struct deposit_prior *p, struct command *cmd)
+{
+	const char *what = NULL;
+
+	if (strcmp(p->asset, cmd->in.deposit.asset) != 0)
+		what = "asset";
+	else if (p->amount != cmd->in.deposit.amount)
+		what = "amount";
+	else if (strcmp(p->source, cmd->in.deposit.source) != 0)
+		what = "source";
+	else if (strcmp(p->memo, cmd->in.deposit.memo) != 0)
+		what = "memo";
+	if (what != NULL) {
+		cmd_detail(cmd, "reference: '%s' was used for deposit %lld with"
+		    " a different %s", cmd->in.deposit.reference,
+		    (long long)p->seq, what);
+		return TREASURY_ERR_REFERENCE_CONFLICT;
+	}
+	cmd->replayed = true;
+	cmd->ledger_seq = p->seq;
+	return TREASURY_OK;
+}
+
+static treasury_err
+deposit_ledger_insert(struct store *s, struct command *cmd,
+    amount_minor balance_after)
+{
+	sqlite3_stmt *st = s->stmt[STMT_LEDGER_INSERT];
+	treasury_err err;
+
+	bind_str(st, 1, cmd->in.deposit.treasury);
+	bind_str(st, 2, "deposit");
+	bind_str(st, 3, cmd->in.deposit.asset);
+	bind_amount(st, 4, cmd->in.deposit.amount);
+	bind_amount(st, 5, balance_after);
+	bind_str(st, 6, cmd->in.deposit.reference);
+	bind_str(st, 7, cmd->in.deposit.source);
+	bind_str(st, 8, "");
+	bind_str(st, 9, cmd->in.deposit.memo);
+	sqlite3_bind_null(st, 10);
+	sqlite3_bind_int64(st, 11, cmd->now_s);
+	err = store_stmt_run(s, STMT_LEDGER_INSERT);
+	if (err == TREASURY_OK)
+		cmd->ledger_seq = sqlite3_last_insert_rowid(s->db);
+	return err;
+}
+
+static treasury_err
+deposit_credit(struct store *s, struct command *cmd)
+{
+	const char *asset = cmd->in.deposit.asset;
+	const char *treasury = cmd->in.deposit.treasury;
+	amount_minor balance;
+	treasury_err err;
+
+	err = balance_get(s, treasury, asset, &balance);
+	if (err != TREASURY_OK)
+		return err;
+	if (amount_add(balance, cmd->in.deposit.amount, &balance) !=
+	    TREASURY_OK) {
+		cmd_detail(cmd, "amount: the %s balance of '%s' would exceed"
+		    " 2^128-1 minor units", asset, treasury);
+		return TREASURY_ERR_BALANCE_OVERFLOW;
+	}
+	err = balance_set(s, treasury, asset, balance);
+	if (err == TREASURY_OK)
+		err = deposit_ledger_insert(s, cmd, balance);
+	return err;
+}
+
+static treasury_err
+deposit_check_refs(struct store *s, struct command *cmd)
+{
+	struct asset a;
+	sqlite3_stmt *st = s->stmt[STMT_TREASURY_GET];
+	treasury_err err;
+	int rc;
+
+	bind_str(st, 1, cmd->in.deposit.treasury);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	if (rc == SQLITE_DONE) {
+		cmd_detail(cmd, "treasury '%s' is not known",
+		    cmd->in.deposit.treasury);
+		return TREASURY_ERR_UNKNOWN_TREASURY;
+	}
+	if (rc != SQLITE_ROW)
+		return store_err_from_sqlite(rc);
+	err = store_asset_get(s, cmd->in.deposit.asset, &a);
+	if (err == TREASURY_ERR_UNKNOWN_ASSET)
+		cmd_detail(cmd, "asset: '%s' is not known", cmd->in.deposit.asset);
+	return err;
+}
+
+enum apply_outcome
+apply_deposit(struct store *s, struct command *cmd)
+{
+	struct deposit_prior prior;
+	treasury_err err;
+
+	if (cmd->in.deposit.amount == 0) {
+		cmd_detail(cmd, "amount: must be greater than zero");
+		return cmd_finish(s, cmd, TREASURY_ERR_AMOUNT_ZERO);
+	}
+	if (cmd->in.deposit.reference[0] == '\0') {
+		cmd_detail(cmd, "reference: must not be empty");
+		return cmd_finish(s, cmd, TREASURY_ERR_REFERENCE);
+	}
+	err = deposit_check_refs(s, cmd);
+	if (err == TREASURY_OK)
+		err = deposit_prior_find(s, cmd, &prior);
+	if (err == TREASURY_OK && prior.found)
+		return cmd_finish(s, cmd, deposit_prior_compare(&prior, cmd));
+	if (err == TREASURY_OK)
+		err = deposit_credit(s, cmd);
+	return cmd_finish(s, cmd, err);
+}

@@ -1,0 +1,401 @@
+/*
+ * cmd_execute.c: CMD_EXECUTE and CMD_SETTLEMENT in the writer.
+ *
+ * Execution acts only on the stored canonical text, decoded again with
+ * proposal_decode: the text is what the signers signed, so nothing outside
+ * it (not even the columns stored beside it, which must agree with it) can
+ * change what happens. A spend is all or nothing: every asset is checked
+ * and every per-asset total compared with its balance before the first
+ * debit. A config change is checked again against the config as it is now
+ * and written as the next config version; every other open proposal made
+ * for an older version becomes stale (or expired, if its time is up).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+/* Per-asset total of a spend. */
+struct spend {
+	const char *asset;
+	unsigned decimals;
+	amount_minor total;
+	amount_minor balance;	/* running, as debits are made */
+};
+
+struct spends {
+	unsigned count;
+	struct spend by_asset[BATCH_TRANSFERS_MAX];
+};
+
+static treasury_err
+execute_gate(struct store *s, struct proposal_record *rec,
+    struct command *cmd, bool *keep)
+{
+	treasury_err err;
+
+	if (rec->status == STATUS_EXECUTED) {
+		cmd->status = STATUS_EXECUTED;
+		cmd_detail(cmd, "proposal was executed");
+		return TREASURY_ERR_ALREADY_EXECUTED;
+	}
+	err = proposal_gate_usable(s, rec, cmd, keep);
+	if (err == TREASURY_OK && cmd->status != STATUS_APPROVED) {
+		cmd_detail(cmd, "proposal is %s",
+		    proposal_status_name(cmd->status));
+		err = TREASURY_ERR_NOT_APPROVED;
+	}
+	return err;
+}
+
+/* The stored columns must be what the text says. */
+static int
+decoded_matches_row(struct store *s, const struct proposal_record *rec,
+    const struct proposal_fields *f)
+{
+	uint8_t instance[INSTANCE_ID_BYTES];
+	uint8_t id[PROPOSAL_ID_BYTES];
+
+	store_instance_id(s, instance);
+	proposal_id_compute(id, rec->canonical, rec->canonical_len);
+	return memcmp(id, rec->id, sizeof(id)) == 0 &&
+	    memcmp(instance, f->instance, sizeof(instance)) == 0 &&
+	    strcmp(f->treasury, rec->treasury) == 0 &&
+	    f->config_version == rec->config_version &&
+	    f->nonce == rec->nonce && f->kind == rec->kind &&
+	    f->expires_s == rec->expires_s;
+}
+
+static treasury_err
+execute_decode(struct store *s, const treasury_verifier *v,
+    const struct proposal_record *rec, struct proposal_fields *f,
+    struct command *cmd)
+{
+	treasury_err err;
+
+	err = proposal_decode(v, rec->canonical, rec->canonical_len, f);
+	if (err != TREASURY_OK) {
+		cmd_detail(cmd, "the stored proposal text does not decode: %s",
+		    treasury_err_name(err));
+		return TREASURY_ERR_DB_CORRUPT;
+	}
+	if (!decoded_matches_row(s, rec, f)) {
+		cmd_detail(cmd, "the stored proposal disagrees with its text");
+		return TREASURY_ERR_DB_CORRUPT;
+	}
+	return TREASURY_OK;
+}
+
+/* ---- spends ---- */
+
+static struct spend *
+spend_find(struct spends *sp, const char *asset)
+{
+	unsigned i;
+
+	for (i = 0; i < sp->count; i++)
+		if (strcmp(sp->by_asset[i].asset, asset) == 0)
+			return &sp->by_asset[i];
+	return NULL;
+}
+
+static treasury_err
+spend_add(struct store *s, struct spends *sp, const struct transfer_fields *t,
+    unsigned i, struct command *cmd)
+{
+	struct spend *x = spend_find(sp, t->asset);
+	struct asset a;
+	treasury_err err;
+
+	if (x == NULL) {
+		err = store_asset_get(s, t->asset, &a);
+		if (err == TREASURY_ERR_UNKNOWN_ASSET)
+			cmd_detail(cmd, "transfers[%u].asset: asset '%s' is not"
+			    " known", i, t->asset);
+		if (err != TREASURY_OK)
+			return err;
+		if (a.decimals != t->decimals) {
+			cmd_detail(cmd, "transfers[%u].asset: asset '%s' has %u"
+			    " decimals, not %u", i, t->asset, a.decimals,
+			    t->decimals);
+			return TREASURY_ERR_UNKNOWN_ASSET;
+		}
+		x = &sp->by_asset[sp->count++];
+		x->asset = t->asset;
+		x->decimals = t->decimals;
+	}
+	if (amount_add(x->total, t->amount, &x->total) != TREASURY_OK) {
+		cmd_detail(cmd, "the %s transfers add up to more than 2^128-1"
+		    " minor units", t->asset);
+		return TREASURY_ERR_INSUFFICIENT_BALANCE;
+	}
+	return TREASURY_OK;
+}
+
+static treasury_err
+spend_check_balance(struct store *s, const char *treasury, struct spend *x,
+    struct command *cmd)
+{
+	char have[AMOUNT_FORMAT_MAX_BYTES], need[AMOUNT_FORMAT_MAX_BYTES];
+	treasury_err err;
+
+	err = balance_get(s, treasury, x->asset, &x->balance);
+	if (err != TREASURY_OK || x->balance >= x->total)
+		return err;
+	if (amount_format(x->balance, x->decimals, have, sizeof(have)) !=
+	    TREASURY_OK || amount_format(x->total, x->decimals, need,
+	    sizeof(need)) != TREASURY_OK)
+		return TREASURY_ERR_INTERNAL;
+	cmd_detail(cmd, "the %s balance is %s, the proposal spends %s",
+	    x->asset, have, need);
+	return TREASURY_ERR_INSUFFICIENT_BALANCE;
+}
+
+static treasury_err
+transfer_debit(struct store *s, const struct proposal_record *rec,
+    struct spend *x, const struct transfer_fields *t, int64_t now_s)
+{
+	sqlite3_stmt *st = s->stmt[STMT_LEDGER_INSERT];
+	treasury_err err;
+
+	x->balance -= t->amount;	/* checked: balance >= total */
+	err = balance_set(s, rec->treasury, t->asset, x->balance);
+	if (err != TREASURY_OK)
+		return err;
+	bind_str(st, 1, rec->treasury);
+	bind_str(st, 2, "transfer");
+	bind_str(st, 3, t->asset);
+	bind_amount(st, 4, t->amount);
+	bind_amount(st, 5, x->balance);
+	bind_str(st, 6, "");
+	bind_str(st, 7, "");
+	bind_str(st, 8, t->to);
+	bind_str(st, 9, t->memo);
+	sqlite3_bind_blob(st, 10, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, now_s);
+	return store_stmt_run(s, STMT_LEDGER_INSERT);
+}
+
+static treasury_err
+execute_spend(struct store *s, const struct proposal_record *rec,
+    const struct proposal_fields *f, struct command *cmd)
+{
+	struct spends *sp;
+	treasury_err err = TREASURY_OK;
+	unsigned i;
+
+	if (f->transfer_count < 1 || f->transfer_count > BATCH_TRANSFERS_MAX)
+		return TREASURY_ERR_DB_CORRUPT;	/* decode guarantees it */
+	sp = calloc(1, sizeof(*sp));
+	if (sp == NULL)
+		return TREASURY_ERR_NOMEM;
+	for (i = 0; err == TREASURY_OK && i < f->transfer_count; i++)
+		err = spend_add(s, sp, &f->transfers[i], i, cmd);
+	for (i = 0; err == TREASURY_OK && i < sp->count; i++)
+		err = spend_check_balance(s, rec->treasury, &sp->by_asset[i], cmd);
+	for (i = 0; err == TREASURY_OK && i < f->transfer_count; i++)
+		err = transfer_debit(s, rec, spend_find(sp,
+		    f->transfers[i].asset), &f->transfers[i], cmd->now_s);
+	free(sp);
+	return err;
+}
+
+/* ---- config changes ---- */
+
+static treasury_err
+config_next_check(const struct proposal_fields *f, const struct treasury *next,
+    struct command *cmd)
+{
+	if (f->kind == KIND_REPLACE_SIGNER)
+		return TREASURY_OK;	/* its text has no threshold lines */
+	if (next->threshold == f->threshold_after &&
+	    next->signer_count == f->signers_after)
+		return TREASURY_OK;
+	cmd_detail(cmd, "the proposal says %u of %u signers, the change now"
+	    " gives %u of %u", f->threshold_after, f->signers_after,
+	    next->threshold, next->signer_count);
+	return TREASURY_ERR_CONFIG_CHANGE;
+}
+
+static treasury_err
+config_switch(struct store *s, const struct treasury *next, int64_t now_s)
+{
+	sqlite3_stmt *st = s->stmt[STMT_TREASURY_VERSION_BUMP];
+	treasury_err err;
+
+	err = config_version_write(s, next, now_s);
+	if (err != TREASURY_OK)
+		return err;
+	bind_str(st, 1, next->id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)next->config_version);
+	err = store_stmt_run(s, STMT_TREASURY_VERSION_BUMP);
+	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+		err = TREASURY_ERR_INTERNAL;	/* the version moved under us */
+	return err;
+}
+
+static treasury_err
+execute_config(struct store *s, const struct proposal_record *rec,
+    const struct proposal_fields *f, struct command *cmd,
+    uint64_t *new_version)
+{
+	struct treasury *cur, *next;
+	treasury_err err;
+
+	cur = malloc(sizeof(*cur));
+	next = malloc(sizeof(*next));
+	if (cur == NULL || next == NULL) {
+		err = TREASURY_ERR_NOMEM;
+		goto done;
+	}
+	err = treasury_fetch(s, rec->treasury, 0, cur, NULL);
+	if (err == TREASURY_ERR_UNKNOWN_TREASURY)
+		err = TREASURY_ERR_DB_CORRUPT;
+	if (err == TREASURY_OK)
+		err = config_change_compute(cur, f, next, cmd);
+	if (err == TREASURY_OK)
+		err = config_next_check(f, next, cmd);
+	if (err == TREASURY_OK)
+		err = config_switch(s, next, cmd->now_s);
+	if (err == TREASURY_OK)
+		*new_version = next->config_version;
+done:
+	free(next);
+	free(cur);
+	return err;
+}
+
+/* Every other open proposal of an older version is stale now. */
+static treasury_err
+proposals_make_stale(struct store *s, const char *treasury, uint64_t version,
+    int64_t now_s)
+{
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSALS_STALE];
+
+	bind_str(st, 1, treasury);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
+	sqlite3_bind_int64(st, 3, now_s);
+	return store_stmt_run(s, STMT_PROPOSALS_STALE);
+}
+
+static treasury_err
+proposal_mark_executed(struct store *s, const struct proposal_record *rec,
+    int64_t now_s)
+{
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_EXECUTED_SET];
+	treasury_err err;
+
+	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_s);
+	err = store_stmt_run(s, STMT_PROPOSAL_EXECUTED_SET);
+	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+		err = TREASURY_ERR_INTERNAL;
+	return err;
+}
+
+static treasury_err
+execute_apply(struct store *s, const treasury_verifier *v,
+    struct proposal_record *rec, struct proposal_fields *f,
+    struct command *cmd, bool *keep)
+{
+	uint64_t new_version = 0;
+	treasury_err err;
+
+	err = proposal_fetch(s, cmd->in.execute.proposal, rec);
+	if (err == TREASURY_ERR_UNKNOWN_PROPOSAL)
+		cmd_detail(cmd, "proposal is not known");
+	if (err == TREASURY_OK)
+		err = execute_gate(s, rec, cmd, keep);
+	if (err == TREASURY_OK)
+		err = execute_decode(s, v, rec, f, cmd);
+	if (err != TREASURY_OK)
+		return err;
+	if (proposal_kind_is_config(f->kind))
+		err = execute_config(s, rec, f, cmd, &new_version);
+	else
+		err = execute_spend(s, rec, f, cmd);
+	if (err == TREASURY_OK)
+		err = proposal_mark_executed(s, rec, cmd->now_s);
+	if (err == TREASURY_OK && new_version != 0)
+		err = proposals_make_stale(s, rec->treasury, new_version,
+		    cmd->now_s);
+	if (err == TREASURY_OK)
+		cmd->status = STATUS_EXECUTED;
+	return err;
+}
+
+enum apply_outcome
+apply_execute(struct store *s, const treasury_verifier *v,
+    struct command *cmd)
+{
+	struct proposal_record rec;
+	struct proposal_fields *f;
+	enum apply_outcome outcome;
+	bool keep = false;
+	treasury_err err;
+
+	memset(&rec, 0, sizeof(rec));
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return cmd_finish(s, cmd, TREASURY_ERR_NOMEM);
+	err = execute_apply(s, v, &rec, f, cmd, &keep);
+	free(f);
+	proposal_record_free(&rec);
+	outcome = cmd_finish(s, cmd, err);
+	return keep ? APPLY_KEEP : outcome;
+}
+
+/* ---- settlement ---- */
+
+static treasury_err
+settlement_apply(struct store *s, struct proposal_record *rec,
+    struct command *cmd)
+{
+	const char *ref = cmd->in.settlement.reference;
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_SETTLE];
+	treasury_err err;
+
+	if (ref[0] == '\0') {
+		cmd_detail(cmd, "reference: must not be empty");
+		return TREASURY_ERR_REFERENCE;
+	}
+	err = proposal_fetch(s, cmd->in.settlement.proposal, rec);
+	if (err == TREASURY_ERR_UNKNOWN_PROPOSAL)
+		cmd_detail(cmd, "proposal is not known");
+	if (err != TREASURY_OK)
+		return err;
+	cmd->status = proposal_effective(rec->status, rec->expires_s,
+	    cmd->now_s);
+	if (rec->status != STATUS_EXECUTED) {
+		cmd_detail(cmd, "proposal is %s", proposal_status_name(cmd->status));
+		return TREASURY_ERR_NOT_EXECUTED;
+	}
+	if (rec->settlement[0] != '\0') {
+		if (strcmp(rec->settlement, ref) == 0) {
+			cmd->replayed = true;
+			return TREASURY_OK;
+		}
+		cmd_detail(cmd, "settlement '%s' is already recorded",
+		    rec->settlement);
+		return TREASURY_ERR_SETTLEMENT_CONFLICT;
+	}
+	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	bind_str(st, 2, ref);
+	sqlite3_bind_int64(st, 3, cmd->now_s);
+	err = store_stmt_run(s, STMT_PROPOSAL_SETTLE);
+	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+		err = TREASURY_ERR_INTERNAL;
+	return err;
+}
+
+enum apply_outcome
+apply_settlement(struct store *s, struct command *cmd)
+{
+	struct proposal_record rec;
+	treasury_err err;
+
+	memset(&rec, 0, sizeof(rec));
+	err = settlement_apply(s, &rec, cmd);
+	proposal_record_free(&rec);
+	return cmd_finish(s, cmd, err);
+}

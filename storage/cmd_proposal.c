@@ -1,0 +1,169 @@
+/*
+ * cmd_proposal.c: CMD_PROPOSAL_CREATE in the writer.
+ *
+ * The writer binds the proposal to this database and to the treasury as
+ * it is now: it assigns the instance id, the current config version and
+ * the next nonce, checks that every asset of a transfer exists with the
+ * decimals the amount was parsed with, and for a config change computes
+ * the threshold and signer count after it (refusing a change that cannot
+ * be made). The canonical text is then encoded, hashed into the id and
+ * stored with status pending.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+static treasury_err
+transfer_asset_check(struct store *s, const struct transfer_fields *t,
+    unsigned i, struct command *cmd)
+{
+	struct asset a;
+	treasury_err err;
+
+	err = store_asset_get(s, t->asset, &a);
+	if (err == TREASURY_ERR_UNKNOWN_ASSET) {
+		cmd_detail(cmd, "transfers[%u].asset: asset '%s' is not known",
+		    i, t->asset);
+		return err;
+	}
+	if (err != TREASURY_OK)
+		return err;
+	if (a.decimals != t->decimals) {
+		cmd_detail(cmd, "transfers[%u].asset: asset '%s' has %u decimals,"
+		    " not %u", i, t->asset, a.decimals, t->decimals);
+		return TREASURY_ERR_UNKNOWN_ASSET;
+	}
+	return TREASURY_OK;
+}
+
+static treasury_err
+proposal_assets_check(struct store *s, const struct proposal_fields *f,
+    struct command *cmd)
+{
+	treasury_err err;
+	unsigned i;
+
+	/* A count out of range is proposal_encode's to report. */
+	for (i = 0; i < f->transfer_count && i < BATCH_TRANSFERS_MAX; i++) {
+		err = transfer_asset_check(s, &f->transfers[i], i, cmd);
+		if (err != TREASURY_OK)
+			return err;
+	}
+	return TREASURY_OK;
+}
+
+/* Assign what the writer assigns and check the kind's state. */
+static treasury_err
+proposal_complete(struct store *s, const struct treasury *cur,
+    uint64_t nonce, struct proposal_fields *f, struct command *cmd)
+{
+	struct treasury *next;
+	treasury_err err;
+
+	store_instance_id(s, f->instance);
+	f->config_version = cur->config_version;
+	f->nonce = nonce;
+	if (f->kind == KIND_TRANSFER || f->kind == KIND_BATCH)
+		return proposal_assets_check(s, f, cmd);
+	if (!proposal_kind_is_config(f->kind)) {
+		cmd_detail(cmd, "kind: unknown proposal kind %d", (int)f->kind);
+		return TREASURY_ERR_KIND;
+	}
+	next = malloc(sizeof(*next));
+	if (next == NULL)
+		return TREASURY_ERR_NOMEM;
+	err = config_change_compute(cur, f, next, cmd);
+	if (err == TREASURY_OK) {
+		f->threshold_after = next->threshold;
+		f->signers_after = next->signer_count;
+	}
+	free(next);
+	return err;
+}
+
+static treasury_err
+proposal_insert(struct store *s, const struct proposal_fields *f,
+    const struct textbuf *text, struct command *cmd)
+{
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_INSERT];
+	treasury_err err;
+
+	sqlite3_bind_blob(st, 1, cmd->proposal_id, PROPOSAL_ID_BYTES,
+	    SQLITE_STATIC);
+	bind_str(st, 2, f->treasury);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)f->nonce);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)f->config_version);
+	bind_str(st, 5, proposal_kind_name(f->kind));
+	sqlite3_bind_text(st, 6, text->data, (int)text->len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, cmd->in.proposal_create.proposer_token_id);
+	sqlite3_bind_int64(st, 8, cmd->now_s);
+	sqlite3_bind_int64(st, 9, f->expires_s);
+	err = store_stmt_run(s, STMT_PROPOSAL_INSERT);
+	if (err != TREASURY_OK)
+		return err;
+	st = s->stmt[STMT_TREASURY_NONCE_BUMP];
+	bind_str(st, 1, f->treasury);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)f->nonce);
+	err = store_stmt_run(s, STMT_TREASURY_NONCE_BUMP);
+	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+		err = TREASURY_ERR_INTERNAL;	/* the nonce moved under us */
+	return err;
+}
+
+static treasury_err
+proposal_create(struct store *s, struct proposal_fields *f,
+    struct treasury *cur, struct command *cmd)
+{
+	struct textbuf text;
+	uint64_t nonce = 0;
+	treasury_err err;
+
+	err = treasury_fetch(s, f->treasury, 0, cur, &nonce);
+	if (err == TREASURY_ERR_UNKNOWN_TREASURY)
+		cmd_detail(cmd, "treasury '%s' is not known", f->treasury);
+	if (err != TREASURY_OK)
+		return err;
+	err = expiry_check(f->expires_s, cmd->now_s);
+	if (err != TREASURY_OK) {
+		cmd_detail(cmd, "expires_at: %s", treasury_err_text(err));
+		return err;
+	}
+	err = proposal_complete(s, cur, nonce, f, cmd);
+	if (err != TREASURY_OK)
+		return err;
+	textbuf_init(&text, CANONICAL_MAX_BYTES);
+	err = proposal_encode(&text, f);
+	if (err != TREASURY_OK) {
+		cmd_detail(cmd, "proposal: %s", treasury_err_text(err));
+		goto done;
+	}
+	proposal_id_compute(cmd->proposal_id, text.data, text.len);
+	err = proposal_insert(s, f, &text, cmd);
+	if (err == TREASURY_OK)
+		cmd->status = STATUS_PENDING;
+done:
+	textbuf_free(&text);
+	return err;
+}
+
+enum apply_outcome
+apply_proposal_create(struct store *s, struct command *cmd)
+{
+	struct proposal_fields *f = cmd->in.proposal_create.fields;
+	struct treasury *cur;
+	treasury_err err;
+
+	if (f == NULL) {
+		cmd_detail(cmd, "proposal: no fields");
+		return cmd_finish(s, cmd, TREASURY_ERR_INTERNAL);
+	}
+	cur = malloc(sizeof(*cur));
+	if (cur == NULL)
+		return cmd_finish(s, cmd, TREASURY_ERR_NOMEM);
+	err = proposal_create(s, f, cur, cmd);
+	free(cur);
+	if (err != TREASURY_OK)
+		memset(cmd->proposal_id, 0, sizeof(cmd->proposal_id));
+	return cmd_finish(s, cmd, err);
+}

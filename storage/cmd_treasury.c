@@ -1,0 +1,87 @@
+/*
+ * cmd_treasury.c: CMD_TREASURY_CREATE in the writer, and writing one
+ * config version (threshold plus signer set) of a treasury.
+ *
+ * A treasury's signers and threshold are never updated in place: version
+ * 1 is written here, every later one by an executed config-change
+ * proposal (cmd_execute.c), each as a whole new set.
+ */
+#include <string.h>
+
+#include "engine_int.h"
+
+static treasury_err
+signer_insert(struct store *s, const struct treasury *t,
+    const struct signer *sg)
+{
+	sqlite3_stmt *st = s->stmt[STMT_SIGNER_INSERT];
+
+	bind_str(st, 1, t->id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)t->config_version);
+	bind_str(st, 3, sg->name);
+	bind_str(st, 4, key_type_name(sg->key.type));
+	sqlite3_bind_blob(st, 5, sg->key.bytes, (int)sg->key.len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, sg->key.x, sizeof(sg->key.x), SQLITE_STATIC);
+	return store_stmt_run(s, STMT_SIGNER_INSERT);
+}
+
+treasury_err
+config_version_write(struct store *s, const struct treasury *next,
+    int64_t now_s)
+{
+	sqlite3_stmt *st = s->stmt[STMT_CONFIG_INSERT];
+	treasury_err err;
+	unsigned i;
+
+	bind_str(st, 1, next->id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)next->config_version);
+	sqlite3_bind_int(st, 3, (int)next->threshold);
+	sqlite3_bind_int64(st, 4, now_s);
+	err = store_stmt_run(s, STMT_CONFIG_INSERT);
+	for (i = 0; err == TREASURY_OK && i < next->signer_count; i++)
+		err = signer_insert(s, next, &next->signers[i]);
+	return err;
+}
+
+static treasury_err
+treasury_fields_check(const struct treasury *t, struct command *cmd)
+{
+	size_t name_len = strnlen(t->name, TREASURY_NAME_MAX_BYTES + 1);
+
+	if (treasury_id_check(t->id, strnlen(t->id, TREASURY_ID_MAX_BYTES + 1))
+	    != TREASURY_OK) {
+		cmd_detail(cmd, "id: not a treasury id");
+		return TREASURY_ERR_TREASURY_ID;
+	}
+	if (name_len == 0 || name_len > TREASURY_NAME_MAX_BYTES) {
+		cmd_detail(cmd, "name: must be 1..%d bytes",
+		    TREASURY_NAME_MAX_BYTES);
+		return TREASURY_ERR_TREASURY_NAME;
+	}
+	return treasury_config_check(t, cmd);
+}
+
+enum apply_outcome
+apply_treasury_create(struct store *s, struct command *cmd)
+{
+	struct treasury *t = &cmd->in.treasury_create;
+	sqlite3_stmt *st = s->stmt[STMT_TREASURY_INSERT];
+	treasury_err err;
+
+	t->config_version = 1;
+	err = treasury_fields_check(t, cmd);
+	if (err != TREASURY_OK)
+		return cmd_finish(s, cmd, err);
+	bind_str(st, 1, t->id);
+	bind_str(st, 2, t->name);
+	sqlite3_bind_int64(st, 3, cmd->now_s);
+	err = store_stmt_run(s, STMT_TREASURY_INSERT);
+	if (err != TREASURY_OK &&
+	    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+		cmd_detail(cmd, "id: treasury '%s' exists", t->id);
+		return cmd_finish(s, cmd, TREASURY_ERR_TREASURY_EXISTS);
+	}
+	if (err == TREASURY_OK)
+		err = config_version_write(s, t, cmd->now_s);
+	return cmd_finish(s, cmd, err);
+}

@@ -1,0 +1,321 @@
+/*
+ * cmd_vote.c: CMD_VOTE and CMD_CANCEL in the writer, and the gate both
+ * pass: the proposal must still be pending.
+ *
+ * The api verified the vote's signature in its own thread against the
+ * signer's key at the proposal's config version; the writer only checks
+ * that this key is still the one stored for that signer and version, that
+ * the signer has not voted yet, and that the proposal is pending. A
+ * signer counts once: the same vote again is an idempotent replay (the
+ * first signature is kept), the contrary vote a conflict. Approved at M
+ * approvals, rejected at N - M + 1 rejections.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+static treasury_err
+proposal_fetch_cmd(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct proposal_record *rec, struct command *cmd)
+{
+	treasury_err err;
+
+	err = proposal_fetch(s, id, rec);
+	if (err == TREASURY_ERR_UNKNOWN_PROPOSAL)
+		cmd_detail(cmd, "proposal is not known");
+	return err;
+}
+
+static treasury_err
+treasury_current_version(struct store *s, const char *id, uint64_t *version)
+{
+	sqlite3_stmt *st = s->stmt[STMT_TREASURY_GET];
+	int64_t v = 0;
+	treasury_err err;
+	int rc;
+
+	bind_str(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = col_int(st, TREASURY_COL_VERSION, 1, INT64_MAX, &v);
+	else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_DB_CORRUPT;	/* a proposal's treasury */
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	*version = (uint64_t)v;
+	return err;
+}
+
+/* Persist a status the clock or a config change gave the proposal. */
+static treasury_err
+proposal_status_catch_up(struct store *s, struct proposal_record *rec,
+    enum proposal_status st, bool *keep)
+{
+	treasury_err err;
+
+	if (rec->status == st)
+		return TREASURY_OK;
+	err = proposal_status_set(s, rec->id, st);
+	if (err == TREASURY_OK) {
+		rec->status = st;
+		*keep = true;
+	}
+	return err;
+}
+
+treasury_err
+proposal_gate_usable(struct store *s, struct proposal_record *rec,
+    struct command *cmd, bool *keep)
+{
+	enum proposal_status eff;
+	uint64_t current;
+	treasury_err err;
+
+	eff = proposal_effective(rec->status, rec->expires_s, cmd->now_s);
+	cmd->status = eff;
+	if (eff == STATUS_EXPIRED) {
+		cmd_detail(cmd, "proposal expired");
+		err = proposal_status_catch_up(s, rec, STATUS_EXPIRED, keep);
+		return err != TREASURY_OK ? err : TREASURY_ERR_EXPIRED;
+	}
+	if (eff == STATUS_STALE) {
+		cmd_detail(cmd, "proposal was made for config version %llu,"
+		    " which is no longer current",
+		    (unsigned long long)rec->config_version);
+		return TREASURY_ERR_STALE;
+	}
+	if (eff != STATUS_PENDING && eff != STATUS_APPROVED)
+		return TREASURY_OK;	/* the caller decides */
+	err = treasury_current_version(s, rec->treasury, &current);
+	if (err != TREASURY_OK)
+		return err;
+	if (current != rec->config_version) {
+		cmd->status = STATUS_STALE;
+		cmd_detail(cmd, "proposal was made for config version %llu, the"
+		    " treasury is at %llu", (unsigned long long)rec->config_version,
+		    (unsigned long long)current);
+		err = proposal_status_catch_up(s, rec, STATUS_STALE, keep);
+		return err != TREASURY_OK ? err : TREASURY_ERR_STALE;
+	}
+	return TREASURY_OK;
+}
+
+/* The effective status must be pending. */
+static treasury_err
+proposal_gate_pending(struct store *s, struct proposal_record *rec,
+    struct command *cmd, bool *keep)
+{
+	treasury_err err;
+
+	err = proposal_gate_usable(s, rec, cmd, keep);
+	if (err == TREASURY_OK && cmd->status != STATUS_PENDING) {
+		cmd_detail(cmd, "proposal is %s", proposal_status_name(cmd->status));
+		err = TREASURY_ERR_NOT_PENDING;
+	}
+	return err;
+}
+
+/* *found when this signer already voted; a replay or a conflict. */
+static treasury_err
+vote_prior(struct store *s, const struct proposal_record *rec,
+    struct command *cmd, bool *found)
+{
+	sqlite3_stmt *st = s->stmt[STMT_VOTE_GET];
+	int64_t decision = 0;
+	treasury_err err;
+	int rc;
+
+	*found = false;
+	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	bind_str(st, 2, cmd->in.vote.signer);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = col_int(st, 0, VOTE_APPROVE, VOTE_REJECT, &decision);
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	if (err != TREASURY_OK || rc != SQLITE_ROW)
+		return err;
+	*found = true;
+	if ((enum vote_decision)decision != cmd->in.vote.decision) {
+		cmd_detail(cmd, "signer '%s' already voted to %s",
+		    cmd->in.vote.signer,
+		    decision == VOTE_APPROVE ? "approve" : "reject");
+		return TREASURY_ERR_VOTE_CONFLICT;
+	}
+	cmd->replayed = true;
+	cmd->status = proposal_effective(rec->status, rec->expires_s,
+	    cmd->now_s);
+	return TREASURY_OK;
+}
+
+static int
+signer_key_equal(const struct signer_key *a, const struct signer_key *b)
+{
+	return a->type == b->type && a->len == b->len &&
+	    memcmp(a->bytes, b->bytes, a->len) == 0 &&
+	    memcmp(a->x, b->x, sizeof(a->x)) == 0;
+}
+
+/* The verified key must be the signer's key at the proposal's version. */
+static treasury_err
+vote_signer_check(const struct treasury *t, const struct proposal_record *rec,
+    struct command *cmd)
+{
+	int i = treasury_find_signer(t, cmd->in.vote.signer);
+
+	if (i < 0) {
+		cmd_detail(cmd, "signer: '%s' is not a signer of treasury '%s' at"
+		    " config version %llu", cmd->in.vote.signer, rec->treasury,
+		    (unsigned long long)rec->config_version);
+		return TREASURY_ERR_UNKNOWN_SIGNER;
+	}
+	if (cmd->in.vote.verified_config_version != rec->config_version ||
+	    !signer_key_equal(&t->signers[i].key, &cmd->in.vote.verified_key)) {
+		cmd_detail(cmd, "signer: the signature was not verified with the"
+		    " key of '%s' at config version %llu", cmd->in.vote.signer,
+		    (unsigned long long)rec->config_version);
+		return TREASURY_ERR_UNKNOWN_SIGNER;
+	}
+	return TREASURY_OK;
+}
+
+static treasury_err
+vote_insert(struct store *s, const struct proposal_record *rec,
+    struct command *cmd)
+{
+	sqlite3_stmt *st = s->stmt[STMT_VOTE_INSERT];
+
+	if (cmd->in.vote.signature_len < SIG_DER_MIN_BYTES ||
+	    cmd->in.vote.signature_len > SIG_DER_MAX_BYTES) {
+		cmd_detail(cmd, "signature: %zu bytes", cmd->in.vote.signature_len);
+		return TREASURY_ERR_SIG_ENCODING;
+	}
+	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	bind_str(st, 2, cmd->in.vote.signer);
+	sqlite3_bind_int(st, 3, (int)cmd->in.vote.decision);
+	sqlite3_bind_blob(st, 4, cmd->in.vote.signature,
+	    (int)cmd->in.vote.signature_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, cmd->now_s);
+	return store_stmt_run(s, STMT_VOTE_INSERT);
+}
+
+/* Count the votes and move the status if M approvals or N - M + 1
+ * rejections are reached. */
+static treasury_err
+vote_tally(struct store *s, const struct treasury *t,
+    const struct proposal_record *rec, struct command *cmd)
+{
+	sqlite3_stmt *st = s->stmt[STMT_VOTES_COUNT];
+	int64_t approvals = 0, rejections = 0;
+	treasury_err err;
+	int rc;
+
+	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = col_int(st, 0, 0, SIGNERS_PER_TREASURY_MAX, &approvals);
+		if (err == TREASURY_OK)
+			err = col_int(st, 1, 0, SIGNERS_PER_TREASURY_MAX,
+			    &rejections);
+	} else
+		err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
+		    store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	if (err != TREASURY_OK)
+		return err;
+	cmd->status = STATUS_PENDING;
+	if (approvals >= t->threshold)
+		cmd->status = STATUS_APPROVED;
+	else if (rejections >= t->signer_count - t->threshold + 1)
+		cmd->status = STATUS_REJECTED;
+	if (cmd->status == STATUS_PENDING)
+		return TREASURY_OK;
+	return proposal_status_set(s, rec->id, cmd->status);
+}
+
+static treasury_err
+vote_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
+    bool *keep)
+{
+	struct treasury *t;
+	bool found;
+	treasury_err err;
+
+	err = proposal_fetch_cmd(s, cmd->in.vote.proposal, rec, cmd);
+	if (err != TREASURY_OK)
+		return err;
+	err = vote_prior(s, rec, cmd, &found);
+	if (err != TREASURY_OK || found)
+		return err;
+	err = proposal_gate_pending(s, rec, cmd, keep);
+	if (err != TREASURY_OK)
+		return err;
+	t = malloc(sizeof(*t));
+	if (t == NULL)
+		return TREASURY_ERR_NOMEM;
+	err = treasury_fetch(s, rec->treasury, rec->config_version, t, NULL);
+	if (err == TREASURY_OK)
+		err = vote_signer_check(t, rec, cmd);
+	if (err == TREASURY_OK)
+		err = vote_insert(s, rec, cmd);
+	if (err == TREASURY_OK)
+		err = vote_tally(s, t, rec, cmd);
+	free(t);
+	return err;
+}
+
+enum apply_outcome
+apply_vote(struct store *s, struct command *cmd)
+{
+	struct proposal_record rec;
+	enum apply_outcome outcome;
+	bool keep = false;
+	treasury_err err;
+
+	memset(&rec, 0, sizeof(rec));
+	err = vote_apply(s, &rec, cmd, &keep);
+	proposal_record_free(&rec);
+	outcome = cmd_finish(s, cmd, err);
+	return keep ? APPLY_KEEP : outcome;
+}
+
+static treasury_err
+cancel_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
+    bool *keep)
+{
+	treasury_err err;
+
+	err = proposal_fetch_cmd(s, cmd->in.cancel.proposal, rec, cmd);
+	if (err != TREASURY_OK)
+		return err;
+	if (rec->proposer_token_id != cmd->in.cancel.token_id) {
+		cmd_detail(cmd, "only the token that made the proposal may"
+		    " cancel it");
+		return TREASURY_ERR_NOT_PROPOSER;
+	}
+	err = proposal_gate_pending(s, rec, cmd, keep);
+	if (err != TREASURY_OK)
+		return err;
+	err = proposal_status_set(s, rec->id, STATUS_CANCELLED);
+	if (err == TREASURY_OK)
+		cmd->status = STATUS_CANCELLED;
+	return err;
+}
+
+enum apply_outcome
+apply_cancel(struct store *s, struct command *cmd)
+{
+	struct proposal_record rec;
+	enum apply_outcome outcome;
+	bool keep = false;
+	treasury_err err;
+
+	memset(&rec, 0, sizeof(rec));
+	err = cancel_apply(s, &rec, cmd, &keep);
+	proposal_record_free(&rec);
+	outcome = cmd_finish(s, cmd, err);
+	return keep ? APPLY_KEEP : outcome;
+}

@@ -1,0 +1,192 @@
+/*
+ * engine_int.h: what the engine's files in storage/ share and nobody else
+ * sees: column layouts of the statements in statements.c, checked column
+ * readers (anything the store would not have written is
+ * TREASURY_ERR_DB_CORRUPT, never an assert), record loaders, and the apply
+ * functions the writer thread runs, one per command type.
+ *
+ * Apply functions run inside the writer's transaction, each command in its
+ * own savepoint. They fill cmd->err and cmd->detail and say whether the
+ * writer keeps what they wrote (APPLY_KEEP: success, or a refusal that
+ * must still persist a status such as 'expired') or rolls the savepoint
+ * back (APPLY_UNDO).
+ */
+#ifndef TREASURY_ENGINE_INT_H
+#define TREASURY_ENGINE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "treasury/engine.h"
+
+#include "store_int.h"
+
+/* Column layouts (statements.c). */
+enum { ASSET_COL_CODE, ASSET_COL_DECIMALS, ASSET_COL_CHAIN, ASSET_COL_CREATED };
+enum {
+	TREASURY_COL_ID, TREASURY_COL_NAME, TREASURY_COL_VERSION,
+	TREASURY_COL_NEXT_NONCE, TREASURY_COL_CREATED
+};
+enum { SIGNER_COL_NAME, SIGNER_COL_TYPE, SIGNER_COL_PUBKEY, SIGNER_COL_X };
+enum {
+	LEDGER_COL_SEQ, LEDGER_COL_TREASURY, LEDGER_COL_KIND, LEDGER_COL_ASSET,
+	LEDGER_COL_DECIMALS, LEDGER_COL_AMOUNT, LEDGER_COL_BALANCE_AFTER,
+	LEDGER_COL_REFERENCE, LEDGER_COL_SOURCE, LEDGER_COL_TO, LEDGER_COL_MEMO,
+	LEDGER_COL_PROPOSAL, LEDGER_COL_CREATED
+};
+enum {
+	PROPOSAL_COL_ID, PROPOSAL_COL_TREASURY, PROPOSAL_COL_NONCE,
+	PROPOSAL_COL_VERSION, PROPOSAL_COL_KIND, PROPOSAL_COL_STATUS,
+	PROPOSAL_COL_CANONICAL, PROPOSAL_COL_PROPOSER, PROPOSAL_COL_CREATED,
+	PROPOSAL_COL_EXPIRES, PROPOSAL_COL_EXECUTED, PROPOSAL_COL_SETTLEMENT,
+	PROPOSAL_COL_SETTLED
+};
+
+/* ---- statements (records.c) ---- */
+
+/* Reset a statement and clear its bindings, whatever happened. */
+void store_stmt_done(sqlite3_stmt *st);
+
+/* Step a statement that returns no row, then reset it.
+ * Returns TREASURY_OK or the mapped SQLite error. */
+TREASURY_WARN_UNUSED treasury_err
+store_stmt_run(struct store *s, enum store_stmt i);
+
+/* Bind a NUL-terminated string that outlives the step. */
+void bind_str(sqlite3_stmt *st, int i, const char *text);
+/* Bind an amount as decimal TEXT of minor units (copied). */
+void bind_amount(sqlite3_stmt *st, int i, amount_minor value);
+
+/* ---- checked column readers (records.c): TREASURY_ERR_DB_CORRUPT on a
+ * wrong type, size or value ---- */
+
+/* TEXT of min_bytes..max_bytes bytes without NUL, copied NUL-terminated
+ * into out (max_bytes + 1 bytes). */
+TREASURY_WARN_UNUSED treasury_err
+col_text(sqlite3_stmt *st, int col, size_t min_bytes, size_t max_bytes,
+    char *out);
+/* A BLOB of exactly len bytes. */
+TREASURY_WARN_UNUSED treasury_err
+col_blob(sqlite3_stmt *st, int col, size_t len, uint8_t *out);
+/* An INTEGER in [min, max]. */
+TREASURY_WARN_UNUSED treasury_err
+col_int(sqlite3_stmt *st, int col, int64_t min, int64_t max, int64_t *out);
+/* A decimal TEXT of minor units up to 2^128-1. */
+TREASURY_WARN_UNUSED treasury_err
+col_amount(sqlite3_stmt *st, int col, amount_minor *out);
+
+/* ---- records (records.c) ---- */
+
+/* The current row of an asset statement. */
+TREASURY_WARN_UNUSED treasury_err
+asset_read(sqlite3_stmt *st, struct asset *out);
+
+/* A treasury at `version` (0: its current version) with its signers and
+ * threshold; *next_nonce (may be NULL) is the next proposal nonce.
+ * Returns TREASURY_OK, TREASURY_ERR_UNKNOWN_TREASURY (no such treasury or
+ * version), _DB_CORRUPT or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+treasury_fetch(struct store *s, const char *id, uint64_t version,
+    struct treasury *out, uint64_t *next_nonce);
+
+/* The current row of a ledger statement. */
+TREASURY_WARN_UNUSED treasury_err
+ledger_read(sqlite3_stmt *st, struct ledger_entry *out);
+
+/* A treasury's balance of an asset; 0 when never credited. */
+TREASURY_WARN_UNUSED treasury_err
+balance_get(struct store *s, const char *treasury, const char *asset,
+    amount_minor *out);
+TREASURY_WARN_UNUSED treasury_err
+balance_set(struct store *s, const char *treasury, const char *asset,
+    amount_minor amount);
+
+/* The status a proposal has at now_s: pending or approved at or past its
+ * expiry is expired (the SQL of STMT_PROPOSALS_PAGE says the same). */
+enum proposal_status proposal_effective(enum proposal_status stored,
+    int64_t expires_s, int64_t now_s);
+
+/* The current row of a proposal statement, with its votes and the M and N
+ * of its config version; status is the stored one (not effective). On
+ * success out->canonical is malloc'd (proposal_record_free). */
+TREASURY_WARN_UNUSED treasury_err
+proposal_read(struct store *s, sqlite3_stmt *st, struct proposal_record *out);
+
+/* Load proposal id with proposal_read. Returns TREASURY_OK,
+ * TREASURY_ERR_UNKNOWN_PROPOSAL or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_fetch(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct proposal_record *out);
+
+/* Set a proposal's stored status. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_status_set(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    enum proposal_status st);
+
+/* ---- writer side ---- */
+
+enum apply_outcome {
+	APPLY_KEEP,	/* release the command's savepoint */
+	APPLY_UNDO,	/* roll it back first */
+};
+
+/* printf into cmd->detail. */
+void cmd_detail(struct command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Set cmd->err (and a detail naming the database error when err is one
+ * and no detail is set yet); APPLY_KEEP only for TREASURY_OK. */
+enum apply_outcome cmd_finish(struct store *s, struct command *cmd,
+    treasury_err err);
+
+/* Write config version next->config_version of treasury next->id: its
+ * threshold and every signer. */
+TREASURY_WARN_UNUSED treasury_err
+config_version_write(struct store *s, const struct treasury *next,
+    int64_t now_s);
+
+/* The treasury config that config-change proposal f makes of cur, checked
+ * as at proposal time: add-signer (name or key present: DUPLICATE_SIGNER,
+ * DUPLICATE_KEY; more than 32 signers: CONFIG_CHANGE), remove-signer
+ * (UNKNOWN_SIGNER; M > N - 1: THRESHOLD), replace-signer (UNKNOWN_SIGNER;
+ * key present: DUPLICATE_KEY), set-threshold (outside 1..N: THRESHOLD;
+ * unchanged: CONFIG_CHANGE). next->config_version is cur's + 1. The detail
+ * goes into cmd. */
+TREASURY_WARN_UNUSED treasury_err
+config_change_compute(const struct treasury *cur,
+    const struct proposal_fields *f, struct treasury *next,
+    struct command *cmd);
+
+/* Check a signer set and threshold as a treasury may have them: names
+ * (SIGNER_NAME), key bytes agreeing with type and x (PUBKEY), no name or
+ * key x twice (DUPLICATE_SIGNER, DUPLICATE_KEY), 1 <= M <= N <= 32
+ * (THRESHOLD). The detail goes into cmd. */
+TREASURY_WARN_UNUSED treasury_err
+treasury_config_check(const struct treasury *t, struct command *cmd);
+
+/* Index of the signer whose key has key->x, or -1. */
+int treasury_find_key(const struct treasury *t, const uint8_t x[32]);
+/* Index of the signer named name, or -1. */
+int treasury_find_signer(const struct treasury *t, const char *name);
+
+/* For an action on a proposal that is still open: its effective status at
+ * cmd->now_s goes into cmd->status. Returns TREASURY_ERR_EXPIRED (past
+ * expiry; the stored status is brought up to date and *keep set so the
+ * writer keeps that), _STALE (config version not current; persisted the
+ * same way), a database error, or TREASURY_OK for any other status, which
+ * the caller then judges. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_gate_usable(struct store *s, struct proposal_record *rec,
+    struct command *cmd, bool *keep);
+
+enum apply_outcome apply_asset_create(struct store *s, struct command *cmd);
+enum apply_outcome apply_treasury_create(struct store *s, struct command *cmd);
+enum apply_outcome apply_deposit(struct store *s, struct command *cmd);
+enum apply_outcome apply_proposal_create(struct store *s, struct command *cmd);
+enum apply_outcome apply_vote(struct store *s, struct command *cmd);
+enum apply_outcome apply_cancel(struct store *s, struct command *cmd);
+enum apply_outcome apply_execute(struct store *s, const treasury_verifier *v,
+    struct command *cmd);
+enum apply_outcome apply_settlement(struct store *s, struct command *cmd);
+
+#endif

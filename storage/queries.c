@@ -1,0 +1,438 @@
+/*
+ * queries.c: the read side of engine.h, on any store (the daemon gives
+ * each request thread a STORE_READ_ONLY one).
+ *
+ * A query that runs more than one statement does so inside one read
+ * transaction, so it sees one snapshot (WAL): a proposal and its votes, a
+ * treasury and its signers, always agree. Inside the writer's transaction
+ * the queries join it instead.
+ *
+ * Pages are walked strictly by key (id, seq or nonce) with LIMIT limit + 1:
+ * the extra row only sets *more. A walk stopped by its callback sets *more
+ * when any row follows the last one given. A limit of 0 means
+ * PAGE_LIMIT_DEFAULT; more than PAGE_LIMIT_MAX means PAGE_LIMIT_MAX.
+ * Callbacks must not start another walk of the same kind on the same
+ * store (the statement is busy until the walk ends).
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+/* ---- snapshots and pages ---- */
+
+static treasury_err
+snapshot_begin(struct store *s, bool *began)
+{
+	treasury_err err;
+
+	*began = false;
+	if (!sqlite3_get_autocommit(s->db))
+		return TREASURY_OK;	/* already in a transaction */
+	err = store_stmt_run(s, STMT_BEGIN_READ);
+	*began = err == TREASURY_OK;
+	return err;
+}
+
+static void
+snapshot_end(struct store *s, bool began)
+{
+	if (!began)
+		return;
+	if (store_stmt_run(s, STMT_COMMIT) != TREASURY_OK &&
+	    !sqlite3_get_autocommit(s->db))
+		(void)!store_stmt_run(s, STMT_ROLLBACK);
+}
+
+static unsigned
+page_limit(unsigned limit)
+{
+	if (limit == 0)
+		return PAGE_LIMIT_DEFAULT;
+	return limit > PAGE_LIMIT_MAX ? PAGE_LIMIT_MAX : limit;
+}
+
+/* One row of a page: read it and hand it on; *stop when the caller's
+ * callback asked to stop. */
+typedef treasury_err (*page_row_fn)(struct store *s, sqlite3_stmt *st,
+    void *walk, bool *stop);
+
+static treasury_err
+page_walk(struct store *s, sqlite3_stmt *st, unsigned limit, page_row_fn each,
+    void *walk, bool *more)
+{
+	treasury_err err = TREASURY_OK;
+	bool stop = false;
+	unsigned n = 0;
+	int rc;
+
+	*more = false;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == limit || stop) {
+			*more = true;
+			break;
+		}
+		n++;
+		err = each(s, st, walk, &stop);
+		if (err != TREASURY_OK)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	if (err != TREASURY_OK)
+		*more = false;
+	return err;
+}
+
+static treasury_err
+treasury_exists(struct store *s, const char *id)
+{
+	sqlite3_stmt *st = s->stmt[STMT_TREASURY_GET];
+	treasury_err err;
+	int rc;
+
+	bind_str(st, 1, id);
+	rc = sqlite3_step(st);
+	err = rc == SQLITE_DONE ? TREASURY_ERR_UNKNOWN_TREASURY :
+	    store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+static sqlite3_int64
+key_from_u64(uint64_t v)
+{
+	return v > INT64_MAX ? INT64_MAX : (sqlite3_int64)v;
+}
+
+/* ---- assets ---- */
+
+treasury_err
+store_asset_get(struct store *s, const char *code, struct asset *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_ASSET_GET];
+	treasury_err err;
+	int rc;
+
+	assert(code != NULL && out != NULL);
+	bind_str(st, 1, code);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = asset_read(st, out);
+	else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_UNKNOWN_ASSET;
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+store_assets_list(struct store *s, int (*fn)(const struct asset *, void *),
+    void *ctx)
+{
+	sqlite3_stmt *st = s->stmt[STMT_ASSET_LIST];
+	treasury_err err = TREASURY_OK;
+	struct asset a;
+	int rc;
+
+	assert(fn != NULL);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = asset_read(st, &a);
+		if (err != TREASURY_OK || fn(&a, ctx) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+/* ---- treasuries ---- */
+
+treasury_err
+store_treasury_get(struct store *s, const char *id, struct treasury *out)
+{
+	treasury_err err;
+	bool began;
+
+	assert(id != NULL && out != NULL);
+	err = snapshot_begin(s, &began);
+	if (err == TREASURY_OK)
+		err = treasury_fetch(s, id, 0, out, NULL);
+	snapshot_end(s, began);
+	return err;
+}
+
+treasury_err
+store_treasury_at_version(struct store *s, const char *id, uint64_t version,
+    struct treasury *out)
+{
+	treasury_err err;
+	bool began;
+
+	assert(id != NULL && out != NULL);
+	if (version == 0)
+		return TREASURY_ERR_UNKNOWN_TREASURY;
+	err = snapshot_begin(s, &began);
+	if (err == TREASURY_OK)
+		err = treasury_fetch(s, id, version, out, NULL);
+	snapshot_end(s, began);
+	return err;
+}
+
+struct treasury_walk {
+	int (*fn)(const struct treasury *, void *);
+	void *ctx;
+	struct treasury t;
+};
+
+static treasury_err
+treasury_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+{
+	struct treasury_walk *w = walk;
+	char id[TREASURY_ID_MAX_BYTES + 1];
+	treasury_err err;
+
+	err = col_text(st, TREASURY_COL_ID, 1, TREASURY_ID_MAX_BYTES, id);
+	if (err == TREASURY_OK)
+		err = treasury_fetch(s, id, 0, &w->t, NULL);
+	if (err == TREASURY_ERR_UNKNOWN_TREASURY)
+		err = TREASURY_ERR_DB_CORRUPT;	/* same snapshot */
+	if (err == TREASURY_OK)
+		*stop = w->fn(&w->t, w->ctx) != 0;
+	return err;
+}
+
+treasury_err
+store_treasuries_page(struct store *s, const char *after_id, unsigned limit,
+    int (*fn)(const struct treasury *, void *), void *ctx, bool *more)
+{
+	sqlite3_stmt *st = s->stmt[STMT_TREASURY_PAGE];
+	struct treasury_walk *w;
+	treasury_err err;
+	bool began;
+
+	assert(after_id != NULL && fn != NULL && more != NULL);
+	*more = false;
+	limit = page_limit(limit);
+	w = malloc(sizeof(*w));
+	if (w == NULL)
+		return TREASURY_ERR_NOMEM;
+	w->fn = fn;
+	w->ctx = ctx;
+	err = snapshot_begin(s, &began);
+	if (err == TREASURY_OK) {
+		bind_str(st, 1, after_id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
+		err = page_walk(s, st, limit, treasury_page_row, w, more);
+	}
+	snapshot_end(s, began);
+	free(w);
+	return err;
+}
+
+/* ---- balances and ledger ---- */
+
+static treasury_err
+balances_walk(struct store *s, const char *treasury,
+    int (*fn)(const struct balance *, void *), void *ctx)
+{
+	sqlite3_stmt *st = s->stmt[STMT_BALANCES_LIST];
+	treasury_err err = TREASURY_OK;
+	struct balance b;
+	int rc;
+
+	bind_str(st, 1, treasury);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&b, 0, sizeof(b));
+		err = col_text(st, 0, 1, ASSET_CODE_MAX_BYTES, b.asset);
+		if (err == TREASURY_OK) {
+			int64_t d = 0;
+
+			err = col_int(st, 1, 0, ASSET_DECIMALS_MAX, &d);
+			b.decimals = (unsigned)d;
+		}
+		if (err == TREASURY_OK)
+			err = col_amount(st, 2, &b.amount);
+		if (err != TREASURY_OK || fn(&b, ctx) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+store_balances(struct store *s, const char *treasury,
+    int (*fn)(const struct balance *, void *), void *ctx)
+{
+	treasury_err err;
+	bool began;
+
+	assert(treasury != NULL && fn != NULL);
+	err = snapshot_begin(s, &began);
+	if (err == TREASURY_OK)
+		err = treasury_exists(s, treasury);
+	if (err == TREASURY_OK)
+		err = balances_walk(s, treasury, fn, ctx);
+	snapshot_end(s, began);
+	return err;
+}
+
+struct ledger_walk {
+	int (*fn)(const struct ledger_entry *, void *);
+	void *ctx;
+	struct ledger_entry e;
+};
+
+static treasury_err
+ledger_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+{
+	struct ledger_walk *w = walk;
+	treasury_err err;
+
+	(void)s;
+	err = ledger_read(st, &w->e);
+	if (err == TREASURY_OK)
+		*stop = w->fn(&w->e, w->ctx) != 0;
+	return err;
+}
+
+treasury_err
+store_ledger_page(struct store *s, const char *treasury, int64_t after_seq,
+    unsigned limit, int (*fn)(const struct ledger_entry *, void *), void *ctx,
+    bool *more)
+{
+	sqlite3_stmt *st = s->stmt[STMT_LEDGER_PAGE];
+	struct ledger_walk *w;
+	treasury_err err;
+	bool began;
+
+	assert(treasury != NULL && fn != NULL && more != NULL);
+	*more = false;
+	limit = page_limit(limit);
+	w = malloc(sizeof(*w));
+	if (w == NULL)
+		return TREASURY_ERR_NOMEM;
+	w->fn = fn;
+	w->ctx = ctx;
+	err = snapshot_begin(s, &began);
+	if (err == TREASURY_OK)
+		err = treasury_exists(s, treasury);
+	if (err == TREASURY_OK) {
+		bind_str(st, 1, treasury);
+		sqlite3_bind_int64(st, 2, after_seq);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
+		err = page_walk(s, st, limit, ledger_page_row, w, more);
+	}
+	snapshot_end(s, began);
+	free(w);
+	return err;
+}
+
+treasury_err
+store_ledger_entry_get(struct store *s, int64_t seq, struct ledger_entry *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_LEDGER_GET];
+	treasury_err err;
+	int rc;
+
+	assert(out != NULL);
+	sqlite3_bind_int64(st, 1, seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = ledger_read(st, out);
+	else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_NOT_FOUND;
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+/* ---- proposals ---- */
+
+struct proposal_walk {
+	int (*fn)(const struct proposal_record *, void *);
+	void *ctx;
+	int64_t now_s;
+	struct proposal_record rec;
+};
+
+static treasury_err
+proposal_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+{
+	struct proposal_walk *w = walk;
+	treasury_err err;
+
+	err = proposal_read(s, st, &w->rec);
+	if (err != TREASURY_OK)
+		return err;
+	w->rec.status = proposal_effective(w->rec.status, w->rec.expires_s,
+	    w->now_s);
+	*stop = w->fn(&w->rec, w->ctx) != 0;
+	proposal_record_free(&w->rec);
+	return TREASURY_OK;
+}
+
+treasury_err
+store_proposals_page(struct store *s, const char *treasury,
+    enum proposal_status status, uint64_t after_nonce, unsigned limit,
+    int64_t now_s, int (*fn)(const struct proposal_record *, void *),
+    void *ctx, bool *more)
+{
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSALS_PAGE];
+	struct proposal_walk *w;
+	treasury_err err;
+	bool began;
+
+	assert(treasury != NULL && fn != NULL && more != NULL);
+	*more = false;
+	if (status != 0 && (status < STATUS_PENDING || status > STATUS_CANCELLED))
+		return TREASURY_ERR_INTERNAL;
+	limit = page_limit(limit);
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return TREASURY_ERR_NOMEM;
+	w->fn = fn;
+	w->ctx = ctx;
+	w->now_s = now_s;
+	err = snapshot_begin(s, &began);
+	if (err == TREASURY_OK)
+		err = treasury_exists(s, treasury);
+	if (err == TREASURY_OK) {
+		bind_str(st, 1, treasury);
+		sqlite3_bind_int64(st, 2, key_from_u64(after_nonce));
+		if (status != 0)
+			bind_str(st, 3, proposal_status_name(status));
+		sqlite3_bind_int64(st, 4, now_s);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)limit + 1);
+		err = page_walk(s, st, limit, proposal_page_row, w, more);
+	}
+	snapshot_end(s, began);
+	free(w);
+	return err;
+}
+
+treasury_err
+store_proposal_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    int64_t now_s, struct proposal_record *out)
+{
+	treasury_err err;
+	bool began;
+
+	assert(id != NULL && out != NULL);
+	memset(out, 0, sizeof(*out));
+	err = snapshot_begin(s, &began);
+	if (err == TREASURY_OK)
+		err = proposal_fetch(s, id, out);
+	snapshot_end(s, began);
+	if (err == TREASURY_OK)
+		out->status = proposal_effective(out->status, out->expires_s,
+		    now_s);
+	return err;
+}

@@ -1,0 +1,690 @@
+/*
+ * records.c: reading the engine's rows back into engine.h records, and the
+ * small helpers every engine file uses (statement reset, binds, checked
+ * column readers, amounts as decimal TEXT of minor units).
+ *
+ * Every value read is checked as it is copied out: a wrong type, a size
+ * out of range, an amount that is not a decimal below 2^128 or a key whose
+ * x coordinate disagrees with its bytes is TREASURY_ERR_DB_CORRUPT, never
+ * an assert. Loaders that run several statements use distinct statements,
+ * so they may be called while another statement of the store is on a row.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+static const char *const status_names[] = {
+	[STATUS_PENDING] = "pending",
+	[STATUS_APPROVED] = "approved",
+	[STATUS_EXECUTED] = "executed",
+	[STATUS_REJECTED] = "rejected",
+	[STATUS_EXPIRED] = "expired",
+	[STATUS_STALE] = "stale",
+	[STATUS_CANCELLED] = "cancelled",
+};
+
+#define STATUS_LAST STATUS_CANCELLED
+
+const char *
+proposal_status_name(enum proposal_status st)
+{
+	if (st < STATUS_PENDING || st > STATUS_LAST)
+		return "unknown";
+	return status_names[st];
+}
+
+treasury_err
+proposal_status_parse(const char *s, size_t len, enum proposal_status *out)
+{
+	int i;
+
+	for (i = STATUS_PENDING; i <= STATUS_LAST; i++) {
+		if (strlen(status_names[i]) == len &&
+		    memcmp(status_names[i], s, len) == 0) {
+			*out = (enum proposal_status)i;
+			return TREASURY_OK;
+		}
+	}
+	return TREASURY_ERR_CANONICAL;
+}
+
+void
+proposal_record_free(struct proposal_record *rec)
+{
+	if (rec == NULL)
+		return;
+	free(rec->canonical);
+	rec->canonical = NULL;
+	rec->canonical_len = 0;
+}
+
+/* ---- statements ---- */
+
+void
+store_stmt_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+treasury_err
+store_stmt_run(struct store *s, enum store_stmt i)
+{
+	sqlite3_stmt *st = s->stmt[i];
+	int rc;
+
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	if (rc == SQLITE_ROW)
+		return TREASURY_ERR_INTERNAL;	/* a query run as a command */
+	return store_err_from_sqlite(rc);
+}
+
+void
+bind_str(sqlite3_stmt *st, int i, const char *text)
+{
+	sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC);
+}
+
+void
+bind_amount(sqlite3_stmt *st, int i, amount_minor value)
+{
+	char text[AMOUNT_FORMAT_MAX_BYTES];
+
+	amount_to_minor_text(value, text);
+	sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
+}
+
+/* ---- checked columns ---- */
+
+treasury_err
+col_text(sqlite3_stmt *st, int col, size_t min_bytes, size_t max_bytes,
+    char *out)
+{
+	const unsigned char *t;
+	size_t n;
+
+	/* The type first: asking for text would convert a blob. */
+	if (sqlite3_column_type(st, col) != SQLITE_TEXT)
+		return TREASURY_ERR_DB_CORRUPT;
+	t = sqlite3_column_text(st, col);
+	n = (size_t)sqlite3_column_bytes(st, col);
+	if (t == NULL || n < min_bytes || n > max_bytes ||
+	    memchr(t, '\0', n) != NULL)
+		return TREASURY_ERR_DB_CORRUPT;
+	memcpy(out, t, n);
+	out[n] = '\0';
+	return TREASURY_OK;
+}
+
+treasury_err
+col_blob(sqlite3_stmt *st, int col, size_t len, uint8_t *out)
+{
+	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
+	    (size_t)sqlite3_column_bytes(st, col) != len)
+		return TREASURY_ERR_DB_CORRUPT;
+	memcpy(out, sqlite3_column_blob(st, col), len);
+	return TREASURY_OK;
+}
+
+treasury_err
+col_int(sqlite3_stmt *st, int col, int64_t min, int64_t max, int64_t *out)
+{
+	sqlite3_int64 v;
+
+	if (sqlite3_column_type(st, col) != SQLITE_INTEGER)
+		return TREASURY_ERR_DB_CORRUPT;
+	v = sqlite3_column_int64(st, col);
+	if (v < min || v > max)
+		return TREASURY_ERR_DB_CORRUPT;
+	*out = v;
+	return TREASURY_OK;
+}
+
+treasury_err
+col_amount(sqlite3_stmt *st, int col, amount_minor *out)
+{
+	if (sqlite3_column_type(st, col) != SQLITE_TEXT)
+		return TREASURY_ERR_DB_CORRUPT;
+	if (amount_from_minor_text((const char *)sqlite3_column_text(st, col),
+	    (size_t)sqlite3_column_bytes(st, col), out) != TREASURY_OK)
+		return TREASURY_ERR_DB_CORRUPT;
+	return TREASURY_OK;
+}
+
+static treasury_err
+col_u64(sqlite3_stmt *st, int col, uint64_t min, uint64_t *out)
+{
+	int64_t v;
+	treasury_err err;
+
+	err = col_int(st, col, (int64_t)min, INT64_MAX, &v);
+	if (err == TREASURY_OK)
+		*out = (uint64_t)v;
+	return err;
+}
+
+static treasury_err
+col_unsigned(sqlite3_stmt *st, int col, unsigned min, unsigned max,
+    unsigned *out)
+{
+	int64_t v;
+	treasury_err err;
+
+	err = col_int(st, col, min, max, &v);
+	if (err == TREASURY_OK)
+		*out = (unsigned)v;
+	return err;
+}
+
+/* ---- assets ---- */
+
+treasury_err
+asset_read(sqlite3_stmt *st, struct asset *out)
+{
+	treasury_err err;
+
+	memset(out, 0, sizeof(*out));
+	err = col_text(st, ASSET_COL_CODE, 1, ASSET_CODE_MAX_BYTES, out->code);
+	if (err == TREASURY_OK)
+		err = col_unsigned(st, ASSET_COL_DECIMALS, 0, ASSET_DECIMALS_MAX,
+		    &out->decimals);
+	if (err == TREASURY_OK)
+		err = col_text(st, ASSET_COL_CHAIN, 1, CHAIN_MAX_BYTES,
+		    out->chain);
+	if (err == TREASURY_OK)
+		err = col_int(st, ASSET_COL_CREATED, INT64_MIN, INT64_MAX,
+		    &out->created_s);
+	return err;
+}
+
+/* ---- treasuries ---- */
+
+/* A signer row; the key's x must be what its bytes say. */
+static treasury_err
+signer_read(sqlite3_stmt *st, struct signer *out)
+{
+	char type[8];
+	uint8_t x[32];
+	struct signer_key *k = &out->key;
+	treasury_err err;
+
+	memset(out, 0, sizeof(*out));
+	err = col_text(st, SIGNER_COL_NAME, 1, SIGNER_NAME_MAX_BYTES, out->name);
+	if (err == TREASURY_OK)
+		err = col_text(st, SIGNER_COL_TYPE, 1, sizeof(type) - 1, type);
+	if (err == TREASURY_OK &&
+	    key_type_parse(type, strlen(type), &k->type) != TREASURY_OK)
+		err = TREASURY_ERR_DB_CORRUPT;
+	if (err != TREASURY_OK)
+		return err;
+	k->len = k->type == KEY_ECDSA ? ECDSA_PUBKEY_BYTES : SCHNORR_PUBKEY_BYTES;
+	err = col_blob(st, SIGNER_COL_PUBKEY, k->len, k->bytes);
+	if (err == TREASURY_OK)
+		err = col_blob(st, SIGNER_COL_X, sizeof(x), x);
+	if (err != TREASURY_OK)
+		return err;
+	if (k->type == KEY_ECDSA && k->bytes[0] != 0x02 && k->bytes[0] != 0x03)
+		return TREASURY_ERR_DB_CORRUPT;
+	memcpy(k->x, k->bytes + (k->type == KEY_ECDSA), sizeof(k->x));
+	if (memcmp(k->x, x, sizeof(x)) != 0)
+		return TREASURY_ERR_DB_CORRUPT;
+	return TREASURY_OK;
+}
+
+/* The treasuries row; out->config_version is the current version. */
+static treasury_err
+treasury_row_read(sqlite3_stmt *st, struct treasury *out, uint64_t *next_nonce)
+{
+	uint64_t nonce = 0;
+	treasury_err err;
+
+	memset(out, 0, sizeof(*out));
+	err = col_text(st, TREASURY_COL_ID, 1, TREASURY_ID_MAX_BYTES, out->id);
+	if (err == TREASURY_OK)
+		err = col_text(st, TREASURY_COL_NAME, 1, TREASURY_NAME_MAX_BYTES,
+		    out->name);
+	if (err == TREASURY_OK)
+		err = col_u64(st, TREASURY_COL_VERSION, 1, &out->config_version);
+	if (err == TREASURY_OK)
+		err = col_u64(st, TREASURY_COL_NEXT_NONCE, 1, &nonce);
+	if (err == TREASURY_OK)
+		err = col_int(st, TREASURY_COL_CREATED, INT64_MIN, INT64_MAX,
+		    &out->created_s);
+	if (err == TREASURY_OK && next_nonce != NULL)
+		*next_nonce = nonce;
+	return err;
+}
+
+static treasury_err
+treasury_threshold_read(struct store *s, struct treasury *t)
+{
+	sqlite3_stmt *st = s->stmt[STMT_CONFIG_GET];
+	treasury_err err;
+	int rc;
+
+	bind_str(st, 1, t->id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)t->config_version);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = col_unsigned(st, 0, 1, SIGNERS_PER_TREASURY_MAX,
+		    &t->threshold);
+	else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_DB_CORRUPT;	/* versions 1..current exist */
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+static treasury_err
+treasury_signers_read(struct store *s, struct treasury *t)
+{
+	sqlite3_stmt *st = s->stmt[STMT_SIGNERS_GET];
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	t->signer_count = 0;
+	bind_str(st, 1, t->id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)t->config_version);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (t->signer_count == SIGNERS_PER_TREASURY_MAX) {
+			err = TREASURY_ERR_DB_CORRUPT;
+			break;
+		}
+		err = signer_read(st, &t->signers[t->signer_count]);
+		if (err != TREASURY_OK)
+			break;
+		t->signer_count++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	if (err == TREASURY_OK &&
+	    (t->signer_count == 0 || t->threshold > t->signer_count))
+		err = TREASURY_ERR_DB_CORRUPT;
+	return err;
+}
+
+treasury_err
+treasury_fetch(struct store *s, const char *id, uint64_t version,
+    struct treasury *out, uint64_t *next_nonce)
+{
+	sqlite3_stmt *st = s->stmt[STMT_TREASURY_GET];
+	treasury_err err;
+	int rc;
+
+	bind_str(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = treasury_row_read(st, out, next_nonce);
+	else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_UNKNOWN_TREASURY;
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	if (err != TREASURY_OK)
+		return err;
+	if (version > out->config_version)
+		return TREASURY_ERR_UNKNOWN_TREASURY;
+	if (version != 0)
+		out->config_version = version;
+	err = treasury_threshold_read(s, out);
+	if (err == TREASURY_OK)
+		err = treasury_signers_read(s, out);
+	return err;
+}
+
+int
+treasury_find_key(const struct treasury *t, const uint8_t x[32])
+{
+	unsigned i;
+
+	for (i = 0; i < t->signer_count; i++)
+		if (memcmp(t->signers[i].key.x, x, 32) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+treasury_find_signer(const struct treasury *t, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < t->signer_count; i++)
+		if (strcmp(t->signers[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ---- ledger and balances ---- */
+
+static treasury_err
+ledger_kind_read(sqlite3_stmt *st, enum ledger_kind *out)
+{
+	char kind[16];
+	treasury_err err;
+
+	err = col_text(st, LEDGER_COL_KIND, 1, sizeof(kind) - 1, kind);
+	if (err != TREASURY_OK)
+		return err;
+	if (strcmp(kind, "deposit") == 0)
+		*out = LEDGER_DEPOSIT;
+	else if (strcmp(kind, "transfer") == 0)
+		*out = LEDGER_TRANSFER;
+	else
+		return TREASURY_ERR_DB_CORRUPT;
+	return TREASURY_OK;
+}
+
+static treasury_err
+ledger_texts_read(sqlite3_stmt *st, struct ledger_entry *out)
+{
+	treasury_err err;
+
+	err = col_text(st, LEDGER_COL_REFERENCE, 0, REFERENCE_MAX_BYTES,
+	    out->reference);
+	if (err == TREASURY_OK)
+		err = col_text(st, LEDGER_COL_SOURCE, 0, SOURCE_MAX_BYTES,
+		    out->source);
+	if (err == TREASURY_OK)
+		err = col_text(st, LEDGER_COL_TO, 0, DESTINATION_MAX_BYTES,
+		    out->to);
+	if (err == TREASURY_OK)
+		err = col_text(st, LEDGER_COL_MEMO, 0, MEMO_MAX_BYTES, out->memo);
+	return err;
+}
+
+treasury_err
+ledger_read(sqlite3_stmt *st, struct ledger_entry *out)
+{
+	treasury_err err;
+
+	memset(out, 0, sizeof(*out));
+	err = col_int(st, LEDGER_COL_SEQ, 1, INT64_MAX, &out->seq);
+	if (err == TREASURY_OK)
+		err = col_text(st, LEDGER_COL_TREASURY, 1, TREASURY_ID_MAX_BYTES,
+		    out->treasury);
+	if (err == TREASURY_OK)
+		err = ledger_kind_read(st, &out->kind);
+	if (err == TREASURY_OK)
+		err = col_text(st, LEDGER_COL_ASSET, 1, ASSET_CODE_MAX_BYTES,
+		    out->asset);
+	if (err == TREASURY_OK)
+		err = col_unsigned(st, LEDGER_COL_DECIMALS, 0, ASSET_DECIMALS_MAX,
+		    &out->decimals);
+	if (err == TREASURY_OK)
+		err = col_amount(st, LEDGER_COL_AMOUNT, &out->amount);
+	if (err == TREASURY_OK)
+		err = col_amount(st, LEDGER_COL_BALANCE_AFTER, &out->balance_after);
+	if (err == TREASURY_OK)
+		err = ledger_texts_read(st, out);
+	if (err == TREASURY_OK &&
+	    sqlite3_column_type(st, LEDGER_COL_PROPOSAL) != SQLITE_NULL) {
+		err = col_blob(st, LEDGER_COL_PROPOSAL, PROPOSAL_ID_BYTES,
+		    out->proposal);
+		out->has_proposal = true;
+	}
+	if (err == TREASURY_OK)
+		err = col_int(st, LEDGER_COL_CREATED, INT64_MIN, INT64_MAX,
+		    &out->created_s);
+	if (err == TREASURY_OK && out->amount == 0)
+		err = TREASURY_ERR_DB_CORRUPT;
+	return err;
+}
+
+treasury_err
+balance_get(struct store *s, const char *treasury, const char *asset,
+    amount_minor *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_BALANCE_GET];
+	treasury_err err;
+	int rc;
+
+	bind_str(st, 1, treasury);
+	bind_str(st, 2, asset);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = col_amount(st, 0, out);
+	else if (rc == SQLITE_DONE) {
+		*out = 0;
+		err = TREASURY_OK;
+	} else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+balance_set(struct store *s, const char *treasury, const char *asset,
+    amount_minor amount)
+{
+	sqlite3_stmt *st = s->stmt[STMT_BALANCE_SET];
+
+	bind_str(st, 1, treasury);
+	bind_str(st, 2, asset);
+	bind_amount(st, 3, amount);
+	return store_stmt_run(s, STMT_BALANCE_SET);
+}
+
+/* ---- proposals ---- */
+
+enum proposal_status
+proposal_effective(enum proposal_status stored, int64_t expires_s,
+    int64_t now_s)
+{
+	if ((stored == STATUS_PENDING || stored == STATUS_APPROVED) &&
+	    now_s >= expires_s)
+		return STATUS_EXPIRED;
+	return stored;
+}
+
+treasury_err
+proposal_status_set(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    enum proposal_status status)
+{
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_STATUS_SET];
+
+	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	bind_str(st, 2, proposal_status_name(status));
+	return store_stmt_run(s, STMT_PROPOSAL_STATUS_SET);
+}
+
+/* kind and status columns, as names. */
+static treasury_err
+proposal_names_read(sqlite3_stmt *st, struct proposal_record *out)
+{
+	char text[32];
+	treasury_err err;
+
+	err = col_text(st, PROPOSAL_COL_KIND, 1, sizeof(text) - 1, text);
+	if (err == TREASURY_OK &&
+	    proposal_kind_parse(text, strlen(text), &out->kind) != TREASURY_OK)
+		err = TREASURY_ERR_DB_CORRUPT;
+	if (err == TREASURY_OK)
+		err = col_text(st, PROPOSAL_COL_STATUS, 1, sizeof(text) - 1, text);
+	if (err == TREASURY_OK &&
+	    proposal_status_parse(text, strlen(text), &out->status) !=
+	    TREASURY_OK)
+		err = TREASURY_ERR_DB_CORRUPT;
+	return err;
+}
+
+static treasury_err
+proposal_canonical_read(sqlite3_stmt *st, struct proposal_record *out)
+{
+	size_t n;
+
+	if (sqlite3_column_type(st, PROPOSAL_COL_CANONICAL) != SQLITE_TEXT)
+		return TREASURY_ERR_DB_CORRUPT;
+	n = (size_t)sqlite3_column_bytes(st, PROPOSAL_COL_CANONICAL);
+	if (n == 0 || n > CANONICAL_MAX_BYTES)
+		return TREASURY_ERR_DB_CORRUPT;
+	out->canonical = malloc(n + 1);
+	if (out->canonical == NULL)
+		return TREASURY_ERR_NOMEM;
+	memcpy(out->canonical, sqlite3_column_text(st, PROPOSAL_COL_CANONICAL),
+	    n);
+	out->canonical[n] = '\0';
+	out->canonical_len = n;
+	if (memchr(out->canonical, '\0', n) != NULL)
+		return TREASURY_ERR_DB_CORRUPT;
+	return TREASURY_OK;
+}
+
+/* executed_at, settlement and settled_at may be NULL. */
+static treasury_err
+proposal_optional_read(sqlite3_stmt *st, struct proposal_record *out)
+{
+	treasury_err err = TREASURY_OK;
+
+	if (sqlite3_column_type(st, PROPOSAL_COL_EXECUTED) != SQLITE_NULL)
+		err = col_int(st, PROPOSAL_COL_EXECUTED, INT64_MIN, INT64_MAX,
+		    &out->executed_s);
+	if (err == TREASURY_OK &&
+	    sqlite3_column_type(st, PROPOSAL_COL_SETTLEMENT) != SQLITE_NULL)
+		err = col_text(st, PROPOSAL_COL_SETTLEMENT, 1,
+		    SETTLEMENT_MAX_BYTES, out->settlement);
+	if (err == TREASURY_OK &&
+	    sqlite3_column_type(st, PROPOSAL_COL_SETTLED) != SQLITE_NULL)
+		err = col_int(st, PROPOSAL_COL_SETTLED, INT64_MIN, INT64_MAX,
+		    &out->settled_s);
+	return err;
+}
+
+static treasury_err
+proposal_row_read(sqlite3_stmt *st, struct proposal_record *out)
+{
+	treasury_err err;
+
+	err = col_blob(st, PROPOSAL_COL_ID, PROPOSAL_ID_BYTES, out->id);
+	if (err == TREASURY_OK)
+		err = col_text(st, PROPOSAL_COL_TREASURY, 1,
+		    TREASURY_ID_MAX_BYTES, out->treasury);
+	if (err == TREASURY_OK)
+		err = col_u64(st, PROPOSAL_COL_NONCE, 1, &out->nonce);
+	if (err == TREASURY_OK)
+		err = col_u64(st, PROPOSAL_COL_VERSION, 1, &out->config_version);
+	if (err == TREASURY_OK)
+		err = proposal_names_read(st, out);
+	if (err == TREASURY_OK)
+		err = col_int(st, PROPOSAL_COL_PROPOSER, INT64_MIN, INT64_MAX,
+		    &out->proposer_token_id);
+	if (err == TREASURY_OK)
+		err = col_int(st, PROPOSAL_COL_CREATED, INT64_MIN, INT64_MAX,
+		    &out->created_s);
+	if (err == TREASURY_OK)
+		err = col_int(st, PROPOSAL_COL_EXPIRES, INT64_MIN, INT64_MAX,
+		    &out->expires_s);
+	if (err == TREASURY_OK)
+		err = proposal_optional_read(st, out);
+	if (err == TREASURY_OK)
+		err = proposal_canonical_read(st, out);
+	return err;
+}
+
+static treasury_err
+vote_read(sqlite3_stmt *st, struct vote_record *v)
+{
+	int64_t decision;
+	int n;
+	treasury_err err;
+
+	memset(v, 0, sizeof(*v));
+	err = col_text(st, 0, 1, SIGNER_NAME_MAX_BYTES, v->signer);
+	if (err == TREASURY_OK)
+		err = col_int(st, 1, VOTE_APPROVE, VOTE_REJECT, &decision);
+	if (err == TREASURY_OK)
+		err = col_int(st, 3, INT64_MIN, INT64_MAX, &v->created_s);
+	if (err != TREASURY_OK)
+		return err;
+	v->decision = (enum vote_decision)decision;
+	n = sqlite3_column_bytes(st, 2);
+	if (sqlite3_column_type(st, 2) != SQLITE_BLOB ||
+	    n < SIG_DER_MIN_BYTES || n > SIG_DER_MAX_BYTES)
+		return TREASURY_ERR_DB_CORRUPT;
+	v->signature_len = (size_t)n;
+	memcpy(v->signature, sqlite3_column_blob(st, 2), v->signature_len);
+	return TREASURY_OK;
+}
+
+static treasury_err
+proposal_votes_read(struct store *s, struct proposal_record *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_VOTES_LIST];
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	out->vote_count = 0;
+	sqlite3_bind_blob(st, 1, out->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->vote_count == SIGNERS_PER_TREASURY_MAX) {
+			err = TREASURY_ERR_DB_CORRUPT;
+			break;
+		}
+		err = vote_read(st, &out->votes[out->vote_count]);
+		if (err != TREASURY_OK)
+			break;
+		out->vote_count++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+proposal_read(struct store *s, sqlite3_stmt *st, struct proposal_record *out)
+{
+	struct treasury *t;
+	treasury_err err;
+
+	memset(out, 0, sizeof(*out));
+	err = proposal_row_read(st, out);
+	if (err != TREASURY_OK)
+		goto fail;
+	t = malloc(sizeof(*t));
+	if (t == NULL) {
+		err = TREASURY_ERR_NOMEM;
+		goto fail;
+	}
+	err = treasury_fetch(s, out->treasury, out->config_version, t, NULL);
+	if (err == TREASURY_ERR_UNKNOWN_TREASURY)
+		err = TREASURY_ERR_DB_CORRUPT;	/* foreign keys say it exists */
+	if (err == TREASURY_OK) {
+		out->threshold = t->threshold;
+		out->signer_count = t->signer_count;
+	}
+	free(t);
+	if (err == TREASURY_OK)
+		err = proposal_votes_read(s, out);
+	if (err != TREASURY_OK)
+		goto fail;
+	return TREASURY_OK;
+fail:
+	proposal_record_free(out);
+	return err;
+}
+
+treasury_err
+proposal_fetch(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct proposal_record *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_GET];
+	treasury_err err;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = proposal_read(s, st, out);
+	else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_UNKNOWN_PROPOSAL;
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}

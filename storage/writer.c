@@ -1,0 +1,348 @@
+/*
+ * writer.c: the one writer thread (GUIDE §4) and its group commit.
+ *
+ * Request threads queue commands with writer_submit and block. The writer
+ * takes up to WRITER_GROUP_MAX_COMMANDS at a time and applies them in one
+ * BEGIN IMMEDIATE transaction, each inside its own savepoint so that a
+ * refused command leaves nothing behind while its neighbours go on. One
+ * COMMIT (synchronous=FULL: one fsync) makes the whole group durable, and
+ * only then is any of its commands marked done. If BEGIN or COMMIT fails,
+ * or SQLite abandons the transaction, the group is rolled back and every
+ * command in it reports TREASURY_ERR_DB.
+ *
+ * Locking: w->mu guards the queue, its length, `stopping` and every
+ * command's done_ flag; the writer touches a command's other fields only
+ * between taking it off the queue and setting done_, while its submitter
+ * waits.
+ */
+#include <assert.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+
+struct writer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;		/* to the writer: work or stop */
+	pthread_cond_t done;		/* to submitters: a group finished */
+	struct command *head;		/* FIFO of queued commands */
+	struct command *tail;
+	unsigned queued;
+	bool stopping;
+	struct store *store;		/* read-write, writer thread only */
+	const treasury_verifier *verifier;
+};
+
+enum { WRITER_LOG_LINE_BYTES = 1024 };
+
+/* One error line on stderr in the daemon's log format (log.h: "<3>" is
+ * LOG_ERR), written with one write(2). storage/ does not link the api's
+ * logger, so the writer formats its own rare lines. */
+static void
+writer_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+writer_log(const char *fmt, ...)
+{
+	char line[WRITER_LOG_LINE_BYTES];
+	va_list ap;
+	int n, m;
+
+	n = snprintf(line, sizeof(line), "<3>writer: ");
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		return;
+	n += m;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	(void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
+void
+cmd_detail(struct command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd->detail, sizeof(cmd->detail), fmt, ap);
+	va_end(ap);
+}
+
+enum apply_outcome
+cmd_finish(struct store *s, struct command *cmd, treasury_err err)
+{
+	cmd->err = err;
+	if (err == TREASURY_OK)
+		return APPLY_KEEP;
+	if (cmd->detail[0] == '\0' && (err == TREASURY_ERR_DB ||
+	    err == TREASURY_ERR_DB_CORRUPT || err == TREASURY_ERR_NOMEM))
+		cmd_detail(cmd, "%s: %s", treasury_err_text(err),
+		    sqlite3_errmsg(s->db));
+	return APPLY_UNDO;
+}
+
+static void
+command_results_clear(struct command *cmd)
+{
+	cmd->err = TREASURY_OK;
+	cmd->detail[0] = '\0';
+	cmd->replayed = false;
+	cmd->ledger_seq = 0;
+	memset(cmd->proposal_id, 0, sizeof(cmd->proposal_id));
+	cmd->status = 0;
+}
+
+static enum apply_outcome
+command_apply(struct writer *w, struct command *cmd)
+{
+	struct store *s = w->store;
+
+	switch (cmd->type) {
+	case CMD_ASSET_CREATE:
+		return apply_asset_create(s, cmd);
+	case CMD_TREASURY_CREATE:
+		return apply_treasury_create(s, cmd);
+	case CMD_DEPOSIT:
+		return apply_deposit(s, cmd);
+	case CMD_PROPOSAL_CREATE:
+		return apply_proposal_create(s, cmd);
+	case CMD_VOTE:
+		return apply_vote(s, cmd);
+	case CMD_CANCEL:
+		return apply_cancel(s, cmd);
+	case CMD_EXECUTE:
+		return apply_execute(s, w->verifier, cmd);
+	case CMD_SETTLEMENT:
+		return apply_settlement(s, cmd);
+	}
+	cmd_detail(cmd, "unknown command type %d", (int)cmd->type);
+	return cmd_finish(s, cmd, TREASURY_ERR_INTERNAL);
+}
+
+/* One command in its savepoint. Returns TREASURY_OK unless the
+ * transaction itself is lost (then the whole group fails). */
+static treasury_err
+command_run(struct writer *w, struct command *cmd)
+{
+	struct store *s = w->store;
+	enum apply_outcome outcome;
+	treasury_err err;
+
+	command_results_clear(cmd);
+	err = store_stmt_run(s, STMT_SAVEPOINT);
+	if (err != TREASURY_OK)
+		return err;
+	outcome = command_apply(w, cmd);
+	if (sqlite3_get_autocommit(s->db))
+		return TREASURY_ERR_DB;	/* SQLite rolled it all back */
+	if (outcome == APPLY_UNDO) {
+		err = store_stmt_run(s, STMT_ROLLBACK_TO);
+		if (err != TREASURY_OK)
+			return err;
+	}
+	return store_stmt_run(s, STMT_RELEASE);
+}
+
+/* Nothing of the group is applied: every command says so. */
+static void
+group_fail(struct writer *w, struct command *group, unsigned n,
+    const char *stage, treasury_err err)
+{
+	struct store *s = w->store;
+	char why[ERR_DETAIL_BYTES];
+	struct command *c;
+
+	snprintf(why, sizeof(why), "%s failed: %s", stage, sqlite3_errmsg(s->db));
+	if (!sqlite3_get_autocommit(s->db) &&
+	    store_stmt_run(s, STMT_ROLLBACK) != TREASURY_OK)
+		writer_log("ROLLBACK failed: %s", sqlite3_errmsg(s->db));
+	writer_log("group of %u commands not committed (%s): %s", n,
+	    treasury_err_name(err), why);
+	for (c = group; c != NULL; c = c->next_) {
+		command_results_clear(c);
+		c->err = TREASURY_ERR_DB;
+		snprintf(c->detail, sizeof(c->detail), "%s", why);
+	}
+}
+
+/* Apply and commit one group. */
+static void
+group_run(struct writer *w, struct command *group, unsigned n)
+{
+	struct command *c;
+	treasury_err err;
+
+	err = store_stmt_run(w->store, STMT_BEGIN_IMMEDIATE);
+	if (err != TREASURY_OK) {
+		group_fail(w, group, n, "BEGIN IMMEDIATE", err);
+		return;
+	}
+	for (c = group; c != NULL; c = c->next_) {
+		err = command_run(w, c);
+		if (err != TREASURY_OK) {
+			group_fail(w, group, n, "a command's transaction", err);
+			return;
+		}
+	}
+	err = store_stmt_run(w->store, STMT_COMMIT);
+	if (err != TREASURY_OK)
+		group_fail(w, group, n, "COMMIT", err);
+}
+
+/* Take up to WRITER_GROUP_MAX_COMMANDS off the queue (w->mu held). */
+static struct command *
+queue_take(struct writer *w, unsigned *n)
+{
+	struct command *group = w->head;
+	struct command *last = NULL;
+	struct command *c = w->head;
+
+	*n = 0;
+	while (c != NULL && *n < WRITER_GROUP_MAX_COMMANDS) {
+		last = c;
+		c = c->next_;
+		(*n)++;
+	}
+	assert(last != NULL);
+	last->next_ = NULL;
+	w->head = c;
+	if (c == NULL)
+		w->tail = NULL;
+	assert(w->queued >= *n);
+	w->queued -= *n;
+	return group;
+}
+
+/* Hand the group back (w->mu held): after done_ is set a command belongs
+ * to its submitter again, so read next_ first. */
+static void
+group_done(struct writer *w, struct command *group)
+{
+	struct command *c, *next;
+
+	for (c = group; c != NULL; c = next) {
+		next = c->next_;
+		c->next_ = NULL;
+		c->done_ = 1;
+	}
+	pthread_cond_broadcast(&w->done);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct command *group;
+	unsigned n;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->head == NULL && !w->stopping)
+			pthread_cond_wait(&w->wake, &w->mu);
+		if (w->head == NULL)
+			break;		/* stopping, queue drained */
+		group = queue_take(w, &n);
+		pthread_mutex_unlock(&w->mu);
+		group_run(w, group, n);
+		pthread_mutex_lock(&w->mu);
+		group_done(w, group);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+treasury_err
+writer_start(const char *db_path, const treasury_verifier *v,
+    struct writer **out, char errmsg[STORE_ERRMSG_BYTES])
+{
+	struct writer *w;
+	treasury_err err;
+	int rc;
+
+	assert(db_path != NULL && v != NULL && out != NULL);
+	*out = NULL;
+	w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		store_errmsg_set(errmsg, "cannot start the writer: out of memory");
+		return TREASURY_ERR_NOMEM;
+	}
+	w->verifier = v;
+	err = store_open(db_path, STORE_READ_WRITE, &w->store, errmsg);
+	if (err != TREASURY_OK)
+		goto fail;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->done, NULL);
+	rc = pthread_create(&w->thread, NULL, writer_main, w);
+	if (rc != 0) {
+		store_errmsg_set(errmsg, "cannot start the writer thread: %s",
+		    strerror(rc));
+		err = TREASURY_ERR_INTERNAL;
+		pthread_cond_destroy(&w->done);
+		pthread_cond_destroy(&w->wake);
+		pthread_mutex_destroy(&w->mu);
+		goto fail;
+	}
+	*out = w;
+	return TREASURY_OK;
+fail:
+	store_close(w->store);
+	free(w);
+	return err;
+}
+
+treasury_err
+writer_submit(struct writer *w, struct command *cmd)
+{
+	assert(w != NULL && cmd != NULL);
+	pthread_mutex_lock(&w->mu);
+	if (w->stopping || w->queued >= WRITER_QUEUE_MAX) {
+		command_results_clear(cmd);
+		cmd->err = w->stopping ? TREASURY_ERR_SHUTTING_DOWN :
+		    TREASURY_ERR_BUSY;
+		snprintf(cmd->detail, sizeof(cmd->detail), "%s",
+		    w->stopping ? "the writer is stopping" :
+		    "the writer queue is full");
+		pthread_mutex_unlock(&w->mu);
+		return cmd->err;
+	}
+	cmd->next_ = NULL;
+	cmd->done_ = 0;
+	if (w->tail != NULL)
+		w->tail->next_ = cmd;
+	else
+		w->head = cmd;
+	w->tail = cmd;
+	w->queued++;
+	pthread_cond_signal(&w->wake);
+	while (!cmd->done_)
+		pthread_cond_wait(&w->done, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	return cmd->err;
+}
+
+void
+writer_stop(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stopping = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	assert(w->head == NULL && w->queued == 0);
+	store_close(w->store);
+	pthread_cond_destroy(&w->done);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
