@@ -13,14 +13,19 @@
 #include <microhttpd.h>
 
 #include "treasury/api.h"
+#include "treasury/engine.h"
 #include "treasury/storage.h"
 
 enum {
 	ROUTE_PARAMS_MAX = 4,
 	URL_MAX_BYTES = 2048,
 	AUTH_HEADER_MAX_BYTES = 512,
-	JSON_DEPTH_MAX = 8,
+	JSON_DEPTH_MAX = 8,		/* nesting of objects and arrays */
 	PROBLEM_DETAIL_MAX_BYTES = 512,
+	FIELD_PATH_MAX_BYTES = 64,	/* "transfers[63].memo" fits */
+	QUERY_PARAMS_MAX = 8,
+	CURSOR_MAX_BYTES = 64,
+	RETRY_AFTER_BUSY_S = 1,
 };
 
 #define ROLE_ANYONE 0u		/* no token needed */
@@ -36,6 +41,7 @@ struct request {
 	struct api_server *srv;
 	struct MHD_Connection *conn;
 	const char *method;
+	const char *url;		/* MHD's, valid for the request */
 	char path[URL_MAX_BYTES];	/* split in place by the router */
 	const char *params[ROUTE_PARAMS_MAX];
 	char *body;
@@ -52,6 +58,7 @@ struct reply {
 	bool problem;			/* send as application/problem+json */
 	const char *allow;		/* Allow header for 405 */
 	bool www_authenticate;		/* add WWW-Authenticate: Bearer */
+	unsigned retry_after_s;		/* add Retry-After when > 0 */
 };
 
 typedef void (*route_handler)(struct request *rq, struct reply *rp);
@@ -91,8 +98,193 @@ struct store *reader_get(struct api_server *srv);
  * `roles`. Returns true when allowed; otherwise answers 401 or 403 in rp.*/
 bool auth_check(struct request *rq, struct reply *rp, unsigned roles);
 
-/* Route handlers. */
+/* ---- errors.c: the one treasury_err -> HTTP status table ---- */
+
+/* The HTTP status for err (500 for anything not in the table). */
+unsigned api_err_status(treasury_err err);
+
+/* Answer err with its status from the table and a detail naming the field
+ * or state. 5xx answers are logged at LOG_ERR with the detail and answered
+ * without internals; BUSY adds Retry-After. */
+void reply_err(struct reply *rp, treasury_err err, const char *detail_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Submit cmd to the writer with the request's clock (cmd->now_s, set to
+ * api_now_s() when 0). Returns true on
+ * TREASURY_OK; otherwise answers the error with cmd->detail and returns
+ * false. */
+bool command_run(struct request *rq, struct reply *rp, struct command *cmd);
+
+/* The request's clock, UTC seconds. */
+int64_t api_now_s(void);
+
+/* ---- json.c: request bodies ---- */
+
+/* Check Content-Type, pre-scan (NUL bytes, nesting beyond JSON_DEPTH_MAX)
+ * and parse the body with duplicate keys rejected. The top level must be
+ * an object. Returns the object (caller decrefs), or NULL after answering
+ * 415 or 400. When allow_empty, an empty body gives an empty object. */
+json_t *body_parse(struct request *rq, struct reply *rp, bool allow_empty);
+
+/* Answer 400 unknown-field unless every member of obj is named in
+ * allowed (NULL-terminated). prefix names obj itself ("" at the top). */
+bool fields_only(struct reply *rp, json_t *obj, const char *prefix,
+    const char *const allowed[]);
+
+/* prefix "." name, or name when prefix is "". */
+void field_path(char out[FIELD_PATH_MAX_BYTES], const char *prefix,
+    const char *name);
+
+/* Get string member `name`. On success returns true with *s (NUL-free,
+ * valid UTF-8, owned by obj) and *len, or *s = NULL when absent and not
+ * required. Answers 400 missing-field or field-type and returns false. */
+bool field_string(struct reply *rp, json_t *obj, const char *prefix,
+    const char *name, bool required, const char **s, size_t *len);
+
+/* Get integer member `name` (a JSON integer, not a real, a string or a
+ * boolean) within [min, max]. Out of range is answered with range_err
+ * (422 THRESHOLD, 400 DECIMALS, ...). *present says whether it was given
+ * when not required. */
+bool field_uint(struct reply *rp, json_t *obj, const char *prefix,
+    const char *name, bool required, unsigned min, unsigned max,
+    treasury_err range_err, unsigned *out, bool *present);
+
+/* Get array member `name` holding min..max items. */
+bool field_array(struct reply *rp, json_t *obj, const char *prefix,
+    const char *name, size_t min, size_t max, json_t **out);
+
+/* Run a core field checker (treasury_id_check, memo_check, ...) on s and
+ * answer its error naming the field. Returns true when valid. */
+bool field_check(struct reply *rp, treasury_err (*check)(const char *, size_t),
+    const char *prefix, const char *name, const char *s, size_t len);
+
+/* Copy len bytes and a NUL into dst; len < dst_size is an invariant the
+ * caller's checks establish. */
+void text_copy(char *dst, size_t dst_size, const char *s, size_t len);
+
+/* 1..max printable ASCII characters without spaces (0x21..0x7e), like
+ * destinations. Answers 400 with err (or invalid-field when err is OK)
+ * naming the field. */
+bool field_printable(struct reply *rp, treasury_err err, const char *prefix,
+    const char *name, const char *s, size_t len, size_t max);
+
+/* An amount string of the asset's decimals; number or other type -> 400. */
+bool field_amount(struct reply *rp, json_t *obj, const char *prefix,
+    const struct asset *asset, amount_minor *out);
+
+/* Look up an asset code field (string, checked) in the reader. Unknown
+ * asset -> 422 naming the field. */
+bool field_asset(struct request *rq, struct reply *rp, json_t *obj,
+    const char *prefix, struct asset *out);
+
+/* A signer key from key_type and pubkey members of obj. */
+bool field_signer_key(struct request *rq, struct reply *rp, json_t *obj,
+    const char *prefix, struct signer_key *out);
+
+/* ---- proposal_body.c ---- */
+
+/* Fill p from a proposal body for the treasury in path param 0: kind, the
+ * kind's fields, memo and expires_at (checked against now_s). Unknown
+ * fields, unknown assets and bad values are answered naming the field. */
+bool proposal_from_body(struct request *rq, struct reply *rp, json_t *body,
+    int64_t now_s, struct proposal_fields *p);
+
+/* ---- proposals.c ---- */
+
+/* Read the proposal back and answer it with status. */
+void proposal_answer(struct request *rq, struct reply *rp,
+    const uint8_t id[PROPOSAL_ID_BYTES], unsigned status);
+
+/* Load the proposal into *rec (caller frees with proposal_record_free).
+ * Answers 404/500 and returns false on failure. */
+bool proposal_load(struct request *rq, struct reply *rp,
+    const uint8_t id[PROPOSAL_ID_BYTES], int64_t now_s,
+    struct proposal_record *rec);
+
+/* ---- query.c: path ids and query strings ---- */
+
+/* Validate rq->params[i] as a treasury id; 404 unknown-treasury if not. */
+bool param_treasury(struct request *rq, struct reply *rp, size_t i);
+
+/* Decode rq->params[i] as a 64-hex proposal id; 404 if malformed. */
+bool param_proposal(struct request *rq, struct reply *rp, size_t i,
+    uint8_t id[PROPOSAL_ID_BYTES]);
+
+/* Answer 400 invalid-query unless every query parameter is in allowed
+ * (NULL-terminated) and given at most once. */
+bool query_only(struct request *rq, struct reply *rp,
+    const char *const allowed[]);
+
+/* ?limit= (1..PAGE_LIMIT_MAX, default PAGE_LIMIT_DEFAULT). */
+bool query_limit(struct request *rq, struct reply *rp, unsigned *limit);
+
+/* ?cursor= as an unsigned decimal (ledger seq, proposal nonce); 0 when
+ * absent. */
+bool query_cursor_u64(struct request *rq, struct reply *rp, uint64_t *out);
+
+/* ?cursor= as a treasury id; "" when absent. */
+bool query_cursor_id(struct request *rq, struct reply *rp,
+    char out[TREASURY_ID_MAX_BYTES + 1]);
+
+/* ---- render.c: records as JSON (NULL on allocation failure) ---- */
+
+/* reply_json(rp, status, json), or 503 out-of-memory when json is NULL. */
+void reply_built(struct reply *rp, unsigned status, json_t *json);
+
+json_t *json_time(int64_t unix_s);
+json_t *json_amount(amount_minor value, unsigned decimals);
+json_t *json_hex(const uint8_t *bytes, size_t len);
+json_t *asset_json(const struct asset *a);
+json_t *treasury_json(const struct treasury *t);
+json_t *ledger_entry_json(const struct ledger_entry *e);
+json_t *proposal_json(const struct proposal_record *p);
+/* Items gathered by a store walker; oom is set when an item could not be
+ * built (the walk then stops and the handler answers 503). */
+struct collect {
+	json_t *items;
+	bool oom;
+};
+
+/* Append item (stolen) to c->items. Returns 0 to go on, 1 to stop. */
+int collect_add(struct collect *c, json_t *item);
+
+/* Answer 503 when c->oom or err is TREASURY_ERR_NOMEM, err otherwise.
+ * Returns true when the walk succeeded. Frees c->items on failure. */
+bool collect_done(struct collect *c, struct reply *rp, treasury_err err,
+    const char *what);
+
+/* collect_done for a walk over one treasury's rows: UNKNOWN_TREASURY is
+ * answered 404 naming it. */
+bool treasury_walk_done(struct collect *c, struct reply *rp,
+    treasury_err err, const char *treasury);
+
+/* {"<items>": items, "next_cursor": cursor or null}; steals items. */
+json_t *page_json(const char *items_name, json_t *items, const char *cursor);
+
+/* ---- route handlers ---- */
+
 void handle_health(struct request *rq, struct reply *rp);
 void handle_info(struct request *rq, struct reply *rp);
+
+void handle_asset_create(struct request *rq, struct reply *rp);
+void handle_asset_list(struct request *rq, struct reply *rp);
+
+void handle_treasury_create(struct request *rq, struct reply *rp);
+void handle_treasury_list(struct request *rq, struct reply *rp);
+void handle_treasury_get(struct request *rq, struct reply *rp);
+void handle_balances(struct request *rq, struct reply *rp);
+void handle_ledger(struct request *rq, struct reply *rp);
+
+void handle_deposit(struct request *rq, struct reply *rp);
+
+void handle_proposal_create(struct request *rq, struct reply *rp);
+void handle_proposal_list(struct request *rq, struct reply *rp);
+void handle_proposal_get(struct request *rq, struct reply *rp);
+void handle_proposal_bundle(struct request *rq, struct reply *rp);
+
+void handle_vote(struct request *rq, struct reply *rp);
+void handle_cancel(struct request *rq, struct reply *rp);
+void handle_execute(struct request *rq, struct reply *rp);
+void handle_settlement(struct request *rq, struct reply *rp);
 
 #endif

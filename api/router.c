@@ -7,10 +7,33 @@
 
 #include "internal.h"
 
+#define T "/v1/treasuries/{}"
+#define P "/v1/proposals/{}"
+
 static const struct route routes[] = {
-	{ "GET",  "/v1/health", ROLE_ANYONE,    handle_health },
-	{ "GET",  "/v1/info",   ROLE_ANY_TOKEN, handle_info },
+	/* method  pattern                  who may call     handler */
+	{ "GET",  "/v1/health",             ROLE_ANYONE,     handle_health },
+	{ "GET",  "/v1/info",               ROLE_ANY_TOKEN,  handle_info },
+	{ "POST", "/v1/assets",             ROLE_ADMIN,      handle_asset_create },
+	{ "GET",  "/v1/assets",             ROLE_ANY_TOKEN,  handle_asset_list },
+	{ "POST", "/v1/treasuries",         ROLE_ADMIN,      handle_treasury_create },
+	{ "GET",  "/v1/treasuries",         ROLE_ANY_TOKEN,  handle_treasury_list },
+	{ "GET",  T,                        ROLE_ANY_TOKEN,  handle_treasury_get },
+	{ "POST", T "/deposits",            ROLE_TREASURER,  handle_deposit },
+	{ "GET",  T "/balances",            ROLE_ANY_TOKEN,  handle_balances },
+	{ "GET",  T "/ledger",              ROLE_ANY_TOKEN,  handle_ledger },
+	{ "POST", T "/proposals",           ROLE_SIGNER,     handle_proposal_create },
+	{ "GET",  T "/proposals",           ROLE_ANY_TOKEN,  handle_proposal_list },
+	{ "GET",  P,                        ROLE_ANY_TOKEN,  handle_proposal_get },
+	{ "POST", P "/votes",               ROLE_SIGNER,     handle_vote },
+	{ "POST", P "/cancel",              ROLE_SIGNER,     handle_cancel },
+	{ "POST", P "/execute",             ROLE_TREASURER,  handle_execute },
+	{ "GET",  P "/bundle",              ROLE_ANY_TOKEN,  handle_proposal_bundle },
+	{ "POST", P "/settlement",          ROLE_TREASURER,  handle_settlement },
 };
+
+#undef T
+#undef P
 
 #define ROUTES_COUNT (sizeof(routes) / sizeof(routes[0]))
 

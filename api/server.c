@@ -8,6 +8,7 @@
  * authenticated and answered. The completion callback frees the request.
  */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,8 +40,8 @@ reply_send(struct request *rq, struct reply *rp)
 	size_t len = 0;
 
 	if (rp->json == NULL) {
-		log_msg(LOG_ERR, "%s %s: handler gave no answer", rq->method,
-		    rq->path);
+		log_msg(LOG_ERR, "%s %.200s: handler gave no answer",
+		    rq->method, rq->url);
 		reply_problem(rp, 500, "internal", "Internal error",
 		    "the server could not build an answer");
 	}
@@ -71,9 +72,14 @@ reply_send(struct request *rq, struct reply *rp)
 	if (rp->www_authenticate)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		    "Bearer realm=\"treasuryd\"");
+	if (rp->retry_after_s > 0) {
+		char secs[16];
+		snprintf(secs, sizeof(secs), "%u", rp->retry_after_s);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+	}
 	ret = MHD_queue_response(rq->conn, rp->status, resp);
 	MHD_destroy_response(resp);
-	log_debug("%s %s -> %u", rq->method, rq->path, rp->status);
+	log_debug("%s %.200s -> %u", rq->method, rq->url, rp->status);
 	json_decref(rp->json);
 	rp->json = NULL;
 	return ret;
@@ -119,6 +125,7 @@ request_new(struct api_server *srv, struct MHD_Connection *conn,
 	rq->srv = srv;
 	rq->conn = conn;
 	rq->method = method;
+	rq->url = url;
 	if (len >= sizeof(rq->path))
 		rq->url_too_long = true;
 	else

@@ -1,7 +1,7 @@
 /*
  * main.c: treasuryd's entry point. Reads like a table of contents:
- * options and config, logging, database, first-run token, HTTP, then wait
- * for a signal and shut down in the reverse order.
+ * options and config, logging, database, first-run token, writer, HTTP,
+ * then wait for a signal and shut down in the reverse order.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -11,6 +11,7 @@
 
 #include "treasury/api.h"
 #include "treasury/crypto_init.h"
+#include "treasury/engine.h"
 #include "treasury/log.h"
 #include "treasury/sig.h"
 #include "treasury/storage.h"
@@ -116,7 +117,8 @@ signals_wait(const sigset_t *set)
 
 static void
 api_options_fill(struct api_options *o, const struct config *cfg,
-    struct store *store, const treasury_verifier *verifier)
+    struct store *store, const treasury_verifier *verifier,
+    struct writer *writer)
 {
 	memset(o, 0, sizeof(*o));
 	o->listen_addr = (const struct sockaddr *)&cfg->listen_addr;
@@ -125,6 +127,7 @@ api_options_fill(struct api_options *o, const struct config *cfg,
 	store_instance_id(store, o->instance);
 	store_token_hash_key(store, o->token_hash_key);
 	o->verifier = verifier;
+	o->writer = writer;
 	o->threads = cfg->threads;
 	o->max_connections = cfg->max_connections;
 	o->per_ip_connections = cfg->per_ip_connections;
@@ -142,6 +145,7 @@ main(int argc, char *argv[])
 	struct api_options api_opts;
 	struct api_server *api = NULL;
 	struct store *store = NULL;
+	struct writer *writer = NULL;
 	treasury_verifier *verifier;
 	sigset_t sigs;
 
@@ -168,18 +172,26 @@ main(int argc, char *argv[])
 	}
 	if (first_run_admin_token(&cfg, store) != 0)
 		goto fail;
-	api_options_fill(&api_opts, &cfg, store, verifier);
+	if (writer_start(cfg.db_path, verifier, &writer, errmsg) !=
+	    TREASURY_OK) {
+		log_msg(LOG_ERR, "%s", errmsg);
+		goto fail;
+	}
+	api_options_fill(&api_opts, &cfg, store, verifier, writer);
 	if (api_start(&api_opts, &api) != TREASURY_OK)
 		goto fail;
 	log_msg(LOG_NOTICE, "treasuryd %s serving on %s, database %s",
 	    TREASURYD_VERSION, cfg.listen, cfg.db_path);
 	signals_wait(&sigs);
 	api_stop(api, cfg.shutdown_timeout_s);	/* drain in-flight requests */
+	writer_stop(writer);			/* last group committed */
 	store_close(store);
 	treasury_verifier_destroy(verifier);
 	log_msg(LOG_NOTICE, "stopped cleanly");
 	return 0;
 fail:
+	if (writer != NULL)
+		writer_stop(writer);
 	store_close(store);
 	treasury_verifier_destroy(verifier);
 	return 1;

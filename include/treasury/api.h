@@ -16,13 +16,16 @@
 #include "treasury/limits.h"
 #include "treasury/sig.h"
 
+struct writer;
+
 struct api_options {
 	const struct sockaddr *listen_addr;	/* loopback, checked by config */
 	socklen_t listen_addr_len;
 	const char *db_path;			/* for per-thread readers */
 	uint8_t instance[INSTANCE_ID_BYTES];
 	uint8_t token_hash_key[TOKEN_HASH_KEY_BYTES];
-	const treasury_verifier *verifier;
+	const treasury_verifier *verifier;	/* vote checks in request threads */
+	struct writer *writer;			/* engine commands (engine.h) */
 	unsigned threads;			/* 1..64 */
 	unsigned max_connections;
 	unsigned per_ip_connections;

@@ -1,0 +1,87 @@
+/*
+ * assets.c: POST /v1/assets (admin) and GET /v1/assets.
+ *
+ * An asset is a code ([A-Za-z0-9][A-Za-z0-9._-]{0,31}, unique ignoring
+ * case), its number of decimals (0..18) and a chain label (1..32 of
+ * [a-z0-9._-]). Assets are never changed or deleted.
+ */
+#include <string.h>
+
+#include "treasury/canonical.h"
+
+#include "internal.h"
+
+static treasury_err
+chain_check(const char *s, size_t len)
+{
+	if (len < 1 || len > CHAIN_MAX_BYTES)
+		return TREASURY_ERR_CHAIN;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_' || c == '-'))
+			return TREASURY_ERR_CHAIN;
+	}
+	return TREASURY_OK;
+}
+
+/* Fill a from the body. */
+static bool
+asset_from_body(struct reply *rp, json_t *body, struct asset *a)
+{
+	static const char *const fields[] = { "code", "decimals", "chain",
+	    NULL };
+	const char *code, *chain;
+	size_t code_len, chain_len;
+
+	if (!fields_only(rp, body, "", fields) ||
+	    !field_string(rp, body, "", "code", true, &code, &code_len) ||
+	    !field_check(rp, asset_code_check, "", "code", code, code_len) ||
+	    !field_uint(rp, body, "", "decimals", true, 0, ASSET_DECIMALS_MAX,
+	    TREASURY_ERR_DECIMALS, &a->decimals, NULL) ||
+	    !field_string(rp, body, "", "chain", true, &chain, &chain_len) ||
+	    !field_check(rp, chain_check, "", "chain", chain, chain_len))
+		return false;
+	text_copy(a->code, sizeof(a->code), code, code_len);
+	text_copy(a->chain, sizeof(a->chain), chain, chain_len);
+	return true;
+}
+
+void
+handle_asset_create(struct request *rq, struct reply *rp)
+{
+	struct command cmd;
+	json_t *body = body_parse(rq, rp, false);
+
+	if (body == NULL)
+		return;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CMD_ASSET_CREATE;
+	if (asset_from_body(rp, body, &cmd.in.asset_create) &&
+	    command_run(rq, rp, &cmd)) {
+		cmd.in.asset_create.created_s = cmd.now_s;
+		reply_built(rp, 201, asset_json(&cmd.in.asset_create));
+	}
+	json_decref(body);
+}
+
+static int
+asset_append(const struct asset *a, void *ctx)
+{
+	return collect_add(ctx, asset_json(a));
+}
+
+void
+handle_asset_list(struct request *rq, struct reply *rp)
+{
+	static const char *const params[] = { NULL };
+	struct collect c = { 0 };
+	treasury_err err;
+
+	if (!query_only(rq, rp, params))
+		return;
+	c.items = json_array();
+	err = store_assets_list(rq->reader, asset_append, &c);
+	if (collect_done(&c, rp, err, "listing assets"))
+		reply_built(rp, 200, json_pack("{s:o}", "assets", c.items));
+}

@@ -1,0 +1,295 @@
+/*
+ * treasuries.c: treasuries and what can be read of them.
+ *
+ *   POST /v1/treasuries                  (admin) create at config version 1
+ *   GET  /v1/treasuries                  paginated by id
+ *   GET  /v1/treasuries/{t}              current config
+ *   GET  /v1/treasuries/{t}/balances     per asset ever credited
+ *   GET  /v1/treasuries/{t}/ledger       paginated by seq, newest last
+ *
+ * Signers and threshold change only by passed proposals (proposals.c).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "treasury/canonical.h"
+
+#include "internal.h"
+
+/* 1..128 bytes of UTF-8 text with the memo's character rules. */
+static treasury_err
+treasury_name_check(const char *s, size_t len)
+{
+	if (len < 1 || len > TREASURY_NAME_MAX_BYTES ||
+	    memo_check(s, len) != TREASURY_OK)
+		return TREASURY_ERR_TREASURY_NAME;
+	return TREASURY_OK;
+}
+
+/* One item of "signers": {"name","key_type","pubkey"}. */
+static bool
+signer_from_json(struct request *rq, struct reply *rp, json_t *item,
+    const char *prefix, struct signer *out)
+{
+	static const char *const fields[] = { "name", "key_type", "pubkey",
+	    NULL };
+	const char *name;
+	size_t len;
+
+	if (!json_is_object(item)) {
+		reply_problem(rp, 400, "field-type", "Wrong field type",
+		    "field '%s' must be an object", prefix);
+		return false;
+	}
+	if (!fields_only(rp, item, prefix, fields) ||
+	    !field_string(rp, item, prefix, "name", true, &name, &len) ||
+	    !field_check(rp, signer_name_check, prefix, "name", name, len) ||
+	    !field_signer_key(rq, rp, item, prefix, &out->key))
+		return false;
+	text_copy(out->name, sizeof(out->name), name, len);
+	return true;
+}
+
+/* Signer i must not repeat an earlier name or key (02||X, 03||X and the
+ * x-only X are one key). */
+static bool
+signer_is_new(struct reply *rp, const struct treasury *t, unsigned i)
+{
+	const struct signer *s = &t->signers[i];
+
+	for (unsigned k = 0; k < i; k++) {
+		if (strcmp(t->signers[k].name, s->name) == 0) {
+			reply_err(rp, TREASURY_ERR_DUPLICATE_SIGNER, "field "
+			    "'signers[%u].name': '%s' is also signers[%u]", i,
+			    s->name, k);
+			return false;
+		}
+		if (memcmp(t->signers[k].key.x, s->key.x, 32) == 0) {
+			reply_err(rp, TREASURY_ERR_DUPLICATE_KEY, "field "
+			    "'signers[%u].pubkey': the same key as signers[%u]",
+			    i, k);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool
+signers_from_json(struct request *rq, struct reply *rp, json_t *body,
+    struct treasury *t)
+{
+	char prefix[FIELD_PATH_MAX_BYTES];
+	json_t *list;
+
+	if (!field_array(rp, body, "", "signers", 1, SIGNERS_PER_TREASURY_MAX,
+	    &list))
+		return false;
+	t->signer_count = (unsigned)json_array_size(list);
+	for (unsigned i = 0; i < t->signer_count; i++) {
+		snprintf(prefix, sizeof(prefix), "signers[%u]", i);
+		if (!signer_from_json(rq, rp, json_array_get(list, i), prefix,
+		    &t->signers[i]) || !signer_is_new(rp, t, i))
+			return false;
+	}
+	return true;
+}
+
+static bool
+treasury_from_body(struct request *rq, struct reply *rp, json_t *body,
+    struct treasury *t)
+{
+	static const char *const fields[] = { "id", "name", "threshold",
+	    "signers", NULL };
+	const char *id, *name;
+	size_t id_len, name_len;
+
+	if (!fields_only(rp, body, "", fields) ||
+	    !field_string(rp, body, "", "id", true, &id, &id_len) ||
+	    !field_check(rp, treasury_id_check, "", "id", id, id_len) ||
+	    !field_string(rp, body, "", "name", false, &name, &name_len) ||
+	    (name != NULL && !field_check(rp, treasury_name_check, "", "name",
+	    name, name_len)) ||
+	    !signers_from_json(rq, rp, body, t) ||
+	    !field_uint(rp, body, "", "threshold", true, 1, t->signer_count,
+	    TREASURY_ERR_THRESHOLD, &t->threshold, NULL))
+		return false;
+	text_copy(t->id, sizeof(t->id), id, id_len);
+	if (name == NULL)	/* the name defaults to the id */
+		text_copy(t->name, sizeof(t->name), id, id_len);
+	else
+		text_copy(t->name, sizeof(t->name), name, name_len);
+	return true;
+}
+
+void
+handle_treasury_create(struct request *rq, struct reply *rp)
+{
+	struct command *cmd;
+	json_t *body = body_parse(rq, rp, false);
+
+	if (body == NULL)
+		return;
+	cmd = calloc(1, sizeof(*cmd));	/* ~4 KiB of signers */
+	if (cmd == NULL) {
+		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	cmd->type = CMD_TREASURY_CREATE;
+	if (treasury_from_body(rq, rp, body, &cmd->in.treasury_create) &&
+	    command_run(rq, rp, cmd)) {
+		cmd->in.treasury_create.config_version = 1;
+		cmd->in.treasury_create.created_s = cmd->now_s;
+		reply_built(rp, 201, treasury_json(&cmd->in.treasury_create));
+	}
+done:
+	free(cmd);
+	json_decref(body);
+}
+
+struct treasury_page {
+	struct collect c;
+	char last[TREASURY_ID_MAX_BYTES + 1];
+};
+
+static int
+treasury_append(const struct treasury *t, void *ctx)
+{
+	struct treasury_page *pg = ctx;
+
+	text_copy(pg->last, sizeof(pg->last), t->id, strlen(t->id));
+	return collect_add(&pg->c, treasury_json(t));
+}
+
+void
+handle_treasury_list(struct request *rq, struct reply *rp)
+{
+	static const char *const params[] = { "limit", "cursor", NULL };
+	char after[TREASURY_ID_MAX_BYTES + 1];
+	struct treasury_page pg = { 0 };
+	unsigned limit;
+	bool more = false;
+	treasury_err err;
+
+	if (!query_only(rq, rp, params) || !query_limit(rq, rp, &limit) ||
+	    !query_cursor_id(rq, rp, after))
+		return;
+	pg.c.items = json_array();
+	err = store_treasuries_page(rq->reader, after, limit, treasury_append,
+	    &pg, &more);
+	if (collect_done(&pg.c, rp, err, "listing treasuries"))
+		reply_built(rp, 200, page_json("treasuries", pg.c.items,
+		    more ? pg.last : NULL));
+}
+
+/* Load the treasury named by path param 0 into *t (heap, caller frees).
+ * Returns NULL after answering. */
+static struct treasury *
+treasury_load(struct request *rq, struct reply *rp)
+{
+	struct treasury *t;
+	treasury_err err;
+
+	if (!param_treasury(rq, rp, 0))
+		return NULL;
+	t = malloc(sizeof(*t));
+	if (t == NULL) {
+		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	err = store_treasury_get(rq->reader, rq->params[0], t);
+	if (err != TREASURY_OK) {
+		reply_err(rp, err, "no treasury '%s'", rq->params[0]);
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+handle_treasury_get(struct request *rq, struct reply *rp)
+{
+	static const char *const params[] = { NULL };
+	struct treasury *t;
+
+	if (!query_only(rq, rp, params))
+		return;
+	t = treasury_load(rq, rp);
+	if (t == NULL)
+		return;
+	reply_built(rp, 200, treasury_json(t));
+	free(t);
+}
+
+bool
+treasury_walk_done(struct collect *c, struct reply *rp, treasury_err err,
+    const char *treasury)
+{
+	char what[96];
+
+	snprintf(what, sizeof(what), "%s treasury '%s'",
+	    err == TREASURY_ERR_UNKNOWN_TREASURY ? "no" : "reading", treasury);
+	return collect_done(c, rp, err, what);
+}
+
+static int
+balance_append(const struct balance *b, void *ctx)
+{
+	return collect_add(ctx, json_pack("{s:s, s:o}", "asset", b->asset,
+	    "amount", json_amount(b->amount, b->decimals)));
+}
+
+void
+handle_balances(struct request *rq, struct reply *rp)
+{
+	static const char *const params[] = { NULL };
+	struct collect c = { 0 };
+	treasury_err err;
+
+	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0))
+		return;
+	c.items = json_array();
+	err = store_balances(rq->reader, rq->params[0], balance_append, &c);
+	if (treasury_walk_done(&c, rp, err, rq->params[0]))
+		reply_built(rp, 200, json_pack("{s:s, s:o}", "treasury",
+		    rq->params[0], "balances", c.items));
+}
+
+struct ledger_page {
+	struct collect c;
+	int64_t last;
+};
+
+static int
+ledger_append(const struct ledger_entry *e, void *ctx)
+{
+	struct ledger_page *pg = ctx;
+
+	pg->last = e->seq;
+	return collect_add(&pg->c, ledger_entry_json(e));
+}
+
+void
+handle_ledger(struct request *rq, struct reply *rp)
+{
+	static const char *const params[] = { "limit", "cursor", NULL };
+	char cursor[CURSOR_MAX_BYTES];
+	struct ledger_page pg = { 0 };
+	uint64_t after;
+	unsigned limit;
+	bool more = false;
+	treasury_err err;
+
+	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0) ||
+	    !query_limit(rq, rp, &limit) || !query_cursor_u64(rq, rp, &after))
+		return;
+	pg.c.items = json_array();
+	err = store_ledger_page(rq->reader, rq->params[0], (int64_t)after,
+	    limit, ledger_append, &pg, &more);
+	if (!treasury_walk_done(&pg.c, rp, err, rq->params[0]))
+		return;
+	snprintf(cursor, sizeof(cursor), "%" PRId64, pg.last);
+	reply_built(rp, 200, page_json("entries", pg.c.items,
+	    more ? cursor : NULL));
+}
