@@ -88,3 +88,40 @@ def pubkey_gen(seckey: bytes) -> bytes:
     P = point_mul(G, d0)
     assert P is not None
     return P[0].to_bytes(32, "big")
+
+
+def has_even_y(P: Point) -> bool:
+    assert P is not None
+    return P[1] % 2 == 0
+
+
+def xor_bytes(b0: bytes, b1: bytes) -> bytes:
+    return bytes(x ^ y for (x, y) in zip(b0, b1))
+
+
+def schnorr_sign(msg: bytes, seckey: bytes, aux_rand: bytes) -> bytes:
+    """BIP-340 signing of msg (any length) by a 32-byte secret key with
+    32 bytes of auxiliary randomness, as in the BIP's reference code.
+    For tests only: slow and not constant time."""
+    d0 = int.from_bytes(seckey, "big")
+    if not 1 <= d0 <= n - 1:
+        raise ValueError("the secret key must be an integer in 1..n-1")
+    if len(aux_rand) != 32:
+        raise ValueError("aux_rand must be 32 bytes")
+    P = point_mul(G, d0)
+    assert P is not None
+    d = d0 if has_even_y(P) else n - d0
+    t = xor_bytes(d.to_bytes(32, "big"), tagged_hash("BIP0340/aux", aux_rand))
+    px = P[0].to_bytes(32, "big")
+    k0 = int.from_bytes(tagged_hash("BIP0340/nonce", t + px + msg), "big") % n
+    if k0 == 0:
+        raise RuntimeError("failure: this happens only with negligible probability")
+    R = point_mul(G, k0)
+    assert R is not None
+    k = n - k0 if not has_even_y(R) else k0
+    rx = R[0].to_bytes(32, "big")
+    e = int.from_bytes(tagged_hash("BIP0340/challenge", rx + px + msg), "big") % n
+    sig = rx + ((k + e * d) % n).to_bytes(32, "big")
+    if not schnorr_verify(msg, px, sig):
+        raise RuntimeError("the created signature does not pass verification")
+    return sig
