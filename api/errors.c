@@ -103,12 +103,6 @@ api_err_status(treasury_err err)
 	return err_status[err];
 }
 
-int64_t
-api_now_s(void)
-{
-	return (int64_t)time(NULL);
-}
-
 static void
 reply_verr(struct reply *rp, treasury_err err, const char *detail_fmt,
     va_list ap)

@@ -115,8 +115,14 @@ void reply_err(struct reply *rp, treasury_err err, const char *detail_fmt, ...)
  * false. */
 bool command_run(struct request *rq, struct reply *rp, struct command *cmd);
 
-/* The request's clock, UTC seconds. */
+/* ---- clock.c ---- */
+
+/* The request's clock, UTC seconds: the system clock, plus the offset the
+ * unsafe test clock added (0 unless enabled). */
 int64_t api_now_s(void);
+
+/* Enable POST /v1/test/clock (api_start does, from the options). */
+void test_clock_enable(void);
 
 /* ---- json.c: request bodies ---- */
 
@@ -265,6 +271,7 @@ json_t *page_json(const char *items_name, json_t *items, const char *cursor);
 
 void handle_health(struct request *rq, struct reply *rp);
 void handle_info(struct request *rq, struct reply *rp);
+void handle_test_clock(struct request *rq, struct reply *rp);
 
 void handle_asset_create(struct request *rq, struct reply *rp);
 void handle_asset_list(struct request *rq, struct reply *rp);

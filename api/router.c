@@ -30,6 +30,7 @@ static const struct route routes[] = {
 	{ "POST", P "/execute",             ROLE_TREASURER,  handle_execute },
 	{ "GET",  P "/bundle",              ROLE_ANY_TOKEN,  handle_proposal_bundle },
 	{ "POST", P "/settlement",          ROLE_TREASURER,  handle_settlement },
+	{ "POST", "/v1/test/clock",         ROLE_ADMIN,      handle_test_clock },
 };
 
 #undef T

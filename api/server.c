@@ -245,6 +245,8 @@ api_start(const struct api_options *opts, struct api_server **out)
 		return TREASURY_ERR_TOO_LARGE;
 	}
 	srv->opts = *opts;
+	if (opts->unsafe_test_clock)
+		test_clock_enable();
 	memcpy(srv->db_path, opts->db_path, path_len + 1);
 	srv->opts.db_path = srv->db_path;
 	if (opts->listen_addr->sa_family == AF_INET6)

@@ -22,6 +22,7 @@
 struct cmdline {
 	const char *config_path;
 	bool check_only;
+	bool unsafe_test_clock;		/* tests only; see api/clock.c */
 };
 
 static void
@@ -30,6 +31,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: treasuryd [--config FILE] [--db PATH] [--listen ADDR:PORT]\n"
 	    "                 [--log-level LEVEL] [--check-config]\n"
+	    "                 [--unsafe-test-clock]   (tests only, never in production)\n"
 	    "       treasuryd token create|list|revoke ... (see treasuryd token)\n"
 	    "       treasuryd --help | --version\n");
 }
@@ -40,6 +42,7 @@ static const struct option longopts[] = {
 	{ "listen", required_argument, NULL, 'l' },
 	{ "log-level", required_argument, NULL, 'L' },
 	{ "check-config", no_argument, NULL, 'n' },
+	{ "unsafe-test-clock", no_argument, NULL, 'T' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -56,6 +59,7 @@ options_parse(struct config *cfg, struct cmdline *cl, int argc, char *argv[])
 		switch (ch) {
 		case 'c': cl->config_path = optarg; break;
 		case 'n': cl->check_only = true; break;
+		case 'T': cl->unsafe_test_clock = true; break;
 		case 'h': usage(); config_print_options(); exit(0);
 		case 'V': printf("treasuryd %s\n", TREASURYD_VERSION); exit(0);
 		case 'd': case 'l': case 'L': break;
@@ -178,6 +182,10 @@ main(int argc, char *argv[])
 		goto fail;
 	}
 	api_options_fill(&api_opts, &cfg, store, verifier, writer);
+	api_opts.unsafe_test_clock = cl.unsafe_test_clock;
+	if (cl.unsafe_test_clock)
+		log_msg(LOG_WARNING, "UNSAFE: --unsafe-test-clock lets an admin "
+		    "move the clock forward; never use it in production");
 	if (api_start(&api_opts, &api) != TREASURY_OK)
 		goto fail;
 	log_msg(LOG_NOTICE, "treasuryd %s serving on %s, database %s",

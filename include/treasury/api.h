@@ -8,6 +8,7 @@
 #ifndef TREASURY_API_H
 #define TREASURY_API_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -25,7 +26,10 @@ struct api_options {
 	uint8_t instance[INSTANCE_ID_BYTES];
 	uint8_t token_hash_key[TOKEN_HASH_KEY_BYTES];
 	const treasury_verifier *verifier;	/* vote checks in request threads */
-	struct writer *writer;			/* engine commands (engine.h) */
+	struct writer *writer;
+	/* UNSAFE, tests only: serve POST /v1/test/clock, which moves the
+	 * request clock forward (see docs/api.md). */
+	bool unsafe_test_clock;			/* engine commands (engine.h) */
 	unsigned threads;			/* 1..64 */
 	unsigned max_connections;
 	unsigned per_ip_connections;
