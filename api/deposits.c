@@ -22,7 +22,7 @@ deposit_optional_fields(struct reply *rp, json_t *body, struct command *cmd)
 	if (!field_string(rp, body, "", "source", false, &source,
 	    &source_len) ||
 	    (source != NULL && !field_printable(rp, TREASURY_OK, "", "source",
-	    source, source_len, SOURCE_MAX_BYTES)) ||
+	    source, source_len, SOURCE_MAX_BYTES, true)) ||
 	    !field_string(rp, body, "", "memo", false, &memo, &memo_len) ||
 	    (memo != NULL && !field_check(rp, memo_check, "", "memo", memo,
 	    memo_len)))
@@ -49,7 +49,7 @@ deposit_from_body(struct request *rq, struct reply *rp, json_t *body,
 	    !field_amount(rp, body, "", &asset, &cmd->in.deposit.amount) ||
 	    !field_string(rp, body, "", "reference", true, &ref, &ref_len) ||
 	    !field_printable(rp, TREASURY_ERR_REFERENCE, "", "reference", ref,
-	    ref_len, REFERENCE_MAX_BYTES) ||
+	    ref_len, REFERENCE_MAX_BYTES, true) ||
 	    !deposit_optional_fields(rp, body, cmd))
 		return false;
 	text_copy(cmd->in.deposit.treasury, sizeof(cmd->in.deposit.treasury),

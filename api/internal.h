@@ -168,11 +168,13 @@ bool field_check(struct reply *rp, treasury_err (*check)(const char *, size_t),
  * caller's checks establish. */
 void text_copy(char *dst, size_t dst_size, const char *s, size_t len);
 
-/* 1..max printable ASCII characters without spaces (0x21..0x7e), like
- * destinations. Answers 400 with err (or invalid-field when err is OK)
- * naming the field. */
+/* 1..max printable ASCII characters: 0x20..0x7e when spaces (deposit
+ * references and sources, GUIDE §2) but never a leading or trailing space
+ * (so "abc" and "abc " cannot be two references for one deposit), else
+ * 0x21..0x7e like destinations.
+ * Answers 400 with err (or invalid-field when err is OK) naming the field. */
 bool field_printable(struct reply *rp, treasury_err err, const char *prefix,
-    const char *name, const char *s, size_t len, size_t max);
+    const char *name, const char *s, size_t len, size_t max, bool spaces);
 
 /* An amount string of the asset's decimals; number or other type -> 400. */
 bool field_amount(struct reply *rp, json_t *obj, const char *prefix,

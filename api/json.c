@@ -260,23 +260,26 @@ text_copy(char *dst, size_t dst_size, const char *s, size_t len)
 
 bool
 field_printable(struct reply *rp, treasury_err err, const char *prefix,
-    const char *name, const char *s, size_t len, size_t max)
+    const char *name, const char *s, size_t len, size_t max, bool spaces)
 {
 	char path[FIELD_PATH_MAX_BYTES];
-	bool ok = len >= 1 && len <= max;
+	unsigned char lowest = spaces ? 0x20 : 0x21;
+	const char *what = spaces ? ", not starting or ending with a space" :
+	    " without spaces";
+	bool ok = len >= 1 && len <= max && s[0] != ' ' && s[len - 1] != ' ';
 
 	for (size_t i = 0; ok && i < len; i++)
-		ok = (unsigned char)s[i] >= 0x21 && (unsigned char)s[i] <= 0x7e;
+		ok = (unsigned char)s[i] >= lowest && (unsigned char)s[i] <= 0x7e;
 	if (ok)
 		return true;
 	field_path(path, prefix, name);
 	if (err == TREASURY_OK)
 		reply_problem(rp, 400, "invalid-field", "Invalid field",
-		    "field '%s' must be 1..%zu printable ASCII characters "
-		    "without spaces", path, max);
+		    "field '%s' must be 1..%zu printable ASCII characters%s",
+		    path, max, what);
 	else
 		reply_err(rp, err, "field '%s' must be 1..%zu printable ASCII "
-		    "characters without spaces", path, max);
+		    "characters%s", path, max, what);
 	return false;
 }
 

@@ -224,7 +224,7 @@ handle_settlement(struct request *rq, struct reply *rp)
 	if (fields_only(rp, body, "", fields) &&
 	    field_string(rp, body, "", "reference", true, &ref, &len) &&
 	    field_printable(rp, TREASURY_ERR_REFERENCE, "", "reference", ref,
-	    len, SETTLEMENT_MAX_BYTES)) {
+	    len, SETTLEMENT_MAX_BYTES, false)) {
 		text_copy(cmd.in.settlement.reference,
 		    sizeof(cmd.in.settlement.reference), ref, len);
 		if (command_run(rq, rp, &cmd))

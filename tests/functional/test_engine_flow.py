@@ -220,13 +220,15 @@ def test_deposit_idempotency_and_errors(ctx):
     for amount in ("0", "-1", "1e3", "1.1234567", "01", " 1", "", "1.", ".5"):
         r = c.deposit("t1", "USDC", amount, "bad-" + amount)
         assert_true(400 <= r.status < 500, "amount %r refused: %r" % (amount, r))
-    # docs/api.md: 1..128 printable ASCII 0x21..0x7e, no space.
-    for ref in ("", "has space", "x" * 129, "tab\tref", "nl\nref", "\x7f",
-                "é"):
+    # GUIDE §2 and docs/api.md: 1..128 printable ASCII (0x20..0x7e).
+    for ref in ("", "x" * 129, "tab\tref", "nl\nref", "\x7f", "é",
+                " lead", "trail ", " "):
         r = c.deposit("t1", "USDC", "1", ref)
         assert_4xx(r, "reference", "reference %r" % ref)
     assert_equal(c.balances("t1"), {"USDC": "1500.500000"}, "still unchanged")
-    assert_equal(c.balances("t2"), {"USDC": "1.000000"}, "t2")
+    assert_equal(c.deposit("t2", "USDC", "1", "wire 2026-11 #42").status, 201,
+                 "inner spaces are printable ASCII")
+    assert_equal(c.balances("t2"), {"USDC": "2.000000"}, "t2")
     c.check_balances_match_ledger("t1")
 
 
