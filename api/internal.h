@@ -6,6 +6,7 @@
 #ifndef TREASURY_API_INTERNAL_H
 #define TREASURY_API_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -34,6 +35,7 @@ enum {
 struct api_server {
 	struct MHD_Daemon *mhd;
 	struct api_options opts;
+	atomic_uint body_max_bytes;	/* opts.body_max_bytes, changed live */
 	char db_path[4096];
 };
 

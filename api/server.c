@@ -8,6 +8,7 @@
  * authenticated and answered. The completion callback frees the request.
  */
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,7 +139,7 @@ request_new(struct api_server *srv, struct MHD_Connection *conn,
 static bool
 request_body_append(struct request *rq, const char *data, size_t len)
 {
-	size_t max = rq->srv->opts.body_max_bytes;
+	size_t max = atomic_load(&rq->srv->body_max_bytes);
 	char *grown;
 
 	if (rq->body_too_large || len > max - rq->body_len) {
@@ -163,7 +164,8 @@ reply_too_large(struct request *rq)
 	struct reply rp = { 0 };
 
 	reply_problem(&rp, 413, "body-too-large", "Request body too large",
-	    "the request body exceeds %u bytes", rq->srv->opts.body_max_bytes);
+	    "the request body exceeds %u bytes",
+	    atomic_load(&rq->srv->body_max_bytes));
 	return reply_send(rq, &rp);
 }
 
@@ -173,15 +175,16 @@ declared_length_too_large(struct request *rq)
 	const char *cl = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	unsigned long long n = 0;
+	unsigned max = atomic_load(&rq->srv->body_max_bytes);
 
 	if (cl == NULL)
 		return false;
 	for (const char *p = cl; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9' || n > rq->srv->opts.body_max_bytes)
+		if (*p < '0' || *p > '9' || n > max)
 			return true;
 		n = n * 10 + (unsigned)(*p - '0');
 	}
-	return n > rq->srv->opts.body_max_bytes;
+	return n > max;
 }
 
 static enum MHD_Result
@@ -237,6 +240,9 @@ api_start(const struct api_options *opts, struct api_server **out)
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	size_t path_len = strlen(opts->db_path);
+	struct MHD_OptionItem listen_opt[2] = {
+		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
+	};
 
 	if (srv == NULL)
 		return TREASURY_ERR_NOMEM;
@@ -249,11 +255,19 @@ api_start(const struct api_options *opts, struct api_server **out)
 		test_clock_enable();
 	memcpy(srv->db_path, opts->db_path, path_len + 1);
 	srv->opts.db_path = srv->db_path;
+	atomic_store(&srv->body_max_bytes, opts->body_max_bytes);
+	/* a socket passed by systemd, else bind listen_addr ourselves */
+	if (opts->use_listen_fd)
+		listen_opt[0] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET,
+		    opts->listen_fd, NULL };
+	else
+		listen_opt[0] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0,
+		    (void *)(uintptr_t)opts->listen_addr };
 	if (opts->listen_addr->sa_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, opts->listen_addr,
+	    MHD_OPTION_ARRAY, listen_opt,
 	    MHD_OPTION_THREAD_POOL_SIZE, opts->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->per_ip_connections,
@@ -270,6 +284,20 @@ api_start(const struct api_options *opts, struct api_server **out)
 	}
 	*out = srv;
 	return TREASURY_OK;
+}
+
+void
+api_body_max_set(struct api_server *srv, unsigned bytes)
+{
+	atomic_store(&srv->body_max_bytes, bytes);
+}
+
+unsigned
+api_requests_in_flight(void)
+{
+	int n = atomic_load(&requests_in_flight);
+
+	return n > 0 ? (unsigned)n : 0;
 }
 
 void

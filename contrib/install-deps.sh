@@ -7,8 +7,9 @@ set -eu
 PACKAGES="
 	build-essential cmake pkg-config
 	libsecp256k1-dev libsodium-dev libsqlite3-dev libmicrohttpd-dev
-	libjansson-dev libcmocka-dev
+	libjansson-dev libcmocka-dev libcurl4-openssl-dev
 	python3 python3-cryptography
+	systemd man-db
 "
 
 missing=""

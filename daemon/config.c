@@ -6,8 +6,13 @@
  * with '#' are ignored; no quoting, value runs to the end of the line with
  * surrounding blanks trimmed. An unknown option, a duplicate, or a value
  * out of range is an error reported with FILE:LINE.
+ *
+ * The table also says how each option applies on SIGHUP (main.c's
+ * reload): LIVE options take effect at once, RESTART options are reported
+ * as needing a restart and keep their running value.
  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -29,42 +34,60 @@ enum opt_type {
 	OPT_LEVEL,	/* syslog level name */
 };
 
+enum opt_apply {
+	LIVE,		/* SIGHUP applies it */
+	RESTART,	/* SIGHUP reports it; a restart applies it */
+};
+
 struct option_def {
 	const char *name;
 	enum opt_type type;
 	const char *default_text;
 	unsigned long min, max;		/* OPT_UINT only */
 	size_t offset;
+	enum opt_apply apply;
 	const char *help;
 };
 
 #define OFF(field) offsetof(struct config, field)
 
 static const struct option_def options[] = {
-	/* name                 type       default              min   max      */
+	/* name                 type       default              min   max
+	 * then the field, how SIGHUP applies it, and the --help text */
 	{ "listen",             OPT_ADDR,  "127.0.0.1:8420",    0,    0,
-	  OFF(listen), "address and port to serve HTTP on (loopback only)" },
+	  OFF(listen), RESTART,
+	  "address and port to serve HTTP on (loopback only)" },
 	{ "db",                 OPT_PATH,  "./var/treasury.db", 0,    0,
-	  OFF(db_path), "SQLite database file (created 0600 if missing)" },
+	  OFF(db_path), RESTART,
+	  "SQLite database file (created 0600 if missing)" },
 	{ "admin_token_file",   OPT_PATH,  "",                  0,    0,
-	  OFF(admin_token_file), "where the first-run admin token is written "
+	  OFF(admin_token_file), RESTART,
+	  "where the first-run admin token is written "
 	  "(default: admin.token beside the database)" },
 	{ "threads",            OPT_UINT,  "2",                 1,    64,
-	  OFF(threads), "HTTP worker threads" },
+	  OFF(threads), RESTART,
+	  "HTTP worker threads" },
 	{ "max_connections",    OPT_UINT,  "1024",              1,    65536,
-	  OFF(max_connections), "simultaneous HTTP connections" },
+	  OFF(max_connections), RESTART,
+	  "simultaneous HTTP connections" },
 	{ "per_ip_connections", OPT_UINT,  "256",               1,    65536,
-	  OFF(per_ip_connections), "simultaneous connections from one address" },
+	  OFF(per_ip_connections), RESTART,
+	  "simultaneous connections from one address" },
 	{ "connection_timeout", OPT_UINT,  "10",                1,    300,
-	  OFF(connection_timeout_s), "idle seconds before a connection is closed" },
+	  OFF(connection_timeout_s), RESTART,
+	  "idle seconds before a connection is closed" },
 	{ "connection_memory",  OPT_UINT,  "65536",             8192, 1048576,
-	  OFF(connection_memory_bytes), "bytes of buffer per connection" },
+	  OFF(connection_memory_bytes), RESTART,
+	  "bytes of buffer per connection" },
 	{ "body_max_bytes",     OPT_UINT,  "65536",             1024, 1048576,
-	  OFF(body_max_bytes), "largest request body accepted" },
+	  OFF(body_max_bytes), LIVE,
+	  "largest request body accepted" },
 	{ "shutdown_timeout",   OPT_UINT,  "10",                1,    300,
-	  OFF(shutdown_timeout_s), "seconds to drain requests on SIGTERM" },
+	  OFF(shutdown_timeout_s), LIVE,
+	  "seconds to drain requests on SIGTERM" },
 	{ "log_level",          OPT_LEVEL, "info",              0,    0,
-	  OFF(log_level), "err, warning, notice, info or debug" },
+	  OFF(log_level), LIVE,
+	  "err, warning, notice, info or debug" },
 };
 
 #define OPTIONS_COUNT (sizeof(options) / sizeof(options[0]))
@@ -99,15 +122,18 @@ parse_uint(const char *text, unsigned long min, unsigned long max,
 	return 0;
 }
 
-static int
-addr_is_loopback(const struct sockaddr_storage *ss)
+bool
+config_addr_is_loopback(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
 		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
 	}
-	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-	return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+	}
+	return false;
 }
 
 /* Parse "A.B.C.D:PORT" or "[V6]:PORT". Returns 0 or -1 with *why set. */
@@ -147,7 +173,7 @@ parse_listen(struct config *cfg, const char *text, const char **why)
 		in->sin_port = htons((uint16_t)port);
 		cfg->listen_addr_len = sizeof(*in);
 	}
-	if (!addr_is_loopback(&ss)) {
+	if (!config_addr_is_loopback(&ss)) {
 		*why = "refusing a non-loopback address: TLS is not supported, "
 		    "so treasuryd only listens on 127.0.0.0/8 or [::1]";
 		return -1;
@@ -348,15 +374,64 @@ config_finish(struct config *cfg)
 void
 config_print_options(void)
 {
-	printf("Options (config file 'name = value', or --name VALUE):\n");
+	printf("Options (config file 'name = value', or --name VALUE);\n"
+	    "'live' ones change on SIGHUP, the others need a restart:\n");
 	for (size_t i = 0; i < OPTIONS_COUNT; i++) {
 		const struct option_def *o = &options[i];
+		const char *how = o->apply == LIVE ? "live" : "restart";
 		if (o->type == OPT_UINT)
-			printf("  %-20s default %-18s range %lu..%lu\n      %s\n",
-			    o->name, o->default_text, o->min, o->max, o->help);
+			printf("  %-20s default %-18s range %lu..%lu, %s\n"
+			    "      %s\n", o->name, o->default_text, o->min, o->max,
+			    how, o->help);
 		else
-			printf("  %-20s default %-18s\n      %s\n", o->name,
+			printf("  %-20s default %-18s %s\n      %s\n", o->name,
 			    o->default_text[0] ? o->default_text : "(derived)",
-			    o->help);
+			    how, o->help);
 	}
+}
+
+/* Whether option o has the same value in a and b. */
+static bool
+option_equal(const struct option_def *o, const struct config *a,
+    const struct config *b)
+{
+	const char *fa = (const char *)a + o->offset;
+	const char *fb = (const char *)b + o->offset;
+
+	switch (o->type) {
+	case OPT_ADDR:
+	case OPT_PATH:
+		return strcmp(fa, fb) == 0;
+	case OPT_UINT:
+		return *(const unsigned *)(const void *)fa ==
+		    *(const unsigned *)(const void *)fb;
+	case OPT_LEVEL:
+		return *(const int *)(const void *)fa ==
+		    *(const int *)(const void *)fb;
+	}
+	return false;
+}
+
+unsigned
+config_reload(struct config *running, const struct config *next,
+    void (*changed)(const char *name, bool live, void *ctx), void *ctx)
+{
+	unsigned restart = 0;
+
+	for (size_t i = 0; i < OPTIONS_COUNT; i++) {
+		const struct option_def *o = &options[i];
+		if (option_equal(o, running, next))
+			continue;
+		if (o->apply == LIVE) {
+			size_t size = o->type == OPT_UINT ? sizeof(unsigned) :
+			    sizeof(int);
+			assert(o->type == OPT_UINT || o->type == OPT_LEVEL);
+			memcpy((char *)running + o->offset,
+			    (const char *)next + o->offset, size);
+		} else {
+			restart++;
+		}
+		changed(o->name, o->apply == LIVE, ctx);
+	}
+	return restart;
 }

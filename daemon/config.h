@@ -52,6 +52,18 @@ int config_load_file(struct config *cfg, const char *path);
 /* Print every option with its default and range (for --help). */
 void config_print_options(void);
 
+/* Whether ss is an IPv4 address in 127.0.0.0/8 or the IPv6 ::1. */
+bool config_addr_is_loopback(const struct sockaddr_storage *ss);
+
+/* SIGHUP: compare a freshly loaded config `next` with the `running` one.
+ * Options that apply live (the table says which: log_level,
+ * body_max_bytes, shutdown_timeout) are copied into running; the others
+ * keep their running value. changed(name, live, ctx) is called for each
+ * option whose value differs. The caller then applies the live values.
+ * Returns the number of changed options that need a restart. */
+unsigned config_reload(struct config *running, const struct config *next,
+    void (*changed)(const char *name, bool live, void *ctx), void *ctx);
+
 /* Resolve derived values (the admin token file beside the database).
  * Returns 0, or -1 after logging an error. */
 int config_finish(struct config *cfg);

@@ -29,8 +29,7 @@ now_unix_s(void)
 	return (int64_t)time(NULL);
 }
 
-/* fsync the directory holding path so that a rename in it is durable. */
-static int
+int
 fsync_parent_dir(const char *path)
 {
 	char copy[PATH_MAX];

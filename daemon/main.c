@@ -1,13 +1,17 @@
 /*
  * main.c: treasuryd's entry point. Reads like a table of contents:
- * options and config, logging, database, first-run token, writer, HTTP,
- * then wait for a signal and shut down in the reverse order.
+ * subcommands, options and config, logging, listener, database and its
+ * lock, first-run token, writer, HTTP, READY=1 to systemd; then the event
+ * loop (signals, reload, watchdog) and shutdown in the reverse order.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "treasury/api.h"
 #include "treasury/crypto_init.h"
@@ -18,11 +22,33 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "sd.h"
 
+/* The command line, kept so that a reload applies the same overrides. */
 struct cmdline {
 	const char *config_path;
+	const char *db;			/* overrides, NULL when not given */
+	const char *listen;
+	const char *log_level;
 	bool check_only;
 	bool unsafe_test_clock;		/* tests only; see api/clock.c */
+};
+
+/* What the event loop works on. */
+struct daemon {
+	struct config cfg;		/* the running configuration */
+	struct cmdline cl;
+	struct listener listener;
+	struct api_server *api;
+	struct writer *writer;
+	uint64_t watchdog_usec;		/* 0: no watchdog */
+	uint64_t last_ping_ms;
+	bool watchdog_withheld;		/* pings stopped: writer stalled */
+	unsigned restart_pending;	/* changed options awaiting a restart */
+};
+
+enum {
+	LOOP_IDLE_WAIT_S = 60,		/* sigtimedwait without a watchdog */
 };
 
 static void
@@ -33,6 +59,9 @@ usage(void)
 	    "                 [--log-level LEVEL] [--check-config]\n"
 	    "                 [--unsafe-test-clock]   (tests only, never in production)\n"
 	    "       treasuryd token create|list|revoke ... (see treasuryd token)\n"
+	    "       treasuryd backup --db PATH --out FILE\n"
+	    "       treasuryd restore --db PATH --from FILE\n"
+	    "       treasuryd check --db PATH\n"
 	    "       treasuryd --help | --version\n");
 }
 
@@ -48,21 +77,45 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Parse the command line: the config file first, then the options that
- * override it. Returns the number of errors (each already logged). */
+/* Subcommands run instead of the daemon. Returns -1 when argv has none. */
 static int
-options_parse(struct config *cfg, struct cmdline *cl, int argc, char *argv[])
+subcommand_run(int argc, char *argv[])
 {
-	int ch, errors = 0;
+	static const struct {
+		const char *name;
+		int (*run)(int, char *[]);
+	} subcommands[] = {
+		{ "token", token_command },
+		{ "backup", backup_command },
+		{ "restore", restore_command },
+		{ "check", check_command },
+	};
+
+	if (argc < 2)
+		return -1;
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]);
+	    i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].run(argc - 1, argv + 1);
+	return -1;
+}
+
+/* Parse the command line into cl; exits on --help, --version or misuse. */
+static void
+cmdline_parse(struct cmdline *cl, int argc, char *argv[])
+{
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "n", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cl->config_path = optarg; break;
+		case 'd': cl->db = optarg; break;
+		case 'l': cl->listen = optarg; break;
+		case 'L': cl->log_level = optarg; break;
 		case 'n': cl->check_only = true; break;
 		case 'T': cl->unsafe_test_clock = true; break;
 		case 'h': usage(); config_print_options(); exit(0);
 		case 'V': printf("treasuryd %s\n", TREASURYD_VERSION); exit(0);
-		case 'd': case 'l': case 'L': break;
 		default: usage(); exit(2);
 		}
 	}
@@ -70,16 +123,27 @@ options_parse(struct config *cfg, struct cmdline *cl, int argc, char *argv[])
 		usage();
 		exit(2);
 	}
+}
+
+/* Defaults, then the config file, then the command line. Used at start
+ * and on every SIGHUP. Returns the number of errors (each logged with
+ * file:line). */
+static int
+config_build(struct config *cfg, const struct cmdline *cl)
+{
+	int errors = 0;
+
+	config_defaults(cfg);
 	if (cl->config_path != NULL)
 		errors += config_load_file(cfg, cl->config_path);
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "n", longopts, NULL)) != -1) {
-		const char *name = ch == 'd' ? "db" : ch == 'l' ? "listen" :
-		    ch == 'L' ? "log_level" : NULL;
-		if (name != NULL && config_set(cfg, name, optarg,
-		    "command line") != 0)
-			errors++;
-	}
+	if (cl->db != NULL && config_set(cfg, "db", cl->db, "command line") != 0)
+		errors++;
+	if (cl->listen != NULL &&
+	    config_set(cfg, "listen", cl->listen, "command line") != 0)
+		errors++;
+	if (cl->log_level != NULL &&
+	    config_set(cfg, "log_level", cl->log_level, "command line") != 0)
+		errors++;
 	if (errors == 0 && config_finish(cfg) != 0)
 		errors++;
 	return errors;
@@ -93,24 +157,138 @@ signals_block(sigset_t *set)
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGHUP);
 	/* Blocked here so every thread made later inherits the mask and
-	 * only the main thread's sigwait sees them. */
+	 * only the main thread's sigtimedwait sees them. */
 	if (pthread_sigmask(SIG_BLOCK, set, NULL) != 0)
 		fatalx("pthread_sigmask failed");
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Wait for SIGTERM or SIGINT; SIGHUP is reported and ignored for now. */
-static void
-signals_wait(const sigset_t *set)
+static uint64_t
+monotonic_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+status_send(const struct daemon *d, const char *prefix)
+{
+	sd_notify_sendf("%sSTATUS=serving on %s, database %s, log level %d, "
+	    "body_max_bytes %u%s", prefix, d->listener.text, d->cfg.db_path,
+	    d->cfg.log_level, d->cfg.body_max_bytes, d->restart_pending > 0 ?
+	    "; changed options await a restart" : "");
+}
+
+/*
+ * The watchdog (WatchdogSec= in treasuryd.service): WATCHDOG=1 every half
+ * interval, sent from this loop, so a stuck main thread stops the pings.
+ * The ping also needs the writer thread to be alive: when commands have
+ * waited longer than half the interval without the writer taking or
+ * finishing a group (writer_stalled_ms), pings are withheld and systemd
+ * restarts the service once WatchdogSec has passed without one.
+ */
+static void
+watchdog_tick(struct daemon *d)
+{
+	uint64_t now = monotonic_ms(), half_ms = d->watchdog_usec / 2000;
+	uint64_t stalled_ms;
+
+	if (d->watchdog_usec == 0 || now - d->last_ping_ms < half_ms)
+		return;
+	stalled_ms = writer_stalled_ms(d->writer);
+	if (stalled_ms > half_ms) {
+		if (!d->watchdog_withheld)
+			log_msg(LOG_WARNING, "watchdog: the writer has made no "
+			    "progress for %llu ms; withholding WATCHDOG=1",
+			    (unsigned long long)stalled_ms);
+		d->watchdog_withheld = true;
+		return;
+	}
+	if (d->watchdog_withheld)
+		log_msg(LOG_NOTICE, "watchdog: the writer is making progress "
+		    "again; pinging");
+	d->watchdog_withheld = false;
+	sd_notify_send("WATCHDOG=1");
+	d->last_ping_ms = now;
+}
+
+static void
+reload_changed(const char *name, bool live, void *ctx)
+{
+	(void)ctx;
+	if (live)
+		log_msg(LOG_NOTICE, "reload: %s changed; applied", name);
+	else
+		log_msg(LOG_NOTICE, "reload: %s changed; restart treasuryd to "
+		    "apply it (the running value stays)", name);
+}
+
+/* SIGHUP: re-read the config; apply what can change live, report the
+ * rest; on any error keep the running config. */
+static void
+reload(struct daemon *d)
+{
+	struct config next;
+	int errors;
+
+	sd_notify_send("RELOADING=1");
+	log_msg(LOG_NOTICE, "SIGHUP: reloading the configuration%s%s",
+	    d->cl.config_path != NULL ? " from " : " (no --config file)",
+	    d->cl.config_path != NULL ? d->cl.config_path : "");
+	errors = config_build(&next, &d->cl);
+	if (errors != 0) {
+		log_msg(LOG_ERR, "reload: %d error%s (above); keeping the "
+		    "running configuration", errors, errors == 1 ? "" : "s");
+		sd_notify_sendf("READY=1\nSTATUS=serving; the last reload "
+		    "failed, see the log");
+		return;
+	}
+	d->restart_pending = config_reload(&d->cfg, &next, reload_changed,
+	    NULL);
+	log_init(d->cfg.log_level);
+	api_body_max_set(d->api, d->cfg.body_max_bytes);
+	/* Tokens need nothing: every request reads them from the database. */
+	log_msg(LOG_NOTICE, "reload: done; %u changed option%s need%s a "
+	    "restart", d->restart_pending, d->restart_pending == 1 ? "" : "s",
+	    d->restart_pending == 1 ? "s" : "");
+	status_send(d, "READY=1\n");
+}
+
+/* How long the loop may sleep: until the next ping is due, or a while. */
+static uint64_t
+loop_wait_ms(const struct daemon *d)
+{
+	uint64_t half_ms = d->watchdog_usec / 2000, now = monotonic_ms();
+
+	if (d->watchdog_usec == 0)
+		return LOOP_IDLE_WAIT_S * 1000;
+	if (d->watchdog_withheld || d->last_ping_ms + half_ms <= now)
+		return half_ms > 0 ? half_ms : 1;
+	return d->last_ping_ms + half_ms - now;
+}
+
+/* Wait for signals until SIGTERM or SIGINT, pinging the watchdog. */
+static void
+event_loop(struct daemon *d, const sigset_t *set)
+{
+	struct timespec wait;
+	uint64_t wait_ms;
 	int sig;
 
 	for (;;) {
-		if (sigwait(set, &sig) != 0)
-			fatalx("sigwait failed");
+		watchdog_tick(d);
+		wait_ms = loop_wait_ms(d);
+		wait.tv_sec = (time_t)(wait_ms / 1000);
+		wait.tv_nsec = (long)(wait_ms % 1000) * 1000000;
+		sig = sigtimedwait(set, NULL, &wait);
+		if (sig < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (sig < 0)
+			fatal("sigtimedwait");
 		if (sig == SIGHUP) {
-			log_msg(LOG_NOTICE, "SIGHUP: live reload is not supported "
-			    "yet; restart to apply configuration changes");
+			reload(d);
 			continue;
 		}
 		log_msg(LOG_NOTICE, "%s: shutting down",
@@ -120,87 +298,102 @@ signals_wait(const sigset_t *set)
 }
 
 static void
-api_options_fill(struct api_options *o, const struct config *cfg,
-    struct store *store, const treasury_verifier *verifier,
-    struct writer *writer)
+api_options_fill(struct api_options *o, const struct daemon *d,
+    struct store *store, const treasury_verifier *verifier)
 {
+	const struct config *cfg = &d->cfg;
+
 	memset(o, 0, sizeof(*o));
-	o->listen_addr = (const struct sockaddr *)&cfg->listen_addr;
+	o->listen_addr = (const struct sockaddr *)&d->listener.addr;
 	o->listen_addr_len = cfg->listen_addr_len;
+	o->use_listen_fd = d->listener.fd >= 0;
+	o->listen_fd = d->listener.fd;
 	o->db_path = cfg->db_path;
 	store_instance_id(store, o->instance);
 	store_token_hash_key(store, o->token_hash_key);
 	o->verifier = verifier;
-	o->writer = writer;
+	o->writer = d->writer;
 	o->threads = cfg->threads;
 	o->max_connections = cfg->max_connections;
 	o->per_ip_connections = cfg->per_ip_connections;
 	o->connection_timeout_s = cfg->connection_timeout_s;
 	o->connection_memory_bytes = cfg->connection_memory_bytes;
 	o->body_max_bytes = cfg->body_max_bytes;
+	o->unsafe_test_clock = d->cl.unsafe_test_clock;
 }
 
 int
 main(int argc, char *argv[])
 {
 	char errmsg[STORE_ERRMSG_BYTES];
-	struct config cfg;
-	struct cmdline cl = { 0 };
+	static struct daemon d;
 	struct api_options api_opts;
-	struct api_server *api = NULL;
 	struct store *store = NULL;
-	struct writer *writer = NULL;
 	treasury_verifier *verifier;
 	sigset_t sigs;
+	int rc, lock_fd = -1;
 
-	if (argc >= 2 && strcmp(argv[1], "token") == 0)
-		return token_command(argc - 1, argv + 1);
-	config_defaults(&cfg);
-	if (options_parse(&cfg, &cl, argc, argv) != 0)
+	if ((rc = subcommand_run(argc, argv)) >= 0)
+		return rc;
+	cmdline_parse(&d.cl, argc, argv);
+	if (config_build(&d.cfg, &d.cl) != 0)
 		return 1;	/* every error already reported, file:line */
-	if (cl.check_only) {
+	if (d.cl.check_only) {
 		fprintf(stderr, "configuration OK\n");
 		return 0;
 	}
-	log_init(cfg.log_level);
+	log_init(d.cfg.log_level);
+	sd_notify_init();
+	d.watchdog_usec = sd_watchdog_usec();
 	signals_block(&sigs);
 	if (treasury_crypto_init() != TREASURY_OK)
 		fatalx("libsodium initialisation failed");
 	verifier = treasury_verifier_create();
 	if (verifier == NULL)
 		fatalx("cannot create the signature verifier");
-	if (store_open(cfg.db_path, STORE_READ_WRITE_CREATE, &store, errmsg) !=
+	if (listener_setup(&d.cfg, &d.listener) != 0)
+		goto fail;
+	if (store_open(d.cfg.db_path, STORE_READ_WRITE_CREATE, &store, errmsg) !=
 	    TREASURY_OK) {
 		log_msg(LOG_ERR, "%s", errmsg);
 		goto fail;
 	}
-	if (first_run_admin_token(&cfg, store) != 0)
+	if (db_lock_open(d.cfg.db_path, false, &lock_fd) != 0)
+		goto fail;	/* another treasuryd serves this database */
+	if (first_run_admin_token(&d.cfg, store) != 0)
 		goto fail;
-	if (writer_start(cfg.db_path, verifier, &writer, errmsg) !=
+	if (writer_start(d.cfg.db_path, verifier, &d.writer, errmsg) !=
 	    TREASURY_OK) {
 		log_msg(LOG_ERR, "%s", errmsg);
 		goto fail;
 	}
-	api_options_fill(&api_opts, &cfg, store, verifier, writer);
-	api_opts.unsafe_test_clock = cl.unsafe_test_clock;
-	if (cl.unsafe_test_clock)
+	api_options_fill(&api_opts, &d, store, verifier);
+	if (d.cl.unsafe_test_clock)
 		log_msg(LOG_WARNING, "UNSAFE: --unsafe-test-clock lets an admin "
 		    "move the clock forward; never use it in production");
-	if (api_start(&api_opts, &api) != TREASURY_OK)
+	if (api_start(&api_opts, &d.api) != TREASURY_OK)
 		goto fail;
 	log_msg(LOG_NOTICE, "treasuryd %s serving on %s, database %s",
-	    TREASURYD_VERSION, cfg.listen, cfg.db_path);
-	signals_wait(&sigs);
-	api_stop(api, cfg.shutdown_timeout_s);	/* drain in-flight requests */
-	writer_stop(writer);			/* last group committed */
+	    TREASURYD_VERSION, d.listener.text, d.cfg.db_path);
+	status_send(&d, "READY=1\n");	/* database open, listener serving */
+	d.last_ping_ms = 0;
+	event_loop(&d, &sigs);
+	sd_notify_sendf("STOPPING=1\nSTATUS=stopping: draining %u requests "
+	    "in flight (at most %u s)", api_requests_in_flight(),
+	    d.cfg.shutdown_timeout_s);
+	api_stop(d.api, d.cfg.shutdown_timeout_s); /* drain in-flight requests */
+	writer_stop(d.writer);			/* last group committed */
 	store_close(store);
 	treasury_verifier_destroy(verifier);
+	close(lock_fd);
 	log_msg(LOG_NOTICE, "stopped cleanly");
 	return 0;
 fail:
-	if (writer != NULL)
-		writer_stop(writer);
+	if (d.writer != NULL)
+		writer_stop(d.writer);
 	store_close(store);
 	treasury_verifier_destroy(verifier);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return 1;
 }

@@ -103,4 +103,20 @@ store_schema_check(sqlite3 *db, const char *path, enum store_mode mode,
 TREASURY_WARN_UNUSED treasury_err
 store_migrate(sqlite3 *db, const char *path, char errmsg[STORE_ERRMSG_BYTES]);
 
+/* A read-only connection for maintenance (backup.c, check.c): the file
+ * must exist and pass store_schema_check in `mode` (STORE_READ_ONLY: the
+ * current schema; STORE_READ_WRITE: any treasuryd schema, for backups
+ * before an upgrade). No statements are prepared, nothing is written.
+ * Returns TREASURY_OK with *out, or an error with errmsg set. */
+TREASURY_WARN_UNUSED treasury_err
+store_open_maintenance(const char *path, enum store_mode mode, sqlite3 **out,
+    char errmsg[STORE_ERRMSG_BYTES]);
+
+/* PRAGMA integrity_check: each row other than "ok" adds one to *findings
+ * and is passed to finding (when not NULL).
+ * Returns TREASURY_OK when the check ran, or the SQLite error. */
+TREASURY_WARN_UNUSED treasury_err
+store_integrity_check(sqlite3 *db, void (*finding)(const char *, void *),
+    void *ctx, unsigned long *findings);
+
 #endif

@@ -1,26 +1,38 @@
 /*
  * writer.c: the one writer thread (GUIDE §4) and its group commit.
  *
- * Request threads queue commands with writer_submit and block. The writer
+ * Request threads queue commands with writer_submit_async (a completion
+ * callback) or writer_submit (which blocks on its own semaphore until that
+ * callback runs). The writer
  * takes up to WRITER_GROUP_MAX_COMMANDS at a time and applies them in one
  * BEGIN IMMEDIATE transaction, each inside its own savepoint so that a
  * refused command leaves nothing behind while its neighbours go on. One
  * COMMIT (synchronous=FULL: one fsync) makes the whole group durable, and
- * only then is any of its commands marked done. If BEGIN or COMMIT fails,
+ * only then is any of its commands completed: each command's callback is
+ * called once, by the writer thread, without w->mu held, so every
+ * submitter is woken on its own and none for another's group. If BEGIN or COMMIT fails,
  * or SQLite abandons the transaction, the group is rolled back and every
  * command in it reports TREASURY_ERR_DB.
  *
- * Locking: w->mu guards the queue, its length, `stopping` and every
- * command's done_ flag; the writer touches a command's other fields only
- * between taking it off the queue and setting done_, while its submitter
- * waits.
+ * Liveness (for the daemon's watchdog): progress_ms is the monotonic time
+ * of the writer's last step (a group taken or finished, or work arriving
+ * at an idle writer); writer_stalled_ms reports how long work has waited
+ * since then, without waiting for the writer itself.
+ *
+ * Locking: w->mu guards the queue, its length, `stopping`, `busy` and
+ * `progress_ms`. A command taken off the queue belongs to the writer
+ * thread alone until its callback is called; after that the writer never
+ * touches it again (the callback may free it).
  */
 #include <assert.h>
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine_int.h"
@@ -29,11 +41,12 @@ struct writer {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t wake;		/* to the writer: work or stop */
-	pthread_cond_t done;		/* to submitters: a group finished */
 	struct command *head;		/* FIFO of queued commands */
 	struct command *tail;
 	unsigned queued;
 	bool stopping;
+	bool busy;			/* a group is being applied */
+	uint64_t progress_ms;		/* see "Liveness" above */
 	struct store *store;		/* read-write, writer thread only */
 	const treasury_verifier *verifier;
 };
@@ -64,6 +77,15 @@ writer_log(const char *fmt, ...)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';
 	(void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
+static uint64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 void
@@ -221,19 +243,18 @@ queue_take(struct writer *w, unsigned *n)
 	return group;
 }
 
-/* Hand the group back (w->mu held): after done_ is set a command belongs
- * to its submitter again, so read next_ first. */
+/* Hand the group back (w->mu not held): a command belongs to its
+ * submitter again once its callback is called, so read next_ first. */
 static void
-group_done(struct writer *w, struct command *group)
+group_done(struct command *group)
 {
 	struct command *c, *next;
 
 	for (c = group; c != NULL; c = next) {
 		next = c->next_;
 		c->next_ = NULL;
-		c->done_ = 1;
+		c->done_fn_(c, c->done_arg_);
 	}
-	pthread_cond_broadcast(&w->done);
 }
 
 static void *
@@ -250,10 +271,14 @@ writer_main(void *arg)
 		if (w->head == NULL)
 			break;		/* stopping, queue drained */
 		group = queue_take(w, &n);
+		w->busy = true;
+		w->progress_ms = monotonic_ms();
 		pthread_mutex_unlock(&w->mu);
 		group_run(w, group, n);
+		group_done(group);
 		pthread_mutex_lock(&w->mu);
-		group_done(w, group);
+		w->busy = false;
+		w->progress_ms = monotonic_ms();
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -280,13 +305,11 @@ writer_start(const char *db_path, const treasury_verifier *v,
 		goto fail;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->wake, NULL);
-	pthread_cond_init(&w->done, NULL);
 	rc = pthread_create(&w->thread, NULL, writer_main, w);
 	if (rc != 0) {
 		store_errmsg_set(errmsg, "cannot start the writer thread: %s",
 		    strerror(rc));
 		err = TREASURY_ERR_INTERNAL;
-		pthread_cond_destroy(&w->done);
 		pthread_cond_destroy(&w->wake);
 		pthread_mutex_destroy(&w->mu);
 		goto fail;
@@ -299,10 +322,13 @@ fail:
 	return err;
 }
 
-treasury_err
-writer_submit(struct writer *w, struct command *cmd)
+void
+writer_submit_async(struct writer *w, struct command *cmd,
+    void (*done)(struct command *, void *), void *arg)
 {
-	assert(w != NULL && cmd != NULL);
+	assert(w != NULL && cmd != NULL && done != NULL);
+	cmd->done_fn_ = done;
+	cmd->done_arg_ = arg;
 	pthread_mutex_lock(&w->mu);
 	if (w->stopping || w->queued >= WRITER_QUEUE_MAX) {
 		command_results_clear(cmd);
@@ -312,10 +338,12 @@ writer_submit(struct writer *w, struct command *cmd)
 		    w->stopping ? "the writer is stopping" :
 		    "the writer queue is full");
 		pthread_mutex_unlock(&w->mu);
-		return cmd->err;
+		done(cmd, arg);		/* refused: at once, on this thread */
+		return;
 	}
 	cmd->next_ = NULL;
-	cmd->done_ = 0;
+	if (w->head == NULL && !w->busy)
+		w->progress_ms = monotonic_ms();	/* idle until now */
 	if (w->tail != NULL)
 		w->tail->next_ = cmd;
 	else
@@ -323,10 +351,43 @@ writer_submit(struct writer *w, struct command *cmd)
 	w->tail = cmd;
 	w->queued++;
 	pthread_cond_signal(&w->wake);
-	while (!cmd->done_)
-		pthread_cond_wait(&w->done, &w->mu);
 	pthread_mutex_unlock(&w->mu);
+}
+
+static void
+submit_wake(struct command *cmd, void *arg)
+{
+	(void)cmd;
+	if (sem_post(arg) != 0)
+		abort();	/* only EOVERFLOW or EINVAL: impossible here */
+}
+
+treasury_err
+writer_submit(struct writer *w, struct command *cmd)
+{
+	sem_t done;
+
+	assert(w != NULL && cmd != NULL);
+	if (sem_init(&done, 0, 0) != 0)
+		abort();
+	writer_submit_async(w, cmd, submit_wake, &done);
+	while (sem_wait(&done) != 0)
+		assert(errno == EINTR);
+	sem_destroy(&done);
 	return cmd->err;
+}
+
+uint64_t
+writer_stalled_ms(struct writer *w)
+{
+	uint64_t now = monotonic_ms(), stalled = 0;
+
+	assert(w != NULL);
+	pthread_mutex_lock(&w->mu);
+	if ((w->busy || w->head != NULL) && now > w->progress_ms)
+		stalled = now - w->progress_ms;
+	pthread_mutex_unlock(&w->mu);
+	return stalled;
 }
 
 void
@@ -341,7 +402,6 @@ writer_stop(struct writer *w)
 	pthread_join(w->thread, NULL);
 	assert(w->head == NULL && w->queued == 0);
 	store_close(w->store);
-	pthread_cond_destroy(&w->done);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->mu);
 	free(w);

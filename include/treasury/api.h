@@ -22,6 +22,11 @@ struct writer;
 struct api_options {
 	const struct sockaddr *listen_addr;	/* loopback, checked by config */
 	socklen_t listen_addr_len;
+	/* When use_listen_fd: serve on listen_fd, a listening, non-blocking,
+	 * loopback TCP socket the caller checked (systemd socket activation),
+	 * and ignore listen_addr (still used for its address family). */
+	bool use_listen_fd;
+	int listen_fd;
 	const char *db_path;			/* for per-thread readers */
 	uint8_t instance[INSTANCE_ID_BYTES];
 	uint8_t token_hash_key[TOKEN_HASH_KEY_BYTES];
@@ -46,6 +51,13 @@ struct api_server;
  * Out: *out on success. */
 TREASURY_WARN_UNUSED treasury_err
 api_start(const struct api_options *opts, struct api_server **out);
+
+/* Change the largest request body accepted, from the next request on
+ * (SIGHUP reload). bytes as body_max_bytes in struct api_options. */
+void api_body_max_set(struct api_server *srv, unsigned bytes);
+
+/* Requests being handled now, all servers together (for status lines). */
+unsigned api_requests_in_flight(void);
 
 /* Stop accepting new connections, wait up to drain_timeout_s for the
  * connections in flight to finish, then stop the threads and free the

@@ -207,17 +207,23 @@ struct command {
 		} settlement;
 	} in;
 
-	/* results, valid after writer_submit returns */
+	/* results, valid after writer_submit returns (or in the callback
+	 * of writer_submit_async) */
 	treasury_err err;
 	char detail[ERR_DETAIL_BYTES];	/* names the field or state at fault */
 	bool replayed;			/* idempotent repeat: nothing changed */
 	int64_t ledger_seq;		/* CMD_DEPOSIT: the (first) entry */
 	uint8_t proposal_id[PROPOSAL_ID_BYTES];	/* CMD_PROPOSAL_CREATE */
 	enum proposal_status status;	/* vote/cancel/execute: status after */
+	/* CMD_VOTE answered TREASURY_OK (recorded or replayed): the counts
+	 * after it, in the same transaction */
+	unsigned approvals;
+	unsigned rejections;
 
 	/* writer-private */
 	struct command *next_;
-	int done_;
+	void (*done_fn_)(struct command *, void *);
+	void *done_arg_;
 };
 
 struct writer;
@@ -229,13 +235,30 @@ TREASURY_WARN_UNUSED treasury_err
 writer_start(const char *db_path, const treasury_verifier *v,
     struct writer **out, char errmsg[STORE_ERRMSG_BYTES]);
 
-/* Queue cmd and block until its group is committed (or failed).
+/* Queue cmd; done(cmd, arg) is called exactly once with the results:
+ * by the writer thread after cmd's group is committed (or failed), or, for
+ * a refusal (TREASURY_ERR_BUSY, _SHUTTING_DOWN below), on the calling
+ * thread before writer_submit_async returns. Until then cmd belongs to the
+ * writer: the caller must not touch or free it. done runs without any
+ * writer lock held, must not block for long (it delays the next group)
+ * and may free cmd. Thread-safe. */
+void writer_submit_async(struct writer *w, struct command *cmd,
+    void (*done)(struct command *, void *), void *arg);
+
+/* writer_submit_async, then block until done ran (each caller waits on
+ * its own semaphore: no caller is woken for another's group).
  * Thread-safe. Always returns cmd->err:
  *   TREASURY_OK, a domain error (cmd->detail says why, nothing changed),
  *   TREASURY_ERR_BUSY when WRITER_QUEUE_MAX commands are waiting,
  *   TREASURY_ERR_SHUTTING_DOWN after writer_stop began,
  *   TREASURY_ERR_DB when the commit failed (nothing of the group applied). */
 treasury_err writer_submit(struct writer *w, struct command *cmd);
+
+/* Liveness, for the daemon's watchdog: how many milliseconds the writer
+ * has had work (commands queued or a group being applied) without taking
+ * or finishing a group; 0 when it is idle or keeping up. Thread-safe;
+ * takes only the queue lock, never waits for a commit. */
+uint64_t writer_stalled_ms(struct writer *w);
 
 /* Refuse new commands, commit what is queued, stop the thread, close. */
 void writer_stop(struct writer *w);

@@ -1,0 +1,72 @@
+/*
+ * maintenance.h: operator tasks on a database file, safe while the daemon
+ * serves it: an online backup and the integrity and invariant check.
+ * (`treasuryd backup`, `restore` and `check` in daemon/maint_cmd.c.)
+ *
+ * Both read the database in one read transaction on their own read-only
+ * connection. In WAL mode that is a consistent snapshot and never blocks
+ * the daemon's writer.
+ */
+#ifndef TREASURY_MAINTENANCE_H
+#define TREASURY_MAINTENANCE_H
+
+#include <stdint.h>
+
+#include "treasury/error.h"
+#include "treasury/sig.h"
+#include "treasury/storage.h"
+
+/* Copy the treasuryd database at src_path into a new file dst_path.
+ *
+ * The copy is a consistent snapshot made with the SQLite online backup API
+ * in a single step (one read transaction). It is written to a temporary
+ * file beside dst_path (mode 0600), switched to journal_mode DELETE so
+ * that it is one self-contained file, checked with PRAGMA integrity_check,
+ * fsynced, then linked to dst_path (never replacing an existing file) and
+ * the directory fsynced. On any failure the temporary file is removed.
+ *
+ * Returns: TREASURY_OK;
+ *   TREASURY_ERR_CONFLICT     dst_path exists;
+ *   TREASURY_ERR_DB_OPEN      src_path cannot be opened;
+ *   TREASURY_ERR_DB_NEWER_SCHEMA / _DB_CORRUPT the source is not a current
+ *                             treasuryd database, or the copy failed
+ *                             integrity_check;
+ *   TREASURY_ERR_IO / _DB     writing the copy failed.
+ * Out: *bytes_out (may be NULL): the size of the copy; errmsg
+ *      (STORE_ERRMSG_BYTES) holds a one-line message on failure. */
+TREASURY_WARN_UNUSED treasury_err
+store_backup(const char *src_path, const char *dst_path, int64_t *bytes_out,
+    char errmsg[STORE_ERRMSG_BYTES]);
+
+struct check_report {
+	unsigned long treasuries;
+	unsigned long balances;
+	unsigned long ledger_entries;
+	unsigned long executed;		/* executed proposals checked */
+	unsigned long votes_verified;	/* signatures checked */
+	unsigned long findings;
+};
+
+/* Check the database at path, read-only, in one read transaction:
+ *   - PRAGMA integrity_check and foreign_key_check;
+ *   - every balance equals the sum of its ledger entries (deposits minus
+ *     transfers, in order), each entry's balance_after is the running
+ *     sum and never negative, and every ledger (treasury, asset) has a
+ *     balance;
+ *   - every executed proposal's id is the hash of its canonical text and
+ *     it has at least M approvals whose signatures verify against the
+ *     signers of its config version (M of that version);
+ *   - every transfer ledger entry belongs to an executed proposal.
+ * finding(text, ctx) is called with a one-line description of each
+ * violation (text is valid during the call only).
+ * Returns: TREASURY_OK when the checks ran to the end (out->findings may
+ *          be > 0); TREASURY_ERR_DB_OPEN, _DB_NEWER_SCHEMA, _DB_CORRUPT
+ *          (not a current treasuryd database) or _DB when they could not,
+ *          with errmsg set.
+ * In:  v from treasury_verifier_create(). */
+TREASURY_WARN_UNUSED treasury_err
+store_check(const char *path, const treasury_verifier *v,
+    void (*finding)(const char *text, void *ctx), void *ctx,
+    struct check_report *out, char errmsg[STORE_ERRMSG_BYTES]);
+
+#endif
