@@ -85,7 +85,9 @@
 	X(SETTLEMENT_CONFLICT, "settlement-conflict", "a different settlement is already recorded") \
 	X(CONFIG_CHANGE, "config-change", "the configuration change is not possible") \
 	X(BUSY, "busy", "the server is overloaded; retry later")	\
-	X(SHUTTING_DOWN, "shutting-down", "the server is shutting down")
+	X(SHUTTING_DOWN, "shutting-down", "the server is shutting down") \
+	X(KEYSTORE, "keystore", "the keystore file is malformed")	\
+	X(PASSPHRASE, "passphrase", "wrong passphrase, or the keystore was altered")
 
 typedef enum {
 #define TREASURY_ERR_ENUM(name, slug, text) TREASURY_ERR_##name,

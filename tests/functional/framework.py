@@ -218,8 +218,9 @@ class Node:
 class Context:
     """What every test function receives."""
 
-    def __init__(self, treasuryd, source_dir, root):
+    def __init__(self, treasuryd, source_dir, root, treasuryctl=None):
         self.treasuryd = treasuryd
+        self.treasuryctl = treasuryctl
         self.source_dir = source_dir
         self.root = root
         self.nodes = []

@@ -2,7 +2,7 @@
 """Run every functional test: each test_*() function in tests/functional/
 test_*.py gets a fresh Context (temporary directory, the treasuryd path).
 
-Usage: run.py --treasuryd PATH [--source-dir DIR] [-k SUBSTRING]
+Usage: run.py --treasuryd PATH [--treasuryctl PATH] [--source-dir DIR] [-k SUBSTRING]
 Prints one line per test and a closing 'N passed, N failed'; exits 1 if any
 test failed.
 """
@@ -42,6 +42,7 @@ def discover(pattern):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--treasuryd", required=True)
+    ap.add_argument("--treasuryctl", default=None)
     ap.add_argument("--source-dir", default=os.path.dirname(os.path.dirname(HERE)))
     ap.add_argument("-k", default="")
     args = ap.parse_args()
@@ -49,7 +50,8 @@ def main():
     passed = failed = 0
     for full, fn in discover(args.k):
         root = tempfile.mkdtemp(prefix="treasuryd-test-")
-        ctx = framework.Context(treasuryd, os.path.abspath(args.source_dir), root)
+        ctx = framework.Context(treasuryd, os.path.abspath(args.source_dir), root,
+                                treasuryctl=args.treasuryctl and os.path.abspath(args.treasuryctl))
         t0 = time.monotonic()
         try:
             fn(ctx)

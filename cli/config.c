@@ -1,0 +1,341 @@
+/*
+ * config.c: where treasuryctl finds its server, token and keystore.
+ *
+ * Precedence: command-line flags, then environment variables, then the
+ * config file (--config, TREASURYCTL_CONFIG, $XDG_CONFIG_HOME/treasuryctl/
+ * config or ~/.config/treasuryctl/config). The file holds "key = value"
+ * lines ('#' starts a comment); keys: url, token_file, keystore, signer.
+ * Every error in it is reported with file:line. The token itself is never
+ * taken from the command line: only from a file (mode 0600 or stricter) or
+ * from TREASURYCTL_TOKEN.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ctl.h"
+
+#define DEFAULT_URL "http://127.0.0.1:8420"
+
+enum { CONFIG_MAX_BYTES = 64 * 1024 };
+
+struct file_config {
+	char url[URL_MAX_BYTES];
+	char token_file[PATH_MAX_BYTES];
+	char keystore[PATH_MAX_BYTES];
+	char signer[SIGNER_NAME_MAX_BYTES + 1];
+};
+
+int
+file_read_all(const char *path, size_t max_bytes, bool private, char **out,
+    size_t *out_len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd, rc = CTL_ERROR;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ctl_err("%s: %s", path, strerror(errno));
+		return CTL_ERROR;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ctl_err("%s: not a regular file", path);
+		goto done;
+	}
+	if (private && (st.st_mode & 077) != 0) {
+		ctl_err("%s: readable or writable by others (mode %03o); "
+		    "chmod 600 it", path, (unsigned)(st.st_mode & 0777));
+		goto done;
+	}
+	if ((size_t)st.st_size > max_bytes) {
+		ctl_err("%s: larger than %zu bytes", path, max_bytes);
+		goto done;
+	}
+	buf = malloc(max_bytes + 1);
+	if (buf == NULL) {
+		ctl_err("out of memory");
+		goto done;
+	}
+	while (len < max_bytes && (n = read(fd, buf + len, max_bytes - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ctl_err("%s: %s", path, strerror(errno));
+			goto done;
+		}
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	buf = NULL;
+	rc = CTL_OK;
+done:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/* Copy src into dst[size]; -1 if it does not fit. */
+static int
+copy_str(char *dst, size_t size, const char *src)
+{
+	int n = snprintf(dst, size, "%s", src);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+	    end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+/* One "key = value" line. Returns 0 or -1 (message printed). */
+static int
+config_line(struct file_config *fc, const char *path, unsigned lineno,
+    char *line)
+{
+	char *eq, *key, *value;
+	int r = -1;
+
+	line = trim(line);
+	if (*line == '\0' || *line == '#')
+		return 0;
+	eq = strchr(line, '=');
+	if (eq == NULL) {
+		ctl_err("%s:%u: expected 'key = value'", path, lineno);
+		return -1;
+	}
+	*eq = '\0';
+	key = trim(line);
+	value = trim(eq + 1);
+	if (strcmp(key, "url") == 0)
+		r = copy_str(fc->url, sizeof(fc->url), value);
+	else if (strcmp(key, "token_file") == 0)
+		r = copy_str(fc->token_file, sizeof(fc->token_file), value);
+	else if (strcmp(key, "keystore") == 0)
+		r = copy_str(fc->keystore, sizeof(fc->keystore), value);
+	else if (strcmp(key, "signer") == 0)
+		r = signer_name_check(value, strlen(value)) == TREASURY_OK ?
+		    copy_str(fc->signer, sizeof(fc->signer), value) : -1;
+	else {
+		ctl_err("%s:%u: unknown key '%s' (url, token_file, keystore, "
+		    "signer)", path, lineno, key);
+		return -1;
+	}
+	if (r != 0)
+		ctl_err("%s:%u: invalid value for '%s'", path, lineno, key);
+	return r;
+}
+
+static int
+config_file_parse(struct file_config *fc, const char *path, char *text)
+{
+	char *line = text, *nl;
+	unsigned lineno = 0;
+	int bad = 0;
+
+	while (line != NULL && *line != '\0') {
+		lineno++;
+		nl = strchr(line, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		if (config_line(fc, path, lineno, line) != 0)
+			bad = 1;	/* report every error, then fail */
+		line = nl != NULL ? nl + 1 : NULL;
+	}
+	return bad ? CTL_USAGE : CTL_OK;
+}
+
+/* The config file path: explicit (must exist) or default (may not). */
+static int
+config_path(struct ctl *c, char *out, size_t size, bool *explicit)
+{
+	const char *p = c->o.config_path, *xdg, *home;
+
+	if (p == NULL)
+		p = getenv("TREASURYCTL_CONFIG");
+	*explicit = p != NULL;
+	if (p != NULL)
+		return copy_str(out, size, p);
+	xdg = getenv("XDG_CONFIG_HOME");
+	home = getenv("HOME");
+	if (xdg != NULL && *xdg == '/')
+		return snprintf(out, size, "%s/treasuryctl/config", xdg) <
+		    (int)size ? 0 : -1;
+	if (home == NULL)
+		return -1;
+	return snprintf(out, size, "%s/.config/treasuryctl/config", home) <
+	    (int)size ? 0 : -1;
+}
+
+static int
+config_file_load(struct ctl *c, struct file_config *fc)
+{
+	char path[PATH_MAX_BYTES], *text = NULL;
+	size_t len;
+	bool explicit;
+	int rc;
+
+	memset(fc, 0, sizeof(*fc));
+	if (config_path(c, path, sizeof(path), &explicit) != 0)
+		return explicit ? CTL_USAGE : CTL_OK;
+	if (!explicit && access(path, F_OK) != 0)
+		return CTL_OK;
+	rc = file_read_all(path, CONFIG_MAX_BYTES, false, &text, &len);
+	if (rc != CTL_OK)
+		return CTL_USAGE;
+	if (strlen(text) != len) {
+		ctl_err("%s: contains a NUL byte", path);
+		rc = CTL_USAGE;
+	} else
+		rc = config_file_parse(fc, path, text);
+	free(text);
+	return rc;
+}
+
+static const char *
+first_of(const char *flag, const char *env_name, const char *file_value)
+{
+	const char *env = getenv(env_name);
+
+	if (flag != NULL)
+		return flag;
+	if (env != NULL && *env != '\0')
+		return env;
+	if (file_value != NULL && *file_value != '\0')
+		return file_value;
+	return NULL;
+}
+
+static int
+keystore_default(char *out, size_t size)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+
+	if (xdg != NULL && *xdg == '/')
+		return snprintf(out, size, "%s/treasuryctl/keystore", xdg) <
+		    (int)size ? 0 : -1;
+	if (home == NULL)
+		return -1;
+	return snprintf(out, size, "%s/.config/treasuryctl/keystore", home) <
+	    (int)size ? 0 : -1;
+}
+
+int
+config_resolve(struct ctl *c)
+{
+	struct file_config fc;
+	const char *url, *ks;
+	size_t len;
+	int rc;
+
+	rc = config_file_load(c, &fc);
+	if (rc != CTL_OK)
+		return rc;
+	url = first_of(c->o.url, "TREASURYCTL_URL", fc.url);
+	if (url == NULL)
+		url = DEFAULT_URL;
+	if ((strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+	    || copy_str(c->url, sizeof(c->url), url) != 0) {
+		ctl_err("server URL must start with http:// or https:// and be "
+		    "shorter than %d bytes", URL_MAX_BYTES);
+		return CTL_USAGE;
+	}
+	len = strlen(c->url);
+	while (len > 0 && c->url[len - 1] == '/')
+		c->url[--len] = '\0';
+	ks = first_of(c->o.keystore, "TREASURYCTL_KEYSTORE", fc.keystore);
+	if ((ks != NULL && copy_str(c->keystore_path, sizeof(c->keystore_path),
+	    ks) != 0) || (ks == NULL && keystore_default(c->keystore_path,
+	    sizeof(c->keystore_path)) != 0)) {
+		ctl_err("no keystore path: use --keystore or set HOME");
+		return CTL_USAGE;
+	}
+	memcpy(c->signer_cfg, fc.signer, sizeof(c->signer_cfg));
+	memcpy(c->token_file_cfg, fc.token_file, sizeof(c->token_file_cfg));
+	return CTL_OK;
+}
+
+/* Keep the token in locked memory; refuse anything but printable ASCII. */
+static int
+token_set(struct ctl *c, const char *text, size_t len, const char *from)
+{
+	size_t i;
+
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' ||
+	    text[len - 1] == ' '))
+		len--;
+	if (len == 0 || len >= TOKEN_MAX_BYTES) {
+		ctl_err("%s: the token is empty or too long", from);
+		return CTL_USAGE;
+	}
+	for (i = 0; i < len; i++)
+		if (text[i] <= 0x20 || text[i] > 0x7e) {
+			ctl_err("%s: the token holds a character that is not "
+			    "printable ASCII", from);
+			return CTL_USAGE;
+		}
+	c->token = sodium_malloc(len + 1);
+	if (c->token == NULL) {
+		ctl_err("out of memory");
+		return CTL_ERROR;
+	}
+	memcpy(c->token, text, len);
+	c->token[len] = '\0';
+	return CTL_OK;
+}
+
+int
+config_token_load(struct ctl *c)
+{
+	const char *env = getenv("TREASURYCTL_TOKEN");
+	const char *path;
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	if (c->token != NULL)
+		return CTL_OK;
+	if (c->o.token_file == NULL && env != NULL && *env != '\0')
+		return token_set(c, env, strlen(env), "TREASURYCTL_TOKEN");
+	path = first_of(c->o.token_file, "TREASURYCTL_TOKEN_FILE",
+	    c->token_file_cfg);
+	if (path == NULL) {
+		ctl_err("no API token: use --token-file, TREASURYCTL_TOKEN, "
+		    "TREASURYCTL_TOKEN_FILE or token_file in the config file");
+		return CTL_USAGE;
+	}
+	rc = file_read_all(path, TOKEN_MAX_BYTES, true, &text, &len);
+	if (rc != CTL_OK)
+		return CTL_USAGE;
+	rc = token_set(c, text, len, path);
+	sodium_memzero(text, len);
+	free(text);
+	return rc;
+}
+
+void
+config_free(struct ctl *c)
+{
+	sodium_free(c->token);	/* wipes; NULL is accepted */
+	c->token = NULL;
+}

@@ -1,0 +1,160 @@
+"""cli_helpers.py: drive the real treasuryctl binary in functional tests.
+
+Ctl runs treasuryctl with a private HOME (so no user config leaks in), the
+server URL and a token file (mode 0600) from the environment, and the
+keystore passphrase through a pipe (--passphrase-fd, never argv).
+TamperProxy is a small HTTP proxy in front of the daemon that can rewrite
+GET /v1/proposals/{id} answers, to test that clear signing refuses them.
+"""
+
+import http.client
+import http.server
+import json
+import os
+import subprocess
+import threading
+
+from framework import assert_equal, assert_true
+
+PASSPHRASE = "correct horse battery staple"
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
+EXIT_REFUSED, EXIT_VERIFY, EXIT_PASSPHRASE, EXIT_DECLINED = 4, 5, 6, 7
+
+
+class Result:
+    def __init__(self, p):
+        self.rc = p.returncode
+        self.out = p.stdout
+        self.err = p.stderr
+
+    def json(self):
+        return json.loads(self.out)
+
+    def __repr__(self):
+        return "Result(rc=%d, out=%r, err=%r)" % (self.rc, self.out[-2000:],
+                                                  self.err[-2000:])
+
+
+class Ctl:
+    def __init__(self, ctx, url, token=None, name="ctl"):
+        self.ctx = ctx
+        assert_true(ctx.treasuryctl, "run.py needs --treasuryctl")
+        self.home = ctx.tmpdir(name)
+        self.url = url
+        self.token_file = None
+        if token is not None:
+            self.token_file = os.path.join(self.home, "token")
+            fd = os.open(self.token_file, os.O_WRONLY | os.O_CREAT, 0o600)
+            os.write(fd, (token + "\n").encode())
+            os.close(fd)
+
+    def keystore(self, name):
+        return os.path.join(self.home, name + ".keystore")
+
+    def run(self, *args, passphrase=None, stdin=None, env=None, url=True,
+            timeout=60):
+        """Run treasuryctl; passphrase (str) goes through a pipe fd."""
+        e = {"HOME": self.home, "PATH": os.environ.get("PATH", "/usr/bin"),
+             "TREASURYCTL_KDF": "interactive"}
+        if url:
+            e["TREASURYCTL_URL"] = self.url
+        if self.token_file:
+            e["TREASURYCTL_TOKEN_FILE"] = self.token_file
+        e.update(env or {})
+        argv = [self.ctx.treasuryctl] + [str(a) for a in args]
+        fds = ()
+        r = None
+        if passphrase is not None:
+            r, w = os.pipe()
+            os.write(w, (passphrase + "\n").encode())
+            os.close(w)
+            argv += ["--passphrase-fd", str(r)]
+            fds = (r,)
+        try:
+            # A new session has no controlling terminal: treasuryctl can
+            # never wait on /dev/tty for a passphrase or a confirmation.
+            p = subprocess.run(argv, env=e, input=stdin, capture_output=True,
+                               text=True, timeout=timeout, pass_fds=fds,
+                               start_new_session=True)
+        finally:
+            if r is not None:
+                os.close(r)
+        return Result(p)
+
+    def ok(self, *args, **kw):
+        res = self.run(*args, **kw)
+        assert_equal(res.rc, 0, "treasuryctl %s: %r" % (" ".join(
+            str(a) for a in args), res))
+        return res
+
+    def key_new(self, name, key_type="ecdsa"):
+        ks = self.keystore(name)
+        self.ok("key", "new", "--type", key_type, "--name", name,
+                "--keystore", ks, passphrase=PASSPHRASE)
+        pub = self.ok("key", "export-public", "--keystore", ks).json()
+        assert_equal(pub["name"], name, "exported name")
+        assert_equal(pub["key_type"], key_type, "exported key type")
+        return pub
+
+
+def votes_of(node, pid):
+    r = node.get("/v1/proposals/" + pid)
+    assert_equal(r.status, 200, "get proposal")
+    return r.json["approvals"] + r.json["rejections"]
+
+
+class TamperProxy:
+    """Forward every request to the daemon; pass GET /v1/proposals/{id}
+    answers through mutate(dict) -> dict first. Counts vote POSTs."""
+
+    def __init__(self, node, mutate):
+        self.node = node
+        self.mutate = mutate
+        self.vote_posts = 0
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def _forward(self, method):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else None
+                if method == "POST" and self.path.endswith("/votes"):
+                    proxy.vote_posts += 1
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() in ("authorization", "content-type",
+                                            "accept")}
+                c = http.client.HTTPConnection("127.0.0.1", proxy.node.port,
+                                               timeout=30)
+                c.request(method, self.path, body=body, headers=headers)
+                r = c.getresponse()
+                data = r.read()
+                ctype = r.getheader("Content-Type", "application/json")
+                parts = self.path.split("?")[0].strip("/").split("/")
+                if (method == "GET" and r.status == 200 and len(parts) == 3
+                        and parts[:2] == ["v1", "proposals"]):
+                    data = json.dumps(proxy.mutate(json.loads(data))).encode()
+                c.close()
+                self.send_response(r.status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                self._forward("GET")
+
+            def do_POST(self):
+                self._forward("POST")
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
