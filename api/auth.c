@@ -3,7 +3,16 @@
  *
  * The token is hashed with the database's token key and looked up by hash;
  * the token itself is never stored or logged.
+ *
+ * Authentication opens the request's read snapshot (store_read_begin), so
+ * the token lookup and the handler's reads share one WAL read transaction;
+ * dispatch (server.c) ends it. Each MHD thread keeps the last few tokens it
+ * found in a small cache, valid only while its reader connection reports
+ * the same PRAGMA data_version inside the snapshot: any commit by any other
+ * connection, such as `treasuryd token revoke` in another process, changes
+ * it, so a revoked token is refused by the very next request.
  */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -31,6 +40,63 @@ bearer_token(struct request *rq, const char **token, size_t *len)
 	return true;
 }
 
+enum { TOKEN_CACHE_SLOTS = 16 };
+
+struct token_cache {
+	const struct store *reader;	/* the entries were read through it */
+	int64_t data_version;		/* ... at this data_version */
+	unsigned used;
+	unsigned next;			/* slot replaced next (round robin) */
+	struct {
+		uint8_t hash[TOKEN_HASH_BYTES];
+		struct token_info info;
+	} slot[TOKEN_CACHE_SLOTS];
+};
+
+static _Thread_local struct token_cache token_cache;
+
+static void
+token_cache_put(struct token_cache *c, const uint8_t hash[TOKEN_HASH_BYTES],
+    const struct token_info *info)
+{
+	unsigned i = c->next;
+
+	c->next = (c->next + 1) % TOKEN_CACHE_SLOTS;
+	if (c->used < TOKEN_CACHE_SLOTS)
+		c->used++;
+	memcpy(c->slot[i].hash, hash, TOKEN_HASH_BYTES);
+	c->slot[i].info = *info;
+}
+
+/* store_token_find through this thread's cache; s has a snapshot open. */
+static treasury_err
+token_lookup(struct store *s, const uint8_t hash[TOKEN_HASH_BYTES],
+    struct token_info *out)
+{
+	struct token_cache *c = &token_cache;
+	int64_t version;
+	treasury_err err;
+
+	err = store_data_version(s, &version);
+	if (err != TREASURY_OK)
+		return err;
+	if (c->reader != s || c->data_version != version) {
+		sodium_memzero(c, sizeof(*c));
+		c->reader = s;
+		c->data_version = version;
+	}
+	for (unsigned i = 0; i < c->used; i++) {
+		if (sodium_memcmp(c->slot[i].hash, hash, TOKEN_HASH_BYTES) == 0) {
+			*out = c->slot[i].info;
+			return TREASURY_OK;
+		}
+	}
+	err = store_token_find(s, hash, out);
+	if (err == TREASURY_OK)
+		token_cache_put(c, hash, out);
+	return err;
+}
+
 bool
 auth_check(struct request *rq, struct reply *rp, unsigned roles)
 {
@@ -51,7 +117,11 @@ auth_check(struct request *rq, struct reply *rp, unsigned roles)
 		reply_error(rp, 503, TREASURY_ERR_DB, "database unavailable");
 		return false;
 	}
-	err = store_token_find(rq->reader, hash, &rq->token);
+	err = store_read_begin(rq->reader);
+	if (err == TREASURY_OK) {
+		rq->snapshot = true;
+		err = token_lookup(rq->reader, hash, &rq->token);
+	}
 	sodium_memzero(hash, sizeof(hash));
 	if (err == TREASURY_ERR_NOT_FOUND) {
 		reply_problem(rp, 401, "unauthorized", "Unauthorized",

@@ -32,6 +32,8 @@ enum {
 #define ROLE_ANYONE 0u		/* no token needed */
 #define ROLE_ANY_TOKEN ROLE_ALL	/* every role can read */
 
+struct reply;
+
 struct api_server {
 	struct MHD_Daemon *mhd;
 	struct api_options opts;
@@ -52,6 +54,14 @@ struct request {
 	bool url_too_long;
 	struct token_info token;	/* valid when the route needs a token */
 	struct store *reader;		/* this thread's read-only store */
+	bool snapshot;			/* a read snapshot is open on reader */
+	/* a command in flight (command_start): the connection is suspended
+	 * until the writer's completion sets cmd_done and resumes it */
+	bool waiting;
+	atomic_bool cmd_done;
+	struct command *cmd;		/* inside job */
+	void *job;			/* heap, freed after the answer */
+	void (*cmd_answer)(struct request *, struct reply *);
 };
 
 struct reply {
@@ -112,10 +122,31 @@ void reply_err(struct reply *rp, treasury_err err, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Submit cmd to the writer with the request's clock (cmd->now_s, set to
- * api_now_s() when 0). Returns true on
+ * api_now_s() when 0) and block this MHD thread until its group commits.
+ * Ends the request's read snapshot first. Returns true on
  * TREASURY_OK; otherwise answers the error with cmd->detail and returns
- * false. */
+ * false. For rare commands; hot ones use command_start. */
 bool command_run(struct request *rq, struct reply *rp, struct command *cmd);
+
+/* Submit cmd (inside job, both heap; the request owns job from now on)
+ * without blocking this thread: ends the read snapshot, suspends the
+ * connection and queues cmd. When the writer completes it (after its
+ * group's COMMIT), the connection is resumed and command_finish answers:
+ * answer(rq, rp) on TREASURY_OK, else the error with cmd->detail. The
+ * handler must not answer rp itself after calling this. */
+void command_start(struct request *rq, struct command *cmd, void *job,
+    void (*answer)(struct request *, struct reply *));
+
+/* On the MHD thread, once the resumed request is called again: answer
+ * as command_start says, then free the job. */
+void command_finish(struct request *rq, struct reply *rp);
+
+/* Connections suspended for a command and not yet resumed (api_stop
+ * waits for 0: MHD must not be stopped with a suspended connection). */
+unsigned commands_waiting(void);
+
+/* End the request's read snapshot, if one is open. */
+void request_snapshot_end(struct request *rq);
 
 /* ---- clock.c ---- */
 
@@ -169,6 +200,12 @@ bool field_check(struct reply *rp, treasury_err (*check)(const char *, size_t),
 /* Copy len bytes and a NUL into dst; len < dst_size is an invariant the
  * caller's checks establish. */
 void text_copy(char *dst, size_t dst_size, const char *s, size_t len);
+
+/* Client text (a path segment, a JSON key, a parser message) for a
+ * problem detail: at most dst_size - 1 bytes of s, each byte outside
+ * printable ASCII 0x20..0x7e replaced by '?', so that a detail is always
+ * valid UTF-8 (json_pack refuses anything else) and free of controls. */
+void text_for_detail(char *dst, size_t dst_size, const char *s);
 
 /* 1..max printable ASCII characters: 0x20..0x7e when spaces (deposit
  * references and sources, GUIDE §2) but never a leading or trailing space

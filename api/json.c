@@ -74,6 +74,7 @@ body_prescan(struct request *rq, struct reply *rp)
 json_t *
 body_parse(struct request *rq, struct reply *rp, bool allow_empty)
 {
+	char why[JSON_ERROR_TEXT_LENGTH];
 	json_error_t jerr;
 	json_t *json;
 
@@ -94,8 +95,11 @@ body_parse(struct request *rq, struct reply *rp, bool allow_empty)
 		return NULL;
 	json = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (json == NULL) {
+		/* jansson quotes the offending bytes, which may be invalid
+		 * UTF-8: an unsanitised detail would make the answer a 500 */
+		text_for_detail(why, sizeof(why), jerr.text);
 		reply_problem(rp, 400, "invalid-json", "Invalid JSON",
-		    "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+		    "line %d column %d: %s", jerr.line, jerr.column, why);
 		return NULL;
 	}
 	if (!json_is_object(json)) {
@@ -128,7 +132,7 @@ bool
 fields_only(struct reply *rp, json_t *obj, const char *prefix,
     const char *const allowed[])
 {
-	char path[FIELD_PATH_MAX_BYTES];
+	char path[FIELD_PATH_MAX_BYTES], shown[65];
 	const char *key;
 	json_t *value;
 
@@ -136,8 +140,9 @@ fields_only(struct reply *rp, json_t *obj, const char *prefix,
 		if (name_in(key, allowed))
 			continue;
 		field_path(path, prefix, "");
+		text_for_detail(shown, sizeof(shown), key);
 		reply_problem(rp, 400, "unknown-field", "Unknown field",
-		    "unknown field '%s%.64s'", path, key);
+		    "unknown field '%s%s'", path, shown);
 		return false;
 	}
 	return true;
@@ -256,6 +261,18 @@ text_copy(char *dst, size_t dst_size, const char *s, size_t len)
 	if (len > 0)
 		memcpy(dst, s, len);
 	dst[len] = '\0';
+}
+
+void
+text_for_detail(char *dst, size_t dst_size, const char *s)
+{
+	size_t i;
+
+	assert(dst_size > 0);
+	for (i = 0; i + 1 < dst_size && s[i] != '\0'; i++)
+		dst[i] = (unsigned char)s[i] >= 0x20 &&
+		    (unsigned char)s[i] <= 0x7e ? s[i] : '?';
+	dst[i] = '\0';
 }
 
 bool

@@ -222,6 +222,7 @@ proposal_from_body(struct request *rq, struct reply *rp, json_t *body,
 {
 	const struct kind_def *def = NULL;
 	const char *kind;
+	char shown[41];
 	size_t len;
 
 	if (!field_string(rp, body, "", "kind", true, &kind, &len))
@@ -229,9 +230,10 @@ proposal_from_body(struct request *rq, struct reply *rp, json_t *body,
 	if (proposal_kind_parse(kind, len, &p->kind) == TREASURY_OK)
 		def = kind_def_find(p->kind);
 	if (def == NULL) {
-		reply_err(rp, TREASURY_ERR_KIND, "field 'kind': '%.40s' is not "
+		text_for_detail(shown, sizeof(shown), kind);
+		reply_err(rp, TREASURY_ERR_KIND, "field 'kind': '%s' is not "
 		    "one of transfer, batch, add-signer, remove-signer, "
-		    "replace-signer, set-threshold", kind);
+		    "replace-signer, set-threshold", shown);
 		return false;
 	}
 	text_copy(p->treasury, sizeof(p->treasury), rq->params[0],

@@ -21,10 +21,12 @@ bool
 param_treasury(struct request *rq, struct reply *rp, size_t i)
 {
 	const char *t = rq->params[i];
+	char shown[65];
 
 	if (treasury_id_check(t, strlen(t)) == TREASURY_OK)
 		return true;
-	reply_err(rp, TREASURY_ERR_UNKNOWN_TREASURY, "no treasury '%.64s'", t);
+	text_for_detail(shown, sizeof(shown), t);
+	reply_err(rp, TREASURY_ERR_UNKNOWN_TREASURY, "no treasury '%s'", shown);
 	return false;
 }
 
@@ -33,11 +35,13 @@ param_proposal(struct request *rq, struct reply *rp, size_t i,
     uint8_t id[PROPOSAL_ID_BYTES])
 {
 	const char *p = rq->params[i];
+	char shown[81];
 
 	if (hex_decode(id, PROPOSAL_ID_BYTES, p, strlen(p)) == TREASURY_OK)
 		return true;
-	reply_err(rp, TREASURY_ERR_UNKNOWN_PROPOSAL, "no proposal '%.80s' "
-	    "(a proposal id is 64 hex digits)", p);
+	text_for_detail(shown, sizeof(shown), p);
+	reply_err(rp, TREASURY_ERR_UNKNOWN_PROPOSAL, "no proposal '%s' "
+	    "(a proposal id is 64 hex digits)", shown);
 	return false;
 }
 
@@ -70,13 +74,15 @@ bool
 query_only(struct request *rq, struct reply *rp, const char *const allowed[])
 {
 	struct query_scan qs = { .allowed = allowed };
+	char shown[65];
 
 	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND,
 	    query_scan_one, &qs);
 	if (qs.bad == NULL)
 		return true;
+	text_for_detail(shown, sizeof(shown), qs.bad);
 	reply_problem(rp, 400, "invalid-query", "Invalid query parameter",
-	    "query parameter '%.64s' is unknown or repeated", qs.bad);
+	    "query parameter '%s' is unknown or repeated", shown);
 	return false;
 }
 

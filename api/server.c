@@ -5,7 +5,10 @@
  * handler is called first with no body (we allocate struct request), then
  * with each piece of the body (appended up to body_max_bytes; more gets a
  * 413 at once), then a last time with no data, when the request is routed,
- * authenticated and answered. The completion callback frees the request.
+ * authenticated and answered. A handler that queued a command with
+ * command_start (errors.c) leaves the connection suspended instead; the
+ * writer's completion resumes it and MHD calls us once more with no data,
+ * when command_finish answers. The completion callback frees the request.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -109,9 +112,9 @@ dispatch(struct request *rq, struct reply *rp)
 		    "no such endpoint");
 		return;
 	}
-	if (route->roles != ROLE_ANYONE && !auth_check(rq, rp, route->roles))
-		return;
-	route->handler(rq, rp);
+	if (route->roles == ROLE_ANYONE || auth_check(rq, rp, route->roles))
+		route->handler(rq, rp);
+	request_snapshot_end(rq);	/* auth_check may have opened one */
 }
 
 static struct request *
@@ -212,7 +215,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (rq->body_too_large)
 		return MHD_YES;		/* 413 already queued */
+	if (rq->waiting) {		/* resumed: the command is done */
+		command_finish(rq, &rp);
+		return reply_send(rq, &rp);
+	}
 	dispatch(rq, &rp);
+	if (rq->waiting)
+		return MHD_YES;		/* suspended until the commit */
 	return reply_send(rq, &rp);
 }
 
@@ -227,6 +236,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (rq == NULL)
 		return;
+	free(rq->job);		/* only if never resumed: not while suspended */
 	free(rq->body);
 	free(rq);
 	*con_cls = NULL;
@@ -238,7 +248,7 @@ api_start(const struct api_options *opts, struct api_server **out)
 {
 	struct api_server *srv = calloc(1, sizeof(*srv));
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	    MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	size_t path_len = strlen(opts->db_path);
 	struct MHD_OptionItem listen_opt[2] = {
 		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
@@ -318,6 +328,10 @@ api_stop(struct api_server *srv, unsigned drain_timeout_s)
 	if (atomic_load(&requests_in_flight) > 0)
 		log_warnx("shutdown: %d requests still in flight after %u s",
 		    atomic_load(&requests_in_flight), drain_timeout_s);
+	/* MHD must not stop with a suspended connection; the writer (still
+	 * running) resumes each one when its group is done */
+	while (commands_waiting() > 0)
+		nanosleep(&pause, NULL);
 	MHD_stop_daemon(srv->mhd);
 	if (listen_fd != MHD_INVALID_SOCKET)
 		close(listen_fd);

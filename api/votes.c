@@ -7,9 +7,13 @@
  *   POST /v1/proposals/{id}/settlement  (treasurer) external tx reference
  *
  * A vote's signature is verified here, in the request thread (GUIDE §4),
- * against the signer's key at the proposal's config version; the writer
- * then only re-checks that this key is still that signer's key and the
- * cheap state. Each answers 200 with the proposal as GET shows it.
+ * against the signer's key at the proposal's config version, read with
+ * the proposal's head in one snapshot by point reads; the writer then
+ * only re-checks that this key is still that signer's key and the cheap
+ * state. A vote does not hold its MHD thread while it waits for the group
+ * commit (command_start) and answers 200 with the proposal's new status
+ * and counts, which the writer computed in the vote's own transaction;
+ * the others answer 200 with the proposal as GET shows it.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -76,52 +80,53 @@ vote_from_body(struct reply *rp, json_t *body, struct command *cmd)
 	return true;
 }
 
+/* A vote on its way to the writer, with what was read to check it. */
+struct vote_job {
+	struct command cmd;
+	struct vote_context ctx;
+};
+
 /* The signer's key at the proposal's config version into cmd. */
 static bool
-vote_key_find(struct request *rq, struct reply *rp,
-    const struct proposal_record *rec, struct command *cmd)
+vote_key_find(struct request *rq, struct reply *rp, struct vote_job *job)
 {
-	struct treasury *t = malloc(sizeof(*t));
+	struct command *cmd = &job->cmd;
+	struct vote_context *vc = &job->ctx;
+	char hex[2 * PROPOSAL_ID_BYTES + 1];
 	treasury_err err;
-	bool found = false;
 
-	if (t == NULL) {
-		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
+	err = store_vote_context(rq->reader, cmd->in.vote.proposal,
+	    cmd->in.vote.signer, cmd->now_s, vc);
+	if (err != TREASURY_OK) {
+		hex_encode(hex, cmd->in.vote.proposal, PROPOSAL_ID_BYTES);
+		reply_err(rp, err, "%s proposal %s",
+		    err == TREASURY_ERR_UNKNOWN_PROPOSAL ? "no" : "reading", hex);
 		return false;
 	}
-	err = store_treasury_at_version(rq->reader, rec->treasury,
-	    rec->config_version, t);
-	for (unsigned i = 0; err == TREASURY_OK && i < t->signer_count; i++) {
-		if (strcmp(t->signers[i].name, cmd->in.vote.signer) != 0)
-			continue;
-		cmd->in.vote.verified_key = t->signers[i].key;
-		found = true;
-	}
-	free(t);
-	if (err != TREASURY_OK)
-		reply_err(rp, err == TREASURY_ERR_UNKNOWN_TREASURY ?
-		    TREASURY_ERR_DB_CORRUPT : err, "treasury '%s' at config "
-		    "version %" PRIu64, rec->treasury, rec->config_version);
-	else if (!found)
+	if (!vc->signer_found) {
 		reply_err(rp, TREASURY_ERR_UNKNOWN_SIGNER, "field 'signer': "
 		    "'%s' is not a signer of treasury '%s' at config version "
-		    "%" PRIu64, cmd->in.vote.signer, rec->treasury,
-		    rec->config_version);
-	cmd->in.vote.verified_config_version = rec->config_version;
-	return found;
+		    "%" PRIu64, cmd->in.vote.signer, vc->treasury,
+		    vc->config_version);
+		return false;
+	}
+	cmd->in.vote.verified_key = vc->key;
+	cmd->in.vote.verified_config_version = vc->config_version;
+	return true;
 }
 
 /* Verify the vote signature over the vote digest (the costly part). */
 static bool
-vote_verify(struct request *rq, struct reply *rp,
-    const struct proposal_record *rec, struct command *cmd)
+vote_verify(struct request *rq, struct reply *rp, struct vote_job *job)
 {
+	struct command *cmd = &job->cmd;
 	uint8_t digest[DIGEST_BYTES];
 	treasury_err err;
 
-	if (!vote_key_find(rq, rp, rec, cmd))
+	if (!vote_key_find(rq, rp, job))
 		return false;
-	vote_digest_compute(digest, rec->id, cmd->in.vote.decision);
+	vote_digest_compute(digest, cmd->in.vote.proposal,
+	    cmd->in.vote.decision);
 	err = vote_signature_verify(rq->srv->opts.verifier,
 	    &cmd->in.vote.verified_key, digest, cmd->in.vote.signature,
 	    cmd->in.vote.signature_len);
@@ -134,35 +139,54 @@ vote_verify(struct request *rq, struct reply *rp,
 	return false;
 }
 
+/* {"id","treasury","config_version","status","threshold","signer_count",
+ * "approval_count","rejection_count"} after the vote's commit. */
+static void
+vote_answer(struct request *rq, struct reply *rp)
+{
+	struct vote_job *job = rq->job;
+	const struct command *cmd = &job->cmd;
+
+	reply_built(rp, 200, json_pack("{s:o, s:s, s:I, s:s, s:i, s:i, s:i,"
+	    " s:i}",
+	    "id", json_hex(cmd->in.vote.proposal, PROPOSAL_ID_BYTES),
+	    "treasury", job->ctx.treasury,
+	    "config_version", (json_int_t)job->ctx.config_version,
+	    "status", proposal_status_name(cmd->status),
+	    "threshold", (int)job->ctx.threshold,
+	    "signer_count", (int)job->ctx.signer_count,
+	    "approval_count", (int)cmd->approvals,
+	    "rejection_count", (int)cmd->rejections));
+}
+
 void
 handle_vote(struct request *rq, struct reply *rp)
 {
-	struct command cmd;
-	struct proposal_record *rec = NULL;
-	json_t *body = NULL;
-	bool loaded = false;
+	uint8_t id[PROPOSAL_ID_BYTES];
+	struct vote_job *job = NULL;
+	json_t *body;
 
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.type = CMD_VOTE;
-	if (!param_proposal(rq, rp, 0, cmd.in.vote.proposal))
+	if (!param_proposal(rq, rp, 0, id))
 		return;
 	body = body_parse(rq, rp, false);
-	if (body == NULL || !vote_from_body(rp, body, &cmd))
-		goto done;
-	rec = malloc(sizeof(*rec));
-	if (rec == NULL) {
+	if (body == NULL)
+		return;
+	job = calloc(1, sizeof(*job));
+	if (job == NULL) {
 		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	cmd.now_s = api_now_s();
-	loaded = proposal_load(rq, rp, cmd.in.vote.proposal, cmd.now_s, rec);
-	if (loaded && vote_verify(rq, rp, rec, &cmd) &&
-	    command_run(rq, rp, &cmd))
-		proposal_answer(rq, rp, cmd.in.vote.proposal, 200);
+	job->cmd.type = CMD_VOTE;
+	memcpy(job->cmd.in.vote.proposal, id, PROPOSAL_ID_BYTES);
+	if (!vote_from_body(rp, body, &job->cmd))
+		goto done;
+	job->cmd.now_s = api_now_s();
+	if (vote_verify(rq, rp, job)) {
+		command_start(rq, &job->cmd, job, vote_answer);
+		job = NULL;	/* the request's now */
+	}
 done:
-	if (loaded)
-		proposal_record_free(rec);
-	free(rec);
+	free(job);
 	json_decref(body);
 }
 

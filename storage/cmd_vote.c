@@ -5,12 +5,14 @@
  * The api verified the vote's signature in its own thread against the
  * signer's key at the proposal's config version; the writer only checks
  * that this key is still the one stored for that signer and version, that
- * the signer has not voted yet, and that the proposal is pending. A
+ * the signer has not voted yet, and that the proposal is pending. Each
+ * check is a point read: the proposal's head (with M and N of its config
+ * version), the signer's row by (treasury, version, name), a count of the
+ * proposal's votes; never every signer or every vote. A
  * signer counts once: the same vote again is an idempotent replay (the
  * first signature is kept), the contrary vote a conflict. Approved at M
  * approvals, rejected at N - M + 1 rejections.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "engine_int.h"
@@ -21,7 +23,7 @@ proposal_fetch_cmd(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 {
 	treasury_err err;
 
-	err = proposal_fetch(s, id, rec);
+	err = proposal_head_fetch(s, id, rec);
 	if (err == TREASURY_ERR_UNKNOWN_PROPOSAL)
 		cmd_detail(cmd, "proposal is not known");
 	return err;
@@ -148,7 +150,7 @@ vote_prior(struct store *s, const struct proposal_record *rec,
 	cmd->replayed = true;
 	cmd->status = proposal_effective(rec->status, rec->expires_s,
 	    cmd->now_s);
-	return TREASURY_OK;
+	return votes_count(s, rec->id, &cmd->approvals, &cmd->rejections);
 }
 
 static int
@@ -161,19 +163,24 @@ signer_key_equal(const struct signer_key *a, const struct signer_key *b)
 
 /* The verified key must be the signer's key at the proposal's version. */
 static treasury_err
-vote_signer_check(const struct treasury *t, const struct proposal_record *rec,
+vote_signer_check(struct store *s, const struct proposal_record *rec,
     struct command *cmd)
 {
-	int i = treasury_find_signer(t, cmd->in.vote.signer);
+	struct signer sg;
+	treasury_err err;
 
-	if (i < 0) {
+	err = signer_fetch(s, rec->treasury, rec->config_version,
+	    cmd->in.vote.signer, &sg);
+	if (err == TREASURY_ERR_UNKNOWN_SIGNER) {
 		cmd_detail(cmd, "signer: '%s' is not a signer of treasury '%s' at"
 		    " config version %llu", cmd->in.vote.signer, rec->treasury,
 		    (unsigned long long)rec->config_version);
-		return TREASURY_ERR_UNKNOWN_SIGNER;
+		return err;
 	}
+	if (err != TREASURY_OK)
+		return err;
 	if (cmd->in.vote.verified_config_version != rec->config_version ||
-	    !signer_key_equal(&t->signers[i].key, &cmd->in.vote.verified_key)) {
+	    !signer_key_equal(&sg.key, &cmd->in.vote.verified_key)) {
 		cmd_detail(cmd, "signer: the signature was not verified with the"
 		    " key of '%s' at config version %llu", cmd->in.vote.signer,
 		    (unsigned long long)rec->config_version);
@@ -205,31 +212,18 @@ vote_insert(struct store *s, const struct proposal_record *rec,
 /* Count the votes and move the status if M approvals or N - M + 1
  * rejections are reached. */
 static treasury_err
-vote_tally(struct store *s, const struct treasury *t,
-    const struct proposal_record *rec, struct command *cmd)
+vote_tally(struct store *s, const struct proposal_record *rec,
+    struct command *cmd)
 {
-	sqlite3_stmt *st = s->stmt[STMT_VOTES_COUNT];
-	int64_t approvals = 0, rejections = 0;
 	treasury_err err;
-	int rc;
 
-	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		err = col_int(st, 0, 0, SIGNERS_PER_TREASURY_MAX, &approvals);
-		if (err == TREASURY_OK)
-			err = col_int(st, 1, 0, SIGNERS_PER_TREASURY_MAX,
-			    &rejections);
-	} else
-		err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
-		    store_err_from_sqlite(rc);
-	store_stmt_done(st);
+	err = votes_count(s, rec->id, &cmd->approvals, &cmd->rejections);
 	if (err != TREASURY_OK)
 		return err;
 	cmd->status = STATUS_PENDING;
-	if (approvals >= t->threshold)
+	if (cmd->approvals >= rec->threshold)
 		cmd->status = STATUS_APPROVED;
-	else if (rejections >= t->signer_count - t->threshold + 1)
+	else if (cmd->rejections >= rec->signer_count - rec->threshold + 1)
 		cmd->status = STATUS_REJECTED;
 	if (cmd->status == STATUS_PENDING)
 		return TREASURY_OK;
@@ -240,7 +234,6 @@ static treasury_err
 vote_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
     bool *keep)
 {
-	struct treasury *t;
 	bool found;
 	treasury_err err;
 
@@ -251,19 +244,12 @@ vote_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
 	if (err != TREASURY_OK || found)
 		return err;
 	err = proposal_gate_pending(s, rec, cmd, keep);
-	if (err != TREASURY_OK)
-		return err;
-	t = malloc(sizeof(*t));
-	if (t == NULL)
-		return TREASURY_ERR_NOMEM;
-	err = treasury_fetch(s, rec->treasury, rec->config_version, t, NULL);
 	if (err == TREASURY_OK)
-		err = vote_signer_check(t, rec, cmd);
+		err = vote_signer_check(s, rec, cmd);
 	if (err == TREASURY_OK)
 		err = vote_insert(s, rec, cmd);
 	if (err == TREASURY_OK)
-		err = vote_tally(s, t, rec, cmd);
-	free(t);
+		err = vote_tally(s, rec, cmd);
 	return err;
 }
 

@@ -41,6 +41,12 @@ enum {
 	PROPOSAL_COL_EXPIRES, PROPOSAL_COL_EXECUTED, PROPOSAL_COL_SETTLEMENT,
 	PROPOSAL_COL_SETTLED
 };
+enum {
+	PROPOSAL_HEAD_COL_TREASURY, PROPOSAL_HEAD_COL_VERSION,
+	PROPOSAL_HEAD_COL_STATUS, PROPOSAL_HEAD_COL_EXPIRES,
+	PROPOSAL_HEAD_COL_PROPOSER, PROPOSAL_HEAD_COL_THRESHOLD,
+	PROPOSAL_HEAD_COL_SIGNERS
+};
 
 /* ---- statements (records.c) ---- */
 
@@ -117,6 +123,28 @@ proposal_read(struct store *s, sqlite3_stmt *st, struct proposal_record *out);
 TREASURY_WARN_UNUSED treasury_err
 proposal_fetch(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     struct proposal_record *out);
+
+/* The head of proposal id, by primary key: id, treasury, config_version,
+ * stored status, expires_s, proposer_token_id, threshold and
+ * signer_count; no canonical text (NULL) and no votes (vote_count 0).
+ * Returns TREASURY_OK, TREASURY_ERR_UNKNOWN_PROPOSAL, _DB_CORRUPT or a
+ * database error. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_head_fetch(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct proposal_record *out);
+
+/* One signer of treasury id at a config version, by name, with its key
+ * checked as treasury_fetch checks keys. Returns TREASURY_OK,
+ * TREASURY_ERR_UNKNOWN_SIGNER (no such row), _DB_CORRUPT or a database
+ * error. */
+TREASURY_WARN_UNUSED treasury_err
+signer_fetch(struct store *s, const char *id, uint64_t version,
+    const char *name, struct signer *out);
+
+/* Approvals and rejections recorded for proposal id. */
+TREASURY_WARN_UNUSED treasury_err
+votes_count(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    unsigned *approvals, unsigned *rejections);
 
 /* Set a proposal's stored status. */
 TREASURY_WARN_UNUSED treasury_err

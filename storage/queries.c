@@ -45,6 +45,37 @@ snapshot_end(struct store *s, bool began)
 		(void)!store_stmt_run(s, STMT_ROLLBACK);
 }
 
+treasury_err
+store_read_begin(struct store *s)
+{
+	assert(sqlite3_get_autocommit(s->db));	/* snapshots do not nest */
+	return store_stmt_run(s, STMT_BEGIN_READ);
+}
+
+void
+store_read_end(struct store *s)
+{
+	snapshot_end(s, !sqlite3_get_autocommit(s->db));
+}
+
+treasury_err
+store_data_version(struct store *s, int64_t *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_DATA_VERSION];
+	treasury_err err;
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		err = TREASURY_OK;
+	} else
+		err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
+		    store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
 static unsigned
 page_limit(unsigned limit)
 {
@@ -434,5 +465,52 @@ store_proposal_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 	if (err == TREASURY_OK)
 		out->status = proposal_effective(out->status, out->expires_s,
 		    now_s);
+	return err;
+}
+
+static treasury_err
+vote_context_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    const char *signer, int64_t now_s, struct vote_context *out)
+{
+	struct proposal_record *rec;
+	struct signer sg;
+	treasury_err err;
+
+	rec = malloc(sizeof(*rec));
+	if (rec == NULL)
+		return TREASURY_ERR_NOMEM;
+	err = proposal_head_fetch(s, id, rec);
+	if (err == TREASURY_OK) {
+		memcpy(out->treasury, rec->treasury, sizeof(out->treasury));
+		out->config_version = rec->config_version;
+		out->threshold = rec->threshold;
+		out->signer_count = rec->signer_count;
+		out->status = proposal_effective(rec->status, rec->expires_s,
+		    now_s);
+		err = signer_fetch(s, rec->treasury, rec->config_version, signer,
+		    &sg);
+	}
+	free(rec);
+	if (err == TREASURY_OK) {
+		out->signer_found = true;
+		out->key = sg.key;
+	} else if (err == TREASURY_ERR_UNKNOWN_SIGNER)
+		err = TREASURY_OK;
+	return err;
+}
+
+treasury_err
+store_vote_context(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    const char *signer, int64_t now_s, struct vote_context *out)
+{
+	treasury_err err;
+	bool began;
+
+	assert(id != NULL && signer != NULL && out != NULL);
+	memset(out, 0, sizeof(*out));
+	err = snapshot_begin(s, &began);
+	if (err == TREASURY_OK)
+		err = vote_context_read(s, id, signer, now_s, out);
+	snapshot_end(s, began);
 	return err;
 }

@@ -635,29 +635,43 @@ proposal_votes_read(struct store *s, struct proposal_record *out)
 	return err;
 }
 
+/* M and N of the proposal's config version (one point read and a count
+ * on the signers' primary key, not the signer rows). */
+static treasury_err
+proposal_counts_read(struct store *s, struct proposal_record *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_CONFIG_COUNTS];
+	treasury_err err;
+	int rc;
+
+	bind_str(st, 1, out->treasury);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)out->config_version);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = col_unsigned(st, 0, 1, SIGNERS_PER_TREASURY_MAX,
+		    &out->threshold);
+		if (err == TREASURY_OK)
+			err = col_unsigned(st, 1, 1, SIGNERS_PER_TREASURY_MAX,
+			    &out->signer_count);
+	} else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_DB_CORRUPT;	/* foreign keys say it exists */
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	if (err == TREASURY_OK && out->threshold > out->signer_count)
+		err = TREASURY_ERR_DB_CORRUPT;
+	return err;
+}
+
 treasury_err
 proposal_read(struct store *s, sqlite3_stmt *st, struct proposal_record *out)
 {
-	struct treasury *t;
 	treasury_err err;
 
 	memset(out, 0, sizeof(*out));
 	err = proposal_row_read(st, out);
-	if (err != TREASURY_OK)
-		goto fail;
-	t = malloc(sizeof(*t));
-	if (t == NULL) {
-		err = TREASURY_ERR_NOMEM;
-		goto fail;
-	}
-	err = treasury_fetch(s, out->treasury, out->config_version, t, NULL);
-	if (err == TREASURY_ERR_UNKNOWN_TREASURY)
-		err = TREASURY_ERR_DB_CORRUPT;	/* foreign keys say it exists */
-	if (err == TREASURY_OK) {
-		out->threshold = t->threshold;
-		out->signer_count = t->signer_count;
-	}
-	free(t);
+	if (err == TREASURY_OK)
+		err = proposal_counts_read(s, out);
 	if (err == TREASURY_OK)
 		err = proposal_votes_read(s, out);
 	if (err != TREASURY_OK)
@@ -685,6 +699,107 @@ proposal_fetch(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 		err = TREASURY_ERR_UNKNOWN_PROPOSAL;
 	else
 		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+static treasury_err
+proposal_head_read(sqlite3_stmt *st, struct proposal_record *out)
+{
+	char text[32];
+	treasury_err err;
+
+	err = col_text(st, PROPOSAL_HEAD_COL_TREASURY, 1, TREASURY_ID_MAX_BYTES,
+	    out->treasury);
+	if (err == TREASURY_OK)
+		err = col_u64(st, PROPOSAL_HEAD_COL_VERSION, 1,
+		    &out->config_version);
+	if (err == TREASURY_OK)
+		err = col_text(st, PROPOSAL_HEAD_COL_STATUS, 1, sizeof(text) - 1,
+		    text);
+	if (err == TREASURY_OK &&
+	    proposal_status_parse(text, strlen(text), &out->status) !=
+	    TREASURY_OK)
+		err = TREASURY_ERR_DB_CORRUPT;
+	if (err == TREASURY_OK)
+		err = col_int(st, PROPOSAL_HEAD_COL_EXPIRES, INT64_MIN, INT64_MAX,
+		    &out->expires_s);
+	if (err == TREASURY_OK)
+		err = col_int(st, PROPOSAL_HEAD_COL_PROPOSER, INT64_MIN,
+		    INT64_MAX, &out->proposer_token_id);
+	if (err == TREASURY_OK)	/* NULL (no config row) is corrupt too */
+		err = col_unsigned(st, PROPOSAL_HEAD_COL_THRESHOLD, 1,
+		    SIGNERS_PER_TREASURY_MAX, &out->threshold);
+	if (err == TREASURY_OK)
+		err = col_unsigned(st, PROPOSAL_HEAD_COL_SIGNERS, 1,
+		    SIGNERS_PER_TREASURY_MAX, &out->signer_count);
+	if (err == TREASURY_OK && out->threshold > out->signer_count)
+		err = TREASURY_ERR_DB_CORRUPT;
+	return err;
+}
+
+treasury_err
+proposal_head_fetch(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct proposal_record *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_HEAD];
+	treasury_err err;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(out->id, id, PROPOSAL_ID_BYTES);
+	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = proposal_head_read(st, out);
+	else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_UNKNOWN_PROPOSAL;
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+signer_fetch(struct store *s, const char *id, uint64_t version,
+    const char *name, struct signer *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_SIGNER_GET];
+	treasury_err err;
+	int rc;
+
+	bind_str(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
+	bind_str(st, 3, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = signer_read(st, out);
+	else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_UNKNOWN_SIGNER;
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+votes_count(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    unsigned *approvals, unsigned *rejections)
+{
+	sqlite3_stmt *st = s->stmt[STMT_VOTES_COUNT];
+	treasury_err err;
+	int rc;
+
+	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = col_unsigned(st, 0, 0, SIGNERS_PER_TREASURY_MAX, approvals);
+		if (err == TREASURY_OK)
+			err = col_unsigned(st, 1, 0, SIGNERS_PER_TREASURY_MAX,
+			    rejections);
+	} else
+		err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
+		    store_err_from_sqlite(rc);
 	store_stmt_done(st);
 	return err;
 }

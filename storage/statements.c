@@ -33,6 +33,7 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_SAVEPOINT] = "SAVEPOINT c",
 	[STMT_ROLLBACK_TO] = "ROLLBACK TO c",
 	[STMT_RELEASE] = "RELEASE c",
+	[STMT_DATA_VERSION] = "PRAGMA data_version",
 
 	/* Columns of an asset: see ASSET_COL_* in engine_int.h. */
 	[STMT_ASSET_GET] =
@@ -73,6 +74,16 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_SIGNERS_GET] =
 	    "SELECT name, key_type, pubkey, key_x FROM signers"
 	    " WHERE treasury_id = ?1 AND version = ?2 ORDER BY name",
+	/* One signer by primary key: ?3 its name. */
+	[STMT_SIGNER_GET] =
+	    "SELECT name, key_type, pubkey, key_x FROM signers"
+	    " WHERE treasury_id = ?1 AND version = ?2 AND name = ?3",
+	/* M and N of a config version: N counted on the signers' primary
+	 * key, without reading their rows. */
+	[STMT_CONFIG_COUNTS] =
+	    "SELECT threshold, (SELECT count(*) FROM signers"
+	    "  WHERE treasury_id = ?1 AND version = ?2)"
+	    " FROM treasury_configs WHERE treasury_id = ?1 AND version = ?2",
 	[STMT_SIGNER_INSERT] =
 	    "INSERT INTO signers (treasury_id, version, name, key_type, pubkey,"
 	    " key_x) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -115,6 +126,17 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    "SELECT id, treasury_id, nonce, config_version, kind, status,"
 	    " canonical, proposer_token_id, created_at, expires_at, executed_at,"
 	    " settlement, settled_at FROM proposals WHERE id = ?1",
+	/* The columns of PROPOSAL_HEAD_COL_* (engine_int.h): what votes and
+	 * their checks need, without the canonical text or the votes. A NULL
+	 * threshold means the config row is missing (corrupt). */
+	[STMT_PROPOSAL_HEAD] =
+	    "SELECT p.treasury_id, p.config_version, p.status, p.expires_at,"
+	    " p.proposer_token_id, c.threshold, (SELECT count(*) FROM signers s"
+	    "  WHERE s.treasury_id = p.treasury_id"
+	    "  AND s.version = p.config_version)"
+	    " FROM proposals p LEFT JOIN treasury_configs c"
+	    " ON c.treasury_id = p.treasury_id AND c.version = p.config_version"
+	    " WHERE p.id = ?1",
 	[STMT_PROPOSAL_STATUS_SET] =
 	    "UPDATE proposals SET status = ?2 WHERE id = ?1",
 	[STMT_PROPOSAL_EXECUTED_SET] =

@@ -120,6 +120,8 @@ command_results_clear(struct command *cmd)
 	cmd->ledger_seq = 0;
 	memset(cmd->proposal_id, 0, sizeof(cmd->proposal_id));
 	cmd->status = 0;
+	cmd->approvals = 0;
+	cmd->rejections = 0;
 }
 
 static enum apply_outcome

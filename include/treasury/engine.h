@@ -2,8 +2,10 @@
  * engine.h: the treasury engine's narrow interface to storage.
  *
  * Writes are commands: the api fills a struct command, hands it to the one
- * writer thread with writer_submit, and gets the result once the group of
- * commands it was committed with is durable (synchronous=FULL). Reads are
+ * writer thread with writer_submit_async (a completion callback; the api
+ * suspends the HTTP connection meanwhile) or writer_submit (blocking), and
+ * gets the result once the group of commands it was committed with is
+ * durable (synchronous=FULL). Reads are
  * queries on the calling thread's read-only store (store_* below).
  *
  * Division of work (GUIDE §4): the api validates input and verifies vote
@@ -264,6 +266,43 @@ uint64_t writer_stalled_ms(struct writer *w);
 void writer_stop(struct writer *w);
 
 /* ---- queries on a reader store (any struct store) ---- */
+
+/* Open a read snapshot on s (a deferred BEGIN): every query until
+ * store_read_end sees one committed state, and pays for one WAL read
+ * transaction instead of one per statement. Queries run inside join it.
+ * Nothing the writer commits after the snapshot began is visible in it:
+ * end it before waiting for a command. Returns TREASURY_OK or a database
+ * error (then no snapshot is open). */
+TREASURY_WARN_UNUSED treasury_err store_read_begin(struct store *s);
+
+/* End the snapshot store_read_begin opened; nothing when none is open. */
+void store_read_end(struct store *s);
+
+/* PRAGMA data_version of s: it changes when any other connection, in this
+ * process or another, has committed since s last looked (inside a
+ * snapshot: as of the snapshot). For caches of rows read through s.
+ * Returns TREASURY_OK or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_data_version(struct store *s, int64_t *out);
+
+/* What POST /v1/proposals/{id}/votes needs before it verifies the
+ * signature, read in one snapshot by point reads (the proposal's head and
+ * the one signer's row, not every signer or vote). */
+struct vote_context {
+	char treasury[TREASURY_ID_MAX_BYTES + 1];
+	uint64_t config_version;
+	unsigned threshold;		/* M of its config version */
+	unsigned signer_count;		/* N of its config version */
+	enum proposal_status status;	/* effective at now_s */
+	bool signer_found;		/* signer is in that config version */
+	struct signer_key key;		/* the signer's key, when found */
+};
+
+/* Returns TREASURY_OK (signer_found says whether `signer` is one),
+ * TREASURY_ERR_UNKNOWN_PROPOSAL or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_vote_context(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    const char *signer, int64_t now_s, struct vote_context *out);
 
 /* Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_ASSET (exact code match). */
 TREASURY_WARN_UNUSED treasury_err
