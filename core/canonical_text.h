@@ -47,4 +47,25 @@ canonical_transfer_append(struct textbuf *out, const char *key_prefix,
 /* Empty out after a failed encode: never leave half a text behind. */
 void canonical_text_reset(struct textbuf *out);
 
+/* ---- decoding (proposal.c), for the bodies in policy_text.c ---- */
+
+/* Read position in a text of len bytes; s[pos..len) is what is left. */
+struct cursor {
+	const char *s;
+	size_t len;
+	size_t pos;
+};
+
+/* Take the line "<prefix><key>: <value>\n" at the cursor and move past it.
+ * Returns TREASURY_OK or TREASURY_ERR_CANONICAL (another key, no ": ", no
+ * final LF). Out: *value (not NUL-terminated, inside c->s), *value_len. */
+TREASURY_WARN_UNUSED treasury_err
+canonical_line_take(struct cursor *c, const char *prefix, const char *key,
+    const char **value, size_t *value_len);
+
+/* Parse decimal `0|[1-9][0-9]*` that fits in 64 bits.
+ * Returns TREASURY_OK or TREASURY_ERR_CANONICAL. */
+TREASURY_WARN_UNUSED treasury_err
+canonical_u64_parse(const char *s, size_t len, uint64_t *out);
+
 #endif

@@ -6,7 +6,9 @@
  * writer of canonical.c (canonical_text.h), so a transfer's text is the one
  * canonical_encode_transfer() writes, byte for byte. The config-change
  * kinds are driven by one layout table: which of the signer, key and
- * threshold lines a kind has, always in that order, then its memo.
+ * threshold lines a kind has, always in that order, then its memo. The
+ * policy kinds (set-policy, unfreeze) have their bodies in policy_text.c,
+ * reached through the three hooks of policy_text.h.
  *
  * Decoding is a single forward pass over "key: value\n" lines in the fixed
  * order, never reading past len; whatever it accepts is encoded again and
@@ -26,6 +28,7 @@
 #include "treasury/sig.h"
 
 #include "canonical_text.h"
+#include "policy_text.h"
 
 #define FIRST_LINE "treasuryd proposal v1\n"
 #define U64_MAX_DIGITS (20)
@@ -51,13 +54,15 @@ static const struct {
 	[KIND_REMOVE_SIGNER]	= { "remove-signer",	{ true,  false, true  } },
 	[KIND_REPLACE_SIGNER]	= { "replace-signer",	{ true,  true,  false } },
 	[KIND_SET_THRESHOLD]	= { "set-threshold",	{ false, false, true  } },
+	[KIND_SET_POLICY]	= { "set-policy",	{ false, false, false } },
+	[KIND_UNFREEZE]		= { "unfreeze",		{ false, false, false } },
 };
 
 static bool
 kind_is_valid(enum proposal_kind kind)
 {
 	return (int)kind >= (int)KIND_TRANSFER &&
-	    (int)kind <= (int)KIND_SET_THRESHOLD;
+	    (int)kind <= (int)KIND_UNFREEZE;
 }
 
 treasury_err
@@ -67,7 +72,7 @@ proposal_kind_parse(const char *s, size_t len, enum proposal_kind *out)
 
 	if (s == NULL)
 		return TREASURY_ERR_KIND;
-	for (k = KIND_TRANSFER; k <= KIND_SET_THRESHOLD; k++) {
+	for (k = KIND_TRANSFER; k <= KIND_UNFREEZE; k++) {
 		if (strlen(kinds[k].name) == len &&
 		    memcmp(kinds[k].name, s, len) == 0) {
 			*out = (enum proposal_kind)k;
@@ -89,7 +94,14 @@ int
 proposal_kind_is_config(enum proposal_kind kind)
 {
 	return kind == KIND_ADD_SIGNER || kind == KIND_REMOVE_SIGNER ||
-	    kind == KIND_REPLACE_SIGNER || kind == KIND_SET_THRESHOLD;
+	    kind == KIND_REPLACE_SIGNER || kind == KIND_SET_THRESHOLD ||
+	    kind == KIND_SET_POLICY;
+}
+
+enum policy_track
+proposal_kind_track(enum proposal_kind kind)
+{
+	return proposal_kind_is_config(kind) ? TRACK_CONFIG : TRACK_SPEND;
 }
 
 /* ---- encode: fields to checked views ---- */
@@ -306,6 +318,39 @@ transfer_encode(struct textbuf *out, const struct proposal_header *hdr,
 	return canonical_encode_transfer(out, hdr, &t);
 }
 
+static bool
+kind_is_policy(enum proposal_kind kind)
+{
+	return kind == KIND_SET_POLICY || kind == KIND_UNFREEZE;
+}
+
+static treasury_err
+body_check(const struct proposal_fields *p)
+{
+	size_t len;
+	treasury_err err;
+
+	if (p->kind == KIND_BATCH)
+		return batch_check(p);
+	if (!kind_is_policy(p->kind))
+		return config_check(p);
+	err = policy_body_check(p);
+	return err != TREASURY_OK ? err : memo_field_check(p->memo, &len);
+}
+
+static treasury_err
+body_append(struct textbuf *out, const struct proposal_fields *p)
+{
+	treasury_err err;
+
+	if (p->kind == KIND_BATCH)
+		return batch_append(out, p);
+	if (!kind_is_policy(p->kind))
+		return config_append(out, p);
+	err = policy_body_append(out, p);
+	return err != TREASURY_OK ? err : memo_append(out, p->memo);
+}
+
 treasury_err
 proposal_encode(struct textbuf *out, const struct proposal_fields *p)
 {
@@ -318,26 +363,18 @@ proposal_encode(struct textbuf *out, const struct proposal_fields *p)
 		return err;
 	if (p->kind == KIND_TRANSFER)
 		return transfer_encode(out, &hdr, p);
-	err = p->kind == KIND_BATCH ? batch_check(p) : config_check(p);
+	err = body_check(p);
 	if (err != TREASURY_OK)
 		return err;
 	err = canonical_header_append(out, &hdr);
 	if (err == TREASURY_OK)
-		err = p->kind == KIND_BATCH ? batch_append(out, p) :
-		    config_append(out, p);
+		err = body_append(out, p);
 	if (err != TREASURY_OK)
 		canonical_text_reset(out);
 	return err;
 }
 
 /* ---- decode: lines ---- */
-
-/* Read position in a text of len bytes; s[pos..len) is what is left. */
-struct cursor {
-	const char *s;
-	size_t len;
-	size_t pos;
-};
 
 /* Take the line "<prefix><key>: <value>\n" at the cursor.
  * Returns TREASURY_OK or TREASURY_ERR_CANONICAL (other key, no ": ", no
@@ -363,6 +400,13 @@ line_take(struct cursor *c, const char *prefix, const char *key,
 	return TREASURY_OK;
 }
 
+treasury_err
+canonical_line_take(struct cursor *c, const char *prefix, const char *key,
+    const char **value, size_t *value_len)
+{
+	return line_take(c, prefix, key, value, value_len);
+}
+
 /* Decimal `0|[1-9][0-9]*` that fits in 64 bits, else _CANONICAL. */
 static treasury_err
 u64_parse(const char *s, size_t len, uint64_t *out)
@@ -381,6 +425,12 @@ u64_parse(const char *s, size_t len, uint64_t *out)
 	}
 	*out = v;
 	return TREASURY_OK;
+}
+
+treasury_err
+canonical_u64_parse(const char *s, size_t len, uint64_t *out)
+{
+	return u64_parse(s, len, out);
 }
 
 static treasury_err
@@ -647,6 +697,10 @@ body_take(const treasury_verifier *v, struct cursor *c,
 		return err;
 	case KIND_BATCH:
 		err = batch_take(c, p);
+		break;
+	case KIND_SET_POLICY:
+	case KIND_UNFREEZE:
+		err = policy_body_take(c, p);
 		break;
 	default:
 		assert(proposal_kind_is_config(p->kind));

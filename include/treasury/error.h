@@ -87,7 +87,31 @@
 	X(BUSY, "busy", "the server is overloaded; retry later")	\
 	X(SHUTTING_DOWN, "shutting-down", "the server is shutting down") \
 	X(KEYSTORE, "keystore", "the keystore file is malformed")	\
-	X(PASSPHRASE, "passphrase", "wrong passphrase, or the keystore was altered")
+	X(PASSPHRASE, "passphrase", "wrong passphrase, or the keystore was altered") \
+	X(POLICY_TIMELOCK, "policy-timelock", "delays must satisfy 0 <= spend delay <= config delay <= 90 days") \
+	X(POLICY_VETO_COUNT, "policy-veto-count", "veto count must be default or 1..N") \
+	X(POLICY_CONFIG_THRESHOLD, "policy-config-threshold", "config threshold must be M, or M+1 when M < N") \
+	X(POLICY_HIGH_THRESHOLD, "policy-high-threshold", "high threshold must be none or between M and N") \
+	X(POLICY_LIMIT, "policy-limit", "a spending limit must set at least one window") \
+	X(POLICY_RESERVE, "policy-reserve", "a reserve must be greater than zero") \
+	X(POLICY_LABEL, "policy-label", "label must be 0..64 bytes of memo-safe UTF-8") \
+	X(POLICY_ALLOWLIST, "policy-allowlist", "destinations are listed only while the allowlist is on") \
+	X(POLICY_ORDER, "policy-order", "policy entries must be in canonical order without duplicates") \
+	X(POLICY_DECIMALS, "policy-decimals", "an asset appears with two different decimals in the policy") \
+	X(LIMIT_EXCEEDED, "limit-exceeded", "the spend exceeds a spending limit") \
+	X(RESERVE, "reserve", "the spend would take the balance below the reserve") \
+	X(NOT_ALLOWLISTED, "not-allowlisted", "the destination is not on the allowlist") \
+	X(TIMELOCKED, "timelocked", "the proposal's delay has not passed") \
+	X(VETOED, "vetoed", "the proposal was vetoed") \
+	X(VETO_CLOSED, "veto-closed", "vetoes are accepted only before execution of a proposal with a delay") \
+	X(FROZEN, "frozen", "the treasury is frozen") \
+	X(NOT_FROZEN, "not-frozen", "the treasury is not frozen") \
+	X(FREEZE_SEQUENCE, "freeze-sequence", "the freeze number is not the treasury's next freeze") \
+	X(NO_APPROVAL, "no-approval", "this signer has no approval to revoke") \
+	X(APPROVAL_REVOKED, "approval-revoked", "this signer revoked its approval of the proposal") \
+	X(KEY_PROOF, "key-proof", "the new key has not proved possession") \
+	X(IDEMPOTENCY_KEY, "idempotency-key", "Idempotency-Key must be 1..128 printable ASCII characters without spaces") \
+	X(IDEMPOTENCY_MISMATCH, "idempotency-key-reuse", "this Idempotency-Key was used with a different request")
 
 typedef enum {
 #define TREASURY_ERR_ENUM(name, slug, text) TREASURY_ERR_##name,

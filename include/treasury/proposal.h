@@ -16,8 +16,12 @@
  *   remove-signer:   signer, threshold, signers, memo
  *   replace-signer:  signer, key_type, pubkey, memo
  *   set-threshold:   threshold, signers, memo
+ *   set-policy:      threshold, signers, then the policy lines of
+ *                    policy_lines_append (policy.h), then memo
+ *   unfreeze:        freeze, memo
  * where for config changes `threshold` and `signers` are the threshold M and
- * the signer count N the treasury will have after execution.
+ * the signer count N the treasury will have after execution (for
+ * set-policy: the current ones, which it does not change).
  */
 #ifndef TREASURY_PROPOSAL_H
 #define TREASURY_PROPOSAL_H
@@ -28,6 +32,7 @@
 #include "treasury/canonical.h"
 #include "treasury/error.h"
 #include "treasury/limits.h"
+#include "treasury/policy.h"
 #include "treasury/sig.h"
 
 enum proposal_kind {
@@ -37,15 +42,22 @@ enum proposal_kind {
 	KIND_REMOVE_SIGNER,
 	KIND_REPLACE_SIGNER,
 	KIND_SET_THRESHOLD,
+	KIND_SET_POLICY,	/* policy.h, docs/policies.md */
+	KIND_UNFREEZE,
 };
 
 /* Parse "transfer", "batch", "add-signer", "remove-signer",
- * "replace-signer", "set-threshold". Returns TREASURY_OK or _KIND. */
+ * "replace-signer", "set-threshold", "set-policy", "unfreeze".
+ * Returns TREASURY_OK or _KIND. */
 TREASURY_WARN_UNUSED treasury_err
 proposal_kind_parse(const char *s, size_t len, enum proposal_kind *out);
 const char *proposal_kind_name(enum proposal_kind kind);
-/* True for add-/remove-/replace-signer and set-threshold. */
+/* True for add-/remove-/replace-signer, set-threshold and set-policy:
+ * the kinds whose execution makes the next config version. */
 int proposal_kind_is_config(enum proposal_kind kind);
+/* TRACK_CONFIG for the config kinds, TRACK_SPEND for transfer, batch and
+ * unfreeze (policy.h: which delay and base threshold apply). */
+enum policy_track proposal_kind_track(enum proposal_kind kind);
 
 /* One transfer line group. amount is the canonical decimal text (exactly
  * `decimals` fraction digits); amount_minor is its value. */
@@ -73,6 +85,11 @@ struct proposal_fields {
 	struct signer_key key;			/* add/replace */
 	unsigned threshold_after;		/* add/remove/set-threshold */
 	unsigned signers_after;			/* add/remove/set-threshold */
+	/* set-policy (with threshold_after and signers_after: the current M
+	 * and N); the whole policy after execution, in canonical order */
+	struct treasury_policy policy;
+	/* unfreeze: the number of the freeze it lifts, >= 1 */
+	uint64_t freeze_seq;
 	/* every kind; for transfer it is the transfer's memo (transfers[0]) */
 	char memo[MEMO_MAX_BYTES + 1];
 };
@@ -80,7 +97,9 @@ struct proposal_fields {
 /* Encode p's canonical text into out (initialised, empty) after validating
  * every field (ids, codes, amounts > 0, destinations, memos, 1 <=
  * threshold_after <= signers_after <= SIGNERS_PER_TREASURY_MAX, batch count
- * 1..64, decimals <= 18). For KIND_TRANSFER the memo line is
+ * 1..64, decimals <= 18, for set-policy treasury_policy_check against
+ * threshold_after and signers_after, for unfreeze freeze_seq >= 1 else
+ * TREASURY_ERR_CANONICAL). For KIND_TRANSFER the memo line is
  * transfers[0].memo and p->memo is ignored.
  * Returns TREASURY_OK, the first field error, _NOMEM or _TOO_LARGE. */
 TREASURY_WARN_UNUSED treasury_err

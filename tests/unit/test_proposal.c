@@ -560,7 +560,7 @@ test_encode_field_errors(void **state)
 	p->nonce = 6;
 	p->kind = (enum proposal_kind)0;
 	expect_encode_err(p, TREASURY_ERR_KIND);
-	p->kind = (enum proposal_kind)7;
+	p->kind = (enum proposal_kind)(KIND_UNFREEZE + 1);	/* one past the last */
 	expect_encode_err(p, TREASURY_ERR_KIND);
 	p->kind = KIND_SET_THRESHOLD;
 	snprintf(p->treasury, sizeof(p->treasury), "Grants");
