@@ -61,3 +61,9 @@ handle_test_clock(struct request *rq, struct reply *rp)
 	}
 	json_decref(body);
 }
+
+int64_t
+api_clock_now_s(void)
+{
+	return api_now_s();
+}

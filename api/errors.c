@@ -60,6 +60,7 @@ static const unsigned short err_status[TREASURY_ERR_COUNT_] = {
 	[E(REFERENCE)] = 400,
 	[E(CHAIN)] = 400,
 	[E(TREASURY_NAME)] = 400,
+	[E(IDEMPOTENCY_KEY)] = 400,
 	/* 422: well-formed but not acceptable here */
 	[E(AMOUNT_FRACTION_DIGITS)] = 422,
 	[E(AMOUNT_OVERFLOW)] = 422,
@@ -74,12 +75,26 @@ static const unsigned short err_status[TREASURY_ERR_COUNT_] = {
 	[E(SIG_HIGH_S)] = 422,
 	[E(SIG_INVALID)] = 422,
 	[E(CONFIG_CHANGE)] = 422,
+	[E(IDEMPOTENCY_MISMATCH)] = 422,
+	/* policies (docs/policies.md §12.3) */
+	[E(POLICY_TIMELOCK)] = 422,
+	[E(POLICY_VETO_COUNT)] = 422,
+	[E(POLICY_CONFIG_THRESHOLD)] = 422,
+	[E(POLICY_HIGH_THRESHOLD)] = 422,
+	[E(POLICY_LIMIT)] = 422,
+	[E(POLICY_RESERVE)] = 422,
+	[E(POLICY_LABEL)] = 422,
+	[E(POLICY_ALLOWLIST)] = 422,
+	[E(POLICY_ORDER)] = 422,
+	[E(POLICY_DECIMALS)] = 422,
+	[E(NOT_ALLOWLISTED)] = 422,	/* 409 at execute: see reply_verr */
 	/* 403 */
 	[E(NOT_PROPOSER)] = 403,
 	/* 404 */
 	[E(NOT_FOUND)] = 404,
 	[E(UNKNOWN_TREASURY)] = 404,
 	[E(UNKNOWN_PROPOSAL)] = 404,
+	[E(UNKNOWN_TOKEN)] = 404,
 	/* 409: state */
 	[E(CONFLICT)] = 409,
 	[E(ASSET_EXISTS)] = 409,
@@ -95,6 +110,17 @@ static const unsigned short err_status[TREASURY_ERR_COUNT_] = {
 	[E(STALE)] = 409,
 	[E(NOT_EXECUTED)] = 409,
 	[E(SETTLEMENT_CONFLICT)] = 409,
+	[E(LIMIT_EXCEEDED)] = 409,
+	[E(RESERVE)] = 409,
+	[E(TIMELOCKED)] = 409,
+	[E(VETOED)] = 409,
+	[E(VETO_CLOSED)] = 409,
+	[E(FROZEN)] = 409,
+	[E(NOT_FROZEN)] = 409,
+	[E(FREEZE_SEQUENCE)] = 409,
+	[E(NO_APPROVAL)] = 409,
+	[E(APPROVAL_REVOKED)] = 409,
+	[E(KEY_PROOF)] = 409,
 	/* 503: come back later */
 	[E(NOMEM)] = 503,
 	[E(BUSY)] = 503,
@@ -167,7 +193,10 @@ command_run(struct request *rq, struct reply *rp, struct command *cmd)
 	request_snapshot_end(rq);	/* the answer must see the commit */
 	if (cmd->now_s == 0)
 		cmd->now_s = api_now_s();
+	if (rq->idem.present)
+		cmd->idem = rq->idem;
 	err = writer_submit(rq->srv->opts.writer, cmd);
+	rq->idem_replayed = cmd->idem.replayed_out;
 	if (err == TREASURY_OK)
 		return true;
 	reply_err(rp, err, "%s", cmd->detail[0] != '\0' ? cmd->detail :
@@ -198,6 +227,8 @@ command_start(struct request *rq, struct command *cmd, void *job,
 	request_snapshot_end(rq);
 	if (cmd->now_s == 0)
 		cmd->now_s = api_now_s();
+	if (rq->idem.present)
+		cmd->idem = rq->idem;
 	rq->cmd = cmd;
 	rq->job = job;
 	rq->cmd_answer = answer;
@@ -216,6 +247,7 @@ command_finish(struct request *rq, struct reply *rp)
 
 	assert(rq->waiting && atomic_load(&rq->cmd_done));
 	rq->waiting = false;
+	rq->idem_replayed = cmd->idem.replayed_out;
 	if (cmd->err == TREASURY_OK)
 		rq->cmd_answer(rq, rp);
 	else

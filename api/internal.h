@@ -21,7 +21,6 @@ enum {
 	ROUTE_PARAMS_MAX = 4,
 	URL_MAX_BYTES = 2048,
 	AUTH_HEADER_MAX_BYTES = 512,
-	JSON_DEPTH_MAX = 8,		/* nesting of objects and arrays */
 	PROBLEM_DETAIL_MAX_BYTES = 512,
 	FIELD_PATH_MAX_BYTES = 64,	/* "transfers[63].memo" fits */
 	QUERY_PARAMS_MAX = 8,
@@ -39,6 +38,8 @@ struct api_server {
 	struct api_options opts;
 	atomic_uint body_max_bytes;	/* opts.body_max_bytes, changed live */
 	char db_path[4096];
+	uint8_t cursor_key[32];		/* derived from token_hash_key */
+	atomic_bool stopping;		/* api_stop began: end SSE streams */
 };
 
 struct request {
@@ -52,6 +53,13 @@ struct request {
 	size_t body_len;
 	bool body_too_large;
 	bool url_too_long;
+	bool timed_out;			/* 408 queued: the deadline passed */
+	uint64_t start_us;		/* monotonic, at the first call */
+	int route;			/* index in the route table, or -1 */
+	/* Idempotency-Key of a POST, copied into its command (errors.c) */
+	struct command_idempotency idem;
+	bool idem_store;		/* store the 2xx answer (reply_send) */
+	bool idem_replayed;		/* the writer answered from the record */
 	struct token_info token;	/* valid when the route needs a token */
 	struct store *reader;		/* this thread's read-only store */
 	bool snapshot;			/* a read snapshot is open on reader */
@@ -71,6 +79,11 @@ struct reply {
 	const char *allow;		/* Allow header for 405 */
 	bool www_authenticate;		/* add WWW-Authenticate: Bearer */
 	unsigned retry_after_s;		/* add Retry-After when > 0 */
+	char *raw;			/* owned; sent instead of json */
+	const char *content_type;	/* of raw; NULL: application/json */
+	bool replayed;			/* add Idempotent-Replayed: true */
+	json_t *stored;			/* owned; stored instead of json */
+	struct MHD_Response *stream;	/* SSE: sent as is (events.c) */
 };
 
 typedef void (*route_handler)(struct request *rq, struct reply *rp);
@@ -87,6 +100,10 @@ struct route {
  * the path exists with other methods (405); NULL with *allow NULL when no
  * route has this path (404). */
 const struct route *route_match(struct request *rq, const char **allow);
+
+/* The route table, for /v1/metrics labels. */
+size_t route_count(void);
+const struct route *route_at(size_t i);
 
 /* Answer status with body json (reference taken). */
 void reply_json(struct reply *rp, unsigned status, json_t *json);
@@ -157,9 +174,25 @@ int64_t api_now_s(void);
 /* Enable POST /v1/test/clock (api_start does, from the options). */
 void test_clock_enable(void);
 
+/* ---- policy_json.c: a treasury policy as JSON (docs/policies.md) ---- */
+
+/* The "policy" object obj into *p (policy_init first; lists as given, the
+ * writer sorts them); *config_threshold is the absolute member, 0 when
+ * absent or null. Answers 400/422 and returns false when invalid. */
+bool policy_from_json(struct request *rq, struct reply *rp, json_t *obj,
+    struct treasury_policy *p, unsigned *config_threshold);
+/* Map config_threshold (0, m or m + 1) to p->config_extra. Returns
+ * TREASURY_OK or TREASURY_ERR_POLICY_CONFIG_THRESHOLD. */
+treasury_err policy_config_threshold(struct treasury_policy *p,
+    unsigned config_threshold, unsigned m);
+/* Refuse what this daemon does not enforce yet (docs/api.md). */
+treasury_err policy_supported(const struct treasury_policy *p);
+/* The policy as JSON, config_threshold shown as m + config_extra. */
+json_t *policy_json(const struct treasury_policy *p, unsigned m);
+
 /* ---- json.c: request bodies ---- */
 
-/* Check Content-Type, pre-scan (NUL bytes, nesting beyond JSON_DEPTH_MAX)
+/* Check Content-Type, pre-scan (NUL bytes, nesting beyond json_depth_max)
  * and parse the body with duplicate keys rejected. The top level must be
  * an object. Returns the object (caller decrefs), or NULL after answering
  * 415 or 400. When allow_empty, an empty body gives an empty object. */
@@ -265,13 +298,31 @@ bool query_only(struct request *rq, struct reply *rp,
 /* ?limit= (1..PAGE_LIMIT_MAX, default PAGE_LIMIT_DEFAULT). */
 bool query_limit(struct request *rq, struct reply *rp, unsigned *limit);
 
-/* ?cursor= as an unsigned decimal (ledger seq, proposal nonce); 0 when
- * absent. */
-bool query_cursor_u64(struct request *rq, struct reply *rp, uint64_t *out);
+/* What a cursor pages through; part of its authenticated text. */
+enum cursor_kind {
+	CURSOR_LEDGER = 1,
+	CURSOR_PROPOSALS,
+	CURSOR_TREASURIES,
+	CURSOR_TOKENS,
+	CURSOR_EVENTS,
+};
 
-/* ?cursor= as a treasury id; "" when absent. */
+/* ?cursor= made by cursor_u64_make for this kind and scope (the list's
+ * treasury and filters): the position after which the page starts; 0
+ * when absent. Anything else -> 400 invalid-query. */
+bool query_cursor_u64(struct request *rq, struct reply *rp,
+    enum cursor_kind kind, const char *scope, uint64_t *out);
+
+/* ?cursor= made by cursor_id_make: a treasury id; "" when absent. */
 bool query_cursor_id(struct request *rq, struct reply *rp,
+    enum cursor_kind kind, const char *scope,
     char out[TREASURY_ID_MAX_BYTES + 1]);
+
+/* The opaque next_cursor text for a position (NUL-terminated). */
+void cursor_u64_make(const struct api_server *srv, enum cursor_kind kind,
+    const char *scope, uint64_t pos, char out[CURSOR_MAX_BYTES]);
+void cursor_id_make(const struct api_server *srv, enum cursor_kind kind,
+    const char *scope, const char *id, char out[CURSOR_MAX_BYTES]);
 
 /* ---- render.c: records as JSON (NULL on allocation failure) ---- */
 
@@ -308,6 +359,36 @@ bool treasury_walk_done(struct collect *c, struct reply *rp,
 /* {"<items>": items, "next_cursor": cursor or null}; steals items. */
 json_t *page_json(const char *items_name, json_t *items, const char *cursor);
 
+/* ---- idempotency.c ---- */
+
+/* For a POST with an Idempotency-Key header: check the key, and answer
+ * from the stored first response (or 422 when the key was used for
+ * another request) -- returns false after answering. Otherwise fills
+ * rq->idem for the command and returns true. No header: true. */
+bool idempotency_check(struct request *rq, struct reply *rp);
+
+/* After a 2xx answer built for a request with a key: store its text with
+ * the writer (asynchronously; a lost one is re-rendered from the record's
+ * outcome). Takes nothing from rp. */
+void idempotency_store(struct request *rq, unsigned status,
+    const char *text);
+
+/* ---- metrics.c ---- */
+
+/* Count one answered request: route index (-1: none), status, time. */
+void metrics_request(int route, unsigned status, uint64_t elapsed_us);
+/* Count one signature verification. */
+void metrics_sig_verify(bool ok);
+
+/* ---- events.c ---- */
+
+/* Wake the SSE streams (the writer's commit hook; any thread). */
+void events_wake(void *srv);
+/* Resume every suspended stream (heartbeats, api_stop). */
+void events_tick(struct api_server *srv);
+/* Streams open now. */
+unsigned events_streams(void);
+
 /* ---- route handlers ---- */
 
 void handle_health(struct request *rq, struct reply *rp);
@@ -318,6 +399,11 @@ void handle_asset_create(struct request *rq, struct reply *rp);
 void handle_asset_list(struct request *rq, struct reply *rp);
 
 void handle_treasury_create(struct request *rq, struct reply *rp);
+void handle_policy_get(struct request *rq, struct reply *rp);
+void handle_veto(struct request *rq, struct reply *rp);
+void handle_revoke(struct request *rq, struct reply *rp);
+void handle_freeze(struct request *rq, struct reply *rp);
+void handle_key_proof(struct request *rq, struct reply *rp);
 void handle_treasury_list(struct request *rq, struct reply *rp);
 void handle_treasury_get(struct request *rq, struct reply *rp);
 void handle_balances(struct request *rq, struct reply *rp);
@@ -334,5 +420,12 @@ void handle_vote(struct request *rq, struct reply *rp);
 void handle_cancel(struct request *rq, struct reply *rp);
 void handle_execute(struct request *rq, struct reply *rp);
 void handle_settlement(struct request *rq, struct reply *rp);
+
+void handle_token_create(struct request *rq, struct reply *rp);
+void handle_token_list(struct request *rq, struct reply *rp);
+void handle_token_revoke(struct request *rq, struct reply *rp);
+void handle_whoami(struct request *rq, struct reply *rp);
+void handle_events(struct request *rq, struct reply *rp);
+void handle_metrics(struct request *rq, struct reply *rp);
 
 #endif

@@ -31,7 +31,7 @@ content_type_is_json(struct request *rq)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t';
 }
 
-/* Refuse NUL bytes and nesting deeper than JSON_DEPTH_MAX, so that the
+/* Refuse NUL bytes and nesting deeper than json_depth_max (config), so that the
  * parser's recursion is bounded whatever the input. */
 static bool
 body_prescan(struct request *rq, struct reply *rp)
@@ -61,10 +61,10 @@ body_prescan(struct request *rq, struct reply *rp)
 			depth++;
 		else if (c == '}' || c == ']')
 			depth--;
-		if (depth > JSON_DEPTH_MAX) {
+		if (depth > (int)rq->srv->opts.json_depth_max) {
 			reply_problem(rp, 400, "invalid-json", "Invalid JSON",
-			    "nesting deeper than %d levels at offset %zu",
-			    JSON_DEPTH_MAX, i);
+			    "nesting deeper than %u levels at offset %zu",
+			    rq->srv->opts.json_depth_max, i);
 			return false;
 		}
 	}

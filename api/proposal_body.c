@@ -8,10 +8,15 @@
  *   remove-signer   {"signer":"carol"}
  *   replace-signer  {"signer":"carol","key_type","pubkey"}
  *   set-threshold   {"new_threshold":3}
+ *   set-policy      {"policy":{...}} (the whole policy; policy_json.c)
+ *   unfreeze        {} (the writer names the freeze in force)
  *
  * plus "kind" and the optional "memo" and "expires_at" on every kind.
  * instance, config_version and nonce are the writer's to assign, and so
- * are threshold_after/signers_after of add- and remove-signer.
+ * are threshold_after/signers_after of add- and remove-signer. For
+ * set-policy, threshold_after carries the policy's absolute
+ * config_threshold (0 when absent) to the writer, which knows M and maps
+ * it to config_extra before filling threshold_after with M.
  */
 #include <stdio.h>
 #include <string.h>
@@ -160,6 +165,40 @@ kind_set_threshold(struct request *rq, struct reply *rp, json_t *body,
 	    &p->threshold_after, NULL);
 }
 
+static bool
+kind_set_policy(struct request *rq, struct reply *rp, json_t *body,
+    struct proposal_fields *p)
+{
+	json_t *obj = json_object_get(body, "policy");
+	treasury_err err;
+
+	if (obj == NULL) {
+		reply_problem(rp, 400, "missing-field", "Missing field",
+		    "field 'policy' is required (the whole policy)");
+		return false;
+	}
+	if (!policy_from_json(rq, rp, obj, &p->policy, &p->threshold_after))
+		return false;
+	err = policy_supported(&p->policy);
+	if (err != TREASURY_OK) {
+		reply_err(rp, err, "field 'policy': %s", treasury_err_text(err));
+		return false;
+	}
+	return true;
+}
+
+/* The writer fills freeze_seq with the freeze in force. */
+static bool
+kind_unfreeze(struct request *rq, struct reply *rp, json_t *body,
+    struct proposal_fields *p)
+{
+	(void)rq;
+	(void)rp;
+	(void)body;
+	(void)p;
+	return true;
+}
+
 typedef bool (*kind_parser)(struct request *, struct reply *, json_t *,
     struct proposal_fields *);
 
@@ -179,6 +218,8 @@ static const struct kind_def {
 	    "pubkey", NULL }, kind_replace_signer },
 	{ KIND_SET_THRESHOLD, { COMMON_FIELDS, "new_threshold", NULL },
 	    kind_set_threshold },
+	{ KIND_SET_POLICY, { COMMON_FIELDS, "policy", NULL }, kind_set_policy },
+	{ KIND_UNFREEZE, { COMMON_FIELDS, NULL }, kind_unfreeze },
 };
 
 static const struct kind_def *
@@ -190,7 +231,10 @@ kind_def_find(enum proposal_kind kind)
 	return NULL;
 }
 
-/* expires_at: default now + 7 days; else 1 minute .. 90 days ahead. */
+/* expires_at: absent is 0, which the writer makes now + the track's delay
+ * + 7 days. Given, it must be 1 minute to 90 days after now plus the
+ * delay of the proposal's track (docs/policies.md §1): checked here with
+ * the largest delay, and exactly by the writer, which knows the policy. */
 static bool
 expiry_field(struct reply *rp, json_t *body, int64_t now_s, int64_t *out)
 {
@@ -202,12 +246,18 @@ expiry_field(struct reply *rp, json_t *body, int64_t now_s, int64_t *out)
 	if (!field_string(rp, body, "", "expires_at", false, &s, &len))
 		return false;
 	if (s == NULL) {
-		*out = now_s + PROPOSAL_EXPIRY_DEFAULT_S;
+		*out = 0;
 		return true;
 	}
 	err = timestamp_parse(s, len, out);
 	if (err == TREASURY_OK)
 		err = expiry_check(*out, now_s);
+	if (err == TREASURY_ERR_EXPIRY_TOO_LATE) {
+		/* beyond 90 days: allowed up to 90 days after the longest delay */
+		err = policy_expiry_check(*out, now_s, POLICY_TIMELOCK_MAX_S);
+		if (err == TREASURY_ERR_EXPIRY_TOO_SOON)
+			err = TREASURY_OK;
+	}
 	if (err == TREASURY_OK)
 		return true;
 	timestamp_format(now_s, now_text);
@@ -233,7 +283,7 @@ proposal_from_body(struct request *rq, struct reply *rp, json_t *body,
 		text_for_detail(shown, sizeof(shown), kind);
 		reply_err(rp, TREASURY_ERR_KIND, "field 'kind': '%s' is not "
 		    "one of transfer, batch, add-signer, remove-signer, "
-		    "replace-signer, set-threshold", shown);
+		    "replace-signer, set-threshold, set-policy, unfreeze", shown);
 		return false;
 	}
 	text_copy(p->treasury, sizeof(p->treasury), rq->params[0],

@@ -37,6 +37,53 @@ proposal_load(struct request *rq, struct reply *rp,
 	return false;
 }
 
+static json_t *
+acts_json(const struct signed_act *acts, unsigned count)
+{
+	json_t *list = json_array();
+
+	for (unsigned i = 0; list != NULL && i < count; i++)
+		json_array_append_new(list, json_pack("{s:s, s:o}", "signer",
+		    acts[i].signer, "signature", json_hex(acts[i].signature,
+		    acts[i].signature_len)));
+	return list;
+}
+
+/* The policy members of a proposal (docs/policies.md §12.3): the
+ * approvals it needs, when it was approved and when it may execute, its
+ * vetoes and the revoked approvals. */
+static json_t *
+proposal_policy_json(struct request *rq, const struct proposal_record *rec,
+    json_t *j)
+{
+	struct proposal_policy_view *v = malloc(sizeof(*v));
+
+	if (j == NULL || v == NULL || store_proposal_policy(rq->reader,
+	    rec->id, rec->threshold, rec->signer_count, v) != TREASURY_OK) {
+		free(v);
+		json_decref(j);
+		return NULL;	/* reply_built answers 503 */
+	}
+	if (rec->status != STATUS_APPROVED)
+		v->executable_s = 0;
+	json_object_set_new(j, "required_approvals",
+	    json_integer(v->required));
+	json_object_set_new(j, "approved_at", v->approved_s != 0 ?
+	    json_time(v->approved_s) : json_null());
+	json_object_set_new(j, "executable_at", v->executable_s != 0 ?
+	    json_time(v->executable_s) : json_null());
+	json_object_set_new(j, "vetoes", acts_json(v->vetoes,
+	    v->veto_count));
+	json_object_set_new(j, "veto_threshold", v->vetoes_apply ?
+	    json_integer(v->veto_threshold) : json_null());
+	json_object_set_new(j, "revocations", acts_json(v->revocations,
+	    v->revocation_count));
+	if (rec->kind == KIND_ADD_SIGNER || rec->kind == KIND_REPLACE_SIGNER)
+		json_object_set_new(j, "key_proof", json_boolean(v->key_proof));
+	free(v);
+	return j;
+}
+
 void
 proposal_answer(struct request *rq, struct reply *rp,
     const uint8_t id[PROPOSAL_ID_BYTES], unsigned status)
@@ -48,7 +95,8 @@ proposal_answer(struct request *rq, struct reply *rp,
 		return;
 	}
 	if (proposal_load(rq, rp, id, api_now_s(), rec)) {
-		reply_built(rp, status, proposal_json(rec));
+		reply_built(rp, status, proposal_policy_json(rq, rec,
+		    proposal_json(rec)));
 		proposal_record_free(rec);
 	}
 	free(rec);
@@ -121,6 +169,7 @@ handle_proposal_list(struct request *rq, struct reply *rp)
 	static const char *const params[] = { "status", "limit", "cursor",
 	    NULL };
 	char cursor[CURSOR_MAX_BYTES];
+	char scope[TREASURY_ID_MAX_BYTES + 32];
 	struct proposal_page pg = { 0 };
 	enum proposal_status status;
 	uint64_t after;
@@ -129,15 +178,18 @@ handle_proposal_list(struct request *rq, struct reply *rp)
 	treasury_err err;
 
 	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0) ||
-	    !query_status(rq, rp, &status) || !query_limit(rq, rp, &limit) ||
-	    !query_cursor_u64(rq, rp, &after))
+	    !query_status(rq, rp, &status) || !query_limit(rq, rp, &limit))
+		return;
+	snprintf(scope, sizeof(scope), "%s\n%s", rq->params[0],
+	    status != 0 ? proposal_status_name(status) : "");
+	if (!query_cursor_u64(rq, rp, CURSOR_PROPOSALS, scope, &after))
 		return;
 	pg.c.items = json_array();
 	err = store_proposals_page(rq->reader, rq->params[0], status, after,
 	    limit, api_now_s(), proposal_append, &pg, &more);
 	if (!treasury_walk_done(&pg.c, rp, err, rq->params[0]))
 		return;
-	snprintf(cursor, sizeof(cursor), "%" PRIu64, pg.last);
+	cursor_u64_make(rq->srv, CURSOR_PROPOSALS, scope, pg.last, cursor);
 	reply_built(rp, 200, page_json("proposals", pg.c.items,
 	    more ? cursor : NULL));
 }

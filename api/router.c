@@ -22,15 +22,26 @@ static const struct route routes[] = {
 	{ "POST", T "/deposits",            ROLE_TREASURER,  handle_deposit },
 	{ "GET",  T "/balances",            ROLE_ANY_TOKEN,  handle_balances },
 	{ "GET",  T "/ledger",              ROLE_ANY_TOKEN,  handle_ledger },
+	{ "GET",  T "/policy",              ROLE_ANY_TOKEN,  handle_policy_get },
+	{ "POST", T "/freeze",              ROLE_SIGNER,     handle_freeze },
 	{ "POST", T "/proposals",           ROLE_SIGNER,     handle_proposal_create },
 	{ "GET",  T "/proposals",           ROLE_ANY_TOKEN,  handle_proposal_list },
 	{ "GET",  P,                        ROLE_ANY_TOKEN,  handle_proposal_get },
 	{ "POST", P "/votes",               ROLE_SIGNER,     handle_vote },
 	{ "POST", P "/cancel",              ROLE_SIGNER,     handle_cancel },
+	{ "POST", P "/vetoes",              ROLE_SIGNER,     handle_veto },
+	{ "POST", P "/revocations",         ROLE_SIGNER,     handle_revoke },
+	{ "POST", P "/key-proof",           ROLE_SIGNER,     handle_key_proof },
 	{ "POST", P "/execute",             ROLE_TREASURER,  handle_execute },
 	{ "GET",  P "/bundle",              ROLE_ANY_TOKEN,  handle_proposal_bundle },
 	{ "POST", P "/settlement",          ROLE_TREASURER,  handle_settlement },
 	{ "POST", "/v1/test/clock",         ROLE_ADMIN,      handle_test_clock },
+	{ "POST", "/v1/tokens",             ROLE_ADMIN,      handle_token_create },
+	{ "GET",  "/v1/tokens",             ROLE_ANY_TOKEN,  handle_token_list },
+	{ "POST", "/v1/tokens/{}/revoke",   ROLE_ADMIN,      handle_token_revoke },
+	{ "GET",  "/v1/whoami",             ROLE_ANY_TOKEN,  handle_whoami },
+	{ "GET",  "/v1/events",             ROLE_ANY_TOKEN,  handle_events },
+	{ "GET",  "/v1/metrics",            ROLE_ANY_TOKEN,  handle_metrics },
 };
 
 #undef T
@@ -115,4 +126,16 @@ route_match(struct request *rq, const char **allow)
 	}
 	*allow = allowed_methods(rq->path);
 	return NULL;
+}
+
+size_t
+route_count(void)
+{
+	return ROUTES_COUNT;
+}
+
+const struct route *
+route_at(size_t i)
+{
+	return i < ROUTES_COUNT ? &routes[i] : NULL;
 }

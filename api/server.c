@@ -9,6 +9,16 @@
  * command_start (errors.c) leaves the connection suspended instead; the
  * writer's completion resumes it and MHD calls us once more with no data,
  * when command_finish answers. The completion callback frees the request.
+ *
+ * Limits kept here besides MHD's own (docs/configuration.md): the body cap
+ * (413 at once, from Content-Length or as it grows), and a whole-request
+ * deadline, request_timeout from the first call: MHD's connection timeout
+ * only counts idle time, so a client trickling its body would otherwise
+ * hold a connection for ever; each piece of body (and the end of it) that
+ * arrives past the deadline closes the connection (MHD cannot answer
+ * before the body is complete), a body completed late is answered 408.
+ * Every answer is counted for /v1/metrics by route pattern and status, and
+ * a 2xx answer to a POST with an Idempotency-Key is stored (idempotency.c).
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -17,6 +27,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "treasury/log.h"
 
@@ -35,22 +47,78 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_msg(LOG_WARNING, "http: %s", line);
 }
 
-static enum MHD_Result
-reply_send(struct request *rq, struct reply *rp)
+static uint64_t
+monotonic_us(void)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	char *text = NULL;
-	size_t len = 0;
+	struct timespec ts;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void
+response_headers(struct MHD_Response *resp, const struct reply *rp,
+    const struct request *rq)
+{
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (rp->allow != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rp->allow);
+	if (rp->www_authenticate)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		    "Bearer realm=\"treasuryd\"");
+	if (rp->replayed || rq->idem_replayed)
+		MHD_add_response_header(resp, "Idempotent-Replayed", "true");
+	if (rp->retry_after_s > 0) {
+		char secs[16];
+		snprintf(secs, sizeof(secs), "%u", rp->retry_after_s);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+	}
+}
+
+/* The body text of rp (malloc'd), or NULL when out of memory. */
+static char *
+reply_text(struct request *rq, struct reply *rp)
+{
+	char *text, *stored = NULL;
+
+	if (rp->raw != NULL) {
+		text = rp->raw;
+		rp->raw = NULL;
+		return text;
+	}
 	if (rp->json == NULL) {
 		log_msg(LOG_ERR, "%s %.200s: handler gave no answer",
 		    rq->method, rq->url);
 		reply_problem(rp, 500, "internal", "Internal error",
 		    "the server could not build an answer");
 	}
-	if (rp->json != NULL)
-		text = json_dumps(rp->json, JSON_COMPACT);
+	text = rp->json != NULL ? json_dumps(rp->json, JSON_COMPACT) : NULL;
+	if (text != NULL && !rp->problem) {
+		if (rp->stored != NULL)
+			stored = json_dumps(rp->stored, JSON_COMPACT);
+		idempotency_store(rq, rp->status, rp->stored != NULL ? stored :
+		    text);
+		free(stored);
+	}
+	return text;
+}
+
+static enum MHD_Result
+reply_send(struct request *rq, struct reply *rp)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *text;
+
+	if (rp->stream != NULL) {
+		ret = MHD_queue_response(rq->conn, rp->status, rp->stream);
+		MHD_destroy_response(rp->stream);
+		rp->stream = NULL;
+		metrics_request(rq->route, rp->status,
+		    monotonic_us() - rq->start_us);
+		return ret;
+	}
+	text = reply_text(rq, rp);
 	if (text == NULL) {
 		static const char oom[] = "{\"type\":\"urn:treasuryd:problem:"
 		    "out-of-memory\",\"title\":\"out of memory\",\"status\":503,"
@@ -59,33 +127,26 @@ reply_send(struct request *rq, struct reply *rp)
 		    (void *)oom, MHD_RESPMEM_PERSISTENT);
 		rp->status = 503;
 		rp->problem = true;
+		rp->content_type = NULL;
 	} else {
-		len = strlen(text);
-		resp = MHD_create_response_from_buffer(len, text,
+		resp = MHD_create_response_from_buffer(strlen(text), text,
 		    MHD_RESPMEM_MUST_FREE);
 	}
+	json_decref(rp->json);
+	json_decref(rp->stored);
+	rp->json = rp->stored = NULL;
 	if (resp == NULL) {
 		free(text);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    rp->problem ? "application/problem+json" : "application/json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (rp->allow != NULL)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rp->allow);
-	if (rp->www_authenticate)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-		    "Bearer realm=\"treasuryd\"");
-	if (rp->retry_after_s > 0) {
-		char secs[16];
-		snprintf(secs, sizeof(secs), "%u", rp->retry_after_s);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
-	}
+	    rp->problem ? "application/problem+json" : rp->content_type != NULL ?
+	    rp->content_type : "application/json");
+	response_headers(resp, rp, rq);
 	ret = MHD_queue_response(rq->conn, rp->status, resp);
 	MHD_destroy_response(resp);
 	log_debug("%s %.200s -> %u", rq->method, rq->url, rp->status);
-	json_decref(rp->json);
-	rp->json = NULL;
+	metrics_request(rq->route, rp->status, monotonic_us() - rq->start_us);
 	return ret;
 }
 
@@ -112,7 +173,10 @@ dispatch(struct request *rq, struct reply *rp)
 		    "no such endpoint");
 		return;
 	}
-	if (route->roles == ROLE_ANYONE || auth_check(rq, rp, route->roles))
+	rq->route = (int)(route - route_at(0));
+	if ((route->roles == ROLE_ANYONE || auth_check(rq, rp, route->roles)) &&
+	    (route->handler == handle_test_clock ||
+	    idempotency_check(rq, rp)))
 		route->handler(rq, rp);
 	request_snapshot_end(rq);	/* auth_check may have opened one */
 }
@@ -130,6 +194,8 @@ request_new(struct api_server *srv, struct MHD_Connection *conn,
 	rq->conn = conn;
 	rq->method = method;
 	rq->url = url;
+	rq->route = -1;
+	rq->start_us = monotonic_us();
 	if (len >= sizeof(rq->path))
 		rq->url_too_long = true;
 	else
@@ -172,6 +238,40 @@ reply_too_large(struct request *rq)
 	return reply_send(rq, &rp);
 }
 
+/* Past request_timeout since the request's first call? */
+static bool
+request_late(const struct request *rq)
+{
+	unsigned timeout_s = rq->srv->opts.request_timeout_s;
+
+	return timeout_s > 0 &&
+	    monotonic_us() - rq->start_us > timeout_s * 1000000ULL;
+}
+
+static enum MHD_Result
+reply_timeout(struct request *rq)
+{
+	struct reply rp = { 0 };
+
+	rq->timed_out = true;
+	reply_problem(&rp, 408, "request-timeout", "Request timeout",
+	    "the request was not complete within %u s (request_timeout)",
+	    rq->srv->opts.request_timeout_s);
+	return reply_send(rq, &rp);
+}
+
+/* Past the deadline in the middle of the body: MHD cannot queue an
+ * answer before the body is complete, so the connection is closed. */
+static enum MHD_Result
+request_cut(struct request *rq)
+{
+	rq->timed_out = true;
+	log_debug("%s %.200s: body not complete within %u s; connection "
+	    "closed", rq->method, rq->url, rq->srv->opts.request_timeout_s);
+	metrics_request(rq->route, 408, monotonic_us() - rq->start_us);
+	return MHD_NO;
+}
+
 static bool
 declared_length_too_large(struct request *rq)
 {
@@ -208,13 +308,19 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			return reply_too_large(rq);
 		return MHD_YES;
 	}
+	if (rq->body_too_large || rq->timed_out) {
+		*upload_data_size = 0;
+		return MHD_YES;		/* 413 or 408 already queued */
+	}
 	if (*upload_data_size > 0) {
 		bool ok = request_body_append(rq, upload_data, *upload_data_size);
 		*upload_data_size = 0;
+		if (ok && request_late(rq))
+			return request_cut(rq);
 		return ok ? MHD_YES : reply_too_large(rq);
 	}
-	if (rq->body_too_large)
-		return MHD_YES;		/* 413 already queued */
+	if (!rq->waiting && request_late(rq))
+		return reply_timeout(rq);
 	if (rq->waiting) {		/* resumed: the command is done */
 		command_finish(rq, &rp);
 		return reply_send(rq, &rp);
@@ -266,6 +372,9 @@ api_start(const struct api_options *opts, struct api_server **out)
 	memcpy(srv->db_path, opts->db_path, path_len + 1);
 	srv->opts.db_path = srv->db_path;
 	atomic_store(&srv->body_max_bytes, opts->body_max_bytes);
+	crypto_generichash(srv->cursor_key, sizeof(srv->cursor_key),
+	    (const uint8_t *)"treasuryd cursor key v1", 23,
+	    opts->token_hash_key, TOKEN_HASH_KEY_BYTES);
 	/* a socket passed by systemd, else bind listen_addr ourselves */
 	if (opts->use_listen_fd)
 		listen_opt[0] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET,
@@ -292,8 +401,16 @@ api_start(const struct api_options *opts, struct api_server **out)
 		free(srv);
 		return TREASURY_ERR_IO;
 	}
+	writer_commit_hook_set(opts->writer, events_wake, srv);
 	*out = srv;
 	return TREASURY_OK;
+}
+
+void
+api_cron(struct api_server *srv)
+{
+	if (srv != NULL)
+		events_tick(srv);
 }
 
 void
@@ -320,8 +437,10 @@ api_stop(struct api_server *srv, unsigned drain_timeout_s)
 	if (srv == NULL)
 		return;
 	listen_fd = MHD_quiesce_daemon(srv->mhd);
+	atomic_store(&srv->stopping, true);	/* event streams end */
 	while (atomic_load(&requests_in_flight) > 0 &&
 	    waited_ms < drain_timeout_s * 1000UL) {
+		events_tick(srv);
 		nanosleep(&pause, NULL);
 		waited_ms += 10;
 	}
@@ -332,6 +451,12 @@ api_stop(struct api_server *srv, unsigned drain_timeout_s)
 	 * running) resumes each one when its group is done */
 	while (commands_waiting() > 0)
 		nanosleep(&pause, NULL);
+	while (events_streams() > 0 && waited_ms < drain_timeout_s * 2000UL) {
+		events_tick(srv);	/* a stream must not stay suspended */
+		nanosleep(&pause, NULL);
+		waited_ms += 10;
+	}
+	writer_commit_hook_set(srv->opts.writer, NULL, NULL);
 	MHD_stop_daemon(srv->mhd);
 	if (listen_fd != MHD_INVALID_SOCKET)
 		close(listen_fd);

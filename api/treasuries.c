@@ -101,7 +101,7 @@ treasury_from_body(struct request *rq, struct reply *rp, json_t *body,
     struct treasury *t)
 {
 	static const char *const fields[] = { "id", "name", "threshold",
-	    "signers", NULL };
+	    "signers", "policy", NULL };
 	const char *id, *name;
 	size_t id_len, name_len;
 
@@ -123,6 +123,35 @@ treasury_from_body(struct request *rq, struct reply *rp, json_t *body,
 	return true;
 }
 
+/* The optional initial policy (docs/policies.md §9) into cmd->policy. */
+static bool
+treasury_policy_from_body(struct request *rq, struct reply *rp,
+    json_t *body, struct command *cmd)
+{
+	json_t *obj = json_object_get(body, "policy");
+	unsigned config_threshold;
+	treasury_err err;
+
+	if (obj == NULL)
+		return true;
+	cmd->policy = malloc(sizeof(*cmd->policy));
+	if (cmd->policy == NULL) {
+		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
+		return false;
+	}
+	if (!policy_from_json(rq, rp, obj, cmd->policy, &config_threshold))
+		return false;
+	err = policy_config_threshold(cmd->policy, config_threshold,
+	    cmd->in.treasury_create.threshold);
+	if (err == TREASURY_OK)
+		err = policy_supported(cmd->policy);
+	if (err != TREASURY_OK) {
+		reply_err(rp, err, "field 'policy': %s", treasury_err_text(err));
+		return false;
+	}
+	return true;
+}
+
 void
 handle_treasury_create(struct request *rq, struct reply *rp)
 {
@@ -138,12 +167,15 @@ handle_treasury_create(struct request *rq, struct reply *rp)
 	}
 	cmd->type = CMD_TREASURY_CREATE;
 	if (treasury_from_body(rq, rp, body, &cmd->in.treasury_create) &&
+	    treasury_policy_from_body(rq, rp, body, cmd) &&
 	    command_run(rq, rp, cmd)) {
 		cmd->in.treasury_create.config_version = 1;
 		cmd->in.treasury_create.created_s = cmd->now_s;
 		reply_built(rp, 201, treasury_json(&cmd->in.treasury_create));
 	}
 done:
+	if (cmd != NULL)
+		free(cmd->policy);
 	free(cmd);
 	json_decref(body);
 }
@@ -167,20 +199,23 @@ handle_treasury_list(struct request *rq, struct reply *rp)
 {
 	static const char *const params[] = { "limit", "cursor", NULL };
 	char after[TREASURY_ID_MAX_BYTES + 1];
+	char cursor[CURSOR_MAX_BYTES];
 	struct treasury_page pg = { 0 };
 	unsigned limit;
 	bool more = false;
 	treasury_err err;
 
 	if (!query_only(rq, rp, params) || !query_limit(rq, rp, &limit) ||
-	    !query_cursor_id(rq, rp, after))
+	    !query_cursor_id(rq, rp, CURSOR_TREASURIES, "", after))
 		return;
 	pg.c.items = json_array();
 	err = store_treasuries_page(rq->reader, after, limit, treasury_append,
 	    &pg, &more);
-	if (collect_done(&pg.c, rp, err, "listing treasuries"))
-		reply_built(rp, 200, page_json("treasuries", pg.c.items,
-		    more ? pg.last : NULL));
+	if (!collect_done(&pg.c, rp, err, "listing treasuries"))
+		return;
+	cursor_id_make(rq->srv, CURSOR_TREASURIES, "", pg.last, cursor);
+	reply_built(rp, 200, page_json("treasuries", pg.c.items,
+	    more ? cursor : NULL));
 }
 
 /* Load the treasury named by path param 0 into *t (heap, caller frees).
@@ -282,14 +317,16 @@ handle_ledger(struct request *rq, struct reply *rp)
 	treasury_err err;
 
 	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0) ||
-	    !query_limit(rq, rp, &limit) || !query_cursor_u64(rq, rp, &after))
+	    !query_limit(rq, rp, &limit) || !query_cursor_u64(rq, rp,
+	    CURSOR_LEDGER, rq->params[0], &after))
 		return;
 	pg.c.items = json_array();
 	err = store_ledger_page(rq->reader, rq->params[0], (int64_t)after,
 	    limit, ledger_append, &pg, &more);
 	if (!treasury_walk_done(&pg.c, rp, err, rq->params[0]))
 		return;
-	snprintf(cursor, sizeof(cursor), "%" PRId64, pg.last);
+	cursor_u64_make(rq->srv, CURSOR_LEDGER, rq->params[0],
+	    (uint64_t)pg.last, cursor);
 	reply_built(rp, 200, page_json("entries", pg.c.items,
 	    more ? cursor : NULL));
 }

@@ -130,6 +130,7 @@ vote_verify(struct request *rq, struct reply *rp, struct vote_job *job)
 	err = vote_signature_verify(rq->srv->opts.verifier,
 	    &cmd->in.vote.verified_key, digest, cmd->in.vote.signature,
 	    cmd->in.vote.signature_len);
+	metrics_sig_verify(err == TREASURY_OK);
 	if (err == TREASURY_OK)
 		return true;
 	reply_err(rp, err, "field 'signature': %s (signer '%s', %s key, "

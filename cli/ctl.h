@@ -160,6 +160,8 @@ struct verified {
 	struct proposal_fields *f;	/* decoded canonical text */
 	const char *status;		/* from the JSON, for display */
 	bool config_current;		/* treasury config == text's config */
+	struct treasury_policy *policy;	/* current policy, verified; NULL
+					 * unless config_current */
 };
 
 /* Parse 64 hex (either case) into id. Returns CTL_OK or CTL_USAGE. */
@@ -172,6 +174,11 @@ void verified_free(struct verified *v);
 /* Decode a canonical text (offline): CTL_OK or CTL_VERIFY. */
 int canonical_decode_checked(struct ctl *c, const char *text, size_t len,
     struct proposal_fields *f);
+/* GET /v1/treasuries/{t}/policy into *answer and, decoded, *p (heap):
+ * refused (CTL_VERIFY) unless its text decodes, its M and N are the
+ * treasury's (t_json, when not NULL) and its digest is the text's. */
+int policy_fetch_verified(struct ctl *c, const char *treasury,
+    json_t *t_json, json_t **answer, struct treasury_policy **p);
 /* The treasury signer whose key has the same x as key, or NULL. */
 json_t *treasury_signer_by_key(json_t *treasury, const struct signer_key *key);
 
@@ -185,6 +192,11 @@ void proposal_print(const struct proposal_fields *f, const char *id_hex,
  * before and after. Returns CTL_OK or CTL_VERIFY (reason printed). */
 int config_change_check(const struct proposal_fields *f, json_t *treasury,
     bool print);
+/* The treasury's current policy for what proposal_print shows next
+ * (allowlist labels, the difference a set-policy makes); NULL: unknown. */
+void display_policy_set(const struct treasury_policy *p);
+/* treasuryctl policy TREASURY */
+int cmd_policy(struct ctl *c);
 /* Where displays for people go: standard output, or standard error
  * when --json reserves standard output for JSON. */
 void human_out_set(FILE *fp);

@@ -20,6 +20,13 @@
 enum { TABLE_COLUMNS_MAX = 8 };
 
 static FILE *human_stream;	/* NULL: standard output */
+static const struct treasury_policy *shown_policy;	/* NULL: unknown */
+
+void
+display_policy_set(const struct treasury_policy *p)
+{
+	shown_policy = p;
+}
 
 void
 human_out_set(FILE *fp)
@@ -290,7 +297,7 @@ static int
 status_check(const char *s)
 {
 	static const char *const names[] = { "pending", "approved", "executed",
-	    "rejected", "expired", "stale", "cancelled" };
+	    "rejected", "expired", "stale", "cancelled", "vetoed" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -343,6 +350,27 @@ expiry_print(int64_t expires_s)
 		    (long long)(left % 3600 / 60));
 }
 
+/* The allowlist label of a destination, from the verified policy. */
+static void
+destination_label_print(const char *to, const char *indent)
+{
+	const char *label = NULL;
+
+	if (shown_policy == NULL)
+		fprintf(human_out(), "%slabel  (the treasury's allowlist was not"
+		    " checked)\n", indent);
+	else if (!shown_policy->allowlist_on)
+		fprintf(human_out(), "%slabel  (the treasury has no allowlist)\n",
+		    indent);
+	else if (policy_destination_check(shown_policy, to, &label) !=
+	    TREASURY_OK)
+		fprintf(human_out(), "%slabel  NOT on the allowlist: the daemon"
+		    " will refuse it\n", indent);
+	else
+		fprintf(human_out(), "%slabel  \"%s\" (allowlisted)\n", indent,
+		    label);
+}
+
 static void
 transfer_print(const struct transfer_fields *t, const char *indent)
 {
@@ -354,6 +382,7 @@ transfer_print(const struct transfer_fields *t, const char *indent)
 	fprintf(human_out(), "%spay    %s %s  (asset %s, %u decimals)\n", indent, amount,
 	    t->asset, t->asset, t->decimals);
 	fprintf(human_out(), "%sto     %s\n", indent, t->to);
+	destination_label_print(t->to, indent);
 	fprintf(human_out(), "%smemo   \"%s\"\n", indent, t->memo);
 }
 
@@ -462,12 +491,111 @@ config_change_check(const struct proposal_fields *f, json_t *treasury,
 			return config_refuse("the text's signer count is not "
 			    "the current count", NULL);
 		break;
-	default:
+	case KIND_SET_POLICY:
+		if (f->signers_after != n || (json_int_t)f->threshold_after != m)
+			return config_refuse("the text's threshold or signer "
+			    "count is not the treasury's current one", NULL);
 		return CTL_OK;
+	case KIND_TRANSFER:
+	case KIND_BATCH:
+	case KIND_UNFREEZE:
+		return CTL_OK;
+	default:
+		return config_refuse("unknown proposal kind", NULL);
 	}
 	if (print)
 		signer_set_print(f, treasury, m, n);
 	return CTL_OK;
+}
+
+/* Whether the text holds this line (with its LF) as a whole line. */
+static bool
+text_has_line(const struct textbuf *t, const char *line, size_t len)
+{
+	const char *p = t->data, *e = t->data + t->len, *nl;
+
+	while (p < e) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		if (nl == NULL)
+			return false;
+		if ((size_t)(nl - p + 1) == len && memcmp(p, line, len) == 0)
+			return true;
+		p = nl + 1;
+	}
+	return false;
+}
+
+/* A delay as days, hours and minutes. */
+static void
+delay_print(const char *what, int64_t s)
+{
+	fprintf(human_out(), "    %-22s %lld s (%lldd %lldh %lldm)\n", what,
+	    (long long)s, (long long)(s / 86400), (long long)(s % 86400 / 3600),
+	    (long long)(s % 3600 / 60));
+}
+
+/* A set-policy proposal: the whole policy after execution, line by line
+ * as signed, and the values that are easy to misread spelled out. */
+static void
+set_policy_print(const struct proposal_fields *f)
+{
+	const struct treasury_policy *p = &f->policy;
+	struct textbuf text, now;
+	const char *line, *end;
+	unsigned i;
+
+	fprintf(human_out(), "  SET POLICY: the whole policy after execution"
+	    " (threshold %u of %u unchanged)\n", f->threshold_after,
+	    f->signers_after);
+	delay_print("spend delay", p->timelock_spend_s);
+	delay_print("config delay", p->timelock_config_s);
+	fprintf(human_out(), "    %-22s %u%s\n", "veto count",
+	    policy_veto_threshold(p, f->signers_after),
+	    p->veto_count == 0 ? " (default: ceil(N/3))" : "");
+	fprintf(human_out(), "    %-22s %u\n", "config approvals",
+	    f->threshold_after + p->config_extra);
+	if (p->high_threshold != 0)
+		fprintf(human_out(), "    %-22s %u\n", "high threshold",
+		    p->high_threshold);
+	else
+		fprintf(human_out(), "    %-22s none\n", "high threshold");
+	fprintf(human_out(), "    %-22s %s\n", "key proof",
+	    p->key_proof ? "required" : "not required");
+	for (i = 0; i < p->allowlist_count; i++)
+		fprintf(human_out(), "    allow %s  label \"%s\"\n",
+		    p->allowlist[i].to, p->allowlist[i].label);
+	fprintf(human_out(), "  policy lines as signed (+ new, - removed,"
+	    " against the current policy%s):\n", shown_policy == NULL ?
+	    ", which was not checked" : "");
+	textbuf_init(&text, CANONICAL_MAX_BYTES);
+	textbuf_init(&now, CANONICAL_MAX_BYTES);
+	if (policy_lines_append(&text, p, f->threshold_after,
+	    f->signers_after) != TREASURY_OK || (shown_policy != NULL &&
+	    policy_lines_append(&now, shown_policy, f->threshold_after,
+	    f->signers_after) != TREASURY_OK)) {
+		fprintf(human_out(), "    (cannot be written: invalid policy)\n");
+		goto done;
+	}
+	for (line = now.data; now.len > 0 && line < now.data + now.len;
+	    line = end + 1) {
+		end = memchr(line, '\n', (size_t)(now.data + now.len - line));
+		if (end == NULL)
+			break;
+		if (!text_has_line(&text, line, (size_t)(end - line + 1)))
+			fprintf(human_out(), "    - %.*s\n", (int)(end - line),
+			    line);
+	}
+	for (line = text.data; line < text.data + text.len; line = end + 1) {
+		end = memchr(line, '\n', (size_t)(text.data + text.len - line));
+		if (end == NULL)
+			break;
+		fprintf(human_out(), "    %c %.*s\n", shown_policy == NULL ||
+		    text_has_line(&now, line, (size_t)(end - line + 1)) ? '|' :
+		    '+', (int)(end - line), line);
+	}
+done:
+	textbuf_free(&text);
+	textbuf_free(&now);
 }
 
 static void
@@ -489,6 +617,15 @@ kind_print(const struct proposal_fields *f, json_t *treasury)
 		}
 		fprintf(human_out(), "  batch memo \"%s\"\n", f->memo);
 		return;
+	case KIND_SET_POLICY:
+		set_policy_print(f);
+		fprintf(human_out(), "  memo \"%s\"\n", f->memo);
+		return;
+	case KIND_UNFREEZE:
+		fprintf(human_out(), "  UNFREEZE: lift freeze number %llu (and no"
+		    " other)\n", (unsigned long long)f->freeze_seq);
+		fprintf(human_out(), "  memo \"%s\"\n", f->memo);
+		return;
 	default:
 		break;
 	}
@@ -500,9 +637,13 @@ kind_print(const struct proposal_fields *f, json_t *treasury)
 		    f->signer, f->threshold_after, f->signers_after);
 	else if (f->kind == KIND_REPLACE_SIGNER)
 		fprintf(human_out(), "  REPLACE the key of signer %s\n", f->signer);
-	else
+	else if (f->kind == KIND_SET_THRESHOLD)
 		fprintf(human_out(), "  SET THRESHOLD to %u of %u\n", f->threshold_after,
 		    f->signers_after);
+	else {
+		fprintf(human_out(), "  UNKNOWN KIND: not shown\n");
+		return;
+	}
 	if (treasury != NULL)
 		(void)config_change_check(f, treasury, true);
 	else
@@ -569,5 +710,63 @@ cmd_show(struct ctl *c)
 			    v.proposal);
 	}
 	verified_free(&v);
+	return rc;
+}
+
+/* One row of the remaining allowances. */
+static void
+remaining_row(json_t *j, struct table *t)
+{
+	const char *v[4];
+	const char *names[] = { "day", "week", "month" };
+	int i;
+
+	v[0] = json_str(j, "asset");
+	for (i = 0; i < 3; i++) {
+		v[i + 1] = json_str(j, names[i]);
+		if (v[i + 1] == NULL)
+			v[i + 1] = "unlimited";
+	}
+	(void)table_add(t, v);
+}
+
+int
+cmd_policy(struct ctl *c)
+{
+	static const char *const header[] = { "ASSET", "DAY", "WEEK",
+	    "MONTH" };
+	struct treasury_policy *p = NULL;
+	json_t *answer = NULL;
+	char tv[24], *at;
+	int rc;
+
+	rc = policy_fetch_verified(c, c->o.argv[0], NULL, &answer, &p);
+	if (rc == CTL_OK && c->o.json)
+		json_print(answer);
+	else if (rc == CTL_OK) {
+		/* text and digest were verified: they decode strictly (no
+		 * control character but LF) and match */
+		fprintf(human_out(), "Policy of treasury %s at config version %s"
+		    " (digest %s, verified)\n", c->o.argv[0],
+		    int_text(tv, sizeof(tv), json_object_get(answer,
+		    "config_version")), json_str(answer, "digest"));
+		fprintf(human_out(), "%s", json_str(answer, "text"));
+		if (json_is_true(json_object_get(answer, "frozen"))) {
+			at = term_clean(json_str(answer, "frozen_at"));
+			fprintf(human_out(), "FROZEN since %s (freeze %s)\n",
+			    at != NULL ? at : "?", int_text(tv, sizeof(tv),
+			    json_object_get(answer, "freeze_seq")));
+			free(at);
+		} else
+			fprintf(human_out(), "not frozen (the next freeze is"
+			    " number %s)\n", int_text(tv, sizeof(tv),
+			    json_object_get(answer, "next_freeze")));
+		fprintf(human_out(), "Remaining allowances now:\n");
+		fflush(human_out());
+		rc = list_print(c, json_object_get(answer, "remaining"),
+		    "remaining", 4, header, remaining_row);
+	}
+	free(p);
+	json_decref(answer);
 	return rc;
 }

@@ -102,6 +102,9 @@ static const struct command commands[] = {
 	  "Show a treasury's balances." },
 	{ "ledger", cmd_ledger, 0, 1, 1, "ledger TREASURY [--json]",
 	  "Show a treasury's ledger, oldest entry first." },
+	{ "policy", cmd_policy, 0, 1, 1, "policy TREASURY [--json]",
+	  "Show a treasury's policy lines (digest verified), its remaining\n"
+	  "spending allowances and whether it is frozen." },
 	{ "proposals", cmd_proposals, BIT(O_STATUS), 1, 1,
 	  "proposals TREASURY [--status STATUS] [--json]",
 	  "List a treasury's proposals, optionally only those with STATUS\n"

@@ -41,6 +41,8 @@ verified_free(struct verified *v)
 	json_decref(v->proposal);
 	json_decref(v->treasury);
 	free(v->f);
+	free(v->policy);
+	display_policy_set(NULL);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -243,9 +245,50 @@ assets_check(struct ctl *c, const struct proposal_fields *f)
 	return rc;
 }
 
-/* Proposal threshold/signer_count against the current treasury. */
+int
+policy_fetch_verified(struct ctl *c, const char *treasury, json_t *t_json,
+    json_t **answer, struct treasury_policy **out)
+{
+	uint8_t digest[DIGEST_BYTES], got[DIGEST_BYTES];
+	const char *text, *hex;
+	unsigned m = 0, n = 0;
+	char path[96];
+	int rc;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "/v1/treasuries/%s/policy", treasury);
+	rc = http_call(c, "GET", path, NULL, answer);
+	if (rc != CTL_OK)
+		return rc;
+	*out = calloc(1, sizeof(**out));
+	if (*out == NULL) {
+		ctl_err("out of memory");
+		return CTL_ERROR;
+	}
+	text = json_str(*answer, "text");
+	hex = json_str(*answer, "digest");
+	if (text == NULL || hex == NULL || policy_lines_decode(text,
+	    strlen(text), *out, &m, &n) != TREASURY_OK)
+		return refuse("the server's policy text does not decode");
+	if (t_json != NULL && ((json_int_t)m != json_integer_value(
+	    json_object_get(t_json, "threshold")) || n != json_array_size(
+	    json_object_get(t_json, "signers"))))
+		return refuse("the server's policy is for %u of %u signers, not"
+		    " the treasury's", m, n);
+	if (policy_digest_compute(digest, *out, m, n) != TREASURY_OK ||
+	    strlen(hex) != 2 * DIGEST_BYTES ||
+	    hex_decode(got, DIGEST_BYTES, hex, strlen(hex)) != TREASURY_OK ||
+	    memcmp(got, digest, DIGEST_BYTES) != 0)
+		return refuse("the server's policy digest is not the digest of"
+		    " its policy text");
+	return CTL_OK;
+}
+
+/* Proposal threshold/signer_count against the current treasury; a
+ * config change needs M + 1 approvals when the policy says so. */
 static int
-policy_check(json_t *p, json_t *t)
+policy_check(json_t *p, json_t *t, const struct proposal_fields *f,
+    const struct treasury_policy *pol)
 {
 	json_t *signers = json_object_get(t, "signers");
 	json_int_t m = json_integer_value(json_object_get(t, "threshold"));
@@ -253,6 +296,8 @@ policy_check(json_t *p, json_t *t)
 
 	if (!json_is_array(signers) || m < 1)
 		return refuse("the server's treasury has no signer set");
+	if (proposal_kind_is_config(f->kind) && pol != NULL)
+		m += pol->config_extra;
 	rc = field_int_check(p, "threshold", (uint64_t)m);
 	if (rc == CTL_OK)
 		rc = field_int_check(p, "signer_count",
@@ -264,7 +309,7 @@ static int
 treasury_fetch(struct ctl *c, struct verified *v)
 {
 	char path[64];
-	json_t *cv;
+	json_t *cv, *pj = NULL;
 	int rc;
 
 	snprintf(path, sizeof(path), "/v1/treasuries/%s", v->f->treasury);
@@ -276,9 +321,15 @@ treasury_fetch(struct ctl *c, struct verified *v)
 		return refuse("the server's treasury has no config_version");
 	v->config_current = (uint64_t)json_integer_value(cv) ==
 	    v->f->config_version;
-	if (v->config_current)
-		return policy_check(v->proposal, v->treasury);
-	return CTL_OK;
+	if (!v->config_current)
+		return CTL_OK;
+	rc = policy_fetch_verified(c, v->f->treasury, v->treasury, &pj,
+	    &v->policy);
+	json_decref(pj);
+	if (rc != CTL_OK)
+		return rc;
+	display_policy_set(v->policy);
+	return policy_check(v->proposal, v->treasury, v->f, v->policy);
 }
 
 int

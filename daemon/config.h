@@ -31,6 +31,12 @@ struct config {
 	unsigned connection_timeout_s;
 	unsigned connection_memory_bytes;
 	unsigned body_max_bytes;
+	unsigned json_depth_max;
+	unsigned request_timeout_s;
+	unsigned sse_max_streams;
+	unsigned sse_heartbeat_s;
+	unsigned idempotency_retention_s;
+	unsigned maintenance_interval_s;
 	unsigned shutdown_timeout_s;
 	int log_level;				/* syslog priority */
 };
@@ -57,7 +63,8 @@ bool config_addr_is_loopback(const struct sockaddr_storage *ss);
 
 /* SIGHUP: compare a freshly loaded config `next` with the `running` one.
  * Options that apply live (the table says which: log_level,
- * body_max_bytes, shutdown_timeout) are copied into running; the others
+ * body_max_bytes, shutdown_timeout, idempotency_retention,
+ * maintenance_interval) are copied into running; the others
  * keep their running value. changed(name, live, ctx) is called for each
  * option whose value differs. The caller then applies the live values.
  * Returns the number of changed options that need a restart. */

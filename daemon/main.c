@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,10 +46,12 @@ struct daemon {
 	uint64_t last_ping_ms;
 	bool watchdog_withheld;		/* pings stopped: writer stalled */
 	unsigned restart_pending;	/* changed options awaiting a restart */
+	uint64_t last_cron_ms;
+	uint64_t last_maintenance_ms;
 };
 
 enum {
-	LOOP_IDLE_WAIT_S = 60,		/* sigtimedwait without a watchdog */
+	CRON_INTERVAL_MS = 1000,	/* cron(): heartbeats, maintenance */
 };
 
 static void
@@ -256,14 +259,69 @@ reload(struct daemon *d)
 	status_send(d, "READY=1\n");
 }
 
-/* How long the loop may sleep: until the next ping is due, or a while. */
+/*
+ * The maintenance command (at most one in flight): persist `expired` for
+ * every proposal past its expiry, which journals proposal.expired events
+ * (expiry is otherwise only derived when read), and purge idempotency
+ * records older than idempotency_retention.
+ */
+static struct command maintenance_cmd;
+static atomic_bool maintenance_busy;
+
+static void
+maintenance_done(struct command *cmd, void *arg)
+{
+	(void)arg;
+	if (cmd->err != TREASURY_OK && cmd->err != TREASURY_ERR_SHUTTING_DOWN &&
+	    cmd->err != TREASURY_ERR_BUSY)
+		log_msg(LOG_WARNING, "maintenance: %s: %s",
+		    treasury_err_text(cmd->err), cmd->detail);
+	else if (cmd->expired > 0 || cmd->purged > 0)
+		log_debug("maintenance: %u proposals expired, %u idempotency "
+		    "records purged", cmd->expired, cmd->purged);
+	atomic_store(&maintenance_busy, false);
+}
+
+static void
+maintenance_submit(struct daemon *d)
+{
+	int64_t now = api_clock_now_s();
+
+	if (atomic_exchange(&maintenance_busy, true))
+		return;
+	memset(&maintenance_cmd, 0, sizeof(maintenance_cmd));
+	maintenance_cmd.type = CMD_MAINTENANCE;
+	maintenance_cmd.now_s = now;
+	maintenance_cmd.in.maintenance.idempotency_before_s = now -
+	    (int64_t)d->cfg.idempotency_retention_s;
+	writer_submit_async(d->writer, &maintenance_cmd, maintenance_done, NULL);
+}
+
+/* Periodic jobs, in one place (Redis manner), about once a second. */
+static void
+cron(struct daemon *d)
+{
+	uint64_t now = monotonic_ms();
+
+	if (now - d->last_cron_ms < CRON_INTERVAL_MS)
+		return;
+	d->last_cron_ms = now;
+	api_cron(d->api);
+	if (now - d->last_maintenance_ms >=
+	    d->cfg.maintenance_interval_s * 1000ULL) {
+		d->last_maintenance_ms = now;
+		maintenance_submit(d);
+	}
+}
+
+/* How long the loop may sleep: until the next ping or cron is due. */
 static uint64_t
 loop_wait_ms(const struct daemon *d)
 {
 	uint64_t half_ms = d->watchdog_usec / 2000, now = monotonic_ms();
 
-	if (d->watchdog_usec == 0)
-		return LOOP_IDLE_WAIT_S * 1000;
+	if (d->watchdog_usec == 0 || half_ms > CRON_INTERVAL_MS)
+		return CRON_INTERVAL_MS;
 	if (d->watchdog_withheld || d->last_ping_ms + half_ms <= now)
 		return half_ms > 0 ? half_ms : 1;
 	return d->last_ping_ms + half_ms - now;
@@ -279,6 +337,7 @@ event_loop(struct daemon *d, const sigset_t *set)
 
 	for (;;) {
 		watchdog_tick(d);
+		cron(d);
 		wait_ms = loop_wait_ms(d);
 		wait.tv_sec = (time_t)(wait_ms / 1000);
 		wait.tv_nsec = (long)(wait_ms % 1000) * 1000000;
@@ -319,6 +378,10 @@ api_options_fill(struct api_options *o, const struct daemon *d,
 	o->connection_timeout_s = cfg->connection_timeout_s;
 	o->connection_memory_bytes = cfg->connection_memory_bytes;
 	o->body_max_bytes = cfg->body_max_bytes;
+	o->json_depth_max = cfg->json_depth_max;
+	o->request_timeout_s = cfg->request_timeout_s;
+	o->sse_max_streams = cfg->sse_max_streams;
+	o->sse_heartbeat_s = cfg->sse_heartbeat_s;
 	o->unsafe_test_clock = d->cl.unsafe_test_clock;
 }
 

@@ -189,6 +189,9 @@ config_change_compute(const struct treasury *cur,
 	case KIND_SET_THRESHOLD:
 		err = change_threshold(next, f, cmd);
 		break;
+	case KIND_SET_POLICY:
+		err = TREASURY_OK;	/* same signers and M: a new policy */
+		break;
 	default:
 		cmd_detail(cmd, "kind: not a config change");
 		return TREASURY_ERR_KIND;

@@ -10,6 +10,7 @@
  * and written as the next config version; every other open proposal made
  * for an older version becomes stale (or expired, if its time is up).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,8 @@ execute_gate(struct store *s, struct proposal_record *rec,
 	if (err == TREASURY_OK && cmd->status != STATUS_APPROVED) {
 		cmd_detail(cmd, "proposal is %s",
 		    proposal_status_name(cmd->status));
-		err = TREASURY_ERR_NOT_APPROVED;
+		err = cmd->status == STATUS_VETOED ? TREASURY_ERR_VETOED :
+		    TREASURY_ERR_NOT_APPROVED;
 	}
 	return err;
 }
@@ -176,10 +178,105 @@ transfer_debit(struct store *s, const struct proposal_record *rec,
 	return store_stmt_run(s, STMT_LEDGER_INSERT);
 }
 
+/* Why a spend may not execute: the detail of a policy verdict. */
+static void
+spend_verdict_detail(const struct treasury_policy *p,
+    const struct policy_spend_asset *assets, const struct spends *sp,
+    const struct policy_spend_verdict *v, unsigned approvals,
+    struct command *cmd)
+{
+	const struct policy_spend_asset *a = &assets[v->asset_index];
+	unsigned decimals = sp->by_asset[v->asset_index].decimals;
+	char left[AMOUNT_FORMAT_MAX_BYTES], spend[AMOUNT_FORMAT_MAX_BYTES];
+	char what[2 * AMOUNT_FORMAT_MAX_BYTES + ASSET_CODE_MAX_BYTES + 96];
+	char need[96];
+	amount_minor rem = 0;
+	bool unlimited;
+
+	if (amount_format(a->spend_minor, decimals, spend, sizeof(spend)) !=
+	    TREASURY_OK)
+		snprintf(spend, sizeof(spend), "?");
+	policy_remaining(p, a->asset, v->window, a->outflow_minor[v->window],
+	    &unlimited, &rem);
+	if (amount_format(rem, decimals, left, sizeof(left)) != TREASURY_OK)
+		snprintf(left, sizeof(left), "?");
+	if (v->reason == SPEND_OVER_LIMIT)
+		snprintf(what, sizeof(what), "spending %s %s exceeds the %s"
+		    " limit (remaining %s)", spend, a->asset,
+		    policy_window_name(v->window), left);
+	else
+		snprintf(what, sizeof(what), "spending %s %s would leave less"
+		    " than its reserve", spend, a->asset);
+	if (v->required == 0)
+		snprintf(need, sizeof(need), "no high threshold: %s",
+		    v->reason == SPEND_OVER_LIMIT ? "it waits for the window"
+		    " to move on" : "a set-policy must lower the reserve");
+	else
+		snprintf(need, sizeof(need), "needs %u approvals (high"
+		    " threshold), has %u", v->required, approvals);
+	cmd_detail(cmd, "%s; %s", what, need);
+}
+
+/* Limits and reserves (docs/policies.md §2-3), after the balances. */
+static treasury_err
+spend_policy_check(struct store *s, const struct proposal_record *rec,
+    const struct treasury_policy *p, const struct spends *sp,
+    struct command *cmd)
+{
+	struct policy_spend_asset assets[BATCH_TRANSFERS_MAX];
+	struct policy_spend_verdict v;
+	unsigned i, approvals = 0, rejections = 0;
+	treasury_err err = TREASURY_OK;
+
+	if (p->limit_count == 0 && p->reserve_count == 0)
+		return TREASURY_OK;
+	for (i = 0; err == TREASURY_OK && i < sp->count; i++) {
+		assets[i].asset = sp->by_asset[i].asset;
+		assets[i].spend_minor = sp->by_asset[i].total;
+		assets[i].balance_minor = sp->by_asset[i].balance;
+		err = store_outflow(s, rec->treasury, assets[i].asset,
+		    cmd->now_s, assets[i].outflow_minor);
+	}
+	if (err == TREASURY_OK)
+		err = votes_count(s, rec->id, &approvals, &rejections);
+	if (err != TREASURY_OK)
+		return err;
+	memset(&v, 0, sizeof(v));
+	err = policy_spend_evaluate(p, rec->threshold, assets, sp->count, &v);
+	if (err == TREASURY_OK && v.required <= approvals)
+		return TREASURY_OK;
+	if (err != TREASURY_OK && err != TREASURY_ERR_LIMIT_EXCEEDED &&
+	    err != TREASURY_ERR_RESERVE)
+		return err;
+	spend_verdict_detail(p, assets, sp, &v, approvals, cmd);
+	return v.reason == SPEND_OVER_LIMIT ? TREASURY_ERR_LIMIT_EXCEEDED :
+	    TREASURY_ERR_RESERVE;
+}
+
+/* The allowlist, again at execution (the list cannot have changed: a
+ * set-policy makes older proposals stale). */
+static treasury_err
+spend_destinations_check(const struct treasury_policy *p,
+    const struct proposal_fields *f, struct command *cmd)
+{
+	unsigned i;
+
+	for (i = 0; i < f->transfer_count; i++) {
+		if (policy_destination_check(p, f->transfers[i].to, NULL) !=
+		    TREASURY_OK) {
+			cmd_detail(cmd, "transfers[%u].to: not on the allowlist",
+			    i);
+			return TREASURY_ERR_NOT_ALLOWLISTED;
+		}
+	}
+	return TREASURY_OK;
+}
+
 static treasury_err
 execute_spend(struct store *s, const struct proposal_record *rec,
     const struct proposal_fields *f, struct command *cmd)
 {
+	struct treasury_policy *p;
 	struct spends *sp;
 	treasury_err err = TREASURY_OK;
 	unsigned i;
@@ -187,12 +284,23 @@ execute_spend(struct store *s, const struct proposal_record *rec,
 	if (f->transfer_count < 1 || f->transfer_count > BATCH_TRANSFERS_MAX)
 		return TREASURY_ERR_DB_CORRUPT;	/* decode guarantees it */
 	sp = calloc(1, sizeof(*sp));
-	if (sp == NULL)
+	p = malloc(sizeof(*p));
+	if (sp == NULL || p == NULL) {
+		free(sp);
+		free(p);
 		return TREASURY_ERR_NOMEM;
+	}
+	err = policy_row_read(s, rec->treasury, rec->config_version,
+	    rec->threshold, rec->signer_count, p);
+	if (err == TREASURY_OK)
+		err = spend_destinations_check(p, f, cmd);
 	for (i = 0; err == TREASURY_OK && i < f->transfer_count; i++)
 		err = spend_add(s, sp, &f->transfers[i], i, cmd);
 	for (i = 0; err == TREASURY_OK && i < sp->count; i++)
 		err = spend_check_balance(s, rec->treasury, &sp->by_asset[i], cmd);
+	if (err == TREASURY_OK)
+		err = spend_policy_check(s, rec, p, sp, cmd);
+	free(p);
 	for (i = 0; err == TREASURY_OK && i < f->transfer_count; i++)
 		err = transfer_debit(s, rec, spend_find(sp,
 		    f->transfers[i].asset), &f->transfers[i], cmd->now_s);
@@ -234,6 +342,38 @@ config_switch(struct store *s, const struct treasury *next, int64_t now_s)
 	return err;
 }
 
+/* The policy of the next config version: a set-policy's own, else the
+ * current one carried over, which must hold for the new M and N. */
+static treasury_err
+config_policy_write(struct store *s, const struct treasury *cur,
+    const struct treasury *next, const struct proposal_fields *f,
+    struct command *cmd)
+{
+	struct treasury_policy *p;
+	treasury_err err;
+
+	if (f->kind == KIND_SET_POLICY)
+		return policy_row_write(s, next->id, next->config_version,
+		    &f->policy, next->threshold, next->signer_count);
+	p = malloc(sizeof(*p));
+	if (p == NULL)
+		return TREASURY_ERR_NOMEM;
+	err = policy_row_read(s, cur->id, cur->config_version, cur->threshold,
+	    cur->signer_count, p);
+	if (err == TREASURY_OK) {
+		err = treasury_policy_check(p, next->threshold,
+		    next->signer_count);
+		if (err != TREASURY_OK)
+			cmd_detail(cmd, "%s: change the policy first",
+			    treasury_err_text(err));
+	}
+	if (err == TREASURY_OK)
+		err = policy_row_write(s, next->id, next->config_version, p,
+		    next->threshold, next->signer_count);
+	free(p);
+	return err;
+}
+
 static treasury_err
 execute_config(struct store *s, const struct proposal_record *rec,
     const struct proposal_fields *f, struct command *cmd,
@@ -257,6 +397,8 @@ execute_config(struct store *s, const struct proposal_record *rec,
 		err = config_next_check(f, next, cmd);
 	if (err == TREASURY_OK)
 		err = config_switch(s, next, cmd->now_s);
+	if (err == TREASURY_OK)
+		err = config_policy_write(s, cur, next, f, cmd);
 	if (err == TREASURY_OK)
 		*new_version = next->config_version;
 done:
@@ -308,10 +450,16 @@ execute_apply(struct store *s, const treasury_verifier *v,
 		err = execute_gate(s, rec, cmd, keep);
 	if (err == TREASURY_OK)
 		err = execute_decode(s, v, rec, f, cmd);
+	if (err == TREASURY_OK)
+		err = proposal_freeze_gate(s, rec, f, cmd);
+	if (err == TREASURY_OK)
+		err = proposal_timelock_gate(s, rec, cmd);
 	if (err != TREASURY_OK)
 		return err;
 	if (proposal_kind_is_config(f->kind))
 		err = execute_config(s, rec, f, cmd, &new_version);
+	else if (f->kind == KIND_UNFREEZE)
+		err = unfreeze_apply(s, rec, f);
 	else
 		err = execute_spend(s, rec, f, cmd);
 	if (err == TREASURY_OK)

@@ -53,23 +53,79 @@ proposal_assets_check(struct store *s, const struct proposal_fields *f,
 	return TREASURY_OK;
 }
 
-/* Assign what the writer assigns and check the kind's state. */
+/* A set-policy carries the whole policy after it, for the current M and
+ * N; a policy equal to the current one changes nothing. */
 static treasury_err
-proposal_complete(struct store *s, const struct treasury *cur,
-    uint64_t nonce, struct proposal_fields *f, struct command *cmd)
+set_policy_complete(struct store *s, const struct treasury *cur,
+    const struct treasury_policy *now, struct proposal_fields *f,
+    struct command *cmd)
+{
+	struct textbuf a, b;
+	treasury_err err;
+	int same;
+
+	/* threshold_after carries the absolute config_threshold (api) */
+	if (f->threshold_after == 0 || f->threshold_after == cur->threshold)
+		f->policy.config_extra = 0;
+	else if (f->threshold_after == cur->threshold + 1)
+		f->policy.config_extra = 1;
+	else {
+		cmd_detail(cmd, "policy.config_threshold: %u is neither M (%u)"
+		    " nor M + 1", f->threshold_after, cur->threshold);
+		return TREASURY_ERR_POLICY_CONFIG_THRESHOLD;
+	}
+	f->threshold_after = cur->threshold;
+	f->signers_after = cur->signer_count;
+	err = policy_request_check(s, &f->policy, cur->threshold,
+	    cur->signer_count, cmd);
+	if (err != TREASURY_OK)
+		return err;
+	textbuf_init(&a, CANONICAL_MAX_BYTES);
+	textbuf_init(&b, CANONICAL_MAX_BYTES);
+	err = policy_lines_append(&a, &f->policy, cur->threshold,
+	    cur->signer_count);
+	if (err == TREASURY_OK)
+		err = policy_lines_append(&b, now, cur->threshold,
+		    cur->signer_count);
+	same = err == TREASURY_OK && a.len == b.len &&
+	    memcmp(a.data, b.data, a.len) == 0;
+	textbuf_free(&a);
+	textbuf_free(&b);
+	if (err == TREASURY_OK && same) {
+		cmd_detail(cmd, "policy: the policy is already this");
+		err = TREASURY_ERR_CONFIG_CHANGE;
+	}
+	return err;
+}
+
+/* An unfreeze names the freeze in force (policies.md §5). */
+static treasury_err
+unfreeze_complete(struct store *s, const struct treasury *cur,
+    struct proposal_fields *f, struct command *cmd)
+{
+	struct policy_freeze_state st;
+	treasury_err err;
+
+	err = treasury_freeze_state(s, cur->id, &st);
+	if (err != TREASURY_OK)
+		return err;
+	err = policy_freeze_gate(&st, true, st.freeze_seq);
+	if (err != TREASURY_OK) {
+		cmd_detail(cmd, "treasury '%s' is not frozen", cur->id);
+		return err;
+	}
+	f->freeze_seq = st.freeze_seq;
+	return TREASURY_OK;
+}
+
+/* A signer or threshold change must leave the current policy valid. */
+static treasury_err
+config_complete(const struct treasury *cur, const struct treasury_policy *now,
+    struct proposal_fields *f, struct command *cmd)
 {
 	struct treasury *next;
 	treasury_err err;
 
-	store_instance_id(s, f->instance);
-	f->config_version = cur->config_version;
-	f->nonce = nonce;
-	if (f->kind == KIND_TRANSFER || f->kind == KIND_BATCH)
-		return proposal_assets_check(s, f, cmd);
-	if (!proposal_kind_is_config(f->kind)) {
-		cmd_detail(cmd, "kind: unknown proposal kind %d", (int)f->kind);
-		return TREASURY_ERR_KIND;
-	}
 	next = malloc(sizeof(*next));
 	if (next == NULL)
 		return TREASURY_ERR_NOMEM;
@@ -77,9 +133,51 @@ proposal_complete(struct store *s, const struct treasury *cur,
 	if (err == TREASURY_OK) {
 		f->threshold_after = next->threshold;
 		f->signers_after = next->signer_count;
+		err = treasury_policy_check(now, next->threshold,
+		    next->signer_count);
+		if (err != TREASURY_OK)
+			cmd_detail(cmd, "%s: change the policy first",
+			    treasury_err_text(err));
 	}
 	free(next);
 	return err;
+}
+
+/* Assign what the writer assigns and check the kind's state. */
+static treasury_err
+proposal_complete(struct store *s, const struct treasury *cur,
+    const struct treasury_policy *now, uint64_t nonce,
+    struct proposal_fields *f, struct command *cmd)
+{
+	treasury_err err;
+	unsigned i;
+
+	store_instance_id(s, f->instance);
+	f->config_version = cur->config_version;
+	f->nonce = nonce;
+	if (f->kind == KIND_TRANSFER || f->kind == KIND_BATCH) {
+		for (i = 0; i < f->transfer_count && i < BATCH_TRANSFERS_MAX;
+		    i++) {
+			err = policy_destination_check(now, f->transfers[i].to,
+			    NULL);
+			if (err != TREASURY_OK) {
+				cmd_detail(cmd, "transfers[%u].to: not on the"
+				    " allowlist", i);
+				return err;
+			}
+		}
+		return proposal_assets_check(s, f, cmd);
+	}
+	if (f->kind == KIND_SET_POLICY)
+		return set_policy_complete(s, cur, now, f, cmd);
+	if (f->kind == KIND_UNFREEZE)
+		return unfreeze_complete(s, cur, f, cmd);
+	if (!proposal_kind_is_config(f->kind)) {
+		cmd_detail(cmd, "kind: %s proposals are not available yet",
+		    proposal_kind_name(f->kind));
+		return TREASURY_ERR_KIND;
+	}
+	return config_complete(cur, now, f, cmd);
 }
 
 static treasury_err
@@ -99,6 +197,10 @@ proposal_insert(struct store *s, const struct proposal_fields *f,
 	sqlite3_bind_int64(st, 7, cmd->in.proposal_create.proposer_token_id);
 	sqlite3_bind_int64(st, 8, cmd->now_s);
 	sqlite3_bind_int64(st, 9, f->expires_s);
+	if (f->kind == KIND_UNFREEZE)
+		sqlite3_bind_int64(st, 10, (sqlite3_int64)f->freeze_seq);
+	else
+		sqlite3_bind_null(st, 10);
 	err = store_stmt_run(s, STMT_PROPOSAL_INSERT);
 	if (err != TREASURY_OK)
 		return err;
@@ -113,23 +215,32 @@ proposal_insert(struct store *s, const struct proposal_fields *f,
 
 static treasury_err
 proposal_create(struct store *s, struct proposal_fields *f,
-    struct treasury *cur, struct command *cmd)
+    struct treasury *cur, struct treasury_policy *now, struct command *cmd)
 {
 	struct textbuf text;
 	uint64_t nonce = 0;
+	int64_t delay_s;
 	treasury_err err;
 
 	err = treasury_fetch(s, f->treasury, 0, cur, &nonce);
 	if (err == TREASURY_ERR_UNKNOWN_TREASURY)
 		cmd_detail(cmd, "treasury '%s' is not known", f->treasury);
+	if (err == TREASURY_OK)
+		err = policy_row_read(s, cur->id, cur->config_version,
+		    cur->threshold, cur->signer_count, now);
 	if (err != TREASURY_OK)
 		return err;
-	err = expiry_check(f->expires_s, cmd->now_s);
+	/* expires_s 0: the default, now + the track's delay + 7 days */
+	delay_s = policy_delay_s(now, proposal_kind_track(f->kind));
+	if (f->expires_s == 0)
+		f->expires_s = cmd->now_s + delay_s +
+		    PROPOSAL_EXPIRY_DEFAULT_S;
+	err = policy_expiry_check(f->expires_s, cmd->now_s, delay_s);
 	if (err != TREASURY_OK) {
 		cmd_detail(cmd, "expires_at: %s", treasury_err_text(err));
 		return err;
 	}
-	err = proposal_complete(s, cur, nonce, f, cmd);
+	err = proposal_complete(s, cur, now, nonce, f, cmd);
 	if (err != TREASURY_OK)
 		return err;
 	textbuf_init(&text, CANONICAL_MAX_BYTES);
@@ -151,6 +262,7 @@ enum apply_outcome
 apply_proposal_create(struct store *s, struct command *cmd)
 {
 	struct proposal_fields *f = cmd->in.proposal_create.fields;
+	struct treasury_policy *now;
 	struct treasury *cur;
 	treasury_err err;
 
@@ -159,9 +271,12 @@ apply_proposal_create(struct store *s, struct command *cmd)
 		return cmd_finish(s, cmd, TREASURY_ERR_INTERNAL);
 	}
 	cur = malloc(sizeof(*cur));
-	if (cur == NULL)
-		return cmd_finish(s, cmd, TREASURY_ERR_NOMEM);
-	err = proposal_create(s, f, cur, cmd);
+	now = malloc(sizeof(*now));
+	if (cur == NULL || now == NULL)
+		err = TREASURY_ERR_NOMEM;
+	else
+		err = proposal_create(s, f, cur, now, cmd);
+	free(now);
 	free(cur);
 	if (err != TREASURY_OK)
 		memset(cmd->proposal_id, 0, sizeof(cmd->proposal_id));

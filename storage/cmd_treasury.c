@@ -6,6 +6,7 @@
  * 1 is written here, every later one by an executed config-change
  * proposal (cmd_execute.c), each as a whole new set.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine_int.h"
@@ -66,10 +67,14 @@ apply_treasury_create(struct store *s, struct command *cmd)
 {
 	struct treasury *t = &cmd->in.treasury_create;
 	sqlite3_stmt *st = s->stmt[STMT_TREASURY_INSERT];
+	struct treasury_policy *empty = NULL;
 	treasury_err err;
 
 	t->config_version = 1;
 	err = treasury_fields_check(t, cmd);
+	if (err == TREASURY_OK && cmd->policy != NULL)
+		err = policy_request_check(s, cmd->policy, t->threshold,
+		    t->signer_count, cmd);
 	if (err != TREASURY_OK)
 		return cmd_finish(s, cmd, err);
 	bind_str(st, 1, t->id);
@@ -83,5 +88,16 @@ apply_treasury_create(struct store *s, struct command *cmd)
 	}
 	if (err == TREASURY_OK)
 		err = config_version_write(s, t, cmd->now_s);
+	if (err == TREASURY_OK && cmd->policy == NULL) {
+		empty = malloc(sizeof(*empty));
+		if (empty == NULL)
+			err = TREASURY_ERR_NOMEM;
+		else
+			policy_init(empty);
+	}
+	if (err == TREASURY_OK)
+		err = policy_row_write(s, t->id, 1, cmd->policy != NULL ?
+		    cmd->policy : empty, t->threshold, t->signer_count);
+	free(empty);
 	return cmd_finish(s, cmd, err);
 }

@@ -114,7 +114,8 @@ proposal_gate_pending(struct store *s, struct proposal_record *rec,
 	err = proposal_gate_usable(s, rec, cmd, keep);
 	if (err == TREASURY_OK && cmd->status != STATUS_PENDING) {
 		cmd_detail(cmd, "proposal is %s", proposal_status_name(cmd->status));
-		err = TREASURY_ERR_NOT_PENDING;
+		err = cmd->status == STATUS_VETOED ? TREASURY_ERR_VETOED :
+		    TREASURY_ERR_NOT_PENDING;
 	}
 	return err;
 }
@@ -125,7 +126,7 @@ vote_prior(struct store *s, const struct proposal_record *rec,
     struct command *cmd, bool *found)
 {
 	sqlite3_stmt *st = s->stmt[STMT_VOTE_GET];
-	int64_t decision = 0;
+	int64_t decision = 0, revoked = 0;
 	treasury_err err;
 	int rc;
 
@@ -133,14 +134,23 @@ vote_prior(struct store *s, const struct proposal_record *rec,
 	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
 	bind_str(st, 2, cmd->in.vote.signer);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		err = col_int(st, 0, VOTE_APPROVE, VOTE_REJECT, &decision);
-	else
+		if (err == TREASURY_OK)
+			err = col_int(st, 1, 0, 1, &revoked);
+	} else
 		err = store_err_from_sqlite(rc);
 	store_stmt_done(st);
 	if (err != TREASURY_OK || rc != SQLITE_ROW)
 		return err;
 	*found = true;
+	if (revoked) {
+		/* final: else the earlier approve signature, which the API
+		 * shows, could be submitted again (docs/policies.md §8) */
+		cmd_detail(cmd, "signer '%s' revoked its approval",
+		    cmd->in.vote.signer);
+		return TREASURY_ERR_APPROVAL_REVOKED;
+	}
 	if ((enum vote_decision)decision != cmd->in.vote.decision) {
 		cmd_detail(cmd, "signer '%s' already voted to %s",
 		    cmd->in.vote.signer,
@@ -227,7 +237,41 @@ vote_tally(struct store *s, const struct proposal_record *rec,
 		cmd->status = STATUS_REJECTED;
 	if (cmd->status == STATUS_PENDING)
 		return TREASURY_OK;
+	if (cmd->status == STATUS_APPROVED) {
+		/* the delay of its track runs from now (policies.md §1) */
+		err = proposal_approved_set(s, rec->id, cmd->now_s);
+		if (err != TREASURY_OK)
+			return err;
+	}
 	return proposal_status_set(s, rec->id, cmd->status);
+}
+
+/* An approval of an approved proposal is recorded only when the policy
+ * has a high threshold, which it may need to execute (policies.md §2-3);
+ * the proposal stays approved and its delay keeps running. */
+static treasury_err
+vote_on_approved(struct store *s, struct proposal_record *rec,
+    struct command *cmd)
+{
+	struct proposal_policy pp;
+	treasury_err err;
+
+	if (cmd->in.vote.decision != VOTE_APPROVE)
+		return TREASURY_ERR_NOT_PENDING;
+	err = proposal_policy_get(s, rec->id, &pp);
+	if (err != TREASURY_OK)
+		return err;
+	if (pp.high_threshold == 0 || pp.track != TRACK_SPEND)
+		return TREASURY_ERR_NOT_PENDING;
+	err = vote_signer_check(s, rec, cmd);
+	if (err == TREASURY_OK)
+		err = vote_insert(s, rec, cmd);
+	if (err == TREASURY_OK)
+		err = votes_count(s, rec->id, &cmd->approvals,
+		    &cmd->rejections);
+	if (err == TREASURY_OK)
+		cmd->detail[0] = '\0';
+	return err;
 }
 
 static treasury_err
@@ -244,6 +288,8 @@ vote_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
 	if (err != TREASURY_OK || found)
 		return err;
 	err = proposal_gate_pending(s, rec, cmd, keep);
+	if (err == TREASURY_ERR_NOT_PENDING && cmd->status == STATUS_APPROVED)
+		return vote_on_approved(s, rec, cmd);
 	if (err == TREASURY_OK)
 		err = vote_signer_check(s, rec, cmd);
 	if (err == TREASURY_OK)

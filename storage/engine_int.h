@@ -207,6 +207,78 @@ TREASURY_WARN_UNUSED treasury_err
 proposal_gate_usable(struct store *s, struct proposal_record *rec,
     struct command *cmd, bool *keep);
 
+/* ---- policies (cmd_policy.c, issue #8) ---- */
+
+/* Write the policy row of config version `version` of treasury id, whose
+ * threshold is m of n signers; p must pass treasury_policy_check. */
+TREASURY_WARN_UNUSED treasury_err
+policy_row_write(struct store *s, const char *id, uint64_t version,
+    const struct treasury_policy *p, unsigned m, unsigned n);
+
+/* Read the policy of a config version (lines decoded; M and N in them
+ * must be m and n, else DB_CORRUPT). */
+TREASURY_WARN_UNUSED treasury_err
+policy_row_read(struct store *s, const char *id, uint64_t version,
+    unsigned m, unsigned n, struct treasury_policy *out);
+
+/* Normalise and check a policy given in a request for a treasury of m of
+ * n signers, and that every asset in it is registered with exactly that
+ * code (UNKNOWN_ASSET) and those decimals (POLICY_DECIMALS). */
+TREASURY_WARN_UNUSED treasury_err
+policy_request_check(struct store *s, struct treasury_policy *p, unsigned m,
+    unsigned n, struct command *cmd);
+
+/* What a proposal's policy says about it (its config version's policy
+ * row, read without decoding the lines). */
+struct proposal_policy {
+	int64_t approved_s;		/* 0 unless approved or executed */
+	enum proposal_kind kind;
+	enum policy_track track;
+	int64_t delay_s;		/* the delay of its track */
+	unsigned extra;			/* config_extra on the config track */
+	unsigned veto_count;		/* the policy's: 0 = default */
+	unsigned high_threshold;	/* 0 = none */
+	bool key_proof_required;	/* the policy's key_proof */
+	bool key_proof;			/* a key proof is stored for it */
+};
+
+/* Returns TREASURY_OK, TREASURY_ERR_UNKNOWN_PROPOSAL, _DB_CORRUPT or a
+ * database error. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_policy_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct proposal_policy *out);
+
+/* Vetoes that cancel the proposal at n signers (policy_veto_threshold). */
+unsigned proposal_veto_threshold(const struct proposal_policy *pp,
+    unsigned n);
+
+/* A treasury's freeze state (TREASURY_ERR_UNKNOWN_TREASURY if none). */
+TREASURY_WARN_UNUSED treasury_err
+treasury_freeze_state(struct store *s, const char *id,
+    struct policy_freeze_state *out);
+
+/* At execution: the freeze gate (policy_freeze_gate) with the detail. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_freeze_gate(struct store *s, const struct proposal_record *rec,
+    const struct proposal_fields *f, struct command *cmd);
+
+/* Execute an unfreeze: lift the freeze it names. */
+TREASURY_WARN_UNUSED treasury_err
+unfreeze_apply(struct store *s, const struct proposal_record *rec,
+    const struct proposal_fields *f);
+
+/* Set or clear (approved_s 0) a proposal's approved_at. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_approved_set(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    int64_t approved_s);
+
+/* At execution: TREASURY_ERR_TIMELOCKED (detail with executable_at)
+ * while the delay of the proposal's track has not passed since it was
+ * approved; TREASURY_OK after. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_timelock_gate(struct store *s, const struct proposal_record *rec,
+    struct command *cmd);
+
 enum apply_outcome apply_asset_create(struct store *s, struct command *cmd);
 enum apply_outcome apply_treasury_create(struct store *s, struct command *cmd);
 enum apply_outcome apply_deposit(struct store *s, struct command *cmd);
@@ -216,5 +288,29 @@ enum apply_outcome apply_cancel(struct store *s, struct command *cmd);
 enum apply_outcome apply_execute(struct store *s, const treasury_verifier *v,
     struct command *cmd);
 enum apply_outcome apply_settlement(struct store *s, struct command *cmd);
+enum apply_outcome apply_veto(struct store *s, struct command *cmd);
+enum apply_outcome apply_revoke(struct store *s, struct command *cmd);
+enum apply_outcome apply_freeze(struct store *s, struct command *cmd);
+enum apply_outcome apply_key_proof(struct store *s, struct command *cmd);
+
+/* ---- the API platform (platform.c) ---- */
+
+/* Before applying cmd, in its savepoint: look its Idempotency-Key up.
+ * *handled is set when a record exists: then either the results are the
+ * stored outcome (cmd->idem.replayed_out) and TREASURY_OK is returned, or
+ * TREASURY_ERR_IDEMPOTENCY_MISMATCH (another request used the key) or a
+ * database error; nothing is to be applied in either case. */
+TREASURY_WARN_UNUSED treasury_err
+idem_begin(struct store *s, struct command *cmd, bool *handled);
+
+/* After a successful apply, in the same savepoint: write the record with
+ * cmd's outcome (nothing when cmd has no key or failed). */
+TREASURY_WARN_UNUSED treasury_err idem_end(struct store *s, struct command *cmd);
+
+enum apply_outcome apply_token_create(struct store *s, struct command *cmd);
+enum apply_outcome apply_token_revoke(struct store *s, struct command *cmd);
+enum apply_outcome apply_maintenance(struct store *s, struct command *cmd);
+enum apply_outcome apply_idempotency_response(struct store *s,
+    struct command *cmd);
 
 #endif

@@ -423,7 +423,7 @@ store_proposals_page(struct store *s, const char *treasury,
 
 	assert(treasury != NULL && fn != NULL && more != NULL);
 	*more = false;
-	if (status != 0 && (status < STATUS_PENDING || status > STATUS_CANCELLED))
+	if (status != 0 && (status < STATUS_PENDING || status > STATUS_VETOED))
 		return TREASURY_ERR_INTERNAL;
 	limit = page_limit(limit);
 	w = calloc(1, sizeof(*w));

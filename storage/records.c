@@ -23,9 +23,10 @@ static const char *const status_names[] = {
 	[STATUS_EXPIRED] = "expired",
 	[STATUS_STALE] = "stale",
 	[STATUS_CANCELLED] = "cancelled",
+	[STATUS_VETOED] = "vetoed",
 };
 
-#define STATUS_LAST STATUS_CANCELLED
+#define STATUS_LAST STATUS_VETOED
 
 const char *
 proposal_status_name(enum proposal_status st)
@@ -663,6 +664,24 @@ proposal_counts_read(struct store *s, struct proposal_record *out)
 	return err;
 }
 
+/* A config change needs the policy's extra approval too (schema 4), as
+ * STMT_PROPOSAL_HEAD computes it for votes. */
+static treasury_err
+proposal_base_threshold(struct store *s, struct proposal_record *out)
+{
+	struct proposal_policy pp;
+	treasury_err err;
+
+	err = proposal_policy_get(s, out->id, &pp);
+	if (err == TREASURY_ERR_UNKNOWN_PROPOSAL)
+		err = TREASURY_ERR_DB_CORRUPT;
+	if (err == TREASURY_OK)
+		out->threshold += pp.extra;
+	if (err == TREASURY_OK && out->threshold > out->signer_count)
+		err = TREASURY_ERR_DB_CORRUPT;
+	return err;
+}
+
 treasury_err
 proposal_read(struct store *s, sqlite3_stmt *st, struct proposal_record *out)
 {
@@ -672,6 +691,8 @@ proposal_read(struct store *s, sqlite3_stmt *st, struct proposal_record *out)
 	err = proposal_row_read(st, out);
 	if (err == TREASURY_OK)
 		err = proposal_counts_read(s, out);
+	if (err == TREASURY_OK && proposal_kind_is_config(out->kind))
+		err = proposal_base_threshold(s, out);
 	if (err == TREASURY_OK)
 		err = proposal_votes_read(s, out);
 	if (err != TREASURY_OK)

@@ -13,6 +13,8 @@
  * keeps pointing at the token that acted) and its name becomes free.
  *
  * Schema 2 adds the treasury engine's tables (see schema_2 below).
+ * Schema 3 adds idempotency records and the events journal (schema_3).
+ * Schema 4 adds the treasury policies (schema_policy.c, issue #8).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -173,6 +175,102 @@ static const char schema_2[] =
 	"CREATE UNIQUE INDEX ledger_deposit_reference ON ledger"
 	" (treasury_id, reference) WHERE kind = 'deposit';";
 
+/*
+ * Schema 3: the API platform (issue #7).
+ *
+ * idempotency: one row per (token, Idempotency-Key) of a POST that
+ * succeeded, written by the writer in the same transaction as the
+ * command's effect, with the outcome (what the answer is rendered from)
+ * and, once stored right after the commit, the rendered first response.
+ * Purged after the retention by the daemon's cron (CMD_MAINTENANCE).
+ *
+ * events: the journal behind GET /v1/events, appended by triggers in the
+ * transaction of the change itself, so ids follow commit order (one
+ * writer) and no change is ever without its event or the reverse. data is
+ * a small JSON object of ids; clients read details from the resources.
+ * proposals_expiring lets the expiry sweep find what is due by index.
+ */
+/* A TEXT column as a JSON string (the values are printable ASCII; JSON
+ * functions are not allowed in triggers with trusted_schema off). */
+#define JSTR(col)							\
+	"('\"' || replace(replace(" col ", '\\', '\\\\'), '\"', '\\\"')"	\
+	" || '\"')"
+
+static const char schema_3[] =
+	"CREATE TABLE idempotency ("
+	" token_id INTEGER NOT NULL,"
+	" key TEXT NOT NULL CHECK (" TEXT_BYTES("key", 1, 128) "),"
+	" method TEXT NOT NULL CHECK (" TEXT_BYTES("method", 1, 7) "),"
+	" path TEXT NOT NULL CHECK (" TEXT_BYTES("path", 1, 256) "),"
+	" body_sha256 BLOB NOT NULL CHECK (length(body_sha256) = 32),"
+	" created_at INTEGER NOT NULL,"
+	" outcome_seq INTEGER NOT NULL,"
+	" outcome_proposal BLOB NOT NULL,"
+	" outcome_status INTEGER NOT NULL,"
+	" outcome_approvals INTEGER NOT NULL,"
+	" outcome_rejections INTEGER NOT NULL,"
+	" outcome_replayed INTEGER NOT NULL,"
+	" outcome_token INTEGER NOT NULL,"
+	" response_status INTEGER,"
+	" response_body TEXT,"
+	" PRIMARY KEY (token_id, key),"
+	" CHECK ((response_status IS NULL) = (response_body IS NULL))"
+	") STRICT;"
+	"CREATE INDEX idempotency_age ON idempotency (created_at);"
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" type TEXT NOT NULL CHECK (" TEXT_BYTES("type", 1, 32) "),"
+	" treasury_id TEXT,"
+	" data TEXT NOT NULL CHECK (" TEXT_BYTES("data", 2, 1024) "),"
+	" created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX proposals_expiring ON proposals (expires_at)"
+	" WHERE status IN ('pending', 'approved');"
+	"CREATE TRIGGER events_proposal_created AFTER INSERT ON proposals BEGIN"
+	" INSERT INTO events (type, treasury_id, data, created_at) VALUES"
+	" ('proposal.created', NEW.treasury_id, '{\"treasury\":' ||"
+	"  " JSTR("NEW.treasury_id") " || ',\"proposal\":\"' ||"
+	"  lower(hex(NEW.id)) || '\",\"nonce\":' || NEW.nonce ||"
+	"  ',\"kind\":' || " JSTR("NEW.kind") " || ',\"status\":' ||"
+	"  " JSTR("NEW.status") " || '}', unixepoch());"
+	" END;"
+	"CREATE TRIGGER events_proposal_status AFTER UPDATE OF status ON proposals"
+	" WHEN NEW.status <> OLD.status BEGIN"
+	" INSERT INTO events (type, treasury_id, data, created_at) VALUES"
+	" ('proposal.' || NEW.status, NEW.treasury_id, '{\"treasury\":' ||"
+	"  " JSTR("NEW.treasury_id") " || ',\"proposal\":\"' ||"
+	"  lower(hex(NEW.id)) || '\",\"status\":' || " JSTR("NEW.status") " ||"
+	"  ',\"previous\":' || " JSTR("OLD.status") " || '}', unixepoch());"
+	" END;"
+	"CREATE TRIGGER events_vote AFTER INSERT ON votes BEGIN"
+	" INSERT INTO events (type, treasury_id, data, created_at)"
+	" SELECT 'proposal.voted', p.treasury_id, '{\"treasury\":' ||"
+	"  " JSTR("p.treasury_id") " || ',\"proposal\":\"' ||"
+	"  lower(hex(NEW.proposal_id)) || '\",\"signer\":' ||"
+	"  " JSTR("NEW.signer") " || ',\"decision\":' || CASE NEW.decision"
+	"  WHEN 1 THEN '\"approve\"' ELSE '\"reject\"' END || '}', unixepoch()"
+	" FROM proposals p WHERE p.id = NEW.proposal_id;"
+	" END;"
+	"CREATE TRIGGER events_deposit AFTER INSERT ON ledger"
+	" WHEN NEW.kind = 'deposit' BEGIN"
+	" INSERT INTO events (type, treasury_id, data, created_at) VALUES"
+	" ('deposit', NEW.treasury_id, '{\"treasury\":' ||"
+	"  " JSTR("NEW.treasury_id") " || ',\"ledger_seq\":' || NEW.seq ||"
+	"  ',\"asset\":' || " JSTR("NEW.asset") " || ',\"amount_minor\":' ||"
+	"  " JSTR("NEW.amount") " || ',\"reference\":' ||"
+	"  " JSTR("NEW.reference") " || '}', unixepoch());"
+	" END;"
+	"CREATE TRIGGER events_config AFTER INSERT ON treasury_configs BEGIN"
+	" INSERT INTO events (type, treasury_id, data, created_at) VALUES"
+	" (CASE NEW.version WHEN 1 THEN 'treasury.created'"
+	"  ELSE 'config.changed' END, NEW.treasury_id, '{\"treasury\":' ||"
+	"  " JSTR("NEW.treasury_id") " || ',\"config_version\":' ||"
+	"  NEW.version || ',\"threshold\":' || NEW.threshold || '}',"
+	"  unixepoch());"
+	" END;";
+
+#undef JSTR
+
 static treasury_err meta_create(sqlite3 *db);
 
 struct migration {
@@ -183,6 +281,8 @@ struct migration {
 static const struct migration migrations[] = {
 	/* 1 */ { schema_1, meta_create },
 	/* 2 */ { schema_2, NULL },
+	/* 3 */ { schema_3, NULL },
+	/* 4 */ { store_schema_4, store_schema_4_after },	/* schema_policy.c */
 };
 
 #define MIGRATIONS_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

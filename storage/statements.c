@@ -117,10 +117,12 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " l.proposal_id, l.created_at FROM ledger l"
 	    " JOIN assets a ON a.code = l.asset WHERE l.seq = ?1",
 
+	/* ?10 freeze_seq: the freeze an unfreeze lifts, else NULL */
 	[STMT_PROPOSAL_INSERT] =
 	    "INSERT INTO proposals (id, treasury_id, nonce, config_version, kind,"
-	    " status, canonical, proposer_token_id, created_at, expires_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8, ?9)",
+	    " status, canonical, proposer_token_id, created_at, expires_at,"
+	    " freeze_seq)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8, ?9, ?10)",
 	/* Columns of a proposal: see PROPOSAL_COL_*. */
 	[STMT_PROPOSAL_GET] =
 	    "SELECT id, treasury_id, nonce, config_version, kind, status,"
@@ -131,7 +133,12 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	 * threshold means the config row is missing (corrupt). */
 	[STMT_PROPOSAL_HEAD] =
 	    "SELECT p.treasury_id, p.config_version, p.status, p.expires_at,"
-	    " p.proposer_token_id, c.threshold, (SELECT count(*) FROM signers s"
+	    " p.proposer_token_id, c.threshold + CASE WHEN p.kind IN"
+	    "  ('add-signer', 'remove-signer', 'replace-signer', 'set-threshold',"
+	    "  'set-policy') THEN (SELECT pol.config_extra FROM policies pol"
+	    "  WHERE pol.treasury_id = p.treasury_id"
+	    "  AND pol.version = p.config_version) ELSE 0 END,"
+	    " (SELECT count(*) FROM signers s"
 	    "  WHERE s.treasury_id = p.treasury_id"
 	    "  AND s.version = p.config_version)"
 	    " FROM proposals p LEFT JOIN treasury_configs c"
@@ -163,16 +170,118 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    "  CASE WHEN status IN ('pending', 'approved') AND expires_at <= ?4"
 	    "  THEN 'expired' ELSE status END)"
 	    " ORDER BY nonce LIMIT ?5",
+	/* column 1: the approval was revoked (schema 4) */
 	[STMT_VOTE_GET] =
-	    "SELECT decision FROM votes WHERE proposal_id = ?1 AND signer = ?2",
+	    "SELECT decision, revoked_at IS NOT NULL FROM votes"
+	    " WHERE proposal_id = ?1 AND signer = ?2",
 	[STMT_VOTE_INSERT] =
 	    "INSERT INTO votes (proposal_id, signer, decision, signature,"
 	    " created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[STMT_VOTES_LIST] =
 	    "SELECT signer, decision, signature, created_at FROM votes"
-	    " WHERE proposal_id = ?1 ORDER BY created_at, rowid",
+	    " WHERE proposal_id = ?1 AND revoked_at IS NULL"
+	    " ORDER BY created_at, rowid",
+	/* A revoked approval counts as neither (docs/policies.md §8). */
 	[STMT_VOTES_COUNT] =
-	    "SELECT count(*) FILTER (WHERE decision = 1),"
+	    "SELECT count(*) FILTER (WHERE decision = 1 AND revoked_at IS NULL),"
 	    " count(*) FILTER (WHERE decision = 2)"
 	    " FROM votes WHERE proposal_id = ?1",
+
+	/* Idempotency records: ?1 token id, ?2 key. */
+	[STMT_IDEM_GET] =
+	    "SELECT method, path, body_sha256, created_at, outcome_seq,"
+	    " outcome_proposal, outcome_status, outcome_approvals,"
+	    " outcome_rejections, outcome_replayed, outcome_token,"
+	    " response_status, response_body"
+	    " FROM idempotency WHERE token_id = ?1 AND key = ?2",
+	[STMT_IDEM_INSERT] =
+	    "INSERT INTO idempotency (token_id, key, method, path, body_sha256,"
+	    " created_at, outcome_seq, outcome_proposal, outcome_status,"
+	    " outcome_approvals, outcome_rejections, outcome_replayed,"
+	    " outcome_token) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+	    " ?11, ?12, ?13)",
+	/* The first stored response wins. */
+	[STMT_IDEM_RESPONSE_SET] =
+	    "UPDATE idempotency SET response_status = ?3, response_body = ?4"
+	    " WHERE token_id = ?1 AND key = ?2 AND response_body IS NULL",
+	[STMT_IDEM_PURGE] =
+	    "DELETE FROM idempotency WHERE created_at < ?1",
+	/* ?1 now: what proposal_effective reads as expired becomes stored
+	 * (the events_proposal_status trigger journals each one). */
+	[STMT_EXPIRY_SWEEP] =
+	    "UPDATE proposals SET status = 'expired'"
+	    " WHERE status IN ('pending', 'approved') AND expires_at <= ?1",
+	/* ?1 after id, ?2 limit + 1 */
+	[STMT_EVENTS_PAGE] =
+	    "SELECT id, type, data, created_at FROM events WHERE id > ?1"
+	    " ORDER BY id LIMIT ?2",
+	/* Columns as STMT_TOKEN_LIST; ?1 after id, ?2 limit + 1 */
+	[STMT_TOKEN_PAGE] =
+	    "SELECT id, name, roles, created_at FROM tokens"
+	    " WHERE revoked_at IS NULL AND id > ?1 ORDER BY id LIMIT ?2",
+	[STMT_PROPOSAL_STATUS_COUNTS] =
+	    "SELECT status, count(*) FROM proposals GROUP BY status"
+	    " ORDER BY status",
+
+	/* Policies (schema 4): a config version's policy lines. */
+	[STMT_POLICY_GET] =
+	    "SELECT lines, digest FROM policies"
+	    " WHERE treasury_id = ?1 AND version = ?2",
+	[STMT_POLICY_INSERT] =
+	    "INSERT INTO policies (treasury_id, version, lines, digest,"
+	    " config_extra, timelock_spend_s, timelock_config_s, veto_count,"
+	    " high_threshold, key_proof)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	/* What the timelock of a proposal needs: approved_at (NULL unless
+	 * approved), whether it is on the config track, and its delays. */
+	[STMT_PROPOSAL_POLICY] =
+	    "SELECT p.approved_at, p.kind IN ('add-signer', 'remove-signer',"
+	    " 'replace-signer', 'set-threshold', 'set-policy'),"
+	    " pol.config_extra, pol.timelock_spend_s, pol.timelock_config_s,"
+	    " pol.veto_count, pol.high_threshold, p.kind, pol.key_proof,"
+	    " (SELECT count(*) FROM key_proofs k WHERE k.proposal_id = p.id)"
+	    " FROM proposals p JOIN policies pol"
+	    " ON pol.treasury_id = p.treasury_id AND pol.version = p.config_version"
+	    " WHERE p.id = ?1",
+	[STMT_PROPOSAL_APPROVED_SET] =
+	    "UPDATE proposals SET approved_at = ?2 WHERE id = ?1",
+	[STMT_FREEZE_GET] =
+	    "SELECT frozen, freeze_seq, frozen_at FROM treasuries WHERE id = ?1",
+	/* Executed transfer debits of an asset with ?3 < created_at <= ?4
+	 * (the longest window), for the spending limits; index ledger_window */
+	[STMT_VETO_INSERT] =
+	    "INSERT INTO vetoes (proposal_id, signer, signature, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+	[STMT_VETOES_COUNT] =
+	    "SELECT count(*) FROM vetoes WHERE proposal_id = ?1",
+	[STMT_VETOES_LIST] =
+	    "SELECT signer, signature FROM vetoes WHERE proposal_id = ?1"
+	    " ORDER BY created_at, signer",
+	/* An approval not yet revoked: ?3 now, ?4 the revoke signature. */
+	[STMT_VOTE_REVOKE] =
+	    "UPDATE votes SET revoked_at = ?3, revoke_signature = ?4"
+	    " WHERE proposal_id = ?1 AND signer = ?2 AND decision = 1"
+	    " AND revoked_at IS NULL",
+	[STMT_REVOCATIONS_LIST] =
+	    "SELECT signer, revoke_signature FROM votes WHERE proposal_id = ?1"
+	    " AND revoked_at IS NOT NULL ORDER BY revoked_at, signer",
+	/* ?2 the freeze number, ?3 now: freezes only an unfrozen treasury */
+	[STMT_FREEZE_SET] =
+	    "UPDATE treasuries SET frozen = 1, freeze_seq = ?2, frozen_at = ?3"
+	    " WHERE id = ?1 AND frozen = 0 AND freeze_seq = ?2 - 1",
+	[STMT_FREEZE_LOG] =
+	    "INSERT INTO freezes (treasury_id, seq, signer, config_version,"
+	    " signature, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " ON CONFLICT DO NOTHING",
+	/* An executed unfreeze lifts only the freeze it names (?2). */
+	[STMT_UNFREEZE] =
+	    "UPDATE treasuries SET frozen = 0, frozen_at = NULL"
+	    " WHERE id = ?1 AND frozen = 1 AND freeze_seq = ?2",
+	[STMT_KEY_PROOF_INSERT] =
+	    "INSERT INTO key_proofs (proposal_id, signature, created_at)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+	[STMT_OUTFLOW] =
+	    "SELECT amount, created_at FROM ledger WHERE treasury_id = ?1"
+	    " AND asset = ?2 AND kind = 'transfer' AND created_at > ?3"
+	    " AND created_at <= ?4",
 };

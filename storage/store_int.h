@@ -68,6 +68,31 @@ enum store_stmt {
 	STMT_VOTE_INSERT,
 	STMT_VOTES_LIST,
 	STMT_VOTES_COUNT,
+	/* the API platform (schema 3) */
+	STMT_IDEM_GET,
+	STMT_IDEM_INSERT,
+	STMT_IDEM_RESPONSE_SET,
+	STMT_IDEM_PURGE,
+	STMT_EXPIRY_SWEEP,
+	STMT_EVENTS_PAGE,
+	STMT_TOKEN_PAGE,
+	STMT_PROPOSAL_STATUS_COUNTS,
+	/* policies (schema 4, issue #8) */
+	STMT_POLICY_GET,
+	STMT_POLICY_INSERT,
+	STMT_PROPOSAL_POLICY,
+	STMT_PROPOSAL_APPROVED_SET,
+	STMT_FREEZE_GET,
+	STMT_OUTFLOW,
+	STMT_KEY_PROOF_INSERT,
+	STMT_FREEZE_SET,
+	STMT_FREEZE_LOG,
+	STMT_UNFREEZE,
+	STMT_VETO_INSERT,
+	STMT_VETOES_COUNT,
+	STMT_VETOES_LIST,
+	STMT_VOTE_REVOKE,
+	STMT_REVOCATIONS_LIST,
 	STMT_COUNT_
 };
 
@@ -84,6 +109,10 @@ struct store {
 	uint8_t instance_id[INSTANCE_ID_BYTES];
 	uint8_t token_hash_key[TOKEN_HASH_KEY_BYTES];	/* secret */
 };
+
+/* Schema 4 (schema_policy.c): the policies of issue #8. */
+extern const char store_schema_4[];
+treasury_err store_schema_4_after(sqlite3 *db);
 
 /* Map a SQLite result code to a treasury_err (never TREASURY_OK for an
  * error code; SQLITE_OK, SQLITE_ROW and SQLITE_DONE give TREASURY_OK). */

@@ -19,13 +19,20 @@
  * at an idle writer); writer_stalled_ms reports how long work has waited
  * since then, without waiting for the writer itself.
  *
- * Locking: w->mu guards the queue, its length, `stopping`, `busy` and
- * `progress_ms`. A command taken off the queue belongs to the writer
+ * Idempotency keys are checked and recorded around each command inside
+ * its savepoint (platform.c: idem_begin, idem_end). After each successful
+ * COMMIT the commit hook (writer_commit_hook_set) is called, so that SSE
+ * streams wake up for the events the group journalled. Counters for
+ * /v1/metrics are atomics, written by the writer thread only.
+ *
+ * Locking: w->mu guards the queue, its length, `stopping`, `busy`,
+ * `progress_ms` and the commit hook. A command taken off the queue belongs to the writer
  * thread alone until its callback is called; after that the writer never
  * touches it again (the callback may free it).
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdarg.h>
@@ -49,6 +56,19 @@ struct writer {
 	uint64_t progress_ms;		/* see "Liveness" above */
 	struct store *store;		/* read-write, writer thread only */
 	const treasury_verifier *verifier;
+	void (*hook_fn)(void *);	/* after each COMMIT */
+	void *hook_arg;
+	/* metrics (writer_stats_get) */
+	atomic_uint_least64_t groups;
+	atomic_uint_least64_t commands;
+	atomic_uint_least64_t group_size[WRITER_GROUP_BUCKETS + 1];
+	atomic_uint_least64_t commit_time[WRITER_COMMIT_BUCKETS + 1];
+	atomic_uint_least64_t commit_us_sum;
+	atomic_uint queued_now;
+};
+
+const uint64_t writer_commit_bucket_us[WRITER_COMMIT_BUCKETS] = {
+	500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000,
 };
 
 enum { WRITER_LOG_LINE_BYTES = 1024 };
@@ -80,12 +100,18 @@ writer_log(const char *fmt, ...)
 }
 
 static uint64_t
-monotonic_ms(void)
+monotonic_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t
+monotonic_ms(void)
+{
+	return monotonic_us() / 1000;
 }
 
 void
@@ -122,6 +148,10 @@ command_results_clear(struct command *cmd)
 	cmd->status = 0;
 	cmd->approvals = 0;
 	cmd->rejections = 0;
+	cmd->token_id = 0;
+	cmd->expired = 0;
+	cmd->purged = 0;
+	cmd->idem.replayed_out = false;
 }
 
 static enum apply_outcome
@@ -146,9 +176,52 @@ command_apply(struct writer *w, struct command *cmd)
 		return apply_execute(s, w->verifier, cmd);
 	case CMD_SETTLEMENT:
 		return apply_settlement(s, cmd);
+	case CMD_TOKEN_CREATE:
+		return apply_token_create(s, cmd);
+	case CMD_TOKEN_REVOKE:
+		return apply_token_revoke(s, cmd);
+	case CMD_MAINTENANCE:
+		return apply_maintenance(s, cmd);
+	case CMD_IDEMPOTENCY_RESPONSE:
+		return apply_idempotency_response(s, cmd);
+	case CMD_VETO:
+		return apply_veto(s, cmd);
+	case CMD_REVOKE:
+		return apply_revoke(s, cmd);
+	case CMD_FREEZE:
+		return apply_freeze(s, cmd);
+	case CMD_KEY_PROOF:
+		return apply_key_proof(s, cmd);
 	}
 	cmd_detail(cmd, "unknown command type %d", (int)cmd->type);
 	return cmd_finish(s, cmd, TREASURY_ERR_INTERNAL);
+}
+
+/* The command, unless its Idempotency-Key says it was applied already;
+ * with its idempotency record when it succeeds. */
+static enum apply_outcome
+command_apply_once(struct writer *w, struct command *cmd)
+{
+	struct store *s = w->store;
+	enum apply_outcome outcome;
+	bool handled;
+	treasury_err err;
+
+	err = idem_begin(s, cmd, &handled);
+	if (err != TREASURY_OK || handled) {
+		(void)cmd_finish(s, cmd, err);
+		return APPLY_UNDO;	/* a replay wrote nothing either */
+	}
+	outcome = command_apply(w, cmd);
+	if (outcome != APPLY_KEEP || cmd->err != TREASURY_OK)
+		return outcome;
+	err = idem_end(s, cmd);
+	if (err != TREASURY_OK) {
+		cmd_detail(cmd, "recording the Idempotency-Key: %s",
+		    sqlite3_errmsg(s->db));
+		return cmd_finish(s, cmd, err);
+	}
+	return APPLY_KEEP;
 }
 
 /* One command in its savepoint. Returns TREASURY_OK unless the
@@ -164,7 +237,7 @@ command_run(struct writer *w, struct command *cmd)
 	err = store_stmt_run(s, STMT_SAVEPOINT);
 	if (err != TREASURY_OK)
 		return err;
-	outcome = command_apply(w, cmd);
+	outcome = command_apply_once(w, cmd);
 	if (sqlite3_get_autocommit(s->db))
 		return TREASURY_ERR_DB;	/* SQLite rolled it all back */
 	if (outcome == APPLY_UNDO) {
@@ -197,13 +270,40 @@ group_fail(struct writer *w, struct command *group, unsigned n,
 	}
 }
 
+static void
+commit_time_count(struct writer *w, uint64_t us)
+{
+	size_t i = 0;
+
+	while (i < WRITER_COMMIT_BUCKETS && us > writer_commit_bucket_us[i])
+		i++;
+	atomic_fetch_add(&w->commit_time[i], 1);
+	atomic_fetch_add(&w->commit_us_sum, us);
+}
+
+static void
+group_size_count(struct writer *w, unsigned n)
+{
+	size_t i = 0;
+
+	while (i < WRITER_GROUP_BUCKETS && n > (1u << i))
+		i++;
+	atomic_fetch_add(&w->group_size[i], 1);
+	atomic_fetch_add(&w->groups, 1);
+	atomic_fetch_add(&w->commands, n);
+}
+
 /* Apply and commit one group. */
 static void
 group_run(struct writer *w, struct command *group, unsigned n)
 {
+	void (*hook)(void *);
+	void *hook_arg;
 	struct command *c;
 	treasury_err err;
+	uint64_t t0;
 
+	group_size_count(w, n);
 	err = store_stmt_run(w->store, STMT_BEGIN_IMMEDIATE);
 	if (err != TREASURY_OK) {
 		group_fail(w, group, n, "BEGIN IMMEDIATE", err);
@@ -216,9 +316,19 @@ group_run(struct writer *w, struct command *group, unsigned n)
 			return;
 		}
 	}
+	t0 = monotonic_us();
 	err = store_stmt_run(w->store, STMT_COMMIT);
-	if (err != TREASURY_OK)
+	if (err != TREASURY_OK) {
 		group_fail(w, group, n, "COMMIT", err);
+		return;
+	}
+	commit_time_count(w, monotonic_us() - t0);
+	pthread_mutex_lock(&w->mu);
+	hook = w->hook_fn;
+	hook_arg = w->hook_arg;
+	pthread_mutex_unlock(&w->mu);
+	if (hook != NULL)
+		hook(hook_arg);
 }
 
 /* Take up to WRITER_GROUP_MAX_COMMANDS off the queue (w->mu held). */
@@ -242,6 +352,7 @@ queue_take(struct writer *w, unsigned *n)
 		w->tail = NULL;
 	assert(w->queued >= *n);
 	w->queued -= *n;
+	atomic_store(&w->queued_now, w->queued);
 	return group;
 }
 
@@ -352,6 +463,7 @@ writer_submit_async(struct writer *w, struct command *cmd,
 		w->head = cmd;
 	w->tail = cmd;
 	w->queued++;
+	atomic_store(&w->queued_now, w->queued);
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->mu);
 }
@@ -377,6 +489,29 @@ writer_submit(struct writer *w, struct command *cmd)
 		assert(errno == EINTR);
 	sem_destroy(&done);
 	return cmd->err;
+}
+
+void
+writer_commit_hook_set(struct writer *w, void (*fn)(void *), void *arg)
+{
+	pthread_mutex_lock(&w->mu);
+	w->hook_fn = fn;
+	w->hook_arg = arg;
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+writer_stats_get(struct writer *w, struct writer_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->queued = atomic_load(&w->queued_now);
+	out->groups = atomic_load(&w->groups);
+	out->commands = atomic_load(&w->commands);
+	for (size_t i = 0; i <= WRITER_GROUP_BUCKETS; i++)
+		out->group_size_buckets[i] = atomic_load(&w->group_size[i]);
+	for (size_t i = 0; i <= WRITER_COMMIT_BUCKETS; i++)
+		out->commit_buckets[i] = atomic_load(&w->commit_time[i]);
+	out->commit_us_sum = atomic_load(&w->commit_us_sum);
 }
 
 uint64_t

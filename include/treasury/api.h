@@ -41,6 +41,10 @@ struct api_options {
 	unsigned connection_timeout_s;
 	unsigned connection_memory_bytes;
 	unsigned body_max_bytes;
+	unsigned json_depth_max;		/* nesting of objects/arrays */
+	unsigned request_timeout_s;		/* whole request, incl. body */
+	unsigned sse_max_streams;		/* GET /v1/events streams */
+	unsigned sse_heartbeat_s;		/* comment line when idle */
 };
 
 struct api_server;
@@ -55,6 +59,14 @@ api_start(const struct api_options *opts, struct api_server **out);
 /* Change the largest request body accepted, from the next request on
  * (SIGHUP reload). bytes as body_max_bytes in struct api_options. */
 void api_body_max_set(struct api_server *srv, unsigned bytes);
+
+/* The daemon's cron (about once a second): heartbeats of idle event
+ * streams. Thread-safe. */
+void api_cron(struct api_server *srv);
+
+/* The request clock (UTC seconds; see --unsafe-test-clock), for the
+ * daemon's periodic commands. */
+int64_t api_clock_now_s(void);
 
 /* Requests being handled now, all servers together (for status lines). */
 unsigned api_requests_in_flight(void);

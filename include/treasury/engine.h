@@ -42,6 +42,11 @@ enum {
 	WRITER_GROUP_MAX_COMMANDS = 256,	/* commands per commit */
 	PAGE_LIMIT_DEFAULT = 50,
 	PAGE_LIMIT_MAX = 500,
+	IDEMPOTENCY_KEY_MAX_BYTES = 128,	/* printable ASCII, no space */
+	IDEMPOTENCY_PATH_MAX_BYTES = 256,	/* POST paths are short */
+	IDEMPOTENCY_RESPONSE_MAX_BYTES = 256 * 1024,	/* else re-rendered */
+	EVENT_TYPE_MAX_BYTES = 32,
+	EVENT_DATA_MAX_BYTES = 1024,
 };
 
 enum proposal_status {
@@ -52,6 +57,7 @@ enum proposal_status {
 	STATUS_EXPIRED,
 	STATUS_STALE,
 	STATUS_CANCELLED,
+	STATUS_VETOED,		/* final: vetoes reached the veto count */
 };
 
 /* "pending", "approved", ... */
@@ -137,7 +143,9 @@ struct proposal_record {
 	int64_t created_s;
 	int64_t expires_s;
 	int64_t executed_s;		/* 0 if not executed */
-	unsigned threshold;		/* M of its config version */
+	unsigned threshold;		/* approvals it needs: M of its config
+					 * version, + 1 for a config change
+					 * when the policy says M + 1 */
 	unsigned signer_count;		/* N of its config version */
 	unsigned vote_count;
 	struct vote_record votes[SIGNERS_PER_TREASURY_MAX];	/* by time */
@@ -159,6 +167,31 @@ enum command_type {
 	CMD_CANCEL,
 	CMD_EXECUTE,
 	CMD_SETTLEMENT,
+	CMD_TOKEN_CREATE,		/* POST /v1/tokens */
+	CMD_TOKEN_REVOKE,		/* POST /v1/tokens/{name}/revoke */
+	CMD_MAINTENANCE,		/* the daemon's cron: expiry sweep, purge */
+	CMD_IDEMPOTENCY_RESPONSE,	/* store a first response's text */
+	CMD_VETO,		/* issue #8: in.vote (decision unused) */
+	CMD_REVOKE,		/* issue #8: in.vote (decision unused) */
+	CMD_FREEZE,		/* issue #8: in.freeze */
+	CMD_KEY_PROOF,		/* issue #8: in.vote (proposal, signature) */
+};
+
+/* The Idempotency-Key of a POST (docs/api.md "Idempotency"). When
+ * `present`, the writer looks (token_id, key) up inside the command's
+ * transaction before applying it: a record for another request is
+ * TREASURY_ERR_IDEMPOTENCY_MISMATCH; one for the same request fills the
+ * results from the stored outcome and applies nothing (`replayed_out`);
+ * no record: the command is applied and, when it succeeds, the record
+ * with its outcome is written in the same savepoint. */
+struct command_idempotency {
+	bool present;
+	int64_t token_id;
+	char key[IDEMPOTENCY_KEY_MAX_BYTES + 1];
+	char method[8];
+	char path[IDEMPOTENCY_PATH_MAX_BYTES + 1];
+	uint8_t body_sha256[32];
+	bool replayed_out;		/* result: answered from the record */
 };
 
 struct command {
@@ -201,13 +234,48 @@ struct command {
 			int64_t token_id;
 		} cancel;
 		struct {
+			/* a freeze request (policy.h), verified by the caller
+			 * with verified_key, the signer's key at
+			 * verified_config_version, which must still be the
+			 * treasury's current version */
+			char treasury[TREASURY_ID_MAX_BYTES + 1];
+			char signer[SIGNER_NAME_MAX_BYTES + 1];
+			uint64_t seq;
+			uint8_t signature[SIG_DER_MAX_BYTES];
+			size_t signature_len;
+			struct signer_key verified_key;
+			uint64_t verified_config_version;
+		} freeze;
+		struct {
 			uint8_t proposal[PROPOSAL_ID_BYTES];
 		} execute;
 		struct {
 			uint8_t proposal[PROPOSAL_ID_BYTES];
 			char reference[SETTLEMENT_MAX_BYTES + 1];
 		} settlement;
+		struct {
+			char name[TOKEN_NAME_MAX_BYTES + 1];
+			unsigned roles;
+			uint8_t hash[TOKEN_HASH_BYTES];	/* of the new token */
+		} token_create;
+		struct {
+			char name[TOKEN_NAME_MAX_BYTES + 1];
+		} token_revoke;
+		struct {
+			/* idempotency records created before this go */
+			int64_t idempotency_before_s;
+		} maintenance;
+		struct {
+			int64_t token_id;
+			char key[IDEMPOTENCY_KEY_MAX_BYTES + 1];
+			unsigned status;
+			char *body;	/* heap, NUL-terminated; caller frees */
+		} idempotency_response;
 	} in;
+	struct command_idempotency idem;
+	/* CMD_TREASURY_CREATE: the initial policy (issue #8), NULL for the
+	 * empty one; heap, owned by the caller, normalised by the writer */
+	struct treasury_policy *policy;
 
 	/* results, valid after writer_submit returns (or in the callback
 	 * of writer_submit_async) */
@@ -221,6 +289,11 @@ struct command {
 	 * after it, in the same transaction */
 	unsigned approvals;
 	unsigned rejections;
+	int64_t token_id;		/* CMD_TOKEN_CREATE: the new token */
+	unsigned expired;		/* CMD_MAINTENANCE: proposals expired */
+	unsigned purged;		/* CMD_MAINTENANCE: records purged */
+	unsigned vetoes;		/* CMD_VETO: distinct vetoes after it */
+	unsigned veto_threshold;	/* CMD_VETO: vetoes that cancel it */
 
 	/* writer-private */
 	struct command *next_;
@@ -261,6 +334,33 @@ treasury_err writer_submit(struct writer *w, struct command *cmd);
  * or finishing a group; 0 when it is idle or keeping up. Thread-safe;
  * takes only the queue lock, never waits for a commit. */
 uint64_t writer_stalled_ms(struct writer *w);
+
+/* Call fn(arg) on the writer thread after every successful COMMIT (the
+ * events table may have grown: api/events.c wakes its SSE streams). fn
+ * must not block. Thread-safe; one hook, replaced by a later call. */
+void writer_commit_hook_set(struct writer *w, void (*fn)(void *), void *arg);
+
+enum {
+	WRITER_GROUP_BUCKETS = 9,	/* group sizes <= 1, 2, 4, ... 256 */
+	WRITER_COMMIT_BUCKETS = 10,	/* see writer_commit_bucket_us */
+};
+
+/* Upper bounds (microseconds) of the COMMIT-time histogram buckets. */
+extern const uint64_t writer_commit_bucket_us[WRITER_COMMIT_BUCKETS];
+
+/* Counters for /v1/metrics, read without stopping the writer (each field
+ * is read atomically; the set is not one snapshot). Buckets are not
+ * cumulative here. */
+struct writer_stats {
+	unsigned queued;		/* commands waiting now */
+	uint64_t groups;		/* groups committed or failed */
+	uint64_t commands;
+	uint64_t group_size_buckets[WRITER_GROUP_BUCKETS + 1]; /* +Inf */
+	uint64_t commit_buckets[WRITER_COMMIT_BUCKETS + 1];	/* +Inf */
+	uint64_t commit_us_sum;		/* time in COMMIT (fsync), total */
+};
+
+void writer_stats_get(struct writer *w, struct writer_stats *out);
 
 /* Refuse new commands, commit what is queued, stop the thread, close. */
 void writer_stop(struct writer *w);
@@ -360,6 +460,101 @@ store_proposals_page(struct store *s, const char *treasury,
 TREASURY_WARN_UNUSED treasury_err
 store_proposal_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     int64_t now_s, struct proposal_record *out);
+
+/* A treasury's current policy (storage/cmd_policy.c, issue #8). */
+struct policy_view {
+	uint64_t config_version;
+	unsigned threshold;		/* M */
+	unsigned signer_count;		/* N */
+	struct treasury_policy policy;
+	char *text;			/* malloc'd policy lines */
+	uint8_t digest[DIGEST_BYTES];
+	bool frozen;
+	uint64_t freeze_seq;
+	int64_t frozen_at_s;		/* 0 when not frozen */
+};
+
+/* Returns TREASURY_OK (free out->text), TREASURY_ERR_UNKNOWN_TREASURY,
+ * _DB_CORRUPT or a database error. out is large: heap-allocate it. */
+TREASURY_WARN_UNUSED treasury_err
+store_policy_get(struct store *s, const char *treasury,
+    struct policy_view *out);
+
+/* The executed transfer outflow of asset from treasury in each window
+ * (policy_window_contains) at now_s, each sum saturating at
+ * AMOUNT_MINOR_MAX. Returns TREASURY_OK or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_outflow(struct store *s, const char *treasury, const char *asset,
+    int64_t now_s, amount_minor out[POLICY_WINDOWS]);
+
+/* A signed act on a proposal other than a vote (a veto, a revocation). */
+struct signed_act {
+	char signer[SIGNER_NAME_MAX_BYTES + 1];
+	uint8_t signature[SIG_DER_MAX_BYTES];
+	size_t signature_len;
+};
+
+/* What the policy makes of a proposal (GET /v1/proposals/{id}). */
+struct proposal_policy_view {
+	unsigned required;		/* base threshold: M or M + 1 */
+	int64_t approved_s;		/* 0 unless approved or executed */
+	int64_t executable_s;		/* 0 unless approved_s */
+	bool vetoes_apply;		/* its track has a delay */
+	unsigned veto_threshold;
+	unsigned veto_count;
+	struct signed_act vetoes[SIGNERS_PER_TREASURY_MAX];
+	unsigned revocation_count;
+	struct signed_act revocations[SIGNERS_PER_TREASURY_MAX];
+	bool key_proof;			/* add-/replace-signer: proved */
+};
+
+/* For proposal id whose config version has n signers and base threshold
+ * `base` (proposal_record.threshold). Returns TREASURY_OK,
+ * TREASURY_ERR_UNKNOWN_PROPOSAL, _DB_CORRUPT or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_proposal_policy(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    unsigned base, unsigned n, struct proposal_policy_view *out);
+
+/* ---- platform queries (storage/platform.c) ---- */
+
+/* An idempotency record (schema 3). response_body is malloc'd or NULL
+ * when the first response was not stored (yet); free it. */
+struct idempotency_record {
+	char method[8];
+	char path[IDEMPOTENCY_PATH_MAX_BYTES + 1];
+	uint8_t body_sha256[32];
+	int64_t created_s;
+	unsigned response_status;	/* 0 when not stored */
+	char *response_body;
+};
+
+/* Returns TREASURY_OK, TREASURY_ERR_NOT_FOUND or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_idempotency_get(struct store *s, int64_t token_id, const char *key,
+    struct idempotency_record *out);
+
+struct event_record {
+	int64_t id;
+	char type[EVENT_TYPE_MAX_BYTES + 1];
+	char data[EVENT_DATA_MAX_BYTES + 1];	/* a JSON object */
+	int64_t created_s;
+};
+
+/* Events with id > after_id in id order, at most limit; *more is set
+ * when further events exist. */
+TREASURY_WARN_UNUSED treasury_err
+store_events_page(struct store *s, int64_t after_id, unsigned limit,
+    int (*fn)(const struct event_record *, void *), void *ctx, bool *more);
+
+/* Live tokens with id > after_id in id order, at most limit. */
+TREASURY_WARN_UNUSED treasury_err
+store_tokens_page(struct store *s, int64_t after_id, unsigned limit,
+    int (*fn)(const struct token_info *, void *), void *ctx, bool *more);
+
+/* Stored proposal statuses and how many proposals have each. */
+TREASURY_WARN_UNUSED treasury_err
+store_proposal_status_counts(struct store *s,
+    int (*fn)(const char *status, int64_t count, void *), void *ctx);
 
 /* One ledger entry by seq. Returns TREASURY_OK or TREASURY_ERR_NOT_FOUND. */
 TREASURY_WARN_UNUSED treasury_err

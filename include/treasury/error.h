@@ -111,7 +111,8 @@
 	X(APPROVAL_REVOKED, "approval-revoked", "this signer revoked its approval of the proposal") \
 	X(KEY_PROOF, "key-proof", "the new key has not proved possession") \
 	X(IDEMPOTENCY_KEY, "idempotency-key", "Idempotency-Key must be 1..128 printable ASCII characters without spaces") \
-	X(IDEMPOTENCY_MISMATCH, "idempotency-key-reuse", "this Idempotency-Key was used with a different request")
+	X(IDEMPOTENCY_MISMATCH, "idempotency-key-reuse", "this Idempotency-Key was used with a different request") \
+	X(UNKNOWN_TOKEN, "unknown-token", "no live token has this name")
 
 typedef enum {
 #define TREASURY_ERR_ENUM(name, slug, text) TREASURY_ERR_##name,

@@ -1,0 +1,294 @@
+/*
+ * metrics.c: GET /v1/metrics in the Prometheus text format (0.0.4).
+ *
+ * Request counters and latency histograms are kept per route (the route
+ * table's pattern, never the raw path, so labels stay bounded) and status,
+ * in fixed arrays of relaxed atomics: counting never takes a lock.
+ * Writer figures (queue depth, group sizes, COMMIT time, which is the
+ * fsync) come from writer_stats_get; proposals by stored status from the
+ * reader; connections from libmicrohttpd. The answer is built in a
+ * buffer of at most METRICS_TEXT_MAX_BYTES.
+ */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum {
+	METRICS_ROUTES_MAX = 64,	/* route table entries counted */
+	METRICS_TEXT_MAX_BYTES = 1024 * 1024,
+	LATENCY_BUCKETS = 13,
+};
+
+static const unsigned short statuses[] = {
+	200, 201, 400, 401, 403, 404, 405, 408, 409, 413, 414, 415, 422, 429,
+	500, 503,
+};
+#define STATUSES_COUNT (sizeof(statuses) / sizeof(statuses[0]))
+
+/* Upper bounds in microseconds, and as Prometheus writes them. */
+static const uint64_t latency_us[LATENCY_BUCKETS] = {
+	500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
+	1000000, 2500000, 5000000,
+};
+static const char *const latency_le[LATENCY_BUCKETS] = {
+	"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
+	"0.25", "0.5", "1", "2.5", "5",
+};
+
+struct series {
+	atomic_uint_least64_t count;
+	atomic_uint_least64_t sum_us;
+	atomic_uint_least64_t bucket[LATENCY_BUCKETS + 1];	/* +Inf */
+};
+
+/* [route + 1][status index]: row 0 is "no route"; the last status
+ * column is "other". */
+static struct series requests[METRICS_ROUTES_MAX + 1][STATUSES_COUNT + 1];
+static atomic_uint_least64_t sig_verified[2];	/* [ok] */
+
+static size_t
+status_index(unsigned status)
+{
+	for (size_t i = 0; i < STATUSES_COUNT; i++)
+		if (statuses[i] == status)
+			return i;
+	return STATUSES_COUNT;
+}
+
+void
+metrics_request(int route, unsigned status, uint64_t elapsed_us)
+{
+	struct series *s;
+	size_t b = 0;
+
+	if (route < -1 || route >= METRICS_ROUTES_MAX)
+		route = -1;
+	s = &requests[route + 1][status_index(status)];
+	while (b < LATENCY_BUCKETS && elapsed_us > latency_us[b])
+		b++;
+	atomic_fetch_add_explicit(&s->bucket[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->sum_us, elapsed_us, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+}
+
+void
+metrics_sig_verify(bool ok)
+{
+	atomic_fetch_add_explicit(&sig_verified[ok ? 1 : 0], 1,
+	    memory_order_relaxed);
+}
+
+/* A capped text buffer; `full` once something did not fit. */
+struct mbuf {
+	char *p;
+	size_t len, cap;
+	bool full;
+};
+
+static void
+mb_printf(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+mb_printf(struct mbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->full)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->full = true;
+			return;
+		}
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		if (b->cap >= METRICS_TEXT_MAX_BYTES) {
+			b->full = true;
+			return;
+		}
+		size_t cap = b->cap * 2 > METRICS_TEXT_MAX_BYTES ?
+		    METRICS_TEXT_MAX_BYTES : b->cap * 2;
+		char *grown = realloc(b->p, cap);
+		if (grown == NULL) {
+			b->full = true;
+			return;
+		}
+		b->p = grown;
+		b->cap = cap;
+	}
+}
+
+static void
+series_labels(char *out, size_t size, size_t r, size_t k)
+{
+	const struct route *route = r == 0 ? NULL : route_at(r - 1);
+	char status[8];
+
+	if (k < STATUSES_COUNT)
+		snprintf(status, sizeof(status), "%u", statuses[k]);
+	else
+		snprintf(status, sizeof(status), "other");
+	snprintf(out, size, "method=\"%s\",route=\"%s\",status=\"%s\"",
+	    route != NULL ? route->method : "", route != NULL ?
+	    route->pattern : "unmatched", status);
+}
+
+static void
+requests_write(struct mbuf *b)
+{
+	size_t routes = route_count() + 1;
+	char labels[256];
+
+	mb_printf(b, "# HELP treasuryd_http_requests_total HTTP requests "
+	    "answered, by route pattern and status.\n"
+	    "# TYPE treasuryd_http_requests_total counter\n");
+	for (size_t r = 0; r < routes; r++)
+		for (size_t k = 0; k <= STATUSES_COUNT; k++) {
+			uint64_t n = atomic_load(&requests[r][k].count);
+			if (n == 0)
+				continue;
+			series_labels(labels, sizeof(labels), r, k);
+			mb_printf(b, "treasuryd_http_requests_total{%s} %" PRIu64
+			    "\n", labels, n);
+		}
+	mb_printf(b, "# HELP treasuryd_http_request_duration_seconds Time "
+	    "from the first byte of the body to the answer.\n"
+	    "# TYPE treasuryd_http_request_duration_seconds histogram\n");
+	for (size_t r = 0; r < routes; r++)
+		for (size_t k = 0; k <= STATUSES_COUNT; k++) {
+			struct series *s = &requests[r][k];
+			uint64_t n = atomic_load(&s->count), cum = 0;
+			if (n == 0)
+				continue;
+			series_labels(labels, sizeof(labels), r, k);
+			for (size_t i = 0; i <= LATENCY_BUCKETS; i++) {
+				cum += atomic_load(&s->bucket[i]);
+				mb_printf(b, "treasuryd_http_request_duration_seconds_"
+				    "bucket{%s,le=\"%s\"} %" PRIu64 "\n", labels,
+				    i < LATENCY_BUCKETS ? latency_le[i] : "+Inf", cum);
+			}
+			mb_printf(b, "treasuryd_http_request_duration_seconds_sum"
+			    "{%s} %.6f\ntreasuryd_http_request_duration_seconds_"
+			    "count{%s} %" PRIu64 "\n", labels,
+			    (double)atomic_load(&s->sum_us) / 1e6, labels, cum);
+		}
+}
+
+static void
+writer_write(struct mbuf *b, struct writer *w)
+{
+	struct writer_stats ws;
+	uint64_t cum = 0;
+
+	writer_stats_get(w, &ws);
+	mb_printf(b, "# HELP treasuryd_writer_queue_depth Commands waiting "
+	    "for the writer.\n# TYPE treasuryd_writer_queue_depth gauge\n"
+	    "treasuryd_writer_queue_depth %u\n", ws.queued);
+	mb_printf(b, "# HELP treasuryd_writer_group_size Commands per group "
+	    "commit.\n# TYPE treasuryd_writer_group_size histogram\n");
+	for (size_t i = 0; i <= WRITER_GROUP_BUCKETS; i++) {
+		cum += ws.group_size_buckets[i];
+		if (i < WRITER_GROUP_BUCKETS)
+			mb_printf(b, "treasuryd_writer_group_size_bucket{le=\"%u\"} "
+			    "%" PRIu64 "\n", 1u << i, cum);
+		else
+			mb_printf(b, "treasuryd_writer_group_size_bucket{le=\"+Inf\"}"
+			    " %" PRIu64 "\n", cum);
+	}
+	mb_printf(b, "treasuryd_writer_group_size_sum %" PRIu64 "\n"
+	    "treasuryd_writer_group_size_count %" PRIu64 "\n", ws.commands,
+	    ws.groups);
+	mb_printf(b, "# HELP treasuryd_writer_commit_seconds Time in COMMIT "
+	    "(the fsync of a group).\n"
+	    "# TYPE treasuryd_writer_commit_seconds histogram\n");
+	cum = 0;
+	for (size_t i = 0; i <= WRITER_COMMIT_BUCKETS; i++) {
+		cum += ws.commit_buckets[i];
+		if (i < WRITER_COMMIT_BUCKETS)
+			mb_printf(b, "treasuryd_writer_commit_seconds_bucket{le=\"%g\"}"
+			    " %" PRIu64 "\n", (double)writer_commit_bucket_us[i] / 1e6,
+			    cum);
+		else
+			mb_printf(b, "treasuryd_writer_commit_seconds_bucket{le="
+			    "\"+Inf\"} %" PRIu64 "\n", cum);
+	}
+	mb_printf(b, "treasuryd_writer_commit_seconds_sum %.6f\n"
+	    "treasuryd_writer_commit_seconds_count %" PRIu64 "\n",
+	    (double)ws.commit_us_sum / 1e6, cum);
+}
+
+static int
+status_count_write(const char *status, int64_t count, void *ctx)
+{
+	mb_printf(ctx, "treasuryd_proposals{status=\"%s\"} %" PRId64 "\n",
+	    status, count);
+	return 0;
+}
+
+static treasury_err
+gauges_write(struct mbuf *b, struct request *rq)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(rq->srv->mhd,
+	    MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	mb_printf(b, "# HELP treasuryd_signature_verifications_total Vote "
+	    "signatures verified in request threads.\n"
+	    "# TYPE treasuryd_signature_verifications_total counter\n"
+	    "treasuryd_signature_verifications_total{result=\"valid\"} %"
+	    PRIu64 "\ntreasuryd_signature_verifications_total{result="
+	    "\"invalid\"} %" PRIu64 "\n", (uint64_t)atomic_load(&sig_verified[1]),
+	    (uint64_t)atomic_load(&sig_verified[0]));
+	mb_printf(b, "# HELP treasuryd_connections Open HTTP connections.\n"
+	    "# TYPE treasuryd_connections gauge\ntreasuryd_connections %u\n",
+	    info != NULL ? info->num_connections : 0);
+	mb_printf(b, "# HELP treasuryd_requests_in_flight Requests being "
+	    "handled.\n# TYPE treasuryd_requests_in_flight gauge\n"
+	    "treasuryd_requests_in_flight %u\n", api_requests_in_flight());
+	mb_printf(b, "# HELP treasuryd_event_streams Open GET /v1/events "
+	    "streams.\n# TYPE treasuryd_event_streams gauge\n"
+	    "treasuryd_event_streams %u\n", events_streams());
+	mb_printf(b, "# HELP treasuryd_proposals Proposals by stored status."
+	    "\n# TYPE treasuryd_proposals gauge\n");
+	return store_proposal_status_counts(rq->reader, status_count_write, b);
+}
+
+void
+handle_metrics(struct request *rq, struct reply *rp)
+{
+	static const char *const params[] = { NULL };
+	struct mbuf b = { NULL, 0, 16384, false };
+	treasury_err err;
+
+	static_assert(sizeof(statuses) / sizeof(statuses[0]) < 32, "statuses");
+	assert(route_count() <= METRICS_ROUTES_MAX);
+	if (!query_only(rq, rp, params))
+		return;
+	b.p = malloc(b.cap);
+	if (b.p == NULL) {
+		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
+		return;
+	}
+	requests_write(&b);
+	writer_write(&b, rq->srv->opts.writer);
+	err = gauges_write(&b, rq);
+	if (err != TREASURY_OK || b.full) {
+		free(b.p);
+		reply_err(rp, err != TREASURY_OK ? err : TREASURY_ERR_NOMEM,
+		    "building the metrics");
+		return;
+	}
+	rp->status = 200;
+	rp->raw = b.p;
+	rp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}

@@ -1,0 +1,488 @@
+/*
+ * cmd_policy.c: a treasury's policies in storage (docs/policies.md §12):
+ * one row of policy lines per config version, read back strictly with
+ * policy_lines_decode; the checks a policy from a request passes in the
+ * writer; approved_at and the timelock gate of execution; and the read
+ * query behind GET /v1/treasuries/{t}/policy.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "treasury/policy.h"
+
+#include "engine_int.h"
+
+treasury_err
+policy_row_write(struct store *s, const char *id, uint64_t version,
+    const struct treasury_policy *p, unsigned m, unsigned n)
+{
+	sqlite3_stmt *st = s->stmt[STMT_POLICY_INSERT];
+	uint8_t digest[DIGEST_BYTES];
+	struct textbuf text;
+	treasury_err err;
+
+	textbuf_init(&text, CANONICAL_MAX_BYTES);
+	err = policy_lines_append(&text, p, m, n);
+	if (err == TREASURY_OK)
+		err = policy_digest_compute(digest, p, m, n);
+	if (err != TREASURY_OK)
+		goto done;
+	bind_str(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
+	sqlite3_bind_text(st, 3, text.data, (int)text.len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, digest, sizeof(digest), SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, (int)p->config_extra);
+	sqlite3_bind_int64(st, 6, p->timelock_spend_s);
+	sqlite3_bind_int64(st, 7, p->timelock_config_s);
+	sqlite3_bind_int(st, 8, (int)p->veto_count);
+	sqlite3_bind_int(st, 9, (int)p->high_threshold);
+	sqlite3_bind_int(st, 10, p->key_proof ? 1 : 0);
+	err = store_stmt_run(s, STMT_POLICY_INSERT);
+done:
+	textbuf_free(&text);
+	return err;
+}
+
+/* The current row of STMT_POLICY_GET, decoded. */
+static treasury_err
+policy_columns_read(sqlite3_stmt *st, unsigned m, unsigned n,
+    struct treasury_policy *out, char **text, uint8_t digest[DIGEST_BYTES])
+{
+	const char *lines;
+	unsigned dm = 0, dn = 0;
+	int len;
+
+	if (sqlite3_column_type(st, 0) != SQLITE_TEXT)
+		return TREASURY_ERR_DB_CORRUPT;
+	lines = (const char *)sqlite3_column_text(st, 0);
+	len = sqlite3_column_bytes(st, 0);
+	if (lines == NULL || len <= 0 ||
+	    policy_lines_decode(lines, (size_t)len, out, &dm, &dn) !=
+	    TREASURY_OK || dm != m || dn != n)
+		return TREASURY_ERR_DB_CORRUPT;
+	if (digest != NULL && col_blob(st, 1, DIGEST_BYTES, digest) !=
+	    TREASURY_OK)
+		return TREASURY_ERR_DB_CORRUPT;
+	if (text != NULL) {
+		*text = malloc((size_t)len + 1);
+		if (*text == NULL)
+			return TREASURY_ERR_NOMEM;
+		memcpy(*text, lines, (size_t)len);
+		(*text)[len] = '\0';
+	}
+	return TREASURY_OK;
+}
+
+static treasury_err
+policy_row_fetch(struct store *s, const char *id, uint64_t version,
+    unsigned m, unsigned n, struct treasury_policy *out, char **text,
+    uint8_t digest[DIGEST_BYTES])
+{
+	sqlite3_stmt *st = s->stmt[STMT_POLICY_GET];
+	treasury_err err;
+	int rc;
+
+	bind_str(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = policy_columns_read(st, m, n, out, text, digest);
+	else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_DB_CORRUPT;	/* every version has one */
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+policy_row_read(struct store *s, const char *id, uint64_t version,
+    unsigned m, unsigned n, struct treasury_policy *out)
+{
+	return policy_row_fetch(s, id, version, m, n, out, NULL, NULL);
+}
+
+static treasury_err
+policy_asset_check(struct store *s, const char *code, unsigned decimals,
+    const char *what, struct command *cmd)
+{
+	struct asset a;
+	treasury_err err;
+
+	err = store_asset_get(s, code, &a);
+	if (err == TREASURY_ERR_UNKNOWN_ASSET) {
+		cmd_detail(cmd, "policy.%s: asset '%s' is not known", what, code);
+		return err;
+	}
+	if (err == TREASURY_OK && a.decimals != decimals) {
+		cmd_detail(cmd, "policy.%s: asset '%s' has %u decimals, not %u",
+		    what, code, a.decimals, decimals);
+		return TREASURY_ERR_POLICY_DECIMALS;
+	}
+	return err;
+}
+
+treasury_err
+policy_request_check(struct store *s, struct treasury_policy *p, unsigned m,
+    unsigned n, struct command *cmd)
+{
+	treasury_err err;
+	unsigned i;
+
+	policy_normalize(p);
+	err = treasury_policy_check(p, m, n);
+	if (err != TREASURY_OK) {
+		cmd_detail(cmd, "policy: %s", treasury_err_text(err));
+		return err;
+	}
+	for (i = 0; i < p->limit_count; i++) {
+		err = policy_asset_check(s, p->limits[i].asset,
+		    p->limits[i].decimals, "limits", cmd);
+		if (err != TREASURY_OK)
+			return err;
+	}
+	for (i = 0; i < p->reserve_count; i++) {
+		err = policy_asset_check(s, p->reserves[i].asset,
+		    p->reserves[i].decimals, "reserves", cmd);
+		if (err != TREASURY_OK)
+			return err;
+	}
+	return TREASURY_OK;
+}
+
+treasury_err
+proposal_approved_set(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    int64_t approved_s)
+{
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_APPROVED_SET];
+
+	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	if (approved_s != 0)
+		sqlite3_bind_int64(st, 2, approved_s);
+	else
+		sqlite3_bind_null(st, 2);
+	return store_stmt_run(s, STMT_PROPOSAL_APPROVED_SET);
+}
+
+treasury_err
+proposal_policy_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct proposal_policy *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_POLICY];
+	int64_t config = 0, x = 0, spend = 0, conf = 0, veto = 0, high = 0;
+	int64_t kp = 0, proofs = 0;
+	char kind[32];
+	treasury_err err;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = TREASURY_OK;
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			err = col_int(st, 0, 1, INT64_MAX, &out->approved_s);
+		if (err == TREASURY_OK)
+			err = col_int(st, 1, 0, 1, &config);
+		if (err == TREASURY_OK)
+			err = col_int(st, 2, 0, 1, &x);
+		if (err == TREASURY_OK)
+			err = col_int(st, 3, 0, POLICY_TIMELOCK_MAX_S, &spend);
+		if (err == TREASURY_OK)
+			err = col_int(st, 4, 0, POLICY_TIMELOCK_MAX_S, &conf);
+		if (err == TREASURY_OK)
+			err = col_int(st, 5, 0, SIGNERS_PER_TREASURY_MAX, &veto);
+		if (err == TREASURY_OK)
+			err = col_int(st, 6, 0, SIGNERS_PER_TREASURY_MAX, &high);
+		if (err == TREASURY_OK)
+			err = col_text(st, 7, 1, sizeof(kind) - 1, kind);
+		if (err == TREASURY_OK && proposal_kind_parse(kind, strlen(kind),
+		    &out->kind) != TREASURY_OK)
+			err = TREASURY_ERR_DB_CORRUPT;
+		if (err == TREASURY_OK)
+			err = col_int(st, 8, 0, 1, &kp);
+		if (err == TREASURY_OK)
+			err = col_int(st, 9, 0, 1, &proofs);
+	} else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_UNKNOWN_PROPOSAL;
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	out->track = config ? TRACK_CONFIG : TRACK_SPEND;
+	out->delay_s = config ? conf : spend;
+	out->extra = config ? (unsigned)x : 0;
+	out->veto_count = (unsigned)veto;
+	out->high_threshold = (unsigned)high;
+	out->key_proof_required = kp != 0;
+	out->key_proof = proofs != 0;
+	return err;
+}
+
+unsigned
+proposal_veto_threshold(const struct proposal_policy *pp, unsigned n)
+{
+	struct treasury_policy *p = malloc(sizeof(*p));
+	unsigned v;
+
+	if (p == NULL)	/* the same rule as policy_veto_threshold */
+		return pp->veto_count != 0 ? pp->veto_count : (n + 2) / 3;
+	policy_init(p);
+	p->veto_count = pp->veto_count;
+	v = policy_veto_threshold(p, n);
+	free(p);
+	return v;
+}
+
+treasury_err
+proposal_timelock_gate(struct store *s, const struct proposal_record *rec,
+    struct command *cmd)
+{
+	char ts[TIMESTAMP_BYTES + 1];
+	struct proposal_policy pp;
+	treasury_err err;
+	int64_t at;
+
+	err = proposal_policy_get(s, rec->id, &pp);
+	if (err == TREASURY_ERR_UNKNOWN_PROPOSAL)
+		err = TREASURY_ERR_DB_CORRUPT;
+	if (err != TREASURY_OK)
+		return err;
+	if (pp.approved_s == 0)
+		return TREASURY_ERR_DB_CORRUPT;	/* approved without a time */
+	err = policy_timelock_check(pp.approved_s, pp.delay_s, cmd->now_s);
+	if (err == TREASURY_ERR_TIMELOCKED) {
+		at = policy_executable_at(pp.approved_s, pp.delay_s);
+		timestamp_format(at, ts);
+		cmd_detail(cmd, "executable_at %s (%lld): the delay of %lld s"
+		    " since approval has not passed", ts, (long long)at,
+		    (long long)pp.delay_s);
+		return err;
+	}
+	/* then the key proof of a new key (policies.md §6) */
+	if (err == TREASURY_OK && pp.key_proof_required && !pp.key_proof &&
+	    (pp.kind == KIND_ADD_SIGNER || pp.kind == KIND_REPLACE_SIGNER)) {
+		cmd_detail(cmd, "the new key has not signed its key proof"
+		    " (POST /v1/proposals/{id}/key-proof)");
+		err = TREASURY_ERR_KEY_PROOF;
+	}
+	return err;
+}
+
+/* Rows of (signer, signature) from statement i into acts. */
+static treasury_err
+acts_read(struct store *s, enum store_stmt i,
+    const uint8_t id[PROPOSAL_ID_BYTES], struct signed_act *acts,
+    unsigned *count)
+{
+	sqlite3_stmt *st = s->stmt[i];
+	treasury_err err = TREASURY_OK;
+	struct signed_act *a;
+	int rc, len;
+
+	*count = 0;
+	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*count == SIGNERS_PER_TREASURY_MAX) {
+			err = TREASURY_ERR_DB_CORRUPT;
+			break;
+		}
+		a = &acts[*count];
+		err = col_text(st, 0, 1, SIGNER_NAME_MAX_BYTES, a->signer);
+		len = sqlite3_column_bytes(st, 1);
+		if (err == TREASURY_OK && (sqlite3_column_type(st, 1) !=
+		    SQLITE_BLOB || len < SIG_DER_MIN_BYTES ||
+		    len > SIG_DER_MAX_BYTES))
+			err = TREASURY_ERR_DB_CORRUPT;
+		if (err == TREASURY_OK) {
+			memcpy(a->signature, sqlite3_column_blob(st, 1),
+			    (size_t)len);
+			a->signature_len = (size_t)len;
+			(*count)++;
+		}
+	}
+	if (err == TREASURY_OK && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+store_proposal_policy(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    unsigned base, unsigned n, struct proposal_policy_view *out)
+{
+	struct proposal_policy pp;
+	treasury_err err;
+
+	memset(out, 0, sizeof(*out));
+	err = proposal_policy_get(s, id, &pp);
+	if (err != TREASURY_OK)
+		return err;
+	out->required = base;
+	out->approved_s = pp.approved_s;
+	if (pp.approved_s != 0)
+		out->executable_s = policy_executable_at(pp.approved_s,
+		    pp.delay_s);
+	out->vetoes_apply = pp.delay_s > 0;
+	out->key_proof = pp.key_proof;
+	out->veto_threshold = proposal_veto_threshold(&pp, n);
+	err = acts_read(s, STMT_VETOES_LIST, id, out->vetoes,
+	    &out->veto_count);
+	if (err == TREASURY_OK)
+		err = acts_read(s, STMT_REVOCATIONS_LIST, id, out->revocations,
+		    &out->revocation_count);
+	return err;
+}
+
+static treasury_err
+freeze_state_read(struct store *s, const char *id, struct policy_view *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_FREEZE_GET];
+	int64_t frozen = 0, seq = 0;
+	treasury_err err;
+	int rc;
+
+	bind_str(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = col_int(st, 0, 0, 1, &frozen);
+		if (err == TREASURY_OK)
+			err = col_int(st, 1, 0, INT64_MAX, &seq);
+		if (err == TREASURY_OK &&
+		    sqlite3_column_type(st, 2) != SQLITE_NULL)
+			err = col_int(st, 2, INT64_MIN, INT64_MAX,
+			    &out->frozen_at_s);
+	} else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_UNKNOWN_TREASURY;
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	out->frozen = frozen != 0;
+	out->freeze_seq = (uint64_t)seq;
+	return err;
+}
+
+treasury_err
+store_policy_get(struct store *s, const char *treasury,
+    struct policy_view *out)
+{
+	struct treasury *t;
+	treasury_err err;
+
+	memset(out, 0, sizeof(*out));
+	t = malloc(sizeof(*t));
+	if (t == NULL)
+		return TREASURY_ERR_NOMEM;
+	/* in the caller's read snapshot, if it has one */
+	err = treasury_fetch(s, treasury, 0, t, NULL);
+	if (err == TREASURY_OK) {
+		out->config_version = t->config_version;
+		out->threshold = t->threshold;
+		out->signer_count = t->signer_count;
+		err = policy_row_fetch(s, treasury, t->config_version,
+		    t->threshold, t->signer_count, &out->policy, &out->text,
+		    out->digest);
+	}
+	if (err == TREASURY_OK)
+		err = freeze_state_read(s, treasury, out);
+	free(t);
+	if (err != TREASURY_OK) {
+		free(out->text);
+		out->text = NULL;
+	}
+	return err;
+}
+
+static amount_minor
+add_saturating(amount_minor a, amount_minor b)
+{
+	return a > AMOUNT_MINOR_MAX - b ? AMOUNT_MINOR_MAX : a + b;
+}
+
+treasury_err
+store_outflow(struct store *s, const char *treasury, const char *asset,
+    int64_t now_s, amount_minor out[POLICY_WINDOWS])
+{
+	sqlite3_stmt *st = s->stmt[STMT_OUTFLOW];
+	treasury_err err = TREASURY_OK;
+	amount_minor amount;
+	int64_t at;
+	int rc, w;
+
+	for (w = 0; w < POLICY_WINDOWS; w++)
+		out[w] = 0;
+	bind_str(st, 1, treasury);
+	bind_str(st, 2, asset);
+	sqlite3_bind_int64(st, 3, now_s - policy_window_s(WINDOW_MONTH));
+	sqlite3_bind_int64(st, 4, now_s);
+	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = col_amount(st, 0, &amount);
+		if (err == TREASURY_OK)
+			err = col_int(st, 1, INT64_MIN, INT64_MAX, &at);
+		for (w = 0; err == TREASURY_OK && w < POLICY_WINDOWS; w++)
+			if (policy_window_contains(w, at, now_s))
+				out[w] = add_saturating(out[w], amount);
+	}
+	if (err == TREASURY_OK && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+treasury_freeze_state(struct store *s, const char *id,
+    struct policy_freeze_state *out)
+{
+	struct policy_view *v = malloc(sizeof(*v));
+	treasury_err err;
+
+	if (v == NULL)
+		return TREASURY_ERR_NOMEM;
+	memset(v, 0, sizeof(*v));
+	err = freeze_state_read(s, id, v);
+	out->frozen = v->frozen;
+	out->freeze_seq = v->freeze_seq;
+	free(v);
+	return err;
+}
+
+treasury_err
+proposal_freeze_gate(struct store *s, const struct proposal_record *rec,
+    const struct proposal_fields *f, struct command *cmd)
+{
+	struct policy_freeze_state st;
+	bool unfreeze = f->kind == KIND_UNFREEZE;
+	treasury_err err;
+
+	err = treasury_freeze_state(s, rec->treasury, &st);
+	if (err == TREASURY_ERR_UNKNOWN_TREASURY)
+		err = TREASURY_ERR_DB_CORRUPT;
+	if (err != TREASURY_OK)
+		return err;
+	err = policy_freeze_gate(&st, unfreeze, f->freeze_seq);
+	if (err == TREASURY_ERR_FROZEN)
+		cmd_detail(cmd, "treasury '%s' is frozen (freeze %llu): only the"
+		    " unfreeze that lifts it executes", rec->treasury,
+		    (unsigned long long)st.freeze_seq);
+	else if (err == TREASURY_ERR_NOT_FROZEN)
+		cmd_detail(cmd, "treasury '%s' is not frozen", rec->treasury);
+	else if (err == TREASURY_ERR_FREEZE_SEQUENCE)
+		cmd_detail(cmd, "this unfreeze lifts freeze %llu, the treasury"
+		    " is under freeze %llu", (unsigned long long)f->freeze_seq,
+		    (unsigned long long)st.freeze_seq);
+	return err;
+}
+
+treasury_err
+unfreeze_apply(struct store *s, const struct proposal_record *rec,
+    const struct proposal_fields *f)
+{
+	sqlite3_stmt *st = s->stmt[STMT_UNFREEZE];
+	treasury_err err;
+
+	bind_str(st, 1, rec->treasury);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)f->freeze_seq);
+	err = store_stmt_run(s, STMT_UNFREEZE);
+	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+		err = TREASURY_ERR_INTERNAL;	/* the gate said it is */
+	return err;
+}

@@ -1,0 +1,355 @@
+/*
+ * cmd_veto.c: CMD_VETO and CMD_REVOKE in the writer (docs/policies.md §1
+ * and §8, §12.2).
+ *
+ * Both are signed by a signer of the proposal's config version; the api
+ * verified the signature (veto_digest_compute, revoke_digest_compute)
+ * with that signer's key in the request thread, and the writer checks, as
+ * for votes, that the key is still the one stored for that signer and
+ * version. A veto is accepted while the proposal is pending or approved
+ * and its track has a delay; at the veto count it becomes vetoed, a final
+ * status. A revocation withdraws an approval: an approved proposal whose
+ * approvals fall below its base threshold returns to pending, and its
+ * delay starts again when it is approved again. Repeats are idempotent.
+ */
+#include <string.h>
+
+#include "engine_int.h"
+
+static treasury_err
+head_fetch(struct store *s, struct proposal_record *rec, struct command *cmd)
+{
+	treasury_err err;
+
+	err = proposal_head_fetch(s, cmd->in.vote.proposal, rec);
+	if (err == TREASURY_ERR_UNKNOWN_PROPOSAL)
+		cmd_detail(cmd, "proposal is not known");
+	return err;
+}
+
+static int
+key_equal(const struct signer_key *a, const struct signer_key *b)
+{
+	return a->type == b->type && a->len == b->len &&
+	    memcmp(a->bytes, b->bytes, a->len) == 0 &&
+	    memcmp(a->x, b->x, sizeof(a->x)) == 0;
+}
+
+/* The verified key must be the signer's key at the proposal's version. */
+static treasury_err
+signer_key_check(struct store *s, const struct proposal_record *rec,
+    struct command *cmd)
+{
+	struct signer sg;
+	treasury_err err;
+
+	err = signer_fetch(s, rec->treasury, rec->config_version,
+	    cmd->in.vote.signer, &sg);
+	if (err == TREASURY_ERR_UNKNOWN_SIGNER)
+		cmd_detail(cmd, "signer: '%s' is not a signer of treasury '%s'"
+		    " at config version %llu", cmd->in.vote.signer,
+		    rec->treasury, (unsigned long long)rec->config_version);
+	if (err != TREASURY_OK)
+		return err;
+	if (cmd->in.vote.verified_config_version != rec->config_version ||
+	    !key_equal(&sg.key, &cmd->in.vote.verified_key)) {
+		cmd_detail(cmd, "signer: the signature was not verified with the"
+		    " key of '%s' at config version %llu", cmd->in.vote.signer,
+		    (unsigned long long)rec->config_version);
+		return TREASURY_ERR_UNKNOWN_SIGNER;
+	}
+	if (cmd->in.vote.signature_len < SIG_DER_MIN_BYTES ||
+	    cmd->in.vote.signature_len > SIG_DER_MAX_BYTES) {
+		cmd_detail(cmd, "signature: %zu bytes",
+		    cmd->in.vote.signature_len);
+		return TREASURY_ERR_SIG_ENCODING;
+	}
+	return TREASURY_OK;
+}
+
+/* An executed proposal is already-executed; otherwise expiry and
+ * staleness as for votes, then the effective status is in cmd->status. */
+static treasury_err
+open_gate(struct store *s, struct proposal_record *rec, struct command *cmd,
+    bool *keep)
+{
+	if (rec->status == STATUS_EXECUTED) {
+		cmd->status = STATUS_EXECUTED;
+		cmd_detail(cmd, "proposal was executed");
+		return TREASURY_ERR_ALREADY_EXECUTED;
+	}
+	return proposal_gate_usable(s, rec, cmd, keep);
+}
+
+/* The vetoes recorded on the proposal; *mine when the signer's is one. */
+static treasury_err
+vetoes_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    const char *signer, unsigned *count, bool *mine)
+{
+	sqlite3_stmt *st = s->stmt[STMT_VETOES_LIST];
+	char name[SIGNER_NAME_MAX_BYTES + 1];
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	*count = 0;
+	*mine = false;
+	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = col_text(st, 0, 1, SIGNER_NAME_MAX_BYTES, name);
+		if (err == TREASURY_OK && strcmp(name, signer) == 0)
+			*mine = true;
+		(*count)++;
+	}
+	if (err == TREASURY_OK && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+static treasury_err
+veto_insert(struct store *s, const struct proposal_record *rec,
+    struct command *cmd)
+{
+	sqlite3_stmt *st = s->stmt[STMT_VETO_INSERT];
+
+	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	bind_str(st, 2, cmd->in.vote.signer);
+	sqlite3_bind_blob(st, 3, cmd->in.vote.signature,
+	    (int)cmd->in.vote.signature_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, cmd->now_s);
+	return store_stmt_run(s, STMT_VETO_INSERT);
+}
+
+static treasury_err
+veto_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
+    bool *keep)
+{
+	struct proposal_policy pp;
+	bool mine;
+	treasury_err err;
+
+	err = head_fetch(s, rec, cmd);
+	if (err == TREASURY_OK)
+		err = proposal_policy_get(s, rec->id, &pp);
+	if (err == TREASURY_OK)
+		err = signer_key_check(s, rec, cmd);
+	if (err == TREASURY_OK)
+		err = vetoes_read(s, rec->id, cmd->in.vote.signer, &cmd->vetoes,
+		    &mine);
+	if (err != TREASURY_OK)
+		return err;
+	cmd->veto_threshold = proposal_veto_threshold(&pp, rec->signer_count);
+	if (mine) {			/* the first signature is kept */
+		cmd->replayed = true;
+		cmd->status = proposal_effective(rec->status, rec->expires_s,
+		    cmd->now_s);
+		return TREASURY_OK;
+	}
+	err = open_gate(s, rec, cmd, keep);
+	if (err != TREASURY_OK)
+		return err;
+	if (pp.delay_s == 0 || (cmd->status != STATUS_PENDING &&
+	    cmd->status != STATUS_APPROVED)) {
+		cmd_detail(cmd, pp.delay_s == 0 ? "the %s track of this"
+		    " proposal has no delay, so there is no veto window" :
+		    "proposal is %s", pp.delay_s == 0 ? (pp.track ==
+		    TRACK_CONFIG ? "config" : "spend") :
+		    proposal_status_name(cmd->status));
+		return TREASURY_ERR_VETO_CLOSED;
+	}
+	err = veto_insert(s, rec, cmd);
+	if (err != TREASURY_OK)
+		return err;
+	cmd->vetoes++;
+	if (cmd->vetoes < cmd->veto_threshold)
+		return TREASURY_OK;
+	err = proposal_status_set(s, rec->id, STATUS_VETOED);
+	if (err == TREASURY_OK)
+		cmd->status = STATUS_VETOED;
+	return err;
+}
+
+enum apply_outcome
+apply_veto(struct store *s, struct command *cmd)
+{
+	struct proposal_record rec;
+	enum apply_outcome outcome;
+	bool keep = false;
+	treasury_err err;
+
+	memset(&rec, 0, sizeof(rec));
+	err = veto_apply(s, &rec, cmd, &keep);
+	proposal_record_free(&rec);
+	outcome = cmd_finish(s, cmd, err);
+	return keep ? APPLY_KEEP : outcome;
+}
+
+/* The signer's vote: *decision 0 when none, *revoked for a revoked
+ * approval. */
+static treasury_err
+vote_state(struct store *s, const struct proposal_record *rec,
+    const char *signer, int64_t *decision, int64_t *revoked)
+{
+	sqlite3_stmt *st = s->stmt[STMT_VOTE_GET];
+	treasury_err err;
+	int rc;
+
+	*decision = 0;
+	*revoked = 0;
+	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	bind_str(st, 2, signer);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = col_int(st, 0, VOTE_APPROVE, VOTE_REJECT, decision);
+		if (err == TREASURY_OK)
+			err = col_int(st, 1, 0, 1, revoked);
+	} else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+/* Withdraw the approval and recount: below the base, approved returns to
+ * pending and approved_at is cleared. */
+static treasury_err
+revoke_write(struct store *s, const struct proposal_record *rec,
+    struct command *cmd)
+{
+	sqlite3_stmt *st = s->stmt[STMT_VOTE_REVOKE];
+	treasury_err err;
+
+	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	bind_str(st, 2, cmd->in.vote.signer);
+	sqlite3_bind_int64(st, 3, cmd->now_s);
+	sqlite3_bind_blob(st, 4, cmd->in.vote.signature,
+	    (int)cmd->in.vote.signature_len, SQLITE_STATIC);
+	err = store_stmt_run(s, STMT_VOTE_REVOKE);
+	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+		err = TREASURY_ERR_INTERNAL;
+	if (err == TREASURY_OK)
+		err = votes_count(s, rec->id, &cmd->approvals, &cmd->rejections);
+	if (err != TREASURY_OK || cmd->status != STATUS_APPROVED ||
+	    cmd->approvals >= rec->threshold)
+		return err;
+	err = proposal_status_set(s, rec->id, STATUS_PENDING);
+	if (err == TREASURY_OK)
+		err = proposal_approved_set(s, rec->id, 0);
+	if (err == TREASURY_OK)
+		cmd->status = STATUS_PENDING;
+	return err;
+}
+
+static treasury_err
+revoke_apply(struct store *s, struct proposal_record *rec,
+    struct command *cmd, bool *keep)
+{
+	int64_t decision = 0, revoked = 0;
+	treasury_err err;
+
+	err = head_fetch(s, rec, cmd);
+	if (err == TREASURY_OK)
+		err = signer_key_check(s, rec, cmd);
+	if (err == TREASURY_OK)
+		err = vote_state(s, rec, cmd->in.vote.signer, &decision,
+		    &revoked);
+	if (err != TREASURY_OK)
+		return err;
+	if (decision == VOTE_APPROVE && revoked) {	/* a repeat */
+		cmd->replayed = true;
+		cmd->status = proposal_effective(rec->status, rec->expires_s,
+		    cmd->now_s);
+		return votes_count(s, rec->id, &cmd->approvals,
+		    &cmd->rejections);
+	}
+	err = open_gate(s, rec, cmd, keep);
+	if (err == TREASURY_OK && cmd->status != STATUS_PENDING &&
+	    cmd->status != STATUS_APPROVED) {
+		cmd_detail(cmd, "proposal is %s",
+		    proposal_status_name(cmd->status));
+		err = TREASURY_ERR_NOT_PENDING;
+	}
+	if (err != TREASURY_OK)
+		return err;
+	if (decision != VOTE_APPROVE) {
+		cmd_detail(cmd, "signer '%s' has %s", cmd->in.vote.signer,
+		    decision == 0 ? "not voted" : "rejected, not approved");
+		return TREASURY_ERR_NO_APPROVAL;
+	}
+	return revoke_write(s, rec, cmd);
+}
+
+enum apply_outcome
+apply_revoke(struct store *s, struct command *cmd)
+{
+	struct proposal_record rec;
+	enum apply_outcome outcome;
+	bool keep = false;
+	treasury_err err;
+
+	memset(&rec, 0, sizeof(rec));
+	err = revoke_apply(s, &rec, cmd, &keep);
+	proposal_record_free(&rec);
+	outcome = cmd_finish(s, cmd, err);
+	return keep ? APPLY_KEEP : outcome;
+}
+
+/*
+ * CMD_KEY_PROOF: the new key of an add-signer or replace-signer signed
+ * H_"treasuryd/possession/v1"(id) (verified by the api against the key in
+ * the proposal's text). Not an approval: it never counts toward a
+ * threshold. Stored once; a repeat is a replay.
+ */
+static treasury_err
+key_proof_apply(struct store *s, struct proposal_record *rec,
+    struct command *cmd, bool *keep)
+{
+	sqlite3_stmt *st = s->stmt[STMT_KEY_PROOF_INSERT];
+	struct proposal_policy pp;
+	treasury_err err;
+
+	err = head_fetch(s, rec, cmd);
+	if (err == TREASURY_OK)
+		err = proposal_policy_get(s, rec->id, &pp);
+	if (err != TREASURY_OK)
+		return err;
+	if (pp.kind != KIND_ADD_SIGNER && pp.kind != KIND_REPLACE_SIGNER) {
+		cmd_detail(cmd, "kind: only add-signer and replace-signer"
+		    " proposals carry a new key");
+		return TREASURY_ERR_KIND;
+	}
+	cmd->status = proposal_effective(rec->status, rec->expires_s,
+	    cmd->now_s);
+	if (pp.key_proof) {
+		cmd->replayed = true;
+		return TREASURY_OK;
+	}
+	err = open_gate(s, rec, cmd, keep);
+	if (err != TREASURY_OK)
+		return err;
+	if (cmd->in.vote.signature_len < SIG_DER_MIN_BYTES ||
+	    cmd->in.vote.signature_len > SIG_DER_MAX_BYTES) {
+		cmd_detail(cmd, "signature: %zu bytes",
+		    cmd->in.vote.signature_len);
+		return TREASURY_ERR_SIG_ENCODING;
+	}
+	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, cmd->in.vote.signature,
+	    (int)cmd->in.vote.signature_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, cmd->now_s);
+	return store_stmt_run(s, STMT_KEY_PROOF_INSERT);
+}
+
+enum apply_outcome
+apply_key_proof(struct store *s, struct command *cmd)
+{
+	struct proposal_record rec;
+	enum apply_outcome outcome;
+	bool keep = false;
+	treasury_err err;
+
+	memset(&rec, 0, sizeof(rec));
+	err = key_proof_apply(s, &rec, cmd, &keep);
+	proposal_record_free(&rec);
+	outcome = cmd_finish(s, cmd, err);
+	return keep ? APPLY_KEEP : outcome;
+}
