@@ -51,7 +51,8 @@ struct request {
 	const char *params[ROUTE_PARAMS_MAX];
 	char *body;
 	size_t body_len;
-	bool body_too_large;
+	bool body_too_large;		/* over body_max_bytes: answer 413 */
+	bool answered;			/* an early 413 is already queued */
 	bool url_too_long;
 	bool timed_out;			/* 408 queued: the deadline passed */
 	uint64_t start_us;		/* monotonic, at the first call */

@@ -73,6 +73,11 @@ log_vwrite(int priority, const char *suffix, const char *fmt, va_list ap)
 		if ((size_t)n >= sizeof(line) - 1)
 			n = (int)sizeof(line) - 2;
 	}
+	/* Client text may reach a log line: a control character could forge
+	 * a second line with its own priority prefix, so none is written. */
+	for (int i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = '?';
 	line[n++] = '\n';
 	(void)write(STDERR_FILENO, line, (size_t)n);
 }

@@ -11,7 +11,10 @@
  * when command_finish answers. The completion callback frees the request.
  *
  * Limits kept here besides MHD's own (docs/configuration.md): the body cap
- * (413 at once, from Content-Length or as it grows), and a whole-request
+ * (413 at once from Content-Length; a chunked body that outgrows it is
+ * dropped to its end, then answered 413), one Content-Length at most, no
+ * %00 decoded into a NUL (url_unescape), strict header syntax
+ * (MHD_OPTION_STRICT_FOR_CLIENT), and a whole-request
  * deadline, request_timeout from the first call: MHD's connection timeout
  * only counts idle time, so a client trickling its body would otherwise
  * hold a connection for ever; each piece of body (and the end of it) that
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,7 +48,46 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	(void)cls;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	log_msg(LOG_WARNING, "http: %s", line);
+	/* Mostly a client's malformed request, not the operator's problem;
+	 * failures to start are also reported by api_start at LOG_ERR. */
+	log_msg(LOG_INFO, "http: %s", line);
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* MHD's URL unescaping, except that "%00" is left as it is: a decoded NUL
+ * would silently cut the path or a query value short (so that
+ * "/v1/health%00/x" would reach /v1/health). Invalid escapes stay as they
+ * are. Decodes in place; returns the new length. */
+static size_t
+url_unescape(void *cls, struct MHD_Connection *conn, char *uri)
+{
+	char *in = uri, *out = uri;
+
+	(void)cls;
+	(void)conn;
+	while (*in != '\0') {
+		int hi, lo;
+		if (in[0] == '%' && (hi = hex_value(in[1])) >= 0 &&
+		    (lo = hex_value(in[2])) >= 0 && (hi | lo) != 0) {
+			*out++ = (char)(hi * 16 + lo);
+			in += 3;
+		} else {
+			*out++ = *in++;
+		}
+	}
+	*out = '\0';
+	return (size_t)(out - uri);
 }
 
 static uint64_t
@@ -213,6 +256,9 @@ request_body_append(struct request *rq, const char *data, size_t len)
 
 	if (rq->body_too_large || len > max - rq->body_len) {
 		rq->body_too_large = true;
+		free(rq->body);		/* dropped: only its size mattered */
+		rq->body = NULL;
+		rq->body_len = 0;
 		return false;
 	}
 	grown = realloc(rq->body, rq->body_len + len + 1);
@@ -272,6 +318,43 @@ request_cut(struct request *rq)
 	return MHD_NO;
 }
 
+/* Count the Content-Length headers: more than one is refused (RFC 9112
+ * §6.3: a message with differing lengths is unrecoverable; MHD would take
+ * the first). */
+static enum MHD_Result
+count_content_length(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	unsigned *n = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		(*n)++;
+	return MHD_YES;
+}
+
+static bool
+content_length_repeated(struct request *rq)
+{
+	unsigned n = 0;
+
+	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND,
+	    count_content_length, &n);
+	return n > 1;
+}
+
+static enum MHD_Result
+reply_bad_header(struct request *rq)
+{
+	struct reply rp = { 0 };
+
+	rq->answered = true;
+	reply_problem(&rp, 400, "invalid-header", "Invalid header",
+	    "Content-Length is given more than once");
+	return reply_send(rq, &rp);
+}
+
 static bool
 declared_length_too_large(struct request *rq)
 {
@@ -304,21 +387,31 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if (rq == NULL)
 			return MHD_NO;
 		*con_cls = rq;
-		if (declared_length_too_large(rq))
+		if (content_length_repeated(rq))
+			return reply_bad_header(rq);
+		if (declared_length_too_large(rq)) {
+			rq->body_too_large = rq->answered = true;
 			return reply_too_large(rq);
+		}
 		return MHD_YES;
 	}
-	if (rq->body_too_large || rq->timed_out) {
+	if (rq->answered || rq->timed_out) {
 		*upload_data_size = 0;
 		return MHD_YES;		/* 413 or 408 already queued */
 	}
 	if (*upload_data_size > 0) {
-		bool ok = request_body_append(rq, upload_data, *upload_data_size);
+		/* A body without Content-Length (chunked) that grows past the
+		 * cap is read and dropped to its end (bounded by
+		 * request_timeout), then answered 413: MHD cannot queue an
+		 * answer in the middle of an upload. */
+		(void)request_body_append(rq, upload_data, *upload_data_size);
 		*upload_data_size = 0;
-		if (ok && request_late(rq))
+		if (request_late(rq))
 			return request_cut(rq);
-		return ok ? MHD_YES : reply_too_large(rq);
+		return MHD_YES;
 	}
+	if (rq->body_too_large)
+		return reply_too_large(rq);
 	if (!rq->waiting && request_late(rq))
 		return reply_timeout(rq);
 	if (rq->waiting) {		/* resumed: the command is done */
@@ -394,6 +487,8 @@ api_start(const struct api_options *opts, struct api_server **out)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)opts->connection_memory_bytes,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, url_unescape, NULL,
+	    MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 	    MHD_OPTION_END);
 	if (srv->mhd == NULL) {
 		log_msg(LOG_ERR, "cannot start the HTTP server (address in use "

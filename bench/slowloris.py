@@ -132,8 +132,8 @@ def main():
     ap.add_argument("--probes", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--default-limits", action="store_true",
-                    help="keep the default max_connections (1024), "
-                    "per_ip_connections (256) and connection_timeout (10 s)")
+                    help="keep the default max_connections, "
+                    "per_ip_connections and connection_timeout (4096, 4096, 10 s)")
     args = ap.parse_args()
     assert 0 <= args.idle <= 10000 and 0 <= args.slow <= 1000
     assert 1 <= args.probes <= 2000
@@ -177,8 +177,8 @@ def main():
                 raise RuntimeError("treasuryd not ready")
             time.sleep(0.05)
         print("treasuryd on 127.0.0.1:%d, threads=%d, %s" % (
-            port, args.threads, "default limits (max_connections 1024, "
-            "per_ip_connections 256, connection_timeout 10 s)"
+            port, args.threads, "default limits (max_connections 4096, "
+            "per_ip_connections 4096, connection_timeout 10 s)"
             if args.default_limits else "max_connections=4096, "
             "per_ip_connections=4096, connection_timeout=60 s"))
 

@@ -67,12 +67,15 @@ static const struct option_def options[] = {
 	{ "threads",            OPT_UINT,  "2",                 1,    64,
 	  OFF(threads), RESTART,
 	  "HTTP worker threads" },
-	{ "max_connections",    OPT_UINT,  "1024",              1,    65536,
+	{ "max_connections",    OPT_UINT,  "4096",              1,    65536,
 	  OFF(max_connections), RESTART,
 	  "simultaneous HTTP connections" },
-	{ "per_ip_connections", OPT_UINT,  "256",               1,    65536,
+	{ "per_ip_connections", OPT_UINT,  "4096",              1,    65536,
 	  OFF(per_ip_connections), RESTART,
-	  "simultaneous connections from one address" },
+	  "simultaneous connections from one address (on loopback every "
+	  "local client shares 127.0.0.1, so the default equals "
+	  "max_connections: a lower value lets one local process holding "
+	  "that many idle connections shut out every other one)" },
 	{ "connection_timeout", OPT_UINT,  "10",                1,    300,
 	  OFF(connection_timeout_s), RESTART,
 	  "idle seconds before a connection is closed" },

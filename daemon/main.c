@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdatomic.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,30 @@ config_build(struct config *cfg, const struct cmdline *cl)
 	if (errors == 0 && config_finish(cfg) != 0)
 		errors++;
 	return errors;
+}
+
+/* Descriptors beyond the connections: database, WAL, listener, epoll,
+ * lock file, per-thread readers, logs. */
+enum { FD_RESERVE = 128 };
+
+/* Raise the soft RLIMIT_NOFILE so that max_connections can be reached
+ * (the usual soft limit is 1024); warn when the hard limit is lower. */
+static void
+fd_limit_raise(unsigned max_connections)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_connections + FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ?
+	    want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warn("setrlimit(RLIMIT_NOFILE)");
+	else if (rl.rlim_cur < want)
+		log_warnx("open file limit %llu is below max_connections + %d; "
+		    "raise LimitNOFILE", (unsigned long long)rl.rlim_cur,
+		    FD_RESERVE);
 }
 
 static void
@@ -409,6 +434,7 @@ main(int argc, char *argv[])
 	sd_notify_init();
 	d.watchdog_usec = sd_watchdog_usec();
 	signals_block(&sigs);
+	fd_limit_raise(d.cfg.max_connections);
 	if (treasury_crypto_init() != TREASURY_OK)
 		fatalx("libsodium initialisation failed");
 	verifier = treasury_verifier_create();
