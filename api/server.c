@@ -34,6 +34,7 @@
 
 #include <sodium.h>
 
+#include "treasury/hex.h"
 #include "treasury/log.h"
 
 #include "internal.h"
@@ -53,18 +54,6 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_msg(LOG_INFO, "http: %s", line);
 }
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* MHD's URL unescaping, except that "%00" is left as it is: a decoded NUL
  * would silently cut the path or a query value short (so that
  * "/v1/health%00/x" would reach /v1/health). Invalid escapes stay as they
@@ -78,8 +67,8 @@ url_unescape(void *cls, struct MHD_Connection *conn, char *uri)
 	(void)conn;
 	while (*in != '\0') {
 		int hi, lo;
-		if (in[0] == '%' && (hi = hex_value(in[1])) >= 0 &&
-		    (lo = hex_value(in[2])) >= 0 && (hi | lo) != 0) {
+		if (in[0] == '%' && (hi = hex_digit_value(in[1])) >= 0 &&
+		    (lo = hex_digit_value(in[2])) >= 0 && (hi | lo) != 0) {
 			*out++ = (char)(hi * 16 + lo);
 			in += 3;
 		} else {

@@ -13,8 +13,7 @@
 
 static const char hex_digits[16] = "0123456789abcdef";
 
-/* Value of one hex digit, or -1 when c is not [0-9a-fA-F]. */
-static int
+int
 hex_digit_value(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -286,34 +286,36 @@ event_row_read(sqlite3_stmt *st, struct event_record *out)
 	return err;
 }
 
+struct event_walk {
+	int (*fn)(const struct event_record *, void *);
+	void *ctx;
+};
+
+static treasury_err
+event_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+{
+	struct event_walk *w = walk;
+	struct event_record ev;
+	treasury_err err;
+
+	(void)s;
+	err = event_row_read(st, &ev);
+	if (err == TREASURY_OK)
+		*stop = w->fn(&ev, w->ctx) != 0;
+	return err;
+}
+
 treasury_err
 store_events_page(struct store *s, int64_t after_id, unsigned limit,
     int (*fn)(const struct event_record *, void *), void *ctx, bool *more)
 {
 	sqlite3_stmt *st = s->stmt[STMT_EVENTS_PAGE];
-	struct event_record ev;
-	treasury_err err = TREASURY_OK;
-	unsigned n = 0;
-	int rc;
+	struct event_walk w = { fn, ctx };
 
 	assert(fn != NULL && more != NULL && limit >= 1);
-	*more = false;
 	sqlite3_bind_int64(st, 1, after_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == limit) {
-			*more = true;
-			break;
-		}
-		n++;
-		err = event_row_read(st, &ev);
-		if (err != TREASURY_OK || fn(&ev, ctx) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
-	store_stmt_done(st);
-	return err;
+	return store_page_walk(s, st, limit, event_page_row, &w, more);
 }
 
 treasury_err

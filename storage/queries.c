@@ -84,14 +84,9 @@ page_limit(unsigned limit)
 	return limit > PAGE_LIMIT_MAX ? PAGE_LIMIT_MAX : limit;
 }
 
-/* One row of a page: read it and hand it on; *stop when the caller's
- * callback asked to stop. */
-typedef treasury_err (*page_row_fn)(struct store *s, sqlite3_stmt *st,
-    void *walk, bool *stop);
-
-static treasury_err
-page_walk(struct store *s, sqlite3_stmt *st, unsigned limit, page_row_fn each,
-    void *walk, bool *more)
+treasury_err
+store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
+    store_page_row_fn each, void *walk, bool *more)
 {
 	treasury_err err = TREASURY_OK;
 	bool stop = false;
@@ -258,7 +253,7 @@ store_treasuries_page(struct store *s, const char *after_id, unsigned limit,
 	if (err == TREASURY_OK) {
 		bind_str(st, 1, after_id);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
-		err = page_walk(s, st, limit, treasury_page_row, w, more);
+		err = store_page_walk(s, st, limit, treasury_page_row, w, more);
 	}
 	snapshot_end(s, began);
 	free(w);
@@ -358,7 +353,7 @@ store_ledger_page(struct store *s, const char *treasury, int64_t after_seq,
 		bind_str(st, 1, treasury);
 		sqlite3_bind_int64(st, 2, after_seq);
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
-		err = page_walk(s, st, limit, ledger_page_row, w, more);
+		err = store_page_walk(s, st, limit, ledger_page_row, w, more);
 	}
 	snapshot_end(s, began);
 	free(w);
@@ -442,7 +437,7 @@ store_proposals_page(struct store *s, const char *treasury,
 			bind_str(st, 3, proposal_status_name(status));
 		sqlite3_bind_int64(st, 4, now_s);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)limit + 1);
-		err = page_walk(s, st, limit, proposal_page_row, w, more);
+		err = store_page_walk(s, st, limit, proposal_page_row, w, more);
 	}
 	snapshot_end(s, began);
 	free(w);

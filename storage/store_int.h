@@ -152,4 +152,17 @@ TREASURY_WARN_UNUSED treasury_err
 store_integrity_check(sqlite3 *db, void (*finding)(const char *, void *),
     void *ctx, unsigned long *findings);
 
+/* One row of a page: read it and hand it on; set *stop when the caller's
+ * callback asked to stop. */
+typedef treasury_err (*store_page_row_fn)(struct store *s, sqlite3_stmt *st,
+    void *walk, bool *stop);
+
+/* Step st (bound, selecting at most limit + 1 rows) and call each for the
+ * first limit rows or until it sets *stop; *more is set when a further row
+ * exists. st is reset and its bindings cleared, whatever happened.
+ * Returns TREASURY_OK, each's error, or the mapped SQLite error. */
+TREASURY_WARN_UNUSED treasury_err
+store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
+    store_page_row_fn each, void *walk, bool *more);
+
 #endif

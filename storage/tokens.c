@@ -181,32 +181,34 @@ store_token_count(struct store *s, int64_t *count)
 	return err;
 }
 
+struct token_walk {
+	int (*fn)(const struct token_info *, void *);
+	void *ctx;
+};
+
+static treasury_err
+token_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+{
+	struct token_walk *w = walk;
+	struct token_info info;
+	treasury_err err;
+
+	(void)s;
+	err = token_row_read(st, &info);
+	if (err == TREASURY_OK)
+		*stop = w->fn(&info, w->ctx) != 0;
+	return err;
+}
+
 treasury_err
 store_tokens_page(struct store *s, int64_t after_id, unsigned limit,
     int (*fn)(const struct token_info *, void *), void *ctx, bool *more)
 {
 	sqlite3_stmt *st = s->stmt[STMT_TOKEN_PAGE];
-	struct token_info info;
-	treasury_err err = TREASURY_OK;
-	unsigned n = 0;
-	int rc;
+	struct token_walk w = { fn, ctx };
 
 	assert(fn != NULL && more != NULL && limit >= 1);
-	*more = false;
 	sqlite3_bind_int64(st, 1, after_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == limit) {
-			*more = true;
-			break;
-		}
-		n++;
-		err = token_row_read(st, &info);
-		if (err != TREASURY_OK || fn(&info, ctx) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
-	stmt_done(st);
-	return err;
+	return store_page_walk(s, st, limit, token_page_row, &w, more);
 }

@@ -11,6 +11,9 @@
 
 #include "treasury/error.h"
 
+/* Value of one hex digit (0..15), or -1 when c is not [0-9a-fA-F]. */
+int hex_digit_value(char c);
+
 /* Write 2*len lowercase hex characters of in[0..len) and a NUL to out.
  * In:  in, len (in may be NULL only when len is 0).
  * Out: out, which must hold at least 2*len+1 bytes. */
