@@ -114,7 +114,8 @@ def check_document(doc):
     walk_refs(doc, doc)
     op_ids = []
     for path, item in doc["paths"].items():
-        assert_true(path.startswith("/v1/"), "path under /v1: %s" % path)
+        assert_true(path.startswith("/v1/") or path == "/metrics",
+                    "path under /v1 (or Prometheus' /metrics): %s" % path)
         shared = item.get("parameters", [])
         for method, op in item.items():
             if method not in HTTP_METHODS:

@@ -376,8 +376,8 @@ def test_events_stream_reconnect_and_catch_up(ctx):
 METRIC_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$')
 
 
-def metrics(node, token):
-    r = node.get("/v1/metrics", token=token)
+def metrics(node, token, path="/v1/metrics"):
+    r = node.get(path, token=token)
     assert_equal(r.status, 200, "metrics: %r" % r)
     assert_true(r.header("Content-Type").startswith("text/plain"), "type")
     out = {}
@@ -396,6 +396,13 @@ def test_metrics(ctx):
     a = sg.signers("mx", "e")
     c.treasury_ok("mx", 1, a)
     m0 = metrics(node, c.viewer)
+    # Prometheus' default path serves the same families.
+    assert_equal(sorted(k.split("{")[0] for k in metrics(node, c.viewer,
+                                                         "/metrics")
+                        if not k.startswith("treasuryd_http")),
+                 sorted(k.split("{")[0] for k in m0
+                        if not k.startswith("treasuryd_http")),
+                 "/metrics and /v1/metrics")
     dep = ('treasuryd_http_requests_total{method="POST",'
            'route="/v1/treasuries/{}/deposits",status="201"}')
     for i in range(3):
