@@ -1,9 +1,13 @@
 /*
- * vetoes.c: the signed acts on a proposal other than votes
- * (docs/policies.md §1, §8 and §12.3):
+ * vetoes.c: the signed acts of the policies other than votes
+ * (docs/policies.md §1, §5, §6, §8 and §12.3):
  *
  *   POST /v1/proposals/{id}/vetoes       (signer) {"signer","signature"}
  *   POST /v1/proposals/{id}/revocations  (signer) {"signer","signature"}
+ *   POST /v1/proposals/{id}/key-proof    (signer) {"signature"}, by the
+ *                                        proposal's new key
+ *   POST /v1/treasuries/{t}/freeze       (signer)
+ *                                        {"signer","freeze","signature"}
  *
  * As for votes (votes.c), the signature is verified here, in the request
  * thread, with the signer's key at the proposal's config version, over

@@ -197,6 +197,13 @@ int config_change_check(const struct proposal_fields *f, json_t *treasury,
 void display_policy_set(const struct treasury_policy *p);
 /* treasuryctl policy TREASURY */
 int cmd_policy(struct ctl *c);
+
+/* ---- acts.c: veto, revoke, key-proof, freeze (clear-signed) ---- */
+
+int cmd_veto(struct ctl *c);
+int cmd_revoke(struct ctl *c);
+int cmd_key_proof(struct ctl *c);
+int cmd_freeze(struct ctl *c);
 /* Where displays for people go: standard output, or standard error
  * when --json reserves standard output for JSON. */
 void human_out_set(FILE *fp);

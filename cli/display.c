@@ -304,7 +304,7 @@ status_check(const char *s)
 		if (strcmp(s, names[i]) == 0)
 			return CTL_OK;
 	ctl_err("--status must be pending, approved, executed, rejected, "
-	    "expired, stale or cancelled");
+	    "expired, stale, cancelled or vetoed");
 	return CTL_USAGE;
 }
 

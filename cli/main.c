@@ -108,13 +108,28 @@ static const struct command commands[] = {
 	{ "proposals", cmd_proposals, BIT(O_STATUS), 1, 1,
 	  "proposals TREASURY [--status STATUS] [--json]",
 	  "List a treasury's proposals, optionally only those with STATUS\n"
-	  "(pending, approved, executed, rejected, expired, stale, cancelled)." },
+	  "(pending, approved, executed, rejected, expired, stale, cancelled,\n"
+	  "vetoed)." },
 	{ "show", cmd_show, 0, 1, 1, "show ID [--json]",
 	  "Fetch a proposal, verify its id and fields, and show what it does." },
 	{ "approve", cmd_approve, SIGN_OPTS, 1, 1,
 	  "approve ID [--keystore PATH] [--passphrase-fd N] [--yes]",
 	  "Clear-sign an approval: verify the proposal, show it, ask, sign the\n"
 	  "vote digest with the keystore's key and post the vote." },
+	{ "veto", cmd_veto, SIGN_OPTS, 1, 1,
+	  "veto ID [--keystore PATH] [--passphrase-fd N] [--yes]",
+	  "Clear-sign a veto of a proposal whose track has a delay (as approve)." },
+	{ "revoke", cmd_revoke, SIGN_OPTS, 1, 1,
+	  "revoke ID [--keystore PATH] [--passphrase-fd N] [--yes]",
+	  "Clear-sign the withdrawal of your approval (final for you)." },
+	{ "key-proof", cmd_key_proof, SIGN_OPTS, 1, 1,
+	  "key-proof ID --keystore NEWKEY [--passphrase-fd N] [--yes]",
+	  "Prove possession of the new key of an add-signer or replace-signer,\n"
+	  "signing with the new key's keystore. Not an approval." },
+	{ "freeze", cmd_freeze, SIGN_OPTS, 1, 1,
+	  "freeze TREASURY [--keystore PATH] [--passphrase-fd N] [--yes]",
+	  "Show and clear-sign a freeze request for the treasury's next freeze:\n"
+	  "nothing executes until an unfreeze approved by M signers." },
 	{ "reject", cmd_reject, SIGN_OPTS, 1, 1,
 	  "reject ID [--keystore PATH] [--passphrase-fd N] [--yes]",
 	  "Clear-sign a rejection (as approve)." },

@@ -239,14 +239,21 @@ valid_approvals(struct checker *c, sqlite3_stmt *votes, sqlite3_stmt *signer,
 static treasury_err
 check_executed(struct checker *c)
 {
+	/* the base threshold: M, plus the policy's extra approval for a
+	 * config change (schema 4) */
 	static const char proposals_sql[] =
 	    "SELECT p.id, p.treasury_id, p.config_version, p.canonical,"
-	    " tc.threshold FROM proposals p LEFT JOIN treasury_configs tc"
+	    " tc.threshold + CASE WHEN p.kind IN ('add-signer', 'remove-signer',"
+	    " 'replace-signer', 'set-threshold', 'set-policy') THEN coalesce(("
+	    " SELECT pol.config_extra FROM policies pol WHERE pol.treasury_id ="
+	    " p.treasury_id AND pol.version = p.config_version), 0) ELSE 0 END"
+	    " FROM proposals p LEFT JOIN treasury_configs tc"
 	    " ON tc.treasury_id = p.treasury_id AND tc.version ="
 	    " p.config_version WHERE p.status = 'executed' ORDER BY p.rowid";
+	/* a revoked approval does not count (docs/policies.md §8) */
 	static const char votes_sql[] =
 	    "SELECT signer, signature FROM votes"
-	    " WHERE proposal_id = ?1 AND decision = 1";
+	    " WHERE proposal_id = ?1 AND decision = 1 AND revoked_at IS NULL";
 	static const char signer_sql[] =
 	    "SELECT key_type, pubkey FROM signers"
 	    " WHERE treasury_id = ?1 AND version = ?2 AND name = ?3";

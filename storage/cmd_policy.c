@@ -333,14 +333,17 @@ store_proposal_policy(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 	return err;
 }
 
+/* frozen, freeze_seq and frozen_at (0 when NULL) of a treasury. */
 static treasury_err
-freeze_state_read(struct store *s, const char *id, struct policy_view *out)
+freeze_state_read(struct store *s, const char *id,
+    struct policy_freeze_state *out, int64_t *frozen_at_s)
 {
 	sqlite3_stmt *st = s->stmt[STMT_FREEZE_GET];
 	int64_t frozen = 0, seq = 0;
 	treasury_err err;
 	int rc;
 
+	*frozen_at_s = 0;
 	bind_str(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -349,8 +352,7 @@ freeze_state_read(struct store *s, const char *id, struct policy_view *out)
 			err = col_int(st, 1, 0, INT64_MAX, &seq);
 		if (err == TREASURY_OK &&
 		    sqlite3_column_type(st, 2) != SQLITE_NULL)
-			err = col_int(st, 2, INT64_MIN, INT64_MAX,
-			    &out->frozen_at_s);
+			err = col_int(st, 2, INT64_MIN, INT64_MAX, frozen_at_s);
 	} else if (rc == SQLITE_DONE)
 		err = TREASURY_ERR_UNKNOWN_TREASURY;
 	else
@@ -365,6 +367,7 @@ treasury_err
 store_policy_get(struct store *s, const char *treasury,
     struct policy_view *out)
 {
+	struct policy_freeze_state fs = { false, 0 };
 	struct treasury *t;
 	treasury_err err;
 
@@ -383,7 +386,9 @@ store_policy_get(struct store *s, const char *treasury,
 		    out->digest);
 	}
 	if (err == TREASURY_OK)
-		err = freeze_state_read(s, treasury, out);
+		err = freeze_state_read(s, treasury, &fs, &out->frozen_at_s);
+	out->frozen = fs.frozen;
+	out->freeze_seq = fs.freeze_seq;
 	free(t);
 	if (err != TREASURY_OK) {
 		free(out->text);
@@ -432,17 +437,9 @@ treasury_err
 treasury_freeze_state(struct store *s, const char *id,
     struct policy_freeze_state *out)
 {
-	struct policy_view *v = malloc(sizeof(*v));
-	treasury_err err;
+	int64_t frozen_at_s;
 
-	if (v == NULL)
-		return TREASURY_ERR_NOMEM;
-	memset(v, 0, sizeof(*v));
-	err = freeze_state_read(s, id, v);
-	out->frozen = v->frozen;
-	out->freeze_seq = v->freeze_seq;
-	free(v);
-	return err;
+	return freeze_state_read(s, id, out, &frozen_at_s);
 }
 
 treasury_err

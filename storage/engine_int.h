@@ -272,9 +272,11 @@ TREASURY_WARN_UNUSED treasury_err
 proposal_approved_set(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     int64_t approved_s);
 
-/* At execution: TREASURY_ERR_TIMELOCKED (detail with executable_at)
- * while the delay of the proposal's track has not passed since it was
- * approved; TREASURY_OK after. */
+/* At execution, steps 3 and 4 of docs/policies.md §12.2:
+ * TREASURY_ERR_TIMELOCKED (detail with executable_at) while the delay of
+ * the proposal's track has not passed since it was approved; then
+ * TREASURY_ERR_KEY_PROOF for an add- or replace-signer without the key
+ * proof the policy requires; TREASURY_OK after. */
 TREASURY_WARN_UNUSED treasury_err
 proposal_timelock_gate(struct store *s, const struct proposal_record *rec,
     struct command *cmd);

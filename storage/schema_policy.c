@@ -9,13 +9,14 @@
  *
  * The rebuild keeps every index and trigger on proposals (whatever the
  * earlier steps made) by reading their SQL from sqlite_schema first and
- * running it again afterwards. A policy row also keeps, beside its lines,
- * the few values the engine needs on every vote, veto and execution
- * (config_extra, the delays, veto_count, high_threshold, key_proof), so
- * that those
- * paths read two integers instead of decoding the lines. Foreign keys that point at proposals
+ * running it again afterwards. Foreign keys that point at proposals
  * (votes, ledger) are deferred for the step: the rows are dropped and put
  * back in one transaction, so no violation remains at its commit.
+ *
+ * A policy row keeps, beside its lines, the few values the engine needs
+ * on every vote, veto and execution (config_extra, the delays,
+ * veto_count, high_threshold, key_proof), so that those paths read
+ * integers instead of decoding the lines.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -197,15 +198,14 @@ proposals_rebuild(sqlite3 *db)
 
 /* The empty policy for one config version of M and N. */
 static int
-policy_empty_insert(sqlite3 *db, sqlite3_stmt *ins, const char *treasury,
-    int64_t version, unsigned m, unsigned n)
+policy_empty_insert(sqlite3_stmt *ins, const char *treasury, int64_t version,
+    unsigned m, unsigned n)
 {
 	struct treasury_policy *p;
 	uint8_t digest[DIGEST_BYTES];
 	struct textbuf text;
 	int rc = SQLITE_CORRUPT;
 
-	(void)db;
 	p = malloc(sizeof(*p));
 	if (p == NULL)
 		return SQLITE_NOMEM;
@@ -248,7 +248,7 @@ policies_fill(sqlite3 *db)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, ins, -1, &in, NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		rc = policy_empty_insert(db, in,
+		rc = policy_empty_insert(in,
 		    (const char *)sqlite3_column_text(st, 0),
 		    sqlite3_column_int64(st, 1),
 		    (unsigned)sqlite3_column_int(st, 2),

@@ -411,6 +411,7 @@ def test_reapproval_restarts_the_delay(ctx):
     assert_problem(c.execute(p["id"]), 409, "timelocked")
     advance(node, DAY_S)
     c.execute_ok(p["id"])
+    assert_db_checks(ctx, node)
 
 
 # ---- spending limits, reserves, high threshold (docs/policies.md §2-3) ----
@@ -689,6 +690,7 @@ def test_freeze_by_one_signer_and_unfreeze_by_m(ctx):
     assert_problem(c.execute(spare["id"]), 409, "freeze-sequence")
     assert_problem(c.execute(u["id"]), 409, "already-executed")
     assert_problem(c.execute(pay), 409, "already-executed")
+    assert_db_checks(ctx, node)
 
 
 # ---- key rotation and key proofs (docs/policies.md §6) ----
@@ -706,9 +708,10 @@ def test_rotated_key_old_signatures_stop_counting(ctx):
     a, b, d = sg.signers("kr", "ees")
     create(c, "kr", 2, [a, b, d], {"key_proof": True})
     c.deposit_ok("kr", "USDC", "100", "d1")
-    old_spend = spend(c, "kr", "5", [a])            # pending, version 1
-    pending = c.get_proposal(old_spend)["status"]
-    assert_equal(pending, "approved" if False else "pending", "one vote")
+    old_spend = propose(c, "kr", {"kind": "transfer", "asset": "USDC",
+                                  "amount": "5", "to": "dest-1"})["id"]
+    c.vote_ok(old_spend, a)                          # pending, version 1
+    assert_equal(c.get_proposal(old_spend)["status"], "pending", "one vote")
     new_d = sg.Signer(d.name, key_type="schnorr", label="kr-new-key")
     p = propose(c, "kr", {"kind": "replace-signer", "signer": d.name,
                           "key_type": "schnorr", "pubkey": new_d.pubkey})
@@ -737,7 +740,9 @@ def test_rotated_key_old_signatures_stop_counting(ctx):
                  "open proposals of the old version are stale")
     assert_problem(c.vote(old_spend, b), 409, "stale")
     # A new proposal: the old key's signature does not count, the new does.
-    q = spend(c, "kr", "5", [a])
+    q = propose(c, "kr", {"kind": "transfer", "asset": "USDC",
+                          "amount": "5", "to": "dest-1"})["id"]
+    c.vote_ok(q, a)
     assert_problem(c.vote(q, d), 422, "signature-invalid")
     c.vote_ok(q, new_d, want_status="approved")
     c.execute_ok(q)
@@ -749,3 +754,64 @@ def test_rotated_key_old_signatures_stop_counting(ctx):
     assert_equal(key_proof(c, r["id"], e).status, 200, "erin proves")
     c.execute_ok(r["id"])
     assert_equal(len(c.treasury("kr")["signers"]), 4, "added")
+    assert_db_checks(ctx, node)
+
+
+def assert_db_checks(ctx, node):
+    """treasuryd check: every executed proposal had its (base) threshold
+    of valid, unrevoked approvals, balances equal the ledger."""
+    r = ctx.run_treasuryd(["check", "--db", node.db_path])
+    assert_equal(r.returncode, 0, "treasuryd check: %s %s" % (r.stdout,
+                                                               r.stderr))
+
+
+def test_treasuryctl_veto_revoke_freeze_key_proof(ctx):
+    from cli_helpers import Ctl, PASSPHRASE, EXIT_VERIFY
+    node, c = setup(ctx, extra_args=CLOCK)
+    c.asset_ok("USDC", 6)
+    signer_tok = node.create_token("cli-signer", "signer")
+    url = "http://127.0.0.1:%d" % node.port
+    ctls, pubs = {}, []
+    for name in ("alice", "bob", "carol"):
+        ctls[name] = Ctl(ctx, url, signer_tok, name="home-" + name)
+        pubs.append(ctls[name].key_new(name, "ecdsa"))
+    r = node.post("/v1/treasuries", {
+        "id": "ops", "threshold": 2, "signers": pubs,
+        "policy": {"timelock_spend_s": 3600, "key_proof": True}})
+    assert_equal(r.status, 201, "create: %r" % r)
+    c.deposit_ok("ops", "USDC", "100", "d1")
+
+    def run(who, *args, keystore=None):
+        return ctls[who].ok(*args, "--yes", "--keystore",
+                            keystore or ctls[who].keystore(who),
+                            passphrase=PASSPHRASE)
+
+    p = propose(c, "ops", {"kind": "transfer", "asset": "USDC",
+                           "amount": "10", "to": "dest-1"})
+    run("alice", "approve", p["id"])
+    res = run("alice", "revoke", p["id"])
+    assert_true("REVOKE your approval" in res.out and "accepted" in res.out,
+                "revoke: %r" % res.out)
+    assert_equal([x["signer"] for x in c.get_proposal(p["id"])[
+        "revocations"]], ["alice"], "revoked")
+    res = run("carol", "veto", p["id"])
+    assert_true("VETO" in res.out and "10.000000 USDC" in res.out,
+                "veto shows the proposal: %r" % res.out)
+    assert_equal(c.get_proposal(p["id"])["status"], "vetoed", "ceil(3/3)")
+    res = run("bob", "freeze", "ops")
+    for want in ("treasuryd freeze v1\n", "treasury: ops\n", "config: 1\n",
+                 "freeze: 1\n", "accepted"):
+        assert_true(want in res.out, "freeze shows %r: %r" % (want, res.out))
+    assert_equal(get_policy(c, "ops")["frozen"], True, "frozen")
+    # key-proof signs with the new key's keystore only.
+    new = ctls["carol"].key_new("carol2", "schnorr")
+    q = propose(c, "ops", {"kind": "replace-signer", "signer": "carol",
+                           "key_type": "schnorr", "pubkey": new["pubkey"]})
+    bad = ctls["carol"].run("key-proof", q["id"], "--yes", "--keystore",
+                            ctls["carol"].keystore("carol"),
+                            passphrase=PASSPHRASE)
+    assert_equal(bad.rc, EXIT_VERIFY, "old key refused: %r" % bad)
+    res = run("carol", "key-proof", q["id"],
+              keystore=ctls["carol"].keystore("carol2"))
+    assert_true("KEY PROOF" in res.out, "%r" % res.out)
+    assert_equal(c.get_proposal(q["id"])["key_proof"], True, "proved")

@@ -104,13 +104,39 @@ KIND_KEYS = {
     "remove-signer": ["signer", "threshold", "signers", "memo"],
     "replace-signer": ["signer", "key_type", "pubkey", "memo"],
     "set-threshold": ["threshold", "signers", "memo"],
+    "unfreeze": ["freeze", "memo"],
 }
-NUMBER_KEYS = {"config", "nonce", "transfers", "threshold", "signers"}
+NUMBER_KEYS = {"config", "nonce", "transfers", "threshold", "signers",
+               "freeze"}
+POLICY_HEAD = ["threshold", "signers", "timelock_spend_s",
+               "timelock_config_s", "veto_count", "config_threshold",
+               "high_threshold", "key_proof"]
+
+
+def policy_layout(lines, at):
+    """The key order of the policy lines of docs/signing.md section 9.1
+    starting at lines[at]; the lists depend on their count lines."""
+    fields = dict(lines)
+    keys = POLICY_HEAD + ["limits"]
+    for i in range(1, int(fields["limits"]) + 1):
+        keys += ["limit.%d.%s" % (i, k) for k in ("asset", "day", "week",
+                                                  "month")]
+    keys.append("reserves")
+    for i in range(1, int(fields["reserves"]) + 1):
+        keys += ["reserve.%d.%s" % (i, k) for k in ("asset", "amount")]
+    keys += ["allowlist", "destinations"]
+    for i in range(1, int(fields["destinations"]) + 1):
+        keys += ["destination.%d.%s" % (i, k) for k in ("to", "label")]
+    assert_equal(lines[at][0], "threshold", "policy lines start at threshold")
+    return keys
 
 
 def kind_layout(kind, lines):
     """The documented key order of a text of this kind (docs/signing.md
     section 8); a batch's depends on its `transfers` line."""
+    if kind == "set-policy":
+        return COMMON_KEYS + policy_layout(lines, len(COMMON_KEYS)) + \
+            ["memo"]
     if kind != "batch":
         return COMMON_KEYS + KIND_KEYS[kind]
     count = int(lines[len(COMMON_KEYS)][1])
@@ -160,7 +186,8 @@ def test_kind_examples_recompute_independently(ctx):
         examples = json.load(f)["kind_examples"]
     kinds = {ex["kind"] for ex in examples}
     assert_equal(kinds, {"batch", "add-signer", "remove-signer",
-                         "replace-signer", "set-threshold"},
+                         "replace-signer", "set-threshold", "set-policy",
+                         "unfreeze"},
                  "one example per kind at least")
     for ex in examples:
         text = ex["canonical"]
@@ -178,3 +205,14 @@ def test_kind_examples_recompute_independently(ctx):
             reject = tagged_hash("treasuryd/vote/v1", pid + b"\x02")
             assert_equal(reject.hex(), ex["reject_digest"],
                          ex["name"] + ": reject digest")
+        for key, tag in (("veto_digest", "treasuryd/veto/v1"),
+                         ("revoke_digest", "treasuryd/revoke/v1")):
+            if ex.get(key):
+                assert_equal(tagged_hash(tag, pid).hex(), ex[key],
+                             ex["name"] + ": " + key)
+        if ex.get("policy_digest"):
+            body = text[text.index("\nthreshold: ") + 1:
+                        text.rindex("memo: ")]
+            assert_equal(tagged_hash("treasuryd/policy/v1",
+                                     body.encode("utf-8")).hex(),
+                         ex["policy_digest"], ex["name"] + ": policy digest")

@@ -1,0 +1,327 @@
+/*
+ * acts.c: the signed acts of the policies (docs/policies.md, §12.4) that
+ * are not votes, clear-signed like approve and reject (vote.c):
+ *
+ *   veto ID        H_"treasuryd/veto/v1"(id), a signer of its version
+ *   revoke ID      H_"treasuryd/revoke/v1"(id), withdraws an approval
+ *   key-proof ID   H_"treasuryd/possession/v1"(id), by the NEW key of an
+ *                  add-signer or replace-signer (its keystore)
+ *   freeze T       H_"treasuryd/freeze/v1"(freeze request), one signer
+ *
+ * Each fetches and verifies what it acts on, shows it and what is signed,
+ * asks (unless --yes), and only then unlocks the key.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ctl.h"
+#include "treasury/canonical.h"
+#include "treasury/hash.h"
+#include "treasury/hex.h"
+#include "treasury/policy.h"
+
+/* Sign digest with the keystore's key, which must still be expect's. */
+static int
+digest_sign(struct ctl *c, const struct keystore_info *expect,
+    const uint8_t digest[DIGEST_BYTES], uint8_t sig[VOTE_SIGNATURE_BYTES])
+{
+	struct keystore_info info;
+	uint8_t *secret = NULL;
+	treasury_err err;
+	int rc;
+
+	rc = keystore_unlock(c, &info, &secret);
+	if (rc != CTL_OK)
+		return rc;
+	if (info.key.len != expect->key.len || memcmp(info.key.bytes,
+	    expect->key.bytes, info.key.len) != 0) {
+		sodium_free(secret);
+		ctl_err("the keystore changed while treasuryctl ran");
+		return CTL_ERROR;
+	}
+	err = vote_sign(info.key.type, secret, digest, sig);
+	sodium_free(secret);
+	if (err == TREASURY_OK)
+		err = vote_signature_verify(c->verifier, &info.key, digest, sig,
+		    VOTE_SIGNATURE_BYTES);
+	if (err != TREASURY_OK) {
+		ctl_err("signing failed: %s", treasury_err_text(err));
+		return CTL_ERROR;
+	}
+	return CTL_OK;
+}
+
+/* The keystore's signer in treasury t (the JSON of its current config). */
+static int
+keystore_signer(struct ctl *c, json_t *t, const struct keystore_info *pub,
+    const char **name)
+{
+	json_t *me = treasury_signer_by_key(t, &pub->key);
+	const char *want = c->o.signer ? c->o.signer :
+	    (c->signer_cfg[0] ? c->signer_cfg : NULL);
+
+	*name = me != NULL ? json_str(me, "name") : NULL;
+	if (*name == NULL) {
+		ctl_err("the keystore's key %s is not a signer's key of the "
+		    "treasury's current config version", pub->pubkey_hex);
+		return CTL_ERROR;
+	}
+	if (want != NULL && strcmp(want, *name) != 0) {
+		ctl_err("the keystore's key belongs to signer %s, not %s",
+		    *name, want);
+		return CTL_ERROR;
+	}
+	return CTL_OK;
+}
+
+/* Confirm, sign and POST body + "signature" to path; print the answer. */
+static int
+act_finish(struct ctl *c, const struct keystore_info *pub,
+    const uint8_t digest[DIGEST_BYTES], const char *question,
+    const char *path, json_t *body)
+{
+	uint8_t sig[VOTE_SIGNATURE_BYTES];
+	char hex[2 * VOTE_SIGNATURE_BYTES + 1];
+	json_t *answer = NULL;
+	int rc = CTL_OK;
+
+	fflush(human_out());
+	if (!c->o.yes)
+		rc = confirm_ask(question);
+	if (rc == CTL_OK)
+		rc = digest_sign(c, pub, digest, sig);
+	if (rc == CTL_OK) {
+		hex_encode(hex, sig, sizeof(sig));
+		if (json_object_set_new(body, "signature", json_string(hex)))
+			rc = CTL_ERROR;
+	}
+	sodium_memzero(sig, sizeof(sig));
+	if (rc == CTL_OK)
+		rc = http_call(c, "POST", path, body, &answer);
+	if (rc == CTL_OK) {
+		char *text = json_dumps(answer, JSON_COMPACT | JSON_SORT_KEYS);
+
+		if (c->o.json)
+			json_print(answer);
+		else
+			printf("accepted: %s\n", text != NULL ? text : "?");
+		free(text);
+	}
+	json_decref(answer);
+	return rc;
+}
+
+/* veto and revoke: a signer of the proposal's (current) config version. */
+static int
+proposal_act(struct ctl *c, const char *what, const char *tag,
+    const char *endpoint)
+{
+	struct keystore_info pub;
+	struct verified v;
+	uint8_t id[PROPOSAL_ID_BYTES], digest[DIGEST_BYTES];
+	const char *name = NULL;
+	char question[160], path[128];
+	json_t *body = NULL;
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	rc = proposal_id_arg(c->o.argv[0], id);
+	if (rc == CTL_OK)
+		rc = keystore_load_info(c, &pub);
+	if (rc == CTL_OK)
+		rc = proposal_fetch_verified(c, id, &v);
+	if (rc == CTL_OK && !v.config_current) {
+		ctl_err("the proposal is stale: nothing to %s", what);
+		rc = CTL_REFUSED;
+	}
+	if (rc == CTL_OK)
+		rc = keystore_signer(c, v.treasury, &pub, &name);
+	if (rc != CTL_OK)
+		goto done;
+	proposal_print(v.f, v.id_hex, v.treasury, v.status, v.proposal);
+	tagged_hash(digest, tag, id, PROPOSAL_ID_BYTES);
+	fprintf(human_out(), "\nYou are about to sign: %s of this proposal, as "
+	    "signer %s (%s key %s)\n  signed digest H_\"%s\"(id)\n", what,
+	    name, key_type_name(pub.key.type), pub.pubkey_hex, tag);
+	snprintf(question, sizeof(question), "%s proposal %.16s... as %s?",
+	    what, v.id_hex, name);
+	snprintf(path, sizeof(path), "/v1/proposals/%s/%s", v.id_hex,
+	    endpoint);
+	body = json_pack("{s:s}", "signer", name);
+	rc = body == NULL ? CTL_ERROR :
+	    act_finish(c, &pub, digest, question, path, body);
+done:
+	json_decref(body);
+	verified_free(&v);
+	return rc;
+}
+
+int
+cmd_veto(struct ctl *c)
+{
+	return proposal_act(c, "VETO", VETO_TAG, "vetoes");
+}
+
+int
+cmd_revoke(struct ctl *c)
+{
+	return proposal_act(c, "REVOKE your approval", REVOKE_TAG,
+	    "revocations");
+}
+
+int
+cmd_key_proof(struct ctl *c)
+{
+	struct keystore_info pub;
+	struct verified v;
+	uint8_t id[PROPOSAL_ID_BYTES], digest[DIGEST_BYTES];
+	char question[160], path[128];
+	json_t *body = NULL;
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	rc = proposal_id_arg(c->o.argv[0], id);
+	if (rc == CTL_OK)
+		rc = keystore_load_info(c, &pub);
+	if (rc == CTL_OK)
+		rc = proposal_fetch_verified(c, id, &v);
+	if (rc != CTL_OK)
+		goto done;
+	if (v.f->kind != KIND_ADD_SIGNER && v.f->kind != KIND_REPLACE_SIGNER) {
+		ctl_err("a %s proposal has no new key to prove",
+		    proposal_kind_name(v.f->kind));
+		rc = CTL_REFUSED;
+		goto done;
+	}
+	if (v.f->key.len != pub.key.len || memcmp(v.f->key.bytes,
+	    pub.key.bytes, pub.key.len) != 0) {
+		fprintf(stderr, "treasuryctl: REFUSED, nothing signed: the "
+		    "keystore's key %s is not the new key of this proposal\n",
+		    pub.pubkey_hex);
+		rc = CTL_VERIFY;
+		goto done;
+	}
+	proposal_print(v.f, v.id_hex, v.treasury, v.status, v.proposal);
+	possession_digest_compute(digest, id);
+	fprintf(human_out(), "\nYou are about to sign: a KEY PROOF (this key "
+	    "exists and you hold it; it is not an approval) with the new key "
+	    "%s\n  signed digest H_\"%s\"(id)\n", pub.pubkey_hex,
+	    POSSESSION_TAG);
+	snprintf(question, sizeof(question), "Prove the key of proposal "
+	    "%.16s...?", v.id_hex);
+	snprintf(path, sizeof(path), "/v1/proposals/%s/key-proof", v.id_hex);
+	body = json_object();
+	rc = body == NULL ? CTL_ERROR :
+	    act_finish(c, &pub, digest, question, path, body);
+done:
+	json_decref(body);
+	verified_free(&v);
+	return rc;
+}
+
+/* The server's instance id (GET /v1/info). */
+static int
+instance_get(struct ctl *c, uint8_t out[INSTANCE_ID_BYTES])
+{
+	json_t *info = NULL;
+	const char *hex;
+	int rc;
+
+	rc = http_call(c, "GET", "/v1/info", NULL, &info);
+	if (rc != CTL_OK)
+		return rc;
+	hex = json_str(info, "instance");
+	if (hex == NULL || strlen(hex) != 2 * INSTANCE_ID_BYTES ||
+	    hex_decode(out, INSTANCE_ID_BYTES, hex, strlen(hex)) !=
+	    TREASURY_OK) {
+		ctl_err("the server's /v1/info has no instance id");
+		rc = CTL_NETWORK;
+	}
+	json_decref(info);
+	return rc;
+}
+
+/* The freeze request for the next freeze of treasury t, shown. */
+static int
+freeze_request_show(struct ctl *c, json_t *t, json_t *pol,
+    struct freeze_request *fr, uint8_t digest[DIGEST_BYTES])
+{
+	struct textbuf text;
+	json_t *cv = json_object_get(t, "config_version");
+	json_t *next = json_object_get(pol, "next_freeze");
+
+	if (!json_is_integer(cv) || json_integer_value(cv) < 1 ||
+	    !json_is_integer(next) || json_integer_value(next) < 1) {
+		ctl_err("the server's treasury or policy has no config version"
+		    " or freeze number");
+		return CTL_NETWORK;
+	}
+	if (json_integer_value(cv) != json_integer_value(json_object_get(pol,
+	    "config_version"))) {
+		ctl_err("the treasury changed while treasuryctl read it");
+		return CTL_REFUSED;
+	}
+	fr->treasury = c->o.argv[0];
+	fr->config_version = (uint64_t)json_integer_value(cv);
+	fr->freeze_seq = (uint64_t)json_integer_value(next);
+	textbuf_init(&text, 1024);
+	if (freeze_request_encode(&text, fr) != TREASURY_OK ||
+	    freeze_digest_compute(digest, fr) != TREASURY_OK) {
+		textbuf_free(&text);
+		ctl_err("cannot write the freeze request");
+		return CTL_ERROR;
+	}
+	fprintf(human_out(), "Freeze request (FREEZE treasury %s: nothing "
+	    "executes until an unfreeze approved by M signers):\n%.*s",
+	    fr->treasury, (int)text.len, text.data);
+	textbuf_free(&text);
+	return CTL_OK;
+}
+
+int
+cmd_freeze(struct ctl *c)
+{
+	struct keystore_info pub;
+	struct treasury_policy *p = NULL;
+	struct freeze_request fr;
+	uint8_t digest[DIGEST_BYTES];
+	json_t *t = NULL, *pol = NULL, *body = NULL;
+	const char *name = NULL;
+	char path[96], question[160];
+	int rc;
+
+	snprintf(path, sizeof(path), "/v1/treasuries/%s", c->o.argv[0]);
+	rc = keystore_load_info(c, &pub);
+	if (rc == CTL_OK)
+		rc = instance_get(c, fr.instance);
+	if (rc == CTL_OK)
+		rc = http_call(c, "GET", path, NULL, &t);
+	if (rc == CTL_OK)
+		rc = policy_fetch_verified(c, c->o.argv[0], t, &pol, &p);
+	if (rc == CTL_OK)
+		rc = keystore_signer(c, t, &pub, &name);
+	if (rc == CTL_OK)
+		rc = freeze_request_show(c, t, pol, &fr, digest);
+	if (rc != CTL_OK)
+		goto done;
+	fprintf(human_out(), "\nYou are about to sign this freeze request as "
+	    "signer %s (%s key %s)\n", name, key_type_name(pub.key.type),
+	    pub.pubkey_hex);
+	snprintf(question, sizeof(question), "Freeze treasury %s as %s?",
+	    c->o.argv[0], name);
+	snprintf(path, sizeof(path), "/v1/treasuries/%s/freeze",
+	    c->o.argv[0]);
+	body = json_pack("{s:s, s:I}", "signer", name, "freeze",
+	    (json_int_t)fr.freeze_seq);
+	rc = body == NULL ? CTL_ERROR :
+	    act_finish(c, &pub, digest, question, path, body);
+done:
+	json_decref(body);
+	json_decref(pol);
+	json_decref(t);
+	free(p);
+	return rc;
+}
