@@ -21,7 +21,7 @@
 #
 # Not a test: it is not in ctest and exits 0 whether or not goals are met
 # (non-zero only when something broke). Knobs (environment):
-#   BUILD_DIR (build)  PROPOSALS (4000)  VOTE_S (8)  HELLO_S (5)  BAL_S (5)
+#   BUILD_DIR (build)  PROPOSALS (8000)  VOTE_S (8)  HELLO_S (5)  BAL_S (5)
 #   LAT_S (10)  LAT_RATE (1000)  VERIFY_S (2)  WRK_THREADS (1)
 #   WRK_CONNS (16, GET runs)  VOTE_CONNS (64)  LAT_CONNS (32)
 #   TREASURYD_THREADS (unset: the daemon's default, 2)  KEEP=1 keeps the
@@ -31,7 +31,7 @@ set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD_DIR:-$SRC/build}
 PY=/usr/bin/python3
-PROPOSALS=${PROPOSALS:-4000}
+PROPOSALS=${PROPOSALS:-8000}
 VOTE_S=${VOTE_S:-8}
 HELLO_S=${HELLO_S:-5}
 BAL_S=${BAL_S:-5}
