@@ -282,6 +282,15 @@ bool proposal_load(struct request *rq, struct reply *rp,
     const uint8_t id[PROPOSAL_ID_BYTES], int64_t now_s,
     struct proposal_record *rec);
 
+/* ---- votes.c ---- */
+
+/* Read the vote context of cmd->in.vote's proposal and signer into *vc and
+ * put the signer's key at the proposal's config version into cmd (votes,
+ * vetoes and revocations). Answers 404/500 naming the proposal, or 404
+ * unknown-signer, and returns false on failure. */
+bool vote_key_find(struct request *rq, struct reply *rp, struct command *cmd,
+    struct vote_context *vc);
+
 /* ---- query.c: path ids and query strings ---- */
 
 /* Validate rq->params[i] as a treasury id; 404 unknown-treasury if not. */

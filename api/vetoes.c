@@ -55,26 +55,10 @@ static bool
 act_verify(struct request *rq, struct reply *rp, struct command *cmd,
     const uint8_t digest[DIGEST_BYTES], struct vote_context *vc)
 {
-	char hex[2 * PROPOSAL_ID_BYTES + 1];
 	treasury_err err;
 
-	err = store_vote_context(rq->reader, cmd->in.vote.proposal,
-	    cmd->in.vote.signer, cmd->now_s, vc);
-	if (err != TREASURY_OK) {
-		hex_encode(hex, cmd->in.vote.proposal, PROPOSAL_ID_BYTES);
-		reply_err(rp, err, "%s proposal %s",
-		    err == TREASURY_ERR_UNKNOWN_PROPOSAL ? "no" : "reading", hex);
+	if (!vote_key_find(rq, rp, cmd, vc))
 		return false;
-	}
-	if (!vc->signer_found) {
-		reply_err(rp, TREASURY_ERR_UNKNOWN_SIGNER, "field 'signer': "
-		    "'%s' is not a signer of treasury '%s' at config version "
-		    "%" PRIu64, cmd->in.vote.signer, vc->treasury,
-		    vc->config_version);
-		return false;
-	}
-	cmd->in.vote.verified_key = vc->key;
-	cmd->in.vote.verified_config_version = vc->config_version;
 	err = vote_signature_verify(rq->srv->opts.verifier, &vc->key, digest,
 	    cmd->in.vote.signature, cmd->in.vote.signature_len);
 	metrics_sig_verify(err == TREASURY_OK);

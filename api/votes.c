@@ -86,12 +86,10 @@ struct vote_job {
 	struct vote_context ctx;
 };
 
-/* The signer's key at the proposal's config version into cmd. */
-static bool
-vote_key_find(struct request *rq, struct reply *rp, struct vote_job *job)
+bool
+vote_key_find(struct request *rq, struct reply *rp, struct command *cmd,
+    struct vote_context *vc)
 {
-	struct command *cmd = &job->cmd;
-	struct vote_context *vc = &job->ctx;
 	char hex[2 * PROPOSAL_ID_BYTES + 1];
 	treasury_err err;
 
@@ -123,7 +121,7 @@ vote_verify(struct request *rq, struct reply *rp, struct vote_job *job)
 	uint8_t digest[DIGEST_BYTES];
 	treasury_err err;
 
-	if (!vote_key_find(rq, rp, job))
+	if (!vote_key_find(rq, rp, cmd, &job->ctx))
 		return false;
 	vote_digest_compute(digest, cmd->in.vote.proposal,
 	    cmd->in.vote.decision);
