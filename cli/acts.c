@@ -23,37 +23,6 @@
 #include "treasury/hex.h"
 #include "treasury/policy.h"
 
-/* Sign digest with the keystore's key, which must still be expect's. */
-static int
-digest_sign(struct ctl *c, const struct keystore_info *expect,
-    const uint8_t digest[DIGEST_BYTES], uint8_t sig[VOTE_SIGNATURE_BYTES])
-{
-	struct keystore_info info;
-	uint8_t *secret = NULL;
-	treasury_err err;
-	int rc;
-
-	rc = keystore_unlock(c, &info, &secret);
-	if (rc != CTL_OK)
-		return rc;
-	if (info.key.len != expect->key.len || memcmp(info.key.bytes,
-	    expect->key.bytes, info.key.len) != 0) {
-		sodium_free(secret);
-		ctl_err("the keystore changed while treasuryctl ran");
-		return CTL_ERROR;
-	}
-	err = vote_sign(info.key.type, secret, digest, sig);
-	sodium_free(secret);
-	if (err == TREASURY_OK)
-		err = vote_signature_verify(c->verifier, &info.key, digest, sig,
-		    VOTE_SIGNATURE_BYTES);
-	if (err != TREASURY_OK) {
-		ctl_err("signing failed: %s", treasury_err_text(err));
-		return CTL_ERROR;
-	}
-	return CTL_OK;
-}
-
 /* The keystore's signer in treasury t (the JSON of its current config). */
 static int
 keystore_signer(struct ctl *c, json_t *t, const struct keystore_info *pub,
@@ -92,7 +61,7 @@ act_finish(struct ctl *c, const struct keystore_info *pub,
 	if (!c->o.yes)
 		rc = confirm_ask(question);
 	if (rc == CTL_OK)
-		rc = digest_sign(c, pub, digest, sig);
+		rc = keystore_digest_sign(c, pub, digest, sig);
 	if (rc == CTL_OK) {
 		hex_encode(hex, sig, sizeof(sig));
 		if (json_object_set_new(body, "signature", json_string(hex)))

@@ -222,6 +222,11 @@ int cmd_approve(struct ctl *c);
 int cmd_reject(struct ctl *c);
 int cmd_vote(struct ctl *c);
 int cmd_sign_offline(struct ctl *c);
+/* Unlock the keystore, check its key is still expect's, sign digest into
+ * sig, check the signature with the verifier and wipe the secret (votes
+ * and the acts of acts.c). Returns an exit code. */
+int keystore_digest_sign(struct ctl *c, const struct keystore_info *expect,
+    const uint8_t digest[DIGEST_BYTES], uint8_t sig[VOTE_SIGNATURE_BYTES]);
 /* Clear-sign and post a vote on an id (used by propose --approve). */
 int vote_clear_sign(struct ctl *c, const uint8_t id[PROPOSAL_ID_BYTES],
     enum vote_decision decision);

@@ -39,15 +39,12 @@ decision_parse(const char *s, enum vote_decision *d)
 	return CTL_OK;
 }
 
-/* Unlock the key, sign the digest of (id, decision), check the signature
- * with the verifier against `key`, and wipe the secret. */
-static int
-sign_with_keystore(struct ctl *c, const struct keystore_info *expect,
-    const uint8_t id[PROPOSAL_ID_BYTES], enum vote_decision decision,
-    uint8_t sig[VOTE_SIGNATURE_BYTES])
+int
+keystore_digest_sign(struct ctl *c, const struct keystore_info *expect,
+    const uint8_t digest[DIGEST_BYTES], uint8_t sig[VOTE_SIGNATURE_BYTES])
 {
 	struct keystore_info info;
-	uint8_t *secret = NULL, digest[DIGEST_BYTES];
+	uint8_t *secret = NULL;
 	treasury_err err;
 	int rc;
 
@@ -60,7 +57,6 @@ sign_with_keystore(struct ctl *c, const struct keystore_info *expect,
 		ctl_err("the keystore changed while treasuryctl ran");
 		return CTL_ERROR;
 	}
-	vote_digest_compute(digest, id, decision);
 	err = vote_sign(info.key.type, secret, digest, sig);
 	sodium_free(secret);
 	if (err == TREASURY_OK)
@@ -71,6 +67,19 @@ sign_with_keystore(struct ctl *c, const struct keystore_info *expect,
 		return CTL_ERROR;
 	}
 	return CTL_OK;
+}
+
+/* Sign the digest of (id, decision) with the keystore's key (which must
+ * still be expect's), as keystore_digest_sign does. */
+static int
+sign_with_keystore(struct ctl *c, const struct keystore_info *expect,
+    const uint8_t id[PROPOSAL_ID_BYTES], enum vote_decision decision,
+    uint8_t sig[VOTE_SIGNATURE_BYTES])
+{
+	uint8_t digest[DIGEST_BYTES];
+
+	vote_digest_compute(digest, id, decision);
+	return keystore_digest_sign(c, expect, digest, sig);
 }
 
 static int
