@@ -83,6 +83,24 @@ act_finish(struct ctl *c, const struct keystore_info *pub,
 	return rc;
 }
 
+/* The proposal id argument into id, the keystore's public part into pub
+ * and the proposal, fetched and verified, into v (zeroed first, so that
+ * verified_free is safe whatever is returned). Returns an exit code. */
+static int
+act_proposal_load(struct ctl *c, uint8_t id[PROPOSAL_ID_BYTES],
+    struct keystore_info *pub, struct verified *v)
+{
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	rc = proposal_id_arg(c->o.argv[0], id);
+	if (rc == CTL_OK)
+		rc = keystore_load_info(c, pub);
+	if (rc == CTL_OK)
+		rc = proposal_fetch_verified(c, id, v);
+	return rc;
+}
+
 /* veto and revoke: a signer of the proposal's (current) config version. */
 static int
 proposal_act(struct ctl *c, const char *what, const char *tag,
@@ -96,12 +114,7 @@ proposal_act(struct ctl *c, const char *what, const char *tag,
 	json_t *body = NULL;
 	int rc;
 
-	memset(&v, 0, sizeof(v));
-	rc = proposal_id_arg(c->o.argv[0], id);
-	if (rc == CTL_OK)
-		rc = keystore_load_info(c, &pub);
-	if (rc == CTL_OK)
-		rc = proposal_fetch_verified(c, id, &v);
+	rc = act_proposal_load(c, id, &pub, &v);
 	if (rc == CTL_OK && !v.config_current) {
 		ctl_err("the proposal is stale: nothing to %s", what);
 		rc = CTL_REFUSED;
@@ -151,12 +164,7 @@ cmd_key_proof(struct ctl *c)
 	json_t *body = NULL;
 	int rc;
 
-	memset(&v, 0, sizeof(v));
-	rc = proposal_id_arg(c->o.argv[0], id);
-	if (rc == CTL_OK)
-		rc = keystore_load_info(c, &pub);
-	if (rc == CTL_OK)
-		rc = proposal_fetch_verified(c, id, &v);
+	rc = act_proposal_load(c, id, &pub, &v);
 	if (rc != CTL_OK)
 		goto done;
 	if (v.f->kind != KIND_ADD_SIGNER && v.f->kind != KIND_REPLACE_SIGNER) {
