@@ -172,16 +172,7 @@ veto_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
 enum apply_outcome
 apply_veto(struct store *s, struct command *cmd)
 {
-	struct proposal_record rec;
-	enum apply_outcome outcome;
-	bool keep = false;
-	treasury_err err;
-
-	memset(&rec, 0, sizeof(rec));
-	err = veto_apply(s, &rec, cmd, &keep);
-	proposal_record_free(&rec);
-	outcome = cmd_finish(s, cmd, err);
-	return keep ? APPLY_KEEP : outcome;
+	return proposal_cmd_apply(s, cmd, veto_apply);
 }
 
 /* The signer's vote: *decision 0 when none, *revoked for a revoked
@@ -281,16 +272,7 @@ revoke_apply(struct store *s, struct proposal_record *rec,
 enum apply_outcome
 apply_revoke(struct store *s, struct command *cmd)
 {
-	struct proposal_record rec;
-	enum apply_outcome outcome;
-	bool keep = false;
-	treasury_err err;
-
-	memset(&rec, 0, sizeof(rec));
-	err = revoke_apply(s, &rec, cmd, &keep);
-	proposal_record_free(&rec);
-	outcome = cmd_finish(s, cmd, err);
-	return keep ? APPLY_KEEP : outcome;
+	return proposal_cmd_apply(s, cmd, revoke_apply);
 }
 
 /*
@@ -342,14 +324,5 @@ key_proof_apply(struct store *s, struct proposal_record *rec,
 enum apply_outcome
 apply_key_proof(struct store *s, struct command *cmd)
 {
-	struct proposal_record rec;
-	enum apply_outcome outcome;
-	bool keep = false;
-	treasury_err err;
-
-	memset(&rec, 0, sizeof(rec));
-	err = key_proof_apply(s, &rec, cmd, &keep);
-	proposal_record_free(&rec);
-	outcome = cmd_finish(s, cmd, err);
-	return keep ? APPLY_KEEP : outcome;
+	return proposal_cmd_apply(s, cmd, key_proof_apply);
 }

@@ -104,6 +104,22 @@ proposal_gate_usable(struct store *s, struct proposal_record *rec,
 	return TREASURY_OK;
 }
 
+enum apply_outcome
+proposal_cmd_apply(struct store *s, struct command *cmd,
+    proposal_apply_fn apply)
+{
+	struct proposal_record rec;
+	enum apply_outcome outcome;
+	bool keep = false;
+	treasury_err err;
+
+	memset(&rec, 0, sizeof(rec));
+	err = apply(s, &rec, cmd, &keep);
+	proposal_record_free(&rec);
+	outcome = cmd_finish(s, cmd, err);
+	return keep ? APPLY_KEEP : outcome;
+}
+
 /* The effective status must be pending. */
 static treasury_err
 proposal_gate_pending(struct store *s, struct proposal_record *rec,
@@ -302,16 +318,7 @@ vote_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
 enum apply_outcome
 apply_vote(struct store *s, struct command *cmd)
 {
-	struct proposal_record rec;
-	enum apply_outcome outcome;
-	bool keep = false;
-	treasury_err err;
-
-	memset(&rec, 0, sizeof(rec));
-	err = vote_apply(s, &rec, cmd, &keep);
-	proposal_record_free(&rec);
-	outcome = cmd_finish(s, cmd, err);
-	return keep ? APPLY_KEEP : outcome;
+	return proposal_cmd_apply(s, cmd, vote_apply);
 }
 
 static treasury_err
@@ -340,14 +347,5 @@ cancel_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
 enum apply_outcome
 apply_cancel(struct store *s, struct command *cmd)
 {
-	struct proposal_record rec;
-	enum apply_outcome outcome;
-	bool keep = false;
-	treasury_err err;
-
-	memset(&rec, 0, sizeof(rec));
-	err = cancel_apply(s, &rec, cmd, &keep);
-	proposal_record_free(&rec);
-	outcome = cmd_finish(s, cmd, err);
-	return keep ? APPLY_KEEP : outcome;
+	return proposal_cmd_apply(s, cmd, cancel_apply);
 }

@@ -207,6 +207,16 @@ TREASURY_WARN_UNUSED treasury_err
 proposal_gate_usable(struct store *s, struct proposal_record *rec,
     struct command *cmd, bool *keep);
 
+/* A writer command on one proposal: it fills rec (zeroed before, freed
+ * after) and sets *keep to keep what it wrote even when it fails. */
+typedef treasury_err (*proposal_apply_fn)(struct store *s,
+    struct proposal_record *rec, struct command *cmd, bool *keep);
+
+/* Run apply on a zeroed record, free the record and finish cmd with what
+ * apply returned (cmd_finish); APPLY_KEEP also when apply set *keep. */
+enum apply_outcome proposal_cmd_apply(struct store *s, struct command *cmd,
+    proposal_apply_fn apply);
+
 /* ---- policies (cmd_policy.c, issue #8) ---- */
 
 /* Write the policy row of config version `version` of treasury id, whose
