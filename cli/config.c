@@ -85,6 +85,108 @@ done:
 	return rc;
 }
 
+/* Make the missing parent directories of path, mode 0700. Returns 0/-1. */
+static int
+dirs_make(const char *path)
+{
+	char dir[PATH_MAX_BYTES];
+	size_t i;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -1;
+	for (i = 1; dir[i] != '\0'; i++) {
+		if (dir[i] != '/')
+			continue;
+		dir[i] = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return -1;
+		dir[i] = '/';
+	}
+	return 0;
+}
+
+/* fsync the directory that holds path, so that a rename or link in it is
+ * durable. Returns 0/-1. */
+static int
+dir_sync(const char *path)
+{
+	char dir[PATH_MAX_BYTES];
+	char *slash;
+	int fd, r;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -1;
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+int
+file_write_private(const char *path, const char *text, size_t len,
+    bool replace)
+{
+	char tmp[PATH_MAX_BYTES + 8];
+	size_t done = 0;
+	ssize_t n;
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp)) {
+		ctl_err("%s: path too long", path);
+		return CTL_USAGE;
+	}
+	if (dirs_make(path) != 0) {
+		ctl_err("%s: cannot create its directory: %s", path,
+		    strerror(errno));
+		return CTL_ERROR;
+	}
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0) {
+		ctl_err("%s: %s", tmp, strerror(errno));
+		return CTL_ERROR;
+	}
+	while (done < len) {
+		n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	if (done != len || fsync(fd) != 0) {
+		ctl_err("%s: cannot write: %s", tmp, strerror(errno));
+		close(fd);
+		(void)unlink(tmp);
+		return CTL_ERROR;
+	}
+	close(fd);
+	if ((replace ? rename(tmp, path) : link(tmp, path)) != 0) {
+		ctl_err("%s: %s%s", path, strerror(errno), errno == EEXIST ?
+		    " (use --force to replace it)" : "");
+		(void)unlink(tmp);
+		return CTL_ERROR;
+	}
+	if (!replace)
+		(void)unlink(tmp);
+	if (dir_sync(path) != 0) {
+		ctl_err("%s: cannot sync its directory: %s", path,
+		    strerror(errno));
+		return CTL_ERROR;
+	}
+	return CTL_OK;
+}
+
 /* Copy src into dst[size]; -1 if it does not fit. */
 static int
 copy_str(char *dst, size_t size, const char *src)

@@ -104,6 +104,14 @@ void config_free(struct ctl *c);
  * Returns an exit code (message printed). private: refuse group/other bits. */
 int file_read_all(const char *path, size_t max_bytes, bool private,
     char **out, size_t *out_len);
+/* Write text to path, mode 0600, atomically: written to "path.new"
+ * (O_EXCL after removing a stale one), fsynced, then renamed over path
+ * (replace) or linked to path, which must not exist (!replace: EEXIST is
+ * an error), and the directory fsynced. Missing parent directories are
+ * made mode 0700. A reader sees the old file or the new one, never a
+ * part. Returns an exit code (message printed). */
+int file_write_private(const char *path, const char *text, size_t len,
+    bool replace);
 
 /* ---- http.c ---- */
 

@@ -87,66 +87,12 @@ done:
 	return rc;
 }
 
-/* Make the missing parent directories of path, mode 0700. Returns 0/-1. */
-static int
-dirs_make(const char *path)
-{
-	char dir[PATH_MAX_BYTES];
-	size_t i;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return -1;
-	for (i = 1; dir[i] != '\0'; i++) {
-		if (dir[i] != '/')
-			continue;
-		dir[i] = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			return -1;
-		dir[i] = '/';
-	}
-	return 0;
-}
-
-/* Write text to path mode 0600: O_EXCL, or via a temporary file and
- * rename with --force. */
+/* Write the sealed keystore text mode 0600; replace an existing one only
+ * with --force. */
 static int
 keystore_write(struct ctl *c, const char *text, size_t len)
 {
-	char tmp[PATH_MAX_BYTES + 8];
-	const char *target = c->keystore_path;
-	ssize_t n;
-	int fd, flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
-
-	if (dirs_make(c->keystore_path) != 0) {
-		ctl_err("%s: cannot create its directory: %s", target,
-		    strerror(errno));
-		return CTL_ERROR;
-	}
-	if (c->o.force) {
-		if (snprintf(tmp, sizeof(tmp), "%s.new", target) >=
-		    (int)sizeof(tmp))
-			return CTL_USAGE;
-		(void)unlink(tmp);
-		target = tmp;
-	}
-	fd = open(target, flags, 0600);
-	if (fd < 0) {
-		ctl_err("%s: %s%s", target, strerror(errno), errno == EEXIST ?
-		    " (use --force to replace it)" : "");
-		return CTL_ERROR;
-	}
-	n = write(fd, text, len);
-	if (n != (ssize_t)len || fsync(fd) != 0 || close(fd) != 0) {
-		ctl_err("%s: cannot write", target);
-		(void)unlink(target);
-		return CTL_ERROR;
-	}
-	if (c->o.force && rename(tmp, c->keystore_path) != 0) {
-		ctl_err("%s: %s", c->keystore_path, strerror(errno));
-		(void)unlink(tmp);
-		return CTL_ERROR;
-	}
-	return CTL_OK;
+	return file_write_private(c->keystore_path, text, len, c->o.force);
 }
 
 static void
