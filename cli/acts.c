@@ -23,29 +23,6 @@
 #include "treasury/hex.h"
 #include "treasury/policy.h"
 
-/* The keystore's signer in treasury t (the JSON of its current config). */
-static int
-keystore_signer(struct ctl *c, json_t *t, const struct keystore_info *pub,
-    const char **name)
-{
-	json_t *me = treasury_signer_by_key(t, &pub->key);
-	const char *want = c->o.signer ? c->o.signer :
-	    (c->signer_cfg[0] ? c->signer_cfg : NULL);
-
-	*name = me != NULL ? json_str(me, "name") : NULL;
-	if (*name == NULL) {
-		ctl_err("the keystore's key %s is not a signer's key of the "
-		    "treasury's current config version", pub->pubkey_hex);
-		return CTL_ERROR;
-	}
-	if (want != NULL && strcmp(want, *name) != 0) {
-		ctl_err("the keystore's key belongs to signer %s, not %s",
-		    *name, want);
-		return CTL_ERROR;
-	}
-	return CTL_OK;
-}
-
 /* Confirm, sign and POST body + "signature" to path; print the answer. */
 static int
 act_finish(struct ctl *c, const struct keystore_info *pub,
@@ -71,12 +48,14 @@ act_finish(struct ctl *c, const struct keystore_info *pub,
 	if (rc == CTL_OK)
 		rc = http_call(c, "POST", path, body, &answer);
 	if (rc == CTL_OK) {
-		char *text = json_dumps(answer, JSON_COMPACT | JSON_SORT_KEYS);
+		char *text = json_dumps(answer, JSON_COMPACT | JSON_SORT_KEYS |
+		    JSON_ENSURE_ASCII);
 
 		if (c->o.json)
 			json_print(answer);
 		else
-			printf("accepted: %s\n", text != NULL ? text : "?");
+			say(stdout, "accepted; the server answered: %s\n",
+			    text != NULL ? text : "?");
 		free(text);
 	}
 	json_decref(answer);
@@ -110,7 +89,7 @@ proposal_act(struct ctl *c, const char *what, const char *tag,
 	struct verified v;
 	uint8_t id[PROPOSAL_ID_BYTES], digest[DIGEST_BYTES];
 	const char *name = NULL;
-	char question[160], path[128];
+	char question[160], path[128], action[256];
 	json_t *body = NULL;
 	int rc;
 
@@ -120,14 +99,18 @@ proposal_act(struct ctl *c, const char *what, const char *tag,
 		rc = CTL_REFUSED;
 	}
 	if (rc == CTL_OK)
-		rc = keystore_signer(c, v.treasury, &pub, &name);
+		rc = keystore_signer_check(c, v.trust.pin, &pub);
 	if (rc != CTL_OK)
 		goto done;
-	proposal_print(v.f, v.id_hex, v.treasury, v.status, v.proposal);
+	name = pub.name;
+	proposal_print(c, v.f, v.id_hex, v.trust.pin, v.status, v.proposal);
 	tagged_hash(digest, tag, id, PROPOSAL_ID_BYTES);
-	fprintf(human_out(), "\nYou are about to sign: %s of this proposal, as "
-	    "signer %s (%s key %s)\n  signed digest H_\"%s\"(id)\n", what,
-	    name, key_type_name(pub.key.type), pub.pubkey_hex, tag);
+	snprintf(action, sizeof(action), "%s of this proposal, as signer %s "
+	    "(%s key %s); signed digest H_\"%s\"(id)", what, name,
+	    key_type_name(pub.key.type), pub.pubkey_hex, tag);
+	rc = final_summary_print(c, v.f, v.id_hex, v.trust.pin, action);
+	if (rc != CTL_OK)
+		goto done;
 	snprintf(question, sizeof(question), "%s proposal %.16s... as %s?",
 	    what, v.id_hex, name);
 	snprintf(path, sizeof(path), "/v1/proposals/%s/%s", v.id_hex,
@@ -160,7 +143,7 @@ cmd_key_proof(struct ctl *c)
 	struct keystore_info pub;
 	struct verified v;
 	uint8_t id[PROPOSAL_ID_BYTES], digest[DIGEST_BYTES];
-	char question[160], path[128];
+	char question[160], path[128], action[256];
 	json_t *body = NULL;
 	int rc;
 
@@ -175,18 +158,18 @@ cmd_key_proof(struct ctl *c)
 	}
 	if (v.f->key.len != pub.key.len || memcmp(v.f->key.bytes,
 	    pub.key.bytes, pub.key.len) != 0) {
-		fprintf(stderr, "treasuryctl: REFUSED, nothing signed: the "
-		    "keystore's key %s is not the new key of this proposal\n",
-		    pub.pubkey_hex);
-		rc = CTL_VERIFY;
+		rc = refuse("the keystore's key %s is not the new key of this "
+		    "proposal", pub.pubkey_hex);
 		goto done;
 	}
-	proposal_print(v.f, v.id_hex, v.treasury, v.status, v.proposal);
+	proposal_print(c, v.f, v.id_hex, v.trust.pin, v.status, v.proposal);
 	possession_digest_compute(digest, id);
-	fprintf(human_out(), "\nYou are about to sign: a KEY PROOF (this key "
-	    "exists and you hold it; it is not an approval) with the new key "
-	    "%s\n  signed digest H_\"%s\"(id)\n", pub.pubkey_hex,
-	    POSSESSION_TAG);
+	snprintf(action, sizeof(action), "a KEY PROOF (this key exists and you "
+	    "hold it; it is not an approval) with the new key %s; signed digest"
+	    " H_\"%s\"(id)", pub.pubkey_hex, POSSESSION_TAG);
+	rc = final_summary_print(c, v.f, v.id_hex, v.trust.pin, action);
+	if (rc != CTL_OK)
+		goto done;
 	snprintf(question, sizeof(question), "Prove the key of proposal "
 	    "%.16s...?", v.id_hex);
 	snprintf(path, sizeof(path), "/v1/proposals/%s/key-proof", v.id_hex);
@@ -199,50 +182,21 @@ done:
 	return rc;
 }
 
-/* The server's instance id (GET /v1/info). */
+/* The freeze request for the next freeze of the treasury, shown. The
+ * config version is the pinned one; the freeze number is the server's
+ * word (a wrong one only makes the daemon refuse the request). */
 static int
-instance_get(struct ctl *c, uint8_t out[INSTANCE_ID_BYTES])
-{
-	json_t *info = NULL;
-	const char *hex;
-	int rc;
-
-	rc = http_call(c, "GET", "/v1/info", NULL, &info);
-	if (rc != CTL_OK)
-		return rc;
-	hex = json_str(info, "instance");
-	if (hex == NULL || strlen(hex) != 2 * INSTANCE_ID_BYTES ||
-	    hex_decode(out, INSTANCE_ID_BYTES, hex, strlen(hex)) !=
-	    TREASURY_OK) {
-		ctl_err("the server's /v1/info has no instance id");
-		rc = CTL_NETWORK;
-	}
-	json_decref(info);
-	return rc;
-}
-
-/* The freeze request for the next freeze of treasury t, shown. */
-static int
-freeze_request_show(struct ctl *c, json_t *t, json_t *pol,
+freeze_request_show(struct ctl *c, const struct trust_ctx *trust, json_t *pol,
     struct freeze_request *fr, uint8_t digest[DIGEST_BYTES])
 {
 	struct textbuf text;
-	json_t *cv = json_object_get(t, "config_version");
 	json_t *next = json_object_get(pol, "next_freeze");
 
-	if (!json_is_integer(cv) || json_integer_value(cv) < 1 ||
-	    !json_is_integer(next) || json_integer_value(next) < 1) {
-		ctl_err("the server's treasury or policy has no config version"
-		    " or freeze number");
-		return CTL_NETWORK;
-	}
-	if (json_integer_value(cv) != json_integer_value(json_object_get(pol,
-	    "config_version"))) {
-		ctl_err("the treasury changed while treasuryctl read it");
-		return CTL_REFUSED;
-	}
+	if (!json_is_integer(next) || json_integer_value(next) < 1)
+		return refuse("the server's policy has no valid freeze number");
+	memcpy(fr->instance, trust->instance, INSTANCE_ID_BYTES);
 	fr->treasury = c->o.argv[0];
-	fr->config_version = (uint64_t)json_integer_value(cv);
+	fr->config_version = trust->pin->config_version;
 	fr->freeze_seq = (uint64_t)json_integer_value(next);
 	textbuf_init(&text, 1024);
 	if (freeze_request_encode(&text, fr) != TREASURY_OK ||
@@ -251,9 +205,9 @@ freeze_request_show(struct ctl *c, json_t *t, json_t *pol,
 		ctl_err("cannot write the freeze request");
 		return CTL_ERROR;
 	}
-	fprintf(human_out(), "Freeze request (FREEZE treasury %s: nothing "
-	    "executes until an unfreeze approved by M signers):\n%.*s",
-	    fr->treasury, (int)text.len, text.data);
+	say(human_out(), "Freeze request (FREEZE treasury %s: nothing executes "
+	    "until an unfreeze approved by M signers):\n", fr->treasury);
+	say_lines(human_out(), "  ", text.data);
 	textbuf_free(&text);
 	return CTL_OK;
 }
@@ -262,43 +216,43 @@ int
 cmd_freeze(struct ctl *c)
 {
 	struct keystore_info pub;
-	struct treasury_policy *p = NULL;
+	struct trust_ctx trust = { { 0 }, NULL };
 	struct freeze_request fr;
 	uint8_t digest[DIGEST_BYTES];
-	json_t *t = NULL, *pol = NULL, *body = NULL;
-	const char *name = NULL;
+	json_t *pol = NULL, *body = NULL;
 	char path[96], question[160];
 	int rc;
 
-	snprintf(path, sizeof(path), "/v1/treasuries/%s", c->o.argv[0]);
+	if (treasury_id_check(c->o.argv[0], strlen(c->o.argv[0])) !=
+	    TREASURY_OK) {
+		ctl_err("'%s' is not a treasury id", c->o.argv[0]);
+		return CTL_USAGE;
+	}
 	rc = keystore_load_info(c, &pub);
 	if (rc == CTL_OK)
-		rc = instance_get(c, fr.instance);
+		rc = trust_context(c, c->o.argv[0], &trust);
 	if (rc == CTL_OK)
-		rc = http_call(c, "GET", path, NULL, &t);
+		rc = policy_fetch_verified(c, c->o.argv[0], trust.pin, &pol);
 	if (rc == CTL_OK)
-		rc = policy_fetch_verified(c, c->o.argv[0], t, &pol, &p);
+		rc = keystore_signer_check(c, trust.pin, &pub);
 	if (rc == CTL_OK)
-		rc = keystore_signer(c, t, &pub, &name);
-	if (rc == CTL_OK)
-		rc = freeze_request_show(c, t, pol, &fr, digest);
+		rc = freeze_request_show(c, &trust, pol, &fr, digest);
 	if (rc != CTL_OK)
 		goto done;
-	fprintf(human_out(), "\nYou are about to sign this freeze request as "
-	    "signer %s (%s key %s)\n", name, key_type_name(pub.key.type),
+	say(human_out(), "\nYou are about to sign this freeze request as "
+	    "signer %s (%s key %s)\n", pub.name, key_type_name(pub.key.type),
 	    pub.pubkey_hex);
 	snprintf(question, sizeof(question), "Freeze treasury %s as %s?",
-	    c->o.argv[0], name);
+	    c->o.argv[0], pub.name);
 	snprintf(path, sizeof(path), "/v1/treasuries/%s/freeze",
 	    c->o.argv[0]);
-	body = json_pack("{s:s, s:I}", "signer", name, "freeze",
+	body = json_pack("{s:s, s:I}", "signer", pub.name, "freeze",
 	    (json_int_t)fr.freeze_seq);
 	rc = body == NULL ? CTL_ERROR :
 	    act_finish(c, &pub, digest, question, path, body);
 done:
 	json_decref(body);
 	json_decref(pol);
-	json_decref(t);
-	free(p);
+	trust_ctx_free(&trust);
 	return rc;
 }

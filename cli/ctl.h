@@ -19,6 +19,7 @@
 #include "treasury/keystore.h"
 #include "treasury/proposal.h"
 #include "treasury/sig.h"
+#include "treasury/signer_set.h"
 
 /* Exit codes (documented in treasuryctl(1), EXIT STATUS). */
 enum ctl_exit {
@@ -41,6 +42,10 @@ enum {
 	HTTP_TIMEOUT_S = 30,
 	HTTP_CONNECT_TIMEOUT_S = 10,
 	LIST_PAGE_LIMIT = 100,
+	TRUST_STORE_MAX_BYTES = 8 * 1024 * 1024,
+	TRUST_VERSIONS_KEPT = 16,	/* pinned config versions per treasury */
+	TRUST_ADVANCE_MAX_STEPS = 256,	/* config changes verified in one run */
+	OUTPUT_LINE_MAX_BYTES = 256 * 1024,	/* one say() call */
 };
 
 /* Every option of every command; a command accepts a subset (main.c). */
@@ -155,20 +160,72 @@ int keystore_load_info(struct ctl *c, struct keystore_info *info);
 int keystore_unlock(struct ctl *c, struct keystore_info *info,
     uint8_t **secret);
 
+/* ---- trust.c: pinned context (docs/signing.md §11) ---- */
+
+/* A treasury's config at one version as pinned (or as the server shows
+ * it, strictly parsed, before it is compared with the pins). */
+struct pinned {
+	uint64_t config_version;
+	struct signer_set set;
+	struct treasury_policy policy;
+	uint8_t policy_digest[DIGEST_BYTES];
+	char policy_text[CANONICAL_MAX_BYTES];	/* the policy lines */
+};
+
+/* What a command may rely on about a server and a treasury. */
+struct trust_ctx {
+	uint8_t instance[INSTANCE_ID_BYTES];	/* pinned for c->url */
+	struct pinned *pin;			/* the current config, pinned */
+};
+
+/* Check the server's instance against the pin for c->url and the
+ * treasury's current config against its pins: pin on first sight (shown,
+ * asked on the terminal or --yes), advance through executed config changes
+ * that verify (bundle_verify), refuse anything else with CTL_VERIFY
+ * saying what differs. On CTL_OK out->pin holds the current config, which
+ * the server's answers agree with. Free with trust_ctx_free. */
+int trust_context(struct ctl *c, const char *treasury, struct trust_ctx *out);
+void trust_ctx_free(struct trust_ctx *t);
+
+struct bundle_approvers {
+	unsigned count;
+	char names[SIGNERS_PER_TREASURY_MAX][SIGNER_NAME_MAX_BYTES + 1];
+};
+
+/* Verify an executed proposal's bundle against pin, the config of its
+ * version: the canonical text hashes to id and decodes (into *f) for
+ * instance and pin's version, and at least the approvals the pinned
+ * policy requires of its kind are valid approve signatures by distinct
+ * signers of pin, each checked with the PINNED key of that name (the
+ * bundle's keys are ignored). Returns CTL_OK (approvers in *who) or
+ * CTL_VERIFY with the reason printed. */
+int bundle_verify(struct ctl *c, json_t *bundle,
+    const uint8_t id[PROPOSAL_ID_BYTES],
+    const uint8_t instance[INSTANCE_ID_BYTES], const struct pinned *pin,
+    struct proposal_fields *f, struct bundle_approvers *who);
+
+/* Parse a JSON signer list and threshold (from the server or the store)
+ * into *out, every name, key type and key checked against its grammar,
+ * the set against signer_set_check. Returns CTL_OK or CTL_VERIFY with
+ * the reason printed, naming `where`. */
+int signer_set_from_json(struct ctl *c, json_t *signers, json_t *threshold,
+    const char *where, struct signer_set *out);
+
 /* ---- verify.c: clear signing ---- */
 
 /* A proposal fetched and checked: its id recomputed from the canonical
- * text, the text decoded, every JSON field compared with the text, the
- * instance, assets and (for a current config) the signer set checked. */
+ * text, the text decoded, every JSON field compared with the text, its
+ * status one of the known ones, the instance and the treasury's config
+ * checked against the trust store (trust.c), the assets' decimals. */
 struct verified {
 	uint8_t id[PROPOSAL_ID_BYTES];
 	char id_hex[2 * PROPOSAL_ID_BYTES + 1];
 	json_t *proposal;		/* the server's answer */
-	json_t *treasury;		/* GET /v1/treasuries/{t} */
 	struct proposal_fields *f;	/* decoded canonical text */
-	const char *status;		/* from the JSON, for display */
-	bool config_current;		/* treasury config == text's config */
-	struct treasury_policy *policy;	/* current policy, verified; NULL
+	const char *status;		/* a known status (static string) */
+	struct trust_ctx trust;		/* pinned instance and config */
+	bool config_current;		/* pinned config == text's config */
+	const struct treasury_policy *policy;	/* the pinned policy; NULL
 					 * unless config_current */
 };
 
@@ -182,27 +239,34 @@ void verified_free(struct verified *v);
 /* Decode a canonical text (offline): CTL_OK or CTL_VERIFY. */
 int canonical_decode_checked(struct ctl *c, const char *text, size_t len,
     struct proposal_fields *f);
-/* GET /v1/treasuries/{t}/policy into *answer and, decoded, *p (heap):
- * refused (CTL_VERIFY) unless its text decodes, its M and N are the
- * treasury's (t_json, when not NULL) and its digest is the text's. */
+/* GET /v1/treasuries/{t}/policy into *answer: refused (CTL_VERIFY)
+ * unless it is for pin's config version with pin's policy digest. */
 int policy_fetch_verified(struct ctl *c, const char *treasury,
-    json_t *t_json, json_t **answer, struct treasury_policy **p);
-/* The treasury signer whose key has the same x as key, or NULL. */
-json_t *treasury_signer_by_key(json_t *treasury, const struct signer_key *key);
+    const struct pinned *pin, json_t **answer);
+/* Print "treasuryctl: REFUSED, nothing signed: <why>" and return
+ * CTL_VERIFY. */
+int refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- display.c ---- */
 
-/* Print what a proposal does, from its decoded text (and, when treasury
- * is not NULL, the signer set before and after a config change). */
-void proposal_print(const struct proposal_fields *f, const char *id_hex,
-    json_t *treasury, const char *status, json_t *proposal);
-/* Check a config change against the current signer set and print the set
- * before and after. Returns CTL_OK or CTL_VERIFY (reason printed). */
-int config_change_check(const struct proposal_fields *f, json_t *treasury,
-    bool print);
-/* The treasury's current policy for what proposal_print shows next
- * (allowlist labels, the difference a set-policy makes); NULL: unknown. */
-void display_policy_set(const struct treasury_policy *p);
+/* Print what a proposal does, from its decoded text (and, when pin is
+ * not NULL, the pinned config it applies to: the signer set before and
+ * after a config change). status and proposal (the server's counts) may
+ * be NULL (offline). */
+void proposal_print(struct ctl *c, const struct proposal_fields *f,
+    const char *id_hex, const struct pinned *pin, const char *status,
+    json_t *proposal);
+/* Check a config change against the pinned signer set (signer_set_apply
+ * on a copy). Returns CTL_OK or CTL_VERIFY (reason printed). */
+int config_change_check(const struct proposal_fields *f,
+    const struct pinned *pin);
+/* The last screen before a signature: rebuilt from the canonical text
+ * only (kind, per-asset totals, distinct destinations with their labels,
+ * the largest item, expiry, for config changes the resulting signer set
+ * and threshold) and what is signed. Returns CTL_VERIFY when the text is
+ * expired by the local clock (nothing may be signed), else CTL_OK. */
+int final_summary_print(struct ctl *c, const struct proposal_fields *f,
+    const char *id_hex, const struct pinned *pin, const char *action);
 /* treasuryctl policy TREASURY */
 int cmd_policy(struct ctl *c);
 
@@ -235,6 +299,11 @@ int cmd_sign_offline(struct ctl *c);
  * and the acts of acts.c). Returns an exit code. */
 int keystore_digest_sign(struct ctl *c, const struct keystore_info *expect,
     const uint8_t digest[DIGEST_BYTES], uint8_t sig[VOTE_SIGNATURE_BYTES]);
+/* The keystore's key must be in the pinned set under the keystore's own
+ * name and key type (and --signer's, when given). Returns an exit code
+ * (CTL_VERIFY when the pinned set names the key otherwise). */
+int keystore_signer_check(struct ctl *c, const struct pinned *pin,
+    const struct keystore_info *pub);
 /* Clear-sign and post a vote on an id (used by propose --approve). */
 int vote_clear_sign(struct ctl *c, const uint8_t id[PROPOSAL_ID_BYTES],
     enum vote_decision decision);
@@ -245,9 +314,32 @@ int cmd_propose(struct ctl *c);
 int cmd_deposit(struct ctl *c);
 int cmd_execute(struct ctl *c);
 
+/* ---- address.c: the signer's own address book ---- */
+
+/* The signer's own label for destination `to` from the address book, or
+ * NULL when it has none. The book is loaded once per run (lazily);
+ * a missing book is empty; an unreadable or malformed book is reported
+ * once on stderr and treated as empty. The pointer lives until exit. */
+const char *address_book_label(struct ctl *c, const char *to);
+
+/* ---- out.c: the one output path ---- */
+
+/* Format and print to fp with every character that could drive the
+ * terminal shown as a visible escape (core text_escape_append): only the
+ * format's own line feeds pass. Server strings that may hold a line feed
+ * go through say_text. Output longer than OUTPUT_LINE_MAX_BYTES is cut
+ * with "...". */
+void say(FILE *fp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print text line by line, each line prefixed with indent, escaped. */
+void say_lines(FILE *fp, const char *indent, const char *text);
+/* A copy of s (len bytes) with every character escaped, line feeds
+ * included, for use as a say() argument; malloc'd, free it. "?" on
+ * failure is never returned: NULL on out of memory. */
+char *say_text(const char *s, size_t len);
+
 /* ---- util ---- */
 
-/* Print "treasuryctl: <message>\n" to standard error. */
+/* Print "treasuryctl: <message>\n" to standard error, escaped (say). */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A string member of a JSON object, or NULL. */
 const char *json_str(json_t *obj, const char *key);

@@ -27,7 +27,7 @@ enum opt_id {
 };
 
 #define BIT(o) (1ull << (o))
-#define GLOBAL_OPTS (BIT(O_URL) | BIT(O_TOKEN_FILE) | BIT(O_CONFIG) | \
+#define GLOBAL_OPTS (BIT(O_URL) | BIT(O_TOKEN_FILE) | BIT(O_CONFIG) | BIT(O_YES) | \
 	BIT(O_JSON) | BIT(O_HELP))
 #define SIGN_OPTS (BIT(O_KEYSTORE) | BIT(O_PASSPHRASE_FD) | BIT(O_YES) | \
 	BIT(O_SIGNER))
@@ -176,8 +176,9 @@ static const struct command commands[] = {
 	  "deposit TREASURY --asset A --amount X --reference R [--source S]"
 	  " [--memo M]",
 	  "Record a deposit (treasurer)." },
-	{ "execute", cmd_execute, 0, 1, 1, "execute ID",
-	  "Verify an approved proposal and execute it (treasurer)." },
+	{ "execute", cmd_execute, BIT(O_YES), 1, 1, "execute ID [--yes]",
+	  "Verify an approved proposal, show it, ask, and execute it\n"
+	  "(treasurer)." },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -199,13 +200,13 @@ static const char global_help[] =
 void
 ctl_err(const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 
-	fputs("treasuryctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	say(stderr, "treasuryctl: %s\n", msg);
 }
 
 const char *

@@ -242,7 +242,7 @@ body_build(struct ctl *c, const char *kind, json_t *body)
 static int
 differs(const char *field)
 {
-	fprintf(stderr, "treasuryctl: REFUSED: the proposal the server made "
+	say(stderr, "treasuryctl: REFUSED: the proposal the server made "
 	    "differs from what you asked for in '%s'. Do not approve it.\n",
 	    field);
 	return CTL_VERIFY;
@@ -375,7 +375,7 @@ cmd_propose(struct ctl *c)
 		if (c->o.json)
 			json_print(answer);
 		else
-			printf("proposed: %s (%s, nonce %llu); the canonical "
+			say(stdout, "proposed: %s (%s, nonce %llu); the canonical "
 			    "text matches what you asked for\n", id_hex, kind,
 			    (unsigned long long)f->nonce);
 		fflush(stdout);
@@ -424,7 +424,7 @@ cmd_deposit(struct ctl *c)
 	if (c->o.json)
 		json_print(e);
 	else
-		printf("deposit recorded: %s %s into %s, reference %s; balance "
+		say(stdout, "deposit recorded: %s %s into %s, reference %s; balance "
 		    "%s %s (ledger seq %lld)\n", json_str(e, "amount") ?
 		    json_str(e, "amount") : "?", c->o.asset, t, c->o.reference,
 		    json_str(e, "balance_after") ? json_str(e, "balance_after")
@@ -449,13 +449,19 @@ cmd_execute(struct ctl *c)
 		rc = proposal_fetch_verified(c, id, &v);
 	if (rc != CTL_OK)
 		goto done;
-	proposal_print(v.f, v.id_hex, v.treasury, v.status, v.proposal);
+	proposal_print(c, v.f, v.id_hex, v.trust.pin, v.status, v.proposal);
+	rc = final_summary_print(c, v.f, v.id_hex, v.trust.pin,
+	    "nothing: EXECUTE this proposal (the treasurer's act)");
+	if (rc == CTL_OK && !c->o.yes)
+		rc = confirm_ask("Execute this proposal?");
+	if (rc != CTL_OK)
+		goto done;
 	snprintf(path, sizeof(path), "/v1/proposals/%s/execute", v.id_hex);
 	rc = http_call(c, "POST", path, NULL, &answer);
 	if (rc == CTL_OK && c->o.json)
 		json_print(answer);
 	else if (rc == CTL_OK)
-		printf("\nexecuted: the proposal is now %s\n",
+		say(stdout, "\nexecuted: the server says the proposal is now %s\n",
 		    json_str(answer, "status") ? json_str(answer, "status") :
 		    "?");
 	json_decref(answer);

@@ -8,10 +8,12 @@
  *   - the text does not decode strictly (proposal_decode);
  *   - a JSON field (treasury, kind, config_version, nonce, expires_at, and
  *     any transfer field present) disagrees with the text: it names it;
- *   - the text's instance is not the server's (GET /v1/info);
+ *   - the text's instance is not the instance pinned for this server
+ *     URL, or the treasury's config is not the pinned one (trust.c);
+ *   - the JSON status is not one of the known statuses;
  *   - an asset's decimals on the server differ from the text's amount;
  *   - for a current config: the proposal's threshold or signer_count
- *     differ from the treasury's.
+ *     differ from the pinned config's.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,26 +41,21 @@ void
 verified_free(struct verified *v)
 {
 	json_decref(v->proposal);
-	json_decref(v->treasury);
 	free(v->f);
-	free(v->policy);
-	display_policy_set(NULL);
+	trust_ctx_free(&v->trust);
 	memset(v, 0, sizeof(*v));
 }
 
-static int refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Print why and return CTL_VERIFY. */
-static int
+int
 refuse(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("treasuryctl: REFUSED, nothing signed: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	ctl_err("REFUSED, nothing signed: %s", msg);
 	return CTL_VERIFY;
 }
 
@@ -186,23 +183,16 @@ id_check(json_t *p, const uint8_t id[PROPOSAL_ID_BYTES], const char **text,
 }
 
 static int
-instance_check(struct ctl *c, const struct proposal_fields *f)
+instance_check(const struct verified *v)
 {
-	json_t *info = NULL;
-	const char *inst;
-	char want[2 * INSTANCE_ID_BYTES + 1];
-	int rc;
+	char want[2 * INSTANCE_ID_BYTES + 1], got[2 * INSTANCE_ID_BYTES + 1];
 
-	rc = http_call(c, "GET", "/v1/info", NULL, &info);
-	if (rc != CTL_OK)
-		return rc;
-	hex_encode(want, f->instance, INSTANCE_ID_BYTES);
-	inst = json_str(info, "instance");
-	if (inst == NULL || strcmp(inst, want) != 0)
-		rc = refuse("the proposal is for instance %s but this server is "
-		    "instance %s", want, inst ? inst : "(none)");
-	json_decref(info);
-	return rc;
+	hex_encode(want, v->f->instance, INSTANCE_ID_BYTES);
+	hex_encode(got, v->trust.instance, INSTANCE_ID_BYTES);
+	if (memcmp(v->f->instance, v->trust.instance, INSTANCE_ID_BYTES) != 0)
+		return refuse("the proposal is for instance %s but this server "
+		    "is pinned as instance %s", want, got);
+	return CTL_OK;
 }
 
 /* Every transfer's asset must exist with the text's number of decimals. */
@@ -246,90 +236,86 @@ assets_check(struct ctl *c, const struct proposal_fields *f)
 }
 
 int
-policy_fetch_verified(struct ctl *c, const char *treasury, json_t *t_json,
-    json_t **answer, struct treasury_policy **out)
+policy_fetch_verified(struct ctl *c, const char *treasury,
+    const struct pinned *pin, json_t **answer)
 {
-	uint8_t digest[DIGEST_BYTES], got[DIGEST_BYTES];
-	const char *text, *hex;
-	unsigned m = 0, n = 0;
+	uint8_t got[DIGEST_BYTES];
+	const char *hex;
+	json_t *cv;
 	char path[96];
 	int rc;
 
-	*out = NULL;
 	snprintf(path, sizeof(path), "/v1/treasuries/%s/policy", treasury);
 	rc = http_call(c, "GET", path, NULL, answer);
 	if (rc != CTL_OK)
 		return rc;
-	*out = calloc(1, sizeof(**out));
-	if (*out == NULL) {
-		ctl_err("out of memory");
-		return CTL_ERROR;
-	}
-	text = json_str(*answer, "text");
 	hex = json_str(*answer, "digest");
-	if (text == NULL || hex == NULL || policy_lines_decode(text,
-	    strlen(text), *out, &m, &n) != TREASURY_OK)
-		return refuse("the server's policy text does not decode");
-	if (t_json != NULL && ((json_int_t)m != json_integer_value(
-	    json_object_get(t_json, "threshold")) || n != json_array_size(
-	    json_object_get(t_json, "signers"))))
-		return refuse("the server's policy is for %u of %u signers, not"
-		    " the treasury's", m, n);
-	if (policy_digest_compute(digest, *out, m, n) != TREASURY_OK ||
-	    strlen(hex) != 2 * DIGEST_BYTES ||
+	cv = json_object_get(*answer, "config_version");
+	if (!json_is_integer(cv) || (uint64_t)json_integer_value(cv) !=
+	    pin->config_version)
+		return refuse("the server's policy is not for the pinned config "
+		    "version %llu", (unsigned long long)pin->config_version);
+	if (hex == NULL || strlen(hex) != 2 * DIGEST_BYTES ||
 	    hex_decode(got, DIGEST_BYTES, hex, strlen(hex)) != TREASURY_OK ||
-	    memcmp(got, digest, DIGEST_BYTES) != 0)
-		return refuse("the server's policy digest is not the digest of"
-		    " its policy text");
+	    memcmp(got, pin->policy_digest, DIGEST_BYTES) != 0)
+		return refuse("the server's policy digest is not the pinned "
+		    "policy's");
 	return CTL_OK;
 }
 
-/* Proposal threshold/signer_count against the current treasury; a
- * config change needs M + 1 approvals when the policy says so. */
+/* Proposal threshold/signer_count against the pinned config; a config
+ * change needs M + 1 approvals when the policy says so. */
 static int
-policy_check(json_t *p, json_t *t, const struct proposal_fields *f,
-    const struct treasury_policy *pol)
+policy_check(json_t *p, const struct proposal_fields *f,
+    const struct pinned *pin)
 {
-	json_t *signers = json_object_get(t, "signers");
-	json_int_t m = json_integer_value(json_object_get(t, "threshold"));
+	unsigned m = policy_base_threshold(&pin->policy,
+	    proposal_kind_track(f->kind), pin->set.threshold);
 	int rc;
 
-	if (!json_is_array(signers) || m < 1)
-		return refuse("the server's treasury has no signer set");
-	if (proposal_kind_is_config(f->kind) && pol != NULL)
-		m += pol->config_extra;
-	rc = field_int_check(p, "threshold", (uint64_t)m);
+	rc = field_int_check(p, "threshold", m);
 	if (rc == CTL_OK)
-		rc = field_int_check(p, "signer_count",
-		    json_array_size(signers));
+		rc = field_int_check(p, "signer_count", pin->set.count);
 	return rc;
 }
 
 static int
-treasury_fetch(struct ctl *c, struct verified *v)
+status_parse(json_t *p, const char **out)
 {
-	char path[64];
-	json_t *cv, *pj = NULL;
+	static const char *const names[] = { "pending", "approved", "executed",
+	    "rejected", "expired", "stale", "cancelled", "vetoed" };
+	const char *s = json_str(p, "status");
+	size_t i;
+
+	for (i = 0; s != NULL && i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = names[i];
+			return CTL_OK;
+		}
+	return refuse("the server's proposal status is not a known status");
+}
+
+/* The pinned context of the text's treasury, and what it says of v. */
+static int
+context_check(struct ctl *c, struct verified *v)
+{
 	int rc;
 
-	snprintf(path, sizeof(path), "/v1/treasuries/%s", v->f->treasury);
-	rc = http_call(c, "GET", path, NULL, &v->treasury);
+	rc = trust_context(c, v->f->treasury, &v->trust);
+	if (rc == CTL_OK)
+		rc = instance_check(v);
 	if (rc != CTL_OK)
 		return rc;
-	cv = json_object_get(v->treasury, "config_version");
-	if (!json_is_integer(cv))
-		return refuse("the server's treasury has no config_version");
-	v->config_current = (uint64_t)json_integer_value(cv) ==
+	if (v->f->config_version > v->trust.pin->config_version)
+		return refuse("the proposal is for config version %llu, newer "
+		    "than the treasury's %llu",
+		    (unsigned long long)v->f->config_version,
+		    (unsigned long long)v->trust.pin->config_version);
+	v->config_current = v->trust.pin->config_version ==
 	    v->f->config_version;
-	if (!v->config_current)
-		return CTL_OK;
-	rc = policy_fetch_verified(c, v->f->treasury, v->treasury, &pj,
-	    &v->policy);
-	json_decref(pj);
-	if (rc != CTL_OK)
-		return rc;
-	display_policy_set(v->policy);
-	return policy_check(v->proposal, v->treasury, v->f, v->policy);
+	v->policy = v->config_current ? &v->trust.pin->policy : NULL;
+	return v->config_current ? policy_check(v->proposal, v->f,
+	    v->trust.pin) : CTL_OK;
 }
 
 int
@@ -359,37 +345,11 @@ proposal_fetch_verified(struct ctl *c, const uint8_t id[PROPOSAL_ID_BYTES],
 	if (rc == CTL_OK)
 		rc = json_fields_check(v->proposal, v->f);
 	if (rc == CTL_OK)
-		rc = instance_check(c, v->f);
+		rc = status_parse(v->proposal, &v->status);
+	if (rc == CTL_OK)
+		rc = context_check(c, v);
 	if (rc == CTL_OK)
 		rc = assets_check(c, v->f);
-	if (rc == CTL_OK)
-		rc = treasury_fetch(c, v);
-	v->status = json_str(v->proposal, "status");
-	if (v->status == NULL)
-		v->status = "(unknown)";
 	return rc;
 }
 
-json_t *
-treasury_signer_by_key(json_t *treasury, const struct signer_key *key)
-{
-	json_t *s;
-	size_t i;
-	uint8_t raw[ECDSA_PUBKEY_BYTES];
-	const char *hex;
-	size_t len;
-
-	json_array_foreach(json_object_get(treasury, "signers"), i, s) {
-		hex = json_str(s, "pubkey");
-		if (hex == NULL)
-			continue;
-		len = strlen(hex) / 2;
-		if ((len != ECDSA_PUBKEY_BYTES && len != SCHNORR_PUBKEY_BYTES) ||
-		    hex_decode(raw, len, hex, strlen(hex)) != TREASURY_OK)
-			continue;
-		if (memcmp(len == ECDSA_PUBKEY_BYTES ? raw + 1 : raw, key->x,
-		    32) == 0)
-			return s;
-	}
-	return NULL;
-}

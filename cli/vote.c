@@ -103,8 +103,8 @@ vote_post(struct ctl *c, const char *id_hex, const char *signer,
 	if (c->o.json)
 		json_print(answer);
 	else
-		printf("vote recorded: %s by %s; the proposal is now %s "
-		    "(%lld approvals, %lld rejections)\n",
+		say(stdout, "vote recorded: %s by %s; the server says the "
+		    "proposal is now %s (%lld approvals, %lld rejections)\n",
 		    decision_name(decision), signer,
 		    json_str(answer, "status") ? json_str(answer, "status") : "?",
 		    (long long)json_integer_value(json_object_get(answer,
@@ -114,35 +114,35 @@ vote_post(struct ctl *c, const char *id_hex, const char *signer,
 	return CTL_OK;
 }
 
-/* The signer the keystore's key is in the current set, with the same key
- * type; --signer / config "signer", when given, must name it. */
-static int
-signer_find(struct ctl *c, const struct verified *v,
-    const struct keystore_info *pub, const char **name)
+/* The keystore's signer in the pinned set: its key must be there under
+ * the keystore's own name (the name comes from the keystore, never from
+ * the server) with the same key type; --signer / config "signer", when
+ * given, must name it too. */
+int
+keystore_signer_check(struct ctl *c, const struct pinned *pin,
+    const struct keystore_info *pub)
 {
-	json_t *me = treasury_signer_by_key(v->treasury, &pub->key);
 	const char *want = c->o.signer ? c->o.signer :
 	    (c->signer_cfg[0] ? c->signer_cfg : NULL);
-	const char *type;
+	int k = signer_set_find_key(&pin->set, pub->key.x);
 
-	if (me == NULL) {
-		ctl_err("the keystore's key %s is not a key of treasury %s at "
-		    "config version %llu", pub->pubkey_hex, v->f->treasury,
-		    (unsigned long long)v->f->config_version);
+	if (k < 0) {
+		ctl_err("the keystore's key %s is not a key of the pinned signer "
+		    "set (config version %llu)", pub->pubkey_hex,
+		    (unsigned long long)pin->config_version);
 		return CTL_ERROR;
 	}
-	*name = json_str(me, "name");
-	type = json_str(me, "key_type");
-	if (*name == NULL || type == NULL ||
-	    strcmp(type, key_type_name(pub->key.type)) != 0) {
-		ctl_err("the treasury registers this key as type %s, the "
-		    "keystore as %s", type ? type : "?",
-		    key_type_name(pub->key.type));
-		return CTL_ERROR;
-	}
-	if (want != NULL && strcmp(want, *name) != 0) {
+	if (strcmp(pin->set.signers[k].name, pub->name) != 0)
+		return refuse("the pinned signer set has your key under the name "
+		    "%s, but your keystore names you %s", pin->set.signers[k].name,
+		    pub->name);
+	if (pin->set.signers[k].key.type != pub->key.type)
+		return refuse("the pinned signer set registers your key as type "
+		    "%s, the keystore as %s", key_type_name(
+		    pin->set.signers[k].key.type), key_type_name(pub->key.type));
+	if (want != NULL && strcmp(want, pub->name) != 0) {
 		ctl_err("the keystore's key belongs to signer %s, not %s",
-		    *name, want);
+		    pub->name, want);
 		return CTL_ERROR;
 	}
 	return CTL_OK;
@@ -152,15 +152,11 @@ signer_find(struct ctl *c, const struct verified *v,
 static int
 votable_check(const struct verified *v)
 {
-	if (!v->config_current) {
-		fprintf(stderr, "treasuryctl: REFUSED, nothing signed: the "
-		    "proposal is for config version %llu but the treasury has "
-		    "moved on (stale)\n",
+	if (!v->config_current)
+		return refuse("the proposal is for config version %llu but the "
+		    "treasury has moved on (stale)",
 		    (unsigned long long)v->f->config_version);
-		return CTL_VERIFY;
-	}
-	if (proposal_kind_is_config(v->f->kind) &&
-	    config_change_check(v->f, v->treasury, false) != CTL_OK)
+	if (config_change_check(v->f, v->trust.pin) != CTL_OK)
 		return CTL_VERIFY;
 	if (strcmp(v->status, "pending") != 0) {
 		ctl_err("the proposal is %s, not pending: there is nothing to "
@@ -177,7 +173,7 @@ vote_clear_sign(struct ctl *c, const uint8_t id[PROPOSAL_ID_BYTES],
 	struct keystore_info pub;
 	struct verified v;
 	uint8_t sig[VOTE_SIGNATURE_BYTES];
-	char question[160];
+	char question[160], action[256];
 	const char *name = NULL;
 	int rc;
 
@@ -188,14 +184,17 @@ vote_clear_sign(struct ctl *c, const uint8_t id[PROPOSAL_ID_BYTES],
 	if (rc == CTL_OK)
 		rc = votable_check(&v);
 	if (rc == CTL_OK)
-		rc = signer_find(c, &v, &pub, &name);
+		rc = keystore_signer_check(c, v.trust.pin, &pub);
 	if (rc != CTL_OK)
 		goto done;
-	proposal_print(v.f, v.id_hex, v.treasury, v.status, v.proposal);
-	fprintf(human_out(), "\nYou are about to sign: %s, as signer %s (%s key %s)\n",
+	name = pub.name;
+	proposal_print(c, v.f, v.id_hex, v.trust.pin, v.status, v.proposal);
+	snprintf(action, sizeof(action), "%s, as signer %s (%s key %s)",
 	    decision == VOTE_APPROVE ? "APPROVE" : "REJECT", name,
 	    key_type_name(pub.key.type), pub.pubkey_hex);
-	fflush(human_out());
+	rc = final_summary_print(c, v.f, v.id_hex, v.trust.pin, action);
+	if (rc != CTL_OK)
+		goto done;
 	snprintf(question, sizeof(question), "%s proposal %.16s... as %s?",
 	    decision == VOTE_APPROVE ? "Approve" : "Reject", v.id_hex, name);
 	if (!c->o.yes)
@@ -230,31 +229,22 @@ cmd_reject(struct ctl *c)
 
 /* ---- vote ID --signature HEX ---- */
 
-/* The signer of the current set whose key verifies sig over digest. */
+/* The signer of the pinned set whose key verifies sig over digest. */
 static int
-signature_signer(struct ctl *c, json_t *treasury, const uint8_t *digest,
-    const uint8_t *sig, size_t sig_len, const char **name)
+signature_signer(struct ctl *c, const struct pinned *pin,
+    const uint8_t *digest, const uint8_t *sig, size_t sig_len,
+    const char **name)
 {
-	struct signer_key key;
-	enum key_type type;
-	const char *t, *pub, *n;
-	json_t *s;
-	size_t i;
+	const struct signer_entry *e;
+	unsigned i;
 
-	json_array_foreach(json_object_get(treasury, "signers"), i, s) {
-		n = json_str(s, "name");
-		t = json_str(s, "key_type");
-		pub = json_str(s, "pubkey");
-		if (n == NULL || t == NULL || pub == NULL ||
-		    (c->o.signer != NULL && strcmp(c->o.signer, n) != 0))
+	for (i = 0; i < pin->set.count; i++) {
+		e = &pin->set.signers[i];
+		if (c->o.signer != NULL && strcmp(c->o.signer, e->name) != 0)
 			continue;
-		if (key_type_parse(t, strlen(t), &type) != TREASURY_OK ||
-		    signer_key_parse_hex(c->verifier, type, pub, strlen(pub),
-		    &key) != TREASURY_OK)
-			continue;
-		if (vote_signature_verify(c->verifier, &key, digest, sig,
+		if (vote_signature_verify(c->verifier, &e->key, digest, sig,
 		    sig_len) == TREASURY_OK) {
-			*name = n;
+			*name = e->name;
 			return CTL_OK;
 		}
 	}
@@ -289,18 +279,18 @@ cmd_vote(struct ctl *c)
 	if (rc != CTL_OK)
 		goto done;
 	vote_digest_compute(digest, id, decision);
-	rc = signature_signer(c, v.treasury, digest, sig, sig_len, &name);
+	rc = signature_signer(c, v.trust.pin, digest, sig, sig_len, &name);
 	if (rc != CTL_OK) {
-		fprintf(stderr, "treasuryctl: REFUSED: the signature is not a "
-		    "valid %s signature of proposal %s by %s%s of treasury %s\n",
-		    decision_name(decision), v.id_hex,
-		    c->o.signer ? "signer " : "any signer",
+		say(stderr, "treasuryctl: REFUSED: the signature is not a "
+		    "valid %s signature of proposal %s by %s%s of the pinned "
+		    "signers of treasury %s\n", decision_name(decision),
+		    v.id_hex, c->o.signer ? "signer " : "any signer",
 		    c->o.signer ? c->o.signer : "", v.f->treasury);
 		goto done;
 	}
-	proposal_print(v.f, v.id_hex, v.treasury, v.status, v.proposal);
-	fprintf(human_out(), "\nposting: %s by %s (signature verified)\n",
-	    decision_name(decision), name);
+	proposal_print(c, v.f, v.id_hex, v.trust.pin, v.status, v.proposal);
+	say(human_out(), "\nposting: %s by %s (signature verified against "
+	    "the pinned key)\n", decision_name(decision), name);
 	rc = vote_post(c, v.id_hex, name, decision, sig, sig_len);
 done:
 	verified_free(&v);
@@ -354,10 +344,10 @@ offline_output(struct ctl *c, const char *id_hex, enum vote_decision d,
 		json_decref(j);
 		return;
 	}
-	printf("\nid: %s\ndecision: %s\nsigner: %s\nsignature: %s\n", id_hex,
-	    decision_name(d), pub->name, hex);
-	printf("post it with: treasuryctl vote %s --decision %s --signer %s "
-	    "--signature %s\n", id_hex, decision_name(d), pub->name, hex);
+	say(stdout, "\nid: %s\ndecision: %s\nsigner: %s\nsignature: %s\n",
+	    id_hex, decision_name(d), pub->name, hex);
+	say(stdout, "post it with: treasuryctl vote %s --decision %s --signer "
+	    "%s --signature %s\n", id_hex, decision_name(d), pub->name, hex);
 }
 
 int
@@ -367,7 +357,7 @@ cmd_sign_offline(struct ctl *c)
 	struct keystore_info pub;
 	enum vote_decision decision;
 	uint8_t id[PROPOSAL_ID_BYTES], sig[VOTE_SIGNATURE_BYTES];
-	char id_hex[2 * PROPOSAL_ID_BYTES + 1], *text = NULL;
+	char id_hex[2 * PROPOSAL_ID_BYTES + 1], *text = NULL, action[256];
 	size_t len;
 	int rc;
 
@@ -386,13 +376,14 @@ cmd_sign_offline(struct ctl *c)
 		goto done;
 	proposal_id_compute(id, text, len);
 	hex_encode(id_hex, id, sizeof(id));
-	proposal_print(f, id_hex, NULL, NULL, NULL);
-	fprintf(human_out(), "\nOFFLINE: the instance, config version and signer set were "
-	    "not checked against a server.\nYou are about to sign: %s, as %s "
-	    "(%s key %s)\n", decision == VOTE_APPROVE ? "APPROVE" : "REJECT",
-	    pub.name, key_type_name(pub.key.type), pub.pubkey_hex);
-	fflush(human_out());
-	if (!c->o.yes)
+	proposal_print(c, f, id_hex, NULL, NULL, NULL);
+	say(human_out(), "\nOFFLINE: the instance, config version and signer "
+	    "set were not checked against a server.\n");
+	snprintf(action, sizeof(action), "%s, as %s (%s key %s)",
+	    decision == VOTE_APPROVE ? "APPROVE" : "REJECT", pub.name,
+	    key_type_name(pub.key.type), pub.pubkey_hex);
+	rc = final_summary_print(c, f, id_hex, NULL, action);
+	if (rc == CTL_OK && !c->o.yes)
 		rc = confirm_ask(decision == VOTE_APPROVE ?
 		    "Approve this proposal?" : "Reject this proposal?");
 	if (rc == CTL_OK)

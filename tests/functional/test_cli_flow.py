@@ -115,12 +115,13 @@ def test_cli_two_of_three_to_execution(ctx):
                            passphrase="correct horse battery staple")
     pid = res.out.split("proposed: ")[1].split()[0]
     for want in ("1000.250000 USDC", "6 decimals", DEST, '"Q4 grants"',
-                 "APPROVE", "signer alice", "config     version 1 (current)"):
+                 "APPROVE", "signer alice",
+                 "config     version 1 (current, pinned)"):
         assert_true(want in res.out, "shown before signing: %r in %r" %
                     (want, res.out))
     assert_equal(c.get_proposal(pid)["approval_count"], 1, "alice counted")
     # Executing too early: refused by the server, detail shown, code 4.
-    early = treasurer.run("execute", pid)
+    early = treasurer.run("execute", pid, "--yes")
     assert_equal(early.rc, EXIT_REFUSED, "execute pending: %r" % early)
     assert_true("not-approved" in early.err, "problem type shown")
     res = ctls["bob"].ok("approve", pid, "--yes", "--keystore",
@@ -132,7 +133,12 @@ def test_cli_two_of_three_to_execution(ctx):
                             ctls["carol"].keystore("carol"),
                             passphrase=PASSPHRASE)
     assert_true(res.rc != 0, "no vote without confirmation")
-    res = treasurer.ok("execute", pid)
+    # Execution asks for a confirmation too: none without a terminal.
+    res = treasurer.run("execute", pid)
+    assert_true(res.rc != 0 and "--yes" in res.err, "no execution without "
+                "confirmation: %r" % res)
+    assert_equal(c.get_proposal(pid)["status"], "approved", "not executed")
+    res = treasurer.ok("execute", pid, "--yes")
     assert_true("executed" in res.out, "executed: %r" % res)
     assert_equal(c.balances("grants"), {"USDC": "500.250000"}, "balance")
     bal = treasurer.ok("balances", "grants", "--json").json()
@@ -181,10 +187,11 @@ def test_cli_offline_signing_round_trip(ctx):
                 "independent BIP-340 check of the offline signature")
     # A signature for the other decision is refused before posting.
     bad = ctls["bob"].run("vote", pid, "--decision", "reject", "--signature",
-                          signed["signature"])
+                          signed["signature"], "--yes")
     assert_equal(bad.rc, EXIT_VERIFY, "mismatched decision: %r" % bad)
     assert_equal(votes_of(node, pid), [], "nothing posted")
-    res = ctls["bob"].ok("vote", pid, "--signature", signed["signature"])
+    res = ctls["bob"].ok("vote", pid, "--signature", signed["signature"],
+                         "--yes")
     assert_true("approve by alice" in res.out, "posted as alice: %r" % res)
     got = c.get_proposal(pid)
     assert_equal([(v["signer"], v["signature"]) for v in got["approvals"]],
@@ -196,7 +203,8 @@ def test_cli_offline_signing_round_trip(ctx):
                      stdin=p["canonical"].replace("amount: 7.500000",
                                                   "amount: 8.500000"))
     assert_true(res.json()["id"] != pid, "other text, other id")
-    bad = ctls["bob"].run("vote", pid, "--signature", res.json()["signature"])
+    bad = ctls["bob"].run("vote", pid, "--signature", res.json()["signature"],
+                          "--yes")
     assert_equal(bad.rc, EXIT_VERIFY, "signature of another text refused")
     # A text that is not canonical is refused with the verification code.
     res = offline.run("sign-offline", "-", "--decision", "approve", "--yes",
@@ -216,7 +224,7 @@ def test_cli_config_change_shows_signer_sets(ctx):
                    "--keystore", alice.keystore("alice"),
                    passphrase=PASSPHRASE)
     out = res.out
-    for want in ("signers before (config 1): 2 of 3",
+    for want in ("signers before (config 1, pinned): 2 of 3",
                  "signers after (config 2): 2 of 4", "+ dave",
                  dave["pubkey"], "ADD signer dave"):
         assert_true(want in out, "%r shown in %r" % (want, out))

@@ -584,14 +584,15 @@ def test_treasuryctl_shows_policy_and_labels(ctx):
                    "--amount", "10", "--to", PAYROLL, "--approve", "--yes",
                    "--keystore", alice.keystore("alice"),
                    passphrase=PASSPHRASE)
-    assert_true('label  "Payroll" (allowlisted)' in res.out,
+    assert_true('allowlisted: "Payroll" (label verified: pinned policy)' in
+                res.out,
                 "label shown before signing: %r" % res.out)
     res = alice.run("propose", "transfer", "grants", "--asset", "USDC",
                     "--amount", "10", "--to", "0xattacker")
     assert_equal(res.rc, EXIT_REFUSED, "refused by the daemon: %r" % res)
     assert_true("not-allowlisted" in res.err, "%r" % res)
     shown = alice.ok("policy", "grants").out
-    for want in ("digest", "verified", "timelock_spend_s: 3600",
+    for want in ("digest", "pinned", "timelock_spend_s: 3600",
                  "Payroll", "not frozen", "500.000000"):
         assert_true(want in shown, "policy shows %r: %r" % (want, shown))
     js = alice.ok("policy", "grants", "--json").json()
