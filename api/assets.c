@@ -11,20 +11,6 @@
 
 #include "internal.h"
 
-static treasury_err
-chain_check(const char *s, size_t len)
-{
-	if (len < 1 || len > CHAIN_MAX_BYTES)
-		return TREASURY_ERR_CHAIN;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '_' || c == '-'))
-			return TREASURY_ERR_CHAIN;
-	}
-	return TREASURY_OK;
-}
-
 /* Fill a from the body. */
 static bool
 asset_from_body(struct reply *rp, json_t *body, struct asset *a)

@@ -18,16 +18,6 @@
 
 #include "internal.h"
 
-/* 1..128 bytes of UTF-8 text with the memo's character rules. */
-static treasury_err
-treasury_name_check(const char *s, size_t len)
-{
-	if (len < 1 || len > TREASURY_NAME_MAX_BYTES ||
-	    memo_check(s, len) != TREASURY_OK)
-		return TREASURY_ERR_TREASURY_NAME;
-	return TREASURY_OK;
-}
-
 /* One item of "signers": {"name","key_type","pubkey"}. */
 static bool
 signer_from_json(struct request *rq, struct reply *rp, json_t *item,

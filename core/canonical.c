@@ -90,6 +90,29 @@ asset_code_check(const char *s, size_t len)
 }
 
 treasury_err
+chain_check(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > CHAIN_MAX_BYTES || s == NULL)
+		return TREASURY_ERR_CHAIN;
+	for (i = 0; i < len; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= '0' &&
+		    s[i] <= '9') && s[i] != '.' && s[i] != '_' && s[i] != '-')
+			return TREASURY_ERR_CHAIN;
+	return TREASURY_OK;
+}
+
+treasury_err
+treasury_name_check(const char *s, size_t len)
+{
+	if (len == 0 || len > TREASURY_NAME_MAX_BYTES || s == NULL ||
+	    memo_check(s, len) != TREASURY_OK)
+		return TREASURY_ERR_TREASURY_NAME;
+	return TREASURY_OK;
+}
+
+treasury_err
 destination_check(const char *s, size_t len)
 {
 	size_t i;

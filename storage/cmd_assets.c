@@ -10,24 +10,6 @@
 
 #include "engine_int.h"
 
-/* [a-z0-9._-], 1..CHAIN_MAX_BYTES (the api's rule for chain labels). */
-static int
-chain_is_valid(const char *chain)
-{
-	size_t i, n = strnlen(chain, CHAIN_MAX_BYTES + 1);
-
-	if (n == 0 || n > CHAIN_MAX_BYTES)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = chain[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 static void
 code_fold(const char *code, char out[ASSET_CODE_MAX_BYTES + 1])
 {
@@ -52,7 +34,8 @@ asset_check(const struct asset *a, struct command *cmd)
 		    ASSET_DECIMALS_MAX);
 		return TREASURY_ERR_DECIMALS;
 	}
-	if (!chain_is_valid(a->chain)) {
+	if (chain_check(a->chain, strnlen(a->chain, CHAIN_MAX_BYTES + 1)) !=
+	    TREASURY_OK) {
 		cmd_detail(cmd, "chain: not a chain label");
 		return TREASURY_ERR_CHAIN;
 	}

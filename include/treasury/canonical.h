@@ -26,6 +26,14 @@ TREASURY_WARN_UNUSED treasury_err treasury_id_check(const char *s, size_t len);
 /* Same charset as treasury ids. Returns TREASURY_OK or TREASURY_ERR_SIGNER_NAME. */
 TREASURY_WARN_UNUSED treasury_err signer_name_check(const char *s, size_t len);
 
+/* An asset's chain label: 1..32 of [a-z0-9._-].
+ * Returns TREASURY_OK or TREASURY_ERR_CHAIN. */
+TREASURY_WARN_UNUSED treasury_err chain_check(const char *s, size_t len);
+
+/* A treasury's display name: 1..128 bytes passing memo_check.
+ * Returns TREASURY_OK or TREASURY_ERR_TREASURY_NAME. */
+TREASURY_WARN_UNUSED treasury_err treasury_name_check(const char *s, size_t len);
+
 /* [A-Za-z0-9][A-Za-z0-9._-]{0,31}. Returns TREASURY_OK or TREASURY_ERR_ASSET_CODE. */
 TREASURY_WARN_UNUSED treasury_err asset_code_check(const char *s, size_t len);
 

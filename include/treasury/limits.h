@@ -13,6 +13,8 @@ enum {
 	SIGNER_NAME_MAX_BYTES = 32,		/* same charset as treasury ids */
 	ASSET_CODE_MAX_BYTES = 32,		/* [A-Za-z0-9][A-Za-z0-9._-]{0,31} */
 	ASSET_DECIMALS_MAX = 18,
+	CHAIN_MAX_BYTES = 32,			/* [a-z0-9._-]{1,32} */
+	TREASURY_NAME_MAX_BYTES = 128,		/* UTF-8, memo rules */
 	AMOUNT_TEXT_MAX_BYTES = 80,		/* decimal text accepted on input */
 	AMOUNT_FORMAT_MAX_BYTES = 64,		/* 39 digits + '.' + 18 + NUL fits */
 	DESTINATION_MAX_BYTES = 128,

@@ -191,6 +191,41 @@ test_asset_code(void **state)
 	assert_int_equal(asset_code_check("US\0C", 4), TREASURY_ERR_ASSET_CODE);
 }
 
+/* ---- chain labels and treasury names ---- */
+
+static void
+test_chain_and_treasury_name(void **state)
+{
+	static const char *const good_chain[] = { "ethereum", "a", "0",
+	    "base-sepolia", "op.main_1", "abcdefghijklmnopqrstuvwxyz012345" };
+	static const char *const bad_chain[] = { "", "Ethereum", "a b", "a/b",
+	    "\xc3\xa9", "abcdefghijklmnopqrstuvwxyz0123456" };
+	char name[TREASURY_NAME_MAX_BYTES + 2];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good_chain) / sizeof(good_chain[0]); i++)
+		assert_int_equal(chain_check(good_chain[i],
+		    strlen(good_chain[i])), TREASURY_OK);
+	for (i = 0; i < sizeof(bad_chain) / sizeof(bad_chain[0]); i++)
+		assert_int_equal(chain_check(bad_chain[i],
+		    strlen(bad_chain[i])), TREASURY_ERR_CHAIN);
+	assert_int_equal(chain_check("eth\0", 4), TREASURY_ERR_CHAIN);
+	assert_int_equal(treasury_name_check("Grants committee", 16),
+	    TREASURY_OK);
+	assert_int_equal(treasury_name_check("Caf\xc3\xa9", 5), TREASURY_OK);
+	assert_int_equal(treasury_name_check("", 0), TREASURY_ERR_TREASURY_NAME);
+	assert_int_equal(treasury_name_check("a\nb", 3),
+	    TREASURY_ERR_TREASURY_NAME);
+	assert_int_equal(treasury_name_check("a\xe2\x80\xae" "b", 5),
+	    TREASURY_ERR_TREASURY_NAME);	/* U+202E, a bidi override */
+	memset(name, 'n', sizeof(name));
+	assert_int_equal(treasury_name_check(name, TREASURY_NAME_MAX_BYTES),
+	    TREASURY_OK);
+	assert_int_equal(treasury_name_check(name, TREASURY_NAME_MAX_BYTES + 1),
+	    TREASURY_ERR_TREASURY_NAME);
+}
+
 /* ---- destinations ---- */
 
 static void
@@ -1000,6 +1035,7 @@ main(void)
 		cmocka_unit_test(test_timestamp_matches_gmtime),
 		cmocka_unit_test(test_timestamp_format),
 		cmocka_unit_test(test_expiry_check),
+		cmocka_unit_test(test_chain_and_treasury_name),
 		cmocka_unit_test(test_textbuf_basics),
 		cmocka_unit_test(test_textbuf_zero_max),
 		cmocka_unit_test(test_textbuf_grows),
