@@ -344,4 +344,23 @@ void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A string member of a JSON object, or NULL. */
 const char *json_str(json_t *obj, const char *key);
 
+/* ---- util.c ---- */
+
+/* The path of a user's treasuryctl file into out[size]: the environment
+ * variable env_name when set and not empty, else
+ * $XDG_CONFIG_HOME/treasuryctl/<file_name> (an absolute XDG_CONFIG_HOME),
+ * else $HOME/.config/treasuryctl/<file_name>. Returns 0, or -1 when there
+ * is no HOME or the path does not fit (nothing printed). */
+int user_config_path(char *out, size_t size, const char *env_name,
+    const char *file_name);
+/* file_read_all for text: a file that holds a NUL byte is refused
+ * (CTL_USAGE, "path: contains a NUL byte"). */
+int file_read_text(const char *path, size_t max_bytes, bool private,
+    char **out, size_t *out_len);
+/* Split a NUL-terminated text in place, line by line: returns the line
+ * *cursor points at, with its LF (and a CR before it) made NUL, and moves
+ * *cursor past it; NULL at the end of the text (the empty rest after a
+ * final LF is no line). Start with *cursor = the text. */
+char *line_next(char **cursor);
+
 #endif

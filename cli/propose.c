@@ -136,17 +136,12 @@ csv_item(char *line)
 static int
 csv_parse(const char *path, char *text, json_t *list)
 {
-	char *line = text, *nl;
+	char *cursor = text, *line;
 	unsigned lineno = 0;
 	json_t *item;
 
-	while (line != NULL && *line != '\0') {
+	while ((line = line_next(&cursor)) != NULL) {
 		lineno++;
-		nl = strchr(line, '\n');
-		if (nl != NULL)
-			*nl = '\0';
-		if (nl != NULL && nl > line && nl[-1] == '\r')
-			nl[-1] = '\0';
 		if (*line != '\0' && *line != '#' && !(lineno == 1 &&
 		    strncmp(line, "asset,", 6) == 0)) {
 			item = csv_item(line);
@@ -156,7 +151,6 @@ csv_parse(const char *path, char *text, json_t *list)
 				return CTL_USAGE;
 			}
 		}
-		line = nl != NULL ? nl + 1 : NULL;
 	}
 	if (json_array_size(list) < 1 || json_array_size(list) >
 	    BATCH_TRANSFERS_MAX) {

@@ -190,19 +190,7 @@ pin_policy_parse(struct pinned *pin, const char *text, const char *digest_hex,
 static int
 store_path(char *out, size_t size)
 {
-	const char *env = getenv("TREASURYCTL_TRUST");
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	int n;
-
-	if (env != NULL && *env != '\0')
-		n = snprintf(out, size, "%s", env);
-	else if (xdg != NULL && *xdg == '/')
-		n = snprintf(out, size, "%s/treasuryctl/trust", xdg);
-	else if (home != NULL)
-		n = snprintf(out, size, "%s/.config/treasuryctl/trust", home);
-	else
-		return -1;
-	return n < 0 || (size_t)n >= size ? -1 : 0;
+	return user_config_path(out, size, "TREASURYCTL_TRUST", "trust");
 }
 
 static int
