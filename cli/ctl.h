@@ -46,6 +46,8 @@ enum {
 	TRUST_VERSIONS_KEPT = 16,	/* pinned config versions per treasury */
 	TRUST_ADVANCE_MAX_STEPS = 256,	/* config changes verified in one run */
 	OUTPUT_LINE_MAX_BYTES = 256 * 1024,	/* one say() call */
+	POLICY_FIELD_MAX_BYTES = 64,	/* a policy member's name, e.g.
+					 * "limits[15].month" */
 };
 
 /* Every option of every command; a command accepts a subset (main.c). */
@@ -313,6 +315,25 @@ int vote_clear_sign(struct ctl *c, const uint8_t id[PROPOSAL_ID_BYTES],
 int cmd_propose(struct ctl *c);
 int cmd_deposit(struct ctl *c);
 int cmd_execute(struct ctl *c);
+
+/* ---- policy_file.c: the policy JSON object of a file ---- */
+
+/* Read the policy JSON object of docs/api.md ("The policy object") from
+ * path and check it locally: only known members, each of its type and
+ * range, codes, destinations, labels and amounts by their grammar (amounts
+ * at up to 18 decimals: the asset's are not known here). *out is the
+ * object as read, to be sent. Returns CTL_OK, or CTL_USAGE/CTL_ERROR with
+ * "path: 'member': why" printed. */
+int policy_file_load(const char *path, json_t **out);
+/* Compare a policy object `want` (as policy_file_load gives it) with the
+ * decoded policy got, for a treasury of threshold m and n signers: want
+ * is converted with got's asset decimals and config_threshold mapped
+ * against m, normalised, and both are written as policy lines
+ * (policy_lines_append). Returns CTL_OK when the lines are equal, else
+ * CTL_VERIFY with field naming the first line (its key, e.g.
+ * "limit.1.day") or member that differs. Prints nothing. */
+int policy_file_compare(json_t *want, const struct treasury_policy *got,
+    unsigned m, unsigned n, char field[POLICY_FIELD_MAX_BYTES]);
 
 /* ---- address.c: the signer's own address book ---- */
 
