@@ -72,7 +72,7 @@ act_proposal_load(struct ctl *c, uint8_t id[PROPOSAL_ID_BYTES],
 	int rc;
 
 	memset(v, 0, sizeof(*v));
-	rc = proposal_id_arg(c->o.argv[0], id);
+	rc = proposal_id_arg(c, c->o.argv[0], id);
 	if (rc == CTL_OK)
 		rc = keystore_load_info(c, pub);
 	if (rc == CTL_OK)

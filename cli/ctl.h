@@ -72,6 +72,12 @@ struct ctl_opts {
 	const char *signature;
 	const char *decision;
 	const char *kdf;
+	const char *out;	/* export --out */
+	const char *code;	/* asset create */
+	const char *decimals;	/* asset create, checked there */
+	const char *chain;	/* asset create */
+	const char *label;	/* address add */
+	const char *policy;	/* treasury create --policy */
 	long threshold;		/* -1 when absent */
 	int passphrase_fd;	/* -1: ask on the terminal */
 	int secret_fd;		/* -1: ask on the terminal */
@@ -231,8 +237,13 @@ struct verified {
 					 * unless config_current */
 };
 
-/* Parse 64 hex (either case) into id. Returns CTL_OK or CTL_USAGE. */
-int proposal_id_arg(const char *s, uint8_t id[PROPOSAL_ID_BYTES]);
+/* A proposal id argument into id: 64 hex digits (either case), offline;
+ * or a unique prefix of PROPOSAL_ID_PREFIX_MIN_DIGITS..63 hex digits,
+ * resolved on the server (proposal_id_prefix_resolve). Returns CTL_OK,
+ * CTL_USAGE (not an id, no match, several matches) or the exit code of a
+ * failed listing. */
+int proposal_id_arg(struct ctl *c, const char *s,
+    uint8_t id[PROPOSAL_ID_BYTES]);
 /* Fetch and verify proposal `id`; CTL_VERIFY with the reason printed when
  * anything disagrees. Free with verified_free. */
 int proposal_fetch_verified(struct ctl *c, const uint8_t id[PROPOSAL_ID_BYTES],
@@ -315,6 +326,40 @@ int vote_clear_sign(struct ctl *c, const uint8_t id[PROPOSAL_ID_BYTES],
 int cmd_propose(struct ctl *c);
 int cmd_deposit(struct ctl *c);
 int cmd_execute(struct ctl *c);
+
+/* ---- workflow.c: the rest of a proposal's life ---- */
+
+enum { PROPOSAL_ID_PREFIX_MIN_DIGITS = 8 };
+
+/* The one proposal whose id starts with prefix (8..63 hex digits, either
+ * case), found by listing every treasury's proposals (GET /v1/treasuries,
+ * then GET /v1/treasuries/{t}/proposals, every page); only ids that are
+ * 64 hex digits count. Returns CTL_OK with id set; CTL_USAGE when prefix
+ * is not hex, or no id or several ids start with it (message printed);
+ * or the listing's exit code. Nothing about the proposal is verified:
+ * callers fetch it with proposal_fetch_verified. */
+int proposal_id_prefix_resolve(struct ctl *c, const char *prefix,
+    uint8_t id[PROPOSAL_ID_BYTES]);
+/* The members of a set-policy ("policy": the --file policy, checked
+ * locally by policy_file_load) or unfreeze (none) proposal body. Returns
+ * an exit code (message printed). */
+int propose_body_policy_kind(struct ctl *c, const char *kind, json_t *body);
+/* Whether the canonical text f the server made for body (a set-policy or
+ * unfreeze of propose_body_policy_kind) is what was asked: set-policy:
+ * the text's policy equals the body's, line by line (policy_file_compare);
+ * unfreeze: the text lifts the freeze the treasury's policy answer says
+ * is in force. Returns CTL_OK; CTL_VERIFY with field naming what differs
+ * (nothing printed: the caller reports it); another exit code with its
+ * message printed. */
+int propose_policy_kind_same(struct ctl *c, json_t *body,
+    const struct proposal_fields *f, char field[POLICY_FIELD_MAX_BYTES]);
+/* treasuryctl cancel ID [--yes]: verify, show, ask, withdraw. */
+int cmd_cancel(struct ctl *c);
+/* treasuryctl settle ID --reference REF (treasurer). */
+int cmd_settle(struct ctl *c);
+/* treasuryctl export ID [--out FILE [--force]]: the verified canonical
+ * text, byte for byte, for sign-offline. */
+int cmd_export(struct ctl *c);
 
 /* ---- policy_file.c: the policy JSON object of a file ---- */
 

@@ -420,7 +420,7 @@ cmd_show(struct ctl *c)
 	uint8_t id[PROPOSAL_ID_BYTES];
 	int rc;
 
-	rc = proposal_id_arg(c->o.argv[0], id);
+	rc = proposal_id_arg(c, c->o.argv[0], id);
 	if (rc != CTL_OK)
 		return rc;
 	rc = proposal_fetch_verified(c, id, &v);

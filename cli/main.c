@@ -23,7 +23,8 @@ enum opt_id {
 	O_ASSET, O_AMOUNT, O_TO, O_MEMO, O_EXPIRES, O_FILE, O_REFERENCE,
 	O_SOURCE, O_KEY_TYPE, O_NAME, O_PUBKEY, O_SIGNATURE, O_DECISION,
 	O_KDF, O_THRESHOLD, O_PASSPHRASE_FD, O_SECRET_FD, O_JSON, O_YES,
-	O_FORCE, O_APPROVE, O_HELP,
+	O_FORCE, O_APPROVE, O_HELP, O_OUT, O_CODE, O_DECIMALS, O_CHAIN,
+	O_LABEL, O_POLICY,
 };
 
 #define BIT(o) (1ull << (o))
@@ -64,6 +65,12 @@ static const struct option long_opts[] = {
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "approve", no_argument, NULL, O_APPROVE },
 	{ "help", no_argument, NULL, O_HELP },
+	{ "out", required_argument, NULL, O_OUT },
+	{ "code", required_argument, NULL, O_CODE },
+	{ "decimals", required_argument, NULL, O_DECIMALS },
+	{ "chain", required_argument, NULL, O_CHAIN },
+	{ "label", required_argument, NULL, O_LABEL },
+	{ "policy", required_argument, NULL, O_POLICY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -159,6 +166,18 @@ static const struct command commands[] = {
 	{ "propose set-threshold", cmd_propose, PROPOSE_OPTS | BIT(O_THRESHOLD),
 	    1, 1, "propose set-threshold TREASURY --threshold M [...]",
 	  "Propose a new threshold M." },
+	{ "propose set-policy", cmd_propose, PROPOSE_OPTS | BIT(O_FILE), 1, 1,
+	  "propose set-policy TREASURY --file policy.json [--memo M] "
+	  "[--expires E]\n        [--approve]",
+	  "Propose the treasury's whole policy after the change: the file holds\n"
+	  "the policy JSON object of docs/api.md. The policy in the canonical\n"
+	  "text the server made must be the file's, line by line (exit 5 names\n"
+	  "the first line that differs)." },
+	{ "propose unfreeze", cmd_propose, PROPOSE_OPTS, 1, 1,
+	  "propose unfreeze TREASURY [--memo M] [--expires E] [--approve]",
+	  "Propose lifting the freeze in force (the daemon names it; the text\n"
+	  "must name the freeze the treasury's policy says is in force). It\n"
+	  "needs M approvals and the spend delay." },
 	{ "sign-offline", cmd_sign_offline, BIT(O_KEYSTORE) |
 	    BIT(O_PASSPHRASE_FD) | BIT(O_YES) | BIT(O_DECISION), 0, 1,
 	  "sign-offline [FILE|-] --decision approve|reject [--keystore PATH]\n"
@@ -179,6 +198,18 @@ static const struct command commands[] = {
 	{ "execute", cmd_execute, BIT(O_YES), 1, 1, "execute ID [--yes]",
 	  "Verify an approved proposal, show it, ask, and execute it\n"
 	  "(treasurer)." },
+	{ "cancel", cmd_cancel, BIT(O_YES), 1, 1, "cancel ID [--yes]",
+	  "Withdraw a pending proposal: verify it, show it, ask, and cancel it.\n"
+	  "Only the token that made the proposal may." },
+	{ "settle", cmd_settle, BIT(O_REFERENCE), 1, 1,
+	  "settle ID --reference TXID",
+	  "Record the chain transaction that settled an executed proposal\n"
+	  "(treasurer). TXID: 1..128 printable ASCII characters, no spaces." },
+	{ "export", cmd_export, BIT(O_OUT) | BIT(O_FORCE), 1, 1,
+	  "export ID [--out FILE [--force]]",
+	  "Verify a proposal and write its canonical text, byte for byte, to\n"
+	  "standard output or FILE (mode 0600): carry it to an air-gapped\n"
+	  "machine and sign it there with sign-offline." },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -314,6 +345,12 @@ option_set(struct ctl_opts *o, int id, const char *arg)
 	case O_SIGNATURE: slot = &o->signature; break;
 	case O_DECISION: slot = &o->decision; break;
 	case O_KDF: slot = &o->kdf; break;
+	case O_OUT: slot = &o->out; break;
+	case O_CODE: slot = &o->code; break;
+	case O_DECIMALS: slot = &o->decimals; break;
+	case O_CHAIN: slot = &o->chain; break;
+	case O_LABEL: slot = &o->label; break;
+	case O_POLICY: slot = &o->policy; break;
 	case O_JSON: o->json = true; return 0;
 	case O_YES: o->yes = true; return 0;
 	case O_FORCE: o->force = true; return 0;

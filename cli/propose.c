@@ -228,6 +228,8 @@ body_build(struct ctl *c, const char *kind, json_t *body)
 		return json_object_set_new(body, "new_threshold",
 		    json_integer(c->o.threshold)) ? CTL_ERROR : CTL_OK;
 	}
+	if (strcmp(kind, "set-policy") == 0 || strcmp(kind, "unfreeze") == 0)
+		return propose_body_policy_kind(c, kind, body);	/* workflow.c */
 	return body_signer(c, body, kind);
 }
 
@@ -281,6 +283,7 @@ kind_same(struct ctl *c, json_t *body, const struct proposal_fields *f)
 {
 	json_t *list = json_object_get(body, "transfers");
 	const char *memo = json_str(body, "memo");
+	char field[POLICY_FIELD_MAX_BYTES];
 	size_t i;
 	int rc = CTL_OK;
 
@@ -297,6 +300,12 @@ kind_same(struct ctl *c, json_t *body, const struct proposal_fields *f)
 	case KIND_SET_THRESHOLD:
 		if ((long)f->threshold_after != c->o.threshold)
 			return differs("threshold");
+		break;
+	case KIND_SET_POLICY:
+	case KIND_UNFREEZE:
+		rc = propose_policy_kind_same(c, body, f, field);
+		if (rc == CTL_VERIFY)
+			return differs(field);
 		break;
 	default:
 		if (strcmp(c->o.name, f->signer) != 0)
@@ -438,7 +447,7 @@ cmd_execute(struct ctl *c)
 	int rc;
 
 	memset(&v, 0, sizeof(v));
-	rc = proposal_id_arg(c->o.argv[0], id);
+	rc = proposal_id_arg(c, c->o.argv[0], id);
 	if (rc == CTL_OK)
 		rc = proposal_fetch_verified(c, id, &v);
 	if (rc != CTL_OK)

@@ -28,8 +28,10 @@
 #include "treasury/hex.h"
 
 int
-proposal_id_arg(const char *s, uint8_t id[PROPOSAL_ID_BYTES])
+proposal_id_arg(struct ctl *c, const char *s, uint8_t id[PROPOSAL_ID_BYTES])
 {
+	if (strlen(s) != 2 * PROPOSAL_ID_BYTES)
+		return proposal_id_prefix_resolve(c, s, id);	/* workflow.c */
 	if (hex_decode(id, PROPOSAL_ID_BYTES, s, strlen(s)) != TREASURY_OK) {
 		ctl_err("a proposal id is 64 hex digits: '%s'", s);
 		return CTL_USAGE;

@@ -213,7 +213,7 @@ int
 cmd_approve(struct ctl *c)
 {
 	uint8_t id[PROPOSAL_ID_BYTES];
-	int rc = proposal_id_arg(c->o.argv[0], id);
+	int rc = proposal_id_arg(c, c->o.argv[0], id);
 
 	return rc == CTL_OK ? vote_clear_sign(c, id, VOTE_APPROVE) : rc;
 }
@@ -222,7 +222,7 @@ int
 cmd_reject(struct ctl *c)
 {
 	uint8_t id[PROPOSAL_ID_BYTES];
-	int rc = proposal_id_arg(c->o.argv[0], id);
+	int rc = proposal_id_arg(c, c->o.argv[0], id);
 
 	return rc == CTL_OK ? vote_clear_sign(c, id, VOTE_REJECT) : rc;
 }
@@ -263,7 +263,7 @@ cmd_vote(struct ctl *c)
 	int rc;
 
 	memset(&v, 0, sizeof(v));
-	rc = proposal_id_arg(c->o.argv[0], id);
+	rc = proposal_id_arg(c, c->o.argv[0], id);
 	if (rc == CTL_OK && c->o.decision != NULL)
 		rc = decision_parse(c->o.decision, &decision);
 	if (rc == CTL_OK && (c->o.signature == NULL || hex_decode_var(sig,
