@@ -218,6 +218,15 @@ int bundle_verify(struct ctl *c, json_t *bundle,
  * the reason printed, naming `where`. */
 int signer_set_from_json(struct ctl *c, json_t *signers, json_t *threshold,
     const char *where, struct signer_set *out);
+/* A signer object {"name","key_type","pubkey"} into e, each member
+ * checked against its grammar (the key on the curve for its type).
+ * Returns NULL, or why not (a fixed phrase, e.g. "has no valid 'name'
+ * (...)") for the caller to print after naming the place. */
+const char *signer_entry_parse(const treasury_verifier *v, json_t *j,
+    struct signer_entry *e);
+/* The set as a JSON list of {"name","key_type","pubkey"} (lower-case hex,
+ * as the daemon writes it; the form of POST /v1/treasuries), or NULL. */
+json_t *signer_set_to_json(const struct signer_set *s);
 
 /* ---- verify.c: clear signing ---- */
 
@@ -379,6 +388,14 @@ int policy_file_load(const char *path, json_t **out);
  * "limit.1.day") or member that differs. Prints nothing. */
 int policy_file_compare(json_t *want, const struct treasury_policy *got,
     unsigned m, unsigned n, char field[POLICY_FIELD_MAX_BYTES]);
+
+/* ---- admin.c: the administrator's commands ---- */
+
+/* treasuryctl asset create --code C --decimals D --chain CH */
+int cmd_asset_create(struct ctl *c);
+/* treasuryctl treasury create ID --threshold M --file signers.jsonl
+ * [--name NAME] [--policy policy.json] */
+int cmd_treasury_create(struct ctl *c);
 
 /* ---- address.c: the signer's own address book ---- */
 

@@ -210,6 +210,19 @@ static const struct command commands[] = {
 	  "Verify a proposal and write its canonical text, byte for byte, to\n"
 	  "standard output or FILE (mode 0600): carry it to an air-gapped\n"
 	  "machine and sign it there with sign-offline." },
+	{ "asset create", cmd_asset_create, BIT(O_CODE) | BIT(O_DECIMALS) |
+	    BIT(O_CHAIN), 0, 0,
+	  "asset create --code C --decimals D --chain CH",
+	  "Register an asset (admin): code [A-Za-z0-9][A-Za-z0-9._-]{0,31},\n"
+	  "decimals 0..18, chain 1..32 of [a-z0-9._-]." },
+	{ "treasury create", cmd_treasury_create, BIT(O_THRESHOLD) |
+	    BIT(O_FILE) | BIT(O_NAME) | BIT(O_POLICY), 1, 1,
+	  "treasury create ID --threshold M --file signers.jsonl [--name NAME]\n"
+	  "        [--policy policy.json]",
+	  "Create a treasury (admin). signers.jsonl holds the signers'\n"
+	  "`treasuryctl key export-public` objects (one per line, or as that\n"
+	  "command prints them), checked here: a name or key twice is refused.\n"
+	  "The server's answer must echo the signer set sent." },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -51,7 +51,7 @@ struct trust_store {
 
 /* A signer object {"name","key_type","pubkey"} into e; NULL `why` fields
  * are never printed raw: the caller names the place, this the field. */
-static const char *
+const char *
 signer_entry_parse(const treasury_verifier *v, json_t *j,
     struct signer_entry *e)
 {
@@ -104,7 +104,7 @@ signer_set_from_json(struct ctl *c, json_t *signers, json_t *threshold,
 	return CTL_OK;
 }
 
-static json_t *
+json_t *
 signer_set_to_json(const struct signer_set *s)
 {
 	char pub[2 * ECDSA_PUBKEY_BYTES + 1];
