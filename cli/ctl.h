@@ -399,6 +399,17 @@ int cmd_treasury_create(struct ctl *c);
 
 /* ---- address.c: the signer's own address book ---- */
 
+enum {
+	ADDRESS_BOOK_MAX_ENTRIES = 1000,
+	ADDRESS_LABEL_MAX_BYTES = 64,	/* memo rules, no comma */
+};
+
+/* treasuryctl address add|list|remove|import (by c->command). The book
+ * is one private file of "dest,label" lines: TREASURYCTL_ADDRESSES, else
+ * $XDG_CONFIG_HOME/treasuryctl/addresses, else
+ * ~/.config/treasuryctl/addresses; mode 0600, written atomically. */
+int cmd_address(struct ctl *c);
+
 /* The signer's own label for destination `to` from the address book, or
  * NULL when it has none. The book is loaded once per run (lazily);
  * a missing book is empty; an unreadable or malformed book is reported

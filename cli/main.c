@@ -223,6 +223,18 @@ static const struct command commands[] = {
 	  "`treasuryctl key export-public` objects (one per line, or as that\n"
 	  "command prints them), checked here: a name or key twice is refused.\n"
 	  "The server's answer must echo the signer set sent." },
+	{ "address add", cmd_address, BIT(O_LABEL) | BIT(O_FORCE), 1, 1,
+	  "address add DEST --label LABEL [--force]",
+	  "Label a destination in your own address book (--force relabels).\n"
+	  "LABEL: 1..64 bytes, no comma, no control or invisible character." },
+	{ "address list", cmd_address, 0, 0, 0, "address list [--json]",
+	  "List your address book." },
+	{ "address remove", cmd_address, 0, 1, 1, "address remove DEST",
+	  "Remove a destination from your address book." },
+	{ "address import", cmd_address, 0, 1, 1, "address import FILE.csv",
+	  "Add or relabel every dest,label line of a CSV file, all or nothing.\n"
+	  "'#' lines and a first line 'dest,label' are skipped; errors name\n"
+	  "file:line." },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
