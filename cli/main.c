@@ -271,6 +271,23 @@ json_str(json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+/* A command's name and the first sentence of its help, on one line. */
+static void
+summary_print(const struct command *cmd, FILE *fp)
+{
+	const char *h = cmd->help;
+	size_t i;
+
+	fprintf(fp, "  %-24s ", cmd->name);
+	for (i = 0; h[i] != '\0'; i++) {
+		fputc(h[i] == '\n' ? ' ' : h[i], fp);
+		if (h[i] == '.' && (h[i + 1] == ' ' || h[i + 1] == '\n' ||
+		    h[i + 1] == '\0'))
+			break;
+	}
+	fputc('\n', fp);
+}
+
 static void
 usage_all(FILE *fp)
 {
@@ -279,10 +296,60 @@ usage_all(FILE *fp)
 	fputs("usage: treasuryctl [global options] COMMAND [options] [args]\n"
 	    "Commands:\n", fp);
 	for (i = 0; i < N_COMMANDS; i++)
-		fprintf(fp, "  %s\n", commands[i].name);
+		summary_print(&commands[i], fp);
 	fputs("Run 'treasuryctl COMMAND --help' for a command's options.\n",
 	    fp);
 	fputs(global_help, fp);
+}
+
+/* Whether cmd is a subcommand of the group word ("key new" of "key"). */
+static bool
+in_group(const struct command *cmd, const char *word)
+{
+	size_t n = strlen(word);
+
+	return strncmp(cmd->name, word, n) == 0 && cmd->name[n] == ' ';
+}
+
+/* Whether word names a group of subcommands ("key", "propose", ...). */
+static bool
+group_exists(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (in_group(&commands[i], word))
+			return true;
+	return false;
+}
+
+static void
+usage_group(const char *word, FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "usage: treasuryctl %s SUBCOMMAND [options] [args]\n"
+	    "Subcommands:\n", word);
+	for (i = 0; i < N_COMMANDS; i++)
+		if (in_group(&commands[i], word))
+			summary_print(&commands[i], fp);
+	fprintf(fp, "Run 'treasuryctl %s SUBCOMMAND --help' for a subcommand's"
+	    " options.\n", word);
+}
+
+/* "key", "key --help": the group's subcommands (a usage error without
+ * --help, or for an unknown subcommand). */
+static int
+group_help(int argc, char **argv)
+{
+	bool help = argc > 1 && strcmp(argv[1], "--help") == 0;
+
+	if (argc > 1 && !help)
+		ctl_err("unknown %s subcommand '%s'", argv[0], argv[1]);
+	else if (!help)
+		ctl_err("%s needs a subcommand", argv[0]);
+	usage_group(argv[0], help ? stdout : stderr);
+	return help ? CTL_OK : CTL_USAGE;
 }
 
 static void
@@ -460,11 +527,15 @@ run(struct ctl *c, int argc, char **argv)
 		if (argc > 1 && (cmd = command_find(argc - 1, argv + 1,
 		    &used)) != NULL)
 			usage_command(cmd, stdout);
+		else if (argc > 1 && group_exists(argv[1]))
+			usage_group(argv[1], stdout);
 		else
 			usage_all(stdout);
 		return CTL_OK;
 	}
 	cmd = command_find(argc, argv, &used);
+	if (cmd == NULL && group_exists(argv[0]))
+		return group_help(argc, argv);
 	if (cmd == NULL) {
 		ctl_err("unknown command '%s'%s%s", argv[0],
 		    argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
