@@ -260,8 +260,8 @@ list_parse(struct policy_parse *pp, json_t *obj, const char *name,
 	if (list == NULL)
 		return true;
 	if (!json_is_array(list) || json_array_size(list) > max)
-		return bad(pp, "must be a list of at most its maximum of items",
-		    "%s", path);
+		return bad(pp, "must be a list of at most 16 items (64 "
+		    "destinations)", "%s", path);
 	json_array_foreach(list, i, item) {
 		snprintf(item_path, sizeof(item_path), "%s[%zu]", path, i);
 		if (!json_is_object(item))
