@@ -46,6 +46,7 @@ enum {
 	TRUST_VERSIONS_KEPT = 16,	/* pinned config versions per treasury */
 	TRUST_ADVANCE_MAX_STEPS = 256,	/* config changes verified in one run */
 	OUTPUT_LINE_MAX_BYTES = 256 * 1024,	/* one say() call */
+	BUNDLE_MAX_BYTES = 1024 * 1024,
 };
 
 /* Every option of every command; a command accepts a subset (main.c). */
@@ -70,6 +71,7 @@ struct ctl_opts {
 	const char *signature;
 	const char *decision;
 	const char *kdf;
+	const char *out;		/* --out FILE */
 	long threshold;		/* -1 when absent */
 	int passphrase_fd;	/* -1: ask on the terminal */
 	int secret_fd;		/* -1: ask on the terminal */
@@ -186,6 +188,11 @@ struct trust_ctx {
  * the server's answers agree with. Free with trust_ctx_free. */
 int trust_context(struct ctl *c, const char *treasury, struct trust_ctx *out);
 void trust_ctx_free(struct trust_ctx *t);
+
+/* treasuryctl trust show|list|forget|forget-server */
+int cmd_trust(struct ctl *c);
+/* treasuryctl bundle ID [--out FILE] | bundle --file FILE */
+int cmd_bundle(struct ctl *c);
 
 struct bundle_approvers {
 	unsigned count;

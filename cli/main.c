@@ -23,7 +23,7 @@ enum opt_id {
 	O_ASSET, O_AMOUNT, O_TO, O_MEMO, O_EXPIRES, O_FILE, O_REFERENCE,
 	O_SOURCE, O_KEY_TYPE, O_NAME, O_PUBKEY, O_SIGNATURE, O_DECISION,
 	O_KDF, O_THRESHOLD, O_PASSPHRASE_FD, O_SECRET_FD, O_JSON, O_YES,
-	O_FORCE, O_APPROVE, O_HELP,
+	O_FORCE, O_APPROVE, O_OUT, O_HELP,
 };
 
 #define BIT(o) (1ull << (o))
@@ -63,6 +63,7 @@ static const struct option long_opts[] = {
 	{ "yes", no_argument, NULL, O_YES },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "approve", no_argument, NULL, O_APPROVE },
+	{ "out", required_argument, NULL, O_OUT },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -176,6 +177,24 @@ static const struct command commands[] = {
 	  "deposit TREASURY --asset A --amount X --reference R [--source S]"
 	  " [--memo M]",
 	  "Record a deposit (treasurer)." },
+	{ "trust show", cmd_trust, 0, 1, 1, "trust show TREASURY [--yes]",
+	  "Pin the server and the treasury on first use (shown in full and\n"
+	  "asked; --yes accepts), advance the pins through verified config\n"
+	  "changes, and show what is pinned." },
+	{ "trust list", cmd_trust, 0, 0, 0, "trust list [--json]",
+	  "List the pinned servers and treasuries (local, no server)." },
+	{ "trust forget", cmd_trust, 0, 1, 1, "trust forget TREASURY",
+	  "Drop the pins of a treasury of this server's instance: it is\n"
+	  "shown for comparison and asked again on next use." },
+	{ "trust forget-server", cmd_trust, 0, 0, 0, "trust forget-server",
+	  "Drop the pinned instance of this server URL (after the operator\n"
+	  "really replaced the daemon)." },
+	{ "bundle", cmd_bundle, BIT(O_OUT) | BIT(O_FILE), 0, 1,
+	  "bundle ID [--out FILE] | bundle --file FILE",
+	  "Download an executed proposal's bundle (canonical text and\n"
+	  "approvals) and verify it against the pinned signer keys of its\n"
+	  "config version; --out saves it; --file verifies a saved bundle\n"
+	  "offline." },
 	{ "execute", cmd_execute, BIT(O_YES), 1, 1, "execute ID [--yes]",
 	  "Verify an approved proposal, show it, ask, and execute it\n"
 	  "(treasurer)." },
@@ -314,6 +333,7 @@ option_set(struct ctl_opts *o, int id, const char *arg)
 	case O_SIGNATURE: slot = &o->signature; break;
 	case O_DECISION: slot = &o->decision; break;
 	case O_KDF: slot = &o->kdf; break;
+	case O_OUT: slot = &o->out; break;
 	case O_JSON: o->json = true; return 0;
 	case O_YES: o->yes = true; return 0;
 	case O_FORCE: o->force = true; return 0;
