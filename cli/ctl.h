@@ -45,6 +45,7 @@ enum {
 	TRUST_STORE_MAX_BYTES = 8 * 1024 * 1024,
 	TRUST_VERSIONS_KEPT = 16,	/* pinned config versions per treasury */
 	TRUST_ADVANCE_MAX_STEPS = 256,	/* config changes verified in one run */
+	TRUST_CANDIDATES_MAX = 8,	/* bundles tried for one config version */
 	OUTPUT_LINE_MAX_BYTES = 256 * 1024,	/* one say() call */
 	BUNDLE_MAX_BYTES = 1024 * 1024,
 };

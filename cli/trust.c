@@ -666,19 +666,26 @@ advance_one(struct ctl *c, json_t *changes, const uint8_t instance[32],
 	json_t *p, *bundle;
 	size_t i;
 	int rc = CTL_VERIFY;
+	enum proposal_kind kind;
+	unsigned tried = 0;
 
 	f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return CTL_ERROR;
 	json_array_foreach(changes, i, p) {
-		const char *jid = json_str(p, "id");
+		const char *jid = json_str(p, "id"), *k = json_str(p, "kind");
 		json_t *cv = json_object_get(p, "config_version");
 
+		/* the JSON only picks candidates: the bundle's text decides */
 		if (jid == NULL || strlen(jid) != 2 * PROPOSAL_ID_BYTES ||
 		    hex_decode(id, sizeof(id), jid, strlen(jid)) != TREASURY_OK ||
 		    !json_is_integer(cv) || (uint64_t)json_integer_value(cv) !=
-		    pin->config_version)
+		    pin->config_version || k == NULL || proposal_kind_parse(k,
+		    strlen(k), &kind) != TREASURY_OK ||
+		    !proposal_kind_is_config(kind))
 			continue;
+		if (tried++ == TRUST_CANDIDATES_MAX)
+			break;
 		snprintf(path, sizeof(path), "/v1/proposals/%s/bundle", jid);
 		bundle = NULL;
 		rc = http_call(c, "GET", path, NULL, &bundle);
