@@ -21,15 +21,26 @@ struct codepoint_range {
 	uint32_t last;
 };
 
-/* The bidi controls, zero-width/format characters and line/paragraph
- * separators of GUIDE §1. Sorted, disjoint and not adjacent. */
+/* Default_Ignorable_Code_Point (Unicode 15.1 DerivedCoreProperties.txt)
+ * plus U+2028..U+2029. Sorted, disjoint and not adjacent. */
 static const struct codepoint_range invisible_ranges[] = {
+	{ 0x00ad, 0x00ad },	/* soft hyphen */
+	{ 0x034f, 0x034f },	/* combining grapheme joiner */
 	{ 0x061c, 0x061c },	/* Arabic letter mark (bidi) */
+	{ 0x115f, 0x1160 },	/* Hangul choseong and jungseong fillers */
+	{ 0x17b4, 0x17b5 },	/* Khmer inherent vowels */
+	{ 0x180b, 0x180f },	/* Mongolian variation selectors, vowel sep. */
 	{ 0x200b, 0x200f },	/* ZWSP, ZWNJ, ZWJ, LRM, RLM */
 	{ 0x2028, 0x202e },	/* LS, PS, LRE..RLO */
-	{ 0x2060, 0x2064 },	/* WJ..invisible plus */
-	{ 0x2066, 0x2069 },	/* LRI..PDI */
+	{ 0x2060, 0x206f },	/* WJ..invisible plus, LRI..PDI, deprecated */
+	{ 0x3164, 0x3164 },	/* Hangul filler */
+	{ 0xfe00, 0xfe0f },	/* variation selectors 1..16 */
 	{ 0xfeff, 0xfeff },	/* zero-width no-break space (BOM) */
+	{ 0xffa0, 0xffa0 },	/* halfwidth Hangul filler */
+	{ 0xfff0, 0xfff8 },	/* reserved before the specials */
+	{ 0x1bca0, 0x1bca3 },	/* shorthand format controls */
+	{ 0x1d173, 0x1d17a },	/* musical symbol beam and phrase controls */
+	{ 0xe0000, 0xe0fff },	/* tags, variation selectors 17..256, reserved */
 };
 
 enum {

@@ -26,9 +26,11 @@ bool codepoint_is_control(uint32_t cp);
  * (U+xxFFFE, U+xxFFFF). */
 bool codepoint_is_noncharacter(uint32_t cp);
 
-/* The bidi controls (U+061C, U+200E..F, U+202A..E, U+2066..9), zero-width
- * and format characters (U+200B..D, U+2060..4, U+FEFF) and the line and
- * paragraph separators U+2028..U+2029 of docs/signing.md section 3. */
+/* The Unicode Default_Ignorable_Code_Point set (format and zero-width
+ * characters, fillers, variation selectors, tags and the ranges reserved
+ * for more of them), which holds every bidi control, plus the line and
+ * paragraph separators U+2028..U+2029. Part of the signed-text rules: the
+ * list is in docs/signing.md section 3 and in canonical.h (memo_check). */
 bool codepoint_is_invisible(uint32_t cp);
 
 #endif

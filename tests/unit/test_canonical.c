@@ -20,6 +20,8 @@
 
 #include "treasury/canonical.h"
 
+#include "test_utf8.h"
+
 #define DAY_S (86400LL)
 
 /* ---- helpers ---- */
@@ -28,32 +30,6 @@ static treasury_err
 memo(const char *s)
 {
 	return memo_check(s, strlen(s));
-}
-
-/* Encode code point cp as UTF-8 (shortest form) into out; returns length. */
-static size_t
-utf8_put(uint32_t cp, char out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /* memo_check of "a<cp>b", so the character is tested in the middle. */
@@ -255,7 +231,7 @@ test_memo_accepts(void **state)
 	expect_codepoint(0x2027, TREASURY_OK);
 	expect_codepoint(0x202f, TREASURY_OK);
 	expect_codepoint(0x205f, TREASURY_OK);
-	expect_codepoint(0x206a, TREASURY_OK);
+	expect_codepoint(0x2070, TREASURY_OK);
 	expect_codepoint(0xfdcf, TREASURY_OK);
 	expect_codepoint(0xfdf0, TREASURY_OK);
 	expect_codepoint(0xfefe, TREASURY_OK);
@@ -314,6 +290,48 @@ test_memo_bidi_format_separators(void **state)
 	EXPECT_MEMO("\xef\xbb\xbfhello", TREASURY_ERR_MEMO_CHAR);
 	/* "Trojan source": RLO in the middle of a memo. */
 	EXPECT_MEMO("pay \xe2\x80\xae" "0001", TREASURY_ERR_MEMO_CHAR);
+}
+
+/* One forbidden range of the default-ignorable set: every code point in
+ * it refused, both neighbours allowed. */
+static void
+expect_invisible_range(uint32_t first, uint32_t last)
+{
+	expect_codepoint(first - 1, TREASURY_OK);
+	expect_codepoint_range(first, last, TREASURY_ERR_MEMO_CHAR);
+	expect_codepoint(last + 1, TREASURY_OK);
+}
+
+static void
+test_memo_default_ignorable(void **state)
+{
+	(void)state;
+	expect_invisible_range(0x00ad, 0x00ad);		/* soft hyphen */
+	expect_invisible_range(0x034f, 0x034f);		/* CGJ */
+	expect_invisible_range(0x115f, 0x1160);		/* Hangul fillers */
+	expect_invisible_range(0x17b4, 0x17b5);		/* Khmer vowels */
+	expect_invisible_range(0x180b, 0x180f);		/* Mongolian FVS, MVS */
+	expect_invisible_range(0x2060, 0x206f);
+	expect_invisible_range(0x3164, 0x3164);		/* Hangul filler */
+	expect_invisible_range(0xfe00, 0xfe0f);		/* VS1..VS16 */
+	expect_invisible_range(0xffa0, 0xffa0);		/* halfwidth filler */
+	expect_invisible_range(0xfff0, 0xfff8);
+	expect_invisible_range(0x1bca0, 0x1bca3);	/* shorthand format */
+	expect_invisible_range(0x1d173, 0x1d17a);	/* musical format */
+	/* Tags, VS17..VS256 and reserved; U+DFFFF below is a noncharacter. */
+	expect_codepoint(0xdfffd, TREASURY_OK);
+	expect_codepoint_range(0xe0000, 0xe0fff, TREASURY_ERR_MEMO_CHAR);
+	expect_codepoint(0xe1000, TREASURY_OK);
+	/* Emoji: plain allowed; with VS16, ZWJ or tags refused. */
+	EXPECT_MEMO("\xf0\x9f\x98\x80", TREASURY_OK);		/* U+1F600 */
+	EXPECT_MEMO("\xe2\x9d\xa4\xef\xb8\x8f", TREASURY_ERR_MEMO_CHAR);
+	EXPECT_MEMO("\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb",
+	    TREASURY_ERR_MEMO_CHAR);
+	EXPECT_MEMO("\xf0\x9f\x8f\xb4\xf3\xa0\x81\xa7\xf3\xa0\x81\xbf",
+	    TREASURY_ERR_MEMO_CHAR);
+	/* "1000" with a soft hyphen inside looks like "1000" on many
+	 * terminals. */
+	EXPECT_MEMO("pay 10\xc2\xad" "00", TREASURY_ERR_MEMO_CHAR);
 }
 
 static void
@@ -988,6 +1006,7 @@ main(void)
 		cmocka_unit_test(test_memo_c0_del_c1),
 		cmocka_unit_test(test_memo_noncharacters),
 		cmocka_unit_test(test_memo_bidi_format_separators),
+		cmocka_unit_test(test_memo_default_ignorable),
 		cmocka_unit_test(test_memo_overlong),
 		cmocka_unit_test(test_memo_surrogates),
 		cmocka_unit_test(test_memo_malformed),
