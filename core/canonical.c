@@ -511,11 +511,18 @@ canonical_transfer_append(struct textbuf *out, const char *key_prefix,
 }
 
 void
+textbuf_truncate(struct textbuf *b, size_t len)
+{
+	assert(len <= b->len);
+	b->len = len;
+	if (b->data != NULL)
+		b->data[len] = '\0';
+}
+
+void
 canonical_text_reset(struct textbuf *out)
 {
-	out->len = 0;
-	if (out->data != NULL)
-		out->data[0] = '\0';
+	textbuf_truncate(out, 0);
 }
 
 treasury_err
