@@ -292,36 +292,19 @@ test_memo_bidi_format_separators(void **state)
 	EXPECT_MEMO("pay \xe2\x80\xae" "0001", TREASURY_ERR_MEMO_CHAR);
 }
 
-/* One forbidden range of the default-ignorable set: every code point in
- * it refused, both neighbours allowed. */
-static void
-expect_invisible_range(uint32_t first, uint32_t last)
-{
-	expect_codepoint(first - 1, TREASURY_OK);
-	expect_codepoint_range(first, last, TREASURY_ERR_MEMO_CHAR);
-	expect_codepoint(last + 1, TREASURY_OK);
-}
-
 static void
 test_memo_default_ignorable(void **state)
 {
+	const struct invisible_range_case *r;
+	size_t i;
+
 	(void)state;
-	expect_invisible_range(0x00ad, 0x00ad);		/* soft hyphen */
-	expect_invisible_range(0x034f, 0x034f);		/* CGJ */
-	expect_invisible_range(0x115f, 0x1160);		/* Hangul fillers */
-	expect_invisible_range(0x17b4, 0x17b5);		/* Khmer vowels */
-	expect_invisible_range(0x180b, 0x180f);		/* Mongolian FVS, MVS */
-	expect_invisible_range(0x2060, 0x206f);
-	expect_invisible_range(0x3164, 0x3164);		/* Hangul filler */
-	expect_invisible_range(0xfe00, 0xfe0f);		/* VS1..VS16 */
-	expect_invisible_range(0xffa0, 0xffa0);		/* halfwidth filler */
-	expect_invisible_range(0xfff0, 0xfff8);
-	expect_invisible_range(0x1bca0, 0x1bca3);	/* shorthand format */
-	expect_invisible_range(0x1d173, 0x1d17a);	/* musical format */
-	/* Tags, VS17..VS256 and reserved; U+DFFFF below is a noncharacter. */
-	expect_codepoint(0xdfffd, TREASURY_OK);
-	expect_codepoint_range(0xe0000, 0xe0fff, TREASURY_ERR_MEMO_CHAR);
-	expect_codepoint(0xe1000, TREASURY_OK);
+	for (i = 0; i < INVISIBLE_RANGE_CASE_COUNT; i++) {
+		r = &INVISIBLE_RANGE_CASES[i];
+		expect_codepoint(r->below, TREASURY_OK);
+		expect_codepoint_range(r->first, r->last, TREASURY_ERR_MEMO_CHAR);
+		expect_codepoint(r->above, TREASURY_OK);
+	}
 	/* Emoji: plain allowed; with VS16, ZWJ or tags refused. */
 	EXPECT_MEMO("\xf0\x9f\x98\x80", TREASURY_OK);		/* U+1F600 */
 	EXPECT_MEMO("\xe2\x9d\xa4\xef\xb8\x8f", TREASURY_ERR_MEMO_CHAR);

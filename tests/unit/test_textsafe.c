@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,22 +55,39 @@ expect_escape_flags(const char *in, size_t in_len, unsigned flags,
 #define EXPECT_ESCAPE_KEEP_LF(lit, want) \
 	expect_escape_flags(lit, sizeof(lit) - 1, TEXT_ESCAPE_KEEP_LF, want)
 
-/* "a<cp>b" must come out as "a\u{XXXX}b". */
-static void
-expect_codepoint_escaped(uint32_t cp)
+/* Write "a<cp>b" and a NUL into in; returns its length. */
+static size_t
+codepoint_between_a_b(uint32_t cp, char in[UTF8_MAX_BYTES + 3])
 {
-	char in[UTF8_MAX_BYTES + 2], want[16];
 	size_t n;
 
 	in[0] = 'a';
 	n = utf8_put(cp, in + 1);
 	in[1 + n] = 'b';
+	in[2 + n] = '\0';
+	return n + 2;
+}
+
+static void
+expect_needs_escape(uint32_t cp, bool want)
+{
+	if (codepoint_needs_escape(cp) != want)
+		print_error("U+%04X: codepoint_needs_escape is %d\n",
+		    (unsigned)cp, !want);
+	assert_int_equal(codepoint_needs_escape(cp), want);
+}
+
+/* "a<cp>b" must come out as "a\u{XXXX}b". */
+static void
+expect_codepoint_escaped(uint32_t cp)
+{
+	char in[UTF8_MAX_BYTES + 3], want[16];
+	size_t n;
+
+	n = codepoint_between_a_b(cp, in);
 	snprintf(want, sizeof(want), "a\\u{%04X}b", (unsigned)cp);
-	if (!codepoint_needs_escape(cp))
-		print_error("U+%04X: codepoint_needs_escape is false\n",
-		    (unsigned)cp);
-	assert_true(codepoint_needs_escape(cp));
-	expect_escape_flags(in, n + 2, 0, want);
+	expect_needs_escape(cp, true);
+	expect_escape_flags(in, n, 0, want);
 }
 
 static void
@@ -88,24 +106,9 @@ expect_codepoint_plain(uint32_t cp)
 	char in[UTF8_MAX_BYTES + 3];
 	size_t n;
 
-	in[0] = 'a';
-	n = utf8_put(cp, in + 1);
-	in[1 + n] = 'b';
-	in[2 + n] = '\0';
-	if (codepoint_needs_escape(cp))
-		print_error("U+%04X: codepoint_needs_escape is true\n",
-		    (unsigned)cp);
-	assert_false(codepoint_needs_escape(cp));
-	expect_escape_flags(in, n + 2, 0, in);
-}
-
-/* A range escaped as a whole, with both neighbours plain. */
-static void
-expect_range_between_plain(uint32_t first, uint32_t last)
-{
-	expect_codepoint_plain(first - 1);
-	expect_codepoint_range_escaped(first, last);
-	expect_codepoint_plain(last + 1);
+	n = codepoint_between_a_b(cp, in);
+	expect_needs_escape(cp, false);
+	expect_escape_flags(in, n, 0, in);
 }
 
 /* ---- plain text ---- */
@@ -234,23 +237,16 @@ test_bidi_and_zero_width(void **state)
 static void
 test_default_ignorable(void **state)
 {
+	const struct invisible_range_case *r;
+	size_t i;
+
 	(void)state;
-	expect_range_between_plain(0x00ad, 0x00ad);	/* soft hyphen */
-	expect_range_between_plain(0x034f, 0x034f);	/* CGJ */
-	expect_range_between_plain(0x115f, 0x1160);	/* Hangul fillers */
-	expect_range_between_plain(0x17b4, 0x17b5);	/* Khmer vowels */
-	expect_range_between_plain(0x180b, 0x180f);	/* Mongolian */
-	expect_range_between_plain(0x2060, 0x206f);
-	expect_range_between_plain(0x3164, 0x3164);	/* Hangul filler */
-	expect_range_between_plain(0xfe00, 0xfe0f);	/* VS1..VS16 */
-	expect_range_between_plain(0xffa0, 0xffa0);	/* halfwidth filler */
-	expect_range_between_plain(0xfff0, 0xfff8);
-	expect_range_between_plain(0x1bca0, 0x1bca3);	/* shorthand format */
-	expect_range_between_plain(0x1d173, 0x1d17a);	/* musical format */
-	/* Tags, VS17..VS256, reserved; U+DFFFF is a noncharacter. */
-	expect_codepoint_plain(0xdfffd);
-	expect_codepoint_range_escaped(0xe0000, 0xe0fff);
-	expect_codepoint_plain(0xe1000);
+	for (i = 0; i < INVISIBLE_RANGE_CASE_COUNT; i++) {
+		r = &INVISIBLE_RANGE_CASES[i];
+		expect_codepoint_plain(r->below);
+		expect_codepoint_range_escaped(r->first, r->last);
+		expect_codepoint_plain(r->above);
+	}
 	EXPECT_ESCAPE("\xc2\xad", "\\u{00AD}");
 	EXPECT_ESCAPE("\xf3\xa0\x80\x81", "\\u{E0001}");	/* 5 digits */
 	EXPECT_ESCAPE("\xe2\x9d\xa4\xef\xb8\x8f",		/* heart + VS16 */
@@ -263,7 +259,9 @@ test_noncharacters(void **state)
 	uint32_t plane;
 
 	(void)state;
-	expect_range_between_plain(0xfdd0, 0xfdef);
+	expect_codepoint_plain(0xfdcf);
+	expect_codepoint_range_escaped(0xfdd0, 0xfdef);
+	expect_codepoint_plain(0xfdf0);
 	for (plane = 0; plane <= 0x10; plane++) {
 		expect_codepoint_escaped((plane << 16) | 0xfffe);
 		expect_codepoint_escaped((plane << 16) | 0xffff);
