@@ -98,3 +98,29 @@ def test_forget_asks_again(ctx):
     res = alice.run("trust", "show", "grants")
     assert_true("NEW SERVER" in res.out, res.out)
     assert_equal(c.proposals("grants"), [], "no proposal, nothing signed")
+
+
+def test_stored_memo_now_refused_is_stale_not_a_server_error(ctx):
+    """A proposal stored before the memo rule refused every invisible code
+    point (its memo holds U+FE0F) and already approved: execution answers
+    409 stale with a reason, never a 5xx, and debits nothing."""
+    import sqlite3
+    import signers as sg
+    node, c, ctls, _ = grants(ctx)
+    c.deposit_ok("grants", "USDC", "10", "d1")
+    p = c.transfer_ok("grants", "USDC", "1", to=DEST, memo="ok")
+    node.stop()
+    old = p["canonical"].replace("memo: ok\n", "memo: ok\u2764\ufe0f\n")
+    new_id = sg.proposal_id(old)
+    db = sqlite3.connect(node.db_path)
+    with db:
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.execute("UPDATE proposals SET canonical = ?, id = ?, "
+                   "status = 'approved', approved_at = created_at WHERE id = ?",
+                   (old, new_id, bytes.fromhex(p["id"])))
+    db.close()
+    node.start()
+    r = c.execute(new_id.hex())
+    assert_equal(r.status, 409, "stale, not a server error: %r" % r)
+    assert_true("propose it again" in r.json.get("detail", ""), "%r" % r)
+    assert_equal(c.balances("grants"), {"USDC": "10.000000"}, "no debit")
