@@ -91,17 +91,25 @@ struct ctl {
 /* ---- config.c ---- */
 
 /* Resolve the server URL, the keystore path and the config file's other
- * settings: flags, then environment, then the config file. Returns an exit
- * code. The token is loaded only by config_token_load. */
+ * settings: flags, then environment, then the config file (private, see
+ * file_read_all). Returns an exit code. The token is loaded only by
+ * config_token_load. */
 int config_resolve(struct ctl *c);
 /* Load the API token (flag --token-file, TREASURYCTL_TOKEN,
  * TREASURYCTL_TOKEN_FILE, config token_file) into c->token. A token file
- * must not be readable or writable by group or others. Returns an exit code. */
+ * is private (see file_read_all); its text is wiped after use. Returns an
+ * exit code. */
 int config_token_load(struct ctl *c);
 /* Free the token (wiped). */
 void config_free(struct ctl *c);
-/* Read a whole small file into a NUL-terminated malloc'd buffer.
- * Returns an exit code (message printed). private: refuse group/other bits. */
+/* Read a whole small file, at most max_bytes, into a NUL-terminated
+ * malloc'd buffer. Every file is opened without following a final symbolic
+ * link (refused: "is a symbolic link") and without blocking, and must be a
+ * regular file ("not a regular file": a FIFO or a device never hangs us).
+ * private (keystore, token, config file): the file must also be owned by
+ * the effective user and give group and others no permission (mode 0600
+ * or stricter). Returns an exit code (message printed, naming the path and
+ * the fix). */
 int file_read_all(const char *path, size_t max_bytes, bool private,
     char **out, size_t *out_len);
 /* Write text to path, mode 0600, atomically: written to "path.new"
