@@ -40,7 +40,10 @@ enum {
 	RESPONSE_MAX_BYTES = 16 * 1024 * 1024,
 	HTTP_TIMEOUT_S = 30,
 	HTTP_CONNECT_TIMEOUT_S = 10,
-	LIST_PAGE_LIMIT = 100,
+	LIST_PAGE_LIMIT = 100,		/* items asked for per page */
+	LIST_PAGES_MAX = 1000,		/* pages fetched for one list */
+	LIST_ITEMS_MAX = 100000,	/* items kept for one list */
+	CURSOR_MAX_BYTES = 1024,	/* one next_cursor */
 };
 
 /* Every option of every command; a command accepts a subset (main.c). */
@@ -131,7 +134,11 @@ int file_write_private(const char *path, const char *text, size_t len,
 int http_call(struct ctl *c, const char *method, const char *path,
     json_t *body, json_t **out);
 /* GET every page of a paginated list: items of `key` appended to *out (a
- * new JSON array). path may already hold a query ("?status=..."). */
+ * new JSON array). path may already hold a query ("?status=..."). A hostile
+ * server cannot keep it paging: more than LIST_PAGES_MAX pages or
+ * LIST_ITEMS_MAX items, a next_cursor seen before ("the server repeated a
+ * page cursor") or one that is not a string of 1..CURSOR_MAX_BYTES bytes
+ * give CTL_NETWORK. Returns an exit code (message printed). */
 int http_get_all(struct ctl *c, const char *path, const char *key,
     json_t **out);
 void http_global_init(void);

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import threading
+import urllib.parse
 
 from framework import assert_equal, assert_true
 
@@ -104,6 +105,14 @@ def votes_of(node, pid):
     return r.json["approvals"] + r.json["rejections"]
 
 
+def serve(handler):
+    """Serve handler on a free loopback port in a daemon thread; returns
+    the server (shutdown() and server_close() it) and its URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, "http://127.0.0.1:%d" % server.server_address[1]
+
+
 class TamperProxy:
     """Forward every request to the daemon; pass GET /v1/proposals/{id}
     answers through mutate(dict) -> dict first. Counts vote POSTs."""
@@ -149,11 +158,38 @@ class TamperProxy:
             def do_POST(self):
                 self._forward("POST")
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       daemon=True)
-        self.thread.start()
+        self.server, self.url = serve(Handler)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class ListStub:
+    """A fake server: every GET is answered 200 with answer(path, query)
+    (a dict, sent as JSON); query is a dict of single values. Counts the
+    requests."""
+
+    def __init__(self, answer):
+        self.requests = 0
+        stub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                stub.requests += 1
+                path, _, q = self.path.partition("?")
+                query = dict(urllib.parse.parse_qsl(q))
+                data = json.dumps(answer(path, query)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server, self.url = serve(Handler)
 
     def close(self):
         self.server.shutdown()

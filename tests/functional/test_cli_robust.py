@@ -1,14 +1,18 @@
 """treasuryctl in a hostile local environment (issue #11): FIFOs, symbolic
 links and files of the wrong owner or mode at the keystore, token and
-config paths are refused at once with a one-line reason."""
+config paths are refused at once with a one-line reason; a server's
+pagination cannot keep the client fetching forever."""
 
 import os
 
-from cli_helpers import Ctl
-from framework import assert_true, free_port
+from cli_helpers import Ctl, EXIT_NETWORK, ListStub
+from framework import assert_equal, assert_true, free_port
 
 QUICK_S = 15        # a refusal is immediate; a hang would hit this timeout
 NOBODY_UID = 65534
+LIST_PAGES_MAX = 1000       # cli/ctl.h
+LIST_ITEMS_MAX = 100000
+CURSOR_MAX_BYTES = 1024
 
 
 def refused(res, words, what):
@@ -65,3 +69,56 @@ def test_cli_private_files_refused(ctx):
     os.chmod(ctl.token_file, 0o660)
     refused(ctl.run("treasuries"), "chmod 600", "0660 token")
 
+
+
+def list_against(ctx, answer):
+    """Run `treasuryctl treasuries` against a ListStub; returns the result
+    and the number of requests the stub saw."""
+    stub = ListStub(answer)
+    try:
+        res = Ctl(ctx, stub.url, "tok-0123456789", name="lists").run(
+            "treasuries")
+    finally:
+        stub.close()
+    return res, stub.requests
+
+
+def page_of(query, n_items):
+    n = int(query.get("cursor", "0"))
+    return {"treasuries": [{"id": "t%d" % i} for i in range(n_items)],
+            "next_cursor": str(n + 1)}
+
+
+def test_cli_pagination_repeated_cursor(ctx):
+    res, n = list_against(ctx, lambda path, q: {"treasuries": [],
+                                                "next_cursor": "again"})
+    assert_equal(res.rc, EXIT_NETWORK, "repeated cursor: %r" % res)
+    assert_true("the server repeated a page cursor" in res.err, res.err)
+    assert_equal(n, 2, "stopped at the first repeat")
+
+
+def test_cli_pagination_caps(ctx):
+    res, n = list_against(ctx, lambda path, q: page_of(q, 0))
+    assert_equal(res.rc, EXIT_NETWORK, "endless cursors: %r" % res)
+    assert_true("did not end after %d pages" % LIST_PAGES_MAX in res.err,
+                res.err)
+    assert_equal(n, LIST_PAGES_MAX, "pages fetched")
+    res, n = list_against(ctx, lambda path, q: page_of(q, 1000))
+    assert_equal(res.rc, EXIT_NETWORK, "endless items: %r" % res)
+    assert_true("more than %d items" % LIST_ITEMS_MAX in res.err, res.err)
+    assert_equal(n, LIST_ITEMS_MAX // 1000 + 1, "pages fetched")
+
+
+def test_cli_pagination_bad_cursor(ctx):
+    for bad in (5, {"a": 1}, "", "x" * (CURSOR_MAX_BYTES + 1)):
+        res, n = list_against(ctx, lambda path, q: {"treasuries": [],
+                                                    "next_cursor": bad})
+        assert_equal(res.rc, EXIT_NETWORK, "cursor %.20r: %r" % (bad, res))
+        assert_true("next_cursor is not a string" in res.err, res.err)
+        assert_equal(n, 1, "one page fetched")
+    res, n = list_against(ctx, lambda path, q: {
+        "treasuries": [], "next_cursor": "x" * CURSOR_MAX_BYTES
+        if "cursor" not in q else None})
+    assert_equal(res.rc, 0, "a %d-byte cursor is fine: %r" % (
+        CURSOR_MAX_BYTES, res))
+    assert_equal(n, 2, "two pages")
