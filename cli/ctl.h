@@ -148,15 +148,21 @@ void http_global_cleanup(void);
 
 /* Read a passphrase from --passphrase-fd or the terminal without echo
  * (twice and compared when confirm is set and it comes from a terminal).
- * *out is sodium_malloc memory the caller frees with sodium_free.
- * Returns an exit code. */
+ * On the terminal, echo is turned off and pending input discarded before
+ * the prompt is written, stays off between the two prompts, and the saved
+ * settings are restored on every return and before SIGINT, SIGTERM,
+ * SIGHUP, SIGQUIT or SIGTSTP take their default action (the previous
+ * signal actions are restored afterwards). *out is sodium_malloc memory
+ * the caller frees with sodium_free (NULL on failure). Returns an exit
+ * code. */
 int passphrase_read(struct ctl *c, const char *prompt, bool confirm,
     char **out, size_t *out_len);
 /* Read a line of at most max bytes from fd (sodium_malloc'd, trailing
  * newline removed). Returns an exit code. */
 int secret_line_read(int fd, size_t max, char **out, size_t *out_len);
-/* Ask "question [yes/no]" on the terminal. Returns CTL_OK on "yes",
- * CTL_DECLINED otherwise, CTL_USAGE when there is no terminal. */
+/* Ask question on the terminal ("Type 'yes' to sign"), input typed before
+ * it discarded; the terminal's settings are not changed. Returns CTL_OK on
+ * "yes", CTL_DECLINED otherwise, CTL_USAGE when there is no terminal. */
 int confirm_ask(const char *question);
 
 /* ---- keys.c ---- */
