@@ -347,7 +347,8 @@ config_file_load(struct ctl *c, struct file_config *fc)
 	memset(fc, 0, sizeof(*fc));
 	if (config_path(c, path, sizeof(path), &explicit) != 0)
 		return explicit ? CTL_USAGE : CTL_OK;
-	if (!explicit && lstat(path, &st) != 0 && errno == ENOENT)
+	if (!explicit && lstat(path, &st) != 0 && (errno == ENOENT ||
+	    errno == ENOTDIR))
 		return CTL_OK;
 	rc = file_read_all(path, CONFIG_MAX_BYTES, true, &text, &len);
 	if (rc != CTL_OK)
