@@ -101,6 +101,15 @@ class Ctl:
         return pub
 
 
+def core_limits(pid):
+    """Process pid's core file size limits [soft, hard], as strings."""
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max core file size"):
+                return line.split()[4:6]
+    return None
+
+
 def votes_of(node, pid):
     r = node.get("/v1/proposals/" + pid)
     assert_equal(r.status, 200, "get proposal")

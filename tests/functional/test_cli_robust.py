@@ -1,11 +1,14 @@
 """treasuryctl in a hostile local environment (issue #11): FIFOs, symbolic
 links and files of the wrong owner or mode at the keystore, token and
 config paths are refused at once with a one-line reason; a server's
-pagination cannot keep the client fetching forever."""
+pagination cannot keep the client fetching forever; the process can
+neither dump core nor be inspected by the user's other processes."""
 
 import os
+import subprocess
+import time
 
-from cli_helpers import Ctl, EXIT_NETWORK, ListStub
+from cli_helpers import Ctl, EXIT_NETWORK, ListStub, core_limits
 from framework import assert_equal, assert_true, free_port
 
 QUICK_S = 15        # a refusal is immediate; a hang would hit this timeout
@@ -122,3 +125,38 @@ def test_cli_pagination_bad_cursor(ctx):
     assert_equal(res.rc, 0, "a %d-byte cursor is fine: %r" % (
         CURSOR_MAX_BYTES, res))
     assert_equal(n, 2, "two pages")
+
+
+def core_limit_and_owner(pid):
+    """(the process's core file size limits, the uid owning /proc/PID)."""
+    return core_limits(pid), os.stat("/proc/%d/status" % pid).st_uid
+
+
+def test_cli_process_not_dumpable(ctx):
+    """While treasuryctl waits for a passphrase, its core limit is 0 and
+    it is not dumpable: /proc/PID belongs to root, not to its user (run as
+    uid 65534 when the tests run as root)."""
+    user = NOBODY_UID if os.geteuid() == 0 else os.geteuid()
+    r, w = os.pipe()
+    p = subprocess.Popen(
+        [ctx.treasuryctl, "key", "new", "--type", "ecdsa", "--name", "x",
+         "--keystore", "/nonexistent/x.keystore", "--passphrase-fd", str(r)],
+        env={"HOME": "/nonexistent", "PATH": "/usr/bin:/bin"},
+        pass_fds=(r,), start_new_session=True, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+        user=user if user != os.geteuid() else None)
+    os.close(r)
+    try:
+        deadline = time.monotonic() + QUICK_S
+        while True:     # until main() has run its first lines
+            got = core_limit_and_owner(p.pid)
+            if got == (["0", "0"], 0) or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        assert_equal(got, (["0", "0"], 0),
+                     "core limit 0, /proc/PID owned by root (not dumpable)")
+    finally:
+        os.close(w)     # end of the passphrase: treasuryctl exits
+        out, err = p.communicate(timeout=QUICK_S)
+    assert_true(p.returncode != 0 and "empty input" in err,
+                "no passphrase: %r" % err)

@@ -6,7 +6,7 @@ import os
 import shutil
 import signal
 
-from cli_helpers import Tmux
+from cli_helpers import Tmux, core_limits
 from framework import assert_equal, assert_true
 
 TTY_PASSPHRASE = "tty secret 7f3Q horse"
@@ -42,6 +42,8 @@ def test_cli_tty_passphrase_never_shown(ctx):
     try:
         m = t.run(key_new_line(ctx, home, "alice"))
         t.wait_for("New keystore passphrase: ")
+        assert_equal(core_limits(t.child_pid()), ["0", "0"],
+                     "no core file while it waits for the passphrase")
         # The repeat is typed ahead of its prompt.
         t.send(TTY_PASSPHRASE, "Enter", TTY_PASSPHRASE, "Enter")
         assert_equal(t.wait_status(m), 0, "key new on the terminal")
