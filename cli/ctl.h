@@ -37,6 +37,10 @@ enum {
 	PATH_MAX_BYTES = 4096,
 	TOKEN_MAX_BYTES = 512,
 	PASSPHRASE_MAX_BYTES = 1024,
+	PASSPHRASE_MIN_BYTES = 8,		/* a new one: refused below */
+	PASSPHRASE_WEAK_BELOW_CHARS = 12,	/* a new one: warned below */
+	PASSPHRASE_MIXED_BELOW_CHARS = 20,	/* below: 3 classes wanted */
+	PASSPHRASE_CLASSES_MIN = 3,		/* of lower, upper, digit, other */
 	RESPONSE_MAX_BYTES = 16 * 1024 * 1024,
 	HTTP_TIMEOUT_S = 30,
 	HTTP_CONNECT_TIMEOUT_S = 10,
@@ -160,6 +164,14 @@ int passphrase_read(struct ctl *c, const char *prompt, bool confirm,
 /* Read a line of at most max bytes from fd (sodium_malloc'd, trailing
  * newline removed). Returns an exit code. */
 int secret_line_read(int fd, size_t max, char **out, size_t *out_len);
+/* Judge a new keystore passphrase: shorter than PASSPHRASE_MIN_BYTES is
+ * refused (CTL_USAGE, message printed); one character repeated, fewer than
+ * PASSPHRASE_WEAK_BELOW_CHARS characters, or fewer than
+ * PASSPHRASE_MIXED_BELOW_CHARS characters from fewer than
+ * PASSPHRASE_CLASSES_MIN of the classes lower case, upper case, digit and
+ * other gets "warning: weak passphrase: <why>" on standard error (never
+ * the passphrase) and CTL_OK. Characters are UTF-8 characters. */
+int passphrase_strength_check(const char *pass, size_t len);
 /* Ask question on the terminal ("Type 'yes' to sign"), input typed before
  * it discarded; the terminal's settings are not changed. Returns CTL_OK on
  * "yes", CTL_DECLINED otherwise, CTL_USAGE when there is no terminal. */

@@ -257,6 +257,83 @@ passphrase_read(struct ctl *c, const char *prompt, bool confirm, char **out,
 	return rc;
 }
 
+/* The length in bytes of the UTF-8 character at s[0] (1 for a stray
+ * continuation byte), at most len. */
+static size_t
+utf8_char_bytes(const char *s, size_t len)
+{
+	size_t n = 1;
+
+	while (n < len && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n++;
+	return n;
+}
+
+/* Whether pass is one character repeated. */
+static bool
+one_char_repeated(const char *pass, size_t len)
+{
+	size_t first = utf8_char_bytes(pass, len), i;
+
+	if (len % first != 0)
+		return false;
+	for (i = first; i < len; i += first)
+		if (memcmp(pass + i, pass, first) != 0)
+			return false;
+	return true;
+}
+
+/* How many of the classes lower case, upper case, digit and other pass
+ * uses; *chars: its length in UTF-8 characters. */
+static int
+char_classes(const char *pass, size_t len, size_t *chars)
+{
+	bool lower = false, upper = false, digit = false, other = false;
+	size_t i;
+
+	*chars = 0;
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)pass[i];
+
+		if ((ch & 0xc0) != 0x80)
+			(*chars)++;
+		if (ch >= 'a' && ch <= 'z')
+			lower = true;
+		else if (ch >= 'A' && ch <= 'Z')
+			upper = true;
+		else if (ch >= '0' && ch <= '9')
+			digit = true;
+		else
+			other = true;
+	}
+	return lower + upper + digit + other;
+}
+
+int
+passphrase_strength_check(const char *pass, size_t len)
+{
+	size_t chars;
+	int classes;
+
+	if (len < PASSPHRASE_MIN_BYTES) {
+		ctl_err("the passphrase must be at least %d bytes long",
+		    PASSPHRASE_MIN_BYTES);
+		return CTL_USAGE;
+	}
+	classes = char_classes(pass, len, &chars);
+	if (one_char_repeated(pass, len))
+		ctl_err("warning: weak passphrase: one character repeated");
+	else if (chars < PASSPHRASE_WEAK_BELOW_CHARS)
+		ctl_err("warning: weak passphrase: fewer than %d characters",
+		    PASSPHRASE_WEAK_BELOW_CHARS);
+	else if (chars < PASSPHRASE_MIXED_BELOW_CHARS &&
+	    classes < PASSPHRASE_CLASSES_MIN)
+		ctl_err("warning: weak passphrase: shorter than %d characters "
+		    "and only %d of lower case, upper case, digits and other "
+		    "characters", PASSPHRASE_MIXED_BELOW_CHARS, classes);
+	return CTL_OK;
+}
+
 int
 confirm_ask(const char *question)
 {

@@ -2,13 +2,16 @@
 links and files of the wrong owner or mode at the keystore, token and
 config paths are refused at once with a one-line reason; a server's
 pagination cannot keep the client fetching forever; the process can
-neither dump core nor be inspected by the user's other processes."""
+neither dump core nor be inspected by the user's other processes; weak
+passphrases are refused or warned about; new keystores use the moderate
+KDF level by default."""
 
 import os
 import subprocess
 import time
 
-from cli_helpers import Ctl, EXIT_NETWORK, ListStub, core_limits
+from cli_helpers import (Ctl, EXIT_NETWORK, EXIT_USAGE, ListStub, PASSPHRASE,
+                         core_limits)
 from framework import assert_equal, assert_true, free_port
 
 QUICK_S = 15        # a refusal is immediate; a hang would hit this timeout
@@ -160,3 +163,51 @@ def test_cli_process_not_dumpable(ctx):
         out, err = p.communicate(timeout=QUICK_S)
     assert_true(p.returncode != 0 and "empty input" in err,
                 "no passphrase: %r" % err)
+
+
+def key_new_with(ctl, name, passphrase, env=None):
+    return ctl.run("key", "new", "--type", "ecdsa", "--name", name,
+                   "--keystore", ctl.keystore(name), passphrase=passphrase,
+                   env=env)
+
+
+def test_cli_weak_passphrases(ctx):
+    ctl = offline_ctl(ctx)
+    for n, short in enumerate(("abcde", "Ab1!xyz")):
+        res = key_new_with(ctl, "short%d" % n, short)
+        assert_equal(res.rc, EXIT_USAGE, "%d-byte passphrase: %r" % (
+            len(short), res))
+        assert_true("at least 8 bytes" in res.err, "says why: %r" % res.err)
+        assert_true(not os.path.exists(ctl.keystore("short%d" % n)),
+                    "no keystore")
+    for n, (weak, why) in enumerate((
+            ("password1234", "shorter than 20 characters and only 2 of"),
+            ("Ab1!xyz9", "fewer than 12 characters"),
+            ("\u00e9\u00e8" * 5 + "A", "fewer than 12 characters"),
+            ("z" * 30, "one character repeated"),
+            ("\u00e9" * 16, "one character repeated"))):
+        res = key_new_with(ctl, "weak%d" % n, weak)
+        assert_equal(res.rc, 0, "weak passphrase accepted: %r" % res)
+        assert_true("warning: weak passphrase: " + why in res.err,
+                    "warned %r for %r: %r" % (why, weak, res.err))
+        assert_true(weak not in res.err + res.out, "not shown")
+    for n, fine in enumerate((PASSPHRASE, "Ab1!Ab1!Ab1!", "lower case only "
+                              "and long enough")):
+        res = key_new_with(ctl, "fine%d" % n, fine)
+        assert_equal(res.rc, 0, "accepted: %r" % res)
+        assert_true("warning" not in res.err, "no warning: %r" % res.err)
+
+
+def test_cli_kdf_default_is_moderate(ctx):
+    """Without --kdf or TREASURYCTL_KDF (which the other tests set to
+    interactive, for speed) a new keystore costs ops 3, 256 MiB."""
+    ctl = offline_ctl(ctx)
+    ctl.ok("key", "new", "--type", "ecdsa", "--name", "m", "--keystore",
+           ctl.keystore("m"), passphrase=PASSPHRASE,
+           env={"TREASURYCTL_KDF": ""})
+    res = ctl.ok("key", "show", "--keystore", ctl.keystore("m"))
+    assert_true("ops 3, memory 256 MiB" in res.out, "moderate: %r" % res.out)
+    res = ctl.ok("key", "show", "--keystore", ctl.keystore(
+        ctl.key_new("i")["name"]))
+    assert_true("ops 2, memory 64 MiB" in res.out,
+                "TREASURYCTL_KDF=interactive still works: %r" % res.out)
