@@ -82,10 +82,12 @@ enum { TTY_SIGNALS_N = sizeof(tty_signals) / sizeof(tty_signals[0]) };
 static volatile sig_atomic_t tty_fd = -1;
 static struct termios tty_saved, tty_quiet;
 
-/* A hidden read: the terminal and the signal actions it replaced. */
+/* A hidden read: the terminal, and the signal actions and mask it
+ * replaced. */
 struct tty_hidden {
 	int fd;
 	struct sigaction previous[TTY_SIGNALS_N];
+	sigset_t mask;
 };
 
 /* Async-signal-safe: tcsetattr, sigaction, sigprocmask and raise only. */
@@ -111,10 +113,10 @@ tty_signal(int sig)
 	errno = saved_errno;
 }
 
-/* Block (or unblock) tty_signals, so that the terminal and the handlers
- * change together. */
+/* Block tty_signals, saving the mask in t->mask, so that the terminal and
+ * the handlers change together; tty_signals_unblock restores the mask. */
 static void
-tty_signals_block(bool block)
+tty_signals_block(struct tty_hidden *t)
 {
 	sigset_t set;
 	size_t i;
@@ -122,7 +124,13 @@ tty_signals_block(bool block)
 	sigemptyset(&set);
 	for (i = 0; i < TTY_SIGNALS_N; i++)
 		sigaddset(&set, tty_signals[i]);
-	(void)sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+	(void)sigprocmask(SIG_BLOCK, &set, &t->mask);
+}
+
+static void
+tty_signals_unblock(const struct tty_hidden *t)
+{
+	(void)sigprocmask(SIG_SETMASK, &t->mask, NULL);
 }
 
 /* Catch tty_signals, saving the previous actions. Returns 0 or -1. */
@@ -166,7 +174,7 @@ tty_hidden_begin(struct tty_hidden *t)
 		    "--passphrase-fd N");
 		return CTL_USAGE;
 	}
-	tty_signals_block(true);
+	tty_signals_block(t);
 	if (tcgetattr(t->fd, &tty_saved) != 0)
 		goto fail;
 	tty_quiet = tty_saved;
@@ -181,11 +189,11 @@ tty_hidden_begin(struct tty_hidden *t)
 		tty_signals_restore(t);
 		goto fail;
 	}
-	tty_signals_block(false);
+	tty_signals_unblock(t);
 	return CTL_OK;
 fail:
 	tty_fd = -1;
-	tty_signals_block(false);
+	tty_signals_unblock(t);
 	close(t->fd);
 	ctl_err("cannot turn terminal echo off");
 	return CTL_ERROR;
@@ -196,11 +204,11 @@ fail:
 static void
 tty_hidden_end(struct tty_hidden *t)
 {
-	tty_signals_block(true);
+	tty_signals_block(t);
 	(void)tcsetattr(t->fd, TCSAFLUSH, &tty_saved);
 	tty_signals_restore(t);
 	tty_fd = -1;
-	tty_signals_block(false);	/* a pending signal acts now */
+	tty_signals_unblock(t);	/* a pending signal acts now */
 	close(t->fd);
 }
 
