@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <sodium.h>
 
@@ -453,12 +455,34 @@ run(struct ctl *c, int argc, char **argv)
 	return cmd->run(c);
 }
 
+/* The process holds secret keys and tokens: no core file, and not
+ * dumpable (no ptrace attach or /proc/PID/mem by the user's other
+ * processes). Returns 0, or -1 with the message printed. */
+static int
+process_harden(void)
+{
+	const struct rlimit no_core = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &no_core) != 0) {
+		ctl_err("cannot disable core dumps: %s", strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		ctl_err("cannot make the process non-dumpable: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct ctl c;
 	int rc;
 
+	if (process_harden() != 0)
+		return CTL_ERROR;
 	memset(&c, 0, sizeof(c));
 	c.o.threshold = -1;
 	c.o.passphrase_fd = -1;

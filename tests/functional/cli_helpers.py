@@ -12,7 +12,10 @@ import http.server
 import json
 import os
 import subprocess
+import termios
 import threading
+import time
+import urllib.parse
 
 from framework import assert_equal, assert_true
 
@@ -98,10 +101,27 @@ class Ctl:
         return pub
 
 
+def core_limits(pid):
+    """Process pid's core file size limits [soft, hard], as strings."""
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max core file size"):
+                return line.split()[4:6]
+    return None
+
+
 def votes_of(node, pid):
     r = node.get("/v1/proposals/" + pid)
     assert_equal(r.status, 200, "get proposal")
     return r.json["approvals"] + r.json["rejections"]
+
+
+def serve(handler):
+    """Serve handler on a free loopback port in a daemon thread; returns
+    the server (shutdown() and server_close() it) and its URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, "http://127.0.0.1:%d" % server.server_address[1]
 
 
 class TamperProxy:
@@ -149,12 +169,153 @@ class TamperProxy:
             def do_POST(self):
                 self._forward("POST")
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       daemon=True)
-        self.thread.start()
+        self.server, self.url = serve(Handler)
 
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class ListStub:
+    """A fake server: every GET is answered 200 with answer(path, query)
+    (a dict, sent as JSON); query is a dict of single values. Counts the
+    requests."""
+
+    def __init__(self, answer):
+        self.requests = 0
+        stub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                stub.requests += 1
+                path, _, q = self.path.partition("?")
+                query = dict(urllib.parse.parse_qsl(q))
+                data = json.dumps(answer(path, query)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server, self.url = serve(Handler)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Tmux:
+    """A bash in a private tmux server (its own socket, no config file),
+    to drive treasuryctl on a real terminal. Every wait polls the pane
+    until a deadline: no fixed sleeps."""
+
+    DEADLINE_S = 30
+    POLL_S = 0.05
+
+    def __init__(self, ctx, env):
+        self.runs = 0
+        self.sock = os.path.join(ctx.tmpdir("tmux"), "sock")
+        e = {"PATH": os.environ.get("PATH", "/usr/bin"), "PS1": "$ ",
+             "TERM": "xterm"}
+        e.update(env)
+        subprocess.run(["tmux", "-S", self.sock, "-f", "/dev/null",
+                        "new-session", "-d", "-x", "200", "-y", "50",
+                        "exec bash --norc --noprofile"], env=e, check=True,
+                       timeout=30)
+
+    def tmux(self, *args):
+        return subprocess.run(["tmux", "-S", self.sock] + list(args),
+                              capture_output=True, text=True, check=True,
+                              timeout=30).stdout
+
+    def send(self, *keys):
+        """send-keys: plain words are typed literally; "Enter", "C-c"
+        and "C-z" are keys."""
+        self.tmux("send-keys", *keys)
+
+    def type(self, text):
+        self.tmux("send-keys", "-l", text)
+
+    def pane(self):
+        """All the pane's text, scrollback included, wrapped lines joined."""
+        return self.tmux("capture-pane", "-p", "-J", "-S", "-")
+
+    def poll(self, probe, what):
+        """Call probe() until it returns something other than None;
+        fail after DEADLINE_S."""
+        deadline = time.monotonic() + self.DEADLINE_S
+        while True:
+            v = probe()
+            if v is not None:
+                return v
+            if time.monotonic() > deadline:
+                raise AssertionError("tmux: %s; pane:\n%s" % (what,
+                                                              self.pane()))
+            time.sleep(self.POLL_S)
+
+    def wait_for(self, text, after=0):
+        """Wait until text appears in the pane after offset `after`;
+        returns the offset just past it."""
+        def probe():
+            i = self.pane().find(text, after)
+            return i + len(text) if i >= 0 else None
+        return self.poll(probe, "%r not shown" % text)
+
+    def run(self, line):
+        """Type a shell command line that prints its exit status after a
+        marker (quoted in the line, so only the output matches it);
+        returns the marker for wait_status()."""
+        self.runs += 1
+        marker = "status%d=" % self.runs
+        self.type("%s; echo status%d''=$?" % (line, self.runs))
+        self.send("Enter")
+        return marker
+
+    def wait_status(self, marker):
+        end = self.wait_for(marker)
+        return int(self.pane()[end:].split()[0])
+
+    def echo_on(self):
+        """The terminal's ECHO flag, read from outside."""
+        fd = os.open(self.tmux("display-message", "-p", "#{pane_tty}").strip(),
+                     os.O_RDWR | os.O_NOCTTY)
+        try:
+            return bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+        finally:
+            os.close(fd)
+
+    def wait_echo(self, on):
+        """Wait until the terminal's echo is on (or off)."""
+        self.poll(lambda: True if self.echo_on() == on else None,
+                  "echo never turned %s" % ("on" if on else "off"))
+
+    def shell_pid(self):
+        return int(self.tmux("display-message", "-p", "#{pane_pid}"))
+
+    def child_pid(self, depth=1):
+        """The pid of the foreground command the shell runs (depth 2:
+        that command's child), polled until it exists."""
+        pid = self.shell_pid()
+        for _ in range(depth):
+            pid = self._child_of(pid)
+        return pid
+
+    def _child_of(self, parent):
+        def probe():
+            for name in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    with open("/proc/%s/stat" % name) as f:
+                        stat = f.read()
+                except OSError:     # not a process, or gone
+                    continue
+                if int(stat.rpartition(")")[2].split()[1]) == parent:
+                    return int(name)
+            return None
+        return self.poll(probe, "process %d has no child" % parent)
+
+    def close(self):
+        subprocess.run(["tmux", "-S", self.sock, "kill-server"],
+                       capture_output=True, timeout=30)
