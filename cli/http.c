@@ -53,34 +53,19 @@ auth_header(const char *token)
 	return h;
 }
 
-/* Copy s into out[size] with control characters as '?' (the server's
- * text must not drive the terminal). */
-static const char *
-clean(const char *s, char *out, size_t size)
-{
-	size_t i;
-
-	if (s == NULL)
-		return "";
-	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
-		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	out[i] = '\0';
-	return out;
-}
-
 static void
 problem_print(long status, json_t *j)
 {
 	const char *type = json_str(j, "type"), *detail = json_str(j, "detail");
-	const char *slug = type;
-	char a[128], b[256], d[1024];
+	const char *slug = type, *title = json_str(j, "title");
 
+	/* every string is escaped by say() (ctl_err), line feeds too */
 	if (type != NULL && strncmp(type, "urn:treasuryd:problem:", 22) == 0)
 		slug = type + 22;
-	ctl_err("the server refused: %ld %s: %s%s%s", status,
-	    slug != NULL ? clean(slug, a, sizeof(a)) : "(no type)",
-	    clean(json_str(j, "title"), b, sizeof(b)),
-	    detail != NULL ? ": " : "", clean(detail, d, sizeof(d)));
+	say(stderr, "treasuryctl: the server refused: %ld %.128s: %.256s%s"
+	    "%.1024s\n", status, slug != NULL ? slug : "(no type)",
+	    title != NULL ? title : "", detail != NULL ? ": " : "",
+	    detail != NULL ? detail : "");
 }
 
 static int

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -345,7 +346,7 @@ passphrase_strength_check(const char *pass, size_t len)
 int
 confirm_ask(const char *question)
 {
-	char answer[16];
+	char answer[16], *shown;
 	ssize_t n;
 	int fd;
 
@@ -358,15 +359,18 @@ confirm_ask(const char *question)
 	/* a "yes" typed before the question was shown does not count; the
 	 * terminal's settings are not changed */
 	(void)tcflush(fd, TCIFLUSH);
-	if (write(fd, question, strlen(question)) < 0 ||
-	    write(fd, " Type 'yes' to sign: ", 21) < 0) {
+	shown = say_text(question, strlen(question));	/* escaped */
+	if (shown == NULL || write(fd, shown, strlen(shown)) < 0 ||
+	    write(fd, " Type 'yes' to confirm: ", 24) < 0) {
+		free(shown);
 		close(fd);
 		return CTL_ERROR;
 	}
+	free(shown);
 	n = line_read(fd, answer, sizeof(answer) - 1);
 	close(fd);
 	if (n == 3 && memcmp(answer, "yes", 3) == 0)
 		return CTL_OK;
-	ctl_err("not confirmed: nothing signed");
+	ctl_err("not confirmed: nothing done");
 	return CTL_DECLINED;
 }
