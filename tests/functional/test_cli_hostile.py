@@ -339,7 +339,7 @@ def test_cli_hostile_tmux_decline_posts_nothing(ctx):
 
 def test_cli_hostile_problem_detail_escape_is_visible(ctx):
     """The contract: a C0 character of the server's text is shown as a
-    visible escape (ESC as \\u{1B}), not dropped nor replaced by a
+    visible escape (ESC as \\u{001B}), not dropped nor replaced by a
     character the server could have sent itself ('?'): the person must be
     able to tell that the server sent control characters."""
     node, c, ctls, _ = grants(ctx)
@@ -354,7 +354,7 @@ def test_cli_hostile_problem_detail_escape_is_visible(ctx):
     assert_truthful(res.err, "stderr")
     line = [x for x in res.err.splitlines() if "server refused" in x]
     assert_equal(len(line), 1, "one refusal line: %r" % res.err)
-    assert_true("\\u{1B}[2K" in line[0] and "\\u{0D}" in line[0],
+    assert_true("\\u{001B}[2K" in line[0] and "\\u{000D}" in line[0],
                 "ESC and CR shown as visible escapes: %r" % line[0])
 
 
