@@ -103,10 +103,11 @@ stars_take(const char *spec, va_list *ap, int *width, int *precision)
 	} else {
 		const char *w = spec + 1 + strspn(spec + 1, "-+ #0");
 
-		*width = atoi(w);
+		*width = (int)strtol(w, NULL, 10);	/* digits only: spec_parse */
 	}
 	if (dot != NULL)
-		*precision = star != NULL ? va_arg(*ap, int) : atoi(dot + 1);
+		*precision = star != NULL ? va_arg(*ap, int) :
+		    (int)strtol(dot + 1, NULL, 10);
 }
 
 /* The digits of an integer conversion (no width, no precision). */
