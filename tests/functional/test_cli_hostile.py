@@ -122,6 +122,18 @@ def approve_args(ctls, pid, who="alice", yes=True):
     return args + (["--yes"] if yes else [])
 
 
+def approve_through(ctx, node, ctls, pid, **proxy_kw):
+    """alice approves pid (--yes) through a HostileProxy(node, **proxy_kw),
+    closed afterwards. Returns (result, proxy)."""
+    proxy = HostileProxy(node, **proxy_kw)
+    try:
+        res = via(ctx, ctls, proxy).run(*approve_args(ctls, pid),
+                                        passphrase=PASSPHRASE)
+    finally:
+        proxy.close()
+    return res, proxy
+
+
 def assert_no_vote(node, proxy, pid):
     assert_equal(proxy.vote_posts, 0, "no vote request was sent")
     assert_equal(votes_of(node, pid), [], "the daemon has no vote")
@@ -142,12 +154,7 @@ def test_cli_hostile_poison_everything_plain_output_is_clean(ctx):
     path, including refusal messages that quote the server's words."""
     node, c, ctls, _ = grants(ctx)
     p = c.transfer_ok("grants", "USDC", "3000", to=DEST, memo="Q3 grants")
-    proxy = HostileProxy(node, rewrite=poison_everything)
-    try:
-        res = via(ctx, ctls, proxy).run(*approve_args(ctls, p["id"]),
-                                        passphrase=PASSPHRASE)
-    finally:
-        proxy.close()
+    res, proxy = approve_through(ctx, node, ctls, p["id"], rewrite=poison_everything)
     assert_equal(res.rc, EXIT_VERIFY, "poisoned answers refused: %r" % res)
     assert_true("REFUSED, nothing signed" in res.err, "says why: %r" % res)
     assert_truthful(res.out, "stdout")
@@ -344,12 +351,7 @@ def test_cli_hostile_problem_detail_escape_is_visible(ctx):
     able to tell that the server sent control characters."""
     node, c, ctls, _ = grants(ctx)
     p = c.transfer_ok("grants", "USDC", "3000", to=DEST)
-    proxy = HostileProxy(node, intercept=vote_answered_with_lying_problem)
-    try:
-        res = via(ctx, ctls, proxy).run(*approve_args(ctls, p["id"]),
-                                        passphrase=PASSPHRASE)
-    finally:
-        proxy.close()
+    res, proxy = approve_through(ctx, node, ctls, p["id"], intercept=vote_answered_with_lying_problem)
     assert_equal(res.rc, EXIT_REFUSED, "refused by the server: %r" % res)
     assert_truthful(res.err, "stderr")
     line = [x for x in res.err.splitlines() if "server refused" in x]
@@ -381,12 +383,7 @@ def test_cli_hostile_poisoned_canonical_or_id_refused(ctx):
     for rewrite, reason in ((with_canonical, "hashes to"),
                             (absolutely_everything, "hashes to"),
                             (only_id, "field 'id'")):
-        proxy = HostileProxy(node, rewrite=rewrite)
-        try:
-            res = via(ctx, ctls, proxy).run(*approve_args(ctls, p["id"]),
-                                            passphrase=PASSPHRASE)
-        finally:
-            proxy.close()
+        res, proxy = approve_through(ctx, node, ctls, p["id"], rewrite=rewrite)
         assert_equal(res.rc, EXIT_VERIFY, "refused (%s): %r" % (reason, res))
         assert_true(reason in res.err, "reason %r: %r" % (reason, res.err))
         assert_truthful(res.out + res.err, "output")
@@ -640,12 +637,7 @@ def test_cli_hostile_malformed_signer_objects_refused(ctx):
             if is_get(method, path, "treasuries", "grants"):
                 mutate(obj)
             return obj
-        proxy = HostileProxy(node, rewrite=rewrite)
-        try:
-            res = via(ctx, ctls, proxy).run(*approve_args(ctls, p["id"]),
-                                            passphrase=PASSPHRASE)
-        finally:
-            proxy.close()
+        res, proxy = approve_through(ctx, node, ctls, p["id"], rewrite=rewrite)
         assert_equal(res.rc, EXIT_VERIFY, "%s: %r" % (want, res))
         assert_true(want in res.err, "%r named: %r" % (want, res.err))
         assert_no_vote(node, proxy, p["id"])
@@ -827,12 +819,7 @@ def test_cli_hostile_vote_answer_poisoned(ctx):
     (the answer's status may hold its own line feeds)."""
     node, c, ctls, _ = grants(ctx)
     p = c.transfer_ok("grants", "USDC", "3000", to=DEST)
-    proxy = HostileProxy(node, rewrite=poison_post_answers)
-    try:
-        res = via(ctx, ctls, proxy).run(*approve_args(ctls, p["id"]),
-                                        passphrase=PASSPHRASE)
-    finally:
-        proxy.close()
+    res, proxy = approve_through(ctx, node, ctls, p["id"], rewrite=poison_post_answers)
     assert_equal(proxy.vote_posts, 1, "the vote was sent")
     assert_equal([v["signer"] for v in votes_of(node, p["id"])], ["alice"],
                  "the daemon has alice's vote")
