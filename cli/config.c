@@ -32,6 +32,50 @@ struct file_config {
 	char signer[SIGNER_NAME_MAX_BYTES + 1];
 };
 
+/* Open path for reading without following a final symbolic link and
+ * without blocking (a FIFO must not hang us). Returns the fd or -1
+ * (message printed). */
+static int
+file_open_nofollow(const char *path)
+{
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	if (errno == ELOOP)
+		ctl_err("%s: is a symbolic link; give the file's real path",
+		    path);
+	else
+		ctl_err("%s: %s", path, strerror(errno));
+	return -1;
+}
+
+/* Refuse what is not a regular file and, when private, a file that is not
+ * the effective user's or that group or others may access. Returns an
+ * exit code (message printed). */
+static int
+file_check(const char *path, const struct stat *st, bool private)
+{
+	if (!S_ISREG(st->st_mode)) {
+		ctl_err("%s: not a regular file", path);
+		return CTL_ERROR;
+	}
+	if (!private)
+		return CTL_OK;
+	if (st->st_uid != geteuid()) {
+		ctl_err("%s: owned by uid %u, not you (uid %u); use your own "
+		    "file", path, (unsigned)st->st_uid, (unsigned)geteuid());
+		return CTL_ERROR;
+	}
+	if ((st->st_mode & 077) != 0) {
+		ctl_err("%s: readable or writable by others (mode %03o); "
+		    "chmod 600 %s", path, (unsigned)(st->st_mode & 0777), path);
+		return CTL_ERROR;
+	}
+	return CTL_OK;
+}
+
 int
 file_read_all(const char *path, size_t max_bytes, bool private, char **out,
     size_t *out_len)
@@ -42,22 +86,22 @@ file_read_all(const char *path, size_t max_bytes, bool private, char **out,
 	ssize_t n;
 	int fd, rc = CTL_ERROR;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ctl_err("%s: %s", path, strerror(errno));
+	fd = file_open_nofollow(path);
+	if (fd < 0)
 		return CTL_ERROR;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		ctl_err("%s: not a regular file", path);
+	if (fstat(fd, &st) != 0) {
+		ctl_err("%s: %s", path, strerror(errno));
 		goto done;
 	}
-	if (private && (st.st_mode & 077) != 0) {
-		ctl_err("%s: readable or writable by others (mode %03o); "
-		    "chmod 600 it", path, (unsigned)(st.st_mode & 0777));
+	if (file_check(path, &st, private) != CTL_OK)
 		goto done;
-	}
 	if ((size_t)st.st_size > max_bytes) {
 		ctl_err("%s: larger than %zu bytes", path, max_bytes);
+		goto done;
+	}
+	/* a regular file: reads never block, clear O_NONBLOCK all the same */
+	if (fcntl(fd, F_SETFL, 0) != 0) {
+		ctl_err("%s: %s", path, strerror(errno));
 		goto done;
 	}
 	buf = malloc(max_bytes + 1);
@@ -80,6 +124,8 @@ file_read_all(const char *path, size_t max_bytes, bool private, char **out,
 	buf = NULL;
 	rc = CTL_OK;
 done:
+	if (buf != NULL)
+		sodium_memzero(buf, len);	/* part of a private file */
 	free(buf);
 	close(fd);
 	return rc;
@@ -293,6 +339,7 @@ static int
 config_file_load(struct ctl *c, struct file_config *fc)
 {
 	char path[PATH_MAX_BYTES], *text = NULL;
+	struct stat st;
 	size_t len;
 	bool explicit;
 	int rc;
@@ -300,9 +347,10 @@ config_file_load(struct ctl *c, struct file_config *fc)
 	memset(fc, 0, sizeof(*fc));
 	if (config_path(c, path, sizeof(path), &explicit) != 0)
 		return explicit ? CTL_USAGE : CTL_OK;
-	if (!explicit && access(path, F_OK) != 0)
+	if (!explicit && lstat(path, &st) != 0 && (errno == ENOENT ||
+	    errno == ENOTDIR))
 		return CTL_OK;
-	rc = file_read_all(path, CONFIG_MAX_BYTES, false, &text, &len);
+	rc = file_read_all(path, CONFIG_MAX_BYTES, true, &text, &len);
 	if (rc != CTL_OK)
 		return CTL_USAGE;
 	if (strlen(text) != len) {

@@ -38,14 +38,23 @@ enum {
 	PATH_MAX_BYTES = 4096,
 	TOKEN_MAX_BYTES = 512,
 	PASSPHRASE_MAX_BYTES = 1024,
+	PASSPHRASE_MIN_BYTES = 8,		/* a new one: refused below */
+	PASSPHRASE_WEAK_BELOW_CHARS = 12,	/* a new one: warned below */
+	PASSPHRASE_MIXED_BELOW_CHARS = 20,	/* below: 3 classes wanted */
+	PASSPHRASE_CLASSES_MIN = 3,		/* of lower, upper, digit, other */
 	RESPONSE_MAX_BYTES = 16 * 1024 * 1024,
 	HTTP_TIMEOUT_S = 30,
 	HTTP_CONNECT_TIMEOUT_S = 10,
-	LIST_PAGE_LIMIT = 100,
+	LIST_PAGE_LIMIT = 100,		/* items asked for per page */
+	LIST_PAGES_MAX = 1000,		/* pages fetched for one list */
+	LIST_ITEMS_MAX = 100000,	/* items kept for one list */
+	CURSOR_MAX_BYTES = 1024,	/* one next_cursor */
 	TRUST_STORE_MAX_BYTES = 8 * 1024 * 1024,
 	TRUST_VERSIONS_KEPT = 16,	/* pinned config versions per treasury */
 	TRUST_ADVANCE_MAX_STEPS = 256,	/* config changes verified in one run */
+	TRUST_CANDIDATES_MAX = 8,	/* bundles tried for one config version */
 	OUTPUT_LINE_MAX_BYTES = 256 * 1024,	/* one say() call */
+	BUNDLE_MAX_BYTES = 1024 * 1024,
 	POLICY_FIELD_MAX_BYTES = 64,	/* a policy member's name, e.g.
 					 * "limits[15].month" */
 };
@@ -72,7 +81,7 @@ struct ctl_opts {
 	const char *signature;
 	const char *decision;
 	const char *kdf;
-	const char *out;	/* export --out */
+	const char *out;		/* --out FILE (bundle, export) */
 	const char *code;	/* asset create */
 	const char *decimals;	/* asset create, checked there */
 	const char *chain;	/* asset create */
@@ -104,17 +113,25 @@ struct ctl {
 /* ---- config.c ---- */
 
 /* Resolve the server URL, the keystore path and the config file's other
- * settings: flags, then environment, then the config file. Returns an exit
- * code. The token is loaded only by config_token_load. */
+ * settings: flags, then environment, then the config file (private, see
+ * file_read_all). Returns an exit code. The token is loaded only by
+ * config_token_load. */
 int config_resolve(struct ctl *c);
 /* Load the API token (flag --token-file, TREASURYCTL_TOKEN,
  * TREASURYCTL_TOKEN_FILE, config token_file) into c->token. A token file
- * must not be readable or writable by group or others. Returns an exit code. */
+ * is private (see file_read_all); its text is wiped after use. Returns an
+ * exit code. */
 int config_token_load(struct ctl *c);
 /* Free the token (wiped). */
 void config_free(struct ctl *c);
-/* Read a whole small file into a NUL-terminated malloc'd buffer.
- * Returns an exit code (message printed). private: refuse group/other bits. */
+/* Read a whole small file, at most max_bytes, into a NUL-terminated
+ * malloc'd buffer. Every file is opened without following a final symbolic
+ * link (refused: "is a symbolic link") and without blocking, and must be a
+ * regular file ("not a regular file": a FIFO or a device never hangs us).
+ * private (keystore, token, config file): the file must also be owned by
+ * the effective user and give group and others no permission (mode 0600
+ * or stricter). Returns an exit code (message printed, naming the path and
+ * the fix). */
 int file_read_all(const char *path, size_t max_bytes, bool private,
     char **out, size_t *out_len);
 /* Write text to path, mode 0600, atomically: written to "path.new"
@@ -136,7 +153,11 @@ int file_write_private(const char *path, const char *text, size_t len,
 int http_call(struct ctl *c, const char *method, const char *path,
     json_t *body, json_t **out);
 /* GET every page of a paginated list: items of `key` appended to *out (a
- * new JSON array). path may already hold a query ("?status=..."). */
+ * new JSON array). path may already hold a query ("?status=..."). A hostile
+ * server cannot keep it paging: more than LIST_PAGES_MAX pages or
+ * LIST_ITEMS_MAX items, a next_cursor seen before ("the server repeated a
+ * page cursor") or one that is not a string of 1..CURSOR_MAX_BYTES bytes
+ * give CTL_NETWORK. Returns an exit code (message printed). */
 int http_get_all(struct ctl *c, const char *path, const char *key,
     json_t **out);
 void http_global_init(void);
@@ -146,15 +167,29 @@ void http_global_cleanup(void);
 
 /* Read a passphrase from --passphrase-fd or the terminal without echo
  * (twice and compared when confirm is set and it comes from a terminal).
- * *out is sodium_malloc memory the caller frees with sodium_free.
- * Returns an exit code. */
+ * On the terminal, echo is turned off and pending input discarded before
+ * the prompt is written, stays off between the two prompts, and the saved
+ * settings are restored on every return and before SIGINT, SIGTERM,
+ * SIGHUP, SIGQUIT or SIGTSTP take their default action (the previous
+ * signal actions are restored afterwards). *out is sodium_malloc memory
+ * the caller frees with sodium_free (NULL on failure). Returns an exit
+ * code. */
 int passphrase_read(struct ctl *c, const char *prompt, bool confirm,
     char **out, size_t *out_len);
 /* Read a line of at most max bytes from fd (sodium_malloc'd, trailing
  * newline removed). Returns an exit code. */
 int secret_line_read(int fd, size_t max, char **out, size_t *out_len);
-/* Ask "question [yes/no]" on the terminal. Returns CTL_OK on "yes",
- * CTL_DECLINED otherwise, CTL_USAGE when there is no terminal. */
+/* Judge a new keystore passphrase: shorter than PASSPHRASE_MIN_BYTES is
+ * refused (CTL_USAGE, message printed); one character repeated, fewer than
+ * PASSPHRASE_WEAK_BELOW_CHARS characters, or fewer than
+ * PASSPHRASE_MIXED_BELOW_CHARS characters from fewer than
+ * PASSPHRASE_CLASSES_MIN of the classes lower case, upper case, digit and
+ * other gets "warning: weak passphrase: <why>" on standard error (never
+ * the passphrase) and CTL_OK. Characters are UTF-8 characters. */
+int passphrase_strength_check(const char *pass, size_t len);
+/* Ask question on the terminal ("Type 'yes' to sign"), input typed before
+ * it discarded; the terminal's settings are not changed. Returns CTL_OK on
+ * "yes", CTL_DECLINED otherwise, CTL_USAGE when there is no terminal. */
 int confirm_ask(const char *question);
 
 /* ---- keys.c ---- */
@@ -194,6 +229,11 @@ struct trust_ctx {
  * the server's answers agree with. Free with trust_ctx_free. */
 int trust_context(struct ctl *c, const char *treasury, struct trust_ctx *out);
 void trust_ctx_free(struct trust_ctx *t);
+
+/* treasuryctl trust show|list|forget|forget-server */
+int cmd_trust(struct ctl *c);
+/* treasuryctl bundle ID [--out FILE] | bundle --file FILE */
+int cmd_bundle(struct ctl *c);
 
 struct bundle_approvers {
 	unsigned count;

@@ -53,34 +53,19 @@ auth_header(const char *token)
 	return h;
 }
 
-/* Copy s into out[size] with control characters as '?' (the server's
- * text must not drive the terminal). */
-static const char *
-clean(const char *s, char *out, size_t size)
-{
-	size_t i;
-
-	if (s == NULL)
-		return "";
-	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
-		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	out[i] = '\0';
-	return out;
-}
-
 static void
 problem_print(long status, json_t *j)
 {
 	const char *type = json_str(j, "type"), *detail = json_str(j, "detail");
-	const char *slug = type;
-	char a[128], b[256], d[1024];
+	const char *slug = type, *title = json_str(j, "title");
 
+	/* every string is escaped by say() (ctl_err), line feeds too */
 	if (type != NULL && strncmp(type, "urn:treasuryd:problem:", 22) == 0)
 		slug = type + 22;
-	ctl_err("the server refused: %ld %s: %s%s%s", status,
-	    slug != NULL ? clean(slug, a, sizeof(a)) : "(no type)",
-	    clean(json_str(j, "title"), b, sizeof(b)),
-	    detail != NULL ? ": " : "", clean(detail, d, sizeof(d)));
+	say(stderr, "treasuryctl: the server refused: %ld %.128s: %.256s%s"
+	    "%.1024s\n", status, slug != NULL ? slug : "(no type)",
+	    title != NULL ? title : "", detail != NULL ? ": " : "",
+	    detail != NULL ? detail : "");
 }
 
 static int
@@ -231,49 +216,105 @@ page_path(char *out, size_t size, const char *path, const char *cursor)
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+/* Append the page's `key` list to all. Returns CTL_OK or CTL_NETWORK
+ * (message printed): no list, or more than LIST_ITEMS_MAX items in all. */
+static int
+page_items_append(json_t *page, const char *key, json_t *all)
+{
+	json_t *items = json_object_get(page, key);
+
+	if (!json_is_array(items)) {
+		ctl_err("the server's answer has no '%s' list", key);
+		return CTL_NETWORK;
+	}
+	if (json_array_size(items) > LIST_ITEMS_MAX - json_array_size(all)) {
+		ctl_err("the server's list holds more than %d items",
+		    LIST_ITEMS_MAX);
+		return CTL_NETWORK;
+	}
+	if (json_array_extend(all, items) != 0) {
+		ctl_err("out of memory");
+		return CTL_ERROR;
+	}
+	return CTL_OK;
+}
+
+/* The page's next_cursor into *next (a string of page's), NULL on the last
+ * page (null or absent). A cursor already in seen, or one that is not a
+ * string of 1..CURSOR_MAX_BYTES bytes, gives CTL_NETWORK (message
+ * printed); a new one is added to seen. */
+static int
+page_next_cursor(json_t *page, json_t *seen, const char **next)
+{
+	json_t *j = json_object_get(page, "next_cursor");
+	const char *s = json_string_value(j);
+	size_t len = json_string_length(j);
+
+	*next = NULL;
+	if (j == NULL || json_is_null(j))
+		return CTL_OK;
+	if (s == NULL || len == 0 || len > CURSOR_MAX_BYTES ||
+	    strlen(s) != len) {
+		ctl_err("the server's next_cursor is not a string of 1..%d "
+		    "bytes", CURSOR_MAX_BYTES);
+		return CTL_NETWORK;
+	}
+	if (json_object_get(seen, s) != NULL) {
+		ctl_err("the server repeated a page cursor");
+		return CTL_NETWORK;
+	}
+	if (json_object_set_new(seen, s, json_true()) != 0) {
+		ctl_err("out of memory");
+		return CTL_ERROR;
+	}
+	*next = s;
+	return CTL_OK;
+}
+
 int
 http_get_all(struct ctl *c, const char *path, const char *key, json_t **out)
 {
 	char full[PATH_MAX_BYTES];
-	json_t *all, *page = NULL, *items;
-	char *cursor = NULL;
-	int rc = CTL_OK;
+	json_t *all, *seen, *page = NULL;
+	const char *cursor = NULL;	/* in page */
+	int pages = 0, rc = CTL_ERROR;
 
 	all = json_array();
-	if (all == NULL)
-		return CTL_ERROR;
-	for (;;) {
-		if (page_path(full, sizeof(full), path, cursor) != 0) {
-			rc = CTL_ERROR;
-			break;
-		}
-		rc = http_call(c, "GET", full, NULL, &page);
-		if (rc != CTL_OK)
-			break;
-		items = json_object_get(page, key);
-		if (!json_is_array(items) || json_array_extend(all, items) != 0) {
-			ctl_err("the server's answer has no '%s' list", key);
+	seen = json_object();
+	if (all == NULL || seen == NULL) {
+		ctl_err("out of memory");
+		goto fail;
+	}
+	do {
+		if (pages == LIST_PAGES_MAX) {
+			ctl_err("the server's list did not end after %d pages",
+			    LIST_PAGES_MAX);
 			rc = CTL_NETWORK;
-			break;
+			goto fail;
 		}
-		free(cursor);
-		cursor = NULL;
-		if (json_str(page, "next_cursor") == NULL)
-			break;
-		cursor = strdup(json_str(page, "next_cursor"));
-		json_decref(page);
-		page = NULL;
-		if (cursor == NULL) {
+		if (page_path(full, sizeof(full), path, cursor) != 0) {
+			ctl_err("request path too long");
 			rc = CTL_ERROR;
-			break;
+			goto fail;
 		}
-	}
-	free(cursor);
+		json_decref(page);	/* cursor is used up */
+		page = NULL;
+		pages++;
+		rc = http_call(c, "GET", full, NULL, &page);
+		if (rc == CTL_OK)
+			rc = page_items_append(page, key, all);
+		if (rc == CTL_OK)
+			rc = page_next_cursor(page, seen, &cursor);
+		if (rc != CTL_OK)
+			goto fail;
+	} while (cursor != NULL);
 	json_decref(page);
-	if (rc != CTL_OK) {
-		json_decref(all);
-		return rc;
-	}
+	json_decref(seen);
 	*out = all;
 	return CTL_OK;
+fail:
+	json_decref(page);
+	json_decref(seen);
+	json_decref(all);
+	return rc;
 }

@@ -5,7 +5,10 @@
  * The keystore file (default ~/.config/treasuryctl/keystore) holds one
  * signer's secret key sealed with a passphrase (include/treasury/keystore.h).
  * It is created mode 0600 with O_EXCL (or replaced atomically with
- * --force) and refused when group or others may read or write it.
+ * --force) and refused when group or others may read or write it. A new
+ * keystore's KDF level is moderate unless --kdf or TREASURYCTL_KDF says
+ * otherwise; its passphrase must be PASSPHRASE_MIN_BYTES long, and a weak
+ * one is warned about (passphrase_strength_check).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -148,7 +151,7 @@ static int
 key_create(struct ctl *c, bool import)
 {
 	enum key_type type;
-	enum keystore_kdf_level level = KDF_INTERACTIVE;
+	enum keystore_kdf_level level = KDF_MODERATE;
 	struct keystore_info info;
 	struct textbuf b;
 	uint8_t *secret = NULL;
@@ -169,7 +172,8 @@ key_create(struct ctl *c, bool import)
 		ctl_err("--name must be a signer name [a-z0-9][a-z0-9_-]{0,31}");
 		goto done;
 	}
-	if (kdf != NULL && keystore_kdf_level_parse(kdf, &level) != TREASURY_OK) {
+	if (kdf != NULL && *kdf != '\0' &&
+	    keystore_kdf_level_parse(kdf, &level) != TREASURY_OK) {
 		ctl_err("--kdf must be interactive, moderate or sensitive");
 		goto done;
 	}
@@ -192,6 +196,8 @@ key_create(struct ctl *c, bool import)
 	if (rc == CTL_OK)
 		rc = passphrase_read(c, "New keystore passphrase: ", true,
 		    &pass, &pass_len);
+	if (rc == CTL_OK)
+		rc = passphrase_strength_check(pass, pass_len);
 	if (rc != CTL_OK)
 		goto done;
 	err = keystore_seal(&b, c->o.name, type, secret, pass, pass_len, level);
@@ -200,7 +206,7 @@ key_create(struct ctl *c, bool import)
 		ctl_err("cannot seal the key: %s", err == TREASURY_ERR_PUBKEY ?
 		    "not a valid secp256k1 secret key" :
 		    err == TREASURY_ERR_TOO_LARGE ?
-		    "the passphrase must be 1..1024 bytes" :
+		    "the passphrase is too long" :
 		    treasury_err_text(err));
 		goto done;
 	}

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <sodium.h>
 
@@ -23,7 +25,7 @@ enum opt_id {
 	O_ASSET, O_AMOUNT, O_TO, O_MEMO, O_EXPIRES, O_FILE, O_REFERENCE,
 	O_SOURCE, O_KEY_TYPE, O_NAME, O_PUBKEY, O_SIGNATURE, O_DECISION,
 	O_KDF, O_THRESHOLD, O_PASSPHRASE_FD, O_SECRET_FD, O_JSON, O_YES,
-	O_FORCE, O_APPROVE, O_HELP, O_OUT, O_CODE, O_DECIMALS, O_CHAIN,
+	O_FORCE, O_APPROVE, O_OUT, O_HELP, O_CODE, O_DECIMALS, O_CHAIN,
 	O_LABEL, O_POLICY,
 };
 
@@ -64,8 +66,8 @@ static const struct option long_opts[] = {
 	{ "yes", no_argument, NULL, O_YES },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "approve", no_argument, NULL, O_APPROVE },
-	{ "help", no_argument, NULL, O_HELP },
 	{ "out", required_argument, NULL, O_OUT },
+	{ "help", no_argument, NULL, O_HELP },
 	{ "code", required_argument, NULL, O_CODE },
 	{ "decimals", required_argument, NULL, O_DECIMALS },
 	{ "chain", required_argument, NULL, O_CHAIN },
@@ -195,6 +197,24 @@ static const struct command commands[] = {
 	  "deposit TREASURY --asset A --amount X --reference R [--source S]"
 	  " [--memo M]",
 	  "Record a deposit (treasurer)." },
+	{ "trust show", cmd_trust, 0, 1, 1, "trust show TREASURY [--yes]",
+	  "Pin the server and the treasury on first use (shown in full and\n"
+	  "asked; --yes accepts), advance the pins through verified config\n"
+	  "changes, and show what is pinned." },
+	{ "trust list", cmd_trust, 0, 0, 0, "trust list [--json]",
+	  "List the pinned servers and treasuries (local, no server)." },
+	{ "trust forget", cmd_trust, 0, 1, 1, "trust forget TREASURY",
+	  "Drop the pins of a treasury of this server's instance: it is\n"
+	  "shown for comparison and asked again on next use." },
+	{ "trust forget-server", cmd_trust, 0, 0, 0, "trust forget-server",
+	  "Drop the pinned instance of this server URL (after the operator\n"
+	  "really replaced the daemon)." },
+	{ "bundle", cmd_bundle, BIT(O_OUT) | BIT(O_FILE), 0, 1,
+	  "bundle ID [--out FILE] | bundle --file FILE",
+	  "Download an executed proposal's bundle (canonical text and\n"
+	  "approvals) and verify it against the pinned signer keys of its\n"
+	  "config version; --out saves it; --file verifies a saved bundle\n"
+	  "offline." },
 	{ "execute", cmd_execute, BIT(O_YES), 1, 1, "execute ID [--yes]",
 	  "Verify an approved proposal, show it, ask, and execute it\n"
 	  "(treasurer)." },
@@ -566,12 +586,34 @@ run(struct ctl *c, int argc, char **argv)
 	return cmd->run(c);
 }
 
+/* The process holds secret keys and tokens: no core file, and not
+ * dumpable (no ptrace attach or /proc/PID/mem by the user's other
+ * processes). Returns 0, or -1 with the message printed. */
+static int
+process_harden(void)
+{
+	const struct rlimit no_core = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &no_core) != 0) {
+		ctl_err("cannot disable core dumps: %s", strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		ctl_err("cannot make the process non-dumpable: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct ctl c;
 	int rc;
 
+	if (process_harden() != 0)
+		return CTL_ERROR;
 	memset(&c, 0, sizeof(c));
 	c.o.threshold = -1;
 	c.o.passphrase_fd = -1;

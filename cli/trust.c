@@ -654,19 +654,26 @@ advance_one(struct ctl *c, json_t *changes, const uint8_t instance[32],
 	json_t *p, *bundle;
 	size_t i;
 	int rc = CTL_VERIFY;
+	enum proposal_kind kind;
+	unsigned tried = 0;
 
 	f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return CTL_ERROR;
 	json_array_foreach(changes, i, p) {
-		const char *jid = json_str(p, "id");
+		const char *jid = json_str(p, "id"), *k = json_str(p, "kind");
 		json_t *cv = json_object_get(p, "config_version");
 
+		/* the JSON only picks candidates: the bundle's text decides */
 		if (jid == NULL || strlen(jid) != 2 * PROPOSAL_ID_BYTES ||
 		    hex_decode(id, sizeof(id), jid, strlen(jid)) != TREASURY_OK ||
 		    !json_is_integer(cv) || (uint64_t)json_integer_value(cv) !=
-		    pin->config_version)
+		    pin->config_version || k == NULL || proposal_kind_parse(k,
+		    strlen(k), &kind) != TREASURY_OK ||
+		    !proposal_kind_is_config(kind))
 			continue;
+		if (tried++ == TRUST_CANDIDATES_MAX)
+			break;
 		snprintf(path, sizeof(path), "/v1/proposals/%s/bundle", jid);
 		bundle = NULL;
 		rc = http_call(c, "GET", path, NULL, &bundle);
@@ -835,4 +842,256 @@ trust_ctx_free(struct trust_ctx *t)
 {
 	free(t->pin);
 	t->pin = NULL;
+}
+
+/* ---- treasuryctl trust ... ---- */
+
+/* The newest pinned version of a treasury of instance_hex, or the one
+ * of config version cv (cv != 0). Returns CTL_OK, or CTL_VERIFY with the
+ * reason printed when it is not pinned. */
+static int
+version_find(struct ctl *c, struct trust_store *s, const char *instance_hex,
+    const char *treasury, uint64_t cv, struct pinned *pin)
+{
+	json_t *entry = treasury_entry(s, instance_hex, treasury, false), *v;
+	json_t *versions = json_object_get(entry, "versions");
+	size_t i;
+
+	json_array_foreach(versions, i, v) {
+		json_t *n = json_object_get(v, "config_version");
+
+		if ((cv == 0 && i + 1 == json_array_size(versions)) ||
+		    (json_is_integer(n) && (uint64_t)json_integer_value(n) == cv))
+			return version_load(c, s, v, pin);
+	}
+	if (cv == 0)
+		return refuse("treasury %s of instance %.16s... is not pinned",
+		    treasury, instance_hex);
+	return refuse("config version %llu of treasury %s is not in the trust "
+	    "store (it keeps the last %d versions)", (unsigned long long)cv,
+	    treasury, TRUST_VERSIONS_KEPT);
+}
+
+static int
+trust_show(struct ctl *c)
+{
+	struct trust_ctx t;
+	char inst[2 * INSTANCE_ID_BYTES + 1], path[PATH_MAX_BYTES];
+	int rc;
+
+	rc = trust_context(c, c->o.argv[0], &t);
+	if (rc != CTL_OK)
+		return rc;
+	hex_encode(inst, t.instance, INSTANCE_ID_BYTES);
+	if (store_path(path, sizeof(path)) != 0)
+		path[0] = '\0';
+	say(human_out(), "Trust store %s\nserver %s: instance %s (pinned)\n"
+	    "treasury %s (pinned, current on the server):\n", path, c->url,
+	    inst, c->o.argv[0]);
+	config_show(t.pin, "  ");
+	say(human_out(), "  policy lines:\n");
+	say_lines(human_out(), "    ", t.pin->policy_text);
+	trust_ctx_free(&t);
+	return CTL_OK;
+}
+
+static int
+trust_list(struct ctl *c)
+{
+	struct trust_store s;
+	json_t *e, *v;
+	size_t i;
+	int rc;
+
+	rc = store_open(&s);
+	if (rc == CTL_OK && c->o.json)
+		json_print(s.root);
+	else if (rc == CTL_OK) {
+		say(human_out(), "Trust store %s\nservers:\n", s.path);
+		json_array_foreach(json_object_get(s.root, "servers"), i, e) {
+			say(human_out(), "  %s  instance %s  since %s\n",
+			    json_str(e, "url") ? json_str(e, "url") : "?",
+			    json_str(e, "instance") ? json_str(e, "instance") :
+			    "?", json_str(e, "pinned_at") ? json_str(e,
+			    "pinned_at") : "?");
+		}
+		say(human_out(), "treasuries (newest pinned version):\n");
+		json_array_foreach(json_object_get(s.root, "treasuries"), i, e) {
+			v = json_array_get(json_object_get(e, "versions"),
+			    json_array_size(json_object_get(e, "versions")) - 1);
+			say(human_out(), "  %s on instance %.16s...  config %lld, "
+			    "from %s\n", json_str(e, "treasury") ? json_str(e,
+			    "treasury") : "?", json_str(e, "instance") ?
+			    json_str(e, "instance") : "?", (long long)
+			    json_integer_value(json_object_get(v,
+			    "config_version")), json_str(v, "source") ?
+			    json_str(v, "source") : "?");
+		}
+	}
+	store_close(&s);
+	return rc;
+}
+
+/* Remove the server's pin (forget-server) or a treasury's pins of the
+ * instance pinned for this server (forget TREASURY). Local only. */
+static int
+trust_forget(struct ctl *c, bool server)
+{
+	struct trust_store s;
+	json_t *e, *list;
+	const char *inst;
+	size_t i;
+	int rc, found = 0;
+
+	rc = store_open(&s);
+	if (rc != CTL_OK)
+		goto done;
+	e = server_find(&s, c->url);
+	inst = json_str(e, "instance");
+	list = json_object_get(s.root, server ? "servers" : "treasuries");
+	json_array_foreach(list, i, e) {
+		if (server ? json_str(e, "url") != NULL && strcmp(json_str(e,
+		    "url"), c->url) == 0 : inst != NULL && json_str(e,
+		    "instance") != NULL && strcmp(json_str(e, "instance"),
+		    inst) == 0 && strcmp(json_str(e, "treasury") ?
+		    json_str(e, "treasury") : "", c->o.argv[0]) == 0) {
+			(void)json_array_remove(list, i);
+			found = 1;
+			s.dirty = true;
+			break;
+		}
+	}
+	if (!found) {
+		ctl_err("nothing pinned for %s%s%s", server ? "server " :
+		    "treasury ", server ? c->url : c->o.argv[0], server ? "" :
+		    " at this server's instance");
+		rc = CTL_ERROR;
+		goto done;
+	}
+	rc = store_save(&s);
+	if (rc == CTL_OK)
+		say(human_out(), "forgotten: %s will be shown for comparison "
+		    "and asked again on next use\n", server ? c->url :
+		    c->o.argv[0]);
+done:
+	store_close(&s);
+	return rc;
+}
+
+int
+cmd_trust(struct ctl *c)
+{
+	if (strcmp(c->command, "trust show") == 0)
+		return trust_show(c);
+	if (strcmp(c->command, "trust list") == 0)
+		return trust_list(c);
+	if (strcmp(c->command, "trust forget") == 0)
+		return trust_forget(c, false);
+	return trust_forget(c, true);
+}
+
+/* ---- treasuryctl bundle ---- */
+
+/* Verify a bundle (from the server or a file) against the pinned config
+ * of its version, found by the instance and treasury of its own text. */
+static int
+bundle_check(struct ctl *c, json_t *bundle, struct proposal_fields *f)
+{
+	struct trust_store s;
+	struct bundle_approvers who;
+	struct pinned *pin = NULL;
+	uint8_t id[PROPOSAL_ID_BYTES];
+	char inst[2 * INSTANCE_ID_BYTES + 1];
+	json_t *canon = json_object_get(bundle, "canonical");
+	const char *jid = json_str(bundle, "id");
+	unsigned i;
+	int rc;
+
+	if (jid == NULL || strlen(jid) != 2 * PROPOSAL_ID_BYTES ||
+	    hex_decode(id, sizeof(id), jid, strlen(jid)) != TREASURY_OK ||
+	    !json_is_string(canon))
+		return refuse("the bundle has no valid id or canonical text");
+	rc = canonical_decode_checked(c, json_string_value(canon),
+	    json_string_length(canon), f);
+	if (rc != CTL_OK)
+		return rc;
+	hex_encode(inst, f->instance, INSTANCE_ID_BYTES);
+	pin = calloc(1, sizeof(*pin));
+	rc = pin != NULL ? store_open(&s) : CTL_ERROR;
+	if (rc != CTL_OK) {
+		free(pin);
+		return rc;
+	}
+	rc = version_find(c, &s, inst, f->treasury, f->config_version, pin);
+	if (rc == CTL_OK)
+		rc = bundle_verify(c, bundle, id, f->instance, pin, f, &who);
+	if (rc == CTL_OK) {
+		proposal_print(c, f, jid, pin, NULL, NULL);
+		say(human_out(), "\nBUNDLE VERIFIED: executed with %u approvals "
+		    "by pinned keys of config version %llu (%u needed):",
+		    who.count, (unsigned long long)pin->config_version,
+		    policy_base_threshold(&pin->policy, proposal_kind_track(
+		    f->kind), pin->set.threshold));
+		for (i = 0; i < who.count; i++)
+			say(human_out(), " %s", who.names[i]);
+		say(human_out(), "\n");
+	}
+	store_close(&s);
+	free(pin);
+	return rc;
+}
+
+int
+cmd_bundle(struct ctl *c)
+{
+	struct proposal_fields *f;
+	uint8_t id[PROPOSAL_ID_BYTES];
+	json_error_t jerr;
+	json_t *bundle = NULL;
+	char path[128], hex[2 * PROPOSAL_ID_BYTES + 1], *text = NULL;
+	size_t len;
+	int rc;
+
+	if ((c->o.argc == 0) == (c->o.file == NULL)) {
+		ctl_err("bundle takes an ID (download) or --file FILE (offline)");
+		return CTL_USAGE;
+	}
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return CTL_ERROR;
+	if (c->o.file != NULL) {
+		rc = file_read_all(c->o.file, BUNDLE_MAX_BYTES, false, &text,
+		    &len);
+		bundle = rc == CTL_OK ? json_loadb(text, len,
+		    JSON_REJECT_DUPLICATES, &jerr) : NULL;
+		if (rc == CTL_OK && !json_is_object(bundle)) {
+			ctl_err("%s: not a bundle (JSON object)", c->o.file);
+			rc = CTL_USAGE;
+		}
+	} else {
+		rc = proposal_id_arg(c, c->o.argv[0], id);
+		hex_encode(hex, id, sizeof(id));
+		snprintf(path, sizeof(path), "/v1/proposals/%s/bundle", hex);
+		if (rc == CTL_OK)
+			rc = http_call(c, "GET", path, NULL, &bundle);
+		if (rc == CTL_OK && (json_str(bundle, "id") == NULL ||
+		    strcmp(json_str(bundle, "id"), hex) != 0))
+			rc = refuse("the server sent the bundle of another "
+			    "proposal");
+	}
+	if (rc == CTL_OK)
+		rc = bundle_check(c, bundle, f);
+	if (rc == CTL_OK && c->o.out != NULL) {
+		free(text);
+		text = json_dumps(bundle, JSON_INDENT(1) | JSON_SORT_KEYS |
+		    JSON_ENSURE_ASCII);
+		rc = text != NULL ? file_write_private(c->o.out, text,
+		    strlen(text), true) : CTL_ERROR;
+		if (rc == CTL_OK)
+			say(human_out(), "saved to %s\n", c->o.out);
+	}
+	free(text);
+	free(f);
+	json_decref(bundle);
+	return rc;
 }

@@ -10,7 +10,7 @@ PACKAGES="
 	libjansson-dev libcmocka-dev libcurl4-openssl-dev
 	python3 python3-cryptography python3-yaml
 	clang libclang-rt-14-dev
-	systemd man-db
+	systemd man-db tmux
 "
 
 missing=""

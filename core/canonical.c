@@ -4,7 +4,8 @@
  *
  * Everything a signer sees passes through here, so every check is strict:
  * exact character sets, shortest-form UTF-8 with the forbidden characters
- * of GUIDE §1, timestamps in exactly one spelling. Calendar arithmetic is
+ * of GUIDE §1 (decoder and classes in utf8.c, shared with the terminal
+ * escaper), timestamps in exactly one spelling. Calendar arithmetic is
  * done here (days from civil dates) rather than with timegm(3) so that it
  * does not depend on the C library or the time zone. The line writer is
  * shared with proposal.c through canonical_text.h, so every kind's common
@@ -21,6 +22,7 @@
 #include "treasury/hex.h"
 
 #include "canonical_text.h"
+#include "utf8.h"
 
 /* Seconds from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z. */
 #define TIMESTAMP_MAX_S (253402300799LL)
@@ -128,73 +130,7 @@ destination_check(const char *s, size_t len)
 	return TREASURY_OK;
 }
 
-/* ---- memo: strict UTF-8 and the forbidden characters ---- */
-
-static bool
-byte_is_continuation(unsigned char c)
-{
-	return (c & 0xc0) == 0x80;
-}
-
-/* Decode one shortest-form UTF-8 scalar value at s[0..len), len >= 1.
- * Returns the number of bytes used, or 0 for a malformed, truncated,
- * overlong, surrogate or beyond-U+10FFFF sequence. */
-static size_t
-utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	uint32_t v, min;
-	size_t n, i;
-
-	assert(len >= 1);
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2, v = s[0] & 0x1f, min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3, v = s[0] & 0x0f, min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4, v = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;	/* continuation byte, C0, C1 or F5..FF */
-	}
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if (!byte_is_continuation(s[i]))
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return n;
-}
-
-static bool
-codepoint_is_noncharacter(uint32_t cp)
-{
-	return (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe;
-}
-
-/* The bidi controls, zero-width/format characters and line/paragraph
- * separators of GUIDE §1. */
-static bool
-codepoint_is_invisible(uint32_t cp)
-{
-	return cp == 0x061c ||
-	    (cp >= 0x200b && cp <= 0x200f) ||	/* ZWSP, ZWNJ, ZWJ, LRM, RLM */
-	    (cp >= 0x2028 && cp <= 0x202e) ||	/* LS, PS, LRE..RLO */
-	    (cp >= 0x2060 && cp <= 0x2064) ||	/* WJ .. invisible plus */
-	    (cp >= 0x2066 && cp <= 0x2069) ||	/* LRI..PDI */
-	    cp == 0xfeff;
-}
-
-static bool
-codepoint_is_control(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
-}
+/* ---- memo: strict UTF-8 and the forbidden characters (utf8.c) ---- */
 
 treasury_err
 memo_check(const char *s, size_t len)
@@ -598,11 +534,18 @@ canonical_transfer_append(struct textbuf *out, const char *key_prefix,
 }
 
 void
+textbuf_truncate(struct textbuf *b, size_t len)
+{
+	assert(len <= b->len);
+	b->len = len;
+	if (b->data != NULL)
+		b->data[len] = '\0';
+}
+
+void
 canonical_text_reset(struct textbuf *out)
 {
-	out->len = 0;
-	if (out->data != NULL)
-		out->data[0] = '\0';
+	textbuf_truncate(out, 0);
 }
 
 treasury_err

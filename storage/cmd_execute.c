@@ -76,6 +76,14 @@ execute_decode(struct store *s, const treasury_verifier *v,
 	treasury_err err;
 
 	err = proposal_decode(v, rec->canonical, rec->canonical_len, f);
+	if (err == TREASURY_ERR_MEMO_CHAR) {
+		/* made before the memo rule refused every invisible code
+		 * point (docs/signing.md §3): what was signed may hide text */
+		cmd_detail(cmd, "the proposal's memo holds a character that the "
+		    "signing rules now refuse (invisible or default-ignorable); "
+		    "propose it again");
+		return TREASURY_ERR_STALE;
+	}
 	if (err != TREASURY_OK) {
 		cmd_detail(cmd, "the stored proposal text does not decode: %s",
 		    treasury_err_name(err));

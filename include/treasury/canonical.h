@@ -42,8 +42,12 @@ TREASURY_WARN_UNUSED treasury_err asset_code_check(const char *s, size_t len);
 TREASURY_WARN_UNUSED treasury_err destination_check(const char *s, size_t len);
 
 /* 0..256 bytes of shortest-form UTF-8, no C0/C1 controls, DEL, surrogates,
- * noncharacters, bidi controls (U+061C, U+200E-F, U+202A-E, U+2066-9),
- * zero-width/format characters (U+200B-D, U+2060-4, U+FEFF), or U+2028-9.
+ * noncharacters (U+FDD0-FDEF, U+xxFFFE-F), U+2028-9, or any
+ * default-ignorable code point (Unicode Default_Ignorable_Code_Point, which
+ * holds every bidi control): U+00AD, U+034F, U+061C, U+115F-60, U+17B4-5,
+ * U+180B-F, U+200B-F, U+202A-E, U+2060-6F, U+3164, U+FE00-F, U+FEFF,
+ * U+FFA0, U+FFF0-8, U+1BCA0-3, U+1D173-A, U+E0000-E0FFF (tags, variation
+ * selectors 17..256). Private-use and unassigned code points are allowed.
  * Returns: TREASURY_OK; TREASURY_ERR_MEMO_TOO_LONG; TREASURY_ERR_MEMO_UTF8
  *          for malformed, overlong or out-of-range sequences;
  *          TREASURY_ERR_MEMO_CHAR for a well-formed but forbidden character. */

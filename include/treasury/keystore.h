@@ -46,8 +46,8 @@ enum {
 
 /* Argon2id cost of a new keystore. */
 enum keystore_kdf_level {
-	KDF_INTERACTIVE = 1,	/* ops 2, 64 MiB: the default */
-	KDF_MODERATE,		/* ops 3, 256 MiB */
+	KDF_INTERACTIVE = 1,	/* ops 2, 64 MiB */
+	KDF_MODERATE,		/* ops 3, 256 MiB: treasuryctl's default */
 	KDF_SENSITIVE,		/* ops 4, 1 GiB */
 };
 

@@ -263,6 +263,7 @@ def test_cli_exit_codes_and_config(ctx):
     with open(os.path.join(cfg_dir, "config"), "w") as f:
         f.write("# test\nurl = %s\ntoken_file = %s\n" % (url_of(node),
                                                          ctl.token_file))
+    os.chmod(os.path.join(cfg_dir, "config"), 0o600)     # private
     assert_equal(ctl.run("treasuries", url=False,
                          env={"TREASURYCTL_TOKEN_FILE": ""}).rc, 0,
                  "config file url and token file")

@@ -502,7 +502,9 @@ def test_proposal_field_rules(ctx):
     bad("memo of 257 bytes UTF-8", "memo-too-long", memo="é" * 128 + "a")
     for ch in ("\t", "\n", "\r", "\x00", "\x7f", "\x85", "\u061c", "\u200e",
                "\u202e", "\u2066", "\u200b", "\u2060", "\ufeff", "\u2028",
-               "\u2029", "\ufdd0", "\ufffe", "\U0001ffff", "\U0010ffff"):
+               "\u2029", "\ufdd0", "\ufffe", "\U0001ffff", "\U0010ffff",
+               "\u00ad", "\u034f", "\u2065", "\u3164", "\ufe0f", "\ufff0",
+               "\U0001d173", "\U000e0001", "\U000e0100", "\U000e0fff"):
         # (NUL may already be refused by the JSON parser)
         bad("memo with U+%04X" % ord(ch),
             ("memo-char", "invalid-json") if ch == "\x00" else "memo-char",

@@ -20,6 +20,8 @@
 
 #include "treasury/canonical.h"
 
+#include "test_utf8.h"
+
 #define DAY_S (86400LL)
 
 /* ---- helpers ---- */
@@ -28,32 +30,6 @@ static treasury_err
 memo(const char *s)
 {
 	return memo_check(s, strlen(s));
-}
-
-/* Encode code point cp as UTF-8 (shortest form) into out; returns length. */
-static size_t
-utf8_put(uint32_t cp, char out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /* memo_check of "a<cp>b", so the character is tested in the middle. */
@@ -290,7 +266,7 @@ test_memo_accepts(void **state)
 	expect_codepoint(0x2027, TREASURY_OK);
 	expect_codepoint(0x202f, TREASURY_OK);
 	expect_codepoint(0x205f, TREASURY_OK);
-	expect_codepoint(0x206a, TREASURY_OK);
+	expect_codepoint(0x2070, TREASURY_OK);
 	expect_codepoint(0xfdcf, TREASURY_OK);
 	expect_codepoint(0xfdf0, TREASURY_OK);
 	expect_codepoint(0xfefe, TREASURY_OK);
@@ -349,6 +325,31 @@ test_memo_bidi_format_separators(void **state)
 	EXPECT_MEMO("\xef\xbb\xbfhello", TREASURY_ERR_MEMO_CHAR);
 	/* "Trojan source": RLO in the middle of a memo. */
 	EXPECT_MEMO("pay \xe2\x80\xae" "0001", TREASURY_ERR_MEMO_CHAR);
+}
+
+static void
+test_memo_default_ignorable(void **state)
+{
+	const struct invisible_range_case *r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < INVISIBLE_RANGE_CASE_COUNT; i++) {
+		r = &INVISIBLE_RANGE_CASES[i];
+		expect_codepoint(r->below, TREASURY_OK);
+		expect_codepoint_range(r->first, r->last, TREASURY_ERR_MEMO_CHAR);
+		expect_codepoint(r->above, TREASURY_OK);
+	}
+	/* Emoji: plain allowed; with VS16, ZWJ or tags refused. */
+	EXPECT_MEMO("\xf0\x9f\x98\x80", TREASURY_OK);		/* U+1F600 */
+	EXPECT_MEMO("\xe2\x9d\xa4\xef\xb8\x8f", TREASURY_ERR_MEMO_CHAR);
+	EXPECT_MEMO("\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb",
+	    TREASURY_ERR_MEMO_CHAR);
+	EXPECT_MEMO("\xf0\x9f\x8f\xb4\xf3\xa0\x81\xa7\xf3\xa0\x81\xbf",
+	    TREASURY_ERR_MEMO_CHAR);
+	/* "1000" with a soft hyphen inside looks like "1000" on many
+	 * terminals. */
+	EXPECT_MEMO("pay 10\xc2\xad" "00", TREASURY_ERR_MEMO_CHAR);
 }
 
 static void
@@ -1023,6 +1024,7 @@ main(void)
 		cmocka_unit_test(test_memo_c0_del_c1),
 		cmocka_unit_test(test_memo_noncharacters),
 		cmocka_unit_test(test_memo_bidi_format_separators),
+		cmocka_unit_test(test_memo_default_ignorable),
 		cmocka_unit_test(test_memo_overlong),
 		cmocka_unit_test(test_memo_surrogates),
 		cmocka_unit_test(test_memo_malformed),

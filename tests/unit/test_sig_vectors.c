@@ -1,5 +1,5 @@
 /*
- * test_sig_vectors.c: the public signature vectors in ../shared/vectors
+ * test_sig_vectors.c: the public signature vectors in tests/vectors
  * against sig.c, unchanged: BIP-340 (CSV), Wycheproof ECDSA secp256k1
  * SHA-256 with Bitcoin's DER rules, and Wycheproof P1363 (r||s).
  *
