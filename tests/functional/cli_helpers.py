@@ -126,14 +126,11 @@ def serve(handler):
 
 class TamperProxy:
     """Forward every request to the daemon; pass GET /v1/proposals/{id}
-    answers through mutate(dict) -> dict first, and, when given, every
-    other 2xx JSON answer through rewrite(method, path, dict) -> dict
-    (e.g. the answer to a POST). Counts vote POSTs."""
+    answers through mutate(dict) -> dict first. Counts vote POSTs."""
 
-    def __init__(self, node, mutate, rewrite=None):
+    def __init__(self, node, mutate):
         self.node = node
         self.mutate = mutate
-        self.rewrite = rewrite
         self.vote_posts = 0
         proxy = self
 
@@ -159,9 +156,6 @@ class TamperProxy:
                 if (method == "GET" and r.status == 200 and len(parts) == 3
                         and parts[:2] == ["v1", "proposals"]):
                     data = json.dumps(proxy.mutate(json.loads(data))).encode()
-                elif proxy.rewrite is not None and 200 <= r.status < 300:
-                    data = json.dumps(proxy.rewrite(
-                        method, self.path, json.loads(data))).encode()
                 c.close()
                 self.send_response(r.status)
                 self.send_header("Content-Type", ctype)

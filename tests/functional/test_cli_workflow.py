@@ -12,7 +12,7 @@ import stat
 
 import signers as sg
 from cli_helpers import (Ctl, PASSPHRASE, EXIT_USAGE, EXIT_REFUSED,
-                         EXIT_VERIFY, EXIT_ERROR, TamperProxy)
+                         EXIT_VERIFY, EXIT_ERROR, HostileProxy)
 from framework import assert_equal, assert_true
 
 DEST = "0x742d35Cc6634C0532925a3b844Bc454e4438f44e"
@@ -168,13 +168,14 @@ def tampered_set_policy(ctx, edit, field):
     team.create()
     alice = team.ctls["alice"]
 
-    def rewrite(method, path, body):
-        if method == "POST" and path.endswith("/proposals"):
+    def rewrite(method, path, status, body):
+        if method == "POST" and path.endswith("/proposals") and \
+                status == 201:
             body["canonical"] = edit(body["canonical"])
             body["id"] = sg.proposal_id(body["canonical"]).hex()
         return body
 
-    proxy = TamperProxy(team.node, lambda p: p, rewrite)
+    proxy = HostileProxy(team.node, rewrite=rewrite)
     try:
         via = Ctl(ctx, proxy.url, open(alice.token_file).read().strip(),
                   name="via-proxy")
@@ -231,12 +232,12 @@ def test_cli_unfreeze_of_another_freeze_is_refused(ctx):
     team.sign_ok("carol", "freeze", "grants")
     alice = team.ctls["alice"]
 
-    def rewrite(method, path, body):
-        if method == "GET" and path.endswith("/policy"):
+    def rewrite(method, path, status, body):
+        if method == "GET" and path.endswith("/policy") and status == 200:
             body["freeze_seq"] = 2
         return body
 
-    proxy = TamperProxy(team.node, lambda p: p, rewrite)
+    proxy = HostileProxy(team.node, rewrite=rewrite)
     try:
         via = Ctl(ctx, proxy.url, open(alice.token_file).read().strip(),
                   name="via-proxy")
@@ -354,8 +355,9 @@ def test_cli_proposal_id_prefix(ctx):
 
     # Ambiguous: a listing with a second id of the same prefix (and ids
     # that are not 64 hex digits, which never count).
-    def rewrite(method, path, body):
-        if method == "GET" and path.split("?")[0].endswith("/proposals"):
+    def rewrite(method, path, status, body):
+        if method == "GET" and status == 200 and \
+                path.split("?")[0].endswith("/proposals"):
             twin = dict(body["proposals"][0])
             twin["id"] = ids[0][:n] + ("0" if ids[0][n] != "0" else "1") * \
                 (64 - n)
@@ -363,7 +365,7 @@ def test_cli_proposal_id_prefix(ctx):
                                   {"id": 7}, {}]
         return body
 
-    proxy = TamperProxy(team.node, lambda p: p, rewrite)
+    proxy = HostileProxy(team.node, rewrite=rewrite)
     try:
         via = Ctl(ctx, proxy.url, open(alice.token_file).read().strip(),
                   name="via-proxy")
@@ -501,13 +503,13 @@ def test_cli_admin_asset_and_treasury_create(ctx):
                  "treasury-exists")
 
     # A server that answers with another signer set: exit 5.
-    def rewrite(method, path, body):
-        if method == "POST" and path == "/v1/treasuries":
+    def rewrite(method, path, status, body):
+        if method == "POST" and path == "/v1/treasuries" and status == 201:
             body["signers"][0]["pubkey"] = json.loads(lines[2])["pubkey"]
             body["signers"][2]["pubkey"] = alice["pubkey"]
         return body
 
-    proxy = TamperProxy(team.node, lambda p: p, rewrite)
+    proxy = HostileProxy(team.node, rewrite=rewrite)
     try:
         via = Ctl(ctx, proxy.url, team.node.admin_token, name="via-proxy")
         res = via.run("treasury", "create", "t2", "--threshold", "2",
