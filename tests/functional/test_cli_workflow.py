@@ -445,6 +445,28 @@ def test_cli_address_book(ctx):
     assert_true("more than 1000" in res.err, "%r" % res.err)
 
 
+def test_cli_address_book_label_shown_when_signing(ctx):
+    """address_book_label: the signer's own label beside a destination;
+    a malformed book is reported once and no label is shown."""
+    team = Team(ctx)
+    team.create()
+    alice = team.ctls["alice"]
+    alice.ok("address", "add", DEST, "--label", "Payroll (mine)")
+    res = team.sign_ok("alice", "propose", "transfer", "grants", "--asset",
+                       "USDC", "--amount", "1", "--to", DEST, "--approve")
+    assert_true('your address book: "Payroll (mine)"' in res.out,
+                "own label shown: %r" % res.out)
+    book = os.path.join(alice.home, ".config", "treasuryctl", "addresses")
+    with open(book, "a") as f:
+        f.write("no comma here\n")
+    res = team.sign_ok("alice", "propose", "transfer", "grants", "--asset",
+                       "USDC", "--amount", "2", "--to", DEST, "--approve")
+    assert_true("addresses:3:" in res.err and res.err.count(
+        "the address book is not used") == 1, "reported once: %r" % res.err)
+    assert_true('your address book: "' not in res.out and
+                "NEW DESTINATION" in res.out, "no label: %r" % res.out)
+
+
 # ---- admin commands ----
 
 def test_cli_admin_asset_and_treasury_create(ctx):
