@@ -44,7 +44,8 @@ abc(void)
 
 	memset(&s, 0, sizeof(s));
 	for (i = 0; i < 3; i++) {
-		strcpy(s.signers[i].name, names[i]);
+		snprintf(s.signers[i].name, sizeof(s.signers[i].name), "%s",
+		    names[i]);
 		s.signers[i].key = key_of((uint8_t)(i + 1), i == 1 ? KEY_SCHNORR :
 		    KEY_ECDSA);
 	}
@@ -62,7 +63,7 @@ change(enum proposal_kind kind, const char *signer, uint8_t key_tag,
 	memset(&f, 0, sizeof(f));
 	f.kind = kind;
 	if (signer != NULL)
-		strcpy(f.signer, signer);
+		snprintf(f.signer, sizeof(f.signer), "%s", signer);
 	f.key = key_of(key_tag, KEY_SCHNORR);
 	f.threshold_after = m;
 	f.signers_after = n;
@@ -81,10 +82,10 @@ test_check(void **state)
 	s.threshold = 0;
 	assert_int_equal(signer_set_check(&s), TREASURY_ERR_THRESHOLD);
 	s = abc();
-	strcpy(s.signers[2].name, "Carol");
+	snprintf(s.signers[2].name, sizeof(s.signers[2].name), "Carol");
 	assert_int_equal(signer_set_check(&s), TREASURY_ERR_SIGNER_NAME);
 	s = abc();
-	strcpy(s.signers[2].name, "alice");
+	snprintf(s.signers[2].name, sizeof(s.signers[2].name), "alice");
 	assert_int_equal(signer_set_check(&s), TREASURY_ERR_DUPLICATE_SIGNER);
 	s = abc();
 	/* 02||X and X are one key */
