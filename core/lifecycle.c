@@ -40,3 +40,13 @@ proposal_status_parse(const char *s, size_t len, enum proposal_status *out)
 	}
 	return TREASURY_ERR_CANONICAL;
 }
+
+enum proposal_status
+proposal_status_at(enum proposal_status stored, int64_t expires_s,
+    int64_t now_s)
+{
+	if ((stored == STATUS_PENDING || stored == STATUS_APPROVED) &&
+	    now_s >= expires_s)
+		return STATUS_EXPIRED;
+	return stored;
+}

@@ -520,7 +520,7 @@ settlement_apply(struct store *s, struct proposal_record *rec,
 		cmd_detail(cmd, "proposal is not known");
 	if (err != TREASURY_OK)
 		return err;
-	cmd->status = proposal_effective(rec->status, rec->expires_s,
+	cmd->status = proposal_status_at(rec->status, rec->expires_s,
 	    cmd->now_s);
 	if (rec->status != STATUS_EXECUTED) {
 		cmd_detail(cmd, "proposal is %s", proposal_status_name(cmd->status));

@@ -141,7 +141,7 @@ veto_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
 	cmd->veto_threshold = proposal_veto_threshold(&pp, rec->signer_count);
 	if (mine) {			/* the first signature is kept */
 		cmd->replayed = true;
-		cmd->status = proposal_effective(rec->status, rec->expires_s,
+		cmd->status = proposal_status_at(rec->status, rec->expires_s,
 		    cmd->now_s);
 		return TREASURY_OK;
 	}
@@ -247,7 +247,7 @@ revoke_apply(struct store *s, struct proposal_record *rec,
 		return err;
 	if (decision == VOTE_APPROVE && revoked) {	/* a repeat */
 		cmd->replayed = true;
-		cmd->status = proposal_effective(rec->status, rec->expires_s,
+		cmd->status = proposal_status_at(rec->status, rec->expires_s,
 		    cmd->now_s);
 		return votes_count(s, rec->id, &cmd->approvals,
 		    &cmd->rejections);
@@ -299,7 +299,7 @@ key_proof_apply(struct store *s, struct proposal_record *rec,
 		    " proposals carry a new key");
 		return TREASURY_ERR_KIND;
 	}
-	cmd->status = proposal_effective(rec->status, rec->expires_s,
+	cmd->status = proposal_status_at(rec->status, rec->expires_s,
 	    cmd->now_s);
 	if (pp.key_proof) {
 		cmd->replayed = true;

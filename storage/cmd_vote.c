@@ -75,7 +75,7 @@ proposal_gate_usable(struct store *s, struct proposal_record *rec,
 	uint64_t current;
 	treasury_err err;
 
-	eff = proposal_effective(rec->status, rec->expires_s, cmd->now_s);
+	eff = proposal_status_at(rec->status, rec->expires_s, cmd->now_s);
 	cmd->status = eff;
 	if (eff == STATUS_EXPIRED) {
 		cmd_detail(cmd, "proposal expired");
@@ -174,7 +174,7 @@ vote_prior(struct store *s, const struct proposal_record *rec,
 		return TREASURY_ERR_VOTE_CONFLICT;
 	}
 	cmd->replayed = true;
-	cmd->status = proposal_effective(rec->status, rec->expires_s,
+	cmd->status = proposal_status_at(rec->status, rec->expires_s,
 	    cmd->now_s);
 	return votes_count(s, rec->id, &cmd->approvals, &cmd->rejections);
 }

@@ -107,11 +107,6 @@ TREASURY_WARN_UNUSED treasury_err
 balance_set(struct store *s, const char *treasury, const char *asset,
     amount_minor amount);
 
-/* The status a proposal has at now_s: pending or approved at or past its
- * expiry is expired (the SQL of STMT_PROPOSALS_PAGE says the same). */
-enum proposal_status proposal_effective(enum proposal_status stored,
-    int64_t expires_s, int64_t now_s);
-
 /* The current row of a proposal statement, with its votes and the M and N
  * of its config version; status is the stored one (not effective). On
  * success out->canonical is malloc'd (proposal_record_free). */

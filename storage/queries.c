@@ -398,7 +398,7 @@ proposal_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
 	err = proposal_read(s, st, &w->rec);
 	if (err != TREASURY_OK)
 		return err;
-	w->rec.status = proposal_effective(w->rec.status, w->rec.expires_s,
+	w->rec.status = proposal_status_at(w->rec.status, w->rec.expires_s,
 	    w->now_s);
 	*stop = w->fn(&w->rec, w->ctx) != 0;
 	proposal_record_free(&w->rec);
@@ -458,7 +458,7 @@ store_proposal_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 		err = proposal_fetch(s, id, out);
 	snapshot_end(s, began);
 	if (err == TREASURY_OK)
-		out->status = proposal_effective(out->status, out->expires_s,
+		out->status = proposal_status_at(out->status, out->expires_s,
 		    now_s);
 	return err;
 }
@@ -480,7 +480,7 @@ vote_context_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 		out->config_version = rec->config_version;
 		out->threshold = rec->threshold;
 		out->signer_count = rec->signer_count;
-		out->status = proposal_effective(rec->status, rec->expires_s,
+		out->status = proposal_status_at(rec->status, rec->expires_s,
 		    now_s);
 		err = signer_fetch(s, rec->treasury, rec->config_version, signer,
 		    &sg);

@@ -436,16 +436,6 @@ balance_set(struct store *s, const char *treasury, const char *asset,
 
 /* ---- proposals ---- */
 
-enum proposal_status
-proposal_effective(enum proposal_status stored, int64_t expires_s,
-    int64_t now_s)
-{
-	if ((stored == STATUS_PENDING || stored == STATUS_APPROVED) &&
-	    now_s >= expires_s)
-		return STATUS_EXPIRED;
-	return stored;
-}
-
 treasury_err
 proposal_status_set(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     enum proposal_status status)

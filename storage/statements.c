@@ -159,8 +159,8 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " WHERE treasury_id = ?1 AND config_version < ?2"
 	    " AND status IN ('pending', 'approved')",
 	/* ?2 after nonce, ?3 effective status or NULL for all, ?4 now,
-	 * ?5 limit + 1. The effective status is the one proposal_effective
-	 * (records.c) computes: pending or approved at or past expiry is
+	 * ?5 limit + 1. The effective status is the one proposal_status_at
+	 * (core/lifecycle.c) computes: pending or approved at or past expiry is
 	 * expired. */
 	[STMT_PROPOSALS_PAGE] =
 	    "SELECT id, treasury_id, nonce, config_version, kind, status,"
@@ -206,7 +206,7 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " WHERE token_id = ?1 AND key = ?2 AND response_body IS NULL",
 	[STMT_IDEM_PURGE] =
 	    "DELETE FROM idempotency WHERE created_at < ?1",
-	/* ?1 now: what proposal_effective reads as expired becomes stored
+	/* ?1 now: what proposal_status_at reads as expired becomes stored
 	 * (the events_proposal_status trigger journals each one). */
 	[STMT_EXPIRY_SWEEP] =
 	    "UPDATE proposals SET status = 'expired'"
