@@ -136,10 +136,12 @@ TREASURY_WARN_UNUSED treasury_err
 signer_fetch(struct store *s, const char *id, uint64_t version,
     const char *name, struct signer *out);
 
-/* Approvals and rejections recorded for proposal id. */
+/* The tally of proposal id: its votes counted by lifecycle_tally_vote
+ * and its vetoes. Returns TREASURY_OK, _DB_CORRUPT (more than 32 votes)
+ * or a database error. */
 TREASURY_WARN_UNUSED treasury_err
-votes_count(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
-    unsigned *approvals, unsigned *rejections);
+proposal_tally_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct policy_tally *out);
 
 /* Set a proposal's stored status. */
 TREASURY_WARN_UNUSED treasury_err
@@ -192,15 +194,15 @@ int treasury_find_key(const struct treasury *t, const uint8_t x[32]);
 /* Index of the signer named name, or -1. */
 int treasury_find_signer(const struct treasury *t, const char *name);
 
-/* For an action on a proposal that is still open: its effective status at
- * cmd->now_s goes into cmd->status. Returns TREASURY_ERR_EXPIRED (past
- * expiry; the stored status is brought up to date and *keep set so the
- * writer keeps that), _STALE (config version not current; persisted the
- * same way), a database error, or TREASURY_OK for any other status, which
- * the caller then judges. */
+/* The gate of an action on proposal rec (lifecycle_gate) at cmd->now_s,
+ * against its treasury's current config version: cmd->status is the
+ * status the verdict gives, stored (and *keep set, so the writer keeps
+ * it even when the action is refused) when the clock or a config change
+ * moved it; a refusal's detail goes into cmd. Returns lifecycle_gate's
+ * answer or a database error. */
 TREASURY_WARN_UNUSED treasury_err
-proposal_gate_usable(struct store *s, struct proposal_record *rec,
-    struct command *cmd, bool *keep);
+proposal_gate(struct store *s, struct proposal_record *rec,
+    const struct lifecycle_act *act, struct command *cmd, bool *keep);
 
 /* A writer command on one proposal: it fills rec (zeroed before, freed
  * after) and sets *keep to keep what it wrote even when it fails. */
@@ -238,8 +240,12 @@ policy_request_check(struct store *s, struct treasury_policy *p, unsigned m,
 struct proposal_policy {
 	int64_t approved_s;		/* 0 unless approved or executed */
 	enum proposal_kind kind;
-	enum policy_track track;
+	enum policy_track track;	/* proposal_kind_track(kind) */
+	unsigned m;			/* threshold of its config version */
+	int64_t timelock_spend_s;	/* the policy's delays */
+	int64_t timelock_config_s;
 	int64_t delay_s;		/* the delay of its track */
+	unsigned config_extra;		/* the policy's */
 	unsigned extra;			/* config_extra on the config track */
 	unsigned veto_count;		/* the policy's: 0 = default */
 	unsigned high_threshold;	/* 0 = none */
@@ -247,15 +253,36 @@ struct proposal_policy {
 	bool key_proof;			/* a key proof is stored for it */
 };
 
+/* A proposal's policy and the same as a struct treasury_policy whose
+ * scalars are the row's and whose lists are empty: what the decisions of
+ * lifecycle.h and policy.h about one proposal read. Large: allocated by
+ * proposal_rules_load, freed with free(). */
+struct proposal_rules {
+	struct proposal_policy pp;
+	struct treasury_policy policy;
+};
+
+/* Returns TREASURY_OK (*out malloc'd), TREASURY_ERR_UNKNOWN_PROPOSAL,
+ * _DB_CORRUPT, _NOMEM or a database error (*out NULL). */
+TREASURY_WARN_UNUSED treasury_err
+proposal_rules_load(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct proposal_rules **out);
+
+/* After a vote, veto or revocation on an open proposal rec whose status
+ * is cmd->status: read its tally into *t, take the step lifecycle_tally_step
+ * gives it under rules r, store the status and approved_at it changes
+ * and set cmd->status. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_tally_apply(struct store *s, const struct proposal_record *rec,
+    const struct proposal_rules *r, struct command *cmd,
+    struct policy_tally *t);
+
 /* Returns TREASURY_OK, TREASURY_ERR_UNKNOWN_PROPOSAL, _DB_CORRUPT or a
  * database error. */
 TREASURY_WARN_UNUSED treasury_err
 proposal_policy_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     struct proposal_policy *out);
 
-/* Vetoes that cancel the proposal at n signers (policy_veto_threshold). */
-unsigned proposal_veto_threshold(const struct proposal_policy *pp,
-    unsigned n);
 
 /* A treasury's freeze state (TREASURY_ERR_UNKNOWN_TREASURY if none). */
 TREASURY_WARN_UNUSED treasury_err

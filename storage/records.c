@@ -757,24 +757,52 @@ signer_fetch(struct store *s, const char *id, uint64_t version,
 	return err;
 }
 
-treasury_err
-votes_count(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
-    unsigned *approvals, unsigned *rejections)
+/* Vetoes recorded on proposal id. */
+static treasury_err
+vetoes_count(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    unsigned *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_VOTES_COUNT];
+	sqlite3_stmt *st = s->stmt[STMT_VETOES_COUNT];
 	treasury_err err;
 	int rc;
 
 	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		err = col_unsigned(st, 0, 0, SIGNERS_PER_TREASURY_MAX, approvals);
-		if (err == TREASURY_OK)
-			err = col_unsigned(st, 1, 0, SIGNERS_PER_TREASURY_MAX,
-			    rejections);
-	} else
+	if (rc == SQLITE_ROW)
+		err = col_unsigned(st, 0, 0, SIGNERS_PER_TREASURY_MAX, out);
+	else
 		err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
 		    store_err_from_sqlite(rc);
 	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+proposal_tally_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct policy_tally *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_VOTES_TALLY];
+	int64_t decision, revoked;
+	treasury_err err = TREASURY_OK;
+	unsigned rows = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = col_int(st, 0, VOTE_APPROVE, VOTE_REJECT, &decision);
+		if (err == TREASURY_OK)
+			err = col_int(st, 1, 0, 1, &revoked);
+		if (err == TREASURY_OK && ++rows > SIGNERS_PER_TREASURY_MAX)
+			err = TREASURY_ERR_DB_CORRUPT;
+		if (err == TREASURY_OK)
+			lifecycle_tally_vote(out, (enum vote_decision)decision,
+			    revoked != 0);
+	}
+	if (err == TREASURY_OK && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	if (err == TREASURY_OK)
+		err = vetoes_count(s, id, &out->vetoes);
 	return err;
 }

@@ -181,11 +181,10 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    "SELECT signer, decision, signature, created_at FROM votes"
 	    " WHERE proposal_id = ?1 AND revoked_at IS NULL"
 	    " ORDER BY created_at, rowid",
-	/* A revoked approval counts as neither (docs/policies.md §8). */
-	[STMT_VOTES_COUNT] =
-	    "SELECT count(*) FILTER (WHERE decision = 1 AND revoked_at IS NULL),"
-	    " count(*) FILTER (WHERE decision = 2)"
-	    " FROM votes WHERE proposal_id = ?1",
+	/* Each signer's vote, for the tally (lifecycle_tally_vote). */
+	[STMT_VOTES_TALLY] =
+	    "SELECT decision, revoked_at IS NOT NULL FROM votes"
+	    " WHERE proposal_id = ?1",
 
 	/* Idempotency records: ?1 token id, ?2 key. */
 	[STMT_IDEM_GET] =
@@ -232,16 +231,18 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " config_extra, timelock_spend_s, timelock_config_s, veto_count,"
 	    " high_threshold, key_proof)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-	/* What the timelock of a proposal needs: approved_at (NULL unless
-	 * approved), whether it is on the config track, and its delays. */
+	/* What the decisions about a proposal need of its config version:
+	 * approved_at (NULL unless approved), M, the policy's scalars, its
+	 * kind (for its track) and whether its key proof is stored. */
 	[STMT_PROPOSAL_POLICY] =
-	    "SELECT p.approved_at, p.kind IN ('add-signer', 'remove-signer',"
-	    " 'replace-signer', 'set-threshold', 'set-policy'),"
+	    "SELECT p.approved_at, c.threshold,"
 	    " pol.config_extra, pol.timelock_spend_s, pol.timelock_config_s,"
 	    " pol.veto_count, pol.high_threshold, p.kind, pol.key_proof,"
 	    " (SELECT count(*) FROM key_proofs k WHERE k.proposal_id = p.id)"
 	    " FROM proposals p JOIN policies pol"
 	    " ON pol.treasury_id = p.treasury_id AND pol.version = p.config_version"
+	    " JOIN treasury_configs c"
+	    " ON c.treasury_id = p.treasury_id AND c.version = p.config_version"
 	    " WHERE p.id = ?1",
 	[STMT_PROPOSAL_APPROVED_SET] =
 	    "UPDATE proposals SET approved_at = ?2 WHERE id = ?1",

@@ -67,7 +67,7 @@ enum store_stmt {
 	STMT_VOTE_GET,
 	STMT_VOTE_INSERT,
 	STMT_VOTES_LIST,
-	STMT_VOTES_COUNT,
+	STMT_VOTES_TALLY,
 	/* the API platform (schema 3) */
 	STMT_IDEM_GET,
 	STMT_IDEM_INSERT,
