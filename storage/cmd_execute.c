@@ -395,19 +395,6 @@ done:
 	return err;
 }
 
-/* Every other open proposal of an older version is stale now. */
-static treasury_err
-proposals_make_stale(struct store *s, const char *treasury, uint64_t version,
-    int64_t now_s)
-{
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSALS_STALE];
-
-	bind_str(st, 1, treasury);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
-	sqlite3_bind_int64(st, 3, now_s);
-	return store_stmt_run(s, STMT_PROPOSALS_STALE);
-}
-
 static treasury_err
 proposal_mark_executed(struct store *s, const struct proposal_record *rec,
     int64_t now_s)
@@ -454,8 +441,8 @@ execute_apply(struct store *s, const treasury_verifier *v,
 	if (err == TREASURY_OK)
 		err = proposal_mark_executed(s, rec, cmd->now_s);
 	if (err == TREASURY_OK && new_version != 0)
-		err = proposals_make_stale(s, rec->treasury, new_version,
-		    cmd->now_s);
+		err = proposals_after_config_change(s, rec->treasury,
+		    new_version, cmd->now_s);
 	if (err == TREASURY_OK)
 		cmd->status = STATUS_EXECUTED;
 	return err;

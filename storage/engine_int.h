@@ -214,6 +214,19 @@ typedef treasury_err (*proposal_apply_fn)(struct store *s,
 enum apply_outcome proposal_cmd_apply(struct store *s, struct command *cmd,
     proposal_apply_fn apply);
 
+/* ---- what the clock and config changes do (cmd_lifecycle.c) ---- */
+
+/* The expiry sweep: store expired for every open proposal that
+ * proposal_status_at says is expired at now_s; *expired counts them. */
+TREASURY_WARN_UNUSED treasury_err
+proposals_expire(struct store *s, int64_t now_s, unsigned *expired);
+
+/* After a config change of treasury moved it to new_version: store what
+ * lifecycle_after_config_change makes of each of its open proposals. */
+TREASURY_WARN_UNUSED treasury_err
+proposals_after_config_change(struct store *s, const char *treasury,
+    uint64_t new_version, int64_t now_s);
+
 /* ---- policies (cmd_policy.c, issue #8) ---- */
 
 /* Write the policy row of config version `version` of treasury id, whose

@@ -405,6 +405,67 @@ proposal_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
 	return TREASURY_OK;
 }
 
+/* Whether the current row of STMT_PROPOSALS_PAGE has status `want` at
+ * now_s, by its stored status and expiry only (before the row is read
+ * with its votes). */
+static treasury_err
+proposal_row_has_status(sqlite3_stmt *st, enum proposal_status want,
+    int64_t now_s, bool *has)
+{
+	enum proposal_status stored;
+	int64_t expires_s;
+	char text[16];
+	treasury_err err;
+
+	err = col_text(st, PROPOSAL_COL_STATUS, 1, sizeof(text) - 1, text);
+	if (err == TREASURY_OK && proposal_status_parse(text, strlen(text),
+	    &stored) != TREASURY_OK)
+		err = TREASURY_ERR_DB_CORRUPT;
+	if (err == TREASURY_OK)
+		err = col_int(st, PROPOSAL_COL_EXPIRES, INT64_MIN, INT64_MAX,
+		    &expires_s);
+	if (err == TREASURY_OK)
+		*has = proposal_status_at(stored, expires_s, now_s) == want;
+	return err;
+}
+
+/* store_page_walk for a status filter: the rows with another status at
+ * now_s are passed over and count neither toward the page nor toward
+ * *more, which says whether a further row with the status exists. */
+static treasury_err
+proposal_page_filtered(struct store *s, sqlite3_stmt *st,
+    enum proposal_status want, unsigned limit, struct proposal_walk *w,
+    bool *more)
+{
+	treasury_err err = TREASURY_OK;
+	bool has, stop = false;
+	unsigned n = 0;
+	int rc;
+
+	*more = false;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = proposal_row_has_status(st, want, w->now_s, &has);
+		if (err != TREASURY_OK)
+			break;
+		if (!has)
+			continue;
+		if (n == limit || stop) {
+			*more = true;
+			break;
+		}
+		n++;
+		err = proposal_page_row(s, st, w, &stop);
+		if (err != TREASURY_OK)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	if (err != TREASURY_OK)
+		*more = false;
+	return err;
+}
+
 treasury_err
 store_proposals_page(struct store *s, const char *treasury,
     enum proposal_status status, uint64_t after_nonce, unsigned limit,
@@ -418,7 +479,8 @@ store_proposals_page(struct store *s, const char *treasury,
 
 	assert(treasury != NULL && fn != NULL && more != NULL);
 	*more = false;
-	if (status != 0 && (status < STATUS_PENDING || status > STATUS_VETOED))
+	if (status != 0 && (status < STATUS_PENDING ||
+	    status > PROPOSAL_STATUS_LAST))
 		return TREASURY_ERR_INTERNAL;
 	limit = page_limit(limit);
 	w = calloc(1, sizeof(*w));
@@ -433,11 +495,14 @@ store_proposals_page(struct store *s, const char *treasury,
 	if (err == TREASURY_OK) {
 		bind_str(st, 1, treasury);
 		sqlite3_bind_int64(st, 2, key_from_u64(after_nonce));
+		sqlite3_bind_int64(st, 3, status != 0 ? -1 :
+		    (sqlite3_int64)limit + 1);
 		if (status != 0)
-			bind_str(st, 3, proposal_status_name(status));
-		sqlite3_bind_int64(st, 4, now_s);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)limit + 1);
-		err = store_page_walk(s, st, limit, proposal_page_row, w, more);
+			err = proposal_page_filtered(s, st, status, limit, w,
+			    more);
+		else
+			err = store_page_walk(s, st, limit, proposal_page_row, w,
+			    more);
 	}
 	snapshot_end(s, began);
 	free(w);

@@ -152,24 +152,23 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_PROPOSAL_SETTLE] =
 	    "UPDATE proposals SET settlement = ?2, settled_at = ?3"
 	    " WHERE id = ?1 AND status = 'executed' AND settlement IS NULL",
-	/* After a config change: ?1 treasury, ?2 its new version, ?3 now. */
-	[STMT_PROPOSALS_STALE] =
-	    "UPDATE proposals SET status = CASE WHEN expires_at <= ?3"
-	    " THEN 'expired' ELSE 'stale' END"
-	    " WHERE treasury_id = ?1 AND config_version < ?2"
-	    " AND status IN ('pending', 'approved')",
-	/* ?2 after nonce, ?3 effective status or NULL for all, ?4 now,
-	 * ?5 limit + 1. The effective status is the one proposal_status_at
-	 * (core/lifecycle.c) computes: pending or approved at or past expiry is
-	 * expired. */
+	/* The proposals of a treasury (?1) with stored status ?2, by the
+	 * proposals_open index; columns: rowid, id, status, expires_at,
+	 * config_version (cmd_lifecycle.c). */
+	[STMT_PROPOSALS_BY_STATUS] =
+	    "SELECT rowid, id, status, expires_at, config_version FROM proposals"
+	    " WHERE treasury_id = ?1 AND status = ?2",
+	/* The same for every treasury: stored status ?1. */
+	[STMT_PROPOSALS_BY_STATUS_ALL] =
+	    "SELECT rowid, id, status, expires_at, config_version FROM proposals"
+	    " WHERE treasury_id IN (SELECT id FROM treasuries) AND status = ?1",
+	/* ?2 after nonce, ?3 limit + 1, or -1 (no limit) when the caller
+	 * filters the rows by the status core gives them (queries.c). */
 	[STMT_PROPOSALS_PAGE] =
 	    "SELECT id, treasury_id, nonce, config_version, kind, status,"
 	    " canonical, proposer_token_id, created_at, expires_at, executed_at,"
 	    " settlement, settled_at FROM proposals"
-	    " WHERE treasury_id = ?1 AND nonce > ?2 AND (?3 IS NULL OR ?3 ="
-	    "  CASE WHEN status IN ('pending', 'approved') AND expires_at <= ?4"
-	    "  THEN 'expired' ELSE status END)"
-	    " ORDER BY nonce LIMIT ?5",
+	    " WHERE treasury_id = ?1 AND nonce > ?2 ORDER BY nonce LIMIT ?3",
 	/* column 1: the approval was revoked (schema 4) */
 	[STMT_VOTE_GET] =
 	    "SELECT decision, revoked_at IS NOT NULL FROM votes"
@@ -205,11 +204,6 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " WHERE token_id = ?1 AND key = ?2 AND response_body IS NULL",
 	[STMT_IDEM_PURGE] =
 	    "DELETE FROM idempotency WHERE created_at < ?1",
-	/* ?1 now: what proposal_status_at reads as expired becomes stored
-	 * (the events_proposal_status trigger journals each one). */
-	[STMT_EXPIRY_SWEEP] =
-	    "UPDATE proposals SET status = 'expired'"
-	    " WHERE status IN ('pending', 'approved') AND expires_at <= ?1",
 	/* ?1 after id, ?2 limit + 1 */
 	[STMT_EVENTS_PAGE] =
 	    "SELECT id, type, data, created_at FROM events WHERE id > ?1"
