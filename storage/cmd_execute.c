@@ -299,21 +299,6 @@ execute_spend(struct store *s, const struct proposal_record *rec,
 /* ---- config changes ---- */
 
 static treasury_err
-config_next_check(const struct proposal_fields *f, const struct treasury *next,
-    struct command *cmd)
-{
-	if (f->kind == KIND_REPLACE_SIGNER)
-		return TREASURY_OK;	/* its text has no threshold lines */
-	if (next->threshold == f->threshold_after &&
-	    next->signer_count == f->signers_after)
-		return TREASURY_OK;
-	cmd_detail(cmd, "the proposal says %u of %u signers, the change now"
-	    " gives %u of %u", f->threshold_after, f->signers_after,
-	    next->threshold, next->signer_count);
-	return TREASURY_ERR_CONFIG_CHANGE;
-}
-
-static treasury_err
 config_switch(struct store *s, const struct treasury *next, int64_t now_s)
 {
 	sqlite3_stmt *st = s->stmt[STMT_TREASURY_VERSION_BUMP];
@@ -382,7 +367,7 @@ execute_config(struct store *s, const struct proposal_record *rec,
 	if (err == TREASURY_OK)
 		err = config_change_compute(cur, f, next, cmd);
 	if (err == TREASURY_OK)
-		err = config_next_check(f, next, cmd);
+		err = config_change_stated(f, next, cmd);
 	if (err == TREASURY_OK)
 		err = config_switch(s, next, cmd->now_s);
 	if (err == TREASURY_OK)

@@ -170,27 +170,26 @@ TREASURY_WARN_UNUSED treasury_err
 config_version_write(struct store *s, const struct treasury *next,
     int64_t now_s);
 
-/* The treasury config that config-change proposal f makes of cur, checked
- * as at proposal time: add-signer (name or key present: DUPLICATE_SIGNER,
- * DUPLICATE_KEY; more than 32 signers: CONFIG_CHANGE), remove-signer
- * (UNKNOWN_SIGNER; M > N - 1: THRESHOLD), replace-signer (UNKNOWN_SIGNER;
- * key present: DUPLICATE_KEY), set-threshold (outside 1..N: THRESHOLD;
- * unchanged: CONFIG_CHANGE). next->config_version is cur's + 1. The detail
- * goes into cmd. */
+/* The treasury config that config-change proposal f makes of cur
+ * (signer_set_change: its errors), at config version cur's + 1. The
+ * detail goes into cmd. */
 TREASURY_WARN_UNUSED treasury_err
 config_change_compute(const struct treasury *cur,
     const struct proposal_fields *f, struct treasury *next,
     struct command *cmd);
 
-/* Check a signer set and threshold as a treasury may have them: names
- * (SIGNER_NAME), key bytes agreeing with type and x (PUBKEY), no name or
- * key x twice (DUPLICATE_SIGNER, DUPLICATE_KEY), 1 <= M <= N <= 32
- * (THRESHOLD). The detail goes into cmd. */
+/* At execution: next must have the M and N that f's text states
+ * (signer_set_states), else TREASURY_ERR_CONFIG_CHANGE with the detail. */
+TREASURY_WARN_UNUSED treasury_err
+config_change_stated(const struct proposal_fields *f,
+    const struct treasury *next, struct command *cmd);
+
+/* Check a signer set and threshold as a treasury may have them
+ * (signer_set_check: THRESHOLD, SIGNER_NAME, PUBKEY, DUPLICATE_SIGNER,
+ * DUPLICATE_KEY). The detail, naming the signer, goes into cmd. */
 TREASURY_WARN_UNUSED treasury_err
 treasury_config_check(const struct treasury *t, struct command *cmd);
 
-/* Index of the signer whose key has key->x, or -1. */
-int treasury_find_key(const struct treasury *t, const uint8_t x[32]);
 /* Index of the signer named name, or -1. */
 int treasury_find_signer(const struct treasury *t, const char *name);
 

@@ -303,17 +303,6 @@ treasury_fetch(struct store *s, const char *id, uint64_t version,
 }
 
 int
-treasury_find_key(const struct treasury *t, const uint8_t x[32])
-{
-	unsigned i;
-
-	for (i = 0; i < t->signer_count; i++)
-		if (memcmp(t->signers[i].key.x, x, 32) == 0)
-			return (int)i;
-	return -1;
-}
-
-int
 treasury_find_signer(const struct treasury *t, const char *name)
 {
 	unsigned i;
