@@ -85,16 +85,23 @@ page_limit(unsigned limit)
 }
 
 treasury_err
-store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
-    store_page_row_fn each, void *walk, bool *more)
+store_page_walk_where(struct store *s, sqlite3_stmt *st, unsigned limit,
+    store_page_keep_fn keep, store_page_row_fn each, void *walk, bool *more)
 {
 	treasury_err err = TREASURY_OK;
-	bool stop = false;
+	bool stop = false, kept = true;
 	unsigned n = 0;
 	int rc;
 
 	*more = false;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (keep != NULL) {
+			err = keep(st, walk, &kept);
+			if (err != TREASURY_OK)
+				break;
+			if (!kept)
+				continue;
+		}
 		if (n == limit || stop) {
 			*more = true;
 			break;
@@ -110,6 +117,13 @@ store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
 	if (err != TREASURY_OK)
 		*more = false;
 	return err;
+}
+
+treasury_err
+store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
+    store_page_row_fn each, void *walk, bool *more)
+{
+	return store_page_walk_where(s, st, limit, NULL, each, walk, more);
 }
 
 static treasury_err
@@ -386,6 +400,7 @@ struct proposal_walk {
 	int (*fn)(const struct proposal_record *, void *);
 	void *ctx;
 	int64_t now_s;
+	enum proposal_status status;	/* the filter; 0 for none */
 	struct proposal_record rec;
 };
 
@@ -405,13 +420,13 @@ proposal_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
 	return TREASURY_OK;
 }
 
-/* Whether the current row of STMT_PROPOSALS_PAGE has status `want` at
- * now_s, by its stored status and expiry only (before the row is read
- * with its votes). */
+/* Whether the current row of STMT_PROPOSALS_PAGE has the walk's status
+ * at its now_s, by its stored status and expiry only (before the row is
+ * read with its votes). */
 static treasury_err
-proposal_row_has_status(sqlite3_stmt *st, enum proposal_status want,
-    int64_t now_s, bool *has)
+proposal_row_has_status(sqlite3_stmt *st, void *walk, bool *has)
 {
+	struct proposal_walk *w = walk;
 	enum proposal_status stored;
 	int64_t expires_s;
 	char text[16];
@@ -425,44 +440,8 @@ proposal_row_has_status(sqlite3_stmt *st, enum proposal_status want,
 		err = col_int(st, PROPOSAL_COL_EXPIRES, INT64_MIN, INT64_MAX,
 		    &expires_s);
 	if (err == TREASURY_OK)
-		*has = proposal_status_at(stored, expires_s, now_s) == want;
-	return err;
-}
-
-/* store_page_walk for a status filter: the rows with another status at
- * now_s are passed over and count neither toward the page nor toward
- * *more, which says whether a further row with the status exists. */
-static treasury_err
-proposal_page_filtered(struct store *s, sqlite3_stmt *st,
-    enum proposal_status want, unsigned limit, struct proposal_walk *w,
-    bool *more)
-{
-	treasury_err err = TREASURY_OK;
-	bool has, stop = false;
-	unsigned n = 0;
-	int rc;
-
-	*more = false;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		err = proposal_row_has_status(st, want, w->now_s, &has);
-		if (err != TREASURY_OK)
-			break;
-		if (!has)
-			continue;
-		if (n == limit || stop) {
-			*more = true;
-			break;
-		}
-		n++;
-		err = proposal_page_row(s, st, w, &stop);
-		if (err != TREASURY_OK)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
-	store_stmt_done(st);
-	if (err != TREASURY_OK)
-		*more = false;
+		*has = proposal_status_at(stored, expires_s, w->now_s) ==
+		    w->status;
 	return err;
 }
 
@@ -489,6 +468,7 @@ store_proposals_page(struct store *s, const char *treasury,
 	w->fn = fn;
 	w->ctx = ctx;
 	w->now_s = now_s;
+	w->status = status;
 	err = snapshot_begin(s, &began);
 	if (err == TREASURY_OK)
 		err = treasury_exists(s, treasury);
@@ -497,12 +477,8 @@ store_proposals_page(struct store *s, const char *treasury,
 		sqlite3_bind_int64(st, 2, key_from_u64(after_nonce));
 		sqlite3_bind_int64(st, 3, status != 0 ? -1 :
 		    (sqlite3_int64)limit + 1);
-		if (status != 0)
-			err = proposal_page_filtered(s, st, status, limit, w,
-			    more);
-		else
-			err = store_page_walk(s, st, limit, proposal_page_row, w,
-			    more);
+		err = store_page_walk_where(s, st, limit, status != 0 ?
+		    proposal_row_has_status : NULL, proposal_page_row, w, more);
 	}
 	snapshot_end(s, began);
 	free(w);

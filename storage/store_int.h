@@ -165,4 +165,16 @@ TREASURY_WARN_UNUSED treasury_err
 store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
     store_page_row_fn each, void *walk, bool *more);
 
+/* Whether the current row belongs to the page (*kept); a row that does
+ * not is passed over and counts neither toward limit nor toward *more. */
+typedef treasury_err (*store_page_keep_fn)(sqlite3_stmt *st, void *walk,
+    bool *kept);
+
+/* store_page_walk over the rows that keep keeps (all when keep is NULL).
+ * With a keep function st selects every candidate row, not limit + 1:
+ * the walk stops at the first kept row past the page. */
+TREASURY_WARN_UNUSED treasury_err
+store_page_walk_where(struct store *s, sqlite3_stmt *st, unsigned limit,
+    store_page_keep_fn keep, store_page_row_fn each, void *walk, bool *more);
+
 #endif
