@@ -30,28 +30,71 @@ signer_set_find_key(const struct signer_set *s, const uint8_t x[32])
 	return -1;
 }
 
-treasury_err
-signer_set_check(const struct signer_set *s)
+/* The key's bytes must agree with its type and x coordinate. */
+static bool
+key_is_consistent(const struct signer_key *k)
 {
-	const struct signer_entry *e;
-	unsigned i, j;
+	if (k->type == KEY_ECDSA)
+		return k->len == ECDSA_PUBKEY_BYTES &&
+		    (k->bytes[0] == 0x02 || k->bytes[0] == 0x03) &&
+		    memcmp(k->bytes + 1, k->x, sizeof(k->x)) == 0;
+	if (k->type == KEY_SCHNORR)
+		return k->len == SCHNORR_PUBKEY_BYTES &&
+		    memcmp(k->bytes, k->x, sizeof(k->x)) == 0;
+	return false;
+}
 
+/* Signer i against itself and the ones before it. */
+static treasury_err
+entry_check(const struct signer_set *s, unsigned i, unsigned *other)
+{
+	const struct signer_entry *e = &s->signers[i];
+	unsigned j;
+
+	if (signer_name_check(e->name, strnlen(e->name, sizeof(e->name))) !=
+	    TREASURY_OK)
+		return TREASURY_ERR_SIGNER_NAME;
+	if (!key_is_consistent(&e->key))
+		return TREASURY_ERR_PUBKEY;
+	for (j = 0; j < i; j++) {
+		*other = j;
+		if (strcmp(s->signers[j].name, e->name) == 0)
+			return TREASURY_ERR_DUPLICATE_SIGNER;
+		if (memcmp(s->signers[j].key.x, e->key.x, 32) == 0)
+			return TREASURY_ERR_DUPLICATE_KEY;
+	}
+	*other = 0;
+	return TREASURY_OK;
+}
+
+treasury_err
+signer_set_check_at(const struct signer_set *s, unsigned *at,
+    unsigned *other)
+{
+	treasury_err err;
+	unsigned i;
+
+	*at = 0;
+	*other = 0;
 	if (s->count < 1 || s->count > SIGNERS_PER_TREASURY_MAX ||
 	    s->threshold < 1 || s->threshold > s->count)
 		return TREASURY_ERR_THRESHOLD;
 	for (i = 0; i < s->count; i++) {
-		e = &s->signers[i];
-		if (signer_name_check(e->name, strnlen(e->name,
-		    sizeof(e->name))) != TREASURY_OK)
-			return TREASURY_ERR_SIGNER_NAME;
-		for (j = 0; j < i; j++) {
-			if (strcmp(s->signers[j].name, e->name) == 0)
-				return TREASURY_ERR_DUPLICATE_SIGNER;
-			if (memcmp(s->signers[j].key.x, e->key.x, 32) == 0)
-				return TREASURY_ERR_DUPLICATE_KEY;
-		}
+		*at = i;
+		err = entry_check(s, i, other);
+		if (err != TREASURY_OK)
+			return err;
 	}
+	*at = 0;
 	return TREASURY_OK;
+}
+
+treasury_err
+signer_set_check(const struct signer_set *s)
+{
+	unsigned at, other;
+
+	return signer_set_check_at(s, &at, &other);
 }
 
 static bool
@@ -88,12 +131,11 @@ change_add(struct signer_set *s, const struct proposal_fields *f)
 	if (signer_set_find_key(s, f->key.x) >= 0)
 		return TREASURY_ERR_DUPLICATE_KEY;
 	if (s->count == SIGNERS_PER_TREASURY_MAX)
-		return TREASURY_ERR_THRESHOLD;
+		return TREASURY_ERR_CONFIG_CHANGE;
 	e = &s->signers[s->count++];
 	memset(e, 0, sizeof(*e));
 	memcpy(e->name, f->signer, sizeof(e->name));
 	e->key = f->key;
-	s->threshold = f->threshold_after;
 	return TREASURY_OK;
 }
 
@@ -107,7 +149,6 @@ change_remove(struct signer_set *s, const struct proposal_fields *f)
 	memmove(&s->signers[i], &s->signers[i + 1],
 	    (s->count - (unsigned)i - 1) * sizeof(s->signers[0]));
 	s->count--;
-	s->threshold = f->threshold_after;
 	return TREASURY_OK;
 }
 
@@ -124,27 +165,8 @@ change_replace(struct signer_set *s, const struct proposal_fields *f)
 	return TREASURY_OK;
 }
 
-/* What the text says M and N become, for the kinds that state them. */
-static treasury_err
-counts_check(const struct signer_set *before, const struct signer_set *after,
-    const struct proposal_fields *f)
-{
-	if (f->kind == KIND_REPLACE_SIGNER)
-		return TREASURY_OK;
-	if (f->signers_after != after->count ||
-	    f->threshold_after != after->threshold)
-		return TREASURY_ERR_CONFIG_CHANGE;
-	if (f->kind == KIND_SET_THRESHOLD &&
-	    after->threshold == before->threshold)
-		return TREASURY_ERR_CONFIG_CHANGE;
-	if (f->kind == KIND_SET_POLICY &&
-	    after->threshold != before->threshold)
-		return TREASURY_ERR_CONFIG_CHANGE;
-	return TREASURY_OK;
-}
-
 treasury_err
-signer_set_apply(struct signer_set *s, const struct proposal_fields *f)
+signer_set_change(struct signer_set *s, const struct proposal_fields *f)
 {
 	struct signer_set next = *s;
 	treasury_err err;
@@ -165,15 +187,39 @@ signer_set_apply(struct signer_set *s, const struct proposal_fields *f)
 		err = TREASURY_OK;
 		break;
 	case KIND_SET_POLICY:
-		err = TREASURY_OK;
+		err = TREASURY_OK;	/* same signers and M: a new policy */
 		break;
 	default:
 		return TREASURY_ERR_KIND;
 	}
 	if (err == TREASURY_OK)
 		err = signer_set_check(&next);
+	if (err == TREASURY_OK && f->kind == KIND_SET_THRESHOLD &&
+	    next.threshold == s->threshold)
+		err = TREASURY_ERR_CONFIG_CHANGE;
 	if (err == TREASURY_OK)
-		err = counts_check(s, &next, f);
+		*s = next;
+	return err;
+}
+
+bool
+signer_set_states(const struct signer_set *s, const struct proposal_fields *f)
+{
+	if (f->kind == KIND_REPLACE_SIGNER)
+		return true;	/* its text has no threshold lines */
+	return f->threshold_after == s->threshold &&
+	    f->signers_after == s->count;
+}
+
+treasury_err
+signer_set_apply(struct signer_set *s, const struct proposal_fields *f)
+{
+	struct signer_set next = *s;
+	treasury_err err;
+
+	err = signer_set_change(&next, f);
+	if (err == TREASURY_OK && !signer_set_states(&next, f))
+		err = TREASURY_ERR_CONFIG_CHANGE;
 	if (err == TREASURY_OK)
 		*s = next;
 	return err;

@@ -29,27 +29,6 @@ struct spends {
 	struct spend by_asset[BATCH_TRANSFERS_MAX];
 };
 
-static treasury_err
-execute_gate(struct store *s, struct proposal_record *rec,
-    struct command *cmd, bool *keep)
-{
-	treasury_err err;
-
-	if (rec->status == STATUS_EXECUTED) {
-		cmd->status = STATUS_EXECUTED;
-		cmd_detail(cmd, "proposal was executed");
-		return TREASURY_ERR_ALREADY_EXECUTED;
-	}
-	err = proposal_gate_usable(s, rec, cmd, keep);
-	if (err == TREASURY_OK && cmd->status != STATUS_APPROVED) {
-		cmd_detail(cmd, "proposal is %s",
-		    proposal_status_name(cmd->status));
-		err = cmd->status == STATUS_VETOED ? TREASURY_ERR_VETOED :
-		    TREASURY_ERR_NOT_APPROVED;
-	}
-	return err;
-}
-
 /* The stored columns must be what the text says. */
 static int
 decoded_matches_row(struct store *s, const struct proposal_record *rec,
@@ -233,8 +212,9 @@ spend_policy_check(struct store *s, const struct proposal_record *rec,
 {
 	struct policy_spend_asset assets[BATCH_TRANSFERS_MAX];
 	struct policy_spend_verdict v;
-	unsigned i, approvals = 0, rejections = 0;
+	struct policy_tally t = { 0, 0, 0 };
 	treasury_err err = TREASURY_OK;
+	unsigned i;
 
 	if (p->limit_count == 0 && p->reserve_count == 0)
 		return TREASURY_OK;
@@ -246,17 +226,17 @@ spend_policy_check(struct store *s, const struct proposal_record *rec,
 		    cmd->now_s, assets[i].outflow_minor);
 	}
 	if (err == TREASURY_OK)
-		err = votes_count(s, rec->id, &approvals, &rejections);
+		err = proposal_tally_read(s, rec->id, &t);
 	if (err != TREASURY_OK)
 		return err;
 	memset(&v, 0, sizeof(v));
 	err = policy_spend_evaluate(p, rec->threshold, assets, sp->count, &v);
-	if (err == TREASURY_OK && v.required <= approvals)
+	if (err == TREASURY_OK && v.required <= t.approvals)
 		return TREASURY_OK;
 	if (err != TREASURY_OK && err != TREASURY_ERR_LIMIT_EXCEEDED &&
 	    err != TREASURY_ERR_RESERVE)
 		return err;
-	spend_verdict_detail(p, assets, sp, &v, approvals, cmd);
+	spend_verdict_detail(p, assets, sp, &v, t.approvals, cmd);
 	return v.reason == SPEND_OVER_LIMIT ? TREASURY_ERR_LIMIT_EXCEEDED :
 	    TREASURY_ERR_RESERVE;
 }
@@ -317,21 +297,6 @@ execute_spend(struct store *s, const struct proposal_record *rec,
 }
 
 /* ---- config changes ---- */
-
-static treasury_err
-config_next_check(const struct proposal_fields *f, const struct treasury *next,
-    struct command *cmd)
-{
-	if (f->kind == KIND_REPLACE_SIGNER)
-		return TREASURY_OK;	/* its text has no threshold lines */
-	if (next->threshold == f->threshold_after &&
-	    next->signer_count == f->signers_after)
-		return TREASURY_OK;
-	cmd_detail(cmd, "the proposal says %u of %u signers, the change now"
-	    " gives %u of %u", f->threshold_after, f->signers_after,
-	    next->threshold, next->signer_count);
-	return TREASURY_ERR_CONFIG_CHANGE;
-}
 
 static treasury_err
 config_switch(struct store *s, const struct treasury *next, int64_t now_s)
@@ -402,7 +367,7 @@ execute_config(struct store *s, const struct proposal_record *rec,
 	if (err == TREASURY_OK)
 		err = config_change_compute(cur, f, next, cmd);
 	if (err == TREASURY_OK)
-		err = config_next_check(f, next, cmd);
+		err = config_change_stated(f, next, cmd);
 	if (err == TREASURY_OK)
 		err = config_switch(s, next, cmd->now_s);
 	if (err == TREASURY_OK)
@@ -413,19 +378,6 @@ done:
 	free(next);
 	free(cur);
 	return err;
-}
-
-/* Every other open proposal of an older version is stale now. */
-static treasury_err
-proposals_make_stale(struct store *s, const char *treasury, uint64_t version,
-    int64_t now_s)
-{
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSALS_STALE];
-
-	bind_str(st, 1, treasury);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
-	sqlite3_bind_int64(st, 3, now_s);
-	return store_stmt_run(s, STMT_PROPOSALS_STALE);
 }
 
 static treasury_err
@@ -448,6 +400,7 @@ execute_apply(struct store *s, const treasury_verifier *v,
     struct proposal_record *rec, struct proposal_fields *f,
     struct command *cmd, bool *keep)
 {
+	static const struct lifecycle_act act = { .action = ACTION_EXECUTE };
 	uint64_t new_version = 0;
 	treasury_err err;
 
@@ -455,7 +408,7 @@ execute_apply(struct store *s, const treasury_verifier *v,
 	if (err == TREASURY_ERR_UNKNOWN_PROPOSAL)
 		cmd_detail(cmd, "proposal is not known");
 	if (err == TREASURY_OK)
-		err = execute_gate(s, rec, cmd, keep);
+		err = proposal_gate(s, rec, &act, cmd, keep);
 	if (err == TREASURY_OK)
 		err = execute_decode(s, v, rec, f, cmd);
 	if (err == TREASURY_OK)
@@ -473,8 +426,8 @@ execute_apply(struct store *s, const treasury_verifier *v,
 	if (err == TREASURY_OK)
 		err = proposal_mark_executed(s, rec, cmd->now_s);
 	if (err == TREASURY_OK && new_version != 0)
-		err = proposals_make_stale(s, rec->treasury, new_version,
-		    cmd->now_s);
+		err = proposals_after_config_change(s, rec->treasury,
+		    new_version, cmd->now_s);
 	if (err == TREASURY_OK)
 		cmd->status = STATUS_EXECUTED;
 	return err;
@@ -507,7 +460,9 @@ static treasury_err
 settlement_apply(struct store *s, struct proposal_record *rec,
     struct command *cmd)
 {
+	static const struct lifecycle_act act = { .action = ACTION_SETTLE };
 	const char *ref = cmd->in.settlement.reference;
+	bool keep = false;		/* a settlement stores no status */
 	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_SETTLE];
 	treasury_err err;
 
@@ -520,12 +475,9 @@ settlement_apply(struct store *s, struct proposal_record *rec,
 		cmd_detail(cmd, "proposal is not known");
 	if (err != TREASURY_OK)
 		return err;
-	cmd->status = proposal_effective(rec->status, rec->expires_s,
-	    cmd->now_s);
-	if (rec->status != STATUS_EXECUTED) {
-		cmd_detail(cmd, "proposal is %s", proposal_status_name(cmd->status));
-		return TREASURY_ERR_NOT_EXECUTED;
-	}
+	err = proposal_gate(s, rec, &act, cmd, &keep);
+	if (err != TREASURY_OK)
+		return err;
 	if (rec->settlement[0] != '\0') {
 		if (strcmp(rec->settlement, ref) == 0) {
 			cmd->replayed = true;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "treasury/lifecycle.h"
 #include "treasury/policy.h"
 
 #include "engine_int.h"
@@ -164,73 +165,133 @@ proposal_approved_set(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 	return store_stmt_run(s, STMT_PROPOSAL_APPROVED_SET);
 }
 
+/* The current row of STMT_PROPOSAL_POLICY. */
+static treasury_err
+proposal_policy_read(sqlite3_stmt *st, struct proposal_policy *out)
+{
+	int64_t m = 0, x = 0, veto = 0, high = 0, kp = 0, proofs = 0;
+	char kind[32];
+	treasury_err err = TREASURY_OK;
+
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+		err = col_int(st, 0, 1, INT64_MAX, &out->approved_s);
+	if (err == TREASURY_OK)
+		err = col_int(st, 1, 1, SIGNERS_PER_TREASURY_MAX, &m);
+	if (err == TREASURY_OK)
+		err = col_int(st, 2, 0, 1, &x);
+	if (err == TREASURY_OK)
+		err = col_int(st, 3, 0, POLICY_TIMELOCK_MAX_S,
+		    &out->timelock_spend_s);
+	if (err == TREASURY_OK)
+		err = col_int(st, 4, 0, POLICY_TIMELOCK_MAX_S,
+		    &out->timelock_config_s);
+	if (err == TREASURY_OK)
+		err = col_int(st, 5, 0, SIGNERS_PER_TREASURY_MAX, &veto);
+	if (err == TREASURY_OK)
+		err = col_int(st, 6, 0, SIGNERS_PER_TREASURY_MAX, &high);
+	if (err == TREASURY_OK)
+		err = col_text(st, 7, 1, sizeof(kind) - 1, kind);
+	if (err == TREASURY_OK && proposal_kind_parse(kind, strlen(kind),
+	    &out->kind) != TREASURY_OK)
+		err = TREASURY_ERR_DB_CORRUPT;
+	if (err == TREASURY_OK)
+		err = col_int(st, 8, 0, 1, &kp);
+	if (err == TREASURY_OK)
+		err = col_int(st, 9, 0, 1, &proofs);
+	if (err != TREASURY_OK)
+		return err;
+	out->track = proposal_kind_track(out->kind);
+	out->m = (unsigned)m;
+	out->delay_s = out->track == TRACK_CONFIG ? out->timelock_config_s :
+	    out->timelock_spend_s;
+	out->config_extra = (unsigned)x;
+	out->extra = out->track == TRACK_CONFIG ? out->config_extra : 0;
+	out->veto_count = (unsigned)veto;
+	out->high_threshold = (unsigned)high;
+	out->key_proof_required = kp != 0;
+	out->key_proof = proofs != 0;
+	return TREASURY_OK;
+}
+
 treasury_err
 proposal_policy_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     struct proposal_policy *out)
 {
 	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_POLICY];
-	int64_t config = 0, x = 0, spend = 0, conf = 0, veto = 0, high = 0;
-	int64_t kp = 0, proofs = 0;
-	char kind[32];
 	treasury_err err;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		err = TREASURY_OK;
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-			err = col_int(st, 0, 1, INT64_MAX, &out->approved_s);
-		if (err == TREASURY_OK)
-			err = col_int(st, 1, 0, 1, &config);
-		if (err == TREASURY_OK)
-			err = col_int(st, 2, 0, 1, &x);
-		if (err == TREASURY_OK)
-			err = col_int(st, 3, 0, POLICY_TIMELOCK_MAX_S, &spend);
-		if (err == TREASURY_OK)
-			err = col_int(st, 4, 0, POLICY_TIMELOCK_MAX_S, &conf);
-		if (err == TREASURY_OK)
-			err = col_int(st, 5, 0, SIGNERS_PER_TREASURY_MAX, &veto);
-		if (err == TREASURY_OK)
-			err = col_int(st, 6, 0, SIGNERS_PER_TREASURY_MAX, &high);
-		if (err == TREASURY_OK)
-			err = col_text(st, 7, 1, sizeof(kind) - 1, kind);
-		if (err == TREASURY_OK && proposal_kind_parse(kind, strlen(kind),
-		    &out->kind) != TREASURY_OK)
-			err = TREASURY_ERR_DB_CORRUPT;
-		if (err == TREASURY_OK)
-			err = col_int(st, 8, 0, 1, &kp);
-		if (err == TREASURY_OK)
-			err = col_int(st, 9, 0, 1, &proofs);
-	} else if (rc == SQLITE_DONE)
+	if (rc == SQLITE_ROW)
+		err = proposal_policy_read(st, out);
+	else if (rc == SQLITE_DONE)
 		err = TREASURY_ERR_UNKNOWN_PROPOSAL;
 	else
 		err = store_err_from_sqlite(rc);
 	store_stmt_done(st);
-	out->track = config ? TRACK_CONFIG : TRACK_SPEND;
-	out->delay_s = config ? conf : spend;
-	out->extra = config ? (unsigned)x : 0;
-	out->veto_count = (unsigned)veto;
-	out->high_threshold = (unsigned)high;
-	out->key_proof_required = kp != 0;
-	out->key_proof = proofs != 0;
 	return err;
 }
 
-unsigned
-proposal_veto_threshold(const struct proposal_policy *pp, unsigned n)
+/* The scalars of pp as a policy with empty lists. */
+static void
+rules_of(const struct proposal_policy *pp, struct treasury_policy *out)
 {
-	struct treasury_policy *p = malloc(sizeof(*p));
-	unsigned v;
+	policy_init(out);
+	out->timelock_spend_s = pp->timelock_spend_s;
+	out->timelock_config_s = pp->timelock_config_s;
+	out->veto_count = pp->veto_count;
+	out->config_extra = pp->config_extra;
+	out->high_threshold = pp->high_threshold;
+	out->key_proof = pp->key_proof_required;
+}
 
-	if (p == NULL)	/* the same rule as policy_veto_threshold */
-		return pp->veto_count != 0 ? pp->veto_count : (n + 2) / 3;
-	policy_init(p);
-	p->veto_count = pp->veto_count;
-	v = policy_veto_threshold(p, n);
-	free(p);
-	return v;
+treasury_err
+proposal_rules_load(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct proposal_rules **out)
+{
+	struct proposal_rules *r;
+	treasury_err err;
+
+	*out = NULL;
+	r = malloc(sizeof(*r));
+	if (r == NULL)
+		return TREASURY_ERR_NOMEM;
+	err = proposal_policy_get(s, id, &r->pp);
+	if (err != TREASURY_OK) {
+		free(r);
+		return err;
+	}
+	rules_of(&r->pp, &r->policy);
+	*out = r;
+	return TREASURY_OK;
+}
+
+treasury_err
+proposal_tally_apply(struct store *s, const struct proposal_record *rec,
+    const struct proposal_rules *r, struct command *cmd,
+    struct policy_tally *t)
+{
+	struct lifecycle_step step;
+	treasury_err err;
+
+	err = proposal_tally_read(s, rec->id, t);
+	if (err != TREASURY_OK)
+		return err;
+	lifecycle_tally_step(cmd->status, &r->policy, r->pp.track, r->pp.m,
+	    rec->signer_count, t, cmd->now_s, &step);
+	/* approved_at exists while approved (a CHECK): set it before the
+	 * status moves to approved, clear it after it moved away */
+	if (step.store_approved && step.approved_s != 0)
+		err = proposal_approved_set(s, rec->id, step.approved_s);
+	if (err == TREASURY_OK && step.store_status)
+		err = proposal_status_set(s, rec->id, step.status);
+	if (err == TREASURY_OK && step.store_approved && step.approved_s == 0)
+		err = proposal_approved_set(s, rec->id, 0);
+	if (err == TREASURY_OK)
+		cmd->status = step.status;
+	return err;
 }
 
 treasury_err
@@ -310,21 +371,22 @@ treasury_err
 store_proposal_policy(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     unsigned base, unsigned n, struct proposal_policy_view *out)
 {
-	struct proposal_policy pp;
+	struct proposal_rules *r;
 	treasury_err err;
 
 	memset(out, 0, sizeof(*out));
-	err = proposal_policy_get(s, id, &pp);
+	err = proposal_rules_load(s, id, &r);
 	if (err != TREASURY_OK)
 		return err;
 	out->required = base;
-	out->approved_s = pp.approved_s;
-	if (pp.approved_s != 0)
-		out->executable_s = policy_executable_at(pp.approved_s,
-		    pp.delay_s);
-	out->vetoes_apply = pp.delay_s > 0;
-	out->key_proof = pp.key_proof;
-	out->veto_threshold = proposal_veto_threshold(&pp, n);
+	out->approved_s = r->pp.approved_s;
+	if (r->pp.approved_s != 0)
+		out->executable_s = policy_executable_at(r->pp.approved_s,
+		    r->pp.delay_s);
+	out->vetoes_apply = policy_vetoes_apply(&r->policy, r->pp.track);
+	out->key_proof = r->pp.key_proof;
+	out->veto_threshold = policy_veto_threshold(&r->policy, n);
+	free(r);
 	err = acts_read(s, STMT_VETOES_LIST, id, out->vetoes,
 	    &out->veto_count);
 	if (err == TREASURY_OK)

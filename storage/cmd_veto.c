@@ -12,6 +12,7 @@
  * approvals fall below its base threshold returns to pending, and its
  * delay starts again when it is approved again. Repeats are idempotent.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine_int.h"
@@ -67,20 +68,6 @@ signer_key_check(struct store *s, const struct proposal_record *rec,
 	return TREASURY_OK;
 }
 
-/* An executed proposal is already-executed; otherwise expiry and
- * staleness as for votes, then the effective status is in cmd->status. */
-static treasury_err
-open_gate(struct store *s, struct proposal_record *rec, struct command *cmd,
-    bool *keep)
-{
-	if (rec->status == STATUS_EXECUTED) {
-		cmd->status = STATUS_EXECUTED;
-		cmd_detail(cmd, "proposal was executed");
-		return TREASURY_ERR_ALREADY_EXECUTED;
-	}
-	return proposal_gate_usable(s, rec, cmd, keep);
-}
-
 /* The vetoes recorded on the proposal; *mine when the signer's is one. */
 static treasury_err
 vetoes_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
@@ -124,48 +111,41 @@ static treasury_err
 veto_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
     bool *keep)
 {
-	struct proposal_policy pp;
+	struct lifecycle_act act = { .action = ACTION_VETO };
+	struct proposal_rules *r = NULL;
+	struct policy_tally t;
 	bool mine;
 	treasury_err err;
 
 	err = head_fetch(s, rec, cmd);
 	if (err == TREASURY_OK)
-		err = proposal_policy_get(s, rec->id, &pp);
+		err = proposal_rules_load(s, rec->id, &r);
 	if (err == TREASURY_OK)
 		err = signer_key_check(s, rec, cmd);
 	if (err == TREASURY_OK)
 		err = vetoes_read(s, rec->id, cmd->in.vote.signer, &cmd->vetoes,
 		    &mine);
 	if (err != TREASURY_OK)
-		return err;
-	cmd->veto_threshold = proposal_veto_threshold(&pp, rec->signer_count);
+		goto done;
+	cmd->veto_threshold = policy_veto_threshold(&r->policy,
+	    rec->signer_count);
 	if (mine) {			/* the first signature is kept */
 		cmd->replayed = true;
-		cmd->status = proposal_effective(rec->status, rec->expires_s,
+		cmd->status = proposal_status_at(rec->status, rec->expires_s,
 		    cmd->now_s);
-		return TREASURY_OK;
+		goto done;
 	}
-	err = open_gate(s, rec, cmd, keep);
-	if (err != TREASURY_OK)
-		return err;
-	if (pp.delay_s == 0 || (cmd->status != STATUS_PENDING &&
-	    cmd->status != STATUS_APPROVED)) {
-		cmd_detail(cmd, pp.delay_s == 0 ? "the %s track of this"
-		    " proposal has no delay, so there is no veto window" :
-		    "proposal is %s", pp.delay_s == 0 ? (pp.track ==
-		    TRACK_CONFIG ? "config" : "spend") :
-		    proposal_status_name(cmd->status));
-		return TREASURY_ERR_VETO_CLOSED;
-	}
-	err = veto_insert(s, rec, cmd);
-	if (err != TREASURY_OK)
-		return err;
-	cmd->vetoes++;
-	if (cmd->vetoes < cmd->veto_threshold)
-		return TREASURY_OK;
-	err = proposal_status_set(s, rec->id, STATUS_VETOED);
+	act.policy = &r->policy;
+	act.track = r->pp.track;
+	err = proposal_gate(s, rec, &act, cmd, keep);
 	if (err == TREASURY_OK)
-		cmd->status = STATUS_VETOED;
+		err = veto_insert(s, rec, cmd);
+	if (err == TREASURY_OK)
+		err = proposal_tally_apply(s, rec, r, cmd, &t);
+	if (err == TREASURY_OK)
+		cmd->vetoes = t.vetoes;
+done:
+	free(r);
 	return err;
 }
 
@@ -200,13 +180,15 @@ vote_state(struct store *s, const struct proposal_record *rec,
 	return err;
 }
 
-/* Withdraw the approval and recount: below the base, approved returns to
- * pending and approved_at is cleared. */
+/* Withdraw the approval; what the recount makes of the proposal is
+ * proposal_tally_apply's (below the base, approved returns to pending). */
 static treasury_err
 revoke_write(struct store *s, const struct proposal_record *rec,
     struct command *cmd)
 {
 	sqlite3_stmt *st = s->stmt[STMT_VOTE_REVOKE];
+	struct proposal_rules *r;
+	struct policy_tally t;
 	treasury_err err;
 
 	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
@@ -217,16 +199,15 @@ revoke_write(struct store *s, const struct proposal_record *rec,
 	err = store_stmt_run(s, STMT_VOTE_REVOKE);
 	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;
-	if (err == TREASURY_OK)
-		err = votes_count(s, rec->id, &cmd->approvals, &cmd->rejections);
-	if (err != TREASURY_OK || cmd->status != STATUS_APPROVED ||
-	    cmd->approvals >= rec->threshold)
+	if (err != TREASURY_OK)
 		return err;
-	err = proposal_status_set(s, rec->id, STATUS_PENDING);
-	if (err == TREASURY_OK)
-		err = proposal_approved_set(s, rec->id, 0);
-	if (err == TREASURY_OK)
-		cmd->status = STATUS_PENDING;
+	err = proposal_rules_load(s, rec->id, &r);
+	if (err != TREASURY_OK)
+		return err;
+	err = proposal_tally_apply(s, rec, r, cmd, &t);
+	free(r);
+	cmd->approvals = t.approvals;
+	cmd->rejections = t.rejections;
 	return err;
 }
 
@@ -234,7 +215,9 @@ static treasury_err
 revoke_apply(struct store *s, struct proposal_record *rec,
     struct command *cmd, bool *keep)
 {
+	static const struct lifecycle_act act = { .action = ACTION_REVOKE };
 	int64_t decision = 0, revoked = 0;
+	struct policy_tally t;
 	treasury_err err;
 
 	err = head_fetch(s, rec, cmd);
@@ -247,18 +230,14 @@ revoke_apply(struct store *s, struct proposal_record *rec,
 		return err;
 	if (decision == VOTE_APPROVE && revoked) {	/* a repeat */
 		cmd->replayed = true;
-		cmd->status = proposal_effective(rec->status, rec->expires_s,
+		cmd->status = proposal_status_at(rec->status, rec->expires_s,
 		    cmd->now_s);
-		return votes_count(s, rec->id, &cmd->approvals,
-		    &cmd->rejections);
+		err = proposal_tally_read(s, rec->id, &t);
+		cmd->approvals = t.approvals;
+		cmd->rejections = t.rejections;
+		return err;
 	}
-	err = open_gate(s, rec, cmd, keep);
-	if (err == TREASURY_OK && cmd->status != STATUS_PENDING &&
-	    cmd->status != STATUS_APPROVED) {
-		cmd_detail(cmd, "proposal is %s",
-		    proposal_status_name(cmd->status));
-		err = TREASURY_ERR_NOT_PENDING;
-	}
+	err = proposal_gate(s, rec, &act, cmd, keep);
 	if (err != TREASURY_OK)
 		return err;
 	if (decision != VOTE_APPROVE) {
@@ -285,6 +264,7 @@ static treasury_err
 key_proof_apply(struct store *s, struct proposal_record *rec,
     struct command *cmd, bool *keep)
 {
+	static const struct lifecycle_act act = { .action = ACTION_KEY_PROOF };
 	sqlite3_stmt *st = s->stmt[STMT_KEY_PROOF_INSERT];
 	struct proposal_policy pp;
 	treasury_err err;
@@ -299,13 +279,13 @@ key_proof_apply(struct store *s, struct proposal_record *rec,
 		    " proposals carry a new key");
 		return TREASURY_ERR_KIND;
 	}
-	cmd->status = proposal_effective(rec->status, rec->expires_s,
+	cmd->status = proposal_status_at(rec->status, rec->expires_s,
 	    cmd->now_s);
 	if (pp.key_proof) {
 		cmd->replayed = true;
 		return TREASURY_OK;
 	}
-	err = open_gate(s, rec, cmd, keep);
+	err = proposal_gate(s, rec, &act, cmd, keep);
 	if (err != TREASURY_OK)
 		return err;
 	if (cmd->in.vote.signature_len < SIG_DER_MIN_BYTES ||

@@ -1,18 +1,20 @@
 /*
- * cmd_vote.c: CMD_VOTE and CMD_CANCEL in the writer, and the gate both
- * pass: the proposal must still be pending.
+ * cmd_vote.c: CMD_VOTE and CMD_CANCEL in the writer, and the gate every
+ * command on a proposal passes (proposal_gate: lifecycle_gate asked with
+ * what is stored, its answer stored and told).
  *
  * The api verified the vote's signature in its own thread against the
  * signer's key at the proposal's config version; the writer only checks
  * that this key is still the one stored for that signer and version, that
- * the signer has not voted yet, and that the proposal is pending. Each
+ * the signer has not voted yet, and that the gate lets the vote in. Each
  * check is a point read: the proposal's head (with M and N of its config
- * version), the signer's row by (treasury, version, name), a count of the
- * proposal's votes; never every signer or every vote. A
- * signer counts once: the same vote again is an idempotent replay (the
- * first signature is kept), the contrary vote a conflict. Approved at M
- * approvals, rejected at N - M + 1 rejections.
+ * version), its policy row, the signer's row by (treasury, version,
+ * name), the proposal's votes; never every signer. A signer counts once:
+ * the same vote again is an idempotent replay (the first signature is
+ * kept), the contrary vote a conflict. What the tally then makes of the
+ * proposal is lifecycle_tally_step's (proposal_tally_apply).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine_int.h"
@@ -50,58 +52,68 @@ treasury_current_version(struct store *s, const char *id, uint64_t *version)
 	return err;
 }
 
-/* Persist a status the clock or a config change gave the proposal. */
-static treasury_err
-proposal_status_catch_up(struct store *s, struct proposal_record *rec,
-    enum proposal_status st, bool *keep)
+/* The detail of a gate's refusal. */
+static void
+gate_detail(const struct proposal_record *rec, const struct lifecycle_act *act,
+    const struct lifecycle_verdict *v, uint64_t current, struct command *cmd)
 {
-	treasury_err err;
-
-	if (rec->status == st)
-		return TREASURY_OK;
-	err = proposal_status_set(s, rec->id, st);
-	if (err == TREASURY_OK) {
-		rec->status = st;
-		*keep = true;
-	}
-	return err;
-}
-
-treasury_err
-proposal_gate_usable(struct store *s, struct proposal_record *rec,
-    struct command *cmd, bool *keep)
-{
-	enum proposal_status eff;
-	uint64_t current;
-	treasury_err err;
-
-	eff = proposal_effective(rec->status, rec->expires_s, cmd->now_s);
-	cmd->status = eff;
-	if (eff == STATUS_EXPIRED) {
+	switch (v->reason) {
+	case REASON_NONE:
+		break;
+	case REASON_EXECUTED:
+		cmd_detail(cmd, "proposal was executed");
+		break;
+	case REASON_EXPIRED:
 		cmd_detail(cmd, "proposal expired");
-		err = proposal_status_catch_up(s, rec, STATUS_EXPIRED, keep);
-		return err != TREASURY_OK ? err : TREASURY_ERR_EXPIRED;
-	}
-	if (eff == STATUS_STALE) {
+		break;
+	case REASON_STALE:
 		cmd_detail(cmd, "proposal was made for config version %llu,"
 		    " which is no longer current",
 		    (unsigned long long)rec->config_version);
-		return TREASURY_ERR_STALE;
-	}
-	if (eff != STATUS_PENDING && eff != STATUS_APPROVED)
-		return TREASURY_OK;	/* the caller decides */
-	err = treasury_current_version(s, rec->treasury, &current);
-	if (err != TREASURY_OK)
-		return err;
-	if (current != rec->config_version) {
-		cmd->status = STATUS_STALE;
+		break;
+	case REASON_VERSION:
 		cmd_detail(cmd, "proposal was made for config version %llu, the"
 		    " treasury is at %llu", (unsigned long long)rec->config_version,
 		    (unsigned long long)current);
-		err = proposal_status_catch_up(s, rec, STATUS_STALE, keep);
-		return err != TREASURY_OK ? err : TREASURY_ERR_STALE;
+		break;
+	case REASON_STATUS:
+		cmd_detail(cmd, "proposal is %s", proposal_status_name(v->status));
+		break;
+	case REASON_NO_DELAY:
+		cmd_detail(cmd, "the %s track of this proposal has no delay, so"
+		    " there is no veto window", act->track == TRACK_CONFIG ?
+		    "config" : "spend");
+		break;
 	}
-	return TREASURY_OK;
+}
+
+treasury_err
+proposal_gate(struct store *s, struct proposal_record *rec,
+    const struct lifecycle_act *act, struct command *cmd, bool *keep)
+{
+	struct lifecycle_proposal p = {
+		.stored = rec->status,
+		.expires_s = rec->expires_s,
+		.config_version = rec->config_version,
+	};
+	struct lifecycle_verdict v;
+	uint64_t current;
+	treasury_err err, verdict;
+
+	err = treasury_current_version(s, rec->treasury, &current);
+	if (err != TREASURY_OK)
+		return err;
+	verdict = lifecycle_gate(act, &p, current, cmd->now_s, &v);
+	cmd->status = v.status;
+	if (v.store) {
+		err = proposal_status_set(s, rec->id, v.status);
+		if (err != TREASURY_OK)
+			return err;
+		rec->status = v.status;
+		*keep = true;
+	}
+	gate_detail(rec, act, &v, current, cmd);
+	return verdict;
 }
 
 enum apply_outcome
@@ -120,19 +132,17 @@ proposal_cmd_apply(struct store *s, struct command *cmd,
 	return keep ? APPLY_KEEP : outcome;
 }
 
-/* The effective status must be pending. */
+/* The approvals and rejections of rec, for the answer. */
 static treasury_err
-proposal_gate_pending(struct store *s, struct proposal_record *rec,
-    struct command *cmd, bool *keep)
+tally_report(struct store *s, const struct proposal_record *rec,
+    struct command *cmd)
 {
+	struct policy_tally t;
 	treasury_err err;
 
-	err = proposal_gate_usable(s, rec, cmd, keep);
-	if (err == TREASURY_OK && cmd->status != STATUS_PENDING) {
-		cmd_detail(cmd, "proposal is %s", proposal_status_name(cmd->status));
-		err = cmd->status == STATUS_VETOED ? TREASURY_ERR_VETOED :
-		    TREASURY_ERR_NOT_PENDING;
-	}
+	err = proposal_tally_read(s, rec->id, &t);
+	cmd->approvals = t.approvals;
+	cmd->rejections = t.rejections;
 	return err;
 }
 
@@ -174,9 +184,9 @@ vote_prior(struct store *s, const struct proposal_record *rec,
 		return TREASURY_ERR_VOTE_CONFLICT;
 	}
 	cmd->replayed = true;
-	cmd->status = proposal_effective(rec->status, rec->expires_s,
+	cmd->status = proposal_status_at(rec->status, rec->expires_s,
 	    cmd->now_s);
-	return votes_count(s, rec->id, &cmd->approvals, &cmd->rejections);
+	return tally_report(s, rec, cmd);
 }
 
 static int
@@ -235,65 +245,13 @@ vote_insert(struct store *s, const struct proposal_record *rec,
 	return store_stmt_run(s, STMT_VOTE_INSERT);
 }
 
-/* Count the votes and move the status if M approvals or N - M + 1
- * rejections are reached. */
-static treasury_err
-vote_tally(struct store *s, const struct proposal_record *rec,
-    struct command *cmd)
-{
-	treasury_err err;
-
-	err = votes_count(s, rec->id, &cmd->approvals, &cmd->rejections);
-	if (err != TREASURY_OK)
-		return err;
-	cmd->status = STATUS_PENDING;
-	if (cmd->approvals >= rec->threshold)
-		cmd->status = STATUS_APPROVED;
-	else if (cmd->rejections >= rec->signer_count - rec->threshold + 1)
-		cmd->status = STATUS_REJECTED;
-	if (cmd->status == STATUS_PENDING)
-		return TREASURY_OK;
-	if (cmd->status == STATUS_APPROVED) {
-		/* the delay of its track runs from now (policies.md §1) */
-		err = proposal_approved_set(s, rec->id, cmd->now_s);
-		if (err != TREASURY_OK)
-			return err;
-	}
-	return proposal_status_set(s, rec->id, cmd->status);
-}
-
-/* An approval of an approved proposal is recorded only when the policy
- * has a high threshold, which it may need to execute (policies.md §2-3);
- * the proposal stays approved and its delay keeps running. */
-static treasury_err
-vote_on_approved(struct store *s, struct proposal_record *rec,
-    struct command *cmd)
-{
-	struct proposal_policy pp;
-	treasury_err err;
-
-	if (cmd->in.vote.decision != VOTE_APPROVE)
-		return TREASURY_ERR_NOT_PENDING;
-	err = proposal_policy_get(s, rec->id, &pp);
-	if (err != TREASURY_OK)
-		return err;
-	if (pp.high_threshold == 0 || pp.track != TRACK_SPEND)
-		return TREASURY_ERR_NOT_PENDING;
-	err = vote_signer_check(s, rec, cmd);
-	if (err == TREASURY_OK)
-		err = vote_insert(s, rec, cmd);
-	if (err == TREASURY_OK)
-		err = votes_count(s, rec->id, &cmd->approvals,
-		    &cmd->rejections);
-	if (err == TREASURY_OK)
-		cmd->detail[0] = '\0';
-	return err;
-}
-
 static treasury_err
 vote_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
     bool *keep)
 {
+	struct lifecycle_act act = { .action = ACTION_VOTE };
+	struct proposal_rules *r = NULL;
+	struct policy_tally t;
 	bool found;
 	treasury_err err;
 
@@ -303,15 +261,24 @@ vote_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
 	err = vote_prior(s, rec, cmd, &found);
 	if (err != TREASURY_OK || found)
 		return err;
-	err = proposal_gate_pending(s, rec, cmd, keep);
-	if (err == TREASURY_ERR_NOT_PENDING && cmd->status == STATUS_APPROVED)
-		return vote_on_approved(s, rec, cmd);
+	err = proposal_rules_load(s, rec->id, &r);
+	if (err != TREASURY_OK)
+		return err;
+	act.policy = &r->policy;
+	act.track = r->pp.track;
+	act.decision = cmd->in.vote.decision;
+	err = proposal_gate(s, rec, &act, cmd, keep);
 	if (err == TREASURY_OK)
 		err = vote_signer_check(s, rec, cmd);
 	if (err == TREASURY_OK)
 		err = vote_insert(s, rec, cmd);
 	if (err == TREASURY_OK)
-		err = vote_tally(s, rec, cmd);
+		err = proposal_tally_apply(s, rec, r, cmd, &t);
+	if (err == TREASURY_OK) {
+		cmd->approvals = t.approvals;
+		cmd->rejections = t.rejections;
+	}
+	free(r);
 	return err;
 }
 
@@ -325,6 +292,7 @@ static treasury_err
 cancel_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
     bool *keep)
 {
+	static const struct lifecycle_act act = { .action = ACTION_CANCEL };
 	treasury_err err;
 
 	err = proposal_fetch_cmd(s, cmd->in.cancel.proposal, rec, cmd);
@@ -335,7 +303,7 @@ cancel_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
 		    " cancel it");
 		return TREASURY_ERR_NOT_PROPOSER;
 	}
-	err = proposal_gate_pending(s, rec, cmd, keep);
+	err = proposal_gate(s, rec, &act, cmd, keep);
 	if (err != TREASURY_OK)
 		return err;
 	err = proposal_status_set(s, rec->id, STATUS_CANCELLED);

@@ -107,11 +107,6 @@ TREASURY_WARN_UNUSED treasury_err
 balance_set(struct store *s, const char *treasury, const char *asset,
     amount_minor amount);
 
-/* The status a proposal has at now_s: pending or approved at or past its
- * expiry is expired (the SQL of STMT_PROPOSALS_PAGE says the same). */
-enum proposal_status proposal_effective(enum proposal_status stored,
-    int64_t expires_s, int64_t now_s);
-
 /* The current row of a proposal statement, with its votes and the M and N
  * of its config version; status is the stored one (not effective). On
  * success out->canonical is malloc'd (proposal_record_free). */
@@ -141,10 +136,12 @@ TREASURY_WARN_UNUSED treasury_err
 signer_fetch(struct store *s, const char *id, uint64_t version,
     const char *name, struct signer *out);
 
-/* Approvals and rejections recorded for proposal id. */
+/* The tally of proposal id: its votes counted by lifecycle_tally_vote
+ * and its vetoes. Returns TREASURY_OK, _DB_CORRUPT (more than 32 votes)
+ * or a database error. */
 TREASURY_WARN_UNUSED treasury_err
-votes_count(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
-    unsigned *approvals, unsigned *rejections);
+proposal_tally_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct policy_tally *out);
 
 /* Set a proposal's stored status. */
 TREASURY_WARN_UNUSED treasury_err
@@ -173,39 +170,38 @@ TREASURY_WARN_UNUSED treasury_err
 config_version_write(struct store *s, const struct treasury *next,
     int64_t now_s);
 
-/* The treasury config that config-change proposal f makes of cur, checked
- * as at proposal time: add-signer (name or key present: DUPLICATE_SIGNER,
- * DUPLICATE_KEY; more than 32 signers: CONFIG_CHANGE), remove-signer
- * (UNKNOWN_SIGNER; M > N - 1: THRESHOLD), replace-signer (UNKNOWN_SIGNER;
- * key present: DUPLICATE_KEY), set-threshold (outside 1..N: THRESHOLD;
- * unchanged: CONFIG_CHANGE). next->config_version is cur's + 1. The detail
- * goes into cmd. */
+/* The treasury config that config-change proposal f makes of cur
+ * (signer_set_change: its errors), at config version cur's + 1. The
+ * detail goes into cmd. */
 TREASURY_WARN_UNUSED treasury_err
 config_change_compute(const struct treasury *cur,
     const struct proposal_fields *f, struct treasury *next,
     struct command *cmd);
 
-/* Check a signer set and threshold as a treasury may have them: names
- * (SIGNER_NAME), key bytes agreeing with type and x (PUBKEY), no name or
- * key x twice (DUPLICATE_SIGNER, DUPLICATE_KEY), 1 <= M <= N <= 32
- * (THRESHOLD). The detail goes into cmd. */
+/* At execution: next must have the M and N that f's text states
+ * (signer_set_states), else TREASURY_ERR_CONFIG_CHANGE with the detail. */
+TREASURY_WARN_UNUSED treasury_err
+config_change_stated(const struct proposal_fields *f,
+    const struct treasury *next, struct command *cmd);
+
+/* Check a signer set and threshold as a treasury may have them
+ * (signer_set_check: THRESHOLD, SIGNER_NAME, PUBKEY, DUPLICATE_SIGNER,
+ * DUPLICATE_KEY). The detail, naming the signer, goes into cmd. */
 TREASURY_WARN_UNUSED treasury_err
 treasury_config_check(const struct treasury *t, struct command *cmd);
 
-/* Index of the signer whose key has key->x, or -1. */
-int treasury_find_key(const struct treasury *t, const uint8_t x[32]);
 /* Index of the signer named name, or -1. */
 int treasury_find_signer(const struct treasury *t, const char *name);
 
-/* For an action on a proposal that is still open: its effective status at
- * cmd->now_s goes into cmd->status. Returns TREASURY_ERR_EXPIRED (past
- * expiry; the stored status is brought up to date and *keep set so the
- * writer keeps that), _STALE (config version not current; persisted the
- * same way), a database error, or TREASURY_OK for any other status, which
- * the caller then judges. */
+/* The gate of an action on proposal rec (lifecycle_gate) at cmd->now_s,
+ * against its treasury's current config version: cmd->status is the
+ * status the verdict gives, stored (and *keep set, so the writer keeps
+ * it even when the action is refused) when the clock or a config change
+ * moved it; a refusal's detail goes into cmd. Returns lifecycle_gate's
+ * answer or a database error. */
 TREASURY_WARN_UNUSED treasury_err
-proposal_gate_usable(struct store *s, struct proposal_record *rec,
-    struct command *cmd, bool *keep);
+proposal_gate(struct store *s, struct proposal_record *rec,
+    const struct lifecycle_act *act, struct command *cmd, bool *keep);
 
 /* A writer command on one proposal: it fills rec (zeroed before, freed
  * after) and sets *keep to keep what it wrote even when it fails. */
@@ -216,6 +212,19 @@ typedef treasury_err (*proposal_apply_fn)(struct store *s,
  * apply returned (cmd_finish); APPLY_KEEP also when apply set *keep. */
 enum apply_outcome proposal_cmd_apply(struct store *s, struct command *cmd,
     proposal_apply_fn apply);
+
+/* ---- what the clock and config changes do (cmd_lifecycle.c) ---- */
+
+/* The expiry sweep: store expired for every open proposal that
+ * proposal_status_at says is expired at now_s; *expired counts them. */
+TREASURY_WARN_UNUSED treasury_err
+proposals_expire(struct store *s, int64_t now_s, unsigned *expired);
+
+/* After a config change of treasury moved it to new_version: store what
+ * lifecycle_after_config_change makes of each of its open proposals. */
+TREASURY_WARN_UNUSED treasury_err
+proposals_after_config_change(struct store *s, const char *treasury,
+    uint64_t new_version, int64_t now_s);
 
 /* ---- policies (cmd_policy.c, issue #8) ---- */
 
@@ -243,8 +252,12 @@ policy_request_check(struct store *s, struct treasury_policy *p, unsigned m,
 struct proposal_policy {
 	int64_t approved_s;		/* 0 unless approved or executed */
 	enum proposal_kind kind;
-	enum policy_track track;
+	enum policy_track track;	/* proposal_kind_track(kind) */
+	unsigned m;			/* threshold of its config version */
+	int64_t timelock_spend_s;	/* the policy's delays */
+	int64_t timelock_config_s;
 	int64_t delay_s;		/* the delay of its track */
+	unsigned config_extra;		/* the policy's */
 	unsigned extra;			/* config_extra on the config track */
 	unsigned veto_count;		/* the policy's: 0 = default */
 	unsigned high_threshold;	/* 0 = none */
@@ -252,15 +265,36 @@ struct proposal_policy {
 	bool key_proof;			/* a key proof is stored for it */
 };
 
+/* A proposal's policy and the same as a struct treasury_policy whose
+ * scalars are the row's and whose lists are empty: what the decisions of
+ * lifecycle.h and policy.h about one proposal read. Large: allocated by
+ * proposal_rules_load, freed with free(). */
+struct proposal_rules {
+	struct proposal_policy pp;
+	struct treasury_policy policy;
+};
+
+/* Returns TREASURY_OK (*out malloc'd), TREASURY_ERR_UNKNOWN_PROPOSAL,
+ * _DB_CORRUPT, _NOMEM or a database error (*out NULL). */
+TREASURY_WARN_UNUSED treasury_err
+proposal_rules_load(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct proposal_rules **out);
+
+/* After a vote, veto or revocation on an open proposal rec whose status
+ * is cmd->status: read its tally into *t, take the step lifecycle_tally_step
+ * gives it under rules r, store the status and approved_at it changes
+ * and set cmd->status. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_tally_apply(struct store *s, const struct proposal_record *rec,
+    const struct proposal_rules *r, struct command *cmd,
+    struct policy_tally *t);
+
 /* Returns TREASURY_OK, TREASURY_ERR_UNKNOWN_PROPOSAL, _DB_CORRUPT or a
  * database error. */
 TREASURY_WARN_UNUSED treasury_err
 proposal_policy_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     struct proposal_policy *out);
 
-/* Vetoes that cancel the proposal at n signers (policy_veto_threshold). */
-unsigned proposal_veto_threshold(const struct proposal_policy *pp,
-    unsigned n);
 
 /* A treasury's freeze state (TREASURY_ERR_UNKNOWN_TREASURY if none). */
 TREASURY_WARN_UNUSED treasury_err

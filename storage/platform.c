@@ -243,12 +243,9 @@ apply_maintenance(struct store *s, struct command *cmd)
 	sqlite3_stmt *st;
 	treasury_err err;
 
-	st = s->stmt[STMT_EXPIRY_SWEEP];
-	sqlite3_bind_int64(st, 1, cmd->now_s);
-	err = store_stmt_run(s, STMT_EXPIRY_SWEEP);
+	err = proposals_expire(s, cmd->now_s, &cmd->expired);
 	if (err != TREASURY_OK)
 		return cmd_finish(s, cmd, err);
-	cmd->expired = (unsigned)sqlite3_changes64(s->db);
 	st = s->stmt[STMT_IDEM_PURGE];
 	sqlite3_bind_int64(st, 1, cmd->in.maintenance.idempotency_before_s);
 	err = store_stmt_run(s, STMT_IDEM_PURGE);

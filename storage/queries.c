@@ -85,16 +85,23 @@ page_limit(unsigned limit)
 }
 
 treasury_err
-store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
-    store_page_row_fn each, void *walk, bool *more)
+store_page_walk_where(struct store *s, sqlite3_stmt *st, unsigned limit,
+    store_page_keep_fn keep, store_page_row_fn each, void *walk, bool *more)
 {
 	treasury_err err = TREASURY_OK;
-	bool stop = false;
+	bool stop = false, kept = true;
 	unsigned n = 0;
 	int rc;
 
 	*more = false;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (keep != NULL) {
+			err = keep(st, walk, &kept);
+			if (err != TREASURY_OK)
+				break;
+			if (!kept)
+				continue;
+		}
 		if (n == limit || stop) {
 			*more = true;
 			break;
@@ -110,6 +117,13 @@ store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
 	if (err != TREASURY_OK)
 		*more = false;
 	return err;
+}
+
+treasury_err
+store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
+    store_page_row_fn each, void *walk, bool *more)
+{
+	return store_page_walk_where(s, st, limit, NULL, each, walk, more);
 }
 
 static treasury_err
@@ -386,6 +400,7 @@ struct proposal_walk {
 	int (*fn)(const struct proposal_record *, void *);
 	void *ctx;
 	int64_t now_s;
+	enum proposal_status status;	/* the filter; 0 for none */
 	struct proposal_record rec;
 };
 
@@ -398,11 +413,36 @@ proposal_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
 	err = proposal_read(s, st, &w->rec);
 	if (err != TREASURY_OK)
 		return err;
-	w->rec.status = proposal_effective(w->rec.status, w->rec.expires_s,
+	w->rec.status = proposal_status_at(w->rec.status, w->rec.expires_s,
 	    w->now_s);
 	*stop = w->fn(&w->rec, w->ctx) != 0;
 	proposal_record_free(&w->rec);
 	return TREASURY_OK;
+}
+
+/* Whether the current row of STMT_PROPOSALS_PAGE has the walk's status
+ * at its now_s, by its stored status and expiry only (before the row is
+ * read with its votes). */
+static treasury_err
+proposal_row_has_status(sqlite3_stmt *st, void *walk, bool *has)
+{
+	struct proposal_walk *w = walk;
+	enum proposal_status stored;
+	int64_t expires_s;
+	char text[16];
+	treasury_err err;
+
+	err = col_text(st, PROPOSAL_COL_STATUS, 1, sizeof(text) - 1, text);
+	if (err == TREASURY_OK && proposal_status_parse(text, strlen(text),
+	    &stored) != TREASURY_OK)
+		err = TREASURY_ERR_DB_CORRUPT;
+	if (err == TREASURY_OK)
+		err = col_int(st, PROPOSAL_COL_EXPIRES, INT64_MIN, INT64_MAX,
+		    &expires_s);
+	if (err == TREASURY_OK)
+		*has = proposal_status_at(stored, expires_s, w->now_s) ==
+		    w->status;
+	return err;
 }
 
 treasury_err
@@ -418,7 +458,8 @@ store_proposals_page(struct store *s, const char *treasury,
 
 	assert(treasury != NULL && fn != NULL && more != NULL);
 	*more = false;
-	if (status != 0 && (status < STATUS_PENDING || status > STATUS_VETOED))
+	if (status != 0 && (status < STATUS_PENDING ||
+	    status > PROPOSAL_STATUS_LAST))
 		return TREASURY_ERR_INTERNAL;
 	limit = page_limit(limit);
 	w = calloc(1, sizeof(*w));
@@ -427,17 +468,17 @@ store_proposals_page(struct store *s, const char *treasury,
 	w->fn = fn;
 	w->ctx = ctx;
 	w->now_s = now_s;
+	w->status = status;
 	err = snapshot_begin(s, &began);
 	if (err == TREASURY_OK)
 		err = treasury_exists(s, treasury);
 	if (err == TREASURY_OK) {
 		bind_str(st, 1, treasury);
 		sqlite3_bind_int64(st, 2, key_from_u64(after_nonce));
-		if (status != 0)
-			bind_str(st, 3, proposal_status_name(status));
-		sqlite3_bind_int64(st, 4, now_s);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)limit + 1);
-		err = store_page_walk(s, st, limit, proposal_page_row, w, more);
+		sqlite3_bind_int64(st, 3, status != 0 ? -1 :
+		    (sqlite3_int64)limit + 1);
+		err = store_page_walk_where(s, st, limit, status != 0 ?
+		    proposal_row_has_status : NULL, proposal_page_row, w, more);
 	}
 	snapshot_end(s, began);
 	free(w);
@@ -458,7 +499,7 @@ store_proposal_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 		err = proposal_fetch(s, id, out);
 	snapshot_end(s, began);
 	if (err == TREASURY_OK)
-		out->status = proposal_effective(out->status, out->expires_s,
+		out->status = proposal_status_at(out->status, out->expires_s,
 		    now_s);
 	return err;
 }
@@ -480,7 +521,7 @@ vote_context_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 		out->config_version = rec->config_version;
 		out->threshold = rec->threshold;
 		out->signer_count = rec->signer_count;
-		out->status = proposal_effective(rec->status, rec->expires_s,
+		out->status = proposal_status_at(rec->status, rec->expires_s,
 		    now_s);
 		err = signer_fetch(s, rec->treasury, rec->config_version, signer,
 		    &sg);

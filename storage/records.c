@@ -15,42 +15,6 @@
 
 #include "engine_int.h"
 
-static const char *const status_names[] = {
-	[STATUS_PENDING] = "pending",
-	[STATUS_APPROVED] = "approved",
-	[STATUS_EXECUTED] = "executed",
-	[STATUS_REJECTED] = "rejected",
-	[STATUS_EXPIRED] = "expired",
-	[STATUS_STALE] = "stale",
-	[STATUS_CANCELLED] = "cancelled",
-	[STATUS_VETOED] = "vetoed",
-};
-
-#define STATUS_LAST STATUS_VETOED
-
-const char *
-proposal_status_name(enum proposal_status st)
-{
-	if (st < STATUS_PENDING || st > STATUS_LAST)
-		return "unknown";
-	return status_names[st];
-}
-
-treasury_err
-proposal_status_parse(const char *s, size_t len, enum proposal_status *out)
-{
-	int i;
-
-	for (i = STATUS_PENDING; i <= STATUS_LAST; i++) {
-		if (strlen(status_names[i]) == len &&
-		    memcmp(status_names[i], s, len) == 0) {
-			*out = (enum proposal_status)i;
-			return TREASURY_OK;
-		}
-	}
-	return TREASURY_ERR_CANONICAL;
-}
-
 void
 proposal_record_free(struct proposal_record *rec)
 {
@@ -339,17 +303,6 @@ treasury_fetch(struct store *s, const char *id, uint64_t version,
 }
 
 int
-treasury_find_key(const struct treasury *t, const uint8_t x[32])
-{
-	unsigned i;
-
-	for (i = 0; i < t->signer_count; i++)
-		if (memcmp(t->signers[i].key.x, x, 32) == 0)
-			return (int)i;
-	return -1;
-}
-
-int
 treasury_find_signer(const struct treasury *t, const char *name)
 {
 	unsigned i;
@@ -471,16 +424,6 @@ balance_set(struct store *s, const char *treasury, const char *asset,
 }
 
 /* ---- proposals ---- */
-
-enum proposal_status
-proposal_effective(enum proposal_status stored, int64_t expires_s,
-    int64_t now_s)
-{
-	if ((stored == STATUS_PENDING || stored == STATUS_APPROVED) &&
-	    now_s >= expires_s)
-		return STATUS_EXPIRED;
-	return stored;
-}
 
 treasury_err
 proposal_status_set(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
@@ -803,24 +746,52 @@ signer_fetch(struct store *s, const char *id, uint64_t version,
 	return err;
 }
 
-treasury_err
-votes_count(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
-    unsigned *approvals, unsigned *rejections)
+/* Vetoes recorded on proposal id. */
+static treasury_err
+vetoes_count(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    unsigned *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_VOTES_COUNT];
+	sqlite3_stmt *st = s->stmt[STMT_VETOES_COUNT];
 	treasury_err err;
 	int rc;
 
 	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		err = col_unsigned(st, 0, 0, SIGNERS_PER_TREASURY_MAX, approvals);
-		if (err == TREASURY_OK)
-			err = col_unsigned(st, 1, 0, SIGNERS_PER_TREASURY_MAX,
-			    rejections);
-	} else
+	if (rc == SQLITE_ROW)
+		err = col_unsigned(st, 0, 0, SIGNERS_PER_TREASURY_MAX, out);
+	else
 		err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
 		    store_err_from_sqlite(rc);
 	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+proposal_tally_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct policy_tally *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_VOTES_TALLY];
+	int64_t decision, revoked;
+	treasury_err err = TREASURY_OK;
+	unsigned rows = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = col_int(st, 0, VOTE_APPROVE, VOTE_REJECT, &decision);
+		if (err == TREASURY_OK)
+			err = col_int(st, 1, 0, 1, &revoked);
+		if (err == TREASURY_OK && ++rows > SIGNERS_PER_TREASURY_MAX)
+			err = TREASURY_ERR_DB_CORRUPT;
+		if (err == TREASURY_OK)
+			lifecycle_tally_vote(out, (enum vote_decision)decision,
+			    revoked != 0);
+	}
+	if (err == TREASURY_OK && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	if (err == TREASURY_OK)
+		err = vetoes_count(s, id, &out->vetoes);
 	return err;
 }

@@ -152,24 +152,23 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_PROPOSAL_SETTLE] =
 	    "UPDATE proposals SET settlement = ?2, settled_at = ?3"
 	    " WHERE id = ?1 AND status = 'executed' AND settlement IS NULL",
-	/* After a config change: ?1 treasury, ?2 its new version, ?3 now. */
-	[STMT_PROPOSALS_STALE] =
-	    "UPDATE proposals SET status = CASE WHEN expires_at <= ?3"
-	    " THEN 'expired' ELSE 'stale' END"
-	    " WHERE treasury_id = ?1 AND config_version < ?2"
-	    " AND status IN ('pending', 'approved')",
-	/* ?2 after nonce, ?3 effective status or NULL for all, ?4 now,
-	 * ?5 limit + 1. The effective status is the one proposal_effective
-	 * (records.c) computes: pending or approved at or past expiry is
-	 * expired. */
+	/* The proposals of a treasury (?1) with stored status ?2, by the
+	 * proposals_open index; columns: rowid, id, status, expires_at,
+	 * config_version (cmd_lifecycle.c). */
+	[STMT_PROPOSALS_BY_STATUS] =
+	    "SELECT rowid, id, status, expires_at, config_version FROM proposals"
+	    " WHERE treasury_id = ?1 AND status = ?2",
+	/* The same for every treasury: stored status ?1. */
+	[STMT_PROPOSALS_BY_STATUS_ALL] =
+	    "SELECT rowid, id, status, expires_at, config_version FROM proposals"
+	    " WHERE treasury_id IN (SELECT id FROM treasuries) AND status = ?1",
+	/* ?2 after nonce, ?3 limit + 1, or -1 (no limit) when the caller
+	 * filters the rows by the status core gives them (queries.c). */
 	[STMT_PROPOSALS_PAGE] =
 	    "SELECT id, treasury_id, nonce, config_version, kind, status,"
 	    " canonical, proposer_token_id, created_at, expires_at, executed_at,"
 	    " settlement, settled_at FROM proposals"
-	    " WHERE treasury_id = ?1 AND nonce > ?2 AND (?3 IS NULL OR ?3 ="
-	    "  CASE WHEN status IN ('pending', 'approved') AND expires_at <= ?4"
-	    "  THEN 'expired' ELSE status END)"
-	    " ORDER BY nonce LIMIT ?5",
+	    " WHERE treasury_id = ?1 AND nonce > ?2 ORDER BY nonce LIMIT ?3",
 	/* column 1: the approval was revoked (schema 4) */
 	[STMT_VOTE_GET] =
 	    "SELECT decision, revoked_at IS NOT NULL FROM votes"
@@ -181,11 +180,10 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    "SELECT signer, decision, signature, created_at FROM votes"
 	    " WHERE proposal_id = ?1 AND revoked_at IS NULL"
 	    " ORDER BY created_at, rowid",
-	/* A revoked approval counts as neither (docs/policies.md §8). */
-	[STMT_VOTES_COUNT] =
-	    "SELECT count(*) FILTER (WHERE decision = 1 AND revoked_at IS NULL),"
-	    " count(*) FILTER (WHERE decision = 2)"
-	    " FROM votes WHERE proposal_id = ?1",
+	/* Each signer's vote, for the tally (lifecycle_tally_vote). */
+	[STMT_VOTES_TALLY] =
+	    "SELECT decision, revoked_at IS NOT NULL FROM votes"
+	    " WHERE proposal_id = ?1",
 
 	/* Idempotency records: ?1 token id, ?2 key. */
 	[STMT_IDEM_GET] =
@@ -206,11 +204,6 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " WHERE token_id = ?1 AND key = ?2 AND response_body IS NULL",
 	[STMT_IDEM_PURGE] =
 	    "DELETE FROM idempotency WHERE created_at < ?1",
-	/* ?1 now: what proposal_effective reads as expired becomes stored
-	 * (the events_proposal_status trigger journals each one). */
-	[STMT_EXPIRY_SWEEP] =
-	    "UPDATE proposals SET status = 'expired'"
-	    " WHERE status IN ('pending', 'approved') AND expires_at <= ?1",
 	/* ?1 after id, ?2 limit + 1 */
 	[STMT_EVENTS_PAGE] =
 	    "SELECT id, type, data, created_at FROM events WHERE id > ?1"
@@ -232,16 +225,18 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " config_extra, timelock_spend_s, timelock_config_s, veto_count,"
 	    " high_threshold, key_proof)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-	/* What the timelock of a proposal needs: approved_at (NULL unless
-	 * approved), whether it is on the config track, and its delays. */
+	/* What the decisions about a proposal need of its config version:
+	 * approved_at (NULL unless approved), M, the policy's scalars, its
+	 * kind (for its track) and whether its key proof is stored. */
 	[STMT_PROPOSAL_POLICY] =
-	    "SELECT p.approved_at, p.kind IN ('add-signer', 'remove-signer',"
-	    " 'replace-signer', 'set-threshold', 'set-policy'),"
+	    "SELECT p.approved_at, c.threshold,"
 	    " pol.config_extra, pol.timelock_spend_s, pol.timelock_config_s,"
 	    " pol.veto_count, pol.high_threshold, p.kind, pol.key_proof,"
 	    " (SELECT count(*) FROM key_proofs k WHERE k.proposal_id = p.id)"
 	    " FROM proposals p JOIN policies pol"
 	    " ON pol.treasury_id = p.treasury_id AND pol.version = p.config_version"
+	    " JOIN treasury_configs c"
+	    " ON c.treasury_id = p.treasury_id AND c.version = p.config_version"
 	    " WHERE p.id = ?1",
 	[STMT_PROPOSAL_APPROVED_SET] =
 	    "UPDATE proposals SET approved_at = ?2 WHERE id = ?1",

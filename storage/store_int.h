@@ -62,18 +62,18 @@ enum store_stmt {
 	STMT_PROPOSAL_STATUS_SET,
 	STMT_PROPOSAL_EXECUTED_SET,
 	STMT_PROPOSAL_SETTLE,
-	STMT_PROPOSALS_STALE,
+	STMT_PROPOSALS_BY_STATUS,
+	STMT_PROPOSALS_BY_STATUS_ALL,
 	STMT_PROPOSALS_PAGE,
 	STMT_VOTE_GET,
 	STMT_VOTE_INSERT,
 	STMT_VOTES_LIST,
-	STMT_VOTES_COUNT,
+	STMT_VOTES_TALLY,
 	/* the API platform (schema 3) */
 	STMT_IDEM_GET,
 	STMT_IDEM_INSERT,
 	STMT_IDEM_RESPONSE_SET,
 	STMT_IDEM_PURGE,
-	STMT_EXPIRY_SWEEP,
 	STMT_EVENTS_PAGE,
 	STMT_TOKEN_PAGE,
 	STMT_PROPOSAL_STATUS_COUNTS,
@@ -164,5 +164,17 @@ typedef treasury_err (*store_page_row_fn)(struct store *s, sqlite3_stmt *st,
 TREASURY_WARN_UNUSED treasury_err
 store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
     store_page_row_fn each, void *walk, bool *more);
+
+/* Whether the current row belongs to the page (*kept); a row that does
+ * not is passed over and counts neither toward limit nor toward *more. */
+typedef treasury_err (*store_page_keep_fn)(sqlite3_stmt *st, void *walk,
+    bool *kept);
+
+/* store_page_walk over the rows that keep keeps (all when keep is NULL).
+ * With a keep function st selects every candidate row, not limit + 1:
+ * the walk stops at the first kept row past the page. */
+TREASURY_WARN_UNUSED treasury_err
+store_page_walk_where(struct store *s, sqlite3_stmt *st, unsigned limit,
+    store_page_keep_fn keep, store_page_row_fn each, void *walk, bool *more);
 
 #endif

@@ -26,6 +26,7 @@
 #include "treasury/amount.h"
 #include "treasury/error.h"
 #include "treasury/hash.h"
+#include "treasury/lifecycle.h"
 #include "treasury/limits.h"
 #include "treasury/proposal.h"
 #include "treasury/sig.h"
@@ -46,23 +47,6 @@ enum {
 	EVENT_TYPE_MAX_BYTES = 32,
 	EVENT_DATA_MAX_BYTES = 1024,
 };
-
-enum proposal_status {
-	STATUS_PENDING = 1,
-	STATUS_APPROVED,
-	STATUS_EXECUTED,
-	STATUS_REJECTED,
-	STATUS_EXPIRED,
-	STATUS_STALE,
-	STATUS_CANCELLED,
-	STATUS_VETOED,		/* final: vetoes reached the veto count */
-};
-
-/* "pending", "approved", ... */
-const char *proposal_status_name(enum proposal_status st);
-/* Returns TREASURY_OK or TREASURY_ERR_CANONICAL for an unknown name. */
-TREASURY_WARN_UNUSED treasury_err
-proposal_status_parse(const char *s, size_t len, enum proposal_status *out);
 
 /* ---- records ---- */
 

@@ -95,15 +95,6 @@ store_read_end(struct store *s)
 	abort();
 }
 
-/* storage/records.c's, for api/render.c when the policy decoder pulls it
- * in (for json_amount); no decoder renders a proposal. */
-const char *
-proposal_status_name(enum proposal_status st)
-{
-	(void)st;
-	abort();
-}
-
 /* ---- invariants ---- */
 
 static void

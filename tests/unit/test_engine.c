@@ -980,6 +980,56 @@ test_expiry(void **state)
 	assert_true(balance_of(c, "t1", "USDC") == 10);
 }
 
+static unsigned
+maintenance_at(struct ctx *c, int64_t now_s)
+{
+	struct command cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CMD_MAINTENANCE;
+	cmd.now_s = now_s;
+	cmd.in.maintenance.idempotency_before_s = 0;
+	assert_int_equal(submit(c, &cmd), TREASURY_OK);
+	return cmd.expired;
+}
+
+/* The sweep stores expired for the open proposals past their expiry, and
+ * only for those: the others, and the final ones, keep their status. */
+static void
+test_expiry_sweep(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t early[PROPOSAL_ID_BYTES], approved[PROPOSAL_ID_BYTES];
+	uint8_t late[PROPOSAL_ID_BYTES], gone[PROPOSAL_ID_BYTES];
+	struct proposal_fields *f;
+
+	world_make(c, "t1");
+	f = fields_new(KIND_TRANSFER, "t1", NOW + 120);
+	fields_transfer(f, "USDC", 6, 1, "0xa");
+	assert_int_equal(propose(c, f, early), TREASURY_OK);
+	f = fields_new(KIND_TRANSFER, "t1", NOW + 120);
+	fields_transfer(f, "USDC", 6, 1, "0xb");
+	assert_int_equal(propose(c, f, approved), TREASURY_OK);
+	approve_two(c, approved);
+	f = fields_new(KIND_TRANSFER, "t1", NOW + 120);
+	fields_transfer(f, "USDC", 6, 1, "0xc");
+	assert_int_equal(propose(c, f, gone), TREASURY_OK);
+	assert_int_equal(cancel(c, gone, c->token_a), TREASURY_OK);
+	f = fields_new(KIND_TRANSFER, "t1", NOW + 600);
+	fields_transfer(f, "USDC", 6, 1, "0xd");
+	assert_int_equal(propose(c, f, late), TREASURY_OK);
+
+	assert_int_equal(maintenance_at(c, NOW + 119), 0);
+	assert_int_equal(maintenance_at(c, NOW + 120), 2);
+	assert_int_equal(maintenance_at(c, NOW + 120), 0);	/* stored */
+	assert_int_equal(status_at(c, early, NOW), STATUS_EXPIRED);
+	assert_int_equal(status_at(c, approved, NOW), STATUS_EXPIRED);
+	assert_int_equal(status_at(c, gone, NOW), STATUS_CANCELLED);
+	assert_int_equal(status_at(c, late, NOW), STATUS_PENDING);
+	assert_int_equal(maintenance_at(c, NOW + 600), 1);
+	assert_int_equal(status_at(c, late, NOW), STATUS_EXPIRED);
+}
+
 static struct proposal_fields *
 fields_add_signer(struct ctx *c, const char *t, const char *name, int key,
     enum key_type type)
@@ -1310,6 +1360,18 @@ test_pages(void **state)
 	assert_int_equal(proposals_count(c, STATUS_PENDING, 3, NOW + HOUR), 0);
 	assert_int_equal(proposals_count(c, STATUS_APPROVED, 3, NOW + HOUR), 0);
 	assert_int_equal(proposals_count(c, STATUS_EXPIRED, 3, NOW + HOUR), 6);
+	/* A filtered page says "more" only when a further row matches:
+	 * the rows of other statuses after the last match do not count. */
+	memset(&ic, 0, sizeof(ic));
+	assert_int_equal(store_proposals_page(c->reader, "t1", STATUS_PENDING,
+	    0, 5, NOW, proposal_cb, &ic, &more), TREASURY_OK);
+	assert_int_equal(ic.count, 5);
+	assert_false(more);
+	memset(&ic, 0, sizeof(ic));
+	assert_int_equal(store_proposals_page(c->reader, "t1", STATUS_PENDING,
+	    0, 4, NOW, proposal_cb, &ic, &more), TREASURY_OK);
+	assert_int_equal(ic.count, 4);
+	assert_true(more);
 	memset(&ic, 0, sizeof(ic));
 	memset(&lc, 0, sizeof(lc));
 	assert_int_equal(store_proposals_page(c->reader, "nope", 0, 0, 10, NOW,
@@ -1354,6 +1416,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_sweep, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_add_signer_makes_others_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_change_refusals,

@@ -74,6 +74,7 @@ static void
 test_check(void **state)
 {
 	struct signer_set s = abc();
+	unsigned at, other;
 
 	(void)state;
 	assert_int_equal(signer_set_check(&s), TREASURY_OK);
@@ -91,6 +92,19 @@ test_check(void **state)
 	/* 02||X and X are one key */
 	s.signers[2].key = key_of(2, KEY_ECDSA);
 	assert_int_equal(signer_set_check(&s), TREASURY_ERR_DUPLICATE_KEY);
+	assert_int_equal(signer_set_check_at(&s, &at, &other),
+	    TREASURY_ERR_DUPLICATE_KEY);
+	assert_int_equal(at, 2);
+	assert_int_equal(other, 1);
+	/* key bytes that are not what the type and x say */
+	s = abc();
+	s.signers[1].key.bytes[0] ^= 1;
+	assert_int_equal(signer_set_check_at(&s, &at, &other),
+	    TREASURY_ERR_PUBKEY);
+	assert_int_equal(at, 1);
+	s = abc();
+	s.signers[0].key.bytes[0] = 0x04;
+	assert_int_equal(signer_set_check(&s), TREASURY_ERR_PUBKEY);
 }
 
 static void
@@ -122,12 +136,12 @@ static void
 test_add(void **state)
 {
 	struct signer_set s = abc(), before = abc();
-	struct proposal_fields f = change(KIND_ADD_SIGNER, "dave", 4, 3, 4);
+	struct proposal_fields f = change(KIND_ADD_SIGNER, "dave", 4, 2, 4);
 
 	(void)state;
 	assert_int_equal(signer_set_apply(&s, &f), TREASURY_OK);
 	assert_int_equal(s.count, 4);
-	assert_int_equal(s.threshold, 3);
+	assert_int_equal(s.threshold, 2);	/* an add keeps M */
 	assert_string_equal(s.signers[3].name, "dave");
 	/* name or key already there; wrong counts: nothing changes */
 	s = abc();
@@ -137,9 +151,19 @@ test_add(void **state)
 	assert_int_equal(signer_set_apply(&s, &f), TREASURY_ERR_DUPLICATE_KEY);
 	f = change(KIND_ADD_SIGNER, "dave", 4, 2, 5);
 	assert_int_equal(signer_set_apply(&s, &f), TREASURY_ERR_CONFIG_CHANGE);
-	f = change(KIND_ADD_SIGNER, "dave", 4, 5, 4);
-	assert_int_equal(signer_set_apply(&s, &f), TREASURY_ERR_THRESHOLD);
+	f = change(KIND_ADD_SIGNER, "dave", 4, 3, 4);	/* a text with M 3 */
+	assert_int_equal(signer_set_apply(&s, &f), TREASURY_ERR_CONFIG_CHANGE);
 	assert_true(signer_set_equal(&s, &before));
+	/* what the engine computes when it is proposed: the text's counts
+	 * are not read */
+	f = change(KIND_ADD_SIGNER, "dave", 4, 0, 0);
+	assert_int_equal(signer_set_change(&s, &f), TREASURY_OK);
+	assert_int_equal(s.count, 4);
+	assert_int_equal(s.threshold, 2);
+	assert_false(signer_set_states(&s, &f));
+	f.threshold_after = 2;
+	f.signers_after = 4;
+	assert_true(signer_set_states(&s, &f));
 }
 
 static void
@@ -221,7 +245,7 @@ test_full_set(void **state)
 	assert_int_equal(signer_set_check(&s), TREASURY_OK);
 	f = change(KIND_ADD_SIGNER, "one-more", 200, 1,
 	    SIGNERS_PER_TREASURY_MAX + 1);
-	assert_int_equal(signer_set_apply(&s, &f), TREASURY_ERR_THRESHOLD);
+	assert_int_equal(signer_set_apply(&s, &f), TREASURY_ERR_CONFIG_CHANGE);
 	assert_int_equal(s.count, SIGNERS_PER_TREASURY_MAX);
 }
 

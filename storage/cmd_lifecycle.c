@@ -1,0 +1,197 @@
+/*
+ * cmd_lifecycle.c: the statuses that the clock and config changes give
+ * open proposals, stored by the writer: the expiry sweep of
+ * CMD_MAINTENANCE and, after an executed config change, the other
+ * proposals of the treasury (lifecycle_after_config_change).
+ *
+ * Storage only loads and stores here: the open proposals are read by
+ * stored status (the statuses proposal_status_is_open names, through the
+ * proposals_open index on (treasury_id, status)), core says what each
+ * becomes, and the ones that change are stored one by one, each firing
+ * the events_proposal_status trigger. They are stored in the order the
+ * earlier single UPDATEs took them, so the event journal reads as before:
+ * the sweep by expiry, a config change by stored status name; then by
+ * rowid.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+/* An open proposal whose status changes. */
+struct catch_up {
+	int64_t rowid;
+	uint8_t id[PROPOSAL_ID_BYTES];
+	struct lifecycle_proposal p;
+	enum proposal_status next;
+};
+
+struct catch_ups {
+	size_t count;
+	size_t cap;
+	struct catch_up *v;
+};
+
+/* What a proposal becomes: core's answer for one of the two jobs. */
+struct catch_up_rule {
+	uint64_t new_version;		/* 0: the expiry sweep */
+	int64_t now_s;
+};
+
+static enum proposal_status
+catch_up_next(const struct catch_up_rule *rule,
+    const struct lifecycle_proposal *p)
+{
+	if (rule->new_version == 0)
+		return proposal_status_at(p->stored, p->expires_s, rule->now_s);
+	return lifecycle_after_config_change(p, rule->new_version,
+	    rule->now_s);
+}
+
+static treasury_err
+catch_up_push(struct catch_ups *c, const struct catch_up *x)
+{
+	struct catch_up *v;
+	size_t cap;
+
+	if (c->count == c->cap) {
+		cap = c->cap == 0 ? 16 : 2 * c->cap;
+		v = realloc(c->v, cap * sizeof(*v));
+		if (v == NULL)
+			return TREASURY_ERR_NOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->count++] = *x;
+	return TREASURY_OK;
+}
+
+/* The current row of STMT_PROPOSALS_BY_STATUS(_ALL). */
+static treasury_err
+catch_up_read(sqlite3_stmt *st, struct catch_up *x)
+{
+	int64_t version = 0;
+	char status[16];
+	treasury_err err;
+
+	memset(x, 0, sizeof(*x));
+	err = col_int(st, 0, 1, INT64_MAX, &x->rowid);
+	if (err == TREASURY_OK)
+		err = col_blob(st, 1, PROPOSAL_ID_BYTES, x->id);
+	if (err == TREASURY_OK)
+		err = col_text(st, 2, 1, sizeof(status) - 1, status);
+	if (err == TREASURY_OK && proposal_status_parse(status, strlen(status),
+	    &x->p.stored) != TREASURY_OK)
+		err = TREASURY_ERR_DB_CORRUPT;
+	if (err == TREASURY_OK)
+		err = col_int(st, 3, INT64_MIN, INT64_MAX, &x->p.expires_s);
+	if (err == TREASURY_OK)
+		err = col_int(st, 4, 1, INT64_MAX, &version);
+	x->p.config_version = (uint64_t)version;
+	return err;
+}
+
+/* Collect the proposals of one stored status (of treasury, or of every
+ * treasury when NULL) that rule changes. */
+static treasury_err
+catch_up_collect(struct store *s, const char *treasury,
+    enum proposal_status stored, const struct catch_up_rule *rule,
+    struct catch_ups *out)
+{
+	enum store_stmt i = treasury != NULL ? STMT_PROPOSALS_BY_STATUS :
+	    STMT_PROPOSALS_BY_STATUS_ALL;
+	sqlite3_stmt *st = s->stmt[i];
+	treasury_err err = TREASURY_OK;
+	struct catch_up x;
+	int rc = SQLITE_DONE;
+
+	if (treasury != NULL) {
+		bind_str(st, 1, treasury);
+		bind_str(st, 2, proposal_status_name(stored));
+	} else
+		bind_str(st, 1, proposal_status_name(stored));
+	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = catch_up_read(st, &x);
+		if (err != TREASURY_OK)
+			break;
+		x.next = catch_up_next(rule, &x.p);
+		if (x.next != x.p.stored)
+			err = catch_up_push(out, &x);
+	}
+	if (err == TREASURY_OK && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+static int
+by_rowid(int64_t a, int64_t b)
+{
+	return (a > b) - (a < b);
+}
+
+static int
+by_expiry(const void *a, const void *b)
+{
+	const struct catch_up *x = a, *y = b;
+
+	if (x->p.expires_s != y->p.expires_s)
+		return x->p.expires_s < y->p.expires_s ? -1 : 1;
+	return by_rowid(x->rowid, y->rowid);
+}
+
+static int
+by_status_name(const void *a, const void *b)
+{
+	const struct catch_up *x = a, *y = b;
+	int c = strcmp(proposal_status_name(x->p.stored),
+	    proposal_status_name(y->p.stored));
+
+	return c != 0 ? c : by_rowid(x->rowid, y->rowid);
+}
+
+/* Store what rule makes of every open proposal (of treasury, or of all
+ * when NULL); *changed counts them. */
+static treasury_err
+catch_up_run(struct store *s, const char *treasury,
+    const struct catch_up_rule *rule, unsigned *changed)
+{
+	struct catch_ups c = { 0, 0, NULL };
+	treasury_err err = TREASURY_OK;
+	int st;
+	size_t i;
+
+	*changed = 0;
+	for (st = STATUS_PENDING; err == TREASURY_OK &&
+	    st <= PROPOSAL_STATUS_LAST; st++)
+		if (proposal_status_is_open((enum proposal_status)st))
+			err = catch_up_collect(s, treasury,
+			    (enum proposal_status)st, rule, &c);
+	if (err == TREASURY_OK && c.count > 1)
+		qsort(c.v, c.count, sizeof(c.v[0]), rule->new_version == 0 ?
+		    by_expiry : by_status_name);
+	for (i = 0; err == TREASURY_OK && i < c.count; i++)
+		err = proposal_status_set(s, c.v[i].id, c.v[i].next);
+	if (err == TREASURY_OK)
+		*changed = (unsigned)c.count;
+	free(c.v);
+	return err;
+}
+
+treasury_err
+proposals_expire(struct store *s, int64_t now_s, unsigned *expired)
+{
+	const struct catch_up_rule rule = { 0, now_s };
+
+	return catch_up_run(s, NULL, &rule, expired);
+}
+
+treasury_err
+proposals_after_config_change(struct store *s, const char *treasury,
+    uint64_t new_version, int64_t now_s)
+{
+	const struct catch_up_rule rule = { new_version, now_s };
+	unsigned changed;
+
+	return catch_up_run(s, treasury, &rule, &changed);
+}
