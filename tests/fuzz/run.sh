@@ -63,7 +63,7 @@ DEPS_LIBS=$(pkg-config --libs libsecp256k1 libsodium jansson libmicrohttpd)
 extra_sources() {
 	case $1 in
 	fuzz_json_body) echo "api/json.c api/proposal_body.c api/reply.c
-		api/errors.c api/log.c api/clock.c api/policy_json.c
+		api/errors.c base/log.c api/clock.c api/policy_json.c
 		api/render.c" ;;
 	*) ;;
 	esac
