@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "treasury/clock.h"
 #include "treasury/log.h"
 
 #include "internal.h"
@@ -192,7 +193,7 @@ command_run(struct request *rq, struct reply *rp, struct command *cmd)
 
 	request_snapshot_end(rq);	/* the answer must see the commit */
 	if (cmd->now_s == 0)
-		cmd->now_s = api_now_s();
+		cmd->now_s = clock_now_s();
 	if (rq->idem.present)
 		cmd->idem = rq->idem;
 	err = writer_submit(rq->srv->opts.writer, cmd);
@@ -226,7 +227,7 @@ command_start(struct request *rq, struct command *cmd, void *job,
 	assert(!rq->waiting && job != NULL);
 	request_snapshot_end(rq);
 	if (cmd->now_s == 0)
-		cmd->now_s = api_now_s();
+		cmd->now_s = clock_now_s();
 	if (rq->idem.present)
 		cmd->idem = rq->idem;
 	rq->cmd = cmd;

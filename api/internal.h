@@ -140,7 +140,7 @@ void reply_err(struct reply *rp, treasury_err err, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Submit cmd to the writer with the request's clock (cmd->now_s, set to
- * api_now_s() when 0) and block this MHD thread until its group commits.
+ * clock_now_s() when 0) and block this MHD thread until its group commits.
  * Ends the request's read snapshot first. Returns true on
  * TREASURY_OK; otherwise answers the error with cmd->detail and returns
  * false. For rare commands; hot ones use command_start. */
@@ -166,11 +166,7 @@ unsigned commands_waiting(void);
 /* End the request's read snapshot, if one is open. */
 void request_snapshot_end(struct request *rq);
 
-/* ---- clock.c ---- */
-
-/* The request's clock, UTC seconds: the system clock, plus the offset the
- * unsafe test clock added (0 unless enabled). */
-int64_t api_now_s(void);
+/* ---- test_clock.c (the request clock is clock_now_s, clock.h) ---- */
 
 /* Enable POST /v1/test/clock (api_start does, from the options). */
 void test_clock_enable(void);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "treasury/api.h"
+#include "treasury/clock.h"
 #include "treasury/crypto_init.h"
 #include "treasury/engine.h"
 #include "treasury/log.h"
@@ -33,7 +34,7 @@ struct cmdline {
 	const char *listen;
 	const char *log_level;
 	bool check_only;
-	bool unsafe_test_clock;		/* tests only; see api/clock.c */
+	bool unsafe_test_clock;		/* tests only; see api/test_clock.c */
 };
 
 /* What the event loop works on. */
@@ -310,7 +311,7 @@ maintenance_done(struct command *cmd, void *arg)
 static void
 maintenance_submit(struct daemon *d)
 {
-	int64_t now = api_clock_now_s();
+	int64_t now = clock_now_s();
 
 	if (atomic_exchange(&maintenance_busy, true))
 		return;
