@@ -34,6 +34,7 @@
 
 #include <sodium.h>
 
+#include "treasury/clock.h"
 #include "treasury/hex.h"
 #include "treasury/log.h"
 
@@ -77,15 +78,6 @@ url_unescape(void *cls, struct MHD_Connection *conn, char *uri)
 	}
 	*out = '\0';
 	return (size_t)(out - uri);
-}
-
-static uint64_t
-monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static void
@@ -147,7 +139,7 @@ reply_send(struct request *rq, struct reply *rp)
 		MHD_destroy_response(rp->stream);
 		rp->stream = NULL;
 		metrics_request(rq->route, rp->status,
-		    monotonic_us() - rq->start_us);
+		    clock_mono_us() - rq->start_us);
 		return ret;
 	}
 	text = reply_text(rq, rp);
@@ -178,7 +170,7 @@ reply_send(struct request *rq, struct reply *rp)
 	ret = MHD_queue_response(rq->conn, rp->status, resp);
 	MHD_destroy_response(resp);
 	log_debug("%s %.200s -> %u", rq->method, rq->url, rp->status);
-	metrics_request(rq->route, rp->status, monotonic_us() - rq->start_us);
+	metrics_request(rq->route, rp->status, clock_mono_us() - rq->start_us);
 	return ret;
 }
 
@@ -227,7 +219,7 @@ request_new(struct api_server *srv, struct MHD_Connection *conn,
 	rq->method = method;
 	rq->url = url;
 	rq->route = -1;
-	rq->start_us = monotonic_us();
+	rq->start_us = clock_mono_us();
 	if (len >= sizeof(rq->path))
 		rq->url_too_long = true;
 	else
@@ -280,7 +272,7 @@ request_late(const struct request *rq)
 	unsigned timeout_s = rq->srv->opts.request_timeout_s;
 
 	return timeout_s > 0 &&
-	    monotonic_us() - rq->start_us > timeout_s * 1000000ULL;
+	    clock_mono_us() - rq->start_us > timeout_s * 1000000ULL;
 }
 
 static enum MHD_Result
@@ -303,7 +295,7 @@ request_cut(struct request *rq)
 	rq->timed_out = true;
 	log_debug("%s %.200s: body not complete within %u s; connection "
 	    "closed", rq->method, rq->url, rq->srv->opts.request_timeout_s);
-	metrics_request(rq->route, 408, monotonic_us() - rq->start_us);
+	metrics_request(rq->route, 408, clock_mono_us() - rq->start_us);
 	return MHD_NO;
 }
 

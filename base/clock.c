@@ -1,5 +1,5 @@
 /*
- * clock.c: the wall and request clocks (see clock.h).
+ * clock.c: the wall, request and monotonic clocks (see clock.h).
  *
  * The test offset is one atomic: request threads read it while the test
  * endpoint adds to it.
@@ -27,4 +27,19 @@ void
 clock_test_advance(unsigned advance_s)
 {
 	atomic_fetch_add(&test_offset_s, (long long)advance_s);
+}
+
+uint64_t
+clock_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t
+clock_mono_ms(void)
+{
+	return clock_mono_us() / 1000;
 }

@@ -39,8 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "treasury/clock.h"
 
 #include "engine_int.h"
 
@@ -97,21 +98,6 @@ writer_log(const char *fmt, ...)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';
 	(void)!write(STDERR_FILENO, line, (size_t)n);
-}
-
-static uint64_t
-monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static uint64_t
-monotonic_ms(void)
-{
-	return monotonic_us() / 1000;
 }
 
 void
@@ -316,13 +302,13 @@ group_run(struct writer *w, struct command *group, unsigned n)
 			return;
 		}
 	}
-	t0 = monotonic_us();
+	t0 = clock_mono_us();
 	err = store_stmt_run(w->store, STMT_COMMIT);
 	if (err != TREASURY_OK) {
 		group_fail(w, group, n, "COMMIT", err);
 		return;
 	}
-	commit_time_count(w, monotonic_us() - t0);
+	commit_time_count(w, clock_mono_us() - t0);
 	pthread_mutex_lock(&w->mu);
 	hook = w->hook_fn;
 	hook_arg = w->hook_arg;
@@ -385,13 +371,13 @@ writer_main(void *arg)
 			break;		/* stopping, queue drained */
 		group = queue_take(w, &n);
 		w->busy = true;
-		w->progress_ms = monotonic_ms();
+		w->progress_ms = clock_mono_ms();
 		pthread_mutex_unlock(&w->mu);
 		group_run(w, group, n);
 		group_done(group);
 		pthread_mutex_lock(&w->mu);
 		w->busy = false;
-		w->progress_ms = monotonic_ms();
+		w->progress_ms = clock_mono_ms();
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -456,7 +442,7 @@ writer_submit_async(struct writer *w, struct command *cmd,
 	}
 	cmd->next_ = NULL;
 	if (w->head == NULL && !w->busy)
-		w->progress_ms = monotonic_ms();	/* idle until now */
+		w->progress_ms = clock_mono_ms();	/* idle until now */
 	if (w->tail != NULL)
 		w->tail->next_ = cmd;
 	else
@@ -517,7 +503,7 @@ writer_stats_get(struct writer *w, struct writer_stats *out)
 uint64_t
 writer_stalled_ms(struct writer *w)
 {
-	uint64_t now = monotonic_ms(), stalled = 0;
+	uint64_t now = clock_mono_ms(), stalled = 0;
 
 	assert(w != NULL);
 	pthread_mutex_lock(&w->mu);

@@ -1,13 +1,15 @@
 /*
  * clock.h: the clocks of treasuryd (base/clock.c).
  *
- * Each reading comes from one function so that no layer keeps its own:
+ * Three readings, each from one function so that no layer keeps its own:
  *   - the wall clock, UTC seconds (time(2));
  *   - the request clock: the wall clock plus the forward offset of the
  *     unsafe test clock (0 unless the daemon runs with --unsafe-test-clock
  *     and an admin moved it, see api/test_clock.c). It is "now" for every
  *     request and for the daemon's periodic commands, so that expiry tests
- *     need not wait days.
+ *     need not wait days;
+ *   - the monotonic clock (CLOCK_MONOTONIC), for durations, timeouts and
+ *     liveness; it never jumps with the wall clock.
  * Every function is thread-safe and does no I/O.
  */
 #ifndef TREASURY_CLOCK_H
@@ -27,5 +29,11 @@ int64_t clock_now_s(void);
  * forward; the offset is never reset while the process runs. Only the
  * unsafe test endpoint calls this. */
 void clock_test_advance(unsigned advance_s);
+
+/* Monotonic microseconds since an arbitrary start (CLOCK_MONOTONIC). */
+uint64_t clock_mono_us(void);
+
+/* The same in milliseconds: clock_mono_us() / 1000. */
+uint64_t clock_mono_ms(void);
 
 #endif
