@@ -39,9 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "treasury/clock.h"
+#include "treasury/log.h"
 
 #include "engine_int.h"
 
@@ -71,34 +71,6 @@ struct writer {
 const uint64_t writer_commit_bucket_us[WRITER_COMMIT_BUCKETS] = {
 	500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000,
 };
-
-enum { WRITER_LOG_LINE_BYTES = 1024 };
-
-/* One error line on stderr in the daemon's log format (log.h: "<3>" is
- * LOG_ERR), written with one write(2). storage/ does not link the api's
- * logger, so the writer formats its own rare lines. */
-static void
-writer_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-writer_log(const char *fmt, ...)
-{
-	char line[WRITER_LOG_LINE_BYTES];
-	va_list ap;
-	int n, m;
-
-	n = snprintf(line, sizeof(line), "<3>writer: ");
-	va_start(ap, fmt);
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	if (m < 0)
-		return;
-	n += m;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	(void)!write(STDERR_FILENO, line, (size_t)n);
-}
 
 void
 cmd_detail(struct command *cmd, const char *fmt, ...)
@@ -246,9 +218,10 @@ group_fail(struct writer *w, struct command *group, unsigned n,
 	snprintf(why, sizeof(why), "%s failed: %s", stage, sqlite3_errmsg(s->db));
 	if (!sqlite3_get_autocommit(s->db) &&
 	    store_stmt_run(s, STMT_ROLLBACK) != TREASURY_OK)
-		writer_log("ROLLBACK failed: %s", sqlite3_errmsg(s->db));
-	writer_log("group of %u commands not committed (%s): %s", n,
-	    treasury_err_name(err), why);
+		log_msg(LOG_ERR, "writer: ROLLBACK failed: %s",
+		    sqlite3_errmsg(s->db));
+	log_msg(LOG_ERR, "writer: group of %u commands not committed (%s): %s",
+	    n, treasury_err_name(err), why);
 	for (c = group; c != NULL; c = c->next_) {
 		command_results_clear(c);
 		c->err = TREASURY_ERR_DB;
