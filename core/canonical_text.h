@@ -47,10 +47,6 @@ canonical_transfer_append(struct textbuf *out, const char *key_prefix,
 /* Empty out after a failed encode: never leave half a text behind. */
 void canonical_text_reset(struct textbuf *out);
 
-/* Cut b back to its first len bytes (len <= b->len), keeping its memory:
- * undoes the appends made since b->len was len. */
-void textbuf_truncate(struct textbuf *b, size_t len);
-
 /* ---- decoding (proposal.c), for the bodies in policy_text.c ---- */
 
 /* Read position in a text of len bytes; s[pos..len) is what is left. */
