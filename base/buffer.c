@@ -5,6 +5,8 @@
  * +1 is the NUL), so a buffer near its cap makes one last exact step.
  */
 #include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +75,44 @@ textbuf_append(struct textbuf *b, const char *s, size_t len)
 	b->len += len;
 	b->data[b->len] = '\0';
 	return TREASURY_OK;
+}
+
+treasury_err
+textbuf_vprintf(struct textbuf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	treasury_err err;
+	int n;
+
+	assert(b->len <= b->max);
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);	/* measure first: no partial text */
+	if (n < 0)
+		err = TREASURY_ERR_INTERNAL;
+	else if ((size_t)n > b->max - b->len)
+		err = TREASURY_ERR_TOO_LARGE;
+	else if (n == 0)
+		err = TREASURY_OK;
+	else
+		err = textbuf_reserve(b, b->len + (size_t)n);
+	if (err == TREASURY_OK && n > 0) {
+		vsnprintf(b->data + b->len, b->cap - b->len, fmt, again);
+		b->len += (size_t)n;
+	}
+	va_end(again);
+	return err;
+}
+
+treasury_err
+textbuf_printf(struct textbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	treasury_err err;
+
+	va_start(ap, fmt);
+	err = textbuf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return err;
 }
 
 void

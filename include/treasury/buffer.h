@@ -1,7 +1,7 @@
 /*
  * buffer.h: the capped, growable text buffer (base/buffer.c, curl's
  * dynbuf manner), used by core for every canonical text and by api/ for
- * answers it builds piece by piece.
+ * answers it builds piece by piece (GET /v1/metrics).
  *
  * Contract:
  *   - a buffer never holds more than its max bytes; an append that would
@@ -18,6 +18,7 @@
 #ifndef TREASURY_BUFFER_H
 #define TREASURY_BUFFER_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "treasury/error.h"
@@ -40,6 +41,16 @@ void textbuf_free(struct textbuf *b);
  * b is unchanged). */
 TREASURY_WARN_UNUSED treasury_err
 textbuf_append(struct textbuf *b, const char *s, size_t len);
+
+/* Append printf-formatted text (without its NUL). Same returns as
+ * textbuf_append, and the same all-or-nothing rule; an encoding error of
+ * vsnprintf is TREASURY_ERR_INTERNAL. */
+TREASURY_WARN_UNUSED treasury_err
+textbuf_printf(struct textbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+TREASURY_WARN_UNUSED treasury_err
+textbuf_vprintf(struct textbuf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Cut b back to its first len bytes (len <= b->len), keeping its memory:
  * undoes the appends made since b->len was len. */
