@@ -30,6 +30,17 @@
 
 /* ---- field validation ---- */
 
+bool
+array_strlen(const char *s, size_t size, size_t *len)
+{
+	const char *nul = memchr(s, '\0', size);
+
+	if (nul == NULL)
+		return false;
+	*len = (size_t)(nul - s);
+	return true;
+}
+
 static bool
 char_is_lower_alnum(char c)
 {
