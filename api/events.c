@@ -242,12 +242,12 @@ events_start(struct request *rq, struct reply *rp, int64_t *after)
 
 	*after = -1;
 	if (q != NULL && !event_id_parse(q, after)) {
-		reply_problem(rp, 400, "invalid-query", "Invalid query parameter",
+		reply_err(rp, TREASURY_ERR_INVALID_QUERY,
 		    "after must be an event id (a decimal integer >= 0)");
 		return false;
 	}
 	if (q == NULL && h != NULL && !event_id_parse(h, after)) {
-		reply_problem(rp, 400, "invalid-header", "Invalid header",
+		reply_err(rp, TREASURY_ERR_INVALID_HEADER,
 		    "header 'Last-Event-ID' must be an event id this server "
 		    "sent (a decimal integer)");
 		return false;
@@ -292,8 +292,8 @@ events_stream(struct request *rq, struct reply *rp, int64_t after)
 	}
 	if (!sse_register(st)) {
 		free(st);
-		reply_problem(rp, 429, "too-many-streams", "Too many event "
-		    "streams", "%u event streams are open (sse_max_streams)",
+		reply_err(rp, TREASURY_ERR_TOO_MANY_STREAMS, "%u event "
+		    "streams are open (sse_max_streams)",
 		    rq->srv->opts.sse_max_streams);
 		rp->retry_after_s = RETRY_AFTER_STREAMS_S;
 		return;

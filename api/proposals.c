@@ -158,7 +158,7 @@ query_status(struct request *rq, struct reply *rp, enum proposal_status *out)
 	if (s == NULL || proposal_status_parse(s, strlen(s), out) ==
 	    TREASURY_OK)
 		return true;
-	reply_problem(rp, 400, "invalid-query", "Invalid query parameter",
+	reply_err(rp, TREASURY_ERR_INVALID_QUERY,
 	    "status must be one of pending, approved, executed, rejected, "
 	    "expired, stale, cancelled");
 	return false;

@@ -113,7 +113,7 @@ reply_text(struct request *rq, struct reply *rp)
 	if (rp->json == NULL) {
 		log_msg(LOG_ERR, "%s %.200s: handler gave no answer",
 		    rq->method, rq->url);
-		reply_problem(rp, 500, "internal", "Internal error",
+		reply_err_titled(rp, TREASURY_ERR_INTERNAL, "Internal error",
 		    "the server could not build an answer");
 	}
 	text = rp->json != NULL ? json_dumps(rp->json, JSON_COMPACT) : NULL;
@@ -181,19 +181,19 @@ dispatch(struct request *rq, struct reply *rp)
 	const char *allow;
 
 	if (rq->url_too_long) {
-		reply_problem(rp, 414, "uri-too-long", "URI too long",
+		reply_err(rp, TREASURY_ERR_URI_TOO_LONG,
 		    "the request path is longer than %d bytes", URL_MAX_BYTES - 1);
 		return;
 	}
 	route = route_match(rq, &allow);
 	if (route == NULL && allow != NULL) {
-		reply_problem(rp, 405, "method-not-allowed", "Method not allowed",
+		reply_err(rp, TREASURY_ERR_METHOD_NOT_ALLOWED,
 		    "%s is not allowed here; allowed: %s", rq->method, allow);
 		rp->allow = allow;
 		return;
 	}
 	if (route == NULL) {
-		reply_problem(rp, 404, "not-found", "Not found",
+		reply_err_titled(rp, TREASURY_ERR_NOT_FOUND, "Not found",
 		    "no such endpoint");
 		return;
 	}
@@ -259,7 +259,7 @@ reply_too_large(struct request *rq)
 {
 	struct reply rp = { 0 };
 
-	reply_problem(&rp, 413, "body-too-large", "Request body too large",
+	reply_err(&rp, TREASURY_ERR_BODY_TOO_LARGE,
 	    "the request body exceeds %u bytes",
 	    atomic_load(&rq->srv->body_max_bytes));
 	return reply_send(rq, &rp);
@@ -281,7 +281,7 @@ reply_timeout(struct request *rq)
 	struct reply rp = { 0 };
 
 	rq->timed_out = true;
-	reply_problem(&rp, 408, "request-timeout", "Request timeout",
+	reply_err(&rp, TREASURY_ERR_REQUEST_TIMEOUT,
 	    "the request was not complete within %u s (request_timeout)",
 	    rq->srv->opts.request_timeout_s);
 	return reply_send(rq, &rp);
@@ -331,7 +331,7 @@ reply_bad_header(struct request *rq)
 	struct reply rp = { 0 };
 
 	rq->answered = true;
-	reply_problem(&rp, 400, "invalid-header", "Invalid header",
+	reply_err(&rp, TREASURY_ERR_INVALID_HEADER,
 	    "Content-Length is given more than once");
 	return reply_send(rq, &rp);
 }

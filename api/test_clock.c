@@ -37,7 +37,8 @@ handle_test_clock(struct request *rq, struct reply *rp)
 	json_t *body;
 
 	if (!atomic_load(&test_clock_enabled)) {
-		reply_problem(rp, 404, "not-found", "Not found", "no such endpoint");
+		reply_err_titled(rp, TREASURY_ERR_NOT_FOUND, "Not found",
+		    "no such endpoint");
 		return;
 	}
 	body = body_parse(rq, rp, false);

@@ -163,10 +163,10 @@ freeze_from_body(struct reply *rp, json_t *body, struct command *cmd)
 	seq = json_object_get(body, "freeze");
 	if (seq == NULL || !json_is_integer(seq) ||
 	    json_integer_value(seq) < 1) {
-		reply_problem(rp, 400, seq == NULL ? "missing-field" :
-		    "field-type", "Invalid freeze", "field 'freeze' must be the"
-		    " freeze number, an integer >= 1 (GET .../policy shows"
-		    " next_freeze)");
+		reply_err_titled(rp, seq == NULL ? TREASURY_ERR_MISSING_FIELD :
+		    TREASURY_ERR_FIELD_TYPE, "Invalid freeze", "field 'freeze' "
+		    "must be the freeze number, an integer >= 1 (GET "
+		    ".../policy shows next_freeze)");
 		return false;
 	}
 	cmd->in.freeze.seq = (uint64_t)json_integer_value(seq);

@@ -39,7 +39,7 @@ decision_field(struct reply *rp, json_t *body, enum vote_decision *out)
 	else if (strcmp(s, "reject") == 0)
 		*out = VOTE_REJECT;
 	else {
-		reply_problem(rp, 400, "invalid-field", "Invalid field",
+		reply_err(rp, TREASURY_ERR_INVALID_FIELD,
 		    "field 'decision' must be \"approve\" or \"reject\"");
 		return false;
 	}

@@ -2,11 +2,13 @@
  * error.h: the one error enum of treasuryd, shared by core, storage, api
  * and daemon.
  *
- * Every failure a function can report is one of these codes. Each code has
- * a stable lowercase name (the slug: the last part of the problem "type"
- * URI in HTTP errors, and in log lines), a one-line English description
- * (the problem's title) and the HTTP status api/ answers it with
- * (api_err_status).
+ * Every failure a function can report is one of these codes, and every
+ * problem answer of the HTTP API is one of them: there is no other list
+ * of slugs. Each code has a stable lowercase name (the slug: the last part
+ * of the problem "type" URI in HTTP errors, and in log lines), a one-line
+ * English description (the problem's title) and the HTTP status api/
+ * answers it with (api_err_status). docs/api.md lists them by status;
+ * tests/unit/test_errors.c checks that list against this table.
  * Add new codes at the end of their group; never renumber in a release.
  */
 #ifndef TREASURY_ERROR_H
@@ -18,14 +20,16 @@
  *
  * HTTP status of each code, the one table api/ answers with (the slug is
  * the problem type urn:treasuryd:problem:<slug>, the text its title):
- * 400: the request itself is malformed (syntax of a field);
- * 403: only the proposer may cancel;
- * 404: the treasury, proposal or token named does not exist;
+ * 400: the request itself is malformed (syntax of a field, header, query);
+ * 401, 403: no valid token, or a token without the role;
+ * 404: the treasury, proposal, token or endpoint named does not exist;
+ * 405, 408, 413, 414, 415, 429: HTTP-level refusals;
  * 409: the request conflicts with the current state;
  * 422: well-formed, but the value does not fit what exists (unknown asset
  *      or signer, threshold out of range, a signature that does not verify);
  * 500: our fault, logged (database, I/O, internal, config, keystore);
- * 503: overloaded or shutting down (retry). */
+ * 503: overloaded or shutting down (retry).
+ * The last group is the HTTP layer's own: api/ alone answers with it. */
 #define TREASURY_ERRORS(X)						\
 	X(OK, "ok", "success", 200)					\
 	X(NOMEM, "out-of-memory", "out of memory", 503)			\
@@ -125,7 +129,24 @@
 	X(KEY_PROOF, "key-proof", "the new key has not proved possession", 409) \
 	X(IDEMPOTENCY_KEY, "idempotency-key", "Idempotency-Key must be 1..128 printable ASCII characters without spaces", 400) \
 	X(IDEMPOTENCY_MISMATCH, "idempotency-key-reuse", "this Idempotency-Key was used with a different request", 422) \
-	X(UNKNOWN_TOKEN, "unknown-token", "no live token has this name", 404)
+	X(UNKNOWN_TOKEN, "unknown-token", "no live token has this name", 404) \
+	/* the HTTP layer (api/) */					\
+	X(INVALID_JSON, "invalid-json", "Invalid JSON", 400)		\
+	X(UNKNOWN_FIELD, "unknown-field", "Unknown field", 400)		\
+	X(MISSING_FIELD, "missing-field", "Missing field", 400)		\
+	X(FIELD_TYPE, "field-type", "Wrong field type", 400)		\
+	X(LIST_LENGTH, "list-length", "Wrong list length", 400)		\
+	X(INVALID_FIELD, "invalid-field", "Invalid field", 400)		\
+	X(INVALID_QUERY, "invalid-query", "Invalid query parameter", 400) \
+	X(INVALID_HEADER, "invalid-header", "Invalid header", 400)	\
+	X(UNAUTHORIZED, "unauthorized", "Unauthorized", 401)		\
+	X(FORBIDDEN, "forbidden", "Forbidden", 403)			\
+	X(METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", 405) \
+	X(REQUEST_TIMEOUT, "request-timeout", "Request timeout", 408)	\
+	X(BODY_TOO_LARGE, "body-too-large", "Request body too large", 413) \
+	X(URI_TOO_LONG, "uri-too-long", "URI too long", 414)		\
+	X(UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type", 415) \
+	X(TOO_MANY_STREAMS, "too-many-streams", "Too many event streams", 429)
 
 typedef enum {
 #define TREASURY_ERR_ENUM(name, slug, text, status) TREASURY_ERR_##name,
