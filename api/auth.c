@@ -106,7 +106,7 @@ auth_check(struct request *rq, struct reply *rp, unsigned roles)
 	treasury_err err;
 
 	if (!bearer_token(rq, &token, &len)) {
-		reply_problem(rp, 401, "unauthorized", "Unauthorized",
+		reply_err(rp, TREASURY_ERR_UNAUTHORIZED,
 		    "an Authorization: Bearer <token> header is required");
 		rp->www_authenticate = true;
 		return false;
@@ -124,7 +124,7 @@ auth_check(struct request *rq, struct reply *rp, unsigned roles)
 	}
 	sodium_memzero(hash, sizeof(hash));
 	if (err == TREASURY_ERR_NOT_FOUND) {
-		reply_problem(rp, 401, "unauthorized", "Unauthorized",
+		reply_err(rp, TREASURY_ERR_UNAUTHORIZED,
 		    "the bearer token is unknown or revoked");
 		rp->www_authenticate = true;
 		return false;
@@ -135,7 +135,7 @@ auth_check(struct request *rq, struct reply *rp, unsigned roles)
 		return false;
 	}
 	if ((rq->token.roles & roles) == 0) {
-		reply_problem(rp, 403, "forbidden", "Forbidden",
+		reply_err(rp, TREASURY_ERR_FORBIDDEN,
 		    "token '%s' lacks the role this request needs",
 		    rq->token.name);
 		return false;

@@ -1,13 +1,8 @@
 /*
- * errors.c: the one table that maps a treasury_err to an HTTP status, and
- * the helpers that answer an error or run a writer command.
+ * errors.c: the HTTP status of a treasury_err (the status column of the
+ * one error table, include/treasury/error.h), and the helpers that answer
+ * an error or run a writer command.
  *
- * 400: the request itself is malformed (syntax of a field).
- * 422: well-formed, but the value does not fit what exists (unknown asset
- *      or signer, threshold out of range, a signature that does not verify).
- * 404: the treasury or proposal named in the path does not exist.
- * 409: the request conflicts with the current state.
- * 503: overloaded or shutting down (retry); 500: our fault, logged.
  * Problem types are urn:treasuryd:problem:<treasury_err_name(err)>.
  *
  * Commands go to the writer either blocking the MHD thread (command_run,
@@ -23,117 +18,23 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "treasury/clock.h"
 #include "treasury/log.h"
 
 #include "internal.h"
 
-#define E(name) TREASURY_ERR_##name
-
+/* The status column of the error table (treasury/error.h). */
 static const unsigned short err_status[TREASURY_ERR_COUNT_] = {
-	[E(OK)] = 200,
-	/* 400: field syntax */
-	[E(TOO_LARGE)] = 400,
-	[E(HEX_CHAR)] = 400,
-	[E(HEX_LENGTH)] = 400,
-	[E(AMOUNT_EMPTY)] = 400,
-	[E(AMOUNT_SIGN)] = 400,
-	[E(AMOUNT_EXPONENT)] = 400,
-	[E(AMOUNT_SPACE)] = 400,
-	[E(AMOUNT_LEADING_ZERO)] = 400,
-	[E(AMOUNT_SYNTAX)] = 400,
-	[E(AMOUNT_TOO_LONG)] = 400,
-	[E(DECIMALS)] = 400,
-	[E(TREASURY_ID)] = 400,
-	[E(SIGNER_NAME)] = 400,
-	[E(ASSET_CODE)] = 400,
-	[E(DESTINATION)] = 400,
-	[E(MEMO_TOO_LONG)] = 400,
-	[E(MEMO_UTF8)] = 400,
-	[E(MEMO_CHAR)] = 400,
-	[E(TIMESTAMP)] = 400,
-	[E(KIND)] = 400,
-	[E(KEY_TYPE)] = 400,
-	[E(PUBKEY)] = 400,
-	[E(SIG_ENCODING)] = 400,
-	[E(ROLE)] = 400,
-	[E(TOKEN_NAME)] = 400,
-	[E(REFERENCE)] = 400,
-	[E(CHAIN)] = 400,
-	[E(TREASURY_NAME)] = 400,
-	[E(IDEMPOTENCY_KEY)] = 400,
-	/* 422: well-formed but not acceptable here */
-	[E(AMOUNT_FRACTION_DIGITS)] = 422,
-	[E(AMOUNT_OVERFLOW)] = 422,
-	[E(AMOUNT_ZERO)] = 422,
-	[E(EXPIRY_TOO_SOON)] = 422,
-	[E(EXPIRY_TOO_LATE)] = 422,
-	[E(THRESHOLD)] = 422,
-	[E(DUPLICATE_SIGNER)] = 422,
-	[E(DUPLICATE_KEY)] = 422,
-	[E(UNKNOWN_ASSET)] = 422,
-	[E(UNKNOWN_SIGNER)] = 422,
-	[E(SIG_HIGH_S)] = 422,
-	[E(SIG_INVALID)] = 422,
-	[E(CONFIG_CHANGE)] = 422,
-	[E(IDEMPOTENCY_MISMATCH)] = 422,
-	/* policies (docs/policies.md §12.3) */
-	[E(POLICY_TIMELOCK)] = 422,
-	[E(POLICY_VETO_COUNT)] = 422,
-	[E(POLICY_CONFIG_THRESHOLD)] = 422,
-	[E(POLICY_HIGH_THRESHOLD)] = 422,
-	[E(POLICY_LIMIT)] = 422,
-	[E(POLICY_RESERVE)] = 422,
-	[E(POLICY_LABEL)] = 422,
-	[E(POLICY_ALLOWLIST)] = 422,
-	[E(POLICY_ORDER)] = 422,
-	[E(POLICY_DECIMALS)] = 422,
-	[E(NOT_ALLOWLISTED)] = 422,	/* 409 at execute: see reply_verr */
-	/* 403 */
-	[E(NOT_PROPOSER)] = 403,
-	/* 404 */
-	[E(NOT_FOUND)] = 404,
-	[E(UNKNOWN_TREASURY)] = 404,
-	[E(UNKNOWN_PROPOSAL)] = 404,
-	[E(UNKNOWN_TOKEN)] = 404,
-	/* 409: state */
-	[E(CONFLICT)] = 409,
-	[E(ASSET_EXISTS)] = 409,
-	[E(TREASURY_EXISTS)] = 409,
-	[E(REFERENCE_CONFLICT)] = 409,
-	[E(BALANCE_OVERFLOW)] = 409,
-	[E(INSUFFICIENT_BALANCE)] = 409,
-	[E(VOTE_CONFLICT)] = 409,
-	[E(NOT_PENDING)] = 409,
-	[E(NOT_APPROVED)] = 409,
-	[E(ALREADY_EXECUTED)] = 409,
-	[E(EXPIRED)] = 409,
-	[E(STALE)] = 409,
-	[E(NOT_EXECUTED)] = 409,
-	[E(SETTLEMENT_CONFLICT)] = 409,
-	[E(LIMIT_EXCEEDED)] = 409,
-	[E(RESERVE)] = 409,
-	[E(TIMELOCKED)] = 409,
-	[E(VETOED)] = 409,
-	[E(VETO_CLOSED)] = 409,
-	[E(FROZEN)] = 409,
-	[E(NOT_FROZEN)] = 409,
-	[E(FREEZE_SEQUENCE)] = 409,
-	[E(NO_APPROVAL)] = 409,
-	[E(APPROVAL_REVOKED)] = 409,
-	[E(KEY_PROOF)] = 409,
-	/* 503: come back later */
-	[E(NOMEM)] = 503,
-	[E(BUSY)] = 503,
-	[E(SHUTTING_DOWN)] = 503,
-	/* everything else (INTERNAL, DB*, IO, CONFIG, CANONICAL) is 500 */
+#define TREASURY_ERR_STATUS(name, slug, text, status) \
+	[TREASURY_ERR_##name] = status,
+	TREASURY_ERRORS(TREASURY_ERR_STATUS)
+#undef TREASURY_ERR_STATUS
 };
-
-#undef E
 
 unsigned
 api_err_status(treasury_err err)
 {
-	if ((unsigned)err >= TREASURY_ERR_COUNT_ || err_status[err] == 0)
+	if ((unsigned)err >= TREASURY_ERR_COUNT_)
 		return 500;
 	return err_status[err];
 }
@@ -192,7 +93,7 @@ command_run(struct request *rq, struct reply *rp, struct command *cmd)
 
 	request_snapshot_end(rq);	/* the answer must see the commit */
 	if (cmd->now_s == 0)
-		cmd->now_s = api_now_s();
+		cmd->now_s = clock_now_s();
 	if (rq->idem.present)
 		cmd->idem = rq->idem;
 	err = writer_submit(rq->srv->opts.writer, cmd);
@@ -226,7 +127,7 @@ command_start(struct request *rq, struct command *cmd, void *job,
 	assert(!rq->waiting && job != NULL);
 	request_snapshot_end(rq);
 	if (cmd->now_s == 0)
-		cmd->now_s = api_now_s();
+		cmd->now_s = clock_now_s();
 	if (rq->idem.present)
 		cmd->idem = rq->idem;
 	rq->cmd = cmd;

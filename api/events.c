@@ -26,9 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "treasury/canonical.h"
+#include "treasury/clock.h"
 #include "treasury/log.h"
 
 #include "internal.h"
@@ -53,15 +53,6 @@ static pthread_mutex_t streams_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct sse_stream *streams[SSE_STREAMS_LIMIT];
 static unsigned streams_open;
 static atomic_uint_least64_t wake_seq;
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 unsigned
 events_streams(void)
@@ -166,12 +157,12 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 		log_msg(LOG_ERR, "event stream: %s", treasury_err_text(err));
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
-	if (f.len == 0 && now_ms() - st->last_write_ms >=
+	if (f.len == 0 && clock_mono_ms() - st->last_write_ms >=
 	    st->srv->opts.sse_heartbeat_s * 1000ULL)
 		f.len = (size_t)snprintf(buf, max, ": heartbeat\n\n");
 	if (f.len > 0) {
 		st->last_id = f.last_id;
-		st->last_write_ms = now_ms();
+		st->last_write_ms = clock_mono_ms();
 		return (ssize_t)f.len;
 	}
 	if (f.blocked)
@@ -251,12 +242,12 @@ events_start(struct request *rq, struct reply *rp, int64_t *after)
 
 	*after = -1;
 	if (q != NULL && !event_id_parse(q, after)) {
-		reply_problem(rp, 400, "invalid-query", "Invalid query parameter",
+		reply_err(rp, TREASURY_ERR_INVALID_QUERY,
 		    "after must be an event id (a decimal integer >= 0)");
 		return false;
 	}
 	if (q == NULL && h != NULL && !event_id_parse(h, after)) {
-		reply_problem(rp, 400, "invalid-header", "Invalid header",
+		reply_err(rp, TREASURY_ERR_INVALID_HEADER,
 		    "header 'Last-Event-ID' must be an event id this server "
 		    "sent (a decimal integer)");
 		return false;
@@ -290,7 +281,7 @@ events_stream(struct request *rq, struct reply *rp, int64_t after)
 	}
 	st->srv = rq->srv;
 	st->conn = rq->conn;
-	st->last_write_ms = now_ms();
+	st->last_write_ms = clock_mono_ms();
 	st->last_id = after;
 	if (after < 0) {
 		st->last_id = 0;
@@ -301,8 +292,8 @@ events_stream(struct request *rq, struct reply *rp, int64_t after)
 	}
 	if (!sse_register(st)) {
 		free(st);
-		reply_problem(rp, 429, "too-many-streams", "Too many event "
-		    "streams", "%u event streams are open (sse_max_streams)",
+		reply_err(rp, TREASURY_ERR_TOO_MANY_STREAMS, "%u event "
+		    "streams are open (sse_max_streams)",
 		    rq->srv->opts.sse_max_streams);
 		rp->retry_after_s = RETRY_AFTER_STREAMS_S;
 		return;

@@ -23,6 +23,7 @@
 
 #include <sodium.h>
 
+#include "treasury/clock.h"
 #include "treasury/log.h"
 
 #include "internal.h"
@@ -146,7 +147,7 @@ idempotency_store(struct request *rq, unsigned status, const char *text)
 	}
 	memcpy(cmd->in.idempotency_response.body, text, len + 1);
 	cmd->type = CMD_IDEMPOTENCY_RESPONSE;
-	cmd->now_s = api_now_s();
+	cmd->now_s = clock_now_s();
 	cmd->in.idempotency_response.token_id = rq->idem.token_id;
 	memcpy(cmd->in.idempotency_response.key, rq->idem.key,
 	    sizeof(rq->idem.key));

@@ -109,14 +109,18 @@ const struct route *route_at(size_t i);
 /* Answer status with body json (reference taken). */
 void reply_json(struct reply *rp, unsigned status, json_t *json);
 
-/* Answer an RFC 9457 problem: type "urn:treasuryd:problem:<slug>", title,
- * status and a printf-formatted detail naming the offending field. */
-void reply_problem(struct reply *rp, unsigned status, const char *slug,
-    const char *title, const char *detail_fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+/* Answer the RFC 9457 problem of err (type "urn:treasuryd:problem:<slug>"
+ * and status from the error table) with title in place of its text, and
+ * a printf-formatted detail. Nothing is logged. Only for the few answers
+ * whose title is not the table's: "Not found" for an unknown endpoint,
+ * "Internal error" for an answer that could not be built, "Invalid signer"
+ * and "Invalid freeze". Everything else answers with reply_err. */
+void reply_err_titled(struct reply *rp, treasury_err err, const char *title,
+    const char *detail_fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Answer a problem for a treasury_err from core or storage with the given
- * status; the slug and title come from the error table. */
+/* Answer the problem of err with a status other than the table's (auth
+ * answers 503 when the database cannot be read); slug and title come
+ * from the error table. */
 void reply_error(struct reply *rp, unsigned status, treasury_err err,
     const char *detail_fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -128,9 +132,10 @@ struct store *reader_get(struct api_server *srv);
  * `roles`. Returns true when allowed; otherwise answers 401 or 403 in rp.*/
 bool auth_check(struct request *rq, struct reply *rp, unsigned roles);
 
-/* ---- errors.c: the one treasury_err -> HTTP status table ---- */
+/* ---- errors.c: answers from the error table (treasury/error.h) ---- */
 
-/* The HTTP status for err (500 for anything not in the table). */
+/* The HTTP status of err in the error table (500 for a value outside
+ * it). */
 unsigned api_err_status(treasury_err err);
 
 /* Answer err with its status from the table and a detail naming the field
@@ -140,7 +145,7 @@ void reply_err(struct reply *rp, treasury_err err, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Submit cmd to the writer with the request's clock (cmd->now_s, set to
- * api_now_s() when 0) and block this MHD thread until its group commits.
+ * clock_now_s() when 0) and block this MHD thread until its group commits.
  * Ends the request's read snapshot first. Returns true on
  * TREASURY_OK; otherwise answers the error with cmd->detail and returns
  * false. For rare commands; hot ones use command_start. */
@@ -166,11 +171,7 @@ unsigned commands_waiting(void);
 /* End the request's read snapshot, if one is open. */
 void request_snapshot_end(struct request *rq);
 
-/* ---- clock.c ---- */
-
-/* The request's clock, UTC seconds: the system clock, plus the offset the
- * unsafe test clock added (0 unless enabled). */
-int64_t api_now_s(void);
+/* ---- test_clock.c (the request clock is clock_now_s, clock.h) ---- */
 
 /* Enable POST /v1/test/clock (api_start does, from the options). */
 void test_clock_enable(void);

@@ -42,7 +42,7 @@ body_prescan(struct request *rq, struct reply *rp)
 	for (size_t i = 0; i < rq->body_len; i++) {
 		char c = rq->body[i];
 		if (c == '\0') {
-			reply_problem(rp, 400, "invalid-json", "Invalid JSON",
+			reply_err(rp, TREASURY_ERR_INVALID_JSON,
 			    "NUL byte at offset %zu", i);
 			return false;
 		}
@@ -62,7 +62,7 @@ body_prescan(struct request *rq, struct reply *rp)
 		else if (c == '}' || c == ']')
 			depth--;
 		if (depth > (int)rq->srv->opts.json_depth_max) {
-			reply_problem(rp, 400, "invalid-json", "Invalid JSON",
+			reply_err(rp, TREASURY_ERR_INVALID_JSON,
 			    "nesting deeper than %u levels at offset %zu",
 			    rq->srv->opts.json_depth_max, i);
 			return false;
@@ -81,13 +81,13 @@ body_parse(struct request *rq, struct reply *rp, bool allow_empty)
 	if (rq->body_len == 0 && allow_empty)
 		return json_object();
 	if (!content_type_is_json(rq)) {
-		reply_problem(rp, 415, "unsupported-media-type",
-		    "Unsupported media type", "the request body must be sent "
-		    "with Content-Type: application/json");
+		reply_err(rp, TREASURY_ERR_UNSUPPORTED_MEDIA_TYPE, "the "
+		    "request body must be sent with Content-Type: "
+		    "application/json");
 		return NULL;
 	}
 	if (rq->body_len == 0) {
-		reply_problem(rp, 400, "invalid-json", "Invalid JSON",
+		reply_err(rp, TREASURY_ERR_INVALID_JSON,
 		    "the request body is empty; a JSON object is required");
 		return NULL;
 	}
@@ -98,13 +98,13 @@ body_parse(struct request *rq, struct reply *rp, bool allow_empty)
 		/* jansson quotes the offending bytes, which may be invalid
 		 * UTF-8: an unsanitised detail would make the answer a 500 */
 		text_for_detail(why, sizeof(why), jerr.text);
-		reply_problem(rp, 400, "invalid-json", "Invalid JSON",
+		reply_err(rp, TREASURY_ERR_INVALID_JSON,
 		    "line %d column %d: %s", jerr.line, jerr.column, why);
 		return NULL;
 	}
 	if (!json_is_object(json)) {
 		json_decref(json);
-		reply_problem(rp, 400, "invalid-json", "Invalid JSON",
+		reply_err(rp, TREASURY_ERR_INVALID_JSON,
 		    "the request body must be a JSON object");
 		return NULL;
 	}
@@ -141,7 +141,7 @@ fields_only(struct reply *rp, json_t *obj, const char *prefix,
 			continue;
 		field_path(path, prefix, "");
 		text_for_detail(shown, sizeof(shown), key);
-		reply_problem(rp, 400, "unknown-field", "Unknown field",
+		reply_err(rp, TREASURY_ERR_UNKNOWN_FIELD,
 		    "unknown field '%s%s'", path, shown);
 		return false;
 	}
@@ -157,7 +157,7 @@ field_get(struct reply *rp, json_t *obj, const char *prefix, const char *name,
 
 	if (v == NULL && required) {
 		field_path(path, prefix, name);
-		reply_problem(rp, 400, "missing-field", "Missing field",
+		reply_err(rp, TREASURY_ERR_MISSING_FIELD,
 		    "field '%s' is required", path);
 	}
 	return v;
@@ -170,7 +170,7 @@ field_type_error(struct reply *rp, const char *prefix, const char *name,
 	char path[FIELD_PATH_MAX_BYTES];
 
 	field_path(path, prefix, name);
-	reply_problem(rp, 400, "field-type", "Wrong field type",
+	reply_err(rp, TREASURY_ERR_FIELD_TYPE,
 	    "field '%s' must be %s", path, want);
 	return false;
 }
@@ -231,7 +231,7 @@ field_array(struct reply *rp, json_t *obj, const char *prefix,
 		return field_type_error(rp, prefix, name, "an array");
 	if (json_array_size(v) < min || json_array_size(v) > max) {
 		field_path(path, prefix, name);
-		reply_problem(rp, 400, "list-length", "Wrong list length",
+		reply_err(rp, TREASURY_ERR_LIST_LENGTH,
 		    "field '%s' must hold %zu to %zu items, not %zu", path,
 		    min, max, json_array_size(v));
 		return false;
@@ -291,7 +291,7 @@ field_printable(struct reply *rp, treasury_err err, const char *prefix,
 		return true;
 	field_path(path, prefix, name);
 	if (err == TREASURY_OK)
-		reply_problem(rp, 400, "invalid-field", "Invalid field",
+		reply_err(rp, TREASURY_ERR_INVALID_FIELD,
 		    "field '%s' must be 1..%zu printable ASCII characters%s",
 		    path, max, what);
 	else

@@ -7,14 +7,14 @@
  * Writer figures (queue depth, group sizes, COMMIT time, which is the
  * fsync) come from writer_stats_get; proposals by stored status from the
  * reader; connections from libmicrohttpd. The answer is built in a
- * buffer of at most METRICS_TEXT_MAX_BYTES.
+ * struct textbuf of at most METRICS_TEXT_MAX_BYTES with its NUL.
  */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+
+#include "treasury/buffer.h"
 
 #include "internal.h"
 
@@ -83,50 +83,26 @@ metrics_sig_verify(bool ok)
 	    memory_order_relaxed);
 }
 
-/* A capped text buffer; `full` once something did not fit. */
-struct mbuf {
-	char *p;
-	size_t len, cap;
-	bool full;
+/* The answer being built; err keeps the first failure, after which every
+ * other line is skipped (the answer is then refused as a whole). */
+struct mtext {
+	struct textbuf tb;
+	treasury_err err;
 };
 
 static void
-mb_printf(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+mt_printf(struct mtext *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
-mb_printf(struct mbuf *b, const char *fmt, ...)
+mt_printf(struct mtext *m, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	if (b->full)
+	if (m->err != TREASURY_OK)
 		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->full = true;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		if (b->cap >= METRICS_TEXT_MAX_BYTES) {
-			b->full = true;
-			return;
-		}
-		size_t cap = b->cap * 2 > METRICS_TEXT_MAX_BYTES ?
-		    METRICS_TEXT_MAX_BYTES : b->cap * 2;
-		char *grown = realloc(b->p, cap);
-		if (grown == NULL) {
-			b->full = true;
-			return;
-		}
-		b->p = grown;
-		b->cap = cap;
-	}
+	va_start(ap, fmt);
+	m->err = textbuf_vprintf(&m->tb, fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -145,12 +121,12 @@ series_labels(char *out, size_t size, size_t r, size_t k)
 }
 
 static void
-requests_write(struct mbuf *b)
+requests_write(struct mtext *b)
 {
 	size_t routes = route_count() + 1;
 	char labels[256];
 
-	mb_printf(b, "# HELP treasuryd_http_requests_total HTTP requests "
+	mt_printf(b, "# HELP treasuryd_http_requests_total HTTP requests "
 	    "answered, by route pattern and status.\n"
 	    "# TYPE treasuryd_http_requests_total counter\n");
 	for (size_t r = 0; r < routes; r++)
@@ -159,10 +135,10 @@ requests_write(struct mbuf *b)
 			if (n == 0)
 				continue;
 			series_labels(labels, sizeof(labels), r, k);
-			mb_printf(b, "treasuryd_http_requests_total{%s} %" PRIu64
+			mt_printf(b, "treasuryd_http_requests_total{%s} %" PRIu64
 			    "\n", labels, n);
 		}
-	mb_printf(b, "# HELP treasuryd_http_request_duration_seconds Time "
+	mt_printf(b, "# HELP treasuryd_http_request_duration_seconds Time "
 	    "from the first byte of the body to the answer.\n"
 	    "# TYPE treasuryd_http_request_duration_seconds histogram\n");
 	for (size_t r = 0; r < routes; r++)
@@ -174,11 +150,11 @@ requests_write(struct mbuf *b)
 			series_labels(labels, sizeof(labels), r, k);
 			for (size_t i = 0; i <= LATENCY_BUCKETS; i++) {
 				cum += atomic_load(&s->bucket[i]);
-				mb_printf(b, "treasuryd_http_request_duration_seconds_"
+				mt_printf(b, "treasuryd_http_request_duration_seconds_"
 				    "bucket{%s,le=\"%s\"} %" PRIu64 "\n", labels,
 				    i < LATENCY_BUCKETS ? latency_le[i] : "+Inf", cum);
 			}
-			mb_printf(b, "treasuryd_http_request_duration_seconds_sum"
+			mt_printf(b, "treasuryd_http_request_duration_seconds_sum"
 			    "{%s} %.6f\ntreasuryd_http_request_duration_seconds_"
 			    "count{%s} %" PRIu64 "\n", labels,
 			    (double)atomic_load(&s->sum_us) / 1e6, labels, cum);
@@ -186,44 +162,44 @@ requests_write(struct mbuf *b)
 }
 
 static void
-writer_write(struct mbuf *b, struct writer *w)
+writer_write(struct mtext *b, struct writer *w)
 {
 	struct writer_stats ws;
 	uint64_t cum = 0;
 
 	writer_stats_get(w, &ws);
-	mb_printf(b, "# HELP treasuryd_writer_queue_depth Commands waiting "
+	mt_printf(b, "# HELP treasuryd_writer_queue_depth Commands waiting "
 	    "for the writer.\n# TYPE treasuryd_writer_queue_depth gauge\n"
 	    "treasuryd_writer_queue_depth %u\n", ws.queued);
-	mb_printf(b, "# HELP treasuryd_writer_group_size Commands per group "
+	mt_printf(b, "# HELP treasuryd_writer_group_size Commands per group "
 	    "commit.\n# TYPE treasuryd_writer_group_size histogram\n");
 	for (size_t i = 0; i <= WRITER_GROUP_BUCKETS; i++) {
 		cum += ws.group_size_buckets[i];
 		if (i < WRITER_GROUP_BUCKETS)
-			mb_printf(b, "treasuryd_writer_group_size_bucket{le=\"%u\"} "
+			mt_printf(b, "treasuryd_writer_group_size_bucket{le=\"%u\"} "
 			    "%" PRIu64 "\n", 1u << i, cum);
 		else
-			mb_printf(b, "treasuryd_writer_group_size_bucket{le=\"+Inf\"}"
+			mt_printf(b, "treasuryd_writer_group_size_bucket{le=\"+Inf\"}"
 			    " %" PRIu64 "\n", cum);
 	}
-	mb_printf(b, "treasuryd_writer_group_size_sum %" PRIu64 "\n"
+	mt_printf(b, "treasuryd_writer_group_size_sum %" PRIu64 "\n"
 	    "treasuryd_writer_group_size_count %" PRIu64 "\n", ws.commands,
 	    ws.groups);
-	mb_printf(b, "# HELP treasuryd_writer_commit_seconds Time in COMMIT "
+	mt_printf(b, "# HELP treasuryd_writer_commit_seconds Time in COMMIT "
 	    "(the fsync of a group).\n"
 	    "# TYPE treasuryd_writer_commit_seconds histogram\n");
 	cum = 0;
 	for (size_t i = 0; i <= WRITER_COMMIT_BUCKETS; i++) {
 		cum += ws.commit_buckets[i];
 		if (i < WRITER_COMMIT_BUCKETS)
-			mb_printf(b, "treasuryd_writer_commit_seconds_bucket{le=\"%g\"}"
+			mt_printf(b, "treasuryd_writer_commit_seconds_bucket{le=\"%g\"}"
 			    " %" PRIu64 "\n", (double)writer_commit_bucket_us[i] / 1e6,
 			    cum);
 		else
-			mb_printf(b, "treasuryd_writer_commit_seconds_bucket{le="
+			mt_printf(b, "treasuryd_writer_commit_seconds_bucket{le="
 			    "\"+Inf\"} %" PRIu64 "\n", cum);
 	}
-	mb_printf(b, "treasuryd_writer_commit_seconds_sum %.6f\n"
+	mt_printf(b, "treasuryd_writer_commit_seconds_sum %.6f\n"
 	    "treasuryd_writer_commit_seconds_count %" PRIu64 "\n",
 	    (double)ws.commit_us_sum / 1e6, cum);
 }
@@ -231,34 +207,34 @@ writer_write(struct mbuf *b, struct writer *w)
 static int
 status_count_write(const char *status, int64_t count, void *ctx)
 {
-	mb_printf(ctx, "treasuryd_proposals{status=\"%s\"} %" PRId64 "\n",
+	mt_printf(ctx, "treasuryd_proposals{status=\"%s\"} %" PRId64 "\n",
 	    status, count);
 	return 0;
 }
 
 static treasury_err
-gauges_write(struct mbuf *b, struct request *rq)
+gauges_write(struct mtext *b, struct request *rq)
 {
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(rq->srv->mhd,
 	    MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 
-	mb_printf(b, "# HELP treasuryd_signature_verifications_total Vote "
+	mt_printf(b, "# HELP treasuryd_signature_verifications_total Vote "
 	    "signatures verified in request threads.\n"
 	    "# TYPE treasuryd_signature_verifications_total counter\n"
 	    "treasuryd_signature_verifications_total{result=\"valid\"} %"
 	    PRIu64 "\ntreasuryd_signature_verifications_total{result="
 	    "\"invalid\"} %" PRIu64 "\n", (uint64_t)atomic_load(&sig_verified[1]),
 	    (uint64_t)atomic_load(&sig_verified[0]));
-	mb_printf(b, "# HELP treasuryd_connections Open HTTP connections.\n"
+	mt_printf(b, "# HELP treasuryd_connections Open HTTP connections.\n"
 	    "# TYPE treasuryd_connections gauge\ntreasuryd_connections %u\n",
 	    info != NULL ? info->num_connections : 0);
-	mb_printf(b, "# HELP treasuryd_requests_in_flight Requests being "
+	mt_printf(b, "# HELP treasuryd_requests_in_flight Requests being "
 	    "handled.\n# TYPE treasuryd_requests_in_flight gauge\n"
 	    "treasuryd_requests_in_flight %u\n", api_requests_in_flight());
-	mb_printf(b, "# HELP treasuryd_event_streams Open GET /v1/events "
+	mt_printf(b, "# HELP treasuryd_event_streams Open GET /v1/events "
 	    "streams.\n# TYPE treasuryd_event_streams gauge\n"
 	    "treasuryd_event_streams %u\n", events_streams());
-	mb_printf(b, "# HELP treasuryd_proposals Proposals by stored status."
+	mt_printf(b, "# HELP treasuryd_proposals Proposals by stored status."
 	    "\n# TYPE treasuryd_proposals gauge\n");
 	return store_proposal_status_counts(rq->reader, status_count_write, b);
 }
@@ -267,28 +243,24 @@ void
 handle_metrics(struct request *rq, struct reply *rp)
 {
 	static const char *const params[] = { NULL };
-	struct mbuf b = { NULL, 0, 16384, false };
+	struct mtext m = { .err = TREASURY_OK };
 	treasury_err err;
 
 	static_assert(sizeof(statuses) / sizeof(statuses[0]) < 32, "statuses");
 	assert(route_count() <= METRICS_ROUTES_MAX);
 	if (!query_only(rq, rp, params))
 		return;
-	b.p = malloc(b.cap);
-	if (b.p == NULL) {
-		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
-		return;
-	}
-	requests_write(&b);
-	writer_write(&b, rq->srv->opts.writer);
-	err = gauges_write(&b, rq);
-	if (err != TREASURY_OK || b.full) {
-		free(b.p);
+	textbuf_init(&m.tb, METRICS_TEXT_MAX_BYTES - 1);	/* + NUL */
+	requests_write(&m);
+	writer_write(&m, rq->srv->opts.writer);
+	err = gauges_write(&m, rq);
+	if (err != TREASURY_OK || m.err != TREASURY_OK) {
+		textbuf_free(&m.tb);
 		reply_err(rp, err != TREASURY_OK ? err : TREASURY_ERR_NOMEM,
 		    "building the metrics");
 		return;
 	}
 	rp->status = 200;
-	rp->raw = b.p;
+	rp->raw = m.tb.data;	/* freed with free() once sent */
 	rp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 }

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "treasury/clock.h"
 #include "treasury/hex.h"
 #include "treasury/policy.h"
 
@@ -49,7 +50,7 @@ policy_view_json(struct request *rq, const struct policy_view *v,
     treasury_err *err)
 {
 	char digest[2 * DIGEST_BYTES + 1];
-	int64_t now_s = api_now_s();
+	int64_t now_s = clock_now_s();
 
 	hex_encode(digest, v->digest, DIGEST_BYTES);
 	return json_pack("{s:I, s:o, s:s, s:s, s:b, s:I, s:I, s:o, s:o}",

@@ -75,7 +75,7 @@ policy_thresholds(struct reply *rp, json_t *obj, struct treasury_policy *p,
 		return false;
 	kp = json_object_get(obj, "key_proof");
 	if (kp != NULL && !json_is_boolean(kp)) {
-		reply_problem(rp, 400, "field-type", "Wrong field type",
+		reply_err(rp, TREASURY_ERR_FIELD_TYPE,
 		    "field 'policy.key_proof' must be a boolean");
 		return false;
 	}
@@ -91,7 +91,7 @@ policy_amount(struct reply *rp, json_t *v, const char *path,
 	treasury_err err;
 
 	if (!json_is_string(v)) {
-		reply_problem(rp, 400, "field-type", "Wrong field type",
+		reply_err(rp, TREASURY_ERR_FIELD_TYPE,
 		    "field '%s' must be a decimal string or null", path);
 		return false;
 	}
@@ -148,7 +148,7 @@ policy_reserve(struct request *rq, struct reply *rp, json_t *item,
 	field_path(path, prefix, "amount");
 	v = json_object_get(item, "amount");
 	if (v == NULL) {
-		reply_problem(rp, 400, "missing-field", "Missing field",
+		reply_err(rp, TREASURY_ERR_MISSING_FIELD,
 		    "field '%s' is required", path);
 		return false;
 	}
@@ -227,7 +227,7 @@ policy_list(struct request *rq, struct reply *rp, json_t *obj,
 		snprintf(item_path, sizeof(item_path), "%s[%zu]", path, i);
 		item = json_array_get(list, i);
 		if (!json_is_object(item)) {
-			reply_problem(rp, 400, "field-type", "Wrong field type",
+			reply_err(rp, TREASURY_ERR_FIELD_TYPE,
 			    "field '%s' must be an object", item_path);
 			return false;
 		}
@@ -251,7 +251,7 @@ policy_allowlist(struct request *rq, struct reply *rp, json_t *obj,
 	if (al == NULL)
 		return true;
 	if (!json_is_object(al)) {
-		reply_problem(rp, 400, "field-type", "Wrong field type",
+		reply_err(rp, TREASURY_ERR_FIELD_TYPE,
 		    "field 'policy.allowlist' must be an object");
 		return false;
 	}
@@ -259,7 +259,7 @@ policy_allowlist(struct request *rq, struct reply *rp, json_t *obj,
 	if (!fields_only(rp, al, "policy.allowlist", fields))
 		return false;
 	if (en == NULL || !json_is_boolean(en)) {
-		reply_problem(rp, 400, "field-type", "Wrong field type",
+		reply_err(rp, TREASURY_ERR_FIELD_TYPE,
 		    "field 'policy.allowlist.enabled' must be a boolean");
 		return false;
 	}
@@ -281,7 +281,7 @@ policy_from_json(struct request *rq, struct reply *rp, json_t *obj,
 	policy_init(p);
 	*config_threshold = 0;
 	if (!json_is_object(obj)) {
-		reply_problem(rp, 400, "field-type", "Wrong field type",
+		reply_err(rp, TREASURY_ERR_FIELD_TYPE,
 		    "field 'policy' must be an object");
 		return false;
 	}

@@ -92,7 +92,7 @@ kind_batch(struct request *rq, struct reply *rp, json_t *body,
 		snprintf(prefix, sizeof(prefix), "transfers[%u]", i);
 		item = json_array_get(list, i);
 		if (!json_is_object(item)) {
-			reply_problem(rp, 400, "field-type", "Wrong field type",
+			reply_err(rp, TREASURY_ERR_FIELD_TYPE,
 			    "field '%s' must be an object", prefix);
 			return false;
 		}
@@ -129,9 +129,10 @@ kind_add_signer(struct request *rq, struct reply *rp, json_t *body,
 
 	signer = json_object_get(body, "signer");
 	if (signer == NULL || !json_is_object(signer)) {
-		reply_problem(rp, 400, signer == NULL ? "missing-field" :
-		    "field-type", "Invalid signer", "field 'signer' must be an "
-		    "object {\"name\",\"key_type\",\"pubkey\"}");
+		reply_err_titled(rp, signer == NULL ?
+		    TREASURY_ERR_MISSING_FIELD : TREASURY_ERR_FIELD_TYPE,
+		    "Invalid signer", "field 'signer' must be an object "
+		    "{\"name\",\"key_type\",\"pubkey\"}");
 		return false;
 	}
 	return fields_only(rp, signer, "signer", signer_fields) &&
@@ -173,7 +174,7 @@ kind_set_policy(struct request *rq, struct reply *rp, json_t *body,
 	treasury_err err;
 
 	if (obj == NULL) {
-		reply_problem(rp, 400, "missing-field", "Missing field",
+		reply_err(rp, TREASURY_ERR_MISSING_FIELD,
 		    "field 'policy' is required (the whole policy)");
 		return false;
 	}

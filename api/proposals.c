@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "treasury/clock.h"
 #include "treasury/hash.h"
 #include "treasury/hex.h"
 
@@ -94,7 +95,7 @@ proposal_answer(struct request *rq, struct reply *rp,
 		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
 		return;
 	}
-	if (proposal_load(rq, rp, id, api_now_s(), rec)) {
+	if (proposal_load(rq, rp, id, clock_now_s(), rec)) {
 		reply_built(rp, status, proposal_policy_json(rq, rec,
 		    proposal_json(rec)));
 		proposal_record_free(rec);
@@ -121,7 +122,7 @@ handle_proposal_create(struct request *rq, struct reply *rp)
 	}
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.type = CMD_PROPOSAL_CREATE;
-	cmd.now_s = api_now_s();
+	cmd.now_s = clock_now_s();
 	cmd.in.proposal_create.fields = p;
 	cmd.in.proposal_create.proposer_token_id = rq->token.id;
 	if (proposal_from_body(rq, rp, body, cmd.now_s, p) &&
@@ -157,7 +158,7 @@ query_status(struct request *rq, struct reply *rp, enum proposal_status *out)
 	if (s == NULL || proposal_status_parse(s, strlen(s), out) ==
 	    TREASURY_OK)
 		return true;
-	reply_problem(rp, 400, "invalid-query", "Invalid query parameter",
+	reply_err(rp, TREASURY_ERR_INVALID_QUERY,
 	    "status must be one of pending, approved, executed, rejected, "
 	    "expired, stale, cancelled");
 	return false;
@@ -186,7 +187,7 @@ handle_proposal_list(struct request *rq, struct reply *rp)
 		return;
 	pg.c.items = json_array();
 	err = store_proposals_page(rq->reader, rq->params[0], status, after,
-	    limit, api_now_s(), proposal_append, &pg, &more);
+	    limit, clock_now_s(), proposal_append, &pg, &more);
 	if (!treasury_walk_done(&pg.c, rp, err, rq->params[0]))
 		return;
 	cursor_u64_make(rq->srv, CURSOR_PROPOSALS, scope, pg.last, cursor);
@@ -299,7 +300,7 @@ handle_proposal_bundle(struct request *rq, struct reply *rp)
 		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
 		return;
 	}
-	if (proposal_load(rq, rp, id, api_now_s(), rec)) {
+	if (proposal_load(rq, rp, id, clock_now_s(), rec)) {
 		bundle_answer(rq, rp, rec);
 		proposal_record_free(rec);
 	}

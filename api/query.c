@@ -85,7 +85,7 @@ query_only(struct request *rq, struct reply *rp, const char *const allowed[])
 	if (qs.bad == NULL)
 		return true;
 	text_for_detail(shown, sizeof(shown), qs.bad);
-	reply_problem(rp, 400, "invalid-query", "Invalid query parameter",
+	reply_err(rp, TREASURY_ERR_INVALID_QUERY,
 	    "query parameter '%s' is unknown or repeated", shown);
 	return false;
 }
@@ -129,7 +129,7 @@ query_limit(struct request *rq, struct reply *rp, unsigned *limit)
 		*limit = (unsigned)n;
 		return true;
 	}
-	reply_problem(rp, 400, "invalid-query", "Invalid query parameter",
+	reply_err(rp, TREASURY_ERR_INVALID_QUERY,
 	    "limit must be an integer from 1 to %d", PAGE_LIMIT_MAX);
 	return false;
 }
@@ -214,7 +214,7 @@ cursor_decode(struct request *rq, struct reply *rp, enum cursor_kind kind,
 	memcpy(data, raw + 2, *len);
 	return true;
 fail:
-	reply_problem(rp, 400, "invalid-query", "Invalid query parameter",
+	reply_err(rp, TREASURY_ERR_INVALID_QUERY,
 	    "cursor is not one this server gave for this list (pass "
 	    "next_cursor back unchanged, with the same filters)");
 	return false;

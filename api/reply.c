@@ -1,5 +1,6 @@
 /*
- * reply.c: building JSON answers and RFC 9457 problem answers.
+ * reply.c: building JSON answers and RFC 9457 problem answers. Every
+ * problem's slug is a treasury_err's (include/treasury/error.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,13 +33,14 @@ reply_vproblem(struct reply *rp, unsigned status, const char *slug,
 }
 
 void
-reply_problem(struct reply *rp, unsigned status, const char *slug,
-    const char *title, const char *detail_fmt, ...)
+reply_err_titled(struct reply *rp, treasury_err err, const char *title,
+    const char *detail_fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, detail_fmt);
-	reply_vproblem(rp, status, slug, title, detail_fmt, ap);
+	reply_vproblem(rp, api_err_status(err), treasury_err_name(err), title,
+	    detail_fmt, ap);
 	va_end(ap);
 }
 

@@ -34,6 +34,7 @@
 
 #include <sodium.h>
 
+#include "treasury/clock.h"
 #include "treasury/hex.h"
 #include "treasury/log.h"
 
@@ -79,15 +80,6 @@ url_unescape(void *cls, struct MHD_Connection *conn, char *uri)
 	return (size_t)(out - uri);
 }
 
-static uint64_t
-monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static void
 response_headers(struct MHD_Response *resp, const struct reply *rp,
     const struct request *rq)
@@ -121,7 +113,7 @@ reply_text(struct request *rq, struct reply *rp)
 	if (rp->json == NULL) {
 		log_msg(LOG_ERR, "%s %.200s: handler gave no answer",
 		    rq->method, rq->url);
-		reply_problem(rp, 500, "internal", "Internal error",
+		reply_err_titled(rp, TREASURY_ERR_INTERNAL, "Internal error",
 		    "the server could not build an answer");
 	}
 	text = rp->json != NULL ? json_dumps(rp->json, JSON_COMPACT) : NULL;
@@ -147,7 +139,7 @@ reply_send(struct request *rq, struct reply *rp)
 		MHD_destroy_response(rp->stream);
 		rp->stream = NULL;
 		metrics_request(rq->route, rp->status,
-		    monotonic_us() - rq->start_us);
+		    clock_mono_us() - rq->start_us);
 		return ret;
 	}
 	text = reply_text(rq, rp);
@@ -178,7 +170,7 @@ reply_send(struct request *rq, struct reply *rp)
 	ret = MHD_queue_response(rq->conn, rp->status, resp);
 	MHD_destroy_response(resp);
 	log_debug("%s %.200s -> %u", rq->method, rq->url, rp->status);
-	metrics_request(rq->route, rp->status, monotonic_us() - rq->start_us);
+	metrics_request(rq->route, rp->status, clock_mono_us() - rq->start_us);
 	return ret;
 }
 
@@ -189,19 +181,19 @@ dispatch(struct request *rq, struct reply *rp)
 	const char *allow;
 
 	if (rq->url_too_long) {
-		reply_problem(rp, 414, "uri-too-long", "URI too long",
+		reply_err(rp, TREASURY_ERR_URI_TOO_LONG,
 		    "the request path is longer than %d bytes", URL_MAX_BYTES - 1);
 		return;
 	}
 	route = route_match(rq, &allow);
 	if (route == NULL && allow != NULL) {
-		reply_problem(rp, 405, "method-not-allowed", "Method not allowed",
+		reply_err(rp, TREASURY_ERR_METHOD_NOT_ALLOWED,
 		    "%s is not allowed here; allowed: %s", rq->method, allow);
 		rp->allow = allow;
 		return;
 	}
 	if (route == NULL) {
-		reply_problem(rp, 404, "not-found", "Not found",
+		reply_err_titled(rp, TREASURY_ERR_NOT_FOUND, "Not found",
 		    "no such endpoint");
 		return;
 	}
@@ -227,7 +219,7 @@ request_new(struct api_server *srv, struct MHD_Connection *conn,
 	rq->method = method;
 	rq->url = url;
 	rq->route = -1;
-	rq->start_us = monotonic_us();
+	rq->start_us = clock_mono_us();
 	if (len >= sizeof(rq->path))
 		rq->url_too_long = true;
 	else
@@ -267,7 +259,7 @@ reply_too_large(struct request *rq)
 {
 	struct reply rp = { 0 };
 
-	reply_problem(&rp, 413, "body-too-large", "Request body too large",
+	reply_err(&rp, TREASURY_ERR_BODY_TOO_LARGE,
 	    "the request body exceeds %u bytes",
 	    atomic_load(&rq->srv->body_max_bytes));
 	return reply_send(rq, &rp);
@@ -280,7 +272,7 @@ request_late(const struct request *rq)
 	unsigned timeout_s = rq->srv->opts.request_timeout_s;
 
 	return timeout_s > 0 &&
-	    monotonic_us() - rq->start_us > timeout_s * 1000000ULL;
+	    clock_mono_us() - rq->start_us > timeout_s * 1000000ULL;
 }
 
 static enum MHD_Result
@@ -289,7 +281,7 @@ reply_timeout(struct request *rq)
 	struct reply rp = { 0 };
 
 	rq->timed_out = true;
-	reply_problem(&rp, 408, "request-timeout", "Request timeout",
+	reply_err(&rp, TREASURY_ERR_REQUEST_TIMEOUT,
 	    "the request was not complete within %u s (request_timeout)",
 	    rq->srv->opts.request_timeout_s);
 	return reply_send(rq, &rp);
@@ -303,7 +295,7 @@ request_cut(struct request *rq)
 	rq->timed_out = true;
 	log_debug("%s %.200s: body not complete within %u s; connection "
 	    "closed", rq->method, rq->url, rq->srv->opts.request_timeout_s);
-	metrics_request(rq->route, 408, monotonic_us() - rq->start_us);
+	metrics_request(rq->route, 408, clock_mono_us() - rq->start_us);
 	return MHD_NO;
 }
 
@@ -339,7 +331,7 @@ reply_bad_header(struct request *rq)
 	struct reply rp = { 0 };
 
 	rq->answered = true;
-	reply_problem(&rp, 400, "invalid-header", "Invalid header",
+	reply_err(&rp, TREASURY_ERR_INVALID_HEADER,
 	    "Content-Length is given more than once");
 	return reply_send(rq, &rp);
 }

@@ -29,7 +29,7 @@ signer_from_json(struct request *rq, struct reply *rp, json_t *item,
 	size_t len;
 
 	if (!json_is_object(item)) {
-		reply_problem(rp, 400, "field-type", "Wrong field type",
+		reply_err(rp, TREASURY_ERR_FIELD_TYPE,
 		    "field '%s' must be an object", prefix);
 		return false;
 	}

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "treasury/clock.h"
 #include "treasury/hash.h"
 #include "treasury/hex.h"
 #include "treasury/policy.h"
@@ -85,7 +86,7 @@ act_run(struct request *rq, struct reply *rp, struct command *cmd,
 	body = body_parse(rq, rp, false);
 	if (body == NULL)
 		return false;
-	cmd->now_s = api_now_s();
+	cmd->now_s = clock_now_s();
 	digest_fn(digest, cmd->in.vote.proposal);
 	ok = act_from_body(rp, body, cmd) &&
 	    act_verify(rq, rp, cmd, digest, &vc) && command_run(rq, rp, cmd);
@@ -162,10 +163,10 @@ freeze_from_body(struct reply *rp, json_t *body, struct command *cmd)
 	seq = json_object_get(body, "freeze");
 	if (seq == NULL || !json_is_integer(seq) ||
 	    json_integer_value(seq) < 1) {
-		reply_problem(rp, 400, seq == NULL ? "missing-field" :
-		    "field-type", "Invalid freeze", "field 'freeze' must be the"
-		    " freeze number, an integer >= 1 (GET .../policy shows"
-		    " next_freeze)");
+		reply_err_titled(rp, seq == NULL ? TREASURY_ERR_MISSING_FIELD :
+		    TREASURY_ERR_FIELD_TYPE, "Invalid freeze", "field 'freeze' "
+		    "must be the freeze number, an integer >= 1 (GET "
+		    ".../policy shows next_freeze)");
 		return false;
 	}
 	cmd->in.freeze.seq = (uint64_t)json_integer_value(seq);
@@ -253,7 +254,7 @@ handle_freeze(struct request *rq, struct reply *rp)
 		goto done;
 	}
 	cmd->type = CMD_FREEZE;
-	cmd->now_s = api_now_s();
+	cmd->now_s = clock_now_s();
 	text_copy(cmd->in.freeze.treasury, sizeof(cmd->in.freeze.treasury),
 	    rq->params[0], strlen(rq->params[0]));
 	if (freeze_from_body(rp, body, cmd) && freeze_verify(rq, rp, cmd) &&
@@ -280,7 +281,7 @@ new_key_load(struct request *rq, struct reply *rp,
 		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	if (!proposal_load(rq, rp, id, api_now_s(), rec))
+	if (!proposal_load(rq, rp, id, clock_now_s(), rec))
 		goto done;
 	if (proposal_decode(rq->srv->opts.verifier, rec->canonical,
 	    rec->canonical_len, f) != TREASURY_OK)
@@ -347,7 +348,7 @@ handle_key_proof(struct request *rq, struct reply *rp)
 		    key_type_name(cmd->in.vote.verified_key.type));
 		goto done;
 	}
-	cmd->now_s = api_now_s();
+	cmd->now_s = clock_now_s();
 	if (command_run(rq, rp, cmd))
 		reply_built(rp, 200, json_pack("{s:o, s:b, s:b}", "id",
 		    json_hex(cmd->in.vote.proposal, PROPOSAL_ID_BYTES),

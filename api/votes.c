@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "treasury/canonical.h"
+#include "treasury/clock.h"
 #include "treasury/hash.h"
 #include "treasury/hex.h"
 
@@ -38,7 +39,7 @@ decision_field(struct reply *rp, json_t *body, enum vote_decision *out)
 	else if (strcmp(s, "reject") == 0)
 		*out = VOTE_REJECT;
 	else {
-		reply_problem(rp, 400, "invalid-field", "Invalid field",
+		reply_err(rp, TREASURY_ERR_INVALID_FIELD,
 		    "field 'decision' must be \"approve\" or \"reject\"");
 		return false;
 	}
@@ -179,7 +180,7 @@ handle_vote(struct request *rq, struct reply *rp)
 	memcpy(job->cmd.in.vote.proposal, id, PROPOSAL_ID_BYTES);
 	if (!vote_from_body(rp, body, &job->cmd))
 		goto done;
-	job->cmd.now_s = api_now_s();
+	job->cmd.now_s = clock_now_s();
 	if (vote_verify(rq, rp, job)) {
 		command_start(rq, &job->cmd, job, vote_answer);
 		job = NULL;	/* the request's now */

@@ -4,7 +4,8 @@
  * Precedence: command-line flags, then environment variables, then the
  * config file (--config, TREASURYCTL_CONFIG, $XDG_CONFIG_HOME/treasuryctl/
  * config or ~/.config/treasuryctl/config). The file holds "key = value"
- * lines ('#' starts a comment); keys: url, token_file, keystore, signer.
+ * lines ('#' starts a comment), read by base's kvfile.h; keys: url,
+ * token_file, keystore, signer.
  * Every error in it is reported with file:line. The token itself is never
  * taken from the command line: only from a file (mode 0600 or stricter) or
  * from TREASURYCTL_TOKEN.
@@ -18,6 +19,8 @@
 #include <unistd.h>
 
 #include <sodium.h>
+
+#include "treasury/kvfile.h"
 
 #include "ctl.h"
 
@@ -242,39 +245,14 @@ copy_str(char *dst, size_t size, const char *src)
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-static char *
-trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
-	    end[-1] == '\r'))
-		*--end = '\0';
-	return s;
-}
-
-/* One "key = value" line. Returns 0 or -1 (message printed). */
+/* One "key = value" of the file (kvfile_set_fn). Returns 0 or -1
+ * (message printed). */
 static int
-config_line(struct file_config *fc, const char *path, unsigned lineno,
-    char *line)
+config_set(void *ctx, const char *where, const char *key, const char *value)
 {
-	char *eq, *key, *value;
-	int r = -1;
+	struct file_config *fc = ctx;
+	int r;
 
-	line = trim(line);
-	if (*line == '\0' || *line == '#')
-		return 0;
-	eq = strchr(line, '=');
-	if (eq == NULL) {
-		ctl_err("%s:%u: expected 'key = value'", path, lineno);
-		return -1;
-	}
-	*eq = '\0';
-	key = trim(line);
-	value = trim(eq + 1);
 	if (strcmp(key, "url") == 0)
 		r = copy_str(fc->url, sizeof(fc->url), value);
 	else if (strcmp(key, "token_file") == 0)
@@ -285,32 +263,38 @@ config_line(struct file_config *fc, const char *path, unsigned lineno,
 		r = signer_name_check(value, strlen(value)) == TREASURY_OK ?
 		    copy_str(fc->signer, sizeof(fc->signer), value) : -1;
 	else {
-		ctl_err("%s:%u: unknown key '%s' (url, token_file, keystore, "
-		    "signer)", path, lineno, key);
+		ctl_err("%s: unknown key '%s' (url, token_file, keystore, "
+		    "signer)", where, key);
 		return -1;
 	}
 	if (r != 0)
-		ctl_err("%s:%u: invalid value for '%s'", path, lineno, key);
+		ctl_err("%s: invalid value for '%s'", where, key);
 	return r;
 }
 
-static int
-config_file_parse(struct file_config *fc, const char *path, char *text)
+/* The reader's own errors (kvfile_report_fn), printed like the others. */
+static void
+config_report(void *ctx, const char *msg)
 {
-	char *line = text, *nl;
-	unsigned lineno = 0;
-	int bad = 0;
+	(void)ctx;
+	ctl_err("%s", msg);
+}
 
-	while (line != NULL && *line != '\0') {
-		lineno++;
-		nl = strchr(line, '\n');
-		if (nl != NULL)
-			*nl = '\0';
-		if (config_line(fc, path, lineno, line) != 0)
-			bad = 1;	/* report every error, then fail */
-		line = nl != NULL ? nl + 1 : NULL;
-	}
-	return bad ? CTL_USAGE : CTL_OK;
+/* Apply the file's text (NUL-free, len bytes); every error is printed. */
+static int
+config_file_parse(struct file_config *fc, const char *path, char *text,
+    size_t len)
+{
+	const struct kvfile kv = {
+		.path = path,
+		.syntax = "key = value",
+		.line_max_bytes = 0,	/* the file's cap is the limit */
+		.set = config_set,
+		.report = config_report,
+		.ctx = fc,
+	};
+
+	return kvfile_parse(&kv, text, len) == 0 ? CTL_OK : CTL_USAGE;
 }
 
 /* The config file path: explicit (must exist) or default (may not). */
@@ -357,7 +341,7 @@ config_file_load(struct ctl *c, struct file_config *fc)
 		ctl_err("%s: contains a NUL byte", path);
 		rc = CTL_USAGE;
 	} else
-		rc = config_file_parse(fc, path, text);
+		rc = config_file_parse(fc, path, text, len);
 	free(text);
 	return rc;
 }

@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 banned='\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|atoll|atof|strncpy|strncat|tmpnam|mktemp)[[:space:]]*\('
 if grep -rnE "$banned" --include='*.c' --include='*.h' \
-	include core storage api daemon cli bench tests 2>/dev/null; then
+	include base core storage api daemon cli bench tests 2>/dev/null; then
 	echo "check-banned: banned function used (see above)" >&2
 	exit 1
 fi

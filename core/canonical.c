@@ -27,9 +27,19 @@
 /* Seconds from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z. */
 #define TIMESTAMP_MAX_S (253402300799LL)
 #define SECONDS_PER_DAY (86400LL)
-#define TEXTBUF_FIRST_CAP (256)
 
 /* ---- field validation ---- */
+
+bool
+array_strlen(const char *s, size_t size, size_t *len)
+{
+	const char *nul = memchr(s, '\0', size);
+
+	if (nul == NULL)
+		return false;
+	*len = (size_t)(nul - s);
+	return true;
+}
 
 static bool
 char_is_lower_alnum(char c)
@@ -335,71 +345,6 @@ expiry_check(int64_t expires_s, int64_t now_s)
 	return TREASURY_OK;
 }
 
-/* ---- textbuf ---- */
-
-void
-textbuf_init(struct textbuf *b, size_t max_bytes)
-{
-	b->data = NULL;
-	b->len = 0;
-	b->cap = 0;
-	b->max = max_bytes;
-}
-
-void
-textbuf_free(struct textbuf *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = 0;
-	b->cap = 0;
-}
-
-/* Make room for need bytes plus a NUL; need <= b->max. */
-static treasury_err
-textbuf_reserve(struct textbuf *b, size_t need)
-{
-	size_t cap;
-	char *p;
-
-	assert(need <= b->max);
-	if (need < b->cap)
-		return TREASURY_OK;
-	cap = b->cap > 0 ? b->cap : TEXTBUF_FIRST_CAP;
-	if (cap > b->max)
-		cap = b->max + 1;
-	while (cap <= need && cap <= b->max / 2)
-		cap *= 2;
-	if (cap <= need)
-		cap = b->max + 1;
-	p = realloc(b->data, cap);
-	if (p == NULL)
-		return TREASURY_ERR_NOMEM;
-	b->data = p;
-	b->cap = cap;
-	return TREASURY_OK;
-}
-
-treasury_err
-textbuf_append(struct textbuf *b, const char *s, size_t len)
-{
-	treasury_err err;
-
-	assert(b->len <= b->max);
-	if (len == 0)
-		return TREASURY_OK;
-	assert(s != NULL);
-	if (len > b->max - b->len)
-		return TREASURY_ERR_TOO_LARGE;
-	err = textbuf_reserve(b, b->len + len);
-	if (err != TREASURY_OK)
-		return err;
-	memcpy(b->data + b->len, s, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return TREASURY_OK;
-}
-
 /* ---- canonical text ---- */
 
 /* Append "<prefix><key>: <value>\n"; prefix may be "". */
@@ -531,15 +476,6 @@ canonical_transfer_append(struct textbuf *out, const char *key_prefix,
 		err = line_append_prefixed(out, key_prefix, "memo", t->memo,
 		    t->memo_len);
 	return err;
-}
-
-void
-textbuf_truncate(struct textbuf *b, size_t len)
-{
-	assert(len <= b->len);
-	b->len = len;
-	if (b->data != NULL)
-		b->data[len] = '\0';
 }
 
 void

@@ -1,7 +1,9 @@
 /*
  * canonical_text.h: the canonical-text line writer shared inside core by
  * canonical.c (transfer) and proposal.c (every other kind), so that each
- * line of the signing contract is written by exactly one piece of code.
+ * line of the signing contract is written by exactly one piece of code;
+ * also the one fixed-array string length that policy.c and proposal.c
+ * check their fields with.
  *
  * Private to core/: not installed, not for storage/ or api/ (they use
  * canonical.h and proposal.h).
@@ -9,10 +11,17 @@
 #ifndef TREASURY_CORE_CANONICAL_TEXT_H
 #define TREASURY_CORE_CANONICAL_TEXT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "treasury/canonical.h"
 #include "treasury/error.h"
+
+/* Length of the NUL-terminated string in a fixed array s[size] (a field
+ * of proposal_fields or of a policy). Returns false when the array holds
+ * no NUL (then *len is untouched). */
+bool array_strlen(const char *s, size_t size, size_t *len);
 
 /* Append "key: value\n". Returns TREASURY_OK, _NOMEM or _TOO_LARGE. */
 TREASURY_WARN_UNUSED treasury_err
@@ -46,10 +55,6 @@ canonical_transfer_append(struct textbuf *out, const char *key_prefix,
 
 /* Empty out after a failed encode: never leave half a text behind. */
 void canonical_text_reset(struct textbuf *out);
-
-/* Cut b back to its first len bytes (len <= b->len), keeping its memory:
- * undoes the appends made since b->len was len. */
-void textbuf_truncate(struct textbuf *b, size_t len);
 
 /* ---- decoding (proposal.c), for the bodies in policy_text.c ---- */
 

@@ -4,13 +4,13 @@
 #include "treasury/error.h"
 
 static const char *const err_names[] = {
-#define TREASURY_ERR_NAME(name, slug, text) slug,
+#define TREASURY_ERR_NAME(name, slug, text, status) slug,
 	TREASURY_ERRORS(TREASURY_ERR_NAME)
 #undef TREASURY_ERR_NAME
 };
 
 static const char *const err_texts[] = {
-#define TREASURY_ERR_TEXT(name, slug, text) text,
+#define TREASURY_ERR_TEXT(name, slug, text, status) text,
 	TREASURY_ERRORS(TREASURY_ERR_TEXT)
 #undef TREASURY_ERR_TEXT
 };

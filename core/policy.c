@@ -18,6 +18,8 @@
 #include "treasury/hash.h"
 #include "treasury/policy.h"
 
+#include "canonical_text.h"
+
 #define DAY_S (86400LL)
 
 static const int64_t window_lengths_s[POLICY_WINDOWS] = {
@@ -102,18 +104,6 @@ policy_normalize(struct treasury_policy *p)
 	    reserve_order);
 	qsort(p->allowlist, p->allowlist_count, sizeof(p->allowlist[0]),
 	    destination_order);
-}
-
-/* Length of the string in a fixed array; false when it has no NUL. */
-static bool
-array_strlen(const char *s, size_t size, size_t *len)
-{
-	const char *nul = memchr(s, '\0', size);
-
-	if (nul == NULL)
-		return false;
-	*len = (size_t)(nul - s);
-	return true;
 }
 
 static treasury_err

@@ -106,18 +106,6 @@ proposal_kind_track(enum proposal_kind kind)
 
 /* ---- encode: fields to checked views ---- */
 
-/* Length of the string in a fixed char array; false when it has no NUL. */
-static bool
-array_strlen(const char *s, size_t size, size_t *len)
-{
-	const char *nul = memchr(s, '\0', size);
-
-	if (nul == NULL)
-		return false;
-	*len = (size_t)(nul - s);
-	return true;
-}
-
 static treasury_err
 header_from_fields(const struct proposal_fields *p, struct proposal_header *hdr)
 {

@@ -2,10 +2,11 @@
  * config.c: the option table and the config file parser (Redis manner:
  * one table holds each option's name, type, default and range).
  *
- * File syntax: one "name = value" per line; blank lines and lines starting
- * with '#' are ignored; no quoting, value runs to the end of the line with
- * surrounding blanks trimmed. An unknown option, a duplicate, or a value
- * out of range is an error reported with FILE:LINE.
+ * File syntax (read by base's kvfile.h): one "name = value" per line;
+ * blank lines and lines starting with '#' are ignored; no quoting, value
+ * runs to the end of the line with surrounding blanks trimmed. An unknown
+ * option, a duplicate, or a value out of range is an error reported with
+ * FILE:LINE.
  *
  * The table also says how each option applies on SIGHUP (main.c's
  * reload): LIVE options take effect at once, RESTART options are reported
@@ -13,16 +14,12 @@
  */
 #include <arpa/inet.h>
 #include <assert.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "treasury/kvfile.h"
 #include "treasury/log.h"
 
 #include "config.h"
@@ -266,108 +263,46 @@ config_set(struct config *cfg, const char *name, const char *value,
 	return 0;
 }
 
-static char *
-trim(char *s)
-{
-	char *end;
+/* The config file being read: which options it has set so far. */
+struct file_ctx {
+	struct config *cfg;
+	bool seen[OPTIONS_COUNT];
+};
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		end--;
-	*end = '\0';
-	return s;
-}
-
-/* Apply one line; returns 0 or 1 (errors found). */
+/* One "name = value" of the file (kvfile_set_fn): an option given twice
+ * is an error, then config_set. Returns 0 or -1 (logged). */
 static int
-config_line(struct config *cfg, char *line, const char *where, bool seen[])
+config_file_set(void *ctx, const char *where, const char *name,
+    const char *value)
 {
-	char *eq, *name, *value;
-	const struct option_def *o;
+	struct file_ctx *fc = ctx;
+	const struct option_def *o = option_find(name);
 
-	line = trim(line);
-	if (*line == '\0' || *line == '#')
-		return 0;
-	eq = strchr(line, '=');
-	if (eq == NULL) {
-		log_msg(LOG_ERR, "%s: expected 'name = value'", where);
-		return 1;
-	}
-	*eq = '\0';
-	name = trim(line);
-	value = trim(eq + 1);
-	o = option_find(name);
 	if (o != NULL) {
 		size_t i = (size_t)(o - options);
-		if (seen[i]) {
+		if (fc->seen[i]) {
 			log_msg(LOG_ERR, "%s: option '%s' given twice", where, name);
-			return 1;
+			return -1;
 		}
-		seen[i] = true;
+		fc->seen[i] = true;
 	}
-	return config_set(cfg, name, value, where) == 0 ? 0 : 1;
-}
-
-/* Open path as a regular file of at most CONFIG_FILE_MAX_BYTES. */
-static FILE *
-config_open(const char *path)
-{
-	struct stat st;
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL) {
-		log_msg(LOG_ERR, "%s: cannot open config file: %s", path,
-		    strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > CONFIG_FILE_MAX_BYTES) {
-		log_msg(LOG_ERR, "%s: not a regular file of at most %d bytes",
-		    path, CONFIG_FILE_MAX_BYTES);
-		fclose(f);
-		return NULL;
-	}
-	return f;
+	return config_set(fc->cfg, name, value, where);
 }
 
 int
 config_load_file(struct config *cfg, const char *path)
 {
-	char where[PATH_MAX + 32];
-	bool seen[OPTIONS_COUNT] = { false };
-	unsigned long lineno = 0;
-	char *line = NULL;
-	size_t line_cap = 0;
-	ssize_t len;
-	int errors = 0;
-	FILE *f = config_open(path);
+	struct file_ctx fc = { .cfg = cfg };
+	const struct kvfile kv = {
+		.path = path,
+		.syntax = "name = value",
+		.line_max_bytes = CONFIG_LINE_MAX_BYTES,
+		.set = config_file_set,
+		.report = NULL,		/* logged at LOG_ERR */
+		.ctx = &fc,
+	};
 
-	if (f == NULL)
-		return 1;
-	while ((len = getline(&line, &line_cap, f)) != -1) {
-		snprintf(where, sizeof(where), "%s:%lu", path, ++lineno);
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (len > CONFIG_LINE_MAX_BYTES) {
-			log_msg(LOG_ERR, "%s: line is longer than %d bytes", where,
-			    CONFIG_LINE_MAX_BYTES);
-			errors++;
-		} else if (strlen(line) != (size_t)len) {
-			log_msg(LOG_ERR, "%s: line contains a NUL byte", where);
-			errors++;
-		} else {
-			errors += config_line(cfg, line, where, seen);
-		}
-	}
-	if (ferror(f)) {
-		log_msg(LOG_ERR, "%s: read error: %s", path, strerror(errno));
-		errors++;
-	}
-	free(line);
-	fclose(f);
-	return errors;
+	return (int)kvfile_load(&kv, CONFIG_FILE_MAX_BYTES);
 }
 
 int

@@ -52,7 +52,4 @@ int first_run_admin_token(const struct config *cfg, struct store *store);
  * Returns 0 or -1 (errno). */
 int fsync_parent_dir(const char *path);
 
-/* Current UTC time in seconds. */
-int64_t now_unix_s(void);
-
 #endif

@@ -13,21 +13,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "treasury/auth.h"
+#include "treasury/clock.h"
 #include "treasury/log.h"
 
 #include "daemon.h"
-
-int64_t
-now_unix_s(void)
-{
-	return (int64_t)time(NULL);
-}
 
 int
 fsync_parent_dir(const char *path)
@@ -98,7 +92,7 @@ first_run_admin_token(const struct config *cfg, struct store *store)
 	token_generate(token);
 	store_token_hash_key(store, key);
 	token_hash(hash, key, token, strlen(token));
-	err = store_token_insert(store, "admin", ROLE_ADMIN, hash, now_unix_s());
+	err = store_token_insert(store, "admin", ROLE_ADMIN, hash, clock_wall_s());
 	if (err != TREASURY_OK) {
 		log_msg(LOG_ERR, "cannot store the first-run admin token: %s",
 		    treasury_err_text(err));

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "treasury/api.h"
+#include "treasury/clock.h"
 #include "treasury/crypto_init.h"
 #include "treasury/engine.h"
 #include "treasury/log.h"
@@ -33,7 +34,7 @@ struct cmdline {
 	const char *listen;
 	const char *log_level;
 	bool check_only;
-	bool unsafe_test_clock;		/* tests only; see api/clock.c */
+	bool unsafe_test_clock;		/* tests only; see api/test_clock.c */
 };
 
 /* What the event loop works on. */
@@ -191,15 +192,6 @@ signals_block(sigset_t *set)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static uint64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 status_send(const struct daemon *d, const char *prefix)
 {
@@ -220,7 +212,7 @@ status_send(const struct daemon *d, const char *prefix)
 static void
 watchdog_tick(struct daemon *d)
 {
-	uint64_t now = monotonic_ms(), half_ms = d->watchdog_usec / 2000;
+	uint64_t now = clock_mono_ms(), half_ms = d->watchdog_usec / 2000;
 	uint64_t stalled_ms;
 
 	if (d->watchdog_usec == 0 || now - d->last_ping_ms < half_ms)
@@ -310,7 +302,7 @@ maintenance_done(struct command *cmd, void *arg)
 static void
 maintenance_submit(struct daemon *d)
 {
-	int64_t now = api_clock_now_s();
+	int64_t now = clock_now_s();
 
 	if (atomic_exchange(&maintenance_busy, true))
 		return;
@@ -326,7 +318,7 @@ maintenance_submit(struct daemon *d)
 static void
 cron(struct daemon *d)
 {
-	uint64_t now = monotonic_ms();
+	uint64_t now = clock_mono_ms();
 
 	if (now - d->last_cron_ms < CRON_INTERVAL_MS)
 		return;
@@ -343,7 +335,7 @@ cron(struct daemon *d)
 static uint64_t
 loop_wait_ms(const struct daemon *d)
 {
-	uint64_t half_ms = d->watchdog_usec / 2000, now = monotonic_ms();
+	uint64_t half_ms = d->watchdog_usec / 2000, now = clock_mono_ms();
 
 	if (d->watchdog_usec == 0 || half_ms > CRON_INTERVAL_MS)
 		return CRON_INTERVAL_MS;

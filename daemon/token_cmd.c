@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "treasury/auth.h"
+#include "treasury/clock.h"
 #include "treasury/crypto_init.h"
 #include "treasury/log.h"
 
@@ -82,7 +83,7 @@ token_create(struct store *s, const struct token_args *a)
 	token_generate(token);
 	store_token_hash_key(s, key);
 	token_hash(hash, key, token, strlen(token));
-	err = store_token_insert(s, a->name, roles, hash, now_unix_s());
+	err = store_token_insert(s, a->name, roles, hash, clock_wall_s());
 	sodium_memzero(key, sizeof(key));
 	if (err == TREASURY_ERR_CONFLICT) {
 		log_msg(LOG_ERR, "a token named '%s' already exists", a->name);

@@ -50,9 +50,6 @@ enum {
 
 /* ---- statements (records.c) ---- */
 
-/* Reset a statement and clear its bindings, whatever happened. */
-void store_stmt_done(sqlite3_stmt *st);
-
 /* Step a statement that returns no row, then reset it.
  * Returns TREASURY_OK or the mapped SQLite error. */
 TREASURY_WARN_UNUSED treasury_err

@@ -18,10 +18,10 @@
  */
 #include <assert.h>
 #include <stdio.h>
-#include <time.h>
 
 #include <sodium.h>
 
+#include "treasury/clock.h"
 #include "treasury/crypto_init.h"
 
 #include "store_int.h"
@@ -313,7 +313,7 @@ meta_create(sqlite3 *db)
 		goto done;
 	sqlite3_bind_blob(st, 1, instance_id, sizeof(instance_id), SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, key, sizeof(key), SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_wall_s());
 	rc = sqlite3_step(st);
 done:
 	sqlite3_finalize(st);

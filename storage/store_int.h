@@ -114,6 +114,10 @@ struct store {
 extern const char store_schema_4[];
 treasury_err store_schema_4_after(sqlite3 *db);
 
+/* Reset a statement and clear its bindings, whatever happened (defined
+ * in records.c; used by every file that steps a prepared statement). */
+void store_stmt_done(sqlite3_stmt *st);
+
 /* Map a SQLite result code to a treasury_err (never TREASURY_OK for an
  * error code; SQLITE_OK, SQLITE_ROW and SQLITE_DONE give TREASURY_OK). */
 treasury_err store_err_from_sqlite(int rc);

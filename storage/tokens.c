@@ -28,14 +28,6 @@ roles_valid(sqlite3_int64 roles)
 	return roles != 0 && (roles & ~(sqlite3_int64)ROLE_ALL) == 0;
 }
 
-/* Reset a statement after use, whatever happened. */
-static void
-stmt_done(sqlite3_stmt *st)
-{
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-}
-
 static treasury_err
 token_row_read(sqlite3_stmt *st, struct token_info *out)
 {
@@ -87,7 +79,7 @@ store_token_insert(struct store *s, const char *name, unsigned roles,
 		err = TREASURY_ERR_CONFLICT;	/* name (or, never, hash) */
 	else
 		err = store_err_from_sqlite(rc);
-	stmt_done(st);
+	store_stmt_done(st);
 	return err;
 }
 
@@ -118,7 +110,7 @@ store_token_find(struct store *s, const uint8_t hash[TOKEN_HASH_BYTES],
 	}
 	err = token_row_read(st, out);
 done:
-	stmt_done(st);
+	store_stmt_done(st);
 	return err;
 }
 
@@ -139,7 +131,7 @@ store_token_list(struct store *s,
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		err = store_err_from_sqlite(rc);
-	stmt_done(st);
+	store_stmt_done(st);
 	return err;
 }
 
@@ -159,7 +151,7 @@ store_token_revoke(struct store *s, const char *name)
 		    TREASURY_OK;
 	else
 		err = store_err_from_sqlite(rc);
-	stmt_done(st);
+	store_stmt_done(st);
 	return err;
 }
 
@@ -177,7 +169,7 @@ store_token_count(struct store *s, int64_t *count)
 	} else
 		err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
 		    store_err_from_sqlite(rc);
-	stmt_done(st);
+	store_stmt_done(st);
 	return err;
 }
 

@@ -39,8 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "treasury/clock.h"
+#include "treasury/log.h"
 
 #include "engine_int.h"
 
@@ -70,49 +71,6 @@ struct writer {
 const uint64_t writer_commit_bucket_us[WRITER_COMMIT_BUCKETS] = {
 	500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000,
 };
-
-enum { WRITER_LOG_LINE_BYTES = 1024 };
-
-/* One error line on stderr in the daemon's log format (log.h: "<3>" is
- * LOG_ERR), written with one write(2). storage/ does not link the api's
- * logger, so the writer formats its own rare lines. */
-static void
-writer_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-writer_log(const char *fmt, ...)
-{
-	char line[WRITER_LOG_LINE_BYTES];
-	va_list ap;
-	int n, m;
-
-	n = snprintf(line, sizeof(line), "<3>writer: ");
-	va_start(ap, fmt);
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	if (m < 0)
-		return;
-	n += m;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	(void)!write(STDERR_FILENO, line, (size_t)n);
-}
-
-static uint64_t
-monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static uint64_t
-monotonic_ms(void)
-{
-	return monotonic_us() / 1000;
-}
 
 void
 cmd_detail(struct command *cmd, const char *fmt, ...)
@@ -260,9 +218,10 @@ group_fail(struct writer *w, struct command *group, unsigned n,
 	snprintf(why, sizeof(why), "%s failed: %s", stage, sqlite3_errmsg(s->db));
 	if (!sqlite3_get_autocommit(s->db) &&
 	    store_stmt_run(s, STMT_ROLLBACK) != TREASURY_OK)
-		writer_log("ROLLBACK failed: %s", sqlite3_errmsg(s->db));
-	writer_log("group of %u commands not committed (%s): %s", n,
-	    treasury_err_name(err), why);
+		log_msg(LOG_ERR, "writer: ROLLBACK failed: %s",
+		    sqlite3_errmsg(s->db));
+	log_msg(LOG_ERR, "writer: group of %u commands not committed (%s): %s",
+	    n, treasury_err_name(err), why);
 	for (c = group; c != NULL; c = c->next_) {
 		command_results_clear(c);
 		c->err = TREASURY_ERR_DB;
@@ -316,13 +275,13 @@ group_run(struct writer *w, struct command *group, unsigned n)
 			return;
 		}
 	}
-	t0 = monotonic_us();
+	t0 = clock_mono_us();
 	err = store_stmt_run(w->store, STMT_COMMIT);
 	if (err != TREASURY_OK) {
 		group_fail(w, group, n, "COMMIT", err);
 		return;
 	}
-	commit_time_count(w, monotonic_us() - t0);
+	commit_time_count(w, clock_mono_us() - t0);
 	pthread_mutex_lock(&w->mu);
 	hook = w->hook_fn;
 	hook_arg = w->hook_arg;
@@ -385,13 +344,13 @@ writer_main(void *arg)
 			break;		/* stopping, queue drained */
 		group = queue_take(w, &n);
 		w->busy = true;
-		w->progress_ms = monotonic_ms();
+		w->progress_ms = clock_mono_ms();
 		pthread_mutex_unlock(&w->mu);
 		group_run(w, group, n);
 		group_done(group);
 		pthread_mutex_lock(&w->mu);
 		w->busy = false;
-		w->progress_ms = monotonic_ms();
+		w->progress_ms = clock_mono_ms();
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -456,7 +415,7 @@ writer_submit_async(struct writer *w, struct command *cmd,
 	}
 	cmd->next_ = NULL;
 	if (w->head == NULL && !w->busy)
-		w->progress_ms = monotonic_ms();	/* idle until now */
+		w->progress_ms = clock_mono_ms();	/* idle until now */
 	if (w->tail != NULL)
 		w->tail->next_ = cmd;
 	else
@@ -517,7 +476,7 @@ writer_stats_get(struct writer *w, struct writer_stats *out)
 uint64_t
 writer_stalled_ms(struct writer *w)
 {
-	uint64_t now = monotonic_ms(), stalled = 0;
+	uint64_t now = clock_mono_ms(), stalled = 0;
 
 	assert(w != NULL);
 	pthread_mutex_lock(&w->mu);

@@ -64,10 +64,6 @@ void api_body_max_set(struct api_server *srv, unsigned bytes);
  * streams. Thread-safe. */
 void api_cron(struct api_server *srv);
 
-/* The request clock (UTC seconds; see --unsafe-test-clock), for the
- * daemon's periodic commands. */
-int64_t api_clock_now_s(void);
-
 /* Requests being handled now, all servers together (for status lines). */
 unsigned api_requests_in_flight(void);
 

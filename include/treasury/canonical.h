@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "treasury/amount.h"
+#include "treasury/buffer.h"
 #include "treasury/error.h"
 #include "treasury/limits.h"
 
@@ -72,22 +73,7 @@ expiry_check(int64_t expires_s, int64_t now_s);
 
 /* ---- canonical text ---- */
 
-/* A capped, growable text buffer (curl's dynbuf manner). */
-struct textbuf {
-	char *data;		/* NUL-terminated when len > 0 */
-	size_t len;
-	size_t cap;
-	size_t max;		/* never grows beyond this many bytes */
-};
-
-/* Start an empty buffer that may grow to max_bytes. No allocation yet. */
-void textbuf_init(struct textbuf *b, size_t max_bytes);
-/* Free the buffer's memory and reset it to empty. */
-void textbuf_free(struct textbuf *b);
-/* Append len bytes. Returns TREASURY_OK, _NOMEM or _TOO_LARGE (then b is
- * unchanged). */
-TREASURY_WARN_UNUSED treasury_err
-textbuf_append(struct textbuf *b, const char *s, size_t len);
+/* The texts are written into a struct textbuf (treasury/buffer.h). */
 
 /* Fields shared by every proposal kind (the first seven lines). */
 struct proposal_header {

@@ -5,6 +5,17 @@
  * journald (SyslogLevelPrefix=yes, the default) files it at the right level
  * and a terminal still reads well. Never pass a secret to these functions.
  * (OpenBSD manner: log_warn appends strerror(errno), log_warnx does not.)
+ *
+ * Part of base/ (libtreasury_base): every layer, storage's writer thread
+ * included, logs through these functions. Contract:
+ *   - thread-safe: each line is one write(2) to standard error, so lines
+ *     of different threads never interleave; nothing is buffered;
+ *   - a line is cut at 2048 bytes and stays one line;
+ *   - every control character (below 0x20, and 0x7f) of the formatted
+ *     text is written as '?', so client text cannot forge a second line
+ *     or its priority prefix;
+ *   - lines less severe than the level set by log_init are dropped
+ *     (LOG_INFO until log_init is called).
  */
 #ifndef TREASURY_LOG_H
 #define TREASURY_LOG_H

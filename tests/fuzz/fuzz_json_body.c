@@ -186,7 +186,7 @@ treasury_shape(struct request *rq, struct reply *rp, json_t *body)
 		snprintf(prefix, sizeof(prefix), "signers[%zu]", i);
 		item = json_array_get(list, i);
 		if (!json_is_object(item)) {
-			reply_problem(rp, 400, "field-type", "Wrong field type",
+			reply_err(rp, TREASURY_ERR_FIELD_TYPE,
 			    "field '%s' must be an object", prefix);
 			return false;
 		}

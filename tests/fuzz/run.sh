@@ -58,12 +58,12 @@ if grep -q 'json_depth_max' "$ROOT/include/treasury/api.h"; then
 fi
 DEPS_LIBS=$(pkg-config --libs libsecp256k1 libsodium jansson libmicrohttpd)
 
-# The sources each target needs besides itself (core/ is always linked);
-# one that does not exist (yet, or any more) is left out.
+# The sources each target needs besides itself (base/ and core/ are always
+# linked); one that does not exist (yet, or any more) is left out.
 extra_sources() {
 	case $1 in
 	fuzz_json_body) echo "api/json.c api/proposal_body.c api/reply.c
-		api/errors.c api/log.c api/clock.c api/policy_json.c
+		api/errors.c api/test_clock.c api/policy_json.c
 		api/render.c" ;;
 	*) ;;
 	esac
@@ -76,7 +76,7 @@ compile() {	# source object [extra flags]
 
 build() {	# target
 	objs=""
-	for src in "$ROOT"/core/*.c $(extra_sources "$1"); do
+	for src in "$ROOT"/base/*.c "$ROOT"/core/*.c $(extra_sources "$1"); do
 		case $src in /*) ;; *) src=$ROOT/$src ;; esac
 		[ -e "$src" ] || continue
 		obj=$OUT/obj/$(echo "${src#"$ROOT"/}" | tr / _).o

@@ -1,5 +1,6 @@
 /*
- * log.c: stderr logging with syslog priority prefixes (see log.h).
+ * log.c: stderr logging with syslog priority prefixes (see log.h), in
+ * base/ so that every layer logs the same way.
  *
  * One line is formatted into a stack buffer and written with one write(2)
  * so that lines from different threads never interleave.

@@ -1,7 +1,7 @@
 /*
- * clock.c: the request clock, and the unsafe test clock.
+ * test_clock.c: the unsafe test clock's endpoint.
  *
- * Every handler takes "now" from api_now_s(). Tests of expiry (minimum one
+ * Every handler takes "now" from clock_now_s() (base/clock.c). Tests of expiry (minimum one
  * minute, default seven days) cannot wait that long, so a daemon started
  * with --unsafe-test-clock serves POST /v1/test/clock (admin), which moves
  * this clock forward by advance_s seconds. It only ever moves forward.
@@ -9,9 +9,9 @@
  * use the flag in production: it lets an admin expire proposals at will.
  */
 #include <stdatomic.h>
-#include <time.h>
 
 #include "treasury/canonical.h"
+#include "treasury/clock.h"
 #include "treasury/log.h"
 
 #include "internal.h"
@@ -21,13 +21,6 @@ enum {
 };
 
 static atomic_bool test_clock_enabled;
-static atomic_llong test_clock_offset_s;
-
-int64_t
-api_now_s(void)
-{
-	return (int64_t)time(NULL) + (int64_t)atomic_load(&test_clock_offset_s);
-}
 
 void
 test_clock_enable(void)
@@ -44,7 +37,8 @@ handle_test_clock(struct request *rq, struct reply *rp)
 	json_t *body;
 
 	if (!atomic_load(&test_clock_enabled)) {
-		reply_problem(rp, 404, "not-found", "Not found", "no such endpoint");
+		reply_err_titled(rp, TREASURY_ERR_NOT_FOUND, "Not found",
+		    "no such endpoint");
 		return;
 	}
 	body = body_parse(rq, rp, false);
@@ -53,17 +47,11 @@ handle_test_clock(struct request *rq, struct reply *rp)
 	if (fields_only(rp, body, "", allowed) &&
 	    field_uint(rp, body, "", "advance_s", true, 1,
 	    TEST_CLOCK_ADVANCE_MAX_S, TREASURY_ERR_TOO_LARGE, &advance_s, NULL)) {
-		atomic_fetch_add(&test_clock_offset_s, (long long)advance_s);
+		clock_test_advance(advance_s);
 		log_msg(LOG_WARNING, "UNSAFE test clock moved forward %u s by "
 		    "token '%s'", advance_s, rq->token.name);
-		timestamp_format(api_now_s(), now_text);
+		timestamp_format(clock_now_s(), now_text);
 		reply_json(rp, 200, json_pack("{s:s}", "now", now_text));
 	}
 	json_decref(body);
-}
-
-int64_t
-api_clock_now_s(void)
-{
-	return api_now_s();
 }
