@@ -42,6 +42,9 @@ fi
 TARGETS=${*:-$(cd "$HERE" && ls fuzz_*.c | sed 's/\.c$//')}
 mkdir -p "$OUT/obj" "$WORK"
 
+# One include path for every source here: the layer rules (include/CMakeLists.txt)
+# are enforced by the project's own build of the same base/, core/ and api/
+# sources, and a harness may reach across layers like treasuryd.
 # The project's own build (gcc) enforces -Werror on core/ and api/; here
 # only the harnesses get it, so that a clang-only warning in someone's new
 # code does not stop the fuzzers.
