@@ -243,7 +243,7 @@ void text_copy(char *dst, size_t dst_size, const char *s, size_t len);
 void text_for_detail(char *dst, size_t dst_size, const char *s);
 
 /* 1..max printable ASCII characters: 0x20..0x7e when spaces (deposit
- * references and sources, GUIDE §2) but never a leading or trailing space
+ * references and sources, docs/api.md "Limits") but never a leading or trailing space
  * (so "abc" and "abc " cannot be two references for one deposit), else
  * 0x21..0x7e like destinations.
  * Answers 400 with err (or invalid-field when err is OK) naming the field. */

@@ -6,7 +6,8 @@
  *   POST /v1/proposals/{id}/execute     (treasurer)
  *   POST /v1/proposals/{id}/settlement  (treasurer) external tx reference
  *
- * A vote's signature is verified here, in the request thread (GUIDE §4),
+ * A vote's signature is verified here, in the request thread (the costly
+ * check never holds up the one writer thread),
  * against the signer's key at the proposal's config version, read with
  * the proposal's head in one snapshot by point reads; the writer then
  * only re-checks that this key is still that signer's key and the cheap

@@ -13,7 +13,7 @@ treasuryd binary. It then
   3. deposits into the treasury, so that GET balances has a row to show;
   4. creates P transfer proposals (concurrently, over keep-alive
      connections) and checks each returned id against the tagged hash of
-     the returned canonical text (GUIDE §1);
+     the returned canonical text (docs/signing.md §4);
   5. signs all 32*P approve votes, one per distinct (proposal, signer) pair,
      with bench_sign (libsecp256k1, RFC 6979, low-S) or, without it, with
      python3-cryptography forced to low-S; checks a sample of the

@@ -4,7 +4,7 @@
  * Reads lines "SECKEY_HEX DIGEST_HEX" (32 bytes each) on standard input and
  * writes one line per input on standard output: the 64-byte compact r||s
  * signature in lowercase hex. libsecp256k1 signs with an RFC 6979 nonce and
- * always gives low-S, as GUIDE §1 requires. Python's cryptography needs
+ * always gives low-S, as docs/signing.md §6 requires. Python's cryptography needs
  * about 270 us per signature here; this needs about 30, which keeps the
  * preparation of 100k+ votes inside the benchmark's time budget.
  *

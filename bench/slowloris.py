@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """slowloris.py: does treasuryd keep answering GET /v1/health within 100 ms
 while 2,000 idle connections and 50 slowloris clients are held open
-against it? (issue #7)
+against it? (the goal in bench/README.md, last section)
 
 Starts its own treasuryd on a free loopback port with a temporary database
 and a config that allows the connections (max_connections and

@@ -1,7 +1,7 @@
 /*
  * amount.c: exact money amounts as 128-bit unsigned minor units.
  *
- * Parsing and formatting of decimal amount text (see amount.h and GUIDE §1).
+ * Parsing and formatting of decimal amount text (see amount.h and docs/signing.md §3, Field rules).
  * Only integer arithmetic is used; there is no floating point anywhere in
  * this file. Every multiplication and addition is checked for wrap-around.
  */

@@ -1,10 +1,10 @@
 /*
  * canonical.c: field validation, timestamps and the canonical proposal
- * text of the signing contract (GUIDE §1, docs/signing.md).
+ * text of the signing contract (docs/signing.md §3, §8, §9).
  *
  * Everything a signer sees passes through here, so every check is strict:
  * exact character sets, shortest-form UTF-8 with the forbidden characters
- * of GUIDE §1 (decoder and classes in utf8.c, shared with the terminal
+ * of docs/signing.md §3, Memo (decoder and classes in utf8.c, shared with the terminal
  * escaper), timestamps in exactly one spelling. Calendar arithmetic is
  * done here (days from civil dates) rather than with timegm(3) so that it
  * does not depend on the C library or the time zone. The line writer is

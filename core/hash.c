@@ -1,7 +1,7 @@
 /*
  * hash.c: BIP-340 style tagged SHA-256 and the two digests of the signing
- * contract, the proposal id and the vote digest (GUIDE §1,
- * docs/signing.md).
+ * contract, the proposal id and the vote digest (docs/signing.md
+ * §1, §4, §5).
  *
  * Uses libsodium's SHA-256; the program must have called sodium_init()
  * (treasury_crypto_init()) before the first hash.

@@ -1,6 +1,6 @@
 /*
- * policy.c: treasury policies as pure decisions (issue #8,
- * docs/policies.md): validation, thresholds, spending limits over rolling
+ * policy.c: treasury policies as pure decisions
+ * (docs/policies.md): validation, thresholds, spending limits over rolling
  * windows, reserves, the allowlist, timelocks, vetoes, the state a tally
  * gives a proposal, freezes, and the tagged-hash digests of vetoes,
  * revocations and key-possession proofs.

@@ -223,7 +223,7 @@ TREASURY_WARN_UNUSED treasury_err
 proposals_after_config_change(struct store *s, const char *treasury,
     uint64_t new_version, int64_t now_s);
 
-/* ---- policies (cmd_policy.c, issue #8) ---- */
+/* ---- policies (cmd_policy.c, docs/policies.md) ---- */
 
 /* Write the policy row of config version `version` of treasury id, whose
  * threshold is m of n signers; p must pass treasury_policy_check. */

@@ -1,5 +1,5 @@
 /*
- * platform.c: the storage side of the API platform (issue #7): idempotency
+ * platform.c: the storage side of the API platform (docs/api.md): idempotency
  * records checked and written inside a command's transaction, token
  * commands, the cron's maintenance command, and the read queries behind
  * GET /v1/events, GET /v1/tokens and /v1/metrics.

@@ -14,7 +14,7 @@
  *
  * Schema 2 adds the treasury engine's tables (see schema_2 below).
  * Schema 3 adds idempotency records and the events journal (schema_3).
- * Schema 4 adds the treasury policies (schema_policy.c, issue #8).
+ * Schema 4 adds the treasury policies (schema_policy.c, docs/policies.md).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -176,7 +176,7 @@ static const char schema_2[] =
 	" (treasury_id, reference) WHERE kind = 'deposit';";
 
 /*
- * Schema 3: the API platform (issue #7).
+ * Schema 3: the API platform (docs/api.md).
  *
  * idempotency: one row per (token, Idempotency-Key) of a POST that
  * succeeded, written by the writer in the same transaction as the

@@ -1,5 +1,5 @@
 /*
- * schema_policy.c: schema 4, the treasury policies of issue #8
+ * schema_policy.c: schema 4, the treasury policies of docs/policies.md
  * (docs/policies.md §12.1), kept apart from schema.c because part of the
  * step is C: the proposals table is rebuilt (SQLite cannot change a CHECK
  * constraint in place) to accept the kinds set-policy and unfreeze, the

@@ -77,7 +77,7 @@ enum store_stmt {
 	STMT_EVENTS_PAGE,
 	STMT_TOKEN_PAGE,
 	STMT_PROPOSAL_STATUS_COUNTS,
-	/* policies (schema 4, issue #8) */
+	/* policies (schema 4, docs/policies.md) */
 	STMT_POLICY_GET,
 	STMT_POLICY_INSERT,
 	STMT_PROPOSAL_POLICY,
@@ -110,7 +110,7 @@ struct store {
 	uint8_t token_hash_key[TOKEN_HASH_KEY_BYTES];	/* secret */
 };
 
-/* Schema 4 (schema_policy.c): the policies of issue #8. */
+/* Schema 4 (schema_policy.c): the policies of docs/policies.md. */
 extern const char store_schema_4[];
 treasury_err store_schema_4_after(sqlite3 *db);
 

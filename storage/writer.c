@@ -1,5 +1,6 @@
 /*
- * writer.c: the one writer thread (GUIDE §4) and its group commit.
+ * writer.c: the one writer thread (every write to the database is a
+ * command applied by it, one at a time, in order) and its group commit.
  *
  * Request threads queue commands with writer_submit_async (a completion
  * callback) or writer_submit (which blocks on its own semaphore until that

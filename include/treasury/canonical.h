@@ -1,6 +1,6 @@
 /*
  * canonical.h: field validation and the canonical proposal text of the
- * signing contract (GUIDE §1, docs/signing.md).
+ * signing contract (docs/signing.md §3, §8, §9).
  *
  * The canonical text is UTF-8, one "key: value\n" line per field, keys in a
  * fixed order. It is what signers see and what the proposal id hashes, so

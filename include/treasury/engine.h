@@ -8,7 +8,7 @@
  * durable (synchronous=FULL). Reads are
  * queries on the calling thread's read-only store (store_* below).
  *
- * Division of work (GUIDE §4): the api validates input and verifies vote
+ * Division of work: the api validates input and verifies vote
  * signatures in request threads; the writer re-checks only cheap state
  * (existence, status, expiry, balances, that the verified key is still the
  * signer's key) inside its transaction, so nothing is ever half-applied.
@@ -153,10 +153,10 @@ enum command_type {
 	CMD_TOKEN_REVOKE,		/* POST /v1/tokens/{name}/revoke */
 	CMD_MAINTENANCE,		/* the daemon's cron: expiry sweep, purge */
 	CMD_IDEMPOTENCY_RESPONSE,	/* store a first response's text */
-	CMD_VETO,		/* issue #8: in.vote (decision unused) */
-	CMD_REVOKE,		/* issue #8: in.vote (decision unused) */
-	CMD_FREEZE,		/* issue #8: in.freeze */
-	CMD_KEY_PROOF,		/* issue #8: in.vote (proposal, signature) */
+	CMD_VETO,		/* policies.md §1: in.vote (decision unused) */
+	CMD_REVOKE,		/* policies.md §8: in.vote (decision unused) */
+	CMD_FREEZE,		/* policies.md §5: in.freeze */
+	CMD_KEY_PROOF,		/* policies.md §6: in.vote (proposal, signature) */
 };
 
 /* The Idempotency-Key of a POST (docs/api.md "Idempotency"). When
@@ -255,7 +255,7 @@ struct command {
 		} idempotency_response;
 	} in;
 	struct command_idempotency idem;
-	/* CMD_TREASURY_CREATE: the initial policy (issue #8), NULL for the
+	/* CMD_TREASURY_CREATE: the initial policy (docs/policies.md §9), NULL for the
 	 * empty one; heap, owned by the caller, normalised by the writer */
 	struct treasury_policy *policy;
 
@@ -443,7 +443,7 @@ TREASURY_WARN_UNUSED treasury_err
 store_proposal_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     int64_t now_s, struct proposal_record *out);
 
-/* A treasury's current policy (storage/cmd_policy.c, issue #8). */
+/* A treasury's current policy (storage/cmd_policy.c, docs/policies.md). */
 struct policy_view {
 	uint64_t config_version;
 	unsigned threshold;		/* M */

@@ -1,5 +1,5 @@
 /*
- * policy.h: treasury policies (issue #8) as pure logic: the policy a
+ * policy.h: treasury policies (docs/policies.md) as pure logic: the policy a
  * treasury holds at one config version, its validation, the decisions the
  * engine takes from it (thresholds, spending limits, reserves, allowlist,
  * timelocks, vetoes, freezes, revocations) and the digests of the signed

@@ -7,7 +7,7 @@
  * what the text says. proposal_decode accepts exactly the texts that
  * proposal_encode writes: decode(encode(p)) == p and encode(decode(t)) == t.
  *
- * Text layout after the seven common lines (GUIDE §1):
+ * Text layout after the seven common lines (docs/signing.md §3, §8, §9):
  *   transfer:        asset, amount, to, memo
  *   batch:           transfers: <n>, then for i = 1..n:
  *                    transfer.<i>.asset, transfer.<i>.amount,

@@ -26,7 +26,7 @@ enum {
 
 /* A parsed signer key: the type plus the serialized bytes it was made from
  * (33 for ECDSA, 32 for Schnorr) and the x coordinate that identifies the
- * key whatever its type (GUIDE §1: 02||X, 03||X and X are the same key). */
+ * key whatever its type (docs/signing.md §6: 02||X, 03||X and X are the same key). */
 struct signer_key {
 	enum key_type type;
 	uint8_t bytes[ECDSA_PUBKEY_BYTES];

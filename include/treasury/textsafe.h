@@ -1,5 +1,5 @@
 /*
- * textsafe.h: terminal-safe escaping of untrusted text (issue 11).
+ * textsafe.h: terminal-safe escaping of untrusted text.
  *
  * Whatever a server sends (memos, names, labels, problem details) reaches
  * the user's terminal only through text_escape_append, so that a hostile

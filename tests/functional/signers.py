@@ -1,6 +1,6 @@
 """signers.py: an independent client-side signer for the functional tests.
 
-Everything a wallet does under GUIDE §1 and docs/signing.md, written again
+Everything a wallet does under docs/signing.md, written again
 in Python without calling any of treasuryd's C code: parse and build
 canonical proposal texts, tagged hashes (hashlib), proposal ids, vote
 digests, ECDSA signatures over the 32-byte digest with python3-cryptography
@@ -57,7 +57,7 @@ class CanonicalError(ValueError):
 
 def parse_canonical(text):
     """Strictly split a canonical text into [(key, value), ...] after the
-    first line. Raises CanonicalError on any layout deviation GUIDE §1
+    first line. Raises CanonicalError on any layout deviation docs/signing.md §3
     forbids (CR, tab, missing final LF, blank line, a line not `key: value`,
     wrong first line)."""
     if isinstance(text, bytes):

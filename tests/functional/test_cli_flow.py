@@ -1,4 +1,4 @@
-"""treasuryctl against the real daemon (issue #5): keys and keystores,
+"""treasuryctl against the real daemon (docs/man/treasuryctl.1): keys and keystores,
 2-of-3 approval through to execution, offline signing round trip, config
 change display, reading commands, exit codes and configuration precedence.
 Tampered server answers are in test_cli_tamper.py."""

@@ -1,4 +1,4 @@
-"""treasuryctl in a hostile local environment (issue #11): FIFOs, symbolic
+"""treasuryctl in a hostile local environment (docs/man/treasuryctl.1, FILES): FIFOs, symbolic
 links and files of the wrong owner or mode at the keystore, token and
 config paths are refused at once with a one-line reason; a server's
 pagination cannot keep the client fetching forever; the process can

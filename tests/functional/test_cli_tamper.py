@@ -1,4 +1,4 @@
-"""Clear signing against a lying server (issue #5): a proxy in front of the
+"""Clear signing against a lying server (docs/signing.md §10): a proxy in front of the
 real daemon rewrites GET /v1/proposals/{id} answers. treasuryctl must
 refuse with the verification exit code, name what disagrees, and sign and
 post nothing; the daemon is checked directly afterwards."""

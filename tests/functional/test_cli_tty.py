@@ -1,4 +1,4 @@
-"""treasuryctl's passphrase prompt on a real terminal (issue #11), driven
+"""treasuryctl's passphrase prompt on a real terminal, driven
 in tmux: a passphrase typed at the prompt or ahead of it is never shown,
 and the terminal gets its echo back after C-c or C-z at the prompt."""
 

@@ -1,4 +1,4 @@
-"""The signer's whole workflow with treasuryctl alone (issue #11): the
+"""The signer's whole workflow with treasuryctl alone: the
 README walkthrough from nothing to an executed spend, set-policy and
 unfreeze proposals (and a server that makes another policy), cancel,
 settle, export -> sign-offline -> vote, proposal id prefixes, the address

@@ -1,4 +1,4 @@
-"""Engine flow (GUIDE §1, §2): deposits to executed transfers and batches,
+"""Engine flow (docs/signing.md, docs/api.md): deposits to executed transfers and batches,
 with exact balances and ledger, the client recomputing every proposal id
 and canonical line; deposit idempotency; all-or-nothing batches; bundle and
 settlement; rejection; cancel; role rules."""
@@ -220,7 +220,7 @@ def test_deposit_idempotency_and_errors(ctx):
     for amount in ("0", "-1", "1e3", "1.1234567", "01", " 1", "", "1.", ".5"):
         r = c.deposit("t1", "USDC", amount, "bad-" + amount)
         assert_true(400 <= r.status < 500, "amount %r refused: %r" % (amount, r))
-    # GUIDE §2 and docs/api.md: 1..128 printable ASCII (0x20..0x7e).
+    # docs/api.md "Limits": 1..128 printable ASCII (0x20..0x7e).
     for ref in ("", "x" * 129, "tab\tref", "nl\nref", "\x7f", "é",
                 " lead", "trail ", " "):
         r = c.deposit("t1", "USDC", "1", ref)

@@ -1,4 +1,4 @@
-"""Paginated lists (GUIDE §2): ledger entries and proposals page with
+"""Paginated lists (docs/api.md "Pagination"): ledger entries and proposals page with
 limit/cursor, next_cursor null on the last page, no duplicates or gaps,
 limit > 500 and bad cursors refused with 400."""
 

@@ -1,4 +1,5 @@
-"""Every 4xx path of a vote (GUIDE §1 counting and signatures), the accepted
+"""Every 4xx path of a vote (docs/signing.md §6 signatures;
+docs/api.md POST /v1/proposals/{id}/votes for counting), the accepted
 encodings (DER, uppercase hex), and the expiry bounds of a proposal."""
 
 import hashlib

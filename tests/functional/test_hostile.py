@@ -1,4 +1,4 @@
-"""Hostile input (issue #7 part 9): a catalogue of bad requests sent over
+"""Hostile input: a catalogue of bad requests sent over
 raw sockets, each answered with its exact 4xx (docs/api.md), none with a
 5xx, and the daemon answering GET /v1/health after every one of them.
 

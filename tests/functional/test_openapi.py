@@ -1,4 +1,4 @@
-"""docs/openapi.yaml against what the daemon serves (issue #7 part 8).
+"""docs/openapi.yaml against what the daemon serves.
 
 Every route the daemon serves must be described in docs/openapi.yaml and
 every route described there must be served. What is served is read two

@@ -1,4 +1,4 @@
-"""The API platform (issue #7 part B): token management and whoami,
+"""The API platform (docs/api.md): token management and whoami,
 Idempotency-Key (one effect, the stored first response, 422 on reuse,
 kept across a restart), opaque cursors and pagination while rows are
 being inserted, the events journal (SSE with Last-Event-ID reconnects,

@@ -1,4 +1,4 @@
-"""Treasury policies through the HTTP API (issue #8, docs/policies.md §12.5).
+"""Treasury policies through the HTTP API (docs/policies.md §12.5).
 
 The daemon runs with --unsafe-test-clock so that delays can be passed with
 POST /v1/test/clock instead of waited for. Covered here: the policy given

@@ -1,4 +1,4 @@
-"""treasury_helpers.py: a thin client over treasuryd's HTTP API (GUIDE §2)
+"""treasury_helpers.py: a thin client over treasuryd's HTTP API (docs/api.md)
 for the engine tests: assets, treasuries, tokens, deposits, proposals (with
 the client-side check of every canonical line and of the id), votes signed
 by signers.Signer, execution, balances and paginated lists.
@@ -318,11 +318,11 @@ class Client:
 def assert_4xx(resp, slug, what=""):
     """A problem answer in the 4xx range with type urn:treasuryd:problem:<slug>
     (slug may be a tuple of acceptable slugs, or None for any type), for
-    where GUIDE does not fix the exact status."""
+    where docs/api.md does not fix the exact status."""
     from framework import assert_problem
     assert_true(400 <= resp.status < 500, "%s: 4xx wanted, got %r" % (what, resp))
     assert_problem(resp, resp.status)
-    if slug is None:        # a shape error GUIDE names no slug for
+    if slug is None:        # a shape error docs/api.md names no slug for
         return
     slugs = slug if isinstance(slug, tuple) else (slug,)
     got = resp.json["type"]

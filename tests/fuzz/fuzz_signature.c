@@ -254,7 +254,7 @@ fuzz_ecdsa_sig(const uint8_t *p, size_t n)
 	if (n == 64) {
 		uint8_t der[72];
 		size_t der_len = der_write(r, s, der);
-		/* a DER text of 64 bytes reads as compact (GUIDE §1) */
+		/* a DER text of 64 bytes reads as compact (docs/signing.md §6) */
 		if (der_len != SIG_COMPACT_BYTES &&
 		    vote_signature_verify(verifier, &ecdsa_key, digest, der,
 		    der_len) != err)

@@ -1,7 +1,7 @@
 /*
  * test_canonical.c: unit tests of core/canonical.c, the field rules,
  * timestamps, expiry window, text buffer and canonical transfer text of
- * the signing contract (GUIDE §1).
+ * the signing contract (docs/signing.md §3).
  *
  * Memo tests cover every forbidden class one character at a time, both
  * sides of each range, overlong and surrogate encodings, and the 256-byte

@@ -1,6 +1,6 @@
 /*
  * test_policy.c: unit tests of core/policy.c and core/policy_text.c, the
- * treasury policies of issue #8 (docs/policies.md) and the texts and
+ * treasury policies of docs/policies.md and the texts and
  * digests of docs/signing.md §9.
  *
  * Decisions are tested at their edges: window boundaries (a debit exactly

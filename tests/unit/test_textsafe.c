@@ -1,6 +1,7 @@
 /*
  * test_textsafe.c: unit tests of core/textsafe.c, the terminal-safe
- * escaping of untrusted text (issue 11).
+ * escaping of untrusted text (include/treasury/textsafe.h
+ * states the rule).
  *
  * Every class is checked with its exact escaped output: each C0 control,
  * DEL, each C1 control, the bidi, zero-width and default-ignorable ranges
