@@ -1,0 +1,524 @@
+/*
+ * test_backup_check.c: unit tests of the operator tasks of maintenance.h:
+ * store_backup (storage/backup.c) and store_check (storage/check.c).
+ *
+ * Each test builds a small real database through the writer (an asset, a
+ * 1-of-1 treasury with an ECDSA signer, a deposit and an executed,
+ * signed transfer), with the writer still running while the backup is
+ * made. Invariants are then broken with raw SQL on the file, through a
+ * separate sqlite3 connection, as damage or tampering would, and check
+ * must name each one. TEST ONLY secret key (32 bytes of 0x01).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <secp256k1.h>
+#include <sqlite3.h>
+
+#include "treasury/crypto_init.h"
+#include "treasury/engine.h"
+#include "treasury/maintenance.h"
+
+#define NOW ((int64_t)1800000000)
+#define HOUR ((int64_t)3600)
+
+struct ctx {
+	char dir[64];
+	char db[128];
+	char dst[128];
+	struct store *admin;
+	struct writer *w;
+	treasury_verifier *v;
+	secp256k1_context *secp;
+	uint8_t secret[32];
+};
+
+/* Findings collected by store_check. */
+struct findings {
+	unsigned count;
+	char text[8][256];
+};
+
+static void
+finding_cb(const char *text, void *arg)
+{
+	struct findings *f = arg;
+
+	if (f->count < 8)
+		snprintf(f->text[f->count], sizeof(f->text[0]), "%s", text);
+	f->count++;
+}
+
+/* Whether some finding contains needle. */
+static int
+found(const struct findings *f, const char *needle)
+{
+	unsigned i;
+
+	for (i = 0; i < f->count && i < 8; i++)
+		if (strstr(f->text[i], needle) != NULL)
+			return 1;
+	return 0;
+}
+
+static struct signer_key
+alice_key(struct ctx *c)
+{
+	secp256k1_pubkey pub;
+	uint8_t bytes[33];
+	size_t len = sizeof(bytes);
+	struct signer_key k;
+
+	assert_int_equal(secp256k1_ec_pubkey_create(c->secp, &pub, c->secret),
+	    1);
+	assert_int_equal(secp256k1_ec_pubkey_serialize(c->secp, bytes, &len,
+	    &pub, SECP256K1_EC_COMPRESSED), 1);
+	assert_int_equal(signer_key_parse(c->v, KEY_ECDSA, bytes, len, &k),
+	    TREASURY_OK);
+	return k;
+}
+
+/* USDC; t1, 1 of alice; 100 USDC in; 40 USDC out by a signed transfer. */
+static void
+world_make(struct ctx *c, int64_t token)
+{
+	struct command *cmd = calloc(1, sizeof(*cmd));
+	struct proposal_fields *f = calloc(1, sizeof(*f));
+	secp256k1_ecdsa_signature es;
+	uint8_t digest[DIGEST_BYTES], id[PROPOSAL_ID_BYTES];
+
+	assert_non_null(cmd);
+	assert_non_null(f);
+	cmd->type = CMD_ASSET_CREATE;
+	cmd->now_s = NOW;
+	snprintf(cmd->in.asset_create.code, sizeof(cmd->in.asset_create.code),
+	    "USDC");
+	cmd->in.asset_create.decimals = 6;
+	snprintf(cmd->in.asset_create.chain,
+	    sizeof(cmd->in.asset_create.chain), "ethereum");
+	assert_int_equal(writer_submit(c->w, cmd), TREASURY_OK);
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = CMD_TREASURY_CREATE;
+	cmd->now_s = NOW;
+	snprintf(cmd->in.treasury_create.id, sizeof(cmd->in.treasury_create.id),
+	    "t1");
+	snprintf(cmd->in.treasury_create.name,
+	    sizeof(cmd->in.treasury_create.name), "One");
+	cmd->in.treasury_create.threshold = 1;
+	cmd->in.treasury_create.signer_count = 1;
+	snprintf(cmd->in.treasury_create.signers[0].name,
+	    sizeof(cmd->in.treasury_create.signers[0].name), "alice");
+	cmd->in.treasury_create.signers[0].key = alice_key(c);
+	assert_int_equal(writer_submit(c->w, cmd), TREASURY_OK);
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = CMD_DEPOSIT;
+	cmd->now_s = NOW;
+	snprintf(cmd->in.deposit.treasury, sizeof(cmd->in.deposit.treasury),
+	    "t1");
+	snprintf(cmd->in.deposit.asset, sizeof(cmd->in.deposit.asset), "USDC");
+	cmd->in.deposit.amount = 100000000;
+	snprintf(cmd->in.deposit.reference,
+	    sizeof(cmd->in.deposit.reference), "d1");
+	assert_int_equal(writer_submit(c->w, cmd), TREASURY_OK);
+
+	f->kind = KIND_TRANSFER;
+	snprintf(f->treasury, sizeof(f->treasury), "t1");
+	f->expires_s = NOW + HOUR;
+	f->transfer_count = 1;
+	snprintf(f->transfers[0].asset, sizeof(f->transfers[0].asset), "USDC");
+	f->transfers[0].decimals = 6;
+	f->transfers[0].amount = 40000000;
+	snprintf(f->transfers[0].to, sizeof(f->transfers[0].to), "0xabc");
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = CMD_PROPOSAL_CREATE;
+	cmd->now_s = NOW;
+	cmd->in.proposal_create.fields = f;
+	cmd->in.proposal_create.proposer_token_id = token;
+	assert_int_equal(writer_submit(c->w, cmd), TREASURY_OK);
+	memcpy(id, cmd->proposal_id, sizeof(id));
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = CMD_VOTE;
+	cmd->now_s = NOW;
+	memcpy(cmd->in.vote.proposal, id, sizeof(id));
+	snprintf(cmd->in.vote.signer, sizeof(cmd->in.vote.signer), "alice");
+	cmd->in.vote.decision = VOTE_APPROVE;
+	vote_digest_compute(digest, id, VOTE_APPROVE);
+	assert_int_equal(secp256k1_ecdsa_sign(c->secp, &es, digest, c->secret,
+	    NULL, NULL), 1);
+	assert_int_equal(secp256k1_ecdsa_signature_serialize_compact(c->secp,
+	    cmd->in.vote.signature, &es), 1);
+	cmd->in.vote.signature_len = 64;
+	cmd->in.vote.verified_key = alice_key(c);
+	cmd->in.vote.verified_config_version = 1;
+	assert_int_equal(writer_submit(c->w, cmd), TREASURY_OK);
+	assert_int_equal(cmd->status, STATUS_APPROVED);
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = CMD_EXECUTE;
+	cmd->now_s = NOW;
+	memcpy(cmd->in.execute.proposal, id, sizeof(id));
+	assert_int_equal(writer_submit(c->w, cmd), TREASURY_OK);
+	free(cmd);
+	free(f);
+}
+
+static int
+setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	char errmsg[STORE_ERRMSG_BYTES];
+	uint8_t hash[TOKEN_HASH_BYTES];
+	struct token_info info;
+
+	assert_non_null(c);
+	assert_int_equal(treasury_crypto_init(), TREASURY_OK);
+	snprintf(c->dir, sizeof(c->dir), "/tmp/treasury-test-backup-XXXXXX");
+	assert_non_null(mkdtemp(c->dir));
+	snprintf(c->db, sizeof(c->db), "%s/t.db", c->dir);
+	snprintf(c->dst, sizeof(c->dst), "%s/copy.db", c->dir);
+	assert_int_equal(store_open(c->db, STORE_READ_WRITE_CREATE, &c->admin,
+	    errmsg), TREASURY_OK);
+	c->v = treasury_verifier_create();
+	assert_non_null(c->v);
+	assert_int_equal(writer_start(c->db, c->v, &c->w, errmsg), TREASURY_OK);
+	c->secp = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	assert_non_null(c->secp);
+	memset(c->secret, 1, sizeof(c->secret));	/* TEST ONLY key */
+	memset(hash, 0x5a, sizeof(hash));
+	assert_int_equal(store_token_insert(c->admin, "tok", ROLE_SIGNER, hash,
+	    NOW), TREASURY_OK);
+	assert_int_equal(store_token_find(c->admin, hash, &info), TREASURY_OK);
+	world_make(c, info.id);
+	*state = c;
+	return 0;
+}
+
+static void
+writer_done(struct ctx *c)
+{
+	if (c->w != NULL)
+		writer_stop(c->w);
+	c->w = NULL;
+	if (c->admin != NULL)
+		store_close(c->admin);
+	c->admin = NULL;
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx *c = *state;
+	struct dirent *e;
+	DIR *d;
+
+	writer_done(c);
+	treasury_verifier_destroy(c->v);
+	secp256k1_context_destroy(c->secp);
+	d = opendir(c->dir);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	assert_int_equal(rmdir(c->dir), 0);
+	free(c);
+	return 0;
+}
+
+/* Run raw SQL on the database file, as damage would (the writer is
+ * stopped first: nothing caches the rows). */
+static void
+tamper(struct ctx *c, const char *path, const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	writer_done(c);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("tamper: %s: %s", sql, msg);
+	assert_int_equal(sqlite3_changes(db) > 0, 1);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static struct findings
+check(struct ctx *c, const char *path, struct check_report *r)
+{
+	struct findings f;
+	char errmsg[STORE_ERRMSG_BYTES];
+
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(store_check(path, c->v, finding_cb, &f, r, errmsg),
+	    TREASURY_OK);
+	assert_int_equal(r->findings, f.count);
+	return f;
+}
+
+static int
+balance_cb(const struct balance *b, void *ctx)
+{
+	*(amount_minor *)ctx = b->amount;
+	return 0;
+}
+
+/* Files in the directory, for "no temporary file left behind". */
+static unsigned
+dir_entries(const char *dir)
+{
+	struct dirent *e;
+	unsigned n = 0;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* ---- tests ---- */
+
+/* A backup of the live database (writer running) is a 0600 file of the
+ * reported size that opens as a treasuryd store with the same data and
+ * passes check; a second backup never replaces it. */
+static void
+test_backup_live(void **state)
+{
+	struct ctx *c = *state;
+	char errmsg[STORE_ERRMSG_BYTES];
+	struct check_report r;
+	struct findings f;
+	struct store *copy;
+	struct stat st;
+	amount_minor bal = 0;
+	int64_t bytes = 0;
+	unsigned before;
+
+	before = dir_entries(c->dir);
+	assert_int_equal(store_backup(c->db, c->dst, &bytes, errmsg),
+	    TREASURY_OK);
+	assert_int_equal(stat(c->dst, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(bytes, st.st_size);
+	assert_true(bytes > 0);
+	assert_int_equal(dir_entries(c->dir), before + 1);	/* no temp */
+
+	f = check(c, c->dst, &r);
+	assert_int_equal(f.count, 0);
+	assert_int_equal(r.treasuries, 1);
+	assert_int_equal(r.balances, 1);
+	assert_int_equal(r.ledger_entries, 2);
+	assert_int_equal(r.executed, 1);
+	assert_int_equal(r.votes_verified, 1);
+
+	/* Never replaced: the second backup is refused, nothing is left. */
+	assert_int_equal(store_backup(c->db, c->dst, NULL, errmsg),
+	    TREASURY_ERR_CONFLICT);
+	assert_true(errmsg[0] != '\0');
+	assert_int_equal(dir_entries(c->dir), before + 1);
+
+	/* A restored copy is opened read-write (it is a rollback-journal
+	 * file: store_open moves it to WAL, as the daemon does). */
+	if (store_open(c->dst, STORE_READ_WRITE_CREATE, &copy, errmsg) !=
+	    TREASURY_OK)
+		fail_msg("%s", errmsg);
+	assert_int_equal(store_balances(copy, "t1", balance_cb, &bal),
+	    TREASURY_OK);
+	assert_true(bal == 60000000);
+	store_close(copy);
+}
+
+/* A source that is missing or is not a treasuryd database is refused and
+ * leaves no file behind. */
+static void
+test_backup_bad_source(void **state)
+{
+	struct ctx *c = *state;
+	char errmsg[STORE_ERRMSG_BYTES], path[160];
+	unsigned before = dir_entries(c->dir);
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/missing.db", c->dir);
+	assert_int_equal(store_backup(path, c->dst, NULL, errmsg),
+	    TREASURY_ERR_DB_OPEN);
+	assert_non_null(strstr(errmsg, "missing.db"));
+	assert_int_equal(access(c->dst, F_OK), -1);
+
+	snprintf(path, sizeof(path), "%s/text.db", c->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("this is not a database, but it is long enough to look at\n", fp);
+	fclose(fp);
+	assert_int_not_equal(store_backup(path, c->dst, NULL, errmsg),
+	    TREASURY_OK);
+	assert_int_equal(access(c->dst, F_OK), -1);
+	assert_int_equal(dir_entries(c->dir), before + 1);	/* text.db */
+}
+
+/* check passes a good live database and counts what it looked at. */
+static void
+test_check_good(void **state)
+{
+	struct ctx *c = *state;
+	struct check_report r;
+	struct findings f;
+
+	f = check(c, c->db, &r);
+	assert_int_equal(f.count, 0);
+	assert_int_equal(r.treasuries, 1);
+	assert_int_equal(r.balances, 1);
+	assert_int_equal(r.ledger_entries, 2);
+	assert_int_equal(r.executed, 1);
+	assert_int_equal(r.votes_verified, 1);
+}
+
+static void
+test_check_balance_changed(void **state)
+{
+	struct ctx *c = *state;
+	struct check_report r;
+	struct findings f;
+
+	tamper(c, c->db, "UPDATE balances SET amount = '60000001'");
+	f = check(c, c->db, &r);
+	assert_int_equal(f.count, 1);
+	assert_true(found(&f, "is not the sum of its ledger entries"));
+}
+
+static void
+test_check_ledger_changed(void **state)
+{
+	struct ctx *c = *state;
+	struct check_report r;
+	struct findings f;
+
+	/* The deposit grows: its balance_after and the balance disagree. */
+	tamper(c, c->db, "UPDATE ledger SET amount = '100000005'"
+	    " WHERE kind = 'deposit'");
+	f = check(c, c->db, &r);
+	assert_true(f.count >= 1);
+	assert_true(found(&f, "balance_after differs"));
+	assert_true(found(&f, "is not the sum"));
+}
+
+static void
+test_check_vote_signature_changed(void **state)
+{
+	struct ctx *c = *state;
+	struct check_report r;
+	struct findings f;
+
+	tamper(c, c->db, "UPDATE votes SET signature ="
+	    " zeroblob(64)");
+	f = check(c, c->db, &r);
+	assert_int_equal(r.executed, 1);
+	assert_true(found(&f, "signature of 'alice' does not verify"));
+	assert_true(found(&f, "executed with 0 valid approvals"));
+}
+
+static void
+test_check_canonical_changed(void **state)
+{
+	struct ctx *c = *state;
+	struct check_report r;
+	struct findings f;
+
+	tamper(c, c->db, "UPDATE proposals SET canonical ="
+	    " replace(canonical, '0xabc', '0xabd')");
+	f = check(c, c->db, &r);
+	assert_true(found(&f, "id is not the hash of its canonical text"));
+}
+
+/* A transfer whose proposal is not executed: money left without one. */
+static void
+test_check_debit_without_execution(void **state)
+{
+	struct ctx *c = *state;
+	struct check_report r;
+	struct findings f;
+
+	tamper(c, c->db, "UPDATE proposals SET status = 'approved',"
+	    " executed_at = NULL");
+	f = check(c, c->db, &r);
+	assert_int_equal(f.count, 1);
+	assert_int_equal(r.executed, 0);
+	assert_true(found(&f, "a transfer without an executed proposal"));
+}
+
+/* A backup of a damaged database copies the damage: check on the copy
+ * finds it too (the backup does not launder invariants). */
+static void
+test_check_backup_of_damage(void **state)
+{
+	struct ctx *c = *state;
+	char errmsg[STORE_ERRMSG_BYTES];
+	struct check_report r;
+	struct findings f;
+
+	tamper(c, c->db, "UPDATE balances SET amount = '1'");
+	assert_int_equal(store_backup(c->db, c->dst, NULL, errmsg),
+	    TREASURY_OK);
+	f = check(c, c->dst, &r);
+	assert_int_equal(f.count, 1);
+	assert_true(found(&f, "not the sum"));
+}
+
+static void
+test_check_not_a_database(void **state)
+{
+	struct ctx *c = *state;
+	char errmsg[STORE_ERRMSG_BYTES], path[160];
+	struct check_report r;
+	struct findings f;
+
+	memset(&f, 0, sizeof(f));
+	snprintf(path, sizeof(path), "%s/missing.db", c->dir);
+	assert_int_equal(store_check(path, c->v, finding_cb, &f, &r, errmsg),
+	    TREASURY_ERR_DB_OPEN);
+	assert_true(errmsg[0] != '\0');
+	assert_int_equal(store_check(c->dir, c->v, finding_cb, &f, &r, errmsg),
+	    TREASURY_ERR_DB_OPEN);		/* a directory */
+	assert_int_equal(f.count, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_backup_live, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_bad_source, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_check_good, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_balance_changed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_ledger_changed, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_vote_signature_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_canonical_changed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_debit_without_execution, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_backup_of_damage,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_not_a_database, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,922 @@
+/*
+ * test_engine_more.c: the engine commands test_engine.c does not drive:
+ * CMD_TOKEN_CREATE, CMD_TOKEN_REVOKE, CMD_IDEMPOTENCY_RESPONSE (and the
+ * Idempotency-Key record of any command, with its purge by
+ * CMD_MAINTENANCE), CMD_VETO, CMD_REVOKE, CMD_KEY_PROOF and CMD_FREEZE,
+ * and the execution of set-policy and unfreeze proposals.
+ *
+ * Same fixture as test_engine.c (copied, kept small): a fresh database in
+ * a mkdtemp directory, the writer driven with writer_submit, queries on a
+ * STORE_READ_ONLY store, fixed TEST ONLY secret keys. The writer does not
+ * verify the signatures of these acts (the api does, in request threads);
+ * they are real signatures over the right digests all the same.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <secp256k1.h>
+#include <secp256k1_extrakeys.h>
+#include <secp256k1_schnorrsig.h>
+
+#include "treasury/auth.h"
+#include "treasury/crypto_init.h"
+#include "treasury/engine.h"
+#include "treasury/policy.h"
+
+#define NOW ((int64_t)1800000000)	/* 2027-01-15T08:00:00Z */
+#define HOUR ((int64_t)3600)
+
+enum { KEYS = 6 };
+
+struct ctx {
+	char dir[64];
+	char db[128];
+	struct store *admin;		/* read-write: tokens */
+	struct store *reader;		/* read-only: queries */
+	struct writer *w;
+	treasury_verifier *v;
+	secp256k1_context *secp;
+	uint8_t secret[KEYS][32];
+	int64_t token_a;
+	uint64_t version;		/* config version acts are verified at */
+};
+
+/* ---- fixture ---- */
+
+static int
+setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	char errmsg[STORE_ERRMSG_BYTES];
+	uint8_t hash[TOKEN_HASH_BYTES];
+	struct token_info info;
+	int i;
+
+	assert_non_null(c);
+	assert_int_equal(treasury_crypto_init(), TREASURY_OK);
+	snprintf(c->dir, sizeof(c->dir), "/tmp/treasury-test-engine2-XXXXXX");
+	assert_non_null(mkdtemp(c->dir));
+	snprintf(c->db, sizeof(c->db), "%s/t.db", c->dir);
+	assert_int_equal(store_open(c->db, STORE_READ_WRITE_CREATE, &c->admin,
+	    errmsg), TREASURY_OK);
+	assert_int_equal(store_open(c->db, STORE_READ_ONLY, &c->reader, errmsg),
+	    TREASURY_OK);
+	c->v = treasury_verifier_create();
+	assert_non_null(c->v);
+	assert_int_equal(writer_start(c->db, c->v, &c->w, errmsg), TREASURY_OK);
+	c->secp = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	assert_non_null(c->secp);
+	for (i = 0; i < KEYS; i++)
+		memset(c->secret[i], i + 1, 32);	/* TEST ONLY keys */
+	memset(hash, 0xa1, sizeof(hash));
+	assert_int_equal(store_token_insert(c->admin, "token-a", ROLE_SIGNER,
+	    hash, NOW), TREASURY_OK);
+	assert_int_equal(store_token_find(c->admin, hash, &info), TREASURY_OK);
+	c->token_a = info.id;
+	c->version = 1;
+	*state = c;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx *c = *state;
+	struct dirent *e;
+	DIR *d;
+
+	writer_stop(c->w);
+	store_close(c->reader);
+	store_close(c->admin);
+	treasury_verifier_destroy(c->v);
+	secp256k1_context_destroy(c->secp);
+	d = opendir(c->dir);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	assert_int_equal(rmdir(c->dir), 0);
+	free(c);
+	return 0;
+}
+
+/* ---- keys and signatures ---- */
+
+static struct signer_key
+key_of(struct ctx *c, int i, enum key_type type)
+{
+	secp256k1_pubkey pub;
+	secp256k1_keypair kp;
+	secp256k1_xonly_pubkey xonly;
+	uint8_t bytes[33];
+	size_t len = sizeof(bytes);
+	struct signer_key k;
+
+	if (type == KEY_ECDSA) {
+		assert_int_equal(secp256k1_ec_pubkey_create(c->secp, &pub,
+		    c->secret[i]), 1);
+		assert_int_equal(secp256k1_ec_pubkey_serialize(c->secp, bytes,
+		    &len, &pub, SECP256K1_EC_COMPRESSED), 1);
+	} else {
+		assert_int_equal(secp256k1_keypair_create(c->secp, &kp,
+		    c->secret[i]), 1);
+		assert_int_equal(secp256k1_keypair_xonly_pub(c->secp, &xonly,
+		    NULL, &kp), 1);
+		assert_int_equal(secp256k1_xonly_pubkey_serialize(c->secp, bytes,
+		    &xonly), 1);
+		len = 32;
+	}
+	assert_int_equal(signer_key_parse(c->v, type, bytes, len, &k),
+	    TREASURY_OK);
+	return k;
+}
+
+/* Sign digest with key (i, type); 64 bytes into sig, checked. */
+static size_t
+sign_digest(struct ctx *c, int i, enum key_type type,
+    const uint8_t digest[DIGEST_BYTES], uint8_t sig[64])
+{
+	secp256k1_ecdsa_signature es;
+	secp256k1_keypair kp;
+	uint8_t aux[32] = { 0 };
+	struct signer_key k = key_of(c, i, type);
+
+	if (type == KEY_ECDSA) {
+		assert_int_equal(secp256k1_ecdsa_sign(c->secp, &es, digest,
+		    c->secret[i], NULL, NULL), 1);
+		assert_int_equal(secp256k1_ecdsa_signature_serialize_compact(
+		    c->secp, sig, &es), 1);
+	} else {
+		assert_int_equal(secp256k1_keypair_create(c->secp, &kp,
+		    c->secret[i]), 1);
+		assert_int_equal(secp256k1_schnorrsig_sign32(c->secp, sig, digest,
+		    &kp, aux), 1);
+	}
+	assert_int_equal(vote_signature_verify(c->v, &k, digest, sig, 64),
+	    TREASURY_OK);
+	return 64;
+}
+
+/* ---- commands ---- */
+
+static treasury_err
+submit(struct ctx *c, struct command *cmd)
+{
+	return writer_submit(c->w, cmd);
+}
+
+struct signer_spec {
+	const char *name;
+	int key;
+	enum key_type type;
+};
+
+static const struct signer_spec abc[] = {
+	{ "alice", 0, KEY_ECDSA },
+	{ "bob", 1, KEY_SCHNORR },
+	{ "carol", 2, KEY_ECDSA },
+};
+
+/* Asset USDC (6), treasury `id` 2 of alice, bob, carol with policy p
+ * (NULL: none), funded with 100 USDC. */
+static void
+world_make(struct ctx *c, const char *id, struct treasury_policy *p)
+{
+	struct command *cmd = calloc(1, sizeof(*cmd));
+	struct treasury *t = &cmd->in.treasury_create;
+	treasury_err err;
+	unsigned i;
+
+	assert_non_null(cmd);
+	cmd->type = CMD_ASSET_CREATE;
+	cmd->now_s = NOW;
+	snprintf(cmd->in.asset_create.code, sizeof(cmd->in.asset_create.code),
+	    "USDC");
+	cmd->in.asset_create.decimals = 6;
+	snprintf(cmd->in.asset_create.chain,
+	    sizeof(cmd->in.asset_create.chain), "ethereum");
+	err = submit(c, cmd);
+	assert_true(err == TREASURY_OK || err == TREASURY_ERR_ASSET_EXISTS);
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = CMD_TREASURY_CREATE;
+	cmd->now_s = NOW;
+	cmd->policy = p;
+	snprintf(t->id, sizeof(t->id), "%s", id);
+	snprintf(t->name, sizeof(t->name), "Treasury %s", id);
+	t->threshold = 2;
+	t->signer_count = 3;
+	for (i = 0; i < 3; i++) {
+		snprintf(t->signers[i].name, sizeof(t->signers[i].name), "%s",
+		    abc[i].name);
+		t->signers[i].key = key_of(c, abc[i].key, abc[i].type);
+	}
+	assert_int_equal(submit(c, cmd), TREASURY_OK);
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = CMD_DEPOSIT;
+	cmd->now_s = NOW;
+	snprintf(cmd->in.deposit.treasury, sizeof(cmd->in.deposit.treasury),
+	    "%s", id);
+	snprintf(cmd->in.deposit.asset, sizeof(cmd->in.deposit.asset), "USDC");
+	cmd->in.deposit.amount = 100000000;
+	snprintf(cmd->in.deposit.reference,
+	    sizeof(cmd->in.deposit.reference), "fund-%s", id);
+	assert_int_equal(submit(c, cmd), TREASURY_OK);
+	free(cmd);
+}
+
+static struct proposal_fields *
+fields_new(enum proposal_kind kind, const char *t, int64_t expires_s)
+{
+	struct proposal_fields *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->kind = kind;
+	snprintf(f->treasury, sizeof(f->treasury), "%s", t);
+	f->expires_s = expires_s;
+	return f;
+}
+
+/* Submit f (freed); id out on success. */
+static treasury_err
+propose(struct ctx *c, struct proposal_fields *f, uint8_t id[PROPOSAL_ID_BYTES])
+{
+	struct command cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CMD_PROPOSAL_CREATE;
+	cmd.now_s = NOW;
+	cmd.in.proposal_create.fields = f;
+	cmd.in.proposal_create.proposer_token_id = c->token_a;
+	(void)submit(c, &cmd);
+	if (id != NULL)
+		memcpy(id, cmd.proposal_id, PROPOSAL_ID_BYTES);
+	free(f);
+	return cmd.err;
+}
+
+/* 1 USDC to 0xabc, expiring in a day. */
+static treasury_err
+propose_usdc(struct ctx *c, const char *t, uint8_t id[PROPOSAL_ID_BYTES])
+{
+	struct proposal_fields *f = fields_new(KIND_TRANSFER, t, NOW + 24 * HOUR);
+	struct transfer_fields *x = &f->transfers[f->transfer_count++];
+
+	snprintf(x->asset, sizeof(x->asset), "USDC");
+	x->decimals = 6;
+	x->amount = 1000000;
+	snprintf(x->to, sizeof(x->to), "0xabc");
+	return propose(c, f, id);
+}
+
+/* A signed act of signer abc[k] on proposal id: CMD_VOTE (approve),
+ * CMD_VETO, CMD_REVOKE; verified at config version c->version, at now_s. */
+static treasury_err
+act(struct ctx *c, enum command_type type, const uint8_t id[PROPOSAL_ID_BYTES],
+    int k, int64_t now_s, struct command *out)
+{
+	struct command cmd;
+	uint8_t digest[DIGEST_BYTES];
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = type;
+	cmd.now_s = now_s;
+	memcpy(cmd.in.vote.proposal, id, PROPOSAL_ID_BYTES);
+	snprintf(cmd.in.vote.signer, sizeof(cmd.in.vote.signer), "%s",
+	    abc[k].name);
+	if (type == CMD_VOTE) {
+		cmd.in.vote.decision = VOTE_APPROVE;
+		vote_digest_compute(digest, id, VOTE_APPROVE);
+	} else if (type == CMD_VETO)
+		veto_digest_compute(digest, id);
+	else
+		revoke_digest_compute(digest, id);
+	cmd.in.vote.signature_len = sign_digest(c, abc[k].key, abc[k].type,
+	    digest, cmd.in.vote.signature);
+	cmd.in.vote.verified_key = key_of(c, abc[k].key, abc[k].type);
+	cmd.in.vote.verified_config_version = c->version;
+	(void)submit(c, &cmd);
+	if (out != NULL)
+		*out = cmd;
+	return cmd.err;
+}
+
+static treasury_err
+execute(struct ctx *c, const uint8_t id[PROPOSAL_ID_BYTES], int64_t now_s)
+{
+	struct command cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CMD_EXECUTE;
+	cmd.now_s = now_s;
+	memcpy(cmd.in.execute.proposal, id, PROPOSAL_ID_BYTES);
+	return submit(c, &cmd);
+}
+
+static void
+approve_two(struct ctx *c, const uint8_t id[PROPOSAL_ID_BYTES])
+{
+	struct command r;
+
+	assert_int_equal(act(c, CMD_VOTE, id, 0, NOW, NULL), TREASURY_OK);
+	assert_int_equal(act(c, CMD_VOTE, id, 1, NOW, &r), TREASURY_OK);
+	assert_int_equal(r.status, STATUS_APPROVED);
+}
+
+/* A freeze request by signer abc[k] for freeze seq at config `version`. */
+static treasury_err
+freeze(struct ctx *c, const char *t, int k, uint64_t seq, uint64_t version,
+    bool *replayed)
+{
+	struct command cmd;
+	struct freeze_request fr;
+	uint8_t digest[DIGEST_BYTES];
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CMD_FREEZE;
+	cmd.now_s = NOW;
+	snprintf(cmd.in.freeze.treasury, sizeof(cmd.in.freeze.treasury), "%s",
+	    t);
+	snprintf(cmd.in.freeze.signer, sizeof(cmd.in.freeze.signer), "%s",
+	    abc[k].name);
+	cmd.in.freeze.seq = seq;
+	store_instance_id(c->reader, fr.instance);
+	fr.treasury = t;
+	fr.config_version = version;
+	fr.freeze_seq = seq;
+	assert_int_equal(freeze_digest_compute(digest, &fr), TREASURY_OK);
+	cmd.in.freeze.signature_len = sign_digest(c, abc[k].key, abc[k].type,
+	    digest, cmd.in.freeze.signature);
+	cmd.in.freeze.verified_key = key_of(c, abc[k].key, abc[k].type);
+	cmd.in.freeze.verified_config_version = version;
+	(void)submit(c, &cmd);
+	if (replayed != NULL)
+		*replayed = cmd.replayed;
+	return cmd.err;
+}
+
+/* ---- queries ---- */
+
+static enum proposal_status
+status_of(struct ctx *c, const uint8_t id[PROPOSAL_ID_BYTES])
+{
+	struct proposal_record rec;
+	enum proposal_status st;
+
+	assert_int_equal(store_proposal_get(c->reader, id, NOW, &rec),
+	    TREASURY_OK);
+	st = rec.status;
+	proposal_record_free(&rec);
+	return st;
+}
+
+static int
+balance_cb(const struct balance *b, void *ctx)
+{
+	if (strcmp(b->asset, "USDC") == 0)
+		*(amount_minor *)ctx = b->amount;
+	return 0;
+}
+
+static amount_minor
+usdc_of(struct ctx *c, const char *t)
+{
+	amount_minor a = 0;
+
+	assert_int_equal(store_balances(c->reader, t, balance_cb, &a),
+	    TREASURY_OK);
+	return a;
+}
+
+/* The policy view of treasury t (heap: it is large); free with
+ * view_free. */
+static struct policy_view *
+view_of(struct ctx *c, const char *t)
+{
+	struct policy_view *pv = calloc(1, sizeof(*pv));
+
+	assert_non_null(pv);
+	assert_int_equal(store_policy_get(c->reader, t, pv), TREASURY_OK);
+	return pv;
+}
+
+static void
+view_free(struct policy_view *pv)
+{
+	free(pv->text);
+	free(pv);
+}
+
+/* ---- tests: tokens ---- */
+
+static treasury_err
+token_create(struct ctx *c, const char *name, unsigned roles, uint8_t fill,
+    int64_t *id)
+{
+	struct command cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CMD_TOKEN_CREATE;
+	cmd.now_s = NOW;
+	snprintf(cmd.in.token_create.name, sizeof(cmd.in.token_create.name),
+	    "%s", name);
+	cmd.in.token_create.roles = roles;
+	memset(cmd.in.token_create.hash, fill, TOKEN_HASH_BYTES);
+	(void)submit(c, &cmd);
+	if (id != NULL)
+		*id = cmd.token_id;
+	return cmd.err;
+}
+
+static treasury_err
+token_revoke(struct ctx *c, const char *name)
+{
+	struct command cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CMD_TOKEN_REVOKE;
+	cmd.now_s = NOW;
+	snprintf(cmd.in.token_revoke.name, sizeof(cmd.in.token_revoke.name),
+	    "%s", name);
+	return submit(c, &cmd);
+}
+
+/* A created token is found by its hash with its id, name and roles; a
+ * live name cannot be reused; a revoked token no longer matches, its name
+ * is free again, and a second revocation names no live token. */
+static void
+test_token_create_revoke(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t hash[TOKEN_HASH_BYTES];
+	struct token_info info;
+	int64_t id = 0, id2 = 0;
+
+	assert_int_equal(token_create(c, "ops", ROLE_TREASURER | ROLE_VIEWER,
+	    0x42, &id), TREASURY_OK);
+	assert_true(id > c->token_a);
+	memset(hash, 0x42, sizeof(hash));
+	assert_int_equal(store_token_find(c->reader, hash, &info), TREASURY_OK);
+	assert_int_equal(info.id, id);
+	assert_string_equal(info.name, "ops");
+	assert_int_equal(info.roles, ROLE_TREASURER | ROLE_VIEWER);
+	assert_int_equal(info.created_s, NOW);
+
+	assert_int_equal(token_create(c, "ops", ROLE_ADMIN, 0x43, NULL),
+	    TREASURY_ERR_CONFLICT);
+	memset(hash, 0x43, sizeof(hash));
+	assert_int_equal(store_token_find(c->reader, hash, &info),
+	    TREASURY_ERR_NOT_FOUND);
+
+	assert_int_equal(token_revoke(c, "ops"), TREASURY_OK);
+	memset(hash, 0x42, sizeof(hash));
+	assert_int_equal(store_token_find(c->reader, hash, &info),
+	    TREASURY_ERR_NOT_FOUND);
+	assert_int_equal(token_revoke(c, "ops"), TREASURY_ERR_UNKNOWN_TOKEN);
+	assert_int_equal(token_revoke(c, "nobody"), TREASURY_ERR_UNKNOWN_TOKEN);
+	/* The name is free again; the id is new. */
+	assert_int_equal(token_create(c, "ops", ROLE_ADMIN, 0x44, &id2),
+	    TREASURY_OK);
+	assert_true(id2 > id);
+	/* The token the fixture made is untouched. */
+	memset(hash, 0xa1, sizeof(hash));
+	assert_int_equal(store_token_find(c->reader, hash, &info), TREASURY_OK);
+	assert_int_equal(info.id, c->token_a);
+}
+
+/* ---- tests: idempotency records ---- */
+
+static treasury_err
+deposit_idem(struct ctx *c, const char *key, uint8_t sha_fill,
+    struct command *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = CMD_DEPOSIT;
+	out->now_s = NOW;
+	snprintf(out->in.deposit.treasury, sizeof(out->in.deposit.treasury),
+	    "t1");
+	snprintf(out->in.deposit.asset, sizeof(out->in.deposit.asset), "USDC");
+	out->in.deposit.amount = 5000000;
+	snprintf(out->in.deposit.reference, sizeof(out->in.deposit.reference),
+	    "idem-%s", key);
+	out->idem.present = true;
+	out->idem.token_id = c->token_a;
+	snprintf(out->idem.key, sizeof(out->idem.key), "%s", key);
+	snprintf(out->idem.method, sizeof(out->idem.method), "POST");
+	snprintf(out->idem.path, sizeof(out->idem.path),
+	    "/v1/treasuries/t1/deposits");
+	memset(out->idem.body_sha256, sha_fill, sizeof(out->idem.body_sha256));
+	return submit(c, out);
+}
+
+static treasury_err
+idem_response(struct ctx *c, const char *key, unsigned status,
+    const char *body)
+{
+	struct command cmd;
+	treasury_err err;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CMD_IDEMPOTENCY_RESPONSE;
+	cmd.now_s = NOW;
+	cmd.in.idempotency_response.token_id = c->token_a;
+	snprintf(cmd.in.idempotency_response.key,
+	    sizeof(cmd.in.idempotency_response.key), "%s", key);
+	cmd.in.idempotency_response.status = status;
+	cmd.in.idempotency_response.body = strdup(body);
+	assert_non_null(cmd.in.idempotency_response.body);
+	err = submit(c, &cmd);
+	free(cmd.in.idempotency_response.body);
+	return err;
+}
+
+static unsigned
+maintenance(struct ctx *c, int64_t idem_before_s)
+{
+	struct command cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CMD_MAINTENANCE;
+	cmd.now_s = NOW;
+	cmd.in.maintenance.idempotency_before_s = idem_before_s;
+	assert_int_equal(submit(c, &cmd), TREASURY_OK);
+	return cmd.purged;
+}
+
+/* The same key and request is answered from the record (the first
+ * result, nothing applied again); the same key with another body is a
+ * mismatch; the first response stored stays; CMD_MAINTENANCE purges only
+ * records created before its cut-off. */
+static void
+test_idempotency_record_response_purge(void **state)
+{
+	struct ctx *c = *state;
+	struct idempotency_record rec;
+	struct command first, again;
+
+	world_make(c, "t1", NULL);
+	assert_int_equal(deposit_idem(c, "k1", 0x11, &first), TREASURY_OK);
+	assert_false(first.idem.replayed_out);
+	assert_true(usdc_of(c, "t1") == 105000000);
+	assert_int_equal(deposit_idem(c, "k1", 0x11, &again), TREASURY_OK);
+	assert_true(again.idem.replayed_out);
+	assert_int_equal(again.ledger_seq, first.ledger_seq);
+	assert_true(usdc_of(c, "t1") == 105000000);
+	assert_int_equal(deposit_idem(c, "k1", 0x12, &again),
+	    TREASURY_ERR_IDEMPOTENCY_MISMATCH);
+	assert_true(usdc_of(c, "t1") == 105000000);
+
+	assert_int_equal(store_idempotency_get(c->reader, c->token_a, "k1",
+	    &rec), TREASURY_OK);
+	assert_string_equal(rec.method, "POST");
+	assert_string_equal(rec.path, "/v1/treasuries/t1/deposits");
+	assert_int_equal(rec.body_sha256[0], 0x11);
+	assert_int_equal(rec.created_s, NOW);
+	assert_int_equal(rec.response_status, 0);	/* not stored yet */
+	assert_null(rec.response_body);
+
+	assert_int_equal(idem_response(c, "k1", 201, "{\"seq\":1}"),
+	    TREASURY_OK);
+	assert_int_equal(idem_response(c, "k1", 200, "{\"other\":2}"),
+	    TREASURY_OK);		/* the first response is kept */
+	assert_int_equal(store_idempotency_get(c->reader, c->token_a, "k1",
+	    &rec), TREASURY_OK);
+	assert_int_equal(rec.response_status, 201);
+	assert_non_null(rec.response_body);
+	assert_string_equal(rec.response_body, "{\"seq\":1}");
+	free(rec.response_body);
+	assert_int_equal(store_idempotency_get(c->reader, c->token_a, "k2",
+	    &rec), TREASURY_ERR_NOT_FOUND);
+
+	assert_int_equal(maintenance(c, NOW), 0);	/* created at NOW */
+	assert_int_equal(store_idempotency_get(c->reader, c->token_a, "k1",
+	    &rec), TREASURY_OK);
+	free(rec.response_body);
+	assert_int_equal(maintenance(c, NOW + 1), 1);
+	assert_int_equal(store_idempotency_get(c->reader, c->token_a, "k1",
+	    &rec), TREASURY_ERR_NOT_FOUND);
+	/* Purged, the key is new again: the deposit reference is not. */
+	assert_int_equal(deposit_idem(c, "k1", 0x11, &again), TREASURY_OK);
+	assert_true(usdc_of(c, "t1") == 105000000);
+}
+
+/* ---- tests: veto, revoke, key proof ---- */
+
+static struct treasury_policy *
+policy_new(int64_t delay_s)
+{
+	struct treasury_policy *p = malloc(sizeof(*p));
+
+	assert_non_null(p);
+	policy_init(p);
+	p->timelock_spend_s = delay_s;
+	p->timelock_config_s = delay_s;
+	return p;
+}
+
+/* With a delay and veto count 2: a veto is counted once per signer, the
+ * second signer's vetoes the proposal, which then takes no vote and does
+ * not execute. Without a delay there is no veto window. */
+static void
+test_veto(void **state)
+{
+	struct ctx *c = *state;
+	struct treasury_policy *p = policy_new(HOUR);
+	uint8_t id[PROPOSAL_ID_BYTES], plain[PROPOSAL_ID_BYTES];
+	struct proposal_policy_view *pv = calloc(1, sizeof(*pv));
+	struct command r;
+
+	assert_non_null(pv);
+	p->veto_count = 2;
+	world_make(c, "t1", p);
+	world_make(c, "t2", NULL);
+	assert_int_equal(propose_usdc(c, "t1", id), TREASURY_OK);
+	approve_two(c, id);
+
+	assert_int_equal(act(c, CMD_VETO, id, 2, NOW, &r), TREASURY_OK);
+	assert_false(r.replayed);
+	assert_int_equal(r.vetoes, 1);
+	assert_int_equal(r.veto_threshold, 2);
+	assert_int_equal(status_of(c, id), STATUS_APPROVED);
+	assert_int_equal(act(c, CMD_VETO, id, 2, NOW, &r), TREASURY_OK);
+	assert_true(r.replayed);
+	assert_int_equal(r.vetoes, 1);
+	assert_int_equal(status_of(c, id), STATUS_APPROVED);
+	assert_int_equal(act(c, CMD_VETO, id, 0, NOW, &r), TREASURY_OK);
+	assert_int_equal(r.vetoes, 2);
+	assert_int_equal(r.status, STATUS_VETOED);
+	assert_int_equal(status_of(c, id), STATUS_VETOED);
+
+	assert_int_equal(store_proposal_policy(c->reader, id, 2, 3, pv),
+	    TREASURY_OK);
+	assert_true(pv->vetoes_apply);
+	assert_int_equal(pv->veto_threshold, 2);
+	assert_int_equal(pv->veto_count, 2);
+	assert_int_equal(execute(c, id, NOW + 2 * HOUR), TREASURY_ERR_VETOED);
+	assert_int_equal(act(c, CMD_VOTE, id, 2, NOW, NULL), TREASURY_ERR_VETOED);
+	assert_true(usdc_of(c, "t1") == 100000000);
+
+	/* No delay, no veto. */
+	assert_int_equal(propose_usdc(c, "t2", plain), TREASURY_OK);
+	assert_int_equal(act(c, CMD_VETO, plain, 0, NOW, NULL),
+	    TREASURY_ERR_VETO_CLOSED);
+	assert_int_equal(status_of(c, plain), STATUS_PENDING);
+	free(pv);
+	free(p);
+}
+
+/* A revocation takes an approved proposal back to pending (it does not
+ * execute), counts once, needs an approval to withdraw; approved again,
+ * the proposal executes. */
+static void
+test_revoke(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t id[PROPOSAL_ID_BYTES];
+	struct command r;
+
+	world_make(c, "t1", NULL);
+	assert_int_equal(propose_usdc(c, "t1", id), TREASURY_OK);
+	assert_int_equal(act(c, CMD_REVOKE, id, 0, NOW, NULL),
+	    TREASURY_ERR_NO_APPROVAL);
+	approve_two(c, id);
+	assert_int_equal(act(c, CMD_REVOKE, id, 0, NOW, &r), TREASURY_OK);
+	assert_false(r.replayed);
+	assert_int_equal(r.status, STATUS_PENDING);
+	assert_int_equal(r.approvals, 1);
+	assert_int_equal(status_of(c, id), STATUS_PENDING);
+	assert_int_equal(act(c, CMD_REVOKE, id, 0, NOW, &r), TREASURY_OK);
+	assert_true(r.replayed);
+	assert_int_equal(r.approvals, 1);
+	assert_int_equal(act(c, CMD_REVOKE, id, 2, NOW, NULL),
+	    TREASURY_ERR_NO_APPROVAL);
+	assert_int_equal(execute(c, id, NOW), TREASURY_ERR_NOT_APPROVED);
+	assert_true(usdc_of(c, "t1") == 100000000);
+
+	assert_int_equal(act(c, CMD_VOTE, id, 2, NOW, &r), TREASURY_OK);
+	assert_int_equal(r.status, STATUS_APPROVED);
+	assert_int_equal(execute(c, id, NOW), TREASURY_OK);
+	assert_true(usdc_of(c, "t1") == 99000000);
+	assert_int_equal(act(c, CMD_REVOKE, id, 1, NOW, NULL),
+	    TREASURY_ERR_ALREADY_EXECUTED);
+}
+
+static treasury_err
+key_proof(struct ctx *c, const uint8_t id[PROPOSAL_ID_BYTES], int key,
+    bool *replayed)
+{
+	struct command cmd;
+	uint8_t digest[DIGEST_BYTES];
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CMD_KEY_PROOF;
+	cmd.now_s = NOW;
+	memcpy(cmd.in.vote.proposal, id, PROPOSAL_ID_BYTES);
+	possession_digest_compute(digest, id);
+	cmd.in.vote.signature_len = sign_digest(c, key, KEY_ECDSA, digest,
+	    cmd.in.vote.signature);
+	(void)submit(c, &cmd);
+	if (replayed != NULL)
+		*replayed = cmd.replayed;
+	return cmd.err;
+}
+
+/* With key_proof in the policy an approved add-signer does not execute
+ * until the new key proved possession; the proof is stored once and only
+ * add-/replace-signer proposals take one. */
+static void
+test_key_proof(void **state)
+{
+	struct ctx *c = *state;
+	struct treasury_policy *p = policy_new(0);
+	uint8_t id[PROPOSAL_ID_BYTES], tr[PROPOSAL_ID_BYTES];
+	struct proposal_policy_view *pv = calloc(1, sizeof(*pv));
+	struct proposal_fields *f;
+	struct treasury *t = calloc(1, sizeof(*t));
+	bool replayed = true;
+
+	assert_non_null(pv);
+	assert_non_null(t);
+	p->key_proof = true;
+	world_make(c, "t1", p);
+	f = fields_new(KIND_ADD_SIGNER, "t1", NOW + 24 * HOUR);
+	snprintf(f->signer, sizeof(f->signer), "dave");
+	f->key = key_of(c, 3, KEY_ECDSA);
+	assert_int_equal(propose(c, f, id), TREASURY_OK);
+	approve_two(c, id);
+	assert_int_equal(execute(c, id, NOW), TREASURY_ERR_KEY_PROOF);
+	assert_int_equal(store_proposal_policy(c->reader, id, 2, 3, pv),
+	    TREASURY_OK);
+	assert_false(pv->key_proof);
+
+	assert_int_equal(propose_usdc(c, "t1", tr), TREASURY_OK);
+	assert_int_equal(key_proof(c, tr, 3, NULL), TREASURY_ERR_KIND);
+
+	assert_int_equal(key_proof(c, id, 3, &replayed), TREASURY_OK);
+	assert_false(replayed);
+	assert_int_equal(key_proof(c, id, 3, &replayed), TREASURY_OK);
+	assert_true(replayed);
+	assert_int_equal(store_proposal_policy(c->reader, id, 2, 3, pv),
+	    TREASURY_OK);
+	assert_true(pv->key_proof);
+	assert_int_equal(pv->approved_s, NOW);
+
+	assert_int_equal(execute(c, id, NOW), TREASURY_OK);
+	assert_int_equal(store_treasury_get(c->reader, "t1", t), TREASURY_OK);
+	assert_int_equal(t->config_version, 2);
+	assert_int_equal(t->signer_count, 4);
+	assert_int_equal(status_of(c, tr), STATUS_STALE);
+	free(t);
+	free(pv);
+	free(p);
+}
+
+/* ---- tests: freeze, unfreeze, set-policy ---- */
+
+/* A freeze stops every execution but its unfreeze; a second signer's
+ * request for the same freeze is a replay; a used or future number, or a
+ * request for another config version, is refused; the executed unfreeze
+ * lifts it and transfers execute again. */
+static void
+test_freeze_unfreeze(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t tr[PROPOSAL_ID_BYTES], un[PROPOSAL_ID_BYTES];
+	struct policy_view *pv;
+	bool replayed = true;
+
+	world_make(c, "t1", NULL);
+	assert_int_equal(propose_usdc(c, "t1", tr), TREASURY_OK);
+	approve_two(c, tr);
+	/* Not frozen: an unfreeze cannot be proposed. */
+	assert_int_equal(propose(c, fields_new(KIND_UNFREEZE, "t1",
+	    NOW + 24 * HOUR), NULL), TREASURY_ERR_NOT_FROZEN);
+
+	assert_int_equal(freeze(c, "t1", 2, 2, 1, NULL),
+	    TREASURY_ERR_FREEZE_SEQUENCE);
+	assert_int_equal(freeze(c, "t1", 2, 1, 2, NULL), TREASURY_ERR_STALE);
+	assert_int_equal(freeze(c, "nope", 2, 1, 1, NULL),
+	    TREASURY_ERR_UNKNOWN_TREASURY);
+	pv = view_of(c, "t1");
+	assert_false(pv->frozen);
+	view_free(pv);
+
+	assert_int_equal(freeze(c, "t1", 2, 1, 1, &replayed), TREASURY_OK);
+	assert_false(replayed);
+	assert_int_equal(freeze(c, "t1", 1, 1, 1, &replayed), TREASURY_OK);
+	assert_true(replayed);
+	assert_int_equal(freeze(c, "t1", 0, 2, 1, NULL),
+	    TREASURY_ERR_FREEZE_SEQUENCE);
+	pv = view_of(c, "t1");
+	assert_true(pv->frozen);
+	assert_int_equal(pv->freeze_seq, 1);
+	assert_int_equal(pv->frozen_at_s, NOW);
+	view_free(pv);
+
+	assert_int_equal(execute(c, tr, NOW), TREASURY_ERR_FROZEN);
+	assert_true(usdc_of(c, "t1") == 100000000);
+	assert_int_equal(status_of(c, tr), STATUS_APPROVED);
+
+	assert_int_equal(propose(c, fields_new(KIND_UNFREEZE, "t1",
+	    NOW + 24 * HOUR), un), TREASURY_OK);
+	approve_two(c, un);
+	assert_int_equal(execute(c, un, NOW), TREASURY_OK);
+	pv = view_of(c, "t1");
+	assert_false(pv->frozen);
+	assert_int_equal(pv->freeze_seq, 1);
+	assert_int_equal(pv->config_version, 1);	/* not a config change */
+	view_free(pv);
+	assert_int_equal(execute(c, tr, NOW), TREASURY_OK);
+	assert_true(usdc_of(c, "t1") == 99000000);
+	/* The next freeze is number 2. */
+	assert_int_equal(freeze(c, "t1", 0, 1, 1, NULL),
+	    TREASURY_ERR_FREEZE_SEQUENCE);
+	assert_int_equal(freeze(c, "t1", 0, 2, 1, &replayed), TREASURY_OK);
+	assert_false(replayed);
+}
+
+/* An executed set-policy moves the treasury to the next config version
+ * with the new policy (open proposals of the old version go stale); its
+ * delay then holds back the next approved transfer until it has passed.
+ * Proposing the policy already in force is refused. */
+static void
+test_set_policy_execution(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t id[PROPOSAL_ID_BYTES], old[PROPOSAL_ID_BYTES];
+	uint8_t tr[PROPOSAL_ID_BYTES];
+	struct proposal_fields *f;
+	struct policy_view *pv;
+	uint8_t digest[DIGEST_BYTES];
+
+	world_make(c, "t1", NULL);
+	assert_int_equal(propose_usdc(c, "t1", old), TREASURY_OK);
+	f = fields_new(KIND_SET_POLICY, "t1", NOW + 24 * HOUR);
+	policy_init(&f->policy);
+	assert_int_equal(propose(c, f, NULL), TREASURY_ERR_CONFIG_CHANGE);
+
+	f = fields_new(KIND_SET_POLICY, "t1", NOW + 24 * HOUR);
+	policy_init(&f->policy);
+	f->policy.timelock_spend_s = HOUR;
+	f->policy.timelock_config_s = 2 * HOUR;
+	f->policy.veto_count = 1;
+	assert_int_equal(propose(c, f, id), TREASURY_OK);
+	approve_two(c, id);
+	assert_int_equal(execute(c, id, NOW), TREASURY_OK);
+
+	pv = view_of(c, "t1");
+	assert_int_equal(pv->config_version, 2);
+	assert_int_equal(pv->threshold, 2);
+	assert_int_equal(pv->signer_count, 3);
+	assert_int_equal(pv->policy.timelock_spend_s, HOUR);
+	assert_int_equal(pv->policy.timelock_config_s, 2 * HOUR);
+	assert_int_equal(pv->policy.veto_count, 1);
+	assert_non_null(pv->text);
+	assert_int_equal(policy_digest_compute(digest, &pv->policy, 2, 3),
+	    TREASURY_OK);
+	assert_memory_equal(digest, pv->digest, DIGEST_BYTES);
+	view_free(pv);
+	assert_int_equal(status_of(c, old), STATUS_STALE);
+
+	/* Votes now name config version 2; the delay runs from approval. */
+	assert_int_equal(propose_usdc(c, "t1", tr), TREASURY_OK);
+	assert_int_equal(act(c, CMD_VOTE, tr, 0, NOW, NULL),
+	    TREASURY_ERR_UNKNOWN_SIGNER);	/* verified at version 1 */
+	c->version = 2;
+	approve_two(c, tr);
+	assert_int_equal(execute(c, tr, NOW + HOUR - 1), TREASURY_ERR_TIMELOCKED);
+	assert_true(usdc_of(c, "t1") == 100000000);
+	assert_int_equal(execute(c, tr, NOW + HOUR), TREASURY_OK);
+	assert_true(usdc_of(c, "t1") == 99000000);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_token_create_revoke, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_idempotency_record_response_purge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_veto, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_proof, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_freeze_unfreeze, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_set_policy_execution, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
