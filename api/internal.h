@@ -57,7 +57,7 @@ struct request {
 	bool timed_out;			/* 408 queued: the deadline passed */
 	uint64_t start_us;		/* monotonic, at the first call */
 	int route;			/* index in the route table, or -1 */
-	/* Idempotency-Key of a POST, copied into its command (errors.c) */
+	/* Idempotency-Key of a POST, copied into its command (submit.c) */
 	struct command_idempotency idem;
 	bool idem_store;		/* store the 2xx answer (reply_send) */
 	bool idem_replayed;		/* the writer answered from the record */
@@ -143,6 +143,8 @@ unsigned api_err_status(treasury_err err);
  * without internals; BUSY adds Retry-After. */
 void reply_err(struct reply *rp, treasury_err err, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* ---- submit.c: a request's command to the writer ---- */
 
 /* Submit cmd to the writer with the request's clock (cmd->now_s, set to
  * clock_now_s() when 0) and block this MHD thread until its group commits.
