@@ -309,7 +309,7 @@ int policy_fetch_verified(struct ctl *c, const char *treasury,
  * CTL_VERIFY. */
 int refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- display.c ---- */
+/* ---- screen.c: what a proposal means, shown before signing ---- */
 
 /* Print what a proposal does, from its decoded text (and, when pin is
  * not NULL, the pinned config it applies to: the signer set before and
@@ -329,15 +329,9 @@ int config_change_check(const struct proposal_fields *f,
  * expired by the local clock (nothing may be signed), else CTL_OK. */
 int final_summary_print(struct ctl *c, const struct proposal_fields *f,
     const char *id_hex, const struct pinned *pin, const char *action);
-/* treasuryctl policy TREASURY */
-int cmd_policy(struct ctl *c);
 
-/* ---- acts.c: veto, revoke, key-proof, freeze (clear-signed) ---- */
+/* ---- reading.c: the reading commands, and where output goes ---- */
 
-int cmd_veto(struct ctl *c);
-int cmd_revoke(struct ctl *c);
-int cmd_key_proof(struct ctl *c);
-int cmd_freeze(struct ctl *c);
 /* Where displays for people go: standard output, or standard error
  * when --json reserves standard output for JSON. */
 void human_out_set(FILE *fp);
@@ -349,6 +343,15 @@ int cmd_balances(struct ctl *c);
 int cmd_ledger(struct ctl *c);
 int cmd_proposals(struct ctl *c);
 int cmd_show(struct ctl *c);
+/* treasuryctl policy TREASURY */
+int cmd_policy(struct ctl *c);
+
+/* ---- acts.c: veto, revoke, key-proof, freeze (clear-signed) ---- */
+
+int cmd_veto(struct ctl *c);
+int cmd_revoke(struct ctl *c);
+int cmd_key_proof(struct ctl *c);
+int cmd_freeze(struct ctl *c);
 
 /* ---- vote.c ---- */
 
