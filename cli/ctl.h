@@ -194,7 +194,11 @@ int confirm_ask(const char *question);
 
 /* ---- keys.c ---- */
 
-int cmd_key(struct ctl *c);
+/* treasuryctl key new|import|show|export-public */
+int cmd_key_new(struct ctl *c);
+int cmd_key_import(struct ctl *c);
+int cmd_key_show(struct ctl *c);
+int cmd_key_export_public(struct ctl *c);
 /* Read and parse the keystore's public part. Returns an exit code. */
 int keystore_load_info(struct ctl *c, struct keystore_info *info);
 /* Ask the passphrase and open the keystore; *secret is sodium_malloc
@@ -231,7 +235,10 @@ int trust_context(struct ctl *c, const char *treasury, struct trust_ctx *out);
 void trust_ctx_free(struct trust_ctx *t);
 
 /* treasuryctl trust show|list|forget|forget-server */
-int cmd_trust(struct ctl *c);
+int cmd_trust_show(struct ctl *c);
+int cmd_trust_list(struct ctl *c);
+int cmd_trust_forget(struct ctl *c);
+int cmd_trust_forget_server(struct ctl *c);
 /* treasuryctl bundle ID [--out FILE] | bundle --file FILE */
 int cmd_bundle(struct ctl *c);
 
@@ -447,11 +454,14 @@ enum {
 	ADDRESS_LABEL_MAX_BYTES = 64,	/* memo rules, no comma */
 };
 
-/* treasuryctl address add|list|remove|import (by c->command). The book
+/* treasuryctl address add|list|remove|import. The book
  * is one private file of "dest,label" lines: TREASURYCTL_ADDRESSES, else
  * $XDG_CONFIG_HOME/treasuryctl/addresses, else
  * ~/.config/treasuryctl/addresses; mode 0600, written atomically. */
-int cmd_address(struct ctl *c);
+int cmd_address_add(struct ctl *c);
+int cmd_address_list(struct ctl *c);
+int cmd_address_remove(struct ctl *c);
+int cmd_address_import(struct ctl *c);
 
 /* The signer's own label for destination `to` from the address book, or
  * NULL when it has none. The book is loaded once per run (lazily);

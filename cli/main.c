@@ -113,21 +113,21 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "key new", cmd_key, "keystore type name kdf force passphrase-fd",
+	{ "key new", cmd_key_new, "keystore type name kdf force passphrase-fd",
 	    0, 0,
 	  "key new --type ecdsa|schnorr --name NAME [--keystore PATH] "
 	  "[--kdf interactive|moderate|sensitive] [--force] [--passphrase-fd N]",
 	  "Make a new secret key and store it encrypted in the keystore." },
-	{ "key import", cmd_key,
+	{ "key import", cmd_key_import,
 	    "keystore type name kdf force passphrase-fd secret-fd", 0, 0,
 	  "key import --type ecdsa|schnorr --name NAME [--secret-fd N] "
 	  "[--keystore PATH] [--kdf LEVEL] [--force] [--passphrase-fd N]",
 	  "Store an existing 32-byte secret key (64 hex, read from --secret-fd\n"
 	  "or the terminal, never from the command line) in the keystore." },
-	{ "key show", cmd_key, "keystore", 0, 0,
+	{ "key show", cmd_key_show, "keystore", 0, 0,
 	  "key show [--keystore PATH] [--json]",
 	  "Show the keystore's signer name, key type and public key." },
-	{ "key export-public", cmd_key, "keystore", 0, 0,
+	{ "key export-public", cmd_key_export_public, "keystore", 0, 0,
 	  "key export-public [--keystore PATH]",
 	  "Print the signer as JSON {\"name\",\"key_type\",\"pubkey\"} for the\n"
 	  "treasury's administrator." },
@@ -221,16 +221,17 @@ static const struct command commands[] = {
 	  "deposit TREASURY --asset A --amount X --reference R [--source S]"
 	  " [--memo M]",
 	  "Record a deposit (treasurer)." },
-	{ "trust show", cmd_trust, "", 1, 1, "trust show TREASURY [--yes]",
+	{ "trust show", cmd_trust_show, "", 1, 1, "trust show TREASURY [--yes]",
 	  "Pin the server and the treasury on first use (shown in full and\n"
 	  "asked; --yes accepts), advance the pins through verified config\n"
 	  "changes, and show what is pinned." },
-	{ "trust list", cmd_trust, "", 0, 0, "trust list [--json]",
+	{ "trust list", cmd_trust_list, "", 0, 0, "trust list [--json]",
 	  "List the pinned servers and treasuries (local, no server)." },
-	{ "trust forget", cmd_trust, "", 1, 1, "trust forget TREASURY",
+	{ "trust forget", cmd_trust_forget, "", 1, 1, "trust forget TREASURY",
 	  "Drop the pins of a treasury of this server's instance: it is\n"
 	  "shown for comparison and asked again on next use." },
-	{ "trust forget-server", cmd_trust, "", 0, 0, "trust forget-server",
+	{ "trust forget-server", cmd_trust_forget_server, "", 0, 0,
+	  "trust forget-server",
 	  "Drop the pinned instance of this server URL (after the operator\n"
 	  "really replaced the daemon)." },
 	{ "bundle", cmd_bundle, "out file", 0, 1,
@@ -266,15 +267,15 @@ static const struct command commands[] = {
 	  "`treasuryctl key export-public` objects (one per line, or as that\n"
 	  "command prints them), checked here: a name or key twice is refused.\n"
 	  "The server's answer must echo the signer set sent." },
-	{ "address add", cmd_address, "label force", 1, 1,
+	{ "address add", cmd_address_add, "label force", 1, 1,
 	  "address add DEST --label LABEL [--force]",
 	  "Label a destination in your own address book (--force relabels).\n"
 	  "LABEL: 1..64 bytes, no comma, no control or invisible character." },
-	{ "address list", cmd_address, "", 0, 0, "address list [--json]",
+	{ "address list", cmd_address_list, "", 0, 0, "address list [--json]",
 	  "List your address book." },
-	{ "address remove", cmd_address, "", 1, 1, "address remove DEST",
+	{ "address remove", cmd_address_remove, "", 1, 1, "address remove DEST",
 	  "Remove a destination from your address book." },
-	{ "address import", cmd_address, "", 1, 1, "address import FILE.csv",
+	{ "address import", cmd_address_import, "", 1, 1, "address import FILE.csv",
 	  "Add or relabel every dest,label line of a CSV file, all or nothing.\n"
 	  "'#' lines and a first line 'dest,label' are skipped; errors name\n"
 	  "file:line." },
