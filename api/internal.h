@@ -151,7 +151,8 @@ void reply_err(struct reply *rp, treasury_err err, const char *detail_fmt, ...)
  * Ends the request's read snapshot first. Returns true on
  * TREASURY_OK; otherwise answers the error with cmd->detail and returns
  * false. For rare commands; hot ones use command_start. */
-bool command_run(struct request *rq, struct reply *rp, struct command *cmd);
+bool command_submit_wait(struct request *rq, struct reply *rp,
+    struct command *cmd);
 
 /* Submit cmd (inside job, both heap; the request owns job from now on)
  * without blocking this thread: ends the read snapshot, suspends the

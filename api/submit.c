@@ -1,10 +1,10 @@
 /*
  * submit.c: how a request hands its command to the writer.
  *
- * Commands go to the writer either blocking the MHD thread (command_run,
- * for rare admin commands) or, for the hot ones, with the connection
- * suspended (command_start) so that one MHD thread keeps many commands in
- * one group commit; the writer's completion resumes the connection and
+ * Commands go to the writer either blocking the MHD thread
+ * (command_submit_wait, for rare admin commands) or, for the hot ones, with
+ * the connection suspended (command_start) so that one MHD thread keeps
+ * many commands in one group commit; the writer's completion resumes the connection and
  * command_finish answers it on its MHD thread.
  */
 #include <assert.h>
@@ -33,7 +33,7 @@ commands_waiting(void)
 }
 
 bool
-command_run(struct request *rq, struct reply *rp, struct command *cmd)
+command_submit_wait(struct request *rq, struct reply *rp, struct command *cmd)
 {
 	treasury_err err;
 
