@@ -44,7 +44,7 @@ handle_asset_create(struct request *rq, struct reply *rp)
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.type = CMD_ASSET_CREATE;
 	if (asset_from_body(rp, body, &cmd.in.asset_create) &&
-	    command_run(rq, rp, &cmd)) {
+	    command_submit_wait(rq, rp, &cmd)) {
 		cmd.in.asset_create.created_s = cmd.now_s;
 		reply_built(rp, 201, asset_json(&cmd.in.asset_create));
 	}

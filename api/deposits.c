@@ -91,7 +91,7 @@ handle_deposit(struct request *rq, struct reply *rp)
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.type = CMD_DEPOSIT;
 	if (deposit_from_body(rq, rp, body, &cmd) &&
-	    command_run(rq, rp, &cmd))
+	    command_submit_wait(rq, rp, &cmd))
 		deposit_answer(rq, rp, &cmd);
 	json_decref(body);
 }

@@ -57,7 +57,7 @@ struct request {
 	bool timed_out;			/* 408 queued: the deadline passed */
 	uint64_t start_us;		/* monotonic, at the first call */
 	int route;			/* index in the route table, or -1 */
-	/* Idempotency-Key of a POST, copied into its command (errors.c) */
+	/* Idempotency-Key of a POST, copied into its command (submit.c) */
 	struct command_idempotency idem;
 	bool idem_store;		/* store the 2xx answer (reply_send) */
 	bool idem_replayed;		/* the writer answered from the record */
@@ -144,12 +144,15 @@ unsigned api_err_status(treasury_err err);
 void reply_err(struct reply *rp, treasury_err err, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* ---- submit.c: a request's command to the writer ---- */
+
 /* Submit cmd to the writer with the request's clock (cmd->now_s, set to
  * clock_now_s() when 0) and block this MHD thread until its group commits.
  * Ends the request's read snapshot first. Returns true on
  * TREASURY_OK; otherwise answers the error with cmd->detail and returns
  * false. For rare commands; hot ones use command_start. */
-bool command_run(struct request *rq, struct reply *rp, struct command *cmd);
+bool command_submit_wait(struct request *rq, struct reply *rp,
+    struct command *cmd);
 
 /* Submit cmd (inside job, both heap; the request owns job from now on)
  * without blocking this thread: ends the read snapshot, suspends the

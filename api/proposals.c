@@ -126,7 +126,7 @@ handle_proposal_create(struct request *rq, struct reply *rp)
 	cmd.in.proposal_create.fields = p;
 	cmd.in.proposal_create.proposer_token_id = rq->token.id;
 	if (proposal_from_body(rq, rp, body, cmd.now_s, p) &&
-	    command_run(rq, rp, &cmd))
+	    command_submit_wait(rq, rp, &cmd))
 		proposal_answer(rq, rp, cmd.proposal_id, 201);
 done:
 	free(p);

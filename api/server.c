@@ -6,7 +6,7 @@
  * with each piece of the body (appended up to body_max_bytes; more gets a
  * 413 at once), then a last time with no data, when the request is routed,
  * authenticated and answered. A handler that queued a command with
- * command_start (errors.c) leaves the connection suspended instead; the
+ * command_start (submit.c) leaves the connection suspended instead; the
  * writer's completion resumes it and MHD calls us once more with no data,
  * when command_finish answers. The completion callback frees the request.
  *

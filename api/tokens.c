@@ -137,7 +137,7 @@ handle_token_create(struct request *rq, struct reply *rp)
 	token_generate(token);
 	token_hash(cmd.in.token_create.hash, rq->srv->opts.token_hash_key,
 	    token, strlen(token));
-	if (command_run(rq, rp, &cmd))
+	if (command_submit_wait(rq, rp, &cmd))
 		token_created_answer(rq, rp, &cmd, token);
 	sodium_memzero(token, sizeof(token));
 done:
@@ -204,7 +204,8 @@ handle_token_revoke(struct request *rq, struct reply *rp)
 	cmd.type = CMD_TOKEN_REVOKE;
 	text_copy(cmd.in.token_revoke.name, sizeof(cmd.in.token_revoke.name),
 	    name, strlen(name));
-	if (fields_only(rp, body, "", fields) && command_run(rq, rp, &cmd))
+	if (fields_only(rp, body, "", fields) &&
+	    command_submit_wait(rq, rp, &cmd))
 		reply_built(rp, 200, json_pack("{s:s, s:b}", "name", name,
 		    "revoked", 1));
 	json_decref(body);

@@ -158,7 +158,7 @@ handle_treasury_create(struct request *rq, struct reply *rp)
 	cmd->type = CMD_TREASURY_CREATE;
 	if (treasury_from_body(rq, rp, body, &cmd->in.treasury_create) &&
 	    treasury_policy_from_body(rq, rp, body, cmd) &&
-	    command_run(rq, rp, cmd)) {
+	    command_submit_wait(rq, rp, cmd)) {
 		cmd->in.treasury_create.config_version = 1;
 		cmd->in.treasury_create.created_s = cmd->now_s;
 		reply_built(rp, 201, treasury_json(&cmd->in.treasury_create));

@@ -89,7 +89,8 @@ act_run(struct request *rq, struct reply *rp, struct command *cmd,
 	cmd->now_s = clock_now_s();
 	digest_fn(digest, cmd->in.vote.proposal);
 	ok = act_from_body(rp, body, cmd) &&
-	    act_verify(rq, rp, cmd, digest, &vc) && command_run(rq, rp, cmd);
+	    act_verify(rq, rp, cmd, digest, &vc) &&
+	    command_submit_wait(rq, rp, cmd);
 	json_decref(body);
 	return ok;
 }
@@ -258,7 +259,7 @@ handle_freeze(struct request *rq, struct reply *rp)
 	text_copy(cmd->in.freeze.treasury, sizeof(cmd->in.freeze.treasury),
 	    rq->params[0], strlen(rq->params[0]));
 	if (freeze_from_body(rp, body, cmd) && freeze_verify(rq, rp, cmd) &&
-	    command_run(rq, rp, cmd))
+	    command_submit_wait(rq, rp, cmd))
 		reply_built(rp, 200, json_pack("{s:b, s:I, s:b}", "frozen", 1,
 		    "freeze", (json_int_t)cmd->in.freeze.seq, "replayed",
 		    cmd->replayed));
@@ -349,7 +350,7 @@ handle_key_proof(struct request *rq, struct reply *rp)
 		goto done;
 	}
 	cmd->now_s = clock_now_s();
-	if (command_run(rq, rp, cmd))
+	if (command_submit_wait(rq, rp, cmd))
 		reply_built(rp, 200, json_pack("{s:o, s:b, s:b}", "id",
 		    json_hex(cmd->in.vote.proposal, PROPOSAL_ID_BYTES),
 		    "key_proof", 1, "replayed", cmd->replayed));

@@ -204,7 +204,8 @@ proposal_action(struct request *rq, struct reply *rp, struct command *cmd,
 	body = body_parse(rq, rp, true);
 	if (body == NULL)
 		return;
-	if (fields_only(rp, body, "", fields) && command_run(rq, rp, cmd))
+	if (fields_only(rp, body, "", fields) &&
+	    command_submit_wait(rq, rp, cmd))
 		proposal_answer(rq, rp, proposal, 200);
 	json_decref(body);
 }
@@ -252,7 +253,7 @@ handle_settlement(struct request *rq, struct reply *rp)
 	    len, SETTLEMENT_MAX_BYTES, false)) {
 		text_copy(cmd.in.settlement.reference,
 		    sizeof(cmd.in.settlement.reference), ref, len);
-		if (command_run(rq, rp, &cmd))
+		if (command_submit_wait(rq, rp, &cmd))
 			proposal_answer(rq, rp, cmd.in.settlement.proposal, 200);
 	}
 	json_decref(body);

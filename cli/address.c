@@ -336,22 +336,41 @@ address_import(struct ctl *c, struct address_book *b)
 	return rc;
 }
 
-int
-cmd_address(struct ctl *c)
+/* Load the book and run one address subcommand on it. */
+static int
+book_run(struct ctl *c, int (*run)(struct ctl *, struct address_book *))
 {
 	struct address_book *b = calloc(1, sizeof(*b));
 	int rc = b != NULL ? book_load(b) : CTL_ERROR;
 
-	if (rc == CTL_OK && strcmp(c->command, "address add") == 0)
-		rc = address_add(c, b);
-	else if (rc == CTL_OK && strcmp(c->command, "address remove") == 0)
-		rc = address_remove(c, b);
-	else if (rc == CTL_OK && strcmp(c->command, "address import") == 0)
-		rc = address_import(c, b);
-	else if (rc == CTL_OK)
-		rc = address_list(c, b);
+	if (rc == CTL_OK)
+		rc = run(c, b);
 	free(b);
 	return rc;
+}
+
+int
+cmd_address_add(struct ctl *c)
+{
+	return book_run(c, address_add);
+}
+
+int
+cmd_address_list(struct ctl *c)
+{
+	return book_run(c, address_list);
+}
+
+int
+cmd_address_remove(struct ctl *c)
+{
+	return book_run(c, address_remove);
+}
+
+int
+cmd_address_import(struct ctl *c)
+{
+	return book_run(c, address_import);
 }
 
 const char *

@@ -194,7 +194,11 @@ int confirm_ask(const char *question);
 
 /* ---- keys.c ---- */
 
-int cmd_key(struct ctl *c);
+/* treasuryctl key new|import|show|export-public */
+int cmd_key_new(struct ctl *c);
+int cmd_key_import(struct ctl *c);
+int cmd_key_show(struct ctl *c);
+int cmd_key_export_public(struct ctl *c);
 /* Read and parse the keystore's public part. Returns an exit code. */
 int keystore_load_info(struct ctl *c, struct keystore_info *info);
 /* Ask the passphrase and open the keystore; *secret is sodium_malloc
@@ -231,7 +235,10 @@ int trust_context(struct ctl *c, const char *treasury, struct trust_ctx *out);
 void trust_ctx_free(struct trust_ctx *t);
 
 /* treasuryctl trust show|list|forget|forget-server */
-int cmd_trust(struct ctl *c);
+int cmd_trust_show(struct ctl *c);
+int cmd_trust_list(struct ctl *c);
+int cmd_trust_forget(struct ctl *c);
+int cmd_trust_forget_server(struct ctl *c);
 /* treasuryctl bundle ID [--out FILE] | bundle --file FILE */
 int cmd_bundle(struct ctl *c);
 
@@ -309,7 +316,7 @@ int policy_fetch_verified(struct ctl *c, const char *treasury,
  * CTL_VERIFY. */
 int refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- display.c ---- */
+/* ---- screen.c: what a proposal means, shown before signing ---- */
 
 /* Print what a proposal does, from its decoded text (and, when pin is
  * not NULL, the pinned config it applies to: the signer set before and
@@ -329,15 +336,9 @@ int config_change_check(const struct proposal_fields *f,
  * expired by the local clock (nothing may be signed), else CTL_OK. */
 int final_summary_print(struct ctl *c, const struct proposal_fields *f,
     const char *id_hex, const struct pinned *pin, const char *action);
-/* treasuryctl policy TREASURY */
-int cmd_policy(struct ctl *c);
 
-/* ---- acts.c: veto, revoke, key-proof, freeze (clear-signed) ---- */
+/* ---- reading.c: the reading commands, and where output goes ---- */
 
-int cmd_veto(struct ctl *c);
-int cmd_revoke(struct ctl *c);
-int cmd_key_proof(struct ctl *c);
-int cmd_freeze(struct ctl *c);
 /* Where displays for people go: standard output, or standard error
  * when --json reserves standard output for JSON. */
 void human_out_set(FILE *fp);
@@ -349,6 +350,15 @@ int cmd_balances(struct ctl *c);
 int cmd_ledger(struct ctl *c);
 int cmd_proposals(struct ctl *c);
 int cmd_show(struct ctl *c);
+/* treasuryctl policy TREASURY */
+int cmd_policy(struct ctl *c);
+
+/* ---- acts.c: veto, revoke, key-proof, freeze (clear-signed) ---- */
+
+int cmd_veto(struct ctl *c);
+int cmd_revoke(struct ctl *c);
+int cmd_key_proof(struct ctl *c);
+int cmd_freeze(struct ctl *c);
 
 /* ---- vote.c ---- */
 
@@ -444,11 +454,14 @@ enum {
 	ADDRESS_LABEL_MAX_BYTES = 64,	/* memo rules, no comma */
 };
 
-/* treasuryctl address add|list|remove|import (by c->command). The book
+/* treasuryctl address add|list|remove|import. The book
  * is one private file of "dest,label" lines: TREASURYCTL_ADDRESSES, else
  * $XDG_CONFIG_HOME/treasuryctl/addresses, else
  * ~/.config/treasuryctl/addresses; mode 0600, written atomically. */
-int cmd_address(struct ctl *c);
+int cmd_address_add(struct ctl *c);
+int cmd_address_list(struct ctl *c);
+int cmd_address_remove(struct ctl *c);
+int cmd_address_import(struct ctl *c);
 
 /* The signer's own label for destination `to` from the address book, or
  * NULL when it has none. The book is loaded once per run (lazily);

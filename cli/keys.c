@@ -220,8 +220,8 @@ done:
 	return rc;
 }
 
-static int
-key_export_public(struct ctl *c)
+int
+cmd_key_export_public(struct ctl *c)
 {
 	struct keystore_info info;
 	json_t *j;
@@ -238,17 +238,23 @@ key_export_public(struct ctl *c)
 }
 
 int
-cmd_key(struct ctl *c)
+cmd_key_new(struct ctl *c)
+{
+	return key_create(c, false);
+}
+
+int
+cmd_key_import(struct ctl *c)
+{
+	return key_create(c, true);
+}
+
+int
+cmd_key_show(struct ctl *c)
 {
 	struct keystore_info info;
 	int rc;
 
-	if (strcmp(c->command, "key new") == 0)
-		return key_create(c, false);
-	if (strcmp(c->command, "key import") == 0)
-		return key_create(c, true);
-	if (strcmp(c->command, "key export-public") == 0)
-		return key_export_public(c);
 	rc = keystore_load_info(c, &info);
 	if (rc == CTL_OK)
 		key_print(c, &info);

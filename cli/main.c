@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,106 +21,131 @@
 #include "ctl.h"
 #include "treasury/crypto_init.h"
 
-enum opt_id {
-	O_URL = 1, O_TOKEN_FILE, O_CONFIG, O_KEYSTORE, O_SIGNER, O_STATUS,
-	O_ASSET, O_AMOUNT, O_TO, O_MEMO, O_EXPIRES, O_FILE, O_REFERENCE,
-	O_SOURCE, O_KEY_TYPE, O_NAME, O_PUBKEY, O_SIGNATURE, O_DECISION,
-	O_KDF, O_THRESHOLD, O_PASSPHRASE_FD, O_SECRET_FD, O_JSON, O_YES,
-	O_FORCE, O_APPROVE, O_OUT, O_HELP, O_CODE, O_DECIMALS, O_CHAIN,
-	O_LABEL, O_POLICY,
+/* How an option's value is parsed and where it goes in struct ctl_opts. */
+enum opt_kind {
+	OPT_STRING,	/* const char *: the argument as given */
+	OPT_FLAG,	/* bool: set, no argument */
+	OPT_FD,		/* int: a file descriptor 0..1023 */
+	OPT_THRESHOLD,	/* long: 1..SIGNERS_PER_TREASURY_MAX */
+	OPT_HELP,	/* --help: no field; the help is printed */
 };
 
-#define BIT(o) (1ull << (o))
-#define GLOBAL_OPTS (BIT(O_URL) | BIT(O_TOKEN_FILE) | BIT(O_CONFIG) | BIT(O_YES) | \
-	BIT(O_JSON) | BIT(O_HELP))
-#define SIGN_OPTS (BIT(O_KEYSTORE) | BIT(O_PASSPHRASE_FD) | BIT(O_YES) | \
-	BIT(O_SIGNER))
-#define PROPOSE_OPTS (BIT(O_MEMO) | BIT(O_EXPIRES) | BIT(O_APPROVE) | \
-	SIGN_OPTS)
-
-static const struct option long_opts[] = {
-	{ "url", required_argument, NULL, O_URL },
-	{ "token-file", required_argument, NULL, O_TOKEN_FILE },
-	{ "config", required_argument, NULL, O_CONFIG },
-	{ "keystore", required_argument, NULL, O_KEYSTORE },
-	{ "signer", required_argument, NULL, O_SIGNER },
-	{ "status", required_argument, NULL, O_STATUS },
-	{ "asset", required_argument, NULL, O_ASSET },
-	{ "amount", required_argument, NULL, O_AMOUNT },
-	{ "to", required_argument, NULL, O_TO },
-	{ "memo", required_argument, NULL, O_MEMO },
-	{ "expires", required_argument, NULL, O_EXPIRES },
-	{ "file", required_argument, NULL, O_FILE },
-	{ "reference", required_argument, NULL, O_REFERENCE },
-	{ "source", required_argument, NULL, O_SOURCE },
-	{ "type", required_argument, NULL, O_KEY_TYPE },
-	{ "key-type", required_argument, NULL, O_KEY_TYPE },
-	{ "name", required_argument, NULL, O_NAME },
-	{ "pubkey", required_argument, NULL, O_PUBKEY },
-	{ "signature", required_argument, NULL, O_SIGNATURE },
-	{ "decision", required_argument, NULL, O_DECISION },
-	{ "kdf", required_argument, NULL, O_KDF },
-	{ "threshold", required_argument, NULL, O_THRESHOLD },
-	{ "passphrase-fd", required_argument, NULL, O_PASSPHRASE_FD },
-	{ "secret-fd", required_argument, NULL, O_SECRET_FD },
-	{ "json", no_argument, NULL, O_JSON },
-	{ "yes", no_argument, NULL, O_YES },
-	{ "force", no_argument, NULL, O_FORCE },
-	{ "approve", no_argument, NULL, O_APPROVE },
-	{ "out", required_argument, NULL, O_OUT },
-	{ "help", no_argument, NULL, O_HELP },
-	{ "code", required_argument, NULL, O_CODE },
-	{ "decimals", required_argument, NULL, O_DECIMALS },
-	{ "chain", required_argument, NULL, O_CHAIN },
-	{ "label", required_argument, NULL, O_LABEL },
-	{ "policy", required_argument, NULL, O_POLICY },
-	{ NULL, 0, NULL, 0 },
+struct option_def {
+	const char *name;	/* --name; a row with the previous row's kind
+				 * and field is its alias, accepted where that
+				 * row is and named by it in messages */
+	enum opt_kind kind;
+	size_t field;		/* offsetof(struct ctl_opts, ...) */
+	const char *arg;	/* the value's name in the global help */
+	const char *help;	/* the global help's text, or NULL: a
+				 * command's usage line shows its options */
 };
+
+#define OFF(f) offsetof(struct ctl_opts, f)
+
+/* Every option; getopt's table, the parser and each command's accepted
+ * set (names in commands[] below) come from this one table. */
+static const struct option_def options[] = {
+	/* name          kind           field                then the global
+	 * help's value name and text (NULL: not in the global help) */
+	{ "url",           OPT_STRING,    OFF(url),           "URL",
+	  "server (default http://127.0.0.1:8420;\n"
+	  "env TREASURYCTL_URL; config 'url')" },
+	{ "token-file",    OPT_STRING,    OFF(token_file),    "PATH",
+	  "API token file, mode 0600 (env TREASURYCTL_TOKEN\n"
+	  "holds a token, TREASURYCTL_TOKEN_FILE a path;\n"
+	  "config 'token_file')" },
+	{ "config",        OPT_STRING,    OFF(config_path),   "PATH",
+	  "config file (default ~/.config/treasuryctl/config)" },
+	{ "keystore",      OPT_STRING,    OFF(keystore),      NULL, NULL },
+	{ "signer",        OPT_STRING,    OFF(signer),        NULL, NULL },
+	{ "status",        OPT_STRING,    OFF(status),        NULL, NULL },
+	{ "asset",         OPT_STRING,    OFF(asset),         NULL, NULL },
+	{ "amount",        OPT_STRING,    OFF(amount),        NULL, NULL },
+	{ "to",            OPT_STRING,    OFF(to),            NULL, NULL },
+	{ "memo",          OPT_STRING,    OFF(memo),          NULL, NULL },
+	{ "expires",       OPT_STRING,    OFF(expires),       NULL, NULL },
+	{ "file",          OPT_STRING,    OFF(file),          NULL, NULL },
+	{ "reference",     OPT_STRING,    OFF(reference),     NULL, NULL },
+	{ "source",        OPT_STRING,    OFF(source),        NULL, NULL },
+	{ "type",          OPT_STRING,    OFF(key_type),      NULL, NULL },
+	/* an alias of --type: */
+	{ "key-type",      OPT_STRING,    OFF(key_type),      NULL, NULL },
+	{ "name",          OPT_STRING,    OFF(name),          NULL, NULL },
+	{ "pubkey",        OPT_STRING,    OFF(pubkey),        NULL, NULL },
+	{ "signature",     OPT_STRING,    OFF(signature),     NULL, NULL },
+	{ "decision",      OPT_STRING,    OFF(decision),      NULL, NULL },
+	{ "kdf",           OPT_STRING,    OFF(kdf),           NULL, NULL },
+	{ "threshold",     OPT_THRESHOLD, OFF(threshold),     NULL, NULL },
+	{ "passphrase-fd", OPT_FD,        OFF(passphrase_fd), NULL, NULL },
+	{ "secret-fd",     OPT_FD,        OFF(secret_fd),     NULL, NULL },
+	{ "json",          OPT_FLAG,      OFF(json),          NULL,
+	  "JSON output for scripts" },
+	{ "yes",           OPT_FLAG,      OFF(yes),           NULL, NULL },
+	{ "force",         OPT_FLAG,      OFF(force),         NULL, NULL },
+	{ "approve",       OPT_FLAG,      OFF(approve_after), NULL, NULL },
+	{ "out",           OPT_STRING,    OFF(out),           NULL, NULL },
+	{ "help",          OPT_HELP,      0,                  NULL,
+	  "this help" },
+	{ "code",          OPT_STRING,    OFF(code),          NULL, NULL },
+	{ "decimals",      OPT_STRING,    OFF(decimals),      NULL, NULL },
+	{ "chain",         OPT_STRING,    OFF(chain),         NULL, NULL },
+	{ "label",         OPT_STRING,    OFF(label),         NULL, NULL },
+	{ "policy",        OPT_STRING,    OFF(policy),        NULL, NULL },
+};
+
+#define OPTIONS_COUNT (sizeof(options) / sizeof(options[0]))
+
+enum { OPTION_VAL_BASE = 256 };	/* getopt's val: base + row, past chars */
+
+/* Sets of options by name: every command accepts GLOBAL_OPTS. */
+#define GLOBAL_OPTS "url token-file config yes json help"
+#define SIGN_OPTS "keystore passphrase-fd yes signer"
+#define PROPOSE_OPTS "memo expires approve " SIGN_OPTS
 
 struct command {
 	const char *name;	/* "key new", "approve", ... */
 	int (*run)(struct ctl *);
-	unsigned long long opts;	/* besides GLOBAL_OPTS */
+	const char *opts;	/* option names, besides GLOBAL_OPTS */
 	int min_args, max_args;
 	const char *usage;
 	const char *help;
 };
 
 static const struct command commands[] = {
-	{ "key new", cmd_key, BIT(O_KEYSTORE) | BIT(O_KEY_TYPE) | BIT(O_NAME) |
-	    BIT(O_KDF) | BIT(O_FORCE) | BIT(O_PASSPHRASE_FD), 0, 0,
+	{ "key new", cmd_key_new, "keystore type name kdf force passphrase-fd",
+	    0, 0,
 	  "key new --type ecdsa|schnorr --name NAME [--keystore PATH] "
 	  "[--kdf interactive|moderate|sensitive] [--force] [--passphrase-fd N]",
 	  "Make a new secret key and store it encrypted in the keystore." },
-	{ "key import", cmd_key, BIT(O_KEYSTORE) | BIT(O_KEY_TYPE) |
-	    BIT(O_NAME) | BIT(O_KDF) | BIT(O_FORCE) | BIT(O_PASSPHRASE_FD) |
-	    BIT(O_SECRET_FD), 0, 0,
+	{ "key import", cmd_key_import,
+	    "keystore type name kdf force passphrase-fd secret-fd", 0, 0,
 	  "key import --type ecdsa|schnorr --name NAME [--secret-fd N] "
 	  "[--keystore PATH] [--kdf LEVEL] [--force] [--passphrase-fd N]",
 	  "Store an existing 32-byte secret key (64 hex, read from --secret-fd\n"
 	  "or the terminal, never from the command line) in the keystore." },
-	{ "key show", cmd_key, BIT(O_KEYSTORE), 0, 0,
+	{ "key show", cmd_key_show, "keystore", 0, 0,
 	  "key show [--keystore PATH] [--json]",
 	  "Show the keystore's signer name, key type and public key." },
-	{ "key export-public", cmd_key, BIT(O_KEYSTORE), 0, 0,
+	{ "key export-public", cmd_key_export_public, "keystore", 0, 0,
 	  "key export-public [--keystore PATH]",
 	  "Print the signer as JSON {\"name\",\"key_type\",\"pubkey\"} for the\n"
 	  "treasury's administrator." },
-	{ "treasuries", cmd_treasuries, 0, 0, 0, "treasuries [--json]",
+	{ "treasuries", cmd_treasuries, "", 0, 0, "treasuries [--json]",
 	  "List the treasuries." },
-	{ "balances", cmd_balances, 0, 1, 1, "balances TREASURY [--json]",
+	{ "balances", cmd_balances, "", 1, 1, "balances TREASURY [--json]",
 	  "Show a treasury's balances." },
-	{ "ledger", cmd_ledger, 0, 1, 1, "ledger TREASURY [--json]",
+	{ "ledger", cmd_ledger, "", 1, 1, "ledger TREASURY [--json]",
 	  "Show a treasury's ledger, oldest entry first." },
-	{ "policy", cmd_policy, 0, 1, 1, "policy TREASURY [--json]",
+	{ "policy", cmd_policy, "", 1, 1, "policy TREASURY [--json]",
 	  "Show a treasury's policy lines (digest verified), its remaining\n"
 	  "spending allowances and whether it is frozen." },
-	{ "proposals", cmd_proposals, BIT(O_STATUS), 1, 1,
+	{ "proposals", cmd_proposals, "status", 1, 1,
 	  "proposals TREASURY [--status STATUS] [--json]",
 	  "List a treasury's proposals, optionally only those with STATUS\n"
 	  "(pending, approved, executed, rejected, expired, stale, cancelled,\n"
 	  "vetoed)." },
-	{ "show", cmd_show, 0, 1, 1, "show ID [--json]",
+	{ "show", cmd_show, "", 1, 1, "show ID [--json]",
 	  "Fetch a proposal, verify its id and fields, and show what it does." },
 	{ "approve", cmd_approve, SIGN_OPTS, 1, 1,
 	  "approve ID [--keystore PATH] [--passphrase-fd N] [--yes]",
@@ -142,33 +168,33 @@ static const struct command commands[] = {
 	{ "reject", cmd_reject, SIGN_OPTS, 1, 1,
 	  "reject ID [--keystore PATH] [--passphrase-fd N] [--yes]",
 	  "Clear-sign a rejection (as approve)." },
-	{ "propose transfer", cmd_propose, PROPOSE_OPTS | BIT(O_ASSET) |
-	    BIT(O_AMOUNT) | BIT(O_TO), 1, 1,
+	{ "propose transfer", cmd_propose, PROPOSE_OPTS " asset amount to",
+	    1, 1,
 	  "propose transfer TREASURY --asset A --amount X --to DEST [--memo M]\n"
 	  "        [--expires 3d|12h|30m|YYYY-MM-DDTHH:MM:SSZ] [--approve]",
 	  "Propose a transfer; check the canonical text the server made; with\n"
 	  "--approve, clear-sign an approval of it." },
-	{ "propose batch", cmd_propose, PROPOSE_OPTS | BIT(O_FILE), 1, 1,
+	{ "propose batch", cmd_propose, PROPOSE_OPTS " file", 1, 1,
 	  "propose batch TREASURY --file transfers.csv [--memo M] [--expires E]"
 	  " [--approve]",
 	  "Propose a batch. Each line of the file is asset,amount,to[,memo]\n"
 	  "(the memo is the rest of the line); '#' lines and a first line\n"
 	  "starting with 'asset,' are skipped." },
-	{ "propose add-signer", cmd_propose, PROPOSE_OPTS | BIT(O_NAME) |
-	    BIT(O_KEY_TYPE) | BIT(O_PUBKEY), 1, 1,
+	{ "propose add-signer", cmd_propose, PROPOSE_OPTS " name type pubkey",
+	    1, 1,
 	  "propose add-signer TREASURY --name N --type T --pubkey HEX [...]",
 	  "Propose adding a signer (the threshold stays; see set-threshold)." },
-	{ "propose remove-signer", cmd_propose, PROPOSE_OPTS | BIT(O_NAME), 1, 1,
+	{ "propose remove-signer", cmd_propose, PROPOSE_OPTS " name", 1, 1,
 	  "propose remove-signer TREASURY --name N [...]",
 	  "Propose removing a signer." },
-	{ "propose replace-signer", cmd_propose, PROPOSE_OPTS | BIT(O_NAME) |
-	    BIT(O_KEY_TYPE) | BIT(O_PUBKEY), 1, 1,
+	{ "propose replace-signer", cmd_propose,
+	    PROPOSE_OPTS " name type pubkey", 1, 1,
 	  "propose replace-signer TREASURY --name N --type T --pubkey HEX [...]",
 	  "Propose a new key for a signer." },
-	{ "propose set-threshold", cmd_propose, PROPOSE_OPTS | BIT(O_THRESHOLD),
+	{ "propose set-threshold", cmd_propose, PROPOSE_OPTS " threshold",
 	    1, 1, "propose set-threshold TREASURY --threshold M [...]",
 	  "Propose a new threshold M." },
-	{ "propose set-policy", cmd_propose, PROPOSE_OPTS | BIT(O_FILE), 1, 1,
+	{ "propose set-policy", cmd_propose, PROPOSE_OPTS " file", 1, 1,
 	  "propose set-policy TREASURY --file policy.json [--memo M] "
 	  "[--expires E]\n        [--approve]",
 	  "Propose the treasury's whole policy after the change: the file holds\n"
@@ -180,78 +206,76 @@ static const struct command commands[] = {
 	  "Propose lifting the freeze in force (the daemon names it; the text\n"
 	  "must name the freeze the treasury's policy says is in force). It\n"
 	  "needs M approvals and the spend delay." },
-	{ "sign-offline", cmd_sign_offline, BIT(O_KEYSTORE) |
-	    BIT(O_PASSPHRASE_FD) | BIT(O_YES) | BIT(O_DECISION), 0, 1,
+	{ "sign-offline", cmd_sign_offline,
+	    "keystore passphrase-fd yes decision", 0, 1,
 	  "sign-offline [FILE|-] --decision approve|reject [--keystore PATH]\n"
 	  "        [--passphrase-fd N] [--yes] [--json]",
 	  "Air-gapped signing: read a canonical text (file or standard input),\n"
 	  "show its id and meaning, and print the vote signature. Nothing is\n"
 	  "sent anywhere." },
-	{ "vote", cmd_vote, BIT(O_SIGNATURE) | BIT(O_DECISION) | BIT(O_SIGNER),
-	    1, 1,
+	{ "vote", cmd_vote, "signature decision signer", 1, 1,
 	  "vote ID --signature HEX [--decision approve|reject] [--signer NAME]",
 	  "Post a vote signed elsewhere (sign-offline), after verifying the\n"
 	  "proposal and that the signature is a signer's for this id." },
-	{ "deposit", cmd_deposit, BIT(O_ASSET) | BIT(O_AMOUNT) |
-	    BIT(O_REFERENCE) | BIT(O_SOURCE) | BIT(O_MEMO), 1, 1,
+	{ "deposit", cmd_deposit, "asset amount reference source memo", 1, 1,
 	  "deposit TREASURY --asset A --amount X --reference R [--source S]"
 	  " [--memo M]",
 	  "Record a deposit (treasurer)." },
-	{ "trust show", cmd_trust, 0, 1, 1, "trust show TREASURY [--yes]",
+	{ "trust show", cmd_trust_show, "", 1, 1, "trust show TREASURY [--yes]",
 	  "Pin the server and the treasury on first use (shown in full and\n"
 	  "asked; --yes accepts), advance the pins through verified config\n"
 	  "changes, and show what is pinned." },
-	{ "trust list", cmd_trust, 0, 0, 0, "trust list [--json]",
+	{ "trust list", cmd_trust_list, "", 0, 0, "trust list [--json]",
 	  "List the pinned servers and treasuries (local, no server)." },
-	{ "trust forget", cmd_trust, 0, 1, 1, "trust forget TREASURY",
+	{ "trust forget", cmd_trust_forget, "", 1, 1, "trust forget TREASURY",
 	  "Drop the pins of a treasury of this server's instance: it is\n"
 	  "shown for comparison and asked again on next use." },
-	{ "trust forget-server", cmd_trust, 0, 0, 0, "trust forget-server",
+	{ "trust forget-server", cmd_trust_forget_server, "", 0, 0,
+	  "trust forget-server",
 	  "Drop the pinned instance of this server URL (after the operator\n"
 	  "really replaced the daemon)." },
-	{ "bundle", cmd_bundle, BIT(O_OUT) | BIT(O_FILE), 0, 1,
+	{ "bundle", cmd_bundle, "out file", 0, 1,
 	  "bundle ID [--out FILE] | bundle --file FILE",
 	  "Download an executed proposal's bundle (canonical text and\n"
 	  "approvals) and verify it against the pinned signer keys of its\n"
 	  "config version; --out saves it; --file verifies a saved bundle\n"
 	  "offline." },
-	{ "execute", cmd_execute, BIT(O_YES), 1, 1, "execute ID [--yes]",
+	{ "execute", cmd_execute, "yes", 1, 1, "execute ID [--yes]",
 	  "Verify an approved proposal, show it, ask, and execute it\n"
 	  "(treasurer)." },
-	{ "cancel", cmd_cancel, BIT(O_YES), 1, 1, "cancel ID [--yes]",
+	{ "cancel", cmd_cancel, "yes", 1, 1, "cancel ID [--yes]",
 	  "Withdraw a pending proposal: verify it, show it, ask, and cancel it.\n"
 	  "Only the token that made the proposal may." },
-	{ "settle", cmd_settle, BIT(O_REFERENCE), 1, 1,
+	{ "settle", cmd_settle, "reference", 1, 1,
 	  "settle ID --reference TXID",
 	  "Record the chain transaction that settled an executed proposal\n"
 	  "(treasurer). TXID: 1..128 printable ASCII characters, no spaces." },
-	{ "export", cmd_export, BIT(O_OUT) | BIT(O_FORCE), 1, 1,
+	{ "export", cmd_export, "out force", 1, 1,
 	  "export ID [--out FILE [--force]]",
 	  "Verify a proposal and write its canonical text, byte for byte, to\n"
 	  "standard output or FILE (mode 0600): carry it to an air-gapped\n"
 	  "machine and sign it there with sign-offline." },
-	{ "asset create", cmd_asset_create, BIT(O_CODE) | BIT(O_DECIMALS) |
-	    BIT(O_CHAIN), 0, 0,
+	{ "asset create", cmd_asset_create, "code decimals chain", 0, 0,
 	  "asset create --code C --decimals D --chain CH",
 	  "Register an asset (admin): code [A-Za-z0-9][A-Za-z0-9._-]{0,31},\n"
 	  "decimals 0..18, chain 1..32 of [a-z0-9._-]." },
-	{ "treasury create", cmd_treasury_create, BIT(O_THRESHOLD) |
-	    BIT(O_FILE) | BIT(O_NAME) | BIT(O_POLICY), 1, 1,
+	{ "treasury create", cmd_treasury_create,
+	    "threshold file name policy", 1, 1,
 	  "treasury create ID --threshold M --file signers.jsonl [--name NAME]\n"
 	  "        [--policy policy.json]",
 	  "Create a treasury (admin). signers.jsonl holds the signers'\n"
 	  "`treasuryctl key export-public` objects (one per line, or as that\n"
 	  "command prints them), checked here: a name or key twice is refused.\n"
 	  "The server's answer must echo the signer set sent." },
-	{ "address add", cmd_address, BIT(O_LABEL) | BIT(O_FORCE), 1, 1,
+	{ "address add", cmd_address_add, "label force", 1, 1,
 	  "address add DEST --label LABEL [--force]",
 	  "Label a destination in your own address book (--force relabels).\n"
 	  "LABEL: 1..64 bytes, no comma, no control or invisible character." },
-	{ "address list", cmd_address, 0, 0, 0, "address list [--json]",
+	{ "address list", cmd_address_list, "", 0, 0, "address list [--json]",
 	  "List your address book." },
-	{ "address remove", cmd_address, 0, 1, 1, "address remove DEST",
+	{ "address remove", cmd_address_remove, "", 1, 1, "address remove DEST",
 	  "Remove a destination from your address book." },
-	{ "address import", cmd_address, 0, 1, 1, "address import FILE.csv",
+	{ "address import", cmd_address_import, "", 1, 1, "address import FILE.csv",
 	  "Add or relabel every dest,label line of a CSV file, all or nothing.\n"
 	  "'#' lines and a first line 'dest,label' are skipped; errors name\n"
 	  "file:line." },
@@ -259,19 +283,38 @@ static const struct command commands[] = {
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static const char global_help[] =
-	"Global options (any command):\n"
-	"  --url URL          server (default http://127.0.0.1:8420;\n"
-	"                     env TREASURYCTL_URL; config 'url')\n"
-	"  --token-file PATH  API token file, mode 0600 (env TREASURYCTL_TOKEN\n"
-	"                     holds a token, TREASURYCTL_TOKEN_FILE a path;\n"
-	"                     config 'token_file')\n"
-	"  --config PATH      config file (default ~/.config/treasuryctl/config)\n"
-	"  --json             JSON output for scripts\n"
-	"  --help             this help\n"
+static const char exit_codes_help[] =
 	"Exit codes: 0 ok, 1 error, 2 usage, 3 network, 4 refused by the server,\n"
 	"5 verification failed (nothing signed), 6 wrong passphrase,\n"
 	"7 not confirmed. See treasuryctl(1).\n";
+
+enum { HELP_COLUMN = 21 };	/* where an option's help text starts */
+
+/* The global options (the rows with help text) and the exit codes. */
+static void
+global_help_print(FILE *fp)
+{
+	char head[64];
+	const char *h;
+	size_t i;
+
+	fputs("Global options (any command):\n", fp);
+	for (i = 0; i < OPTIONS_COUNT; i++) {
+		if (options[i].help == NULL)
+			continue;
+		snprintf(head, sizeof(head), "--%s%s%s", options[i].name,
+		    options[i].arg != NULL ? " " : "",
+		    options[i].arg != NULL ? options[i].arg : "");
+		fprintf(fp, "  %-*s", HELP_COLUMN - 2, head);
+		for (h = options[i].help; *h != '\0'; h++) {
+			fputc(*h, fp);
+			if (*h == '\n')
+				fprintf(fp, "%*s", HELP_COLUMN, "");
+		}
+		fputc('\n', fp);
+	}
+	fputs(exit_codes_help, fp);
+}
 
 void
 ctl_err(const char *fmt, ...)
@@ -319,7 +362,7 @@ usage_all(FILE *fp)
 		summary_print(&commands[i], fp);
 	fputs("Run 'treasuryctl COMMAND --help' for a command's options.\n",
 	    fp);
-	fputs(global_help, fp);
+	global_help_print(fp);
 }
 
 /* Whether cmd is a subcommand of the group word ("key new" of "key"). */
@@ -376,7 +419,7 @@ static void
 usage_command(const struct command *cmd, FILE *fp)
 {
 	fprintf(fp, "usage: treasuryctl %s\n\n%s\n\n", cmd->usage, cmd->help);
-	fputs(global_help, fp);
+	global_help_print(fp);
 }
 
 /* Find the command named by argv[0] (and argv[1] for key/propose).
@@ -430,72 +473,99 @@ threshold_parse(const char *s, long *out)
 	return 0;
 }
 
-/* Store one option. Returns 0, or -1 for a bad value (message printed). */
+/* Store the value of option d. Returns 0, or -1 for a bad value
+ * (message printed). */
 static int
-option_set(struct ctl_opts *o, int id, const char *arg)
+option_set(struct ctl_opts *o, const struct option_def *d, const char *arg)
 {
-	const char **slot = NULL;
+	void *field = (char *)o + d->field;
 
-	switch (id) {
-	case O_URL: slot = &o->url; break;
-	case O_TOKEN_FILE: slot = &o->token_file; break;
-	case O_CONFIG: slot = &o->config_path; break;
-	case O_KEYSTORE: slot = &o->keystore; break;
-	case O_SIGNER: slot = &o->signer; break;
-	case O_STATUS: slot = &o->status; break;
-	case O_ASSET: slot = &o->asset; break;
-	case O_AMOUNT: slot = &o->amount; break;
-	case O_TO: slot = &o->to; break;
-	case O_MEMO: slot = &o->memo; break;
-	case O_EXPIRES: slot = &o->expires; break;
-	case O_FILE: slot = &o->file; break;
-	case O_REFERENCE: slot = &o->reference; break;
-	case O_SOURCE: slot = &o->source; break;
-	case O_KEY_TYPE: slot = &o->key_type; break;
-	case O_NAME: slot = &o->name; break;
-	case O_PUBKEY: slot = &o->pubkey; break;
-	case O_SIGNATURE: slot = &o->signature; break;
-	case O_DECISION: slot = &o->decision; break;
-	case O_KDF: slot = &o->kdf; break;
-	case O_OUT: slot = &o->out; break;
-	case O_CODE: slot = &o->code; break;
-	case O_DECIMALS: slot = &o->decimals; break;
-	case O_CHAIN: slot = &o->chain; break;
-	case O_LABEL: slot = &o->label; break;
-	case O_POLICY: slot = &o->policy; break;
-	case O_JSON: o->json = true; return 0;
-	case O_YES: o->yes = true; return 0;
-	case O_FORCE: o->force = true; return 0;
-	case O_APPROVE: o->approve_after = true; return 0;
-	case O_THRESHOLD:
-		if (threshold_parse(arg, &o->threshold) == 0)
-			return 0;
-		ctl_err("--threshold must be an integer 1..%d",
-		    SIGNERS_PER_TREASURY_MAX);
-		return -1;
-	case O_PASSPHRASE_FD:
-	case O_SECRET_FD:
-		if (fd_parse(arg, id == O_SECRET_FD ? &o->secret_fd :
-		    &o->passphrase_fd) == 0)
+	switch (d->kind) {
+	case OPT_STRING:
+		*(const char **)field = arg;
+		return 0;
+	case OPT_FLAG:
+		*(bool *)field = true;
+		return 0;
+	case OPT_FD:
+		if (fd_parse(arg, field) == 0)
 			return 0;
 		ctl_err("a file descriptor must be a number 0..1023");
 		return -1;
-	default:
+	case OPT_THRESHOLD:
+		if (threshold_parse(arg, field) == 0)
+			return 0;
+		ctl_err("--%s must be an integer 1..%d", d->name,
+		    SIGNERS_PER_TREASURY_MAX);
 		return -1;
+	case OPT_HELP:
+		return 0;
 	}
-	*slot = arg;
-	return 0;
+	return -1;
 }
 
-static const char *
-option_name(int id)
+/* The row an alias stands for (the row itself when it is none). */
+static const struct option_def *
+option_canonical(const struct option_def *d)
 {
-	const struct option *lo;
+	while (d > options && d[-1].kind == d->kind && d[-1].field == d->field)
+		d--;
+	return d;
+}
 
-	for (lo = long_opts; lo->name != NULL; lo++)
-		if (lo->val == id)
-			return lo->name;
-	return "?";
+/* Whether the space-separated list words holds name. */
+static bool
+word_in(const char *words, const char *name)
+{
+	size_t n = strlen(name), len;
+
+	while (*words != '\0') {
+		len = strcspn(words, " ");
+		if (len == n && strncmp(words, name, n) == 0)
+			return true;
+		words += len;
+		words += strspn(words, " ");
+	}
+	return false;
+}
+
+/* Whether every name in the space-separated list words is an option's:
+ * a misspelt name in commands[] would refuse that option silently. */
+static bool
+words_are_options(const char *words)
+{
+	size_t i, len;
+
+	while (*words != '\0') {
+		len = strcspn(words, " ");
+		for (i = 0; i < OPTIONS_COUNT; i++)
+			if (strlen(options[i].name) == len &&
+			    strncmp(options[i].name, words, len) == 0)
+				break;
+		if (i == OPTIONS_COUNT)
+			return false;
+		words += len;
+		words += strspn(words, " ");
+	}
+	return true;
+}
+
+/* getopt's table, made from options[]: val is OPTION_VAL_BASE + row. */
+static const struct option *
+long_opts(void)
+{
+	static struct option lo[OPTIONS_COUNT + 1];
+	size_t i;
+
+	for (i = 0; i < OPTIONS_COUNT; i++) {
+		lo[i].name = options[i].name;
+		lo[i].has_arg = options[i].kind == OPT_FLAG ||
+		    options[i].kind == OPT_HELP ? no_argument :
+		    required_argument;
+		lo[i].flag = NULL;
+		lo[i].val = OPTION_VAL_BASE + (int)i;
+	}
+	return lo;
 }
 
 /* Parse options (global ones before the command when cmd is NULL).
@@ -504,27 +574,32 @@ static int
 options_parse(struct ctl_opts *o, int argc, char **argv,
     const struct command *cmd, bool stop_at_command)
 {
+	const struct option *lo = long_opts();
+	const struct option_def *d;
 	int ch;
-	unsigned long long allowed = GLOBAL_OPTS | (cmd ? cmd->opts : 0);
 	bool help = false;
 
 	optind = 0;	/* glibc: 0 re-initialises getopt fully */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, stop_at_command ? "+" : "",
-	    long_opts, NULL)) != -1) {
-		if (ch == '?' || ch == ':') {
+	    lo, NULL)) != -1) {
+		if (ch < OPTION_VAL_BASE) {
 			ctl_err("unknown option or missing value: %s",
 			    argv[optind - 1]);
 			return -1;
 		}
-		if (!(allowed & BIT(ch))) {
-			ctl_err("--%s is not an option of %s", option_name(ch),
+		d = &options[ch - OPTION_VAL_BASE];
+		if (!word_in(GLOBAL_OPTS, option_canonical(d)->name) &&
+		    (cmd == NULL || !word_in(cmd->opts,
+		    option_canonical(d)->name))) {
+			ctl_err("--%s is not an option of %s",
+			    option_canonical(d)->name,
 			    cmd ? cmd->name : "treasuryctl");
 			return -1;
 		}
-		if (ch == O_HELP)
+		if (d->kind == OPT_HELP)
 			help = true;
-		else if (option_set(o, ch, optarg) != 0)
+		else if (option_set(o, d, optarg) != 0)
 			return -1;
 	}
 	return help ? 1 : 0;
@@ -561,6 +636,11 @@ run(struct ctl *c, int argc, char **argv)
 		    argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
 		usage_all(stderr);
 		return CTL_USAGE;
+	}
+	if (!words_are_options(GLOBAL_OPTS) || !words_are_options(cmd->opts)) {
+		ctl_err("internal error: %s accepts an unknown option",
+		    cmd->name);
+		return CTL_ERROR;
 	}
 	c->command = cmd->name;
 	/* getopt wants argv[0] to be a program name: reuse the last word. */

@@ -872,8 +872,8 @@ version_find(struct ctl *c, struct trust_store *s, const char *instance_hex,
 	    treasury, TRUST_VERSIONS_KEPT);
 }
 
-static int
-trust_show(struct ctl *c)
+int
+cmd_trust_show(struct ctl *c)
 {
 	struct trust_ctx t;
 	char inst[2 * INSTANCE_ID_BYTES + 1], path[PATH_MAX_BYTES];
@@ -895,8 +895,8 @@ trust_show(struct ctl *c)
 	return CTL_OK;
 }
 
-static int
-trust_list(struct ctl *c)
+int
+cmd_trust_list(struct ctl *c)
 {
 	struct trust_store s;
 	json_t *e, *v;
@@ -979,14 +979,14 @@ done:
 }
 
 int
-cmd_trust(struct ctl *c)
+cmd_trust_forget(struct ctl *c)
 {
-	if (strcmp(c->command, "trust show") == 0)
-		return trust_show(c);
-	if (strcmp(c->command, "trust list") == 0)
-		return trust_list(c);
-	if (strcmp(c->command, "trust forget") == 0)
-		return trust_forget(c, false);
+	return trust_forget(c, false);
+}
+
+int
+cmd_trust_forget_server(struct ctl *c)
+{
 	return trust_forget(c, true);
 }
 

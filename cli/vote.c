@@ -1,6 +1,6 @@
 /*
  * vote.c: clear signing. approve and reject fetch and verify the proposal
- * (verify.c), show what it does (display.c), ask, and only then unlock the
+ * (verify.c), show what it does (screen.c), ask, and only then unlock the
  * key, sign the vote digest and post the vote. sign-offline does the same
  * from a canonical text without any server; vote posts a signature made
  * elsewhere after checking it against the treasury's signer set.

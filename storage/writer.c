@@ -186,7 +186,7 @@ command_apply_once(struct writer *w, struct command *cmd)
 /* One command in its savepoint. Returns TREASURY_OK unless the
  * transaction itself is lost (then the whole group fails). */
 static treasury_err
-command_run(struct writer *w, struct command *cmd)
+command_apply_in_savepoint(struct writer *w, struct command *cmd)
 {
 	struct store *s = w->store;
 	enum apply_outcome outcome;
@@ -270,7 +270,7 @@ group_run(struct writer *w, struct command *group, unsigned n)
 		return;
 	}
 	for (c = group; c != NULL; c = c->next_) {
-		err = command_run(w, c);
+		err = command_apply_in_savepoint(w, c);
 		if (err != TREASURY_OK) {
 			group_fail(w, group, n, "a command's transaction", err);
 			return;

@@ -67,34 +67,6 @@ store_asset_get(struct store *s, const char *code, struct asset *out)
 	return TREASURY_ERR_UNKNOWN_ASSET;
 }
 
-/* api/errors.c also holds the writer helpers (command_run, command_start),
- * which no decoder reaches: these stand-ins only let the target link. */
-treasury_err
-writer_submit(struct writer *w, struct command *cmd)
-{
-	(void)w;
-	(void)cmd;
-	abort();
-}
-
-void
-writer_submit_async(struct writer *w, struct command *cmd,
-    void (*done)(struct command *, void *), void *arg)
-{
-	(void)w;
-	(void)cmd;
-	(void)done;
-	(void)arg;
-	abort();
-}
-
-void
-store_read_end(struct store *s)
-{
-	(void)s;
-	abort();
-}
-
 /* ---- invariants ---- */
 
 static void

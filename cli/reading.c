@@ -1,16 +1,16 @@
 /*
- * display.c: what treasuryctl shows people: aligned tables for the reading
- * commands, and the meaning of a proposal, from its decoded canonical text
- * only (never from the server's JSON fields), with the signer set before
- * and after a config change. --json prints the server's JSON for scripts.
+ * reading.c: the reading commands (treasuries, balances, ledger,
+ * proposals, show, policy) as aligned tables for people, or the server's
+ * JSON for scripts (--json), and where people's output goes (human_out).
  *
  * Everything goes through the one output path (out.c: say), so no byte
  * of an answer can move the cursor or rewrite what is on the terminal;
  * the fields a row is made of are checked against their grammar first
  * (ids, kinds, statuses, asset codes, amounts): a row that breaks its
- * grammar refuses the whole listing (exit 5). Context (signer sets,
- * allowlist labels, the current policy) comes from the trust store's
- * pinned config, never from the server's word.
+ * grammar refuses the whole listing (exit 5). show verifies the proposal
+ * (verify.c) and prints its meaning from the canonical text (screen.c);
+ * policy shows the pinned policy lines; allowances and the freeze state
+ * are shown as the server's word.
  */
 #include <stdio.h>
 #include <stdlib.h>

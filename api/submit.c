@@ -1,0 +1,106 @@
+/*
+ * submit.c: how a request hands its command to the writer.
+ *
+ * Commands go to the writer either blocking the MHD thread
+ * (command_submit_wait, for rare admin commands) or, for the hot ones, with
+ * the connection suspended (command_start) so that one MHD thread keeps
+ * many commands in one group commit; the writer's completion resumes the connection and
+ * command_finish answers it on its MHD thread.
+ */
+#include <assert.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "treasury/clock.h"
+
+#include "internal.h"
+
+static atomic_uint waiting_count;
+
+void
+request_snapshot_end(struct request *rq)
+{
+	if (!rq->snapshot)
+		return;
+	store_read_end(rq->reader);
+	rq->snapshot = false;
+}
+
+unsigned
+commands_waiting(void)
+{
+	return atomic_load(&waiting_count);
+}
+
+bool
+command_submit_wait(struct request *rq, struct reply *rp, struct command *cmd)
+{
+	treasury_err err;
+
+	request_snapshot_end(rq);	/* the answer must see the commit */
+	if (cmd->now_s == 0)
+		cmd->now_s = clock_now_s();
+	if (rq->idem.present)
+		cmd->idem = rq->idem;
+	err = writer_submit(rq->srv->opts.writer, cmd);
+	rq->idem_replayed = cmd->idem.replayed_out;
+	if (err == TREASURY_OK)
+		return true;
+	reply_err(rp, err, "%s", cmd->detail[0] != '\0' ? cmd->detail :
+	    treasury_err_text(err));
+	return false;
+}
+
+/* The writer's completion (writer thread, or the submitting thread for a
+ * refusal). After MHD_resume_connection the request may be answered and
+ * freed at once by its MHD thread: touch nothing of it after that. The
+ * count drops only then, so api_stop never sees a suspended connection. */
+static void
+command_resume(struct command *cmd, void *arg)
+{
+	struct request *rq = arg;
+
+	(void)cmd;
+	atomic_store(&rq->cmd_done, true);
+	MHD_resume_connection(rq->conn);
+	atomic_fetch_sub(&waiting_count, 1);
+}
+
+void
+command_start(struct request *rq, struct command *cmd, void *job,
+    void (*answer)(struct request *, struct reply *))
+{
+	assert(!rq->waiting && job != NULL);
+	request_snapshot_end(rq);
+	if (cmd->now_s == 0)
+		cmd->now_s = clock_now_s();
+	if (rq->idem.present)
+		cmd->idem = rq->idem;
+	rq->cmd = cmd;
+	rq->job = job;
+	rq->cmd_answer = answer;
+	rq->waiting = true;
+	atomic_store(&rq->cmd_done, false);
+	atomic_fetch_add(&waiting_count, 1);
+	/* suspend first: the completion may resume it before we return */
+	MHD_suspend_connection(rq->conn);
+	writer_submit_async(rq->srv->opts.writer, cmd, command_resume, rq);
+}
+
+void
+command_finish(struct request *rq, struct reply *rp)
+{
+	struct command *cmd = rq->cmd;
+
+	assert(rq->waiting && atomic_load(&rq->cmd_done));
+	rq->waiting = false;
+	rq->idem_replayed = cmd->idem.replayed_out;
+	if (cmd->err == TREASURY_OK)
+		rq->cmd_answer(rq, rp);
+	else
+		reply_err(rp, cmd->err, "%s", cmd->detail[0] != '\0' ?
+		    cmd->detail : treasury_err_text(cmd->err));
+	free(rq->job);
+	rq->job = NULL;
+	rq->cmd = NULL;
+}
