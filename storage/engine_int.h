@@ -17,7 +17,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "treasury/engine.h"
+#include "treasury/command.h"
+#include "treasury/queries.h"
+#include "treasury/records.h"
+#include "treasury/writer.h"
 
 #include "store_int.h"
 

@@ -4,7 +4,7 @@
  * commands, the cron's maintenance command, and the read queries behind
  * GET /v1/events, GET /v1/tokens and /v1/metrics.
  *
- * Idempotency (engine.h, struct command_idempotency): idem_begin runs in
+ * Idempotency (command.h, struct command_idempotency): idem_begin runs in
  * the command's savepoint before the command is applied, idem_end after
  * it, so the record and the effect are committed together or not at all.
  * Only successes are recorded; a refused command leaves no record and may

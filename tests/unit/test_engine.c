@@ -1,7 +1,7 @@
 /*
- * test_engine.c: unit tests of the treasury engine (engine.h): the writer
- * thread and its commands, driven directly with writer_submit, and the
- * reader queries on a separate STORE_READ_ONLY store.
+ * test_engine.c: unit tests of the treasury engine (command.h, writer.h,
+ * queries.h): the writer thread and its commands, driven directly with
+ * writer_submit, and the reader queries on a separate STORE_READ_ONLY store.
  *
  * Votes carry real signatures made here with libsecp256k1 from fixed TEST
  * ONLY secret keys (32 bytes of one repeated byte), ECDSA and BIP-340, and
@@ -29,7 +29,10 @@
 #include <sqlite3.h>
 
 #include "treasury/crypto_init.h"
-#include "treasury/engine.h"
+#include "treasury/command.h"
+#include "treasury/queries.h"
+#include "treasury/records.h"
+#include "treasury/writer.h"
 
 #define NOW ((int64_t)1800000000)	/* 2027-01-15T08:00:00Z */
 #define HOUR ((int64_t)3600)
