@@ -155,6 +155,11 @@ enum apply_outcome {
 	APPLY_UNDO,	/* roll it back first */
 };
 
+/* The proposal's status in the result of a command on one proposal
+ * (create, vote, cancel, execute, settlement, veto, revoke, key proof);
+ * NULL for any other type (writer.c). */
+enum proposal_status *cmd_status(struct command *cmd);
+
 /* printf into cmd->detail. */
 void cmd_detail(struct command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -55,6 +55,46 @@ struct command_idempotency {
 	bool replayed_out;		/* result: answered from the record */
 };
 
+/* ---- results, one struct per command (struct command, out) ---- */
+
+struct deposit_result {
+	int64_t ledger_seq;		/* the (first) ledger entry */
+};
+
+struct proposal_create_result {
+	uint8_t id[PROPOSAL_ID_BYTES];
+	enum proposal_status status;	/* STATUS_PENDING */
+};
+
+/* CMD_CANCEL, CMD_EXECUTE, CMD_SETTLEMENT, CMD_KEY_PROOF. */
+struct proposal_act_result {
+	enum proposal_status status;	/* the proposal's, after the act */
+};
+
+/* CMD_VOTE and CMD_REVOKE. */
+struct vote_result {
+	enum proposal_status status;	/* the proposal's, after the act */
+	/* answered TREASURY_OK (recorded or replayed): the counts after
+	 * it, in the same transaction */
+	unsigned approvals;
+	unsigned rejections;
+};
+
+struct veto_result {
+	enum proposal_status status;	/* the proposal's, after the veto */
+	unsigned vetoes;		/* distinct vetoes after it */
+	unsigned veto_threshold;	/* vetoes that cancel it */
+};
+
+struct token_create_result {
+	int64_t token_id;		/* the new token */
+};
+
+struct maintenance_result {
+	unsigned expired;		/* proposals expired */
+	unsigned purged;		/* idempotency records purged */
+};
+
 struct command {
 	enum command_type type;
 	int64_t now_s;			/* the request's clock */
@@ -139,22 +179,23 @@ struct command {
 	struct treasury_policy *policy;
 
 	/* results, valid after writer_submit returns (or in the callback
-	 * of writer_submit_async) */
+	 * of writer_submit_async); the writer zeroes them first */
 	treasury_err err;
 	char detail[ERR_DETAIL_BYTES];	/* names the field or state at fault */
 	bool replayed;			/* idempotent repeat: nothing changed */
-	int64_t ledger_seq;		/* CMD_DEPOSIT: the (first) entry */
-	uint8_t proposal_id[PROPOSAL_ID_BYTES];	/* CMD_PROPOSAL_CREATE */
-	enum proposal_status status;	/* vote/cancel/execute: status after */
-	/* CMD_VOTE answered TREASURY_OK (recorded or replayed): the counts
-	 * after it, in the same transaction */
-	unsigned approvals;
-	unsigned rejections;
-	int64_t token_id;		/* CMD_TOKEN_CREATE: the new token */
-	unsigned expired;		/* CMD_MAINTENANCE: proposals expired */
-	unsigned purged;		/* CMD_MAINTENANCE: records purged */
-	unsigned vetoes;		/* CMD_VETO: distinct vetoes after it */
-	unsigned veto_threshold;	/* CMD_VETO: vetoes that cancel it */
+	union {				/* by type; the others have none */
+		struct deposit_result deposit;
+		struct proposal_create_result proposal_create;
+		struct vote_result vote;
+		struct proposal_act_result cancel;
+		struct proposal_act_result execute;
+		struct proposal_act_result settlement;
+		struct veto_result veto;
+		struct vote_result revoke;
+		struct proposal_act_result key_proof;
+		struct token_create_result token_create;
+		struct maintenance_result maintenance;
+	} out;
 
 	/* writer-private */
 	struct command *next_;
