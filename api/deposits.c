@@ -67,11 +67,12 @@ deposit_answer(struct request *rq, struct reply *rp, const struct command *cmd)
 	struct ledger_entry entry;
 	treasury_err err;
 
-	err = store_ledger_entry_get(rq->reader, cmd->ledger_seq, &entry);
+	err = store_ledger_entry_get(rq->reader, cmd->out.deposit.ledger_seq,
+	    &entry);
 	if (err != TREASURY_OK) {
 		reply_err(rp, err == TREASURY_ERR_NOT_FOUND ?
 		    TREASURY_ERR_INTERNAL : err, "reading back ledger entry "
-		    "%lld", (long long)cmd->ledger_seq);
+		    "%lld", (long long)cmd->out.deposit.ledger_seq);
 		return;
 	}
 	reply_built(rp, cmd->replayed ? 200 : 201, ledger_entry_json(&entry));

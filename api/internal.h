@@ -14,8 +14,11 @@
 #include <microhttpd.h>
 
 #include "treasury/api.h"
-#include "treasury/engine.h"
+#include "treasury/command.h"
+#include "treasury/queries.h"
+#include "treasury/records.h"
 #include "treasury/storage.h"
+#include "treasury/writer.h"
 
 enum {
 	ROUTE_PARAMS_MAX = 4,

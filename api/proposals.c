@@ -127,7 +127,7 @@ handle_proposal_create(struct request *rq, struct reply *rp)
 	cmd.in.proposal_create.proposer_token_id = rq->token.id;
 	if (proposal_from_body(rq, rp, body, cmd.now_s, p) &&
 	    command_submit_wait(rq, rp, &cmd))
-		proposal_answer(rq, rp, cmd.proposal_id, 201);
+		proposal_answer(rq, rp, cmd.out.proposal_create.id, 201);
 done:
 	free(p);
 	json_decref(body);

@@ -120,9 +120,9 @@ handle_veto(struct request *rq, struct reply *rp)
 	if (act_run(rq, rp, cmd, veto_digest))
 		reply_built(rp, 200, json_pack("{s:o, s:s, s:i, s:i, s:b}",
 		    "id", json_hex(cmd->in.vote.proposal, PROPOSAL_ID_BYTES),
-		    "status", proposal_status_name(cmd->status),
-		    "vetoes", (int)cmd->vetoes,
-		    "veto_threshold", (int)cmd->veto_threshold,
+		    "status", proposal_status_name(cmd->out.veto.status),
+		    "vetoes", (int)cmd->out.veto.vetoes,
+		    "veto_threshold", (int)cmd->out.veto.veto_threshold,
 		    "replayed", cmd->replayed));
 	free(cmd);
 }
@@ -140,8 +140,8 @@ handle_revoke(struct request *rq, struct reply *rp)
 	if (act_run(rq, rp, cmd, revoke_digest))
 		reply_built(rp, 200, json_pack("{s:o, s:s, s:i, s:b}",
 		    "id", json_hex(cmd->in.vote.proposal, PROPOSAL_ID_BYTES),
-		    "status", proposal_status_name(cmd->status),
-		    "approvals", (int)cmd->approvals,
+		    "status", proposal_status_name(cmd->out.revoke.status),
+		    "approvals", (int)cmd->out.revoke.approvals,
 		    "replayed", cmd->replayed));
 	free(cmd);
 }

@@ -153,11 +153,11 @@ vote_answer(struct request *rq, struct reply *rp)
 	    "id", json_hex(cmd->in.vote.proposal, PROPOSAL_ID_BYTES),
 	    "treasury", job->ctx.treasury,
 	    "config_version", (json_int_t)job->ctx.config_version,
-	    "status", proposal_status_name(cmd->status),
+	    "status", proposal_status_name(cmd->out.vote.status),
 	    "threshold", (int)job->ctx.threshold,
 	    "signer_count", (int)job->ctx.signer_count,
-	    "approval_count", (int)cmd->approvals,
-	    "rejection_count", (int)cmd->rejections));
+	    "approval_count", (int)cmd->out.vote.approvals,
+	    "rejection_count", (int)cmd->out.vote.rejections));
 }
 
 void

@@ -18,7 +18,8 @@
 #include "treasury/api.h"
 #include "treasury/clock.h"
 #include "treasury/crypto_init.h"
-#include "treasury/engine.h"
+#include "treasury/command.h"
+#include "treasury/writer.h"
 #include "treasury/log.h"
 #include "treasury/sig.h"
 #include "treasury/storage.h"
@@ -293,9 +294,11 @@ maintenance_done(struct command *cmd, void *arg)
 	    cmd->err != TREASURY_ERR_BUSY)
 		log_msg(LOG_WARNING, "maintenance: %s: %s",
 		    treasury_err_text(cmd->err), cmd->detail);
-	else if (cmd->expired > 0 || cmd->purged > 0)
+	else if (cmd->out.maintenance.expired > 0 ||
+	    cmd->out.maintenance.purged > 0)
 		log_debug("maintenance: %u proposals expired, %u idempotency "
-		    "records purged", cmd->expired, cmd->purged);
+		    "records purged", cmd->out.maintenance.expired,
+		    cmd->out.maintenance.purged);
 	atomic_store(&maintenance_busy, false);
 }
 

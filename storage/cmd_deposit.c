@@ -73,7 +73,7 @@ deposit_prior_compare(const struct deposit_prior *p, struct command *cmd)
 		return TREASURY_ERR_REFERENCE_CONFLICT;
 	}
 	cmd->replayed = true;
-	cmd->ledger_seq = p->seq;
+	cmd->out.deposit.ledger_seq = p->seq;
 	return TREASURY_OK;
 }
 
@@ -97,7 +97,7 @@ deposit_ledger_insert(struct store *s, struct command *cmd,
 	sqlite3_bind_int64(st, 11, cmd->now_s);
 	err = store_stmt_run(s, STMT_LEDGER_INSERT);
 	if (err == TREASURY_OK)
-		cmd->ledger_seq = sqlite3_last_insert_rowid(s->db);
+		cmd->out.deposit.ledger_seq = sqlite3_last_insert_rowid(s->db);
 	return err;
 }
 

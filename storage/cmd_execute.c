@@ -429,7 +429,7 @@ execute_apply(struct store *s, const treasury_verifier *v,
 		err = proposals_after_config_change(s, rec->treasury,
 		    new_version, cmd->now_s);
 	if (err == TREASURY_OK)
-		cmd->status = STATUS_EXECUTED;
+		cmd->out.execute.status = STATUS_EXECUTED;
 	return err;
 }
 

@@ -279,7 +279,7 @@ proposal_tally_apply(struct store *s, const struct proposal_record *rec,
 	err = proposal_tally_read(s, rec->id, t);
 	if (err != TREASURY_OK)
 		return err;
-	lifecycle_tally_step(cmd->status, &r->policy, r->pp.track, r->pp.m,
+	lifecycle_tally_step(*cmd_status(cmd), &r->policy, r->pp.track, r->pp.m,
 	    rec->signer_count, t, cmd->now_s, &step);
 	/* approved_at exists while approved (a CHECK): set it before the
 	 * status moves to approved, clear it after it moved away */
@@ -290,7 +290,7 @@ proposal_tally_apply(struct store *s, const struct proposal_record *rec,
 	if (err == TREASURY_OK && step.store_approved && step.approved_s == 0)
 		err = proposal_approved_set(s, rec->id, 0);
 	if (err == TREASURY_OK)
-		cmd->status = step.status;
+		*cmd_status(cmd) = step.status;
 	return err;
 }
 

@@ -187,8 +187,8 @@ proposal_insert(struct store *s, const struct proposal_fields *f,
 	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_INSERT];
 	treasury_err err;
 
-	sqlite3_bind_blob(st, 1, cmd->proposal_id, PROPOSAL_ID_BYTES,
-	    SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, cmd->out.proposal_create.id,
+	    PROPOSAL_ID_BYTES, SQLITE_STATIC);
 	bind_str(st, 2, f->treasury);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)f->nonce);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)f->config_version);
@@ -249,10 +249,10 @@ proposal_create(struct store *s, struct proposal_fields *f,
 		cmd_detail(cmd, "proposal: %s", treasury_err_text(err));
 		goto done;
 	}
-	proposal_id_compute(cmd->proposal_id, text.data, text.len);
+	proposal_id_compute(cmd->out.proposal_create.id, text.data, text.len);
 	err = proposal_insert(s, f, &text, cmd);
 	if (err == TREASURY_OK)
-		cmd->status = STATUS_PENDING;
+		cmd->out.proposal_create.status = STATUS_PENDING;
 done:
 	textbuf_free(&text);
 	return err;
@@ -279,6 +279,6 @@ apply_proposal_create(struct store *s, struct command *cmd)
 	free(now);
 	free(cur);
 	if (err != TREASURY_OK)
-		memset(cmd->proposal_id, 0, sizeof(cmd->proposal_id));
+		memset(&cmd->out, 0, sizeof(cmd->out));
 	return cmd_finish(s, cmd, err);
 }

@@ -123,16 +123,16 @@ veto_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
 	if (err == TREASURY_OK)
 		err = signer_key_check(s, rec, cmd);
 	if (err == TREASURY_OK)
-		err = vetoes_read(s, rec->id, cmd->in.vote.signer, &cmd->vetoes,
-		    &mine);
+		err = vetoes_read(s, rec->id, cmd->in.vote.signer,
+		    &cmd->out.veto.vetoes, &mine);
 	if (err != TREASURY_OK)
 		goto done;
-	cmd->veto_threshold = policy_veto_threshold(&r->policy,
+	cmd->out.veto.veto_threshold = policy_veto_threshold(&r->policy,
 	    rec->signer_count);
 	if (mine) {			/* the first signature is kept */
 		cmd->replayed = true;
-		cmd->status = proposal_status_at(rec->status, rec->expires_s,
-		    cmd->now_s);
+		cmd->out.veto.status = proposal_status_at(rec->status,
+		    rec->expires_s, cmd->now_s);
 		goto done;
 	}
 	act.policy = &r->policy;
@@ -143,7 +143,7 @@ veto_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
 	if (err == TREASURY_OK)
 		err = proposal_tally_apply(s, rec, r, cmd, &t);
 	if (err == TREASURY_OK)
-		cmd->vetoes = t.vetoes;
+		cmd->out.veto.vetoes = t.vetoes;
 done:
 	free(r);
 	return err;
@@ -206,8 +206,8 @@ revoke_write(struct store *s, const struct proposal_record *rec,
 		return err;
 	err = proposal_tally_apply(s, rec, r, cmd, &t);
 	free(r);
-	cmd->approvals = t.approvals;
-	cmd->rejections = t.rejections;
+	cmd->out.revoke.approvals = t.approvals;
+	cmd->out.revoke.rejections = t.rejections;
 	return err;
 }
 
@@ -230,11 +230,11 @@ revoke_apply(struct store *s, struct proposal_record *rec,
 		return err;
 	if (decision == VOTE_APPROVE && revoked) {	/* a repeat */
 		cmd->replayed = true;
-		cmd->status = proposal_status_at(rec->status, rec->expires_s,
-		    cmd->now_s);
+		cmd->out.revoke.status = proposal_status_at(rec->status,
+		    rec->expires_s, cmd->now_s);
 		err = proposal_tally_read(s, rec->id, &t);
-		cmd->approvals = t.approvals;
-		cmd->rejections = t.rejections;
+		cmd->out.revoke.approvals = t.approvals;
+		cmd->out.revoke.rejections = t.rejections;
 		return err;
 	}
 	err = proposal_gate(s, rec, &act, cmd, keep);
@@ -279,8 +279,8 @@ key_proof_apply(struct store *s, struct proposal_record *rec,
 		    " proposals carry a new key");
 		return TREASURY_ERR_KIND;
 	}
-	cmd->status = proposal_status_at(rec->status, rec->expires_s,
-	    cmd->now_s);
+	cmd->out.key_proof.status = proposal_status_at(rec->status,
+	    rec->expires_s, cmd->now_s);
 	if (pp.key_proof) {
 		cmd->replayed = true;
 		return TREASURY_OK;

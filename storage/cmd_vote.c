@@ -104,7 +104,7 @@ proposal_gate(struct store *s, struct proposal_record *rec,
 	if (err != TREASURY_OK)
 		return err;
 	verdict = lifecycle_gate(act, &p, current, cmd->now_s, &v);
-	cmd->status = v.status;
+	*cmd_status(cmd) = v.status;
 	if (v.store) {
 		err = proposal_status_set(s, rec->id, v.status);
 		if (err != TREASURY_OK)
@@ -141,8 +141,8 @@ tally_report(struct store *s, const struct proposal_record *rec,
 	treasury_err err;
 
 	err = proposal_tally_read(s, rec->id, &t);
-	cmd->approvals = t.approvals;
-	cmd->rejections = t.rejections;
+	cmd->out.vote.approvals = t.approvals;
+	cmd->out.vote.rejections = t.rejections;
 	return err;
 }
 
@@ -184,7 +184,7 @@ vote_prior(struct store *s, const struct proposal_record *rec,
 		return TREASURY_ERR_VOTE_CONFLICT;
 	}
 	cmd->replayed = true;
-	cmd->status = proposal_status_at(rec->status, rec->expires_s,
+	cmd->out.vote.status = proposal_status_at(rec->status, rec->expires_s,
 	    cmd->now_s);
 	return tally_report(s, rec, cmd);
 }
@@ -275,8 +275,8 @@ vote_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
 	if (err == TREASURY_OK)
 		err = proposal_tally_apply(s, rec, r, cmd, &t);
 	if (err == TREASURY_OK) {
-		cmd->approvals = t.approvals;
-		cmd->rejections = t.rejections;
+		cmd->out.vote.approvals = t.approvals;
+		cmd->out.vote.rejections = t.rejections;
 	}
 	free(r);
 	return err;
@@ -308,7 +308,7 @@ cancel_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
 		return err;
 	err = proposal_status_set(s, rec->id, STATUS_CANCELLED);
 	if (err == TREASURY_OK)
-		cmd->status = STATUS_CANCELLED;
+		cmd->out.cancel.status = STATUS_CANCELLED;
 	return err;
 }
 

@@ -17,7 +17,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "treasury/engine.h"
+#include "treasury/command.h"
+#include "treasury/queries.h"
+#include "treasury/records.h"
+#include "treasury/writer.h"
 
 #include "store_int.h"
 
@@ -151,6 +154,11 @@ enum apply_outcome {
 	APPLY_KEEP,	/* release the command's savepoint */
 	APPLY_UNDO,	/* roll it back first */
 };
+
+/* The proposal's status in the result of a command on one proposal
+ * (create, vote, cancel, execute, settlement, veto, revoke, key proof);
+ * NULL for any other type (writer.c). */
+enum proposal_status *cmd_status(struct command *cmd);
 
 /* printf into cmd->detail. */
 void cmd_detail(struct command *cmd, const char *fmt, ...)

@@ -4,7 +4,7 @@
  * commands, the cron's maintenance command, and the read queries behind
  * GET /v1/events, GET /v1/tokens and /v1/metrics.
  *
- * Idempotency (engine.h, struct command_idempotency): idem_begin runs in
+ * Idempotency (command.h, struct command_idempotency): idem_begin runs in
  * the command's savepoint before the command is applied, idem_end after
  * it, so the record and the effect are committed together or not at all.
  * Only successes are recorded; a refused command leaves no record and may
@@ -122,35 +122,105 @@ idem_same_request(sqlite3_stmt *st, const struct command *cmd)
 	return same;
 }
 
+/* A command's results as an idempotency record keeps them: one column
+ * each for what some command answers; 0 where its type has none. */
+struct idem_outcome {
+	int64_t ledger_seq;
+	uint8_t proposal[PROPOSAL_ID_BYTES];
+	int64_t status;
+	int64_t approvals;
+	int64_t rejections;
+	int64_t token_id;
+};
+
+static void
+idem_outcome_from(struct command *cmd, struct idem_outcome *o)
+{
+	const enum proposal_status *status = cmd_status(cmd);
+
+	memset(o, 0, sizeof(*o));
+	if (status != NULL)
+		o->status = (int64_t)*status;
+	switch (cmd->type) {
+	case CMD_DEPOSIT:
+		o->ledger_seq = cmd->out.deposit.ledger_seq;
+		break;
+	case CMD_PROPOSAL_CREATE:
+		memcpy(o->proposal, cmd->out.proposal_create.id,
+		    PROPOSAL_ID_BYTES);
+		break;
+	case CMD_VOTE:
+	case CMD_REVOKE:
+		o->approvals = cmd->type == CMD_VOTE ?
+		    cmd->out.vote.approvals : cmd->out.revoke.approvals;
+		o->rejections = cmd->type == CMD_VOTE ?
+		    cmd->out.vote.rejections : cmd->out.revoke.rejections;
+		break;
+	case CMD_TOKEN_CREATE:
+		o->token_id = cmd->out.token_create.token_id;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+idem_outcome_to(const struct idem_outcome *o, struct command *cmd)
+{
+	enum proposal_status *status = cmd_status(cmd);
+
+	if (status != NULL)
+		*status = (enum proposal_status)o->status;
+	switch (cmd->type) {
+	case CMD_DEPOSIT:
+		cmd->out.deposit.ledger_seq = o->ledger_seq;
+		break;
+	case CMD_PROPOSAL_CREATE:
+		memcpy(cmd->out.proposal_create.id, o->proposal,
+		    PROPOSAL_ID_BYTES);
+		break;
+	case CMD_VOTE:
+		cmd->out.vote.approvals = (unsigned)o->approvals;
+		cmd->out.vote.rejections = (unsigned)o->rejections;
+		break;
+	case CMD_REVOKE:
+		cmd->out.revoke.approvals = (unsigned)o->approvals;
+		cmd->out.revoke.rejections = (unsigned)o->rejections;
+		break;
+	case CMD_TOKEN_CREATE:
+		cmd->out.token_create.token_id = o->token_id;
+		break;
+	default:
+		break;
+	}
+}
+
 /* The results of the first command, from the record at st. */
 static treasury_err
 idem_outcome_read(sqlite3_stmt *st, struct command *cmd)
 {
-	int64_t v[6];
+	struct idem_outcome o;
+	int64_t replayed;
 	treasury_err err;
 
-	err = col_int(st, IDEM_COL_SEQ, 0, INT64_MAX, &v[0]);
+	err = col_int(st, IDEM_COL_SEQ, 0, INT64_MAX, &o.ledger_seq);
 	if (err == TREASURY_OK)
 		err = col_blob(st, IDEM_COL_PROPOSAL, PROPOSAL_ID_BYTES,
-		    cmd->proposal_id);
+		    o.proposal);
 	if (err == TREASURY_OK)
-		err = col_int(st, IDEM_COL_STATUS, 0, 64, &v[1]);
+		err = col_int(st, IDEM_COL_STATUS, 0, 64, &o.status);
 	if (err == TREASURY_OK)
-		err = col_int(st, IDEM_COL_APPROVALS, 0, 64, &v[2]);
+		err = col_int(st, IDEM_COL_APPROVALS, 0, 64, &o.approvals);
 	if (err == TREASURY_OK)
-		err = col_int(st, IDEM_COL_REJECTIONS, 0, 64, &v[3]);
+		err = col_int(st, IDEM_COL_REJECTIONS, 0, 64, &o.rejections);
 	if (err == TREASURY_OK)
-		err = col_int(st, IDEM_COL_REPLAYED, 0, 1, &v[4]);
+		err = col_int(st, IDEM_COL_REPLAYED, 0, 1, &replayed);
 	if (err == TREASURY_OK)
-		err = col_int(st, IDEM_COL_TOKEN, 0, INT64_MAX, &v[5]);
+		err = col_int(st, IDEM_COL_TOKEN, 0, INT64_MAX, &o.token_id);
 	if (err != TREASURY_OK)
 		return err;
-	cmd->ledger_seq = v[0];
-	cmd->status = (enum proposal_status)v[1];
-	cmd->approvals = (unsigned)v[2];
-	cmd->rejections = (unsigned)v[3];
-	cmd->replayed = v[4] != 0;
-	cmd->token_id = v[5];
+	idem_outcome_to(&o, cmd);
+	cmd->replayed = replayed != 0;
 	return TREASURY_OK;
 }
 
@@ -186,23 +256,24 @@ idem_end(struct store *s, struct command *cmd)
 {
 	sqlite3_stmt *st = s->stmt[STMT_IDEM_INSERT];
 	const struct command_idempotency *id = &cmd->idem;
+	struct idem_outcome o;
 
 	if (!id->present || cmd->err != TREASURY_OK)
 		return TREASURY_OK;
+	idem_outcome_from(cmd, &o);
 	sqlite3_bind_int64(st, 1, id->token_id);
 	bind_str(st, 2, id->key);
 	bind_str(st, 3, id->method);
 	bind_str(st, 4, id->path);
 	sqlite3_bind_blob(st, 5, id->body_sha256, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, cmd->now_s);
-	sqlite3_bind_int64(st, 7, cmd->ledger_seq);
-	sqlite3_bind_blob(st, 8, cmd->proposal_id, PROPOSAL_ID_BYTES,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, (sqlite3_int64)cmd->status);
-	sqlite3_bind_int64(st, 10, cmd->approvals);
-	sqlite3_bind_int64(st, 11, cmd->rejections);
+	sqlite3_bind_int64(st, 7, o.ledger_seq);
+	sqlite3_bind_blob(st, 8, o.proposal, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, o.status);
+	sqlite3_bind_int64(st, 10, o.approvals);
+	sqlite3_bind_int64(st, 11, o.rejections);
 	sqlite3_bind_int64(st, 12, cmd->replayed ? 1 : 0);
-	sqlite3_bind_int64(st, 13, cmd->token_id);
+	sqlite3_bind_int64(st, 13, o.token_id);
 	return store_stmt_run(s, STMT_IDEM_INSERT);
 }
 
@@ -219,7 +290,8 @@ apply_token_create(struct store *s, struct command *cmd)
 	else if (err == TREASURY_ERR_TOO_LARGE)
 		cmd_detail(cmd, "%d live tokens exist already", TOKENS_MAX);
 	if (err == TREASURY_OK)
-		cmd->token_id = (int64_t)sqlite3_last_insert_rowid(s->db);
+		cmd->out.token_create.token_id =
+		    (int64_t)sqlite3_last_insert_rowid(s->db);
 	return cmd_finish(s, cmd, err);
 }
 
@@ -243,14 +315,16 @@ apply_maintenance(struct store *s, struct command *cmd)
 	sqlite3_stmt *st;
 	treasury_err err;
 
-	err = proposals_expire(s, cmd->now_s, &cmd->expired);
+	err = proposals_expire(s, cmd->now_s,
+	    &cmd->out.maintenance.expired);
 	if (err != TREASURY_OK)
 		return cmd_finish(s, cmd, err);
 	st = s->stmt[STMT_IDEM_PURGE];
 	sqlite3_bind_int64(st, 1, cmd->in.maintenance.idempotency_before_s);
 	err = store_stmt_run(s, STMT_IDEM_PURGE);
 	if (err == TREASURY_OK)
-		cmd->purged = (unsigned)sqlite3_changes64(s->db);
+		cmd->out.maintenance.purged =
+		    (unsigned)sqlite3_changes64(s->db);
 	return cmd_finish(s, cmd, err);
 }
 

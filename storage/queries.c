@@ -1,6 +1,6 @@
 /*
- * queries.c: the read side of engine.h, on any store (the daemon gives
- * each request thread a STORE_READ_ONLY one).
+ * queries.c: the read side of the engine (queries.h), on any store (the
+ * daemon gives each request thread a STORE_READ_ONLY one).
  *
  * A query that runs more than one statement does so inside one read
  * transaction, so it sees one snapshot (WAL): a proposal and its votes, a

@@ -1,5 +1,5 @@
 /*
- * records.c: reading the engine's rows back into engine.h records, and the
+ * records.c: reading the engine's rows back into records.h records, and the
  * small helpers every engine file uses (statement reset, binds, checked
  * column readers, amounts as decimal TEXT of minor units).
  *

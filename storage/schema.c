@@ -71,13 +71,14 @@ static_assert(DESTINATION_MAX_BYTES == 128, "ledger.to_dest CHECK");
 static_assert(CANONICAL_MAX_BYTES == 65536, "proposals.canonical CHECK");
 
 /*
- * Schema 2: the treasury engine (engine.h). A treasury's signers and
- * threshold are kept per config version, never updated in place, so a
- * proposal is always counted against the set it was made for. Balances
- * and ledger amounts are decimal TEXT of minor units (up to 2^128-1, more
- * than an INTEGER holds); all arithmetic on them is done in C. Proposal
- * statuses are stored; "expired" is also derived from expires_at when read
- * (queries.c), so a status written here may lag behind the clock.
+ * Schema 2: the treasury engine (records.h, command.h). A treasury's
+ * signers and threshold are kept per config version, never updated in
+ * place, so a proposal is always counted against the set it was made for.
+ * Balances and ledger amounts are decimal TEXT of minor units (up to
+ * 2^128-1, more than an INTEGER holds); all arithmetic on them is done in
+ * C. Proposal statuses are stored; "expired" is also derived from
+ * expires_at when read (queries.c), so a status written here may lag
+ * behind the clock.
  */
 static const char schema_2[] =
 	"CREATE TABLE assets ("

@@ -15,7 +15,7 @@
 
 #include <sodium.h>
 
-#include "treasury/engine.h"
+#include "treasury/queries.h"
 
 #include "store_int.h"
 

@@ -102,15 +102,33 @@ command_results_clear(struct command *cmd)
 	cmd->err = TREASURY_OK;
 	cmd->detail[0] = '\0';
 	cmd->replayed = false;
-	cmd->ledger_seq = 0;
-	memset(cmd->proposal_id, 0, sizeof(cmd->proposal_id));
-	cmd->status = 0;
-	cmd->approvals = 0;
-	cmd->rejections = 0;
-	cmd->token_id = 0;
-	cmd->expired = 0;
-	cmd->purged = 0;
+	memset(&cmd->out, 0, sizeof(cmd->out));
 	cmd->idem.replayed_out = false;
+}
+
+enum proposal_status *
+cmd_status(struct command *cmd)
+{
+	switch (cmd->type) {
+	case CMD_PROPOSAL_CREATE:
+		return &cmd->out.proposal_create.status;
+	case CMD_VOTE:
+		return &cmd->out.vote.status;
+	case CMD_CANCEL:
+		return &cmd->out.cancel.status;
+	case CMD_EXECUTE:
+		return &cmd->out.execute.status;
+	case CMD_SETTLEMENT:
+		return &cmd->out.settlement.status;
+	case CMD_VETO:
+		return &cmd->out.veto.status;
+	case CMD_REVOKE:
+		return &cmd->out.revoke.status;
+	case CMD_KEY_PROOF:
+		return &cmd->out.key_proof.status;
+	default:
+		return NULL;
+	}
 }
 
 static enum apply_outcome

@@ -34,7 +34,7 @@ struct api_options {
 	struct writer *writer;
 	/* UNSAFE, tests only: serve POST /v1/test/clock, which moves the
 	 * request clock forward (see docs/api.md). */
-	bool unsafe_test_clock;			/* engine commands (engine.h) */
+	bool unsafe_test_clock;			/* engine commands (command.h) */
 	unsigned threads;			/* 1..64 */
 	unsigned max_connections;
 	unsigned per_ip_connections;

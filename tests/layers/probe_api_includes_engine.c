@@ -1,3 +1,3 @@
 /* layers-probe: target=treasury_api expect=ok
  * api may include storage's engine interface. */
-#include "treasury/engine.h"
+#include "treasury/writer.h"

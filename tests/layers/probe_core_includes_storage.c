@@ -1,3 +1,3 @@
 /* layers-probe: target=treasury_core expect=fail
  * core may include core and base only, never storage's engine interface. */
-#include "treasury/engine.h"
+#include "treasury/writer.h"

@@ -26,7 +26,10 @@
 #include <sqlite3.h>
 
 #include "treasury/crypto_init.h"
-#include "treasury/engine.h"
+#include "treasury/command.h"
+#include "treasury/queries.h"
+#include "treasury/records.h"
+#include "treasury/writer.h"
 #include "treasury/maintenance.h"
 
 #define NOW ((int64_t)1800000000)
@@ -147,7 +150,7 @@ world_make(struct ctx *c, int64_t token)
 	cmd->in.proposal_create.fields = f;
 	cmd->in.proposal_create.proposer_token_id = token;
 	assert_int_equal(writer_submit(c->w, cmd), TREASURY_OK);
-	memcpy(id, cmd->proposal_id, sizeof(id));
+	memcpy(id, cmd->out.proposal_create.id, sizeof(id));
 
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->type = CMD_VOTE;
@@ -164,7 +167,7 @@ world_make(struct ctx *c, int64_t token)
 	cmd->in.vote.verified_key = alice_key(c);
 	cmd->in.vote.verified_config_version = 1;
 	assert_int_equal(writer_submit(c->w, cmd), TREASURY_OK);
-	assert_int_equal(cmd->status, STATUS_APPROVED);
+	assert_int_equal(cmd->out.vote.status, STATUS_APPROVED);
 
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->type = CMD_EXECUTE;

@@ -1,7 +1,7 @@
 /*
- * test_engine.c: unit tests of the treasury engine (engine.h): the writer
- * thread and its commands, driven directly with writer_submit, and the
- * reader queries on a separate STORE_READ_ONLY store.
+ * test_engine.c: unit tests of the treasury engine (command.h, writer.h,
+ * queries.h): the writer thread and its commands, driven directly with
+ * writer_submit, and the reader queries on a separate STORE_READ_ONLY store.
  *
  * Votes carry real signatures made here with libsecp256k1 from fixed TEST
  * ONLY secret keys (32 bytes of one repeated byte), ECDSA and BIP-340, and
@@ -29,7 +29,10 @@
 #include <sqlite3.h>
 
 #include "treasury/crypto_init.h"
-#include "treasury/engine.h"
+#include "treasury/command.h"
+#include "treasury/queries.h"
+#include "treasury/records.h"
+#include "treasury/writer.h"
 
 #define NOW ((int64_t)1800000000)	/* 2027-01-15T08:00:00Z */
 #define HOUR ((int64_t)3600)
@@ -320,7 +323,7 @@ propose_as(struct ctx *c, struct proposal_fields *f, int64_t token,
 	cmd.in.proposal_create.proposer_token_id = token;
 	err = submit(c, &cmd);
 	if (id != NULL)
-		memcpy(id, cmd.proposal_id, PROPOSAL_ID_BYTES);
+		memcpy(id, cmd.out.proposal_create.id, PROPOSAL_ID_BYTES);
 	if (out != NULL)
 		*out = cmd;
 	free(f);
@@ -344,20 +347,20 @@ propose_usdc(struct ctx *c, const char *t, amount_minor minor,
 	return propose(c, f, id);
 }
 
-struct vote_result {
+struct vote_answer {
 	treasury_err err;
 	enum proposal_status status;
 	bool replayed;
 };
 
 /* A vote by signer `name` with key (i, type), signed and verified. */
-static struct vote_result
+static struct vote_answer
 vote_at(struct ctx *c, const uint8_t id[PROPOSAL_ID_BYTES], const char *name,
     int i, enum key_type type, enum vote_decision d, uint64_t version,
     int64_t now_s)
 {
 	struct command cmd;
-	struct vote_result r;
+	struct vote_answer r;
 	uint8_t digest[DIGEST_BYTES];
 
 	memset(&cmd, 0, sizeof(cmd));
@@ -375,13 +378,13 @@ vote_at(struct ctx *c, const uint8_t id[PROPOSAL_ID_BYTES], const char *name,
 	    digest, cmd.in.vote.signature, cmd.in.vote.signature_len),
 	    TREASURY_OK);
 	r.err = submit(c, &cmd);
-	r.status = cmd.status;
+	r.status = cmd.out.vote.status;
 	r.replayed = cmd.replayed;
 	return r;
 }
 
 /* Vote as signer abc[k] at config version 1, now. */
-static struct vote_result
+static struct vote_answer
 vote(struct ctx *c, const uint8_t id[PROPOSAL_ID_BYTES], int k,
     enum vote_decision d)
 {
@@ -401,7 +404,7 @@ execute(struct ctx *c, const uint8_t id[PROPOSAL_ID_BYTES], int64_t now_s,
 	memcpy(cmd.in.execute.proposal, id, PROPOSAL_ID_BYTES);
 	err = submit(c, &cmd);
 	if (status != NULL)
-		*status = cmd.status;
+		*status = cmd.out.execute.status;
 	return err;
 }
 
@@ -620,11 +623,12 @@ test_deposit_idempotency(void **state)
 	assert_int_equal(deposit_full(c, "t1", "USDC", 1500500000, "inv-1",
 	    "first", &first), TREASURY_OK);
 	assert_false(first.replayed);
-	assert_true(first.ledger_seq > 0);
+	assert_true(first.out.deposit.ledger_seq > 0);
 	assert_int_equal(deposit_full(c, "t1", "USDC", 1500500000, "inv-1",
 	    "first", &again), TREASURY_OK);
 	assert_true(again.replayed);
-	assert_int_equal(again.ledger_seq, first.ledger_seq);
+	assert_int_equal(again.out.deposit.ledger_seq,
+	    first.out.deposit.ledger_seq);
 	assert_int_equal(deposit_full(c, "t1", "USDC", 1500500001, "inv-1",
 	    "first", NULL), TREASURY_ERR_REFERENCE_CONFLICT);
 	assert_int_equal(deposit_full(c, "t1", "USDC", 1500500000, "inv-1",
@@ -639,8 +643,8 @@ test_deposit_idempotency(void **state)
 	    TREASURY_ERR_AMOUNT_ZERO);
 	assert_true(balance_of(c, "t1", "USDC") == 1500500000);
 	assert_int_equal(ledger_all(c, "t1", 10).count, 1);
-	assert_int_equal(store_ledger_entry_get(c->reader, first.ledger_seq, &e),
-	    TREASURY_OK);
+	assert_int_equal(store_ledger_entry_get(c->reader,
+	    first.out.deposit.ledger_seq, &e), TREASURY_OK);
 	assert_int_equal(e.kind, LEDGER_DEPOSIT);
 	assert_string_equal(e.reference, "inv-1");
 	assert_string_equal(e.source, "acme");
@@ -684,7 +688,7 @@ test_lifecycle_two_of_three(void **state)
 	struct proposal_record rec;
 	struct ledger_collect lc;
 	enum proposal_status st;
-	struct vote_result r;
+	struct vote_answer r;
 	struct command cmd;
 
 	world_make(c, "t1");
@@ -870,7 +874,7 @@ test_votes_conflict_replay_reject(void **state)
 	struct ctx *c = *state;
 	uint8_t id[PROPOSAL_ID_BYTES], other[PROPOSAL_ID_BYTES];
 	struct proposal_record rec;
-	struct vote_result r;
+	struct vote_answer r;
 
 	world_make(c, "t1");
 	assert_int_equal(propose_usdc(c, "t1", 1, id), TREASURY_OK);
@@ -950,7 +954,7 @@ test_expiry(void **state)
 	uint8_t id[PROPOSAL_ID_BYTES], ok[PROPOSAL_ID_BYTES];
 	struct proposal_fields *f;
 	enum proposal_status st;
-	struct vote_result r;
+	struct vote_answer r;
 
 	world_make(c, "t1");
 	assert_int_equal(deposit(c, "t1", "USDC", 10, "d1"), TREASURY_OK);
@@ -990,7 +994,7 @@ maintenance_at(struct ctx *c, int64_t now_s)
 	cmd.now_s = now_s;
 	cmd.in.maintenance.idempotency_before_s = 0;
 	assert_int_equal(submit(c, &cmd), TREASURY_OK);
-	return cmd.expired;
+	return cmd.out.maintenance.expired;
 }
 
 /* The sweep stores expired for the open proposals past their expiry, and
@@ -1050,7 +1054,7 @@ test_add_signer_makes_others_stale(void **state)
 	struct treasury *t = malloc(sizeof(*t));
 	struct proposal_record rec;
 	enum proposal_status st;
-	struct vote_result r;
+	struct vote_answer r;
 
 	assert_non_null(t);
 	world_make(c, "t1");

@@ -29,7 +29,10 @@
 
 #include "treasury/auth.h"
 #include "treasury/crypto_init.h"
-#include "treasury/engine.h"
+#include "treasury/command.h"
+#include "treasury/queries.h"
+#include "treasury/records.h"
+#include "treasury/writer.h"
 #include "treasury/policy.h"
 
 #define NOW ((int64_t)1800000000)	/* 2027-01-15T08:00:00Z */
@@ -261,7 +264,7 @@ propose(struct ctx *c, struct proposal_fields *f, uint8_t id[PROPOSAL_ID_BYTES])
 	cmd.in.proposal_create.proposer_token_id = c->token_a;
 	(void)submit(c, &cmd);
 	if (id != NULL)
-		memcpy(id, cmd.proposal_id, PROPOSAL_ID_BYTES);
+		memcpy(id, cmd.out.proposal_create.id, PROPOSAL_ID_BYTES);
 	free(f);
 	return cmd.err;
 }
@@ -331,7 +334,7 @@ approve_two(struct ctx *c, const uint8_t id[PROPOSAL_ID_BYTES])
 
 	assert_int_equal(act(c, CMD_VOTE, id, 0, NOW, NULL), TREASURY_OK);
 	assert_int_equal(act(c, CMD_VOTE, id, 1, NOW, &r), TREASURY_OK);
-	assert_int_equal(r.status, STATUS_APPROVED);
+	assert_int_equal(r.out.vote.status, STATUS_APPROVED);
 }
 
 /* A freeze request by signer abc[k] for freeze seq at config `version`. */
@@ -435,7 +438,7 @@ token_create(struct ctx *c, const char *name, unsigned roles, uint8_t fill,
 	memset(cmd.in.token_create.hash, fill, TOKEN_HASH_BYTES);
 	(void)submit(c, &cmd);
 	if (id != NULL)
-		*id = cmd.token_id;
+		*id = cmd.out.token_create.token_id;
 	return cmd.err;
 }
 
@@ -551,7 +554,7 @@ maintenance(struct ctx *c, int64_t idem_before_s)
 	cmd.now_s = NOW;
 	cmd.in.maintenance.idempotency_before_s = idem_before_s;
 	assert_int_equal(submit(c, &cmd), TREASURY_OK);
-	return cmd.purged;
+	return cmd.out.maintenance.purged;
 }
 
 /* The same key and request is answered from the record (the first
@@ -571,7 +574,7 @@ test_idempotency_record_response_purge(void **state)
 	assert_true(usdc_of(c, "t1") == 105000000);
 	assert_int_equal(deposit_idem(c, "k1", 0x11, &again), TREASURY_OK);
 	assert_true(again.idem.replayed_out);
-	assert_int_equal(again.ledger_seq, first.ledger_seq);
+	assert_int_equal(again.out.deposit.ledger_seq, first.out.deposit.ledger_seq);
 	assert_true(usdc_of(c, "t1") == 105000000);
 	assert_int_equal(deposit_idem(c, "k1", 0x12, &again),
 	    TREASURY_ERR_IDEMPOTENCY_MISMATCH);
@@ -646,16 +649,16 @@ test_veto(void **state)
 
 	assert_int_equal(act(c, CMD_VETO, id, 2, NOW, &r), TREASURY_OK);
 	assert_false(r.replayed);
-	assert_int_equal(r.vetoes, 1);
-	assert_int_equal(r.veto_threshold, 2);
+	assert_int_equal(r.out.veto.vetoes, 1);
+	assert_int_equal(r.out.veto.veto_threshold, 2);
 	assert_int_equal(status_of(c, id), STATUS_APPROVED);
 	assert_int_equal(act(c, CMD_VETO, id, 2, NOW, &r), TREASURY_OK);
 	assert_true(r.replayed);
-	assert_int_equal(r.vetoes, 1);
+	assert_int_equal(r.out.veto.vetoes, 1);
 	assert_int_equal(status_of(c, id), STATUS_APPROVED);
 	assert_int_equal(act(c, CMD_VETO, id, 0, NOW, &r), TREASURY_OK);
-	assert_int_equal(r.vetoes, 2);
-	assert_int_equal(r.status, STATUS_VETOED);
+	assert_int_equal(r.out.veto.vetoes, 2);
+	assert_int_equal(r.out.veto.status, STATUS_VETOED);
 	assert_int_equal(status_of(c, id), STATUS_VETOED);
 
 	assert_int_equal(store_proposal_policy(c->reader, id, 2, 3, pv),
@@ -693,19 +696,19 @@ test_revoke(void **state)
 	approve_two(c, id);
 	assert_int_equal(act(c, CMD_REVOKE, id, 0, NOW, &r), TREASURY_OK);
 	assert_false(r.replayed);
-	assert_int_equal(r.status, STATUS_PENDING);
-	assert_int_equal(r.approvals, 1);
+	assert_int_equal(r.out.revoke.status, STATUS_PENDING);
+	assert_int_equal(r.out.revoke.approvals, 1);
 	assert_int_equal(status_of(c, id), STATUS_PENDING);
 	assert_int_equal(act(c, CMD_REVOKE, id, 0, NOW, &r), TREASURY_OK);
 	assert_true(r.replayed);
-	assert_int_equal(r.approvals, 1);
+	assert_int_equal(r.out.revoke.approvals, 1);
 	assert_int_equal(act(c, CMD_REVOKE, id, 2, NOW, NULL),
 	    TREASURY_ERR_NO_APPROVAL);
 	assert_int_equal(execute(c, id, NOW), TREASURY_ERR_NOT_APPROVED);
 	assert_true(usdc_of(c, "t1") == 100000000);
 
 	assert_int_equal(act(c, CMD_VOTE, id, 2, NOW, &r), TREASURY_OK);
-	assert_int_equal(r.status, STATUS_APPROVED);
+	assert_int_equal(r.out.vote.status, STATUS_APPROVED);
 	assert_int_equal(execute(c, id, NOW), TREASURY_OK);
 	assert_true(usdc_of(c, "t1") == 99000000);
 	assert_int_equal(act(c, CMD_REVOKE, id, 1, NOW, NULL),

@@ -1,0 +1,206 @@
+/*
+ * command.h: a write to the treasury engine: the command the api fills, its
+ * inputs and, once the writer has run it (writer.h), its results.
+ */
+#ifndef TREASURY_COMMAND_H
+#define TREASURY_COMMAND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "treasury/amount.h"
+#include "treasury/error.h"
+#include "treasury/policy.h"
+#include "treasury/records.h"
+#include "treasury/storage.h"
+
+enum {
+	ERR_DETAIL_BYTES = 256,
+};
+
+enum command_type {
+	CMD_ASSET_CREATE = 1,
+	CMD_TREASURY_CREATE,
+	CMD_DEPOSIT,
+	CMD_PROPOSAL_CREATE,
+	CMD_VOTE,
+	CMD_CANCEL,
+	CMD_EXECUTE,
+	CMD_SETTLEMENT,
+	CMD_TOKEN_CREATE,		/* POST /v1/tokens */
+	CMD_TOKEN_REVOKE,		/* POST /v1/tokens/{name}/revoke */
+	CMD_MAINTENANCE,		/* the daemon's cron: expiry sweep, purge */
+	CMD_IDEMPOTENCY_RESPONSE,	/* store a first response's text */
+	CMD_VETO,		/* issue #8: in.vote (decision unused) */
+	CMD_REVOKE,		/* issue #8: in.vote (decision unused) */
+	CMD_FREEZE,		/* issue #8: in.freeze */
+	CMD_KEY_PROOF,		/* issue #8: in.vote (proposal, signature) */
+};
+
+/* The Idempotency-Key of a POST (docs/api.md "Idempotency"). When
+ * `present`, the writer looks (token_id, key) up inside the command's
+ * transaction before applying it: a record for another request is
+ * TREASURY_ERR_IDEMPOTENCY_MISMATCH; one for the same request fills the
+ * results from the stored outcome and applies nothing (`replayed_out`);
+ * no record: the command is applied and, when it succeeds, the record
+ * with its outcome is written in the same savepoint. */
+struct command_idempotency {
+	bool present;
+	int64_t token_id;
+	char key[IDEMPOTENCY_KEY_MAX_BYTES + 1];
+	char method[8];
+	char path[IDEMPOTENCY_PATH_MAX_BYTES + 1];
+	uint8_t body_sha256[32];
+	bool replayed_out;		/* result: answered from the record */
+};
+
+/* ---- results, one struct per command (struct command, out) ---- */
+
+struct deposit_result {
+	int64_t ledger_seq;		/* the (first) ledger entry */
+};
+
+struct proposal_create_result {
+	uint8_t id[PROPOSAL_ID_BYTES];
+	enum proposal_status status;	/* STATUS_PENDING */
+};
+
+/* CMD_CANCEL, CMD_EXECUTE, CMD_SETTLEMENT, CMD_KEY_PROOF. */
+struct proposal_act_result {
+	enum proposal_status status;	/* the proposal's, after the act */
+};
+
+/* CMD_VOTE and CMD_REVOKE. */
+struct vote_result {
+	enum proposal_status status;	/* the proposal's, after the act */
+	/* answered TREASURY_OK (recorded or replayed): the counts after
+	 * it, in the same transaction */
+	unsigned approvals;
+	unsigned rejections;
+};
+
+struct veto_result {
+	enum proposal_status status;	/* the proposal's, after the veto */
+	unsigned vetoes;		/* distinct vetoes after it */
+	unsigned veto_threshold;	/* vetoes that cancel it */
+};
+
+struct token_create_result {
+	int64_t token_id;		/* the new token */
+};
+
+struct maintenance_result {
+	unsigned expired;		/* proposals expired */
+	unsigned purged;		/* idempotency records purged */
+};
+
+struct command {
+	enum command_type type;
+	int64_t now_s;			/* the request's clock */
+	union {
+		struct asset asset_create;	/* created_s ignored */
+		struct treasury treasury_create; /* config_version ignored */
+		struct {
+			char treasury[TREASURY_ID_MAX_BYTES + 1];
+			char asset[ASSET_CODE_MAX_BYTES + 1];
+			amount_minor amount;	/* > 0 */
+			char reference[REFERENCE_MAX_BYTES + 1];
+			char source[SOURCE_MAX_BYTES + 1];
+			char memo[MEMO_MAX_BYTES + 1];
+		} deposit;
+		struct {
+			/* all fields but instance, config_version and nonce,
+			 * which the writer assigns; for config kinds also
+			 * threshold_after and signers_after, which the writer
+			 * computes from the current config. Heap-allocated by
+			 * the caller (it is large); not freed by the writer. */
+			struct proposal_fields *fields;
+			int64_t proposer_token_id;
+		} proposal_create;
+		struct {
+			uint8_t proposal[PROPOSAL_ID_BYTES];
+			char signer[SIGNER_NAME_MAX_BYTES + 1];
+			enum vote_decision decision;
+			uint8_t signature[SIG_DER_MAX_BYTES];
+			size_t signature_len;
+			/* the key the caller verified the signature with; the
+			 * writer refuses the vote unless it is still the signer's
+			 * key at the proposal's config version */
+			struct signer_key verified_key;
+			uint64_t verified_config_version;
+		} vote;
+		struct {
+			uint8_t proposal[PROPOSAL_ID_BYTES];
+			int64_t token_id;
+		} cancel;
+		struct {
+			/* a freeze request (policy.h), verified by the caller
+			 * with verified_key, the signer's key at
+			 * verified_config_version, which must still be the
+			 * treasury's current version */
+			char treasury[TREASURY_ID_MAX_BYTES + 1];
+			char signer[SIGNER_NAME_MAX_BYTES + 1];
+			uint64_t seq;
+			uint8_t signature[SIG_DER_MAX_BYTES];
+			size_t signature_len;
+			struct signer_key verified_key;
+			uint64_t verified_config_version;
+		} freeze;
+		struct {
+			uint8_t proposal[PROPOSAL_ID_BYTES];
+		} execute;
+		struct {
+			uint8_t proposal[PROPOSAL_ID_BYTES];
+			char reference[SETTLEMENT_MAX_BYTES + 1];
+		} settlement;
+		struct {
+			char name[TOKEN_NAME_MAX_BYTES + 1];
+			unsigned roles;
+			uint8_t hash[TOKEN_HASH_BYTES];	/* of the new token */
+		} token_create;
+		struct {
+			char name[TOKEN_NAME_MAX_BYTES + 1];
+		} token_revoke;
+		struct {
+			/* idempotency records created before this go */
+			int64_t idempotency_before_s;
+		} maintenance;
+		struct {
+			int64_t token_id;
+			char key[IDEMPOTENCY_KEY_MAX_BYTES + 1];
+			unsigned status;
+			char *body;	/* heap, NUL-terminated; caller frees */
+		} idempotency_response;
+	} in;
+	struct command_idempotency idem;
+	/* CMD_TREASURY_CREATE: the initial policy (issue #8), NULL for the
+	 * empty one; heap, owned by the caller, normalised by the writer */
+	struct treasury_policy *policy;
+
+	/* results, valid after writer_submit returns (or in the callback
+	 * of writer_submit_async); the writer zeroes them first */
+	treasury_err err;
+	char detail[ERR_DETAIL_BYTES];	/* names the field or state at fault */
+	bool replayed;			/* idempotent repeat: nothing changed */
+	union {				/* by type; the others have none */
+		struct deposit_result deposit;
+		struct proposal_create_result proposal_create;
+		struct vote_result vote;
+		struct proposal_act_result cancel;
+		struct proposal_act_result execute;
+		struct proposal_act_result settlement;
+		struct veto_result veto;
+		struct vote_result revoke;
+		struct proposal_act_result key_proof;
+		struct token_create_result token_create;
+		struct maintenance_result maintenance;
+	} out;
+
+	/* writer-private */
+	struct command *next_;
+	void (*done_fn_)(struct command *, void *);
+	void *done_arg_;
+};
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * queries.h: the read side of the treasury engine: queries on any store (the
+ * daemon gives each request thread a read-only one), in one snapshot
+ * between store_read_begin and store_read_end, and the views they fill
+ * beside the records (records.h).
+ */
+#ifndef TREASURY_QUERIES_H
+#define TREASURY_QUERIES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "treasury/amount.h"
+#include "treasury/auth.h"
+#include "treasury/error.h"
+#include "treasury/hash.h"
+#include "treasury/limits.h"
+#include "treasury/policy.h"
+#include "treasury/records.h"
+#include "treasury/sig.h"
+#include "treasury/storage.h"
+
+enum {
+	PAGE_LIMIT_DEFAULT = 50,
+	PAGE_LIMIT_MAX = 500,
+};
+
+/* Open a read snapshot on s (a deferred BEGIN): every query until
+ * store_read_end sees one committed state, and pays for one WAL read
+ * transaction instead of one per statement. Queries run inside join it.
+ * Nothing the writer commits after the snapshot began is visible in it:
+ * end it before waiting for a command. Returns TREASURY_OK or a database
+ * error (then no snapshot is open). */
+TREASURY_WARN_UNUSED treasury_err store_read_begin(struct store *s);
+
+/* End the snapshot store_read_begin opened; nothing when none is open. */
+void store_read_end(struct store *s);
+
+/* PRAGMA data_version of s: it changes when any other connection, in this
+ * process or another, has committed since s last looked (inside a
+ * snapshot: as of the snapshot). For caches of rows read through s.
+ * Returns TREASURY_OK or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_data_version(struct store *s, int64_t *out);
+
+/* What POST /v1/proposals/{id}/votes needs before it verifies the
+ * signature, read in one snapshot by point reads (the proposal's head and
+ * the one signer's row, not every signer or vote). */
+struct vote_context {
+	char treasury[TREASURY_ID_MAX_BYTES + 1];
+	uint64_t config_version;
+	unsigned threshold;		/* M of its config version */
+	unsigned signer_count;		/* N of its config version */
+	enum proposal_status status;	/* effective at now_s */
+	bool signer_found;		/* signer is in that config version */
+	struct signer_key key;		/* the signer's key, when found */
+};
+
+/* Returns TREASURY_OK (signer_found says whether `signer` is one),
+ * TREASURY_ERR_UNKNOWN_PROPOSAL or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_vote_context(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    const char *signer, int64_t now_s, struct vote_context *out);
+
+/* Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_ASSET (exact code match). */
+TREASURY_WARN_UNUSED treasury_err
+store_asset_get(struct store *s, const char *code, struct asset *out);
+
+/* Assets in code order. fn returning non-zero stops the walk. */
+TREASURY_WARN_UNUSED treasury_err
+store_assets_list(struct store *s, int (*fn)(const struct asset *, void *),
+    void *ctx);
+
+/* The treasury at its current config version.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_treasury_get(struct store *s, const char *id, struct treasury *out);
+
+/* The treasury's signer set and threshold at an older or current version.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_treasury_at_version(struct store *s, const char *id, uint64_t version,
+    struct treasury *out);
+
+/* Treasuries in id order after `after_id` ("" = from the start), at most
+ * limit; *more is set when further rows exist. */
+TREASURY_WARN_UNUSED treasury_err
+store_treasuries_page(struct store *s, const char *after_id, unsigned limit,
+    int (*fn)(const struct treasury *, void *), void *ctx, bool *more);
+
+/* Balances of a treasury in asset code order, only assets ever credited.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_balances(struct store *s, const char *treasury,
+    int (*fn)(const struct balance *, void *), void *ctx);
+
+/* Ledger entries of a treasury with seq > after_seq in seq order (newest
+ * last), at most limit; *more is set when further entries exist.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_ledger_page(struct store *s, const char *treasury, int64_t after_seq,
+    unsigned limit, int (*fn)(const struct ledger_entry *, void *), void *ctx,
+    bool *more);
+
+/* Proposals of a treasury with nonce > after_nonce in nonce order, at most
+ * limit, filtered by effective status at now_s when status != 0. Records
+ * are freed by the walker after fn returns (fn must copy what it keeps).
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_proposals_page(struct store *s, const char *treasury,
+    enum proposal_status status, uint64_t after_nonce, unsigned limit,
+    int64_t now_s, int (*fn)(const struct proposal_record *, void *),
+    void *ctx, bool *more);
+
+/* One proposal with its votes, effective status at now_s. The caller
+ * frees with proposal_record_free.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_PROPOSAL. */
+TREASURY_WARN_UNUSED treasury_err
+store_proposal_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    int64_t now_s, struct proposal_record *out);
+
+/* A treasury's current policy (storage/cmd_policy.c, issue #8). */
+struct policy_view {
+	uint64_t config_version;
+	unsigned threshold;		/* M */
+	unsigned signer_count;		/* N */
+	struct treasury_policy policy;
+	char *text;			/* malloc'd policy lines */
+	uint8_t digest[DIGEST_BYTES];
+	bool frozen;
+	uint64_t freeze_seq;
+	int64_t frozen_at_s;		/* 0 when not frozen */
+};
+
+/* Returns TREASURY_OK (free out->text), TREASURY_ERR_UNKNOWN_TREASURY,
+ * _DB_CORRUPT or a database error. out is large: heap-allocate it. */
+TREASURY_WARN_UNUSED treasury_err
+store_policy_get(struct store *s, const char *treasury,
+    struct policy_view *out);
+
+/* The executed transfer outflow of asset from treasury in each window
+ * (policy_window_contains) at now_s, each sum saturating at
+ * AMOUNT_MINOR_MAX. Returns TREASURY_OK or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_outflow(struct store *s, const char *treasury, const char *asset,
+    int64_t now_s, amount_minor out[POLICY_WINDOWS]);
+
+/* A signed act on a proposal other than a vote (a veto, a revocation). */
+struct signed_act {
+	char signer[SIGNER_NAME_MAX_BYTES + 1];
+	uint8_t signature[SIG_DER_MAX_BYTES];
+	size_t signature_len;
+};
+
+/* What the policy makes of a proposal (GET /v1/proposals/{id}). */
+struct proposal_policy_view {
+	unsigned required;		/* base threshold: M or M + 1 */
+	int64_t approved_s;		/* 0 unless approved or executed */
+	int64_t executable_s;		/* 0 unless approved_s */
+	bool vetoes_apply;		/* its track has a delay */
+	unsigned veto_threshold;
+	unsigned veto_count;
+	struct signed_act vetoes[SIGNERS_PER_TREASURY_MAX];
+	unsigned revocation_count;
+	struct signed_act revocations[SIGNERS_PER_TREASURY_MAX];
+	bool key_proof;			/* add-/replace-signer: proved */
+};
+
+/* For proposal id whose config version has n signers and base threshold
+ * `base` (proposal_record.threshold). Returns TREASURY_OK,
+ * TREASURY_ERR_UNKNOWN_PROPOSAL, _DB_CORRUPT or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_proposal_policy(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    unsigned base, unsigned n, struct proposal_policy_view *out);
+
+/* ---- platform queries (storage/platform.c) ---- */
+
+/* Returns TREASURY_OK, TREASURY_ERR_NOT_FOUND or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_idempotency_get(struct store *s, int64_t token_id, const char *key,
+    struct idempotency_record *out);
+
+/* Events with id > after_id in id order, at most limit; *more is set
+ * when further events exist. */
+TREASURY_WARN_UNUSED treasury_err
+store_events_page(struct store *s, int64_t after_id, unsigned limit,
+    int (*fn)(const struct event_record *, void *), void *ctx, bool *more);
+
+/* Live tokens with id > after_id in id order, at most limit. */
+TREASURY_WARN_UNUSED treasury_err
+store_tokens_page(struct store *s, int64_t after_id, unsigned limit,
+    int (*fn)(const struct token_info *, void *), void *ctx, bool *more);
+
+/* Stored proposal statuses and how many proposals have each. */
+TREASURY_WARN_UNUSED treasury_err
+store_proposal_status_counts(struct store *s,
+    int (*fn)(const char *status, int64_t count, void *), void *ctx);
+
+/* One ledger entry by seq. Returns TREASURY_OK or TREASURY_ERR_NOT_FOUND. */
+TREASURY_WARN_UNUSED treasury_err
+store_ledger_entry_get(struct store *s, int64_t seq, struct ledger_entry *out);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * records.h: the engine's rows as the store gives them back: assets, treasuries
+ * and their signers, ledger entries, balances, proposals with their votes,
+ * idempotency records and events. Filled by the queries (queries.h).
+ */
+#ifndef TREASURY_RECORDS_H
+#define TREASURY_RECORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "treasury/amount.h"
+#include "treasury/lifecycle.h"
+#include "treasury/limits.h"
+#include "treasury/proposal.h"
+#include "treasury/sig.h"
+
+enum {
+	REFERENCE_MAX_BYTES = 128,
+	SOURCE_MAX_BYTES = 128,
+	SETTLEMENT_MAX_BYTES = 128,
+	IDEMPOTENCY_KEY_MAX_BYTES = 128,	/* printable ASCII, no space */
+	IDEMPOTENCY_PATH_MAX_BYTES = 256,	/* POST paths are short */
+	IDEMPOTENCY_RESPONSE_MAX_BYTES = 256 * 1024,	/* else re-rendered */
+	EVENT_TYPE_MAX_BYTES = 32,
+	EVENT_DATA_MAX_BYTES = 1024,
+};
+
+struct asset {
+	char code[ASSET_CODE_MAX_BYTES + 1];
+	unsigned decimals;
+	char chain[CHAIN_MAX_BYTES + 1];
+	int64_t created_s;
+};
+
+struct signer {
+	char name[SIGNER_NAME_MAX_BYTES + 1];
+	struct signer_key key;
+};
+
+/* A treasury at one config version. */
+struct treasury {
+	char id[TREASURY_ID_MAX_BYTES + 1];
+	char name[TREASURY_NAME_MAX_BYTES + 1];
+	uint64_t config_version;
+	unsigned threshold;
+	unsigned signer_count;
+	struct signer signers[SIGNERS_PER_TREASURY_MAX];
+	int64_t created_s;
+};
+
+enum ledger_kind {
+	LEDGER_DEPOSIT = 1,
+	LEDGER_TRANSFER,	/* a debit by an executed transfer or batch */
+};
+
+struct ledger_entry {
+	int64_t seq;				/* global, increasing */
+	char treasury[TREASURY_ID_MAX_BYTES + 1];
+	enum ledger_kind kind;
+	char asset[ASSET_CODE_MAX_BYTES + 1];
+	unsigned decimals;
+	amount_minor amount;			/* > 0; debit for TRANSFER */
+	amount_minor balance_after;
+	char reference[REFERENCE_MAX_BYTES + 1];	/* deposits; else "" */
+	char source[SOURCE_MAX_BYTES + 1];		/* deposits; may be "" */
+	char to[DESTINATION_MAX_BYTES + 1];		/* transfers; else "" */
+	char memo[MEMO_MAX_BYTES + 1];
+	bool has_proposal;
+	uint8_t proposal[PROPOSAL_ID_BYTES];	/* transfers */
+	int64_t created_s;
+};
+
+struct balance {
+	char asset[ASSET_CODE_MAX_BYTES + 1];
+	unsigned decimals;
+	amount_minor amount;
+};
+
+struct vote_record {
+	char signer[SIGNER_NAME_MAX_BYTES + 1];
+	enum vote_decision decision;
+	uint8_t signature[SIG_DER_MAX_BYTES];
+	size_t signature_len;
+	int64_t created_s;
+};
+
+/* A proposal as stored. status is the effective status at the `now_s`
+ * given to the query: a pending or approved proposal whose expiry has
+ * passed reads as STATUS_EXPIRED. */
+struct proposal_record {
+	uint8_t id[PROPOSAL_ID_BYTES];
+	char treasury[TREASURY_ID_MAX_BYTES + 1];
+	uint64_t nonce;
+	uint64_t config_version;
+	enum proposal_kind kind;
+	enum proposal_status status;
+	char *canonical;		/* malloc'd, NUL-terminated */
+	size_t canonical_len;
+	int64_t proposer_token_id;
+	int64_t created_s;
+	int64_t expires_s;
+	int64_t executed_s;		/* 0 if not executed */
+	unsigned threshold;		/* approvals it needs: M of its config
+					 * version, + 1 for a config change
+					 * when the policy says M + 1 */
+	unsigned signer_count;		/* N of its config version */
+	unsigned vote_count;
+	struct vote_record votes[SIGNERS_PER_TREASURY_MAX];	/* by time */
+	char settlement[SETTLEMENT_MAX_BYTES + 1];	/* "" if none */
+	int64_t settled_s;
+};
+
+/* Free rec->canonical. */
+void proposal_record_free(struct proposal_record *rec);
+
+/* An idempotency record (schema 3). response_body is malloc'd or NULL
+ * when the first response was not stored (yet); free it. */
+struct idempotency_record {
+	char method[8];
+	char path[IDEMPOTENCY_PATH_MAX_BYTES + 1];
+	uint8_t body_sha256[32];
+	int64_t created_s;
+	unsigned response_status;	/* 0 when not stored */
+	char *response_body;
+};
+
+struct event_record {
+	int64_t id;
+	char type[EVENT_TYPE_MAX_BYTES + 1];
+	char data[EVENT_DATA_MAX_BYTES + 1];	/* a JSON object */
+	int64_t created_s;
+};
+
+#endif
