@@ -12,6 +12,7 @@ static void
 lines_check(const char *text, size_t len, const char *want)
 {
 	char *buf = malloc(len + 1), *cursor, *line, got[256] = "";
+	size_t used = 0;
 
 	assert_non_null(buf);
 	memcpy(buf, text, len);
@@ -19,10 +20,11 @@ lines_check(const char *text, size_t len, const char *want)
 	cursor = buf;
 	while ((line = line_next(&cursor)) != NULL) {
 		assert_true(line >= buf && line <= buf + len);
-		strcat(got, line);
-		strcat(got, "|");
+		used += (size_t)snprintf(got + used, sizeof(got) - used, "%s|",
+		    line);
+		assert_true(used < sizeof(got));
 	}
-	strcat(got, "$");
+	snprintf(got + used, sizeof(got) - used, "$");
 	assert_string_equal(got, want);
 	/* the end stays the end */
 	assert_null(line_next(&cursor));
