@@ -276,8 +276,15 @@ unsigned
 policy_base_threshold(const struct treasury_policy *p, enum policy_track track,
     unsigned m)
 {
-	assert(p->config_extra <= 1);
-	return track == TRACK_CONFIG ? m + p->config_extra : m;
+	return policy_track_threshold(track, m, p->config_extra);
+}
+
+unsigned
+policy_track_threshold(enum policy_track track, unsigned m,
+    unsigned config_extra)
+{
+	assert(config_extra <= 1);
+	return track == TRACK_CONFIG ? m + config_extra : m;
 }
 
 unsigned
@@ -424,8 +431,15 @@ policy_destination_check(const struct treasury_policy *p, const char *to,
 int64_t
 policy_delay_s(const struct treasury_policy *p, enum policy_track track)
 {
-	return track == TRACK_CONFIG ? p->timelock_config_s :
-	    p->timelock_spend_s;
+	return policy_track_delay_s(track, p->timelock_spend_s,
+	    p->timelock_config_s);
+}
+
+int64_t
+policy_track_delay_s(enum policy_track track, int64_t spend_s,
+    int64_t config_s)
+{
+	return track == TRACK_CONFIG ? config_s : spend_s;
 }
 
 int64_t

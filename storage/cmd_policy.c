@@ -202,10 +202,11 @@ proposal_policy_read(sqlite3_stmt *st, struct proposal_policy *out)
 		return err;
 	out->track = proposal_kind_track(out->kind);
 	out->m = (unsigned)m;
-	out->delay_s = out->track == TRACK_CONFIG ? out->timelock_config_s :
-	    out->timelock_spend_s;
+	out->delay_s = policy_track_delay_s(out->track, out->timelock_spend_s,
+	    out->timelock_config_s);
 	out->config_extra = (unsigned)x;
-	out->extra = out->track == TRACK_CONFIG ? out->config_extra : 0;
+	out->extra = policy_track_threshold(out->track, out->m,
+	    out->config_extra) - out->m;
 	out->veto_count = (unsigned)veto;
 	out->high_threshold = (unsigned)high;
 	out->key_proof_required = kp != 0;

@@ -607,8 +607,8 @@ proposal_counts_read(struct store *s, struct proposal_record *out)
 	return err;
 }
 
-/* A config change needs the policy's extra approval too (schema 4), as
- * STMT_PROPOSAL_HEAD computes it for votes. */
+/* A config change needs the policy's extra approval too (schema 4):
+ * core's rule (policy_track_threshold), as for proposal_head_read. */
 static treasury_err
 proposal_base_threshold(struct store *s, struct proposal_record *out)
 {
@@ -670,6 +670,7 @@ proposal_fetch(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 static treasury_err
 proposal_head_read(sqlite3_stmt *st, struct proposal_record *out)
 {
+	unsigned m = 0, config_extra = 0;
 	char text[32];
 	treasury_err err;
 
@@ -693,10 +694,22 @@ proposal_head_read(sqlite3_stmt *st, struct proposal_record *out)
 		    INT64_MAX, &out->proposer_token_id);
 	if (err == TREASURY_OK)	/* NULL (no config row) is corrupt too */
 		err = col_unsigned(st, PROPOSAL_HEAD_COL_THRESHOLD, 1,
-		    SIGNERS_PER_TREASURY_MAX, &out->threshold);
+		    SIGNERS_PER_TREASURY_MAX, &m);
 	if (err == TREASURY_OK)
 		err = col_unsigned(st, PROPOSAL_HEAD_COL_SIGNERS, 1,
 		    SIGNERS_PER_TREASURY_MAX, &out->signer_count);
+	if (err == TREASURY_OK)
+		err = col_text(st, PROPOSAL_HEAD_COL_KIND, 1, sizeof(text) - 1,
+		    text);
+	if (err == TREASURY_OK && proposal_kind_parse(text, strlen(text),
+	    &out->kind) != TREASURY_OK)
+		err = TREASURY_ERR_DB_CORRUPT;
+	if (err == TREASURY_OK)	/* NULL (no policy row) is corrupt too */
+		err = col_unsigned(st, PROPOSAL_HEAD_COL_CONFIG_EXTRA, 0, 1,
+		    &config_extra);
+	if (err == TREASURY_OK)
+		out->threshold = policy_track_threshold(proposal_kind_track(
+		    out->kind), m, config_extra);
 	if (err == TREASURY_OK && out->threshold > out->signer_count)
 		err = TREASURY_ERR_DB_CORRUPT;
 	return err;

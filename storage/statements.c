@@ -131,16 +131,17 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	/* The columns of PROPOSAL_HEAD_COL_* (engine_int.h): what votes and
 	 * their checks need, without the canonical text or the votes. A NULL
 	 * threshold means the config row is missing (corrupt). */
+	/* The base threshold is core's (policy_track_threshold): this only
+	 * reads the kind, M and the policy's config_extra. */
 	[STMT_PROPOSAL_HEAD] =
 	    "SELECT p.treasury_id, p.config_version, p.status, p.expires_at,"
-	    " p.proposer_token_id, c.threshold + CASE WHEN p.kind IN"
-	    "  ('add-signer', 'remove-signer', 'replace-signer', 'set-threshold',"
-	    "  'set-policy') THEN (SELECT pol.config_extra FROM policies pol"
-	    "  WHERE pol.treasury_id = p.treasury_id"
-	    "  AND pol.version = p.config_version) ELSE 0 END,"
+	    " p.proposer_token_id, c.threshold,"
 	    " (SELECT count(*) FROM signers s"
 	    "  WHERE s.treasury_id = p.treasury_id"
-	    "  AND s.version = p.config_version)"
+	    "  AND s.version = p.config_version),"
+	    " p.kind, (SELECT pol.config_extra FROM policies pol"
+	    "  WHERE pol.treasury_id = p.treasury_id"
+	    "  AND pol.version = p.config_version)"
 	    " FROM proposals p LEFT JOIN treasury_configs c"
 	    " ON c.treasury_id = p.treasury_id AND c.version = p.config_version"
 	    " WHERE p.id = ?1",

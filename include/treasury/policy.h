@@ -153,6 +153,10 @@ const char *policy_window_name(enum policy_window w);
  * m for the spend track; m + p->config_extra for the config track. */
 unsigned policy_base_threshold(const struct treasury_policy *p,
     enum policy_track track, unsigned m);
+/* The same from M and the policy's config_extra alone (0 or 1), for code
+ * that has read those two columns but not the whole policy. */
+unsigned policy_track_threshold(enum policy_track track, unsigned m,
+    unsigned config_extra);
 
 /* Rejections that make a proposal rejected: n - base + 1, the first count
  * at which base approvals can no longer be reached. 1 <= base <= n. */
@@ -237,6 +241,9 @@ policy_destination_check(const struct treasury_policy *p, const char *to,
 /* The delay of a track: timelock_spend_s or timelock_config_s. */
 int64_t policy_delay_s(const struct treasury_policy *p,
     enum policy_track track);
+/* The same from the policy's two delays alone. */
+int64_t policy_track_delay_s(enum policy_track track, int64_t spend_s,
+    int64_t config_s);
 
 /* approved_s + delay_s (0 <= delay_s <= 90 days, approved_s >= 0). */
 int64_t policy_executable_at(int64_t approved_s, int64_t delay_s);

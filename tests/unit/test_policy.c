@@ -539,6 +539,12 @@ test_base_and_rejection_thresholds(void **state)
 	p.config_extra = 1;
 	assert_int_equal(policy_base_threshold(&p, TRACK_SPEND, 2), 2);
 	assert_int_equal(policy_base_threshold(&p, TRACK_CONFIG, 2), 3);
+	/* the same rules from the stored columns alone */
+	assert_int_equal(policy_track_threshold(TRACK_SPEND, 2, 1), 2);
+	assert_int_equal(policy_track_threshold(TRACK_CONFIG, 2, 1), 3);
+	assert_int_equal(policy_track_threshold(TRACK_CONFIG, 2, 0), 2);
+	assert_int_equal(policy_track_delay_s(TRACK_SPEND, 60, 3600), 60);
+	assert_int_equal(policy_track_delay_s(TRACK_CONFIG, 60, 3600), 3600);
 	assert_int_equal(policy_rejection_threshold(2, 3), 2);
 	assert_int_equal(policy_rejection_threshold(3, 3), 1);
 	assert_int_equal(policy_rejection_threshold(1, 1), 1);
