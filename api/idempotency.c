@@ -2,8 +2,8 @@
  * idempotency.c: the Idempotency-Key header of POST requests (RFC draft
  * "The Idempotency-Key HTTP Header Field"; docs/api.md "Idempotency").
  *
- * Exactly once, also across crashes: the record (token, key, method,
- * path, SHA-256 of the body, outcome) is written by the writer in the
+ * Exactly once, also across crashes: the record (token, key, request
+ * fingerprint, outcome) is written by the writer in the
  * same transaction as the command's effect (storage/platform.c), so a
  * command is never applied without its record nor the reverse, and two
  * requests with one key never both apply: the writer, which runs one
@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "treasury/clock.h"
+#include "treasury/hash.h"
 #include "treasury/log.h"
 
 #include "internal.h"
@@ -39,12 +40,15 @@ key_valid(const char *k, size_t len)
 	return true;
 }
 
-/* Fill rq->idem from the request; false after answering 400. */
+/* Fill rq->idem from the request; false after answering 400. The
+ * fingerprint covers what docs/api.md says makes two requests the same:
+ * method, path, body bytes (by SHA-256) and the token. */
 static bool
 idem_fill(struct request *rq, struct reply *rp, const char *key)
 {
 	struct command_idempotency *id = &rq->idem;
-	size_t key_len = strlen(key), path_len = strlen(rq->url);
+	uint8_t body_sha256[DIGEST_BYTES];
+	size_t key_len = strlen(key);
 
 	if (!key_valid(key, key_len)) {
 		reply_err(rp, TREASURY_ERR_IDEMPOTENCY_KEY, "header "
@@ -52,22 +56,15 @@ idem_fill(struct request *rq, struct reply *rp, const char *key)
 		    "without spaces", IDEMPOTENCY_KEY_MAX_BYTES);
 		return false;
 	}
-	if (path_len > IDEMPOTENCY_PATH_MAX_BYTES) {
-		reply_err(rp, TREASURY_ERR_IDEMPOTENCY_KEY, "header "
-		    "'Idempotency-Key' is not accepted on a path longer than "
-		    "%d bytes", IDEMPOTENCY_PATH_MAX_BYTES);
-		return false;
-	}
 	memset(id, 0, sizeof(*id));
 	id->present = true;
 	id->token_id = rq->token.id;
 	memcpy(id->key, key, key_len + 1);
-	text_copy(id->method, sizeof(id->method), rq->method,
-	    strnlen(rq->method, sizeof(id->method) - 1));
-	memcpy(id->path, rq->url, path_len + 1);
-	crypto_hash_sha256(id->body_sha256, rq->body != NULL ?
+	crypto_hash_sha256(body_sha256, rq->body != NULL ?
 	    (const unsigned char *)rq->body : (const unsigned char *)"",
 	    rq->body_len);
+	idempotency_fingerprint(id->fingerprint, rq->method, rq->url,
+	    body_sha256, id->token_id);
 	return true;
 }
 
@@ -95,9 +92,8 @@ idempotency_check(struct request *rq, struct reply *rp)
 		reply_err(rp, err, "reading the idempotency record");
 		return false;
 	}
-	if (strcmp(rec.method, rq->idem.method) != 0 ||
-	    strcmp(rec.path, rq->idem.path) != 0 ||
-	    memcmp(rec.body_sha256, rq->idem.body_sha256, 32) != 0) {
+	if (memcmp(rec.fingerprint, rq->idem.fingerprint,
+	    sizeof(rec.fingerprint)) != 0) {
 		free(rec.response_body);
 		reply_err(rp, TREASURY_ERR_IDEMPOTENCY_MISMATCH, "header "
 		    "'Idempotency-Key': '%.128s' was used with another method, "

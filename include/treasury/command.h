@@ -49,9 +49,9 @@ struct command_idempotency {
 	bool present;
 	int64_t token_id;
 	char key[IDEMPOTENCY_KEY_MAX_BYTES + 1];
-	char method[8];
-	char path[IDEMPOTENCY_PATH_MAX_BYTES + 1];
-	uint8_t body_sha256[32];
+	/* what decides "the same request": opaque here, made by the api
+	 * (hash.h idempotency_fingerprint) */
+	uint8_t fingerprint[IDEMPOTENCY_FINGERPRINT_BYTES];
 	bool replayed_out;		/* result: answered from the record */
 };
 
