@@ -10,22 +10,23 @@
  * command at a time, finds the first one's record for the second and
  * answers it from that outcome.
  *
- * The rendered first response (status and body) is stored right after
- * the commit with a second, asynchronous writer command. A repeat then
- * gets those bytes again (with Idempotent-Replayed: true) without
- * touching the writer. If the daemon died between the commit and that
- * store, the repeat goes to the writer, which answers from the outcome,
- * and the handler renders the answer again (same status; the resource as
- * it is now).
+ * The first response (status and body) is stored in that same
+ * transaction too: the writer calls idem_render once the command
+ * succeeded, which builds the handler's answer from the writer's store
+ * (it sees the effect); the request is then answered with exactly those
+ * bytes. A repeat gets them again (with Idempotent-Replayed: true)
+ * without touching the writer. A record without a response (none
+ * rendered, over IDEMPOTENCY_RESPONSE_MAX_BYTES, or written before
+ * schema 5 by a daemon that died before storing it) sends the repeat to
+ * the writer, which answers from the outcome, and the handler renders
+ * the answer again (same status; the resource as it is now).
  */
 #include <string.h>
 #include <stdlib.h>
 
 #include <sodium.h>
 
-#include "treasury/clock.h"
 #include "treasury/hash.h"
-#include "treasury/log.h"
 
 #include "internal.h"
 
@@ -83,7 +84,6 @@ idempotency_check(struct request *rq, struct reply *rp)
 		return true;
 	if (!idem_fill(rq, rp, key))
 		return false;
-	rq->idem_store = true;
 	err = store_idempotency_get(rq->reader, rq->idem.token_id,
 	    rq->idem.key, &rec);
 	if (err == TREASURY_ERR_NOT_FOUND)
@@ -105,49 +105,74 @@ idempotency_check(struct request *rq, struct reply *rp)
 	rp->status = rec.response_status;
 	rp->raw = rec.response_body;
 	rp->replayed = true;
-	rq->idem_store = false;
 	return false;
 }
 
-static void
-store_done(struct command *cmd, void *arg)
+/* The writer's render callback (command.h): the handler's answer, built
+ * by the writer thread in the command's savepoint, reading the writer's
+ * store. The request's MHD thread waits (blocked or suspended) until the
+ * command completes, so nothing else touches rq meanwhile. */
+static bool
+idem_render(struct store *s, struct command *cmd, void *ctx,
+    unsigned *status, char **body)
 {
-	(void)arg;
-	if (cmd->err != TREASURY_OK && cmd->err != TREASURY_ERR_BUSY &&
-	    cmd->err != TREASURY_ERR_SHUTTING_DOWN)
-		log_msg(LOG_WARNING, "storing an idempotent response: %s",
-		    treasury_err_text(cmd->err));
-	free(cmd->in.idempotency_response.body);
-	free(cmd);
+	struct request *rq = ctx;
+	struct store *reader = rq->reader;
+	struct reply *rp;
+	json_t *j;
+
+	idempotency_render_drop(rq);
+	rp = calloc(1, sizeof(*rp));
+	if (rp == NULL)
+		return false;	/* answered after the commit instead */
+	rq->reader = s;
+	if (rq->answer != NULL)
+		rq->answer(rq, rp, cmd);
+	else
+		rq->cmd_answer(rq, rp);
+	rq->reader = reader;
+	rq->idem_reply = rp;
+	rq->idem_rendered = true;
+	if (rp->problem || rp->raw != NULL || rp->status / 100 != 2)
+		return false;
+	j = rp->stored != NULL ? rp->stored : rp->json;
+	*body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	*status = rp->status;
+	return *body != NULL;
 }
 
 void
-idempotency_store(struct request *rq, unsigned status, const char *text)
+idempotency_render_set(struct request *rq, struct command *cmd,
+    command_answer_fn answer)
 {
-	struct command *cmd;
-	size_t len;
+	rq->answer = answer;
+	cmd->idem.render = idem_render;
+	cmd->idem.render_ctx = rq;
+}
 
-	if (!rq->idem.present || !rq->idem_store || status / 100 != 2 ||
-	    text == NULL)
+bool
+idempotency_rendered(struct request *rq, struct reply *rp)
+{
+	if (!rq->idem_rendered)
+		return false;
+	*rp = *rq->idem_reply;
+	free(rq->idem_reply);
+	rq->idem_reply = NULL;
+	rq->idem_rendered = false;
+	return true;
+}
+
+void
+idempotency_render_drop(struct request *rq)
+{
+	struct reply *rp = rq->idem_reply;
+
+	if (!rq->idem_rendered)
 		return;
-	len = strlen(text);
-	if (len > IDEMPOTENCY_RESPONSE_MAX_BYTES)
-		return;		/* re-rendered from the outcome instead */
-	cmd = calloc(1, sizeof(*cmd));
-	if (cmd == NULL)
-		return;
-	cmd->in.idempotency_response.body = malloc(len + 1);
-	if (cmd->in.idempotency_response.body == NULL) {
-		free(cmd);
-		return;
-	}
-	memcpy(cmd->in.idempotency_response.body, text, len + 1);
-	cmd->type = CMD_IDEMPOTENCY_RESPONSE;
-	cmd->now_s = clock_now_s();
-	cmd->in.idempotency_response.token_id = rq->idem.token_id;
-	memcpy(cmd->in.idempotency_response.key, rq->idem.key,
-	    sizeof(rq->idem.key));
-	cmd->in.idempotency_response.status = status;
-	rq->idem_store = false;
-	writer_submit_async(rq->srv->opts.writer, cmd, store_done, NULL);
+	json_decref(rp->json);
+	json_decref(rp->stored);
+	free(rp->raw);
+	free(rp);
+	rq->idem_reply = NULL;
+	rq->idem_rendered = false;
 }

@@ -6,7 +6,9 @@
  *
  * Idempotency (command.h, struct command_idempotency): idem_begin runs in
  * the command's savepoint before the command is applied, idem_end after
- * it, so the record and the effect are committed together or not at all.
+ * it, so the record and the effect are committed together or not at all;
+ * idem_end stores with it the answer the command's render callback gives
+ * (opaque status and text: storage knows nothing of HTTP).
  * Only successes are recorded; a refused command leaves no record and may
  * be retried with the same key.
  */
@@ -250,10 +252,20 @@ idem_end(struct store *s, struct command *cmd)
 	sqlite3_stmt *st = s->stmt[STMT_IDEM_INSERT];
 	const struct command_idempotency *id = &cmd->idem;
 	struct idem_outcome o;
+	unsigned status = 0;
+	char *body = NULL;
+	treasury_err err;
 
 	if (!id->present || cmd->err != TREASURY_OK)
 		return TREASURY_OK;
 	idem_outcome_from(cmd, &o);
+	if (id->render != NULL &&
+	    (!id->render(s, cmd, id->render_ctx, &status, &body) ||
+	    status / 100 != 2 || body == NULL ||
+	    strlen(body) > IDEMPOTENCY_RESPONSE_MAX_BYTES)) {
+		free(body);	/* none stored: a repeat renders the outcome */
+		body = NULL;
+	}
 	sqlite3_bind_int64(st, 1, id->token_id);
 	bind_str(st, 2, id->key);
 	sqlite3_bind_blob(st, 3, id->fingerprint, sizeof(id->fingerprint),
@@ -266,7 +278,13 @@ idem_end(struct store *s, struct command *cmd)
 	sqlite3_bind_int64(st, 9, o.rejections);
 	sqlite3_bind_int64(st, 10, cmd->replayed ? 1 : 0);
 	sqlite3_bind_int64(st, 11, o.token_id);
-	return store_stmt_run(s, STMT_IDEM_INSERT);
+	if (body != NULL) {
+		sqlite3_bind_int64(st, 12, status);
+		bind_str(st, 13, body);
+	}	/* else ?12, ?13 are NULL (store_stmt_run clears bindings) */
+	err = store_stmt_run(s, STMT_IDEM_INSERT);
+	free(body);
+	return err;
 }
 
 enum apply_outcome
@@ -318,18 +336,6 @@ apply_maintenance(struct store *s, struct command *cmd)
 		cmd->out.maintenance.purged =
 		    (unsigned)sqlite3_changes64(s->db);
 	return cmd_finish(s, cmd, err);
-}
-
-enum apply_outcome
-apply_idempotency_response(struct store *s, struct command *cmd)
-{
-	sqlite3_stmt *st = s->stmt[STMT_IDEM_RESPONSE_SET];
-
-	sqlite3_bind_int64(st, 1, cmd->in.idempotency_response.token_id);
-	bind_str(st, 2, cmd->in.idempotency_response.key);
-	sqlite3_bind_int64(st, 3, cmd->in.idempotency_response.status);
-	bind_str(st, 4, cmd->in.idempotency_response.body);
-	return cmd_finish(s, cmd, store_stmt_run(s, STMT_IDEM_RESPONSE_SET));
 }
 
 /* ---- read queries ---- */

@@ -11,7 +11,9 @@
  * SHA-256 for exactly this), and drops the old table. So every record,
  * expired or not, keeps working: a retry in flight across the upgrade
  * still replays, and one with another request is still refused 422.
- * Outcome and stored response are copied as they are.
+ * Outcome and stored response are copied as they are. From schema 5 on
+ * the response is written with the record, in the command's transaction
+ * (platform.c idem_end), unless the api's render callback declines.
  */
 #include <assert.h>
 #include <string.h>

@@ -72,7 +72,6 @@ enum store_stmt {
 	/* the API platform (schema 3) */
 	STMT_IDEM_GET,
 	STMT_IDEM_INSERT,
-	STMT_IDEM_RESPONSE_SET,
 	STMT_IDEM_PURGE,
 	STMT_EVENTS_PAGE,
 	STMT_TOKEN_PAGE,
