@@ -33,6 +33,17 @@ asset_from_body(struct reply *rp, json_t *body, struct asset *a)
 	return true;
 }
 
+static void
+asset_created_answer(struct request *rq, struct reply *rp,
+    const struct command *cmd)
+{
+	struct asset a = cmd->in.asset_create;
+
+	(void)rq;
+	a.created_s = cmd->now_s;
+	reply_built(rp, 201, asset_json(&a));
+}
+
 void
 handle_asset_create(struct request *rq, struct reply *rp)
 {
@@ -43,11 +54,8 @@ handle_asset_create(struct request *rq, struct reply *rp)
 		return;
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.type = CMD_ASSET_CREATE;
-	if (asset_from_body(rp, body, &cmd.in.asset_create) &&
-	    command_submit_wait(rq, rp, &cmd)) {
-		cmd.in.asset_create.created_s = cmd.now_s;
-		reply_built(rp, 201, asset_json(&cmd.in.asset_create));
-	}
+	if (asset_from_body(rp, body, &cmd.in.asset_create))
+		(void)command_submit_wait(rq, rp, &cmd, asset_created_answer);
 	json_decref(body);
 }
 

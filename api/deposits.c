@@ -91,8 +91,7 @@ handle_deposit(struct request *rq, struct reply *rp)
 		return;
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.type = CMD_DEPOSIT;
-	if (deposit_from_body(rq, rp, body, &cmd) &&
-	    command_submit_wait(rq, rp, &cmd))
-		deposit_answer(rq, rp, &cmd);
+	if (deposit_from_body(rq, rp, body, &cmd))
+		(void)command_submit_wait(rq, rp, &cmd, deposit_answer);
 	json_decref(body);
 }

@@ -2,29 +2,31 @@
  * idempotency.c: the Idempotency-Key header of POST requests (RFC draft
  * "The Idempotency-Key HTTP Header Field"; docs/api.md "Idempotency").
  *
- * Exactly once, also across crashes: the record (token, key, method,
- * path, SHA-256 of the body, outcome) is written by the writer in the
+ * Exactly once, also across crashes: the record (token, key, request
+ * fingerprint, outcome) is written by the writer in the
  * same transaction as the command's effect (storage/platform.c), so a
  * command is never applied without its record nor the reverse, and two
  * requests with one key never both apply: the writer, which runs one
  * command at a time, finds the first one's record for the second and
  * answers it from that outcome.
  *
- * The rendered first response (status and body) is stored right after
- * the commit with a second, asynchronous writer command. A repeat then
- * gets those bytes again (with Idempotent-Replayed: true) without
- * touching the writer. If the daemon died between the commit and that
- * store, the repeat goes to the writer, which answers from the outcome,
- * and the handler renders the answer again (same status; the resource as
- * it is now).
+ * The first response (status and body) is stored in that same
+ * transaction too: the writer calls idem_render once the command
+ * succeeded, which builds the handler's answer from the writer's store
+ * (it sees the effect); the request is then answered with exactly those
+ * bytes. A repeat gets them again (with Idempotent-Replayed: true)
+ * without touching the writer. A record without a response (none
+ * rendered, over IDEMPOTENCY_RESPONSE_MAX_BYTES, or written before
+ * schema 5 by a daemon that died before storing it) sends the repeat to
+ * the writer, which answers from the outcome, and the handler renders
+ * the answer again (same status; the resource as it is now).
  */
 #include <string.h>
 #include <stdlib.h>
 
 #include <sodium.h>
 
-#include "treasury/clock.h"
-#include "treasury/log.h"
+#include "treasury/hash.h"
 
 #include "internal.h"
 
@@ -39,12 +41,15 @@ key_valid(const char *k, size_t len)
 	return true;
 }
 
-/* Fill rq->idem from the request; false after answering 400. */
+/* Fill rq->idem from the request; false after answering 400. The
+ * fingerprint covers what docs/api.md says makes two requests the same:
+ * method, path, body bytes (by SHA-256) and the token. */
 static bool
 idem_fill(struct request *rq, struct reply *rp, const char *key)
 {
 	struct command_idempotency *id = &rq->idem;
-	size_t key_len = strlen(key), path_len = strlen(rq->url);
+	uint8_t body_sha256[DIGEST_BYTES];
+	size_t key_len = strlen(key);
 
 	if (!key_valid(key, key_len)) {
 		reply_err(rp, TREASURY_ERR_IDEMPOTENCY_KEY, "header "
@@ -52,22 +57,15 @@ idem_fill(struct request *rq, struct reply *rp, const char *key)
 		    "without spaces", IDEMPOTENCY_KEY_MAX_BYTES);
 		return false;
 	}
-	if (path_len > IDEMPOTENCY_PATH_MAX_BYTES) {
-		reply_err(rp, TREASURY_ERR_IDEMPOTENCY_KEY, "header "
-		    "'Idempotency-Key' is not accepted on a path longer than "
-		    "%d bytes", IDEMPOTENCY_PATH_MAX_BYTES);
-		return false;
-	}
 	memset(id, 0, sizeof(*id));
 	id->present = true;
 	id->token_id = rq->token.id;
 	memcpy(id->key, key, key_len + 1);
-	text_copy(id->method, sizeof(id->method), rq->method,
-	    strnlen(rq->method, sizeof(id->method) - 1));
-	memcpy(id->path, rq->url, path_len + 1);
-	crypto_hash_sha256(id->body_sha256, rq->body != NULL ?
+	crypto_hash_sha256(body_sha256, rq->body != NULL ?
 	    (const unsigned char *)rq->body : (const unsigned char *)"",
 	    rq->body_len);
+	idempotency_fingerprint(id->fingerprint, rq->method, rq->url,
+	    body_sha256, id->token_id);
 	return true;
 }
 
@@ -86,7 +84,6 @@ idempotency_check(struct request *rq, struct reply *rp)
 		return true;
 	if (!idem_fill(rq, rp, key))
 		return false;
-	rq->idem_store = true;
 	err = store_idempotency_get(rq->reader, rq->idem.token_id,
 	    rq->idem.key, &rec);
 	if (err == TREASURY_ERR_NOT_FOUND)
@@ -95,9 +92,8 @@ idempotency_check(struct request *rq, struct reply *rp)
 		reply_err(rp, err, "reading the idempotency record");
 		return false;
 	}
-	if (strcmp(rec.method, rq->idem.method) != 0 ||
-	    strcmp(rec.path, rq->idem.path) != 0 ||
-	    memcmp(rec.body_sha256, rq->idem.body_sha256, 32) != 0) {
+	if (memcmp(rec.fingerprint, rq->idem.fingerprint,
+	    sizeof(rec.fingerprint)) != 0) {
 		free(rec.response_body);
 		reply_err(rp, TREASURY_ERR_IDEMPOTENCY_MISMATCH, "header "
 		    "'Idempotency-Key': '%.128s' was used with another method, "
@@ -109,49 +105,74 @@ idempotency_check(struct request *rq, struct reply *rp)
 	rp->status = rec.response_status;
 	rp->raw = rec.response_body;
 	rp->replayed = true;
-	rq->idem_store = false;
 	return false;
 }
 
-static void
-store_done(struct command *cmd, void *arg)
+/* The writer's render callback (command.h): the handler's answer, built
+ * by the writer thread in the command's savepoint, reading the writer's
+ * store. The request's MHD thread waits (blocked or suspended) until the
+ * command completes, so nothing else touches rq meanwhile. */
+static bool
+idem_render(struct store *s, struct command *cmd, void *ctx,
+    unsigned *status, char **body)
 {
-	(void)arg;
-	if (cmd->err != TREASURY_OK && cmd->err != TREASURY_ERR_BUSY &&
-	    cmd->err != TREASURY_ERR_SHUTTING_DOWN)
-		log_msg(LOG_WARNING, "storing an idempotent response: %s",
-		    treasury_err_text(cmd->err));
-	free(cmd->in.idempotency_response.body);
-	free(cmd);
+	struct request *rq = ctx;
+	struct store *reader = rq->reader;
+	struct reply *rp;
+	json_t *j;
+
+	idempotency_render_drop(rq);
+	rp = calloc(1, sizeof(*rp));
+	if (rp == NULL)
+		return false;	/* answered after the commit instead */
+	rq->reader = s;
+	if (rq->answer != NULL)
+		rq->answer(rq, rp, cmd);
+	else
+		rq->cmd_answer(rq, rp);
+	rq->reader = reader;
+	rq->idem_reply = rp;
+	rq->idem_rendered = true;
+	if (rp->problem || rp->raw != NULL || rp->status / 100 != 2)
+		return false;
+	j = rp->stored != NULL ? rp->stored : rp->json;
+	*body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	*status = rp->status;
+	return *body != NULL;
 }
 
 void
-idempotency_store(struct request *rq, unsigned status, const char *text)
+idempotency_render_set(struct request *rq, struct command *cmd,
+    command_answer_fn answer)
 {
-	struct command *cmd;
-	size_t len;
+	rq->answer = answer;
+	cmd->idem.render = idem_render;
+	cmd->idem.render_ctx = rq;
+}
 
-	if (!rq->idem.present || !rq->idem_store || status / 100 != 2 ||
-	    text == NULL)
+bool
+idempotency_rendered(struct request *rq, struct reply *rp)
+{
+	if (!rq->idem_rendered)
+		return false;
+	*rp = *rq->idem_reply;
+	free(rq->idem_reply);
+	rq->idem_reply = NULL;
+	rq->idem_rendered = false;
+	return true;
+}
+
+void
+idempotency_render_drop(struct request *rq)
+{
+	struct reply *rp = rq->idem_reply;
+
+	if (!rq->idem_rendered)
 		return;
-	len = strlen(text);
-	if (len > IDEMPOTENCY_RESPONSE_MAX_BYTES)
-		return;		/* re-rendered from the outcome instead */
-	cmd = calloc(1, sizeof(*cmd));
-	if (cmd == NULL)
-		return;
-	cmd->in.idempotency_response.body = malloc(len + 1);
-	if (cmd->in.idempotency_response.body == NULL) {
-		free(cmd);
-		return;
-	}
-	memcpy(cmd->in.idempotency_response.body, text, len + 1);
-	cmd->type = CMD_IDEMPOTENCY_RESPONSE;
-	cmd->now_s = clock_now_s();
-	cmd->in.idempotency_response.token_id = rq->idem.token_id;
-	memcpy(cmd->in.idempotency_response.key, rq->idem.key,
-	    sizeof(rq->idem.key));
-	cmd->in.idempotency_response.status = status;
-	rq->idem_store = false;
-	writer_submit_async(rq->srv->opts.writer, cmd, store_done, NULL);
+	json_decref(rp->json);
+	json_decref(rp->stored);
+	free(rp->raw);
+	free(rp);
+	rq->idem_reply = NULL;
+	rq->idem_rendered = false;
 }

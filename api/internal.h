@@ -45,6 +45,15 @@ struct api_server {
 	atomic_bool stopping;		/* api_stop began: end SSE streams */
 };
 
+struct reply;
+struct request;
+/* Builds the 2xx answer of a command that succeeded (rq->answer_arg may
+ * carry what it needs besides cmd). Reads through rq->reader only: it may
+ * be called by the writer thread inside the command's transaction, with
+ * rq->reader the writer's store (idempotency.c). */
+typedef void (*command_answer_fn)(struct request *rq, struct reply *rp,
+    const struct command *cmd);
+
 struct request {
 	struct api_server *srv;
 	struct MHD_Connection *conn;
@@ -62,8 +71,13 @@ struct request {
 	int route;			/* index in the route table, or -1 */
 	/* Idempotency-Key of a POST, copied into its command (submit.c) */
 	struct command_idempotency idem;
-	bool idem_store;		/* store the 2xx answer (reply_send) */
 	bool idem_replayed;		/* the writer answered from the record */
+	/* the answer rendered by the writer thread inside the command's
+	 * transaction and stored with its record (idempotency.c) */
+	bool idem_rendered;
+	struct reply *idem_reply;	/* heap while idem_rendered */
+	command_answer_fn answer;	/* command_submit_wait's */
+	const void *answer_arg;		/* for answer, set by the handler */
 	struct token_info token;	/* valid when the route needs a token */
 	struct store *reader;		/* this thread's read-only store */
 	bool snapshot;			/* a read snapshot is open on reader */
@@ -151,11 +165,12 @@ void reply_err(struct reply *rp, treasury_err err, const char *detail_fmt, ...)
 
 /* Submit cmd to the writer with the request's clock (cmd->now_s, set to
  * clock_now_s() when 0) and block this MHD thread until its group commits.
- * Ends the request's read snapshot first. Returns true on
- * TREASURY_OK; otherwise answers the error with cmd->detail and returns
- * false. For rare commands; hot ones use command_start. */
+ * Ends the request's read snapshot first. On TREASURY_OK answers with
+ * answer (called in the command's transaction when the request has an
+ * Idempotency-Key, see idempotency_render_set) and returns true;
+ * otherwise answers the error with cmd->detail and returns false. For rare commands; hot ones use command_start. */
 bool command_submit_wait(struct request *rq, struct reply *rp,
-    struct command *cmd);
+    struct command *cmd, command_answer_fn answer);
 
 /* Submit cmd (inside job, both heap; the request owns job from now on)
  * without blocking this thread: ends the read snapshot, suspends the
@@ -384,11 +399,18 @@ json_t *page_json(const char *items_name, json_t *items, const char *cursor);
  * rq->idem for the command and returns true. No header: true. */
 bool idempotency_check(struct request *rq, struct reply *rp);
 
-/* After a 2xx answer built for a request with a key: store its text with
- * the writer (asynchronously; a lost one is re-rendered from the record's
- * outcome). Takes nothing from rp. */
-void idempotency_store(struct request *rq, unsigned status,
-    const char *text);
+/* Before submitting cmd for a request with a key: let the writer render
+ * the answer inside the command's transaction and store it with the
+ * record. answer NULL: rq->cmd_answer (command_start). */
+void idempotency_render_set(struct request *rq, struct command *cmd,
+    command_answer_fn answer);
+
+/* After the command succeeded: move the answer rendered in its
+ * transaction into rp; false when there is none (answer it then). */
+bool idempotency_rendered(struct request *rq, struct reply *rp);
+
+/* Drop a rendered answer (the command was not committed). */
+void idempotency_render_drop(struct request *rq);
 
 /* ---- metrics.c ---- */
 

@@ -103,6 +103,13 @@ proposal_answer(struct request *rq, struct reply *rp,
 	free(rec);
 }
 
+static void
+proposal_created_answer(struct request *rq, struct reply *rp,
+    const struct command *cmd)
+{
+	proposal_answer(rq, rp, cmd->out.proposal_create.id, 201);
+}
+
 void
 handle_proposal_create(struct request *rq, struct reply *rp)
 {
@@ -125,9 +132,9 @@ handle_proposal_create(struct request *rq, struct reply *rp)
 	cmd.now_s = clock_now_s();
 	cmd.in.proposal_create.fields = p;
 	cmd.in.proposal_create.proposer_token_id = rq->token.id;
-	if (proposal_from_body(rq, rp, body, cmd.now_s, p) &&
-	    command_submit_wait(rq, rp, &cmd))
-		proposal_answer(rq, rp, cmd.out.proposal_create.id, 201);
+	if (proposal_from_body(rq, rp, body, cmd.now_s, p))
+		(void)command_submit_wait(rq, rp, &cmd,
+		    proposal_created_answer);
 done:
 	free(p);
 	json_decref(body);

@@ -20,8 +20,9 @@
  * hold a connection for ever; each piece of body (and the end of it) that
  * arrives past the deadline closes the connection (MHD cannot answer
  * before the body is complete), a body completed late is answered 408.
- * Every answer is counted for /v1/metrics by route pattern and status, and
- * a 2xx answer to a POST with an Idempotency-Key is stored (idempotency.c).
+ * Every answer is counted for /v1/metrics by route pattern and status (a
+ * 2xx answer to a POST with an Idempotency-Key was stored already, in the
+ * command's transaction: idempotency.c).
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -103,7 +104,7 @@ response_headers(struct MHD_Response *resp, const struct reply *rp,
 static char *
 reply_text(struct request *rq, struct reply *rp)
 {
-	char *text, *stored = NULL;
+	char *text;
 
 	if (rp->raw != NULL) {
 		text = rp->raw;
@@ -116,15 +117,7 @@ reply_text(struct request *rq, struct reply *rp)
 		reply_err_titled(rp, TREASURY_ERR_INTERNAL, "Internal error",
 		    "the server could not build an answer");
 	}
-	text = rp->json != NULL ? json_dumps(rp->json, JSON_COMPACT) : NULL;
-	if (text != NULL && !rp->problem) {
-		if (rp->stored != NULL)
-			stored = json_dumps(rp->stored, JSON_COMPACT);
-		idempotency_store(rq, rp->status, rp->stored != NULL ? stored :
-		    text);
-		free(stored);
-	}
-	return text;
+	return rp->json != NULL ? json_dumps(rp->json, JSON_COMPACT) : NULL;
 }
 
 static enum MHD_Result
@@ -417,6 +410,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (rq == NULL)
 		return;
 	free(rq->job);		/* only if never resumed: not while suspended */
+	idempotency_render_drop(rq);
 	free(rq->body);
 	free(rq);
 	*con_cls = NULL;

@@ -33,19 +33,26 @@ commands_waiting(void)
 }
 
 bool
-command_submit_wait(struct request *rq, struct reply *rp, struct command *cmd)
+command_submit_wait(struct request *rq, struct reply *rp, struct command *cmd,
+    command_answer_fn answer)
 {
 	treasury_err err;
 
 	request_snapshot_end(rq);	/* the answer must see the commit */
 	if (cmd->now_s == 0)
 		cmd->now_s = clock_now_s();
-	if (rq->idem.present)
+	if (rq->idem.present) {
 		cmd->idem = rq->idem;
+		idempotency_render_set(rq, cmd, answer);
+	}
 	err = writer_submit(rq->srv->opts.writer, cmd);
 	rq->idem_replayed = cmd->idem.replayed_out;
-	if (err == TREASURY_OK)
+	if (err == TREASURY_OK) {
+		if (!idempotency_rendered(rq, rp))
+			answer(rq, rp, cmd);
 		return true;
+	}
+	idempotency_render_drop(rq);
 	reply_err(rp, err, "%s", cmd->detail[0] != '\0' ? cmd->detail :
 	    treasury_err_text(err));
 	return false;
@@ -74,11 +81,13 @@ command_start(struct request *rq, struct command *cmd, void *job,
 	request_snapshot_end(rq);
 	if (cmd->now_s == 0)
 		cmd->now_s = clock_now_s();
-	if (rq->idem.present)
-		cmd->idem = rq->idem;
 	rq->cmd = cmd;
 	rq->job = job;
 	rq->cmd_answer = answer;
+	if (rq->idem.present) {
+		cmd->idem = rq->idem;
+		idempotency_render_set(rq, cmd, NULL);
+	}
 	rq->waiting = true;
 	atomic_store(&rq->cmd_done, false);
 	atomic_fetch_add(&waiting_count, 1);
@@ -95,11 +104,14 @@ command_finish(struct request *rq, struct reply *rp)
 	assert(rq->waiting && atomic_load(&rq->cmd_done));
 	rq->waiting = false;
 	rq->idem_replayed = cmd->idem.replayed_out;
-	if (cmd->err == TREASURY_OK)
-		rq->cmd_answer(rq, rp);
-	else
+	if (cmd->err == TREASURY_OK) {
+		if (!idempotency_rendered(rq, rp))
+			rq->cmd_answer(rq, rp);
+	} else {
+		idempotency_render_drop(rq);
 		reply_err(rp, cmd->err, "%s", cmd->detail[0] != '\0' ?
 		    cmd->detail : treasury_err_text(cmd->err));
+	}
 	free(rq->job);
 	rq->job = NULL;
 	rq->cmd = NULL;

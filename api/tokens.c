@@ -99,8 +99,9 @@ token_from_body(struct reply *rp, json_t *body, struct command *cmd)
 /* 201 {"name","roles","created_at","token"}; stored without the token. */
 static void
 token_created_answer(struct request *rq, struct reply *rp,
-    const struct command *cmd, const char *token)
+    const struct command *cmd)
 {
+	const char *token = rq->answer_arg;
 	struct token_info t = { 0 };
 	json_t *o;
 
@@ -137,8 +138,9 @@ handle_token_create(struct request *rq, struct reply *rp)
 	token_generate(token);
 	token_hash(cmd.in.token_create.hash, rq->srv->opts.token_hash_key,
 	    token, strlen(token));
-	if (command_submit_wait(rq, rp, &cmd))
-		token_created_answer(rq, rp, &cmd, token);
+	rq->answer_arg = token;
+	(void)command_submit_wait(rq, rp, &cmd, token_created_answer);
+	rq->answer_arg = NULL;
 	sodium_memzero(token, sizeof(token));
 done:
 	json_decref(body);
@@ -182,6 +184,15 @@ handle_token_list(struct request *rq, struct reply *rp)
 	    more ? cursor : NULL));
 }
 
+static void
+token_revoked_answer(struct request *rq, struct reply *rp,
+    const struct command *cmd)
+{
+	(void)rq;
+	reply_built(rp, 200, json_pack("{s:s, s:b}", "name",
+	    cmd->in.token_revoke.name, "revoked", 1));
+}
+
 void
 handle_token_revoke(struct request *rq, struct reply *rp)
 {
@@ -204,10 +215,8 @@ handle_token_revoke(struct request *rq, struct reply *rp)
 	cmd.type = CMD_TOKEN_REVOKE;
 	text_copy(cmd.in.token_revoke.name, sizeof(cmd.in.token_revoke.name),
 	    name, strlen(name));
-	if (fields_only(rp, body, "", fields) &&
-	    command_submit_wait(rq, rp, &cmd))
-		reply_built(rp, 200, json_pack("{s:s, s:b}", "name", name,
-		    "revoked", 1));
+	if (fields_only(rp, body, "", fields))
+		(void)command_submit_wait(rq, rp, &cmd, token_revoked_answer);
 	json_decref(body);
 }
 

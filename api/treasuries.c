@@ -142,6 +142,24 @@ treasury_policy_from_body(struct request *rq, struct reply *rp,
 	return true;
 }
 
+static void
+treasury_created_answer(struct request *rq, struct reply *rp,
+    const struct command *cmd)
+{
+	struct treasury *t = malloc(sizeof(*t));	/* ~4 KiB of signers */
+
+	(void)rq;
+	if (t == NULL) {
+		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
+		return;
+	}
+	*t = cmd->in.treasury_create;
+	t->config_version = 1;
+	t->created_s = cmd->now_s;
+	reply_built(rp, 201, treasury_json(t));
+	free(t);
+}
+
 void
 handle_treasury_create(struct request *rq, struct reply *rp)
 {
@@ -157,12 +175,9 @@ handle_treasury_create(struct request *rq, struct reply *rp)
 	}
 	cmd->type = CMD_TREASURY_CREATE;
 	if (treasury_from_body(rq, rp, body, &cmd->in.treasury_create) &&
-	    treasury_policy_from_body(rq, rp, body, cmd) &&
-	    command_submit_wait(rq, rp, cmd)) {
-		cmd->in.treasury_create.config_version = 1;
-		cmd->in.treasury_create.created_s = cmd->now_s;
-		reply_built(rp, 201, treasury_json(&cmd->in.treasury_create));
-	}
+	    treasury_policy_from_body(rq, rp, body, cmd))
+		(void)command_submit_wait(rq, rp, cmd,
+		    treasury_created_answer);
 done:
 	if (cmd != NULL)
 		free(cmd->policy);

@@ -74,7 +74,7 @@ act_verify(struct request *rq, struct reply *rp, struct command *cmd,
 /* Parse, verify and run a veto or a revocation; true once committed. */
 static bool
 act_run(struct request *rq, struct reply *rp, struct command *cmd,
-    void (*digest_fn)(uint8_t *, const uint8_t *))
+    void (*digest_fn)(uint8_t *, const uint8_t *), command_answer_fn answer)
 {
 	uint8_t digest[DIGEST_BYTES];
 	struct vote_context vc;
@@ -90,7 +90,7 @@ act_run(struct request *rq, struct reply *rp, struct command *cmd,
 	digest_fn(digest, cmd->in.vote.proposal);
 	ok = act_from_body(rp, body, cmd) &&
 	    act_verify(rq, rp, cmd, digest, &vc) &&
-	    command_submit_wait(rq, rp, cmd);
+	    command_submit_wait(rq, rp, cmd, answer);
 	json_decref(body);
 	return ok;
 }
@@ -107,6 +107,18 @@ revoke_digest(uint8_t *digest, const uint8_t *id)
 	revoke_digest_compute(digest, id);
 }
 
+static void
+veto_answer(struct request *rq, struct reply *rp, const struct command *cmd)
+{
+	(void)rq;
+	reply_built(rp, 200, json_pack("{s:o, s:s, s:i, s:i, s:b}",
+	    "id", json_hex(cmd->in.vote.proposal, PROPOSAL_ID_BYTES),
+	    "status", proposal_status_name(cmd->out.veto.status),
+	    "vetoes", (int)cmd->out.veto.vetoes,
+	    "veto_threshold", (int)cmd->out.veto.veto_threshold,
+	    "replayed", cmd->replayed));
+}
+
 void
 handle_veto(struct request *rq, struct reply *rp)
 {
@@ -117,14 +129,19 @@ handle_veto(struct request *rq, struct reply *rp)
 		return;
 	}
 	cmd->type = CMD_VETO;
-	if (act_run(rq, rp, cmd, veto_digest))
-		reply_built(rp, 200, json_pack("{s:o, s:s, s:i, s:i, s:b}",
-		    "id", json_hex(cmd->in.vote.proposal, PROPOSAL_ID_BYTES),
-		    "status", proposal_status_name(cmd->out.veto.status),
-		    "vetoes", (int)cmd->out.veto.vetoes,
-		    "veto_threshold", (int)cmd->out.veto.veto_threshold,
-		    "replayed", cmd->replayed));
+	(void)act_run(rq, rp, cmd, veto_digest, veto_answer);
 	free(cmd);
+}
+
+static void
+revoke_answer(struct request *rq, struct reply *rp, const struct command *cmd)
+{
+	(void)rq;
+	reply_built(rp, 200, json_pack("{s:o, s:s, s:i, s:b}",
+	    "id", json_hex(cmd->in.vote.proposal, PROPOSAL_ID_BYTES),
+	    "status", proposal_status_name(cmd->out.revoke.status),
+	    "approvals", (int)cmd->out.revoke.approvals,
+	    "replayed", cmd->replayed));
 }
 
 void
@@ -137,12 +154,7 @@ handle_revoke(struct request *rq, struct reply *rp)
 		return;
 	}
 	cmd->type = CMD_REVOKE;
-	if (act_run(rq, rp, cmd, revoke_digest))
-		reply_built(rp, 200, json_pack("{s:o, s:s, s:i, s:b}",
-		    "id", json_hex(cmd->in.vote.proposal, PROPOSAL_ID_BYTES),
-		    "status", proposal_status_name(cmd->out.revoke.status),
-		    "approvals", (int)cmd->out.revoke.approvals,
-		    "replayed", cmd->replayed));
+	(void)act_run(rq, rp, cmd, revoke_digest, revoke_answer);
 	free(cmd);
 }
 
@@ -238,6 +250,25 @@ fail:
 	return false;
 }
 
+static void
+freeze_answer(struct request *rq, struct reply *rp, const struct command *cmd)
+{
+	(void)rq;
+	reply_built(rp, 200, json_pack("{s:b, s:I, s:b}", "frozen", 1,
+	    "freeze", (json_int_t)cmd->in.freeze.seq, "replayed",
+	    cmd->replayed));
+}
+
+static void
+key_proof_answer(struct request *rq, struct reply *rp,
+    const struct command *cmd)
+{
+	(void)rq;
+	reply_built(rp, 200, json_pack("{s:o, s:b, s:b}", "id",
+	    json_hex(cmd->in.vote.proposal, PROPOSAL_ID_BYTES),
+	    "key_proof", 1, "replayed", cmd->replayed));
+}
+
 void
 handle_freeze(struct request *rq, struct reply *rp)
 {
@@ -258,11 +289,8 @@ handle_freeze(struct request *rq, struct reply *rp)
 	cmd->now_s = clock_now_s();
 	text_copy(cmd->in.freeze.treasury, sizeof(cmd->in.freeze.treasury),
 	    rq->params[0], strlen(rq->params[0]));
-	if (freeze_from_body(rp, body, cmd) && freeze_verify(rq, rp, cmd) &&
-	    command_submit_wait(rq, rp, cmd))
-		reply_built(rp, 200, json_pack("{s:b, s:I, s:b}", "frozen", 1,
-		    "freeze", (json_int_t)cmd->in.freeze.seq, "replayed",
-		    cmd->replayed));
+	if (freeze_from_body(rp, body, cmd) && freeze_verify(rq, rp, cmd))
+		(void)command_submit_wait(rq, rp, cmd, freeze_answer);
 done:
 	free(cmd);
 	json_decref(body);
@@ -350,10 +378,7 @@ handle_key_proof(struct request *rq, struct reply *rp)
 		goto done;
 	}
 	cmd->now_s = clock_now_s();
-	if (command_submit_wait(rq, rp, cmd))
-		reply_built(rp, 200, json_pack("{s:o, s:b, s:b}", "id",
-		    json_hex(cmd->in.vote.proposal, PROPOSAL_ID_BYTES),
-		    "key_proof", 1, "replayed", cmd->replayed));
+	(void)command_submit_wait(rq, rp, cmd, key_proof_answer);
 done:
 	free(cmd);
 	json_decref(body);

@@ -191,6 +191,15 @@ done:
 	json_decref(body);
 }
 
+/* 200 with the proposal rq->answer_arg names (its id's bytes). */
+static void
+proposal_acted_answer(struct request *rq, struct reply *rp,
+    const struct command *cmd)
+{
+	(void)cmd;
+	proposal_answer(rq, rp, rq->answer_arg, 200);
+}
+
 /* A POST whose body is empty or {}: run cmd, answer the proposal. */
 static void
 proposal_action(struct request *rq, struct reply *rp, struct command *cmd,
@@ -204,9 +213,9 @@ proposal_action(struct request *rq, struct reply *rp, struct command *cmd,
 	body = body_parse(rq, rp, true);
 	if (body == NULL)
 		return;
-	if (fields_only(rp, body, "", fields) &&
-	    command_submit_wait(rq, rp, cmd))
-		proposal_answer(rq, rp, proposal, 200);
+	rq->answer_arg = proposal;
+	if (fields_only(rp, body, "", fields))
+		(void)command_submit_wait(rq, rp, cmd, proposal_acted_answer);
 	json_decref(body);
 }
 
@@ -253,8 +262,9 @@ handle_settlement(struct request *rq, struct reply *rp)
 	    len, SETTLEMENT_MAX_BYTES, false)) {
 		text_copy(cmd.in.settlement.reference,
 		    sizeof(cmd.in.settlement.reference), ref, len);
-		if (command_submit_wait(rq, rp, &cmd))
-			proposal_answer(rq, rp, cmd.in.settlement.proposal, 200);
+		rq->answer_arg = cmd.in.settlement.proposal;
+		(void)command_submit_wait(rq, rp, &cmd,
+		    proposal_acted_answer);
 	}
 	json_decref(body);
 }

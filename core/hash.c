@@ -54,3 +54,28 @@ vote_digest_compute(uint8_t digest[DIGEST_BYTES],
 	msg[PROPOSAL_ID_BYTES] = (uint8_t)decision;
 	tagged_hash(digest, VOTE_TAG, msg, sizeof(msg));
 }
+
+void
+idempotency_fingerprint(uint8_t fp[DIGEST_BYTES], const char *method,
+    const char *path, const uint8_t body_sha256[DIGEST_BYTES],
+    int64_t token_id)
+{
+	uint8_t tag[DIGEST_BYTES], id[8];
+	crypto_hash_sha256_state st;
+	uint64_t v = (uint64_t)token_id;
+
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		id[i] = (uint8_t)v;
+	crypto_hash_sha256(tag, (const unsigned char *)IDEMPOTENCY_TAG,
+	    strlen(IDEMPOTENCY_TAG));
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, tag, sizeof(tag));
+	crypto_hash_sha256_update(&st, tag, sizeof(tag));
+	crypto_hash_sha256_update(&st, (const unsigned char *)method,
+	    strlen(method) + 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)path,
+	    strlen(path) + 1);
+	crypto_hash_sha256_update(&st, body_sha256, DIGEST_BYTES);
+	crypto_hash_sha256_update(&st, id, sizeof(id));
+	crypto_hash_sha256_final(&st, fp);
+}

@@ -362,7 +362,5 @@ TREASURY_WARN_UNUSED treasury_err idem_end(struct store *s, struct command *cmd)
 enum apply_outcome apply_token_create(struct store *s, struct command *cmd);
 enum apply_outcome apply_token_revoke(struct store *s, struct command *cmd);
 enum apply_outcome apply_maintenance(struct store *s, struct command *cmd);
-enum apply_outcome apply_idempotency_response(struct store *s,
-    struct command *cmd);
 
 #endif

@@ -6,7 +6,9 @@
  *
  * Idempotency (command.h, struct command_idempotency): idem_begin runs in
  * the command's savepoint before the command is applied, idem_end after
- * it, so the record and the effect are committed together or not at all.
+ * it, so the record and the effect are committed together or not at all;
+ * idem_end stores with it the answer the command's render callback gives
+ * (opaque status and text: storage knows nothing of HTTP).
  * Only successes are recorded; a refused command leaves no record and may
  * be retried with the same key.
  */
@@ -18,7 +20,7 @@
 
 /* Idempotency record columns (STMT_IDEM_GET). */
 enum {
-	IDEM_COL_METHOD, IDEM_COL_PATH, IDEM_COL_SHA, IDEM_COL_CREATED,
+	IDEM_COL_FINGERPRINT, IDEM_COL_CREATED,
 	IDEM_COL_SEQ, IDEM_COL_PROPOSAL, IDEM_COL_STATUS, IDEM_COL_APPROVALS,
 	IDEM_COL_REJECTIONS, IDEM_COL_REPLAYED, IDEM_COL_TOKEN,
 	IDEM_COL_RESP_STATUS, IDEM_COL_RESP_BODY
@@ -75,14 +77,8 @@ idem_row_read(sqlite3_stmt *st, struct idempotency_record *out)
 	treasury_err err;
 
 	memset(out, 0, sizeof(*out));
-	err = col_text(st, IDEM_COL_METHOD, 1, sizeof(out->method) - 1,
-	    out->method);
-	if (err == TREASURY_OK)
-		err = col_text(st, IDEM_COL_PATH, 1, IDEMPOTENCY_PATH_MAX_BYTES,
-		    out->path);
-	if (err == TREASURY_OK)
-		err = col_blob(st, IDEM_COL_SHA, sizeof(out->body_sha256),
-		    out->body_sha256);
+	err = col_blob(st, IDEM_COL_FINGERPRINT, sizeof(out->fingerprint),
+	    out->fingerprint);
 	if (err == TREASURY_OK)
 		err = col_int(st, IDEM_COL_CREATED, INT64_MIN, INT64_MAX,
 		    &out->created_s);
@@ -115,9 +111,8 @@ idem_same_request(sqlite3_stmt *st, const struct command *cmd)
 
 	if (idem_row_read(st, &rec) != TREASURY_OK)
 		return false;
-	same = strcmp(rec.method, id->method) == 0 &&
-	    strcmp(rec.path, id->path) == 0 &&
-	    memcmp(rec.body_sha256, id->body_sha256, 32) == 0;
+	same = memcmp(rec.fingerprint, id->fingerprint,
+	    sizeof(rec.fingerprint)) == 0;
 	free(rec.response_body);
 	return same;
 }
@@ -241,7 +236,7 @@ idem_begin(struct store *s, struct command *cmd, bool *handled)
 	*handled = true;
 	if (err == TREASURY_OK && !idem_same_request(st, cmd)) {
 		cmd_detail(cmd, "header 'Idempotency-Key': '%s' was used with "
-		    "another method, path or body", cmd->idem.key);
+		    "another request", cmd->idem.key);
 		err = TREASURY_ERR_IDEMPOTENCY_MISMATCH;
 	} else if (err == TREASURY_OK) {
 		err = idem_outcome_read(st, cmd);
@@ -257,24 +252,39 @@ idem_end(struct store *s, struct command *cmd)
 	sqlite3_stmt *st = s->stmt[STMT_IDEM_INSERT];
 	const struct command_idempotency *id = &cmd->idem;
 	struct idem_outcome o;
+	unsigned status = 0;
+	char *body = NULL;
+	treasury_err err;
 
 	if (!id->present || cmd->err != TREASURY_OK)
 		return TREASURY_OK;
 	idem_outcome_from(cmd, &o);
+	if (id->render != NULL &&
+	    (!id->render(s, cmd, id->render_ctx, &status, &body) ||
+	    status / 100 != 2 || body == NULL ||
+	    strlen(body) > IDEMPOTENCY_RESPONSE_MAX_BYTES)) {
+		free(body);	/* none stored: a repeat renders the outcome */
+		body = NULL;
+	}
 	sqlite3_bind_int64(st, 1, id->token_id);
 	bind_str(st, 2, id->key);
-	bind_str(st, 3, id->method);
-	bind_str(st, 4, id->path);
-	sqlite3_bind_blob(st, 5, id->body_sha256, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, cmd->now_s);
-	sqlite3_bind_int64(st, 7, o.ledger_seq);
-	sqlite3_bind_blob(st, 8, o.proposal, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, o.status);
-	sqlite3_bind_int64(st, 10, o.approvals);
-	sqlite3_bind_int64(st, 11, o.rejections);
-	sqlite3_bind_int64(st, 12, cmd->replayed ? 1 : 0);
-	sqlite3_bind_int64(st, 13, o.token_id);
-	return store_stmt_run(s, STMT_IDEM_INSERT);
+	sqlite3_bind_blob(st, 3, id->fingerprint, sizeof(id->fingerprint),
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, cmd->now_s);
+	sqlite3_bind_int64(st, 5, o.ledger_seq);
+	sqlite3_bind_blob(st, 6, o.proposal, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, o.status);
+	sqlite3_bind_int64(st, 8, o.approvals);
+	sqlite3_bind_int64(st, 9, o.rejections);
+	sqlite3_bind_int64(st, 10, cmd->replayed ? 1 : 0);
+	sqlite3_bind_int64(st, 11, o.token_id);
+	if (body != NULL) {
+		sqlite3_bind_int64(st, 12, status);
+		bind_str(st, 13, body);
+	}	/* else ?12, ?13 are NULL (store_stmt_run clears bindings) */
+	err = store_stmt_run(s, STMT_IDEM_INSERT);
+	free(body);
+	return err;
 }
 
 enum apply_outcome
@@ -326,18 +336,6 @@ apply_maintenance(struct store *s, struct command *cmd)
 		cmd->out.maintenance.purged =
 		    (unsigned)sqlite3_changes64(s->db);
 	return cmd_finish(s, cmd, err);
-}
-
-enum apply_outcome
-apply_idempotency_response(struct store *s, struct command *cmd)
-{
-	sqlite3_stmt *st = s->stmt[STMT_IDEM_RESPONSE_SET];
-
-	sqlite3_bind_int64(st, 1, cmd->in.idempotency_response.token_id);
-	bind_str(st, 2, cmd->in.idempotency_response.key);
-	sqlite3_bind_int64(st, 3, cmd->in.idempotency_response.status);
-	bind_str(st, 4, cmd->in.idempotency_response.body);
-	return cmd_finish(s, cmd, store_stmt_run(s, STMT_IDEM_RESPONSE_SET));
 }
 
 /* ---- read queries ---- */

@@ -15,6 +15,8 @@
  * Schema 2 adds the treasury engine's tables (see schema_2 below).
  * Schema 3 adds idempotency records and the events journal (schema_3).
  * Schema 4 adds the treasury policies (schema_policy.c, docs/policies.md).
+ * Schema 5 keys idempotency records by a request fingerprint
+ * (schema_idem.c).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -284,6 +286,7 @@ static const struct migration migrations[] = {
 	/* 2 */ { schema_2, NULL },
 	/* 3 */ { schema_3, NULL },
 	/* 4 */ { store_schema_4, store_schema_4_after },	/* schema_policy.c */
+	/* 5 */ { store_schema_5, store_schema_5_after },	/* schema_idem.c */
 };
 
 #define MIGRATIONS_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

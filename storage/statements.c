@@ -188,21 +188,17 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 
 	/* Idempotency records: ?1 token id, ?2 key. */
 	[STMT_IDEM_GET] =
-	    "SELECT method, path, body_sha256, created_at, outcome_seq,"
+	    "SELECT fingerprint, created_at, outcome_seq,"
 	    " outcome_proposal, outcome_status, outcome_approvals,"
 	    " outcome_rejections, outcome_replayed, outcome_token,"
 	    " response_status, response_body"
 	    " FROM idempotency WHERE token_id = ?1 AND key = ?2",
 	[STMT_IDEM_INSERT] =
-	    "INSERT INTO idempotency (token_id, key, method, path, body_sha256,"
-	    " created_at, outcome_seq, outcome_proposal, outcome_status,"
-	    " outcome_approvals, outcome_rejections, outcome_replayed,"
-	    " outcome_token) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-	    " ?11, ?12, ?13)",
-	/* The first stored response wins. */
-	[STMT_IDEM_RESPONSE_SET] =
-	    "UPDATE idempotency SET response_status = ?3, response_body = ?4"
-	    " WHERE token_id = ?1 AND key = ?2 AND response_body IS NULL",
+	    "INSERT INTO idempotency (token_id, key, fingerprint, created_at,"
+	    " outcome_seq, outcome_proposal, outcome_status, outcome_approvals,"
+	    " outcome_rejections, outcome_replayed, outcome_token,"
+	    " response_status, response_body)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[STMT_IDEM_PURGE] =
 	    "DELETE FROM idempotency WHERE created_at < ?1",
 	/* ?1 after id, ?2 limit + 1 */

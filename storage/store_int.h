@@ -72,7 +72,6 @@ enum store_stmt {
 	/* the API platform (schema 3) */
 	STMT_IDEM_GET,
 	STMT_IDEM_INSERT,
-	STMT_IDEM_RESPONSE_SET,
 	STMT_IDEM_PURGE,
 	STMT_EVENTS_PAGE,
 	STMT_TOKEN_PAGE,
@@ -113,6 +112,8 @@ struct store {
 /* Schema 4 (schema_policy.c): the policies of docs/policies.md. */
 extern const char store_schema_4[];
 treasury_err store_schema_4_after(sqlite3 *db);
+extern const char store_schema_5[];		/* schema_idem.c */
+treasury_err store_schema_5_after(sqlite3 *db);
 
 /* Reset a statement and clear its bindings, whatever happened (defined
  * in records.c; used by every file that steps a prepared statement). */

@@ -159,8 +159,6 @@ command_apply(struct writer *w, struct command *cmd)
 		return apply_token_revoke(s, cmd);
 	case CMD_MAINTENANCE:
 		return apply_maintenance(s, cmd);
-	case CMD_IDEMPOTENCY_RESPONSE:
-		return apply_idempotency_response(s, cmd);
 	case CMD_VETO:
 		return apply_veto(s, cmd);
 	case CMD_REVOKE:

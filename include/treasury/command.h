@@ -31,12 +31,14 @@ enum command_type {
 	CMD_TOKEN_CREATE,		/* POST /v1/tokens */
 	CMD_TOKEN_REVOKE,		/* POST /v1/tokens/{name}/revoke */
 	CMD_MAINTENANCE,		/* the daemon's cron: expiry sweep, purge */
-	CMD_IDEMPOTENCY_RESPONSE,	/* store a first response's text */
 	CMD_VETO,		/* issue #8: in.vote (decision unused) */
 	CMD_REVOKE,		/* issue #8: in.vote (decision unused) */
 	CMD_FREEZE,		/* issue #8: in.freeze */
 	CMD_KEY_PROOF,		/* issue #8: in.vote (proposal, signature) */
 };
+
+struct command;
+struct store;
 
 /* The Idempotency-Key of a POST (docs/api.md "Idempotency"). When
  * `present`, the writer looks (token_id, key) up inside the command's
@@ -44,14 +46,25 @@ enum command_type {
  * TREASURY_ERR_IDEMPOTENCY_MISMATCH; one for the same request fills the
  * results from the stored outcome and applies nothing (`replayed_out`);
  * no record: the command is applied and, when it succeeds, the record
- * with its outcome is written in the same savepoint. */
+ * with its outcome is written in the same savepoint, with the answer
+ * `render` gives (if any), so the answer is stored in the same
+ * transaction as the effect. */
 struct command_idempotency {
 	bool present;
 	int64_t token_id;
 	char key[IDEMPOTENCY_KEY_MAX_BYTES + 1];
-	char method[8];
-	char path[IDEMPOTENCY_PATH_MAX_BYTES + 1];
-	uint8_t body_sha256[32];
+	/* what decides "the same request": opaque here, made by the api
+	 * (hash.h idempotency_fingerprint) */
+	uint8_t fingerprint[IDEMPOTENCY_FINGERPRINT_BYTES];
+	/* NULL, or called by the writer thread in the command's savepoint
+	 * once the command succeeded; s is the writer's store (it sees the
+	 * effect, read only). True with *status (2xx) and *body (malloc'd
+	 * text, at most IDEMPOTENCY_RESPONSE_MAX_BYTES; the writer frees
+	 * it) to store with the record; false to store none (a repeat is
+	 * then answered from the outcome). Storage reads nothing else. */
+	bool (*render)(struct store *s, struct command *cmd, void *ctx,
+	    unsigned *status, char **body);
+	void *render_ctx;
 	bool replayed_out;		/* result: answered from the record */
 };
 
@@ -166,12 +179,6 @@ struct command {
 			/* idempotency records created before this go */
 			int64_t idempotency_before_s;
 		} maintenance;
-		struct {
-			int64_t token_id;
-			char key[IDEMPOTENCY_KEY_MAX_BYTES + 1];
-			unsigned status;
-			char *body;	/* heap, NUL-terminated; caller frees */
-		} idempotency_response;
 	} in;
 	struct command_idempotency idem;
 	/* CMD_TREASURY_CREATE: the initial policy (issue #8), NULL for the

@@ -14,6 +14,7 @@
 
 #define PROPOSAL_TAG "treasuryd/proposal/v1"
 #define VOTE_TAG "treasuryd/vote/v1"
+#define IDEMPOTENCY_TAG "treasuryd/idempotency/v1"
 
 enum vote_decision {
 	VOTE_APPROVE = 0x01,
@@ -32,5 +33,19 @@ void proposal_id_compute(uint8_t id[PROPOSAL_ID_BYTES], const char *canonical,
  * decision must be VOTE_APPROVE or VOTE_REJECT (asserted). */
 void vote_digest_compute(uint8_t digest[DIGEST_BYTES],
     const uint8_t id[PROPOSAL_ID_BYTES], enum vote_decision decision);
+
+/* The fingerprint of a request with an Idempotency-Key (docs/api.md
+ * "Idempotency"): two requests with one key are the same request when
+ * their fingerprints are equal. Storage keeps it as opaque bytes.
+ *
+ * fp = H_"treasuryd/idempotency/v1"(method || 0x00 || path || 0x00 ||
+ *      SHA256(body) || token_id as 8 bytes big-endian)
+ *
+ * The body enters by its SHA-256 so that records written before the
+ * fingerprint (schema 4: method, path, body hash) convert exactly.
+ * In: method, path: NUL-terminated; body_sha256: SHA-256 of the body bytes. */
+void idempotency_fingerprint(uint8_t fp[DIGEST_BYTES], const char *method,
+    const char *path, const uint8_t body_sha256[DIGEST_BYTES],
+    int64_t token_id);
 
 #endif

@@ -21,7 +21,7 @@ enum {
 	SOURCE_MAX_BYTES = 128,
 	SETTLEMENT_MAX_BYTES = 128,
 	IDEMPOTENCY_KEY_MAX_BYTES = 128,	/* printable ASCII, no space */
-	IDEMPOTENCY_PATH_MAX_BYTES = 256,	/* POST paths are short */
+	IDEMPOTENCY_FINGERPRINT_BYTES = 32,	/* opaque request fingerprint */
 	IDEMPOTENCY_RESPONSE_MAX_BYTES = 256 * 1024,	/* else re-rendered */
 	EVENT_TYPE_MAX_BYTES = 32,
 	EVENT_DATA_MAX_BYTES = 1024,
@@ -115,12 +115,10 @@ struct proposal_record {
 /* Free rec->canonical. */
 void proposal_record_free(struct proposal_record *rec);
 
-/* An idempotency record (schema 3). response_body is malloc'd or NULL
- * when the first response was not stored (yet); free it. */
+/* An idempotency record (schema 5). response_body is malloc'd or NULL
+ * when the first response was not stored; free it. */
 struct idempotency_record {
-	char method[8];
-	char path[IDEMPOTENCY_PATH_MAX_BYTES + 1];
-	uint8_t body_sha256[32];
+	uint8_t fingerprint[IDEMPOTENCY_FINGERPRINT_BYTES];
 	int64_t created_s;
 	unsigned response_status;	/* 0 when not stored */
 	char *response_body;

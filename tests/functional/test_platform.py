@@ -144,9 +144,9 @@ def test_idempotency_key(ctx):
     after = node.post(path, body, token=c.treasurer, headers=h)
     assert_equal((after.status, after.body), (first.status, first.body),
                  "stored response after a restart")
-    # A crash between the commit and storing the rendered response: the
-    # record (written with the effect) is there, the response is not. The
-    # repeat is answered from the record's outcome, rendered again.
+    # A record without a stored response (over 256 KiB, or left by an
+    # older daemon that died before storing it): the repeat is answered
+    # from the record's outcome, rendered again.
     node.stop()
     db = sqlite3.connect(node.db_path)
     db.execute("UPDATE idempotency SET response_status = NULL,"

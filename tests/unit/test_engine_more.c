@@ -1,6 +1,6 @@
 /*
  * test_engine_more.c: the engine commands test_engine.c does not drive:
- * CMD_TOKEN_CREATE, CMD_TOKEN_REVOKE, CMD_IDEMPOTENCY_RESPONSE (and the
+ * CMD_TOKEN_CREATE, CMD_TOKEN_REVOKE (and the
  * Idempotency-Key record of any command, with its purge by
  * CMD_MAINTENANCE), CMD_VETO, CMD_REVOKE, CMD_KEY_PROOF and CMD_FREEZE,
  * and the execution of set-policy and unfreeze proposals.
@@ -500,9 +500,37 @@ test_token_create_revoke(void **state)
 
 /* ---- tests: idempotency records ---- */
 
+/* A render callback (command.h): counts its calls, checks it sees the
+ * command's effect through the writer's store, answers "{"seq":N}". */
+struct render_ctx {
+	unsigned calls;
+	bool store_none;	/* return false: no response stored */
+};
+
+static bool
+render_seq(struct store *s, struct command *cmd, void *ctx, unsigned *status,
+    char **body)
+{
+	struct render_ctx *r = ctx;
+	struct ledger_entry entry;
+	char text[64];
+
+	r->calls++;
+	assert_int_equal(cmd->err, TREASURY_OK);
+	assert_int_equal(store_ledger_entry_get(s, cmd->out.deposit.ledger_seq,
+	    &entry), TREASURY_OK);	/* uncommitted, in the writer's store */
+	if (r->store_none)
+		return false;
+	snprintf(text, sizeof(text), "{\"seq\":%lld}",
+	    (long long)cmd->out.deposit.ledger_seq);
+	*status = 201;
+	*body = strdup(text);
+	return *body != NULL;
+}
+
 static treasury_err
-deposit_idem(struct ctx *c, const char *key, uint8_t sha_fill,
-    struct command *out)
+deposit_idem_rendered(struct ctx *c, const char *key, uint8_t fp_fill,
+    struct render_ctx *r, struct command *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->type = CMD_DEPOSIT;
@@ -516,32 +544,19 @@ deposit_idem(struct ctx *c, const char *key, uint8_t sha_fill,
 	out->idem.present = true;
 	out->idem.token_id = c->token_a;
 	snprintf(out->idem.key, sizeof(out->idem.key), "%s", key);
-	snprintf(out->idem.method, sizeof(out->idem.method), "POST");
-	snprintf(out->idem.path, sizeof(out->idem.path),
-	    "/v1/treasuries/t1/deposits");
-	memset(out->idem.body_sha256, sha_fill, sizeof(out->idem.body_sha256));
+	memset(out->idem.fingerprint, fp_fill, sizeof(out->idem.fingerprint));
+	if (r != NULL) {
+		out->idem.render = render_seq;
+		out->idem.render_ctx = r;
+	}
 	return submit(c, out);
 }
 
 static treasury_err
-idem_response(struct ctx *c, const char *key, unsigned status,
-    const char *body)
+deposit_idem(struct ctx *c, const char *key, uint8_t fp_fill,
+    struct command *out)
 {
-	struct command cmd;
-	treasury_err err;
-
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.type = CMD_IDEMPOTENCY_RESPONSE;
-	cmd.now_s = NOW;
-	cmd.in.idempotency_response.token_id = c->token_a;
-	snprintf(cmd.in.idempotency_response.key,
-	    sizeof(cmd.in.idempotency_response.key), "%s", key);
-	cmd.in.idempotency_response.status = status;
-	cmd.in.idempotency_response.body = strdup(body);
-	assert_non_null(cmd.in.idempotency_response.body);
-	err = submit(c, &cmd);
-	free(cmd.in.idempotency_response.body);
-	return err;
+	return deposit_idem_rendered(c, key, fp_fill, NULL, out);
 }
 
 static unsigned
@@ -558,15 +573,19 @@ maintenance(struct ctx *c, int64_t idem_before_s)
 }
 
 /* The same key and request is answered from the record (the first
- * result, nothing applied again); the same key with another body is a
- * mismatch; the first response stored stays; CMD_MAINTENANCE purges only
- * records created before its cut-off. */
+ * result, nothing applied again); the same key with another fingerprint
+ * is a mismatch; the answer the render callback gives is stored with the
+ * record in the command's transaction (none without a callback or when
+ * it declines); CMD_MAINTENANCE purges only records created before its
+ * cut-off. */
 static void
 test_idempotency_record_response_purge(void **state)
 {
 	struct ctx *c = *state;
 	struct idempotency_record rec;
 	struct command first, again;
+	struct render_ctx r = { 0 };
+	char want[64];
 
 	world_make(c, "t1", NULL);
 	assert_int_equal(deposit_idem(c, "k1", 0x11, &first), TREASURY_OK);
@@ -582,23 +601,42 @@ test_idempotency_record_response_purge(void **state)
 
 	assert_int_equal(store_idempotency_get(c->reader, c->token_a, "k1",
 	    &rec), TREASURY_OK);
-	assert_string_equal(rec.method, "POST");
-	assert_string_equal(rec.path, "/v1/treasuries/t1/deposits");
-	assert_int_equal(rec.body_sha256[0], 0x11);
+	assert_int_equal(rec.fingerprint[0], 0x11);
+	assert_int_equal(rec.fingerprint[31], 0x11);
 	assert_int_equal(rec.created_s, NOW);
-	assert_int_equal(rec.response_status, 0);	/* not stored yet */
+	assert_int_equal(rec.response_status, 0);	/* no render callback */
 	assert_null(rec.response_body);
 
-	assert_int_equal(idem_response(c, "k1", 201, "{\"seq\":1}"),
+	/* With a render callback the answer is stored in the command's
+	 * transaction; a replay does not render again. */
+	assert_int_equal(deposit_idem_rendered(c, "k3", 0x33, &r, &first),
 	    TREASURY_OK);
-	assert_int_equal(idem_response(c, "k1", 200, "{\"other\":2}"),
-	    TREASURY_OK);		/* the first response is kept */
-	assert_int_equal(store_idempotency_get(c->reader, c->token_a, "k1",
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(deposit_idem_rendered(c, "k3", 0x33, &r, &again),
+	    TREASURY_OK);
+	assert_true(again.idem.replayed_out);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(store_idempotency_get(c->reader, c->token_a, "k3",
 	    &rec), TREASURY_OK);
 	assert_int_equal(rec.response_status, 201);
 	assert_non_null(rec.response_body);
-	assert_string_equal(rec.response_body, "{\"seq\":1}");
+	snprintf(want, sizeof(want), "{\"seq\":%lld}",
+	    (long long)first.out.deposit.ledger_seq);
+	assert_string_equal(rec.response_body, want);
 	free(rec.response_body);
+	/* A refused command is not rendered and leaves no record. */
+	assert_int_equal(deposit_idem_rendered(c, "k3", 0x34, &r, &again),
+	    TREASURY_ERR_IDEMPOTENCY_MISMATCH);
+	assert_int_equal(r.calls, 1);
+	/* false from the callback: the record without a response. */
+	r.store_none = true;
+	assert_int_equal(deposit_idem_rendered(c, "k4", 0x44, &r, &first),
+	    TREASURY_OK);
+	assert_int_equal(r.calls, 2);
+	assert_int_equal(store_idempotency_get(c->reader, c->token_a, "k4",
+	    &rec), TREASURY_OK);
+	assert_null(rec.response_body);
+	assert_int_equal(rec.response_status, 0);
 	assert_int_equal(store_idempotency_get(c->reader, c->token_a, "k2",
 	    &rec), TREASURY_ERR_NOT_FOUND);
 
@@ -606,12 +644,12 @@ test_idempotency_record_response_purge(void **state)
 	assert_int_equal(store_idempotency_get(c->reader, c->token_a, "k1",
 	    &rec), TREASURY_OK);
 	free(rec.response_body);
-	assert_int_equal(maintenance(c, NOW + 1), 1);
+	assert_int_equal(maintenance(c, NOW + 1), 3);
 	assert_int_equal(store_idempotency_get(c->reader, c->token_a, "k1",
 	    &rec), TREASURY_ERR_NOT_FOUND);
 	/* Purged, the key is new again: the deposit reference is not. */
 	assert_int_equal(deposit_idem(c, "k1", 0x11, &again), TREASURY_OK);
-	assert_true(usdc_of(c, "t1") == 105000000);
+	assert_true(usdc_of(c, "t1") == 115000000);	/* with k3, k4 */
 }
 
 /* ---- tests: veto, revoke, key proof ---- */

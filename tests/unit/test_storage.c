@@ -26,6 +26,8 @@
 #include <sqlite3.h>
 
 #include "treasury/crypto_init.h"
+#include "treasury/hash.h"
+#include "treasury/hex.h"
 #include "treasury/storage.h"
 #include "../../storage/store_int.h"
 
@@ -457,6 +459,58 @@ test_migrate_empty_file(void **state)
 	assert_int_equal(raw_int(c->db, "SELECT count(*) FROM meta"), 1);
 }
 
+/* Schema 5 converts the schema 3 idempotency rows (method, path, body
+ * hash) into fingerprints, keeping outcome and stored response, so a key
+ * still in retention replays across the upgrade. */
+static void
+test_migrate_idempotency_fingerprint(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t sha[DIGEST_BYTES], fp[DIGEST_BYTES];
+	char want[2 * DIGEST_BYTES + 1], got[2 * DIGEST_BYTES + 1];
+	sqlite3 *db = NULL;
+
+	create_and_close(c->db);
+	raw_exec(c->db, "DROP INDEX idempotency_age; DROP TABLE idempotency;"
+	    "CREATE TABLE idempotency (token_id INTEGER NOT NULL,"
+	    " key TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,"
+	    " body_sha256 BLOB NOT NULL, created_at INTEGER NOT NULL,"
+	    " outcome_seq INTEGER NOT NULL, outcome_proposal BLOB NOT NULL,"
+	    " outcome_status INTEGER NOT NULL,"
+	    " outcome_approvals INTEGER NOT NULL,"
+	    " outcome_rejections INTEGER NOT NULL,"
+	    " outcome_replayed INTEGER NOT NULL,"
+	    " outcome_token INTEGER NOT NULL, response_status INTEGER,"
+	    " response_body TEXT, PRIMARY KEY (token_id, key)) STRICT;"
+	    "CREATE INDEX idempotency_age ON idempotency (created_at);"
+	    "INSERT INTO idempotency VALUES (7, 'k1', 'POST',"
+	    " '/v1/treasuries/t1/deposits', zeroblob(32), 100, 3,"
+	    " zeroblob(32), 0, 0, 0, 0, 0, 201, '{\"seq\":3}');"
+	    "INSERT INTO idempotency VALUES (7, 'k2', 'POST', '/v1/tokens',"
+	    " zeroblob(32), 100, 0, zeroblob(32), 0, 0, 0, 0, 9, NULL, NULL);"
+	    "PRAGMA user_version = 4;");
+	store_close(open_ok(c->db, STORE_READ_WRITE));
+	assert_int_equal(raw_int(c->db, "PRAGMA user_version"),
+	    store_schema_version());
+	assert_int_equal(raw_int(c->db, "SELECT count(*) FROM sqlite_schema"
+	    " WHERE name = 'idempotency_v3'"), 0);
+	assert_int_equal(raw_int(c->db, "SELECT count(*) FROM idempotency"), 2);
+	assert_int_equal(raw_int(c->db, "SELECT outcome_seq + response_status"
+	    " FROM idempotency WHERE key = 'k1'"), 3 + 201);
+	assert_int_equal(raw_int(c->db, "SELECT outcome_token FROM idempotency"
+	    " WHERE key = 'k2' AND response_body IS NULL"), 9);
+
+	memset(sha, 0, sizeof(sha));
+	idempotency_fingerprint(fp, "POST", "/v1/treasuries/t1/deposits", sha,
+	    7);
+	hex_encode(want, fp, sizeof(fp));
+	assert_int_equal(sqlite3_open(c->db, &db), SQLITE_OK);
+	db_text(db, "SELECT lower(hex(fingerprint)) FROM idempotency"
+	    " WHERE key = 'k1'", got, sizeof(got));
+	sqlite3_close(db);
+	assert_string_equal(got, want);
+}
+
 static void
 test_read_only_needs_migration(void **state)
 {
@@ -725,6 +779,7 @@ main(void)
 		T(test_newer_schema_rollback_journal_untouched),
 		T(test_migrate_empty_file),
 		T(test_read_only_needs_migration),
+		T(test_migrate_idempotency_fingerprint),
 		T(test_not_a_database),
 		T(test_foreign_database),
 		T(test_meta_malformed),
