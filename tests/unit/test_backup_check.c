@@ -9,42 +9,12 @@
  * separate sqlite3 connection, as damage or tampering would, and check
  * must name each one. TEST ONLY secret key (32 bytes of 0x01).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <secp256k1.h>
 #include <sqlite3.h>
 
-#include "treasury/crypto_init.h"
-#include "treasury/command.h"
-#include "treasury/queries.h"
-#include "treasury/records.h"
-#include "treasury/writer.h"
+#include "engine_fixture.h"
 #include "treasury/maintenance.h"
-
-#define NOW ((int64_t)1800000000)
-#define HOUR ((int64_t)3600)
-
-struct ctx {
-	char dir[64];
-	char db[128];
-	char dst[128];
-	struct store *admin;
-	struct writer *w;
-	treasury_verifier *v;
-	secp256k1_context *secp;
-	uint8_t secret[32];
-};
 
 /* Findings collected by store_check. */
 struct findings {
@@ -74,71 +44,21 @@ found(const struct findings *f, const char *needle)
 	return 0;
 }
 
-static struct signer_key
-alice_key(struct ctx *c)
-{
-	secp256k1_pubkey pub;
-	uint8_t bytes[33];
-	size_t len = sizeof(bytes);
-	struct signer_key k;
-
-	assert_int_equal(secp256k1_ec_pubkey_create(c->secp, &pub, c->secret),
-	    1);
-	assert_int_equal(secp256k1_ec_pubkey_serialize(c->secp, bytes, &len,
-	    &pub, SECP256K1_EC_COMPRESSED), 1);
-	assert_int_equal(signer_key_parse(c->v, KEY_ECDSA, bytes, len, &k),
-	    TREASURY_OK);
-	return k;
-}
-
 /* USDC; t1, 1 of alice; 100 USDC in; 40 USDC out by a signed transfer. */
 static void
 world_make(struct ctx *c, int64_t token)
 {
 	struct command *cmd = calloc(1, sizeof(*cmd));
-	struct proposal_fields *f = calloc(1, sizeof(*f));
-	secp256k1_ecdsa_signature es;
+	struct proposal_fields *f = fields_new(KIND_TRANSFER, "t1", NOW + HOUR);
 	uint8_t digest[DIGEST_BYTES], id[PROPOSAL_ID_BYTES];
 
 	assert_non_null(cmd);
-	assert_non_null(f);
-	cmd->type = CMD_ASSET_CREATE;
-	cmd->now_s = NOW;
-	snprintf(cmd->in.asset_create.code, sizeof(cmd->in.asset_create.code),
-	    "USDC");
-	cmd->in.asset_create.decimals = 6;
-	snprintf(cmd->in.asset_create.chain,
-	    sizeof(cmd->in.asset_create.chain), "ethereum");
-	assert_int_equal(writer_submit(c->w, cmd), TREASURY_OK);
+	assert_int_equal(asset_create(c, "USDC", 6), TREASURY_OK);
+	assert_int_equal(treasury_create(c, "t1", 1, abc, 1), TREASURY_OK);
 
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->type = CMD_TREASURY_CREATE;
-	cmd->now_s = NOW;
-	snprintf(cmd->in.treasury_create.id, sizeof(cmd->in.treasury_create.id),
-	    "t1");
-	snprintf(cmd->in.treasury_create.name,
-	    sizeof(cmd->in.treasury_create.name), "One");
-	cmd->in.treasury_create.threshold = 1;
-	cmd->in.treasury_create.signer_count = 1;
-	snprintf(cmd->in.treasury_create.signers[0].name,
-	    sizeof(cmd->in.treasury_create.signers[0].name), "alice");
-	cmd->in.treasury_create.signers[0].key = alice_key(c);
-	assert_int_equal(writer_submit(c->w, cmd), TREASURY_OK);
+	assert_int_equal(deposit_plain(c, "t1", "USDC", 100000000, "d1"),
+	    TREASURY_OK);
 
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->type = CMD_DEPOSIT;
-	cmd->now_s = NOW;
-	snprintf(cmd->in.deposit.treasury, sizeof(cmd->in.deposit.treasury),
-	    "t1");
-	snprintf(cmd->in.deposit.asset, sizeof(cmd->in.deposit.asset), "USDC");
-	cmd->in.deposit.amount = 100000000;
-	snprintf(cmd->in.deposit.reference,
-	    sizeof(cmd->in.deposit.reference), "d1");
-	assert_int_equal(writer_submit(c->w, cmd), TREASURY_OK);
-
-	f->kind = KIND_TRANSFER;
-	snprintf(f->treasury, sizeof(f->treasury), "t1");
-	f->expires_s = NOW + HOUR;
 	f->transfer_count = 1;
 	snprintf(f->transfers[0].asset, sizeof(f->transfers[0].asset), "USDC");
 	f->transfers[0].decimals = 6;
@@ -149,7 +69,7 @@ world_make(struct ctx *c, int64_t token)
 	cmd->now_s = NOW;
 	cmd->in.proposal_create.fields = f;
 	cmd->in.proposal_create.proposer_token_id = token;
-	assert_int_equal(writer_submit(c->w, cmd), TREASURY_OK);
+	assert_int_equal(submit(c, cmd), TREASURY_OK);
 	memcpy(id, cmd->out.proposal_create.id, sizeof(id));
 
 	memset(cmd, 0, sizeof(*cmd));
@@ -159,21 +79,18 @@ world_make(struct ctx *c, int64_t token)
 	snprintf(cmd->in.vote.signer, sizeof(cmd->in.vote.signer), "alice");
 	cmd->in.vote.decision = VOTE_APPROVE;
 	vote_digest_compute(digest, id, VOTE_APPROVE);
-	assert_int_equal(secp256k1_ecdsa_sign(c->secp, &es, digest, c->secret,
-	    NULL, NULL), 1);
-	assert_int_equal(secp256k1_ecdsa_signature_serialize_compact(c->secp,
-	    cmd->in.vote.signature, &es), 1);
-	cmd->in.vote.signature_len = 64;
-	cmd->in.vote.verified_key = alice_key(c);
+	cmd->in.vote.signature_len = sign_digest(c, 0, KEY_ECDSA, digest,
+	    cmd->in.vote.signature);
+	cmd->in.vote.verified_key = key_of(c, 0, KEY_ECDSA);
 	cmd->in.vote.verified_config_version = 1;
-	assert_int_equal(writer_submit(c->w, cmd), TREASURY_OK);
+	assert_int_equal(submit(c, cmd), TREASURY_OK);
 	assert_int_equal(cmd->out.vote.status, STATUS_APPROVED);
 
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->type = CMD_EXECUTE;
 	cmd->now_s = NOW;
 	memcpy(cmd->in.execute.proposal, id, sizeof(id));
-	assert_int_equal(writer_submit(c->w, cmd), TREASURY_OK);
+	assert_int_equal(submit(c, cmd), TREASURY_OK);
 	free(cmd);
 	free(f);
 }
@@ -181,63 +98,12 @@ world_make(struct ctx *c, int64_t token)
 static int
 setup(void **state)
 {
-	struct ctx *c = calloc(1, sizeof(*c));
-	char errmsg[STORE_ERRMSG_BYTES];
+	struct ctx *c = fixture_open("backup", false);
 	uint8_t hash[TOKEN_HASH_BYTES];
-	struct token_info info;
 
-	assert_non_null(c);
-	assert_int_equal(treasury_crypto_init(), TREASURY_OK);
-	snprintf(c->dir, sizeof(c->dir), "/tmp/treasury-test-backup-XXXXXX");
-	assert_non_null(mkdtemp(c->dir));
-	snprintf(c->db, sizeof(c->db), "%s/t.db", c->dir);
-	snprintf(c->dst, sizeof(c->dst), "%s/copy.db", c->dir);
-	assert_int_equal(store_open(c->db, STORE_READ_WRITE_CREATE, &c->admin,
-	    errmsg), TREASURY_OK);
-	c->v = treasury_verifier_create();
-	assert_non_null(c->v);
-	assert_int_equal(writer_start(c->db, c->v, &c->w, errmsg), TREASURY_OK);
-	c->secp = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-	assert_non_null(c->secp);
-	memset(c->secret, 1, sizeof(c->secret));	/* TEST ONLY key */
 	memset(hash, 0x5a, sizeof(hash));
-	assert_int_equal(store_token_insert(c->admin, "tok", ROLE_SIGNER, hash,
-	    NOW), TREASURY_OK);
-	assert_int_equal(store_token_find(c->admin, hash, &info), TREASURY_OK);
-	world_make(c, info.id);
+	world_make(c, fixture_token(c, "tok", hash));
 	*state = c;
-	return 0;
-}
-
-static void
-writer_done(struct ctx *c)
-{
-	if (c->w != NULL)
-		writer_stop(c->w);
-	c->w = NULL;
-	if (c->admin != NULL)
-		store_close(c->admin);
-	c->admin = NULL;
-}
-
-static int
-teardown(void **state)
-{
-	struct ctx *c = *state;
-	struct dirent *e;
-	DIR *d;
-
-	writer_done(c);
-	treasury_verifier_destroy(c->v);
-	secp256k1_context_destroy(c->secp);
-	d = opendir(c->dir);
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-	assert_int_equal(rmdir(c->dir), 0);
-	free(c);
 	return 0;
 }
 
@@ -249,7 +115,7 @@ tamper(struct ctx *c, const char *path, const char *sql)
 	sqlite3 *db;
 	char *msg = NULL;
 
-	writer_done(c);
+	fixture_close(c);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("tamper: %s: %s", sql, msg);
@@ -268,6 +134,33 @@ check(struct ctx *c, const char *path, struct check_report *r)
 	    TREASURY_OK);
 	assert_int_equal(r->findings, f.count);
 	return f;
+}
+
+/* Break the database with sql (tamper), then check it: some finding
+ * contains needle; the findings out. */
+static struct findings
+damaged(void **state, const char *sql, const char *needle,
+    struct check_report *r)
+{
+	struct ctx *c = *state;
+	struct findings f;
+
+	tamper(c, c->db, sql);
+	f = check(c, c->db, r);
+	assert_true(found(&f, needle));
+	return f;
+}
+
+/* What check finds in the good world of world_make: nothing, and counts. */
+static void
+assert_good(const struct findings *f, const struct check_report *r)
+{
+	assert_int_equal(f->count, 0);
+	assert_int_equal(r->treasuries, 1);
+	assert_int_equal(r->balances, 1);
+	assert_int_equal(r->ledger_entries, 2);
+	assert_int_equal(r->executed, 1);
+	assert_int_equal(r->votes_verified, 1);
 }
 
 static int
@@ -322,12 +215,7 @@ test_backup_live(void **state)
 	assert_int_equal(dir_entries(c->dir), before + 1);	/* no temp */
 
 	f = check(c, c->dst, &r);
-	assert_int_equal(f.count, 0);
-	assert_int_equal(r.treasuries, 1);
-	assert_int_equal(r.balances, 1);
-	assert_int_equal(r.ledger_entries, 2);
-	assert_int_equal(r.executed, 1);
-	assert_int_equal(r.votes_verified, 1);
+	assert_good(&f, &r);
 
 	/* Never replaced: the second backup is refused, nothing is left. */
 	assert_int_equal(store_backup(c->db, c->dst, NULL, errmsg),
@@ -382,85 +270,63 @@ test_check_good(void **state)
 	struct findings f;
 
 	f = check(c, c->db, &r);
-	assert_int_equal(f.count, 0);
-	assert_int_equal(r.treasuries, 1);
-	assert_int_equal(r.balances, 1);
-	assert_int_equal(r.ledger_entries, 2);
-	assert_int_equal(r.executed, 1);
-	assert_int_equal(r.votes_verified, 1);
+	assert_good(&f, &r);
 }
 
 static void
 test_check_balance_changed(void **state)
 {
-	struct ctx *c = *state;
 	struct check_report r;
-	struct findings f;
 
-	tamper(c, c->db, "UPDATE balances SET amount = '60000001'");
-	f = check(c, c->db, &r);
-	assert_int_equal(f.count, 1);
-	assert_true(found(&f, "is not the sum of its ledger entries"));
+	assert_int_equal(damaged(state, "UPDATE balances SET amount ="
+	    " '60000001'", "is not the sum of its ledger entries",
+	    &r).count, 1);
 }
 
+/* The deposit grows: its balance_after and the balance disagree. */
 static void
 test_check_ledger_changed(void **state)
 {
-	struct ctx *c = *state;
 	struct check_report r;
-	struct findings f;
+	struct findings f = damaged(state, "UPDATE ledger SET amount ="
+	    " '100000005' WHERE kind = 'deposit'", "balance_after differs", &r);
 
-	/* The deposit grows: its balance_after and the balance disagree. */
-	tamper(c, c->db, "UPDATE ledger SET amount = '100000005'"
-	    " WHERE kind = 'deposit'");
-	f = check(c, c->db, &r);
 	assert_true(f.count >= 1);
-	assert_true(found(&f, "balance_after differs"));
 	assert_true(found(&f, "is not the sum"));
 }
 
 static void
 test_check_vote_signature_changed(void **state)
 {
-	struct ctx *c = *state;
 	struct check_report r;
-	struct findings f;
+	struct findings f = damaged(state, "UPDATE votes SET signature ="
+	    " zeroblob(64)", "signature of 'alice' does not verify", &r);
 
-	tamper(c, c->db, "UPDATE votes SET signature ="
-	    " zeroblob(64)");
-	f = check(c, c->db, &r);
 	assert_int_equal(r.executed, 1);
-	assert_true(found(&f, "signature of 'alice' does not verify"));
 	assert_true(found(&f, "executed with 0 valid approvals"));
 }
 
 static void
 test_check_canonical_changed(void **state)
 {
-	struct ctx *c = *state;
 	struct check_report r;
-	struct findings f;
 
-	tamper(c, c->db, "UPDATE proposals SET canonical ="
-	    " replace(canonical, '0xabc', '0xabd')");
-	f = check(c, c->db, &r);
-	assert_true(found(&f, "id is not the hash of its canonical text"));
+	(void)damaged(state, "UPDATE proposals SET canonical ="
+	    " replace(canonical, '0xabc', '0xabd')",
+	    "id is not the hash of its canonical text", &r);
 }
 
 /* A transfer whose proposal is not executed: money left without one. */
 static void
 test_check_debit_without_execution(void **state)
 {
-	struct ctx *c = *state;
 	struct check_report r;
-	struct findings f;
+	struct findings f = damaged(state, "UPDATE proposals SET status ="
+	    " 'approved', executed_at = NULL",
+	    "a transfer without an executed proposal", &r);
 
-	tamper(c, c->db, "UPDATE proposals SET status = 'approved',"
-	    " executed_at = NULL");
-	f = check(c, c->db, &r);
 	assert_int_equal(f.count, 1);
 	assert_int_equal(r.executed, 0);
-	assert_true(found(&f, "a transfer without an executed proposal"));
 }
 
 /* A backup of a damaged database copies the damage: check on the copy

@@ -8,234 +8,35 @@
  * are checked with vote_signature_verify as the api does before it hands a
  * vote to the writer. The clock is the command's now_s, fixed per test, so
  * expiry is tested by moving it. Each test gets a fresh database in a
- * mkdtemp directory under /tmp.
+ * mkdtemp directory under /tmp (the fixture is engine_fixture.h).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <dirent.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include <secp256k1.h>
-#include <secp256k1_extrakeys.h>
-#include <secp256k1_schnorrsig.h>
-#include <sqlite3.h>
-
-#include "treasury/crypto_init.h"
-#include "treasury/command.h"
-#include "treasury/queries.h"
-#include "treasury/records.h"
-#include "treasury/writer.h"
-
-#define NOW ((int64_t)1800000000)	/* 2027-01-15T08:00:00Z */
-#define HOUR ((int64_t)3600)
-
-enum { KEYS = 6 };
-
-struct ctx {
-	char dir[64];
-	char db[128];
-	struct store *admin;		/* read-write: tokens */
-	struct store *reader;		/* read-only: queries */
-	struct writer *w;
-	treasury_verifier *v;
-	secp256k1_context *secp;
-	uint8_t secret[KEYS][32];
-	int64_t token_a;		/* proposes */
-	int64_t token_b;		/* another signer's token */
-};
+#include "engine_fixture.h"
 
 /* ---- fixture ---- */
 
+/* A signer token whose hash is its name, zero-padded. */
 static int64_t
 token_make(struct ctx *c, const char *name)
 {
 	uint8_t hash[TOKEN_HASH_BYTES];
-	struct token_info info;
 
 	memset(hash, 0, sizeof(hash));
 	snprintf((char *)hash, sizeof(hash), "%s", name);
-	assert_int_equal(store_token_insert(c->admin, name, ROLE_SIGNER, hash,
-	    NOW), TREASURY_OK);
-	assert_int_equal(store_token_find(c->admin, hash, &info), TREASURY_OK);
-	return info.id;
+	return fixture_token(c, name, hash);
 }
 
 static int
 setup(void **state)
 {
-	struct ctx *c = calloc(1, sizeof(*c));
-	char errmsg[STORE_ERRMSG_BYTES];
-	int i;
+	struct ctx *c = fixture_open("engine", true);
 
-	assert_non_null(c);
-	assert_int_equal(treasury_crypto_init(), TREASURY_OK);
-	snprintf(c->dir, sizeof(c->dir), "/tmp/treasury-test-engine-XXXXXX");
-	assert_non_null(mkdtemp(c->dir));
-	snprintf(c->db, sizeof(c->db), "%s/t.db", c->dir);
-	assert_int_equal(store_open(c->db, STORE_READ_WRITE_CREATE, &c->admin,
-	    errmsg), TREASURY_OK);
-	assert_int_equal(store_open(c->db, STORE_READ_ONLY, &c->reader, errmsg),
-	    TREASURY_OK);
-	c->v = treasury_verifier_create();
-	assert_non_null(c->v);
-	assert_int_equal(writer_start(c->db, c->v, &c->w, errmsg), TREASURY_OK);
-	c->secp = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-	assert_non_null(c->secp);
-	for (i = 0; i < KEYS; i++)
-		memset(c->secret[i], i + 1, 32);	/* TEST ONLY keys */
 	c->token_a = token_make(c, "token-a");
 	c->token_b = token_make(c, "token-b");
 	*state = c;
 	return 0;
 }
-
-static int
-teardown(void **state)
-{
-	struct ctx *c = *state;
-	struct dirent *e;
-	DIR *d;
-
-	writer_stop(c->w);
-	store_close(c->reader);
-	store_close(c->admin);
-	treasury_verifier_destroy(c->v);
-	secp256k1_context_destroy(c->secp);
-	d = opendir(c->dir);
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-	assert_int_equal(rmdir(c->dir), 0);
-	free(c);
-	return 0;
-}
-
-/* ---- keys and signatures ---- */
-
-static struct signer_key
-key_of(struct ctx *c, int i, enum key_type type)
-{
-	secp256k1_pubkey pub;
-	secp256k1_keypair kp;
-	secp256k1_xonly_pubkey xonly;
-	uint8_t bytes[33];
-	size_t len = sizeof(bytes);
-	struct signer_key k;
-
-	if (type == KEY_ECDSA) {
-		assert_int_equal(secp256k1_ec_pubkey_create(c->secp, &pub,
-		    c->secret[i]), 1);
-		assert_int_equal(secp256k1_ec_pubkey_serialize(c->secp, bytes,
-		    &len, &pub, SECP256K1_EC_COMPRESSED), 1);
-	} else {
-		assert_int_equal(secp256k1_keypair_create(c->secp, &kp,
-		    c->secret[i]), 1);
-		assert_int_equal(secp256k1_keypair_xonly_pub(c->secp, &xonly,
-		    NULL, &kp), 1);
-		assert_int_equal(secp256k1_xonly_pubkey_serialize(c->secp, bytes,
-		    &xonly), 1);
-		len = 32;
-	}
-	assert_int_equal(signer_key_parse(c->v, type, bytes, len, &k),
-	    TREASURY_OK);
-	return k;
-}
-
-static size_t
-sign_vote(struct ctx *c, int i, enum key_type type,
-    const uint8_t id[PROPOSAL_ID_BYTES], enum vote_decision d, uint8_t sig[64])
-{
-	secp256k1_ecdsa_signature es;
-	secp256k1_keypair kp;
-	uint8_t digest[DIGEST_BYTES];
-	uint8_t aux[32] = { 0 };
-
-	vote_digest_compute(digest, id, d);
-	if (type == KEY_ECDSA) {
-		assert_int_equal(secp256k1_ecdsa_sign(c->secp, &es, digest,
-		    c->secret[i], NULL, NULL), 1);
-		assert_int_equal(secp256k1_ecdsa_signature_serialize_compact(
-		    c->secp, sig, &es), 1);
-	} else {
-		assert_int_equal(secp256k1_keypair_create(c->secp, &kp,
-		    c->secret[i]), 1);
-		assert_int_equal(secp256k1_schnorrsig_sign32(c->secp, sig, digest,
-		    &kp, aux), 1);
-	}
-	return 64;
-}
-
-/* ---- commands ---- */
-
-static treasury_err
-submit(struct ctx *c, struct command *cmd)
-{
-	return writer_submit(c->w, cmd);
-}
-
-static treasury_err
-asset_create(struct ctx *c, const char *code, unsigned decimals)
-{
-	struct command cmd;
-
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.type = CMD_ASSET_CREATE;
-	cmd.now_s = NOW;
-	snprintf(cmd.in.asset_create.code, sizeof(cmd.in.asset_create.code),
-	    "%s", code);
-	cmd.in.asset_create.decimals = decimals;
-	snprintf(cmd.in.asset_create.chain, sizeof(cmd.in.asset_create.chain),
-	    "ethereum");
-	return submit(c, &cmd);
-}
-
-struct signer_spec {
-	const char *name;
-	int key;
-	enum key_type type;
-};
-
-static treasury_err
-treasury_create(struct ctx *c, const char *id, unsigned m,
-    const struct signer_spec *sg, unsigned n)
-{
-	struct command *cmd = calloc(1, sizeof(*cmd));
-	struct treasury *t = &cmd->in.treasury_create;
-	treasury_err err;
-	unsigned i;
-
-	assert_non_null(cmd);
-	cmd->type = CMD_TREASURY_CREATE;
-	cmd->now_s = NOW;
-	snprintf(t->id, sizeof(t->id), "%s", id);
-	snprintf(t->name, sizeof(t->name), "Treasury %s", id);
-	t->threshold = m;
-	t->signer_count = n;
-	for (i = 0; i < n; i++) {
-		snprintf(t->signers[i].name, sizeof(t->signers[i].name), "%s",
-		    sg[i].name);
-		t->signers[i].key = key_of(c, sg[i].key, sg[i].type);
-	}
-	err = submit(c, cmd);
-	free(cmd);
-	return err;
-}
-
-static const struct signer_spec abc[] = {
-	{ "alice", 0, KEY_ECDSA },
-	{ "bob", 1, KEY_SCHNORR },
-	{ "carol", 2, KEY_ECDSA },
-};
 
 /* Assets USDC (6) and BTC (8), and treasury `id`, 2 of alice, bob, carol. */
 static void
@@ -258,16 +59,7 @@ deposit_full(struct ctx *c, const char *t, const char *asset,
 	struct command cmd;
 	treasury_err err;
 
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.type = CMD_DEPOSIT;
-	cmd.now_s = NOW;
-	snprintf(cmd.in.deposit.treasury, sizeof(cmd.in.deposit.treasury), "%s",
-	    t);
-	snprintf(cmd.in.deposit.asset, sizeof(cmd.in.deposit.asset), "%s",
-	    asset);
-	cmd.in.deposit.amount = amount;
-	snprintf(cmd.in.deposit.reference, sizeof(cmd.in.deposit.reference),
-	    "%s", ref);
+	deposit_fill(&cmd, t, asset, amount, ref);
 	snprintf(cmd.in.deposit.source, sizeof(cmd.in.deposit.source), "acme");
 	snprintf(cmd.in.deposit.memo, sizeof(cmd.in.deposit.memo), "%s", memo);
 	err = submit(c, &cmd);
@@ -281,18 +73,6 @@ deposit(struct ctx *c, const char *t, const char *asset, amount_minor amount,
     const char *ref)
 {
 	return deposit_full(c, t, asset, amount, ref, "", NULL);
-}
-
-static struct proposal_fields *
-fields_new(enum proposal_kind kind, const char *t, int64_t expires_s)
-{
-	struct proposal_fields *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->kind = kind;
-	snprintf(f->treasury, sizeof(f->treasury), "%s", t);
-	f->expires_s = expires_s;
-	return f;
 }
 
 static void
@@ -369,11 +149,11 @@ vote_at(struct ctx *c, const uint8_t id[PROPOSAL_ID_BYTES], const char *name,
 	memcpy(cmd.in.vote.proposal, id, PROPOSAL_ID_BYTES);
 	snprintf(cmd.in.vote.signer, sizeof(cmd.in.vote.signer), "%s", name);
 	cmd.in.vote.decision = d;
-	cmd.in.vote.signature_len = sign_vote(c, i, type, id, d,
+	vote_digest_compute(digest, id, d);
+	cmd.in.vote.signature_len = sign_digest(c, i, type, digest,
 	    cmd.in.vote.signature);
 	cmd.in.vote.verified_key = key_of(c, i, type);
 	cmd.in.vote.verified_config_version = version;
-	vote_digest_compute(digest, id, d);
 	assert_int_equal(vote_signature_verify(c->v, &cmd.in.vote.verified_key,
 	    digest, cmd.in.vote.signature, cmd.in.vote.signature_len),
 	    TREASURY_OK);

@@ -5,250 +5,47 @@
  * CMD_MAINTENANCE), CMD_VETO, CMD_REVOKE, CMD_KEY_PROOF and CMD_FREEZE,
  * and the execution of set-policy and unfreeze proposals.
  *
- * Same fixture as test_engine.c (copied, kept small): a fresh database in
+ * Same fixture as test_engine.c (engine_fixture.h): a fresh database in
  * a mkdtemp directory, the writer driven with writer_submit, queries on a
  * STORE_READ_ONLY store, fixed TEST ONLY secret keys. The writer does not
  * verify the signatures of these acts (the api does, in request threads);
  * they are real signatures over the right digests all the same.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <secp256k1.h>
-#include <secp256k1_extrakeys.h>
-#include <secp256k1_schnorrsig.h>
-
+#include "engine_fixture.h"
 #include "treasury/auth.h"
-#include "treasury/crypto_init.h"
-#include "treasury/command.h"
-#include "treasury/queries.h"
-#include "treasury/records.h"
-#include "treasury/writer.h"
 #include "treasury/policy.h"
-
-#define NOW ((int64_t)1800000000)	/* 2027-01-15T08:00:00Z */
-#define HOUR ((int64_t)3600)
-
-enum { KEYS = 6 };
-
-struct ctx {
-	char dir[64];
-	char db[128];
-	struct store *admin;		/* read-write: tokens */
-	struct store *reader;		/* read-only: queries */
-	struct writer *w;
-	treasury_verifier *v;
-	secp256k1_context *secp;
-	uint8_t secret[KEYS][32];
-	int64_t token_a;
-	uint64_t version;		/* config version acts are verified at */
-};
 
 /* ---- fixture ---- */
 
 static int
 setup(void **state)
 {
-	struct ctx *c = calloc(1, sizeof(*c));
-	char errmsg[STORE_ERRMSG_BYTES];
+	struct ctx *c = fixture_open("engine2", true);
 	uint8_t hash[TOKEN_HASH_BYTES];
-	struct token_info info;
-	int i;
 
-	assert_non_null(c);
-	assert_int_equal(treasury_crypto_init(), TREASURY_OK);
-	snprintf(c->dir, sizeof(c->dir), "/tmp/treasury-test-engine2-XXXXXX");
-	assert_non_null(mkdtemp(c->dir));
-	snprintf(c->db, sizeof(c->db), "%s/t.db", c->dir);
-	assert_int_equal(store_open(c->db, STORE_READ_WRITE_CREATE, &c->admin,
-	    errmsg), TREASURY_OK);
-	assert_int_equal(store_open(c->db, STORE_READ_ONLY, &c->reader, errmsg),
-	    TREASURY_OK);
-	c->v = treasury_verifier_create();
-	assert_non_null(c->v);
-	assert_int_equal(writer_start(c->db, c->v, &c->w, errmsg), TREASURY_OK);
-	c->secp = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-	assert_non_null(c->secp);
-	for (i = 0; i < KEYS; i++)
-		memset(c->secret[i], i + 1, 32);	/* TEST ONLY keys */
 	memset(hash, 0xa1, sizeof(hash));
-	assert_int_equal(store_token_insert(c->admin, "token-a", ROLE_SIGNER,
-	    hash, NOW), TREASURY_OK);
-	assert_int_equal(store_token_find(c->admin, hash, &info), TREASURY_OK);
-	c->token_a = info.id;
-	c->version = 1;
+	c->token_a = fixture_token(c, "token-a", hash);
 	*state = c;
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	struct ctx *c = *state;
-	struct dirent *e;
-	DIR *d;
-
-	writer_stop(c->w);
-	store_close(c->reader);
-	store_close(c->admin);
-	treasury_verifier_destroy(c->v);
-	secp256k1_context_destroy(c->secp);
-	d = opendir(c->dir);
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-	assert_int_equal(rmdir(c->dir), 0);
-	free(c);
-	return 0;
-}
-
-/* ---- keys and signatures ---- */
-
-static struct signer_key
-key_of(struct ctx *c, int i, enum key_type type)
-{
-	secp256k1_pubkey pub;
-	secp256k1_keypair kp;
-	secp256k1_xonly_pubkey xonly;
-	uint8_t bytes[33];
-	size_t len = sizeof(bytes);
-	struct signer_key k;
-
-	if (type == KEY_ECDSA) {
-		assert_int_equal(secp256k1_ec_pubkey_create(c->secp, &pub,
-		    c->secret[i]), 1);
-		assert_int_equal(secp256k1_ec_pubkey_serialize(c->secp, bytes,
-		    &len, &pub, SECP256K1_EC_COMPRESSED), 1);
-	} else {
-		assert_int_equal(secp256k1_keypair_create(c->secp, &kp,
-		    c->secret[i]), 1);
-		assert_int_equal(secp256k1_keypair_xonly_pub(c->secp, &xonly,
-		    NULL, &kp), 1);
-		assert_int_equal(secp256k1_xonly_pubkey_serialize(c->secp, bytes,
-		    &xonly), 1);
-		len = 32;
-	}
-	assert_int_equal(signer_key_parse(c->v, type, bytes, len, &k),
-	    TREASURY_OK);
-	return k;
-}
-
-/* Sign digest with key (i, type); 64 bytes into sig, checked. */
-static size_t
-sign_digest(struct ctx *c, int i, enum key_type type,
-    const uint8_t digest[DIGEST_BYTES], uint8_t sig[64])
-{
-	secp256k1_ecdsa_signature es;
-	secp256k1_keypair kp;
-	uint8_t aux[32] = { 0 };
-	struct signer_key k = key_of(c, i, type);
-
-	if (type == KEY_ECDSA) {
-		assert_int_equal(secp256k1_ecdsa_sign(c->secp, &es, digest,
-		    c->secret[i], NULL, NULL), 1);
-		assert_int_equal(secp256k1_ecdsa_signature_serialize_compact(
-		    c->secp, sig, &es), 1);
-	} else {
-		assert_int_equal(secp256k1_keypair_create(c->secp, &kp,
-		    c->secret[i]), 1);
-		assert_int_equal(secp256k1_schnorrsig_sign32(c->secp, sig, digest,
-		    &kp, aux), 1);
-	}
-	assert_int_equal(vote_signature_verify(c->v, &k, digest, sig, 64),
-	    TREASURY_OK);
-	return 64;
-}
-
 /* ---- commands ---- */
-
-static treasury_err
-submit(struct ctx *c, struct command *cmd)
-{
-	return writer_submit(c->w, cmd);
-}
-
-struct signer_spec {
-	const char *name;
-	int key;
-	enum key_type type;
-};
-
-static const struct signer_spec abc[] = {
-	{ "alice", 0, KEY_ECDSA },
-	{ "bob", 1, KEY_SCHNORR },
-	{ "carol", 2, KEY_ECDSA },
-};
 
 /* Asset USDC (6), treasury `id` 2 of alice, bob, carol with policy p
  * (NULL: none), funded with 100 USDC. */
 static void
 world_make(struct ctx *c, const char *id, struct treasury_policy *p)
 {
-	struct command *cmd = calloc(1, sizeof(*cmd));
-	struct treasury *t = &cmd->in.treasury_create;
+	char ref[REFERENCE_MAX_BYTES + 1];
 	treasury_err err;
-	unsigned i;
 
-	assert_non_null(cmd);
-	cmd->type = CMD_ASSET_CREATE;
-	cmd->now_s = NOW;
-	snprintf(cmd->in.asset_create.code, sizeof(cmd->in.asset_create.code),
-	    "USDC");
-	cmd->in.asset_create.decimals = 6;
-	snprintf(cmd->in.asset_create.chain,
-	    sizeof(cmd->in.asset_create.chain), "ethereum");
-	err = submit(c, cmd);
+	err = asset_create(c, "USDC", 6);
 	assert_true(err == TREASURY_OK || err == TREASURY_ERR_ASSET_EXISTS);
-
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->type = CMD_TREASURY_CREATE;
-	cmd->now_s = NOW;
-	cmd->policy = p;
-	snprintf(t->id, sizeof(t->id), "%s", id);
-	snprintf(t->name, sizeof(t->name), "Treasury %s", id);
-	t->threshold = 2;
-	t->signer_count = 3;
-	for (i = 0; i < 3; i++) {
-		snprintf(t->signers[i].name, sizeof(t->signers[i].name), "%s",
-		    abc[i].name);
-		t->signers[i].key = key_of(c, abc[i].key, abc[i].type);
-	}
-	assert_int_equal(submit(c, cmd), TREASURY_OK);
-
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->type = CMD_DEPOSIT;
-	cmd->now_s = NOW;
-	snprintf(cmd->in.deposit.treasury, sizeof(cmd->in.deposit.treasury),
-	    "%s", id);
-	snprintf(cmd->in.deposit.asset, sizeof(cmd->in.deposit.asset), "USDC");
-	cmd->in.deposit.amount = 100000000;
-	snprintf(cmd->in.deposit.reference,
-	    sizeof(cmd->in.deposit.reference), "fund-%s", id);
-	assert_int_equal(submit(c, cmd), TREASURY_OK);
-	free(cmd);
-}
-
-static struct proposal_fields *
-fields_new(enum proposal_kind kind, const char *t, int64_t expires_s)
-{
-	struct proposal_fields *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->kind = kind;
-	snprintf(f->treasury, sizeof(f->treasury), "%s", t);
-	f->expires_s = expires_s;
-	return f;
+	assert_int_equal(treasury_create_policy(c, id, 2, abc, 3, p),
+	    TREASURY_OK);
+	snprintf(ref, sizeof(ref), "fund-%s", id);
+	assert_int_equal(deposit_plain(c, id, "USDC", 100000000, ref),
+	    TREASURY_OK);
 }
 
 /* Submit f (freed); id out on success. */
