@@ -239,3 +239,20 @@ lifecycle_after_config_change(const struct lifecycle_proposal *p,
 		return STATUS_EXPIRED;
 	return STATUS_STALE;
 }
+
+enum proposal_status
+lifecycle_status_created(void)
+{
+	return STATUS_PENDING;
+}
+
+enum proposal_status
+lifecycle_status_after(enum lifecycle_action action,
+    enum proposal_status current)
+{
+	if (action == ACTION_CANCEL)
+		return STATUS_CANCELLED;
+	if (action == ACTION_EXECUTE)
+		return STATUS_EXECUTED;
+	return current;
+}

@@ -389,6 +389,9 @@ proposal_mark_executed(struct store *s, const struct proposal_record *rec,
 
 	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now_s);
+	bind_str(st, 3, proposal_status_name(lifecycle_status_after(
+	    ACTION_EXECUTE, rec->status)));
+	bind_str(st, 4, proposal_status_name(rec->status));
 	err = store_stmt_run(s, STMT_PROPOSAL_EXECUTED_SET);
 	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;
@@ -429,7 +432,8 @@ execute_apply(struct store *s, const treasury_verifier *v,
 		err = proposals_after_config_change(s, rec->treasury,
 		    new_version, cmd->now_s);
 	if (err == TREASURY_OK)
-		cmd->out.execute.status = STATUS_EXECUTED;
+		cmd->out.execute.status = lifecycle_status_after(ACTION_EXECUTE,
+		    rec->status);
 	return err;
 }
 
@@ -490,6 +494,7 @@ settlement_apply(struct store *s, struct proposal_record *rec,
 	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
 	bind_str(st, 2, ref);
 	sqlite3_bind_int64(st, 3, cmd->now_s);
+	bind_str(st, 4, proposal_status_name(rec->status));
 	err = store_stmt_run(s, STMT_PROPOSAL_SETTLE);
 	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;

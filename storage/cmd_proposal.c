@@ -201,6 +201,7 @@ proposal_insert(struct store *s, const struct proposal_fields *f,
 		sqlite3_bind_int64(st, 10, (sqlite3_int64)f->freeze_seq);
 	else
 		sqlite3_bind_null(st, 10);
+	bind_str(st, 11, proposal_status_name(lifecycle_status_created()));
 	err = store_stmt_run(s, STMT_PROPOSAL_INSERT);
 	if (err != TREASURY_OK)
 		return err;
@@ -252,7 +253,7 @@ proposal_create(struct store *s, struct proposal_fields *f,
 	proposal_id_compute(cmd->out.proposal_create.id, text.data, text.len);
 	err = proposal_insert(s, f, &text, cmd);
 	if (err == TREASURY_OK)
-		cmd->out.proposal_create.status = STATUS_PENDING;
+		cmd->out.proposal_create.status = lifecycle_status_created();
 done:
 	textbuf_free(&text);
 	return err;

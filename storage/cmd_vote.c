@@ -306,9 +306,11 @@ cancel_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
 	err = proposal_gate(s, rec, &act, cmd, keep);
 	if (err != TREASURY_OK)
 		return err;
-	err = proposal_status_set(s, rec->id, STATUS_CANCELLED);
+	err = proposal_status_set(s, rec->id, lifecycle_status_after(
+	    ACTION_CANCEL, rec->status));
 	if (err == TREASURY_OK)
-		cmd->out.cancel.status = STATUS_CANCELLED;
+		cmd->out.cancel.status = lifecycle_status_after(ACTION_CANCEL,
+		    rec->status);
 	return err;
 }
 

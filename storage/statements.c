@@ -122,7 +122,7 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    "INSERT INTO proposals (id, treasury_id, nonce, config_version, kind,"
 	    " status, canonical, proposer_token_id, created_at, expires_at,"
 	    " freeze_seq)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8, ?9, ?10)",
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?11, ?6, ?7, ?8, ?9, ?10)",
 	/* Columns of a proposal: see PROPOSAL_COL_*. */
 	[STMT_PROPOSAL_GET] =
 	    "SELECT id, treasury_id, nonce, config_version, kind, status,"
@@ -148,11 +148,13 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_PROPOSAL_STATUS_SET] =
 	    "UPDATE proposals SET status = ?2 WHERE id = ?1",
 	[STMT_PROPOSAL_EXECUTED_SET] =
-	    "UPDATE proposals SET status = 'executed', executed_at = ?2"
-	    " WHERE id = ?1 AND status = 'approved'",
+	    /* ?3 the status core gives it, ?4 the one the gate saw (a guard
+	     * against a change between the two) */
+	    "UPDATE proposals SET status = ?3, executed_at = ?2"
+	    " WHERE id = ?1 AND status = ?4",
 	[STMT_PROPOSAL_SETTLE] =
 	    "UPDATE proposals SET settlement = ?2, settled_at = ?3"
-	    " WHERE id = ?1 AND status = 'executed' AND settlement IS NULL",
+	    " WHERE id = ?1 AND status = ?4 AND settlement IS NULL",
 	/* The proposals of a treasury (?1) with stored status ?2, by the
 	 * proposals_open index; columns: rowid, id, status, expires_at,
 	 * config_version (cmd_lifecycle.c). */

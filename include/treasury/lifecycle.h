@@ -140,6 +140,16 @@ lifecycle_gate(const struct lifecycle_act *act,
     const struct lifecycle_proposal *p, uint64_t current_version,
     int64_t now_s, struct lifecycle_verdict *out);
 
+/* The status a new proposal is stored with (STATUS_PENDING). */
+enum proposal_status lifecycle_status_created(void);
+
+/* The status an action that lifecycle_gate let through leaves on a
+ * proposal whose status was `current`: ACTION_CANCEL cancels,
+ * ACTION_EXECUTE executes; the other actions leave it to the tally
+ * (lifecycle_tally_step) or do not change it. */
+enum proposal_status lifecycle_status_after(enum lifecycle_action action,
+    enum proposal_status current);
+
 /* ---- the tally ---- */
 
 /* Count one signer's vote into t: an approval not revoked in approvals, a

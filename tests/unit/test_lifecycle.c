@@ -453,6 +453,25 @@ test_after_config_change(void **state)
 	}
 }
 
+/* What an action that passed the gate leaves: cancel cancels, execute
+ * executes, the others leave the status to the tally; new is pending. */
+static void
+test_status_after(void **state)
+{
+	(void)state;
+	assert_int_equal(lifecycle_status_created(), STATUS_PENDING);
+	assert_int_equal(lifecycle_status_after(ACTION_CANCEL, STATUS_PENDING),
+	    STATUS_CANCELLED);
+	assert_int_equal(lifecycle_status_after(ACTION_EXECUTE,
+	    STATUS_APPROVED), STATUS_EXECUTED);
+	assert_int_equal(lifecycle_status_after(ACTION_VOTE, STATUS_PENDING),
+	    STATUS_PENDING);
+	assert_int_equal(lifecycle_status_after(ACTION_SETTLE,
+	    STATUS_EXECUTED), STATUS_EXECUTED);
+	assert_int_equal(lifecycle_status_after(ACTION_KEY_PROOF,
+	    STATUS_APPROVED), STATUS_APPROVED);
+}
+
 int
 main(void)
 {
@@ -469,6 +488,7 @@ main(void)
 		cmocka_unit_test(test_tally_vote),
 		cmocka_unit_test(test_tally_step),
 		cmocka_unit_test(test_after_config_change),
+		cmocka_unit_test(test_status_after),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
