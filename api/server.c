@@ -329,6 +329,23 @@ reply_bad_header(struct request *rq)
 	return reply_send(rq, &rp);
 }
 
+/* A request that arrives while the daemon drains for shutdown: 503
+ * shutting-down (Retry-After: 1). The listen socket stays open until
+ * MHD_stop_daemon: MHD_quiesce_daemon on an epoll daemon with its own
+ * threads races its workers and can abort the process (an open
+ * libmicrohttpd defect: both remove the listen FD from the epoll set and
+ * the loser panics on ENOENT). */
+static enum MHD_Result
+reply_shutting_down(struct request *rq)
+{
+	struct reply rp = { 0 };
+
+	rq->answered = true;
+	reply_err(&rp, TREASURY_ERR_SHUTTING_DOWN,
+	    "the daemon is stopping; try again");
+	return reply_send(rq, &rp);
+}
+
 static bool
 declared_length_too_large(struct request *rq)
 {
@@ -361,6 +378,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if (rq == NULL)
 			return MHD_NO;
 		*con_cls = rq;
+		if (atomic_load(&rq->srv->stopping))
+			return reply_shutting_down(rq);
 		if (content_length_repeated(rq))
 			return reply_bad_header(rq);
 		if (declared_length_too_large(rq)) {
@@ -502,12 +521,12 @@ api_stop(struct api_server *srv, unsigned drain_timeout_s)
 {
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
 	unsigned long waited_ms = 0;
-	MHD_socket listen_fd;
 
 	if (srv == NULL)
 		return;
-	listen_fd = MHD_quiesce_daemon(srv->mhd);
-	atomic_store(&srv->stopping, true);	/* event streams end */
+	/* new requests are answered 503 shutting-down (reply_shutting_down
+	 * says why MHD_quiesce_daemon is not used); event streams end */
+	atomic_store(&srv->stopping, true);
 	while (atomic_load(&requests_in_flight) > 0 &&
 	    waited_ms < drain_timeout_s * 1000UL) {
 		events_tick(srv);
@@ -527,8 +546,6 @@ api_stop(struct api_server *srv, unsigned drain_timeout_s)
 		waited_ms += 10;
 	}
 	writer_commit_hook_set(srv->opts.writer, NULL, NULL);
-	MHD_stop_daemon(srv->mhd);
-	if (listen_fd != MHD_INVALID_SOCKET)
-		close(listen_fd);
+	MHD_stop_daemon(srv->mhd);	/* closes the listen socket */
 	free(srv);
 }

@@ -237,3 +237,38 @@ def test_log_lines_carry_syslog_priorities(ctx):
     assert_true(lines, "something was logged")
     for line in lines:
         assert_true(re.match(r"<[0-7]>", line), "priority prefix: %r" % line)
+
+
+def test_new_requests_while_draining_are_503_shutting_down(ctx):
+    """SIGTERM with a request still in flight (its body not yet sent): the
+    daemon drains it; a new request meanwhile is answered 503
+    shutting-down with Retry-After, and the daemon still exits 0 (the
+    listen socket is not quiesced: see api/server.c reply_shutting_down)."""
+    import signal
+    import socket
+    import time
+    node = ctx.start_node()
+    slow = socket.create_connection(("127.0.0.1", node.port), timeout=10)
+    slow.sendall(b"POST /v1/assets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 b"Authorization: Bearer " + node.admin_token.encode() +
+                 b"\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 60\r\n\r\n{\"code\"")
+    time.sleep(0.2)     # the daemon has read the headers: in flight
+    node.proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 5
+    got = None
+    while time.monotonic() < deadline:
+        try:
+            r = node.get("/v1/health", token=None)
+        except OSError:
+            break
+        if r.status == 503:
+            got = r
+            break
+        time.sleep(0.02)
+    assert_true(got is not None, "a 503 while draining")
+    assert_equal(got.json["type"].rsplit(":", 1)[-1],
+                 "shutting-down", "problem type")
+    assert_equal(got.header("Retry-After"), "1", "Retry-After")
+    slow.close()
+    node.stop()
