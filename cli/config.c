@@ -301,22 +301,14 @@ config_file_parse(struct file_config *fc, const char *path, char *text,
 static int
 config_path(struct ctl *c, char *out, size_t size, bool *explicit)
 {
-	const char *p = c->o.config_path, *xdg, *home;
+	const char *p = c->o.config_path;
 
 	if (p == NULL)
 		p = getenv("TREASURYCTL_CONFIG");
 	*explicit = p != NULL;
 	if (p != NULL)
 		return copy_str(out, size, p);
-	xdg = getenv("XDG_CONFIG_HOME");
-	home = getenv("HOME");
-	if (xdg != NULL && *xdg == '/')
-		return snprintf(out, size, "%s/treasuryctl/config", xdg) <
-		    (int)size ? 0 : -1;
-	if (home == NULL)
-		return -1;
-	return snprintf(out, size, "%s/.config/treasuryctl/config", home) <
-	    (int)size ? 0 : -1;
+	return user_config_path(out, size, "TREASURYCTL_CONFIG", "config");
 }
 
 static int
@@ -360,20 +352,6 @@ first_of(const char *flag, const char *env_name, const char *file_value)
 	return NULL;
 }
 
-static int
-keystore_default(char *out, size_t size)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-
-	if (xdg != NULL && *xdg == '/')
-		return snprintf(out, size, "%s/treasuryctl/keystore", xdg) <
-		    (int)size ? 0 : -1;
-	if (home == NULL)
-		return -1;
-	return snprintf(out, size, "%s/.config/treasuryctl/keystore", home) <
-	    (int)size ? 0 : -1;
-}
-
 int
 config_resolve(struct ctl *c)
 {
@@ -399,8 +377,8 @@ config_resolve(struct ctl *c)
 		c->url[--len] = '\0';
 	ks = first_of(c->o.keystore, "TREASURYCTL_KEYSTORE", fc.keystore);
 	if ((ks != NULL && copy_str(c->keystore_path, sizeof(c->keystore_path),
-	    ks) != 0) || (ks == NULL && keystore_default(c->keystore_path,
-	    sizeof(c->keystore_path)) != 0)) {
+	    ks) != 0) || (ks == NULL && user_config_path(c->keystore_path,
+	    sizeof(c->keystore_path), "TREASURYCTL_KEYSTORE", "keystore") != 0)) {
 		ctl_err("no keystore path: use --keystore or set HOME");
 		return CTL_USAGE;
 	}
