@@ -29,6 +29,7 @@ enum {
 	QUERY_PARAMS_MAX = 8,
 	CURSOR_MAX_BYTES = 64,
 	RETRY_AFTER_BUSY_S = 1,
+	RETRY_AFTER_STORAGE_S = 30,	/* storage-unavailable: an operator must act */
 };
 
 #define ROLE_ANYONE 0u		/* no token needed */

@@ -1,14 +1,25 @@
 /*
  * system.c: handlers for the daemon's own endpoints (health, info).
+ * Health is the database file's identity: see store_file_id_check.
  */
 #include "treasury/hex.h"
 
 #include "internal.h"
 
+/* Healthy while the database file is the one the daemon opened; the
+ * detail names no path (no token is needed here), the log does. */
 void
 handle_health(struct request *rq, struct reply *rp)
 {
-	(void)rq;
+	char detail[STORE_ERRMSG_BYTES];
+
+	if (store_file_id_check(rq->srv->db_path, &rq->srv->opts.db_file_id,
+	    detail) != TREASURY_OK) {
+		reply_err(rp, TREASURY_ERR_STORAGE_UNAVAILABLE, "the database "
+		    "file was deleted or replaced; writes are refused (the "
+		    "daemon's log says more)");
+		return;
+	}
 	reply_json(rp, 200, json_pack("{s:s}", "status", "ok"));
 }
 

@@ -38,6 +38,7 @@ struct config {
 	unsigned idempotency_retention_s;
 	unsigned maintenance_interval_s;
 	unsigned shutdown_timeout_s;
+	unsigned start_check_timeout_s;		/* 0: no quick_check */
 	int log_level;				/* syslog priority */
 };
 

@@ -5,7 +5,9 @@
 #ifndef TREASURYD_DAEMON_H
 #define TREASURYD_DAEMON_H
 
+#include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "treasury/storage.h"
@@ -37,12 +39,38 @@ struct listener {
  * Returns 0, or -1 after logging why the passed sockets are refused. */
 int listener_setup(const struct config *cfg, struct listener *l);
 
-/* Take the exclusive lock on "<db_path>.lock" (made 0600 if missing) that
- * marks a database as in use by a running daemon, waiting for it when
- * `wait`, else failing at once. Returns 0 with *fd_out holding the lock
- * (released by close or exit), or -1 after logging (a held lock is
- * reported as "in use by a running treasuryd"). */
-int db_lock_open(const char *db_path, bool wait, int *fd_out);
+/* The database lock (listener.c): held for the life of the process. */
+struct db_lock {
+	int name_fd;			/* "<db>.lock", locked: the path */
+	int file_fd;			/* the database file, locked: its
+					 * identity; -1 while it does not exist */
+	struct store_file_id id;	/* of file_fd */
+	char db_path[PATH_MAX];		/* as configured */
+	char lock_path[PATH_MAX];	/* "<db, links resolved>.lock" */
+	bool recorded;			/* the lock file names an instance: */
+	uint8_t instance[INSTANCE_ID_BYTES];
+};
+
+/* Take the exclusive lock on "<db_path>.lock" (symbolic links in db_path
+ * resolved; made 0600 if missing), read the instance it records, and,
+ * when the database file exists, lock the file itself (db_lock_file).
+ * Fails at once when either is held. Returns 0 with *l holding the locks
+ * (released by db_lock_close or exit), or -1 after logging (a held lock is
+ * reported as "in use by a running treasuryd", naming the other daemon's
+ * path when it reached the file by another name). */
+int db_lock_open(const char *db_path, struct db_lock *l);
+
+/* Lock the database file (it must exist now), keyed on its identity.
+ * Returns 0 with l->file_fd and l->id set, or -1 after logging. */
+int db_lock_file(struct db_lock *l);
+
+/* Record instance in the lock file (fsynced). Returns 0, or -1 after
+ * logging. */
+int db_lock_record(struct db_lock *l, const uint8_t instance[INSTANCE_ID_BYTES]);
+
+/* Release both locks. Only after every database connection of the
+ * process is closed (see listener.c). */
+void db_lock_close(struct db_lock *l);
 
 /* On a database without tokens, make an "admin" token and write it to
  * cfg->admin_token_file (0600, fsynced). Returns 0, or -1 after logging. */

@@ -1,7 +1,8 @@
 /*
  * main.c: treasuryd's entry point. Reads like a table of contents:
- * subcommands, options and config, logging, listener, database and its
- * lock, first-run token, writer, HTTP, READY=1 to systemd; then the event
+ * subcommands, options and config, logging, listener, the database lock
+ * (path and file), the database (its identity, instance and quick_check),
+ * first-run token, writer, HTTP, READY=1 to systemd; then the event
  * loop (signals, reload, watchdog) and shutdown in the reverse order.
  */
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include "treasury/api.h"
 #include "treasury/clock.h"
 #include "treasury/crypto_init.h"
+#include "treasury/hex.h"
 #include "treasury/command.h"
 #include "treasury/writer.h"
 #include "treasury/log.h"
@@ -51,6 +53,7 @@ struct daemon {
 	unsigned restart_pending;	/* changed options awaiting a restart */
 	uint64_t last_cron_ms;
 	uint64_t last_maintenance_ms;
+	struct store_file_id db_file_id;	/* the file locked and opened */
 };
 
 enum {
@@ -291,7 +294,8 @@ maintenance_done(struct command *cmd, void *arg)
 {
 	(void)arg;
 	if (cmd->err != TREASURY_OK && cmd->err != TREASURY_ERR_SHUTTING_DOWN &&
-	    cmd->err != TREASURY_ERR_BUSY)
+	    cmd->err != TREASURY_ERR_BUSY &&
+	    cmd->err != TREASURY_ERR_STORAGE_UNAVAILABLE)  /* logged once */
 		log_msg(LOG_WARNING, "maintenance: %s: %s",
 		    treasury_err_text(cmd->err), cmd->detail);
 	else if (cmd->out.maintenance.expired > 0 ||
@@ -376,6 +380,102 @@ event_loop(struct daemon *d, const sigset_t *set)
 	}
 }
 
+/* Before anything opens the database: lock its path and the file itself
+ * (listener.c); create a missing database only when nothing says one was
+ * there: no -wal or -shm without it (store_file_prepare), no instance
+ * recorded in the lock file. Returns 0 with *l held, or -1 after logging. */
+static int
+database_lock(const struct config *cfg, struct db_lock *l)
+{
+	char errmsg[STORE_ERRMSG_BYTES], hex[2 * INSTANCE_ID_BYTES + 1];
+
+	if (db_lock_open(cfg->db_path, l) != 0)
+		return -1;
+	if (l->file_fd >= 0)
+		return 0;
+	if (l->recorded) {
+		hex_encode(hex, l->instance, INSTANCE_ID_BYTES);
+		log_msg(LOG_ERR, "database %s is missing, but %s records that "
+		    "it held instance %s: it was deleted or moved. Put it back, "
+		    "or restore it (treasuryd restore --db %s --from BACKUP); to "
+		    "start a new, empty database here on purpose, remove %s",
+		    cfg->db_path, l->lock_path, hex, cfg->db_path, l->lock_path);
+		return -1;
+	}
+	if (store_file_prepare(cfg->db_path, errmsg) != TREASURY_OK) {
+		log_msg(LOG_ERR, "%s", errmsg);
+		return -1;
+	}
+	return db_lock_file(l);
+}
+
+/* PRAGMA quick_check, bounded by start_check_timeout (0: skipped). A
+ * finding refuses the start; running out of time is a warning. */
+static int
+database_quick_check(const struct config *cfg, struct store *store)
+{
+	char errmsg[STORE_ERRMSG_BYTES];
+	uint64_t t0_ms = clock_mono_ms();
+	bool cut_short;
+
+	if (cfg->start_check_timeout_s == 0) {
+		log_msg(LOG_NOTICE, "start_check_timeout = 0: the start-up "
+		    "PRAGMA quick_check of %s is skipped", cfg->db_path);
+		return 0;
+	}
+	if (store_quick_check(store, cfg->start_check_timeout_s, &cut_short,
+	    errmsg) != TREASURY_OK) {
+		log_msg(LOG_ERR, "%s; refusing to serve it: run treasuryd check "
+		    "--db %s and restore from a backup (operations.md, \"Backup "
+		    "and restore\")", errmsg, cfg->db_path);
+		return -1;
+	}
+	if (cut_short)
+		log_msg(LOG_WARNING, "PRAGMA quick_check of %s stopped after "
+		    "start_check_timeout = %u s, without a finding in the part "
+		    "it read; run treasuryd check, or raise start_check_timeout",
+		    cfg->db_path, cfg->start_check_timeout_s);
+	else
+		log_msg(LOG_INFO, "PRAGMA quick_check of %s: ok (%llu ms)",
+		    cfg->db_path, (unsigned long long)(clock_mono_ms() - t0_ms));
+	return 0;
+}
+
+/* After store_open: the store opened the file that is locked, holding the
+ * instance the lock file records (recorded now on a first start), and it
+ * passes quick_check. Returns 0, or -1 after logging. */
+static int
+database_verify(const struct config *cfg, struct db_lock *l,
+    struct store *store)
+{
+	char hex[2 * INSTANCE_ID_BYTES + 1], want[2 * INSTANCE_ID_BYTES + 1];
+	uint8_t instance[INSTANCE_ID_BYTES];
+	struct store_file_id id;
+
+	store_file_id(store, &id);
+	if (id.dev != l->id.dev || id.ino != l->id.ino) {
+		log_msg(LOG_ERR, "database %s was replaced by another file while "
+		    "treasuryd started; start again", cfg->db_path);
+		return -1;
+	}
+	store_instance_id(store, instance);
+	if (l->recorded &&
+	    memcmp(instance, l->instance, INSTANCE_ID_BYTES) != 0) {
+		hex_encode(hex, instance, INSTANCE_ID_BYTES);
+		hex_encode(want, l->instance, INSTANCE_ID_BYTES);
+		log_msg(LOG_ERR, "database %s holds instance %s, but %s records "
+		    "instance %s: this is another instance's database (other "
+		    "tokens, treasuries and history). Put the right file back; "
+		    "if this database is meant to be served here, restore it "
+		    "with treasuryd restore, or remove %s", cfg->db_path, hex,
+		    l->lock_path, want, l->lock_path);
+		return -1;
+	}
+	if (!l->recorded && db_lock_record(l, instance) != 0)
+		return -1;
+	return database_quick_check(cfg, store);
+}
+
 static void
 api_options_fill(struct api_options *o, const struct daemon *d,
     struct store *store, const treasury_verifier *verifier)
@@ -388,6 +488,7 @@ api_options_fill(struct api_options *o, const struct daemon *d,
 	o->use_listen_fd = d->listener.fd >= 0;
 	o->listen_fd = d->listener.fd;
 	o->db_path = cfg->db_path;
+	o->db_file_id = d->db_file_id;
 	store_instance_id(store, o->instance);
 	store_token_hash_key(store, o->token_hash_key);
 	o->verifier = verifier;
@@ -413,8 +514,9 @@ main(int argc, char *argv[])
 	struct api_options api_opts;
 	struct store *store = NULL;
 	treasury_verifier *verifier;
+	struct db_lock lock = { .name_fd = -1, .file_fd = -1 };
 	sigset_t sigs;
-	int rc, lock_fd = -1;
+	int rc;
 
 	if ((rc = subcommand_run(argc, argv)) >= 0)
 		return rc;
@@ -437,13 +539,16 @@ main(int argc, char *argv[])
 		fatalx("cannot create the signature verifier");
 	if (listener_setup(&d.cfg, &d.listener) != 0)
 		goto fail;
+	if (database_lock(&d.cfg, &lock) != 0)
+		goto fail;	/* in use, missing, or -wal without it */
 	if (store_open(d.cfg.db_path, STORE_READ_WRITE_CREATE, &store, errmsg) !=
 	    TREASURY_OK) {
 		log_msg(LOG_ERR, "%s", errmsg);
 		goto fail;
 	}
-	if (db_lock_open(d.cfg.db_path, false, &lock_fd) != 0)
-		goto fail;	/* another treasuryd serves this database */
+	if (database_verify(&d.cfg, &lock, store) != 0)
+		goto fail;	/* another file or instance, or damaged */
+	d.db_file_id = lock.id;
 	if (first_run_admin_token(&d.cfg, store) != 0)
 		goto fail;
 	if (writer_start(d.cfg.db_path, verifier, &d.writer, errmsg) !=
@@ -469,7 +574,7 @@ main(int argc, char *argv[])
 	writer_stop(d.writer);			/* last group committed */
 	store_close(store);
 	treasury_verifier_destroy(verifier);
-	close(lock_fd);
+	db_lock_close(&lock);		/* after every connection is closed */
 	log_msg(LOG_NOTICE, "stopped cleanly");
 	return 0;
 fail:
@@ -477,7 +582,6 @@ fail:
 		writer_stop(d.writer);
 	store_close(store);
 	treasury_verifier_destroy(verifier);
-	if (lock_fd >= 0)
-		close(lock_fd);
+	db_lock_close(&lock);
 	return 1;
 }

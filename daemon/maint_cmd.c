@@ -195,10 +195,12 @@ restore_command(int argc, char *argv[])
 {
 	char errmsg[STORE_ERRMSG_BYTES];
 	char staged[PATH_MAX], aside[PATH_MAX] = "";
+	uint8_t instance[INSTANCE_ID_BYTES];
 	struct maint_args a;
 	struct store *s = NULL;
+	struct db_lock lock;
 	struct stat st;
-	int lock_fd = -1, rc = 1;
+	int rc = 1;
 
 	if (maint_args_parse(argc, argv, "from", &a) != 0) {
 		maint_usage();
@@ -207,7 +209,7 @@ restore_command(int argc, char *argv[])
 	if (snprintf(staged, sizeof(staged), "%s.restoring", a.db_path) >=
 	    (int)sizeof(staged))
 		return 1;
-	if (db_lock_open(a.db_path, false, &lock_fd) != 0) {
+	if (db_lock_open(a.db_path, &lock) != 0) {
 		log_msg(LOG_ERR, "restore refused: stop treasuryd first");
 		return 1;
 	}
@@ -223,6 +225,7 @@ restore_command(int argc, char *argv[])
 		unlink(staged);
 		goto done;
 	}
+	store_instance_id(s, instance);	/* recorded in the lock file below */
 	store_close(s);
 	if (check_run(staged) != 0) {
 		log_msg(LOG_ERR, "restore refused: %s does not pass treasuryd "
@@ -243,11 +246,13 @@ restore_command(int argc, char *argv[])
 	}
 	if (fsync_parent_dir(a.db_path) != 0)
 		log_warn("restore: cannot fsync the directory of %s", a.db_path);
+	if (db_lock_record(&lock, instance) != 0)	/* the instance served here */
+		goto done;
 	fprintf(stderr, "restore: %s restored to %s%s%s\n", a.file, a.db_path,
 	    aside[0] != '\0' ? "; the previous database is kept as " : "",
 	    aside);
 	rc = 0;
 done:
-	close(lock_fd);		/* releases the lock */
+	db_lock_close(&lock);	/* releases the locks */
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@
 #include <unistd.h>
 
 #include <sodium.h>
+
+#include "treasury/clock.h"
+#include "treasury/log.h"
 
 #include "store_int.h"
 
@@ -43,6 +47,8 @@ store_errmsg_set(char errmsg[STORE_ERRMSG_BYTES], const char *fmt, ...)
 treasury_err
 store_err_from_sqlite(int rc)
 {
+	if (rc == SQLITE_CONSTRAINT_COMMITHOOK)
+		return TREASURY_ERR_STORAGE_UNAVAILABLE;  /* commit_guard said no */
 	switch (rc & 0xff) {
 	case SQLITE_OK:
 	case SQLITE_ROW:
@@ -144,20 +150,150 @@ file_create(const char *path, char errmsg[STORE_ERRMSG_BYTES])
 	return TREASURY_OK;
 }
 
+/* A -wal or -shm file without its database: the database was deleted or
+ * moved, and the -wal may hold committed transactions. SQLite would
+ * apply a stray -wal to a new empty file, so nothing is created. */
+static treasury_err
+file_check_orphans(const char *path, char errmsg[STORE_ERRMSG_BYTES])
+{
+	static const char *const suffixes[] = { "-wal", "-shm" };
+	char side[PATH_MAX];
+	struct stat st;
+	int n;
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		n = snprintf(side, sizeof(side), "%s%s", path, suffixes[i]);
+		if (n < 0 || (size_t)n >= sizeof(side)) {
+			store_errmsg_set(errmsg, "cannot create database %s: %s",
+			    path, strerror(ENAMETOOLONG));
+			return TREASURY_ERR_DB_OPEN;
+		}
+		if (lstat(side, &st) == 0) {
+			store_errmsg_set(errmsg, "database %s is missing but %s "
+			    "exists: the database was deleted or moved (its -wal "
+			    "may hold committed transactions); put it back or "
+			    "restore it (treasuryd restore), or move %s-wal and "
+			    "%s-shm aside to start a new, empty database", path,
+			    side, path, path);
+			return TREASURY_ERR_DB_OPEN;
+		}
+	}
+	return TREASURY_OK;
+}
+
 /* Check or create the file before SQLite sees it. */
 static treasury_err
 file_prepare(const char *path, enum store_mode mode,
     char errmsg[STORE_ERRMSG_BYTES])
 {
 	struct stat st;
+	treasury_err err;
 
 	if (stat(path, &st) == 0)
 		return file_check_existing(path, &st, errmsg);
-	if (errno == ENOENT && mode == STORE_READ_WRITE_CREATE)
-		return file_create(path, errmsg);
+	if (errno == ENOENT && mode == STORE_READ_WRITE_CREATE) {
+		err = file_check_orphans(path, errmsg);
+		return err != TREASURY_OK ? err : file_create(path, errmsg);
+	}
 	store_errmsg_set(errmsg, "cannot open database %s: %s", path,
 	    strerror(errno));
 	return TREASURY_ERR_DB_OPEN;
+}
+
+treasury_err
+store_file_prepare(const char *path, char errmsg[STORE_ERRMSG_BYTES])
+{
+	assert(path != NULL && errmsg != NULL);
+	errmsg[0] = '\0';
+	return file_prepare(path, STORE_READ_WRITE_CREATE, errmsg);
+}
+
+/* Set while store_file_id_check finds the file gone: its first failure
+ * is logged at err, not every refused write (process-wide, like the one
+ * database a daemon serves). */
+static atomic_bool file_lost;
+
+treasury_err
+store_file_id_check(const char *path, const struct store_file_id *id,
+    char detail[STORE_ERRMSG_BYTES])
+{
+	struct stat st;
+
+	assert(path != NULL && id != NULL && detail != NULL);
+	detail[0] = '\0';
+	if (stat(path, &st) != 0)
+		store_errmsg_set(detail, "database file %s %s", path,
+		    errno == ENOENT ? "was deleted" : strerror(errno));
+	else if ((uint64_t)st.st_dev != id->dev ||
+	    (uint64_t)st.st_ino != id->ino)
+		store_errmsg_set(detail, "database file %s was replaced by "
+		    "another file (device/inode %llu/%llu, opened %llu/%llu)",
+		    path, (unsigned long long)st.st_dev,
+		    (unsigned long long)st.st_ino,
+		    (unsigned long long)id->dev, (unsigned long long)id->ino);
+	if (detail[0] == '\0') {
+		if (atomic_exchange(&file_lost, false))
+			log_msg(LOG_NOTICE, "database file %s is the opened file "
+			    "again; writes are accepted", path);
+		return TREASURY_OK;
+	}
+	if (!atomic_exchange(&file_lost, true))
+		log_msg(LOG_ERR, "%s: every write is refused (503 "
+		    "storage-unavailable) and /v1/health answers 503 until it is "
+		    "back; do not stop treasuryd before saving the data (see "
+		    "operations.md, \"Database identity\")", detail);
+	return TREASURY_ERR_STORAGE_UNAVAILABLE;
+}
+
+void
+store_file_id(const struct store *s, struct store_file_id *out)
+{
+	assert(s != NULL && out != NULL);
+	*out = s->file_id;
+}
+
+treasury_err
+store_file_check(struct store *s, char detail[STORE_ERRMSG_BYTES])
+{
+	assert(s != NULL);
+	return store_file_id_check(s->path, &s->file_id, detail);
+}
+
+/* SQLite's commit hook of a read-write store: a non-zero answer turns the
+ * COMMIT into a rollback (SQLITE_CONSTRAINT_COMMITHOOK), so nothing is
+ * acknowledged on a file that is no longer the database at the path. */
+static int
+commit_guard(void *arg)
+{
+	char detail[STORE_ERRMSG_BYTES];
+
+	return store_file_check(arg, detail) != TREASURY_OK;
+}
+
+/* Remember which file was opened (after SQLite opened it). */
+static treasury_err
+file_id_take(struct store *s, const char *path,
+    char errmsg[STORE_ERRMSG_BYTES])
+{
+	struct stat st;
+	int n;
+
+	n = snprintf(s->path, sizeof(s->path), "%s", path);
+	if (n < 0 || (size_t)n >= sizeof(s->path)) {
+		store_errmsg_set(errmsg, "cannot open database %s: %s", path,
+		    strerror(ENAMETOOLONG));
+		return TREASURY_ERR_DB_OPEN;
+	}
+	if (stat(path, &st) != 0) {
+		store_errmsg_set(errmsg, "cannot open database %s: %s", path,
+		    strerror(errno));
+		return TREASURY_ERR_DB_OPEN;
+	}
+	s->file_id.dev = (uint64_t)st.st_dev;
+	s->file_id.ino = (uint64_t)st.st_ino;
+	if (s->mode != STORE_READ_ONLY)
+		sqlite3_commit_hook(s->db, commit_guard, s);
+	return TREASURY_OK;
 }
 
 static treasury_err
@@ -362,6 +498,8 @@ store_open(const char *path, enum store_mode mode, struct store **out,
 	}
 	s->mode = mode;
 	err = db_connect(s, path, errmsg);
+	if (err == TREASURY_OK)
+		err = file_id_take(s, path, errmsg);
 	if (err != TREASURY_OK)
 		goto fail;
 	err = store_schema_check(s->db, path, mode, &version, errmsg);
@@ -402,6 +540,81 @@ store_close(struct store *s)
 	(void)rc;
 	sodium_memzero(s, sizeof(*s));
 	free(s);
+}
+
+/* Progress handler of store_quick_check: stop once the deadline passed. */
+static int
+quick_check_progress(void *arg)
+{
+	const uint64_t *deadline_ms = arg;
+
+	return clock_mono_ms() >= *deadline_ms;
+}
+
+/* Append one finding of quick_check to errmsg. */
+static void
+quick_check_finding(char errmsg[STORE_ERRMSG_BYTES], const char *path,
+    const unsigned char *text, unsigned n)
+{
+	char prev[STORE_ERRMSG_BYTES];
+
+	snprintf(prev, sizeof(prev), "%s", errmsg);
+	if (n == 0)
+		store_errmsg_set(errmsg, "database %s fails PRAGMA quick_check: "
+		    "%s", path, text != NULL ? (const char *)text : "?");
+	else
+		store_errmsg_set(errmsg, "%s; %s", prev,
+		    text != NULL ? (const char *)text : "?");
+}
+
+treasury_err
+store_quick_check(struct store *s, unsigned limit_s, bool *cut_short,
+    char errmsg[STORE_ERRMSG_BYTES])
+{
+	char sql[64];	/* a pragma's argument cannot be bound */
+	uint64_t deadline_ms = clock_mono_ms() + (uint64_t)limit_s * 1000;
+	const unsigned char *text;
+	sqlite3_stmt *st = NULL;
+	treasury_err err;
+	unsigned n = 0;
+	int rc;
+
+	assert(s != NULL && cut_short != NULL && errmsg != NULL);
+	*cut_short = false;
+	errmsg[0] = '\0';
+	snprintf(sql, sizeof(sql), "PRAGMA quick_check(%d)",
+	    STORE_QUICK_CHECK_FINDINGS_MAX);
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		err = db_fail(s, rc, "cannot check database", s->path, errmsg);
+		goto done;
+	}
+	if (limit_s > 0)	/* every 10000 virtual machine steps */
+		sqlite3_progress_handler(s->db, 10000, quick_check_progress,
+		    &deadline_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		text = sqlite3_column_text(st, 0);
+		if (n == 0 && text != NULL && strcmp((const char *)text, "ok") == 0)
+			continue;
+		quick_check_finding(errmsg, s->path, text, n++);
+	}
+	sqlite3_progress_handler(s->db, 0, NULL, NULL);
+	if (rc == SQLITE_INTERRUPT && n == 0) {
+		*cut_short = true;
+		err = TREASURY_OK;
+	} else if (n > 0 || (rc & 0xff) == SQLITE_CORRUPT ||
+	    (rc & 0xff) == SQLITE_NOTADB) {
+		if (n == 0)
+			store_errmsg_set(errmsg, "database %s fails PRAGMA "
+			    "quick_check: %s", s->path, sqlite3_errmsg(s->db));
+		err = TREASURY_ERR_DB_CORRUPT;
+	} else if (rc != SQLITE_DONE)
+		err = db_fail(s, rc, "cannot check database", s->path, errmsg);
+	else
+		err = TREASURY_OK;
+done:
+	sqlite3_finalize(st);
+	return err;
 }
 
 void

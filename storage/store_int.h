@@ -9,6 +9,7 @@
 #ifndef TREASURY_STORE_INT_H
 #define TREASURY_STORE_INT_H
 
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
@@ -104,6 +105,8 @@ extern const char *const store_stmt_sql[STMT_COUNT_];
 struct store {
 	sqlite3 *db;
 	enum store_mode mode;
+	char path[PATH_MAX];		/* as opened, for store_file_check */
+	struct store_file_id file_id;	/* of the file opened */
 	sqlite3_stmt *stmt[STMT_COUNT_];
 	uint8_t instance_id[INSTANCE_ID_BYTES];
 	uint8_t token_hash_key[TOKEN_HASH_KEY_BYTES];	/* secret */

@@ -246,6 +246,22 @@ group_fail(struct writer *w, struct command *group, unsigned n,
 	}
 }
 
+/* The database file is no longer the one opened (store_file_check): the
+ * group is refused before BEGIN, nothing is written or acknowledged. */
+static void
+group_refuse(struct command *group, treasury_err err)
+{
+	struct command *c;
+
+	for (c = group; c != NULL; c = c->next_) {
+		command_results_clear(c);
+		c->err = err;
+		snprintf(c->detail, sizeof(c->detail), "the database file was "
+		    "deleted or replaced; the request was not applied (the "
+		    "daemon's log says more)");
+	}
+}
+
 static void
 commit_time_count(struct writer *w, uint64_t us)
 {
@@ -277,9 +293,15 @@ group_run(struct writer *w, struct command *group, unsigned n)
 	void *hook_arg;
 	struct command *c;
 	treasury_err err;
+	char why[STORE_ERRMSG_BYTES];
 	uint64_t t0;
 
 	group_size_count(w, n);
+	err = store_file_check(w->store, why);	/* and again inside COMMIT */
+	if (err != TREASURY_OK) {
+		group_refuse(group, err);	/* why is logged once */
+		return;
+	}
 	err = store_stmt_run(w->store, STMT_BEGIN_IMMEDIATE);
 	if (err != TREASURY_OK) {
 		group_fail(w, group, n, "BEGIN IMMEDIATE", err);

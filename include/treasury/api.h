@@ -16,6 +16,7 @@
 #include "treasury/error.h"
 #include "treasury/limits.h"
 #include "treasury/sig.h"
+#include "treasury/storage.h"
 
 struct writer;
 
@@ -28,6 +29,10 @@ struct api_options {
 	bool use_listen_fd;
 	int listen_fd;
 	const char *db_path;			/* for per-thread readers */
+	/* the file the daemon locked and opened at db_path: /v1/health
+	 * answers 503 storage-unavailable while db_path names another file
+	 * or none (store_file_id_check) */
+	struct store_file_id db_file_id;
 	uint8_t instance[INSTANCE_ID_BYTES];
 	uint8_t token_hash_key[TOKEN_HASH_KEY_BYTES];
 	const treasury_verifier *verifier;	/* vote checks in request threads */

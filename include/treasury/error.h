@@ -28,7 +28,7 @@
  * 422: well-formed, but the value does not fit what exists (unknown asset
  *      or signer, threshold out of range, a signature that does not verify);
  * 500: our fault, logged (database, I/O, internal, config, keystore);
- * 503: overloaded or shutting down (retry).
+ * 503: overloaded, shutting down, or the database file gone (retry).
  * The last group is the HTTP layer's own: api/ alone answers with it. */
 #define TREASURY_ERRORS(X)						\
 	X(OK, "ok", "success", 200)					\
@@ -103,6 +103,7 @@
 	X(CONFIG_CHANGE, "config-change", "the configuration change is not possible", 422) \
 	X(BUSY, "busy", "the server is overloaded; retry later", 503)	\
 	X(SHUTTING_DOWN, "shutting-down", "the server is shutting down", 503) \
+	X(STORAGE_UNAVAILABLE, "storage-unavailable", "the database file was deleted or replaced; writes are refused", 503) \
 	X(KEYSTORE, "keystore", "the keystore file is malformed", 500)	\
 	X(PASSPHRASE, "passphrase", "wrong passphrase, or the keystore was altered", 500) \
 	X(POLICY_TIMELOCK, "policy-timelock", "delays must satisfy 0 <= spend delay <= config delay <= 90 days", 422) \

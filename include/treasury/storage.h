@@ -54,6 +54,56 @@ store_open(const char *path, enum store_mode mode, struct store **out,
 /* Finalize statements and close. NULL is accepted. */
 void store_close(struct store *s);
 
+/* ---- the database file's identity (docs/operations.md, "Database
+ * identity") ---- */
+
+/* A file as stat(2) names it, through symbolic links: device and inode.
+ * Two paths (hard links, symbolic links) to one file have one identity. */
+struct store_file_id {
+	uint64_t dev;
+	uint64_t ino;
+};
+
+/* Check or create the database file at path before anything opens it:
+ * an existing file (and its -wal and -shm) must be a regular file of mode
+ * 0600 or stricter; a missing one is created empty with mode 0600, unless
+ * a -wal or -shm file is there without it (the database was deleted or
+ * moved and the -wal may hold committed transactions: refused).
+ * Returns TREASURY_OK, _DB_OPEN or _DB_PERMISSIONS with errmsg set. */
+TREASURY_WARN_UNUSED treasury_err
+store_file_prepare(const char *path, char errmsg[STORE_ERRMSG_BYTES]);
+
+/* The identity of the file s opened (taken when it was opened). */
+void store_file_id(const struct store *s, struct store_file_id *out);
+
+/* Whether path still names the file id. Returns TREASURY_OK, or
+ * TREASURY_ERR_STORAGE_UNAVAILABLE with detail (STORE_ERRMSG_BYTES) saying
+ * that the file was deleted or replaced by another one. The first failure
+ * after a success is logged at LOG_ERR (once per process, not once per
+ * call), the return to the opened file at LOG_NOTICE. Thread-safe; one
+ * stat(2). */
+TREASURY_WARN_UNUSED treasury_err
+store_file_id_check(const char *path, const struct store_file_id *id,
+    char detail[STORE_ERRMSG_BYTES]);
+
+/* store_file_id_check for the file s opened: the writer calls it before
+ * each group, and a read-write store also runs it inside every COMMIT
+ * (a commit hook: a COMMIT on a deleted or replaced file is rolled back
+ * and fails). */
+TREASURY_WARN_UNUSED treasury_err
+store_file_check(struct store *s, char detail[STORE_ERRMSG_BYTES]);
+
+/* PRAGMA quick_check on s for at most limit_s seconds (0: no limit).
+ * Returns TREASURY_OK with *cut_short false when the check found nothing,
+ * TREASURY_OK with *cut_short true when the time ran out first (nothing
+ * found in what was checked), TREASURY_ERR_DB_CORRUPT with errmsg holding
+ * the first finding(s) (up to STORE_QUICK_CHECK_FINDINGS_MAX rows), or
+ * another error with errmsg set. */
+enum { STORE_QUICK_CHECK_FINDINGS_MAX = 8 };
+TREASURY_WARN_UNUSED treasury_err
+store_quick_check(struct store *s, unsigned limit_s, bool *cut_short,
+    char errmsg[STORE_ERRMSG_BYTES]);
+
 /* The 32-byte instance id made when the database was created. */
 void store_instance_id(const struct store *s, uint8_t out[INSTANCE_ID_BYTES]);
 

@@ -53,6 +53,8 @@ void writer_submit_async(struct writer *w, struct command *cmd,
  *   TREASURY_OK, a domain error (cmd->detail says why, nothing changed),
  *   TREASURY_ERR_BUSY when WRITER_QUEUE_MAX commands are waiting,
  *   TREASURY_ERR_SHUTTING_DOWN after writer_stop began,
+ *   TREASURY_ERR_STORAGE_UNAVAILABLE when the database file is no longer
+ *     the one opened (deleted or replaced; nothing applied),
  *   TREASURY_ERR_DB when the commit failed (nothing of the group applied). */
 treasury_err writer_submit(struct writer *w, struct command *cmd);
 
