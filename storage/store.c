@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -240,8 +241,9 @@ store_file_id_check(const char *path, const struct store_file_id *id,
 	if (!atomic_exchange(&file_lost, true))
 		log_msg(LOG_ERR, "%s: every write is refused (503 "
 		    "storage-unavailable) and /v1/health answers 503 until it is "
-		    "back; do not stop treasuryd before saving the data (see "
-		    "operations.md, \"Database identity\")", detail);
+		    "back; on stop treasuryd saves what it holds as "
+		    "<database>.rescued-<time> (operations.md, \"Database "
+		    "identity\")", detail);
 	return TREASURY_ERR_STORAGE_UNAVAILABLE;
 }
 
@@ -526,6 +528,75 @@ fail:
 	return err;
 }
 
+/* Copy what connection db still reads (the deleted or replaced file and
+ * its -wal, through descriptors SQLite holds) into a new 0600 file. */
+static treasury_err
+rescue_copy(sqlite3 *db, const char *to, char errmsg[STORE_ERRMSG_BYTES])
+{
+	sqlite3_backup *b;
+	sqlite3 *dst = NULL;
+	int fd, rc;
+
+	fd = open(to, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd < 0) {
+		store_errmsg_set(errmsg, "cannot create %s: %s", to,
+		    strerror(errno));
+		return TREASURY_ERR_IO;
+	}
+	close(fd);
+	rc = sqlite3_open_v2(to, &dst, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK) {
+		b = sqlite3_backup_init(dst, "main", db, "main");
+		if (b == NULL)
+			rc = sqlite3_errcode(dst);
+		else {
+			rc = sqlite3_backup_step(b, -1);	/* all pages */
+			if (sqlite3_backup_finish(b) != SQLITE_OK &&
+			    rc == SQLITE_DONE)
+				rc = sqlite3_errcode(dst);
+			if (rc == SQLITE_DONE)
+				rc = SQLITE_OK;
+		}
+	}
+	if (rc != SQLITE_OK)
+		store_errmsg_set(errmsg, "cannot copy into %s: %s", to,
+		    dst != NULL ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+	if (sqlite3_close(dst) != SQLITE_OK && rc == SQLITE_OK)
+		rc = SQLITE_IOERR;
+	return rc == SQLITE_OK ? TREASURY_OK : TREASURY_ERR_IO;
+}
+
+/* Closing a read-write store whose file is no longer at its path would
+ * lose what only this process still reads (SQLite checkpoints into the
+ * unlinked file and removes the -wal): copy it to "<path>.rescued-<UTC>"
+ * first, once per process. */
+static void
+rescue_if_lost(struct store *s)
+{
+	static atomic_bool rescued;
+	char detail[STORE_ERRMSG_BYTES], to[PATH_MAX + 48], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (s->mode == STORE_READ_ONLY || s->path[0] == '\0' ||
+	    store_file_check(s, detail) == TREASURY_OK ||
+	    atomic_exchange(&rescued, true))
+		return;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(to, sizeof(to), "%s.rescued-%s", s->path, stamp);
+	if (rescue_copy(s->db, to, detail) != TREASURY_OK) {
+		log_msg(LOG_ERR, "database file %s is gone and its content could "
+		    "not be saved: %s", s->path, detail);
+		unlink(to);
+		return;
+	}
+	log_msg(LOG_ERR, "database file %s is gone: what treasuryd held open "
+	    "(every acknowledged write) is saved as %s; check it (treasuryd "
+	    "check) and restore it (treasuryd restore)", s->path, to);
+}
+
 void
 store_close(struct store *s)
 {
@@ -533,6 +604,8 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	if (s->db != NULL)
+		rescue_if_lost(s);
 	for (i = 0; i < STMT_COUNT_; i++)
 		sqlite3_finalize(s->stmt[i]);
 	rc = sqlite3_close(s->db);

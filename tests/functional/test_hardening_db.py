@@ -91,12 +91,30 @@ def test_deleted_database_refuses_writes_and_reports_unhealthy(ctx):
     log = node.stderr()
     assert_true("database file %s was deleted" % node.db_path in log, log)
     assert_equal(log.count("was deleted"), 1, "logged once:\n" + log)
-    node.allowed_error_patterns += ["was deleted", "request thread"]
+    node.allowed_error_patterns += ["was deleted", "request thread",
+                                    "is gone"]
     node.stop()
+    # What the daemon held open was saved when it stopped.
+    rescued = [f for f in os.listdir(node.dir) if ".rescued-" in f]
+    assert_equal(len(rescued), 1, "one rescued copy: %r" % rescued)
+    rescued = os.path.join(node.dir, rescued[0])
+    assert_true("is saved as %s" % rescued in node.stderr(), node.stderr())
+    r = ctx.run_treasuryd(["check", "--db", rescued])
+    assert_equal(r.returncode, 0, "the rescued copy checks: " + r.stderr)
     # Nothing says a new database should be made here: the start is
     # refused (the lock file records the instance; a -wal may remain).
     start_refused(node, node.db_path, "restore")
     assert_true(not os.path.exists(node.db_path), "no new empty database")
+    # The way back: restore the rescued copy; the old tokens work again.
+    for p in db_files(node)[1:]:
+        if os.path.exists(p):
+            os.unlink(p)
+    r = ctx.run_treasuryd(["restore", "--db", node.db_path, "--from", rescued])
+    assert_equal(r.returncode, 0, "restore: " + r.stderr)
+    node.start()
+    assert_equal(c.balance("hd", "USDC"), sg.format_amount("100", 6),
+                 "every acknowledged deposit, and the old tokens")
+    node.stop()
 
 
 def test_replaced_database_refuses_writes_until_it_is_back(ctx):
