@@ -119,6 +119,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.idempotency_retention_s, 86400);
 	assert_int_equal(cfg.maintenance_interval_s, 1);
 	assert_int_equal(cfg.shutdown_timeout_s, 10);
+	assert_int_equal(cfg.start_check_timeout_s, 60);
 	assert_int_equal(cfg.log_level, LOG_INFO);
 }
 
@@ -145,6 +146,7 @@ static const struct range ranges[] = {
 	R("idempotency_retention", idempotency_retention_s, 3600, 2592000),
 	R("maintenance_interval", maintenance_interval_s, 1, 3600),
 	R("shutdown_timeout", shutdown_timeout_s, 1, 300),
+	R("start_check_timeout", start_check_timeout_s, 0, 86400),
 };
 
 static unsigned

@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -764,6 +765,179 @@ test_corrupt_token_row(void **state)
 	store_close(s);
 }
 
+
+/* ---- the file's identity (store_file_prepare, store_file_check, the
+ * commit guard, the rescued copy) and quick_check ---- */
+
+static void
+touch_0600(const char *path)
+{
+	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static void
+test_wal_without_database_not_created(void **state)
+{
+	struct ctx *c = *state;
+	char side[160], errmsg[STORE_ERRMSG_BYTES];
+	const char *suffixes[] = { "-wal", "-shm" };
+	struct store *s = NULL;
+
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(side, sizeof(side), "%s%s", c->db, suffixes[i]);
+		touch_0600(side);
+		assert_int_equal(store_file_prepare(c->db, errmsg),
+		    TREASURY_ERR_DB_OPEN);
+		assert_non_null(strstr(errmsg, "is missing but"));
+		assert_non_null(strstr(errmsg, side));
+		assert_int_equal(store_open(c->db, STORE_READ_WRITE_CREATE, &s,
+		    errmsg), TREASURY_ERR_DB_OPEN);
+		assert_null(s);
+		assert_int_equal(access(c->db, F_OK), -1);	/* not created */
+		assert_int_equal(unlink(side), 0);
+	}
+	assert_int_equal(store_file_prepare(c->db, errmsg), TREASURY_OK);
+	assert_int_equal(file_mode(c->db), 0600);
+}
+
+static void
+test_file_check_deleted_and_replaced(void **state)
+{
+	struct ctx *c = *state;
+	char aside[160], detail[STORE_ERRMSG_BYTES];
+	struct store_file_id id;
+	struct store *s;
+
+	s = open_ok(c->db, STORE_READ_WRITE_CREATE);
+	store_file_id(s, &id);
+	assert_int_equal(store_file_check(s, detail), TREASURY_OK);
+	assert_int_equal(store_file_id_check(c->db, &id, detail), TREASURY_OK);
+	snprintf(aside, sizeof(aside), "%s.aside", c->db);
+	assert_int_equal(rename(c->db, aside), 0);
+	assert_int_equal(store_file_check(s, detail),
+	    TREASURY_ERR_STORAGE_UNAVAILABLE);
+	assert_non_null(strstr(detail, "was deleted"));
+	touch_0600(c->db);				/* another file */
+	assert_int_equal(store_file_id_check(c->db, &id, detail),
+	    TREASURY_ERR_STORAGE_UNAVAILABLE);
+	assert_non_null(strstr(detail, "replaced by another file"));
+	assert_int_equal(rename(aside, c->db), 0);	/* back */
+	assert_int_equal(store_file_check(s, detail), TREASURY_OK);
+	store_close(s);
+}
+
+static void
+test_commit_refused_and_rescued_when_file_gone(void **state)
+{
+	struct ctx *c = *state;
+	char aside[160], errmsg[STORE_ERRMSG_BYTES], rescued[PATH_MAX] = "";
+	uint8_t h1[TOKEN_HASH_BYTES], h2[TOKEN_HASH_BYTES];
+	struct dirent *e;
+	struct store *s;
+	int64_t n = -1;
+	DIR *d;
+
+	hash_of(h1, 1);
+	hash_of(h2, 2);
+	s = open_ok(c->db, STORE_READ_WRITE_CREATE);
+	assert_int_equal(store_token_insert(s, "kept", ROLE_ADMIN, h1, 1000),
+	    TREASURY_OK);
+	snprintf(aside, sizeof(aside), "%s.aside", c->db);
+	assert_int_equal(rename(c->db, aside), 0);
+	/* The COMMIT of the autocommit INSERT is turned into a rollback. */
+	assert_int_equal(store_token_insert(s, "lost", ROLE_ADMIN, h2, 2000),
+	    TREASURY_ERR_STORAGE_UNAVAILABLE);
+	assert_int_equal(store_token_count(s, &n), TREASURY_OK);
+	assert_int_equal(n, 1);
+	/* Closed while the file is gone: what it reads is saved. */
+	store_close(s);
+	d = opendir(c->dir);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strstr(e->d_name, ".rescued-") != NULL &&
+		    strstr(e->d_name, "-wal") == NULL &&
+		    strstr(e->d_name, "-shm") == NULL)
+			snprintf(rescued, sizeof(rescued), "%s/%s", c->dir,
+			    e->d_name);
+	closedir(d);
+	assert_true(rescued[0] != '\0');
+	assert_int_equal(file_mode(rescued), 0600);
+	assert_int_equal(store_open(rescued, STORE_READ_WRITE, &s, errmsg),
+	    TREASURY_OK);
+	assert_int_equal(store_token_count(s, &n), TREASURY_OK);
+	assert_int_equal(n, 1);
+	store_close(s);
+}
+
+/* Invert 16 bytes in the middle of the cell content of table's root
+ * page (a leaf). */
+static void
+table_page_flip(const char *path, const char *table)
+{
+	unsigned char page[4096];
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	long root;
+	unsigned content, middle;
+	FILE *f;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT rootpage FROM "
+	    "sqlite_schema WHERE name = ?", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	root = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	f = fopen(path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, (root - 1) * (long)sizeof(page), SEEK_SET), 0);
+	assert_int_equal(fread(page, 1, sizeof(page), f), sizeof(page));
+	assert_int_equal(page[0], 0x0d);		/* a table leaf */
+	content = (unsigned)page[5] << 8 | page[6];
+	middle = content + ((unsigned)sizeof(page) - content) / 2;
+	for (unsigned i = middle; i < middle + 16; i++)
+		page[i] ^= 0xff;
+	assert_int_equal(fseek(f, (root - 1) * (long)sizeof(page), SEEK_SET), 0);
+	assert_int_equal(fwrite(page, 1, sizeof(page), f), sizeof(page));
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+test_quick_check(void **state)
+{
+	struct ctx *c = *state;
+	char errmsg[STORE_ERRMSG_BYTES], name[32];
+	uint8_t h[TOKEN_HASH_BYTES];
+	bool cut_short = true;
+	struct store *s;
+
+	s = open_ok(c->db, STORE_READ_WRITE_CREATE);
+	for (int i = 0; i < 24; i++) {
+		hash_of(h, (unsigned)i + 1);
+		snprintf(name, sizeof(name), "token-%02d", i);
+		assert_int_equal(store_token_insert(s, name, ROLE_VIEWER, h,
+		    1000 + i), TREASURY_OK);
+	}
+	assert_int_equal(store_quick_check(s, 60, &cut_short, errmsg),
+	    TREASURY_OK);
+	assert_false(cut_short);
+	assert_int_equal(store_quick_check(s, 0, &cut_short, errmsg),
+	    TREASURY_OK);				/* no limit */
+	store_close(s);					/* checkpointed */
+	table_page_flip(c->db, "tokens");
+	s = open_ok(c->db, STORE_READ_WRITE);
+	assert_int_equal(store_quick_check(s, 60, &cut_short, errmsg),
+	    TREASURY_ERR_DB_CORRUPT);
+	assert_non_null(strstr(errmsg, "fails PRAGMA quick_check"));
+	assert_non_null(strstr(errmsg, c->db));
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -788,6 +962,10 @@ main(void)
 		T(test_tokens_max),
 		T(test_read_only_store),
 		T(test_corrupt_token_row),
+		T(test_wal_without_database_not_created),
+		T(test_file_check_deleted_and_replaced),
+		T(test_commit_refused_and_rescued_when_file_gone),
+		T(test_quick_check),
 #undef T
 	};
 
