@@ -103,7 +103,7 @@ static const struct option_def options[] = {
 	{ "shutdown_timeout",   OPT_UINT,  "10",                1,    300,
 	  OFF(shutdown_timeout_s), LIVE,
 	  "seconds to drain requests on SIGTERM" },
-	{ "start_check_timeout", OPT_UINT, "60",                0,    86400,
+	{ "start_check_timeout", OPT_UINT, "30",                0,    86400,
 	  OFF(start_check_timeout_s), RESTART,
 	  "seconds PRAGMA quick_check may run at start (a finding refuses the "
 	  "start; when time runs out a warning is logged and the start goes "

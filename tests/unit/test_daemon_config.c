@@ -119,7 +119,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.idempotency_retention_s, 86400);
 	assert_int_equal(cfg.maintenance_interval_s, 1);
 	assert_int_equal(cfg.shutdown_timeout_s, 10);
-	assert_int_equal(cfg.start_check_timeout_s, 60);
+	assert_int_equal(cfg.start_check_timeout_s, 30);
 	assert_int_equal(cfg.log_level, LOG_INFO);
 }
 
