@@ -388,8 +388,10 @@ db_lock_open(const char *db_path, struct db_lock *l)
 	if (flock(l->name_fd, LOCK_EX | LOCK_NB) != 0) {
 		if (errno == EWOULDBLOCK)
 			log_msg(LOG_ERR, "database %s is in use by a running "
-			    "treasuryd (lock file %s is held)", db_path,
-			    l->lock_path);
+			    "treasuryd (lock file %s is held%s%s)", db_path,
+			    l->lock_path, strcmp(real, db_path) != 0 ?
+			    "; through symbolic links the database is " : "",
+			    strcmp(real, db_path) != 0 ? real : "");
 		else
 			log_msg(LOG_ERR, "cannot lock %s: %s", l->lock_path,
 			    strerror(errno));

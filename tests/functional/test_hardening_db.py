@@ -231,7 +231,9 @@ def test_second_daemon_through_a_symbolic_link_is_refused(ctx):
     funded(ctx, first)
     link = os.path.join(ctx.tmpdir("link"), "symlinked.db")
     os.symlink(first.db_path, link)
-    second_refused(ctx, first, link)
+    err = second_refused(ctx, first, link)
+    assert_true(os.path.realpath(first.db_path) in err,
+                "names the other path:\n" + err)
     first.stop()
     # Stopped, the same database starts through the symbolic link.
     via = ctx.node(name="via-link", db_path=link)
