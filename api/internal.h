@@ -29,12 +29,14 @@ enum {
 	QUERY_PARAMS_MAX = 8,
 	CURSOR_MAX_BYTES = 64,
 	RETRY_AFTER_BUSY_S = 1,
+	TLS_MHD_OPTIONS = 4,		/* tls_start's items, END included */
 };
 
 #define ROLE_ANYONE 0u		/* no token needed */
 #define ROLE_ANY_TOKEN ROLE_ALL	/* every role can read */
 
 struct reply;
+struct tls_ctx;
 
 struct api_server {
 	struct MHD_Daemon *mhd;
@@ -43,6 +45,7 @@ struct api_server {
 	char db_path[4096];
 	uint8_t cursor_key[32];		/* derived from token_hash_key */
 	atomic_bool stopping;		/* api_stop began: end SSE streams */
+	struct tls_ctx *tls;		/* NULL: plain HTTP (tls.c) */
 };
 
 struct reply;
@@ -148,6 +151,25 @@ struct store *reader_get(struct api_server *srv);
 /* Authenticate the request's bearer token and check it holds one of
  * `roles`. Returns true when allowed; otherwise answers 401 or 403 in rp.*/
 bool auth_check(struct request *rq, struct reply *rp, unsigned roles);
+
+/* ---- tls.c: HTTPS (GnuTLS through MHD) ---- */
+
+/* When srv->opts.tls_cert_path is set: load the certificate and key (and
+ * client CA), set MHD_USE_TLS in *flags and fill items with the MHD
+ * options to add (MHD_OPTION_ARRAY; unused entries MHD_OPTION_END).
+ * Without TLS, items are all MHD_OPTION_END. Returns TREASURY_OK, or
+ * TREASURY_ERR_CONFIG / _NOMEM after logging why. */
+treasury_err tls_start(struct api_server *srv,
+    struct MHD_OptionItem items[TLS_MHD_OPTIONS], unsigned *flags);
+
+/* Free what tls_start loaded, once MHD has stopped. */
+void tls_stop(struct api_server *srv);
+
+/* The SHA-256 of the DER certificate the client presented on conn, when
+ * it verified against tls_client_ca. false: plain HTTP, no certificate,
+ * or one that does not verify. */
+bool tls_client_cert_sha256(struct MHD_Connection *conn,
+    uint8_t out[CLIENT_CERT_SHA256_BYTES]);
 
 /* ---- errors.c: answers from the error table (treasury/error.h) ---- */
 

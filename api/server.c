@@ -446,6 +446,8 @@ api_start(const struct api_options *opts, struct api_server **out)
 	struct MHD_OptionItem listen_opt[2] = {
 		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
 	};
+	struct MHD_OptionItem tls_opt[TLS_MHD_OPTIONS];
+	treasury_err err;
 
 	if (srv == NULL)
 		return TREASURY_ERR_NOMEM;
@@ -471,9 +473,15 @@ api_start(const struct api_options *opts, struct api_server **out)
 		    (void *)(uintptr_t)opts->listen_addr };
 	if (opts->listen_addr->sa_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	err = tls_start(srv, tls_opt, &flags);	/* HTTPS when configured */
+	if (err != TREASURY_OK) {
+		free(srv);
+		return err;
+	}
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_ARRAY, listen_opt,
+	    MHD_OPTION_ARRAY, tls_opt,
 	    MHD_OPTION_THREAD_POOL_SIZE, opts->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->per_ip_connections,
@@ -487,6 +495,7 @@ api_start(const struct api_options *opts, struct api_server **out)
 	if (srv->mhd == NULL) {
 		log_msg(LOG_ERR, "cannot start the HTTP server (address in use "
 		    "or not available?)");
+		tls_stop(srv);
 		free(srv);
 		return TREASURY_ERR_IO;
 	}
@@ -547,5 +556,6 @@ api_stop(struct api_server *srv, unsigned drain_timeout_s)
 	}
 	writer_commit_hook_set(srv->opts.writer, NULL, NULL);
 	MHD_stop_daemon(srv->mhd);	/* closes the listen socket */
+	tls_stop(srv);
 	free(srv);
 }

@@ -32,7 +32,8 @@ struct listener {
 };
 
 /* Take a socket passed by systemd (sd_listen_fds) if there is one: it must
- * be exactly one listening TCP socket on a loopback address; it is made
+ * be exactly one listening TCP socket, on a loopback address unless TLS
+ * is configured; it is made
  * non-blocking. Otherwise fill l from cfg's listen address.
  * Returns 0, or -1 after logging why the passed sockets are refused. */
 int listener_setup(const struct config *cfg, struct listener *l);
