@@ -17,6 +17,8 @@
  * Schema 4 adds the treasury policies (schema_policy.c, docs/policies.md).
  * Schema 5 keys idempotency records by a request fingerprint
  * (schema_idem.c).
+ * Schema 6 lets a token be bound to a TLS client certificate
+ * (schema_token_cert below).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -34,6 +36,8 @@ static_assert(ROLE_ALL == 15, "tokens.roles CHECK");
 static_assert(INSTANCE_ID_BYTES == 32, "meta.instance_id CHECK");
 static_assert(TOKEN_HASH_KEY_BYTES == 32, "meta.token_hash_key CHECK");
 static_assert(TOKEN_HASH_BYTES == 32, "tokens.hash CHECK");
+static_assert(CLIENT_CERT_SHA256_BYTES == 32,
+    "tokens.client_cert_sha256 CHECK");
 
 static const char schema_1[] =
 	"CREATE TABLE meta ("
@@ -274,6 +278,14 @@ static const char schema_3[] =
 
 #undef JSTR
 
+/* Schema 6: a token bound to a TLS client certificate is accepted only
+ * on a connection that presented that certificate (api/auth.c): the
+ * SHA-256 of its DER encoding; NULL for a token that is not bound. */
+static const char schema_token_cert[] =
+	"ALTER TABLE tokens ADD COLUMN client_cert_sha256 BLOB"
+	" CHECK (client_cert_sha256 IS NULL OR"
+	" length(client_cert_sha256) = 32);";
+
 static treasury_err meta_create(sqlite3 *db);
 
 struct migration {
@@ -287,6 +299,7 @@ static const struct migration migrations[] = {
 	/* 3 */ { schema_3, NULL },
 	/* 4 */ { store_schema_4, store_schema_4_after },	/* schema_policy.c */
 	/* 5 */ { store_schema_5, store_schema_5_after },	/* schema_idem.c */
+	/* 6 */ { schema_token_cert, NULL },
 };
 
 #define MIGRATIONS_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -15,16 +15,20 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " SELECT ?1, ?2, ?3, ?4"
 	    " WHERE (SELECT count(*) FROM tokens WHERE revoked_at IS NULL) < ?5",
 	[STMT_TOKEN_FIND] =
-	    "SELECT id, name, roles, created_at, hash FROM tokens"
-	    " WHERE hash = ?1 AND revoked_at IS NULL",
+	    "SELECT id, name, roles, created_at, client_cert_sha256, hash"
+	    " FROM tokens WHERE hash = ?1 AND revoked_at IS NULL",
 	[STMT_TOKEN_LIST] =
-	    "SELECT id, name, roles, created_at FROM tokens"
-	    " WHERE revoked_at IS NULL ORDER BY id",
+	    "SELECT id, name, roles, created_at, client_cert_sha256"
+	    " FROM tokens WHERE revoked_at IS NULL ORDER BY id",
 	[STMT_TOKEN_REVOKE] =
 	    "UPDATE tokens SET revoked_at = unixepoch()"
 	    " WHERE name = ?1 AND revoked_at IS NULL",
 	[STMT_TOKEN_COUNT] =
 	    "SELECT count(*) FROM tokens WHERE revoked_at IS NULL",
+	/* ?1 name, ?2 certificate SHA-256 or NULL (schema 6) */
+	[STMT_TOKEN_BIND] =
+	    "UPDATE tokens SET client_cert_sha256 = ?2"
+	    " WHERE name = ?1 AND revoked_at IS NULL",
 
 	[STMT_BEGIN_READ] = "BEGIN",
 	[STMT_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
@@ -209,7 +213,7 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " ORDER BY id LIMIT ?2",
 	/* Columns as STMT_TOKEN_LIST; ?1 after id, ?2 limit + 1 */
 	[STMT_TOKEN_PAGE] =
-	    "SELECT id, name, roles, created_at FROM tokens"
+	    "SELECT id, name, roles, created_at, client_cert_sha256 FROM tokens"
 	    " WHERE revoked_at IS NULL AND id > ?1 ORDER BY id LIMIT ?2",
 	[STMT_PROPOSAL_STATUS_COUNTS] =
 	    "SELECT status, count(*) FROM proposals GROUP BY status"

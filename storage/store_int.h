@@ -21,6 +21,7 @@ enum store_stmt {
 	STMT_TOKEN_LIST,
 	STMT_TOKEN_REVOKE,
 	STMT_TOKEN_COUNT,
+	STMT_TOKEN_BIND,
 	/* transactions (writer) and read snapshots (queries) */
 	STMT_BEGIN_READ,
 	STMT_BEGIN_IMMEDIATE,
