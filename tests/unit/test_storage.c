@@ -146,6 +146,19 @@ raw_exec(const char *path, const char *sql)
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
+/* sqlite3_exec's result for sql on path (the statement may fail). */
+static int
+raw_exec_rc(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	return rc;
+}
+
 /* First column of the first row of sql on db, as text (copied to out). */
 static void
 db_text(sqlite3 *db, const char *sql, char *out, size_t size)
@@ -656,6 +669,45 @@ test_tokens(void **state)
 	store_close(s);
 }
 
+/* Schema 6: a token bound to a client certificate carries its SHA-256
+ * through find and list; unbinding clears it; the column holds 32 bytes
+ * or NULL, anything else is DB_CORRUPT on read. */
+static void
+test_token_cert_binding(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t ha[TOKEN_HASH_BYTES], cert[CLIENT_CERT_SHA256_BYTES];
+	struct seen seen = { 0 };
+	struct token_info t;
+	struct store *s;
+
+	hash_of(ha, 1);
+	memset(cert, 0xab, sizeof(cert));
+	s = open_ok(c->db, STORE_READ_WRITE_CREATE);
+	assert_int_equal(store_token_insert(s, "alice", ROLE_SIGNER, ha, 1000),
+	    TREASURY_OK);
+	assert_int_equal(store_token_find(s, ha, &t), TREASURY_OK);
+	assert_false(t.cert_bound);
+	assert_int_equal(store_token_bind(s, "alice", cert), TREASURY_OK);
+	assert_int_equal(store_token_find(s, ha, &t), TREASURY_OK);
+	assert_true(t.cert_bound);
+	assert_memory_equal(t.cert_sha256, cert, sizeof(cert));
+	assert_int_equal(store_token_list(s, collect, &seen), TREASURY_OK);
+	assert_true(seen.t[0].cert_bound);
+	assert_int_equal(store_token_bind(s, "alice", NULL), TREASURY_OK);
+	assert_int_equal(store_token_find(s, ha, &t), TREASURY_OK);
+	assert_false(t.cert_bound);
+	assert_int_equal(store_token_bind(s, "nobody", cert),
+	    TREASURY_ERR_NOT_FOUND);
+	assert_int_equal(store_token_revoke(s, "alice"), TREASURY_OK);
+	assert_int_equal(store_token_bind(s, "alice", cert),
+	    TREASURY_ERR_NOT_FOUND);
+	store_close(s);
+	/* the CHECK refuses another length */
+	assert_int_not_equal(raw_exec_rc(c->db, "UPDATE tokens SET"
+	    " client_cert_sha256 = x'00'"), SQLITE_OK);
+}
+
 static void
 test_token_names_and_roles(void **state)
 {
@@ -786,6 +838,7 @@ main(void)
 		T(test_foreign_database),
 		T(test_meta_malformed),
 		T(test_tokens),
+		T(test_token_cert_binding),
 		T(test_token_names_and_roles),
 		T(test_tokens_max),
 		T(test_read_only_store),
