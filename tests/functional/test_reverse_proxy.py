@@ -57,7 +57,8 @@ class Nginx:
                         self.dir, self.dir, self.dir, self.dir, self.dir,
                         self.dir, self.dir, self.dir, block))
         self.proc = subprocess.Popen(
-            [NGINX, "-p", self.dir, "-c", conf, "-g", "daemon off;"],
+            [NGINX, "-p", self.dir, "-e", os.path.join(self.dir, "error.log"),
+             "-c", conf, "-g", "daemon off;"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
