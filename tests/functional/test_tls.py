@@ -415,3 +415,45 @@ def test_tls_token_bound_to_client_certificate(ctx):
                          "abcd")
     assert_true(bad.returncode == 2 and "64 hex digits" in bad.stderr,
                 "malformed fingerprint: " + bad.stderr)
+
+
+def test_tls_passed_socket_may_be_public_with_tls(ctx):
+    """Socket activation on 0.0.0.0: refused without TLS (test_service_
+    systemd), served with it."""
+    activate = shutil.which("systemd-socket-activate")
+    assert_true(activate is not None, "systemd-socket-activate is missing")
+    pki = ctx.tmpdir("pki")
+    cert, key = self_signed(pki, "server")
+    conf = os.path.join(pki, "tls.conf")
+    with open(conf, "w") as f:
+        f.write("tls_cert = %s\ntls_key = %s\n" % (cert, key))
+    port = free_port()
+    d = ctx.tmpdir("public")
+    proc = subprocess.Popen(
+        [activate, "-l", "0.0.0.0:%d" % port, ctx.treasuryd, "--config",
+         conf, "--db", os.path.join(d, "t.db")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    status = None
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and status is None:
+            conn = http.client.HTTPSConnection(
+                "127.0.0.1", port, timeout=5,
+                context=ssl.create_default_context(cafile=cert))
+            try:
+                conn.request("GET", "/v1/health")
+                status = conn.getresponse().status
+            except OSError:
+                time.sleep(0.1)
+            finally:
+                conn.close()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert_equal(status, 200, "health over TLS on the passed socket")
+    assert_equal(proc.returncode, 0, "clean exit: %r" % err)
+    assert_true(b"serving on the passed socket 0.0.0.0:%d" % port in err,
+                "passed socket used: %r" % err)
