@@ -50,8 +50,10 @@ enum {
 };
 
 static const char tls_priorities_1_3[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+/* TLS 1.2 without the RSA key exchange: forward secrecy, and the key is
+ * used only in the server's first flight (see tls_retired_sweep). */
 static const char tls_priorities_1_2[] =
-    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA";
 
 /* A certificate chain and its private key, as served. */
 struct tls_pair {
@@ -379,7 +381,11 @@ fail:
 	return TREASURY_ERR_CONFIG;
 }
 
-/* Free the retired pairs older than the grace period (all when all). */
+/* Free the retired pairs older than the grace period (all when all).
+ * GnuTLS uses a pair from the certificate callback to the end of the
+ * server's first flight (its signature there; no RSA key exchange), which
+ * the connection timeout bounds well within the grace period; after that
+ * the session only holds the pointers, never dereferenced again. */
 static void
 tls_retired_sweep(bool all)
 {
