@@ -111,8 +111,10 @@ def test_restore_never_overwrites_a_pre_restore_copy(ctx):
     restore(ctx, node, out)
     restore(ctx, node, out)
     for name, text in precious.items():
-        with open(name) as f:
-            assert_equal(f.read(), text, "%s untouched" % name)
+        with open(name, "rb") as f:
+            got = f.read()
+        assert_true(got == text.encode(), "%s overwritten (now %d bytes, "
+                    "starting %r)" % (name, len(got), got[:16]))
     new = [os.path.join(node.dir, f) for f in aside_files(node)
            if os.path.join(node.dir, f) not in precious]
     assert_equal(len(new), 3, "one new copy per restore: %r" % new)
@@ -133,8 +135,10 @@ def make_leftovers(node):
     kept = [base + ".restoring.tmp-toolongname", "other.db.restoring.tmp-"
             "Ab3xYz", base + ".restoringX", "notes.restoring.tmp-Ab3xYz"]
     for name in gone + kept:
-        with open(os.path.join(node.dir, name), "wb") as f:
-            f.write(b"\0" * 4096)
+        fd = os.open(os.path.join(node.dir, name),
+                     os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.write(fd, b"\0" * 4096)
+        os.close(fd)
     os.makedirs(os.path.join(node.dir, base + ".restoring.tmp-dir123"),
                 exist_ok=True)
     kept.append(base + ".restoring.tmp-dir123")
@@ -193,3 +197,101 @@ def test_check_escapes_database_bytes(ctx):
     assert_true(any("malformed amount '\\u{001B}]0;owned\\u{0007}"
                     "\\u{001B}[2J\\u{000D}\\nfinding: all fine\\u{202E}"
                     "\\u{0080}'" in line for line in lines), lines)
+
+
+# ---- 8: a full disk is 503 storage-full, logged without flooding ----
+
+FULL_REQUESTS = 40
+
+
+class TmpfsMount:
+    """A small tmpfs (root only), unmounted on exit."""
+
+    def __init__(self, ctx, size="8m"):
+        self.path = ctx.tmpdir("tmpfs")
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o",
+                            "size=%s,mode=0700" % size, "tmpfs", self.path],
+                           capture_output=True, text=True)
+        self.error = r.stderr.strip() if r.returncode != 0 else None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.error is None:
+            subprocess.run(["umount", "-l", self.path])
+
+
+def fill(dirpath):
+    """Fill the file system of dirpath; returns the filler's path."""
+    path = os.path.join(dirpath, "filler")
+    chunk = b"\0" * 65536
+    with open(path, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(chunk)
+        except OSError as e:
+            assert_equal(e.errno, 28, "the filler ends with ENOSPC")
+    with open(path, "ab", buffering=0) as f:     # the last partial block
+        try:
+            while True:
+                f.write(b"\0")
+        except OSError:
+            pass
+    return path
+
+
+def skip(why):
+    print("SKIP test_hardening_storage disk-full test: %s" % why, flush=True)
+
+
+def test_full_disk_is_503_storage_full_and_logged_sparingly(ctx):
+    if os.geteuid() != 0:
+        skip("needs root to mount a tmpfs (run the functional tests as "
+             "root to cover it)")
+        return
+    with TmpfsMount(ctx) as mnt:
+        if mnt.error is not None:
+            skip("mount -t tmpfs failed: %s" % mnt.error)
+            return
+        node, c = setup(ctx, db_path=os.path.join(mnt.path, "treasury.db"))
+        node.allowed_error_patterns = [r"\(disk full\)", r"disk full:"]
+        c.asset_ok("USDC", 6)
+        c.treasury_ok("df", 1, sg.signers("df", "e"))
+        c.deposit_ok("df", "USDC", "10", "before")
+        assert_equal(c.balance("df", "USDC"), "10.000000", "before")
+        filler = fill(mnt.path)
+        lines_before = len(node.stderr().splitlines())
+        for i in range(FULL_REQUESTS):
+            r = c.deposit("df", "USDC", "1", "full-%d" % i)
+            assert_problem(r, 503, "storage-full")
+            retry = r.header("Retry-After")
+            assert_true(retry is not None and retry.isdigit() and
+                        int(retry) > 0, "Retry-After: %r" % retry)
+            assert_true("disk is full" in r.json["detail"], r.json)
+        log = node.stderr()
+        grown = len(log.splitlines()) - lines_before
+        assert_true(grown <= 3, "%d log lines for %d refused requests:\n%s"
+                    % (grown, FULL_REQUESTS, log[-3000:]))
+        assert_true("(disk full)" in log, log)
+        assert_equal(c.balance("df", "USDC"), "10.000000",
+                     "nothing applied while full")
+
+        os.unlink(filler)
+        # A refused deposit left nothing: its reference is still free.
+        c.deposit_ok("df", "USDC", "1", "full-0")
+        assert_equal(c.balance("df", "USDC"), "11.000000", "writes again")
+        wait_log(node, "writes are accepted")
+        node.stop()
+
+        # At start, a full disk is named as such.
+        filler = fill(mnt.path)
+        port_node = ctx.node(db_path=node.db_path)
+        r = ctx.run_treasuryd(port_node.args()[1:], timeout=HANG_TIMEOUT_S)
+        assert_equal(r.returncode, 1, "start on a full disk: " + r.stderr)
+        assert_true("disk full" in r.stderr and "no space left" in r.stderr,
+                    "the start names the full disk: " + r.stderr)
+        os.unlink(filler)
+        node.start()
+        assert_equal(c.balance("df", "USDC"), "11.000000", "served again")
+        node.stop()
