@@ -67,6 +67,22 @@ def test_config_fifo_is_refused_at_start_and_on_sighup(ctx):
                          % (target, r.stderr))
             assert_true("not a regular file" in r.stderr, r.stderr)
 
+    # The maintenance commands' inputs: refused, never waited on.
+    fifo_db = os.path.join(node.dir, "fifo.db")
+    os.mkfifo(fifo_db, 0o600)
+    for args in (["backup", "--db", fifo_db, "--out",
+                  os.path.join(node.dir, "out.db")],
+                 ["check", "--db", fifo_db],
+                 ["restore", "--db", os.path.join(node.dir, "r.db"),
+                  "--from", fifo_db],
+                 ["token", "list", "--db", fifo_db]):
+        try:
+            r = ctx.run_treasuryd(args, timeout=HANG_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise TestFailure("treasuryd %s hung on a FIFO" % args[0])
+        assert_equal(r.returncode, 1, "%s on a FIFO: %s" % (args, r.stderr))
+        assert_true("not a regular file" in r.stderr, r.stderr)
+
 
 # ---- 6: restore never overwrites; leftovers are removed ----
 
