@@ -227,6 +227,22 @@ old_database_aside(const char *db, char *aside, size_t aside_size)
 	return 0;
 }
 
+/* The restore failed after old_database_aside: give the old database its
+ * -wal again (db still names the old file), so that nothing committed is
+ * missing from it. */
+static void
+wal_put_back(const char *db, const char *aside)
+{
+	char from[PATH_MAX + 8], to[PATH_MAX + 8];
+
+	snprintf(from, sizeof(from), "%s-wal", aside);
+	snprintf(to, sizeof(to), "%s-wal", db);
+	if (link(from, to) != 0 && errno != ENOENT)
+		log_msg(LOG_ERR, "restore: cannot link %s back to %s: %s; do it "
+		    "by hand before starting treasuryd", from, to,
+		    strerror(errno));
+}
+
 /* Whether name (in the database's directory) is a file an interrupted
  * restore of the database whose file name is base leaves: the staged copy
  * "<base>.restoring", its "-wal", "-shm" and "-journal", and the backup's
@@ -234,21 +250,23 @@ old_database_aside(const char *db, char *aside, size_t aside_size)
 static bool
 restore_leftover_name(const char *name, const char *base)
 {
+	static const char staged[] = ".restoring", tmp[] = ".tmp-";
 	static const char *const suffixes[] = { "", "-wal", "-shm",
 	    "-journal" };
-	size_t base_len = strlen(base), tmp_len;
+	size_t base_len = strlen(base);
 	const char *rest;
 
 	if (strncmp(name, base, base_len) != 0 ||
-	    strncmp(name + base_len, ".restoring", 10) != 0)
+	    strncmp(name + base_len, staged, sizeof(staged) - 1) != 0)
 		return false;
-	rest = name + base_len + 10;
-	if (strncmp(rest, ".tmp-", 5) == 0) {
-		tmp_len = strspn(rest + 5, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "abcdefghijklmnopqrstuvwxyz0123456789");
-		if (tmp_len != 6)
+	rest = name + base_len + sizeof(staged) - 1;
+	if (strncmp(rest, tmp, sizeof(tmp) - 1) == 0) {
+		rest += sizeof(tmp) - 1;
+		/* mkstemp's six characters */
+		if (strspn(rest, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789") != 6)
 			return false;
-		rest += 5 + tmp_len;
+		rest += 6;
 	}
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
 		if (strcmp(rest, suffixes[i]) == 0)
@@ -361,6 +379,9 @@ restore_command(int argc, char *argv[])
 	if (rename(staged, a.db_path) != 0) {
 		log_msg(LOG_ERR, "restore: cannot rename %s to %s: %s", staged,
 		    a.db_path, strerror(errno));
+		if (aside[0] != '\0')
+			wal_put_back(a.db_path, aside);
+		unlink(staged);
 		goto done;
 	}
 	if (fsync_parent_dir(a.db_path) != 0)
