@@ -30,6 +30,8 @@ enum {
 	CURSOR_MAX_BYTES = 64,
 	RETRY_AFTER_BUSY_S = 1,
 	TLS_MHD_OPTIONS = 4,		/* tls_start's items, END included */
+	RETRY_AFTER_STORAGE_FULL_S = 30,	/* an operator must free space */
+	ERR_LOG_INTERVAL_MS = 10000,	/* one line of a 500 kind per 10 s */
 };
 
 #define ROLE_ANYONE 0u		/* no token needed */
@@ -178,8 +180,12 @@ bool tls_client_cert_sha256(struct MHD_Connection *conn,
 unsigned api_err_status(treasury_err err);
 
 /* Answer err with its status from the table and a detail naming the field
- * or state. 5xx answers are logged at LOG_ERR with the detail and answered
- * without internals; BUSY adds Retry-After. */
+ * or state. 500 answers are logged at LOG_ERR with the detail (at most one
+ * line per error code every ERR_LOG_INTERVAL_MS, log_limited: a failure
+ * that lasts meets every request) and answered without internals; BUSY,
+ * SHUTTING_DOWN and NOMEM add Retry-After: RETRY_AFTER_BUSY_S,
+ * STORAGE_FULL Retry-After: RETRY_AFTER_STORAGE_FULL_S (the writer logs
+ * the full disk itself). */
 void reply_err(struct reply *rp, treasury_err err, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -459,6 +459,7 @@ main(int argc, char *argv[])
 	}
 	if (db_lock_open(d.cfg.db_path, false, &lock_fd) != 0)
 		goto fail;	/* another treasuryd serves this database */
+	(void)restore_leftovers_remove(d.cfg.db_path);	/* logged */
 	if (first_run_admin_token(&d.cfg, store) != 0)
 		goto fail;
 	if (writer_start(d.cfg.db_path, verifier, &d.writer, errmsg) !=

@@ -124,6 +124,17 @@ void store_stmt_done(sqlite3_stmt *st);
  * error code; SQLITE_OK, SQLITE_ROW and SQLITE_DONE give TREASURY_OK). */
 treasury_err store_err_from_sqlite(int rc);
 
+/* Whether the last error of db means that its file system is full:
+ * SQLITE_FULL, or an SQLITE_IOERR_* whose system errno is ENOSPC or EDQUOT
+ * (SQLite says "disk I/O error" when, for instance, growing the -shm file
+ * fails for want of space). */
+bool store_db_full(sqlite3 *db);
+
+/* store_err_from_sqlite(rc), except TREASURY_ERR_STORAGE_FULL for an rc
+ * that db's last error shows to be a full file system (store_db_full).
+ * rc must be db's last result (or that of its last statement). */
+treasury_err store_err_from_db(sqlite3 *db, int rc);
+
 /* Write a one-line message into errmsg (STORE_ERRMSG_BYTES): printf-style,
  * truncated, control characters replaced by '?'. */
 void store_errmsg_set(char errmsg[STORE_ERRMSG_BYTES], const char *fmt, ...)

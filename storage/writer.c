@@ -13,7 +13,11 @@
  * called once, by the writer thread, without w->mu held, so every
  * submitter is woken on its own and none for another's group. If BEGIN or COMMIT fails,
  * or SQLite abandons the transaction, the group is rolled back and every
- * command in it reports TREASURY_ERR_DB.
+ * command in it reports TREASURY_ERR_DB, or TREASURY_ERR_STORAGE_FULL when
+ * the file system is full (store_db_full). Such failures last while their
+ * cause does and every group meets them: they are logged at most once
+ * every WRITER_FAIL_LOG_INTERVAL_MS (log_limited), and the first group
+ * committed after a full disk is logged at LOG_NOTICE.
  *
  * Liveness (for the daemon's watchdog): progress_ms is the monotonic time
  * of the writer's last step (a group taken or finished, or work arriving
@@ -46,6 +50,15 @@
 
 #include "engine_int.h"
 
+enum { WRITER_FAIL_LOG_INTERVAL_MS = 10000 };
+
+/* What a client is told of a full disk (the log has SQLite's words). */
+static const char writer_full_detail[] = "the server's disk is full; "
+    "nothing of this request was applied";
+
+/* A command that meets a full disk on its own (the group goes on). */
+static struct log_limit cmd_full_log;
+
 struct writer {
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -60,6 +73,9 @@ struct writer {
 	const treasury_verifier *verifier;
 	void (*hook_fn)(void *);	/* after each COMMIT */
 	void *hook_arg;
+	bool full;			/* the last group met a full disk */
+	struct log_limit fail_log;	/* group_fail's lines */
+	struct log_limit rollback_log;
 	/* metrics (writer_stats_get) */
 	atomic_uint_least64_t groups;
 	atomic_uint_least64_t commands;
@@ -86,10 +102,17 @@ cmd_detail(struct command *cmd, const char *fmt, ...)
 enum apply_outcome
 cmd_finish(struct store *s, struct command *cmd, treasury_err err)
 {
+	if (err == TREASURY_ERR_DB && store_db_full(s->db))
+		err = TREASURY_ERR_STORAGE_FULL;
 	cmd->err = err;
 	if (err == TREASURY_OK)
 		return APPLY_KEEP;
-	if (cmd->detail[0] == '\0' && (err == TREASURY_ERR_DB ||
+	if (err == TREASURY_ERR_STORAGE_FULL) {
+		log_limited(&cmd_full_log, WRITER_FAIL_LOG_INTERVAL_MS, LOG_ERR,
+		    "writer: a command was refused (disk full): %s",
+		    sqlite3_errmsg(s->db));
+		cmd_detail(cmd, "%s", writer_full_detail);
+	} else if (cmd->detail[0] == '\0' && (err == TREASURY_ERR_DB ||
 	    err == TREASURY_ERR_DB_CORRUPT || err == TREASURY_ERR_NOMEM))
 		cmd_detail(cmd, "%s: %s", treasury_err_text(err),
 		    sqlite3_errmsg(s->db));
@@ -213,8 +236,9 @@ command_apply_in_savepoint(struct writer *w, struct command *cmd)
 	if (err != TREASURY_OK)
 		return err;
 	outcome = command_apply_once(w, cmd);
-	if (sqlite3_get_autocommit(s->db))
-		return TREASURY_ERR_DB;	/* SQLite rolled it all back */
+	if (sqlite3_get_autocommit(s->db))	/* SQLite rolled it all back */
+		return cmd->err == TREASURY_ERR_STORAGE_FULL ?
+		    TREASURY_ERR_STORAGE_FULL : TREASURY_ERR_DB;
 	if (outcome == APPLY_UNDO) {
 		err = store_stmt_run(s, STMT_ROLLBACK_TO);
 		if (err != TREASURY_OK)
@@ -232,17 +256,28 @@ group_fail(struct writer *w, struct command *group, unsigned n,
 	char why[ERR_DETAIL_BYTES];
 	struct command *c;
 
-	snprintf(why, sizeof(why), "%s failed: %s", stage, sqlite3_errmsg(s->db));
+	if (err != TREASURY_ERR_STORAGE_FULL && store_db_full(s->db))
+		err = TREASURY_ERR_STORAGE_FULL;
+	if (err != TREASURY_ERR_STORAGE_FULL)
+		err = TREASURY_ERR_DB;
+	snprintf(why, sizeof(why), "%s failed%s: %s", stage,
+	    err == TREASURY_ERR_STORAGE_FULL ? " (disk full)" : "",
+	    sqlite3_errmsg(s->db));
 	if (!sqlite3_get_autocommit(s->db) &&
 	    store_stmt_run(s, STMT_ROLLBACK) != TREASURY_OK)
-		log_msg(LOG_ERR, "writer: ROLLBACK failed: %s",
-		    sqlite3_errmsg(s->db));
-	log_msg(LOG_ERR, "writer: group of %u commands not committed (%s): %s",
-	    n, treasury_err_name(err), why);
+		log_limited(&w->rollback_log, WRITER_FAIL_LOG_INTERVAL_MS,
+		    LOG_ERR, "writer: ROLLBACK failed: %s", sqlite3_errmsg(s->db));
+	log_limited(&w->fail_log, WRITER_FAIL_LOG_INTERVAL_MS, LOG_ERR,
+	    "writer: group of %u commands not committed (%s): %s%s", n,
+	    treasury_err_name(err), why, err == TREASURY_ERR_STORAGE_FULL ?
+	    "; every write is refused (503 storage-full) until space is freed" :
+	    "");
+	w->full = err == TREASURY_ERR_STORAGE_FULL;
 	for (c = group; c != NULL; c = c->next_) {
 		command_results_clear(c);
-		c->err = TREASURY_ERR_DB;
-		snprintf(c->detail, sizeof(c->detail), "%s", why);
+		c->err = err;
+		snprintf(c->detail, sizeof(c->detail), "%s",
+		    err == TREASURY_ERR_STORAGE_FULL ? writer_full_detail : why);
 	}
 }
 
@@ -299,6 +334,11 @@ group_run(struct writer *w, struct command *group, unsigned n)
 		return;
 	}
 	commit_time_count(w, clock_mono_us() - t0);
+	if (w->full) {
+		w->full = false;
+		log_msg(LOG_NOTICE, "writer: a group committed again: the disk "
+		    "has room, writes are accepted");
+	}
 	pthread_mutex_lock(&w->mu);
 	hook = w->hook_fn;
 	hook_arg = w->hook_arg;

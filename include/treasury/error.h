@@ -28,7 +28,7 @@
  * 422: well-formed, but the value does not fit what exists (unknown asset
  *      or signer, threshold out of range, a signature that does not verify);
  * 500: our fault, logged (database, I/O, internal, config, keystore);
- * 503: overloaded or shutting down (retry).
+ * 503: overloaded, shutting down, or the disk is full (retry).
  * The last group is the HTTP layer's own: api/ alone answers with it. */
 #define TREASURY_ERRORS(X)						\
 	X(OK, "ok", "success", 200)					\
@@ -130,6 +130,7 @@
 	X(IDEMPOTENCY_KEY, "idempotency-key", "Idempotency-Key must be 1..128 printable ASCII characters without spaces", 400) \
 	X(IDEMPOTENCY_MISMATCH, "idempotency-key-reuse", "this Idempotency-Key was used with a different request", 422) \
 	X(UNKNOWN_TOKEN, "unknown-token", "no live token has this name", 404) \
+	X(STORAGE_FULL, "storage-full", "the disk holding the database is full", 503) \
 	/* the HTTP layer (api/) */					\
 	X(INVALID_JSON, "invalid-json", "Invalid JSON", 400)		\
 	X(UNKNOWN_FIELD, "unknown-field", "Unknown field", 400)		\

@@ -44,6 +44,9 @@ int store_schema_version(void);
  *   TREASURY_ERR_DB_PERMISSIONS  the file has group or other permission bits;
  *   TREASURY_ERR_DB_NEWER_SCHEMA user_version is newer than this build
  *                                (the file is not modified);
+ *   TREASURY_ERR_STORAGE_FULL    the file system is full (SQLITE_FULL, or an
+ *                                I/O error with ENOSPC/EDQUOT); errmsg then
+ *                                starts "disk full: ";
  *   TREASURY_ERR_DB / _DB_CORRUPT anything else.
  * Out: *out on success; errmsg (STORE_ERRMSG_BYTES) always holds a one-line
  *      human message naming the path on failure. */

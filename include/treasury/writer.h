@@ -53,6 +53,9 @@ void writer_submit_async(struct writer *w, struct command *cmd,
  *   TREASURY_OK, a domain error (cmd->detail says why, nothing changed),
  *   TREASURY_ERR_BUSY when WRITER_QUEUE_MAX commands are waiting,
  *   TREASURY_ERR_SHUTTING_DOWN after writer_stop began,
+ *   TREASURY_ERR_STORAGE_FULL when the file system of the database is full
+ *   (nothing of the command, or of its group, applied; logged at most once
+ *   every 10 s),
  *   TREASURY_ERR_DB when the commit failed (nothing of the group applied). */
 treasury_err writer_submit(struct writer *w, struct command *cmd);
 
