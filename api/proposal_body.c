@@ -239,7 +239,8 @@ kind_def_find(enum proposal_kind kind)
 static bool
 expiry_field(struct reply *rp, json_t *body, int64_t now_s, int64_t *out)
 {
-	char now_text[TIMESTAMP_BYTES + 1];
+	char now_text[TIMESTAMP_BYTES + 1], bound_text[TIMESTAMP_BYTES + 1];
+	int64_t bound_s, latest_s;
 	const char *s;
 	size_t len;
 	treasury_err err;
@@ -262,8 +263,22 @@ expiry_field(struct reply *rp, json_t *body, int64_t now_s, int64_t *out)
 	if (err == TREASURY_OK)
 		return true;
 	timestamp_format(now_s, now_text);
-	reply_err(rp, err, "field 'expires_at': %s (allowed: 1 minute to 90 "
-	    "days after now, %s)", treasury_err_text(err), now_text);
+	if (err == TREASURY_ERR_EXPIRY_TOO_SOON) {
+		policy_expiry_bounds(now_s, 0, &bound_s, &latest_s);
+		timestamp_format(bound_s, bound_text);
+		reply_err(rp, err, "field 'expires_at': %s: must be at least 60 s "
+		    "after now (%s), more by the delay of a treasury's policy; "
+		    "the earliest allowed is %s", treasury_err_text(err),
+		    now_text, bound_text);
+	} else {
+		policy_expiry_bounds(now_s, POLICY_TIMELOCK_MAX_S, &bound_s,
+		    &latest_s);
+		timestamp_format(latest_s, bound_text);
+		reply_err(rp, err, "field 'expires_at': %s: must be at most 90 "
+		    "days after now (%s) plus the delay of the treasury's "
+		    "policy; the latest allowed under any policy is %s",
+		    treasury_err_text(err), now_text, bound_text);
+	}
 	return false;
 }
 
