@@ -477,12 +477,7 @@ writer_start(const char *db_path, const treasury_verifier *v,
 		    db_path, treasury_err_text(err));
 		goto fail;
 	}
-	clock_mark_raise(w->mark_s);
-	if (clock_behind_s() > 0)
-		log_msg(LOG_WARNING, "clock: the system clock is %lld s behind "
-		    "the latest time %s recorded; times are taken as that time "
-		    "until the clock catches up", (long long)clock_behind_s(),
-		    db_path);
+	clock_mark_raise(w->mark_s);	/* clock_now_s warns if behind it */
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	rc = pthread_create(&w->thread, NULL, writer_main, w);
