@@ -77,14 +77,15 @@ def test_clock_step_back_does_not_reopen_a_spending_limit(ctx):
     first = spend(c, "cb", "100", [a, b])
     c.execute_ok(first)
     spent_at = parse_ts(c.get_proposal(first)["executed_at"])
-    second = spend(c, "cb", "100", [a, b])
-    assert_problem(c.execute(second), 409, "limit-exceeded")
+    assert_problem(c.execute(spend(c, "cb", "100", [a, b])), 409,
+                   "limit-exceeded")
 
     # The restart drops the test clock's offset: the clock the daemon
     # reads is now two days behind the debit it recorded.
     node.stop()
     node.start()
     assert_true(time.time() < spent_at - DAY_S, "the clock is behind")
+    second = spend(c, "cb", "100", [a, b])
     r = c.execute(second)
     assert_problem(r, 409, "limit-exceeded")
     assert_equal(day_remaining(c, "cb"), "0.000000", "the day is used up")
@@ -163,6 +164,10 @@ def test_mass_expiry_runs_in_bounded_batches(ctx):
         time.sleep(0.2)
     assert_equal(m.get('treasuryd_proposals{status="pending"}', 0), 0,
                  "none left pending")
+    for name in ("treasuryd_proposals_expired_total",
+                 "treasuryd_expiry_batch_max",
+                 "treasuryd_expiry_batches_total"):
+        assert_true(name in m, "the sweep's batches are measured: %s" % name)
     assert_equal(m["treasuryd_proposals_expired_total"], n, "sweep count")
     assert_true(m["treasuryd_expiry_batch_max"] <= EXPIRE_BATCH_MAX,
                 "at most %d per transaction: %r" %
