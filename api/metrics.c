@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "treasury/buffer.h"
+#include "treasury/clock.h"
 
 #include "internal.h"
 
@@ -202,6 +203,36 @@ writer_write(struct mtext *b, struct writer *w)
 	mt_printf(b, "treasuryd_writer_commit_seconds_sum %.6f\n"
 	    "treasuryd_writer_commit_seconds_count %" PRIu64 "\n",
 	    (double)ws.commit_us_sum / 1e6, cum);
+	mt_printf(b, "# HELP treasuryd_proposals_expired_total Proposals "
+	    "the expiry sweep expired.\n"
+	    "# TYPE treasuryd_proposals_expired_total counter\n"
+	    "treasuryd_proposals_expired_total %" PRIu64 "\n", ws.expired);
+	mt_printf(b, "# HELP treasuryd_expiry_batches_total Writer "
+	    "transactions in which the expiry sweep expired proposals.\n"
+	    "# TYPE treasuryd_expiry_batches_total counter\n"
+	    "treasuryd_expiry_batches_total %" PRIu64 "\n", ws.expiry_batches);
+	mt_printf(b, "# HELP treasuryd_expiry_batch_max Most proposals one "
+	    "sweep transaction expired since start (at most %u).\n"
+	    "# TYPE treasuryd_expiry_batch_max gauge\n"
+	    "treasuryd_expiry_batch_max %u\n", MAINTENANCE_EXPIRE_BATCH_MAX,
+	    ws.expiry_batch_max);
+}
+
+static void
+clock_write(struct mtext *b)
+{
+	int64_t mark = clock_mark_s();
+
+	mt_printf(b, "# HELP treasuryd_clock_behind_seconds How far the "
+	    "system clock is behind the latest time the database recorded "
+	    "(time stands still at that mark meanwhile; 0 normally).\n"
+	    "# TYPE treasuryd_clock_behind_seconds gauge\n"
+	    "treasuryd_clock_behind_seconds %" PRId64 "\n", clock_behind_s());
+	mt_printf(b, "# HELP treasuryd_clock_mark_seconds The latest time "
+	    "the database recorded (Unix seconds).\n"
+	    "# TYPE treasuryd_clock_mark_seconds gauge\n"
+	    "treasuryd_clock_mark_seconds %" PRId64 "\n",
+	    mark > 0 ? mark : 0);
 }
 
 static int
@@ -253,6 +284,7 @@ handle_metrics(struct request *rq, struct reply *rp)
 	textbuf_init(&m.tb, METRICS_TEXT_MAX_BYTES - 1);	/* + NUL */
 	requests_write(&m);
 	writer_write(&m, rq->srv->opts.writer);
+	clock_write(&m);
 	err = gauges_write(&m, rq);
 	if (err != TREASURY_OK || m.err != TREASURY_OK) {
 		textbuf_free(&m.tb);

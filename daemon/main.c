@@ -297,7 +297,8 @@ static atomic_bool maintenance_busy;
 static void
 maintenance_done(struct command *cmd, void *arg)
 {
-	(void)arg;
+	struct daemon *d = arg;
+
 	if (cmd->err != TREASURY_OK && cmd->err != TREASURY_ERR_SHUTTING_DOWN &&
 	    cmd->err != TREASURY_ERR_BUSY)
 		log_msg(LOG_WARNING, "maintenance: %s: %s",
@@ -307,6 +308,13 @@ maintenance_done(struct command *cmd, void *arg)
 		log_debug("maintenance: %u proposals expired, %u idempotency "
 		    "records purged", cmd->out.maintenance.expired,
 		    cmd->out.maintenance.purged);
+	if (cmd->err == TREASURY_OK && cmd->out.maintenance.more) {
+		/* The batch was full: the next one goes behind whatever was
+		 * queued meanwhile (still in flight: maintenance_busy stays). */
+		cmd->now_s = clock_now_s();
+		writer_submit_async(d->writer, cmd, maintenance_done, d);
+		return;
+	}
 	atomic_store(&maintenance_busy, false);
 }
 
@@ -322,7 +330,7 @@ maintenance_submit(struct daemon *d)
 	maintenance_cmd.now_s = now;
 	maintenance_cmd.in.maintenance.idempotency_before_s = now -
 	    (int64_t)d->cfg.idempotency_retention_s;
-	writer_submit_async(d->writer, &maintenance_cmd, maintenance_done, NULL);
+	writer_submit_async(d->writer, &maintenance_cmd, maintenance_done, d);
 }
 
 /* Periodic jobs, in one place (Redis manner), about once a second. */

@@ -325,8 +325,8 @@ apply_maintenance(struct store *s, struct command *cmd)
 	sqlite3_stmt *st;
 	treasury_err err;
 
-	err = proposals_expire(s, cmd->now_s,
-	    &cmd->out.maintenance.expired);
+	err = proposals_expire(s, cmd->now_s, MAINTENANCE_EXPIRE_BATCH_MAX,
+	    &cmd->out.maintenance.expired, &cmd->out.maintenance.more);
 	if (err != TREASURY_OK)
 		return cmd_finish(s, cmd, err);
 	st = s->stmt[STMT_IDEM_PURGE];

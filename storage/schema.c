@@ -19,6 +19,7 @@
  * (schema_idem.c).
  * Schema 6 lets a token be bound to a TLS client certificate
  * (schema_token_cert below).
+ * Schema 7 adds the high-water mark of time (schema_clock_mark).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -286,6 +287,38 @@ static const char schema_token_cert[] =
 	" CHECK (client_cert_sha256 IS NULL OR"
 	" length(client_cert_sha256) = 32);";
 
+/*
+ * Schema 7: clock_mark, one row: the latest time (seconds, the request
+ * clock of clock.h) that any transaction of the writer stamped. The
+ * writer raises it in the same transaction as the times it records and
+ * never evaluates a spending window or an expiry before it, so a clock
+ * stepped back cannot reopen a limit (storage/writer.c). Seeded with the
+ * latest time the engine's tables hold already (tokens, meta and events
+ * are stamped with the machine's clock, not the request clock, and are
+ * left out).
+ */
+static const char schema_clock_mark[] =
+	"CREATE TABLE clock_mark ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" high_s INTEGER NOT NULL"
+	") STRICT;"
+	"INSERT INTO clock_mark (id, high_s) SELECT 1, coalesce(max(t), 0) FROM ("
+	" SELECT max(created_at) AS t FROM assets"
+	" UNION ALL SELECT max(created_at) FROM treasuries"
+	" UNION ALL SELECT max(frozen_at) FROM treasuries"
+	" UNION ALL SELECT max(created_at) FROM treasury_configs"
+	" UNION ALL SELECT max(created_at) FROM ledger"
+	" UNION ALL SELECT max(created_at) FROM proposals"
+	" UNION ALL SELECT max(executed_at) FROM proposals"
+	" UNION ALL SELECT max(settled_at) FROM proposals"
+	" UNION ALL SELECT max(approved_at) FROM proposals"
+	" UNION ALL SELECT max(created_at) FROM votes"
+	" UNION ALL SELECT max(revoked_at) FROM votes"
+	" UNION ALL SELECT max(created_at) FROM vetoes"
+	" UNION ALL SELECT max(created_at) FROM freezes"
+	" UNION ALL SELECT max(created_at) FROM key_proofs"
+	" UNION ALL SELECT max(created_at) FROM idempotency);";
+
 static treasury_err meta_create(sqlite3 *db);
 
 struct migration {
@@ -300,6 +333,7 @@ static const struct migration migrations[] = {
 	/* 4 */ { store_schema_4, store_schema_4_after },	/* schema_policy.c */
 	/* 5 */ { store_schema_5, store_schema_5_after },	/* schema_idem.c */
 	/* 6 */ { schema_token_cert, NULL },
+	/* 7 */ { schema_clock_mark, NULL },
 };
 
 #define MIGRATIONS_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -165,10 +165,17 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_PROPOSALS_BY_STATUS] =
 	    "SELECT rowid, id, status, expires_at, config_version FROM proposals"
 	    " WHERE treasury_id = ?1 AND status = ?2",
-	/* The same for every treasury: stored status ?1. */
-	[STMT_PROPOSALS_BY_STATUS_ALL] =
+	/* The expiry sweep: the open proposals due at ?1 (expires_at <= ?1),
+	 * at most ?2 of them, soonest first, by the partial index
+	 * proposals_expiring (its WHERE names exactly the statuses
+	 * proposal_status_is_open names; INDEXED BY makes the statement fail
+	 * to prepare, at open, if the index could not serve it); the same
+	 * columns as STMT_PROPOSALS_BY_STATUS. */
+	[STMT_PROPOSALS_DUE] =
 	    "SELECT rowid, id, status, expires_at, config_version FROM proposals"
-	    " WHERE treasury_id IN (SELECT id FROM treasuries) AND status = ?1",
+	    " INDEXED BY proposals_expiring"
+	    " WHERE status IN ('pending', 'approved') AND expires_at <= ?1"
+	    " ORDER BY expires_at, rowid LIMIT ?2",
 	/* ?2 after nonce, ?3 limit + 1, or -1 (no limit) when the caller
 	 * filters the rows by the status core gives them (queries.c). */
 	[STMT_PROPOSALS_PAGE] =
@@ -282,4 +289,10 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    "SELECT amount, created_at FROM ledger WHERE treasury_id = ?1"
 	    " AND asset = ?2 AND kind = 'transfer' AND created_at > ?3"
 	    " AND created_at <= ?4",
+
+	/* The high-water mark of time (schema 7, clock.h). */
+	[STMT_CLOCK_MARK_GET] =
+	    "SELECT high_s FROM clock_mark WHERE id = 1",
+	[STMT_CLOCK_MARK_RAISE] =
+	    "UPDATE clock_mark SET high_s = ?1 WHERE id = 1 AND high_s < ?1",
 };

@@ -30,6 +30,16 @@
  * streams wake up for the events the group journalled. Counters for
  * /v1/metrics are atomics, written by the writer thread only.
  *
+ * Time (clock.h): no command is applied with a time before the high-water
+ * mark of its database. Each command's now_s is brought up to the mark
+ * before it is applied, and when the group's latest now_s is beyond the
+ * mark, the mark row is raised in the group's own transaction, before
+ * COMMIT, so a time is never durable without the mark that covers it.
+ * The writer loads the stored mark at start (writer_start), keeps its
+ * own copy (mark_s: the database's, whatever else the process opened)
+ * and raises the request clock's (clock_mark_raise) with it, so that
+ * reads are never evaluated before it either.
+ *
  * Locking: w->mu guards the queue, its length, `stopping`, `busy`,
  * `progress_ms` and the commit hook. A command taken off the queue belongs to the writer
  * thread alone until its callback is called; after that the writer never
@@ -70,6 +80,7 @@ struct writer {
 	bool busy;			/* a group is being applied */
 	uint64_t progress_ms;		/* see "Liveness" above */
 	struct store *store;		/* read-write, writer thread only */
+	int64_t mark_s;			/* clock_mark.high_s; writer only */
 	const treasury_verifier *verifier;
 	void (*hook_fn)(void *);	/* after each COMMIT */
 	void *hook_arg;
@@ -83,6 +94,9 @@ struct writer {
 	atomic_uint_least64_t commit_time[WRITER_COMMIT_BUCKETS + 1];
 	atomic_uint_least64_t commit_us_sum;
 	atomic_uint queued_now;
+	atomic_uint_least64_t expired;
+	atomic_uint_least64_t expiry_batches;
+	atomic_uint expiry_batch_max;
 };
 
 const uint64_t writer_commit_bucket_us[WRITER_COMMIT_BUCKETS] = {
@@ -304,6 +318,56 @@ group_size_count(struct writer *w, unsigned n)
 	atomic_fetch_add(&w->commands, n);
 }
 
+/* The stored high-water mark of time (schema 7). */
+static treasury_err
+mark_load(struct store *s, int64_t *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_CLOCK_MARK_GET];
+	treasury_err err;
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = col_int(st, 0, INT64_MIN, INT64_MAX, out);
+	else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_DB_CORRUPT;	/* the migration wrote it */
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+/* In the group's transaction: raise the stored mark to now_s. */
+static treasury_err
+mark_store(struct writer *w, int64_t now_s)
+{
+	sqlite3_stmt *st = w->store->stmt[STMT_CLOCK_MARK_RAISE];
+
+	if (now_s <= w->mark_s)
+		return TREASURY_OK;
+	sqlite3_bind_int64(st, 1, now_s);
+	return store_stmt_run(w->store, STMT_CLOCK_MARK_RAISE);
+}
+
+/* After a COMMIT: what the group's expiry sweep did (metrics). */
+static void
+expiry_count(struct writer *w, const struct command *group)
+{
+	const struct command *c;
+	unsigned n;
+
+	for (c = group; c != NULL; c = c->next_) {
+		if (c->type != CMD_MAINTENANCE || c->err != TREASURY_OK ||
+		    c->out.maintenance.expired == 0)
+			continue;
+		n = c->out.maintenance.expired;
+		atomic_fetch_add(&w->expired, n);
+		atomic_fetch_add(&w->expiry_batches, 1);
+		if (n > atomic_load(&w->expiry_batch_max))
+			atomic_store(&w->expiry_batch_max, n);	/* writer only */
+	}
+}
+
 /* Apply and commit one group. */
 static void
 group_run(struct writer *w, struct command *group, unsigned n)
@@ -311,6 +375,7 @@ group_run(struct writer *w, struct command *group, unsigned n)
 	void (*hook)(void *);
 	void *hook_arg;
 	struct command *c;
+	int64_t group_now_s = INT64_MIN;
 	treasury_err err;
 	uint64_t t0;
 
@@ -321,12 +386,23 @@ group_run(struct writer *w, struct command *group, unsigned n)
 		return;
 	}
 	for (c = group; c != NULL; c = c->next_) {
+		if (c->now_s < w->mark_s)
+			c->now_s = w->mark_s;
+		if (c->now_s > group_now_s)
+			group_now_s = c->now_s;
 		err = command_apply_in_savepoint(w, c);
 		if (err != TREASURY_OK) {
 			group_fail(w, group, n, "a command's transaction", err);
 			return;
 		}
 	}
+	err = mark_store(w, group_now_s);
+	if (err != TREASURY_OK) {
+		group_fail(w, group, n, "raising the clock mark", err);
+		return;
+	}
+	/* Before COMMIT: no reader may see these times with an earlier now. */
+	clock_mark_raise(group_now_s);
 	t0 = clock_mono_us();
 	err = store_stmt_run(w->store, STMT_COMMIT);
 	if (err != TREASURY_OK) {
@@ -339,6 +415,9 @@ group_run(struct writer *w, struct command *group, unsigned n)
 		log_msg(LOG_NOTICE, "writer: a group committed again: the disk "
 		    "has room, writes are accepted");
 	}
+	if (group_now_s > w->mark_s)
+		w->mark_s = group_now_s;
+	expiry_count(w, group);
 	pthread_mutex_lock(&w->mu);
 	hook = w->hook_fn;
 	hook_arg = w->hook_arg;
@@ -432,6 +511,13 @@ writer_start(const char *db_path, const treasury_verifier *v,
 	err = store_open(db_path, STORE_READ_WRITE, &w->store, errmsg);
 	if (err != TREASURY_OK)
 		goto fail;
+	err = mark_load(w->store, &w->mark_s);
+	if (err != TREASURY_OK) {
+		store_errmsg_set(errmsg, "cannot read the clock mark of %s: %s",
+		    db_path, treasury_err_text(err));
+		goto fail;
+	}
+	clock_mark_raise(w->mark_s);	/* clock_now_s warns if behind it */
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	rc = pthread_create(&w->thread, NULL, writer_main, w);
@@ -528,6 +614,9 @@ writer_stats_get(struct writer *w, struct writer_stats *out)
 	for (size_t i = 0; i <= WRITER_COMMIT_BUCKETS; i++)
 		out->commit_buckets[i] = atomic_load(&w->commit_time[i]);
 	out->commit_us_sum = atomic_load(&w->commit_us_sum);
+	out->expired = atomic_load(&w->expired);
+	out->expiry_batches = atomic_load(&w->expiry_batches);
+	out->expiry_batch_max = atomic_load(&w->expiry_batch_max);
 }
 
 uint64_t

@@ -56,8 +56,8 @@
 	X(MEMO_UTF8, "memo-utf8", "memo is not valid UTF-8", 400)	\
 	X(MEMO_CHAR, "memo-char", "memo contains a forbidden character", 400) \
 	X(TIMESTAMP, "timestamp", "timestamp is not YYYY-MM-DDTHH:MM:SSZ", 400) \
-	X(EXPIRY_TOO_SOON, "expiry-too-soon", "expiry is less than 1 minute ahead", 422) \
-	X(EXPIRY_TOO_LATE, "expiry-too-late", "expiry is more than 90 days ahead", 422) \
+	X(EXPIRY_TOO_SOON, "expiry-too-soon", "expiry is too soon", 422) \
+	X(EXPIRY_TOO_LATE, "expiry-too-late", "expiry is too far ahead", 422) \
 	X(KIND, "kind", "unknown proposal kind", 400)			\
 	X(KEY_TYPE, "key-type", "key type must be ecdsa or schnorr", 400) \
 	X(PUBKEY, "pubkey", "invalid public key", 400)			\

@@ -88,6 +88,10 @@ struct writer_stats {
 	uint64_t group_size_buckets[WRITER_GROUP_BUCKETS + 1]; /* +Inf */
 	uint64_t commit_buckets[WRITER_COMMIT_BUCKETS + 1];	/* +Inf */
 	uint64_t commit_us_sum;		/* time in COMMIT (fsync), total */
+	/* the expiry sweep (CMD_MAINTENANCE), committed batches only */
+	uint64_t expired;		/* proposals expired by it */
+	uint64_t expiry_batches;	/* transactions that expired any */
+	unsigned expiry_batch_max;	/* most expired by one, since start */
 };
 
 void writer_stats_get(struct writer *w, struct writer_stats *out);

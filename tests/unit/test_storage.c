@@ -503,12 +503,15 @@ test_migrate_idempotency_fingerprint(void **state)
 	    " zeroblob(32), 0, 0, 0, 0, 0, 201, '{\"seq\":3}');"
 	    "INSERT INTO idempotency VALUES (7, 'k2', 'POST', '/v1/tokens',"
 	    " zeroblob(32), 100, 0, zeroblob(32), 0, 0, 0, 0, 9, NULL, NULL);"
+	    "DROP TABLE clock_mark;"	/* schema 7 */
 	    "PRAGMA user_version = 4;");
 	store_close(open_ok(c->db, STORE_READ_WRITE));
 	assert_int_equal(raw_int(c->db, "PRAGMA user_version"),
 	    store_schema_version());
 	assert_int_equal(raw_int(c->db, "SELECT count(*) FROM sqlite_schema"
 	    " WHERE name = 'idempotency_v3'"), 0);
+	/* schema 7 seeds the clock mark from the records: created_at 100 */
+	assert_int_equal(raw_int(c->db, "SELECT high_s FROM clock_mark"), 100);
 	assert_int_equal(raw_int(c->db, "SELECT count(*) FROM idempotency"), 2);
 	assert_int_equal(raw_int(c->db, "SELECT outcome_seq + response_status"
 	    " FROM idempotency WHERE key = 'k1'"), 3 + 201);
