@@ -10,11 +10,16 @@
  * writer's completion resumes it and MHD calls us once more with no data,
  * when command_finish answers. The completion callback frees the request.
  *
+ * The first call decides everything that needs no body (request_first):
+ * shutting down, the method, the framing, the route (414/404/405), a
+ * declared body over the cap; such an answer is queued before the body.
+ *
  * Limits kept here besides MHD's own (docs/configuration.md): the body cap
  * (413 at once from Content-Length; a chunked body that outgrows it is
- * dropped to its end, then answered 413), one Content-Length at most, no
- * %00 decoded into a NUL (url_unescape), strict header syntax
- * (MHD_OPTION_STRICT_FOR_CLIENT), and a whole-request
+ * dropped to its end, then answered 413), one unambiguous framing
+ * (request_framing_ok), no %00 or %2F decoded (url_unescape), methods that
+ * are HTTP tokens, strict header syntax (MHD_OPTION_STRICT_FOR_CLIENT), a
+ * deadline on receiving the headers (connections.c), and a whole-request
  * deadline, request_timeout from the first call: MHD's connection timeout
  * only counts idle time, so a client trickling its body would otherwise
  * hold a connection for ever; each piece of body (and the end of it) that
