@@ -165,6 +165,8 @@ def test_sigterm_answers_every_deposit_it_commits(ctx):
                                     unanswered[:5]]))
     lost = sorted(ok - committed)
     assert_true(not lost, "answered 2xx but not in the ledger: %r" % lost[:5])
+    assert_equal(c.balance("drain", "USDC"), str(len(ok)),
+                 "the balance counts the deposits answered 2xx")
     node.stop()
 
 
