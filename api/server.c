@@ -451,15 +451,14 @@ request_first(struct request *rq)
 	else if (!method_is_token(rq->method))
 		reply_err(&rp, TREASURY_ERR_INVALID_METHOD,
 		    "the request method is not an HTTP token");
-	else if (!request_framing_ok(rq, &rp) || !request_route(rq, &rp))
-		;				/* answered in rp */
-	else if (declared_length_too_large(rq)) {
+	else if (request_framing_ok(rq, &rp) && request_route(rq, &rp)) {
+		if (!declared_length_too_large(rq))
+			return MHD_YES;	/* on to the body */
 		rq->body_too_large = true;
 		reply_err(&rp, TREASURY_ERR_BODY_TOO_LARGE,
 		    "the request body exceeds %u bytes",
 		    atomic_load(&rq->srv->body_max_bytes));
-	} else
-		return MHD_YES;
+	}
 	return reply_early(rq, &rp);
 }
 
