@@ -58,7 +58,9 @@ conn_opened(struct MHD_Connection *conn, void **socket_context)
 	*socket_context = cw;
 	if (cw == NULL || ci == NULL) {
 		/* without a watch the connection has only MHD's idle timeout */
-		log_warnx("http: cannot watch a new connection (out of memory)");
+		log_warnx("http: a new connection is not watched (%s): no "
+		    "header deadline for it", cw == NULL ? "out of memory" :
+		    "no socket");
 		free(cw);
 		*socket_context = NULL;
 		return;
