@@ -48,6 +48,9 @@ struct api_server {
 	uint8_t cursor_key[32];		/* derived from token_hash_key */
 	atomic_bool stopping;		/* api_stop began: end SSE streams */
 	struct tls_ctx *tls;		/* NULL: plain HTTP (tls.c) */
+	/* api_stop's drain deadline passed: a request whose body completes
+	 * now is answered 503 instead of being run (server.c) */
+	atomic_bool cutting;
 };
 
 struct reply;
@@ -74,6 +77,9 @@ struct request {
 	bool timed_out;			/* 408 queued: the deadline passed */
 	uint64_t start_us;		/* monotonic, at the first call */
 	int route;			/* index in the route table, or -1 */
+	const struct route *matched;	/* route_match's, at the first call */
+	const char *allow;		/* route_match's Allow for a 405 */
+	bool answering;			/* dispatched, answer not yet sent */
 	/* Idempotency-Key of a POST, copied into its command (submit.c) */
 	struct command_idempotency idem;
 	bool idem_replayed;		/* the writer answered from the record */
@@ -107,6 +113,7 @@ struct reply {
 	bool replayed;			/* add Idempotent-Replayed: true */
 	json_t *stored;			/* owned; stored instead of json */
 	struct MHD_Response *stream;	/* SSE: sent as is (events.c) */
+	bool close;			/* add Connection: close */
 };
 
 typedef void (*route_handler)(struct request *rq, struct reply *rp);
@@ -446,6 +453,25 @@ void idempotency_render_drop(struct request *rq);
 void metrics_request(int route, unsigned status, uint64_t elapsed_us);
 /* Count one signature verification. */
 void metrics_sig_verify(bool ok);
+/* Count events read from the journal (events.c). */
+void metrics_events_read(unsigned rows);
+
+/* ---- connections.c: open connections and the header deadline ---- */
+
+/* MHD_OPTION_NOTIFY_CONNECTION: keeps the list of open connections. */
+void conns_notify(void *cls, struct MHD_Connection *conn,
+    void **socket_context, enum MHD_ConnectionNotificationCode code);
+/* A request's headers are complete (its first call). */
+void conns_request_begin(struct MHD_Connection *conn);
+/* Its answer was sent (or it ended): the connection waits for the next
+ * request's headers from now on. */
+void conns_request_end(struct MHD_Connection *conn);
+/* Shut down each connection without a request in progress whose headers
+ * have not been complete within deadline_s of its opening or of its last
+ * answer. Returns how many were cut. */
+unsigned conns_sweep(unsigned deadline_s);
+/* Connections open now. */
+unsigned conns_count(void);
 
 /* ---- events.c ---- */
 

@@ -27,7 +27,7 @@ enum {
 
 static const unsigned short statuses[] = {
 	200, 201, 400, 401, 403, 404, 405, 408, 409, 413, 414, 415, 422, 429,
-	500, 503,
+	500, 501, 503,
 };
 #define STATUSES_COUNT (sizeof(statuses) / sizeof(statuses[0]))
 
@@ -51,6 +51,7 @@ struct series {
  * column is "other". */
 static struct series requests[METRICS_ROUTES_MAX + 1][STATUSES_COUNT + 1];
 static atomic_uint_least64_t sig_verified[2];	/* [ok] */
+static atomic_uint_least64_t events_read;	/* rows, pages and streams */
 
 static size_t
 status_index(unsigned status)
@@ -82,6 +83,12 @@ metrics_sig_verify(bool ok)
 {
 	atomic_fetch_add_explicit(&sig_verified[ok ? 1 : 0], 1,
 	    memory_order_relaxed);
+}
+
+void
+metrics_events_read(unsigned rows)
+{
+	atomic_fetch_add_explicit(&events_read, rows, memory_order_relaxed);
 }
 
 /* The answer being built; err keeps the first failure, after which every
@@ -256,6 +263,11 @@ gauges_write(struct mtext *b, struct request *rq)
 	    PRIu64 "\ntreasuryd_signature_verifications_total{result="
 	    "\"invalid\"} %" PRIu64 "\n", (uint64_t)atomic_load(&sig_verified[1]),
 	    (uint64_t)atomic_load(&sig_verified[0]));
+	mt_printf(b, "# HELP treasuryd_events_read_total Events read from "
+	    "the journal for GET /v1/events pages and streams.\n"
+	    "# TYPE treasuryd_events_read_total counter\n"
+	    "treasuryd_events_read_total %" PRIu64 "\n",
+	    (uint64_t)atomic_load(&events_read));
 	mt_printf(b, "# HELP treasuryd_connections Open HTTP connections.\n"
 	    "# TYPE treasuryd_connections gauge\ntreasuryd_connections %u\n",
 	    info != NULL ? info->num_connections : 0);

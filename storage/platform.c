@@ -388,6 +388,24 @@ store_events_page(struct store *s, int64_t after_id, unsigned limit,
 }
 
 treasury_err
+store_events_last_id(struct store *s, int64_t *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_EVENTS_LAST];
+	treasury_err err;
+	int rc;
+
+	assert(out != NULL);
+	*out = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = col_int(st, 0, 0, INT64_MAX, out);
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
 store_proposal_status_counts(struct store *s,
     int (*fn)(const char *status, int64_t count, void *), void *ctx)
 {

@@ -218,6 +218,10 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_EVENTS_PAGE] =
 	    "SELECT id, type, data, created_at FROM events WHERE id > ?1"
 	    " ORDER BY id LIMIT ?2",
+	/* the newest event id, 0 when there is none (the primary key's
+	 * last entry: no scan) */
+	[STMT_EVENTS_LAST] =
+	    "SELECT coalesce(max(id), 0) FROM events",
 	/* Columns as STMT_TOKEN_LIST; ?1 after id, ?2 limit + 1 */
 	[STMT_TOKEN_PAGE] =
 	    "SELECT id, name, roles, created_at, client_cert_sha256 FROM tokens"

@@ -75,6 +75,7 @@ enum store_stmt {
 	STMT_IDEM_INSERT,
 	STMT_IDEM_PURGE,
 	STMT_EVENTS_PAGE,
+	STMT_EVENTS_LAST,
 	STMT_TOKEN_PAGE,
 	STMT_PROPOSAL_STATUS_COUNTS,
 	/* policies (schema 4, docs/policies.md) */

@@ -28,6 +28,7 @@
  * 422: well-formed, but the value does not fit what exists (unknown asset
  *      or signer, threshold out of range, a signature that does not verify);
  * 500: our fault, logged (database, I/O, internal, config, keystore);
+ * 501: a Transfer-Encoding treasuryd does not implement;
  * 503: overloaded, shutting down, or the disk is full (retry).
  * The last group is the HTTP layer's own: api/ alone answers with it. */
 #define TREASURY_ERRORS(X)						\
@@ -140,6 +141,7 @@
 	X(INVALID_FIELD, "invalid-field", "Invalid field", 400)		\
 	X(INVALID_QUERY, "invalid-query", "Invalid query parameter", 400) \
 	X(INVALID_HEADER, "invalid-header", "Invalid header", 400)	\
+	X(INVALID_METHOD, "invalid-method", "Invalid method", 400)	\
 	X(UNAUTHORIZED, "unauthorized", "Unauthorized", 401)		\
 	X(FORBIDDEN, "forbidden", "Forbidden", 403)			\
 	X(METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", 405) \
@@ -147,7 +149,8 @@
 	X(BODY_TOO_LARGE, "body-too-large", "Request body too large", 413) \
 	X(URI_TOO_LONG, "uri-too-long", "URI too long", 414)		\
 	X(UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type", 415) \
-	X(TOO_MANY_STREAMS, "too-many-streams", "Too many event streams", 429)
+	X(TOO_MANY_STREAMS, "too-many-streams", "Too many event streams", 429) \
+	X(NOT_IMPLEMENTED, "not-implemented", "Not implemented", 501)
 
 typedef enum {
 #define TREASURY_ERR_ENUM(name, slug, text, status) TREASURY_ERR_##name,
