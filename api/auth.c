@@ -11,6 +11,11 @@
  * the same PRAGMA data_version inside the snapshot: any commit by any other
  * connection, such as `treasuryd token revoke` in another process, changes
  * it, so a revoked token is refused by the very next request.
+ *
+ * A token bound to a TLS client certificate (treasuryd token bind) is
+ * accepted only on a connection whose client presented that certificate
+ * and had it verified against tls_client_ca (tls.c): a second factor, so
+ * that a copied token alone is refused 401.
  */
 #include <stdint.h>
 #include <string.h>
@@ -97,6 +102,19 @@ token_lookup(struct store *s, const uint8_t hash[TOKEN_HASH_BYTES],
 	return err;
 }
 
+/* Whether the connection presented the certificate the token is bound
+ * to (always true for a token that is not bound). */
+static bool
+token_cert_presented(const struct request *rq)
+{
+	uint8_t sha256[CLIENT_CERT_SHA256_BYTES];
+
+	if (!rq->token.cert_bound)
+		return true;
+	return tls_client_cert_sha256(rq->conn, sha256) &&
+	    sodium_memcmp(sha256, rq->token.cert_sha256, sizeof(sha256)) == 0;
+}
+
 bool
 auth_check(struct request *rq, struct reply *rp, unsigned roles)
 {
@@ -132,6 +150,13 @@ auth_check(struct request *rq, struct reply *rp, unsigned roles)
 	if (err != TREASURY_OK) {
 		log_msg(LOG_ERR, "token lookup: %s", treasury_err_text(err));
 		reply_error(rp, 503, err, "database unavailable");
+		return false;
+	}
+	if (!token_cert_presented(rq)) {
+		reply_err(rp, TREASURY_ERR_UNAUTHORIZED, "token '%s' is bound to "
+		    "a TLS client certificate, which this connection did not "
+		    "present", rq->token.name);
+		rp->www_authenticate = true;
 		return false;
 	}
 	if ((rq->token.roles & roles) == 0) {

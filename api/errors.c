@@ -20,6 +20,9 @@ static const unsigned short err_status[TREASURY_ERR_COUNT_] = {
 #undef TREASURY_ERR_STATUS
 };
 
+/* 500 lines, one limit per code. */
+static struct log_limit err_log_limit[TREASURY_ERR_COUNT_];
+
 unsigned
 api_err_status(treasury_err err)
 {
@@ -37,7 +40,9 @@ reply_verr(struct reply *rp, treasury_err err, const char *detail_fmt,
 
 	vsnprintf(detail, sizeof(detail), detail_fmt, ap);
 	if (status == 500) {
-		log_msg(LOG_ERR, "%s: %s", treasury_err_text(err), detail);
+		log_limited(&err_log_limit[(unsigned)err < TREASURY_ERR_COUNT_ ?
+		    err : TREASURY_ERR_INTERNAL], ERR_LOG_INTERVAL_MS, LOG_ERR,
+		    "%s: %s", treasury_err_text(err), detail);
 		reply_error(rp, status, err, "the server failed (%s); the "
 		    "request was not applied", treasury_err_name(err));
 		return;
@@ -47,6 +52,8 @@ reply_verr(struct reply *rp, treasury_err err, const char *detail_fmt,
 		rp->retry_after_s = RETRY_AFTER_BUSY_S;
 	else if (err == TREASURY_ERR_STORAGE_UNAVAILABLE)
 		rp->retry_after_s = RETRY_AFTER_STORAGE_S;
+	else if (err == TREASURY_ERR_STORAGE_FULL)
+		rp->retry_after_s = RETRY_AFTER_STORAGE_FULL_S;
 	reply_error(rp, status, err, "%s", detail);
 }
 

@@ -18,7 +18,9 @@
  * a heartbeat comment every sse_heartbeat seconds and notices a client
  * that went away. A wake-up counter closes the race between "nothing
  * new" and suspending: a stream suspends only if no commit happened since
- * it looked. At most sse_max_streams streams are open; more get 429.
+ * it looked. At most sse_max_streams streams are open; more get 429
+ * before anything is read. Every event read is counted for /v1/metrics
+ * (treasuryd_events_read_total).
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -104,6 +106,7 @@ struct sse_fill {
 	char *buf;
 	size_t max, len;
 	int64_t last_id;
+	unsigned rows;			/* events put in buf */
 	bool blocked;			/* an event did not fit in buf */
 };
 
@@ -119,6 +122,7 @@ sse_fill_one(const struct event_record *ev, void *ctx)
 	}
 	f->len += (size_t)n;
 	f->last_id = ev->id;
+	f->rows++;
 	return 0;
 }
 
@@ -139,7 +143,7 @@ static ssize_t
 sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct sse_stream *st = cls;
-	struct sse_fill f = { buf, max, 0, st->last_id, false };
+	struct sse_fill f = { buf, max, 0, st->last_id, 0, false };
 	uint64_t seq0 = atomic_load(&wake_seq);
 	struct store *reader;
 	bool more;
@@ -153,6 +157,7 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	err = store_events_page(reader, st->last_id, SSE_EVENTS_PER_READ,
 	    sse_fill_one, &f, &more);
+	metrics_events_read(f.rows);
 	if (err != TREASURY_OK) {
 		log_msg(LOG_ERR, "event stream: %s", treasury_err_text(err));
 		return MHD_CONTENT_READER_END_WITH_ERROR;
@@ -223,14 +228,6 @@ event_id_parse(const char *s, int64_t *out)
 	return true;
 }
 
-/* The newest event id now (a stream without a start point begins there). */
-static int
-last_id_keep(const struct event_record *ev, void *ctx)
-{
-	*(int64_t *)ctx = ev->id;
-	return 0;
-}
-
 /* Where to start: ?after=, else Last-Event-ID, else -1 (from now). */
 static bool
 events_start(struct request *rq, struct reply *rp, int64_t *after)
@@ -269,11 +266,14 @@ accepts_event_stream(struct request *rq)
 	return false;
 }
 
+/* A stream: its slot first (nothing is read when sse_max_streams are
+ * open), then its start, the newest event id when the client gave none
+ * (one index lookup: the table is never walked to find it). */
 static void
 events_stream(struct request *rq, struct reply *rp, int64_t after)
 {
 	struct sse_stream *st = calloc(1, sizeof(*st));
-	bool more;
+	treasury_err err;
 
 	if (st == NULL) {
 		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
@@ -283,19 +283,18 @@ events_stream(struct request *rq, struct reply *rp, int64_t after)
 	st->conn = rq->conn;
 	st->last_write_ms = clock_mono_ms();
 	st->last_id = after;
-	if (after < 0) {
-		st->last_id = 0;
-		/* from now on: skip to the newest id in this snapshot */
-		while (store_events_page(rq->reader, st->last_id, 500,
-		    last_id_keep, &st->last_id, &more) == TREASURY_OK && more)
-			;
-	}
 	if (!sse_register(st)) {
 		free(st);
 		reply_err(rp, TREASURY_ERR_TOO_MANY_STREAMS, "%u event "
 		    "streams are open (sse_max_streams)",
 		    rq->srv->opts.sse_max_streams);
 		rp->retry_after_s = RETRY_AFTER_STREAMS_S;
+		return;
+	}
+	if (after < 0 && (err = store_events_last_id(rq->reader,
+	    &st->last_id)) != TREASURY_OK) {
+		sse_free(st);
+		reply_err(rp, err, "finding the newest event");
 		return;
 	}
 	rp->stream = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
@@ -349,6 +348,7 @@ events_page(struct request *rq, struct reply *rp, int64_t after)
 	pg.c.items = json_array();
 	err = store_events_page(rq->reader, (int64_t)from, limit, event_append,
 	    &pg, &more);
+	metrics_events_read((unsigned)json_array_size(pg.c.items));
 	if (!collect_done(&pg.c, rp, err, "listing events"))
 		return;
 	cursor_u64_make(rq->srv, CURSOR_EVENTS, "", (uint64_t)pg.last, cursor);

@@ -30,12 +30,16 @@ enum {
 	CURSOR_MAX_BYTES = 64,
 	RETRY_AFTER_BUSY_S = 1,
 	RETRY_AFTER_STORAGE_S = 30,	/* storage-unavailable: an operator must act */
+	TLS_MHD_OPTIONS = 4,		/* tls_start's items, END included */
+	RETRY_AFTER_STORAGE_FULL_S = 30,	/* an operator must free space */
+	ERR_LOG_INTERVAL_MS = 10000,	/* one line of a 500 kind per 10 s */
 };
 
 #define ROLE_ANYONE 0u		/* no token needed */
 #define ROLE_ANY_TOKEN ROLE_ALL	/* every role can read */
 
 struct reply;
+struct tls_ctx;
 
 struct api_server {
 	struct MHD_Daemon *mhd;
@@ -44,6 +48,10 @@ struct api_server {
 	char db_path[4096];
 	uint8_t cursor_key[32];		/* derived from token_hash_key */
 	atomic_bool stopping;		/* api_stop began: end SSE streams */
+	struct tls_ctx *tls;		/* NULL: plain HTTP (tls.c) */
+	/* api_stop's drain deadline passed: a request whose body completes
+	 * now is answered 503 instead of being run (server.c) */
+	atomic_bool cutting;
 };
 
 struct reply;
@@ -70,6 +78,9 @@ struct request {
 	bool timed_out;			/* 408 queued: the deadline passed */
 	uint64_t start_us;		/* monotonic, at the first call */
 	int route;			/* index in the route table, or -1 */
+	const struct route *matched;	/* route_match's, at the first call */
+	const char *allow;		/* route_match's Allow for a 405 */
+	bool answering;			/* dispatched, answer not yet sent */
 	/* Idempotency-Key of a POST, copied into its command (submit.c) */
 	struct command_idempotency idem;
 	bool idem_replayed;		/* the writer answered from the record */
@@ -103,6 +114,7 @@ struct reply {
 	bool replayed;			/* add Idempotent-Replayed: true */
 	json_t *stored;			/* owned; stored instead of json */
 	struct MHD_Response *stream;	/* SSE: sent as is (events.c) */
+	bool close;			/* add Connection: close */
 };
 
 typedef void (*route_handler)(struct request *rq, struct reply *rp);
@@ -150,6 +162,25 @@ struct store *reader_get(struct api_server *srv);
  * `roles`. Returns true when allowed; otherwise answers 401 or 403 in rp.*/
 bool auth_check(struct request *rq, struct reply *rp, unsigned roles);
 
+/* ---- tls.c: HTTPS (GnuTLS through MHD) ---- */
+
+/* When srv->opts.tls_cert_path is set: load the certificate and key (and
+ * client CA), set MHD_USE_TLS in *flags and fill items with the MHD
+ * options to add (MHD_OPTION_ARRAY; unused entries MHD_OPTION_END).
+ * Without TLS, items are all MHD_OPTION_END. Returns TREASURY_OK, or
+ * TREASURY_ERR_CONFIG / _NOMEM after logging why. */
+treasury_err tls_start(struct api_server *srv,
+    struct MHD_OptionItem items[TLS_MHD_OPTIONS], unsigned *flags);
+
+/* Free what tls_start loaded, once MHD has stopped. */
+void tls_stop(struct api_server *srv);
+
+/* The SHA-256 of the DER certificate the client presented on conn, when
+ * it verified against tls_client_ca. false: plain HTTP, no certificate,
+ * or one that does not verify. */
+bool tls_client_cert_sha256(struct MHD_Connection *conn,
+    uint8_t out[CLIENT_CERT_SHA256_BYTES]);
+
 /* ---- errors.c: answers from the error table (treasury/error.h) ---- */
 
 /* The HTTP status of err in the error table (500 for a value outside
@@ -157,8 +188,12 @@ bool auth_check(struct request *rq, struct reply *rp, unsigned roles);
 unsigned api_err_status(treasury_err err);
 
 /* Answer err with its status from the table and a detail naming the field
- * or state. 5xx answers are logged at LOG_ERR with the detail and answered
- * without internals; BUSY adds Retry-After. */
+ * or state. 500 answers are logged at LOG_ERR with the detail (at most one
+ * line per error code every ERR_LOG_INTERVAL_MS, log_limited: a failure
+ * that lasts meets every request) and answered without internals; BUSY,
+ * SHUTTING_DOWN and NOMEM add Retry-After: RETRY_AFTER_BUSY_S,
+ * STORAGE_FULL Retry-After: RETRY_AFTER_STORAGE_FULL_S (the writer logs
+ * the full disk itself). */
 void reply_err(struct reply *rp, treasury_err err, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -419,6 +454,25 @@ void idempotency_render_drop(struct request *rq);
 void metrics_request(int route, unsigned status, uint64_t elapsed_us);
 /* Count one signature verification. */
 void metrics_sig_verify(bool ok);
+/* Count events read from the journal (events.c). */
+void metrics_events_read(unsigned rows);
+
+/* ---- connections.c: open connections and the header deadline ---- */
+
+/* MHD_OPTION_NOTIFY_CONNECTION: keeps the list of open connections. */
+void conns_notify(void *cls, struct MHD_Connection *conn,
+    void **socket_context, enum MHD_ConnectionNotificationCode code);
+/* A request's headers are complete (its first call). */
+void conns_request_begin(struct MHD_Connection *conn);
+/* Its answer was sent (or it ended): the connection waits for the next
+ * request's headers from now on. */
+void conns_request_end(struct MHD_Connection *conn);
+/* Shut down each connection without a request in progress whose headers
+ * have not been complete within deadline_s of its opening or of its last
+ * answer. Returns how many were cut. */
+unsigned conns_sweep(unsigned deadline_s);
+/* Connections open now. */
+unsigned conns_count(void);
 
 /* ---- events.c ---- */
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "treasury/buffer.h"
+#include "treasury/clock.h"
 
 #include "internal.h"
 
@@ -26,7 +27,7 @@ enum {
 
 static const unsigned short statuses[] = {
 	200, 201, 400, 401, 403, 404, 405, 408, 409, 413, 414, 415, 422, 429,
-	500, 503,
+	500, 501, 503,
 };
 #define STATUSES_COUNT (sizeof(statuses) / sizeof(statuses[0]))
 
@@ -50,6 +51,7 @@ struct series {
  * column is "other". */
 static struct series requests[METRICS_ROUTES_MAX + 1][STATUSES_COUNT + 1];
 static atomic_uint_least64_t sig_verified[2];	/* [ok] */
+static atomic_uint_least64_t events_read;	/* rows, pages and streams */
 
 static size_t
 status_index(unsigned status)
@@ -81,6 +83,12 @@ metrics_sig_verify(bool ok)
 {
 	atomic_fetch_add_explicit(&sig_verified[ok ? 1 : 0], 1,
 	    memory_order_relaxed);
+}
+
+void
+metrics_events_read(unsigned rows)
+{
+	atomic_fetch_add_explicit(&events_read, rows, memory_order_relaxed);
 }
 
 /* The answer being built; err keeps the first failure, after which every
@@ -202,6 +210,36 @@ writer_write(struct mtext *b, struct writer *w)
 	mt_printf(b, "treasuryd_writer_commit_seconds_sum %.6f\n"
 	    "treasuryd_writer_commit_seconds_count %" PRIu64 "\n",
 	    (double)ws.commit_us_sum / 1e6, cum);
+	mt_printf(b, "# HELP treasuryd_proposals_expired_total Proposals "
+	    "the expiry sweep expired.\n"
+	    "# TYPE treasuryd_proposals_expired_total counter\n"
+	    "treasuryd_proposals_expired_total %" PRIu64 "\n", ws.expired);
+	mt_printf(b, "# HELP treasuryd_expiry_batches_total Writer "
+	    "transactions in which the expiry sweep expired proposals.\n"
+	    "# TYPE treasuryd_expiry_batches_total counter\n"
+	    "treasuryd_expiry_batches_total %" PRIu64 "\n", ws.expiry_batches);
+	mt_printf(b, "# HELP treasuryd_expiry_batch_max Most proposals one "
+	    "sweep transaction expired since start (at most %u).\n"
+	    "# TYPE treasuryd_expiry_batch_max gauge\n"
+	    "treasuryd_expiry_batch_max %u\n", MAINTENANCE_EXPIRE_BATCH_MAX,
+	    ws.expiry_batch_max);
+}
+
+static void
+clock_write(struct mtext *b)
+{
+	int64_t mark = clock_mark_s();
+
+	mt_printf(b, "# HELP treasuryd_clock_behind_seconds How far the "
+	    "system clock is behind the latest time the database recorded "
+	    "(time stands still at that mark meanwhile; 0 normally).\n"
+	    "# TYPE treasuryd_clock_behind_seconds gauge\n"
+	    "treasuryd_clock_behind_seconds %" PRId64 "\n", clock_behind_s());
+	mt_printf(b, "# HELP treasuryd_clock_mark_seconds The latest time "
+	    "the database recorded (Unix seconds).\n"
+	    "# TYPE treasuryd_clock_mark_seconds gauge\n"
+	    "treasuryd_clock_mark_seconds %" PRId64 "\n",
+	    mark > 0 ? mark : 0);
 }
 
 static int
@@ -225,6 +263,11 @@ gauges_write(struct mtext *b, struct request *rq)
 	    PRIu64 "\ntreasuryd_signature_verifications_total{result="
 	    "\"invalid\"} %" PRIu64 "\n", (uint64_t)atomic_load(&sig_verified[1]),
 	    (uint64_t)atomic_load(&sig_verified[0]));
+	mt_printf(b, "# HELP treasuryd_events_read_total Events read from "
+	    "the journal for GET /v1/events pages and streams.\n"
+	    "# TYPE treasuryd_events_read_total counter\n"
+	    "treasuryd_events_read_total %" PRIu64 "\n",
+	    (uint64_t)atomic_load(&events_read));
 	mt_printf(b, "# HELP treasuryd_connections Open HTTP connections.\n"
 	    "# TYPE treasuryd_connections gauge\ntreasuryd_connections %u\n",
 	    info != NULL ? info->num_connections : 0);
@@ -253,6 +296,7 @@ handle_metrics(struct request *rq, struct reply *rp)
 	textbuf_init(&m.tb, METRICS_TEXT_MAX_BYTES - 1);	/* + NUL */
 	requests_write(&m);
 	writer_write(&m, rq->srv->opts.writer);
+	clock_write(&m);
 	err = gauges_write(&m, rq);
 	if (err != TREASURY_OK || m.err != TREASURY_OK) {
 		textbuf_free(&m.tb);

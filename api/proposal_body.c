@@ -234,12 +234,16 @@ kind_def_find(enum proposal_kind kind)
 
 /* expires_at: absent is 0, which the writer makes now + the track's delay
  * + 7 days. Given, it must be 1 minute to 90 days after now plus the
- * delay of the proposal's track (docs/policies.md §1): checked here with
- * the largest delay, and exactly by the writer, which knows the policy. */
+ * delay of the proposal's track (docs/policies.md §1). Only the writer
+ * knows that delay, so it checks the window and states the real bound
+ * when refusing; here only what no policy allows is refused: a time not
+ * after now (which also keeps 0, "absent", from being given), or beyond
+ * 90 days after the longest delay. */
 static bool
 expiry_field(struct reply *rp, json_t *body, int64_t now_s, int64_t *out)
 {
-	char now_text[TIMESTAMP_BYTES + 1];
+	char now_text[TIMESTAMP_BYTES + 1], latest_text[TIMESTAMP_BYTES + 1];
+	int64_t earliest_s, latest_s;
 	const char *s;
 	size_t len;
 	treasury_err err;
@@ -251,19 +255,30 @@ expiry_field(struct reply *rp, json_t *body, int64_t now_s, int64_t *out)
 		return true;
 	}
 	err = timestamp_parse(s, len, out);
-	if (err == TREASURY_OK)
-		err = expiry_check(*out, now_s);
-	if (err == TREASURY_ERR_EXPIRY_TOO_LATE) {
-		/* beyond 90 days: allowed up to 90 days after the longest delay */
-		err = policy_expiry_check(*out, now_s, POLICY_TIMELOCK_MAX_S);
-		if (err == TREASURY_ERR_EXPIRY_TOO_SOON)
-			err = TREASURY_OK;
+	if (err != TREASURY_OK) {
+		reply_err(rp, err, "field 'expires_at': %s",
+		    treasury_err_text(err));
+		return false;
 	}
-	if (err == TREASURY_OK)
-		return true;
 	timestamp_format(now_s, now_text);
-	reply_err(rp, err, "field 'expires_at': %s (allowed: 1 minute to 90 "
-	    "days after now, %s)", treasury_err_text(err), now_text);
+	if (*out <= now_s) {
+		reply_err(rp, TREASURY_ERR_EXPIRY_TOO_SOON, "field 'expires_at': "
+		    "%s: it is not after now (%s); the earliest allowed is now + "
+		    "60 s + the delay of the treasury's policy",
+		    treasury_err_text(TREASURY_ERR_EXPIRY_TOO_SOON), now_text);
+		return false;
+	}
+	if (policy_expiry_check(*out, now_s, POLICY_TIMELOCK_MAX_S) !=
+	    TREASURY_ERR_EXPIRY_TOO_LATE)
+		return true;
+	policy_expiry_bounds(now_s, POLICY_TIMELOCK_MAX_S, &earliest_s,
+	    &latest_s);
+	timestamp_format(latest_s, latest_text);
+	reply_err(rp, TREASURY_ERR_EXPIRY_TOO_LATE, "field 'expires_at': %s: "
+	    "must be at most 90 days after now (%s) plus the delay of the "
+	    "treasury's policy; the latest allowed under any policy is %s",
+	    treasury_err_text(TREASURY_ERR_EXPIRY_TOO_LATE), now_text,
+	    latest_text);
 	return false;
 }
 

@@ -10,11 +10,16 @@
  * writer's completion resumes it and MHD calls us once more with no data,
  * when command_finish answers. The completion callback frees the request.
  *
+ * The first call decides everything that needs no body (request_first):
+ * shutting down, the method, the framing, the route (414/404/405), a
+ * declared body over the cap; such an answer is queued before the body.
+ *
  * Limits kept here besides MHD's own (docs/configuration.md): the body cap
  * (413 at once from Content-Length; a chunked body that outgrows it is
- * dropped to its end, then answered 413), one Content-Length at most, no
- * %00 decoded into a NUL (url_unescape), strict header syntax
- * (MHD_OPTION_STRICT_FOR_CLIENT), and a whole-request
+ * dropped to its end, then answered 413), one unambiguous framing
+ * (request_framing_ok), no %00 or %2F decoded (url_unescape), methods that
+ * are HTTP tokens, strict header syntax (MHD_OPTION_STRICT_FOR_CLIENT), a
+ * deadline on receiving the headers (connections.c), and a whole-request
  * deadline, request_timeout from the first call: MHD's connection timeout
  * only counts idle time, so a client trickling its body would otherwise
  * hold a connection for ever; each piece of body (and the end of it) that
@@ -24,6 +29,7 @@
  * 2xx answer to a POST with an Idempotency-Key was stored already, in the
  * command's transaction: idempotency.c).
  */
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,7 +47,19 @@
 
 #include "internal.h"
 
+enum {
+	DRAIN_PAUSE_MS = 10,
+	/* after the drain, how long a connection between two requests may
+	 * still send one (answered 503 shutting-down) before it is closed */
+	DRAIN_LINGER_MS = 500,
+};
+
+/* Requests from their first call (headers complete) to their end. */
 static atomic_int requests_in_flight;
+/* Requests being run (request_run) until their answer is sent. */
+static atomic_int requests_answering;
+
+static void request_answering_end(struct request *rq);
 
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
@@ -56,10 +74,14 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_msg(LOG_INFO, "http: %s", line);
 }
 
-/* MHD's URL unescaping, except that "%00" is left as it is: a decoded NUL
- * would silently cut the path or a query value short (so that
- * "/v1/health%00/x" would reach /v1/health). Invalid escapes stay as they
- * are. Decodes in place; returns the new length. */
+/* MHD's URL unescaping, except that "%00" and "%2F" are left as they are:
+ * a decoded NUL would silently cut the path or a query value short (so
+ * that "/v1/health%00/x" would reach /v1/health), and a decoded "/" would
+ * split a path segment in two ("/v1/treasuries/a%2Fb/ledger" routed as
+ * /v1/treasuries/a/b/ledger). MHD uses this for the path and the query
+ * values alike; no query value of the API holds a "/" (cursors are
+ * base64url). Invalid escapes stay as they are. Decodes in place; returns
+ * the new length. */
 static size_t
 url_unescape(void *cls, struct MHD_Connection *conn, char *uri)
 {
@@ -70,7 +92,8 @@ url_unescape(void *cls, struct MHD_Connection *conn, char *uri)
 	while (*in != '\0') {
 		int hi, lo;
 		if (in[0] == '%' && (hi = hex_digit_value(in[1])) >= 0 &&
-		    (lo = hex_digit_value(in[2])) >= 0 && (hi | lo) != 0) {
+		    (lo = hex_digit_value(in[2])) >= 0 && (hi | lo) != 0 &&
+		    hi * 16 + lo != '/') {
 			*out++ = (char)(hi * 16 + lo);
 			in += 3;
 		} else {
@@ -98,6 +121,11 @@ response_headers(struct MHD_Response *resp, const struct reply *rp,
 		snprintf(secs, sizeof(secs), "%u", rp->retry_after_s);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
 	}
+	/* a bad framing, or the daemon stopping: no further request on this
+	 * connection (MHD closes it after this answer) */
+	if (rp->close || atomic_load(&rq->srv->stopping))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+		    "close");
 }
 
 /* The body text of rp (malloc'd), or NULL when out of memory. */
@@ -128,6 +156,7 @@ reply_send(struct request *rq, struct reply *rp)
 	char *text;
 
 	if (rp->stream != NULL) {
+		request_answering_end(rq);	/* a stream ends on its own */
 		ret = MHD_queue_response(rq->conn, rp->status, rp->stream);
 		MHD_destroy_response(rp->stream);
 		rp->stream = NULL;
@@ -167,30 +196,13 @@ reply_send(struct request *rq, struct reply *rp)
 	return ret;
 }
 
+/* The route resolved at the request's first call (request_route). */
 static void
 dispatch(struct request *rq, struct reply *rp)
 {
-	const struct route *route;
-	const char *allow;
+	const struct route *route = rq->matched;
 
-	if (rq->url_too_long) {
-		reply_err(rp, TREASURY_ERR_URI_TOO_LONG,
-		    "the request path is longer than %d bytes", URL_MAX_BYTES - 1);
-		return;
-	}
-	route = route_match(rq, &allow);
-	if (route == NULL && allow != NULL) {
-		reply_err(rp, TREASURY_ERR_METHOD_NOT_ALLOWED,
-		    "%s is not allowed here; allowed: %s", rq->method, allow);
-		rp->allow = allow;
-		return;
-	}
-	if (route == NULL) {
-		reply_err_titled(rp, TREASURY_ERR_NOT_FOUND, "Not found",
-		    "no such endpoint");
-		return;
-	}
-	rq->route = (int)(route - route_at(0));
+	assert(route != NULL);
 	if ((route->roles == ROLE_ANYONE || auth_check(rq, rp, route->roles)) &&
 	    (route->handler == handle_test_clock ||
 	    idempotency_check(rq, rp)))
@@ -213,6 +225,7 @@ request_new(struct api_server *srv, struct MHD_Connection *conn,
 	rq->url = url;
 	rq->route = -1;
 	rq->start_us = clock_mono_us();
+	conns_request_begin(conn);
 	if (len >= sizeof(rq->path))
 		rq->url_too_long = true;
 	else
@@ -245,6 +258,15 @@ request_body_append(struct request *rq, const char *data, size_t len)
 	rq->body_len += len;
 	rq->body[rq->body_len] = '\0';
 	return true;
+}
+
+/* An answer queued before the body was read (MHD then reads no further
+ * request on the connection unless the body was already complete). */
+static enum MHD_Result
+reply_early(struct request *rq, struct reply *rp)
+{
+	rq->answered = true;
+	return reply_send(rq, rp);
 }
 
 static enum MHD_Result
@@ -292,58 +314,106 @@ request_cut(struct request *rq)
 	return MHD_NO;
 }
 
-/* Count the Content-Length headers: more than one is refused (RFC 9112
- * §6.3: a message with differing lengths is unrecoverable; MHD would take
- * the first). */
+/* A method is an HTTP token (RFC 9110 §5.6.2); MHD passes on any bytes. */
+static bool
+method_is_token(const char *method)
+{
+	static const char tchar_other[] = "!#$%&'*+-.^_`|~";
+
+	if (method[0] == '\0')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)method; *p != '\0';
+	    p++) {
+		bool alnum = (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
+		if (!alnum && strchr(tchar_other, *p) == NULL)
+			return false;
+	}
+	return true;
+}
+
+/* The headers that frame the body. */
+struct framing {
+	unsigned content_length;	/* how many Content-Length headers */
+	unsigned transfer_encoding;	/* how many Transfer-Encoding headers */
+	const char *coding;		/* the last Transfer-Encoding value */
+};
+
 static enum MHD_Result
-count_content_length(void *cls, enum MHD_ValueKind kind, const char *key,
+framing_count(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
-	unsigned *n = cls;
+	struct framing *f = cls;
 
 	(void)kind;
-	(void)value;
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-		(*n)++;
+		f->content_length++;
+	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->transfer_encoding++;
+		f->coding = value;
+	}
 	return MHD_YES;
 }
 
+/* Refuse a body whose length the daemon and a proxy in front of it could
+ * read differently (request smuggling, RFC 9112 §6.1 and §6.3): more than
+ * one Content-Length (MHD would take the first), Content-Length together
+ * with Transfer-Encoding, Transfer-Encoding more than once -> 400; a
+ * coding other than chunked -> 501 (MHD frames only chunked). The answer
+ * closes the connection: the bytes after the headers are not a request. */
 static bool
-content_length_repeated(struct request *rq)
+request_framing_ok(struct request *rq, struct reply *rp)
 {
-	unsigned n = 0;
+	struct framing f = { 0 };
+	char coding[64];
 
-	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND,
-	    count_content_length, &n);
-	return n > 1;
+	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, framing_count, &f);
+	if (f.content_length > 1)
+		reply_err(rp, TREASURY_ERR_INVALID_HEADER,
+		    "Content-Length is given more than once");
+	else if (f.content_length > 0 && f.transfer_encoding > 0)
+		reply_err(rp, TREASURY_ERR_INVALID_HEADER,
+		    "Content-Length and Transfer-Encoding are given together");
+	else if (f.transfer_encoding > 1)
+		reply_err(rp, TREASURY_ERR_INVALID_HEADER,
+		    "Transfer-Encoding is given more than once");
+	else if (f.transfer_encoding == 1 &&
+	    strcasecmp(f.coding, "chunked") != 0) {
+		text_for_detail(coding, sizeof(coding), f.coding);
+		reply_err(rp, TREASURY_ERR_NOT_IMPLEMENTED,
+		    "Transfer-Encoding '%s' is not implemented (only chunked)",
+		    coding);
+	} else
+		return true;
+	rp->close = true;
+	return false;
 }
 
-static enum MHD_Result
-reply_bad_header(struct request *rq)
+/* The route of the path and method: 414, 404 or 405 before the body is
+ * read (docs/api.md: these come before 413 and everything else). */
+static bool
+request_route(struct request *rq, struct reply *rp)
 {
-	struct reply rp = { 0 };
-
-	rq->answered = true;
-	reply_err(&rp, TREASURY_ERR_INVALID_HEADER,
-	    "Content-Length is given more than once");
-	return reply_send(rq, &rp);
-}
-
-/* A request that arrives while the daemon drains for shutdown: 503
- * shutting-down (Retry-After: 1). The listen socket stays open until
- * MHD_stop_daemon: MHD_quiesce_daemon on an epoll daemon with its own
- * threads races its workers and can abort the process (an open
- * libmicrohttpd defect: both remove the listen FD from the epoll set and
- * the loser panics on ENOENT). */
-static enum MHD_Result
-reply_shutting_down(struct request *rq)
-{
-	struct reply rp = { 0 };
-
-	rq->answered = true;
-	reply_err(&rp, TREASURY_ERR_SHUTTING_DOWN,
-	    "the daemon is stopping; try again");
-	return reply_send(rq, &rp);
+	if (rq->url_too_long) {
+		reply_err(rp, TREASURY_ERR_URI_TOO_LONG,
+		    "the request path is longer than %d bytes", URL_MAX_BYTES - 1);
+		return false;
+	}
+	rq->matched = route_match(rq, &rq->allow);
+	if (rq->matched != NULL) {
+		rq->route = (int)(rq->matched - route_at(0));
+		return true;
+	}
+	if (rq->allow != NULL) {
+		reply_err(rp, TREASURY_ERR_METHOD_NOT_ALLOWED,
+		    "%s is not allowed here; allowed: %s", rq->method,
+		    rq->allow);
+		rp->allow = rq->allow;
+		return false;
+	}
+	reply_err_titled(rp, TREASURY_ERR_NOT_FOUND, "Not found",
+	    "no such endpoint");
+	return false;
 }
 
 static bool
@@ -364,6 +434,64 @@ declared_length_too_large(struct request *rq)
 	return n > max;
 }
 
+/* The first call, headers complete, no body read yet. In this order:
+ * the daemon stopping -> 503 shutting-down (the listen socket stays open
+ * until MHD_stop_daemon: MHD_quiesce_daemon on an epoll daemon with its
+ * own threads races its workers and can abort the process, an open
+ * libmicrohttpd defect); a method that is no token -> 400; bad framing;
+ * 414/404/405; a declared body over the cap -> 413. */
+static enum MHD_Result
+request_first(struct request *rq)
+{
+	struct reply rp = { 0 };
+
+	if (atomic_load(&rq->srv->stopping))
+		reply_err(&rp, TREASURY_ERR_SHUTTING_DOWN,
+		    "the daemon is stopping; try again");
+	else if (!method_is_token(rq->method))
+		reply_err(&rp, TREASURY_ERR_INVALID_METHOD,
+		    "the request method is not an HTTP token");
+	else if (request_framing_ok(rq, &rp) && request_route(rq, &rp)) {
+		if (!declared_length_too_large(rq))
+			return MHD_YES;	/* on to the body */
+		rq->body_too_large = true;
+		reply_err(&rp, TREASURY_ERR_BODY_TOO_LARGE,
+		    "the request body exceeds %u bytes",
+		    atomic_load(&rq->srv->body_max_bytes));
+	}
+	return reply_early(rq, &rp);
+}
+
+static void
+request_answering_end(struct request *rq)
+{
+	if (!rq->answering)
+		return;
+	rq->answering = false;
+	atomic_fetch_sub(&requests_answering, 1);
+}
+
+/* The body is complete: run the request, unless api_stop's drain deadline
+ * has passed (then it is not applied: 503). Counted as answering from
+ * here until its answer is sent, which api_stop always waits for. */
+static enum MHD_Result
+request_run(struct request *rq)
+{
+	struct reply rp = { 0 };
+
+	rq->answering = true;
+	atomic_fetch_add(&requests_answering, 1);
+	if (atomic_load(&rq->srv->cutting)) {
+		reply_err(&rp, TREASURY_ERR_SHUTTING_DOWN,
+		    "the daemon is stopping; the request was not applied");
+		return reply_send(rq, &rp);
+	}
+	dispatch(rq, &rp);
+	if (rq->waiting)
+		return MHD_YES;		/* suspended until the commit */
+	return reply_send(rq, &rp);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -378,19 +506,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if (rq == NULL)
 			return MHD_NO;
 		*con_cls = rq;
-		if (atomic_load(&rq->srv->stopping))
-			return reply_shutting_down(rq);
-		if (content_length_repeated(rq))
-			return reply_bad_header(rq);
-		if (declared_length_too_large(rq)) {
-			rq->body_too_large = rq->answered = true;
-			return reply_too_large(rq);
-		}
-		return MHD_YES;
+		return request_first(rq);
 	}
 	if (rq->answered || rq->timed_out) {
 		*upload_data_size = 0;
-		return MHD_YES;		/* 413 or 408 already queued */
+		return MHD_YES;		/* an early answer or 408 is queued */
 	}
 	if (*upload_data_size > 0) {
 		/* A body without Content-Length (chunked) that grows past the
@@ -411,10 +531,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		command_finish(rq, &rp);
 		return reply_send(rq, &rp);
 	}
-	dispatch(rq, &rp);
-	if (rq->waiting)
-		return MHD_YES;		/* suspended until the commit */
-	return reply_send(rq, &rp);
+	return request_run(rq);
 }
 
 static void
@@ -424,10 +541,11 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct request *rq = *con_cls;
 
 	(void)cls;
-	(void)conn;
 	(void)toe;
+	conns_request_end(conn);
 	if (rq == NULL)
 		return;
+	request_answering_end(rq);
 	free(rq->job);		/* only if never resumed: not while suspended */
 	idempotency_render_drop(rq);
 	free(rq->body);
@@ -446,6 +564,8 @@ api_start(const struct api_options *opts, struct api_server **out)
 	struct MHD_OptionItem listen_opt[2] = {
 		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
 	};
+	struct MHD_OptionItem tls_opt[TLS_MHD_OPTIONS];
+	treasury_err err;
 
 	if (srv == NULL)
 		return TREASURY_ERR_NOMEM;
@@ -471,9 +591,15 @@ api_start(const struct api_options *opts, struct api_server **out)
 		    (void *)(uintptr_t)opts->listen_addr };
 	if (opts->listen_addr->sa_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	err = tls_start(srv, tls_opt, &flags);	/* HTTPS when configured */
+	if (err != TREASURY_OK) {
+		free(srv);
+		return err;
+	}
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_ARRAY, listen_opt,
+	    MHD_OPTION_ARRAY, tls_opt,
 	    MHD_OPTION_THREAD_POOL_SIZE, opts->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->per_ip_connections,
@@ -481,12 +607,14 @@ api_start(const struct api_options *opts, struct api_server **out)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)opts->connection_memory_bytes,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, conns_notify, NULL,
 	    MHD_OPTION_UNESCAPE_CALLBACK, url_unescape, NULL,
 	    MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 	    MHD_OPTION_END);
 	if (srv->mhd == NULL) {
 		log_msg(LOG_ERR, "cannot start the HTTP server (address in use "
 		    "or not available?)");
+		tls_stop(srv);
 		free(srv);
 		return TREASURY_ERR_IO;
 	}
@@ -498,8 +626,10 @@ api_start(const struct api_options *opts, struct api_server **out)
 void
 api_cron(struct api_server *srv)
 {
-	if (srv != NULL)
-		events_tick(srv);
+	if (srv == NULL)
+		return;
+	events_tick(srv);
+	(void)conns_sweep(srv->opts.request_timeout_s);
 }
 
 void
@@ -516,36 +646,62 @@ api_requests_in_flight(void)
 	return n > 0 ? (unsigned)n : 0;
 }
 
+static void
+drain_pause(struct api_server *srv, unsigned long *waited_ms)
+{
+	struct timespec pause = { 0, DRAIN_PAUSE_MS * 1000 * 1000 };
+
+	events_tick(srv);	/* a stream must not stay suspended */
+	nanosleep(&pause, NULL);
+	*waited_ms += DRAIN_PAUSE_MS;
+}
+
+/*
+ * The drain on SIGTERM. Every request whose headers arrived before it is
+ * answered, and every later one is answered 503 shutting-down (with
+ * Connection: close, as is every answer from now on):
+ *  1. wait up to drain_timeout_s for the requests in flight (a body still
+ *     arriving then is cut: it was never run);
+ *  2. from then on a request whose body completes is answered 503 instead
+ *     of being run, and the requests being run are waited for without a
+ *     deadline (their commands are in the writer, which still runs: one
+ *     committed is always answered);
+ *  3. linger up to DRAIN_LINGER_MS while connections are open, so that a
+ *     client between two requests on a keep-alive connection gets its 503
+ *     rather than a closed socket;
+ *  4. end the event streams, stop MHD (closes the listen socket).
+ */
 void
 api_stop(struct api_server *srv, unsigned drain_timeout_s)
 {
-	struct timespec pause = { 0, 10 * 1000 * 1000 };
-	unsigned long waited_ms = 0;
+	unsigned long waited_ms = 0, drain_ms = drain_timeout_s * 1000UL;
+	unsigned long linger_ms;
 
 	if (srv == NULL)
 		return;
-	/* new requests are answered 503 shutting-down (reply_shutting_down
-	 * says why MHD_quiesce_daemon is not used); event streams end */
 	atomic_store(&srv->stopping, true);
-	while (atomic_load(&requests_in_flight) > 0 &&
-	    waited_ms < drain_timeout_s * 1000UL) {
-		events_tick(srv);
-		nanosleep(&pause, NULL);
-		waited_ms += 10;
-	}
+	while (atomic_load(&requests_in_flight) > 0 && waited_ms < drain_ms)
+		drain_pause(srv, &waited_ms);
+	atomic_store(&srv->cutting, true);
 	if (atomic_load(&requests_in_flight) > 0)
 		log_warnx("shutdown: %d requests still in flight after %u s",
 		    atomic_load(&requests_in_flight), drain_timeout_s);
-	/* MHD must not stop with a suspended connection; the writer (still
-	 * running) resumes each one when its group is done */
+	while (atomic_load(&requests_answering) > 0)
+		drain_pause(srv, &waited_ms);
+	linger_ms = waited_ms + DRAIN_LINGER_MS;
+	while (conns_count() > events_streams() && waited_ms < linger_ms &&
+	    waited_ms < drain_ms)
+		drain_pause(srv, &waited_ms);
+	while (atomic_load(&requests_answering) > 0)	/* run meanwhile */
+		drain_pause(srv, &waited_ms);
+	/* MHD must not stop with a suspended connection (requests_answering
+	 * covers the commands already; this is the last guard) */
 	while (commands_waiting() > 0)
-		nanosleep(&pause, NULL);
-	while (events_streams() > 0 && waited_ms < drain_timeout_s * 2000UL) {
-		events_tick(srv);	/* a stream must not stay suspended */
-		nanosleep(&pause, NULL);
-		waited_ms += 10;
-	}
+		drain_pause(srv, &waited_ms);
+	while (events_streams() > 0 && waited_ms < drain_ms * 2)
+		drain_pause(srv, &waited_ms);
 	writer_commit_hook_set(srv->opts.writer, NULL, NULL);
 	MHD_stop_daemon(srv->mhd);	/* closes the listen socket */
+	tls_stop(srv);
 	free(srv);
 }

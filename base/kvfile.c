@@ -138,6 +138,21 @@ read_all(int fd, size_t max_bytes, char **out, size_t *out_len)
 	return 0;
 }
 
+/* Open path for reading without blocking: open(2) of a FIFO without
+ * O_NONBLOCK waits for a writer, and would hang the caller (the daemon's
+ * main loop on SIGHUP) before fstat could refuse it. Returns the fd, or
+ * -1 after reporting. */
+static int
+kv_open(const struct kvfile *kv)
+{
+	int fd = open(kv->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		kv_report(kv, "%s: cannot open config file: %s", kv->path,
+		    strerror(errno));
+	return fd;
+}
+
 unsigned
 kvfile_load(const struct kvfile *kv, size_t file_max_bytes)
 {
@@ -145,23 +160,24 @@ kvfile_load(const struct kvfile *kv, size_t file_max_bytes)
 	char *text = NULL;
 	size_t len = 0;
 	unsigned errors;
-	int fd, r;
+	int fd, r = 1;
 
-	fd = open(kv->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		kv_report(kv, "%s: cannot open config file: %s", kv->path,
-		    strerror(errno));
+	fd = kv_open(kv);
+	if (fd < 0)
 		return 1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (unsigned long long)st.st_size > file_max_bytes)
-		r = 1;
-	else
-		r = read_all(fd, file_max_bytes, &text, &len);
-	if (r < 0)
+	if (fstat(fd, &st) != 0)
+		kv_report(kv, "%s: cannot stat config file: %s", kv->path,
+		    strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		kv_report(kv, "%s: not a regular file (a FIFO, device, socket "
+		    "or directory is never read)", kv->path);
+	else if ((unsigned long long)st.st_size > file_max_bytes)
+		kv_report(kv, "%s: larger than %zu bytes", kv->path,
+		    file_max_bytes);
+	else if ((r = read_all(fd, file_max_bytes, &text, &len)) < 0)
 		kv_report(kv, "%s: read error: %s", kv->path, strerror(errno));
 	else if (r > 0)
-		kv_report(kv, "%s: not a regular file of at most %zu bytes",
+		kv_report(kv, "%s: grew beyond %zu bytes while being read",
 		    kv->path, file_max_bytes);
 	close(fd);
 	if (r != 0)

@@ -14,6 +14,7 @@
 
 #include <stdatomic.h>
 
+#include "treasury/clock.h"
 #include "treasury/log.h"
 
 enum { LOG_LINE_MAX_BYTES = 2048 };
@@ -91,6 +92,33 @@ log_msg(int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vwrite(priority, NULL, fmt, ap);
 	va_end(ap);
+}
+
+bool
+log_limited(struct log_limit *l, uint64_t interval_ms, int priority,
+    const char *fmt, ...)
+{
+	char note[64];
+	uint64_t now_ms = clock_mono_ms();
+	uint_least64_t next_ms = atomic_load(&l->next_ms);
+	unsigned long dropped;
+	va_list ap;
+
+	if (priority > atomic_load(&log_max_priority))
+		return false;
+	if (now_ms < next_ms || !atomic_compare_exchange_strong(&l->next_ms,
+	    &next_ms, now_ms + interval_ms)) {
+		atomic_fetch_add(&l->dropped, 1);
+		return false;
+	}
+	dropped = atomic_exchange(&l->dropped, 0);
+	if (dropped > 0)
+		snprintf(note, sizeof(note), "%lu similar line%s not logged",
+		    dropped, dropped == 1 ? "" : "s");
+	va_start(ap, fmt);
+	log_vwrite(priority, dropped > 0 ? note : NULL, fmt, ap);
+	va_end(ap);
+	return true;
 }
 
 void

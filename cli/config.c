@@ -5,7 +5,8 @@
  * config file (--config, TREASURYCTL_CONFIG, $XDG_CONFIG_HOME/treasuryctl/
  * config or ~/.config/treasuryctl/config). The file holds "key = value"
  * lines ('#' starts a comment), read by base's kvfile.h; keys: url,
- * token_file, keystore, signer.
+ * token_file, keystore, signer, and for https cacert, pin, client_cert,
+ * client_key (tls_resolve).
  * Every error in it is reported with file:line. The token itself is never
  * taken from the command line: only from a file (mode 0600 or stricter) or
  * from TREASURYCTL_TOKEN.
@@ -33,6 +34,10 @@ struct file_config {
 	char token_file[PATH_MAX_BYTES];
 	char keystore[PATH_MAX_BYTES];
 	char signer[SIGNER_NAME_MAX_BYTES + 1];
+	char cacert[PATH_MAX_BYTES];
+	char pin[PIN_MAX_BYTES];
+	char client_cert[PATH_MAX_BYTES];
+	char client_key[PATH_MAX_BYTES];
 };
 
 /* Open path for reading without following a final symbolic link and
@@ -262,9 +267,17 @@ config_set(void *ctx, const char *where, const char *key, const char *value)
 	else if (strcmp(key, "signer") == 0)
 		r = signer_name_check(value, strlen(value)) == TREASURY_OK ?
 		    copy_str(fc->signer, sizeof(fc->signer), value) : -1;
+	else if (strcmp(key, "cacert") == 0)
+		r = copy_str(fc->cacert, sizeof(fc->cacert), value);
+	else if (strcmp(key, "pin") == 0)
+		r = copy_str(fc->pin, sizeof(fc->pin), value);
+	else if (strcmp(key, "client_cert") == 0)
+		r = copy_str(fc->client_cert, sizeof(fc->client_cert), value);
+	else if (strcmp(key, "client_key") == 0)
+		r = copy_str(fc->client_key, sizeof(fc->client_key), value);
 	else {
 		ctl_err("%s: unknown key '%s' (url, token_file, keystore, "
-		    "signer)", where, key);
+		    "signer, cacert, pin, client_cert, client_key)", where, key);
 		return -1;
 	}
 	if (r != 0)
@@ -352,6 +365,82 @@ first_of(const char *flag, const char *env_name, const char *file_value)
 	return NULL;
 }
 
+/* One "sha256//" followed by the base64 of 32 bytes (44 characters,
+ * the last '='), as curl's CURLOPT_PINNEDPUBLICKEY takes it. */
+static bool
+pin_one_valid(const char *p, size_t len)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/";
+
+	if (len != 8 + 44 || strncmp(p, "sha256//", 8) != 0 || p[len - 1] != '=')
+		return false;
+	for (size_t i = 8; i < len - 1; i++)
+		if (p[i] == '\0' || strchr(b64, p[i]) == NULL)
+			return false;
+	return true;
+}
+
+/* A --pin value: one pin or several joined by ';' (any may match: for a
+ * key rollover). */
+static bool
+pin_valid(const char *pin)
+{
+	const char *p = pin, *semi;
+
+	do {
+		semi = strchr(p, ';');
+		if (!pin_one_valid(p, semi != NULL ? (size_t)(semi - p) :
+		    strlen(p)))
+			return false;
+		p = semi + 1;
+	} while (semi != NULL);
+	return true;
+}
+
+/* Read the https files and check the pin: flags, then environment, then
+ * the config file. Any of them with an http:// URL is a usage error (it
+ * would protect nothing). Returns an exit code (message printed). */
+static int
+tls_resolve(struct ctl *c, const struct file_config *fc)
+{
+	const char *cacert = first_of(c->o.cacert, "TREASURYCTL_CACERT",
+	    fc->cacert);
+	const char *pin = first_of(c->o.pin, "TREASURYCTL_PIN", fc->pin);
+	const char *cert = first_of(c->o.client_cert,
+	    "TREASURYCTL_CLIENT_CERT", fc->client_cert);
+	const char *key = first_of(c->o.client_key, "TREASURYCTL_CLIENT_KEY",
+	    fc->client_key);
+
+	if (cacert == NULL && pin == NULL && cert == NULL && key == NULL)
+		return CTL_OK;
+	if (strncmp(c->url, "https://", 8) != 0) {
+		ctl_err("--cacert, --pin, --client-cert and --client-key need an "
+		    "https:// server URL (the URL is %s)", c->url);
+		return CTL_USAGE;
+	}
+	if ((cert == NULL) != (key == NULL)) {
+		ctl_err("--client-cert and --client-key go together");
+		return CTL_USAGE;
+	}
+	if (pin != NULL && (copy_str(c->pin, sizeof(c->pin), pin) != 0 ||
+	    !pin_valid(pin))) {
+		ctl_err("--pin: expected sha256// and the base64 SHA-256 of the "
+		    "server's public key (44 characters), several joined by "
+		    "';' (see treasuryctl(1))");
+		return CTL_USAGE;
+	}
+	if (cacert != NULL && file_read_all(cacert, TLS_FILE_MAX_BYTES, false,
+	    &c->cacert_pem, &c->cacert_len) != CTL_OK)
+		return CTL_USAGE;
+	if (cert != NULL && (file_read_all(cert, TLS_FILE_MAX_BYTES, false,
+	    &c->client_cert_pem, &c->client_cert_len) != CTL_OK ||
+	    file_read_all(key, TLS_FILE_MAX_BYTES, true, &c->client_key_pem,
+	    &c->client_key_len) != CTL_OK))
+		return CTL_USAGE;
+	return CTL_OK;
+}
+
 int
 config_resolve(struct ctl *c)
 {
@@ -384,7 +473,7 @@ config_resolve(struct ctl *c)
 	}
 	memcpy(c->signer_cfg, fc.signer, sizeof(c->signer_cfg));
 	memcpy(c->token_file_cfg, fc.token_file, sizeof(c->token_file_cfg));
-	return CTL_OK;
+	return tls_resolve(c, &fc);
 }
 
 /* Keep the token in locked memory; refuse anything but printable ASCII. */
@@ -450,4 +539,10 @@ config_free(struct ctl *c)
 {
 	sodium_free(c->token);	/* wipes; NULL is accepted */
 	c->token = NULL;
+	if (c->client_key_pem != NULL)
+		sodium_memzero(c->client_key_pem, c->client_key_len);
+	free(c->client_key_pem);
+	free(c->client_cert_pem);
+	free(c->cacert_pem);
+	c->client_key_pem = c->client_cert_pem = c->cacert_pem = NULL;
 }

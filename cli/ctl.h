@@ -37,6 +37,8 @@ enum {
 	URL_MAX_BYTES = 1024,
 	PATH_MAX_BYTES = 4096,
 	TOKEN_MAX_BYTES = 512,
+	PIN_MAX_BYTES = 512,		/* --pin: up to 8 sha256// pins */
+	TLS_FILE_MAX_BYTES = 256 * 1024,	/* --cacert, --client-cert/-key */
 	PASSPHRASE_MAX_BYTES = 1024,
 	PASSPHRASE_MIN_BYTES = 8,		/* a new one: refused below */
 	PASSPHRASE_WEAK_BELOW_CHARS = 12,	/* a new one: warned below */
@@ -64,6 +66,10 @@ struct ctl_opts {
 	const char *url;
 	const char *token_file;
 	const char *config_path;
+	const char *cacert;		/* --cacert FILE */
+	const char *pin;		/* --pin sha256//BASE64[;...] */
+	const char *client_cert;	/* --client-cert FILE */
+	const char *client_key;		/* --client-key FILE */
 	const char *keystore;
 	const char *signer;
 	const char *status;
@@ -108,6 +114,15 @@ struct ctl {
 	char token_file_cfg[PATH_MAX_BYTES];
 	char *token;			/* sodium_malloc, NUL-terminated, or NULL */
 	treasury_verifier *verifier;
+	/* https (config_resolve, http.c): files read once, NULL when not
+	 * given; the key is wiped by config_free */
+	char *cacert_pem;
+	size_t cacert_len;
+	char pin[PIN_MAX_BYTES];		/* "" when not given */
+	char *client_cert_pem;
+	size_t client_cert_len;
+	char *client_key_pem;
+	size_t client_key_len;
 };
 
 /* ---- config.c ---- */

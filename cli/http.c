@@ -3,7 +3,12 @@
  *
  * One request at a time, http and https only, no redirects followed,
  * timeouts on connect and on the whole request, answers capped at
- * RESPONSE_MAX_BYTES. The Authorization header is built in locked memory
+ * RESPONSE_MAX_BYTES. https (tls_setup): TLS 1.2 or later; the server's
+ * certificate is verified against --cacert (else the system's CAs) with
+ * its name, or, with --pin alone, its public key must be the pinned one
+ * (the pin is the trust: a self-signed certificate is fine, the CA chain
+ * and name are not checked); with both, both must hold. --client-cert
+ * and --client-key are presented when the server asks. The Authorization header is built in locked memory
  * and wiped. Problem answers (RFC 9457) are printed with their detail.
  */
 #include <stdio.h>
@@ -94,7 +99,41 @@ answer_parse(long status, const struct textbuf *b, json_t **out)
 }
 
 static int
-easy_setup(CURL *h, const char *method, const char *url,
+tls_setup(const struct ctl *c, CURL *h)
+{
+	struct curl_blob blob;
+	CURLcode e = CURLE_OK;
+
+#define SET(opt, val) if (e == CURLE_OK) e = curl_easy_setopt(h, opt, val)
+	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (c->pin[0] != '\0') {
+		SET(CURLOPT_PINNEDPUBLICKEY, c->pin);
+		if (c->cacert_pem == NULL) {
+			SET(CURLOPT_SSL_VERIFYPEER, 0L);
+			SET(CURLOPT_SSL_VERIFYHOST, 0L);
+		}
+	}
+	if (c->cacert_pem != NULL) {
+		blob = (struct curl_blob){ c->cacert_pem, c->cacert_len,
+		    CURL_BLOB_COPY };
+		SET(CURLOPT_CAINFO_BLOB, &blob);
+	}
+	if (c->client_cert_pem != NULL) {
+		blob = (struct curl_blob){ c->client_cert_pem,
+		    c->client_cert_len, CURL_BLOB_COPY };
+		SET(CURLOPT_SSLCERT_BLOB, &blob);
+		SET(CURLOPT_SSLCERTTYPE, "PEM");
+		blob = (struct curl_blob){ c->client_key_pem, c->client_key_len,
+		    CURL_BLOB_COPY };
+		SET(CURLOPT_SSLKEY_BLOB, &blob);
+		SET(CURLOPT_SSLKEYTYPE, "PEM");
+	}
+#undef SET
+	return e == CURLE_OK ? 0 : -1;
+}
+
+static int
+easy_setup(const struct ctl *c, CURL *h, const char *method, const char *url,
     const char *body, struct curl_slist *headers, struct textbuf *b)
 {
 	CURLcode e = CURLE_OK;
@@ -115,6 +154,8 @@ easy_setup(CURL *h, const char *method, const char *url,
 		SET(CURLOPT_POSTFIELDS, body != NULL ? body : "{}");
 	}
 #undef SET
+	if (e == CURLE_OK && strncmp(url, "https://", 8) == 0)
+		return tls_setup(c, h);
 	return e == CURLE_OK ? 0 : -1;
 }
 
@@ -141,7 +182,7 @@ perform(struct ctl *c, const char *method, const char *url, const char *body,
 	if (tmp != NULL && strcmp(method, "POST") == 0)
 		tmp = curl_slist_append(tmp,
 		    "Content-Type: application/json");
-	if (tmp == NULL || easy_setup(h, method, url, body, tmp, &b) != 0)
+	if (tmp == NULL || easy_setup(c, h, method, url, body, tmp, &b) != 0)
 		goto done;
 	e = curl_easy_perform(h);
 	if (e != CURLE_OK) {

@@ -57,6 +57,22 @@ static const struct option_def options[] = {
 	  "config 'token_file')" },
 	{ "config",        OPT_STRING,    OFF(config_path),   "PATH",
 	  "config file (default ~/.config/treasuryctl/config)" },
+	{ "cacert",        OPT_STRING,    OFF(cacert),        "FILE",
+	  "https: CA certificates (PEM) that issued the\n"
+	  "server's certificate (env TREASURYCTL_CACERT;\n"
+	  "config 'cacert'; default: the system's)" },
+	{ "pin",           OPT_STRING,    OFF(pin),           "sha256//B64",
+	  "https: the server's public key pin, the base64\n"
+	  "SHA-256 of its SubjectPublicKeyInfo; with it\n"
+	  "the key is the trust, not a CA (env\n"
+	  "TREASURYCTL_PIN; config 'pin')" },
+	{ "client-cert",   OPT_STRING,    OFF(client_cert),   "FILE",
+	  "https: client certificate (PEM) to present\n"
+	  "(env TREASURYCTL_CLIENT_CERT; config\n"
+	  "'client_cert')" },
+	{ "client-key",    OPT_STRING,    OFF(client_key),    "FILE",
+	  "its private key, mode 0600 (env\n"
+	  "TREASURYCTL_CLIENT_KEY; config 'client_key')" },
 	{ "keystore",      OPT_STRING,    OFF(keystore),      NULL, NULL },
 	{ "signer",        OPT_STRING,    OFF(signer),        NULL, NULL },
 	{ "status",        OPT_STRING,    OFF(status),        NULL, NULL },
@@ -99,7 +115,8 @@ static const struct option_def options[] = {
 enum { OPTION_VAL_BASE = 256 };	/* getopt's val: base + row, past chars */
 
 /* Sets of options by name: every command accepts GLOBAL_OPTS. */
-#define GLOBAL_OPTS "url token-file config yes json help"
+#define GLOBAL_OPTS "url token-file config cacert pin client-cert " \
+	"client-key yes json help"
 #define SIGN_OPTS "keystore passphrase-fd yes signer"
 #define PROPOSE_OPTS "memo expires approve " SIGN_OPTS
 

@@ -474,6 +474,26 @@ policy_expiry_check(int64_t expires_s, int64_t now_s, int64_t delay_s)
 	return expiry_check(ahead_s - delay_s, 0);
 }
 
+/* a + b, saturating at the ends of int64_t */
+static int64_t
+add_saturating(int64_t a, int64_t b)
+{
+	int64_t sum;
+
+	if (!__builtin_add_overflow(a, b, &sum))
+		return sum;
+	return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
+void
+policy_expiry_bounds(int64_t now_s, int64_t delay_s, int64_t *earliest_s,
+    int64_t *latest_s)
+{
+	assert(delay_s >= 0 && delay_s <= POLICY_TIMELOCK_MAX_S);
+	*earliest_s = add_saturating(now_s, delay_s + PROPOSAL_EXPIRY_MIN_S);
+	*latest_s = add_saturating(now_s, delay_s + PROPOSAL_EXPIRY_MAX_S);
+}
+
 bool
 policy_vetoes_apply(const struct treasury_policy *p, enum policy_track track)
 {

@@ -25,10 +25,11 @@
 #include "config.h"
 
 enum opt_type {
-	OPT_ADDR,	/* ADDR:PORT on a loopback address */
+	OPT_ADDR,	/* ADDR:PORT (loopback unless TLS: config_finish) */
 	OPT_PATH,
 	OPT_UINT,
 	OPT_LEVEL,	/* syslog level name */
+	OPT_TLS_VERSION, /* "1.3" or "1.2", stored as 13 or 12 */
 };
 
 enum opt_apply {
@@ -53,7 +54,8 @@ static const struct option_def options[] = {
 	 * then the field, how SIGHUP applies it, and the --help text */
 	{ "listen",             OPT_ADDR,  "127.0.0.1:8420",    0,    0,
 	  OFF(listen), RESTART,
-	  "address and port to serve HTTP on (loopback only)" },
+	  "address and port to serve HTTP on (loopback only unless "
+	  "tls_cert is set)" },
 	{ "db",                 OPT_PATH,  "./var/treasury.db", 0,    0,
 	  OFF(db_path), RESTART,
 	  "SQLite database file (created 0600 if missing)" },
@@ -111,6 +113,20 @@ static const struct option_def options[] = {
 	{ "log_level",          OPT_LEVEL, "info",              0,    0,
 	  OFF(log_level), LIVE,
 	  "err, warning, notice, info or debug" },
+	{ "tls_cert",           OPT_PATH,  "",                  0,    0,
+	  OFF(tls_cert), RESTART,
+	  "PEM certificate chain: serve HTTPS (the files are read again on "
+	  "SIGHUP); empty: plain HTTP, loopback only" },
+	{ "tls_key",            OPT_PATH,  "",                  0,    0,
+	  OFF(tls_key), RESTART,
+	  "PEM private key of tls_cert (mode 0600 or stricter)" },
+	{ "tls_client_ca",      OPT_PATH,  "",                  0,    0,
+	  OFF(tls_client_ca), RESTART,
+	  "PEM CA certificates that issue client certificates (tokens can "
+	  "be bound to one); empty: none asked for" },
+	{ "tls_min_version",    OPT_TLS_VERSION, "1.3",         0,    0,
+	  OFF(tls_min_version), RESTART,
+	  "oldest TLS version accepted: 1.3 or 1.2" },
 };
 
 #define OPTIONS_COUNT (sizeof(options) / sizeof(options[0]))
@@ -196,12 +212,7 @@ parse_listen(struct config *cfg, const char *text, const char **why)
 		in->sin_port = htons((uint16_t)port);
 		cfg->listen_addr_len = sizeof(*in);
 	}
-	if (!config_addr_is_loopback(&ss)) {
-		*why = "refusing a non-loopback address: TLS is not supported, "
-		    "so treasuryd only listens on 127.0.0.0/8 or [::1]";
-		return -1;
-	}
-	cfg->listen_addr = ss;
+	cfg->listen_addr = ss;	/* non-loopback needs TLS: config_finish */
 	return 0;
 }
 
@@ -230,6 +241,12 @@ option_apply(struct config *cfg, const struct option_def *o, const char *value,
 	case OPT_LEVEL:
 		*why = "expected err, warning, notice, info or debug";
 		return log_level_parse(value, (int *)field) ? 0 : -1;
+	case OPT_TLS_VERSION:
+		*why = "expected 1.3 or 1.2";
+		if (strcmp(value, "1.3") != 0 && strcmp(value, "1.2") != 0)
+			return -1;
+		*(unsigned *)(void *)field = value[2] == '3' ? 13 : 12;
+		return 0;
 	}
 	return -1;
 }
@@ -310,12 +327,39 @@ config_load_file(struct config *cfg, const char *path)
 	return (int)kvfile_load(&kv, CONFIG_FILE_MAX_BYTES);
 }
 
+/* TLS needs both files; a client CA needs TLS; an address other than
+ * loopback needs TLS. Returns 0, or -1 after logging. */
+static int
+config_tls_check(const struct config *cfg)
+{
+	bool tls = cfg->tls_cert[0] != '\0';
+
+	if (tls != (cfg->tls_key[0] != '\0')) {
+		log_msg(LOG_ERR, "tls_cert and tls_key must be set together");
+		return -1;
+	}
+	if (!tls && cfg->tls_client_ca[0] != '\0') {
+		log_msg(LOG_ERR, "tls_client_ca needs tls_cert and tls_key");
+		return -1;
+	}
+	if (!tls && !config_addr_is_loopback(&cfg->listen_addr)) {
+		log_msg(LOG_ERR, "listen = %s: refusing a non-loopback address "
+		    "without TLS: set tls_cert and tls_key (docs/operations.md "
+		    "\"Remote signers\"), or listen on 127.0.0.0/8 or [::1]",
+		    cfg->listen);
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_finish(struct config *cfg)
 {
 	const char *slash;
 	int n;
 
+	if (config_tls_check(cfg) != 0)
+		return -1;
 	if (cfg->admin_token_file[0] != '\0')
 		return 0;
 	slash = strrchr(cfg->db_path, '/');
@@ -346,7 +390,9 @@ config_print_options(void)
 			    how, o->help);
 		else
 			printf("  %-20s default %-18s %s\n      %s\n", o->name,
-			    o->default_text[0] ? o->default_text : "(derived)",
+			    o->default_text[0] ? o->default_text :
+			    o->offset == OFF(admin_token_file) ? "(derived)" :
+			    "(none)",
 			    how, o->help);
 	}
 }
@@ -364,6 +410,7 @@ option_equal(const struct option_def *o, const struct config *a,
 	case OPT_PATH:
 		return strcmp(fa, fb) == 0;
 	case OPT_UINT:
+	case OPT_TLS_VERSION:
 		return *(const unsigned *)(const void *)fa ==
 		    *(const unsigned *)(const void *)fb;
 	case OPT_LEVEL:

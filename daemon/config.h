@@ -40,6 +40,10 @@ struct config {
 	unsigned shutdown_timeout_s;
 	unsigned start_check_timeout_s;		/* 0: no quick_check */
 	int log_level;				/* syslog priority */
+	char tls_cert[PATH_MAX];		/* "" = plain HTTP */
+	char tls_key[PATH_MAX];
+	char tls_client_ca[PATH_MAX];		/* "" = no client certs */
+	unsigned tls_min_version;		/* 13 (TLS 1.3) or 12 */
 };
 
 /* Fill cfg with every option's default (always valid). */
@@ -72,8 +76,10 @@ bool config_addr_is_loopback(const struct sockaddr_storage *ss);
 unsigned config_reload(struct config *running, const struct config *next,
     void (*changed)(const char *name, bool live, void *ctx), void *ctx);
 
-/* Resolve derived values (the admin token file beside the database).
- * Returns 0, or -1 after logging an error. */
+/* Resolve derived values (the admin token file beside the database) and
+ * check what single options cannot: tls_cert and tls_key together, and a
+ * non-loopback listen address only with TLS. Returns 0, or -1 after
+ * logging an error. */
 int config_finish(struct config *cfg);
 
 #endif

@@ -25,6 +25,14 @@ int backup_command(int argc, char *argv[]);
 int restore_command(int argc, char *argv[]);
 int check_command(int argc, char *argv[]);
 
+/* Remove, from the directory of db_path, the files an interrupted restore
+ * of that database leaves ("<db>.restoring", its -wal/-shm/-journal, and
+ * "<db>.restoring.tmp-XXXXXX" with its -journal): regular files only, each
+ * logged at LOG_NOTICE with its size. Call it only while holding the
+ * database lock (db_lock_open), as restore and the daemon do, so that no
+ * restore is running. Returns the number of files removed. */
+int restore_leftovers_remove(const char *db_path);
+
 /* Where HTTP is served: a socket passed by systemd, or the configured
  * address. */
 struct listener {
@@ -34,7 +42,8 @@ struct listener {
 };
 
 /* Take a socket passed by systemd (sd_listen_fds) if there is one: it must
- * be exactly one listening TCP socket on a loopback address; it is made
+ * be exactly one listening TCP socket, on a loopback address unless TLS
+ * is configured; it is made
  * non-blocking. Otherwise fill l from cfg's listen address.
  * Returns 0, or -1 after logging why the passed sockets are refused. */
 int listener_setup(const struct config *cfg, struct listener *l);

@@ -3,7 +3,7 @@
  *
  * Under socket activation systemd passes one listening TCP socket as fd 3
  * (treasuryd.socket). It gets the same check as a configured address:
- * loopback only, since treasuryd has no TLS. Without a passed socket the
+ * loopback only unless TLS is on (tls_cert). Without a passed socket the
  * server binds the configured `listen` address itself.
  *
  * The database lock: a running daemon holds two exclusive flock(2) locks
@@ -68,9 +68,10 @@ addr_format(const struct sockaddr_storage *ss, char *out, size_t out_size)
 	}
 }
 
-/* A passed fd must be a listening TCP socket on a loopback address. */
+/* A passed fd must be a listening TCP socket, on a loopback address
+ * unless tls. */
 static int
-passed_socket_check(int fd, struct listener *l)
+passed_socket_check(int fd, bool tls, struct listener *l)
 {
 	socklen_t len = sizeof(int);
 	int type = 0, listening = 0, flags;
@@ -96,10 +97,10 @@ passed_socket_check(int fd, struct listener *l)
 		return -1;
 	}
 	addr_format(&l->addr, l->text, sizeof(l->text));
-	if (!config_addr_is_loopback(&l->addr)) {
+	if (!tls && !config_addr_is_loopback(&l->addr)) {
 		log_msg(LOG_ERR, "socket activation: refusing %s, a non-loopback "
-		    "address: TLS is not supported, so treasuryd only listens on "
-		    "127.0.0.0/8 or [::1]", l->text);
+		    "address without TLS: set tls_cert and tls_key, or listen "
+		    "on 127.0.0.0/8 or [::1]", l->text);
 		return -1;
 	}
 	flags = fcntl(fd, F_GETFL);
@@ -134,7 +135,8 @@ listener_setup(const struct config *cfg, struct listener *l)
 		    n);
 		return -1;
 	}
-	if (passed_socket_check(SD_LISTEN_FDS_START, l) != 0)
+	if (passed_socket_check(SD_LISTEN_FDS_START, cfg->tls_cert[0] != '\0',
+	    l) != 0)
 		return -1;
 	l->fd = SD_LISTEN_FDS_START;
 	log_msg(LOG_NOTICE, "socket activation: serving on the passed socket "

@@ -255,6 +255,7 @@ static void
 reload(struct daemon *d)
 {
 	struct config next;
+	bool tls_ok;
 	int errors;
 
 	sd_notify_send("RELOADING=1");
@@ -273,11 +274,18 @@ reload(struct daemon *d)
 	    NULL);
 	log_init(d->cfg.log_level);
 	api_body_max_set(d->api, d->cfg.body_max_bytes);
+	/* the TLS files, read again even when their paths are unchanged
+	 * (renewed in place); a bad pair keeps the running one (logged) */
+	tls_ok = api_tls_reload(d->api) == TREASURY_OK;
 	/* Tokens need nothing: every request reads them from the database. */
 	log_msg(LOG_NOTICE, "reload: done; %u changed option%s need%s a "
 	    "restart", d->restart_pending, d->restart_pending == 1 ? "" : "s",
 	    d->restart_pending == 1 ? "s" : "");
-	status_send(d, "READY=1\n");
+	if (tls_ok)
+		status_send(d, "READY=1\n");
+	else
+		sd_notify_sendf("READY=1\nSTATUS=serving; the TLS certificate "
+		    "was not replaced, see the log");
 }
 
 /*
@@ -292,7 +300,8 @@ static atomic_bool maintenance_busy;
 static void
 maintenance_done(struct command *cmd, void *arg)
 {
-	(void)arg;
+	struct daemon *d = arg;
+
 	if (cmd->err != TREASURY_OK && cmd->err != TREASURY_ERR_SHUTTING_DOWN &&
 	    cmd->err != TREASURY_ERR_BUSY &&
 	    cmd->err != TREASURY_ERR_STORAGE_UNAVAILABLE)  /* logged once */
@@ -303,6 +312,13 @@ maintenance_done(struct command *cmd, void *arg)
 		log_debug("maintenance: %u proposals expired, %u idempotency "
 		    "records purged", cmd->out.maintenance.expired,
 		    cmd->out.maintenance.purged);
+	if (cmd->err == TREASURY_OK && cmd->out.maintenance.more) {
+		/* The batch was full: the next one goes behind whatever was
+		 * queued meanwhile (still in flight: maintenance_busy stays). */
+		cmd->now_s = clock_now_s();
+		writer_submit_async(d->writer, cmd, maintenance_done, d);
+		return;
+	}
 	atomic_store(&maintenance_busy, false);
 }
 
@@ -318,7 +334,7 @@ maintenance_submit(struct daemon *d)
 	maintenance_cmd.now_s = now;
 	maintenance_cmd.in.maintenance.idempotency_before_s = now -
 	    (int64_t)d->cfg.idempotency_retention_s;
-	writer_submit_async(d->writer, &maintenance_cmd, maintenance_done, NULL);
+	writer_submit_async(d->writer, &maintenance_cmd, maintenance_done, d);
 }
 
 /* Periodic jobs, in one place (Redis manner), about once a second. */
@@ -504,6 +520,13 @@ api_options_fill(struct api_options *o, const struct daemon *d,
 	o->sse_max_streams = cfg->sse_max_streams;
 	o->sse_heartbeat_s = cfg->sse_heartbeat_s;
 	o->unsafe_test_clock = d->cl.unsafe_test_clock;
+	if (cfg->tls_cert[0] != '\0') {
+		o->tls_cert_path = cfg->tls_cert;
+		o->tls_key_path = cfg->tls_key;
+		o->tls_client_ca_path = cfg->tls_client_ca[0] != '\0' ?
+		    cfg->tls_client_ca : NULL;
+		o->tls_allow_1_2 = cfg->tls_min_version == 12;
+	}
 }
 
 int
@@ -541,6 +564,7 @@ main(int argc, char *argv[])
 		goto fail;
 	if (database_lock(&d.cfg, &lock) != 0)
 		goto fail;	/* in use, missing, or -wal without it */
+	(void)restore_leftovers_remove(d.cfg.db_path);	/* logged */
 	if (store_open(d.cfg.db_path, STORE_READ_WRITE_CREATE, &store, errmsg) !=
 	    TREASURY_OK) {
 		log_msg(LOG_ERR, "%s", errmsg);
@@ -562,8 +586,9 @@ main(int argc, char *argv[])
 		    "move the clock forward; never use it in production");
 	if (api_start(&api_opts, &d.api) != TREASURY_OK)
 		goto fail;
-	log_msg(LOG_NOTICE, "treasuryd %s serving on %s, database %s",
-	    TREASURYD_VERSION, d.listener.text, d.cfg.db_path);
+	log_msg(LOG_NOTICE, "treasuryd %s serving %s on %s, database %s",
+	    TREASURYD_VERSION, d.cfg.tls_cert[0] != '\0' ? "HTTPS" : "HTTP",
+	    d.listener.text, d.cfg.db_path);
 	status_send(&d, "READY=1\n");	/* database open, listener serving */
 	d.last_ping_ms = 0;
 	event_loop(&d, &sigs);

@@ -8,14 +8,20 @@
  *
  * restore holds the database lock (listener.c) for its whole run, so it
  * refuses a database a daemon is serving and no daemon can start on it
- * half-way. It stages the copy beside the database, migrates it to this
- * build's schema and checks it, moves the old database
- * (with its -wal file, which may hold committed transactions) aside under
- * a dated name, and renames the copy into place: at every instant the
- * path names a complete database.
+ * half-way. It first removes what an interrupted restore left (the staged
+ * copy and the backup's temporary files: restore_leftovers_remove; the
+ * daemon does the same at start). It stages the copy beside the database,
+ * migrates it to this build's schema and checks it, keeps the old
+ * database (with its -wal file, which may hold committed transactions)
+ * under a dated name that no file has (link(2), with a ".N" counter when
+ * the second is taken: never overwriting an earlier restore's copy), and
+ * renames the copy into place: at every instant the path names a complete
+ * database.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -139,39 +145,174 @@ check_command(int argc, char *argv[])
 	return check_run(a.db_path);
 }
 
-/* Rename from -> to when from exists. Returns 0, or -1 after logging. */
+enum { ASIDE_NAMES_MAX = 1000 };	/* "<db>.pre-restore-<time>[.N]" */
+
+/* "<db>.pre-restore-<stamp>", then ".1", ".2", ... for the n-th try. */
 static int
-rename_if_exists(const char *from, const char *to)
+aside_name(const char *db, const char *stamp, unsigned n, char *out,
+    size_t size)
 {
-	if (rename(from, to) == 0 || errno == ENOENT)
-		return 0;
-	log_msg(LOG_ERR, "restore: cannot rename %s to %s: %s", from, to,
-	    strerror(errno));
-	return -1;
+	int len = n == 0 ?
+	    snprintf(out, size, "%s.pre-restore-%s", db, stamp) :
+	    snprintf(out, size, "%s.pre-restore-%s.%u", db, stamp, n);
+
+	return len < 0 || (size_t)len >= size ? -1 : 0;
 }
 
-/* Move the database and its -wal aside as "<db>.pre-restore-<time>";
- * the -shm index is rebuilt by SQLite and simply removed. */
+/* Give the database file a new name "<db>.pre-restore-<time>[.N]" that no
+ * file has, neither it nor its "-wal": link(2) never replaces a file, so a
+ * second restore in the same second takes ".1" instead of overwriting the
+ * first one's copy. Returns 0, or -1 after logging. */
 static int
-old_database_aside(const char *db, char *aside, size_t aside_size)
+aside_link(const char *db, char *aside, size_t aside_size)
 {
-	char from[PATH_MAX + 8], to[PATH_MAX + 8], stamp[32];
+	char stamp[32], wal[PATH_MAX + 8];
 	time_t now = time(NULL);
+	struct stat st;
 	struct tm tm;
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	if (snprintf(aside, aside_size, "%s.pre-restore-%s", db, stamp) >=
-	    (int)aside_size)
+	for (unsigned n = 0; n < ASIDE_NAMES_MAX; n++) {
+		if (aside_name(db, stamp, n, aside, aside_size) != 0 ||
+		    snprintf(wal, sizeof(wal), "%s-wal", aside) >=
+		    (int)sizeof(wal)) {
+			log_msg(LOG_ERR, "restore: %s: path too long", db);
+			return -1;
+		}
+		if (lstat(wal, &st) == 0)
+			continue;		/* its -wal name is taken */
+		if (link(db, aside) == 0)
+			return 0;
+		if (errno != EEXIST) {
+			log_msg(LOG_ERR, "restore: cannot link %s to %s: %s", db,
+			    aside, strerror(errno));
+			return -1;
+		}
+	}
+	log_msg(LOG_ERR, "restore: %d files named %s.pre-restore-%s*: remove "
+	    "old ones", ASIDE_NAMES_MAX, db, stamp);
+	return -1;
+}
+
+/* Keep the database and its -wal (which may hold committed transactions)
+ * as "<db>.pre-restore-<time>[.N]" and "...-wal", never replacing a file;
+ * then remove the -wal and -shm names of db, which must not meet the
+ * restored file. db itself still names the old file until the caller
+ * renames the restored copy over it. Returns 0, or -1 after logging (then
+ * nothing of db was removed). */
+static int
+old_database_aside(const char *db, char *aside, size_t aside_size)
+{
+	char from[PATH_MAX + 8], to[PATH_MAX + 8];
+
+	if (aside_link(db, aside, aside_size) != 0)
 		return -1;
 	snprintf(from, sizeof(from), "%s-wal", db);
 	snprintf(to, sizeof(to), "%s-wal", aside);
-	if (rename_if_exists(db, aside) != 0 || rename_if_exists(from, to) != 0)
+	if (link(from, to) != 0 && errno != ENOENT) {
+		log_msg(LOG_ERR, "restore: cannot link %s to %s: %s", from, to,
+		    strerror(errno));
+		unlink(aside);
 		return -1;
+	}
+	if (unlink(from) != 0 && errno != ENOENT) {
+		log_msg(LOG_ERR, "restore: cannot remove %s: %s", from,
+		    strerror(errno));
+		return -1;
+	}
 	snprintf(from, sizeof(from), "%s-shm", db);
 	if (unlink(from) != 0 && errno != ENOENT)
 		log_warn("restore: cannot remove %s", from);
 	return 0;
+}
+
+/* The restore failed after old_database_aside: give the old database its
+ * -wal again (db still names the old file), so that nothing committed is
+ * missing from it. */
+static void
+wal_put_back(const char *db, const char *aside)
+{
+	char from[PATH_MAX + 8], to[PATH_MAX + 8];
+
+	snprintf(from, sizeof(from), "%s-wal", aside);
+	snprintf(to, sizeof(to), "%s-wal", db);
+	if (link(from, to) != 0 && errno != ENOENT)
+		log_msg(LOG_ERR, "restore: cannot link %s back to %s: %s; do it "
+		    "by hand before starting treasuryd", from, to,
+		    strerror(errno));
+}
+
+/* Whether name (in the database's directory) is a file an interrupted
+ * restore of the database whose file name is base leaves: the staged copy
+ * "<base>.restoring", its "-wal", "-shm" and "-journal", and the backup's
+ * temporary "<base>.restoring.tmp-XXXXXX" (mkstemp) with its "-journal". */
+static bool
+restore_leftover_name(const char *name, const char *base)
+{
+	static const char staged[] = ".restoring", tmp[] = ".tmp-";
+	static const char *const suffixes[] = { "", "-wal", "-shm",
+	    "-journal" };
+	size_t base_len = strlen(base);
+	const char *rest;
+
+	if (strncmp(name, base, base_len) != 0 ||
+	    strncmp(name + base_len, staged, sizeof(staged) - 1) != 0)
+		return false;
+	rest = name + base_len + sizeof(staged) - 1;
+	if (strncmp(rest, tmp, sizeof(tmp) - 1) == 0) {
+		rest += sizeof(tmp) - 1;
+		/* mkstemp's six characters */
+		if (strspn(rest, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789") != 6)
+			return false;
+		rest += 6;
+	}
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if (strcmp(rest, suffixes[i]) == 0)
+			return true;
+	return false;
+}
+
+int
+restore_leftovers_remove(const char *db_path)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	const char *slash = strrchr(db_path, '/'), *base;
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	int n, removed = 0;
+
+	base = slash != NULL ? slash + 1 : db_path;
+	n = slash == NULL ? snprintf(dir, sizeof(dir), ".") :
+	    snprintf(dir, sizeof(dir), "%.*s", (int)(slash - db_path) > 0 ?
+	    (int)(slash - db_path) : 1, db_path);
+	if (n < 0 || (size_t)n >= sizeof(dir) || *base == '\0')
+		return 0;
+	d = opendir(dir);
+	if (d == NULL) {
+		log_warn("cannot look for the leftovers of a restore in %s", dir);
+		return 0;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!restore_leftover_name(e->d_name, base))
+			continue;
+		n = snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (n < 0 || (size_t)n >= sizeof(path) ||
+		    lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;	/* never a link, directory or device */
+		if (unlink(path) != 0) {
+			log_warn("cannot remove %s, left by an interrupted "
+			    "restore", path);
+			continue;
+		}
+		log_msg(LOG_NOTICE, "removed %s (%lld bytes), left by an "
+		    "interrupted restore", path, (long long)st.st_size);
+		removed++;
+	}
+	closedir(d);
+	return removed;
 }
 
 /* The check's read-only connection leaves an empty -wal and a -shm beside
@@ -213,8 +354,7 @@ restore_command(int argc, char *argv[])
 		log_msg(LOG_ERR, "restore refused: stop treasuryd first");
 		return 1;
 	}
-	if (unlink(staged) != 0 && errno != ENOENT)
-		log_warn("restore: cannot remove the stale %s", staged);
+	(void)restore_leftovers_remove(a.db_path);
 	if (store_backup(a.file, staged, NULL, errmsg) != TREASURY_OK) {
 		log_msg(LOG_ERR, "restore failed: %s", errmsg);
 		goto done;
@@ -242,6 +382,9 @@ restore_command(int argc, char *argv[])
 	if (rename(staged, a.db_path) != 0) {
 		log_msg(LOG_ERR, "restore: cannot rename %s to %s: %s", staged,
 		    a.db_path, strerror(errno));
+		if (aside[0] != '\0')
+			wal_put_back(a.db_path, aside);
+		unlink(staged);
 		goto done;
 	}
 	if (fsync_parent_dir(a.db_path) != 0)

@@ -110,19 +110,27 @@ dir_fsync(const char *path)
 	return rc;
 }
 
-/* fsync a closed file by name; *bytes gets its size. */
+/* fsync a closed regular file by name; *bytes gets its size. O_NONBLOCK:
+ * whatever took the name meanwhile, opening it never waits. */
 static int
 file_fsync(const char *path, int64_t *bytes)
 {
 	struct stat st;
-	int fd, rc;
+	int fd, rc = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
+	if (fstat(fd, &st) != 0)
+		goto done;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto done;
+	}
 	rc = fsync(fd);
-	if (rc == 0 && fstat(fd, &st) == 0)
+	if (rc == 0)
 		*bytes = (int64_t)st.st_size;
+done:
 	close(fd);
 	return rc;
 }

@@ -16,10 +16,15 @@
 #include "treasury/hash.h"
 #include "treasury/hex.h"
 #include "treasury/maintenance.h"
+#include "treasury/textsafe.h"
 
 #include "store_int.h"
 
-enum { FINDING_MAX_BYTES = 512 };
+enum {
+	FINDING_MAX_BYTES = 512,
+	/* escaped: one byte takes at most 8 (a control byte is \u{XXXX}) */
+	FINDING_ESCAPED_MAX_BYTES = 8 * FINDING_MAX_BYTES,
+};
 
 struct checker {
 	sqlite3 *db;
@@ -28,6 +33,25 @@ struct checker {
 	void *ctx;
 	struct check_report *r;
 };
+
+/* Hand one finding to the caller, escaped (textsafe.h): a finding quotes
+ * the database's own bytes (ids, names, codes, integrity_check's rows),
+ * which a damaged or hostile file may fill with terminal controls,
+ * newlines or invisible characters. */
+static void
+finding_emit(struct checker *c, const char *text)
+{
+	struct textbuf safe;
+
+	textbuf_init(&safe, FINDING_ESCAPED_MAX_BYTES + 1);
+	if (text_escape_append(&safe, text, strnlen(text, FINDING_MAX_BYTES),
+	    0) != TREASURY_OK)
+		c->finding("(a finding that cannot be shown: out of memory)",
+		    c->ctx);
+	else
+		c->finding(safe.len > 0 ? safe.data : "", c->ctx);
+	textbuf_free(&safe);
+}
 
 static void
 report(struct checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -42,7 +66,7 @@ report(struct checker *c, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	c->r->findings++;
-	c->finding(text, c->ctx);
+	finding_emit(c, text);
 }
 
 static const char *
@@ -356,7 +380,7 @@ integrity_finding(const char *text, void *arg)
 {
 	struct checker *c = arg;
 
-	c->finding(text, c->ctx);
+	finding_emit(c, text);
 }
 
 treasury_err

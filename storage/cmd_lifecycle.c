@@ -4,15 +4,22 @@
  * CMD_MAINTENANCE and, after an executed config change, the other
  * proposals of the treasury (lifecycle_after_config_change).
  *
- * Storage only loads and stores here: the open proposals are read by
- * stored status (the statuses proposal_status_is_open names, through the
- * proposals_open index on (treasury_id, status)), core says what each
+ * Storage only loads and stores here; core says what each proposal
  * becomes, and the ones that change are stored one by one, each firing
- * the events_proposal_status trigger. They are stored in the order the
- * earlier single UPDATEs took them, so the event journal reads as before:
- * the sweep by expiry, a config change by stored status name; then by
- * rowid.
+ * the events_proposal_status trigger.
+ *
+ * The sweep reads only what is due, through the partial index
+ * proposals_expiring (STMT_PROPOSALS_DUE), soonest expiry first, then by
+ * rowid, and at most a batch (MAINTENANCE_EXPIRE_BATCH_MAX) per
+ * transaction: the daemon submits the next batch behind the commands
+ * queued meanwhile, so a mass expiry never holds the writer for long.
+ *
+ * A config change reads the treasury's open proposals by stored status
+ * (the statuses proposal_status_is_open names, through the proposals_open
+ * index on (treasury_id, status)) and stores them by stored status name,
+ * then by rowid.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,9 +39,9 @@ struct catch_ups {
 	struct catch_up *v;
 };
 
-/* What a proposal becomes: core's answer for one of the two jobs. */
+/* What a proposal becomes after a config change: core's answer. */
 struct catch_up_rule {
-	uint64_t new_version;		/* 0: the expiry sweep */
+	uint64_t new_version;
 	int64_t now_s;
 };
 
@@ -42,8 +49,6 @@ static enum proposal_status
 catch_up_next(const struct catch_up_rule *rule,
     const struct lifecycle_proposal *p)
 {
-	if (rule->new_version == 0)
-		return proposal_status_at(p->stored, p->expires_s, rule->now_s);
 	return lifecycle_after_config_change(p, rule->new_version,
 	    rule->now_s);
 }
@@ -66,7 +71,7 @@ catch_up_push(struct catch_ups *c, const struct catch_up *x)
 	return TREASURY_OK;
 }
 
-/* The current row of STMT_PROPOSALS_BY_STATUS(_ALL). */
+/* The current row of STMT_PROPOSALS_BY_STATUS or _DUE. */
 static treasury_err
 catch_up_read(sqlite3_stmt *st, struct catch_up *x)
 {
@@ -91,25 +96,20 @@ catch_up_read(sqlite3_stmt *st, struct catch_up *x)
 	return err;
 }
 
-/* Collect the proposals of one stored status (of treasury, or of every
- * treasury when NULL) that rule changes. */
+/* Collect the proposals of treasury with one stored status that rule
+ * changes. */
 static treasury_err
 catch_up_collect(struct store *s, const char *treasury,
     enum proposal_status stored, const struct catch_up_rule *rule,
     struct catch_ups *out)
 {
-	enum store_stmt i = treasury != NULL ? STMT_PROPOSALS_BY_STATUS :
-	    STMT_PROPOSALS_BY_STATUS_ALL;
-	sqlite3_stmt *st = s->stmt[i];
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSALS_BY_STATUS];
 	treasury_err err = TREASURY_OK;
 	struct catch_up x;
 	int rc = SQLITE_DONE;
 
-	if (treasury != NULL) {
-		bind_str(st, 1, treasury);
-		bind_str(st, 2, proposal_status_name(stored));
-	} else
-		bind_str(st, 1, proposal_status_name(stored));
+	bind_str(st, 1, treasury);
+	bind_str(st, 2, proposal_status_name(stored));
 	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		err = catch_up_read(st, &x);
 		if (err != TREASURY_OK)
@@ -131,16 +131,6 @@ by_rowid(int64_t a, int64_t b)
 }
 
 static int
-by_expiry(const void *a, const void *b)
-{
-	const struct catch_up *x = a, *y = b;
-
-	if (x->p.expires_s != y->p.expires_s)
-		return x->p.expires_s < y->p.expires_s ? -1 : 1;
-	return by_rowid(x->rowid, y->rowid);
-}
-
-static int
 by_status_name(const void *a, const void *b)
 {
 	const struct catch_up *x = a, *y = b;
@@ -150,40 +140,81 @@ by_status_name(const void *a, const void *b)
 	return c != 0 ? c : by_rowid(x->rowid, y->rowid);
 }
 
-/* Store what rule makes of every open proposal (of treasury, or of all
- * when NULL); *changed counts them. */
+/* Store what rule makes of every open proposal of treasury. */
 static treasury_err
 catch_up_run(struct store *s, const char *treasury,
-    const struct catch_up_rule *rule, unsigned *changed)
+    const struct catch_up_rule *rule)
 {
 	struct catch_ups c = { 0, 0, NULL };
 	treasury_err err = TREASURY_OK;
 	int st;
 	size_t i;
 
-	*changed = 0;
 	for (st = STATUS_PENDING; err == TREASURY_OK &&
 	    st <= PROPOSAL_STATUS_LAST; st++)
 		if (proposal_status_is_open((enum proposal_status)st))
 			err = catch_up_collect(s, treasury,
 			    (enum proposal_status)st, rule, &c);
 	if (err == TREASURY_OK && c.count > 1)
-		qsort(c.v, c.count, sizeof(c.v[0]), rule->new_version == 0 ?
-		    by_expiry : by_status_name);
+		qsort(c.v, c.count, sizeof(c.v[0]), by_status_name);
 	for (i = 0; err == TREASURY_OK && i < c.count; i++)
 		err = proposal_status_set(s, c.v[i].id, c.v[i].next);
-	if (err == TREASURY_OK)
-		*changed = (unsigned)c.count;
 	free(c.v);
 	return err;
 }
 
-treasury_err
-proposals_expire(struct store *s, int64_t now_s, unsigned *expired)
+/* Read up to batch_max due proposals (they stay in st's order) and the
+ * ones core expires at now_s into out; *read counts the rows. */
+static treasury_err
+due_collect(struct store *s, int64_t now_s, unsigned batch_max,
+    struct catch_ups *out, unsigned *read)
 {
-	const struct catch_up_rule rule = { 0, now_s };
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSALS_DUE];
+	treasury_err err = TREASURY_OK;
+	struct catch_up x;
+	int rc = SQLITE_DONE;
 
-	return catch_up_run(s, NULL, &rule, expired);
+	*read = 0;
+	sqlite3_bind_int64(st, 1, now_s);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)batch_max);
+	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = catch_up_read(st, &x);
+		if (err != TREASURY_OK)
+			break;
+		(*read)++;
+		x.next = proposal_status_at(x.p.stored, x.p.expires_s, now_s);
+		if (x.next != x.p.stored)
+			err = catch_up_push(out, &x);
+	}
+	if (err == TREASURY_OK && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	assert(*read <= batch_max);
+	return err;
+}
+
+treasury_err
+proposals_expire(struct store *s, int64_t now_s, unsigned batch_max,
+    unsigned *expired, bool *more)
+{
+	struct catch_ups c = { 0, 0, NULL };
+	treasury_err err;
+	unsigned read = 0;
+	size_t i;
+
+	assert(batch_max >= 1);
+	*expired = 0;
+	*more = false;
+	err = due_collect(s, now_s, batch_max, &c, &read);
+	for (i = 0; err == TREASURY_OK && i < c.count; i++)
+		err = proposal_status_set(s, c.v[i].id, c.v[i].next);
+	if (err == TREASURY_OK) {
+		*expired = (unsigned)c.count;
+		/* a full batch that expired something: maybe more are due */
+		*more = read == batch_max && c.count > 0;
+	}
+	free(c.v);
+	return err;
 }
 
 treasury_err
@@ -191,7 +222,7 @@ proposals_after_config_change(struct store *s, const char *treasury,
     uint64_t new_version, int64_t now_s)
 {
 	const struct catch_up_rule rule = { new_version, now_s };
-	unsigned changed;
 
-	return catch_up_run(s, treasury, &rule, &changed);
+	assert(treasury != NULL);
+	return catch_up_run(s, treasury, &rule);
 }

@@ -214,6 +214,35 @@ proposal_insert(struct store *s, const struct proposal_fields *f,
 	return err;
 }
 
+/* The refusal of an expires_at outside policy_expiry_check's window:
+ * the bound it broke, in seconds after now and made of what (the delay
+ * of the proposal's track and 60 s or 90 days), and that bound as a time
+ * (RFC 3339, UTC). */
+static void
+expiry_detail(struct command *cmd, treasury_err err, int64_t delay_s,
+    enum policy_track track)
+{
+	char at[TIMESTAMP_BYTES + 1], now[TIMESTAMP_BYTES + 1];
+	int64_t earliest_s, latest_s;
+	bool soon = err == TREASURY_ERR_EXPIRY_TOO_SOON;
+
+	policy_expiry_bounds(cmd->now_s, delay_s, &earliest_s, &latest_s);
+	timestamp_format(soon ? earliest_s : latest_s, at);
+	timestamp_format(cmd->now_s, now);
+	if (delay_s == 0)
+		cmd_detail(cmd, "expires_at: must be at %s %s after now (%s): "
+		    "the %s allowed is %s", soon ? "least" : "most",
+		    soon ? "60 s" : "90 days", now, soon ? "earliest" : "latest",
+		    at);
+	else
+		cmd_detail(cmd, "expires_at: must be at %s %lld s after now (%s):"
+		    " the policy's %s delay of %lld s + %s; the %s allowed is %s",
+		    soon ? "least" : "most",
+		    (long long)((soon ? earliest_s : latest_s) - cmd->now_s), now,
+		    track == TRACK_SPEND ? "spend" : "config", (long long)delay_s,
+		    soon ? "60 s" : "90 days", soon ? "earliest" : "latest", at);
+}
+
 static treasury_err
 proposal_create(struct store *s, struct proposal_fields *f,
     struct treasury *cur, struct treasury_policy *now, struct command *cmd)
@@ -238,7 +267,7 @@ proposal_create(struct store *s, struct proposal_fields *f,
 		    PROPOSAL_EXPIRY_DEFAULT_S;
 	err = policy_expiry_check(f->expires_s, cmd->now_s, delay_s);
 	if (err != TREASURY_OK) {
-		cmd_detail(cmd, "expires_at: %s", treasury_err_text(err));
+		expiry_detail(cmd, err, delay_s, proposal_kind_track(f->kind));
 		return err;
 	}
 	err = proposal_complete(s, cur, now, nonce, f, cmd);

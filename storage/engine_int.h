@@ -221,10 +221,13 @@ enum apply_outcome proposal_cmd_apply(struct store *s, struct command *cmd,
 
 /* ---- what the clock and config changes do (cmd_lifecycle.c) ---- */
 
-/* The expiry sweep: store expired for every open proposal that
- * proposal_status_at says is expired at now_s; *expired counts them. */
+/* One batch of the expiry sweep: store expired for the open proposals
+ * due at now_s (expires_at <= now_s, by the proposals_expiring index,
+ * soonest first), at most batch_max (>= 1) of them; *expired counts them
+ * and *more says the batch was full, so more may be due. */
 TREASURY_WARN_UNUSED treasury_err
-proposals_expire(struct store *s, int64_t now_s, unsigned *expired);
+proposals_expire(struct store *s, int64_t now_s, unsigned batch_max,
+    unsigned *expired, bool *more);
 
 /* After a config change of treasury moved it to new_version: store what
  * lifecycle_after_config_change makes of each of its open proposals. */

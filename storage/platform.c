@@ -325,8 +325,8 @@ apply_maintenance(struct store *s, struct command *cmd)
 	sqlite3_stmt *st;
 	treasury_err err;
 
-	err = proposals_expire(s, cmd->now_s,
-	    &cmd->out.maintenance.expired);
+	err = proposals_expire(s, cmd->now_s, MAINTENANCE_EXPIRE_BATCH_MAX,
+	    &cmd->out.maintenance.expired, &cmd->out.maintenance.more);
 	if (err != TREASURY_OK)
 		return cmd_finish(s, cmd, err);
 	st = s->stmt[STMT_IDEM_PURGE];
@@ -385,6 +385,24 @@ store_events_page(struct store *s, int64_t after_id, unsigned limit,
 	sqlite3_bind_int64(st, 1, after_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
 	return store_page_walk(s, st, limit, event_page_row, &w, more);
+}
+
+treasury_err
+store_events_last_id(struct store *s, int64_t *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_EVENTS_LAST];
+	treasury_err err;
+	int rc;
+
+	assert(out != NULL);
+	*out = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = col_int(st, 0, 0, INT64_MAX, out);
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
 }
 
 treasury_err

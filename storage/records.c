@@ -44,7 +44,7 @@ store_stmt_run(struct store *s, enum store_stmt i)
 	store_stmt_done(st);
 	if (rc == SQLITE_ROW)
 		return TREASURY_ERR_INTERNAL;	/* a query run as a command */
-	return store_err_from_sqlite(rc);
+	return store_err_from_db(s->db, rc);
 }
 
 void

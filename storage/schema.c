@@ -17,6 +17,9 @@
  * Schema 4 adds the treasury policies (schema_policy.c, docs/policies.md).
  * Schema 5 keys idempotency records by a request fingerprint
  * (schema_idem.c).
+ * Schema 6 lets a token be bound to a TLS client certificate
+ * (schema_token_cert below).
+ * Schema 7 adds the high-water mark of time (schema_clock_mark).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -34,6 +37,8 @@ static_assert(ROLE_ALL == 15, "tokens.roles CHECK");
 static_assert(INSTANCE_ID_BYTES == 32, "meta.instance_id CHECK");
 static_assert(TOKEN_HASH_KEY_BYTES == 32, "meta.token_hash_key CHECK");
 static_assert(TOKEN_HASH_BYTES == 32, "tokens.hash CHECK");
+static_assert(CLIENT_CERT_SHA256_BYTES == 32,
+    "tokens.client_cert_sha256 CHECK");
 
 static const char schema_1[] =
 	"CREATE TABLE meta ("
@@ -274,6 +279,46 @@ static const char schema_3[] =
 
 #undef JSTR
 
+/* Schema 6: a token bound to a TLS client certificate is accepted only
+ * on a connection that presented that certificate (api/auth.c): the
+ * SHA-256 of its DER encoding; NULL for a token that is not bound. */
+static const char schema_token_cert[] =
+	"ALTER TABLE tokens ADD COLUMN client_cert_sha256 BLOB"
+	" CHECK (client_cert_sha256 IS NULL OR"
+	" length(client_cert_sha256) = 32);";
+
+/*
+ * Schema 7: clock_mark, one row: the latest time (seconds, the request
+ * clock of clock.h) that any transaction of the writer stamped. The
+ * writer raises it in the same transaction as the times it records and
+ * never evaluates a spending window or an expiry before it, so a clock
+ * stepped back cannot reopen a limit (storage/writer.c). Seeded with the
+ * latest time the engine's tables hold already (tokens, meta and events
+ * are stamped with the machine's clock, not the request clock, and are
+ * left out).
+ */
+static const char schema_clock_mark[] =
+	"CREATE TABLE clock_mark ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" high_s INTEGER NOT NULL"
+	") STRICT;"
+	"INSERT INTO clock_mark (id, high_s) SELECT 1, coalesce(max(t), 0) FROM ("
+	" SELECT max(created_at) AS t FROM assets"
+	" UNION ALL SELECT max(created_at) FROM treasuries"
+	" UNION ALL SELECT max(frozen_at) FROM treasuries"
+	" UNION ALL SELECT max(created_at) FROM treasury_configs"
+	" UNION ALL SELECT max(created_at) FROM ledger"
+	" UNION ALL SELECT max(created_at) FROM proposals"
+	" UNION ALL SELECT max(executed_at) FROM proposals"
+	" UNION ALL SELECT max(settled_at) FROM proposals"
+	" UNION ALL SELECT max(approved_at) FROM proposals"
+	" UNION ALL SELECT max(created_at) FROM votes"
+	" UNION ALL SELECT max(revoked_at) FROM votes"
+	" UNION ALL SELECT max(created_at) FROM vetoes"
+	" UNION ALL SELECT max(created_at) FROM freezes"
+	" UNION ALL SELECT max(created_at) FROM key_proofs"
+	" UNION ALL SELECT max(created_at) FROM idempotency);";
+
 static treasury_err meta_create(sqlite3 *db);
 
 struct migration {
@@ -287,6 +332,8 @@ static const struct migration migrations[] = {
 	/* 3 */ { schema_3, NULL },
 	/* 4 */ { store_schema_4, store_schema_4_after },	/* schema_policy.c */
 	/* 5 */ { store_schema_5, store_schema_5_after },	/* schema_idem.c */
+	/* 6 */ { schema_token_cert, NULL },
+	/* 7 */ { schema_clock_mark, NULL },
 };
 
 #define MIGRATIONS_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

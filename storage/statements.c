@@ -15,16 +15,20 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " SELECT ?1, ?2, ?3, ?4"
 	    " WHERE (SELECT count(*) FROM tokens WHERE revoked_at IS NULL) < ?5",
 	[STMT_TOKEN_FIND] =
-	    "SELECT id, name, roles, created_at, hash FROM tokens"
-	    " WHERE hash = ?1 AND revoked_at IS NULL",
+	    "SELECT id, name, roles, created_at, client_cert_sha256, hash"
+	    " FROM tokens WHERE hash = ?1 AND revoked_at IS NULL",
 	[STMT_TOKEN_LIST] =
-	    "SELECT id, name, roles, created_at FROM tokens"
-	    " WHERE revoked_at IS NULL ORDER BY id",
+	    "SELECT id, name, roles, created_at, client_cert_sha256"
+	    " FROM tokens WHERE revoked_at IS NULL ORDER BY id",
 	[STMT_TOKEN_REVOKE] =
 	    "UPDATE tokens SET revoked_at = unixepoch()"
 	    " WHERE name = ?1 AND revoked_at IS NULL",
 	[STMT_TOKEN_COUNT] =
 	    "SELECT count(*) FROM tokens WHERE revoked_at IS NULL",
+	/* ?1 name, ?2 certificate SHA-256 or NULL (schema 6) */
+	[STMT_TOKEN_BIND] =
+	    "UPDATE tokens SET client_cert_sha256 = ?2"
+	    " WHERE name = ?1 AND revoked_at IS NULL",
 
 	[STMT_BEGIN_READ] = "BEGIN",
 	[STMT_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
@@ -161,10 +165,17 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_PROPOSALS_BY_STATUS] =
 	    "SELECT rowid, id, status, expires_at, config_version FROM proposals"
 	    " WHERE treasury_id = ?1 AND status = ?2",
-	/* The same for every treasury: stored status ?1. */
-	[STMT_PROPOSALS_BY_STATUS_ALL] =
+	/* The expiry sweep: the open proposals due at ?1 (expires_at <= ?1),
+	 * at most ?2 of them, soonest first, by the partial index
+	 * proposals_expiring (its WHERE names exactly the statuses
+	 * proposal_status_is_open names; INDEXED BY makes the statement fail
+	 * to prepare, at open, if the index could not serve it); the same
+	 * columns as STMT_PROPOSALS_BY_STATUS. */
+	[STMT_PROPOSALS_DUE] =
 	    "SELECT rowid, id, status, expires_at, config_version FROM proposals"
-	    " WHERE treasury_id IN (SELECT id FROM treasuries) AND status = ?1",
+	    " INDEXED BY proposals_expiring"
+	    " WHERE status IN ('pending', 'approved') AND expires_at <= ?1"
+	    " ORDER BY expires_at, rowid LIMIT ?2",
 	/* ?2 after nonce, ?3 limit + 1, or -1 (no limit) when the caller
 	 * filters the rows by the status core gives them (queries.c). */
 	[STMT_PROPOSALS_PAGE] =
@@ -207,9 +218,13 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_EVENTS_PAGE] =
 	    "SELECT id, type, data, created_at FROM events WHERE id > ?1"
 	    " ORDER BY id LIMIT ?2",
+	/* the newest event id, 0 when there is none (the primary key's
+	 * last entry: no scan) */
+	[STMT_EVENTS_LAST] =
+	    "SELECT coalesce(max(id), 0) FROM events",
 	/* Columns as STMT_TOKEN_LIST; ?1 after id, ?2 limit + 1 */
 	[STMT_TOKEN_PAGE] =
-	    "SELECT id, name, roles, created_at FROM tokens"
+	    "SELECT id, name, roles, created_at, client_cert_sha256 FROM tokens"
 	    " WHERE revoked_at IS NULL AND id > ?1 ORDER BY id LIMIT ?2",
 	[STMT_PROPOSAL_STATUS_COUNTS] =
 	    "SELECT status, count(*) FROM proposals GROUP BY status"
@@ -278,4 +293,10 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    "SELECT amount, created_at FROM ledger WHERE treasury_id = ?1"
 	    " AND asset = ?2 AND kind = 'transfer' AND created_at > ?3"
 	    " AND created_at <= ?4",
+
+	/* The high-water mark of time (schema 7, clock.h). */
+	[STMT_CLOCK_MARK_GET] =
+	    "SELECT high_s FROM clock_mark WHERE id = 1",
+	[STMT_CLOCK_MARK_RAISE] =
+	    "UPDATE clock_mark SET high_s = ?1 WHERE id = 1 AND high_s < ?1",
 };

@@ -62,9 +62,50 @@ store_err_from_sqlite(int rc)
 		return TREASURY_ERR_DB_CORRUPT;
 	case SQLITE_CANTOPEN:
 		return TREASURY_ERR_DB_OPEN;
+	case SQLITE_FULL:
+		return TREASURY_ERR_STORAGE_FULL;
 	default:
 		return TREASURY_ERR_DB;
 	}
+}
+
+bool
+store_db_full(sqlite3 *db)
+{
+	int rc, sys_errno;
+
+	if (db == NULL)
+		return false;
+	rc = sqlite3_extended_errcode(db) & 0xff;
+	if (rc == SQLITE_FULL)
+		return true;
+	sys_errno = sqlite3_system_errno(db);
+	return rc == SQLITE_IOERR && (sys_errno == ENOSPC ||
+	    sys_errno == EDQUOT);
+}
+
+treasury_err
+store_err_from_db(sqlite3 *db, int rc)
+{
+	if ((rc & 0xff) == SQLITE_IOERR && store_db_full(db))
+		return TREASURY_ERR_STORAGE_FULL;
+	return store_err_from_sqlite(rc);
+}
+
+/* A failure to open a database on a full file system says so first: the
+ * step that failed may have said only "disk I/O error". */
+static treasury_err
+open_fail_full(struct store *s, const char *path, treasury_err err,
+    char errmsg[STORE_ERRMSG_BYTES])
+{
+	char said[STORE_ERRMSG_BYTES];
+
+	if (s == NULL || !store_db_full(s->db))
+		return err;
+	memcpy(said, errmsg, sizeof(said));
+	store_errmsg_set(errmsg, "disk full: %s (no space left on the file "
+	    "system of %s: free space, then try again)", said, path);
+	return TREASURY_ERR_STORAGE_FULL;
 }
 
 /* An existing file (database, -wal or -shm) must not be open to others. */
@@ -304,7 +345,7 @@ db_fail(struct store *s, int rc, const char *what, const char *path,
 {
 	store_errmsg_set(errmsg, "%s %s: %s", what, path,
 	    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-	return store_err_from_sqlite(rc);
+	return store_err_from_db(s->db, rc);
 }
 
 /* The connection, before any read or write of the database. */
@@ -524,6 +565,7 @@ store_open(const char *path, enum store_mode mode, struct store **out,
 	*out = s;
 	return TREASURY_OK;
 fail:
+	err = open_fail_full(s, path, err, errmsg);
 	store_close(s);
 	return err;
 }

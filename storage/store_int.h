@@ -22,6 +22,7 @@ enum store_stmt {
 	STMT_TOKEN_LIST,
 	STMT_TOKEN_REVOKE,
 	STMT_TOKEN_COUNT,
+	STMT_TOKEN_BIND,
 	/* transactions (writer) and read snapshots (queries) */
 	STMT_BEGIN_READ,
 	STMT_BEGIN_IMMEDIATE,
@@ -64,7 +65,7 @@ enum store_stmt {
 	STMT_PROPOSAL_EXECUTED_SET,
 	STMT_PROPOSAL_SETTLE,
 	STMT_PROPOSALS_BY_STATUS,
-	STMT_PROPOSALS_BY_STATUS_ALL,
+	STMT_PROPOSALS_DUE,
 	STMT_PROPOSALS_PAGE,
 	STMT_VOTE_GET,
 	STMT_VOTE_INSERT,
@@ -75,6 +76,7 @@ enum store_stmt {
 	STMT_IDEM_INSERT,
 	STMT_IDEM_PURGE,
 	STMT_EVENTS_PAGE,
+	STMT_EVENTS_LAST,
 	STMT_TOKEN_PAGE,
 	STMT_PROPOSAL_STATUS_COUNTS,
 	/* policies (schema 4, docs/policies.md) */
@@ -93,6 +95,9 @@ enum store_stmt {
 	STMT_VETOES_LIST,
 	STMT_VOTE_REVOKE,
 	STMT_REVOCATIONS_LIST,
+
+	STMT_CLOCK_MARK_GET,
+	STMT_CLOCK_MARK_RAISE,
 	STMT_COUNT_
 };
 
@@ -125,6 +130,17 @@ void store_stmt_done(sqlite3_stmt *st);
 /* Map a SQLite result code to a treasury_err (never TREASURY_OK for an
  * error code; SQLITE_OK, SQLITE_ROW and SQLITE_DONE give TREASURY_OK). */
 treasury_err store_err_from_sqlite(int rc);
+
+/* Whether the last error of db means that its file system is full:
+ * SQLITE_FULL, or an SQLITE_IOERR_* whose system errno is ENOSPC or EDQUOT
+ * (SQLite says "disk I/O error" when, for instance, growing the -shm file
+ * fails for want of space). */
+bool store_db_full(sqlite3 *db);
+
+/* store_err_from_sqlite(rc), except TREASURY_ERR_STORAGE_FULL for an rc
+ * that db's last error shows to be a full file system (store_db_full).
+ * rc must be db's last result (or that of its last statement). */
+treasury_err store_err_from_db(sqlite3 *db, int rc);
 
 /* Write a one-line message into errmsg (STORE_ERRMSG_BYTES): printf-style,
  * truncated, control characters replaced by '?'. */

@@ -8,7 +8,9 @@
  * callers check the character set with token_name_check().
  *
  * Rows read back are checked as they are copied out: a bad name or role set
- * is TREASURY_ERR_DB_CORRUPT, never an assert.
+ * is TREASURY_ERR_DB_CORRUPT, never an assert. A token may be bound to a
+ * TLS client certificate (schema 6, store_token_bind): the SHA-256 of its
+ * DER encoding, which api/auth.c compares with the connection's.
  */
 #include <assert.h>
 #include <string.h>
@@ -19,8 +21,8 @@
 
 #include "store_int.h"
 
-/* Columns shared by STMT_TOKEN_FIND and STMT_TOKEN_LIST. */
-enum { COL_ID, COL_NAME, COL_ROLES, COL_CREATED, COL_HASH };
+/* Columns shared by STMT_TOKEN_FIND, _LIST and _PAGE (hash: FIND only). */
+enum { COL_ID, COL_NAME, COL_ROLES, COL_CREATED, COL_CERT, COL_HASH };
 
 static int
 roles_valid(sqlite3_int64 roles)
@@ -45,7 +47,16 @@ token_row_read(sqlite3_stmt *st, struct token_info *out)
 	    name_bytes > TOKEN_NAME_MAX_BYTES ||
 	    memchr(name, '\0', (size_t)name_bytes) != NULL)
 		return TREASURY_ERR_DB_CORRUPT;
+	if (sqlite3_column_type(st, COL_CERT) != SQLITE_NULL &&
+	    (sqlite3_column_type(st, COL_CERT) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(st, COL_CERT) != CLIENT_CERT_SHA256_BYTES))
+		return TREASURY_ERR_DB_CORRUPT;
 	memset(out, 0, sizeof(*out));
+	if (sqlite3_column_type(st, COL_CERT) == SQLITE_BLOB) {
+		out->cert_bound = true;
+		memcpy(out->cert_sha256, sqlite3_column_blob(st, COL_CERT),
+		    CLIENT_CERT_SHA256_BYTES);
+	}
 	out->id = sqlite3_column_int64(st, COL_ID);
 	memcpy(out->name, name, (size_t)name_bytes);
 	out->roles = (unsigned)roles;
@@ -145,6 +156,31 @@ store_token_revoke(struct store *s, const char *name)
 	int rc;
 
 	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		err = sqlite3_changes64(s->db) == 0 ? TREASURY_ERR_NOT_FOUND :
+		    TREASURY_OK;
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+store_token_bind(struct store *s, const char *name,
+    const uint8_t cert_sha256[CLIENT_CERT_SHA256_BYTES])
+{
+	sqlite3_stmt *st = s->stmt[STMT_TOKEN_BIND];
+	size_t len = strnlen(name, TOKEN_NAME_MAX_BYTES + 1);
+	treasury_err err;
+	int rc;
+
+	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
+	if (cert_sha256 != NULL)
+		sqlite3_bind_blob(st, 2, cert_sha256, CLIENT_CERT_SHA256_BYTES,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		err = sqlite3_changes64(s->db) == 0 ? TREASURY_ERR_NOT_FOUND :

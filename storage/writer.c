@@ -13,7 +13,11 @@
  * called once, by the writer thread, without w->mu held, so every
  * submitter is woken on its own and none for another's group. If BEGIN or COMMIT fails,
  * or SQLite abandons the transaction, the group is rolled back and every
- * command in it reports TREASURY_ERR_DB.
+ * command in it reports TREASURY_ERR_DB, or TREASURY_ERR_STORAGE_FULL when
+ * the file system is full (store_db_full). Such failures last while their
+ * cause does and every group meets them: they are logged at most once
+ * every WRITER_FAIL_LOG_INTERVAL_MS (log_limited), and the first group
+ * committed after a full disk is logged at LOG_NOTICE.
  *
  * Liveness (for the daemon's watchdog): progress_ms is the monotonic time
  * of the writer's last step (a group taken or finished, or work arriving
@@ -25,6 +29,16 @@
  * COMMIT the commit hook (writer_commit_hook_set) is called, so that SSE
  * streams wake up for the events the group journalled. Counters for
  * /v1/metrics are atomics, written by the writer thread only.
+ *
+ * Time (clock.h): no command is applied with a time before the high-water
+ * mark of its database. Each command's now_s is brought up to the mark
+ * before it is applied, and when the group's latest now_s is beyond the
+ * mark, the mark row is raised in the group's own transaction, before
+ * COMMIT, so a time is never durable without the mark that covers it.
+ * The writer loads the stored mark at start (writer_start), keeps its
+ * own copy (mark_s: the database's, whatever else the process opened)
+ * and raises the request clock's (clock_mark_raise) with it, so that
+ * reads are never evaluated before it either.
  *
  * Locking: w->mu guards the queue, its length, `stopping`, `busy`,
  * `progress_ms` and the commit hook. A command taken off the queue belongs to the writer
@@ -46,6 +60,15 @@
 
 #include "engine_int.h"
 
+enum { WRITER_FAIL_LOG_INTERVAL_MS = 10000 };
+
+/* What a client is told of a full disk (the log has SQLite's words). */
+static const char writer_full_detail[] = "the server's disk is full; "
+    "nothing of this request was applied";
+
+/* A command that meets a full disk on its own (the group goes on). */
+static struct log_limit cmd_full_log;
+
 struct writer {
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -57,9 +80,13 @@ struct writer {
 	bool busy;			/* a group is being applied */
 	uint64_t progress_ms;		/* see "Liveness" above */
 	struct store *store;		/* read-write, writer thread only */
+	int64_t mark_s;			/* clock_mark.high_s; writer only */
 	const treasury_verifier *verifier;
 	void (*hook_fn)(void *);	/* after each COMMIT */
 	void *hook_arg;
+	bool full;			/* the last group met a full disk */
+	struct log_limit fail_log;	/* group_fail's lines */
+	struct log_limit rollback_log;
 	/* metrics (writer_stats_get) */
 	atomic_uint_least64_t groups;
 	atomic_uint_least64_t commands;
@@ -67,6 +94,9 @@ struct writer {
 	atomic_uint_least64_t commit_time[WRITER_COMMIT_BUCKETS + 1];
 	atomic_uint_least64_t commit_us_sum;
 	atomic_uint queued_now;
+	atomic_uint_least64_t expired;
+	atomic_uint_least64_t expiry_batches;
+	atomic_uint expiry_batch_max;
 };
 
 const uint64_t writer_commit_bucket_us[WRITER_COMMIT_BUCKETS] = {
@@ -86,10 +116,17 @@ cmd_detail(struct command *cmd, const char *fmt, ...)
 enum apply_outcome
 cmd_finish(struct store *s, struct command *cmd, treasury_err err)
 {
+	if (err == TREASURY_ERR_DB && store_db_full(s->db))
+		err = TREASURY_ERR_STORAGE_FULL;
 	cmd->err = err;
 	if (err == TREASURY_OK)
 		return APPLY_KEEP;
-	if (cmd->detail[0] == '\0' && (err == TREASURY_ERR_DB ||
+	if (err == TREASURY_ERR_STORAGE_FULL) {
+		log_limited(&cmd_full_log, WRITER_FAIL_LOG_INTERVAL_MS, LOG_ERR,
+		    "writer: a command was refused (disk full): %s",
+		    sqlite3_errmsg(s->db));
+		cmd_detail(cmd, "%s", writer_full_detail);
+	} else if (cmd->detail[0] == '\0' && (err == TREASURY_ERR_DB ||
 	    err == TREASURY_ERR_DB_CORRUPT || err == TREASURY_ERR_NOMEM))
 		cmd_detail(cmd, "%s: %s", treasury_err_text(err),
 		    sqlite3_errmsg(s->db));
@@ -213,8 +250,9 @@ command_apply_in_savepoint(struct writer *w, struct command *cmd)
 	if (err != TREASURY_OK)
 		return err;
 	outcome = command_apply_once(w, cmd);
-	if (sqlite3_get_autocommit(s->db))
-		return TREASURY_ERR_DB;	/* SQLite rolled it all back */
+	if (sqlite3_get_autocommit(s->db))	/* SQLite rolled it all back */
+		return cmd->err == TREASURY_ERR_STORAGE_FULL ?
+		    TREASURY_ERR_STORAGE_FULL : TREASURY_ERR_DB;
 	if (outcome == APPLY_UNDO) {
 		err = store_stmt_run(s, STMT_ROLLBACK_TO);
 		if (err != TREASURY_OK)
@@ -232,17 +270,28 @@ group_fail(struct writer *w, struct command *group, unsigned n,
 	char why[ERR_DETAIL_BYTES];
 	struct command *c;
 
-	snprintf(why, sizeof(why), "%s failed: %s", stage, sqlite3_errmsg(s->db));
+	if (err != TREASURY_ERR_STORAGE_FULL && store_db_full(s->db))
+		err = TREASURY_ERR_STORAGE_FULL;
+	if (err != TREASURY_ERR_STORAGE_FULL)
+		err = TREASURY_ERR_DB;
+	snprintf(why, sizeof(why), "%s failed%s: %s", stage,
+	    err == TREASURY_ERR_STORAGE_FULL ? " (disk full)" : "",
+	    sqlite3_errmsg(s->db));
 	if (!sqlite3_get_autocommit(s->db) &&
 	    store_stmt_run(s, STMT_ROLLBACK) != TREASURY_OK)
-		log_msg(LOG_ERR, "writer: ROLLBACK failed: %s",
-		    sqlite3_errmsg(s->db));
-	log_msg(LOG_ERR, "writer: group of %u commands not committed (%s): %s",
-	    n, treasury_err_name(err), why);
+		log_limited(&w->rollback_log, WRITER_FAIL_LOG_INTERVAL_MS,
+		    LOG_ERR, "writer: ROLLBACK failed: %s", sqlite3_errmsg(s->db));
+	log_limited(&w->fail_log, WRITER_FAIL_LOG_INTERVAL_MS, LOG_ERR,
+	    "writer: group of %u commands not committed (%s): %s%s", n,
+	    treasury_err_name(err), why, err == TREASURY_ERR_STORAGE_FULL ?
+	    "; every write is refused (503 storage-full) until space is freed" :
+	    "");
+	w->full = err == TREASURY_ERR_STORAGE_FULL;
 	for (c = group; c != NULL; c = c->next_) {
 		command_results_clear(c);
-		c->err = TREASURY_ERR_DB;
-		snprintf(c->detail, sizeof(c->detail), "%s", why);
+		c->err = err;
+		snprintf(c->detail, sizeof(c->detail), "%s",
+		    err == TREASURY_ERR_STORAGE_FULL ? writer_full_detail : why);
 	}
 }
 
@@ -285,6 +334,56 @@ group_size_count(struct writer *w, unsigned n)
 	atomic_fetch_add(&w->commands, n);
 }
 
+/* The stored high-water mark of time (schema 7). */
+static treasury_err
+mark_load(struct store *s, int64_t *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_CLOCK_MARK_GET];
+	treasury_err err;
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = col_int(st, 0, INT64_MIN, INT64_MAX, out);
+	else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_DB_CORRUPT;	/* the migration wrote it */
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+/* In the group's transaction: raise the stored mark to now_s. */
+static treasury_err
+mark_store(struct writer *w, int64_t now_s)
+{
+	sqlite3_stmt *st = w->store->stmt[STMT_CLOCK_MARK_RAISE];
+
+	if (now_s <= w->mark_s)
+		return TREASURY_OK;
+	sqlite3_bind_int64(st, 1, now_s);
+	return store_stmt_run(w->store, STMT_CLOCK_MARK_RAISE);
+}
+
+/* After a COMMIT: what the group's expiry sweep did (metrics). */
+static void
+expiry_count(struct writer *w, const struct command *group)
+{
+	const struct command *c;
+	unsigned n;
+
+	for (c = group; c != NULL; c = c->next_) {
+		if (c->type != CMD_MAINTENANCE || c->err != TREASURY_OK ||
+		    c->out.maintenance.expired == 0)
+			continue;
+		n = c->out.maintenance.expired;
+		atomic_fetch_add(&w->expired, n);
+		atomic_fetch_add(&w->expiry_batches, 1);
+		if (n > atomic_load(&w->expiry_batch_max))
+			atomic_store(&w->expiry_batch_max, n);	/* writer only */
+	}
+}
+
 /* Apply and commit one group. */
 static void
 group_run(struct writer *w, struct command *group, unsigned n)
@@ -292,6 +391,7 @@ group_run(struct writer *w, struct command *group, unsigned n)
 	void (*hook)(void *);
 	void *hook_arg;
 	struct command *c;
+	int64_t group_now_s = INT64_MIN;
 	treasury_err err;
 	char why[STORE_ERRMSG_BYTES];
 	uint64_t t0;
@@ -308,12 +408,23 @@ group_run(struct writer *w, struct command *group, unsigned n)
 		return;
 	}
 	for (c = group; c != NULL; c = c->next_) {
+		if (c->now_s < w->mark_s)
+			c->now_s = w->mark_s;
+		if (c->now_s > group_now_s)
+			group_now_s = c->now_s;
 		err = command_apply_in_savepoint(w, c);
 		if (err != TREASURY_OK) {
 			group_fail(w, group, n, "a command's transaction", err);
 			return;
 		}
 	}
+	err = mark_store(w, group_now_s);
+	if (err != TREASURY_OK) {
+		group_fail(w, group, n, "raising the clock mark", err);
+		return;
+	}
+	/* Before COMMIT: no reader may see these times with an earlier now. */
+	clock_mark_raise(group_now_s);
 	t0 = clock_mono_us();
 	err = store_stmt_run(w->store, STMT_COMMIT);
 	if (err != TREASURY_OK) {
@@ -321,6 +432,14 @@ group_run(struct writer *w, struct command *group, unsigned n)
 		return;
 	}
 	commit_time_count(w, clock_mono_us() - t0);
+	if (w->full) {
+		w->full = false;
+		log_msg(LOG_NOTICE, "writer: a group committed again: the disk "
+		    "has room, writes are accepted");
+	}
+	if (group_now_s > w->mark_s)
+		w->mark_s = group_now_s;
+	expiry_count(w, group);
 	pthread_mutex_lock(&w->mu);
 	hook = w->hook_fn;
 	hook_arg = w->hook_arg;
@@ -414,6 +533,13 @@ writer_start(const char *db_path, const treasury_verifier *v,
 	err = store_open(db_path, STORE_READ_WRITE, &w->store, errmsg);
 	if (err != TREASURY_OK)
 		goto fail;
+	err = mark_load(w->store, &w->mark_s);
+	if (err != TREASURY_OK) {
+		store_errmsg_set(errmsg, "cannot read the clock mark of %s: %s",
+		    db_path, treasury_err_text(err));
+		goto fail;
+	}
+	clock_mark_raise(w->mark_s);	/* clock_now_s warns if behind it */
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	rc = pthread_create(&w->thread, NULL, writer_main, w);
@@ -510,6 +636,9 @@ writer_stats_get(struct writer *w, struct writer_stats *out)
 	for (size_t i = 0; i <= WRITER_COMMIT_BUCKETS; i++)
 		out->commit_buckets[i] = atomic_load(&w->commit_time[i]);
 	out->commit_us_sum = atomic_load(&w->commit_us_sum);
+	out->expired = atomic_load(&w->expired);
+	out->expiry_batches = atomic_load(&w->expiry_batches);
+	out->expiry_batch_max = atomic_load(&w->expiry_batch_max);
 }
 
 uint64_t

@@ -21,7 +21,8 @@
 struct writer;
 
 struct api_options {
-	const struct sockaddr *listen_addr;	/* loopback, checked by config */
+	/* loopback unless TLS is on (tls_cert_path), checked by config */
+	const struct sockaddr *listen_addr;
 	socklen_t listen_addr_len;
 	/* When use_listen_fd: serve on listen_fd, a listening, non-blocking,
 	 * loopback TCP socket the caller checked (systemd socket activation),
@@ -50,6 +51,14 @@ struct api_options {
 	unsigned request_timeout_s;		/* whole request, incl. body */
 	unsigned sse_max_streams;		/* GET /v1/events streams */
 	unsigned sse_heartbeat_s;		/* comment line when idle */
+	/* TLS (api/tls.c, docs/configuration.md "TLS"): serve HTTPS when
+	 * tls_cert_path is not NULL. The key file must give group and others
+	 * no permission. tls_client_ca_path (NULL: none) asks clients for a
+	 * certificate issued by that CA (tokens may be bound to one). */
+	const char *tls_cert_path;		/* PEM chain, server cert first */
+	const char *tls_key_path;		/* PEM private key */
+	const char *tls_client_ca_path;
+	bool tls_allow_1_2;			/* TLS 1.2 besides 1.3 */
 };
 
 struct api_server;
@@ -60,6 +69,13 @@ struct api_server;
  * Out: *out on success. */
 TREASURY_WARN_UNUSED treasury_err
 api_start(const struct api_options *opts, struct api_server **out);
+
+/* SIGHUP: read the certificate and key files again and serve the new
+ * pair to new connections (the listener keeps running). A pair that
+ * cannot be read, parsed or does not match keeps the running one; the
+ * reason is logged at LOG_ERR. Returns TREASURY_OK (also when TLS is
+ * off: nothing to do) or TREASURY_ERR_CONFIG. */
+TREASURY_WARN_UNUSED treasury_err api_tls_reload(struct api_server *srv);
 
 /* Change the largest request body accepted, from the next request on
  * (SIGHUP reload). bytes as body_max_bytes in struct api_options. */

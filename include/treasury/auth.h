@@ -26,6 +26,9 @@ enum {
 	TOKEN_HASH_BYTES = 32,
 	TOKEN_HASH_KEY_BYTES = 32,
 	ROLES_TEXT_MAX_BYTES = 64,
+	/* a token may be bound to a TLS client certificate: the SHA-256 of
+	 * its DER encoding (docs/operations.md "Remote signers") */
+	CLIENT_CERT_SHA256_BYTES = 32,
 };
 
 /* Parse a comma-separated list of role names ("treasurer,signer"); no

@@ -103,8 +103,17 @@ struct token_create_result {
 	int64_t token_id;		/* the new token */
 };
 
+enum {
+	/* proposals one maintenance command (one writer transaction)
+	 * expires at most; the daemon submits another, behind whatever
+	 * was queued meanwhile, while `more` says the batch was full */
+	MAINTENANCE_EXPIRE_BATCH_MAX = 500,
+};
+
 struct maintenance_result {
-	unsigned expired;		/* proposals expired */
+	unsigned expired;		/* proposals expired, at most
+					 * MAINTENANCE_EXPIRE_BATCH_MAX */
+	bool more;			/* more may be due: submit again */
 	unsigned purged;		/* idempotency records purged */
 };
 

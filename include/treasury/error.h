@@ -28,7 +28,9 @@
  * 422: well-formed, but the value does not fit what exists (unknown asset
  *      or signer, threshold out of range, a signature that does not verify);
  * 500: our fault, logged (database, I/O, internal, config, keystore);
- * 503: overloaded, shutting down, or the database file gone (retry).
+ * 501: a Transfer-Encoding treasuryd does not implement;
+ * 503: overloaded, shutting down, the disk is full, or the
+ * database file is gone (retry).
  * The last group is the HTTP layer's own: api/ alone answers with it. */
 #define TREASURY_ERRORS(X)						\
 	X(OK, "ok", "success", 200)					\
@@ -56,8 +58,8 @@
 	X(MEMO_UTF8, "memo-utf8", "memo is not valid UTF-8", 400)	\
 	X(MEMO_CHAR, "memo-char", "memo contains a forbidden character", 400) \
 	X(TIMESTAMP, "timestamp", "timestamp is not YYYY-MM-DDTHH:MM:SSZ", 400) \
-	X(EXPIRY_TOO_SOON, "expiry-too-soon", "expiry is less than 1 minute ahead", 422) \
-	X(EXPIRY_TOO_LATE, "expiry-too-late", "expiry is more than 90 days ahead", 422) \
+	X(EXPIRY_TOO_SOON, "expiry-too-soon", "expiry is too soon", 422) \
+	X(EXPIRY_TOO_LATE, "expiry-too-late", "expiry is too far ahead", 422) \
 	X(KIND, "kind", "unknown proposal kind", 400)			\
 	X(KEY_TYPE, "key-type", "key type must be ecdsa or schnorr", 400) \
 	X(PUBKEY, "pubkey", "invalid public key", 400)			\
@@ -103,7 +105,6 @@
 	X(CONFIG_CHANGE, "config-change", "the configuration change is not possible", 422) \
 	X(BUSY, "busy", "the server is overloaded; retry later", 503)	\
 	X(SHUTTING_DOWN, "shutting-down", "the server is shutting down", 503) \
-	X(STORAGE_UNAVAILABLE, "storage-unavailable", "the database file was deleted or replaced; writes are refused", 503) \
 	X(KEYSTORE, "keystore", "the keystore file is malformed", 500)	\
 	X(PASSPHRASE, "passphrase", "wrong passphrase, or the keystore was altered", 500) \
 	X(POLICY_TIMELOCK, "policy-timelock", "delays must satisfy 0 <= spend delay <= config delay <= 90 days", 422) \
@@ -131,6 +132,8 @@
 	X(IDEMPOTENCY_KEY, "idempotency-key", "Idempotency-Key must be 1..128 printable ASCII characters without spaces", 400) \
 	X(IDEMPOTENCY_MISMATCH, "idempotency-key-reuse", "this Idempotency-Key was used with a different request", 422) \
 	X(UNKNOWN_TOKEN, "unknown-token", "no live token has this name", 404) \
+	X(STORAGE_FULL, "storage-full", "the disk holding the database is full", 503) \
+	X(STORAGE_UNAVAILABLE, "storage-unavailable", "the database file was deleted or replaced; writes are refused", 503) \
 	/* the HTTP layer (api/) */					\
 	X(INVALID_JSON, "invalid-json", "Invalid JSON", 400)		\
 	X(UNKNOWN_FIELD, "unknown-field", "Unknown field", 400)		\
@@ -140,6 +143,7 @@
 	X(INVALID_FIELD, "invalid-field", "Invalid field", 400)		\
 	X(INVALID_QUERY, "invalid-query", "Invalid query parameter", 400) \
 	X(INVALID_HEADER, "invalid-header", "Invalid header", 400)	\
+	X(INVALID_METHOD, "invalid-method", "Invalid method", 400)	\
 	X(UNAUTHORIZED, "unauthorized", "Unauthorized", 401)		\
 	X(FORBIDDEN, "forbidden", "Forbidden", 403)			\
 	X(METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", 405) \
@@ -147,7 +151,8 @@
 	X(BODY_TOO_LARGE, "body-too-large", "Request body too large", 413) \
 	X(URI_TOO_LONG, "uri-too-long", "URI too long", 414)		\
 	X(UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type", 415) \
-	X(TOO_MANY_STREAMS, "too-many-streams", "Too many event streams", 429)
+	X(TOO_MANY_STREAMS, "too-many-streams", "Too many event streams", 429) \
+	X(NOT_IMPLEMENTED, "not-implemented", "Not implemented", 501)
 
 typedef enum {
 #define TREASURY_ERR_ENUM(name, slug, text, status) TREASURY_ERR_##name,

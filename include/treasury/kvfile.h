@@ -49,8 +49,10 @@ struct kvfile {
  * Returns the number of errors: the reader's own plus each -1 of set. */
 unsigned kvfile_parse(const struct kvfile *kv, char *text, size_t len);
 
-/* Open kv->path (following links), check that it is a regular file of at
- * most file_max_bytes, read it whole and kvfile_parse it. A file that
+/* Open kv->path (following links) with O_NONBLOCK, so that a FIFO or a
+ * device never blocks the caller, check that it is a regular file of at
+ * most file_max_bytes, read it whole (at most file_max_bytes, even if it
+ * grows meanwhile) and kvfile_parse it. A file that
  * cannot be opened, is not regular, is too large or cannot be read is one
  * error, reported with the reason; set is then not called.
  * Returns the number of errors (0: every line was applied). */

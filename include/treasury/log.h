@@ -20,7 +20,9 @@
 #ifndef TREASURY_LOG_H
 #define TREASURY_LOG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <syslog.h>
 
 #define LOG_FMT(a, b) __attribute__((format(printf, a, b)))
@@ -40,6 +42,22 @@ void log_warn(const char *fmt, ...) LOG_FMT(1, 2);	/* + strerror(errno) */
 void log_warnx(const char *fmt, ...) LOG_FMT(1, 2);
 void log_info(const char *fmt, ...) LOG_FMT(1, 2);
 void log_debug(const char *fmt, ...) LOG_FMT(1, 2);
+/* Repeats of one kind of line (a failure met by every request while it
+ * lasts, such as a full disk): at most one line per interval, the next
+ * one saying how many were not written. A zero-initialised (static)
+ * struct log_limit is ready to use; it is thread-safe. */
+struct log_limit {
+	atomic_uint_least64_t next_ms;	/* monotonic: when a line may go */
+	atomic_ulong dropped;		/* lines not written since the last */
+};
+
+/* log_msg(priority, fmt, ...) unless a line of l was written less than
+ * interval_ms ago (then it is only counted); a line that follows dropped
+ * ones ends ": N similar lines not logged". Returns whether it was
+ * written (a line below the log level is neither written nor counted). */
+bool log_limited(struct log_limit *l, uint64_t interval_ms, int priority,
+    const char *fmt, ...) LOG_FMT(4, 5);
+
 /* Log at LOG_CRIT and exit(1): for the impossible. */
 void fatal(const char *fmt, ...) LOG_FMT(1, 2) __attribute__((noreturn));
 void fatalx(const char *fmt, ...) LOG_FMT(1, 2) __attribute__((noreturn));

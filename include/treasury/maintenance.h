@@ -58,7 +58,10 @@ struct check_report {
  *     signers of its config version (M of that version);
  *   - every transfer ledger entry belongs to an executed proposal.
  * finding(text, ctx) is called with a one-line description of each
- * violation (text is valid during the call only).
+ * violation (text is valid during the call only). The text is escaped
+ * with text_escape_append (textsafe.h): bytes quoted from the database
+ * (ids, names, integrity_check's rows) can neither drive a terminal nor
+ * break the line, whatever the file holds.
  * Returns: TREASURY_OK when the checks ran to the end (out->findings may
  *          be > 0); TREASURY_ERR_DB_OPEN, _DB_NEWER_SCHEMA, _DB_CORRUPT
  *          (not a current treasuryd database) or _DB when they could not,

@@ -261,6 +261,12 @@ policy_timelock_check(int64_t approved_s, int64_t delay_s, int64_t now_s);
 TREASURY_WARN_UNUSED treasury_err
 policy_expiry_check(int64_t expires_s, int64_t now_s, int64_t delay_s);
 
+/* The window policy_expiry_check allows, for the refusal's detail:
+ * *earliest_s = now_s + delay_s + 60 s, *latest_s = now_s + delay_s +
+ * 90 days (both saturating; 0 <= delay_s <= POLICY_TIMELOCK_MAX_S). */
+void policy_expiry_bounds(int64_t now_s, int64_t delay_s,
+    int64_t *earliest_s, int64_t *latest_s);
+
 /* Whether vetoes are accepted on a proposal of this track: only when its
  * delay is > 0 (a treasury without a delay has no veto window). The
  * engine further accepts them only while the proposal is pending or

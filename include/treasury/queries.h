@@ -186,6 +186,11 @@ TREASURY_WARN_UNUSED treasury_err
 store_events_page(struct store *s, int64_t after_id, unsigned limit,
     int (*fn)(const struct event_record *, void *), void *ctx, bool *more);
 
+/* The newest event id into *out, 0 when there are no events (one index
+ * lookup, not a walk). */
+TREASURY_WARN_UNUSED treasury_err
+store_events_last_id(struct store *s, int64_t *out);
+
 /* Live tokens with id > after_id in id order, at most limit. */
 TREASURY_WARN_UNUSED treasury_err
 store_tokens_page(struct store *s, int64_t after_id, unsigned limit,

@@ -44,6 +44,9 @@ int store_schema_version(void);
  *   TREASURY_ERR_DB_PERMISSIONS  the file has group or other permission bits;
  *   TREASURY_ERR_DB_NEWER_SCHEMA user_version is newer than this build
  *                                (the file is not modified);
+ *   TREASURY_ERR_STORAGE_FULL    the file system is full (SQLITE_FULL, or an
+ *                                I/O error with ENOSPC/EDQUOT); errmsg then
+ *                                starts "disk full: ";
  *   TREASURY_ERR_DB / _DB_CORRUPT anything else.
  * Out: *out on success; errmsg (STORE_ERRMSG_BYTES) always holds a one-line
  *      human message naming the path on failure. */
@@ -118,6 +121,10 @@ struct token_info {
 	char name[TOKEN_NAME_MAX_BYTES + 1];
 	unsigned roles;
 	int64_t created_s;
+	/* bound to a TLS client certificate: only a connection presenting
+	 * it may use the token (api/auth.c) */
+	bool cert_bound;
+	uint8_t cert_sha256[CLIENT_CERT_SHA256_BYTES];	/* of its DER */
 };
 
 /* Store a new token's hash. Names are unique among live tokens.
@@ -149,6 +156,13 @@ store_token_list(struct store *s,
  * Returns TREASURY_OK, TREASURY_ERR_NOT_FOUND or _DB. */
 TREASURY_WARN_UNUSED treasury_err
 store_token_revoke(struct store *s, const char *name);
+
+/* Bind the live token with this name to a TLS client certificate (the
+ * SHA-256 of its DER encoding), or unbind it when cert_sha256 is NULL.
+ * Returns TREASURY_OK, TREASURY_ERR_NOT_FOUND or _DB. */
+TREASURY_WARN_UNUSED treasury_err
+store_token_bind(struct store *s, const char *name,
+    const uint8_t cert_sha256[CLIENT_CERT_SHA256_BYTES]);
 
 /* Number of live tokens, for the first-run admin token decision. */
 TREASURY_WARN_UNUSED treasury_err

@@ -55,6 +55,9 @@ void writer_submit_async(struct writer *w, struct command *cmd,
  *   TREASURY_ERR_SHUTTING_DOWN after writer_stop began,
  *   TREASURY_ERR_STORAGE_UNAVAILABLE when the database file is no longer
  *     the one opened (deleted or replaced; nothing applied),
+ *   TREASURY_ERR_STORAGE_FULL when the file system of the database is full
+ *   (nothing of the command, or of its group, applied; logged at most once
+ *   every 10 s),
  *   TREASURY_ERR_DB when the commit failed (nothing of the group applied). */
 treasury_err writer_submit(struct writer *w, struct command *cmd);
 
@@ -87,6 +90,10 @@ struct writer_stats {
 	uint64_t group_size_buckets[WRITER_GROUP_BUCKETS + 1]; /* +Inf */
 	uint64_t commit_buckets[WRITER_COMMIT_BUCKETS + 1];	/* +Inf */
 	uint64_t commit_us_sum;		/* time in COMMIT (fsync), total */
+	/* the expiry sweep (CMD_MAINTENANCE), committed batches only */
+	uint64_t expired;		/* proposals expired by it */
+	uint64_t expiry_batches;	/* transactions that expired any */
+	unsigned expiry_batch_max;	/* most expired by one, since start */
 };
 
 void writer_stats_get(struct writer *w, struct writer_stats *out);

@@ -624,8 +624,10 @@ def catalogue(pid, tokens, signer):
         add("vote path " + what, "POST", "/v1/proposals/%s/votes" % seg,
             vote(), 404, "unknown-proposal", token="signer")
     # The path is percent-decoded before routing: %2f is a separator.
+    # %2F is not decoded (api/server.c url_unescape): one segment, a
+    # malformed proposal id
     add("proposal path encoded traversal", "GET", "/v1/proposals/"
-        "%2e%2e%2f%2e%2e", None, 404, "not-found", token="viewer")
+        "%2e%2e%2f%2e%2e", None, 404, "unknown-proposal", token="viewer")
     add("proposal path 4000 zeros", "GET", "/v1/proposals/" + "0" * 4000,
         None, 414, "uri-too-long", token="viewer")
     add("proposal path upper hex served", "GET", "/v1/proposals/" +

@@ -16,6 +16,8 @@
 #include "engine_fixture.h"
 #include "treasury/maintenance.h"
 
+#include "../../storage/store_int.h"	/* store_err_from_sqlite */
+
 /* Findings collected by store_check. */
 struct findings {
 	unsigned count;
@@ -283,6 +285,36 @@ test_check_balance_changed(void **state)
 	    &r).count, 1);
 }
 
+/* A hostile file's bytes reach the finding escaped: no control byte, one
+ * line, each character visible. */
+static void
+test_check_escapes_database_bytes(void **state)
+{
+	struct check_report r;
+	struct findings f = damaged(state, "PRAGMA ignore_check_constraints ="
+	    " ON; UPDATE balances SET amount = char(27) || '[2J' || char(10) ||"
+	    " 'x' || char(8238)", "malformed amount", &r);
+
+	assert_true(found(&f, "'\\u{001B}[2J\\nx\\u{202E}'"));
+	for (unsigned i = 0; i < f.count && i < 8; i++)
+		for (const char *p = f.text[i]; *p != '\0'; p++)
+			assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+}
+
+/* A full file system is storage-full, not a database error. */
+static void
+test_full_disk_error_mapping(void **state)
+{
+	(void)state;
+	assert_int_equal(store_err_from_sqlite(SQLITE_FULL),
+	    TREASURY_ERR_STORAGE_FULL);
+	assert_int_equal(store_err_from_sqlite(SQLITE_IOERR_WRITE),
+	    TREASURY_ERR_DB);
+	assert_int_equal(store_err_from_db(NULL, SQLITE_IOERR_SHMSIZE),
+	    TREASURY_ERR_DB);		/* no errno to tell */
+	assert_false(store_db_full(NULL));
+}
+
 /* The deposit grows: its balance_after and the balance disagree. */
 static void
 test_check_ledger_changed(void **state)
@@ -377,6 +409,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_ledger_changed, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_check_escapes_database_bytes,
+		    setup, teardown),
+		cmocka_unit_test(test_full_disk_error_mapping),
 		cmocka_unit_test_setup_teardown(
 		    test_check_vote_signature_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_canonical_changed,

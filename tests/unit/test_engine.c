@@ -12,6 +12,8 @@
  */
 #include <pthread.h>
 
+#include "treasury/clock.h"
+
 #include "engine_fixture.h"
 
 /* ---- fixture ---- */
@@ -744,6 +746,11 @@ test_expiry(void **state)
 	f = fields_new(KIND_TRANSFER, "t1", NOW + 120);
 	fields_transfer(f, "USDC", 6, 1, "0xa");
 	assert_int_equal(propose(c, f, id), TREASURY_OK);
+	/* (made now: the writer's time never goes back, see test_clock_mark) */
+	f = fields_new(KIND_TRANSFER, "t1", NOW + 120);
+	fields_transfer(f, "USDC", 6, 1, "0xa");
+	assert_int_equal(propose(c, f, ok), TREASURY_OK);
+	approve_two(c, ok);
 	assert_int_equal(status_at(c, id, NOW + 119), STATUS_PENDING);
 	assert_int_equal(status_at(c, id, NOW + 120), STATUS_EXPIRED);
 	r = vote_at(c, id, "alice", 0, KEY_ECDSA, VOTE_APPROVE, 1, NOW + 120);
@@ -753,10 +760,6 @@ test_expiry(void **state)
 	assert_int_equal(status_at(c, id, NOW), STATUS_EXPIRED);
 
 	/* Approved, then the clock passes its expiry before execution. */
-	f = fields_new(KIND_TRANSFER, "t1", NOW + 120);
-	fields_transfer(f, "USDC", 6, 1, "0xa");
-	assert_int_equal(propose(c, f, ok), TREASURY_OK);
-	approve_two(c, ok);
 	assert_int_equal(status_at(c, ok, NOW + 200), STATUS_EXPIRED);
 	assert_int_equal(execute(c, ok, NOW + 200, &st), TREASURY_ERR_EXPIRED);
 	assert_int_equal(st, STATUS_EXPIRED);
@@ -812,6 +815,98 @@ test_expiry_sweep(void **state)
 	assert_int_equal(status_at(c, late, NOW), STATUS_PENDING);
 	assert_int_equal(maintenance_at(c, NOW + 600), 1);
 	assert_int_equal(status_at(c, late, NOW), STATUS_EXPIRED);
+}
+
+static unsigned
+maintenance_more(struct ctx *c, int64_t now_s, bool *more)
+{
+	struct command cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CMD_MAINTENANCE;
+	cmd.now_s = now_s;
+	assert_int_equal(submit(c, &cmd), TREASURY_OK);
+	*more = cmd.out.maintenance.more;
+	return cmd.out.maintenance.expired;
+}
+
+/* One sweep transaction expires at most MAINTENANCE_EXPIRE_BATCH_MAX
+ * proposals, the soonest first, and says when more may be due. */
+static void
+test_expiry_sweep_batches(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t first[PROPOSAL_ID_BYTES], id[PROPOSAL_ID_BYTES];
+	struct proposal_fields *f;
+	const unsigned n = MAINTENANCE_EXPIRE_BATCH_MAX + 3;
+	bool more;
+
+	world_make(c, "t1");
+	for (unsigned i = 0; i < n; i++) {
+		f = fields_new(KIND_TRANSFER, "t1", NOW + 120);
+		fields_transfer(f, "USDC", 6, 1, "0xa");
+		assert_int_equal(propose(c, f, id), TREASURY_OK);
+	}
+	f = fields_new(KIND_TRANSFER, "t1", NOW + 60);	/* made last */
+	fields_transfer(f, "USDC", 6, 1, "0xb");
+	assert_int_equal(propose(c, f, first), TREASURY_OK);
+
+	assert_int_equal(maintenance_more(c, NOW + 119, &more), 1);
+	assert_false(more);
+	assert_int_equal(status_at(c, first, NOW), STATUS_EXPIRED);
+	assert_int_equal(maintenance_more(c, NOW + 120, &more),
+	    MAINTENANCE_EXPIRE_BATCH_MAX);
+	assert_true(more);
+	assert_int_equal(status_at(c, id, NOW), STATUS_PENDING); /* last made */
+	assert_int_equal(maintenance_more(c, NOW + 120, &more), 3);
+	assert_false(more);
+	assert_int_equal(status_at(c, id, NOW), STATUS_EXPIRED);
+	assert_int_equal(maintenance_more(c, NOW + 120, &more), 0);
+	assert_false(more);
+}
+
+/* The writer's time never goes back: a command stamped before the latest
+ * time the database recorded is applied at that time, and the mark
+ * survives a restart of the writer. */
+static void
+test_clock_mark(void **state)
+{
+	struct ctx *c = *state;
+	char errmsg[STORE_ERRMSG_BYTES];
+	uint8_t id[PROPOSAL_ID_BYTES];
+	struct proposal_record rec;
+	struct proposal_fields *f;
+	struct command cmd;
+	bool more;
+
+	world_make(c, "t1");
+	assert_int_equal(maintenance_more(c, NOW + 1000, &more), 0);
+	/* At NOW it would be fine; at the mark it is too soon. */
+	f = fields_new(KIND_TRANSFER, "t1", NOW + 120);
+	fields_transfer(f, "USDC", 6, 1, "0xa");
+	assert_int_equal(propose(c, f, NULL), TREASURY_ERR_EXPIRY_TOO_SOON);
+	f = fields_new(KIND_TRANSFER, "t1", NOW + 1060);
+	fields_transfer(f, "USDC", 6, 1, "0xa");
+	assert_int_equal(propose_as(c, f, c->token_a, id, &cmd), TREASURY_OK);
+	assert_int_equal(cmd.now_s, NOW + 1000);
+	assert_int_equal(store_proposal_get(c->reader, id, NOW, &rec),
+	    TREASURY_OK);
+	assert_int_equal(rec.created_s, NOW + 1000);
+	proposal_record_free(&rec);
+
+	writer_stop(c->w);
+	c->w = NULL;
+	assert_int_equal(writer_start(c->db, c->v, &c->w, errmsg), TREASURY_OK);
+	f = fields_new(KIND_TRANSFER, "t1", NOW + 1059);
+	fields_transfer(f, "USDC", 6, 1, "0xa");
+	assert_int_equal(propose(c, f, NULL), TREASURY_ERR_EXPIRY_TOO_SOON);
+	/* A later time moves it on (and expires the one made at the mark). */
+	assert_int_equal(maintenance_more(c, NOW + 2000, &more), 1);
+	assert_int_equal(status_at(c, id, NOW), STATUS_EXPIRED);
+	f = fields_new(KIND_TRANSFER, "t1", NOW + 2059);
+	fields_transfer(f, "USDC", 6, 1, "0xa");
+	assert_int_equal(propose(c, f, NULL), TREASURY_ERR_EXPIRY_TOO_SOON);
+	assert_true(clock_mark_s() >= NOW + 2000);
 }
 
 static struct proposal_fields *
@@ -1200,6 +1295,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_sweep_batches, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_clock_mark, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_sweep, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(

@@ -739,6 +739,52 @@ test_set_policy_execution(void **state)
 	assert_true(usdc_of(c, "t1") == 99000000);
 }
 
+static int
+event_id_keep(const struct event_record *ev, void *ctx)
+{
+	*(int64_t *)ctx = ev->id;
+	return 0;
+}
+
+/* The newest event id by walking the journal (store_events_page). */
+static int64_t
+events_walk_last(struct ctx *c)
+{
+	int64_t last = 0, after;
+	bool more = true;
+
+	while (more) {
+		after = last;
+		assert_int_equal(store_events_page(c->reader, after, 7,
+		    event_id_keep, &last, &more), TREASURY_OK);
+	}
+	return last;
+}
+
+/* store_events_last_id (where an event stream without a start begins)
+ * is the newest id the journal walk ends on, after every commit. */
+static void
+test_events_last_id(void **state)
+{
+	struct ctx *c = *state;
+	int64_t last = -1;
+	char ref[16];
+
+	assert_int_equal(store_events_last_id(c->reader, &last), TREASURY_OK);
+	assert_true(last == events_walk_last(c));
+	assert_int_equal(asset_create(c, "USDC", 6), TREASURY_OK);
+	assert_int_equal(treasury_create(c, "t1", 2, abc, 3), TREASURY_OK);
+	for (int i = 0; i < 20; i++) {
+		snprintf(ref, sizeof(ref), "ev-%d", i);
+		assert_int_equal(deposit_plain(c, "t1", "USDC", 1, ref),
+		    TREASURY_OK);
+		assert_int_equal(store_events_last_id(c->reader, &last),
+		    TREASURY_OK);
+		assert_true(last > 0);
+		assert_true(last == events_walk_last(c));
+	}
+}
+
 int
 main(void)
 {
@@ -753,6 +799,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_freeze_unfreeze, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_set_policy_execution, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_events_last_id, setup,
 		    teardown),
 	};
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -226,8 +227,8 @@ test_load_file(void **state)
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(kvfile_load(&kv, strlen(text) - 1), 1);
 	assert_int_equal(s.sets, 0);
-	snprintf(where, sizeof(where), "%s: not a regular file of at most "
-	    "%zu bytes", path, strlen(text) - 1);
+	snprintf(where, sizeof(where), "%s: larger than %zu bytes", path,
+	    strlen(text) - 1);
 	assert_string_equal(s.report[0], where);
 	unlink(path);
 }
@@ -244,9 +245,34 @@ test_load_errors(void **state)
 	    "config file: No such file or directory");
 	kv.path = "/tmp";		/* a directory is not a regular file */
 	assert_int_equal(kvfile_load(&kv, 1024), 1);
-	assert_string_equal(s.report[1], "/tmp: not a regular file of at most "
-	    "1024 bytes");
+	assert_string_equal(s.report[1], "/tmp: not a regular file (a FIFO, "
+	    "device, socket or directory is never read)");
+	kv.path = "/dev/zero";		/* endless: refused, never read */
+	assert_int_equal(kvfile_load(&kv, 1024), 1);
+	assert_string_equal(s.report[2], "/dev/zero: not a regular file (a "
+	    "FIFO, device, socket or directory is never read)");
 	assert_int_equal(s.sets, 0);
+}
+
+/* A FIFO without a writer: open(2) must not wait for one. */
+static void
+test_load_fifo_does_not_block(void **state)
+{
+	char dir[] = "/tmp/test_kvfile.XXXXXX", path[64];
+	struct seen s = { .sets = 0 };
+	struct kvfile kv = kv_make(&s, path, 0);
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo.conf", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);			/* a hang fails the test */
+	assert_int_equal(kvfile_load(&kv, 1024), 1);
+	alarm(0);
+	assert_int_equal(s.sets, 0);
+	assert_non_null(strstr(s.report[0], "fifo.conf: not a regular file"));
+	unlink(path);
+	rmdir(dir);
 }
 
 int
@@ -263,6 +289,7 @@ main(void)
 		cmocka_unit_test(test_syntax_word_is_the_callers),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_load_fifo_does_not_block),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -872,6 +872,30 @@ test_expiry_with_delay(void **state)
 	    TREASURY_ERR_EXPIRY_TOO_SOON);
 }
 
+/* The bounds a refusal states are the ones the check applies. */
+static void
+test_expiry_bounds(void **state)
+{
+	int64_t lo, hi;
+
+	(void)state;
+	policy_expiry_bounds(NOW_S, 0, &lo, &hi);
+	assert_int_equal(lo, NOW_S + 60);
+	assert_int_equal(hi, NOW_S + 90 * DAY_S);
+	policy_expiry_bounds(NOW_S, 3600, &lo, &hi);
+	assert_int_equal(lo, NOW_S + 3660);
+	assert_int_equal(hi, NOW_S + 3600 + 90 * DAY_S);
+	assert_int_equal(policy_expiry_check(lo, NOW_S, 3600), TREASURY_OK);
+	assert_int_equal(policy_expiry_check(lo - 1, NOW_S, 3600),
+	    TREASURY_ERR_EXPIRY_TOO_SOON);
+	assert_int_equal(policy_expiry_check(hi, NOW_S, 3600), TREASURY_OK);
+	assert_int_equal(policy_expiry_check(hi + 1, NOW_S, 3600),
+	    TREASURY_ERR_EXPIRY_TOO_LATE);
+	policy_expiry_bounds(INT64_MAX - 5, 90 * DAY_S, &lo, &hi);
+	assert_int_equal(lo, INT64_MAX);
+	assert_int_equal(hi, INT64_MAX);
+}
+
 static enum policy_state
 state_of(const struct treasury_policy *p, enum policy_track track,
     unsigned m, unsigned n, unsigned a, unsigned r, unsigned v)
@@ -1484,6 +1508,7 @@ main(void)
 		cmocka_unit_test(test_allowlist),
 		cmocka_unit_test(test_timelock),
 		cmocka_unit_test(test_expiry_with_delay),
+		cmocka_unit_test(test_expiry_bounds),
 		cmocka_unit_test(test_state_of),
 		cmocka_unit_test(test_freeze_rules),
 		cmocka_unit_test(test_freeze_request_text),

@@ -147,6 +147,19 @@ raw_exec(const char *path, const char *sql)
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
+/* sqlite3_exec's result for sql on path (the statement may fail). */
+static int
+raw_exec_rc(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	return rc;
+}
+
 /* First column of the first row of sql on db, as text (copied to out). */
 static void
 db_text(sqlite3 *db, const char *sql, char *out, size_t size)
@@ -472,7 +485,9 @@ test_migrate_idempotency_fingerprint(void **state)
 	sqlite3 *db = NULL;
 
 	create_and_close(c->db);
-	raw_exec(c->db, "DROP INDEX idempotency_age; DROP TABLE idempotency;"
+	/* back to schema 4: later steps undone too (schema 6's column) */
+	raw_exec(c->db, "ALTER TABLE tokens DROP COLUMN client_cert_sha256;"
+	    "DROP INDEX idempotency_age; DROP TABLE idempotency;"
 	    "CREATE TABLE idempotency (token_id INTEGER NOT NULL,"
 	    " key TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,"
 	    " body_sha256 BLOB NOT NULL, created_at INTEGER NOT NULL,"
@@ -489,12 +504,15 @@ test_migrate_idempotency_fingerprint(void **state)
 	    " zeroblob(32), 0, 0, 0, 0, 0, 201, '{\"seq\":3}');"
 	    "INSERT INTO idempotency VALUES (7, 'k2', 'POST', '/v1/tokens',"
 	    " zeroblob(32), 100, 0, zeroblob(32), 0, 0, 0, 0, 9, NULL, NULL);"
+	    "DROP TABLE clock_mark;"	/* schema 7 */
 	    "PRAGMA user_version = 4;");
 	store_close(open_ok(c->db, STORE_READ_WRITE));
 	assert_int_equal(raw_int(c->db, "PRAGMA user_version"),
 	    store_schema_version());
 	assert_int_equal(raw_int(c->db, "SELECT count(*) FROM sqlite_schema"
 	    " WHERE name = 'idempotency_v3'"), 0);
+	/* schema 7 seeds the clock mark from the records: created_at 100 */
+	assert_int_equal(raw_int(c->db, "SELECT high_s FROM clock_mark"), 100);
 	assert_int_equal(raw_int(c->db, "SELECT count(*) FROM idempotency"), 2);
 	assert_int_equal(raw_int(c->db, "SELECT outcome_seq + response_status"
 	    " FROM idempotency WHERE key = 'k1'"), 3 + 201);
@@ -653,6 +671,45 @@ test_tokens(void **state)
 	assert_int_equal(store_token_find(s, ha, &t), TREASURY_OK);
 	assert_true(t.id > old_a);	/* the highest id was revoked, not reused */
 	store_close(s);
+}
+
+/* Schema 6: a token bound to a client certificate carries its SHA-256
+ * through find and list; unbinding clears it; the column holds 32 bytes
+ * or NULL, anything else is DB_CORRUPT on read. */
+static void
+test_token_cert_binding(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t ha[TOKEN_HASH_BYTES], cert[CLIENT_CERT_SHA256_BYTES];
+	struct seen seen = { 0 };
+	struct token_info t;
+	struct store *s;
+
+	hash_of(ha, 1);
+	memset(cert, 0xab, sizeof(cert));
+	s = open_ok(c->db, STORE_READ_WRITE_CREATE);
+	assert_int_equal(store_token_insert(s, "alice", ROLE_SIGNER, ha, 1000),
+	    TREASURY_OK);
+	assert_int_equal(store_token_find(s, ha, &t), TREASURY_OK);
+	assert_false(t.cert_bound);
+	assert_int_equal(store_token_bind(s, "alice", cert), TREASURY_OK);
+	assert_int_equal(store_token_find(s, ha, &t), TREASURY_OK);
+	assert_true(t.cert_bound);
+	assert_memory_equal(t.cert_sha256, cert, sizeof(cert));
+	assert_int_equal(store_token_list(s, collect, &seen), TREASURY_OK);
+	assert_true(seen.t[0].cert_bound);
+	assert_int_equal(store_token_bind(s, "alice", NULL), TREASURY_OK);
+	assert_int_equal(store_token_find(s, ha, &t), TREASURY_OK);
+	assert_false(t.cert_bound);
+	assert_int_equal(store_token_bind(s, "nobody", cert),
+	    TREASURY_ERR_NOT_FOUND);
+	assert_int_equal(store_token_revoke(s, "alice"), TREASURY_OK);
+	assert_int_equal(store_token_bind(s, "alice", cert),
+	    TREASURY_ERR_NOT_FOUND);
+	store_close(s);
+	/* the CHECK refuses another length */
+	assert_int_not_equal(raw_exec_rc(c->db, "UPDATE tokens SET"
+	    " client_cert_sha256 = x'00'"), SQLITE_OK);
 }
 
 static void
@@ -958,6 +1015,7 @@ main(void)
 		T(test_foreign_database),
 		T(test_meta_malformed),
 		T(test_tokens),
+		T(test_token_cert_binding),
 		T(test_token_names_and_roles),
 		T(test_tokens_max),
 		T(test_read_only_store),
