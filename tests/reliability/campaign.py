@@ -36,6 +36,7 @@ import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -57,6 +58,12 @@ HTTP_TIMEOUT_S = 120        # a hang detector, not an assertion on speed
 STOP_WAIT_S = 120           # SIGTERM must end the daemon; this only bounds a hang
 DEPOSITORS = 3
 SPENDERS = 2
+TRICKLERS = 16
+# A graceful stop waits this long for requests in flight (config option
+# shutdown_timeout, 10 s by default): short, so that the slow clients below
+# are still sending when it runs out, and the cycles stay quick.
+SHUTDOWN_TIMEOUT_S = 1
+CONFIG = "shutdown_timeout = %d\n" % SHUTDOWN_TIMEOUT_S
 STATUS_RANK = {"pending": 0, "approved": 1, "executed": 2}
 
 
@@ -76,6 +83,50 @@ class Answer:
     def __repr__(self):
         return "Answer(sent=%s, status=%s, body=%r)" % (
             self.sent, self.status, str(self.body)[:200])
+
+
+def call_slowly(port, path, body, token, pauses):
+    """A POST whose body is sent in len(pauses) + 1 pieces, each but the
+    first after pause() returns (a slow client: a phone on a bad network).
+    Raw HTTP/1.1 on a socket, so that the pieces really are separate."""
+    data = json.dumps(body).encode()
+    head = ("POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+            "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+            "Content-Length: %d\r\nConnection: close\r\n\r\n"
+            % (path, port, token, len(data))).encode()
+    cuts = sorted(random.sample(range(1, len(data)), len(pauses)))
+    pieces = [data[a:b] for a, b in zip([0] + cuts, cuts + [len(data)])]
+    try:
+        sock = socket.create_connection(("127.0.0.1", port),
+                                        timeout=HTTP_TIMEOUT_S)
+    except OSError:
+        return Answer(sent=False)
+    try:
+        sock.sendall(head + pieces[0])
+        for pause, piece in zip(pauses, pieces[1:]):
+            pause()
+            sock.sendall(piece)
+        raw = b""
+        while True:
+            got = sock.recv(65536)
+            if not got:
+                break
+            raw += got
+    except OSError:
+        return Answer(sent=True)
+    finally:
+        sock.close()
+    head_text, _, payload = raw.partition(b"\r\n\r\n")
+    m = re.match(rb"HTTP/1\.[01] ([0-9]{3})", head_text)
+    if not m:
+        return Answer(sent=True)
+    headers = [tuple(x.split(": ", 1)) for x in
+               head_text.decode("latin-1").split("\r\n")[1:] if ": " in x]
+    try:
+        parsed = json.loads(payload) if payload else None
+    except ValueError:
+        parsed = payload.decode("utf-8", "replace")
+    return Answer(True, int(m.group(1)), headers, parsed)
 
 
 def call(port, method, path, body, token, key=None):
@@ -214,6 +265,13 @@ class Campaign:
 
     # ---- the daemon ----
 
+    def new_node(self, name, db_path=None):
+        conf = os.path.join(self.root, name + ".conf")
+        with open(conf, "w") as f:
+            f.write(CONFIG)
+        return self.ctx.node(name=name, db_path=db_path,
+                             extra_args=["--config", conf])
+
     def setup(self, node):
         self.node = node
         node.start()
@@ -249,6 +307,38 @@ class Campaign:
         w = Write(kind, path, body, token, key, self.cycle, mode, **about)
         return self.model.add(w, call(self.node.port, "POST", path, body,
                                       token, key))
+
+    def trickler(self, k, stop, mode):
+        """Deposits without Idempotency-Key from a slow client: its body
+        arrives in pieces, so some are half sent when a stop comes."""
+        rng = random.Random(self.rng.random())
+        i = 0
+        while not stop.is_set():
+            i += 1
+            ref = "t%d-%d-%d" % (self.cycle, k, i)
+            minor = rng.randint(1, 1000) * 10 ** DECIMALS
+            body = {"asset": ASSET, "amount": sg.minor_text(minor, DECIMALS),
+                    "reference": ref}
+            path = "/v1/treasuries/%s/deposits" % TREASURY
+            w = Write("deposit", path, body, self.treasurer, None, self.cycle,
+                      mode, ref=ref, minor=minor)
+            pauses = [lambda: time.sleep(rng.uniform(0, 0.3))
+                      for _ in range(rng.randint(0, 2))]
+            pauses.append(lambda: self.last_piece_pause(rng))
+            self.model.add(w, call_slowly(self.node.port, path, body,
+                                          self.treasurer, pauses))
+            if w.state in ("unsent", "doubt") or w.answer.status == 503:
+                return
+
+    def last_piece_pause(self, rng):
+        """A short pause; but once a SIGTERM was sent, wait until about when
+        its drain runs out (shutdown_timeout after it), so that bodies
+        complete on both sides of that instant."""
+        if not self.sigterm_sent.wait(rng.uniform(0, 0.3)):
+            return
+        deadline = self.sigterm_at + SHUTDOWN_TIMEOUT_S
+        time.sleep(max(0.0, deadline + rng.uniform(-0.01, 0.12) -
+                       time.monotonic()))
 
     def depositor(self, k, stop, mode):
         rng = random.Random(self.rng.random())
@@ -311,10 +401,13 @@ class Campaign:
     def drive(self, mode, stopper):
         """Load until stopper() has stopped the daemon."""
         stop = threading.Event()
+        self.sigterm_sent = threading.Event()
         threads = [threading.Thread(target=self.depositor, args=(k, stop, mode))
                    for k in range(DEPOSITORS)]
         threads += [threading.Thread(target=self.spender, args=(k, stop, mode))
                     for k in range(SPENDERS)]
+        threads += [threading.Thread(target=self.trickler, args=(k, stop, mode))
+                    for k in range(TRICKLERS)]
         for t in threads:
             t.start()
         try:
@@ -522,7 +615,9 @@ class Campaign:
             if how == "kill9":
                 self.node.kill9()
                 return
+            self.sigterm_at = time.monotonic()
             self.node.proc.send_signal(signal.SIGTERM)
+            self.sigterm_sent.set()
             try:
                 rc = self.node.proc.wait(timeout=STOP_WAIT_S)
             except subprocess.TimeoutExpired:
@@ -545,8 +640,12 @@ class Campaign:
             self.resolve_doubts(how)
             self.check("after %s cycle %d" % (how, self.cycle))
             self.cycles[how] += 1
-            print("%-7s cycle %3d: %6d acknowledged writes, %d findings"
-                  % (how, self.cycle, len(self.model.acked()),
+            doubts = [w for w in self.model.writes
+                      if w.cycle == self.cycle and w.state == "doubt"]
+            print("%-7s cycle %3d: %6d acknowledged writes, %d cut without "
+                  "answer (%d applied), %d findings"
+                  % (how, self.cycle, len(self.model.acked()), len(doubts),
+                     sum(1 for w in doubts if w.applied),
                      len(self.model.findings)), flush=True)
 
     def disk_full(self):
@@ -568,8 +667,7 @@ class Campaign:
         try:
             self.model = Model()
             self.cycle += 1
-            node = self.ctx.node(name="diskfull",
-                                 db_path=os.path.join(mnt, "treasury.db"))
+            node = self.new_node("diskfull", os.path.join(mnt, "treasury.db"))
             self.setup(node)
             self.stderr_mark = 0
             filler = os.path.join(mnt, "filler")
@@ -651,7 +749,7 @@ def run(args):
     c = Campaign(args)
     ok = False
     try:
-        c.setup(c.ctx.node(name="node"))
+        c.setup(c.new_node("node"))
         c.run_cycles("kill9", args.cycles)
         c.run_cycles("sigterm", args.sigterm_cycles)
         c.node.stop(check=False)
