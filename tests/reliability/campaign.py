@@ -300,9 +300,10 @@ class Campaign:
 
     # ---- load ----
 
-    def post(self, kind, path, body, token, mode, **about):
+    def post(self, rng, kind, path, body, token, mode, **about):
+        """Send a write, half of the time with an Idempotency-Key."""
         key = None
-        if self.rng.random() < 0.5:
+        if rng.random() < 0.5:
             key = "%s-%d-%d" % (kind, self.cycle, next(self.serial))
         w = Write(kind, path, body, token, key, self.cycle, mode, **about)
         return self.model.add(w, call(self.node.port, "POST", path, body,
@@ -347,7 +348,7 @@ class Campaign:
             i += 1
             ref = "d%d-%d-%d" % (self.cycle, k, i)
             minor = rng.randint(1, 1000) * 10 ** DECIMALS + rng.randint(0, 999999)
-            w = self.post("deposit", "/v1/treasuries/%s/deposits" % TREASURY,
+            w = self.post(rng, "deposit", "/v1/treasuries/%s/deposits" % TREASURY,
                           {"asset": ASSET, "amount": sg.minor_text(minor, DECIMALS),
                            "reference": ref}, self.treasurer, mode,
                           ref=ref, minor=minor)
@@ -364,7 +365,7 @@ class Campaign:
             body = {"kind": "transfer", "asset": ASSET,
                     "amount": sg.minor_text(minor, DECIMALS),
                     "to": "dest-%d" % k, "memo": memo}
-            w = self.post("propose", "/v1/treasuries/%s/proposals" % TREASURY,
+            w = self.post(rng, "propose", "/v1/treasuries/%s/proposals" % TREASURY,
                           body, self.signer_token, mode, memo=memo, minor=minor)
             if w.state != "acked":
                 return
@@ -373,7 +374,7 @@ class Campaign:
             for s in rng.sample(self.signers, THRESHOLD):
                 vote = {"signer": s.name, "decision": "approve",
                         "signature": s.sign_vote(pid, "approve")}
-                v = self.post("vote", "/v1/proposals/%s/votes" % pid, vote,
+                v = self.post(rng, "vote", "/v1/proposals/%s/votes" % pid, vote,
                               self.signer_token, mode, pid=pid, signer=s.name)
                 if v.state != "acked":
                     return
@@ -384,8 +385,8 @@ class Campaign:
                 return
             # sometimes two executions race for the same spend
             racers = 2 if rng.random() < 0.3 else 1
-            threads = [threading.Thread(target=self.execute, args=(pid, mode))
-                       for _ in range(racers)]
+            threads = [threading.Thread(target=self.execute, args=(
+                random.Random(rng.random()), pid, mode)) for _ in range(racers)]
             for t in threads:
                 t.start()
             for t in threads:
@@ -394,8 +395,8 @@ class Campaign:
                    self.model.executes[pid]):
                 return
 
-    def execute(self, pid, mode):
-        return self.post("execute", "/v1/proposals/%s/execute" % pid, {},
+    def execute(self, rng, pid, mode):
+        return self.post(rng, "execute", "/v1/proposals/%s/execute" % pid, {},
                          self.treasurer, mode, pid=pid)
 
     def drive(self, mode, stopper):
@@ -715,7 +716,7 @@ class Campaign:
         for i in range(count):
             ref = "f%d-%s-%d" % (self.cycle, mode, i)
             minor = (i + 1) * 10 ** DECIMALS
-            out.append(self.post("deposit", "/v1/treasuries/%s/deposits"
+            out.append(self.post(self.rng, "deposit", "/v1/treasuries/%s/deposits"
                                  % TREASURY, {"asset": ASSET,
                                               "amount": sg.minor_text(minor, DECIMALS),
                                               "reference": ref},
