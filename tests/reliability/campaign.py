@@ -58,7 +58,7 @@ HTTP_TIMEOUT_S = 120        # a hang detector, not an assertion on speed
 STOP_WAIT_S = 120           # SIGTERM must end the daemon; this only bounds a hang
 DEPOSITORS = 3
 SPENDERS = 2
-TRICKLERS = 16
+TRICKLERS = 24
 # A graceful stop waits this long for requests in flight (config option
 # shutdown_timeout, 10 s by default): short, so that the slow clients below
 # are still sending when it runs out, and the cycles stay quick.
@@ -274,6 +274,7 @@ class Campaign:
 
     def setup(self, node):
         self.node = node
+        self.stderr_mark = 0
         node.start()
         self.treasurer = node.create_token("camp-treasurer", "treasurer")
         self.signer_token = node.create_token("camp-signer", "signer")
@@ -670,7 +671,6 @@ class Campaign:
             self.cycle += 1
             node = self.new_node("diskfull", os.path.join(mnt, "treasury.db"))
             self.setup(node)
-            self.stderr_mark = 0
             filler = os.path.join(mnt, "filler")
             fill(filler)
             full = self.burst("diskfull", 200)
