@@ -3,8 +3,9 @@
 One database lives through the whole campaign. Each cycle starts the
 daemon on it, drives a mixed load from several client threads (deposits,
 proposals, votes by M signers, executions; half of every kind of write with
-an Idempotency-Key, half without), and stops the daemon at a random instant:
-kill -9 (crash) or SIGTERM (graceful stop). After every restart every write
+an Idempotency-Key, half without; slow clients that send deposit bodies in
+pieces), and stops the daemon at a random instant: kill -9 (crash) or
+SIGTERM (graceful stop). After every restart every write
 ever acknowledged is checked again against what the daemon serves, and so
 is the money: the balance must be the acknowledged deposits minus the
 executed spends, no spend executed twice, no overdraft.
