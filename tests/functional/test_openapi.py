@@ -13,8 +13,16 @@ ways, without any help from the daemon:
 Adding a route (token management, events, metrics, ...) without describing
 it here therefore fails this test, and so does describing one that is not
 served. YAML is read with Debian's python3-yaml (contrib/install-deps.sh).
+
+The document is also validated against the official OpenAPI 3.1 JSON
+Schema, in its "schema-base" form that holds every Schema Object to the
+OAS 3.1 dialect (JSON Schema 2020-12 plus the OAS base vocabulary). The
+schemas are vendored in oas31/ (README.md there says where from; Apache-2.0,
+OpenAPI Initiative) and checked with Debian's python3-jsonschema.
 """
 
+import copy
+import json
 import os
 import re
 
@@ -99,6 +107,76 @@ def walk_refs(doc, node):
     elif isinstance(node, list):
         for v in node:
             walk_refs(doc, v)
+
+
+OAS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "oas31")
+OAS_FILES = ("schema.json", "schema-base.json", "dialect-base.json",
+             "meta-base.json")
+SCHEMA_ID = "https://spec.openapis.org/oas/3.1/schema/2022-10-07"
+SCHEMA_BASE_ID = "https://spec.openapis.org/oas/3.1/schema-base/2022-10-07"
+
+
+def bind_dynamic_meta(node, target):
+    """A copy of a schema whose every `$dynamicRef: "#meta"` is a `$ref` to
+    target. Validation starts at schema-base, the outermost resource of
+    every dynamic scope, and it defines the dynamic anchor "meta" (in
+    $defs/schema); so by JSON Schema 2020-12 (8.2.3.2) each "#meta" in any
+    of the schemas below it resolves there. python3-jsonschema 4.10 does
+    not follow a dynamic scope across resources (it falls back to the
+    nearest anchor, and Schema Objects would go unchecked), hence this
+    binding, done at load time on the unchanged vendored files."""
+    if isinstance(node, list):
+        return [bind_dynamic_meta(v, target) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "$dynamicRef" and isinstance(value, str):
+            if value != "#meta":
+                raise TestFailure("unexpected $dynamicRef %r" % value)
+            out["$ref"] = target
+        else:
+            out[key] = bind_dynamic_meta(value, target)
+    return out
+
+
+def oas_validator():
+    """A Draft 2020-12 validator for OpenAPI 3.1 documents (schema-base)."""
+    from jsonschema import Draft202012Validator, RefResolver
+
+    # the JSON Schema 2020-12 meta-schemas that python3-jsonschema ships
+    store = dict(RefResolver("", {}).store.items())
+    for name in OAS_FILES:
+        with open(os.path.join(OAS_DIR, name)) as f:
+            schema = json.load(f)
+        store[schema["$id"]] = schema
+    assert_true(SCHEMA_ID in store and SCHEMA_BASE_ID in store,
+                "vendored schemas carry the 2022-10-07 $ids")
+    target = SCHEMA_BASE_ID + "#/$defs/schema"
+    store = {uri: bind_dynamic_meta(s, target) for uri, s in store.items()}
+    root = store[SCHEMA_BASE_ID]
+    Draft202012Validator.check_schema(root)
+    return Draft202012Validator(
+        root, resolver=RefResolver.from_schema(root, store=store),
+        format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def schema_errors(validator, doc):
+    """Every violation as 'path: message', sorted."""
+    return sorted("/".join(str(p) for p in e.absolute_path) + ": " +
+                  e.message for e in validator.iter_errors(doc))
+
+
+def spdx_of_license_file(source_dir):
+    """The SPDX identifier of the repository's LICENSE (first line)."""
+    with open(os.path.join(source_dir, "LICENSE")) as f:
+        first = f.readline().strip()
+    known = {"MIT License": "MIT",
+             "Apache License": "Apache-2.0",
+             "BSD 2-Clause License": "BSD-2-Clause",
+             "ISC License": "ISC"}
+    assert_true(first in known, "LICENSE names a known licence: %r" % first)
+    return known[first]
 
 
 def check_document(doc):
@@ -212,3 +290,79 @@ def test_openapi_matches_live_daemon(ctx):
     r = node.get("/v1/no-such-route")
     assert_equal(r.status, 404, "unknown path")
     assert_true(r.json["type"].endswith(":not-found"), "not-found slug")
+
+
+def test_openapi_validates_against_oas31_schema(ctx):
+    """docs/openapi.yaml is a valid OpenAPI 3.1 document by the official
+    schema (schema-base 2022-10-07), and its info.license names the
+    repository's licence by SPDX identifier (finding 17: `license: {name:
+    see LICENSE}` named no licence, and the schema iterations before
+    2022-10-07, still bundled by common validators, reject a license
+    without identifier or url)."""
+    doc = load_openapi(ctx.source_dir)
+    validator = oas_validator()
+    errors = schema_errors(validator, doc)
+    assert_equal(errors, [], "docs/openapi.yaml against the OAS 3.1 schema")
+    lic = doc["info"].get("license", {})
+    assert_equal(lic.get("identifier"), spdx_of_license_file(ctx.source_dir),
+                 "info.license.identifier is the SPDX id of LICENSE")
+    assert_true("url" not in lic, "identifier and url are exclusive")
+
+
+def test_openapi_schema_validator_rejects_broken_documents(ctx):
+    """The validator above can fail: broken documents are refused, each for
+    its own reason, down to a Schema Object nested in a component (reached
+    only through the schema-base dialect). One broken copy of the real
+    document, then small ones (a whole-document check takes seconds)."""
+    doc = load_openapi(ctx.source_dir)
+    validator = oas_validator()
+    bad = copy.deepcopy(doc)
+    name = sorted(bad["components"]["schemas"])[0]
+    bad["components"]["schemas"][name] = {
+        "type": "object", "properties": {"x": {"type": "strin"}}}
+    errors = schema_errors(validator, bad)
+    assert_true(any("'strin' is not valid" in e for e in errors),
+                "a broken nested Schema Object is refused: %r" % errors[:5])
+
+    small = {"openapi": "3.1.0",
+             "info": {"title": "t", "version": "1",
+                      "license": {"name": "MIT", "identifier": "MIT"}},
+             "paths": {"/v1/health": {"get": {"responses": {
+                 "200": {"description": "ok"}}}}}}
+    assert_equal(schema_errors(validator, small), [], "a small valid document")
+
+    def broken(change, want):
+        d = copy.deepcopy(small)
+        change(d)
+        errors = schema_errors(validator, d)
+        assert_true(any(want in e for e in errors),
+                    "%r among the errors: %r" % (want, errors[:5]))
+
+    def no_title(d):
+        del d["info"]["title"]
+
+    def both_license_forms(d):
+        d["info"]["license"]["url"] = "https://opensource.org/license/mit"
+
+    def unknown_operation_member(d):
+        d["paths"]["/v1/health"]["get"]["x_bogus"] = 1
+
+    def bad_status_key(d):
+        d["paths"]["/v1/health"]["get"]["responses"]["2000"] = {
+            "description": "no such status"}
+
+    def bad_parameter_schema(d):
+        d["paths"]["/v1/health"]["get"]["parameters"] = [
+            {"name": "q", "in": "query", "schema": {"minLength": "one"}}]
+
+    def bad_openapi_version(d):
+        d["openapi"] = "3.0.3"
+
+    broken(no_title, "'title' is a required property")
+    broken(both_license_forms, "license")
+    broken(unknown_operation_member, "x_bogus")
+    broken(bad_status_key, "2000")
+    broken(bad_parameter_schema, "'one' is not of type 'integer'")
+    broken(bad_openapi_version, "does not match")
+    assert_true(schema_errors(validator, {"openapi": "3.1.0"}),
+                "a document without info is refused")
