@@ -146,16 +146,14 @@ store_token_list(struct store *s,
 	return err;
 }
 
-treasury_err
-store_token_revoke(struct store *s, const char *name)
+/* Run a token UPDATE whose parameters the caller bound: NOT_FOUND when it
+ * changed no row (no live token has the name). Resets the statement. */
+static treasury_err
+token_update_step(struct store *s, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = s->stmt[STMT_TOKEN_REVOKE];
-	/* A longer name can't be stored, so its prefix can't match either. */
-	size_t len = strnlen(name, TOKEN_NAME_MAX_BYTES + 1);
 	treasury_err err;
 	int rc;
 
-	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		err = sqlite3_changes64(s->db) == 0 ? TREASURY_ERR_NOT_FOUND :
@@ -167,13 +165,22 @@ store_token_revoke(struct store *s, const char *name)
 }
 
 treasury_err
+store_token_revoke(struct store *s, const char *name)
+{
+	sqlite3_stmt *st = s->stmt[STMT_TOKEN_REVOKE];
+	/* A longer name can't be stored, so its prefix can't match either. */
+	size_t len = strnlen(name, TOKEN_NAME_MAX_BYTES + 1);
+
+	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
+	return token_update_step(s, st);
+}
+
+treasury_err
 store_token_bind(struct store *s, const char *name,
     const uint8_t cert_sha256[CLIENT_CERT_SHA256_BYTES])
 {
 	sqlite3_stmt *st = s->stmt[STMT_TOKEN_BIND];
 	size_t len = strnlen(name, TOKEN_NAME_MAX_BYTES + 1);
-	treasury_err err;
-	int rc;
 
 	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
 	if (cert_sha256 != NULL)
@@ -181,14 +188,7 @@ store_token_bind(struct store *s, const char *name,
 		    SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 2);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		err = sqlite3_changes64(s->db) == 0 ? TREASURY_ERR_NOT_FOUND :
-		    TREASURY_OK;
-	else
-		err = store_err_from_sqlite(rc);
-	store_stmt_done(st);
-	return err;
+	return token_update_step(s, st);
 }
 
 treasury_err

@@ -258,7 +258,7 @@ test_load_errors(void **state)
 static void
 test_load_fifo_does_not_block(void **state)
 {
-	char dir[] = "/tmp/test_kvfile.XXXXXX", path[64];
+	char dir[] = "/tmp/test_kvfile.XXXXXX", path[64] = "";
 	struct seen s = { .sets = 0 };
 	struct kvfile kv = kv_make(&s, path, 0);
 
