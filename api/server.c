@@ -191,6 +191,13 @@ reply_send(struct request *rq, struct reply *rp)
 	response_headers(resp, rp, rq);
 	ret = MHD_queue_response(rq->conn, rp->status, resp);
 	MHD_destroy_response(resp);
+	/* api_stop waits until a write's answer is sent (it is small: the
+	 * socket takes it at once). A read's answer may be large and read
+	 * slowly; it changed nothing, so the drain need not wait for it and
+	 * a slow reader cannot hold the stop. */
+	if (strcmp(rq->method, MHD_HTTP_METHOD_GET) == 0 ||
+	    strcmp(rq->method, MHD_HTTP_METHOD_HEAD) == 0)
+		request_answering_end(rq);
 	log_debug("%s %.200s -> %u", rq->method, rq->url, rp->status);
 	metrics_request(rq->route, rp->status, clock_mono_us() - rq->start_us);
 	return ret;

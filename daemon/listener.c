@@ -336,7 +336,8 @@ db_lock_file(struct db_lock *l)
 	int fd;
 
 	assert(l->name_fd >= 0 && l->file_fd < 0);
-	fd = open(l->db_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO at the path must be refused, not waited on */
+	fd = open(l->db_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		log_msg(LOG_ERR, "cannot open database %s: %s", l->db_path,
 		    strerror(errno));

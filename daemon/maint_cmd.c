@@ -350,6 +350,13 @@ restore_command(int argc, char *argv[])
 	if (snprintf(staged, sizeof(staged), "%s.restoring", a.db_path) >=
 	    (int)sizeof(staged))
 		return 1;
+	/* link(2) and rename(2) below act on the name itself: through a
+	 * symbolic link they would replace the link, not the database */
+	if (lstat(a.db_path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		log_msg(LOG_ERR, "restore refused: %s is a symbolic link; give"
+		    " the path of the database itself", a.db_path);
+		return 1;
+	}
 	if (db_lock_open(a.db_path, &lock) != 0) {
 		log_msg(LOG_ERR, "restore refused: stop treasuryd first");
 		return 1;

@@ -257,6 +257,31 @@ def test_restore_refuses_a_database_served_through_a_hard_link(ctx):
     first.stop()
 
 
+def test_restore_through_a_symbolic_link_is_refused(ctx):
+    """link(2) and rename(2) act on a name: restoring through a symbolic
+    link would replace the link and leave the database as it was."""
+    first = ctx.node(name="first")
+    funded(ctx, first)
+    backup = os.path.join(first.dir, "b.db")
+    r = ctx.run_treasuryd(["backup", "--db", first.db_path, "--out", backup])
+    assert_equal(r.returncode, 0, "backup: " + r.stderr)
+    first.stop()
+    link = os.path.join(ctx.tmpdir("symlink"), "symlinked.db")
+    os.symlink(first.db_path, link)
+    r = ctx.run_treasuryd(["restore", "--db", link, "--from", backup])
+    assert_equal(r.returncode, 1, "restore refused: " + r.stderr)
+    assert_true("is a symbolic link" in r.stderr, r.stderr)
+    assert_true(os.path.islink(link), "the link is left as it was")
+
+
+def test_fifo_at_the_database_path_refuses_start(ctx):
+    """The database lock opens the file without blocking: a FIFO is
+    refused, not waited on for a writer that never comes."""
+    node = ctx.node(name="fifo")
+    os.mkfifo(node.db_path, 0o600)
+    start_refused(node, node.db_path)
+
+
 # ---- finding 9: quick_check at start ----
 
 def flip_ledger_page(path):
