@@ -1,7 +1,9 @@
 /*
- * events.c: GET /v1/events, the journal of changes (schema 3's events
- * table, appended by triggers in the writer's transactions, so ids follow
- * commit order and nothing committed is without its event).
+ * events.c: GET /v1/events, the journal of changes (schema 8's journal
+ * table, appended by storage/journal.c in the transaction of each change,
+ * so ids follow commit order and nothing committed is without its event):
+ * an event's id is the entry's seq, its data the entry's payload
+ * (GET /v1/journal, journal.c, shows the whole entry with its hash).
  *
  * With Accept: text/event-stream the answer is a Server-Sent Events
  * stream: every event after Last-Event-ID (or ?after=, or from now on
@@ -89,9 +91,10 @@ events_tick(struct api_server *srv)
 	events_wake(srv);
 }
 
-/* One event as SSE lines: {"id","type","created_at","data"}. */
+/* One event as SSE lines: {"id","type","created_at","data"}; without
+ * its data ("data":null,"truncated":true) when whole is false. */
 static int
-sse_format(char *buf, size_t max, const struct event_record *ev)
+sse_format(char *buf, size_t max, const struct event_record *ev, bool whole)
 {
 	char when[TIMESTAMP_BYTES + 1];
 
@@ -99,7 +102,7 @@ sse_format(char *buf, size_t max, const struct event_record *ev)
 	return snprintf(buf, max, "id: %" PRId64 "\nevent: %s\ndata: "
 	    "{\"id\":%" PRId64 ",\"type\":\"%s\",\"created_at\":\"%s\","
 	    "\"data\":%s}\n\n", ev->id, ev->type, ev->id, ev->type, when,
-	    ev->data);
+	    whole ? ev->data : "null,\"truncated\":true");
 }
 
 struct sse_fill {
@@ -114,8 +117,14 @@ static int
 sse_fill_one(const struct event_record *ev, void *ctx)
 {
 	struct sse_fill *f = ctx;
-	int n = sse_format(f->buf + f->len, f->max - f->len, ev);
+	int n = sse_format(f->buf + f->len, f->max - f->len, ev, true);
 
+	/* An event larger than all the buffer MHD gives (a small
+	 * connection_memory and a big batch's debits) goes without its data,
+	 * which GET /v1/journal?after=<id - 1> has: else the stream would
+	 * stall on it. */
+	if (f->len == 0 && (n < 0 || (size_t)n >= f->max))
+		n = sse_format(f->buf, f->max, ev, false);
 	if (n < 0 || (size_t)n >= f->max - f->len) {
 		f->blocked = true;	/* does not fit: next time */
 		return 1;
@@ -298,7 +307,7 @@ events_stream(struct request *rq, struct reply *rp, int64_t after)
 		return;
 	}
 	rp->stream = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
-	    SSE_EVENT_MAX_BYTES * 4, sse_read, st, sse_free);
+	    SSE_EVENT_MAX_BYTES + 4096, sse_read, st, sse_free);
 	if (rp->stream == NULL) {
 		sse_free(st);
 		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");

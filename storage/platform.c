@@ -17,6 +17,12 @@
 #include <string.h>
 
 #include "engine_int.h"
+#include "journal_int.h"
+
+static_assert((int)EVENT_TYPE_MAX_BYTES == (int)JOURNAL_TYPE_MAX_BYTES,
+    "an event is a journal entry");
+static_assert((int)EVENT_DATA_MAX_BYTES == (int)JOURNAL_PAYLOAD_MAX_BYTES,
+    "an event is a journal entry");
 
 /* Idempotency record columns (STMT_IDEM_GET). */
 enum {
@@ -290,10 +296,11 @@ idem_end(struct store *s, struct command *cmd)
 enum apply_outcome
 apply_token_create(struct store *s, struct command *cmd)
 {
+	struct journal_who who = journal_who_cmd(cmd, NULL);
 	treasury_err err;
 
-	err = store_token_insert(s, cmd->in.token_create.name,
-	    cmd->in.token_create.roles, cmd->in.token_create.hash, cmd->now_s);
+	err = store_token_insert_by(s, &who, cmd->in.token_create.name,
+	    cmd->in.token_create.roles, cmd->in.token_create.hash);
 	if (err == TREASURY_ERR_CONFLICT)
 		cmd_detail(cmd, "field 'name': a live token named '%s' exists",
 		    cmd->in.token_create.name);
@@ -308,9 +315,10 @@ apply_token_create(struct store *s, struct command *cmd)
 enum apply_outcome
 apply_token_revoke(struct store *s, struct command *cmd)
 {
+	struct journal_who who = journal_who_cmd(cmd, NULL);
 	treasury_err err;
 
-	err = store_token_revoke(s, cmd->in.token_revoke.name);
+	err = store_token_revoke_by(s, &who, cmd->in.token_revoke.name);
 	if (err == TREASURY_ERR_NOT_FOUND) {
 		cmd_detail(cmd, "no live token named '%s'",
 		    cmd->in.token_revoke.name);
@@ -325,7 +333,7 @@ apply_maintenance(struct store *s, struct command *cmd)
 	sqlite3_stmt *st;
 	treasury_err err;
 
-	err = proposals_expire(s, cmd->now_s, MAINTENANCE_EXPIRE_BATCH_MAX,
+	err = proposals_expire(s, cmd, MAINTENANCE_EXPIRE_BATCH_MAX,
 	    &cmd->out.maintenance.expired, &cmd->out.maintenance.more);
 	if (err != TREASURY_OK)
 		return cmd_finish(s, cmd, err);
