@@ -58,6 +58,7 @@
 #include "treasury/clock.h"
 #include "treasury/log.h"
 
+#include "checkpoint_int.h"
 #include "engine_int.h"
 
 enum { WRITER_FAIL_LOG_INTERVAL_MS = 10000 };
@@ -82,6 +83,8 @@ struct writer {
 	struct store *store;		/* read-write, writer thread only */
 	int64_t mark_s;			/* clock_mark.high_s; writer only */
 	const treasury_verifier *verifier;
+	struct checkpointer *ckpt;	/* NULL: no checkpoints; see
+					 * writer_checkpoints_set */
 	void (*hook_fn)(void *);	/* after each COMMIT */
 	void *hook_arg;
 	bool full;			/* the last group met a full disk */
@@ -386,6 +389,25 @@ expiry_count(struct writer *w, const struct command *group)
 	}
 }
 
+/* In the group's transaction, after its commands: a signed checkpoint
+ * of the journal when one is due (checkpoint_group_end); by time only in
+ * a group that holds the maintenance command. */
+static treasury_err
+group_checkpoint(struct writer *w, const struct command *group,
+    int64_t group_now_s)
+{
+	const struct command *c;
+	bool maintenance = false;
+	int64_t seq;
+
+	if (w->ckpt == NULL)
+		return TREASURY_OK;
+	for (c = group; c != NULL; c = c->next_)
+		maintenance |= c->type == CMD_MAINTENANCE;
+	return checkpoint_group_end(w->store, w->ckpt, group_now_s,
+	    maintenance, &seq);
+}
+
 /* Apply and commit one group. */
 static void
 group_run(struct writer *w, struct command *group, unsigned n)
@@ -423,6 +445,11 @@ group_run(struct writer *w, struct command *group, unsigned n)
 	err = mark_store(w, group_now_s);
 	if (err != TREASURY_OK) {
 		group_fail(w, group, n, "raising the clock mark", err);
+		return;
+	}
+	err = group_checkpoint(w, group, group_now_s);
+	if (err != TREASURY_OK) {
+		group_fail(w, group, n, "signing a journal checkpoint", err);
 		return;
 	}
 	/* Before COMMIT: no reader may see these times with an earlier now. */
@@ -617,6 +644,22 @@ writer_submit(struct writer *w, struct command *cmd)
 	return cmd->err;
 }
 
+treasury_err
+writer_checkpoints_set(struct writer *w, const struct checkpoint_policy *p)
+{
+	struct checkpointer *cp;
+
+	assert(w != NULL && p != NULL);
+	cp = checkpointer_new(p);
+	if (cp == NULL)
+		return TREASURY_ERR_NOMEM;
+	pthread_mutex_lock(&w->mu);
+	assert(w->ckpt == NULL && w->head == NULL && !w->busy);
+	w->ckpt = cp;
+	pthread_mutex_unlock(&w->mu);
+	return TREASURY_OK;
+}
+
 void
 writer_commit_hook_set(struct writer *w, void (*fn)(void *), void *arg)
 {
@@ -667,6 +710,7 @@ writer_stop(struct writer *w)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
 	assert(w->head == NULL && w->queued == 0);
+	checkpointer_free(w->ckpt);	/* its statements, before the close */
 	store_close(w->store);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->mu);
