@@ -9,7 +9,8 @@
  *       {"checkpoint":{"seq","hash","time_s","signature"}} (seq order)
  *     Each line at most AUDIT_LINE_MAX_BYTES, at most AUDIT_LINES_MAX
  *     lines; every seq must follow the one before (a server cannot keep
- *     it paging in circles).
+ *     it paging in circles). Only the checkpoints of the entries exported
+ *     are written (the daemon may sign newer ones meanwhile).
  *
  *   audit verify FILE --pubkey HEX
  *     Offline, no server. Two streaming passes over the file: the first
@@ -110,10 +111,11 @@ item_seq_next(json_t *item, int64_t *last, const char *what)
 }
 
 /* Every page of path ("/v1/journal" or ".../checkpoints"): list key's
- * items, each written as {"<line_key>": item}. */
+ * items up to seq max_seq (0: all), each written as {"<line_key>": item};
+ * *last_out (may be NULL) is the last seq written. */
 static int
 pages_export(struct exporter *x, const char *path, const char *key,
-    const char *line_key, int64_t *count)
+    const char *line_key, int64_t max_seq, int64_t *count, int64_t *last_out)
 {
 	char full[PATH_MAX_BYTES];
 	int64_t last = 0;
@@ -135,13 +137,17 @@ pages_export(struct exporter *x, const char *path, const char *key,
 		}
 		json_array_foreach(items, i, item) {
 			rc = item_seq_next(item, &last, key);
-			if (rc == CTL_OK)
-				rc = line_write(x, line_key, item);
+			if (rc != CTL_OK || (max_seq > 0 && last > max_seq))
+				break;	/* beyond the entries exported */
+			rc = line_write(x, line_key, item);
 			if (rc != CTL_OK)
 				break;
 			(*count)++;
+			if (last_out != NULL)
+				*last_out = last;
 		}
 		if (rc == CTL_OK && json_array_size(items) > 0 &&
+		    (max_seq == 0 || last < max_seq) &&
 		    json_is_string(json_object_get(page, "next_cursor"))) {
 			json_decref(page);
 			continue;	/* more after `last` */
@@ -214,6 +220,7 @@ int
 cmd_audit_export(struct ctl *c)
 {
 	struct exporter x = { .c = c };
+	int64_t last = 0;
 	int rc;
 
 	if (c->o.out == NULL) {
@@ -224,12 +231,14 @@ cmd_audit_export(struct ctl *c)
 	if (rc != CTL_OK)
 		return rc;
 	rc = header_write(&x);
+	/* the checkpoints of the entries exported: entries appended
+	 * meanwhile, and their checkpoints, are left for the next export */
 	if (rc == CTL_OK)
-		rc = pages_export(&x, "/v1/journal", "entries", "entry",
-		    &x.entries);
-	if (rc == CTL_OK)
+		rc = pages_export(&x, "/v1/journal", "entries", "entry", 0,
+		    &x.entries, &last);
+	if (rc == CTL_OK && last > 0)
 		rc = pages_export(&x, "/v1/journal/checkpoints", "checkpoints",
-		    "checkpoint", &x.checkpoints);
+		    "checkpoint", last, &x.checkpoints, NULL);
 	if (rc == CTL_OK && (fflush(x.fp) != 0 || fsync(fileno(x.fp)) != 0)) {
 		ctl_err("cannot write %s: %s", c->o.out, strerror(errno));
 		rc = CTL_ERROR;
