@@ -4,7 +4,9 @@
  *
  * The writer calls checkpoint_group_end once per group, after its
  * commands and before COMMIT, so a checkpoint is durable together with
- * the entries it covers, never without them. Two point reads by primary
+ * the entries it covers, never without them; and once more when it
+ * stops, in a transaction of its own, so that a cleanly stopped daemon
+ * leaves no entry unsigned. Two point reads by primary
  * key (the journal's last entry, the last checkpoint) decide whether one
  * is due; entries appended by another process (treasuryd token on the
  * command line) are covered by the daemon's next one.
@@ -126,7 +128,8 @@ int_get(sqlite3_stmt *st, int64_t arg, int64_t dflt, int64_t *out)
 /* Whether a checkpoint of last_seq is due after checkpoint_seq. */
 static treasury_err
 checkpoint_due(struct checkpointer *cp, int64_t last_seq,
-    int64_t checkpoint_seq, int64_t now_s, bool maintenance, bool *due)
+    int64_t checkpoint_seq, int64_t now_s, enum checkpoint_when when,
+    bool *due)
 {
 	int64_t oldest_s;
 	treasury_err err;
@@ -134,11 +137,12 @@ checkpoint_due(struct checkpointer *cp, int64_t last_seq,
 	*due = false;
 	if (last_seq <= checkpoint_seq)
 		return TREASURY_OK;	/* every entry is covered */
-	if (last_seq - checkpoint_seq >= (int64_t)cp->policy.every_entries) {
+	if (when == CHECKPOINT_FINAL ||
+	    last_seq - checkpoint_seq >= (int64_t)cp->policy.every_entries) {
 		*due = true;
 		return TREASURY_OK;
 	}
-	if (!maintenance)
+	if (when != CHECKPOINT_MAINTENANCE)
 		return TREASURY_OK;
 	/* the oldest entry not covered yet */
 	err = int_get(cp->stmt[CP_ENTRY_TIME], checkpoint_seq + 1, now_s,
@@ -168,7 +172,7 @@ checkpoint_insert(struct checkpointer *cp, struct store *s, int64_t seq,
 
 treasury_err
 checkpoint_group_end(struct store *s, struct checkpointer *cp, int64_t now_s,
-    bool maintenance, int64_t *signed_seq)
+    enum checkpoint_when when, int64_t *signed_seq)
 {
 	uint8_t hash[DIGEST_BYTES];
 	int64_t last_seq, checkpoint_seq;
@@ -186,8 +190,8 @@ checkpoint_group_end(struct store *s, struct checkpointer *cp, int64_t now_s,
 		err = int_get(cp->stmt[CP_LAST_CHECKPOINT], -1, 0,
 		    &checkpoint_seq);
 	if (err == TREASURY_OK)
-		err = checkpoint_due(cp, last_seq, checkpoint_seq, now_s,
-		    maintenance, &due);
+		err = checkpoint_due(cp, last_seq, checkpoint_seq, now_s, when,
+		    &due);
 	if (err != TREASURY_OK || !due)
 		return err;
 	err = checkpoint_insert(cp, s, last_seq, hash, now_s);

@@ -24,19 +24,27 @@ struct checkpointer *checkpointer_new(const struct checkpoint_policy *p);
  * NULL is accepted. */
 void checkpointer_free(struct checkpointer *cp);
 
+/* Why checkpoint_group_end is called. */
+enum checkpoint_when {
+	CHECKPOINT_GROUP,	/* any group: every_entries */
+	CHECKPOINT_MAINTENANCE,	/* a group with the maintenance command:
+				 * also interval_s */
+	CHECKPOINT_FINAL,	/* the writer stops: any entry not covered */
+};
+
 /*
- * At the end of a writer group, in its transaction, before COMMIT: sign a
- * checkpoint of the journal's last entry when
+ * In a writer transaction, before COMMIT: sign a checkpoint of the
+ * journal's last entry when
  *   - every_entries entries or more were appended since the last
  *     checkpoint (or since the start of the journal), or
- *   - maintenance is set (the group held the maintenance command) and the
- *     oldest entry not covered by a checkpoint is interval_s or more
- *     older than now_s.
+ *   - when is CHECKPOINT_MAINTENANCE and the oldest entry not covered by a
+ *     checkpoint is interval_s or more older than now_s, or
+ *   - when is CHECKPOINT_FINAL and any entry is not covered.
  * The checkpoint's time is now_s. *signed_seq is its seq, 0 when none
  * was due. Returns TREASURY_OK, _DB_CORRUPT or the database error.
  */
 TREASURY_WARN_UNUSED treasury_err
 checkpoint_group_end(struct store *s, struct checkpointer *cp, int64_t now_s,
-    bool maintenance, int64_t *signed_seq);
+    enum checkpoint_when when, int64_t *signed_seq);
 
 #endif

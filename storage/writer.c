@@ -396,16 +396,51 @@ static treasury_err
 group_checkpoint(struct writer *w, const struct command *group,
     int64_t group_now_s)
 {
+	enum checkpoint_when when = CHECKPOINT_GROUP;
 	const struct command *c;
-	bool maintenance = false;
 	int64_t seq;
 
 	if (w->ckpt == NULL)
 		return TREASURY_OK;
 	for (c = group; c != NULL; c = c->next_)
-		maintenance |= c->type == CMD_MAINTENANCE;
-	return checkpoint_group_end(w->store, w->ckpt, group_now_s,
-	    maintenance, &seq);
+		if (c->type == CMD_MAINTENANCE)
+			when = CHECKPOINT_MAINTENANCE;
+	return checkpoint_group_end(w->store, w->ckpt, group_now_s, when,
+	    &seq);
+}
+
+/* The writer stops, its queue drained: sign the entries no checkpoint
+ * covers yet, in a transaction of its own (at the clock, never before
+ * the mark). A failure is logged; the entries stay unsigned. */
+static void
+final_checkpoint(struct writer *w)
+{
+	int64_t now_s = clock_now_s(), seq = 0;
+	treasury_err err;
+
+	if (w->ckpt == NULL)
+		return;
+	if (now_s < w->mark_s)
+		now_s = w->mark_s;
+	err = store_stmt_run(w->store, STMT_BEGIN_IMMEDIATE);
+	if (err == TREASURY_OK)
+		err = checkpoint_group_end(w->store, w->ckpt, now_s,
+		    CHECKPOINT_FINAL, &seq);
+	if (err == TREASURY_OK)
+		err = store_stmt_run(w->store, STMT_COMMIT);
+	if (err != TREASURY_OK) {
+		if (!sqlite3_get_autocommit(w->store->db) &&
+		    store_stmt_run(w->store, STMT_ROLLBACK) != TREASURY_OK)
+			log_msg(LOG_ERR, "writer: ROLLBACK failed: %s",
+			    sqlite3_errmsg(w->store->db));
+		log_msg(LOG_WARNING, "writer: the final journal checkpoint was "
+		    "not written (%s: %s); the entries after the last one stay "
+		    "unsigned until the next start", treasury_err_name(err),
+		    sqlite3_errmsg(w->store->db));
+	} else if (seq > 0) {
+		log_debug("writer: final journal checkpoint at seq %lld",
+		    (long long)seq);
+	}
 }
 
 /* Apply and commit one group. */
@@ -540,6 +575,7 @@ writer_main(void *arg)
 		w->progress_ms = clock_mono_ms();
 	}
 	pthread_mutex_unlock(&w->mu);
+	final_checkpoint(w);
 	return NULL;
 }
 

@@ -3,7 +3,8 @@
  * (storage/checkpoint.c through writer_checkpoints_set) on a real
  * database: one after every `every_entries` entries, in the transaction
  * of the group that appended them; one by the maintenance command once
- * the oldest uncovered entry is `interval_s` old; none without a key.
+ * the oldest uncovered entry is `interval_s` old; one of whatever is left
+ * when the writer stops; none without a key.
  * Each checkpoint's signature verifies with the public key and names the
  * journal's hash at its seq; store_journal_verify passes and
  * store_checkpoints_page lists them. TEST ONLY key: 32 bytes of 9.
@@ -166,6 +167,18 @@ test_every_n_entries_and_by_time(void **state)
 	assert_true(l.signed_ok);
 	assert_true(l.seq[0] < l.seq[1]);
 	store_close(reader);
+	/* a writer that stops signs what is left */
+	assert_int_equal(deposit_plain(c, "ops", "USDC", 1, "last"),
+	    TREASURY_OK);
+	tails(c, &last, &ck, &ck_time);
+	assert_true(last > ck);
+	fixture_close(c);
+	tails(c, &last, &ck, &ck_time);
+	assert_int_equal(ck, last);
+	assert_int_equal(store_journal_verify(c->db, keys.pk, NULL, NULL, &r,
+	    errmsg), TREASURY_OK);
+	assert_int_equal(r.findings, 0);
+	assert_int_equal(r.unsigned_entries, 0);
 }
 
 static void
