@@ -414,9 +414,14 @@ def test_findings_are_escaped(ctx):
 # ---- treasuryctl audit export | verify ----
 
 def test_export_and_offline_verify(ctx):
-    """Needs GET /v1/journal (engineer J's branch)."""
+    """Needs GET /v1/journal (engineer J's branch). More than one page
+    (500) of entries, so that the export pages."""
     life = Life(ctx)
     node = life.node
+    for i in range(510):
+        r = life.c.deposit("au", "USDC", "0.000001", "page-%d" % i)
+        assert_equal(r.status, 201, "deposit: %r" % r)
+    life.signed = wait_all_signed(node)
     ctl = Ctl(ctx, "http://127.0.0.1:%d" % node.port, token=life.c.viewer)
     out = os.path.join(ctl.home, "journal.jsonl")
     ctl.ok("audit", "export", "--out", out)
