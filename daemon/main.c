@@ -497,10 +497,33 @@ database_verify(const struct config *cfg, struct db_lock *l,
 	return database_quick_check(cfg, store);
 }
 
+/* A key that did not sign the journal's last checkpoint (a new key made
+ * because the file was lost, or another file): warned, not refused, since
+ * the journal goes on either way; the auditor needs both public keys. */
+static void
+journal_key_check(const struct daemon *d, struct store *store)
+{
+	struct checkpoint_record last;
+	bool found;
+
+	if (store_checkpoint_last(store, &last, &found) != TREASURY_OK) {
+		log_msg(LOG_WARNING, "journal key: cannot read the last "
+		    "checkpoint to compare the key with");
+		return;
+	}
+	if (found && !journal_checkpoint_verify(last.signature,
+	    d->journal_key->pk, last.seq, last.hash, last.time_s))
+		log_msg(LOG_WARNING, "journal key %s did not sign the journal's "
+		    "last checkpoint (seq %lld): the key was replaced; earlier "
+		    "checkpoints verify only with the earlier public key (restore "
+		    "the key file from the backup if it was lost)",
+		    d->cfg.journal_key, (long long)last.seq);
+}
+
 /* The journal key (made at the first start) and the writer's checkpoint
  * policy. Returns 0, or -1 after logging. */
 static int
-journal_checkpoints_start(struct daemon *d)
+journal_checkpoints_start(struct daemon *d, struct store *store)
 {
 	char pk_hex[2 * JOURNAL_PUBLIC_KEY_BYTES + 1];
 	struct checkpoint_policy p;
@@ -508,6 +531,7 @@ journal_checkpoints_start(struct daemon *d)
 	d->journal_key = journal_key_load(d->cfg.journal_key, true);
 	if (d->journal_key == NULL)
 		return -1;
+	journal_key_check(d, store);
 	p.sk = d->journal_key->sk;
 	p.every_entries = d->cfg.checkpoint_entries;
 	p.interval_s = d->cfg.checkpoint_interval_s;
@@ -613,7 +637,7 @@ main(int argc, char *argv[])
 		log_msg(LOG_ERR, "%s", errmsg);
 		goto fail;
 	}
-	if (journal_checkpoints_start(&d) != 0)
+	if (journal_checkpoints_start(&d, store) != 0)
 		goto fail;
 	api_options_fill(&api_opts, &d, store, verifier);
 	if (d.cl.unsafe_test_clock)

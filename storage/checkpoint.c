@@ -259,3 +259,29 @@ store_checkpoints_page(struct store *s, int64_t after_seq, unsigned limit,
 	sqlite3_finalize(st);
 	return err;
 }
+
+treasury_err
+store_checkpoint_last(struct store *s, struct checkpoint_record *out,
+    bool *found)
+{
+	static const char sql[] = "SELECT seq, hash, created_at, signature "
+	    "FROM journal_checkpoints ORDER BY seq DESC LIMIT 1";
+	sqlite3_stmt *st;
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	assert(s != NULL && out != NULL && found != NULL);
+	*found = false;
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_err_from_db(s->db, rc);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = checkpoint_read(st, out);
+		*found = err == TREASURY_OK;
+	} else if (rc != SQLITE_DONE) {
+		err = store_err_from_sqlite(rc);
+	}
+	sqlite3_finalize(st);
+	return err;
+}

@@ -52,6 +52,12 @@ store_checkpoints_page(struct store *s, int64_t after_seq, unsigned limit,
     int (*fn)(const struct checkpoint_record *, void *), void *ctx,
     bool *more);
 
+/* The last checkpoint into *out; *found false when there is none.
+ * Returns as store_checkpoints_page. */
+TREASURY_WARN_UNUSED treasury_err
+store_checkpoint_last(struct store *s, struct checkpoint_record *out,
+    bool *found);
+
 /* What store_journal_verify found. */
 struct journal_report {
 	int64_t entries;		/* journal rows read */

@@ -287,6 +287,7 @@ def test_key_file_is_made_once_and_refused_when_readable(ctx):
     with open(life.key_path) as f:
         assert_equal(f.read(), key, "the key file is not rewritten")
     os.chmod(life.key_path, 0o640)
+    life.node.allowed_error_patterns.append(r"journal key .* has mode 0640")
     life.node.start(wait=False)
     rc = life.node.proc.wait(timeout=30)
     life.node.proc = None
@@ -295,6 +296,24 @@ def test_key_file_is_made_once_and_refused_when_readable(ctx):
     assert_true("journal key" in life.node.stderr() and "chmod 600" in
                 life.node.stderr(), life.node.stderr()[-2000:])
     assert_true(key[:64] not in life.node.stderr(), "never logged")
+    # a lost key: a new one is made, with a warning; the old checkpoints
+    # verify only with the old public key
+    os.unlink(life.key_path)
+    life.node.start()
+    life.c.deposit_ok("au", "USDC", "1", "after-the-new-key")
+    new_pk = life.node.get("/v1/info").json["journal_public_key"]
+    assert_true(new_pk != life.pubkey, "a new key")
+    assert_true("did not sign the journal's last checkpoint" in
+                life.node.stderr(), life.node.stderr()[-2000:])
+    life.node.stop()
+    path = life.copy("rekeyed")
+    r = life.audit(path)
+    assert_reported(r, "the old public key: the new key's checkpoint")
+    assert_true("the signature does not verify" in r.stdout, r.stdout)
+    assert_true("signed up to seq %d" % life.signed[-1]["seq"] in r.stderr,
+                "the old key's checkpoints still verify: " + r.stderr)
+    assert_reported(life.audit(path, "--pubkey", new_pk), "the new key",
+                    first_bad=1)
 
 
 def test_edited_payload_is_reported(ctx):
