@@ -10,9 +10,6 @@
  * (null when it runs without one), the key the signatures verify with; an
  * auditor compares it with the key obtained out of band.
  */
-#include <inttypes.h>
-#include <string.h>
-
 #include "treasury/audit.h"
 
 #include "internal.h"
@@ -32,32 +29,6 @@ checkpoint_append(const struct checkpoint_record *r, void *ctx)
 	    (json_int_t)r->seq, "hash", json_hex(r->hash, DIGEST_BYTES),
 	    "time_s", (json_int_t)r->time_s, "signature",
 	    json_hex(r->signature, JOURNAL_SIGNATURE_BYTES)));
-}
-
-/* ?after=: a plain decimal seq >= 0 (0 when absent). */
-static bool
-query_after(struct request *rq, struct reply *rp, uint64_t *out)
-{
-	const char *s = MHD_lookup_connection_value(rq->conn,
-	    MHD_GET_ARGUMENT_KIND, "after");
-	uint64_t n = 0;
-
-	*out = 0;
-	if (s == NULL)
-		return true;
-	if (s[0] == '\0' || strlen(s) > 18)
-		goto bad;
-	for (const char *p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			goto bad;
-		n = n * 10 + (uint64_t)(*p - '0');
-	}
-	*out = n;
-	return true;
-bad:
-	reply_err(rp, TREASURY_ERR_INVALID_QUERY,
-	    "after must be a checkpoint's seq (a decimal integer >= 0)");
-	return false;
 }
 
 /* The journal public key as JSON: hex, or null without one. */
