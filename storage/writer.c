@@ -40,6 +40,11 @@
  * and raises the request clock's (clock_mark_raise) with it, so that
  * reads are never evaluated before it either.
  *
+ * Checkpoints (treasury/audit.h, checkpoint.c): with a key given by
+ * writer_checkpoints_set, each group signs a checkpoint of the journal,
+ * when one is due, in its own transaction before COMMIT; and the writer
+ * signs what is left uncovered when it stops.
+ *
  * Locking: w->mu guards the queue, its length, `stopping`, `busy`,
  * `progress_ms` and the commit hook. A command taken off the queue belongs to the writer
  * thread alone until its callback is called; after that the writer never
@@ -416,10 +421,11 @@ static void
 final_checkpoint(struct writer *w)
 {
 	int64_t now_s = clock_now_s(), seq = 0;
+	char why[STORE_ERRMSG_BYTES];
 	treasury_err err;
 
-	if (w->ckpt == NULL)
-		return;
+	if (w->ckpt == NULL || store_file_check(w->store, why) != TREASURY_OK)
+		return;		/* a deleted or replaced file: logged once */
 	if (now_s < w->mark_s)
 		now_s = w->mark_s;
 	err = store_stmt_run(w->store, STMT_BEGIN_IMMEDIATE);
