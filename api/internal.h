@@ -378,6 +378,7 @@ enum cursor_kind {
 	CURSOR_TOKENS,
 	CURSOR_EVENTS,
 	CURSOR_JOURNAL,
+	CURSOR_CHECKPOINTS,
 };
 
 /* ?cursor= made by cursor_u64_make for this kind and scope (the list's
@@ -527,5 +528,9 @@ void handle_whoami(struct request *rq, struct reply *rp);
 void handle_events(struct request *rq, struct reply *rp);
 void handle_journal(struct request *rq, struct reply *rp);
 void handle_metrics(struct request *rq, struct reply *rp);
+/* checkpoints.c */
+void handle_journal_checkpoints(struct request *rq, struct reply *rp);
+/* The daemon's journal public key: hex, or JSON null without one. */
+json_t *journal_public_key_json(const struct api_server *srv);
 
 #endif

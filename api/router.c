@@ -42,6 +42,7 @@ static const struct route routes[] = {
 	{ "GET",  "/v1/whoami",             ROLE_ANY_TOKEN,  handle_whoami },
 	{ "GET",  "/v1/events",             ROLE_ANY_TOKEN,  handle_events },
 	{ "GET",  "/v1/journal",            ROLE_ANY_TOKEN,  handle_journal },
+	{ "GET",  "/v1/journal/checkpoints", ROLE_ANY_TOKEN, handle_journal_checkpoints },
 	{ "GET",  "/v1/metrics",            ROLE_ANY_TOKEN,  handle_metrics },
 	{ "GET",  "/metrics",               ROLE_ANY_TOKEN,  handle_metrics },
 };

@@ -29,6 +29,7 @@ handle_info(struct request *rq, struct reply *rp)
 	char instance[2 * INSTANCE_ID_BYTES + 1];
 
 	hex_encode(instance, rq->srv->opts.instance, INSTANCE_ID_BYTES);
-	reply_json(rp, 200, json_pack("{s:s, s:s}", "instance", instance,
-	    "version", TREASURYD_VERSION));
+	reply_built(rp, 200, json_pack("{s:s, s:s, s:o}", "instance", instance,
+	    "version", TREASURYD_VERSION, "journal_public_key",
+	    journal_public_key_json(rq->srv)));
 }

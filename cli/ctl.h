@@ -454,6 +454,14 @@ int policy_file_load(const char *path, json_t **out);
 int policy_file_compare(json_t *want, const struct treasury_policy *got,
     unsigned m, unsigned n, char field[POLICY_FIELD_MAX_BYTES]);
 
+/* ---- audit.c: the journal export and its offline verifier ---- */
+
+/* treasuryctl audit export --out FILE */
+int cmd_audit_export(struct ctl *c);
+/* treasuryctl audit verify FILE --pubkey HEX (offline; exit 0 clean,
+ * 1 a finding, 2 usage) */
+int cmd_audit_verify(struct ctl *c);
+
 /* ---- admin.c: the administrator's commands ---- */
 
 /* treasuryctl asset create --code C --decimals D --chain CH */

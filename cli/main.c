@@ -272,6 +272,17 @@ static const struct command commands[] = {
 	  "Verify a proposal and write its canonical text, byte for byte, to\n"
 	  "standard output or FILE (mode 0600): carry it to an air-gapped\n"
 	  "machine and sign it there with sign-offline." },
+	{ "audit export", cmd_audit_export, "out", 0, 0,
+	  "audit export --out FILE",
+	  "Write the whole journal and its signed checkpoints (every page of\n"
+	  "GET /v1/journal and /v1/journal/checkpoints) to a new file, as JSON\n"
+	  "Lines, for an auditor (docs/audit.md). FILE must not exist." },
+	{ "audit verify", cmd_audit_verify, "pubkey", 1, 1,
+	  "audit verify FILE --pubkey HEX",
+	  "Verify an export offline: recompute the hash chain from every\n"
+	  "entry's fields, check every checkpoint's signature with --pubkey\n"
+	  "(the daemon's journal public key, from a source you trust) and name\n"
+	  "the first bad sequence number. Exit 0 clean, 1 a finding." },
 	{ "asset create", cmd_asset_create, "code decimals chain", 0, 0,
 	  "asset create --code C --decimals D --chain CH",
 	  "Register an asset (admin): code [A-Za-z0-9][A-Za-z0-9._-]{0,31},\n"

@@ -110,6 +110,18 @@ static const struct option_def options[] = {
 	  "seconds PRAGMA quick_check may run at start (a finding refuses the "
 	  "start; when time runs out a warning is logged and the start goes "
 	  "on); 0 skips the check" },
+	{ "journal_key",        OPT_PATH,  "",                  0,    0,
+	  OFF(journal_key), RESTART,
+	  "the daemon's Ed25519 key that signs journal checkpoints, made "
+	  "0600 at the first start (default: journal.key beside the "
+	  "database; docs/audit.md)" },
+	{ "checkpoint_entries", OPT_UINT,  "1000",              1,    1000000,
+	  OFF(checkpoint_entries), RESTART,
+	  "journal entries after which a writer group signs a checkpoint" },
+	{ "checkpoint_interval", OPT_UINT, "60",                1,    86400,
+	  OFF(checkpoint_interval_s), RESTART,
+	  "seconds after which the maintenance job signs a checkpoint of "
+	  "entries not yet covered by one" },
 	{ "log_level",          OPT_LEVEL, "info",              0,    0,
 	  OFF(log_level), LIVE,
 	  "err, warning, notice, info or debug" },
@@ -352,28 +364,40 @@ config_tls_check(const struct config *cfg)
 	return 0;
 }
 
-int
-config_finish(struct config *cfg)
+/* A file beside the database: "<dir of db_path>/name" into out, unless
+ * out is set already. Returns 0, or -1 after logging. */
+static int
+beside_db(const struct config *cfg, const char *name, char out[PATH_MAX],
+    const char *what)
 {
 	const char *slash;
 	int n;
 
-	if (config_tls_check(cfg) != 0)
-		return -1;
-	if (cfg->admin_token_file[0] != '\0')
+	if (out[0] != '\0')
 		return 0;
 	slash = strrchr(cfg->db_path, '/');
 	if (slash == NULL)
-		n = snprintf(cfg->admin_token_file, sizeof(cfg->admin_token_file),
-		    "admin.token");
+		n = snprintf(out, PATH_MAX, "%s", name);
 	else
-		n = snprintf(cfg->admin_token_file, sizeof(cfg->admin_token_file),
-		    "%.*s/admin.token", (int)(slash - cfg->db_path), cfg->db_path);
-	if (n < 0 || (size_t)n >= sizeof(cfg->admin_token_file)) {
-		log_msg(LOG_ERR, "admin token file path is too long");
+		n = snprintf(out, PATH_MAX, "%.*s/%s",
+		    (int)(slash - cfg->db_path), cfg->db_path, name);
+	if (n < 0 || n >= PATH_MAX) {
+		log_msg(LOG_ERR, "%s path is too long", what);
 		return -1;
 	}
 	return 0;
+}
+
+int
+config_finish(struct config *cfg)
+{
+	if (config_tls_check(cfg) != 0)
+		return -1;
+	if (beside_db(cfg, "admin.token", cfg->admin_token_file,
+	    "admin token file") != 0)
+		return -1;
+	return beside_db(cfg, "journal.key", cfg->journal_key,
+	    "journal key file");
 }
 
 void
@@ -391,7 +415,8 @@ config_print_options(void)
 		else
 			printf("  %-20s default %-18s %s\n      %s\n", o->name,
 			    o->default_text[0] ? o->default_text :
-			    o->offset == OFF(admin_token_file) ? "(derived)" :
+			    o->offset == OFF(admin_token_file) ||
+			    o->offset == OFF(journal_key) ? "(derived)" :
 			    "(none)",
 			    how, o->help);
 	}

@@ -39,6 +39,9 @@ struct config {
 	unsigned maintenance_interval_s;
 	unsigned shutdown_timeout_s;
 	unsigned start_check_timeout_s;		/* 0: no quick_check */
+	char journal_key[PATH_MAX];		/* "" = beside the database */
+	unsigned checkpoint_entries;
+	unsigned checkpoint_interval_s;
 	int log_level;				/* syslog priority */
 	char tls_cert[PATH_MAX];		/* "" = plain HTTP */
 	char tls_key[PATH_MAX];
@@ -76,7 +79,8 @@ bool config_addr_is_loopback(const struct sockaddr_storage *ss);
 unsigned config_reload(struct config *running, const struct config *next,
     void (*changed)(const char *name, bool live, void *ctx), void *ctx);
 
-/* Resolve derived values (the admin token file beside the database) and
+/* Resolve derived values (the admin token file and the journal key
+ * beside the database) and
  * check what single options cannot: tls_cert and tls_key together, and a
  * non-loopback listen address only with TLS. Returns 0, or -1 after
  * logging an error. */

@@ -25,6 +25,11 @@ int backup_command(int argc, char *argv[]);
 int restore_command(int argc, char *argv[]);
 int check_command(int argc, char *argv[]);
 
+/* `treasuryd audit verify --db PATH [--pubkey HEX | --key FILE]
+ * [--config FILE]` (audit_cmd.c); argv[0] is "audit". Returns 0 when the
+ * journal and the database pass, 1 on a finding or failure, 2 usage. */
+int audit_command(int argc, char *argv[]);
+
 /* Remove, from the directory of db_path, the files an interrupted restore
  * of that database leaves ("<db>.restoring", its -wal/-shm/-journal, and
  * "<db>.restoring.tmp-XXXXXX" with its -journal): regular files only, each

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "treasury/api.h"
+#include "treasury/audit.h"
 #include "treasury/clock.h"
 #include "treasury/crypto_init.h"
 #include "treasury/hex.h"
@@ -28,6 +29,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "journal_key.h"
 #include "sd.h"
 
 /* The command line, kept so that a reload applies the same overrides. */
@@ -47,6 +49,7 @@ struct daemon {
 	struct listener listener;
 	struct api_server *api;
 	struct writer *writer;
+	struct journal_key *journal_key;	/* signs checkpoints */
 	uint64_t watchdog_usec;		/* 0: no watchdog */
 	uint64_t last_ping_ms;
 	bool watchdog_withheld;		/* pings stopped: writer stalled */
@@ -71,6 +74,7 @@ usage(void)
 	    "       treasuryd backup --db PATH --out FILE\n"
 	    "       treasuryd restore --db PATH --from FILE\n"
 	    "       treasuryd check --db PATH\n"
+	    "       treasuryd audit verify --db PATH [--pubkey HEX | --key FILE]\n"
 	    "       treasuryd --help | --version\n");
 }
 
@@ -98,6 +102,7 @@ subcommand_run(int argc, char *argv[])
 		{ "backup", backup_command },
 		{ "restore", restore_command },
 		{ "check", check_command },
+		{ "audit", audit_command },
 	};
 
 	if (argc < 2)
@@ -492,6 +497,55 @@ database_verify(const struct config *cfg, struct db_lock *l,
 	return database_quick_check(cfg, store);
 }
 
+/* A key that did not sign the journal's last checkpoint (a new key made
+ * because the file was lost, or another file): warned, not refused, since
+ * the journal goes on either way; the auditor needs both public keys. */
+static void
+journal_key_check(const struct daemon *d, struct store *store)
+{
+	struct checkpoint_record last;
+	bool found;
+
+	if (store_checkpoint_last(store, &last, &found) != TREASURY_OK) {
+		log_msg(LOG_WARNING, "journal key: cannot read the last "
+		    "checkpoint to compare the key with");
+		return;
+	}
+	if (found && !journal_checkpoint_verify(last.signature,
+	    d->journal_key->pk, last.seq, last.hash, last.time_s))
+		log_msg(LOG_WARNING, "journal key %s did not sign the journal's "
+		    "last checkpoint (seq %lld): the key was replaced; earlier "
+		    "checkpoints verify only with the earlier public key (restore "
+		    "the key file from the backup if it was lost)",
+		    d->cfg.journal_key, (long long)last.seq);
+}
+
+/* The journal key (made at the first start) and the writer's checkpoint
+ * policy. Returns 0, or -1 after logging. */
+static int
+journal_checkpoints_start(struct daemon *d, struct store *store)
+{
+	char pk_hex[2 * JOURNAL_PUBLIC_KEY_BYTES + 1];
+	struct checkpoint_policy p;
+
+	d->journal_key = journal_key_load(d->cfg.journal_key, true);
+	if (d->journal_key == NULL)
+		return -1;
+	journal_key_check(d, store);
+	p.sk = d->journal_key->sk;
+	p.every_entries = d->cfg.checkpoint_entries;
+	p.interval_s = d->cfg.checkpoint_interval_s;
+	if (writer_checkpoints_set(d->writer, &p) != TREASURY_OK) {
+		log_msg(LOG_ERR, "journal checkpoints: out of memory");
+		return -1;
+	}
+	hex_encode(pk_hex, d->journal_key->pk, JOURNAL_PUBLIC_KEY_BYTES);
+	log_msg(LOG_INFO, "journal key %s: public key %s; a checkpoint every "
+	    "%u entries or %u s", d->cfg.journal_key, pk_hex,
+	    d->cfg.checkpoint_entries, d->cfg.checkpoint_interval_s);
+	return 0;
+}
+
 static void
 api_options_fill(struct api_options *o, const struct daemon *d,
     struct store *store, const treasury_verifier *verifier)
@@ -509,6 +563,9 @@ api_options_fill(struct api_options *o, const struct daemon *d,
 	store_token_hash_key(store, o->token_hash_key);
 	o->verifier = verifier;
 	o->writer = d->writer;
+	o->journal_key_set = true;
+	memcpy(o->journal_public_key, d->journal_key->pk,
+	    JOURNAL_PUBLIC_KEY_BYTES);
 	o->threads = cfg->threads;
 	o->max_connections = cfg->max_connections;
 	o->per_ip_connections = cfg->per_ip_connections;
@@ -580,6 +637,8 @@ main(int argc, char *argv[])
 		log_msg(LOG_ERR, "%s", errmsg);
 		goto fail;
 	}
+	if (journal_checkpoints_start(&d, store) != 0)
+		goto fail;
 	api_options_fill(&api_opts, &d, store, verifier);
 	if (d.cl.unsafe_test_clock)
 		log_msg(LOG_WARNING, "UNSAFE: --unsafe-test-clock lets an admin "
@@ -597,6 +656,7 @@ main(int argc, char *argv[])
 	    d.cfg.shutdown_timeout_s);
 	api_stop(d.api, d.cfg.shutdown_timeout_s); /* drain in-flight requests */
 	writer_stop(d.writer);			/* last group committed */
+	journal_key_free(d.journal_key);
 	store_close(store);
 	treasury_verifier_destroy(verifier);
 	db_lock_close(&lock);		/* after every connection is closed */
@@ -605,6 +665,7 @@ main(int argc, char *argv[])
 fail:
 	if (d.writer != NULL)
 		writer_stop(d.writer);
+	journal_key_free(d.journal_key);
 	store_close(store);
 	treasury_verifier_destroy(verifier);
 	db_lock_close(&lock);

@@ -40,6 +40,11 @@
  * and raises the request clock's (clock_mark_raise) with it, so that
  * reads are never evaluated before it either.
  *
+ * Checkpoints (treasury/audit.h, checkpoint.c): with a key given by
+ * writer_checkpoints_set, each group signs a checkpoint of the journal,
+ * when one is due, in its own transaction before COMMIT; and the writer
+ * signs what is left uncovered when it stops.
+ *
  * Locking: w->mu guards the queue, its length, `stopping`, `busy`,
  * `progress_ms` and the commit hook. A command taken off the queue belongs to the writer
  * thread alone until its callback is called; after that the writer never
@@ -58,6 +63,7 @@
 #include "treasury/clock.h"
 #include "treasury/log.h"
 
+#include "checkpoint_int.h"
 #include "engine_int.h"
 
 enum { WRITER_FAIL_LOG_INTERVAL_MS = 10000 };
@@ -82,6 +88,8 @@ struct writer {
 	struct store *store;		/* read-write, writer thread only */
 	int64_t mark_s;			/* clock_mark.high_s; writer only */
 	const treasury_verifier *verifier;
+	struct checkpointer *ckpt;	/* NULL: no checkpoints; see
+					 * writer_checkpoints_set */
 	void (*hook_fn)(void *);	/* after each COMMIT */
 	void *hook_arg;
 	bool full;			/* the last group met a full disk */
@@ -386,6 +394,61 @@ expiry_count(struct writer *w, const struct command *group)
 	}
 }
 
+/* In the group's transaction, after its commands: a signed checkpoint
+ * of the journal when one is due (checkpoint_group_end); by time only in
+ * a group that holds the maintenance command. */
+static treasury_err
+group_checkpoint(struct writer *w, const struct command *group,
+    int64_t group_now_s)
+{
+	enum checkpoint_when when = CHECKPOINT_GROUP;
+	const struct command *c;
+	int64_t seq;
+
+	if (w->ckpt == NULL)
+		return TREASURY_OK;
+	for (c = group; c != NULL; c = c->next_)
+		if (c->type == CMD_MAINTENANCE)
+			when = CHECKPOINT_MAINTENANCE;
+	return checkpoint_group_end(w->store, w->ckpt, group_now_s, when,
+	    &seq);
+}
+
+/* The writer stops, its queue drained: sign the entries no checkpoint
+ * covers yet, in a transaction of its own (at the clock, never before
+ * the mark). A failure is logged; the entries stay unsigned. */
+static void
+final_checkpoint(struct writer *w)
+{
+	int64_t now_s = clock_now_s(), seq = 0;
+	char why[STORE_ERRMSG_BYTES];
+	treasury_err err;
+
+	if (w->ckpt == NULL || store_file_check(w->store, why) != TREASURY_OK)
+		return;		/* a deleted or replaced file: logged once */
+	if (now_s < w->mark_s)
+		now_s = w->mark_s;
+	err = store_stmt_run(w->store, STMT_BEGIN_IMMEDIATE);
+	if (err == TREASURY_OK)
+		err = checkpoint_group_end(w->store, w->ckpt, now_s,
+		    CHECKPOINT_FINAL, &seq);
+	if (err == TREASURY_OK)
+		err = store_stmt_run(w->store, STMT_COMMIT);
+	if (err != TREASURY_OK) {
+		if (!sqlite3_get_autocommit(w->store->db) &&
+		    store_stmt_run(w->store, STMT_ROLLBACK) != TREASURY_OK)
+			log_msg(LOG_ERR, "writer: ROLLBACK failed: %s",
+			    sqlite3_errmsg(w->store->db));
+		log_msg(LOG_WARNING, "writer: the final journal checkpoint was "
+		    "not written (%s: %s); the entries after the last one stay "
+		    "unsigned until the next start", treasury_err_name(err),
+		    sqlite3_errmsg(w->store->db));
+	} else if (seq > 0) {
+		log_debug("writer: final journal checkpoint at seq %lld",
+		    (long long)seq);
+	}
+}
+
 /* Apply and commit one group. */
 static void
 group_run(struct writer *w, struct command *group, unsigned n)
@@ -423,6 +486,11 @@ group_run(struct writer *w, struct command *group, unsigned n)
 	err = mark_store(w, group_now_s);
 	if (err != TREASURY_OK) {
 		group_fail(w, group, n, "raising the clock mark", err);
+		return;
+	}
+	err = group_checkpoint(w, group, group_now_s);
+	if (err != TREASURY_OK) {
+		group_fail(w, group, n, "signing a journal checkpoint", err);
 		return;
 	}
 	/* Before COMMIT: no reader may see these times with an earlier now. */
@@ -513,6 +581,7 @@ writer_main(void *arg)
 		w->progress_ms = clock_mono_ms();
 	}
 	pthread_mutex_unlock(&w->mu);
+	final_checkpoint(w);
 	return NULL;
 }
 
@@ -617,6 +686,22 @@ writer_submit(struct writer *w, struct command *cmd)
 	return cmd->err;
 }
 
+treasury_err
+writer_checkpoints_set(struct writer *w, const struct checkpoint_policy *p)
+{
+	struct checkpointer *cp;
+
+	assert(w != NULL && p != NULL);
+	cp = checkpointer_new(p);
+	if (cp == NULL)
+		return TREASURY_ERR_NOMEM;
+	pthread_mutex_lock(&w->mu);
+	assert(w->ckpt == NULL && w->head == NULL && !w->busy);
+	w->ckpt = cp;
+	pthread_mutex_unlock(&w->mu);
+	return TREASURY_OK;
+}
+
 void
 writer_commit_hook_set(struct writer *w, void (*fn)(void *), void *arg)
 {
@@ -667,6 +752,7 @@ writer_stop(struct writer *w)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
 	assert(w->head == NULL && w->queued == 0);
+	checkpointer_free(w->ckpt);	/* its statements, before the close */
 	store_close(w->store);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->mu);

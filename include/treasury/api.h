@@ -14,6 +14,7 @@
 
 #include "treasury/auth.h"
 #include "treasury/error.h"
+#include "treasury/journal.h"
 #include "treasury/limits.h"
 #include "treasury/sig.h"
 #include "treasury/storage.h"
@@ -38,6 +39,10 @@ struct api_options {
 	uint8_t token_hash_key[TOKEN_HASH_KEY_BYTES];
 	const treasury_verifier *verifier;	/* vote checks in request threads */
 	struct writer *writer;
+	/* the journal key's public half, shown by GET /v1/info and
+	 * GET /v1/journal/checkpoints (null there when not set) */
+	bool journal_key_set;
+	uint8_t journal_public_key[JOURNAL_PUBLIC_KEY_BYTES];
 	/* UNSAFE, tests only: serve POST /v1/test/clock, which moves the
 	 * request clock forward (see docs/api.md). */
 	bool unsafe_test_clock;			/* engine commands (command.h) */

@@ -67,6 +67,14 @@ treasury_err writer_submit(struct writer *w, struct command *cmd);
  * takes only the queue lock, never waits for a commit. */
 uint64_t writer_stalled_ms(struct writer *w);
 
+/* Sign journal checkpoints with policy p (treasury/audit.h; copied, p->sk
+ * must outlive the writer) from the next group on. Call it once, after
+ * writer_start and before the first command is submitted. Without it the
+ * writer signs none. Returns TREASURY_OK or TREASURY_ERR_NOMEM. */
+struct checkpoint_policy;
+TREASURY_WARN_UNUSED treasury_err
+writer_checkpoints_set(struct writer *w, const struct checkpoint_policy *p);
+
 /* Call fn(arg) on the writer thread after every successful COMMIT (the
  * events table may have grown: api/events.c wakes its SSE streams). fn
  * must not block. Thread-safe; one hook, replaced by a later call. */

@@ -31,7 +31,10 @@ def test_info_needs_a_token(ctx):
     assert_true(re.fullmatch(r"[0-9a-f]{64}", r.json["instance"]),
                 "instance is 64 lowercase hex: %r" % r.json)
     assert_true(r.json["version"], "version present")
-    assert_equal(sorted(r.json), ["instance", "version"], "info fields")
+    assert_equal(sorted(r.json), ["instance", "journal_public_key",
+                                  "version"], "info fields")
+    assert_true(re.fullmatch(r"[0-9a-f]{64}", r.json["journal_public_key"]),
+                "journal_public_key is 64 lowercase hex: %r" % r.json)
 
 
 def test_instance_is_stable_across_restarts_and_differs_between_dbs(ctx):

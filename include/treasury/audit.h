@@ -1,0 +1,95 @@
+/*
+ * audit.h: the journal's signed checkpoints and its verifier (storage
+ * side; the bytes, hashes and signatures are core's journal.h, the rules
+ * docs/audit.md).
+ *
+ * Checkpoints (storage/checkpoint.c) are written by the writer thread in
+ * the transaction of the entries they cover: at the end of a group when
+ * checkpoint_entries entries have been appended since the last
+ * checkpoint, and at the end of a group holding the maintenance command
+ * when checkpoint_interval seconds have passed since the last one and
+ * entries are not covered yet. Without a key (writer_checkpoints_set not
+ * called: unit tests, tools) no checkpoint is written.
+ *
+ * The verifier (storage/audit.c) reads the journal and its checkpoints on
+ * its own read-only connection, in one read transaction.
+ */
+#ifndef TREASURY_AUDIT_H
+#define TREASURY_AUDIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "treasury/error.h"
+#include "treasury/journal.h"
+#include "treasury/limits.h"
+#include "treasury/storage.h"
+
+/* When and with what the writer signs checkpoints. */
+struct checkpoint_policy {
+	/* libsodium's secret key (seed || pk); the memory is the caller's
+	 * and must outlive the writer */
+	const uint8_t *sk;
+	unsigned every_entries;		/* >= 1: checkpoint_entries */
+	unsigned interval_s;		/* >= 1: checkpoint_interval */
+};
+
+/* One stored checkpoint. */
+struct checkpoint_record {
+	int64_t seq;
+	uint8_t hash[DIGEST_BYTES];
+	int64_t time_s;
+	uint8_t signature[JOURNAL_SIGNATURE_BYTES];
+};
+
+/* Call fn for each checkpoint with seq > after_seq in seq order, at most
+ * limit (>= 1); *more says a further one exists. fn returns non-zero to
+ * stop. s is a read store (its read snapshot, if any, is used).
+ * Returns TREASURY_OK, TREASURY_ERR_DB_CORRUPT (a row the writer would
+ * not have written) or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_checkpoints_page(struct store *s, int64_t after_seq, unsigned limit,
+    int (*fn)(const struct checkpoint_record *, void *), void *ctx,
+    bool *more);
+
+/* The last checkpoint into *out; *found false when there is none.
+ * Returns as store_checkpoints_page. */
+TREASURY_WARN_UNUSED treasury_err
+store_checkpoint_last(struct store *s, struct checkpoint_record *out,
+    bool *found);
+
+/* What store_journal_verify found. */
+struct journal_report {
+	int64_t entries;		/* journal rows read */
+	int64_t last_seq;		/* highest seq read (0: none) */
+	int64_t checkpoints;		/* checkpoint rows read */
+	int64_t checkpoints_verified;	/* signature and chain both good */
+	int64_t signed_seq;		/* highest seq of a verified checkpoint */
+	int64_t unsigned_entries;	/* entries after the last checkpoint */
+	int64_t first_bad_seq;		/* lowest seq of a finding; 0: none */
+	bool signatures_checked;	/* a public key was given */
+	unsigned long findings;
+};
+
+/* Verify the journal of the database at path, read-only:
+ *   - seq runs 1, 2, 3 ... without a gap (a gap: entries deleted);
+ *   - every entry's hash is H(hash of the entry before || its entry
+ *     bytes) recomputed from its stored fields (a mismatch: the entry
+ *     was edited, or moved to another seq);
+ *   - every checkpoint names an entry that exists, its hash is the
+ *     recomputed chain's hash at its seq (else entries up to it were
+ *     rewritten, hashes recomputed), and, when pk is not NULL, its
+ *     signature verifies with pk (else the checkpoint was edited or made
+ *     by another key).
+ * finding(text, ctx) gets one line per finding ("seq N: ..."; stored
+ * strings escaped by text_escape_append); out->first_bad_seq is the
+ * first sequence number at fault.
+ * Returns TREASURY_OK when the walk ran to the end (findings may be > 0),
+ * else an error with errmsg set (the database cannot be read, or has no
+ * journal). */
+TREASURY_WARN_UNUSED treasury_err
+store_journal_verify(const char *path, const uint8_t *pk,
+    void (*finding)(const char *text, void *ctx), void *ctx,
+    struct journal_report *out, char errmsg[STORE_ERRMSG_BYTES]);
+
+#endif

@@ -1,0 +1,391 @@
+/*
+ * audit.c: the journal verifier (treasury/audit.h, audit_int.h; the rules
+ * in docs/audit.md).
+ *
+ * One pass over the journal in seq order, merged with one pass over the
+ * checkpoints in seq order. Two hashes are carried along:
+ *
+ *   local: H(the STORED hash of the row before || this row's bytes),
+ *          compared with this row's stored hash. A mismatch points at the
+ *          row itself: its fields were edited, or it was moved to another
+ *          seq (a swap of two seqs breaks both rows). The rows around it
+ *          still match, so each edit is reported where it is.
+ *   chain: H(the RECOMPUTED chain hash before || this row's bytes), from
+ *          32 zero bytes at seq 0: what the daemon wrote if nothing was
+ *          changed. A checkpoint must name exactly it; an attacker who
+ *          rewrote entries and recomputed every later hash passes the
+ *          local check but not a signed checkpoint.
+ *
+ * Nothing read is trusted to be well formed: a column of another type or
+ * size is a finding about its row, never an assert.
+ */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "treasury/hex.h"
+#include "treasury/textsafe.h"
+
+#include "audit_int.h"
+
+enum {
+	AUDIT_FINDING_MAX_BYTES = 512,
+	AUDIT_ESCAPED_MAX_BYTES = 8 * AUDIT_FINDING_MAX_BYTES,
+};
+
+static const char entries_sql[] = "SELECT seq, created_at, treasury_id, "
+    "type, actor_token, actor_signer, payload, hash FROM journal ORDER BY seq";
+static const char checkpoints_sql[] = "SELECT seq, hash, created_at, "
+    "signature FROM journal_checkpoints ORDER BY seq";
+
+struct auditor {
+	const uint8_t *pk;		/* NULL: signatures not checked */
+	void (*finding)(const char *, void *);
+	void *ctx;
+	struct journal_report *r;
+	sqlite3_stmt *cks;		/* the checkpoint cursor */
+	bool ck_valid;			/* ck holds the next checkpoint */
+	bool ck_done;
+	struct checkpoint_record ck;
+	uint8_t chain[DIGEST_BYTES];	/* recomputed from seq 1 */
+	uint8_t prev_stored[DIGEST_BYTES];
+	bool chain_reported;		/* a finding explains later mismatches */
+	int64_t good_checkpoint_seq;	/* the last checkpoint that verified */
+};
+
+static void
+audit_report(struct auditor *a, int64_t bad_seq, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* One finding, escaped (it may quote a stored type); bad_seq (>= 1) is
+ * the sequence number it puts at fault. */
+static void
+audit_report(struct auditor *a, int64_t bad_seq, const char *fmt, ...)
+{
+	char text[AUDIT_FINDING_MAX_BYTES];
+	struct textbuf safe;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	a->r->findings++;
+	if (bad_seq >= 1 && (a->r->first_bad_seq == 0 ||
+	    bad_seq < a->r->first_bad_seq))
+		a->r->first_bad_seq = bad_seq;
+	if (a->finding == NULL)
+		return;
+	textbuf_init(&safe, AUDIT_ESCAPED_MAX_BYTES + 1);
+	if (text_escape_append(&safe, text, strlen(text), 0) != TREASURY_OK)
+		a->finding("(a finding that cannot be shown: out of memory)",
+		    a->ctx);
+	else
+		a->finding(safe.len > 0 ? safe.data : "", a->ctx);
+	textbuf_free(&safe);
+}
+
+/* A TEXT column (NULL: "") of at most max bytes without NUL into out. */
+static bool
+text_col(sqlite3_stmt *st, int col, size_t max, char *out)
+{
+	int type = sqlite3_column_type(st, col);
+	const unsigned char *t;
+	int len;
+
+	out[0] = '\0';
+	if (type == SQLITE_NULL)
+		return true;
+	if (type != SQLITE_TEXT)
+		return false;
+	t = sqlite3_column_text(st, col);
+	len = sqlite3_column_bytes(st, col);
+	if (t == NULL || len < 0 || (size_t)len > max ||
+	    memchr(t, '\0', (size_t)len) != NULL)
+		return false;
+	memcpy(out, t, (size_t)len);
+	out[len] = '\0';
+	return true;
+}
+
+static bool
+blob_col(sqlite3_stmt *st, int col, size_t len, uint8_t *out)
+{
+	const void *b;
+
+	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(st, col) != (int)len)
+		return false;
+	b = sqlite3_column_blob(st, col);
+	if (b == NULL)
+		return false;
+	memcpy(out, b, len);
+	return true;
+}
+
+static bool
+int_col(sqlite3_stmt *st, int col, int64_t min, int64_t *out)
+{
+	if (sqlite3_column_type(st, col) != SQLITE_INTEGER)
+		return false;
+	*out = sqlite3_column_int64(st, col);
+	return *out >= min;
+}
+
+/* The next checkpoint into a->ck (a->ck_done at the end). A malformed
+ * row is a finding and is passed over. */
+static treasury_err
+checkpoint_next(struct auditor *a)
+{
+	sqlite3_stmt *st = a->cks;
+	int64_t seq;
+	int rc;
+
+	a->ck_valid = false;
+	while (!a->ck_done) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE) {
+			a->ck_done = true;
+			break;
+		}
+		if (rc != SQLITE_ROW)
+			return store_err_from_sqlite(rc);
+		a->r->checkpoints++;
+		seq = sqlite3_column_int64(st, 0);
+		if (int_col(st, 0, 1, &a->ck.seq) &&
+		    blob_col(st, 1, DIGEST_BYTES, a->ck.hash) &&
+		    int_col(st, 2, 0, &a->ck.time_s) &&
+		    blob_col(st, 3, JOURNAL_SIGNATURE_BYTES, a->ck.signature)) {
+			a->ck_valid = true;
+			break;
+		}
+		audit_report(a, seq >= 1 ? seq : 1, "checkpoint at seq %" PRId64
+		    ": malformed row (a column of another type or size than "
+		    "the daemon writes): the checkpoint was edited", seq);
+	}
+	return TREASURY_OK;
+}
+
+/* The checkpoint a->ck, whose entry is the current one with the
+ * recomputed chain hash a->chain. */
+static void
+checkpoint_check(struct auditor *a)
+{
+	const struct checkpoint_record *ck = &a->ck;
+	int64_t from = a->good_checkpoint_seq + 1;
+
+	if (a->pk != NULL && !journal_checkpoint_verify(ck->signature, a->pk,
+	    ck->seq, ck->hash, ck->time_s)) {
+		audit_report(a, from, "checkpoint at seq %" PRId64 ": the "
+		    "signature does not verify with the journal public key "
+		    "(the checkpoint was edited, or signed by another key); "
+		    "entries %" PRId64 "..%" PRId64 " are not proven", ck->seq,
+		    from, ck->seq);
+		return;
+	}
+	if (memcmp(ck->hash, a->chain, DIGEST_BYTES) != 0) {
+		if (!a->chain_reported)
+			audit_report(a, from, "checkpoint at seq %" PRId64 ": "
+			    "its signed hash differs from the chain recomputed "
+			    "from the entries: entries %" PRId64 "..%" PRId64
+			    " were rewritten (hashes recomputed after an edit, "
+			    "a deletion or a reordering)", ck->seq, from,
+			    ck->seq);
+		a->chain_reported = true;
+		return;
+	}
+	a->r->checkpoints_verified++;
+	a->r->signed_seq = ck->seq;
+	a->good_checkpoint_seq = ck->seq;
+}
+
+/* Checkpoints before seq name entries that are not there. */
+static treasury_err
+checkpoints_before(struct auditor *a, int64_t seq)
+{
+	treasury_err err = TREASURY_OK;
+
+	while (a->ck_valid && a->ck.seq < seq) {
+		audit_report(a, a->ck.seq, "checkpoint at seq %" PRId64 ": "
+		    "its entry is missing (deleted)", a->ck.seq);
+		err = checkpoint_next(a);
+		if (err != TREASURY_OK)
+			break;
+	}
+	return err;
+}
+
+/* The entry of the current row into e (strings in the caller's buffers)
+ * and its stored hash. false: malformed. */
+static bool
+entry_read(sqlite3_stmt *st, struct journal_entry *e, uint8_t hash[DIGEST_BYTES])
+{
+	const unsigned char *p;
+	int len;
+
+	if (!int_col(st, 0, 1, &e->seq) || !int_col(st, 1, 0, &e->time_s) ||
+	    !text_col(st, 2, TREASURY_ID_MAX_BYTES, e->treasury) ||
+	    sqlite3_column_type(st, 3) != SQLITE_TEXT ||
+	    !text_col(st, 3, JOURNAL_TYPE_MAX_BYTES, e->type) ||
+	    !text_col(st, 4, TOKEN_NAME_MAX_BYTES, e->actor_token) ||
+	    !text_col(st, 5, SIGNER_NAME_MAX_BYTES, e->actor_signer) ||
+	    sqlite3_column_type(st, 6) != SQLITE_TEXT ||
+	    !blob_col(st, 7, DIGEST_BYTES, hash))
+		return false;
+	p = sqlite3_column_text(st, 6);
+	len = sqlite3_column_bytes(st, 6);
+	if (p == NULL || len < 0 || (size_t)len > JOURNAL_PAYLOAD_MAX_BYTES)
+		return false;
+	e->payload = (const char *)p;
+	e->payload_len = (size_t)len;
+	return true;
+}
+
+/* One journal row. */
+static treasury_err
+entry_check(struct auditor *a, sqlite3_stmt *st)
+{
+	struct journal_entry e;
+	uint8_t stored[DIGEST_BYTES], local[DIGEST_BYTES];
+	int64_t expected = a->r->last_seq + 1;
+	treasury_err err;
+
+	memset(&e, 0, sizeof(e));
+	a->r->entries++;
+	if (!entry_read(st, &e, stored) || !journal_entry_valid(&e)) {
+		int64_t seq = sqlite3_column_int64(st, 0);
+		audit_report(a, seq >= expected ? seq : expected, "seq %" PRId64
+		    ": malformed entry (a field of another type, size or "
+		    "character set than the daemon writes): the entry was "
+		    "edited", seq);
+		a->chain_reported = true;
+		if (seq >= expected)
+			a->r->last_seq = seq;
+		memset(a->chain, 0xff, DIGEST_BYTES);	/* no longer known */
+		if (blob_col(st, 7, DIGEST_BYTES, stored))
+			memcpy(a->prev_stored, stored, DIGEST_BYTES);
+		return TREASURY_OK;
+	}
+	bool gap = e.seq > expected;
+
+	if (gap) {
+		audit_report(a, expected, "seq %" PRId64 "..%" PRId64 ": missing"
+		    " (entries deleted, or moved to other seqs)", expected,
+		    e.seq - 1);
+		a->chain_reported = true;
+	}
+	err = checkpoints_before(a, e.seq);
+	if (err != TREASURY_OK)
+		return err;
+	if (journal_entry_hash(local, a->prev_stored, &e) != TREASURY_OK ||
+	    journal_entry_hash(a->chain, a->chain, &e) != TREASURY_OK)
+		return TREASURY_ERR_NOMEM;	/* e is valid: only memory */
+	/* after a gap the row before is not there to chain to */
+	if (!gap && sodium_memcmp(local, stored, DIGEST_BYTES) != 0) {
+		audit_report(a, e.seq, "seq %" PRId64 " (%s): the stored hash "
+		    "does not match the entry's fields: the entry was edited, "
+		    "or moved here from another seq", e.seq, e.type);
+		a->chain_reported = true;
+	}
+	if (a->ck_valid && a->ck.seq == e.seq) {
+		checkpoint_check(a);
+		err = checkpoint_next(a);
+	}
+	memcpy(a->prev_stored, stored, DIGEST_BYTES);
+	a->r->last_seq = e.seq;
+	return err;
+}
+
+/* After the last entry: checkpoints beyond it. */
+static treasury_err
+checkpoints_after(struct auditor *a)
+{
+	treasury_err err = TREASURY_OK;
+	int64_t last = a->r->last_seq;
+
+	while (a->ck_valid && err == TREASURY_OK) {
+		audit_report(a, last + 1, "checkpoint at seq %" PRId64 ": the "
+		    "journal ends at seq %" PRId64 ": entries %" PRId64 "..%"
+		    PRId64 " were deleted", a->ck.seq, last, last + 1,
+		    a->ck.seq);
+		err = checkpoint_next(a);
+	}
+	return err;
+}
+
+treasury_err
+journal_verify_db(sqlite3 *db, const uint8_t *pk,
+    void (*finding)(const char *text, void *ctx), void *ctx,
+    struct journal_report *out)
+{
+	struct auditor a;
+	sqlite3_stmt *st = NULL;
+	int64_t last_ck = 0;
+	treasury_err err;
+	int rc;
+
+	assert(db != NULL && out != NULL);
+	memset(out, 0, sizeof(*out));
+	memset(&a, 0, sizeof(a));
+	a.pk = pk;
+	a.finding = finding;
+	a.ctx = ctx;
+	a.r = out;
+	out->signatures_checked = pk != NULL;
+	rc = sqlite3_prepare_v2(db, checkpoints_sql, -1, &a.cks, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, entries_sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		err = store_err_from_sqlite(rc);
+		goto done;
+	}
+	err = checkpoint_next(&a);
+	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		err = entry_check(&a, st);
+	if (err == TREASURY_OK && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK)
+		err = checkpoints_after(&a);
+	/* entries after the last checkpoint, whatever its state */
+	sqlite3_finalize(a.cks);
+	a.cks = NULL;
+	rc = sqlite3_prepare_v2(db, "SELECT max(seq) FROM journal_checkpoints",
+	    -1, &a.cks, NULL);
+	if (err == TREASURY_OK && rc == SQLITE_OK &&
+	    sqlite3_step(a.cks) == SQLITE_ROW)
+		last_ck = sqlite3_column_int64(a.cks, 0);
+	out->unsigned_entries = out->last_seq > last_ck ?
+	    out->last_seq - last_ck : 0;
+done:
+	sqlite3_finalize(st);
+	sqlite3_finalize(a.cks);
+	return err;
+}
+
+treasury_err
+store_journal_verify(const char *path, const uint8_t *pk,
+    void (*finding)(const char *text, void *ctx), void *ctx,
+    struct journal_report *out, char errmsg[STORE_ERRMSG_BYTES])
+{
+	treasury_err err;
+	sqlite3 *db;
+
+	assert(path != NULL && out != NULL);
+	memset(out, 0, sizeof(*out));
+	err = store_open_maintenance(path, STORE_READ_ONLY, &db, errmsg);
+	if (err != TREASURY_OK)
+		return err;
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		err = TREASURY_ERR_DB;
+	else
+		err = journal_verify_db(db, pk, finding, ctx, out);
+	if (err != TREASURY_OK)
+		store_errmsg_set(errmsg, "cannot verify the journal of %s: %s",
+		    path, sqlite3_errmsg(db));
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return err;
+}

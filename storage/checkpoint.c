@@ -1,0 +1,287 @@
+/*
+ * checkpoint.c: the journal's signed checkpoints (treasury/audit.h,
+ * checkpoint_int.h; docs/audit.md says what one proves).
+ *
+ * The writer calls checkpoint_group_end once per group, after its
+ * commands and before COMMIT, so a checkpoint is durable together with
+ * the entries it covers, never without them; and once more when it
+ * stops, in a transaction of its own, so that a cleanly stopped daemon
+ * leaves no entry unsigned. Two point reads by primary
+ * key (the journal's last entry, the last checkpoint) decide whether one
+ * is due; entries appended by another process (treasuryd token on the
+ * command line) are covered by the daemon's next one.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "checkpoint_int.h"
+
+enum {
+	CP_LAST_ENTRY,		/* seq, hash of the journal's last entry */
+	CP_LAST_CHECKPOINT,	/* seq of the last checkpoint */
+	CP_ENTRY_TIME,		/* created_at of entry ?1 */
+	CP_INSERT,
+	CP_STMT_COUNT_
+};
+
+static const char *const cp_sql[CP_STMT_COUNT_] = {
+	[CP_LAST_ENTRY] = "SELECT seq, hash FROM journal ORDER BY seq DESC "
+	    "LIMIT 1",
+	[CP_LAST_CHECKPOINT] = "SELECT seq FROM journal_checkpoints ORDER BY "
+	    "seq DESC LIMIT 1",
+	[CP_ENTRY_TIME] = "SELECT created_at FROM journal WHERE seq = ?1",
+	[CP_INSERT] = "INSERT INTO journal_checkpoints (seq, hash, created_at, "
+	    "signature) VALUES (?1, ?2, ?3, ?4)",
+};
+
+struct checkpointer {
+	struct checkpoint_policy policy;
+	sqlite3 *db;			/* the statements' connection */
+	sqlite3_stmt *stmt[CP_STMT_COUNT_];
+};
+
+struct checkpointer *
+checkpointer_new(const struct checkpoint_policy *p)
+{
+	struct checkpointer *cp;
+
+	assert(p != NULL && p->sk != NULL);
+	assert(p->every_entries >= 1 && p->interval_s >= 1);
+	cp = calloc(1, sizeof(*cp));
+	if (cp != NULL)
+		cp->policy = *p;
+	return cp;
+}
+
+void
+checkpointer_free(struct checkpointer *cp)
+{
+	if (cp == NULL)
+		return;
+	for (size_t i = 0; i < CP_STMT_COUNT_; i++)
+		sqlite3_finalize(cp->stmt[i]);
+	free(cp);
+}
+
+/* The statements, prepared on s's connection at first use. */
+static treasury_err
+cp_prepare(struct checkpointer *cp, struct store *s)
+{
+	int rc;
+
+	if (cp->db == s->db)
+		return TREASURY_OK;
+	assert(cp->db == NULL);		/* one writer connection */
+	for (size_t i = 0; i < CP_STMT_COUNT_; i++) {
+		rc = sqlite3_prepare_v3(s->db, cp_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &cp->stmt[i], NULL);
+		if (rc != SQLITE_OK)
+			return store_err_from_db(s->db, rc);
+	}
+	cp->db = s->db;
+	return TREASURY_OK;
+}
+
+/* The journal's last entry: *seq (0 when empty) and its hash. */
+static treasury_err
+last_entry(struct checkpointer *cp, int64_t *seq, uint8_t hash[DIGEST_BYTES])
+{
+	sqlite3_stmt *st = cp->stmt[CP_LAST_ENTRY];
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	*seq = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = col_int(st, 0, 1, INT64_MAX, seq);
+		if (err == TREASURY_OK)
+			err = col_blob(st, 1, DIGEST_BYTES, hash);
+	} else if (rc != SQLITE_DONE) {
+		err = store_err_from_sqlite(rc);
+	}
+	store_stmt_done(st);
+	return err;
+}
+
+/* One integer of a statement's first row, bound to arg when arg >= 0;
+ * *out = dflt when there is no row. */
+static treasury_err
+int_get(sqlite3_stmt *st, int64_t arg, int64_t dflt, int64_t *out)
+{
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	*out = dflt;
+	if (arg >= 0)
+		sqlite3_bind_int64(st, 1, arg);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = col_int(st, 0, 0, INT64_MAX, out);
+	else if (rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+/* Whether a checkpoint of last_seq is due after checkpoint_seq. */
+static treasury_err
+checkpoint_due(struct checkpointer *cp, int64_t last_seq,
+    int64_t checkpoint_seq, int64_t now_s, enum checkpoint_when when,
+    bool *due)
+{
+	int64_t oldest_s;
+	treasury_err err;
+
+	*due = false;
+	if (last_seq <= checkpoint_seq)
+		return TREASURY_OK;	/* every entry is covered */
+	if (when == CHECKPOINT_FINAL ||
+	    last_seq - checkpoint_seq >= (int64_t)cp->policy.every_entries) {
+		*due = true;
+		return TREASURY_OK;
+	}
+	if (when != CHECKPOINT_MAINTENANCE)
+		return TREASURY_OK;
+	/* the oldest entry not covered yet */
+	err = int_get(cp->stmt[CP_ENTRY_TIME], checkpoint_seq + 1, now_s,
+	    &oldest_s);
+	if (err == TREASURY_OK)
+		*due = now_s - oldest_s >= (int64_t)cp->policy.interval_s;
+	return err;
+}
+
+static treasury_err
+checkpoint_insert(struct checkpointer *cp, struct store *s, int64_t seq,
+    const uint8_t hash[DIGEST_BYTES], int64_t now_s)
+{
+	sqlite3_stmt *st = cp->stmt[CP_INSERT];
+	uint8_t sig[JOURNAL_SIGNATURE_BYTES];
+	int rc;
+
+	journal_checkpoint_sign(sig, cp->policy.sk, seq, hash, now_s);
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_blob(st, 2, hash, DIGEST_BYTES, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, now_s);
+	sqlite3_bind_blob(st, 4, sig, sizeof(sig), SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_db(s->db, rc);
+}
+
+treasury_err
+checkpoint_group_end(struct store *s, struct checkpointer *cp, int64_t now_s,
+    enum checkpoint_when when, int64_t *signed_seq)
+{
+	uint8_t hash[DIGEST_BYTES];
+	int64_t last_seq, checkpoint_seq;
+	treasury_err err;
+	bool due;
+
+	assert(s != NULL && cp != NULL && signed_seq != NULL);
+	*signed_seq = 0;
+	if (now_s < 0)
+		return TREASURY_ERR_INTERNAL;	/* the clock mark forbids it */
+	err = cp_prepare(cp, s);
+	if (err == TREASURY_OK)
+		err = last_entry(cp, &last_seq, hash);
+	if (err == TREASURY_OK)
+		err = int_get(cp->stmt[CP_LAST_CHECKPOINT], -1, 0,
+		    &checkpoint_seq);
+	if (err == TREASURY_OK)
+		err = checkpoint_due(cp, last_seq, checkpoint_seq, now_s, when,
+		    &due);
+	if (err != TREASURY_OK || !due)
+		return err;
+	err = checkpoint_insert(cp, s, last_seq, hash, now_s);
+	if (err == TREASURY_OK)
+		*signed_seq = last_seq;
+	return err;
+}
+
+/* ---- reading ---- */
+
+static treasury_err
+checkpoint_read(sqlite3_stmt *st, struct checkpoint_record *out)
+{
+	treasury_err err;
+
+	err = col_int(st, 0, 1, INT64_MAX, &out->seq);
+	if (err == TREASURY_OK)
+		err = col_blob(st, 1, DIGEST_BYTES, out->hash);
+	if (err == TREASURY_OK)
+		err = col_int(st, 2, 0, INT64_MAX, &out->time_s);
+	if (err == TREASURY_OK)
+		err = col_blob(st, 3, JOURNAL_SIGNATURE_BYTES, out->signature);
+	return err;
+}
+
+struct checkpoint_walk {
+	int (*fn)(const struct checkpoint_record *, void *);
+	void *ctx;
+};
+
+static treasury_err
+checkpoint_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+{
+	struct checkpoint_walk *w = walk;
+	struct checkpoint_record r;
+	treasury_err err;
+
+	(void)s;
+	err = checkpoint_read(st, &r);
+	if (err == TREASURY_OK)
+		*stop = w->fn(&r, w->ctx) != 0;
+	return err;
+}
+
+treasury_err
+store_checkpoints_page(struct store *s, int64_t after_seq, unsigned limit,
+    int (*fn)(const struct checkpoint_record *, void *), void *ctx,
+    bool *more)
+{
+	static const char sql[] = "SELECT seq, hash, created_at, signature "
+	    "FROM journal_checkpoints WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+	struct checkpoint_walk w = { fn, ctx };
+	sqlite3_stmt *st;
+	treasury_err err;
+	int rc;
+
+	assert(s != NULL && fn != NULL && more != NULL && limit >= 1);
+	*more = false;
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_err_from_db(s->db, rc);
+	sqlite3_bind_int64(st, 1, after_seq);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
+	err = store_page_walk(s, st, limit, checkpoint_page_row, &w, more);
+	sqlite3_finalize(st);
+	return err;
+}
+
+treasury_err
+store_checkpoint_last(struct store *s, struct checkpoint_record *out,
+    bool *found)
+{
+	static const char sql[] = "SELECT seq, hash, created_at, signature "
+	    "FROM journal_checkpoints ORDER BY seq DESC LIMIT 1";
+	sqlite3_stmt *st;
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	assert(s != NULL && out != NULL && found != NULL);
+	*found = false;
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_err_from_db(s->db, rc);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = checkpoint_read(st, out);
+		*found = err == TREASURY_OK;
+	} else if (rc != SQLITE_DONE) {
+		err = store_err_from_sqlite(rc);
+	}
+	sqlite3_finalize(st);
+	return err;
+}
