@@ -21,12 +21,11 @@
 #include "treasury/proposal.h"
 #include "treasury/textsafe.h"
 
-#include "store_int.h"
+#include "check_int.h"
 
 enum {
-	FINDING_MAX_BYTES = 512,
 	/* escaped: one byte takes at most 8 (a control byte is \u{XXXX}) */
-	FINDING_ESCAPED_MAX_BYTES = 8 * FINDING_MAX_BYTES,
+	FINDING_ESCAPED_MAX_BYTES = 8 * CHECK_FINDING_MAX_BYTES,
 };
 
 struct checker {
@@ -39,22 +38,27 @@ struct checker {
 };
 
 /* Hand one finding to the caller, escaped (textsafe.h): a finding quotes
- * the database's own bytes (ids, names, codes, integrity_check's rows),
- * which a damaged or hostile file may fill with terminal controls,
- * newlines or invisible characters. */
-static void
-finding_emit(struct checker *c, const char *text)
+ * the database's own bytes (ids, names, codes, destinations, references,
+ * integrity_check's rows), which a damaged or hostile file may fill with
+ * terminal controls, newlines or invisible characters. */
+void
+check_finding_emit(check_finding_fn finding, void *ctx, const char *text)
 {
 	struct textbuf safe;
 
 	textbuf_init(&safe, FINDING_ESCAPED_MAX_BYTES + 1);
-	if (text_escape_append(&safe, text, strnlen(text, FINDING_MAX_BYTES),
-	    0) != TREASURY_OK)
-		c->finding("(a finding that cannot be shown: out of memory)",
-		    c->ctx);
+	if (text_escape_append(&safe, text, strnlen(text,
+	    CHECK_FINDING_MAX_BYTES), 0) != TREASURY_OK)
+		finding("(a finding that cannot be shown: out of memory)", ctx);
 	else
-		c->finding(safe.len > 0 ? safe.data : "", c->ctx);
+		finding(safe.len > 0 ? safe.data : "", ctx);
 	textbuf_free(&safe);
+}
+
+static void
+finding_emit(struct checker *c, const char *text)
+{
+	check_finding_emit(c->finding, c->ctx, text);
 }
 
 static void
@@ -63,7 +67,7 @@ report(struct checker *c, const char *fmt, ...) __attribute__((format(printf, 2,
 static void
 report(struct checker *c, const char *fmt, ...)
 {
-	char text[FINDING_MAX_BYTES];
+	char text[CHECK_FINDING_MAX_BYTES];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -744,6 +748,9 @@ store_check(const char *path, const treasury_verifier *v,
 		err = check_freezes(&c);
 	if (err == TREASURY_OK)
 		err = check_debits(&c);
+	if (err == TREASURY_OK)
+		err = store_check_journal(c.db, finding, ctx, &out->findings,
+		    &out->journal_entries);
 	sqlite3_exec(c.db, "COMMIT", NULL, NULL, NULL);
 done:
 	if (err != TREASURY_OK)
