@@ -361,6 +361,76 @@ test_check_debit_without_execution(void **state)
 	assert_int_equal(r.executed, 0);
 }
 
+/* The debit goes elsewhere than the signed text says. */
+static void
+test_check_debit_destination_changed(void **state)
+{
+	struct check_report r;
+	struct findings f = damaged(state, "UPDATE ledger SET to_dest ="
+	    " '0xevil' WHERE kind = 'transfer'", "destination '0xevil', but"
+	    " proposal ", &r);
+
+	assert_int_equal(f.count, 1);
+	assert_true(found(&f, "transfer 1 says '0xabc'"));
+}
+
+/* Less is debited than signed, and the balances are raised to match:
+ * the arithmetic holds, the meaning does not. */
+static void
+test_check_debit_amount_lowered_balances_adjusted(void **state)
+{
+	struct check_report r;
+	struct findings f = damaged(state, "UPDATE ledger SET amount ="
+	    " '30000000', balance_after = '70000000' WHERE kind = 'transfer';"
+	    " UPDATE balances SET amount = '70000000'", "amount 30000000 minor"
+	    " units, but proposal ", &r);
+
+	assert_int_equal(f.count, 1);
+}
+
+/* A debit of the executed proposal is gone (and the balance raised). */
+static void
+test_check_debit_missing(void **state)
+{
+	struct check_report r;
+	struct findings f = damaged(state, "DELETE FROM ledger WHERE kind ="
+	    " 'transfer'; UPDATE balances SET amount = '100000000'",
+	    "its text makes 1 debits, the ledger holds 0", &r);
+
+	assert_int_equal(f.count, 1);
+}
+
+/* The memo of the debit is not the signed one. */
+static void
+test_check_debit_memo_changed(void **state)
+{
+	struct check_report r;
+
+	(void)damaged(state, "UPDATE ledger SET memo = 'other' WHERE kind ="
+	    " 'transfer'", "its memo differs from proposal", &r);
+}
+
+/* A treasury marked frozen without any signed freeze request. */
+static void
+test_check_freeze_without_request(void **state)
+{
+	struct check_report r;
+
+	(void)damaged(state, "UPDATE treasuries SET frozen = 1, freeze_seq ="
+	    " 1, frozen_at = 1", "is frozen by freeze 1, which has no signed"
+	    " request", &r);
+}
+
+/* A stored column that the canonical text contradicts. */
+static void
+test_check_row_disagrees_with_text(void **state)
+{
+	struct check_report r;
+
+	(void)damaged(state, "UPDATE proposals SET expires_at = expires_at"
+	    " + 1", "disagree with its canonical text", &r);
+}
+
 /* A backup of a damaged database copies the damage: check on the copy
  * finds it too (the backup does not launder invariants). */
 static void
@@ -418,6 +488,19 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_check_debit_without_execution, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_debit_destination_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_debit_amount_lowered_balances_adjusted, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_check_debit_missing, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_check_debit_memo_changed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_freeze_without_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_row_disagrees_with_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_backup_of_damage,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_not_a_database, setup,
