@@ -275,7 +275,10 @@ act_verifies(struct checker *c, const struct prop_stmts *ps,
     const uint8_t digest[DIGEST_BYTES], const void *sig, int sig_len,
     struct signer_key *key)
 {
-	c->r->votes_verified++;
+	if (strcmp(what, "approval") == 0)
+		c->r->votes_verified++;
+	else
+		c->r->acts_verified++;
 	if (!signer_key_at(c, ps->signer, p->tid, p->version, name, key)) {
 		report(c, "proposal %s: %s by '%.32s', who is not a signer of "
 		    "config version %lld", p->id_hex, what, name,
@@ -496,9 +499,9 @@ check_one_proposal(struct checker *c, const struct prop_stmts *ps,
 	if (err != TREASURY_OK || !executed)
 		return err;
 	if ((int64_t)approvals < p->threshold)
-		report(c, "proposal %s was executed with %u valid approvals "
-		    "by distinct keys; its config version needs %lld",
-		    p->id_hex, approvals, (long long)p->threshold);
+		report(c, "proposal %s was executed with %u valid approvals; "
+		    "its config version needs %lld (standing, by distinct "
+		    "keys)", p->id_hex, approvals, (long long)p->threshold);
 	if (!decoded) {
 		report(c, "proposal %s: its debits cannot be compared with a "
 		    "text that does not decode", p->id_hex);
@@ -611,7 +614,7 @@ check_freezes(struct checker *c)
 		const char *name = col_text(fz, 2);
 
 		rc = SQLITE_OK;
-		c->r->votes_verified++;
+		c->r->acts_verified++;
 		snprintf(tid, sizeof(tid), "%s", col_text(fz, 0));
 		memcpy(req.instance, c->instance, INSTANCE_ID_BYTES);
 		req.treasury = tid;

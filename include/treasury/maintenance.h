@@ -44,8 +44,10 @@ struct check_report {
 	unsigned long ledger_entries;
 	unsigned long proposals;	/* proposals checked */
 	unsigned long executed;		/* of which executed */
-	unsigned long votes_verified;	/* signatures checked (votes,
-					 * revocations, vetoes, freezes) */
+	unsigned long votes_verified;	/* approval signatures checked */
+	unsigned long acts_verified;	/* other signatures checked:
+					 * rejections, revocations, vetoes,
+					 * freeze requests */
 	unsigned long journal_entries;	/* journal entries compared */
 	unsigned long findings;
 };
