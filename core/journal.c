@@ -172,7 +172,8 @@ jp_u16(struct journal_payload *p, uint32_t unit)
 {
 	char esc[16];
 
-	snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)unit);
+	assert(unit <= 0xffff);
+	snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)(unit & 0xffffu));
 	jp_raw(p, esc, 6);
 }
 
