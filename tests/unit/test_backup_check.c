@@ -357,7 +357,9 @@ test_check_debit_without_execution(void **state)
 	    " 'approved', executed_at = NULL",
 	    "a transfer without an executed proposal", &r);
 
-	assert_int_equal(f.count, 1);
+	/* and the journal says it was executed */
+	assert_int_equal(f.count, 2);
+	assert_true(found(&f, "status approved, but the journal says executed"));
 	assert_int_equal(r.executed, 0);
 }
 
@@ -370,8 +372,10 @@ test_check_debit_destination_changed(void **state)
 	    " '0xevil' WHERE kind = 'transfer'", "destination '0xevil', but"
 	    " proposal ", &r);
 
-	assert_int_equal(f.count, 1);
+	/* the canonical text and the journal's debit both disagree */
+	assert_int_equal(f.count, 2);
 	assert_true(found(&f, "transfer 1 says '0xabc'"));
+	assert_true(found(&f, "but journal entry"));
 }
 
 /* Less is debited than signed, and the balances are raised to match:
@@ -385,7 +389,9 @@ test_check_debit_amount_lowered_balances_adjusted(void **state)
 	    " UPDATE balances SET amount = '70000000'", "amount 30000000 minor"
 	    " units, but proposal ", &r);
 
-	assert_int_equal(f.count, 1);
+	assert_int_equal(f.count, 2);
+	assert_true(found(&f, "debit of 30000000 minor units of USDC to"
+	    " '0xabc'"));
 }
 
 /* A debit of the executed proposal is gone (and the balance raised). */
@@ -397,7 +403,8 @@ test_check_debit_missing(void **state)
 	    " 'transfer'; UPDATE balances SET amount = '100000000'",
 	    "its text makes 1 debits, the ledger holds 0", &r);
 
-	assert_int_equal(f.count, 1);
+	assert_int_equal(f.count, 2);
+	assert_true(found(&f, "is missing from the ledger"));
 }
 
 /* The memo of the debit is not the signed one. */
@@ -429,6 +436,55 @@ test_check_row_disagrees_with_text(void **state)
 
 	(void)damaged(state, "UPDATE proposals SET expires_at = expires_at"
 	    " + 1", "disagree with its canonical text", &r);
+}
+
+/* ---- the journal's agreement with the tables (store_check_journal) ---- */
+
+static void
+test_check_journal_counted(void **state)
+{
+	struct ctx *c = *state;
+	struct check_report r;
+	struct findings f = check(c, c->db, &r);
+
+	assert_int_equal(f.count, 0);
+	assert_true(r.journal_entries >= 5);	/* asset, treasury, deposit,
+						 * proposal, vote, ... */
+}
+
+static void
+test_check_journal_deposit_entry_deleted(void **state)
+{
+	struct check_report r;
+	struct findings f = damaged(state, "DELETE FROM journal WHERE type ="
+	    " 'deposit'", "a deposit without its deposit journal entry", &r);
+
+	assert_int_equal(f.count, 1);
+}
+
+static void
+test_check_journal_payload_not_json(void **state)
+{
+	struct check_report r;
+
+	(void)damaged(state, "UPDATE journal SET payload = '[1]' WHERE seq ="
+	    " (SELECT max(seq) FROM journal)", "its payload is not a JSON"
+	    " object", &r);
+}
+
+/* A payload's escaped control character becomes a raw one in SQL; the
+ * finding shows it escaped. */
+static void
+test_check_journal_escapes(void **state)
+{
+	struct check_report r;
+	struct findings f = damaged(state, "UPDATE journal SET payload ="
+	    " replace(payload, '\"d1\"', '\"d1\\u001b[2J\"') WHERE type ="
+	    " 'deposit'", "reference 'd1\\u{001B}[2J'", &r);
+
+	for (unsigned i = 0; i < f.count && i < 8; i++)
+		for (const char *p = f.text[i]; *p != '\0'; p++)
+			assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
 }
 
 /* A backup of a damaged database copies the damage: check on the copy
@@ -501,6 +557,14 @@ main(void)
 		    test_check_freeze_without_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_check_row_disagrees_with_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_journal_counted,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_journal_deposit_entry_deleted, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_journal_payload_not_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_journal_escapes,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_backup_of_damage,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_not_a_database, setup,
