@@ -23,8 +23,14 @@ void check_finding_emit(check_finding_fn finding, void *ctx,
     const char *text);
 
 /*
- * Whether the engine's tables agree with the journal (schema 8), on db in
- * the caller's read transaction. Payloads are read with SQLite's JSON
+ * Whether the journal holds together and agrees with the engine's tables
+ * (schema 8), on db in the caller's read transaction. First the hash
+ * chain, each link against the stored hash of the entry before: seq 1,
+ * 2, 3 ... without a gap, and hash = journal_entry_hash(previous stored
+ * hash, entry bytes), so an edited entry is named, and a removed or
+ * reordered one breaks the links around it (the first 20 broken links are
+ * shown, the rest counted; checkpoint signatures need the daemon's public
+ * key and are `treasuryd audit verify`'s). Payloads are read with SQLite's JSON
  * functions (docs/api.md, "Journal entry types"); a payload that is not a
  * JSON object is a finding. Both ways, each:
  *   - vetoes row        <-> its veto.recorded entry (proposal, signer);

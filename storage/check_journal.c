@@ -15,7 +15,10 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "treasury/journal.h"
 
 #include "check_int.h"
 
@@ -322,6 +325,99 @@ journal_check_run(sqlite3 *db, const struct journal_check *jc,
 	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
 }
 
+enum { CHAIN_FINDINGS_MAX = 20 };
+
+/* Copy a TEXT column (NULL is "") into dst; false when it does not fit. */
+static bool
+col_copy(sqlite3_stmt *st, int i, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	int n = snprintf(dst, size, "%s", t != NULL ? (const char *)t : "");
+
+	return n >= 0 && (size_t)n < size;
+}
+
+/* The entry's hash, chained to the stored hash of the entry before, as
+ * journal_append made it: false (after a finding) when it differs. */
+static bool
+chain_link_check(sqlite3_stmt *st, const uint8_t prev[DIGEST_BYTES],
+    struct journal_entry *e, uint8_t hash[DIGEST_BYTES])
+{
+	const void *stored = sqlite3_column_blob(st, 7);
+
+	e->seq = sqlite3_column_int64(st, 0);
+	e->time_s = sqlite3_column_int64(st, 1);
+	e->payload = (const char *)sqlite3_column_text(st, 6);
+	e->payload_len = (size_t)sqlite3_column_bytes(st, 6);
+	if (e->payload == NULL || !col_copy(st, 2, e->treasury,
+	    sizeof(e->treasury)) || !col_copy(st, 3, e->type, sizeof(e->type)) ||
+	    !col_copy(st, 4, e->actor_token, sizeof(e->actor_token)) ||
+	    !col_copy(st, 5, e->actor_signer, sizeof(e->actor_signer)) ||
+	    journal_entry_hash(hash, prev, e) != TREASURY_OK)
+		return false;
+	return sqlite3_column_bytes(st, 7) == DIGEST_BYTES &&
+	    memcmp(stored, hash, DIGEST_BYTES) == 0;
+}
+
+/*
+ * The hash chain, each link against the stored hash of the entry before
+ * (so that a finding names the entry that was edited, and a removed or
+ * reordered entry breaks the links around it): seq 1, 2, 3 ... without a
+ * gap, hash = journal_entry_hash(previous hash, entry). Checkpoint
+ * signatures need the daemon's public key: `treasuryd audit verify`.
+ */
+static treasury_err
+check_journal_chain(sqlite3 *db, check_finding_fn finding, void *ctx,
+    unsigned long *findings)
+{
+	static const char sql[] = "SELECT seq, created_at, treasury_id, type,"
+	    " actor_token, actor_signer, payload, hash FROM journal"
+	    " ORDER BY seq";
+	uint8_t prev[DIGEST_BYTES], hash[DIGEST_BYTES];
+	unsigned long bad = 0;
+	struct journal_entry *e = malloc(sizeof(*e));
+	char text[CHECK_FINDING_MAX_BYTES];
+	sqlite3_stmt *st = NULL;
+	int64_t want = 1;
+	int rc;
+
+	if (e == NULL)
+		return TREASURY_ERR_NOMEM;
+	memset(prev, 0, sizeof(prev));
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(st, 0);
+
+		rc = SQLITE_OK;
+		memset(e, 0, sizeof(*e));
+		text[0] = '\0';
+		if (seq != want)
+			snprintf(text, sizeof(text), "journal entry %lld: "
+			    "entries %lld..%lld are missing", (long long)seq,
+			    (long long)want, (long long)seq - 1);
+		else if (!chain_link_check(st, prev, e, hash))
+			snprintf(text, sizeof(text), "journal entry %lld: its "
+			    "hash does not chain to the entry before (it, or "
+			    "its place, was changed)", (long long)seq);
+		if (text[0] != '\0') {
+			(*findings)++;
+			if (++bad <= CHAIN_FINDINGS_MAX)
+				check_finding_emit(finding, ctx, text);
+		}
+		want = seq + 1;
+		if (sqlite3_column_bytes(st, 7) == DIGEST_BYTES)
+			memcpy(prev, sqlite3_column_blob(st, 7), DIGEST_BYTES);
+	}
+	sqlite3_finalize(st);
+	free(e);
+	if (bad > CHAIN_FINDINGS_MAX) {
+		snprintf(text, sizeof(text), "the journal's hash chain: %lu "
+		    "more broken links not shown", bad - CHAIN_FINDINGS_MAX);
+		check_finding_emit(finding, ctx, text);
+	}
+	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+}
+
 treasury_err
 store_check_journal(sqlite3 *db, check_finding_fn finding, void *ctx,
     unsigned long *findings, unsigned long *entries)
@@ -335,6 +431,8 @@ store_check_journal(sqlite3 *db, check_finding_fn finding, void *ctx,
 	if (err != TREASURY_OK || !exists)
 		return err;
 	err = journal_since(db, &since_s, entries);
+	if (err == TREASURY_OK)
+		err = check_journal_chain(db, finding, ctx, findings);
 	for (i = 0; err == TREASURY_OK && i < JOURNAL_CHECKS; i++)
 		err = journal_check_run(db, &journal_checks[i], since_s, finding,
 		    ctx, findings);

@@ -75,8 +75,10 @@ struct check_report {
  *   - a vetoed proposal has its veto count of valid vetoes; every freeze
  *     request verifies with its signer's key at its config version, and a
  *     frozen treasury has the request of the freeze in force;
- *   - when the database has a journal: store_check_journal (check_int.h)
- *     on the same snapshot.
+ *   - when the database has a journal (schema 8): its hash chain, and its
+ *     agreement with the tables both ways (vetoes, proposal statuses,
+ *     settlements, freezes, deposits, debits, votes, revocations):
+ *     store_check_journal (storage/check_int.h), on the same snapshot.
  * finding(text, ctx) is called with a one-line description of each
  * violation (text is valid during the call only). The text is escaped
  * with text_escape_append (textsafe.h): bytes quoted from the database

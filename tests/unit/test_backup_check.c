@@ -459,7 +459,20 @@ test_check_journal_deposit_entry_deleted(void **state)
 	struct findings f = damaged(state, "DELETE FROM journal WHERE type ="
 	    " 'deposit'", "a deposit without its deposit journal entry", &r);
 
-	assert_int_equal(f.count, 1);
+	assert_int_equal(f.count, 2);
+	assert_true(found(&f, "are missing"));	/* the hash chain's gap */
+}
+
+/* Two entries trade places: both break the hash chain. */
+static void
+test_check_journal_reordered(void **state)
+{
+	struct check_report r;
+	struct findings f = damaged(state, "UPDATE journal SET seq = seq +"
+	    " 1000 WHERE seq IN (2, 3); UPDATE journal SET seq = 1005 - seq"
+	    " WHERE seq > 1000", "journal entry 2: its hash does not chain", &r);
+
+	assert_true(found(&f, "journal entry 3: its hash does not chain"));
 }
 
 static void
@@ -563,6 +576,8 @@ main(void)
 		    test_check_journal_deposit_entry_deleted, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_check_journal_payload_not_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_journal_reordered,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_journal_escapes,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_backup_of_damage,
