@@ -10,6 +10,7 @@ ESC sequence reaches the output only as visible text.
 """
 
 import atexit
+import json
 import os
 import re
 import shutil
@@ -17,7 +18,7 @@ import sqlite3
 import tempfile
 
 import signers as sg
-from framework import assert_equal, assert_true
+from framework import assert_equal, assert_true, TestFailure
 from treasury_helpers import setup
 
 CLOCK = ["--unsafe-test-clock"]
@@ -271,3 +272,85 @@ def test_escape_sequence_in_a_stored_string(ctx):
                        r"approval by '\\u\{001B\}\[8mx', who is not a "
                        r"signer")
     assert_true("\x1b" not in out, "no raw ESC: %r" % out)
+
+
+# ---- the journal (schema 8): the tables must agree with it ----
+
+def journal_seq(path, type_, **match):
+    """The seq of the journal entry of type_ whose payload has match."""
+    db = sqlite3.connect(path)
+    try:
+        rows = db.execute("SELECT seq, payload FROM journal WHERE type = ? "
+                          "ORDER BY seq", (type_,)).fetchall()
+    finally:
+        db.close()
+    for seq, payload in rows:
+        p = json.loads(payload)
+        if all(p.get(k) == v for k, v in match.items()):
+            return seq
+    raise TestFailure("no %s journal entry with %r" % (type_, match))
+
+
+def test_settlement_reference_changed(ctx):
+    path, ids = copy_of(ctx, "settlement")
+    seq = journal_seq(path, "proposal.settled", proposal=ids["pay"])
+    edit(path, ("UPDATE proposals SET settlement = '0xbad' WHERE id = ?",
+                (bytes.fromhex(ids["pay"]),)))
+    assert_found(ctx, path, r"proposal %s: settlement reference '0xbad', "
+                 r"but its proposal.settled journal entry %d says "
+                 r"'0xfeed01'" % (ids["pay"], seq))
+
+
+def test_vetoes_table_emptied_disagrees_with_the_journal(ctx):
+    path, ids = copy_of(ctx, "vetoes-journal")
+    seq = journal_seq(path, "veto.recorded", proposal=ids["vetoed"])
+    edit(path, "DELETE FROM vetoes")
+    assert_found(ctx, path, r"journal entry %d: the veto of 'cm-a' on "
+                 r"proposal %s is missing from the vetoes table" %
+                 (seq, ids["vetoed"]))
+
+
+def test_vetoed_status_changed(ctx):
+    path, ids = copy_of(ctx, "vetoed-status")
+    edit(path, ("UPDATE proposals SET status = 'cancelled' WHERE id = ?",
+                (bytes.fromhex(ids["vetoed"]),)))
+    assert_found(ctx, path, r"proposal %s: status cancelled, but the "
+                 r"journal says vetoed" % ids["vetoed"])
+
+
+def test_freeze_lifted_in_the_table(ctx):
+    path, _ = copy_of(ctx, "unfrozen")
+    edit(path, "UPDATE treasuries SET frozen = 0, frozen_at = NULL")
+    assert_found(ctx, path, r"treasury cm: not frozen, but the journal says "
+                 r"frozen by freeze 1")
+
+
+def test_journal_entry_deleted(ctx):
+    path, ids = copy_of(ctx, "journal-deleted")
+    seq = journal_seq(path, "proposal.executed", proposal=ids["batch"])
+    edit(path, ("DELETE FROM journal WHERE seq = ?", (seq,)))
+    assert_found(ctx, path, r"journal entry %d: entries %d\.\.%d are missing"
+                 % (seq + 1, seq, seq),
+                 r"proposal %s: status executed, but the journal says "
+                 r"approved" % ids["batch"])
+
+
+def test_journal_entries_reordered(ctx):
+    path, _ = copy_of(ctx, "journal-reordered")
+    edit(path, "UPDATE journal SET seq = seq + 100000 WHERE seq IN (3, 4)",
+         "UPDATE journal SET seq = 100007 - seq WHERE seq > 100000")
+    assert_found(ctx, path, r"journal entry 3: its hash does not chain",
+                 r"journal entry 4: its hash does not chain")
+
+
+def test_journal_payload_with_escape_sequence(ctx):
+    path, ids = copy_of(ctx, "journal-escape")
+    seq = journal_seq(path, "deposit", reference="d1")
+    edit(path, ("UPDATE journal SET payload = replace(payload, '\"d1\"', "
+                "'\"d1\\u001b]0;pwned\\u0007\\u001b[2J\"') WHERE seq = ?",
+                (seq,)))
+    out = assert_found(ctx, path,
+                       r"journal entry %d: its hash does not chain" % seq,
+                       r"reference 'd1\\u\{001B\}\]0;pwned\\u\{0007\}"
+                       r"\\u\{001B\}\[2J'")
+    assert_true("\x1b" not in out and "\x07" not in out, "%r" % out)
