@@ -56,8 +56,11 @@ void check_finding_emit(check_finding_fn finding, void *ctx,
  * table of schema 3..7, whose migrated entries are recognised by their
  * trigger-made payloads, which begin with {"treasury": and so are not in
  * canonical key order) are not required to have entries the events table
- * never recorded (vetoes, freezes, settlements, debits, revocations);
- * everything the migrated entries do say is compared.
+ * never recorded (vetoes, freezes, settlements, debits, revocations): the
+ * rows dated before the first entry journal_append wrote (the request
+ * clock never steps back, schema 7). Everything the migrated entries do
+ * say is compared. A database made at schema 8 or later has no migrated
+ * entry, and every row must have its entries.
  * finding is called once per disagreement; *findings and *entries (the
  * journal's entry count) are added to.
  * Returns TREASURY_OK (also when db has no journal table) or a database

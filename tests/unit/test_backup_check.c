@@ -500,6 +500,93 @@ test_check_journal_escapes(void **state)
 			assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
 }
 
+/* The world of world_make as schema 7 held it: no journal, and the events
+ * its triggers wrote (payloads beginning {"treasury":, no debits, no
+ * actor), so that reopening migrates them into the journal (schema 8). */
+#define BACK_TO_SCHEMA_7						\
+	"DROP TABLE journal; DROP TABLE journal_checkpoints;"		\
+	"CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"	\
+	" type TEXT NOT NULL, treasury_id TEXT, data TEXT NOT NULL,"	\
+	" created_at INTEGER NOT NULL) STRICT;"				\
+	"CREATE TRIGGER events_proposal_created AFTER INSERT ON proposals"	\
+	" BEGIN SELECT 1; END;"						\
+	"CREATE TRIGGER events_proposal_status AFTER UPDATE OF status"	\
+	" ON proposals BEGIN SELECT 1; END;"				\
+	"CREATE TRIGGER events_vote AFTER INSERT ON votes"		\
+	" BEGIN SELECT 1; END;"						\
+	"CREATE TRIGGER events_deposit AFTER INSERT ON ledger"		\
+	" BEGIN SELECT 1; END;"						\
+	"CREATE TRIGGER events_config AFTER INSERT ON treasury_configs"	\
+	" BEGIN SELECT 1; END;"						\
+	"INSERT INTO events (type, treasury_id, data, created_at)"	\
+	" SELECT 'treasury.created', treasury_id, '{\"treasury\":\"' ||"	\
+	" treasury_id || '\",\"config_version\":1,\"threshold\":' ||"	\
+	" threshold || '}', created_at FROM treasury_configs;"		\
+	"INSERT INTO events (type, treasury_id, data, created_at)"	\
+	" SELECT 'deposit', treasury_id, '{\"treasury\":\"' || treasury_id"	\
+	" || '\",\"ledger_seq\":' || seq || ',\"asset\":\"' || asset ||"	\
+	" '\",\"amount_minor\":\"' || amount || '\",\"reference\":\"' ||"	\
+	" reference || '\"}', created_at FROM ledger WHERE kind = 'deposit';"	\
+	"INSERT INTO events (type, treasury_id, data, created_at)"	\
+	" SELECT 'proposal.created', treasury_id, '{\"treasury\":\"' ||"	\
+	" treasury_id || '\",\"proposal\":\"' || lower(hex(id)) ||"	\
+	" '\",\"nonce\":' || nonce || ',\"kind\":\"transfer\",\"status\""	\
+	" :\"pending\"}', created_at FROM proposals;"			\
+	"INSERT INTO events (type, treasury_id, data, created_at)"	\
+	" SELECT 'proposal.voted', p.treasury_id, '{\"treasury\":\"' ||"	\
+	" p.treasury_id || '\",\"proposal\":\"' || lower(hex(p.id)) ||"	\
+	" '\",\"signer\":\"' || v.signer || '\",\"decision\":\"approve\"}',"	\
+	" v.created_at FROM votes v JOIN proposals p ON p.id ="		\
+	" v.proposal_id;"							\
+	"INSERT INTO events (type, treasury_id, data, created_at)"	\
+	" SELECT 'proposal.' || s.st, treasury_id, '{\"treasury\":\"' ||"	\
+	" treasury_id || '\",\"proposal\":\"' || lower(hex(id)) ||"	\
+	" '\",\"status\":\"' || s.st || '\",\"previous\":\"' || s.prev ||"	\
+	" '\"}', created_at FROM proposals, (SELECT 'approved' AS st,"	\
+	" 'pending' AS prev UNION ALL SELECT 'executed', 'approved') s"	\
+	" ORDER BY s.st;"							\
+	"PRAGMA user_version = 7;"
+
+/* A database migrated from schema 7 checks clean: what its events never
+ * recorded (the debits of a proposal executed before) is not asked of
+ * it, what they did record is compared, and what happens afterwards is
+ * journaled and compared in full. */
+static void
+test_check_migrated_journal(void **state)
+{
+	struct ctx *c = *state;
+	char errmsg[STORE_ERRMSG_BYTES];
+	struct check_report r;
+	struct findings f;
+	struct command cmd;
+	sqlite3 *db;
+
+	fixture_close(c);
+	assert_int_equal(sqlite3_open(c->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, BACK_TO_SCHEMA_7, NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	/* the writer's store migrates it; then, an hour later, a deposit */
+	assert_int_equal(writer_start(c->db, c->v, &c->w, errmsg),
+	    TREASURY_OK);
+	deposit_fill(&cmd, "t1", "USDC", 5, "after");
+	cmd.now_s = NOW + HOUR;
+	assert_int_equal(submit(c, &cmd), TREASURY_OK);
+	f = check(c, c->db, &r);
+	if (f.count > 0)
+		fail_msg("%u findings, the first: %s", f.count, f.text[0]);
+	assert_true(r.journal_entries >= 7);
+	/* a migrated entry still speaks for what it recorded */
+	f = damaged(state, "UPDATE ledger SET reference = 'other' WHERE"
+	    " reference = 'd1'", "reference 'other', but journal entry", &r);
+	assert_int_equal(f.count, 1);
+	/* and a debit after the upgrade must have its entry: a transfer row
+	 * dated after it, without one, is found */
+	f = damaged(state, "UPDATE ledger SET created_at = created_at +"
+	    " 2 * 3600 WHERE kind = 'transfer'", "without its item in a"
+	    " proposal.executed journal entry", &r);
+}
+
 /* A backup of a damaged database copies the damage: check on the copy
  * finds it too (the backup does not launder invariants). */
 static void
@@ -579,6 +666,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_check_journal_reordered,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_journal_escapes,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_migrated_journal,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_backup_of_damage,
 		    setup, teardown),
