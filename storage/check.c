@@ -327,13 +327,21 @@ check_votes(struct checker *c, const struct prop_stmts *ps,
 		}
 		if (!approve)
 			continue;
+		/* one approval per signer name, at most
+		 * SIGNERS_PER_TREASURY_MAX names a version: more is a
+		 * tampered signer set */
+		if (*approvals == sizeof(seen) / sizeof(seen[0])) {
+			report(c, "proposal %s: more approvals than a signer "
+			    "set can hold", p->id_hex);
+			rc = SQLITE_DONE;
+			break;
+		}
 		if (key_seen((const uint8_t (*)[32])seen, *approvals, key.x)) {
 			report(c, "proposal %s: the approval of '%.32s' is made "
 			    "with a key that already approved", p->id_hex, name);
 			continue;
 		}
-		if (*approvals < sizeof(seen) / sizeof(seen[0]))
-			memcpy(seen[*approvals], key.x, 32);
+		memcpy(seen[*approvals], key.x, 32);
 		(*approvals)++;
 	}
 	sqlite3_reset(ps->votes);
