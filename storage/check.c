@@ -251,11 +251,12 @@ struct prop_row {
 	bool config_found;			/* its config version exists */
 	int64_t threshold;			/* M (+1 for a config change) */
 	int64_t veto_threshold;
+	bool key_proof_needed;		/* the policy's key_proof */
 };
 
 /* The statements of check_proposals, prepared once. */
 struct prop_stmts {
-	sqlite3_stmt *prop, *votes, *signer, *debits, *vetoes;
+	sqlite3_stmt *prop, *votes, *signer, *debits, *vetoes, *proof;
 };
 
 static bool
@@ -455,6 +456,39 @@ check_proposal_debits(struct checker *c, const struct prop_stmts *ps,
 	return TREASURY_OK;
 }
 
+/* The key proof of an add-signer or replace-signer proposal verifies with
+ * the new key its text names, over the id recomputed from the text; an
+ * executed one has it when its policy asks for it (docs/policies.md §6). */
+static treasury_err
+check_key_proof(struct checker *c, const struct prop_stmts *ps,
+    const struct prop_row *p, const struct proposal_fields *f)
+{
+	uint8_t digest[DIGEST_BYTES];
+	int rc;
+
+	if (f->kind != KIND_ADD_SIGNER && f->kind != KIND_REPLACE_SIGNER)
+		return TREASURY_OK;
+	sqlite3_bind_blob(ps->proof, 1, p->id, PROPOSAL_ID_BYTES,
+	    SQLITE_TRANSIENT);
+	rc = sqlite3_step(ps->proof);
+	if (rc == SQLITE_ROW) {
+		c->r->acts_verified++;
+		possession_digest_compute(digest, p->computed);
+		if (vote_signature_verify(c->v, &f->key, digest,
+		    sqlite3_column_blob(ps->proof, 0),
+		    (size_t)sqlite3_column_bytes(ps->proof, 0)) != TREASURY_OK)
+			report(c, "proposal %s: the key proof does not verify "
+			    "with the new key of '%s'", p->id_hex, f->signer);
+		rc = SQLITE_DONE;
+	} else if (rc == SQLITE_DONE && p->key_proof_needed &&
+	    strcmp(p->status, "executed") == 0) {
+		report(c, "proposal %s was executed without the key proof its "
+		    "policy asks for", p->id_hex);
+	}
+	sqlite3_reset(ps->proof);
+	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+}
+
 /* Read the current row of ps->prop into *p. false for a malformed id. */
 static bool
 prop_row_read(struct checker *c, sqlite3_stmt *st, struct prop_row *p)
@@ -476,6 +510,7 @@ prop_row_read(struct checker *c, sqlite3_stmt *st, struct prop_row *p)
 	p->nonce = sqlite3_column_int64(st, 7);
 	p->expires_s = sqlite3_column_int64(st, 8);
 	p->veto_threshold = sqlite3_column_int64(st, 9);
+	p->key_proof_needed = sqlite3_column_int64(st, 10) != 0;
 	proposal_id_compute(p->computed, p->canonical, p->canonical_len);
 	return true;
 }
@@ -504,6 +539,8 @@ check_one_proposal(struct checker *c, const struct prop_stmts *ps,
 	err = check_votes(c, ps, p, &approvals);
 	if (err == TREASURY_OK)
 		err = check_vetoes(c, ps, p);
+	if (err == TREASURY_OK && decoded)
+		err = check_key_proof(c, ps, p, f);
 	if (err != TREASURY_OK || !executed)
 		return err;
 	if ((int64_t)approvals < p->threshold)
@@ -534,7 +571,10 @@ check_proposals(struct checker *c)
 	    " SELECT pol.veto_count FROM policies pol WHERE pol.treasury_id ="
 	    " p.treasury_id AND pol.version = p.config_version), 0), (("
 	    " SELECT count(*) FROM signers sg WHERE sg.treasury_id ="
-	    " p.treasury_id AND sg.version = p.config_version) + 2) / 3)"
+	    " p.treasury_id AND sg.version = p.config_version) + 2) / 3),"
+	    " coalesce((SELECT pol.key_proof FROM policies pol WHERE"
+	    " pol.treasury_id = p.treasury_id AND pol.version ="
+	    " p.config_version), 0)"
 	    " FROM proposals p LEFT JOIN treasury_configs tc"
 	    " ON tc.treasury_id = p.treasury_id AND tc.version ="
 	    " p.config_version ORDER BY p.rowid";
@@ -550,7 +590,9 @@ check_proposals(struct checker *c)
 	static const char vetoes_sql[] =
 	    "SELECT signer, signature FROM vetoes WHERE proposal_id = ?1"
 	    " ORDER BY signer";
-	struct prop_stmts ps = { NULL, NULL, NULL, NULL, NULL };
+	static const char proof_sql[] =
+	    "SELECT signature FROM key_proofs WHERE proposal_id = ?1";
+	struct prop_stmts ps = { NULL, NULL, NULL, NULL, NULL, NULL };
 	struct proposal_fields *f = malloc(sizeof(*f));
 	struct prop_row p;
 	treasury_err err = TREASURY_OK;
@@ -567,6 +609,8 @@ check_proposals(struct checker *c)
 		rc = sqlite3_prepare_v2(c->db, debits_sql, -1, &ps.debits, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(c->db, vetoes_sql, -1, &ps.vetoes, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db, proof_sql, -1, &ps.proof, NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(ps.prop)) == SQLITE_ROW) {
 		rc = SQLITE_OK;
 		c->r->proposals++;
@@ -584,6 +628,7 @@ done:
 	sqlite3_finalize(ps.signer);
 	sqlite3_finalize(ps.debits);
 	sqlite3_finalize(ps.vetoes);
+	sqlite3_finalize(ps.proof);
 	free(f);
 	return err;
 }

@@ -50,6 +50,7 @@ void check_finding_emit(check_finding_fn finding, void *ctx,
  *   - transfer ledger row <-> its item in its proposal.executed entry's
  *                           debits (ledger_seq, proposal, treasury, asset,
  *                           amount_minor, to);
+ *   - key_proofs row    <-> its key.proved entry;
  *   - votes row         <-> its proposal.voted entry (decision), and a
  *                           revoked approval <-> its vote.revoked entry.
  * Rows made before the journal began (a database migrated from the events

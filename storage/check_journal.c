@@ -204,6 +204,18 @@ static const struct journal_check journal_checks[] = {
 	  " ledger', d.seq, d.amount, d.asset, d.dest, d.pid, d.ls) FROM d"
 	  " LEFT JOIN ledger l ON l.seq = d.ls AND l.kind = 'transfer'"
 	  " WHERE l.seq IS NULL ORDER BY d.seq" },
+	/* key proofs */
+	{ "key proofs",
+	  "WITH e AS MATERIALIZED (SELECT seq, " JX("proposal") " AS pid "
+	  JROWS("key.proved") "),"
+	  " k AS MATERIALIZED (SELECT lower(hex(proposal_id)) AS pid,"
+	  " created_at FROM key_proofs)"
+	  " SELECT CASE WHEN e.seq IS NULL THEN printf('proposal %s: its key"
+	  " proof has no key.proved journal entry', k.pid) ELSE"
+	  " printf('journal entry %d: the key proof of proposal %s is missing"
+	  " from the key_proofs table', e.seq, e.pid) END FROM k FULL JOIN e"
+	  " ON e.pid = k.pid WHERE (e.seq IS NULL AND k.created_at >= ?1)"
+	  " OR k.pid IS NULL ORDER BY e.seq, k.pid" },
 	/* votes and revocations */
 	{ "votes",
 	  "WITH e AS MATERIALIZED (SELECT " JX("proposal") " AS pid, "

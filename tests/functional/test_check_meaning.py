@@ -90,9 +90,22 @@ def life_cycle(ctx):
     pending = propose(c, "cm", {"kind": "transfer", "asset": "USDC",
                                 "amount": "2", "to": "dest-5"})
     c.vote_ok(pending, b)
+    # A second treasury whose policy asks new keys to prove possession.
+    k1, k2 = sg.signers("kp", "es")
+    r = node.post("/v1/treasuries", {
+        "id": "kp", "threshold": 1, "signers": [k1.as_json()],
+        "policy": {"key_proof": True}})
+    assert_equal(r.status, 201, "create kp: %r" % r)
+    added = propose(c, "kp", {"kind": "add-signer", "signer": k2.as_json()})
+    r = node.post("/v1/proposals/%s/key-proof" % added,
+                  {"signature": act_sign(k2, "treasuryd/possession/v1",
+                                         added)}, token=c.signer_token)
+    assert_equal(r.status, 200, "key proof: %r" % r)
+    c.approve_all(added, [k1])
+    c.execute_ok(added)
     node.stop()
     return node, {"pay": pay, "batch": batch, "vetoed": vetoed,
-                  "pending": pending}
+                  "pending": pending, "added": added}
 
 
 _CACHE = {}
@@ -272,6 +285,24 @@ def test_escape_sequence_in_a_stored_string(ctx):
                        r"approval by '\\u\{001B\}\[8mx', who is not a "
                        r"signer")
     assert_true("\x1b" not in out, "no raw ESC: %r" % out)
+
+
+def test_key_proof_changed(ctx):
+    path, ids = copy_of(ctx, "key-proof")
+    edit(path, ("UPDATE key_proofs SET signature = zeroblob(64) WHERE "
+                "proposal_id = ?", (bytes.fromhex(ids["added"]),)))
+    assert_found(ctx, path, r"proposal %s: the key proof does not verify "
+                 r"with the new key of 'kp-b'" % ids["added"])
+
+
+def test_key_proof_removed(ctx):
+    path, ids = copy_of(ctx, "key-proof-gone")
+    edit(path, "DELETE FROM key_proofs")
+    assert_found(ctx, path,
+                 r"proposal %s was executed without the key proof its "
+                 r"policy asks for" % ids["added"],
+                 r"journal entry [0-9]+: the key proof of proposal %s is "
+                 r"missing from the key_proofs table" % ids["added"])
 
 
 # ---- the journal (schema 8): the tables must agree with it ----
