@@ -43,6 +43,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/tokens/{}/revoke",   ROLE_ADMIN,      handle_token_revoke },
 	{ "GET",  "/v1/whoami",             ROLE_ANY_TOKEN,  handle_whoami },
 	{ "GET",  "/v1/events",             ROLE_ANY_TOKEN,  handle_events },
+	{ "GET",  "/v1/journal",            ROLE_ANY_TOKEN,  handle_journal },
 	{ "GET",  "/v1/metrics",            ROLE_ANY_TOKEN,  handle_metrics },
 	{ "GET",  "/metrics",               ROLE_ANY_TOKEN,  handle_metrics },
 };

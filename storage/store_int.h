@@ -104,6 +104,7 @@ enum store_stmt {
 	/* the journal (schema 8, journal.c) */
 	STMT_JOURNAL_LAST,
 	STMT_JOURNAL_INSERT,
+	STMT_JOURNAL_PAGE,
 	STMT_COUNT_
 };
 
