@@ -379,6 +379,7 @@ enum cursor_kind {
 	CURSOR_EVENTS,
 	CURSOR_JOURNAL,
 	CURSOR_CHECKPOINTS,
+	CURSOR_PENDING,		/* GET /v1/signers/{name}/pending */
 };
 
 /* ?cursor= made by cursor_u64_make for this kind and scope (the list's
@@ -513,6 +514,8 @@ void handle_deposit(struct request *rq, struct reply *rp);
 
 void handle_proposal_create(struct request *rq, struct reply *rp);
 void handle_proposal_list(struct request *rq, struct reply *rp);
+/* signers.c */
+void handle_signer_pending(struct request *rq, struct reply *rp);
 void handle_proposal_get(struct request *rq, struct reply *rp);
 void handle_proposal_bundle(struct request *rq, struct reply *rp);
 

@@ -113,6 +113,12 @@ treasury_json(const struct treasury *t)
 	put(o, "threshold", json_integer(t->threshold), &ok);
 	put(o, "signers", signers, &ok);
 	put(o, "created_at", json_time(t->created_s), &ok);
+	put(o, "frozen", json_boolean(t->frozen), &ok);
+	if (t->frozen) {
+		put(o, "freeze_seq", json_integer((json_int_t)t->freeze_seq),
+		    &ok);
+		put(o, "frozen_at", json_time(t->frozen_at_s), &ok);
+	}
 	return built(o, ok);
 }
 

@@ -34,6 +34,8 @@ static const struct route routes[] = {
 	{ "POST", P "/key-proof",           ROLE_SIGNER,     handle_key_proof },
 	{ "POST", P "/execute",             ROLE_TREASURER,  handle_execute },
 	{ "GET",  P "/bundle",              ROLE_ANY_TOKEN,  handle_proposal_bundle },
+	{ "GET",  "/v1/signers/{}/pending", ROLE_SIGNER | ROLE_ADMIN,
+	  handle_signer_pending },
 	{ "POST", P "/settlement",          ROLE_TREASURER,  handle_settlement },
 	{ "POST", "/v1/test/clock",         ROLE_ADMIN,      handle_test_clock },
 	{ "POST", "/v1/tokens",             ROLE_ADMIN,      handle_token_create },

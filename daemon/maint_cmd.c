@@ -127,9 +127,12 @@ check_run(const char *path)
 		return 1;
 	}
 	fprintf(stderr, "check: %s: %lu findings (%lu treasuries, %lu "
-	    "balances, %lu ledger entries, %lu executed proposals, %lu "
-	    "approvals verified)\n", path, r.findings, r.treasuries,
-	    r.balances, r.ledger_entries, r.executed, r.votes_verified);
+	    "balances, %lu ledger entries, %lu proposals, %lu executed "
+	    "proposals, %lu approvals verified, %lu other signatures "
+	    "verified, %lu journal entries)\n", path, r.findings,
+	    r.treasuries, r.balances, r.ledger_entries, r.proposals,
+	    r.executed, r.votes_verified, r.acts_verified,
+	    r.journal_entries);
 	return r.findings == 0 ? 0 : 1;
 }
 

@@ -10,20 +10,22 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "treasury/amount.h"
 #include "treasury/hash.h"
 #include "treasury/hex.h"
 #include "treasury/maintenance.h"
+#include "treasury/policy.h"
+#include "treasury/proposal.h"
 #include "treasury/textsafe.h"
 
-#include "store_int.h"
+#include "check_int.h"
 
 enum {
-	FINDING_MAX_BYTES = 512,
 	/* escaped: one byte takes at most 8 (a control byte is \u{XXXX}) */
-	FINDING_ESCAPED_MAX_BYTES = 8 * FINDING_MAX_BYTES,
+	FINDING_ESCAPED_MAX_BYTES = 8 * CHECK_FINDING_MAX_BYTES,
 };
 
 struct checker {
@@ -32,25 +34,31 @@ struct checker {
 	void (*finding)(const char *, void *);
 	void *ctx;
 	struct check_report *r;
+	uint8_t instance[INSTANCE_ID_BYTES];	/* meta.instance_id */
 };
 
 /* Hand one finding to the caller, escaped (textsafe.h): a finding quotes
- * the database's own bytes (ids, names, codes, integrity_check's rows),
- * which a damaged or hostile file may fill with terminal controls,
- * newlines or invisible characters. */
-static void
-finding_emit(struct checker *c, const char *text)
+ * the database's own bytes (ids, names, codes, destinations, references,
+ * integrity_check's rows), which a damaged or hostile file may fill with
+ * terminal controls, newlines or invisible characters. */
+void
+check_finding_emit(check_finding_fn finding, void *ctx, const char *text)
 {
 	struct textbuf safe;
 
 	textbuf_init(&safe, FINDING_ESCAPED_MAX_BYTES + 1);
-	if (text_escape_append(&safe, text, strnlen(text, FINDING_MAX_BYTES),
-	    0) != TREASURY_OK)
-		c->finding("(a finding that cannot be shown: out of memory)",
-		    c->ctx);
+	if (text_escape_append(&safe, text, strnlen(text,
+	    CHECK_FINDING_MAX_BYTES), 0) != TREASURY_OK)
+		finding("(a finding that cannot be shown: out of memory)", ctx);
 	else
-		c->finding(safe.len > 0 ? safe.data : "", c->ctx);
+		finding(safe.len > 0 ? safe.data : "", ctx);
 	textbuf_free(&safe);
+}
+
+static void
+finding_emit(struct checker *c, const char *text)
+{
+	check_finding_emit(c->finding, c->ctx, text);
 }
 
 static void
@@ -59,7 +67,7 @@ report(struct checker *c, const char *fmt, ...) __attribute__((format(printf, 2,
 static void
 report(struct checker *c, const char *fmt, ...)
 {
-	char text[FINDING_MAX_BYTES];
+	char text[CHECK_FINDING_MAX_BYTES];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -225,112 +233,469 @@ signer_key_at(struct checker *c, sqlite3_stmt *signer, const char *tid,
 	return ok;
 }
 
-/* Count the approvals of one proposal whose signature verifies. */
-static treasury_err
-valid_approvals(struct checker *c, sqlite3_stmt *votes, sqlite3_stmt *signer,
-    const uint8_t id[PROPOSAL_ID_BYTES], const char *id_hex, const char *tid,
-    int64_t version, unsigned *count)
+/* One proposal row as the meaning checks read it. Signatures are checked
+ * over digests of `computed`, the hash of the stored canonical text, never
+ * of the stored id: a text edited after the votes fails them. */
+struct prop_row {
+	uint8_t id[PROPOSAL_ID_BYTES];		/* as stored */
+	uint8_t computed[PROPOSAL_ID_BYTES];	/* H(canonical) */
+	char id_hex[2 * PROPOSAL_ID_BYTES + 1];
+	char tid[TREASURY_ID_MAX_BYTES + 1];
+	int64_t version;
+	const char *canonical;
+	size_t canonical_len;
+	char kind[24];
+	char status[16];
+	int64_t nonce;
+	int64_t expires_s;
+	bool config_found;			/* its config version exists */
+	int64_t threshold;			/* M (+1 for a config change) */
+	int64_t veto_threshold;
+	bool key_proof_needed;		/* the policy's key_proof */
+};
+
+/* The statements of check_proposals, prepared once. */
+struct prop_stmts {
+	sqlite3_stmt *prop, *votes, *signer, *debits, *vetoes, *proof;
+};
+
+static bool
+key_seen(const uint8_t (*seen)[32], unsigned n, const uint8_t x[32])
 {
-	uint8_t digest[DIGEST_BYTES];
+	for (unsigned i = 0; i < n; i++)
+		if (memcmp(seen[i], x, 32) == 0)
+			return true;
+	return false;
+}
+
+/* One signature of a signed act on the proposal; false (after a finding)
+ * when the signer is unknown at its version or the signature fails. */
+static bool
+act_verifies(struct checker *c, const struct prop_stmts *ps,
+    const struct prop_row *p, const char *what, const char *name,
+    const uint8_t digest[DIGEST_BYTES], const void *sig, int sig_len,
+    struct signer_key *key)
+{
+	if (strcmp(what, "approval") == 0)
+		c->r->votes_verified++;
+	else
+		c->r->acts_verified++;
+	if (!signer_key_at(c, ps->signer, p->tid, p->version, name, key)) {
+		report(c, "proposal %s: %s by '%.32s', who is not a signer of "
+		    "config version %lld", p->id_hex, what, name,
+		    (long long)p->version);
+		return false;
+	}
+	if (sig == NULL || vote_signature_verify(c->v, key, digest, sig,
+	    (size_t)sig_len) != TREASURY_OK) {
+		report(c, "proposal %s: the %s signature of '%.32s' does not "
+		    "verify", p->id_hex, what, name);
+		return false;
+	}
+	return true;
+}
+
+/* Verify every vote (and revocation) of the proposal; count the standing
+ * approvals that verify, one per distinct key. */
+static treasury_err
+check_votes(struct checker *c, const struct prop_stmts *ps,
+    const struct prop_row *p, unsigned *approvals)
+{
+	uint8_t digest[DIGEST_BYTES], seen[2 * SIGNERS_PER_TREASURY_MAX][32];
 	struct signer_key key;
 	int rc;
 
-	*count = 0;
-	vote_digest_compute(digest, id, VOTE_APPROVE);
-	sqlite3_bind_blob(votes, 1, id, PROPOSAL_ID_BYTES, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(votes)) == SQLITE_ROW) {
-		const char *name = col_text(votes, 0);
-		c->r->votes_verified++;
-		if (!signer_key_at(c, signer, tid, version, name, &key)) {
-			report(c, "proposal %s: approval by '%.32s', who is not a "
-			    "signer of config version %lld", id_hex, name,
-			    (long long)version);
+	*approvals = 0;
+	sqlite3_bind_blob(ps->votes, 1, p->id, PROPOSAL_ID_BYTES,
+	    SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(ps->votes)) == SQLITE_ROW) {
+		const char *name = col_text(ps->votes, 0);
+		bool approve = sqlite3_column_int(ps->votes, 1) == 1;
+		bool revoked = sqlite3_column_type(ps->votes, 3) != SQLITE_NULL;
+
+		vote_digest_compute(digest, p->computed, approve ?
+		    VOTE_APPROVE : VOTE_REJECT);
+		if (!act_verifies(c, ps, p, approve ? "approval" : "rejection",
+		    name, digest, sqlite3_column_blob(ps->votes, 2),
+		    sqlite3_column_bytes(ps->votes, 2), &key))
+			continue;
+		if (revoked) {
+			revoke_digest_compute(digest, p->computed);
+			(void)act_verifies(c, ps, p, "revocation", name, digest,
+			    sqlite3_column_blob(ps->votes, 4),
+			    sqlite3_column_bytes(ps->votes, 4), &key);
 			continue;
 		}
-		if (vote_signature_verify(c->v, &key, digest,
-		    sqlite3_column_blob(votes, 1),
-		    (size_t)sqlite3_column_bytes(votes, 1)) != TREASURY_OK) {
-			report(c, "proposal %s: the approval signature of '%.32s' "
-			    "does not verify", id_hex, name);
+		if (!approve)
+			continue;
+		/* one approval per signer name, at most
+		 * SIGNERS_PER_TREASURY_MAX names a version: more is a
+		 * tampered signer set */
+		if (*approvals == sizeof(seen) / sizeof(seen[0])) {
+			report(c, "proposal %s: more approvals than a signer "
+			    "set can hold", p->id_hex);
+			rc = SQLITE_DONE;
+			break;
+		}
+		if (key_seen((const uint8_t (*)[32])seen, *approvals, key.x)) {
+			report(c, "proposal %s: the approval of '%.32s' is made "
+			    "with a key that already approved", p->id_hex, name);
 			continue;
 		}
-		(*count)++;
+		memcpy(seen[*approvals], key.x, 32);
+		(*approvals)++;
 	}
-	sqlite3_reset(votes);
+	sqlite3_reset(ps->votes);
 	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
 }
 
+/* Verify the vetoes of the proposal; a vetoed one needs its veto count. */
 static treasury_err
-check_executed(struct checker *c)
+check_vetoes(struct checker *c, const struct prop_stmts *ps,
+    const struct prop_row *p)
+{
+	uint8_t digest[DIGEST_BYTES];
+	struct signer_key key;
+	int64_t valid = 0;
+	int rc;
+
+	veto_digest_compute(digest, p->computed);
+	sqlite3_bind_blob(ps->vetoes, 1, p->id, PROPOSAL_ID_BYTES,
+	    SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(ps->vetoes)) == SQLITE_ROW)
+		if (act_verifies(c, ps, p, "veto", col_text(ps->vetoes, 0),
+		    digest, sqlite3_column_blob(ps->vetoes, 1),
+		    sqlite3_column_bytes(ps->vetoes, 1), &key))
+			valid++;
+	sqlite3_reset(ps->vetoes);
+	if (rc != SQLITE_DONE)
+		return store_err_from_sqlite(rc);
+	if (strcmp(p->status, "vetoed") == 0 && valid < p->veto_threshold)
+		report(c, "proposal %s is vetoed with %lld valid vetoes; its "
+		    "config version needs %lld", p->id_hex, (long long)valid,
+		    (long long)p->veto_threshold);
+	return TREASURY_OK;
+}
+
+/* Decode the canonical text (core's strict parser) and compare it with
+ * the columns stored beside it. false when it does not decode. */
+static bool
+check_text(struct checker *c, const struct prop_row *p,
+    struct proposal_fields *f)
+{
+	treasury_err err;
+
+	err = proposal_decode(c->v, p->canonical, p->canonical_len, f);
+	if (err != TREASURY_OK) {
+		report(c, "proposal %s: its canonical text does not decode (%s)",
+		    p->id_hex, treasury_err_name(err));
+		return false;
+	}
+	if (memcmp(f->instance, c->instance, INSTANCE_ID_BYTES) != 0)
+		report(c, "proposal %s: its text names another instance",
+		    p->id_hex);
+	if (strcmp(f->treasury, p->tid) != 0 ||
+	    (int64_t)f->config_version != p->version ||
+	    (int64_t)f->nonce != p->nonce || f->expires_s != p->expires_s ||
+	    strcmp(proposal_kind_name(f->kind), p->kind) != 0)
+		report(c, "proposal %s: the stored treasury, config version, "
+		    "nonce, kind or expiry disagree with its canonical text",
+		    p->id_hex);
+	return true;
+}
+
+/* The debits of an executed proposal are exactly the transfers its text
+ * says, in order: treasury, asset, amount, destination and memo. */
+static treasury_err
+check_proposal_debits(struct checker *c, const struct prop_stmts *ps,
+    const struct prop_row *p, const struct proposal_fields *f)
+{
+	bool pays = f->kind == KIND_TRANSFER || f->kind == KIND_BATCH;
+	unsigned want = pays ? f->transfer_count : 0, n = 0;
+	amount_minor amount;
+	char what[64];
+	int rc;
+
+	sqlite3_bind_blob(ps->debits, 1, p->id, PROPOSAL_ID_BYTES,
+	    SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(ps->debits)) == SQLITE_ROW) {
+		long long seq = sqlite3_column_int64(ps->debits, 0);
+		const struct transfer_fields *t = n < want ?
+		    &f->transfers[n] : NULL;
+
+		n++;
+		if (t == NULL)
+			continue;
+		snprintf(what, sizeof(what), "ledger entry %lld", seq);
+		if (strcmp(col_text(ps->debits, 1), p->tid) != 0)
+			report(c, "%s: a debit of proposal %s from another "
+			    "treasury", what, p->id_hex);
+		if (strcmp(col_text(ps->debits, 2), t->asset) != 0)
+			report(c, "%s: asset '%.32s', but proposal %s transfer "
+			    "%u says '%s'", what, col_text(ps->debits, 2),
+			    p->id_hex, n, t->asset);
+		if (col_amount(c, ps->debits, 3, what, &amount) &&
+		    amount != t->amount)
+			report(c, "%s: amount %.40s minor units, but proposal "
+			    "%s transfer %u says a different amount", what,
+			    col_text(ps->debits, 3), p->id_hex, n);
+		if (strcmp(col_text(ps->debits, 4), t->to) != 0)
+			report(c, "%s: destination '%.128s', but proposal %s "
+			    "transfer %u says '%s'", what,
+			    col_text(ps->debits, 4), p->id_hex, n, t->to);
+		if (strcmp(col_text(ps->debits, 5), t->memo) != 0)
+			report(c, "%s: its memo differs from proposal %s "
+			    "transfer %u", what, p->id_hex, n);
+	}
+	sqlite3_reset(ps->debits);
+	if (rc != SQLITE_DONE)
+		return store_err_from_sqlite(rc);
+	if (n != want)
+		report(c, "proposal %s: its text makes %u debits, the ledger "
+		    "holds %u", p->id_hex, want, n);
+	return TREASURY_OK;
+}
+
+/* The key proof of an add-signer or replace-signer proposal verifies with
+ * the new key its text names, over the id recomputed from the text; an
+ * executed one has it when its policy asks for it (docs/policies.md §6). */
+static treasury_err
+check_key_proof(struct checker *c, const struct prop_stmts *ps,
+    const struct prop_row *p, const struct proposal_fields *f)
+{
+	uint8_t digest[DIGEST_BYTES];
+	int rc;
+
+	if (f->kind != KIND_ADD_SIGNER && f->kind != KIND_REPLACE_SIGNER)
+		return TREASURY_OK;
+	sqlite3_bind_blob(ps->proof, 1, p->id, PROPOSAL_ID_BYTES,
+	    SQLITE_TRANSIENT);
+	rc = sqlite3_step(ps->proof);
+	if (rc == SQLITE_ROW) {
+		c->r->acts_verified++;
+		possession_digest_compute(digest, p->computed);
+		if (vote_signature_verify(c->v, &f->key, digest,
+		    sqlite3_column_blob(ps->proof, 0),
+		    (size_t)sqlite3_column_bytes(ps->proof, 0)) != TREASURY_OK)
+			report(c, "proposal %s: the key proof does not verify "
+			    "with the new key of '%s'", p->id_hex, f->signer);
+		rc = SQLITE_DONE;
+	} else if (rc == SQLITE_DONE && p->key_proof_needed &&
+	    strcmp(p->status, "executed") == 0) {
+		report(c, "proposal %s was executed without the key proof its "
+		    "policy asks for", p->id_hex);
+	}
+	sqlite3_reset(ps->proof);
+	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+}
+
+/* Read the current row of ps->prop into *p. false for a malformed id. */
+static bool
+prop_row_read(struct checker *c, sqlite3_stmt *st, struct prop_row *p)
+{
+	if (sqlite3_column_bytes(st, 0) != PROPOSAL_ID_BYTES) {
+		report(c, "a proposal has a malformed id");
+		return false;
+	}
+	memcpy(p->id, sqlite3_column_blob(st, 0), PROPOSAL_ID_BYTES);
+	hex_encode(p->id_hex, p->id, PROPOSAL_ID_BYTES);
+	snprintf(p->tid, sizeof(p->tid), "%s", col_text(st, 1));
+	p->version = sqlite3_column_int64(st, 2);
+	p->canonical = col_text(st, 3);
+	p->canonical_len = (size_t)sqlite3_column_bytes(st, 3);
+	p->config_found = sqlite3_column_type(st, 4) != SQLITE_NULL;
+	p->threshold = sqlite3_column_int64(st, 4);
+	snprintf(p->kind, sizeof(p->kind), "%s", col_text(st, 5));
+	snprintf(p->status, sizeof(p->status), "%s", col_text(st, 6));
+	p->nonce = sqlite3_column_int64(st, 7);
+	p->expires_s = sqlite3_column_int64(st, 8);
+	p->veto_threshold = sqlite3_column_int64(st, 9);
+	p->key_proof_needed = sqlite3_column_int64(st, 10) != 0;
+	proposal_id_compute(p->computed, p->canonical, p->canonical_len);
+	return true;
+}
+
+/* Every check of one proposal. */
+static treasury_err
+check_one_proposal(struct checker *c, const struct prop_stmts *ps,
+    const struct prop_row *p, struct proposal_fields *f)
+{
+	bool executed = strcmp(p->status, "executed") == 0;
+	bool decoded;
+	unsigned approvals;
+	treasury_err err;
+
+	if (executed)
+		c->r->executed++;
+	if (memcmp(p->id, p->computed, PROPOSAL_ID_BYTES) != 0)
+		report(c, "proposal %s: id is not the hash of its canonical "
+		    "text", p->id_hex);
+	decoded = check_text(c, p, f);
+	if (!p->config_found) {
+		report(c, "proposal %s: config version %lld of treasury %s "
+		    "does not exist", p->id_hex, (long long)p->version, p->tid);
+		return TREASURY_OK;
+	}
+	err = check_votes(c, ps, p, &approvals);
+	if (err == TREASURY_OK)
+		err = check_vetoes(c, ps, p);
+	if (err == TREASURY_OK && decoded)
+		err = check_key_proof(c, ps, p, f);
+	if (err != TREASURY_OK || !executed)
+		return err;
+	if ((int64_t)approvals < p->threshold)
+		report(c, "proposal %s was executed with %u valid approvals; "
+		    "its config version needs %lld (standing, by distinct "
+		    "keys)", p->id_hex, approvals, (long long)p->threshold);
+	if (!decoded) {
+		report(c, "proposal %s: its debits cannot be compared with a "
+		    "text that does not decode", p->id_hex);
+		return TREASURY_OK;
+	}
+	return check_proposal_debits(c, ps, p, f);
+}
+
+static treasury_err
+check_proposals(struct checker *c)
 {
 	/* the base threshold: M, plus the policy's extra approval for a
-	 * config change (schema 4) */
+	 * config change (schema 4); the veto count: the policy's, or
+	 * ceil(N/3) (policy_veto_threshold) */
 	static const char proposals_sql[] =
 	    "SELECT p.id, p.treasury_id, p.config_version, p.canonical,"
 	    " tc.threshold + CASE WHEN p.kind IN ('add-signer', 'remove-signer',"
 	    " 'replace-signer', 'set-threshold', 'set-policy') THEN coalesce(("
 	    " SELECT pol.config_extra FROM policies pol WHERE pol.treasury_id ="
-	    " p.treasury_id AND pol.version = p.config_version), 0) ELSE 0 END"
+	    " p.treasury_id AND pol.version = p.config_version), 0) ELSE 0 END,"
+	    " p.kind, p.status, p.nonce, p.expires_at, coalesce(nullif(("
+	    " SELECT pol.veto_count FROM policies pol WHERE pol.treasury_id ="
+	    " p.treasury_id AND pol.version = p.config_version), 0), (("
+	    " SELECT count(*) FROM signers sg WHERE sg.treasury_id ="
+	    " p.treasury_id AND sg.version = p.config_version) + 2) / 3),"
+	    " coalesce((SELECT pol.key_proof FROM policies pol WHERE"
+	    " pol.treasury_id = p.treasury_id AND pol.version ="
+	    " p.config_version), 0)"
 	    " FROM proposals p LEFT JOIN treasury_configs tc"
 	    " ON tc.treasury_id = p.treasury_id AND tc.version ="
-	    " p.config_version WHERE p.status = 'executed' ORDER BY p.rowid";
-	/* a revoked approval does not count (docs/policies.md §8) */
+	    " p.config_version ORDER BY p.rowid";
 	static const char votes_sql[] =
-	    "SELECT signer, signature FROM votes"
-	    " WHERE proposal_id = ?1 AND decision = 1 AND revoked_at IS NULL";
+	    "SELECT signer, decision, signature, revoked_at, revoke_signature"
+	    " FROM votes WHERE proposal_id = ?1 ORDER BY signer";
 	static const char signer_sql[] =
 	    "SELECT key_type, pubkey FROM signers"
 	    " WHERE treasury_id = ?1 AND version = ?2 AND name = ?3";
-	sqlite3_stmt *prop = NULL, *votes = NULL, *signer = NULL;
-	uint8_t id[PROPOSAL_ID_BYTES], computed[PROPOSAL_ID_BYTES];
-	char id_hex[2 * PROPOSAL_ID_BYTES + 1];
+	static const char debits_sql[] =
+	    "SELECT seq, treasury_id, asset, amount, to_dest, memo FROM ledger"
+	    " WHERE proposal_id = ?1 AND kind = 'transfer' ORDER BY seq";
+	static const char vetoes_sql[] =
+	    "SELECT signer, signature FROM vetoes WHERE proposal_id = ?1"
+	    " ORDER BY signer";
+	static const char proof_sql[] =
+	    "SELECT signature FROM key_proofs WHERE proposal_id = ?1";
+	struct prop_stmts ps = { NULL, NULL, NULL, NULL, NULL, NULL };
+	struct proposal_fields *f = malloc(sizeof(*f));
+	struct prop_row p;
 	treasury_err err = TREASURY_OK;
-	unsigned approvals;
 	int rc;
 
-	rc = sqlite3_prepare_v2(c->db, proposals_sql, -1, &prop, NULL);
+	if (f == NULL)
+		return TREASURY_ERR_NOMEM;
+	rc = sqlite3_prepare_v2(c->db, proposals_sql, -1, &ps.prop, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c->db, votes_sql, -1, &votes, NULL);
+		rc = sqlite3_prepare_v2(c->db, votes_sql, -1, &ps.votes, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c->db, signer_sql, -1, &signer, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(prop)) == SQLITE_ROW) {
-		char tid[TREASURY_ID_MAX_BYTES + 1];
-		int64_t version = sqlite3_column_int64(prop, 2);
-		int64_t threshold = sqlite3_column_int64(prop, 4);
-
+		rc = sqlite3_prepare_v2(c->db, signer_sql, -1, &ps.signer, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db, debits_sql, -1, &ps.debits, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db, vetoes_sql, -1, &ps.vetoes, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db, proof_sql, -1, &ps.proof, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(ps.prop)) == SQLITE_ROW) {
 		rc = SQLITE_OK;
-		c->r->executed++;
-		if (sqlite3_column_bytes(prop, 0) != PROPOSAL_ID_BYTES) {
-			report(c, "an executed proposal has a malformed id");
+		c->r->proposals++;
+		if (!prop_row_read(c, ps.prop, &p))
 			continue;
-		}
-		memcpy(id, sqlite3_column_blob(prop, 0), PROPOSAL_ID_BYTES);
-		hex_encode(id_hex, id, PROPOSAL_ID_BYTES);
-		snprintf(tid, sizeof(tid), "%s", col_text(prop, 1));
-		proposal_id_compute(computed, col_text(prop, 3),
-		    (size_t)sqlite3_column_bytes(prop, 3));
-		if (memcmp(id, computed, PROPOSAL_ID_BYTES) != 0)
-			report(c, "proposal %s: id is not the hash of its "
-			    "canonical text", id_hex);
-		if (sqlite3_column_type(prop, 4) == SQLITE_NULL) {
-			report(c, "proposal %s: config version %lld of treasury "
-			    "%s does not exist", id_hex, (long long)version, tid);
-			continue;
-		}
-		err = valid_approvals(c, votes, signer, id, id_hex, tid, version,
-		    &approvals);
+		err = check_one_proposal(c, &ps, &p, f);
 		if (err != TREASURY_OK)
 			goto done;
-		if ((int64_t)approvals < threshold)
-			report(c, "proposal %s was executed with %u valid "
-			    "approvals; its config version needs %lld", id_hex,
-			    approvals, (long long)threshold);
 	}
 	if (rc != SQLITE_DONE)
 		err = store_err_from_sqlite(rc);
 done:
-	sqlite3_finalize(prop);
-	sqlite3_finalize(votes);
+	sqlite3_finalize(ps.prop);
+	sqlite3_finalize(ps.votes);
+	sqlite3_finalize(ps.signer);
+	sqlite3_finalize(ps.debits);
+	sqlite3_finalize(ps.vetoes);
+	sqlite3_finalize(ps.proof);
+	free(f);
+	return err;
+}
+
+/* Every freeze request verifies with its signer's key at the config
+ * version it names, and a frozen treasury has the freeze in force. */
+static treasury_err
+check_freezes(struct checker *c)
+{
+	static const char freezes_sql[] =
+	    "SELECT f.treasury_id, f.seq, f.signer, f.config_version,"
+	    " f.signature FROM freezes f ORDER BY f.treasury_id, f.seq, f.signer";
+	static const char frozen_sql[] =
+	    "SELECT t.id, t.freeze_seq FROM treasuries t WHERE t.frozen = 1"
+	    " AND NOT EXISTS (SELECT 1 FROM freezes f WHERE f.treasury_id ="
+	    " t.id AND f.seq = t.freeze_seq)";
+	static const char signer_sql[] =
+	    "SELECT key_type, pubkey FROM signers"
+	    " WHERE treasury_id = ?1 AND version = ?2 AND name = ?3";
+	sqlite3_stmt *fz = NULL, *fr = NULL, *signer = NULL;
+	uint8_t digest[DIGEST_BYTES];
+	struct signer_key key;
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	rc = sqlite3_prepare_v2(c->db, freezes_sql, -1, &fz, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db, frozen_sql, -1, &fr, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db, signer_sql, -1, &signer, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(fz)) == SQLITE_ROW) {
+		char tid[TREASURY_ID_MAX_BYTES + 1];
+		struct freeze_request req;
+		int64_t seq = sqlite3_column_int64(fz, 1);
+		int64_t version = sqlite3_column_int64(fz, 3);
+		const char *name = col_text(fz, 2);
+
+		rc = SQLITE_OK;
+		c->r->acts_verified++;
+		snprintf(tid, sizeof(tid), "%s", col_text(fz, 0));
+		memcpy(req.instance, c->instance, INSTANCE_ID_BYTES);
+		req.treasury = tid;
+		req.config_version = (uint64_t)version;
+		req.freeze_seq = (uint64_t)seq;
+		if (version < 1 || seq < 1 ||
+		    freeze_digest_compute(digest, &req) != TREASURY_OK ||
+		    !signer_key_at(c, signer, tid, version, name, &key) ||
+		    vote_signature_verify(c->v, &key, digest,
+		    sqlite3_column_blob(fz, 4),
+		    (size_t)sqlite3_column_bytes(fz, 4)) != TREASURY_OK)
+			report(c, "freeze %lld of treasury %s: the request of "
+			    "'%.32s' does not verify with a key of config "
+			    "version %lld", (long long)seq, tid, name,
+			    (long long)version);
+	}
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	while (rc == SQLITE_OK && (rc = sqlite3_step(fr)) == SQLITE_ROW) {
+		report(c, "treasury %s is frozen by freeze %lld, which has no "
+		    "signed request", col_text(fr, 0),
+		    (long long)sqlite3_column_int64(fr, 1));
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	sqlite3_finalize(fz);
+	sqlite3_finalize(fr);
 	sqlite3_finalize(signer);
 	return err;
 }
@@ -374,6 +739,29 @@ count_treasuries(struct checker *c)
 	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
 }
 
+/* The instance id every canonical text and freeze request names. */
+static treasury_err
+check_instance(struct checker *c)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(c->db, "SELECT instance_id FROM meta WHERE"
+	    " id = 1", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) == INSTANCE_ID_BYTES)
+			memcpy(c->instance, sqlite3_column_blob(st, 0),
+			    INSTANCE_ID_BYTES);
+		else
+			report(c, "meta: the instance id is malformed");
+		rc = SQLITE_DONE;
+	} else if (rc == SQLITE_DONE) {
+		report(c, "meta: no instance id");
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+}
+
 /* Adapter: integrity_check rows are findings too. */
 static void
 integrity_finding(const char *text, void *arg)
@@ -388,7 +776,7 @@ store_check(const char *path, const treasury_verifier *v,
     void (*finding)(const char *text, void *ctx), void *ctx,
     struct check_report *out, char errmsg[STORE_ERRMSG_BYTES])
 {
-	struct checker c = { NULL, v, finding, ctx, out };
+	struct checker c = { NULL, v, finding, ctx, out, { 0 } };
 	treasury_err err;
 
 	memset(out, 0, sizeof(*out));
@@ -409,9 +797,16 @@ store_check(const char *path, const treasury_verifier *v,
 	if (err == TREASURY_OK)
 		err = check_balances(&c);
 	if (err == TREASURY_OK)
-		err = check_executed(&c);
+		err = check_instance(&c);
+	if (err == TREASURY_OK)
+		err = check_proposals(&c);
+	if (err == TREASURY_OK)
+		err = check_freezes(&c);
 	if (err == TREASURY_OK)
 		err = check_debits(&c);
+	if (err == TREASURY_OK)
+		err = store_check_journal(c.db, finding, ctx, &out->findings,
+		    &out->journal_entries);
 	sqlite3_exec(c.db, "COMMIT", NULL, NULL, NULL);
 done:
 	if (err != TREASURY_OK)

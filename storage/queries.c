@@ -485,6 +485,66 @@ store_proposals_page(struct store *s, const char *treasury,
 	return err;
 }
 
+/* The walk of store_pending_for_signer: a proposal walk that also keeps
+ * the position (rowid, the column after PROPOSAL_COL_*) of each row. */
+struct pending_walk {
+	struct proposal_walk w;
+	uint64_t last_pos;
+};
+
+enum { PENDING_COL_POS = PROPOSAL_COL_SETTLED + 1 };
+
+static treasury_err
+pending_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+{
+	struct pending_walk *pw = walk;
+	int64_t pos = 0;
+	treasury_err err;
+
+	err = col_int(st, PENDING_COL_POS, 1, INT64_MAX, &pos);
+	if (err != TREASURY_OK)
+		return err;
+	pw->last_pos = (uint64_t)pos;
+	return proposal_page_row(s, st, &pw->w, stop);
+}
+
+treasury_err
+store_pending_for_signer(struct store *s, const char *signer,
+    uint64_t after_pos, unsigned limit, int64_t now_s,
+    int (*fn)(const struct proposal_record *, void *), void *ctx,
+    uint64_t *last_pos, bool *more)
+{
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSALS_PENDING_FOR];
+	struct pending_walk *pw;
+	treasury_err err;
+	bool began;
+
+	assert(signer != NULL && fn != NULL && last_pos != NULL &&
+	    more != NULL);
+	*more = false;
+	*last_pos = after_pos;
+	limit = page_limit(limit);
+	pw = calloc(1, sizeof(*pw));
+	if (pw == NULL)
+		return TREASURY_ERR_NOMEM;
+	pw->w.fn = fn;
+	pw->w.ctx = ctx;
+	pw->w.now_s = now_s;
+	pw->last_pos = after_pos;
+	err = snapshot_begin(s, &began);
+	if (err == TREASURY_OK) {
+		bind_str(st, 1, signer);
+		sqlite3_bind_int64(st, 2, key_from_u64(after_pos));
+		sqlite3_bind_int64(st, 3, now_s);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)limit + 1);
+		err = store_page_walk(s, st, limit, pending_page_row, pw, more);
+	}
+	snapshot_end(s, began);
+	*last_pos = pw->last_pos;
+	free(pw);
+	return err;
+}
+
 treasury_err
 store_proposal_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     int64_t now_s, struct proposal_record *out)

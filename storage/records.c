@@ -200,6 +200,27 @@ signer_read(sqlite3_stmt *st, struct signer *out)
 	return TREASURY_OK;
 }
 
+/* frozen, freeze_seq and frozen_at (schema 4; frozen_at is NULL while
+ * not frozen). */
+static treasury_err
+treasury_freeze_read(sqlite3_stmt *st, struct treasury *out)
+{
+	int64_t frozen = 0, seq = 0;
+	treasury_err err;
+
+	err = col_int(st, TREASURY_COL_FROZEN, 0, 1, &frozen);
+	if (err == TREASURY_OK)
+		err = col_int(st, TREASURY_COL_FREEZE_SEQ, 0, INT64_MAX, &seq);
+	if (err != TREASURY_OK)
+		return err;
+	out->frozen = frozen == 1;
+	out->freeze_seq = (uint64_t)seq;
+	if (sqlite3_column_type(st, TREASURY_COL_FROZEN_AT) != SQLITE_NULL)
+		err = col_int(st, TREASURY_COL_FROZEN_AT, INT64_MIN, INT64_MAX,
+		    &out->frozen_at_s);
+	return err;
+}
+
 /* The treasuries row; out->config_version is the current version. */
 static treasury_err
 treasury_row_read(sqlite3_stmt *st, struct treasury *out, uint64_t *next_nonce)
@@ -219,6 +240,8 @@ treasury_row_read(sqlite3_stmt *st, struct treasury *out, uint64_t *next_nonce)
 	if (err == TREASURY_OK)
 		err = col_int(st, TREASURY_COL_CREATED, INT64_MIN, INT64_MAX,
 		    &out->created_s);
+	if (err == TREASURY_OK)
+		err = treasury_freeze_read(st, out);
 	if (err == TREASURY_OK && next_nonce != NULL)
 		*next_nonce = nonce;
 	return err;

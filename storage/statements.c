@@ -52,15 +52,16 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 
 	/* Columns of a treasury: see TREASURY_COL_*. */
 	[STMT_TREASURY_GET] =
-	    "SELECT id, name, config_version, next_nonce, created_at"
-	    " FROM treasuries WHERE id = ?1",
+	    "SELECT id, name, config_version, next_nonce, created_at, frozen,"
+	    " freeze_seq, frozen_at FROM treasuries WHERE id = ?1",
 	[STMT_TREASURY_INSERT] =
 	    "INSERT INTO treasuries (id, name, config_version, next_nonce,"
 	    " created_at) VALUES (?1, ?2, 1, 1, ?3)",
 	/* ?1 after id, ?2 limit + 1 */
 	[STMT_TREASURY_PAGE] =
-	    "SELECT id, name, config_version, next_nonce, created_at"
-	    " FROM treasuries WHERE id > ?1 ORDER BY id LIMIT ?2",
+	    "SELECT id, name, config_version, next_nonce, created_at, frozen,"
+	    " freeze_seq, frozen_at FROM treasuries WHERE id > ?1 ORDER BY id"
+	    " LIMIT ?2",
 	[STMT_TREASURY_NONCE_BUMP] =
 	    "UPDATE treasuries SET next_nonce = next_nonce + 1"
 	    " WHERE id = ?1 AND next_nonce = ?2",
@@ -192,6 +193,20 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " canonical, proposer_token_id, created_at, expires_at, executed_at,"
 	    " settlement, settled_at FROM proposals"
 	    " WHERE treasury_id = ?1 AND nonce > ?2 ORDER BY nonce LIMIT ?3",
+	/* The proposals awaiting signer ?1 (store_pending_for_signer):
+	 * the PROPOSAL_COL_* columns, then the rowid (the page position).
+	 * ?2 after rowid, ?3 now_s, ?4 limit + 1. */
+	[STMT_PROPOSALS_PENDING_FOR] =
+	    "SELECT p.id, p.treasury_id, p.nonce, p.config_version, p.kind,"
+	    " p.status, p.canonical, p.proposer_token_id, p.created_at,"
+	    " p.expires_at, p.executed_at, p.settlement, p.settled_at, p.rowid"
+	    " FROM proposals p WHERE p.rowid > ?2 AND p.status = 'pending'"
+	    " AND p.expires_at > ?3 AND EXISTS (SELECT 1 FROM signers s"
+	    "  WHERE s.treasury_id = p.treasury_id"
+	    "  AND s.version = p.config_version AND s.name = ?1)"
+	    " AND NOT EXISTS (SELECT 1 FROM votes v"
+	    "  WHERE v.proposal_id = p.id AND v.signer = ?1)"
+	    " ORDER BY p.rowid LIMIT ?4",
 	/* column 1: the approval was revoked (schema 4) */
 	[STMT_VOTE_GET] =
 	    "SELECT decision, revoked_at IS NOT NULL FROM votes"

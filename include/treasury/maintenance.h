@@ -42,21 +42,43 @@ struct check_report {
 	unsigned long treasuries;
 	unsigned long balances;
 	unsigned long ledger_entries;
-	unsigned long executed;		/* executed proposals checked */
-	unsigned long votes_verified;	/* signatures checked */
+	unsigned long proposals;	/* proposals checked */
+	unsigned long executed;		/* of which executed */
+	unsigned long votes_verified;	/* approval signatures checked */
+	unsigned long acts_verified;	/* other signatures checked:
+					 * rejections, revocations, vetoes,
+					 * freeze requests */
+	unsigned long journal_entries;	/* journal entries compared */
 	unsigned long findings;
 };
 
-/* Check the database at path, read-only, in one read transaction:
+/* Check the database at path, read-only, in one read transaction, for
+ * meaning and not only arithmetic:
  *   - PRAGMA integrity_check and foreign_key_check;
  *   - every balance equals the sum of its ledger entries (deposits minus
  *     transfers, in order), each entry's balance_after is the running
  *     sum and never negative, and every ledger (treasury, asset) has a
  *     balance;
- *   - every executed proposal's id is the hash of its canonical text and
- *     it has at least M approvals whose signatures verify against the
- *     signers of its config version (M of that version);
- *   - every transfer ledger entry belongs to an executed proposal.
+ *   - every proposal's id is the hash of its canonical text, the text
+ *     decodes (proposal_decode, core's strict parser) and agrees with the
+ *     columns stored beside it (instance, treasury, config version, nonce,
+ *     kind, expiry);
+ *   - every vote, revocation and veto signature verifies, over the digest
+ *     of the id recomputed from the canonical text (an edited text fails
+ *     them), with the key of its signer at the proposal's config version;
+ *   - every executed proposal has at least M approvals (M of that version,
+ *     plus the policy's extra one for a config change) that verify, stand
+ *     (not revoked) and are made by distinct keys, and exactly the debits
+ *     its text says: one per transfer, in order, with its treasury, asset,
+ *     amount, destination and memo (none for the other kinds); every
+ *     transfer ledger entry belongs to an executed proposal;
+ *   - a vetoed proposal has its veto count of valid vetoes; every freeze
+ *     request verifies with its signer's key at its config version, and a
+ *     frozen treasury has the request of the freeze in force;
+ *   - when the database has a journal (schema 8): its hash chain, and its
+ *     agreement with the tables both ways (vetoes, proposal statuses,
+ *     settlements, freezes, deposits, debits, votes, revocations):
+ *     store_check_journal (storage/check_int.h), on the same snapshot.
  * finding(text, ctx) is called with a one-line description of each
  * violation (text is valid during the call only). The text is escaped
  * with text_escape_append (textsafe.h): bytes quoted from the database

@@ -113,6 +113,22 @@ store_proposals_page(struct store *s, const char *treasury,
     int64_t now_s, int (*fn)(const struct proposal_record *, void *),
     void *ctx, bool *more);
 
+/* "Needs your signature" (GET /v1/signers/{name}/pending): the proposals
+ * of every treasury that await signer: pending at now_s (not expired),
+ * made for a config version whose signer set holds a signer of that name,
+ * and without a vote of that name (an approval, a rejection, or an
+ * approval it revoked: docs/policies.md §8 makes a revocation final).
+ * In creation order, after position after_pos (0 = from the start), at
+ * most limit; *last_pos is the position of the last proposal given to fn
+ * (after_pos when none: the cursor of the next page) and *more is set
+ * when further proposals exist. Records are freed after fn returns.
+ * Returns TREASURY_OK or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_pending_for_signer(struct store *s, const char *signer,
+    uint64_t after_pos, unsigned limit, int64_t now_s,
+    int (*fn)(const struct proposal_record *, void *), void *ctx,
+    uint64_t *last_pos, bool *more);
+
 /* One proposal with its votes, effective status at now_s. The caller
  * frees with proposal_record_free.
  * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_PROPOSAL. */

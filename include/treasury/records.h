@@ -49,6 +49,10 @@ struct treasury {
 	unsigned signer_count;
 	struct signer signers[SIGNERS_PER_TREASURY_MAX];
 	int64_t created_s;
+	/* the freeze state (docs/policies.md §5) */
+	bool frozen;
+	uint64_t freeze_seq;		/* the last freeze number, 0 if none */
+	int64_t frozen_at_s;		/* when frozen; 0 when not */
 };
 
 enum ledger_kind {

@@ -62,15 +62,25 @@ test_asset_and_treasury(void **state)
 	memcpy(t->signers[1].key.bytes, "\x00\x10", 2);
 	t->created_s = 0;
 	rendered_is(treasury_json(t), "{\"config_version\":3,"
-	    "\"created_at\":\"1970-01-01T00:00:00Z\",\"id\":\"ops\","
-	    "\"name\":\"Operations\",\"signers\":["
+	    "\"created_at\":\"1970-01-01T00:00:00Z\",\"frozen\":false,"
+	    "\"id\":\"ops\",\"name\":\"Operations\",\"signers\":["
 	    "{\"key_type\":\"ecdsa\",\"name\":\"alice\",\"pubkey\":\"02abff\"},"
 	    "{\"key_type\":\"schnorr\",\"name\":\"bob\",\"pubkey\":\"0010\"}],"
 	    "\"threshold\":2}");
 	t->signer_count = 0;
 	rendered_is(treasury_json(t), "{\"config_version\":3,"
-	    "\"created_at\":\"1970-01-01T00:00:00Z\",\"id\":\"ops\","
-	    "\"name\":\"Operations\",\"signers\":[],\"threshold\":2}");
+	    "\"created_at\":\"1970-01-01T00:00:00Z\",\"frozen\":false,"
+	    "\"id\":\"ops\",\"name\":\"Operations\",\"signers\":[],"
+	    "\"threshold\":2}");
+	/* frozen: the freeze in force and when it was made */
+	t->frozen = true;
+	t->freeze_seq = 4;
+	t->frozen_at_s = 1800000000;
+	rendered_is(treasury_json(t), "{\"config_version\":3,"
+	    "\"created_at\":\"1970-01-01T00:00:00Z\",\"freeze_seq\":4,"
+	    "\"frozen\":true,\"frozen_at\":\"2027-01-15T08:00:00Z\","
+	    "\"id\":\"ops\",\"name\":\"Operations\",\"signers\":[],"
+	    "\"threshold\":2}");
 	free(t);
 }
 

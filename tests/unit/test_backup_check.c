@@ -357,8 +357,234 @@ test_check_debit_without_execution(void **state)
 	    " 'approved', executed_at = NULL",
 	    "a transfer without an executed proposal", &r);
 
-	assert_int_equal(f.count, 1);
+	/* and the journal says it was executed */
+	assert_int_equal(f.count, 2);
+	assert_true(found(&f, "status approved, but the journal says executed"));
 	assert_int_equal(r.executed, 0);
+}
+
+/* The debit goes elsewhere than the signed text says. */
+static void
+test_check_debit_destination_changed(void **state)
+{
+	struct check_report r;
+	struct findings f = damaged(state, "UPDATE ledger SET to_dest ="
+	    " '0xevil' WHERE kind = 'transfer'", "destination '0xevil', but"
+	    " proposal ", &r);
+
+	/* the canonical text and the journal's debit both disagree */
+	assert_int_equal(f.count, 2);
+	assert_true(found(&f, "transfer 1 says '0xabc'"));
+	assert_true(found(&f, "but journal entry"));
+}
+
+/* Less is debited than signed, and the balances are raised to match:
+ * the arithmetic holds, the meaning does not. */
+static void
+test_check_debit_amount_lowered_balances_adjusted(void **state)
+{
+	struct check_report r;
+	struct findings f = damaged(state, "UPDATE ledger SET amount ="
+	    " '30000000', balance_after = '70000000' WHERE kind = 'transfer';"
+	    " UPDATE balances SET amount = '70000000'", "amount 30000000 minor"
+	    " units, but proposal ", &r);
+
+	assert_int_equal(f.count, 2);
+	assert_true(found(&f, "debit of 30000000 minor units of USDC to"
+	    " '0xabc'"));
+}
+
+/* A debit of the executed proposal is gone (and the balance raised). */
+static void
+test_check_debit_missing(void **state)
+{
+	struct check_report r;
+	struct findings f = damaged(state, "DELETE FROM ledger WHERE kind ="
+	    " 'transfer'; UPDATE balances SET amount = '100000000'",
+	    "its text makes 1 debits, the ledger holds 0", &r);
+
+	assert_int_equal(f.count, 2);
+	assert_true(found(&f, "is missing from the ledger"));
+}
+
+/* The memo of the debit is not the signed one. */
+static void
+test_check_debit_memo_changed(void **state)
+{
+	struct check_report r;
+
+	(void)damaged(state, "UPDATE ledger SET memo = 'other' WHERE kind ="
+	    " 'transfer'", "its memo differs from proposal", &r);
+}
+
+/* A treasury marked frozen without any signed freeze request. */
+static void
+test_check_freeze_without_request(void **state)
+{
+	struct check_report r;
+
+	(void)damaged(state, "UPDATE treasuries SET frozen = 1, freeze_seq ="
+	    " 1, frozen_at = 1", "is frozen by freeze 1, which has no signed"
+	    " request", &r);
+}
+
+/* A stored column that the canonical text contradicts. */
+static void
+test_check_row_disagrees_with_text(void **state)
+{
+	struct check_report r;
+
+	(void)damaged(state, "UPDATE proposals SET expires_at = expires_at"
+	    " + 1", "disagree with its canonical text", &r);
+}
+
+/* ---- the journal's agreement with the tables (store_check_journal) ---- */
+
+static void
+test_check_journal_counted(void **state)
+{
+	struct ctx *c = *state;
+	struct check_report r;
+	struct findings f = check(c, c->db, &r);
+
+	assert_int_equal(f.count, 0);
+	assert_true(r.journal_entries >= 5);	/* asset, treasury, deposit,
+						 * proposal, vote, ... */
+}
+
+static void
+test_check_journal_deposit_entry_deleted(void **state)
+{
+	struct check_report r;
+	struct findings f = damaged(state, "DELETE FROM journal WHERE type ="
+	    " 'deposit'", "a deposit without its deposit journal entry", &r);
+
+	assert_int_equal(f.count, 2);
+	assert_true(found(&f, "are missing"));	/* the hash chain's gap */
+}
+
+/* Two entries trade places: both break the hash chain. */
+static void
+test_check_journal_reordered(void **state)
+{
+	struct check_report r;
+	struct findings f = damaged(state, "UPDATE journal SET seq = seq +"
+	    " 1000 WHERE seq IN (2, 3); UPDATE journal SET seq = 1005 - seq"
+	    " WHERE seq > 1000", "journal entry 2: its hash does not chain", &r);
+
+	assert_true(found(&f, "journal entry 3: its hash does not chain"));
+}
+
+static void
+test_check_journal_payload_not_json(void **state)
+{
+	struct check_report r;
+
+	(void)damaged(state, "UPDATE journal SET payload = '[1]' WHERE seq ="
+	    " (SELECT max(seq) FROM journal)", "its payload is not a JSON"
+	    " object", &r);
+}
+
+/* A payload's escaped control character becomes a raw one in SQL; the
+ * finding shows it escaped. */
+static void
+test_check_journal_escapes(void **state)
+{
+	struct check_report r;
+	struct findings f = damaged(state, "UPDATE journal SET payload ="
+	    " replace(payload, '\"d1\"', '\"d1\\u001b[2J\"') WHERE type ="
+	    " 'deposit'", "reference 'd1\\u{001B}[2J'", &r);
+
+	for (unsigned i = 0; i < f.count && i < 8; i++)
+		for (const char *p = f.text[i]; *p != '\0'; p++)
+			assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+}
+
+/* The world of world_make as schema 7 held it: no journal, and the events
+ * its triggers wrote (payloads beginning {"treasury":, no debits, no
+ * actor), so that reopening migrates them into the journal (schema 8). */
+#define BACK_TO_SCHEMA_7						\
+	"DROP TABLE journal; DROP TABLE journal_checkpoints;"		\
+	"CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"	\
+	" type TEXT NOT NULL, treasury_id TEXT, data TEXT NOT NULL,"	\
+	" created_at INTEGER NOT NULL) STRICT;"				\
+	"CREATE TRIGGER events_proposal_created AFTER INSERT ON proposals"	\
+	" BEGIN SELECT 1; END;"						\
+	"CREATE TRIGGER events_proposal_status AFTER UPDATE OF status"	\
+	" ON proposals BEGIN SELECT 1; END;"				\
+	"CREATE TRIGGER events_vote AFTER INSERT ON votes"		\
+	" BEGIN SELECT 1; END;"						\
+	"CREATE TRIGGER events_deposit AFTER INSERT ON ledger"		\
+	" BEGIN SELECT 1; END;"						\
+	"CREATE TRIGGER events_config AFTER INSERT ON treasury_configs"	\
+	" BEGIN SELECT 1; END;"						\
+	"INSERT INTO events (type, treasury_id, data, created_at)"	\
+	" SELECT 'treasury.created', treasury_id, '{\"treasury\":\"' ||"	\
+	" treasury_id || '\",\"config_version\":1,\"threshold\":' ||"	\
+	" threshold || '}', created_at FROM treasury_configs;"		\
+	"INSERT INTO events (type, treasury_id, data, created_at)"	\
+	" SELECT 'deposit', treasury_id, '{\"treasury\":\"' || treasury_id"	\
+	" || '\",\"ledger_seq\":' || seq || ',\"asset\":\"' || asset ||"	\
+	" '\",\"amount_minor\":\"' || amount || '\",\"reference\":\"' ||"	\
+	" reference || '\"}', created_at FROM ledger WHERE kind = 'deposit';"	\
+	"INSERT INTO events (type, treasury_id, data, created_at)"	\
+	" SELECT 'proposal.created', treasury_id, '{\"treasury\":\"' ||"	\
+	" treasury_id || '\",\"proposal\":\"' || lower(hex(id)) ||"	\
+	" '\",\"nonce\":' || nonce || ',\"kind\":\"transfer\",\"status\""	\
+	" :\"pending\"}', created_at FROM proposals;"			\
+	"INSERT INTO events (type, treasury_id, data, created_at)"	\
+	" SELECT 'proposal.voted', p.treasury_id, '{\"treasury\":\"' ||"	\
+	" p.treasury_id || '\",\"proposal\":\"' || lower(hex(p.id)) ||"	\
+	" '\",\"signer\":\"' || v.signer || '\",\"decision\":\"approve\"}',"	\
+	" v.created_at FROM votes v JOIN proposals p ON p.id ="		\
+	" v.proposal_id;"							\
+	"INSERT INTO events (type, treasury_id, data, created_at)"	\
+	" SELECT 'proposal.' || s.st, treasury_id, '{\"treasury\":\"' ||"	\
+	" treasury_id || '\",\"proposal\":\"' || lower(hex(id)) ||"	\
+	" '\",\"status\":\"' || s.st || '\",\"previous\":\"' || s.prev ||"	\
+	" '\"}', created_at FROM proposals, (SELECT 'approved' AS st,"	\
+	" 'pending' AS prev UNION ALL SELECT 'executed', 'approved') s"	\
+	" ORDER BY s.st;"							\
+	"PRAGMA user_version = 7;"
+
+/* A database migrated from schema 7 checks clean: what its events never
+ * recorded (the debits of a proposal executed before) is not asked of
+ * it, what they did record is compared, and what happens afterwards is
+ * journaled and compared in full. */
+static void
+test_check_migrated_journal(void **state)
+{
+	struct ctx *c = *state;
+	char errmsg[STORE_ERRMSG_BYTES];
+	struct check_report r;
+	struct findings f;
+	struct command cmd;
+	sqlite3 *db;
+
+	fixture_close(c);
+	assert_int_equal(sqlite3_open(c->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, BACK_TO_SCHEMA_7, NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	/* the writer's store migrates it; then, an hour later, a deposit */
+	assert_int_equal(writer_start(c->db, c->v, &c->w, errmsg),
+	    TREASURY_OK);
+	deposit_fill(&cmd, "t1", "USDC", 5, "after");
+	cmd.now_s = NOW + HOUR;
+	assert_int_equal(submit(c, &cmd), TREASURY_OK);
+	f = check(c, c->db, &r);
+	if (f.count > 0)
+		fail_msg("%u findings, the first: %s", f.count, f.text[0]);
+	assert_true(r.journal_entries >= 7);
+	/* a migrated entry still speaks for what it recorded */
+	f = damaged(state, "UPDATE ledger SET reference = 'other' WHERE"
+	    " reference = 'd1'", "reference 'other', but journal entry", &r);
+	assert_int_equal(f.count, 1);
+	/* and a debit after the upgrade must have its entry: a transfer row
+	 * dated after it, without one, is found */
+	f = damaged(state, "UPDATE ledger SET created_at = created_at +"
+	    " 2 * 3600 WHERE kind = 'transfer'", "without its item in a"
+	    " proposal.executed journal entry", &r);
 }
 
 /* A backup of a damaged database copies the damage: check on the copy
@@ -418,6 +644,31 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_check_debit_without_execution, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_debit_destination_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_debit_amount_lowered_balances_adjusted, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_check_debit_missing, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_check_debit_memo_changed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_freeze_without_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_row_disagrees_with_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_journal_counted,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_journal_deposit_entry_deleted, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_journal_payload_not_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_journal_reordered,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_journal_escapes,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_migrated_journal,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_backup_of_damage,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_not_a_database, setup,

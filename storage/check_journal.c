@@ -1,0 +1,458 @@
+/*
+ * check_journal.c: the journal's agreement with the engine's tables, a
+ * part of `treasuryd check` (check_int.h has the contract).
+ *
+ * Each check is one SELECT whose rows are findings, the text made in SQL
+ * with printf() and escaped in C before anyone sees it. Payloads are read
+ * with SQLite's JSON functions, only from rows whose payload json_valid()
+ * accepts (an invalid one is a finding of its own, never an error that
+ * stops the check). Each side of a comparison is a MATERIALIZED common
+ * table expression joined on its key, so SQLite builds an automatic index
+ * instead of scanning the journal once per row (a key compared with an
+ * INTEGER column is CAST to INTEGER in the expression: a value without
+ * affinity against the ledger's rowid gets no automatic index, and 50000
+ * deposits took minutes instead of a fraction of a second).
+ *
+ * ?1 is the time from which rows must have entries the events table of
+ * schema 3..7 never wrote (see journal_since).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "treasury/journal.h"
+
+#include "check_int.h"
+
+/* A payload member of the journal row in scope. */
+#define JX(key) "json_extract(payload, '$." key "')"
+/* journal rows of one type whose payload can be read */
+#define JROWS(type) "FROM journal WHERE type = '" type "'"		\
+	" AND json_valid(payload)"
+
+struct journal_check {
+	const char *what;	/* for the error message */
+	const char *sql;
+};
+
+static const struct journal_check journal_checks[] = {
+	{ "payloads",
+	  "SELECT printf('journal entry %d: its payload is not a JSON object',"
+	  " seq) FROM journal WHERE CASE WHEN json_valid(payload) THEN"
+	  " json_type(payload) <> 'object' ELSE 1 END ORDER BY seq" },
+	/* vetoes */
+	{ "vetoes",
+	  "WITH e AS MATERIALIZED (SELECT " JX("proposal") " AS pid, "
+	  JX("signer") " AS signer " JROWS("veto.recorded") ")"
+	  " SELECT printf('proposal %s: the veto of ''%s'' has no veto.recorded"
+	  " journal entry', lower(hex(v.proposal_id)), v.signer) FROM vetoes v"
+	  " LEFT JOIN e ON e.pid = lower(hex(v.proposal_id)) AND e.signer ="
+	  " v.signer WHERE e.pid IS NULL AND v.created_at >= ?1"
+	  " ORDER BY v.rowid" },
+	{ "veto entries",
+	  "WITH e AS MATERIALIZED (SELECT seq, " JX("proposal") " AS pid, "
+	  JX("signer") " AS signer " JROWS("veto.recorded") "),"
+	  " v AS MATERIALIZED (SELECT lower(hex(proposal_id)) AS pid, signer"
+	  " FROM vetoes)"
+	  " SELECT printf('journal entry %d: the veto of ''%s'' on proposal %s"
+	  " is missing from the vetoes table', e.seq, e.signer, e.pid) FROM e"
+	  " LEFT JOIN v ON v.pid = e.pid AND v.signer = e.signer"
+	  " WHERE v.pid IS NULL ORDER BY e.seq" },
+	/* proposal statuses */
+	{ "proposal statuses",
+	  "WITH s AS MATERIALIZED (SELECT seq, " JX("proposal") " AS pid,"
+	  " CASE WHEN type = 'proposal.awaiting' THEN 'pending' ELSE "
+	  JX("status") " END AS st FROM journal WHERE substr(type, 1, 9) ="
+	  " 'proposal.' AND type NOT IN ('proposal.voted', 'proposal.settled')"
+	  " AND json_valid(payload)),"
+	  " last AS MATERIALIZED (SELECT pid, st, max(seq) AS seq FROM s"
+	  " GROUP BY pid)"
+	  " SELECT printf('proposal %s: status %s, but the journal says %s',"
+	  " lower(hex(p.id)), p.status, CASE WHEN last.pid IS NULL THEN"
+	  " 'nothing of it (no proposal.created entry)' ELSE printf('%s (entry"
+	  " %d)', last.st, last.seq) END) FROM proposals p LEFT JOIN last ON"
+	  " last.pid = lower(hex(p.id)) WHERE last.st IS NOT p.status"
+	  " ORDER BY p.rowid" },
+	{ "proposal entries",
+	  "WITH e AS MATERIALIZED (SELECT seq, type, " JX("proposal") " AS pid"
+	  " FROM journal WHERE CASE WHEN json_valid(payload) THEN"
+	  " json_type(payload, '$.proposal') = 'text' ELSE 0 END),"
+	  " ph AS MATERIALIZED (SELECT lower(hex(id)) AS pid FROM proposals)"
+	  " SELECT printf('journal entry %d (%s): proposal %s is missing from"
+	  " the proposals table', e.seq, e.type, e.pid) FROM e LEFT JOIN ph"
+	  " ON ph.pid = e.pid WHERE ph.pid IS NULL ORDER BY e.seq" },
+	/* settlements */
+	{ "settlements",
+	  "WITH e AS MATERIALIZED (SELECT " JX("proposal") " AS pid "
+	  JROWS("proposal.settled") ")"
+	  " SELECT printf('proposal %s: settled with reference ''%s'', without"
+	  " a proposal.settled journal entry', lower(hex(p.id)), p.settlement)"
+	  " FROM proposals p LEFT JOIN e ON e.pid = lower(hex(p.id))"
+	  " WHERE p.settlement IS NOT NULL AND p.settled_at >= ?1"
+	  " AND e.pid IS NULL ORDER BY p.rowid" },
+	{ "settlement entries",
+	  "WITH e AS MATERIALIZED (SELECT seq, " JX("proposal") " AS pid, "
+	  JX("reference") " AS ref " JROWS("proposal.settled") "),"
+	  " ph AS MATERIALIZED (SELECT lower(hex(id)) AS pid, settlement"
+	  " FROM proposals)"
+	  " SELECT printf('proposal %s: settlement reference %s, but its"
+	  " proposal.settled journal entry %d says ''%s''', e.pid, CASE WHEN"
+	  " ph.settlement IS NULL THEN '(none)' ELSE '''' || ph.settlement ||"
+	  " '''' END, e.seq, e.ref) FROM e JOIN ph ON ph.pid = e.pid"
+	  " WHERE ph.settlement IS NOT e.ref ORDER BY e.seq" },
+	/* freezes */
+	{ "freezes",
+	  "WITH e AS MATERIALIZED (SELECT " JX("treasury") " AS tid, "
+	  "CAST(" JX("freeze_seq") " AS INTEGER) AS fs, " JX("signer")
+	  " AS signer " JROWS("treasury.frozen") ")"
+	  " SELECT printf('treasury %s: the request of ''%s'' for freeze %d has"
+	  " no treasury.frozen journal entry', f.treasury_id, f.signer, f.seq)"
+	  " FROM freezes f LEFT JOIN e ON e.tid = f.treasury_id AND e.fs ="
+	  " f.seq AND e.signer = f.signer WHERE e.tid IS NULL"
+	  " AND f.created_at >= ?1 ORDER BY f.rowid" },
+	{ "freeze entries",
+	  "WITH e AS MATERIALIZED (SELECT seq, " JX("treasury") " AS tid, "
+	  "CAST(" JX("freeze_seq") " AS INTEGER) AS fs, " JX("signer")
+	  " AS signer " JROWS("treasury.frozen") "),"
+	  " f AS MATERIALIZED (SELECT treasury_id AS tid, seq AS fs, signer"
+	  " FROM freezes)"
+	  " SELECT printf('journal entry %d: the request of ''%s'' for freeze"
+	  " %d of treasury %s is missing from the freezes table', e.seq,"
+	  " e.signer, e.fs, e.tid) FROM e LEFT JOIN f ON f.tid = e.tid AND"
+	  " f.fs = e.fs AND f.signer = e.signer WHERE f.tid IS NULL"
+	  " ORDER BY e.seq" },
+	{ "freeze state",
+	  "WITH s AS MATERIALIZED (SELECT seq, " JX("treasury") " AS tid,"
+	  " type = 'treasury.frozen' AS frozen, CAST(" JX("freeze_seq")
+	  " AS INTEGER) AS fs"
+	  " FROM journal WHERE type IN ('treasury.frozen', 'treasury.unfrozen')"
+	  " AND json_valid(payload)),"
+	  " last AS MATERIALIZED (SELECT tid, frozen, fs, max(seq) AS seq FROM s"
+	  " GROUP BY tid)"
+	  " SELECT printf('treasury %s: %s, but the journal says %s', t.id,"
+	  " CASE WHEN t.frozen THEN printf('frozen by freeze %d', t.freeze_seq)"
+	  " ELSE 'not frozen' END, CASE WHEN last.tid IS NULL THEN 'it was"
+	  " never frozen' WHEN last.frozen THEN printf('frozen by freeze %d"
+	  " (entry %d)', last.fs, last.seq) ELSE printf('unfrozen (entry %d)',"
+	  " last.seq) END) FROM treasuries t LEFT JOIN last ON last.tid = t.id"
+	  " WHERE coalesce(t.frozen_at, ?1) >= ?1 AND NOT (coalesce(last.frozen,"
+	  " 0) = t.frozen AND (t.frozen = 0 OR last.fs IS t.freeze_seq))"
+	  " ORDER BY t.id" },
+	/* deposits */
+	{ "deposits",
+	  "WITH e AS MATERIALIZED (SELECT seq, CAST(" JX("ledger_seq")
+	  " AS INTEGER) AS ls, "
+	  JX("treasury") " AS tid, " JX("asset") " AS asset, "
+	  JX("amount_minor") " AS amount, " JX("reference") " AS ref, "
+	  JX("source") " AS src, " JX("memo") " AS memo " JROWS("deposit") ")"
+	  " SELECT CASE WHEN e.seq IS NULL THEN printf('ledger entry %d: a"
+	  " deposit without its deposit journal entry', l.seq) ELSE"
+	  " printf('ledger entry %d: deposit of %s minor units of %s to %s,"
+	  " reference ''%s'', but journal entry %d says %s of %s to %s,"
+	  " reference ''%s''%s', l.seq, l.amount, l.asset, l.treasury_id,"
+	  " l.reference, e.seq, e.amount, e.asset, e.tid, e.ref, CASE WHEN"
+	  " (e.src IS NOT NULL AND e.src IS NOT l.source) OR (e.memo IS NOT"
+	  " NULL AND e.memo IS NOT l.memo) THEN ' (its source or memo differs)'"
+	  " ELSE '' END) END FROM ledger l LEFT JOIN e ON e.ls = l.seq"
+	  " WHERE l.kind = 'deposit' AND (e.seq IS NULL OR e.tid IS NOT"
+	  " l.treasury_id OR e.asset IS NOT l.asset OR e.amount IS NOT l.amount"
+	  " OR e.ref IS NOT l.reference OR (e.src IS NOT NULL AND e.src IS NOT"
+	  " l.source) OR (e.memo IS NOT NULL AND e.memo IS NOT l.memo))"
+	  " ORDER BY l.seq" },
+	{ "deposit entries",
+	  "WITH e AS MATERIALIZED (SELECT seq, CAST(" JX("ledger_seq")
+	  " AS INTEGER) AS ls, "
+	  JX("treasury") " AS tid, " JX("asset") " AS asset, "
+	  JX("amount_minor") " AS amount, " JX("reference") " AS ref "
+	  JROWS("deposit") ")"
+	  " SELECT printf('journal entry %d: the deposit ''%s'' of %s minor"
+	  " units of %s to treasury %s (ledger entry %s) is missing from the"
+	  " ledger', e.seq, e.ref, e.amount, e.asset, e.tid, e.ls) FROM e"
+	  " LEFT JOIN ledger l ON l.seq = e.ls AND l.kind = 'deposit'"
+	  " WHERE l.seq IS NULL ORDER BY e.seq" },
+	/* debits */
+	{ "debits",
+	  "WITH d AS MATERIALIZED (SELECT j.seq AS seq,"
+	  " json_extract(j.payload, '$.proposal') AS pid,"
+	  " json_extract(j.payload, '$.treasury') AS tid,"
+	  " CAST(json_extract(x.value, '$.ledger_seq') AS INTEGER) AS ls,"
+	  " json_extract(x.value, '$.amount_minor') AS amount,"
+	  " json_extract(x.value, '$.asset') AS asset,"
+	  " json_extract(x.value, '$.to') AS dest FROM journal j,"
+	  " json_each(CASE WHEN json_valid(j.payload) THEN j.payload ELSE '{}'"
+	  " END, '$.debits') x WHERE j.type = 'proposal.executed'"
+	  " AND x.type = 'object')"
+	  " SELECT CASE WHEN d.seq IS NULL THEN printf('ledger entry %d: a debit"
+	  " of proposal %s without its item in a proposal.executed journal"
+	  " entry', l.seq, lower(hex(l.proposal_id))) ELSE printf('ledger entry"
+	  " %d: debit of %s minor units of %s to ''%s'' by proposal %s, but"
+	  " journal entry %d says %s of %s to ''%s'' by proposal %s', l.seq,"
+	  " l.amount, l.asset, l.to_dest, lower(hex(l.proposal_id)), d.seq,"
+	  " d.amount, d.asset, d.dest, d.pid) END FROM ledger l LEFT JOIN d"
+	  " ON d.ls = l.seq WHERE l.kind = 'transfer' AND ((d.seq IS NULL AND"
+	  " l.created_at >= ?1) OR (d.seq IS NOT NULL AND (d.pid IS NOT"
+	  " lower(hex(l.proposal_id)) OR d.tid IS NOT l.treasury_id OR d.amount"
+	  " IS NOT l.amount OR d.asset IS NOT l.asset OR d.dest IS NOT"
+	  " l.to_dest))) ORDER BY l.seq" },
+	{ "debit entries",
+	  "WITH d AS MATERIALIZED (SELECT j.seq AS seq,"
+	  " json_extract(j.payload, '$.proposal') AS pid,"
+	  " CAST(json_extract(x.value, '$.ledger_seq') AS INTEGER) AS ls,"
+	  " json_extract(x.value, '$.amount_minor') AS amount,"
+	  " json_extract(x.value, '$.asset') AS asset,"
+	  " json_extract(x.value, '$.to') AS dest FROM journal j,"
+	  " json_each(CASE WHEN json_valid(j.payload) THEN j.payload ELSE '{}'"
+	  " END, '$.debits') x WHERE j.type = 'proposal.executed'"
+	  " AND x.type = 'object')"
+	  " SELECT printf('journal entry %d: the debit of %s minor units of %s"
+	  " to ''%s'' by proposal %s (ledger entry %s) is missing from the"
+	  " ledger', d.seq, d.amount, d.asset, d.dest, d.pid, d.ls) FROM d"
+	  " LEFT JOIN ledger l ON l.seq = d.ls AND l.kind = 'transfer'"
+	  " WHERE l.seq IS NULL ORDER BY d.seq" },
+	/* key proofs */
+	{ "key proofs",
+	  "WITH e AS MATERIALIZED (SELECT seq, " JX("proposal") " AS pid "
+	  JROWS("key.proved") "),"
+	  " k AS MATERIALIZED (SELECT lower(hex(proposal_id)) AS pid,"
+	  " created_at FROM key_proofs)"
+	  " SELECT CASE WHEN e.seq IS NULL THEN printf('proposal %s: its key"
+	  " proof has no key.proved journal entry', k.pid) ELSE"
+	  " printf('journal entry %d: the key proof of proposal %s is missing"
+	  " from the key_proofs table', e.seq, e.pid) END FROM k FULL JOIN e"
+	  " ON e.pid = k.pid WHERE (e.seq IS NULL AND k.created_at >= ?1)"
+	  " OR k.pid IS NULL ORDER BY e.seq, k.pid" },
+	/* votes and revocations */
+	{ "votes",
+	  "WITH e AS MATERIALIZED (SELECT " JX("proposal") " AS pid, "
+	  JX("signer") " AS signer, " JX("decision") " AS decision "
+	  JROWS("proposal.voted") ")"
+	  " SELECT printf('proposal %s: the %s of ''%s'' %s', lower(hex("
+	  "v.proposal_id)), CASE v.decision WHEN 1 THEN 'approval' ELSE"
+	  " 'rejection' END, v.signer, CASE WHEN e.pid IS NULL THEN 'has no"
+	  " proposal.voted journal entry' ELSE printf('is journaled as %s',"
+	  " e.decision) END) FROM votes v LEFT JOIN e ON e.pid ="
+	  " lower(hex(v.proposal_id)) AND e.signer = v.signer"
+	  " WHERE (e.pid IS NULL AND v.created_at >= ?1) OR (e.pid IS NOT NULL"
+	  " AND e.decision IS NOT CASE v.decision WHEN 1 THEN 'approve'"
+	  " ELSE 'reject' END) ORDER BY v.rowid" },
+	{ "vote entries",
+	  "WITH e AS MATERIALIZED (SELECT seq, " JX("proposal") " AS pid, "
+	  JX("signer") " AS signer " JROWS("proposal.voted") "),"
+	  " v AS MATERIALIZED (SELECT lower(hex(proposal_id)) AS pid, signer"
+	  " FROM votes)"
+	  " SELECT printf('journal entry %d: the vote of ''%s'' on proposal %s"
+	  " is missing from the votes table', e.seq, e.signer, e.pid) FROM e"
+	  " LEFT JOIN v ON v.pid = e.pid AND v.signer = e.signer"
+	  " WHERE v.pid IS NULL ORDER BY e.seq" },
+	{ "revocations",
+	  "WITH e AS MATERIALIZED (SELECT seq, " JX("proposal") " AS pid, "
+	  JX("signer") " AS signer " JROWS("vote.revoked") "),"
+	  " v AS MATERIALIZED (SELECT lower(hex(proposal_id)) AS pid, signer,"
+	  " revoked_at FROM votes)"
+	  " SELECT CASE WHEN e.seq IS NULL THEN printf('proposal %s: the"
+	  " approval of ''%s'' is revoked without a vote.revoked journal"
+	  " entry', v.pid, v.signer) ELSE printf('journal entry %d: the"
+	  " revocation of ''%s'' on proposal %s has no revoked approval in"
+	  " the votes table',"
+	  " e.seq, e.signer, e.pid) END FROM v FULL JOIN e ON e.pid = v.pid"
+	  " AND e.signer = v.signer WHERE (e.seq IS NULL AND v.revoked_at >= ?1)"
+	  " OR (e.seq IS NOT NULL AND v.revoked_at IS NULL)"
+	  " ORDER BY e.seq, v.pid" },
+};
+
+#undef JX
+#undef JROWS
+
+enum { JOURNAL_CHECKS = sizeof(journal_checks) / sizeof(journal_checks[0]) };
+
+static treasury_err
+journal_exists(sqlite3 *db, bool *exists)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*exists = false;
+	rc = sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE"
+	    " type = 'table' AND name = 'journal'", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*exists = true;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+}
+
+/*
+ * The time from which rows must have the entries the old events table
+ * never recorded. The entries the schema 8 migration copied keep the
+ * events' payloads, made by triggers that began each with {"treasury":
+ * (never in canonical key order, so journal_payload_* cannot have made
+ * one); they are a prefix of the journal. With none, every row must have
+ * its entries (INT64_MIN); else the rows from the first native entry's
+ * time on (INT64_MAX while there is none: nothing was journaled yet).
+ */
+static treasury_err
+journal_since(sqlite3 *db, int64_t *since_s, unsigned long *entries)
+{
+	static const char sql[] =
+	    "SELECT (SELECT count(*) FROM journal),"
+	    " (SELECT max(seq) FROM journal WHERE substr(payload, 1, 12) ="
+	    "  '{\"treasury\":'),"
+	    " (SELECT created_at FROM journal WHERE seq > coalesce((SELECT"
+	    "  max(seq) FROM journal WHERE substr(payload, 1, 12) ="
+	    "  '{\"treasury\":'), 0) ORDER BY seq LIMIT 1)";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*entries += (unsigned long)sqlite3_column_int64(st, 0);
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			*since_s = INT64_MIN;
+		else if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+			*since_s = INT64_MAX;
+		else
+			*since_s = sqlite3_column_int64(st, 2);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+}
+
+static treasury_err
+journal_check_run(sqlite3 *db, const struct journal_check *jc,
+    int64_t since_s, check_finding_fn finding, void *ctx,
+    unsigned long *findings)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, jc->sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 1)
+		rc = sqlite3_bind_int64(st, 1, since_s);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *text = sqlite3_column_text(st, 0);
+
+		(*findings)++;
+		check_finding_emit(finding, ctx, text != NULL ?
+		    (const char *)text : "(a finding without text)");
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+}
+
+enum { CHAIN_FINDINGS_MAX = 20 };
+
+/* Copy a TEXT column (NULL is "") into dst; false when it does not fit. */
+static bool
+col_copy(sqlite3_stmt *st, int i, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	int n = snprintf(dst, size, "%s", t != NULL ? (const char *)t : "");
+
+	return n >= 0 && (size_t)n < size;
+}
+
+/* The entry's hash, chained to the stored hash of the entry before, as
+ * journal_append made it: false (after a finding) when it differs. */
+static bool
+chain_link_check(sqlite3_stmt *st, const uint8_t prev[DIGEST_BYTES],
+    struct journal_entry *e, uint8_t hash[DIGEST_BYTES])
+{
+	const void *stored = sqlite3_column_blob(st, 7);
+
+	e->seq = sqlite3_column_int64(st, 0);
+	e->time_s = sqlite3_column_int64(st, 1);
+	e->payload = (const char *)sqlite3_column_text(st, 6);
+	e->payload_len = (size_t)sqlite3_column_bytes(st, 6);
+	if (e->payload == NULL || !col_copy(st, 2, e->treasury,
+	    sizeof(e->treasury)) || !col_copy(st, 3, e->type, sizeof(e->type)) ||
+	    !col_copy(st, 4, e->actor_token, sizeof(e->actor_token)) ||
+	    !col_copy(st, 5, e->actor_signer, sizeof(e->actor_signer)) ||
+	    journal_entry_hash(hash, prev, e) != TREASURY_OK)
+		return false;
+	return sqlite3_column_bytes(st, 7) == DIGEST_BYTES &&
+	    memcmp(stored, hash, DIGEST_BYTES) == 0;
+}
+
+/*
+ * The hash chain, each link against the stored hash of the entry before
+ * (so that a finding names the entry that was edited, and a removed or
+ * reordered entry breaks the links around it): seq 1, 2, 3 ... without a
+ * gap, hash = journal_entry_hash(previous hash, entry). Checkpoint
+ * signatures need the daemon's public key: `treasuryd audit verify`.
+ */
+static treasury_err
+check_journal_chain(sqlite3 *db, check_finding_fn finding, void *ctx,
+    unsigned long *findings)
+{
+	static const char sql[] = "SELECT seq, created_at, treasury_id, type,"
+	    " actor_token, actor_signer, payload, hash FROM journal"
+	    " ORDER BY seq";
+	uint8_t prev[DIGEST_BYTES], hash[DIGEST_BYTES];
+	unsigned long bad = 0;
+	struct journal_entry *e = malloc(sizeof(*e));
+	char text[CHECK_FINDING_MAX_BYTES];
+	sqlite3_stmt *st = NULL;
+	int64_t want = 1;
+	int rc;
+
+	if (e == NULL)
+		return TREASURY_ERR_NOMEM;
+	memset(prev, 0, sizeof(prev));
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(st, 0);
+
+		rc = SQLITE_OK;
+		memset(e, 0, sizeof(*e));
+		text[0] = '\0';
+		if (seq != want)
+			snprintf(text, sizeof(text), "journal entry %lld: "
+			    "entries %lld..%lld are missing", (long long)seq,
+			    (long long)want, (long long)seq - 1);
+		else if (!chain_link_check(st, prev, e, hash))
+			snprintf(text, sizeof(text), "journal entry %lld: its "
+			    "hash does not chain to the entry before (it, or "
+			    "its place, was changed)", (long long)seq);
+		if (text[0] != '\0') {
+			(*findings)++;
+			if (++bad <= CHAIN_FINDINGS_MAX)
+				check_finding_emit(finding, ctx, text);
+		}
+		want = seq + 1;
+		if (sqlite3_column_bytes(st, 7) == DIGEST_BYTES)
+			memcpy(prev, sqlite3_column_blob(st, 7), DIGEST_BYTES);
+	}
+	sqlite3_finalize(st);
+	free(e);
+	if (bad > CHAIN_FINDINGS_MAX) {
+		snprintf(text, sizeof(text), "the journal's hash chain: %lu "
+		    "more broken links not shown", bad - CHAIN_FINDINGS_MAX);
+		check_finding_emit(finding, ctx, text);
+	}
+	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+}
+
+treasury_err
+store_check_journal(sqlite3 *db, check_finding_fn finding, void *ctx,
+    unsigned long *findings, unsigned long *entries)
+{
+	int64_t since_s = INT64_MIN;
+	treasury_err err;
+	bool exists;
+	size_t i;
+
+	err = journal_exists(db, &exists);
+	if (err != TREASURY_OK || !exists)
+		return err;
+	err = journal_since(db, &since_s, entries);
+	if (err == TREASURY_OK)
+		err = check_journal_chain(db, finding, ctx, findings);
+	for (i = 0; err == TREASURY_OK && i < JOURNAL_CHECKS; i++)
+		err = journal_check_run(db, &journal_checks[i], since_s, finding,
+		    ctx, findings);
+	return err;
+}
