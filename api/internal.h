@@ -522,4 +522,14 @@ void handle_whoami(struct request *rq, struct reply *rp);
 void handle_events(struct request *rq, struct reply *rp);
 void handle_metrics(struct request *rq, struct reply *rp);
 
+void handle_webhook_create(struct request *rq, struct reply *rp);
+void handle_webhook_list(struct request *rq, struct reply *rp);
+void handle_webhook_get(struct request *rq, struct reply *rp);
+void handle_webhook_delete(struct request *rq, struct reply *rp);
+void handle_webhook_enable(struct request *rq, struct reply *rp);
+void handle_webhook_disable(struct request *rq, struct reply *rp);
+void handle_webhook_rotate(struct request *rq, struct reply *rp);
+void handle_webhook_redeliver(struct request *rq, struct reply *rp);
+void handle_webhook_deliveries(struct request *rq, struct reply *rp);
+
 #endif

@@ -170,7 +170,7 @@ jp_raw(struct journal_payload *p, const char *s, size_t len)
 static void
 jp_u16(struct journal_payload *p, uint32_t unit)
 {
-	char esc[8];
+	char esc[16];
 
 	snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)unit);
 	jp_raw(p, esc, 6);

@@ -20,6 +20,8 @@
  * Schema 6 lets a token be bound to a TLS client certificate
  * (schema_token_cert below).
  * Schema 7 adds the high-water mark of time (schema_clock_mark).
+ * Schema 9 adds webhooks: endpoints, the outbox, the deliveries log and
+ * the fan-out mark (storage/webhooks.c, docs/webhooks.md).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -334,6 +336,7 @@ static const struct migration migrations[] = {
 	/* 5 */ { store_schema_5, store_schema_5_after },	/* schema_idem.c */
 	/* 6 */ { schema_token_cert, NULL },
 	/* 7 */ { schema_clock_mark, NULL },
+	/* 8 */ { store_schema_webhooks, NULL },	/* webhooks.c */
 };
 
 #define MIGRATIONS_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
