@@ -49,6 +49,7 @@ struct webhook_delivery {
 	struct writer *writer;
 	char *hosts;
 	uint64_t retry_base_ms;
+	unsigned attempts_max;
 	CURL *curl;
 	struct webhook_due heads[WEBHOOK_ENDPOINTS_MAX];
 	struct webhook_results results;
@@ -268,7 +269,7 @@ attempt(struct webhook_delivery *wd, const struct webhook_due *d)
 		return false;
 	if (r->delivered) {
 		atomic_fetch_add(&stat_delivered, 1);
-	} else if (r->attempt >= WEBHOOK_ATTEMPTS_MAX) {
+	} else if (r->attempt >= wd->attempts_max) {
 		r->dead = true;
 		atomic_fetch_add(&stat_dead, 1);
 	} else {
@@ -425,6 +426,8 @@ webhook_delivery_start(const struct webhook_delivery_options *o,
 		return TREASURY_ERR_NOMEM;
 	wd->writer = o->writer;
 	wd->retry_base_ms = o->retry_base_ms;
+	wd->attempts_max = o->attempts_max;
+	assert(o->attempts_max >= 1 && o->attempts_max <= WEBHOOK_ATTEMPTS_MAX);
 	wd->hosts = strdup(o->hosts != NULL ? o->hosts : "");
 	wd->curl = curl_easy_init();
 	if (wd->hosts == NULL || wd->curl == NULL) {

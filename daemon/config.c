@@ -138,6 +138,10 @@ static const struct option_def options[] = {
 	  OFF(webhook_retry_base_ms), RESTART,
 	  "delay before the first webhook retry; it doubles with each "
 	  "failed attempt (jitter +-20%, at most a day)" },
+	{ "webhook_attempts_max", OPT_UINT, "15",               1,    30,
+	  OFF(webhook_attempts_max), RESTART,
+	  "delivery attempts of one journal entry to one endpoint before it "
+	  "is given up (dead letter; POST .../redeliver queues it again)" },
 };
 
 #define OPTIONS_COUNT (sizeof(options) / sizeof(options[0]))

@@ -47,6 +47,7 @@ struct config {
 	/* webhooks (docs/webhooks.md): "" = no endpoint may be registered */
 	char webhook_hosts[CONFIG_LINE_MAX_BYTES];
 	unsigned webhook_retry_base_ms;
+	unsigned webhook_attempts_max;
 };
 
 /* Fill cfg with every option's default (always valid). */

@@ -504,6 +504,7 @@ webhooks_start(struct daemon *d)
 		.writer = d->writer,
 		.hosts = d->cfg.webhook_hosts,
 		.retry_base_ms = d->cfg.webhook_retry_base_ms,
+		.attempts_max = d->cfg.webhook_attempts_max,
 	};
 
 	return webhook_delivery_start(&o, &d->webhooks) == TREASURY_OK ? 0 :

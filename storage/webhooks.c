@@ -22,7 +22,7 @@ static_assert(WEBHOOK_EVENTS_TEXT_MAX_BYTES <= 2048, "webhooks.events CHECK");
  * registered; only later entries are queued for it (a redelivery may
  * reach back). An outbox row is (endpoint, journal seq): 'pending' until
  * delivered (then deleted; the deliveries log keeps the attempt) or
- * 'dead' after WEBHOOK_ATTEMPTS_MAX attempts. next_at_ms is wall-clock
+ * 'dead' after webhook_attempts_max attempts. next_at_ms is wall-clock
  * milliseconds. webhook_fanout starts at the journal's end: entries made
  * before webhooks existed are not queued.
  */

@@ -22,7 +22,8 @@ enum {
 	WEBHOOK_SECRET_TEXT_BYTES = 6 + 4 * ((WEBHOOK_SECRET_BYTES + 2) / 3) + 1,
 	/* "v1," + base64 of a SHA-256, with its NUL */
 	WEBHOOK_SIGNATURE_TEXT_BYTES = 3 + 44 + 1,
-	WEBHOOK_ATTEMPTS_MAX = 15,		/* then the entry is dead */
+	WEBHOOK_ATTEMPTS_DEFAULT = 15,		/* then the entry is dead */
+	WEBHOOK_ATTEMPTS_MAX = 30,		/* the option's upper bound */
 	WEBHOOK_EVENT_TYPE_MAX_BYTES = 32,
 	WEBHOOK_EVENTS_MAX = 32,		/* types in one filter */
 	/* ",type,type,...," as stored (webhook_events_join) */

@@ -35,6 +35,7 @@ struct webhook_delivery_options {
 	struct writer *writer;
 	const char *hosts;		/* webhook_hosts, copied */
 	unsigned retry_base_ms;		/* webhook_backoff_ms's base */
+	unsigned attempts_max;		/* 1..WEBHOOK_ATTEMPTS_MAX, then dead */
 };
 
 /* Start the thread (curl_global_init first: call before other threads
