@@ -1,7 +1,9 @@
 /*
- * events.c: GET /v1/events, the journal of changes (schema 3's events
- * table, appended by triggers in the writer's transactions, so ids follow
- * commit order and nothing committed is without its event).
+ * events.c: GET /v1/events, the journal of changes (schema 8's journal
+ * table, appended by storage/journal.c in the transaction of each change,
+ * so ids follow commit order and nothing committed is without its event):
+ * an event's id is the entry's seq, its data the entry's payload
+ * (GET /v1/journal, journal.c, shows the whole entry with its hash).
  *
  * With Accept: text/event-stream the answer is a Server-Sent Events
  * stream: every event after Last-Event-ID (or ?after=, or from now on
@@ -298,7 +300,7 @@ events_stream(struct request *rq, struct reply *rp, int64_t after)
 		return;
 	}
 	rp->stream = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
-	    SSE_EVENT_MAX_BYTES * 4, sse_read, st, sse_free);
+	    SSE_EVENT_MAX_BYTES + 4096, sse_read, st, sse_free);
 	if (rp->stream == NULL) {
 		sse_free(st);
 		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");

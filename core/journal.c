@@ -170,9 +170,10 @@ jp_raw(struct journal_payload *p, const char *s, size_t len)
 static void
 jp_u16(struct journal_payload *p, uint32_t unit)
 {
-	char esc[16];
+	char esc[8];
 
-	snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)unit);
+	assert(unit <= 0xffff);
+	snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)(unit & 0xffffu));
 	jp_raw(p, esc, 6);
 }
 

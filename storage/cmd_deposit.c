@@ -78,6 +78,23 @@ deposit_prior_compare(const struct deposit_prior *p, struct command *cmd)
 }
 
 static treasury_err
+deposit_journal(struct store *s, const struct command *cmd)
+{
+	struct journal_payload p;
+
+	journal_payload_begin(&p);
+	journal_payload_amount(&p, "amount_minor", cmd->in.deposit.amount);
+	journal_payload_str(&p, "asset", cmd->in.deposit.asset);
+	journal_payload_int(&p, "ledger_seq", cmd->out.deposit.ledger_seq);
+	journal_payload_str(&p, "memo", cmd->in.deposit.memo);
+	journal_payload_str(&p, "reference", cmd->in.deposit.reference);
+	journal_payload_str(&p, "source", cmd->in.deposit.source);
+	journal_payload_str(&p, "treasury", cmd->in.deposit.treasury);
+	return journal_cmd(s, cmd, NULL, cmd->in.deposit.treasury, "deposit",
+	    &p);
+}
+
+static treasury_err
 deposit_ledger_insert(struct store *s, struct command *cmd,
     amount_minor balance_after)
 {
@@ -96,8 +113,10 @@ deposit_ledger_insert(struct store *s, struct command *cmd,
 	sqlite3_bind_null(st, 10);
 	sqlite3_bind_int64(st, 11, cmd->now_s);
 	err = store_stmt_run(s, STMT_LEDGER_INSERT);
-	if (err == TREASURY_OK)
+	if (err == TREASURY_OK) {
 		cmd->out.deposit.ledger_seq = sqlite3_last_insert_rowid(s->db);
+		err = deposit_journal(s, cmd);
+	}
 	return err;
 }
 

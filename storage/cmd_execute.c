@@ -140,9 +140,23 @@ spend_check_balance(struct store *s, const char *treasury, struct spend *x,
 	return TREASURY_ERR_INSUFFICIENT_BALANCE;
 }
 
+/* A ledger debit in the executed entry's debits (journal.h). */
+static void
+debit_journal(struct journal_payload *debits, const struct transfer_fields *t,
+    int64_t ledger_seq)
+{
+	journal_payload_object(debits, NULL);
+	journal_payload_amount(debits, "amount_minor", t->amount);
+	journal_payload_str(debits, "asset", t->asset);
+	journal_payload_int(debits, "ledger_seq", ledger_seq);
+	journal_payload_str(debits, "to", t->to);
+	journal_payload_end(debits);
+}
+
 static treasury_err
 transfer_debit(struct store *s, const struct proposal_record *rec,
-    struct spend *x, const struct transfer_fields *t, int64_t now_s)
+    struct spend *x, const struct transfer_fields *t, int64_t now_s,
+    struct journal_payload *debits)
 {
 	sqlite3_stmt *st = s->stmt[STMT_LEDGER_INSERT];
 	treasury_err err;
@@ -162,7 +176,10 @@ transfer_debit(struct store *s, const struct proposal_record *rec,
 	bind_str(st, 9, t->memo);
 	sqlite3_bind_blob(st, 10, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 11, now_s);
-	return store_stmt_run(s, STMT_LEDGER_INSERT);
+	err = store_stmt_run(s, STMT_LEDGER_INSERT);
+	if (err == TREASURY_OK)
+		debit_journal(debits, t, sqlite3_last_insert_rowid(s->db));
+	return err;
 }
 
 /* Why a spend may not execute: the detail of a policy verdict. */
@@ -262,7 +279,8 @@ spend_destinations_check(const struct treasury_policy *p,
 
 static treasury_err
 execute_spend(struct store *s, const struct proposal_record *rec,
-    const struct proposal_fields *f, struct command *cmd)
+    const struct proposal_fields *f, struct command *cmd,
+    struct journal_payload *debits)
 {
 	struct treasury_policy *p;
 	struct spends *sp;
@@ -291,7 +309,8 @@ execute_spend(struct store *s, const struct proposal_record *rec,
 	free(p);
 	for (i = 0; err == TREASURY_OK && i < f->transfer_count; i++)
 		err = transfer_debit(s, rec, spend_find(sp,
-		    f->transfers[i].asset), &f->transfers[i], cmd->now_s);
+		    f->transfers[i].asset), &f->transfers[i], cmd->now_s,
+		    debits);
 	free(sp);
 	return err;
 }
@@ -299,12 +318,13 @@ execute_spend(struct store *s, const struct proposal_record *rec,
 /* ---- config changes ---- */
 
 static treasury_err
-config_switch(struct store *s, const struct treasury *next, int64_t now_s)
+config_switch(struct store *s, const struct command *cmd,
+    const struct treasury *next, const uint8_t proposal[PROPOSAL_ID_BYTES])
 {
 	sqlite3_stmt *st = s->stmt[STMT_TREASURY_VERSION_BUMP];
 	treasury_err err;
 
-	err = config_version_write(s, next, now_s);
+	err = config_version_write(s, cmd, next, proposal);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, next->id);
@@ -369,7 +389,7 @@ execute_config(struct store *s, const struct proposal_record *rec,
 	if (err == TREASURY_OK)
 		err = config_change_stated(f, next, cmd);
 	if (err == TREASURY_OK)
-		err = config_switch(s, next, cmd->now_s);
+		err = config_switch(s, cmd, next, rec->id);
 	if (err == TREASURY_OK)
 		err = config_policy_write(s, cur, next, f, cmd);
 	if (err == TREASURY_OK)
@@ -380,22 +400,45 @@ done:
 	return err;
 }
 
+/* Store the executed status and journal it with the debits (the
+ * payload p, its debits array still open; freed here). */
 static treasury_err
 proposal_mark_executed(struct store *s, const struct proposal_record *rec,
-    int64_t now_s)
+    const struct command *cmd, struct journal_payload *p)
 {
 	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_EXECUTED_SET];
+	enum proposal_status next = lifecycle_status_after(ACTION_EXECUTE,
+	    rec->status);
 	treasury_err err;
 
 	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now_s);
-	bind_str(st, 3, proposal_status_name(lifecycle_status_after(
-	    ACTION_EXECUTE, rec->status)));
+	sqlite3_bind_int64(st, 2, cmd->now_s);
+	bind_str(st, 3, proposal_status_name(next));
 	bind_str(st, 4, proposal_status_name(rec->status));
 	err = store_stmt_run(s, STMT_PROPOSAL_EXECUTED_SET);
 	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;
-	return err;
+	if (err != TREASURY_OK) {
+		journal_payload_free(p);
+		return err;
+	}
+	journal_payload_end(p);		/* debits */
+	return proposal_status_journal(s, cmd, rec->id, rec->treasury,
+	    rec->status, next, p);
+}
+
+/* Execute what f says: a config change (*new_version set), an unfreeze
+ * or a spend (its debits into the open array of p). */
+static treasury_err
+execute_effect(struct store *s, const struct proposal_record *rec,
+    const struct proposal_fields *f, struct command *cmd,
+    struct journal_payload *p, uint64_t *new_version)
+{
+	if (proposal_kind_is_config(f->kind))
+		return execute_config(s, rec, f, cmd, new_version);
+	if (f->kind == KIND_UNFREEZE)
+		return unfreeze_apply(s, cmd, rec, f);
+	return execute_spend(s, rec, f, cmd, p);
 }
 
 static treasury_err
@@ -404,6 +447,7 @@ execute_apply(struct store *s, const treasury_verifier *v,
     struct command *cmd, bool *keep)
 {
 	static const struct lifecycle_act act = { .action = ACTION_EXECUTE };
+	struct journal_payload p;	/* the executed entry's */
 	uint64_t new_version = 0;
 	treasury_err err;
 
@@ -420,17 +464,16 @@ execute_apply(struct store *s, const treasury_verifier *v,
 		err = proposal_timelock_gate(s, rec, cmd);
 	if (err != TREASURY_OK)
 		return err;
-	if (proposal_kind_is_config(f->kind))
-		err = execute_config(s, rec, f, cmd, &new_version);
-	else if (f->kind == KIND_UNFREEZE)
-		err = unfreeze_apply(s, rec, f);
-	else
-		err = execute_spend(s, rec, f, cmd);
+	journal_payload_begin(&p);
+	journal_payload_array(&p, "debits");
+	err = execute_effect(s, rec, f, cmd, &p, &new_version);
 	if (err == TREASURY_OK)
-		err = proposal_mark_executed(s, rec, cmd->now_s);
+		err = proposal_mark_executed(s, rec, cmd, &p);	/* frees p */
+	else
+		journal_payload_free(&p);
 	if (err == TREASURY_OK && new_version != 0)
-		err = proposals_after_config_change(s, rec->treasury,
-		    new_version, cmd->now_s);
+		err = proposals_after_config_change(s, cmd, rec->treasury,
+		    new_version);
 	if (err == TREASURY_OK)
 		cmd->out.execute.status = lifecycle_status_after(ACTION_EXECUTE,
 		    rec->status);

@@ -5,8 +5,8 @@
  * proposals of the treasury (lifecycle_after_config_change).
  *
  * Storage only loads and stores here; core says what each proposal
- * becomes, and the ones that change are stored one by one, each firing
- * the events_proposal_status trigger.
+ * becomes, and the ones that change are stored one by one by
+ * proposal_status_set, each with its proposal.<status> journal entry.
  *
  * The sweep reads only what is due, through the partial index
  * proposals_expiring (STMT_PROPOSALS_DUE), soonest expiry first, then by
@@ -142,7 +142,7 @@ by_status_name(const void *a, const void *b)
 
 /* Store what rule makes of every open proposal of treasury. */
 static treasury_err
-catch_up_run(struct store *s, const char *treasury,
+catch_up_run(struct store *s, const struct command *cmd, const char *treasury,
     const struct catch_up_rule *rule)
 {
 	struct catch_ups c = { 0, 0, NULL };
@@ -158,7 +158,7 @@ catch_up_run(struct store *s, const char *treasury,
 	if (err == TREASURY_OK && c.count > 1)
 		qsort(c.v, c.count, sizeof(c.v[0]), by_status_name);
 	for (i = 0; err == TREASURY_OK && i < c.count; i++)
-		err = proposal_status_set(s, c.v[i].id, c.v[i].next);
+		err = proposal_status_set(s, cmd, c.v[i].id, c.v[i].next);
 	free(c.v);
 	return err;
 }
@@ -194,8 +194,8 @@ due_collect(struct store *s, int64_t now_s, unsigned batch_max,
 }
 
 treasury_err
-proposals_expire(struct store *s, int64_t now_s, unsigned batch_max,
-    unsigned *expired, bool *more)
+proposals_expire(struct store *s, const struct command *cmd,
+    unsigned batch_max, unsigned *expired, bool *more)
 {
 	struct catch_ups c = { 0, 0, NULL };
 	treasury_err err;
@@ -205,9 +205,9 @@ proposals_expire(struct store *s, int64_t now_s, unsigned batch_max,
 	assert(batch_max >= 1);
 	*expired = 0;
 	*more = false;
-	err = due_collect(s, now_s, batch_max, &c, &read);
+	err = due_collect(s, cmd->now_s, batch_max, &c, &read);
 	for (i = 0; err == TREASURY_OK && i < c.count; i++)
-		err = proposal_status_set(s, c.v[i].id, c.v[i].next);
+		err = proposal_status_set(s, cmd, c.v[i].id, c.v[i].next);
 	if (err == TREASURY_OK) {
 		*expired = (unsigned)c.count;
 		/* a full batch that expired something: maybe more are due */
@@ -218,11 +218,11 @@ proposals_expire(struct store *s, int64_t now_s, unsigned batch_max,
 }
 
 treasury_err
-proposals_after_config_change(struct store *s, const char *treasury,
-    uint64_t new_version, int64_t now_s)
+proposals_after_config_change(struct store *s, const struct command *cmd,
+    const char *treasury, uint64_t new_version)
 {
-	const struct catch_up_rule rule = { new_version, now_s };
+	const struct catch_up_rule rule = { new_version, cmd->now_s };
 
 	assert(treasury != NULL);
-	return catch_up_run(s, treasury, &rule);
+	return catch_up_run(s, cmd, treasury, &rule);
 }

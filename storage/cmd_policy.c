@@ -287,7 +287,7 @@ proposal_tally_apply(struct store *s, const struct proposal_record *rec,
 	if (step.store_approved && step.approved_s != 0)
 		err = proposal_approved_set(s, rec->id, step.approved_s);
 	if (err == TREASURY_OK && step.store_status)
-		err = proposal_status_set(s, rec->id, step.status);
+		err = proposal_status_set(s, cmd, rec->id, step.status);
 	if (err == TREASURY_OK && step.store_approved && step.approved_s == 0)
 		err = proposal_approved_set(s, rec->id, 0);
 	if (err == TREASURY_OK)
@@ -533,10 +533,11 @@ proposal_freeze_gate(struct store *s, const struct proposal_record *rec,
 }
 
 treasury_err
-unfreeze_apply(struct store *s, const struct proposal_record *rec,
-    const struct proposal_fields *f)
+unfreeze_apply(struct store *s, const struct command *cmd,
+    const struct proposal_record *rec, const struct proposal_fields *f)
 {
 	sqlite3_stmt *st = s->stmt[STMT_UNFREEZE];
+	struct journal_payload p;
 	treasury_err err;
 
 	bind_str(st, 1, rec->treasury);
@@ -544,5 +545,12 @@ unfreeze_apply(struct store *s, const struct proposal_record *rec,
 	err = store_stmt_run(s, STMT_UNFREEZE);
 	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;	/* the gate said it is */
-	return err;
+	if (err != TREASURY_OK)
+		return err;
+	journal_payload_begin(&p);
+	journal_payload_int(&p, "freeze_seq", (int64_t)f->freeze_seq);
+	journal_payload_hex(&p, "proposal", rec->id, PROPOSAL_ID_BYTES);
+	journal_payload_str(&p, "treasury", rec->treasury);
+	return journal_cmd(s, cmd, NULL, rec->treasury, "treasury.unfrozen",
+	    &p);
 }

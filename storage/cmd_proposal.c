@@ -181,6 +181,25 @@ proposal_complete(struct store *s, const struct treasury *cur,
 }
 
 static treasury_err
+proposal_created_journal(struct store *s, const struct proposal_fields *f,
+    const struct command *cmd)
+{
+	struct journal_payload p;
+
+	journal_payload_begin(&p);
+	journal_payload_int(&p, "config_version", (int64_t)f->config_version);
+	journal_payload_int(&p, "expires_at", f->expires_s);
+	journal_payload_str(&p, "kind", proposal_kind_name(f->kind));
+	journal_payload_int(&p, "nonce", (int64_t)f->nonce);
+	journal_payload_hex(&p, "proposal", cmd->out.proposal_create.id,
+	    PROPOSAL_ID_BYTES);
+	journal_payload_str(&p, "status",
+	    proposal_status_name(lifecycle_status_created()));
+	journal_payload_str(&p, "treasury", f->treasury);
+	return journal_cmd(s, cmd, NULL, f->treasury, "proposal.created", &p);
+}
+
+static treasury_err
 proposal_insert(struct store *s, const struct proposal_fields *f,
     const struct textbuf *text, struct command *cmd)
 {
@@ -211,6 +230,8 @@ proposal_insert(struct store *s, const struct proposal_fields *f,
 	err = store_stmt_run(s, STMT_TREASURY_NONCE_BUMP);
 	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;	/* the nonce moved under us */
+	if (err == TREASURY_OK)
+		err = proposal_created_journal(s, f, cmd);
 	return err;
 }
 

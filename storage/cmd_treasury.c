@@ -6,6 +6,7 @@
  * 1 is written here, every later one by an executed config-change
  * proposal (cmd_execute.c), each as a whole new set.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,9 +27,39 @@ signer_insert(struct store *s, const struct treasury *t,
 	return store_stmt_run(s, STMT_SIGNER_INSERT);
 }
 
+/* treasury.created (version 1) or config.changed by proposal. */
+static treasury_err
+config_version_journal(struct store *s, const struct command *cmd,
+    const struct treasury *next, const uint8_t *proposal)
+{
+	struct journal_payload p;
+	bool created = next->config_version == 1;
+	unsigned i;
+
+	assert(created || proposal != NULL);
+	journal_payload_begin(&p);
+	journal_payload_int(&p, "config_version",
+	    (int64_t)next->config_version);
+	if (created)
+		journal_payload_str(&p, "name", next->name);
+	else
+		journal_payload_hex(&p, "proposal", proposal,
+		    PROPOSAL_ID_BYTES);
+	if (created) {
+		journal_payload_array(&p, "signers");
+		for (i = 0; i < next->signer_count; i++)
+			journal_payload_elem_str(&p, next->signers[i].name);
+		journal_payload_end(&p);
+	}
+	journal_payload_int(&p, "threshold", (int64_t)next->threshold);
+	journal_payload_str(&p, "treasury", next->id);
+	return journal_cmd(s, cmd, NULL, next->id, created ?
+	    "treasury.created" : "config.changed", &p);
+}
+
 treasury_err
-config_version_write(struct store *s, const struct treasury *next,
-    int64_t now_s)
+config_version_write(struct store *s, const struct command *cmd,
+    const struct treasury *next, const uint8_t *proposal)
 {
 	sqlite3_stmt *st = s->stmt[STMT_CONFIG_INSERT];
 	treasury_err err;
@@ -37,10 +68,12 @@ config_version_write(struct store *s, const struct treasury *next,
 	bind_str(st, 1, next->id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)next->config_version);
 	sqlite3_bind_int(st, 3, (int)next->threshold);
-	sqlite3_bind_int64(st, 4, now_s);
+	sqlite3_bind_int64(st, 4, cmd->now_s);
 	err = store_stmt_run(s, STMT_CONFIG_INSERT);
 	for (i = 0; err == TREASURY_OK && i < next->signer_count; i++)
 		err = signer_insert(s, next, &next->signers[i]);
+	if (err == TREASURY_OK)
+		err = config_version_journal(s, cmd, next, proposal);
 	return err;
 }
 
@@ -87,7 +120,7 @@ apply_treasury_create(struct store *s, struct command *cmd)
 		return cmd_finish(s, cmd, TREASURY_ERR_TREASURY_EXISTS);
 	}
 	if (err == TREASURY_OK)
-		err = config_version_write(s, t, cmd->now_s);
+		err = config_version_write(s, cmd, t, NULL);
 	if (err == TREASURY_OK && cmd->policy == NULL) {
 		empty = malloc(sizeof(*empty));
 		if (empty == NULL)

@@ -106,7 +106,7 @@ proposal_gate(struct store *s, struct proposal_record *rec,
 	verdict = lifecycle_gate(act, &p, current, cmd->now_s, &v);
 	*cmd_status(cmd) = v.status;
 	if (v.store) {
-		err = proposal_status_set(s, rec->id, v.status);
+		err = proposal_status_set(s, cmd, rec->id, v.status);
 		if (err != TREASURY_OK)
 			return err;
 		rec->status = v.status;
@@ -230,6 +230,8 @@ vote_insert(struct store *s, const struct proposal_record *rec,
     struct command *cmd)
 {
 	sqlite3_stmt *st = s->stmt[STMT_VOTE_INSERT];
+	struct journal_payload p;
+	treasury_err err;
 
 	if (cmd->in.vote.signature_len < SIG_DER_MIN_BYTES ||
 	    cmd->in.vote.signature_len > SIG_DER_MAX_BYTES) {
@@ -242,7 +244,17 @@ vote_insert(struct store *s, const struct proposal_record *rec,
 	sqlite3_bind_blob(st, 4, cmd->in.vote.signature,
 	    (int)cmd->in.vote.signature_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, cmd->now_s);
-	return store_stmt_run(s, STMT_VOTE_INSERT);
+	err = store_stmt_run(s, STMT_VOTE_INSERT);
+	if (err != TREASURY_OK)
+		return err;
+	journal_payload_begin(&p);
+	journal_payload_str(&p, "decision",
+	    cmd->in.vote.decision == VOTE_APPROVE ? "approve" : "reject");
+	journal_payload_hex(&p, "proposal", rec->id, PROPOSAL_ID_BYTES);
+	journal_payload_str(&p, "signer", cmd->in.vote.signer);
+	journal_payload_str(&p, "treasury", rec->treasury);
+	return journal_cmd(s, cmd, cmd->in.vote.signer, rec->treasury,
+	    "proposal.voted", &p);
 }
 
 static treasury_err
@@ -306,7 +318,7 @@ cancel_apply(struct store *s, struct proposal_record *rec, struct command *cmd,
 	err = proposal_gate(s, rec, &act, cmd, keep);
 	if (err != TREASURY_OK)
 		return err;
-	err = proposal_status_set(s, rec->id, lifecycle_status_after(
+	err = proposal_status_set(s, cmd, rec->id, lifecycle_status_after(
 	    ACTION_CANCEL, rec->status));
 	if (err == TREASURY_OK)
 		cmd->out.cancel.status = lifecycle_status_after(ACTION_CANCEL,

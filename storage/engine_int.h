@@ -22,6 +22,7 @@
 #include "treasury/records.h"
 #include "treasury/writer.h"
 
+#include "journal_int.h"
 #include "store_int.h"
 
 /* Column layouts (statements.c). */
@@ -144,10 +145,39 @@ TREASURY_WARN_UNUSED treasury_err
 proposal_tally_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     struct policy_tally *out);
 
-/* Set a proposal's stored status. */
+/* ---- the journal of a command (journal.c, journal_int.h) ---- */
+
+/* The who of an entry cmd appends: its now_s and actor_token, and signer
+ * (NULL: none) for a signed act. */
+struct journal_who journal_who_cmd(const struct command *cmd,
+    const char *signer);
+
+/* journal_append with journal_who_cmd(cmd, signer). */
 TREASURY_WARN_UNUSED treasury_err
-proposal_status_set(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
-    enum proposal_status st);
+journal_cmd(struct store *s, const struct command *cmd, const char *signer,
+    const char *treasury, const char *type, struct journal_payload *p);
+
+/* ---- proposal statuses: every change is journalled here ---- */
+
+/* Set a proposal's stored status on behalf of cmd: nothing when it is
+ * already st; else the UPDATE and its proposal.<st> journal entry
+ * (proposal_status_journal). Returns TREASURY_OK,
+ * TREASURY_ERR_UNKNOWN_PROPOSAL, _DB_CORRUPT or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_status_set(struct store *s, const struct command *cmd,
+    const uint8_t id[PROPOSAL_ID_BYTES], enum proposal_status st);
+
+/* The journal entry of a status change of proposal id (treasury) from
+ * previous to next, that the caller stored: type "proposal.<next>",
+ * payload {previous, proposal, status, treasury} after the members p
+ * already holds (keys sorting before "previous": an executed proposal's
+ * debits), p begun by the caller, or NULL for none. The one function that
+ * writes proposal.<status> entries; p is freed. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_status_journal(struct store *s, const struct command *cmd,
+    const uint8_t id[PROPOSAL_ID_BYTES], const char *treasury,
+    enum proposal_status previous, enum proposal_status next,
+    struct journal_payload *p);
 
 /* ---- writer side ---- */
 
@@ -171,10 +201,12 @@ enum apply_outcome cmd_finish(struct store *s, struct command *cmd,
     treasury_err err);
 
 /* Write config version next->config_version of treasury next->id: its
- * threshold and every signer. */
+ * threshold and every signer, and its journal entry: treasury.created
+ * for version 1, else config.changed by the executed proposal `proposal`
+ * (not NULL then). */
 TREASURY_WARN_UNUSED treasury_err
-config_version_write(struct store *s, const struct treasury *next,
-    int64_t now_s);
+config_version_write(struct store *s, const struct command *cmd,
+    const struct treasury *next, const uint8_t *proposal);
 
 /* The treasury config that config-change proposal f makes of cur
  * (signer_set_change: its errors), at config version cur's + 1. The
@@ -222,18 +254,19 @@ enum apply_outcome proposal_cmd_apply(struct store *s, struct command *cmd,
 /* ---- what the clock and config changes do (cmd_lifecycle.c) ---- */
 
 /* One batch of the expiry sweep: store expired for the open proposals
- * due at now_s (expires_at <= now_s, by the proposals_expiring index,
+ * due at cmd->now_s (expires_at <= now_s, by the proposals_expiring index,
  * soonest first), at most batch_max (>= 1) of them; *expired counts them
  * and *more says the batch was full, so more may be due. */
 TREASURY_WARN_UNUSED treasury_err
-proposals_expire(struct store *s, int64_t now_s, unsigned batch_max,
-    unsigned *expired, bool *more);
+proposals_expire(struct store *s, const struct command *cmd,
+    unsigned batch_max, unsigned *expired, bool *more);
 
 /* After a config change of treasury moved it to new_version: store what
- * lifecycle_after_config_change makes of each of its open proposals. */
+ * lifecycle_after_config_change makes of each of its open proposals at
+ * cmd->now_s (the executing command's). */
 TREASURY_WARN_UNUSED treasury_err
-proposals_after_config_change(struct store *s, const char *treasury,
-    uint64_t new_version, int64_t now_s);
+proposals_after_config_change(struct store *s, const struct command *cmd,
+    const char *treasury, uint64_t new_version);
 
 /* ---- policies (cmd_policy.c, docs/policies.md) ---- */
 
@@ -315,10 +348,11 @@ TREASURY_WARN_UNUSED treasury_err
 proposal_freeze_gate(struct store *s, const struct proposal_record *rec,
     const struct proposal_fields *f, struct command *cmd);
 
-/* Execute an unfreeze: lift the freeze it names. */
+/* Execute an unfreeze: lift the freeze it names (and journal
+ * treasury.unfrozen). */
 TREASURY_WARN_UNUSED treasury_err
-unfreeze_apply(struct store *s, const struct proposal_record *rec,
-    const struct proposal_fields *f);
+unfreeze_apply(struct store *s, const struct command *cmd,
+    const struct proposal_record *rec, const struct proposal_fields *f);
 
 /* Set or clear (approved_s 0) a proposal's approved_at. */
 TREASURY_WARN_UNUSED treasury_err

@@ -17,6 +17,12 @@
 #include <string.h>
 
 #include "engine_int.h"
+#include "journal_int.h"
+
+static_assert((int)EVENT_TYPE_MAX_BYTES == (int)JOURNAL_TYPE_MAX_BYTES,
+    "an event is a journal entry");
+static_assert((int)EVENT_DATA_MAX_BYTES == (int)JOURNAL_PAYLOAD_MAX_BYTES,
+    "an event is a journal entry");
 
 /* Idempotency record columns (STMT_IDEM_GET). */
 enum {
@@ -325,7 +331,7 @@ apply_maintenance(struct store *s, struct command *cmd)
 	sqlite3_stmt *st;
 	treasury_err err;
 
-	err = proposals_expire(s, cmd->now_s, MAINTENANCE_EXPIRE_BATCH_MAX,
+	err = proposals_expire(s, cmd, MAINTENANCE_EXPIRE_BATCH_MAX,
 	    &cmd->out.maintenance.expired, &cmd->out.maintenance.more);
 	if (err != TREASURY_OK)
 		return cmd_finish(s, cmd, err);

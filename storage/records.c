@@ -10,6 +10,7 @@
  * so they may be called while another statement of the store is on a row.
  */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -425,15 +426,78 @@ balance_set(struct store *s, const char *treasury, const char *asset,
 
 /* ---- proposals ---- */
 
-treasury_err
-proposal_status_set(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
-    enum proposal_status status)
+/* The stored status and the treasury of proposal id. */
+static treasury_err
+proposal_status_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    char treasury[TREASURY_ID_MAX_BYTES + 1], enum proposal_status *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_STATUS_SET];
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_STATUS_GET];
+	char text[32];
+	treasury_err err;
+	int rc;
 
 	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = col_text(st, 0, 1, TREASURY_ID_MAX_BYTES, treasury);
+		if (err == TREASURY_OK)
+			err = col_text(st, 1, 1, sizeof(text) - 1, text);
+		if (err == TREASURY_OK && proposal_status_parse(text,
+		    strlen(text), out) != TREASURY_OK)
+			err = TREASURY_ERR_DB_CORRUPT;
+	} else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_UNKNOWN_PROPOSAL;
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+proposal_status_set(struct store *s, const struct command *cmd,
+    const uint8_t id[PROPOSAL_ID_BYTES], enum proposal_status status)
+{
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_STATUS_SET];
+	char treasury[TREASURY_ID_MAX_BYTES + 1];
+	enum proposal_status previous;
+	treasury_err err;
+
+	err = proposal_status_get(s, id, treasury, &previous);
+	if (err != TREASURY_OK || previous == status)
+		return err;
+	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
 	bind_str(st, 2, proposal_status_name(status));
-	return store_stmt_run(s, STMT_PROPOSAL_STATUS_SET);
+	bind_str(st, 3, proposal_status_name(previous));
+	err = store_stmt_run(s, STMT_PROPOSAL_STATUS_SET);
+	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+		err = TREASURY_ERR_INTERNAL;
+	if (err == TREASURY_OK)
+		err = proposal_status_journal(s, cmd, id, treasury, previous,
+		    status, NULL);
+	return err;
+}
+
+treasury_err
+proposal_status_journal(struct store *s, const struct command *cmd,
+    const uint8_t id[PROPOSAL_ID_BYTES], const char *treasury,
+    enum proposal_status previous, enum proposal_status next,
+    struct journal_payload *p)
+{
+	struct journal_payload own;
+	char type[JOURNAL_TYPE_MAX_BYTES + 1];
+
+	assert(previous != next);
+	if (p == NULL) {
+		p = &own;
+		journal_payload_begin(p);
+	}
+	snprintf(type, sizeof(type), "proposal.%s",
+	    proposal_status_name(next));
+	journal_payload_str(p, "previous", proposal_status_name(previous));
+	journal_payload_hex(p, "proposal", id, PROPOSAL_ID_BYTES);
+	journal_payload_str(p, "status", proposal_status_name(next));
+	journal_payload_str(p, "treasury", treasury);
+	return journal_cmd(s, cmd, NULL, treasury, type, p);
 }
 
 /* kind and status columns, as names. */

@@ -20,6 +20,8 @@
  * Schema 6 lets a token be bound to a TLS client certificate
  * (schema_token_cert below).
  * Schema 7 adds the high-water mark of time (schema_clock_mark).
+ * Schema 8 replaces the events table and its triggers by the hash-chained
+ * journal (schema_journal below, storage/journal.c).
  * Schema 9 adds webhooks: endpoints, the outbox, the deliveries log and
  * the fan-out mark (storage/webhooks.c, docs/webhooks.md).
  */
@@ -31,6 +33,7 @@
 #include "treasury/clock.h"
 #include "treasury/crypto_init.h"
 
+#include "journal_int.h"
 #include "store_int.h"
 
 /* The literals in the CHECK constraints below. */
@@ -321,6 +324,43 @@ static const char schema_clock_mark[] =
 	" UNION ALL SELECT max(created_at) FROM key_proofs"
 	" UNION ALL SELECT max(created_at) FROM idempotency);";
 
+/*
+ * Schema 8: the journal (journal_int.h, include/treasury/journal.h,
+ * docs/audit.md): one row per state change, written by journal_append in
+ * the transaction of the change, seq 1, 2, 3 ... without gaps, each
+ * row's hash chaining it to the one before. The old events rows are
+ * moved into it by store_schema_8_after (ids kept as seq, so a client's
+ * Last-Event-ID keeps its place), which then drops events and its
+ * triggers: from schema 8 on, only C code writes the journal.
+ * journal_checkpoints: signed (seq, hash, time) of the journal
+ * (storage/checkpoint.c).
+ */
+static_assert(DIGEST_BYTES == 32, "journal.hash CHECK");
+static_assert(JOURNAL_SIGNATURE_BYTES == 64, "journal_checkpoints CHECK");
+static_assert(JOURNAL_PAYLOAD_MAX_BYTES == 16384, "journal.payload CHECK");
+static_assert(JOURNAL_TYPE_MAX_BYTES == 40, "journal.type CHECK");
+
+static const char schema_journal[] =
+	"CREATE TABLE journal ("
+	" seq INTEGER PRIMARY KEY CHECK (seq >= 1),"
+	" created_at INTEGER NOT NULL CHECK (created_at >= 0),"
+	" treasury_id TEXT CHECK (treasury_id IS NULL OR"
+	"  " TEXT_BYTES("treasury_id", 1, 32) "),"
+	" type TEXT NOT NULL CHECK (" TEXT_BYTES("type", 1, 40) "),"
+	" actor_token TEXT CHECK (actor_token IS NULL OR"
+	"  " TEXT_BYTES("actor_token", 1, 64) "),"
+	" actor_signer TEXT CHECK (actor_signer IS NULL OR"
+	"  " TEXT_BYTES("actor_signer", 1, 32) "),"
+	" payload TEXT NOT NULL CHECK (" TEXT_BYTES("payload", 2, 16384) "),"
+	" hash BLOB NOT NULL CHECK (length(hash) = 32)"
+	") STRICT;"
+	"CREATE TABLE journal_checkpoints ("
+	" seq INTEGER PRIMARY KEY CHECK (seq >= 1),"
+	" hash BLOB NOT NULL CHECK (length(hash) = 32),"
+	" created_at INTEGER NOT NULL,"
+	" signature BLOB NOT NULL CHECK (length(signature) = 64)"
+	") STRICT;";
+
 static treasury_err meta_create(sqlite3 *db);
 
 struct migration {
@@ -336,7 +376,8 @@ static const struct migration migrations[] = {
 	/* 5 */ { store_schema_5, store_schema_5_after },	/* schema_idem.c */
 	/* 6 */ { schema_token_cert, NULL },
 	/* 7 */ { schema_clock_mark, NULL },
-	/* 8 */ { store_schema_webhooks, NULL },	/* webhooks.c */
+	/* 8 */ { schema_journal, store_schema_8_after },	/* journal.c */
+	/* 9 */ { store_schema_webhooks, NULL },	/* webhooks.c */
 };
 
 #define MIGRATIONS_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

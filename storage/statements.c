@@ -149,8 +149,11 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " FROM proposals p LEFT JOIN treasury_configs c"
 	    " ON c.treasury_id = p.treasury_id AND c.version = p.config_version"
 	    " WHERE p.id = ?1",
+	/* ?3 the status it had (proposal_status_set read it) */
 	[STMT_PROPOSAL_STATUS_SET] =
-	    "UPDATE proposals SET status = ?2 WHERE id = ?1",
+	    "UPDATE proposals SET status = ?2 WHERE id = ?1 AND status = ?3",
+	[STMT_PROPOSAL_STATUS_GET] =
+	    "SELECT treasury_id, status FROM proposals WHERE id = ?1",
 	[STMT_PROPOSAL_EXECUTED_SET] =
 	    /* ?3 the status core gives it, ?4 the one the gate saw (a guard
 	     * against a change between the two) */
@@ -215,13 +218,15 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_IDEM_PURGE] =
 	    "DELETE FROM idempotency WHERE created_at < ?1",
 	/* ?1 after id, ?2 limit + 1 */
+	/* GET /v1/events reads the journal (schema 8): id = seq,
+	 * data = payload */
 	[STMT_EVENTS_PAGE] =
-	    "SELECT id, type, data, created_at FROM events WHERE id > ?1"
-	    " ORDER BY id LIMIT ?2",
+	    "SELECT seq, type, payload, created_at FROM journal WHERE seq > ?1"
+	    " ORDER BY seq LIMIT ?2",
 	/* the newest event id, 0 when there is none (the primary key's
 	 * last entry: no scan) */
 	[STMT_EVENTS_LAST] =
-	    "SELECT coalesce(max(id), 0) FROM events",
+	    "SELECT coalesce(max(seq), 0) FROM journal",
 	/* Columns as STMT_TOKEN_LIST; ?1 after id, ?2 limit + 1 */
 	[STMT_TOKEN_PAGE] =
 	    "SELECT id, name, roles, created_at, client_cert_sha256 FROM tokens"
@@ -300,6 +305,13 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_CLOCK_MARK_RAISE] =
 	    "UPDATE clock_mark SET high_s = ?1 WHERE id = 1 AND high_s < ?1",
 
+	/* The last entry, by primary key (journal_append). */
+	[STMT_JOURNAL_LAST] =
+	    "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
+	[STMT_JOURNAL_INSERT] =
+	    "INSERT INTO journal (seq, created_at, treasury_id, type,"
+	    " actor_token, actor_signer, payload, hash)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	/* Webhooks (schema 9, storage/webhooks.c, docs/webhooks.md). The
 	 * filter: w.events is '' (every type) or ",type,type,". */
 #define WEBHOOK_MATCH							\

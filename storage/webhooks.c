@@ -27,11 +27,6 @@ static_assert(WEBHOOK_EVENTS_TEXT_MAX_BYTES <= 2048, "webhooks.events CHECK");
  * before webhooks existed are not queued.
  */
 const char store_schema_webhooks[] =
-	/* TEMPORARY until the journal (schema 8) is merged: the events
-	 * table seen as the journal */
-	"CREATE VIEW journal AS SELECT id AS seq, created_at, treasury_id,"
-	" type, NULL AS actor_token, NULL AS actor_signer, data AS payload"
-	" FROM events;"
 	"CREATE TABLE webhooks ("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" url TEXT NOT NULL CHECK (length(CAST(url AS BLOB)) BETWEEN 1 AND 2048),"

@@ -166,6 +166,10 @@ struct maintenance_result {
 struct command {
 	enum command_type type;
 	int64_t now_s;			/* the request's clock */
+	/* the name of the token that authenticated the request: the actor of
+	 * the journal entries the command appends (journal.h); "" for the
+	 * daemon's own commands (the cron's maintenance) */
+	char actor_token[TOKEN_NAME_MAX_BYTES + 1];
 	union {
 		struct asset asset_create;	/* created_s ignored */
 		struct treasury treasury_create; /* config_version ignored */

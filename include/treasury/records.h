@@ -23,8 +23,9 @@ enum {
 	IDEMPOTENCY_KEY_MAX_BYTES = 128,	/* printable ASCII, no space */
 	IDEMPOTENCY_FINGERPRINT_BYTES = 32,	/* opaque request fingerprint */
 	IDEMPOTENCY_RESPONSE_MAX_BYTES = 256 * 1024,	/* else re-rendered */
-	EVENT_TYPE_MAX_BYTES = 32,
-	EVENT_DATA_MAX_BYTES = 1024,
+	/* an event is a journal entry (journal.h): its type and payload */
+	EVENT_TYPE_MAX_BYTES = 40,
+	EVENT_DATA_MAX_BYTES = 16384,
 };
 
 struct asset {

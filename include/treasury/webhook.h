@@ -24,7 +24,7 @@ enum {
 	WEBHOOK_SIGNATURE_TEXT_BYTES = 3 + 44 + 1,
 	WEBHOOK_ATTEMPTS_DEFAULT = 15,		/* then the entry is dead */
 	WEBHOOK_ATTEMPTS_MAX = 30,		/* the option's upper bound */
-	WEBHOOK_EVENT_TYPE_MAX_BYTES = 32,
+	WEBHOOK_EVENT_TYPE_MAX_BYTES = 40,	/* journal.type CHECK */
 	WEBHOOK_EVENTS_MAX = 32,		/* types in one filter */
 	/* ",type,type,...," as stored (webhook_events_join) */
 	WEBHOOK_EVENTS_TEXT_MAX_BYTES =

@@ -29,6 +29,7 @@
 #include "treasury/crypto_init.h"
 #include "treasury/hash.h"
 #include "treasury/hex.h"
+#include "treasury/journal.h"
 #include "treasury/storage.h"
 #include "../../storage/store_int.h"
 
@@ -473,6 +474,109 @@ test_migrate_empty_file(void **state)
 	assert_int_equal(raw_int(c->db, "SELECT count(*) FROM meta"), 1);
 }
 
+/* Back from schema 8 to 7: the journal gone, schema 3's events table and
+ * its five triggers back (the triggers' bodies shortened: schema 8 only
+ * drops them by name). */
+/* Back from schema 9 to 8: the webhook tables (storage/webhooks.c). */
+#define SCHEMA_9_UNDO							\
+	"DROP TABLE webhooks; DROP TABLE webhook_outbox;"		\
+	"DROP TABLE webhook_deliveries; DROP TABLE webhook_fanout;"
+
+#define SCHEMA_8_UNDO							\
+	"DROP TABLE journal; DROP TABLE journal_checkpoints;"		\
+	"CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"	\
+	" type TEXT NOT NULL, treasury_id TEXT, data TEXT NOT NULL,"	\
+	" created_at INTEGER NOT NULL) STRICT;"				\
+	"CREATE TRIGGER events_proposal_created AFTER INSERT ON proposals"	\
+	" BEGIN SELECT 1; END;"						\
+	"CREATE TRIGGER events_proposal_status AFTER UPDATE OF status"	\
+	" ON proposals BEGIN SELECT 1; END;"				\
+	"CREATE TRIGGER events_vote AFTER INSERT ON votes"		\
+	" BEGIN SELECT 1; END;"						\
+	"CREATE TRIGGER events_deposit AFTER INSERT ON ledger"		\
+	" BEGIN SELECT 1; END;"						\
+	"CREATE TRIGGER events_config AFTER INSERT ON treasury_configs"	\
+	" BEGIN SELECT 1; END;"
+
+/* Schema 8 moves the events rows into the journal: ids kept as seq
+ * (Last-Event-ID keeps its place), data as the payload, no actor, the
+ * hash chain computed in id order; events and its triggers are gone. */
+static void
+test_migrate_events_to_journal(void **state)
+{
+	static const struct {
+		int64_t id, time_s;
+		const char *treasury, *type, *data;
+	} ev[] = {
+		{ 1, 1700000000, "t1", "treasury.created",
+		  "{\"treasury\":\"t1\",\"config_version\":1,\"threshold\":2}" },
+		{ 2, 1700000005, "t1", "deposit",
+		  "{\"treasury\":\"t1\",\"ledger_seq\":1,\"asset\":\"BTC\","
+		  "\"amount_minor\":\"5\",\"reference\":\"a\\\\b\\\"c\"}" },
+		{ 3, 1700000009, NULL, "proposal.expired", "{\"x\":1}" },
+	};
+	struct ctx *c = *state;
+	uint8_t hash[DIGEST_BYTES], got[DIGEST_BYTES];
+	char sql[512];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	create_and_close(c->db);
+	raw_exec(c->db, SCHEMA_9_UNDO SCHEMA_8_UNDO "PRAGMA user_version = 7;");
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+		char *q = sqlite3_mprintf("INSERT INTO events (id, type,"
+		    " treasury_id, data, created_at) VALUES (%lld, %Q, %Q, %Q,"
+		    " %lld)", (long long)ev[i].id, ev[i].type, ev[i].treasury,
+		    ev[i].data, (long long)ev[i].time_s);
+		assert_non_null(q);
+		raw_exec(c->db, q);
+		sqlite3_free(q);
+	}
+	store_close(open_ok(c->db, STORE_READ_WRITE));
+	assert_int_equal(raw_int(c->db, "PRAGMA user_version"),
+	    store_schema_version());
+	assert_int_equal(raw_int(c->db, "SELECT count(*) FROM"
+	    " sqlite_schema WHERE name LIKE 'events%'"), 0);
+	assert_int_equal(raw_int(c->db, "SELECT count(*) FROM journal"
+	    " WHERE actor_token IS NULL AND actor_signer IS NULL"), 3);
+
+	memset(hash, 0, sizeof(hash));
+	assert_int_equal(sqlite3_open(c->db, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "SELECT seq, created_at, treasury_id, type,"
+	    " payload, hash FROM journal ORDER BY seq");
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+		struct journal_entry e;
+
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int64(st, 0), ev[i].id);
+		assert_int_equal(sqlite3_column_int64(st, 1), ev[i].time_s);
+		if (ev[i].treasury == NULL)
+			assert_int_equal(sqlite3_column_type(st, 2), SQLITE_NULL);
+		else
+			assert_string_equal(sqlite3_column_text(st, 2),
+			    ev[i].treasury);
+		assert_string_equal(sqlite3_column_text(st, 3), ev[i].type);
+		assert_string_equal(sqlite3_column_text(st, 4), ev[i].data);
+		memset(&e, 0, sizeof(e));
+		e.seq = ev[i].id;
+		e.time_s = ev[i].time_s;
+		snprintf(e.treasury, sizeof(e.treasury), "%s",
+		    ev[i].treasury != NULL ? ev[i].treasury : "");
+		snprintf(e.type, sizeof(e.type), "%s", ev[i].type);
+		e.payload = ev[i].data;
+		e.payload_len = strlen(ev[i].data);
+		assert_int_equal(journal_entry_hash(hash, hash, &e), TREASURY_OK);
+		assert_int_equal(sqlite3_column_bytes(st, 5), DIGEST_BYTES);
+		memcpy(got, sqlite3_column_blob(st, 5), DIGEST_BYTES);
+		assert_memory_equal(got, hash, DIGEST_BYTES);
+	}
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
 /* Schema 5 converts the schema 3 idempotency rows (method, path, body
  * hash) into fingerprints, keeping outcome and stored response, so a key
  * still in retention replays across the upgrade. */
@@ -504,9 +608,7 @@ test_migrate_idempotency_fingerprint(void **state)
 	    " zeroblob(32), 0, 0, 0, 0, 0, 201, '{\"seq\":3}');"
 	    "INSERT INTO idempotency VALUES (7, 'k2', 'POST', '/v1/tokens',"
 	    " zeroblob(32), 100, 0, zeroblob(32), 0, 0, 0, 0, 9, NULL, NULL);"
-	    "DROP TABLE webhooks; DROP TABLE webhook_outbox;"	/* schema 9 */
-	    "DROP TABLE webhook_deliveries; DROP TABLE webhook_fanout;"
-	    "DROP VIEW journal;"	/* TEMPORARY: until schema 8 merges */
+	    SCHEMA_9_UNDO SCHEMA_8_UNDO
 	    "DROP TABLE clock_mark;"	/* schema 7 */
 	    "PRAGMA user_version = 4;");
 	store_close(open_ok(c->db, STORE_READ_WRITE));
@@ -1014,6 +1116,7 @@ main(void)
 		T(test_migrate_empty_file),
 		T(test_read_only_needs_migration),
 		T(test_migrate_idempotency_fingerprint),
+		T(test_migrate_events_to_journal),
 		T(test_not_a_database),
 		T(test_foreign_database),
 		T(test_meta_malformed),
