@@ -169,7 +169,9 @@ hosts_each(const char *list, bool (*each)(const char *, size_t, void *),
 {
 	const char *p = list;
 
-	while (*p != '\0') {
+	if (*p == '\0')
+		return false;
+	for (;;) {
 		const char *end = strchr(p, ',');
 		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
 		const char *e = p;
