@@ -6,16 +6,31 @@
  * the connection suspended (command_start) so that one MHD thread keeps
  * many commands in one group commit; the writer's completion resumes the connection and
  * command_finish answers it on its MHD thread.
+ *
+ * Both stamp the command with the request's clock and its actor, the
+ * authenticated token's name (command_actor_set): every journal entry
+ * the command appends names it (every write route needs a token).
  */
 #include <assert.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "treasury/clock.h"
 
 #include "internal.h"
 
 static atomic_uint waiting_count;
+
+/* The token that authenticated rq acts: the journal's actor_token. */
+static void
+command_actor_set(const struct request *rq, struct command *cmd)
+{
+	_Static_assert(sizeof(cmd->actor_token) == sizeof(rq->token.name),
+	    "actor_token holds a token name");
+	memcpy(cmd->actor_token, rq->token.name, sizeof(cmd->actor_token));
+	cmd->actor_token[sizeof(cmd->actor_token) - 1] = '\0';
+}
 
 void
 request_snapshot_end(struct request *rq)
@@ -41,6 +56,7 @@ command_submit_wait(struct request *rq, struct reply *rp, struct command *cmd,
 	request_snapshot_end(rq);	/* the answer must see the commit */
 	if (cmd->now_s == 0)
 		cmd->now_s = clock_now_s();
+	command_actor_set(rq, cmd);
 	if (rq->idem.present) {
 		cmd->idem = rq->idem;
 		idempotency_render_set(rq, cmd, answer);
@@ -81,6 +97,7 @@ command_start(struct request *rq, struct command *cmd, void *job,
 	request_snapshot_end(rq);
 	if (cmd->now_s == 0)
 		cmd->now_s = clock_now_s();
+	command_actor_set(rq, cmd);
 	rq->cmd = cmd;
 	rq->job = job;
 	rq->cmd_answer = answer;

@@ -296,11 +296,12 @@ done:
 	json_decref(body);
 }
 
-/* The new key of add-signer or replace-signer proposal id, from its
- * canonical text as stored (the text is the proposal). */
+/* The new key and signer name of add-signer or replace-signer proposal
+ * id, from its canonical text as stored (the text is the proposal). */
 static bool
 new_key_load(struct request *rq, struct reply *rp,
-    const uint8_t id[PROPOSAL_ID_BYTES], struct signer_key *key)
+    const uint8_t id[PROPOSAL_ID_BYTES], struct signer_key *key,
+    char signer[SIGNER_NAME_MAX_BYTES + 1])
 {
 	struct proposal_record *rec = malloc(sizeof(*rec));
 	struct proposal_fields *f = malloc(sizeof(*f));
@@ -322,6 +323,8 @@ new_key_load(struct request *rq, struct reply *rp,
 		    proposal_kind_name(f->kind));
 	else {
 		*key = f->key;
+		/* the new signer: the journal's key.proved names it */
+		memcpy(signer, f->signer, SIGNER_NAME_MAX_BYTES + 1);
 		ok = true;
 	}
 	proposal_record_free(rec);
@@ -363,7 +366,7 @@ handle_key_proof(struct request *rq, struct reply *rp)
 		goto done;
 	}
 	if (!new_key_load(rq, rp, cmd->in.vote.proposal,
-	    &cmd->in.vote.verified_key))
+	    &cmd->in.vote.verified_key, cmd->in.vote.signer))
 		goto done;
 	possession_digest_compute(digest, cmd->in.vote.proposal);
 	err = vote_signature_verify(rq->srv->opts.verifier,

@@ -68,6 +68,19 @@ asset_check_unique(struct store *s, const char *fold, const char *code,
 	return err;
 }
 
+static treasury_err
+asset_journal(struct store *s, const struct command *cmd,
+    const struct asset *a)
+{
+	struct journal_payload p;
+
+	journal_payload_begin(&p);
+	journal_payload_str(&p, "asset", a->code);
+	journal_payload_str(&p, "chain", a->chain);
+	journal_payload_int(&p, "decimals", (int64_t)a->decimals);
+	return journal_cmd(s, cmd, NULL, NULL, "asset.created", &p);
+}
+
 enum apply_outcome
 apply_asset_create(struct store *s, struct command *cmd)
 {
@@ -89,5 +102,7 @@ apply_asset_create(struct store *s, struct command *cmd)
 	bind_str(st, 4, a->chain);
 	sqlite3_bind_int64(st, 5, cmd->now_s);
 	err = store_stmt_run(s, STMT_ASSET_INSERT);
+	if (err == TREASURY_OK)
+		err = asset_journal(s, cmd, a);
 	return cmd_finish(s, cmd, err);
 }

@@ -511,6 +511,7 @@ settlement_apply(struct store *s, struct proposal_record *rec,
 	const char *ref = cmd->in.settlement.reference;
 	bool keep = false;		/* a settlement stores no status */
 	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_SETTLE];
+	struct journal_payload p;
 	treasury_err err;
 
 	if (ref[0] == '\0') {
@@ -541,7 +542,14 @@ settlement_apply(struct store *s, struct proposal_record *rec,
 	err = store_stmt_run(s, STMT_PROPOSAL_SETTLE);
 	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;
-	return err;
+	if (err != TREASURY_OK)
+		return err;
+	journal_payload_begin(&p);
+	journal_payload_hex(&p, "proposal", rec->id, PROPOSAL_ID_BYTES);
+	journal_payload_str(&p, "reference", ref);
+	journal_payload_str(&p, "treasury", rec->treasury);
+	return journal_cmd(s, cmd, NULL, rec->treasury, "proposal.settled",
+	    &p);
 }
 
 enum apply_outcome

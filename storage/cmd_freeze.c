@@ -47,6 +47,23 @@ freeze_signer_check(const struct treasury *t, struct command *cmd)
 	return TREASURY_OK;
 }
 
+/* treasury.frozen: first when this request froze the treasury, false
+ * for another signer's request for the freeze in force. */
+static treasury_err
+freeze_journal(struct store *s, const struct treasury *t, bool first,
+    const struct command *cmd)
+{
+	struct journal_payload p;
+
+	journal_payload_begin(&p);
+	journal_payload_bool(&p, "first", first);
+	journal_payload_int(&p, "freeze_seq", (int64_t)cmd->in.freeze.seq);
+	journal_payload_str(&p, "signer", cmd->in.freeze.signer);
+	journal_payload_str(&p, "treasury", t->id);
+	return journal_cmd(s, cmd, cmd->in.freeze.signer, t->id,
+	    "treasury.frozen", &p);
+}
+
 static treasury_err
 freeze_write(struct store *s, const struct treasury *t, bool replayed,
     struct command *cmd)
@@ -73,7 +90,11 @@ freeze_write(struct store *s, const struct treasury *t, bool replayed,
 	sqlite3_bind_blob(st, 5, cmd->in.freeze.signature,
 	    (int)cmd->in.freeze.signature_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, cmd->now_s);
-	return store_stmt_run(s, STMT_FREEZE_LOG);
+	err = store_stmt_run(s, STMT_FREEZE_LOG);
+	/* a signer's repeat of its own request changes nothing */
+	if (err != TREASURY_OK || sqlite3_changes(s->db) == 0)
+		return err;
+	return freeze_journal(s, t, !replayed, cmd);
 }
 
 static treasury_err

@@ -270,6 +270,42 @@ proposal_rules_load(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 }
 
 treasury_err
+proposal_awaiting_journal(struct store *s, const struct command *cmd,
+    const uint8_t id[PROPOSAL_ID_BYTES], const char *treasury,
+    uint64_t config_version, unsigned approvals, unsigned threshold)
+{
+	sqlite3_stmt *st = s->stmt[STMT_SIGNERS_AWAITING];
+	char name[SIGNER_NAME_MAX_BYTES + 1];
+	struct journal_payload p;
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	journal_payload_begin(&p);
+	journal_payload_int(&p, "approvals", (int64_t)approvals);
+	journal_payload_array(&p, "awaiting");
+	bind_str(st, 1, treasury);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)config_version);
+	sqlite3_bind_blob(st, 3, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = col_text(st, 0, 1, SIGNER_NAME_MAX_BYTES, name);
+		if (err == TREASURY_OK)
+			journal_payload_elem_str(&p, name);
+	}
+	if (err == TREASURY_OK && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	if (err != TREASURY_OK) {
+		journal_payload_free(&p);
+		return err;
+	}
+	journal_payload_end(&p);
+	journal_payload_hex(&p, "proposal", id, PROPOSAL_ID_BYTES);
+	journal_payload_int(&p, "threshold", (int64_t)threshold);
+	journal_payload_str(&p, "treasury", treasury);
+	return journal_cmd(s, cmd, NULL, treasury, "proposal.awaiting", &p);
+}
+
+treasury_err
 proposal_tally_apply(struct store *s, const struct proposal_record *rec,
     const struct proposal_rules *r, struct command *cmd,
     struct policy_tally *t)
@@ -292,6 +328,13 @@ proposal_tally_apply(struct store *s, const struct proposal_record *rec,
 		err = proposal_approved_set(s, rec->id, 0);
 	if (err == TREASURY_OK)
 		*cmd_status(cmd) = step.status;
+	/* who is still to sign, after a vote or revocation that leaves it
+	 * pending (a veto does not change who may vote) */
+	if (err == TREASURY_OK && step.status == STATUS_PENDING &&
+	    (cmd->type == CMD_VOTE || cmd->type == CMD_REVOKE))
+		err = proposal_awaiting_journal(s, cmd, rec->id, rec->treasury,
+		    rec->config_version, t->approvals, policy_base_threshold(
+		    &r->policy, r->pp.track, r->pp.m));
 	return err;
 }
 

@@ -303,6 +303,11 @@ proposal_create(struct store *s, struct proposal_fields *f,
 	proposal_id_compute(cmd->out.proposal_create.id, text.data, text.len);
 	err = proposal_insert(s, f, &text, cmd);
 	if (err == TREASURY_OK)
+		err = proposal_awaiting_journal(s, cmd,
+		    cmd->out.proposal_create.id, f->treasury, f->config_version,
+		    0, policy_base_threshold(now, proposal_kind_track(f->kind),
+		    cur->threshold));
+	if (err == TREASURY_OK)
 		cmd->out.proposal_create.status = lifecycle_status_created();
 done:
 	textbuf_free(&text);

@@ -93,18 +93,46 @@ vetoes_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 	return err;
 }
 
+/* A signed act on a proposal, journalled as type with the signer as its
+ * actor: {proposal, signer, treasury} and, for a veto, the counts. */
+static treasury_err
+signed_act_journal(struct store *s, const struct proposal_record *rec,
+    const struct command *cmd, const char *signer, const char *type)
+{
+	struct journal_payload p;
+	bool veto = cmd->type == CMD_VETO;
+
+	journal_payload_begin(&p);
+	journal_payload_hex(&p, "proposal", rec->id, PROPOSAL_ID_BYTES);
+	journal_payload_str(&p, "signer", signer);
+	journal_payload_str(&p, "treasury", rec->treasury);
+	if (veto) {
+		journal_payload_int(&p, "veto_threshold",
+		    (int64_t)cmd->out.veto.veto_threshold);
+		journal_payload_int(&p, "vetoes", (int64_t)cmd->out.veto.vetoes);
+	}
+	return journal_cmd(s, cmd, signer, rec->treasury, type, &p);
+}
+
+/* Record the veto (cmd->out.veto.vetoes counts it) and journal it. */
 static treasury_err
 veto_insert(struct store *s, const struct proposal_record *rec,
     struct command *cmd)
 {
 	sqlite3_stmt *st = s->stmt[STMT_VETO_INSERT];
+	treasury_err err;
 
 	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
 	bind_str(st, 2, cmd->in.vote.signer);
 	sqlite3_bind_blob(st, 3, cmd->in.vote.signature,
 	    (int)cmd->in.vote.signature_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, cmd->now_s);
-	return store_stmt_run(s, STMT_VETO_INSERT);
+	err = store_stmt_run(s, STMT_VETO_INSERT);
+	if (err != TREASURY_OK)
+		return err;
+	cmd->out.veto.vetoes++;
+	return signed_act_journal(s, rec, cmd, cmd->in.vote.signer,
+	    "veto.recorded");
 }
 
 static treasury_err
@@ -199,6 +227,9 @@ revoke_write(struct store *s, const struct proposal_record *rec,
 	err = store_stmt_run(s, STMT_VOTE_REVOKE);
 	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;
+	if (err == TREASURY_OK)
+		err = signed_act_journal(s, rec, cmd, cmd->in.vote.signer,
+		    "vote.revoked");
 	if (err != TREASURY_OK)
 		return err;
 	err = proposal_rules_load(s, rec->id, &r);
@@ -298,7 +329,11 @@ key_proof_apply(struct store *s, struct proposal_record *rec,
 	sqlite3_bind_blob(st, 2, cmd->in.vote.signature,
 	    (int)cmd->in.vote.signature_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, cmd->now_s);
-	return store_stmt_run(s, STMT_KEY_PROOF_INSERT);
+	err = store_stmt_run(s, STMT_KEY_PROOF_INSERT);
+	if (err == TREASURY_OK)
+		err = signed_act_journal(s, rec, cmd, cmd->in.vote.signer,
+		    "key.proved");
+	return err;
 }
 
 enum apply_outcome

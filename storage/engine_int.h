@@ -322,10 +322,21 @@ TREASURY_WARN_UNUSED treasury_err
 proposal_rules_load(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     struct proposal_rules **out);
 
+/* proposal.awaiting for the pending proposal id of treasury, made at
+ * config_version: its approvals, the approvals it needs (threshold) and
+ * the signers of that version that have not voted (by name). Appended
+ * after proposal.created and by proposal_tally_apply after a vote or
+ * revocation that leaves the proposal pending. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_awaiting_journal(struct store *s, const struct command *cmd,
+    const uint8_t id[PROPOSAL_ID_BYTES], const char *treasury,
+    uint64_t config_version, unsigned approvals, unsigned threshold);
+
 /* After a vote, veto or revocation on an open proposal rec whose status
  * is cmd->status: read its tally into *t, take the step lifecycle_tally_step
  * gives it under rules r, store the status and approved_at it changes
- * and set cmd->status. */
+ * and set cmd->status; after a vote or revocation that leaves it pending,
+ * journal proposal.awaiting. */
 TREASURY_WARN_UNUSED treasury_err
 proposal_tally_apply(struct store *s, const struct proposal_record *rec,
     const struct proposal_rules *r, struct command *cmd,
@@ -395,6 +406,17 @@ idem_begin(struct store *s, struct command *cmd, bool *handled);
 /* After a successful apply, in the same savepoint: write the record with
  * cmd's outcome (nothing when cmd has no key or failed). */
 TREASURY_WARN_UNUSED treasury_err idem_end(struct store *s, struct command *cmd);
+
+/* A token's insert / revocation and its journal entry (token.created,
+ * token.revoked) inside the caller's transaction, by who (tokens.c; the
+ * public store_token_insert / _revoke of storage.h are these in their own
+ * transaction, without an actor). Same returns as those. */
+TREASURY_WARN_UNUSED treasury_err
+store_token_insert_by(struct store *s, const struct journal_who *who,
+    const char *name, unsigned roles, const uint8_t hash[TOKEN_HASH_BYTES]);
+TREASURY_WARN_UNUSED treasury_err
+store_token_revoke_by(struct store *s, const struct journal_who *who,
+    const char *name);
 
 enum apply_outcome apply_token_create(struct store *s, struct command *cmd);
 enum apply_outcome apply_token_revoke(struct store *s, struct command *cmd);

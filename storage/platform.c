@@ -296,10 +296,11 @@ idem_end(struct store *s, struct command *cmd)
 enum apply_outcome
 apply_token_create(struct store *s, struct command *cmd)
 {
+	struct journal_who who = journal_who_cmd(cmd, NULL);
 	treasury_err err;
 
-	err = store_token_insert(s, cmd->in.token_create.name,
-	    cmd->in.token_create.roles, cmd->in.token_create.hash, cmd->now_s);
+	err = store_token_insert_by(s, &who, cmd->in.token_create.name,
+	    cmd->in.token_create.roles, cmd->in.token_create.hash);
 	if (err == TREASURY_ERR_CONFLICT)
 		cmd_detail(cmd, "field 'name': a live token named '%s' exists",
 		    cmd->in.token_create.name);
@@ -314,9 +315,10 @@ apply_token_create(struct store *s, struct command *cmd)
 enum apply_outcome
 apply_token_revoke(struct store *s, struct command *cmd)
 {
+	struct journal_who who = journal_who_cmd(cmd, NULL);
 	treasury_err err;
 
-	err = store_token_revoke(s, cmd->in.token_revoke.name);
+	err = store_token_revoke_by(s, &who, cmd->in.token_revoke.name);
 	if (err == TREASURY_ERR_NOT_FOUND) {
 		cmd_detail(cmd, "no live token named '%s'",
 		    cmd->in.token_revoke.name);

@@ -88,6 +88,12 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    "SELECT threshold, (SELECT count(*) FROM signers"
 	    "  WHERE treasury_id = ?1 AND version = ?2)"
 	    " FROM treasury_configs WHERE treasury_id = ?1 AND version = ?2",
+	/* The signers of config version ?2 of treasury ?1 that have no vote
+	 * (of any kind) on proposal ?3: proposal.awaiting. */
+	[STMT_SIGNERS_AWAITING] =
+	    "SELECT s.name FROM signers s WHERE s.treasury_id = ?1"
+	    " AND s.version = ?2 AND NOT EXISTS (SELECT 1 FROM votes v"
+	    " WHERE v.proposal_id = ?3 AND v.signer = s.name) ORDER BY s.name",
 	[STMT_SIGNER_INSERT] =
 	    "INSERT INTO signers (treasury_id, version, name, key_type, pubkey,"
 	    " key_x) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -11,15 +11,24 @@
  * is TREASURY_ERR_DB_CORRUPT, never an assert. A token may be bound to a
  * TLS client certificate (schema 6, store_token_bind): the SHA-256 of its
  * DER encoding, which api/auth.c compares with the connection's.
+ *
+ * Every change is journalled with it (token.created, token.revoked,
+ * token.bound): the writer's commands call the *_by functions inside
+ * their transaction with their actor (engine_int.h); the public
+ * store_token_insert / _revoke / _bind, used by `treasuryd token ...`
+ * and the first run, wrap the change and its entry in one IMMEDIATE
+ * transaction of their own, with no actor.
  */
 #include <assert.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "treasury/auth.h"
+#include "treasury/clock.h"
 #include "treasury/queries.h"
 
-#include "store_int.h"
+#include "engine_int.h"
 
 /* Columns shared by STMT_TOKEN_FIND, _LIST and _PAGE (hash: FIND only). */
 enum { COL_ID, COL_NAME, COL_ROLES, COL_CREATED, COL_CERT, COL_HASH };
@@ -64,12 +73,50 @@ token_row_read(sqlite3_stmt *st, struct token_info *out)
 	return TREASURY_OK;
 }
 
+/* The change and its entry in one transaction when the caller has none
+ * open (`treasuryd token ...`); inside the caller's otherwise. */
+static treasury_err
+token_txn_begin(struct store *s, bool *own)
+{
+	*own = sqlite3_get_autocommit(s->db) != 0;
+	return *own ? store_stmt_run(s, STMT_BEGIN_IMMEDIATE) : TREASURY_OK;
+}
+
+static treasury_err
+token_txn_end(struct store *s, bool own, treasury_err err)
+{
+	if (!own)
+		return err;
+	if (err == TREASURY_OK)
+		err = store_stmt_run(s, STMT_COMMIT);
+	/* nothing of a failed change stays (a failed ROLLBACK too commits
+	 * nothing: SQLite rolls back when the connection closes) */
+	if (err != TREASURY_OK && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+}
+
+/* The role names of roles, as a payload array (roles_format's order). */
+static void
+roles_journal(struct journal_payload *p, unsigned roles)
+{
+	char text[ROLES_TEXT_MAX_BYTES], *name, *save = NULL;
+
+	roles_format(roles, text);
+	journal_payload_array(p, "roles");
+	for (name = strtok_r(text, ",", &save); name != NULL;
+	    name = strtok_r(NULL, ",", &save))
+		journal_payload_elem_str(p, name);
+	journal_payload_end(p);
+}
+
 treasury_err
-store_token_insert(struct store *s, const char *name, unsigned roles,
-    const uint8_t hash[TOKEN_HASH_BYTES], int64_t now_s)
+store_token_insert_by(struct store *s, const struct journal_who *who,
+    const char *name, unsigned roles, const uint8_t hash[TOKEN_HASH_BYTES])
 {
 	sqlite3_stmt *st = s->stmt[STMT_TOKEN_INSERT];
 	size_t len = strnlen(name, TOKEN_NAME_MAX_BYTES + 1);
+	struct journal_payload p;
 	treasury_err err;
 	int rc;
 
@@ -80,7 +127,7 @@ store_token_insert(struct store *s, const char *name, unsigned roles,
 	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, roles);
 	sqlite3_bind_blob(st, 3, hash, TOKEN_HASH_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now_s);
+	sqlite3_bind_int64(st, 4, who->time_s);
 	sqlite3_bind_int(st, 5, TOKENS_MAX);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
@@ -91,7 +138,26 @@ store_token_insert(struct store *s, const char *name, unsigned roles,
 	else
 		err = store_err_from_sqlite(rc);
 	store_stmt_done(st);
-	return err;
+	if (err != TREASURY_OK)
+		return err;
+	journal_payload_begin(&p);
+	journal_payload_str(&p, "name", name);
+	roles_journal(&p, (unsigned)roles);
+	return journal_append(s, who, NULL, "token.created", &p, NULL);
+}
+
+treasury_err
+store_token_insert(struct store *s, const char *name, unsigned roles,
+    const uint8_t hash[TOKEN_HASH_BYTES], int64_t now_s)
+{
+	const struct journal_who who = { now_s, NULL, NULL };
+	treasury_err err;
+	bool own;
+
+	err = token_txn_begin(s, &own);
+	if (err == TREASURY_OK)
+		err = store_token_insert_by(s, &who, name, roles, hash);
+	return token_txn_end(s, own, err);
 }
 
 treasury_err
@@ -165,22 +231,45 @@ token_update_step(struct store *s, sqlite3_stmt *st)
 }
 
 treasury_err
-store_token_revoke(struct store *s, const char *name)
+store_token_revoke_by(struct store *s, const struct journal_who *who,
+    const char *name)
 {
 	sqlite3_stmt *st = s->stmt[STMT_TOKEN_REVOKE];
 	/* A longer name can't be stored, so its prefix can't match either. */
 	size_t len = strnlen(name, TOKEN_NAME_MAX_BYTES + 1);
+	struct journal_payload p;
+	treasury_err err;
 
 	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
-	return token_update_step(s, st);
+	err = token_update_step(s, st);
+	if (err != TREASURY_OK)
+		return err;
+	journal_payload_begin(&p);
+	journal_payload_str(&p, "name", name);
+	return journal_append(s, who, NULL, "token.revoked", &p, NULL);
 }
 
 treasury_err
-store_token_bind(struct store *s, const char *name,
-    const uint8_t cert_sha256[CLIENT_CERT_SHA256_BYTES])
+store_token_revoke(struct store *s, const char *name)
+{
+	const struct journal_who who = { clock_wall_s(), NULL, NULL };
+	treasury_err err;
+	bool own;
+
+	err = token_txn_begin(s, &own);
+	if (err == TREASURY_OK)
+		err = store_token_revoke_by(s, &who, name);
+	return token_txn_end(s, own, err);
+}
+
+static treasury_err
+token_bind_by(struct store *s, const struct journal_who *who,
+    const char *name, const uint8_t cert_sha256[CLIENT_CERT_SHA256_BYTES])
 {
 	sqlite3_stmt *st = s->stmt[STMT_TOKEN_BIND];
 	size_t len = strnlen(name, TOKEN_NAME_MAX_BYTES + 1);
+	struct journal_payload p;
+	treasury_err err;
 
 	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
 	if (cert_sha256 != NULL)
@@ -188,7 +277,31 @@ store_token_bind(struct store *s, const char *name,
 		    SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 2);
-	return token_update_step(s, st);
+	err = token_update_step(s, st);
+	if (err != TREASURY_OK)
+		return err;
+	journal_payload_begin(&p);
+	if (cert_sha256 != NULL)
+		journal_payload_hex(&p, "client_cert_sha256", cert_sha256,
+		    CLIENT_CERT_SHA256_BYTES);
+	else
+		journal_payload_null(&p, "client_cert_sha256");
+	journal_payload_str(&p, "name", name);
+	return journal_append(s, who, NULL, "token.bound", &p, NULL);
+}
+
+treasury_err
+store_token_bind(struct store *s, const char *name,
+    const uint8_t cert_sha256[CLIENT_CERT_SHA256_BYTES])
+{
+	const struct journal_who who = { clock_wall_s(), NULL, NULL };
+	treasury_err err;
+	bool own;
+
+	err = token_txn_begin(s, &own);
+	if (err == TREASURY_OK)
+		err = token_bind_by(s, &who, name, cert_sha256);
+	return token_txn_end(s, own, err);
 }
 
 treasury_err
