@@ -363,6 +363,10 @@ bool param_proposal(struct request *rq, struct reply *rp, size_t i,
 bool query_only(struct request *rq, struct reply *rp,
     const char *const allowed[]);
 
+/* ?after=N, a journal sequence number (a decimal integer 0..INT64_MAX);
+ * 0 when absent. Anything else -> 400 invalid-query. */
+bool query_after(struct request *rq, struct reply *rp, uint64_t *after);
+
 /* ?limit= (1..PAGE_LIMIT_MAX, default PAGE_LIMIT_DEFAULT). */
 bool query_limit(struct request *rq, struct reply *rp, unsigned *limit);
 
@@ -373,6 +377,7 @@ enum cursor_kind {
 	CURSOR_TREASURIES,
 	CURSOR_TOKENS,
 	CURSOR_EVENTS,
+	CURSOR_JOURNAL,
 };
 
 /* ?cursor= made by cursor_u64_make for this kind and scope (the list's
@@ -520,6 +525,7 @@ void handle_token_list(struct request *rq, struct reply *rp);
 void handle_token_revoke(struct request *rq, struct reply *rp);
 void handle_whoami(struct request *rq, struct reply *rp);
 void handle_events(struct request *rq, struct reply *rp);
+void handle_journal(struct request *rq, struct reply *rp);
 void handle_metrics(struct request *rq, struct reply *rp);
 
 void handle_webhook_create(struct request *rq, struct reply *rp);

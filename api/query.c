@@ -117,6 +117,19 @@ decimal_parse(const char *s, uint64_t max, uint64_t *out)
 }
 
 bool
+query_after(struct request *rq, struct reply *rp, uint64_t *after)
+{
+	const char *s = query_get(rq, "after");
+
+	*after = 0;
+	if (s == NULL || decimal_parse(s, INT64_MAX, after))
+		return true;
+	reply_err(rp, TREASURY_ERR_INVALID_QUERY,
+	    "after must be a sequence number (a decimal integer >= 0)");
+	return false;
+}
+
+bool
 query_limit(struct request *rq, struct reply *rp, unsigned *limit)
 {
 	const char *s = query_get(rq, "limit");

@@ -42,6 +42,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/tokens/{}/revoke",   ROLE_ADMIN,      handle_token_revoke },
 	{ "GET",  "/v1/whoami",             ROLE_ANY_TOKEN,  handle_whoami },
 	{ "GET",  "/v1/events",             ROLE_ANY_TOKEN,  handle_events },
+	{ "GET",  "/v1/journal",            ROLE_ANY_TOKEN,  handle_journal },
 	{ "POST", "/v1/webhooks",           ROLE_ADMIN,      handle_webhook_create },
 	{ "GET",  "/v1/webhooks",           ROLE_ADMIN,      handle_webhook_list },
 	{ "GET",  W,                        ROLE_ADMIN,      handle_webhook_get },

@@ -550,3 +550,80 @@ store_vote_context(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 	snapshot_end(s, began);
 	return err;
 }
+
+/* ---- the journal (GET /v1/journal) ---- */
+
+/* A nullable TEXT column of up to max_bytes into out ("" for NULL). */
+static treasury_err
+col_text_opt(sqlite3_stmt *st, int col, size_t max_bytes, char *out)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+		out[0] = '\0';
+		return TREASURY_OK;
+	}
+	return col_text(st, col, 1, max_bytes, out);
+}
+
+static treasury_err
+journal_row_read(sqlite3_stmt *st, struct journal_entry *e,
+    uint8_t hash[DIGEST_BYTES])
+{
+	treasury_err err;
+
+	memset(e, 0, sizeof(*e));
+	err = col_int(st, 0, 1, INT64_MAX, &e->seq);
+	if (err == TREASURY_OK)
+		err = col_int(st, 1, 0, INT64_MAX, &e->time_s);
+	if (err == TREASURY_OK)
+		err = col_text_opt(st, 2, TREASURY_ID_MAX_BYTES, e->treasury);
+	if (err == TREASURY_OK)
+		err = col_text(st, 3, 1, JOURNAL_TYPE_MAX_BYTES, e->type);
+	if (err == TREASURY_OK)
+		err = col_text_opt(st, 4, TOKEN_NAME_MAX_BYTES, e->actor_token);
+	if (err == TREASURY_OK)
+		err = col_text_opt(st, 5, SIGNER_NAME_MAX_BYTES,
+		    e->actor_signer);
+	if (err == TREASURY_OK)
+		err = col_blob(st, 7, DIGEST_BYTES, hash);
+	if (err != TREASURY_OK)
+		return err;
+	if (sqlite3_column_type(st, 6) != SQLITE_TEXT)
+		return TREASURY_ERR_DB_CORRUPT;
+	e->payload = (const char *)sqlite3_column_text(st, 6);
+	e->payload_len = (size_t)sqlite3_column_bytes(st, 6);
+	return journal_entry_valid(e) ? TREASURY_OK : TREASURY_ERR_DB_CORRUPT;
+}
+
+struct journal_walk {
+	int (*fn)(const struct journal_entry *, const uint8_t *, void *);
+	void *ctx;
+};
+
+static treasury_err
+journal_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+{
+	struct journal_walk *w = walk;
+	uint8_t hash[DIGEST_BYTES];
+	struct journal_entry e;
+	treasury_err err;
+
+	(void)s;
+	err = journal_row_read(st, &e, hash);
+	if (err == TREASURY_OK)
+		*stop = w->fn(&e, hash, w->ctx) != 0;
+	return err;
+}
+
+treasury_err
+store_journal_page(struct store *s, int64_t after_seq, unsigned limit,
+    int (*fn)(const struct journal_entry *e, const uint8_t hash[DIGEST_BYTES],
+    void *ctx), void *ctx, bool *more)
+{
+	sqlite3_stmt *st = s->stmt[STMT_JOURNAL_PAGE];
+	struct journal_walk w = { fn, ctx };
+
+	assert(fn != NULL && more != NULL && limit >= 1);
+	sqlite3_bind_int64(st, 1, after_seq);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
+	return store_page_walk(s, st, limit, journal_page_row, &w, more);
+}

@@ -311,6 +311,11 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_CLOCK_MARK_RAISE] =
 	    "UPDATE clock_mark SET high_s = ?1 WHERE id = 1 AND high_s < ?1",
 
+	/* GET /v1/journal: ?1 after seq, ?2 limit + 1 */
+	[STMT_JOURNAL_PAGE] =
+	    "SELECT seq, created_at, treasury_id, type, actor_token,"
+	    " actor_signer, payload, hash FROM journal WHERE seq > ?1"
+	    " ORDER BY seq LIMIT ?2",
 	/* The last entry, by primary key (journal_append). */
 	[STMT_JOURNAL_LAST] =
 	    "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",

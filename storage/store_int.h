@@ -103,6 +103,7 @@ enum store_stmt {
 	/* the journal (schema 8, journal.c) */
 	STMT_JOURNAL_LAST,
 	STMT_JOURNAL_INSERT,
+	STMT_JOURNAL_PAGE,
 	/* webhooks (schema 9, storage/webhooks.c) */
 	STMT_WEBHOOK_FANOUT,
 	STMT_WEBHOOK_MARK_RAISE,

@@ -14,6 +14,7 @@
 #include "treasury/auth.h"
 #include "treasury/error.h"
 #include "treasury/hash.h"
+#include "treasury/journal.h"
 #include "treasury/limits.h"
 #include "treasury/policy.h"
 #include "treasury/records.h"
@@ -190,6 +191,18 @@ store_events_page(struct store *s, int64_t after_id, unsigned limit,
  * lookup, not a walk). */
 TREASURY_WARN_UNUSED treasury_err
 store_events_last_id(struct store *s, int64_t *out);
+
+/* Journal entries with seq > after_seq in seq order, at most limit (>= 1),
+ * each with its stored hash; *more is set when further entries exist.
+ * fn returns non-zero to stop; e->payload points into the row and is
+ * valid only during the call. Every field is checked as it is read (a
+ * stored value journal_entry_valid refuses, or a hash that is not 32
+ * bytes, is TREASURY_ERR_DB_CORRUPT); the hashes are not recomputed
+ * here (treasuryd audit verify does that). */
+TREASURY_WARN_UNUSED treasury_err
+store_journal_page(struct store *s, int64_t after_seq, unsigned limit,
+    int (*fn)(const struct journal_entry *e, const uint8_t hash[DIGEST_BYTES],
+    void *ctx), void *ctx, bool *more);
 
 /* Live tokens with id > after_id in id order, at most limit. */
 TREASURY_WARN_UNUSED treasury_err
