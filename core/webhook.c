@@ -15,6 +15,7 @@
 static const char *const event_types[] = {
 	"asset.created", "treasury.created", "config.changed", "deposit",
 	"proposal.created", "proposal.voted", "proposal.awaiting",
+	"proposal.pending",	/* back from approved after a revocation */
 	"proposal.approved", "proposal.rejected", "proposal.cancelled",
 	"proposal.expired", "proposal.stale", "proposal.vetoed",
 	"proposal.executed", "proposal.settled", "veto.recorded",

@@ -109,7 +109,8 @@ class Receiver:
                                        for c in self.calls]))
 
 
-def webhook_node(ctx, port, base_ms=300, attempts=None, hosts=None):
+def webhook_node(ctx, port, base_ms=300, attempts=None, hosts=None,
+                 extra_args=()):
     d = ctx.tmpdir("conf")
     path = os.path.join(d, "treasuryd.conf")
     with open(path, "w") as f:
@@ -117,7 +118,7 @@ def webhook_node(ctx, port, base_ms=300, attempts=None, hosts=None):
         f.write("webhook_retry_base_ms = %d\n" % base_ms)
         if attempts is not None:
             f.write("webhook_attempts_max = %d\n" % attempts)
-    return setup(ctx, extra_args=["--config", path])
+    return setup(ctx, extra_args=["--config", path] + list(extra_args))
 
 
 def register(node, recv, **body):
@@ -476,4 +477,46 @@ def test_webhooks_secret_once_rotate_disable_delete(ctx):
         w2 = register(node, recv)
         assert_true(w2["id"] > w["id"], "a new id")
     finally:
+        recv.stop()
+
+
+def test_webhooks_every_entry_type_of_a_full_life_cycle(ctx):
+    """test_journal's full life cycle (every entry type, with actors) run
+    on a daemon with one endpoint registered first: the receiver gets
+    every entry GET /v1/journal shows, once, in order, signed, with the
+    journal's type, treasury, actor and payload."""
+    import test_journal as tj
+    recv = Receiver().start()
+    made = {}
+
+    def setup_with_webhook(ctx_, extra_args=()):
+        node, c = webhook_node(ctx_, recv.port, extra_args=extra_args)
+        made["w"] = register(node, recv)
+        made["node"] = node
+        return node, c
+
+    saved = tj.setup
+    tj.setup = setup_with_webhook
+    try:
+        tj.test_journal_full_life_cycle(ctx)
+        node, w = made["node"], made["w"]
+        entries = [e for e in tj.journal(node, "admin")
+                   if e["seq"] > w["after_seq"]]
+        recv.wait(lambda r: len(r.delivered()) >= len(entries), timeout=30,
+                  what="every journal entry")
+        time.sleep(0.5)
+        got = recv.delivered()
+        assert_equal(recv.bad_signatures, [], "every signature checks")
+        assert_equal([b["data"]["seq"] for _, b in got],
+                     [e["seq"] for e in entries], "every entry once, in order")
+        for (mid, b), e in zip(got, entries):
+            assert_equal(mid, "msg_%d_%d" % (w["id"], e["seq"]), "webhook-id")
+            assert_equal((b["type"], b["data"]["treasury"], b["data"]["actor"],
+                          b["data"]["payload"], b["data"]["time_s"]),
+                         (e["type"], e["treasury"], e["actor"], e["payload"],
+                          e["time_s"]), "entry %d as journalled" % e["seq"])
+        types = {b["type"] for _, b in got}
+        assert_true(len(types) >= 24, "every type: %r" % sorted(types))
+    finally:
+        tj.setup = saved
         recv.stop()
