@@ -336,7 +336,7 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " FROM journal j JOIN webhooks w ON w.enabled = 1"
 	    " AND j.seq > w.after_seq AND " WEBHOOK_MATCH
 	    " WHERE j.seq > (SELECT seq FROM webhook_fanout WHERE id = 1)"
-	    " ORDER BY j.seq, w.id ON CONFLICT DO NOTHING",
+	    " ON CONFLICT DO NOTHING",
 	[STMT_WEBHOOK_MARK_RAISE] =
 	    "UPDATE webhook_fanout SET seq = (SELECT max(seq) FROM journal)"
 	    " WHERE id = 1 AND seq < (SELECT max(seq) FROM journal)",
@@ -411,10 +411,12 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    "SELECT w.id, w.url, w.secret, o.seq, o.attempts, o.next_at_ms"
 	    " FROM webhooks w JOIN webhook_outbox o ON o.webhook_id = w.id"
 	    " AND o.seq = (SELECT min(p.seq) FROM webhook_outbox p"
+	    " INDEXED BY webhook_outbox_pending"
 	    " WHERE p.webhook_id = w.id AND p.state = 'pending')"
 	    " WHERE w.enabled = 1 ORDER BY w.id",
 	[STMT_WEBHOOK_NEXT] =
 	    "SELECT seq, attempts, next_at_ms FROM webhook_outbox"
+	    " INDEXED BY webhook_outbox_pending"
 	    " WHERE webhook_id = ?1 AND state = 'pending' AND seq > ?2"
 	    " ORDER BY seq LIMIT 1",
 	[STMT_WEBHOOK_ENTRY] =
