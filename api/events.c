@@ -91,9 +91,10 @@ events_tick(struct api_server *srv)
 	events_wake(srv);
 }
 
-/* One event as SSE lines: {"id","type","created_at","data"}. */
+/* One event as SSE lines: {"id","type","created_at","data"}; without
+ * its data ("data":null,"truncated":true) when whole is false. */
 static int
-sse_format(char *buf, size_t max, const struct event_record *ev)
+sse_format(char *buf, size_t max, const struct event_record *ev, bool whole)
 {
 	char when[TIMESTAMP_BYTES + 1];
 
@@ -101,7 +102,7 @@ sse_format(char *buf, size_t max, const struct event_record *ev)
 	return snprintf(buf, max, "id: %" PRId64 "\nevent: %s\ndata: "
 	    "{\"id\":%" PRId64 ",\"type\":\"%s\",\"created_at\":\"%s\","
 	    "\"data\":%s}\n\n", ev->id, ev->type, ev->id, ev->type, when,
-	    ev->data);
+	    whole ? ev->data : "null,\"truncated\":true");
 }
 
 struct sse_fill {
@@ -116,8 +117,14 @@ static int
 sse_fill_one(const struct event_record *ev, void *ctx)
 {
 	struct sse_fill *f = ctx;
-	int n = sse_format(f->buf + f->len, f->max - f->len, ev);
+	int n = sse_format(f->buf + f->len, f->max - f->len, ev, true);
 
+	/* An event larger than all the buffer MHD gives (a small
+	 * connection_memory and a big batch's debits) goes without its data,
+	 * which GET /v1/journal?after=<id - 1> has: else the stream would
+	 * stall on it. */
+	if (f->len == 0 && (n < 0 || (size_t)n >= f->max))
+		n = sse_format(f->buf, f->max, ev, false);
 	if (n < 0 || (size_t)n >= f->max - f->len) {
 		f->blocked = true;	/* does not fit: next time */
 		return 1;

@@ -337,7 +337,7 @@ static const char schema_clock_mark[] =
  */
 static_assert(DIGEST_BYTES == 32, "journal.hash CHECK");
 static_assert(JOURNAL_SIGNATURE_BYTES == 64, "journal_checkpoints CHECK");
-static_assert(JOURNAL_PAYLOAD_MAX_BYTES == 16384, "journal.payload CHECK");
+static_assert(JOURNAL_PAYLOAD_MAX_BYTES == 32768, "journal.payload CHECK");
 static_assert(JOURNAL_TYPE_MAX_BYTES == 40, "journal.type CHECK");
 
 static const char schema_journal[] =
@@ -351,7 +351,7 @@ static const char schema_journal[] =
 	"  " TEXT_BYTES("actor_token", 1, 64) "),"
 	" actor_signer TEXT CHECK (actor_signer IS NULL OR"
 	"  " TEXT_BYTES("actor_signer", 1, 32) "),"
-	" payload TEXT NOT NULL CHECK (" TEXT_BYTES("payload", 2, 16384) "),"
+	" payload TEXT NOT NULL CHECK (" TEXT_BYTES("payload", 2, 32768) "),"
 	" hash BLOB NOT NULL CHECK (length(hash) = 32)"
 	") STRICT;"
 	"CREATE TABLE journal_checkpoints ("

@@ -46,7 +46,10 @@
 
 enum {
 	JOURNAL_TYPE_MAX_BYTES = 40,		/* [a-z_.]{1,40} */
-	JOURNAL_PAYLOAD_MAX_BYTES = 16384,	/* a whole batch's debits */
+	/* a whole batch's debits: 64 of at most ~400 bytes (a 39-digit
+	 * amount, a 32-byte asset, a 128-byte destination of escaped
+	 * characters) */
+	JOURNAL_PAYLOAD_MAX_BYTES = 32768,
 	JOURNAL_KEY_SEED_BYTES = 32,		/* Ed25519 seed */
 	JOURNAL_PUBLIC_KEY_BYTES = 32,
 	JOURNAL_SECRET_KEY_BYTES = 64,		/* libsodium's: seed || pk */

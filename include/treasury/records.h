@@ -25,7 +25,7 @@ enum {
 	IDEMPOTENCY_RESPONSE_MAX_BYTES = 256 * 1024,	/* else re-rendered */
 	/* an event is a journal entry (journal.h): its type and payload */
 	EVENT_TYPE_MAX_BYTES = 40,
-	EVENT_DATA_MAX_BYTES = 16384,
+	EVENT_DATA_MAX_BYTES = 32768,
 };
 
 struct asset {

@@ -349,3 +349,51 @@ def check_pages_and_events(node, c, entries):
     assert_equal([(x["id"], x["type"], x["data"]) for x in ev],
                  [(x["seq"], x["type"], x["payload"]) for x in entries],
                  "events are the journal")
+
+
+def test_journal_largest_batch(ctx):
+    """A batch of 64 transfers with the longest amounts, asset code and
+    destinations (every destination byte escaped in JSON) executes: its
+    proposal.executed entry names the 64 debits and its hash checks out.
+    A stream whose connection buffer cannot hold that event gets it
+    without its data (truncated) rather than stalling."""
+    from test_platform import SSE, write_config
+    node = ctx.node(extra_args=CLOCK)
+    write_config(node, "connection_memory = 16384\n")
+    node.start()
+    from treasury_helpers import Client
+    c = Client(node)
+    for t in (c.viewer, c.treasurer, c.signer_token):
+        assert_true(t, "token")
+    code = "X" * 32
+    c.asset_ok(code, 0)
+    (a,) = sg.signers("big", "e")
+    c.treasury_ok("big", 1, [a])
+    amount = "5" + "0" * 36                     # 37 digits, 64 of them fit
+    c.deposit_ok("big", code, str(64 * int(amount)), "d1")
+    to = ("\"\\" * 64)[:128]
+    body = {"kind": "batch", "transfers": [
+        {"asset": code, "amount": amount, "to": to} for _ in range(64)]}
+    pid = propose(c, "big", body)
+    c.vote_ok(pid, a, want_status="approved")
+    last = journal(node, c.viewer)[-1]["seq"]
+    stream = SSE(node, c.viewer, last_id=last)
+    c.execute_ok(pid)
+    entries = journal(node, c.viewer)
+    check_chain(entries)
+    ex = by_type(entries, "proposal.executed")[0]
+    debits = ex["payload"]["debits"]
+    assert_equal(len(debits), 64, "debits")
+    assert_equal(debits[0], {"amount_minor": amount, "asset": code,
+                             "ledger_seq": 2, "to": to}, "first debit")
+    assert_equal([d["ledger_seq"] for d in debits], list(range(2, 66)),
+                 "ledger order")
+    assert_true(len(ex["payload_text"]) > 16384, "a large payload: %d" %
+                len(ex["payload_text"]))
+    got = stream.events(1, timeout=10)
+    stream.close()
+    data = json.loads(got[0]["data"])
+    assert_equal((int(got[0]["id"]), got[0]["event"]),
+                 (ex["seq"], "proposal.executed"), "streamed")
+    assert_equal((data["data"], data.get("truncated")), (None, True),
+                 "sent without its data: %r" % data)
