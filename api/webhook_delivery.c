@@ -231,7 +231,8 @@ post_one(struct webhook_delivery *wd, const struct webhook_due *d,
 		if (r->http_status == 0)
 			snprintf(r->error, sizeof(r->error), "no HTTP status");
 	} else
-		snprintf(r->error, sizeof(r->error), "%s",
+		snprintf(r->error, sizeof(r->error), "%.*s",
+		    (int)sizeof(r->error) - 1,
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
 	curl_easy_setopt(wd->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(headers);
@@ -260,7 +261,7 @@ attempt(struct webhook_delivery *wd, const struct webhook_due *d)
 		if (body == NULL)
 			snprintf(r->error, sizeof(r->error), "out of memory");
 	} else
-		snprintf(r->error, sizeof(r->error), "journal entry %lld: %s",
+		snprintf(r->error, sizeof(r->error), "journal entry %lld: %.80s",
 		    (long long)d->seq, treasury_err_text(err));
 	if (body != NULL)
 		post_one(wd, d, body, r);
