@@ -25,8 +25,9 @@ class Receiver:
 
     statuses: answers to give in turn (the last one repeats)."""
 
-    def __init__(self, port=None, statuses=(204,)):
+    def __init__(self, port=None, statuses=(204,), delay_s=0):
         self.port = port or free_port()
+        self.delay_s = delay_s          # before answering (a hanging one)
         self.statuses = list(statuses)
         self.calls = []          # dicts: id, ts, sig, body, status, t
         self.secrets = []        # "whsec_..." accepted
@@ -57,6 +58,8 @@ class Receiver:
                     if not recv.verify(call):
                         recv.bad_signatures.append(call)
                     recv.calls.append(call)
+                if recv.delay_s:
+                    time.sleep(recv.delay_s)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -520,3 +523,35 @@ def test_webhooks_every_entry_type_of_a_full_life_cycle(ctx):
     finally:
         tj.setup = saved
         recv.stop()
+
+
+def test_webhooks_sigterm_cuts_a_hanging_delivery_short(ctx):
+    """A receiver that does not answer: SIGTERM still stops the daemon at
+    once and cleanly; the entry stays pending and goes again after the
+    restart with the same webhook-id."""
+    port = free_port()
+    slow = Receiver(port=port, delay_s=8).start()
+    node, c = webhook_node(ctx, port)
+    w = register(node, slow, events=["treasury.created"])
+    c.asset_ok("USDC", 6)
+    c.treasury_ok("t", 1, sg.signers("t", "e"))
+    slow.wait(lambda r: len(r.calls) >= 1, what="the attempt in flight")
+    t0 = time.monotonic()
+    node.stop()                         # exit 0, no error logged
+    took = time.monotonic() - t0
+    assert_true(took < 4, "stopped in %.1f s with a delivery in flight"
+                % took)
+    slow.server.shutdown()
+    slow.server.server_close()
+    fast = Receiver(port=port)
+    fast.secrets = slow.secrets
+    fast.start()
+    try:
+        node.start()
+        fast.wait(lambda r: len(r.delivered()) >= 1, what="after restart")
+        mid, body = fast.delivered()[0]
+        assert_equal(mid, slow.calls[0]["id"], "the same webhook-id")
+        assert_equal(body["type"], "treasury.created", "the same entry")
+        assert_equal(fast.bad_signatures, [], "signature")
+    finally:
+        fast.stop()
