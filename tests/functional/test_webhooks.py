@@ -112,6 +112,44 @@ class Receiver:
                                        for c in self.calls]))
 
 
+def wait_metrics(node, lines, timeout=15):
+    """Until /v1/metrics holds every line (counters are raised just after
+    the receiver has answered, the pending gauge at the next pass)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        m = node.get("/v1/metrics").body
+        if all(x in m for x in lines) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    for x in lines:
+        assert_true(x in m, "metrics hold %r:\n%s" % (x, m[-900:]))
+
+
+def deliveries(node, wid, at_least=0, timeout=15):
+    """The endpoint's deliveries log, once it holds at_least attempts (the
+    outcome of an attempt is committed just after the receiver answers)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        r = node.get("/v1/webhooks/%d/deliveries" % wid)
+        assert_equal(r.status, 200, "deliveries: %r" % r)
+        ds = r.json["deliveries"]
+        if len(ds) >= at_least or time.monotonic() > deadline:
+            return ds
+        time.sleep(0.1)
+
+
+def wait_info(node, wid, timeout=15, **want):
+    """GET /v1/webhooks/{id} once its members have the wanted values."""
+    deadline = time.monotonic() + timeout
+    while True:
+        info = node.get("/v1/webhooks/%d" % wid).json
+        got = {k: info.get(k) for k in want}
+        if got == want or time.monotonic() > deadline:
+            assert_equal(got, want, "endpoint %d" % wid)
+            return info
+        time.sleep(0.1)
+
+
 def webhook_node(ctx, port, base_ms=300, attempts=None, hosts=None,
                  extra_args=()):
     d = ctx.tmpdir("conf")
@@ -199,10 +237,8 @@ def test_webhooks_life_cycle_in_order_signed(ctx):
                   "proposal.cancelled"):
             assert_true(t in types, "%s delivered: %r" % (t, sorted(types)))
         # metrics count them
-        m = node.get("/v1/metrics").body
-        assert_true('treasuryd_webhook_deliveries_total{result="ok"} %d'
-                    % len(want) in m, m[-800:])
-        assert_true("treasuryd_webhook_outbox_pending 0" in m, "none pending")
+        wait_metrics(node, ['treasuryd_webhook_deliveries_total{result="ok"} %d'
+                            % len(want), "treasuryd_webhook_outbox_pending 0"])
         # the deliveries log: newest first, a 2xx each
         r = node.get("/v1/webhooks/%d/deliveries?limit=3" % w["id"])
         assert_equal(r.status, 200, "deliveries: %r" % r)
@@ -281,8 +317,7 @@ def test_webhooks_kill9_with_pending_then_restart_delivers_all(ctx):
             assert_equal(mid, "msg_%d_%d" % (w["id"], b["data"]["seq"]),
                          "stable webhook-id")
         assert_equal(recv.bad_signatures, [], "signatures")
-        assert_equal(node.get("/v1/webhooks/%d" % w["id"]).json["pending"], 0,
-                     "outbox empty")
+        wait_info(node, w["id"], pending=0, dead=0)
     finally:
         recv.stop()
 
@@ -305,19 +340,18 @@ def test_webhooks_retry_schedule(ctx):
         for n in range(1, 5):
             gap_ms = (calls[n]["t"] - calls[n - 1]["t"]) * 1000
             nominal = base * 2 ** (n - 1)
-            # jitter [0.8, 1.2); + the delivery thread's poll and a commit
-            assert_true(0.8 * nominal - 50 <= gap_ms <= 1.2 * nominal + 400,
+            # jitter [0.8, 1.2); + the delivery thread's poll (200 ms), a
+            # commit and a loaded machine's delays
+            assert_true(0.8 * nominal - 50 <= gap_ms <= 1.2 * nominal + 1000,
                         "gap %d: %.0f ms for nominal %d ms" % (n, gap_ms,
                                                               nominal))
-        r = node.get("/v1/webhooks/%d/deliveries" % w["id"])
-        ds = r.json["deliveries"][::-1]
+        ds = deliveries(node, w["id"], at_least=5)[::-1]
         assert_equal([(d["attempt"], d["status"], d["outcome"]) for d in ds],
                      [(1, 500, "retry"), (2, 500, "retry"), (3, 500, "retry"),
                       (4, 500, "retry"), (5, 204, "delivered")], "log")
         assert_true(all(d["next_attempt"] for d in ds[:4]), "next attempts")
-        m = node.get("/v1/metrics").body
-        assert_true('treasuryd_webhook_deliveries_total{result="failed"} 4'
-                    in m, "failed counted")
+        wait_metrics(node, ['treasuryd_webhook_deliveries_total'
+                            '{result="failed"} 4'])
     finally:
         recv.stop()
 
@@ -333,8 +367,7 @@ def test_webhooks_dead_letter_and_redeliver(ctx):
         c.deposit_ok("t", "USDC", "1", "d1")   # attempts 1, 2: 500 -> dead
         c.deposit_ok("t", "USDC", "2", "d2")   # then this one: 204
         recv.wait(lambda r: len(r.delivered()) >= 1, what="second entry")
-        info = node.get("/v1/webhooks/%d" % w["id"]).json
-        assert_equal((info["pending"], info["dead"]), (0, 1), "one dead")
+        wait_info(node, w["id"], pending=0, dead=1)
         got = recv.delivered()
         assert_equal([b["data"]["payload"]["reference"] for _, b in got],
                      ["d2"], "the next one went on")
@@ -342,9 +375,8 @@ def test_webhooks_dead_letter_and_redeliver(ctx):
         r = node.get("/v1/webhooks/%d/deliveries" % w["id"])
         assert_true(any(d["outcome"] == "dead" and d["seq"] == dead_seq
                         for d in r.json["deliveries"]), r.json)
-        m = node.get("/v1/metrics").body
-        assert_true('treasuryd_webhook_deliveries_total{result="dead"} 1' in m,
-                    "dead counted")
+        wait_metrics(node, ['treasuryd_webhook_deliveries_total'
+                            '{result="dead"} 1'])
         # redeliver the dead one, and a delivered one
         d2_seq = got[0][1]["data"]["seq"]
         r = node.post("/v1/webhooks/%d/redeliver" % w["id"],
@@ -530,7 +562,7 @@ def test_webhooks_sigterm_cuts_a_hanging_delivery_short(ctx):
     once and cleanly; the entry stays pending and goes again after the
     restart with the same webhook-id."""
     port = free_port()
-    slow = Receiver(port=port, delay_s=8).start()
+    slow = Receiver(port=port, delay_s=15).start()
     node, c = webhook_node(ctx, port)
     w = register(node, slow, events=["treasury.created"])
     c.asset_ok("USDC", 6)
@@ -539,7 +571,8 @@ def test_webhooks_sigterm_cuts_a_hanging_delivery_short(ctx):
     t0 = time.monotonic()
     node.stop()                         # exit 0, no error logged
     took = time.monotonic() - t0
-    assert_true(took < 4, "stopped in %.1f s with a delivery in flight"
+    # without the cut the stop would wait for curl's 10 s timeout
+    assert_true(took < 6, "stopped in %.1f s with a delivery in flight"
                 % took)
     slow.server.shutdown()
     slow.server.server_close()
