@@ -536,4 +536,14 @@ void handle_journal_checkpoints(struct request *rq, struct reply *rp);
 /* The daemon's journal public key: hex, or JSON null without one. */
 json_t *journal_public_key_json(const struct api_server *srv);
 
+void handle_webhook_create(struct request *rq, struct reply *rp);
+void handle_webhook_list(struct request *rq, struct reply *rp);
+void handle_webhook_get(struct request *rq, struct reply *rp);
+void handle_webhook_delete(struct request *rq, struct reply *rp);
+void handle_webhook_enable(struct request *rq, struct reply *rp);
+void handle_webhook_disable(struct request *rq, struct reply *rp);
+void handle_webhook_rotate(struct request *rq, struct reply *rp);
+void handle_webhook_redeliver(struct request *rq, struct reply *rp);
+void handle_webhook_deliveries(struct request *rq, struct reply *rp);
+
 #endif

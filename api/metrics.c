@@ -16,6 +16,7 @@
 
 #include "treasury/buffer.h"
 #include "treasury/clock.h"
+#include "treasury/webhook_delivery.h"
 
 #include "internal.h"
 
@@ -242,6 +243,27 @@ clock_write(struct mtext *b)
 	    mark > 0 ? mark : 0);
 }
 
+/* The webhook delivery thread's counters (webhook_delivery.c). */
+static void
+webhooks_write(struct mtext *b)
+{
+	struct webhook_delivery_stats st;
+
+	webhook_delivery_stats_get(&st);
+	mt_printf(b, "# HELP treasuryd_webhook_deliveries_total Webhook "
+	    "delivery attempts by outcome (ok: a 2xx; failed: to be retried; "
+	    "dead: given up).\n"
+	    "# TYPE treasuryd_webhook_deliveries_total counter\n"
+	    "treasuryd_webhook_deliveries_total{result=\"ok\"} %" PRIu64 "\n"
+	    "treasuryd_webhook_deliveries_total{result=\"failed\"} %" PRIu64
+	    "\ntreasuryd_webhook_deliveries_total{result=\"dead\"} %" PRIu64
+	    "\n", st.delivered, st.failed, st.dead);
+	mt_printf(b, "# HELP treasuryd_webhook_outbox_pending Webhook outbox "
+	    "entries waiting for delivery (as of the delivery thread's last "
+	    "pass).\n# TYPE treasuryd_webhook_outbox_pending gauge\n"
+	    "treasuryd_webhook_outbox_pending %" PRId64 "\n", st.pending);
+}
+
 static int
 status_count_write(const char *status, int64_t count, void *ctx)
 {
@@ -297,6 +319,7 @@ handle_metrics(struct request *rq, struct reply *rp)
 	requests_write(&m);
 	writer_write(&m, rq->srv->opts.writer);
 	clock_write(&m);
+	webhooks_write(&m);
 	err = gauges_write(&m, rq);
 	if (err != TREASURY_OK || m.err != TREASURY_OK) {
 		textbuf_free(&m.tb);

@@ -9,6 +9,7 @@
 
 #define T "/v1/treasuries/{}"
 #define P "/v1/proposals/{}"
+#define W "/v1/webhooks/{}"
 
 static const struct route routes[] = {
 	/* method  pattern                  who may call     handler */
@@ -45,12 +46,22 @@ static const struct route routes[] = {
 	{ "GET",  "/v1/events",             ROLE_ANY_TOKEN,  handle_events },
 	{ "GET",  "/v1/journal",            ROLE_ANY_TOKEN,  handle_journal },
 	{ "GET",  "/v1/journal/checkpoints", ROLE_ANY_TOKEN, handle_journal_checkpoints },
+	{ "POST", "/v1/webhooks",           ROLE_ADMIN,      handle_webhook_create },
+	{ "GET",  "/v1/webhooks",           ROLE_ADMIN,      handle_webhook_list },
+	{ "GET",  W,                        ROLE_ADMIN,      handle_webhook_get },
+	{ "DELETE", W,                      ROLE_ADMIN,      handle_webhook_delete },
+	{ "POST", W "/enable",              ROLE_ADMIN,      handle_webhook_enable },
+	{ "POST", W "/disable",             ROLE_ADMIN,      handle_webhook_disable },
+	{ "POST", W "/rotate-secret",       ROLE_ADMIN,      handle_webhook_rotate },
+	{ "POST", W "/redeliver",           ROLE_ADMIN,      handle_webhook_redeliver },
+	{ "GET",  W "/deliveries",          ROLE_ADMIN,      handle_webhook_deliveries },
 	{ "GET",  "/v1/metrics",            ROLE_ANY_TOKEN,  handle_metrics },
 	{ "GET",  "/metrics",               ROLE_ANY_TOKEN,  handle_metrics },
 };
 
 #undef T
 #undef P
+#undef W
 
 #define ROUTES_COUNT (sizeof(routes) / sizeof(routes[0]))
 
@@ -86,29 +97,29 @@ pattern_match(const char *pattern, const char *path,
 	return *p == '\0';
 }
 
-/* "GET, POST" for the routes whose pattern matches path. */
+/* "GET, POST" (and DELETE) for the routes whose pattern matches path. */
 static const char *
 allowed_methods(const char *path)
 {
+	static const char *const lists[8] = {
+		NULL, "GET", "POST", "GET, POST", "DELETE", "GET, DELETE",
+		"POST, DELETE", "GET, POST, DELETE",
+	};
 	struct param_span spans[ROUTE_PARAMS_MAX];
 	size_t n;
-	bool get = false, post = false;
+	unsigned set = 0;
 
 	for (size_t i = 0; i < ROUTES_COUNT; i++) {
 		if (!pattern_match(routes[i].pattern, path, spans, &n))
 			continue;
 		if (strcmp(routes[i].method, "GET") == 0)
-			get = true;
+			set |= 1;
+		else if (strcmp(routes[i].method, "DELETE") == 0)
+			set |= 4;
 		else
-			post = true;
+			set |= 2;
 	}
-	if (get && post)
-		return "GET, POST";
-	if (get)
-		return "GET";
-	if (post)
-		return "POST";
-	return NULL;
+	return lists[set];
 }
 
 const struct route *

@@ -25,7 +25,11 @@
 #   LAT_S (10)  LAT_RATE (1000)  VERIFY_S (2)  WRK_THREADS (1)
 #   WRK_CONNS (16, GET runs)  VOTE_CONNS (64)  LAT_CONNS (32)
 #   TREASURYD_THREADS (unset: the daemon's default, 2)  KEEP=1 keeps the
-#   temporary directory.
+#   temporary directory.  WEBHOOKS=1 registers one webhook endpoint (every
+#   entry type) before prepare, on a local sink (Python, answers 204), so
+#   that every vote's journal entries are also queued in the outbox and
+#   delivered: compare "durable votes" with and without it (the sink
+#   shares the 2 cores).
 set -eu
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -102,7 +106,9 @@ TREASURYD=$BUILD/daemon/treasuryd
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/treasuryd-bench.XXXXXX")
 HELLO_PID=
 DAEMON_PID=
+SINK_PID=
 cleanup() {
+	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
 	[ -n "$HELLO_PID" ] && kill "$HELLO_PID" 2>/dev/null && wait "$HELLO_PID" 2>/dev/null
 	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
 	if [ "${KEEP:-0}" = 1 ]; then
@@ -157,14 +163,51 @@ EOF
 PORT=$(free_port)
 say "treasuryd on 127.0.0.1:$PORT, database $DB"
 set -- --db "$DB" --listen "127.0.0.1:$PORT"
+: >"$TMP/treasuryd.conf"
 if [ -n "${TREASURYD_THREADS:-}" ]; then
-	printf 'threads = %s\n' "$TREASURYD_THREADS" >"$TMP/treasuryd.conf"
-	set -- --config "$TMP/treasuryd.conf" "$@"
+	printf 'threads = %s\n' "$TREASURYD_THREADS" >>"$TMP/treasuryd.conf"
 	say "treasuryd threads = $TREASURYD_THREADS (hello-world keeps 2)"
 fi
+if [ "${WEBHOOKS:-0}" = 1 ]; then
+	SINK_PORT=$(free_port)
+	$PY - "$SINK_PORT" >"$TMP/sink.out" 2>&1 <<'EOF' &
+import http.server, signal, sys
+class Sink(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"      # keep-alive, as curl reuses it
+    count = 0
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send_response(204)
+        self.end_headers()
+        Sink.count += 1
+    def log_message(self, *args):
+        pass
+def done(*args):
+    print("RESULT sink_posts %d" % Sink.count, flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
+EOF
+	SINK_PID=$!
+	printf 'webhook_hosts = 127.0.0.1:%s\n' "$SINK_PORT" >>"$TMP/treasuryd.conf"
+	say "webhooks: one endpoint, sink on 127.0.0.1:$SINK_PORT (204)"
+fi
+set -- --config "$TMP/treasuryd.conf" "$@"
 "$TREASURYD" "$@" 2>"$TMP/treasuryd.log" &
 DAEMON_PID=$!
 wait_http "$PORT" /v1/health
+if [ -n "$SINK_PID" ]; then
+	$PY - "$PORT" "$TMP/db/admin.token" "$SINK_PORT" <<'EOF' || fail "cannot register the webhook"
+import http.client, json, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+c.request("POST", "/v1/webhooks", json.dumps(
+    {"url": "http://127.0.0.1:%s/sink" % sys.argv[3]}),
+    {"Authorization": "Bearer " + open(sys.argv[2]).read().strip(),
+     "Content-Type": "application/json"})
+r = c.getresponse()
+sys.exit(0 if r.status == 201 else 1)
+EOF
+fi
 say "prepare: $PROPOSALS proposals, $((PROPOSALS * 32)) signed votes"
 $PY "$SRC/bench/prepare.py" --url "http://127.0.0.1:$PORT" \
 	--admin-token-file "$TMP/db/admin.token" --db "$DB" \
@@ -207,6 +250,20 @@ thread_ticks "$DAEMON_PID" >"$TMP/ticks1"
 BAL_CPU=$(busy_threads "$TMP/ticks0" "$TMP/ticks1")
 
 # ---- 7. stop, count what is durable ----
+WEBHOOK_LINE=
+if [ -n "$SINK_PID" ]; then
+	WEBHOOK_LINE=$($PY - "$PORT" "$VIEWER" <<'EOF'
+import http.client, re, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+c.request("GET", "/v1/metrics", headers={"Authorization": "Bearer " + sys.argv[2]})
+m = c.getresponse().read().decode()
+ok = re.search(r'treasuryd_webhook_deliveries_total\{result="ok"\} (\d+)', m)
+pend = re.search(r"treasuryd_webhook_outbox_pending (\d+)", m)
+print("webhooks: %s delivered, %s pending in the outbox at the end of the run"
+      % (ok.group(1) if ok else "?", pend.group(1) if pend else "?"))
+EOF
+) || WEBHOOK_LINE="webhooks: metrics unreadable"
+fi
 kill -TERM "$DAEMON_PID"
 DAEMON_RC=0
 wait "$DAEMON_PID" || DAEMON_RC=$?
@@ -218,6 +275,11 @@ print(db.execute("SELECT count(*) FROM votes").fetchone()[0])
 EOF
 ) || DB_VOTES=unknown
 ERROR_LINES=$(grep -c '^<[0-3]>' "$TMP/treasuryd.log" || true)
+if [ -n "$SINK_PID" ]; then
+	kill -TERM "$SINK_PID"
+	wait "$SINK_PID" || true
+	SINK_PID=
+fi
 
 # ---- summary ----
 VR1=$(result "$TMP/verify.out" verify_raw_1core_per_s)
@@ -291,3 +353,7 @@ awk -v vr1="$VR1" -v vrn="$VRN" -v vtn="$VTN" -v hello="$HELLO" \
 	if (!ok || rc != 0 || errs != 0 || db < expect_db || db > expect_db + conns)
 		printf "WARNING: the run is not clean (see checks); its numbers are suspect\n"
 }'
+if [ -n "$WEBHOOK_LINE" ]; then
+	printf '%s (the sink got %s POSTs)\n' "$WEBHOOK_LINE" \
+	    "$(result "$TMP/sink.out" sink_posts)"
+fi

@@ -21,6 +21,7 @@
 
 #include "treasury/kvfile.h"
 #include "treasury/log.h"
+#include "treasury/webhook.h"
 
 #include "config.h"
 
@@ -30,6 +31,7 @@ enum opt_type {
 	OPT_UINT,
 	OPT_LEVEL,	/* syslog level name */
 	OPT_TLS_VERSION, /* "1.3" or "1.2", stored as 13 or 12 */
+	OPT_HOSTS,	/* webhook_hosts: "host" or "host:port", commas */
 };
 
 enum opt_apply {
@@ -139,6 +141,19 @@ static const struct option_def options[] = {
 	{ "tls_min_version",    OPT_TLS_VERSION, "1.3",         0,    0,
 	  OFF(tls_min_version), RESTART,
 	  "oldest TLS version accepted: 1.3 or 1.2" },
+	{ "webhook_hosts",      OPT_HOSTS, "",                  0,    0,
+	  OFF(webhook_hosts), RESTART,
+	  "hosts webhook endpoints may name: comma-separated host or "
+	  "host:port (a host alone: any port); empty: no webhook can be "
+	  "registered (docs/webhooks.md)" },
+	{ "webhook_retry_base_ms", OPT_UINT, "10000",           100,  3600000,
+	  OFF(webhook_retry_base_ms), RESTART,
+	  "delay before the first webhook retry; it doubles with each "
+	  "failed attempt (jitter +-20%, at most a day)" },
+	{ "webhook_attempts_max", OPT_UINT, "15",               1,    30,
+	  OFF(webhook_attempts_max), RESTART,
+	  "delivery attempts of one journal entry to one endpoint before it "
+	  "is given up (dead letter; POST .../redeliver queues it again)" },
 };
 
 #define OPTIONS_COUNT (sizeof(options) / sizeof(options[0]))
@@ -253,6 +268,15 @@ option_apply(struct config *cfg, const struct option_def *o, const char *value,
 	case OPT_LEVEL:
 		*why = "expected err, warning, notice, info or debug";
 		return log_level_parse(value, (int *)field) ? 0 : -1;
+	case OPT_HOSTS:
+		if (len >= CONFIG_LINE_MAX_BYTES) {
+			*why = "the list is too long";
+			return -1;
+		}
+		if (!webhook_hosts_valid(value, why))
+			return -1;
+		memcpy(field, value, len + 1);
+		return 0;
 	case OPT_TLS_VERSION:
 		*why = "expected 1.3 or 1.2";
 		if (strcmp(value, "1.3") != 0 && strcmp(value, "1.2") != 0)
@@ -433,6 +457,7 @@ option_equal(const struct option_def *o, const struct config *a,
 	switch (o->type) {
 	case OPT_ADDR:
 	case OPT_PATH:
+	case OPT_HOSTS:
 		return strcmp(fa, fb) == 0;
 	case OPT_UINT:
 	case OPT_TLS_VERSION:

@@ -47,6 +47,10 @@ struct config {
 	char tls_key[PATH_MAX];
 	char tls_client_ca[PATH_MAX];		/* "" = no client certs */
 	unsigned tls_min_version;		/* 13 (TLS 1.3) or 12 */
+	/* webhooks (docs/webhooks.md): "" = no endpoint may be registered */
+	char webhook_hosts[CONFIG_LINE_MAX_BYTES];
+	unsigned webhook_retry_base_ms;
+	unsigned webhook_attempts_max;
 };
 
 /* Fill cfg with every option's default (always valid). */

@@ -26,6 +26,7 @@
 #include "treasury/log.h"
 #include "treasury/sig.h"
 #include "treasury/storage.h"
+#include "treasury/webhook_delivery.h"
 
 #include "config.h"
 #include "daemon.h"
@@ -50,6 +51,7 @@ struct daemon {
 	struct api_server *api;
 	struct writer *writer;
 	struct journal_key *journal_key;	/* signs checkpoints */
+	struct webhook_delivery *webhooks;	/* delivery thread */
 	uint64_t watchdog_usec;		/* 0: no watchdog */
 	uint64_t last_ping_ms;
 	bool watchdog_withheld;		/* pings stopped: writer stalled */
@@ -546,6 +548,23 @@ journal_checkpoints_start(struct daemon *d, struct store *store)
 	return 0;
 }
 
+/* The webhook delivery thread (docs/webhooks.md), after the writer.
+ * Returns 0, or -1 after logging. */
+static int
+webhooks_start(struct daemon *d)
+{
+	const struct webhook_delivery_options o = {
+		.db_path = d->cfg.db_path,
+		.writer = d->writer,
+		.hosts = d->cfg.webhook_hosts,
+		.retry_base_ms = d->cfg.webhook_retry_base_ms,
+		.attempts_max = d->cfg.webhook_attempts_max,
+	};
+
+	return webhook_delivery_start(&o, &d->webhooks) == TREASURY_OK ? 0 :
+	    -1;
+}
+
 static void
 api_options_fill(struct api_options *o, const struct daemon *d,
     struct store *store, const treasury_verifier *verifier)
@@ -577,6 +596,7 @@ api_options_fill(struct api_options *o, const struct daemon *d,
 	o->sse_max_streams = cfg->sse_max_streams;
 	o->sse_heartbeat_s = cfg->sse_heartbeat_s;
 	o->unsafe_test_clock = d->cl.unsafe_test_clock;
+	o->webhook_hosts = cfg->webhook_hosts;
 	if (cfg->tls_cert[0] != '\0') {
 		o->tls_cert_path = cfg->tls_cert;
 		o->tls_key_path = cfg->tls_key;
@@ -639,6 +659,8 @@ main(int argc, char *argv[])
 	}
 	if (journal_checkpoints_start(&d, store) != 0)
 		goto fail;
+	if (webhooks_start(&d) != 0)
+		goto fail;
 	api_options_fill(&api_opts, &d, store, verifier);
 	if (d.cl.unsafe_test_clock)
 		log_msg(LOG_WARNING, "UNSAFE: --unsafe-test-clock lets an admin "
@@ -654,6 +676,7 @@ main(int argc, char *argv[])
 	sd_notify_sendf("STOPPING=1\nSTATUS=stopping: draining %u requests "
 	    "in flight (at most %u s)", api_requests_in_flight(),
 	    d.cfg.shutdown_timeout_s);
+	webhook_delivery_stop(d.webhooks);	/* an attempt in flight stays pending */
 	api_stop(d.api, d.cfg.shutdown_timeout_s); /* drain in-flight requests */
 	writer_stop(d.writer);			/* last group committed */
 	journal_key_free(d.journal_key);
@@ -663,6 +686,7 @@ main(int argc, char *argv[])
 	log_msg(LOG_NOTICE, "stopped cleanly");
 	return 0;
 fail:
+	webhook_delivery_stop(d.webhooks);
 	if (d.writer != NULL)
 		writer_stop(d.writer);
 	journal_key_free(d.journal_key);

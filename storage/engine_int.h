@@ -423,4 +423,11 @@ enum apply_outcome apply_token_create(struct store *s, struct command *cmd);
 enum apply_outcome apply_token_revoke(struct store *s, struct command *cmd);
 enum apply_outcome apply_maintenance(struct store *s, struct command *cmd);
 
+/* ---- webhooks (webhooks.c) ---- */
+
+enum apply_outcome apply_webhook_create(struct store *s, struct command *cmd);
+enum apply_outcome apply_webhook_update(struct store *s, struct command *cmd);
+enum apply_outcome apply_webhook_results(struct store *s,
+    struct command *cmd);
+
 #endif

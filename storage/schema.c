@@ -22,6 +22,8 @@
  * Schema 7 adds the high-water mark of time (schema_clock_mark).
  * Schema 8 replaces the events table and its triggers by the hash-chained
  * journal (schema_journal below, storage/journal.c).
+ * Schema 9 adds webhooks: endpoints, the outbox, the deliveries log and
+ * the fan-out mark (storage/webhooks.c, docs/webhooks.md).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -375,6 +377,7 @@ static const struct migration migrations[] = {
 	/* 6 */ { schema_token_cert, NULL },
 	/* 7 */ { schema_clock_mark, NULL },
 	/* 8 */ { schema_journal, store_schema_8_after },	/* journal.c */
+	/* 9 */ { store_schema_webhooks, NULL },	/* webhooks.c */
 };
 
 #define MIGRATIONS_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -338,4 +338,106 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    "INSERT INTO journal (seq, created_at, treasury_id, type,"
 	    " actor_token, actor_signer, payload, hash)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	/* Webhooks (schema 9, storage/webhooks.c, docs/webhooks.md). The
+	 * filter: w.events is '' (every type) or ",type,type,". */
+#define WEBHOOK_MATCH							\
+	"(w.treasury_id IS NULL OR w.treasury_id = j.treasury_id) AND"	\
+	" (w.events = '' OR instr(w.events, ',' || j.type || ',') > 0)"
+	/* the journal entries past the fan-out mark, into the outbox of
+	 * every enabled endpoint registered before them that they match */
+	[STMT_WEBHOOK_FANOUT] =
+	    "INSERT INTO webhook_outbox (webhook_id, seq, state, attempts,"
+	    " next_at_ms) SELECT w.id, j.seq, 'pending', 0, 0"
+	    " FROM journal j JOIN webhooks w ON w.enabled = 1"
+	    " AND j.seq > w.after_seq AND " WEBHOOK_MATCH
+	    " WHERE j.seq > (SELECT seq FROM webhook_fanout WHERE id = 1)"
+	    " ON CONFLICT DO NOTHING",
+	[STMT_WEBHOOK_MARK_RAISE] =
+	    "UPDATE webhook_fanout SET seq = (SELECT max(seq) FROM journal)"
+	    " WHERE id = 1 AND seq < (SELECT max(seq) FROM journal)",
+	/* ?1 url, ?2 events, ?3 treasury or NULL, ?4 secret, ?5 now_s,
+	 * ?6 WEBHOOK_ENDPOINTS_MAX: no row when that many exist */
+	[STMT_WEBHOOK_INSERT] =
+	    "INSERT INTO webhooks (url, events, treasury_id, secret, enabled,"
+	    " after_seq, created_at, updated_at) SELECT ?1, ?2, ?3, ?4, 1,"
+	    " (SELECT coalesce(max(seq), 0) FROM journal), ?5, ?5"
+	    " WHERE (SELECT count(*) FROM webhooks) < ?6",
+	[STMT_WEBHOOK_ENABLE] =
+	    "UPDATE webhooks SET enabled = ?2, updated_at = ?3 WHERE id = ?1",
+	[STMT_WEBHOOK_ROTATE] =
+	    "UPDATE webhooks SET secret = ?2, updated_at = ?3 WHERE id = ?1",
+	[STMT_WEBHOOK_DELETE] = "DELETE FROM webhooks WHERE id = ?1",
+	[STMT_WEBHOOK_OUTBOX_DELETE] =
+	    "DELETE FROM webhook_outbox WHERE webhook_id = ?1",
+	[STMT_WEBHOOK_LOG_DELETE] =
+	    "DELETE FROM webhook_deliveries WHERE webhook_id = ?1",
+	/* ?1 endpoint, ?2..?3 seq range: dead or absent (delivered)
+	 * entries it matches back to pending; pending ones stay as they are */
+	[STMT_WEBHOOK_REDELIVER] =
+	    "INSERT INTO webhook_outbox (webhook_id, seq, state, attempts,"
+	    " next_at_ms) SELECT w.id, j.seq, 'pending', 0, 0"
+	    " FROM webhooks w JOIN journal j ON j.seq BETWEEN ?2 AND ?3"
+	    " AND " WEBHOOK_MATCH " WHERE w.id = ?1"
+	    " ON CONFLICT (webhook_id, seq) DO UPDATE SET state = 'pending',"
+	    " attempts = 0, next_at_ms = 0, last_status = NULL,"
+	    " last_error = NULL WHERE state = 'dead'",
+	[STMT_WEBHOOK_EXISTS] = "SELECT 1 FROM webhooks WHERE id = ?1",
+	/* a failed attempt: ?1 endpoint, ?2 seq, ?3 attempt, ?4 next_at_ms,
+	 * ?5 state, ?6 HTTP status or NULL, ?7 error or NULL; only when the
+	 * row is still at the attempt before (not redelivered meanwhile) */
+	[STMT_WEBHOOK_ROW_SET] =
+	    "UPDATE webhook_outbox SET attempts = ?3, next_at_ms = ?4,"
+	    " state = ?5, last_status = ?6, last_error = ?7"
+	    " WHERE webhook_id = ?1 AND seq = ?2 AND state = 'pending'"
+	    " AND attempts = ?3 - 1",
+	/* delivered: the row goes (the deliveries log keeps the attempt) */
+	[STMT_WEBHOOK_ROW_DONE] =
+	    "DELETE FROM webhook_outbox WHERE webhook_id = ?1 AND seq = ?2"
+	    " AND state = 'pending' AND attempts = ?3 - 1",
+	[STMT_WEBHOOK_LOG_INSERT] =
+	    "INSERT INTO webhook_deliveries (webhook_id, seq, attempt, at_ms,"
+	    " http_status, error, outcome, next_at_ms)"
+	    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8"
+	    " WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?1)",
+	/* keep the last ?2 attempts of endpoint ?1 */
+	[STMT_WEBHOOK_LOG_TRIM] =
+	    "DELETE FROM webhook_deliveries WHERE webhook_id = ?1 AND id <="
+	    " (SELECT id FROM webhook_deliveries WHERE webhook_id = ?1"
+	    " ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+	/* Columns: see WEBHOOK_COL_* in webhooks.c. */
+	[STMT_WEBHOOK_LIST] =
+	    "SELECT w.id, w.url, w.events, w.treasury_id, w.enabled,"
+	    " w.created_at, w.after_seq, (SELECT count(*) FROM webhook_outbox o"
+	    " WHERE o.webhook_id = w.id AND o.state = 'pending'),"
+	    " (SELECT count(*) FROM webhook_outbox o WHERE o.webhook_id = w.id"
+	    " AND o.state = 'dead') FROM webhooks w ORDER BY w.id",
+	[STMT_WEBHOOK_GET] =
+	    "SELECT w.id, w.url, w.events, w.treasury_id, w.enabled,"
+	    " w.created_at, w.after_seq, (SELECT count(*) FROM webhook_outbox o"
+	    " WHERE o.webhook_id = w.id AND o.state = 'pending'),"
+	    " (SELECT count(*) FROM webhook_outbox o WHERE o.webhook_id = w.id"
+	    " AND o.state = 'dead') FROM webhooks w WHERE w.id = ?1",
+	[STMT_WEBHOOK_LOG_PAGE] =
+	    "SELECT seq, attempt, at_ms, http_status, error, outcome,"
+	    " next_at_ms FROM webhook_deliveries WHERE webhook_id = ?1"
+	    " ORDER BY id DESC LIMIT ?2",
+	/* each enabled endpoint's oldest pending entry */
+	[STMT_WEBHOOK_HEADS] =
+	    "SELECT w.id, w.url, w.secret, o.seq, o.attempts, o.next_at_ms"
+	    " FROM webhooks w JOIN webhook_outbox o ON o.webhook_id = w.id"
+	    " AND o.seq = (SELECT min(p.seq) FROM webhook_outbox p"
+	    " INDEXED BY webhook_outbox_pending"
+	    " WHERE p.webhook_id = w.id AND p.state = 'pending')"
+	    " WHERE w.enabled = 1 ORDER BY w.id",
+	[STMT_WEBHOOK_NEXT] =
+	    "SELECT seq, attempts, next_at_ms FROM webhook_outbox"
+	    " INDEXED BY webhook_outbox_pending"
+	    " WHERE webhook_id = ?1 AND state = 'pending' AND seq > ?2"
+	    " ORDER BY seq LIMIT 1",
+	[STMT_WEBHOOK_ENTRY] =
+	    "SELECT type, created_at, treasury_id, actor_token, actor_signer,"
+	    " payload FROM journal WHERE seq = ?1",
+	[STMT_WEBHOOK_PENDING_COUNT] =
+	    "SELECT count(*) FROM webhook_outbox WHERE state = 'pending'",
+#undef WEBHOOK_MATCH
 };

@@ -105,6 +105,28 @@ enum store_stmt {
 	STMT_JOURNAL_LAST,
 	STMT_JOURNAL_INSERT,
 	STMT_JOURNAL_PAGE,
+	/* webhooks (schema 9, storage/webhooks.c) */
+	STMT_WEBHOOK_FANOUT,
+	STMT_WEBHOOK_MARK_RAISE,
+	STMT_WEBHOOK_INSERT,
+	STMT_WEBHOOK_ENABLE,
+	STMT_WEBHOOK_ROTATE,
+	STMT_WEBHOOK_DELETE,
+	STMT_WEBHOOK_OUTBOX_DELETE,
+	STMT_WEBHOOK_LOG_DELETE,
+	STMT_WEBHOOK_REDELIVER,
+	STMT_WEBHOOK_EXISTS,
+	STMT_WEBHOOK_ROW_SET,
+	STMT_WEBHOOK_ROW_DONE,
+	STMT_WEBHOOK_LOG_INSERT,
+	STMT_WEBHOOK_LOG_TRIM,
+	STMT_WEBHOOK_LIST,
+	STMT_WEBHOOK_GET,
+	STMT_WEBHOOK_LOG_PAGE,
+	STMT_WEBHOOK_HEADS,
+	STMT_WEBHOOK_NEXT,
+	STMT_WEBHOOK_ENTRY,
+	STMT_WEBHOOK_PENDING_COUNT,
 	STMT_COUNT_
 };
 
@@ -129,6 +151,7 @@ extern const char store_schema_4[];
 treasury_err store_schema_4_after(sqlite3 *db);
 extern const char store_schema_5[];		/* schema_idem.c */
 treasury_err store_schema_5_after(sqlite3 *db);
+extern const char store_schema_webhooks[];	/* webhooks.c */
 
 /* Reset a statement and clear its bindings, whatever happened (defined
  * in records.c; used by every file that steps a prepared statement). */

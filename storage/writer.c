@@ -62,6 +62,7 @@
 
 #include "treasury/clock.h"
 #include "treasury/log.h"
+#include "treasury/webhook_store.h"
 
 #include "checkpoint_int.h"
 #include "engine_int.h"
@@ -212,6 +213,12 @@ command_apply(struct writer *w, struct command *cmd)
 		return apply_freeze(s, cmd);
 	case CMD_KEY_PROOF:
 		return apply_key_proof(s, cmd);
+	case CMD_WEBHOOK_CREATE:
+		return apply_webhook_create(s, cmd);
+	case CMD_WEBHOOK_UPDATE:
+		return apply_webhook_update(s, cmd);
+	case CMD_WEBHOOK_RESULTS:
+		return apply_webhook_results(s, cmd);
 	}
 	cmd_detail(cmd, "unknown command type %d", (int)cmd->type);
 	return cmd_finish(s, cmd, TREASURY_ERR_INTERNAL);
@@ -491,6 +498,13 @@ group_run(struct writer *w, struct command *group, unsigned n)
 	err = group_checkpoint(w, group, group_now_s);
 	if (err != TREASURY_OK) {
 		group_fail(w, group, n, "signing a journal checkpoint", err);
+		return;
+	}
+	/* the group's journal entries into the webhook outbox, durable
+	 * with them (storage/webhooks.c) */
+	err = webhook_fanout_run(w->store);
+	if (err != TREASURY_OK) {
+		group_fail(w, group, n, "the webhook fan-out", err);
 		return;
 	}
 	/* Before COMMIT: no reader may see these times with an earlier now. */

@@ -64,6 +64,9 @@ struct api_options {
 	const char *tls_key_path;		/* PEM private key */
 	const char *tls_client_ca_path;
 	bool tls_allow_1_2;			/* TLS 1.2 besides 1.3 */
+	/* webhooks (docs/webhooks.md): the hosts endpoints may name, "" or
+	 * NULL for none (webhook_hosts_allow) */
+	const char *webhook_hosts;
 };
 
 struct api_server;

@@ -14,6 +14,7 @@
 #include "treasury/policy.h"
 #include "treasury/records.h"
 #include "treasury/storage.h"
+#include "treasury/webhook.h"
 
 enum {
 	ERR_DETAIL_BYTES = 256,
@@ -35,10 +36,55 @@ enum command_type {
 	CMD_REVOKE,		/* issue #8: in.vote (decision unused) */
 	CMD_FREEZE,		/* issue #8: in.freeze */
 	CMD_KEY_PROOF,		/* issue #8: in.vote (proposal, signature) */
+	/* issue #13, webhooks (storage/webhooks.c, docs/webhooks.md) */
+	CMD_WEBHOOK_CREATE,	/* in.webhook_create */
+	CMD_WEBHOOK_UPDATE,	/* in.webhook_update */
+	CMD_WEBHOOK_RESULTS,	/* in.webhook_results: delivery outcomes */
 };
 
 struct command;
 struct store;
+
+/* ---- webhooks (issue #13) ---- */
+
+/* A new endpoint, checked by the api (URL, allowlist, filter). Heap,
+ * owned by the caller. */
+struct webhook_spec {
+	char url[WEBHOOK_URL_MAX_BYTES + 1];
+	/* "" for every type, else ",type,type," (sorted, no duplicate) */
+	char events[WEBHOOK_EVENTS_TEXT_MAX_BYTES];
+	char treasury[TREASURY_ID_MAX_BYTES + 1];	/* "" = every one */
+	uint8_t secret[WEBHOOK_SECRET_BYTES];
+};
+
+enum webhook_op {
+	WEBHOOK_OP_ENABLE = 1,
+	WEBHOOK_OP_DISABLE,
+	WEBHOOK_OP_DELETE,	/* with its outbox and deliveries log */
+	WEBHOOK_OP_ROTATE,	/* secret */
+	WEBHOOK_OP_REDELIVER,	/* seq_from..seq_to back to pending */
+};
+
+/* One delivery attempt, as the delivery thread saw it. */
+struct webhook_result {
+	int64_t webhook_id;
+	int64_t seq;
+	unsigned attempt;		/* 1 = the first */
+	int64_t at_ms;			/* wall clock, when it was made */
+	unsigned http_status;		/* 0: no answer (error says why) */
+	char error[128];		/* "" when an HTTP status came */
+	bool delivered;			/* a 2xx */
+	int64_t next_ms;		/* when not delivered: next attempt
+					 * (wall ms); ignored when dead */
+	bool dead;			/* attempt was the last one */
+};
+
+enum { WEBHOOK_RESULTS_MAX = 64 };	/* per command */
+
+struct webhook_results {
+	unsigned count;
+	struct webhook_result r[WEBHOOK_RESULTS_MAX];
+};
 
 /* The Idempotency-Key of a POST (docs/api.md "Idempotency"). When
  * `present`, the writer looks (token_id, key) up inside the command's
@@ -192,6 +238,20 @@ struct command {
 			/* idempotency records created before this go */
 			int64_t idempotency_before_s;
 		} maintenance;
+		struct {
+			struct webhook_spec *spec;	/* heap, caller's */
+		} webhook_create;
+		struct {
+			int64_t id;
+			enum webhook_op op;
+			uint8_t secret[WEBHOOK_SECRET_BYTES];	/* ROTATE */
+			int64_t seq_from, seq_to;		/* REDELIVER */
+		} webhook_update;
+		struct {
+			/* heap, caller's; results of unknown (deleted)
+			 * endpoints or rows are ignored */
+			struct webhook_results *results;
+		} webhook_results;
 	} in;
 	struct command_idempotency idem;
 	/* CMD_TREASURY_CREATE: the initial policy (issue #8), NULL for the
@@ -215,6 +275,12 @@ struct command {
 		struct proposal_act_result key_proof;
 		struct token_create_result token_create;
 		struct maintenance_result maintenance;
+		struct {
+			int64_t id;		/* the new endpoint */
+		} webhook_create;
+		struct {
+			unsigned count;		/* REDELIVER: entries queued */
+		} webhook_update;
 	} out;
 
 	/* writer-private */

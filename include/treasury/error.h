@@ -134,6 +134,9 @@
 	X(UNKNOWN_TOKEN, "unknown-token", "no live token has this name", 404) \
 	X(STORAGE_FULL, "storage-full", "the disk holding the database is full", 503) \
 	X(STORAGE_UNAVAILABLE, "storage-unavailable", "the database file was deleted or replaced; writes are refused", 503) \
+	X(UNKNOWN_WEBHOOK, "unknown-webhook", "no such webhook endpoint", 404) \
+	X(WEBHOOK_URL, "webhook-url", "the webhook URL is not allowed", 422) \
+	X(WEBHOOK_LIMIT, "webhook-limit", "too many webhook endpoints are registered", 409) \
 	/* the HTTP layer (api/) */					\
 	X(INVALID_JSON, "invalid-json", "Invalid JSON", 400)		\
 	X(UNKNOWN_FIELD, "unknown-field", "Unknown field", 400)		\

@@ -504,6 +504,8 @@ test_check_journal_escapes(void **state)
  * its triggers wrote (payloads beginning {"treasury":, no debits, no
  * actor), so that reopening migrates them into the journal (schema 8). */
 #define BACK_TO_SCHEMA_7						\
+	"DROP TABLE webhooks; DROP TABLE webhook_outbox;"		\
+	"DROP TABLE webhook_deliveries; DROP TABLE webhook_fanout;"	\
 	"DROP TABLE journal; DROP TABLE journal_checkpoints;"		\
 	"CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"	\
 	" type TEXT NOT NULL, treasury_id TEXT, data TEXT NOT NULL,"	\

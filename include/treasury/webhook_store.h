@@ -1,0 +1,123 @@
+/*
+ * webhook_store.h: the stored side of webhooks (storage/webhooks.c,
+ * schema 9, docs/webhooks.md).
+ *
+ *   webhooks            the endpoints (at most WEBHOOK_ENDPOINTS_MAX)
+ *   webhook_outbox      (endpoint, journal seq) still to deliver
+ *                       ('pending') or given up ('dead'); a delivered
+ *                       entry's row is deleted
+ *   webhook_deliveries  the last WEBHOOK_DELIVERIES_KEPT attempts of each
+ *                       endpoint
+ *   webhook_fanout      one row: the last journal seq fanned out
+ *
+ * Fan-out (webhook_fanout_run) runs in every writer group before COMMIT,
+ * so an outbox row is durable exactly when its journal entry is. The
+ * writes (create, update, delivery results) are writer commands
+ * (command.h); the reads below take any store (the delivery thread and
+ * the api use their own read-only ones).
+ */
+#ifndef TREASURY_WEBHOOK_STORE_H
+#define TREASURY_WEBHOOK_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "treasury/error.h"
+#include "treasury/limits.h"
+#include "treasury/records.h"
+#include "treasury/webhook.h"
+
+struct store;
+
+/* In the writer's transaction, once per group before COMMIT: queue the
+ * journal entries past the fan-out mark for every enabled endpoint whose
+ * filter they match, and raise the mark. Two statements; with no
+ * endpoint it inserts nothing. */
+TREASURY_WARN_UNUSED treasury_err webhook_fanout_run(struct store *s);
+
+/* An endpoint as shown (never its secret). */
+struct webhook_info {
+	int64_t id;
+	char url[WEBHOOK_URL_MAX_BYTES + 1];
+	char events[WEBHOOK_EVENTS_TEXT_MAX_BYTES];	/* "" or ",a,b," */
+	char treasury[TREASURY_ID_MAX_BYTES + 1];	/* "" = every one */
+	bool enabled;
+	int64_t created_s;
+	int64_t after_seq;		/* entries after this are its */
+	int64_t pending;		/* outbox rows */
+	int64_t dead;
+};
+
+/* Every endpoint in id order; fn returns 0 to go on. Returns TREASURY_OK,
+ * fn's nonzero as TREASURY_ERR_NOMEM, _DB_CORRUPT or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_webhooks_list(struct store *s,
+    int (*fn)(const struct webhook_info *, void *), void *ctx);
+
+/* TREASURY_OK, TREASURY_ERR_UNKNOWN_WEBHOOK or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_webhook_get(struct store *s, int64_t id, struct webhook_info *out);
+
+/* One attempt in the deliveries log. */
+struct webhook_attempt {
+	int64_t seq;
+	unsigned attempt;
+	int64_t at_ms;
+	unsigned http_status;		/* 0: none */
+	char error[128];		/* "" when none */
+	char outcome[12];		/* delivered, retry, dead */
+	int64_t next_ms;		/* retry only, else 0 */
+};
+
+/* The endpoint's last `limit` attempts, newest first. */
+TREASURY_WARN_UNUSED treasury_err
+store_webhook_attempts(struct store *s, int64_t id, unsigned limit,
+    int (*fn)(const struct webhook_attempt *, void *), void *ctx);
+
+/* An outbox row to deliver, with what its endpoint needs. */
+struct webhook_due {
+	int64_t webhook_id;
+	char url[WEBHOOK_URL_MAX_BYTES + 1];
+	uint8_t secret[WEBHOOK_SECRET_BYTES];
+	size_t secret_len;
+	int64_t seq;
+	unsigned attempts;		/* made so far */
+	int64_t next_ms;		/* due at (wall ms) */
+};
+
+/* The oldest pending row of each enabled endpoint (at most max of them,
+ * in endpoint order) into out[*n]. */
+TREASURY_WARN_UNUSED treasury_err
+store_webhook_heads(struct store *s, struct webhook_due *out, unsigned max,
+    unsigned *n);
+
+/* The pending row of d->webhook_id after seq `after` into d (seq,
+ * attempts, next_ms); *found false when none. */
+TREASURY_WARN_UNUSED treasury_err
+store_webhook_next(struct store *s, struct webhook_due *d, int64_t after,
+    bool *found);
+
+/* A journal entry as a webhook carries it. */
+struct webhook_entry {
+	char type[WEBHOOK_EVENT_TYPE_MAX_BYTES + 1];
+	int64_t created_s;
+	char treasury[TREASURY_ID_MAX_BYTES + 1];	/* "" = none */
+	bool has_treasury;
+	char actor_token[TOKEN_NAME_MAX_BYTES + 1];
+	bool has_actor_token;
+	char actor_signer[SIGNER_NAME_MAX_BYTES + 1];
+	bool has_actor_signer;
+	char *payload;			/* malloc'd JSON text */
+};
+
+/* Journal entry seq (out->payload malloc'd: free it). Returns
+ * TREASURY_OK, TREASURY_ERR_NOT_FOUND, _NOMEM, _DB_CORRUPT or a database
+ * error. */
+TREASURY_WARN_UNUSED treasury_err
+store_webhook_entry(struct store *s, int64_t seq, struct webhook_entry *out);
+
+/* Pending outbox rows, all endpoints. */
+TREASURY_WARN_UNUSED treasury_err
+store_webhook_pending_count(struct store *s, int64_t *out);
+
+#endif

@@ -1,0 +1,566 @@
+/*
+ * webhooks.c: schema 9 (endpoints, outbox, deliveries log, fan-out
+ * mark), the fan-out the writer runs before each COMMIT, the webhook
+ * commands, and the reads of the api and the delivery thread
+ * (contracts in include/treasury/webhook_store.h; docs/webhooks.md).
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "treasury/webhook_store.h"
+
+#include "engine_int.h"
+
+static_assert(WEBHOOK_URL_MAX_BYTES == 2048, "webhooks.url CHECK");
+static_assert(WEBHOOK_SECRET_BYTES >= 24 && WEBHOOK_SECRET_BYTES <= 64,
+    "webhooks.secret CHECK");
+static_assert(WEBHOOK_EVENTS_TEXT_MAX_BYTES <= 2048, "webhooks.events CHECK");
+
+/*
+ * Schema 9. after_seq: the journal's last seq when the endpoint was
+ * registered; only later entries are queued for it (a redelivery may
+ * reach back). An outbox row is (endpoint, journal seq): 'pending' until
+ * delivered (then deleted; the deliveries log keeps the attempt) or
+ * 'dead' after webhook_attempts_max attempts. next_at_ms is wall-clock
+ * milliseconds. webhook_fanout starts at the journal's end: entries made
+ * before webhooks existed are not queued.
+ */
+const char store_schema_webhooks[] =
+	"CREATE TABLE webhooks ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" url TEXT NOT NULL CHECK (length(CAST(url AS BLOB)) BETWEEN 1 AND 2048),"
+	" events TEXT NOT NULL CHECK (events = '' OR (events GLOB ',*,'"
+	"  AND length(events) <= 2048)),"
+	" treasury_id TEXT CHECK (treasury_id IS NULL OR"
+	"  length(CAST(treasury_id AS BLOB)) BETWEEN 1 AND 32),"
+	" secret BLOB NOT NULL CHECK (length(secret) BETWEEN 24 AND 64),"
+	" enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),"
+	" after_seq INTEGER NOT NULL CHECK (after_seq >= 0),"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE webhook_outbox ("
+	" webhook_id INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('pending', 'dead')),"
+	" attempts INTEGER NOT NULL CHECK (attempts >= 0),"
+	" next_at_ms INTEGER NOT NULL,"
+	" last_status INTEGER,"
+	" last_error TEXT,"
+	" PRIMARY KEY (webhook_id, seq)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX webhook_outbox_pending ON webhook_outbox (webhook_id, seq)"
+	" WHERE state = 'pending';"
+	"CREATE TABLE webhook_deliveries ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" webhook_id INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" attempt INTEGER NOT NULL CHECK (attempt >= 1),"
+	" at_ms INTEGER NOT NULL,"
+	" http_status INTEGER,"
+	" error TEXT,"
+	" outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'retry',"
+	"  'dead')),"
+	" next_at_ms INTEGER"
+	") STRICT;"
+	"CREATE INDEX webhook_deliveries_by ON webhook_deliveries"
+	" (webhook_id, id);"
+	"CREATE TABLE webhook_fanout ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" seq INTEGER NOT NULL"
+	") STRICT;"
+	"INSERT INTO webhook_fanout (id, seq)"
+	" SELECT 1, coalesce(max(seq), 0) FROM journal;";
+
+treasury_err
+webhook_fanout_run(struct store *s)
+{
+	treasury_err err;
+
+	err = store_stmt_run(s, STMT_WEBHOOK_FANOUT);
+	if (err == TREASURY_OK)
+		err = store_stmt_run(s, STMT_WEBHOOK_MARK_RAISE);
+	return err;
+}
+
+/* ---- commands (writer thread) ---- */
+
+static void
+bind_text_or_null(sqlite3_stmt *st, int i, const char *text)
+{
+	if (text[0] == '\0')
+		sqlite3_bind_null(st, i);
+	else
+		bind_str(st, i, text);
+}
+
+enum apply_outcome
+apply_webhook_create(struct store *s, struct command *cmd)
+{
+	const struct webhook_spec *w = cmd->in.webhook_create.spec;
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_INSERT];
+	treasury_err err;
+
+	assert(w != NULL);
+	bind_str(st, 1, w->url);
+	bind_str(st, 2, w->events);
+	bind_text_or_null(st, 3, w->treasury);
+	sqlite3_bind_blob(st, 4, w->secret, WEBHOOK_SECRET_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, cmd->now_s);
+	sqlite3_bind_int(st, 6, WEBHOOK_ENDPOINTS_MAX);
+	err = store_stmt_run(s, STMT_WEBHOOK_INSERT);
+	if (err == TREASURY_OK && sqlite3_changes(s->db) == 0) {
+		cmd_detail(cmd, "%d webhook endpoints are registered already; "
+		    "delete one first", WEBHOOK_ENDPOINTS_MAX);
+		err = TREASURY_ERR_WEBHOOK_LIMIT;
+	}
+	if (err == TREASURY_OK)
+		cmd->out.webhook_create.id = sqlite3_last_insert_rowid(s->db);
+	return cmd_finish(s, cmd, err);
+}
+
+static treasury_err
+webhook_exists(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_EXISTS];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	if (rc == SQLITE_ROW)
+		return TREASURY_OK;
+	if (rc == SQLITE_DONE)
+		return TREASURY_ERR_UNKNOWN_WEBHOOK;
+	return store_err_from_sqlite(rc);
+}
+
+/* Run statement i bound with the endpoint id (and what bind adds). */
+static treasury_err
+webhook_stmt_id(struct store *s, enum store_stmt i, int64_t id)
+{
+	sqlite3_bind_int64(s->stmt[i], 1, id);
+	return store_stmt_run(s, i);
+}
+
+static treasury_err
+webhook_update(struct store *s, struct command *cmd)
+{
+	int64_t id = cmd->in.webhook_update.id;
+	sqlite3_stmt *st;
+	treasury_err err;
+
+	err = webhook_exists(s, id);
+	if (err != TREASURY_OK)
+		return err;
+	switch (cmd->in.webhook_update.op) {
+	case WEBHOOK_OP_ENABLE:
+	case WEBHOOK_OP_DISABLE:
+		st = s->stmt[STMT_WEBHOOK_ENABLE];
+		sqlite3_bind_int(st, 2,
+		    cmd->in.webhook_update.op == WEBHOOK_OP_ENABLE);
+		sqlite3_bind_int64(st, 3, cmd->now_s);
+		return webhook_stmt_id(s, STMT_WEBHOOK_ENABLE, id);
+	case WEBHOOK_OP_ROTATE:
+		st = s->stmt[STMT_WEBHOOK_ROTATE];
+		sqlite3_bind_blob(st, 2, cmd->in.webhook_update.secret,
+		    WEBHOOK_SECRET_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, cmd->now_s);
+		return webhook_stmt_id(s, STMT_WEBHOOK_ROTATE, id);
+	case WEBHOOK_OP_DELETE:
+		err = webhook_stmt_id(s, STMT_WEBHOOK_OUTBOX_DELETE, id);
+		if (err == TREASURY_OK)
+			err = webhook_stmt_id(s, STMT_WEBHOOK_LOG_DELETE, id);
+		if (err == TREASURY_OK)
+			err = webhook_stmt_id(s, STMT_WEBHOOK_DELETE, id);
+		return err;
+	case WEBHOOK_OP_REDELIVER:
+		st = s->stmt[STMT_WEBHOOK_REDELIVER];
+		sqlite3_bind_int64(st, 2, cmd->in.webhook_update.seq_from);
+		sqlite3_bind_int64(st, 3, cmd->in.webhook_update.seq_to);
+		err = webhook_stmt_id(s, STMT_WEBHOOK_REDELIVER, id);
+		if (err == TREASURY_OK)
+			cmd->out.webhook_update.count =
+			    (unsigned)sqlite3_changes(s->db);
+		return err;
+	}
+	return TREASURY_ERR_INTERNAL;
+}
+
+enum apply_outcome
+apply_webhook_update(struct store *s, struct command *cmd)
+{
+	treasury_err err = webhook_update(s, cmd);
+
+	if (err == TREASURY_ERR_UNKNOWN_WEBHOOK)
+		cmd_detail(cmd, "no webhook endpoint %lld",
+		    (long long)cmd->in.webhook_update.id);
+	return cmd_finish(s, cmd, err);
+}
+
+/* The outbox row of one attempt: deleted when delivered, dead after the
+ * last attempt, else its next attempt time. Nothing when the row moved
+ * on meanwhile (deleted endpoint, redelivered). */
+static treasury_err
+result_row_store(struct store *s, const struct webhook_result *r)
+{
+	enum store_stmt i = r->delivered ? STMT_WEBHOOK_ROW_DONE :
+	    STMT_WEBHOOK_ROW_SET;
+	sqlite3_stmt *st = s->stmt[i];
+
+	sqlite3_bind_int64(st, 1, r->webhook_id);
+	sqlite3_bind_int64(st, 2, r->seq);
+	sqlite3_bind_int64(st, 3, r->attempt);
+	if (!r->delivered) {
+		sqlite3_bind_int64(st, 4, r->dead ? 0 : r->next_ms);
+		bind_str(st, 5, r->dead ? "dead" : "pending");
+		if (r->http_status != 0)
+			sqlite3_bind_int(st, 6, (int)r->http_status);
+		if (r->error[0] != '\0')
+			bind_str(st, 7, r->error);
+	}
+	return store_stmt_run(s, i);
+}
+
+static treasury_err
+result_log(struct store *s, const struct webhook_result *r)
+{
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_LOG_INSERT];
+	treasury_err err;
+
+	sqlite3_bind_int64(st, 1, r->webhook_id);
+	sqlite3_bind_int64(st, 2, r->seq);
+	sqlite3_bind_int64(st, 3, r->attempt);
+	sqlite3_bind_int64(st, 4, r->at_ms);
+	if (r->http_status != 0)
+		sqlite3_bind_int(st, 5, (int)r->http_status);
+	if (r->error[0] != '\0')
+		bind_str(st, 6, r->error);
+	bind_str(st, 7, r->delivered ? "delivered" : r->dead ? "dead" :
+	    "retry");
+	if (!r->delivered && !r->dead)
+		sqlite3_bind_int64(st, 8, r->next_ms);
+	err = store_stmt_run(s, STMT_WEBHOOK_LOG_INSERT);
+	if (err != TREASURY_OK)
+		return err;
+	st = s->stmt[STMT_WEBHOOK_LOG_TRIM];
+	sqlite3_bind_int64(st, 1, r->webhook_id);
+	sqlite3_bind_int(st, 2, WEBHOOK_DELIVERIES_KEPT);
+	return store_stmt_run(s, STMT_WEBHOOK_LOG_TRIM);
+}
+
+enum apply_outcome
+apply_webhook_results(struct store *s, struct command *cmd)
+{
+	const struct webhook_results *rs = cmd->in.webhook_results.results;
+	treasury_err err = TREASURY_OK;
+
+	assert(rs != NULL && rs->count <= WEBHOOK_RESULTS_MAX);
+	for (unsigned i = 0; i < rs->count && err == TREASURY_OK; i++) {
+		err = result_row_store(s, &rs->r[i]);
+		if (err == TREASURY_OK)
+			err = result_log(s, &rs->r[i]);
+	}
+	return cmd_finish(s, cmd, err);
+}
+
+/* ---- reads ---- */
+
+enum {
+	WEBHOOK_COL_ID, WEBHOOK_COL_URL, WEBHOOK_COL_EVENTS,
+	WEBHOOK_COL_TREASURY, WEBHOOK_COL_ENABLED, WEBHOOK_COL_CREATED,
+	WEBHOOK_COL_AFTER, WEBHOOK_COL_PENDING, WEBHOOK_COL_DEAD
+};
+
+/* Optional TEXT: NULL gives "". */
+static treasury_err
+col_text_opt(sqlite3_stmt *st, int col, size_t max_bytes, char *out,
+    bool *present)
+{
+	bool is_null = sqlite3_column_type(st, col) == SQLITE_NULL;
+
+	if (present != NULL)
+		*present = !is_null;
+	if (is_null) {
+		out[0] = '\0';
+		return TREASURY_OK;
+	}
+	return col_text(st, col, 0, max_bytes, out);
+}
+
+static treasury_err
+webhook_read(sqlite3_stmt *st, struct webhook_info *w)
+{
+	int64_t enabled;
+	treasury_err err;
+
+	memset(w, 0, sizeof(*w));
+	err = col_int(st, WEBHOOK_COL_ID, 1, INT64_MAX, &w->id);
+	if (err == TREASURY_OK)
+		err = col_text(st, WEBHOOK_COL_URL, 1, WEBHOOK_URL_MAX_BYTES,
+		    w->url);
+	if (err == TREASURY_OK)
+		err = col_text(st, WEBHOOK_COL_EVENTS, 0,
+		    WEBHOOK_EVENTS_TEXT_MAX_BYTES - 1, w->events);
+	if (err == TREASURY_OK)
+		err = col_text_opt(st, WEBHOOK_COL_TREASURY,
+		    TREASURY_ID_MAX_BYTES, w->treasury, NULL);
+	if (err == TREASURY_OK)
+		err = col_int(st, WEBHOOK_COL_ENABLED, 0, 1, &enabled);
+	if (err == TREASURY_OK)
+		err = col_int(st, WEBHOOK_COL_CREATED, INT64_MIN, INT64_MAX,
+		    &w->created_s);
+	if (err == TREASURY_OK)
+		err = col_int(st, WEBHOOK_COL_AFTER, 0, INT64_MAX,
+		    &w->after_seq);
+	if (err == TREASURY_OK)
+		err = col_int(st, WEBHOOK_COL_PENDING, 0, INT64_MAX,
+		    &w->pending);
+	if (err == TREASURY_OK)
+		err = col_int(st, WEBHOOK_COL_DEAD, 0, INT64_MAX, &w->dead);
+	w->enabled = enabled == 1;
+	return err;
+}
+
+treasury_err
+store_webhooks_list(struct store *s,
+    int (*fn)(const struct webhook_info *, void *), void *ctx)
+{
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_LIST];
+	struct webhook_info w;
+	treasury_err err = TREASURY_OK;
+	int rc = SQLITE_DONE;
+
+	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = webhook_read(st, &w);
+		if (err == TREASURY_OK && fn(&w, ctx) != 0)
+			err = TREASURY_ERR_NOMEM;
+	}
+	if (err == TREASURY_OK && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+store_webhook_get(struct store *s, int64_t id, struct webhook_info *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_GET];
+	treasury_err err;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = webhook_read(st, out);
+	else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_UNKNOWN_WEBHOOK;
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+static treasury_err
+attempt_read(sqlite3_stmt *st, struct webhook_attempt *a)
+{
+	int64_t attempt, status = 0;
+	treasury_err err;
+
+	memset(a, 0, sizeof(*a));
+	err = col_int(st, 0, 1, INT64_MAX, &a->seq);
+	if (err == TREASURY_OK)
+		err = col_int(st, 1, 1, 1000000, &attempt);
+	if (err == TREASURY_OK)
+		err = col_int(st, 2, INT64_MIN, INT64_MAX, &a->at_ms);
+	if (err == TREASURY_OK && sqlite3_column_type(st, 3) != SQLITE_NULL)
+		err = col_int(st, 3, 100, 999, &status);
+	if (err == TREASURY_OK)
+		err = col_text_opt(st, 4, sizeof(a->error) - 1, a->error, NULL);
+	if (err == TREASURY_OK)
+		err = col_text(st, 5, 1, sizeof(a->outcome) - 1, a->outcome);
+	if (err == TREASURY_OK && sqlite3_column_type(st, 6) != SQLITE_NULL)
+		err = col_int(st, 6, INT64_MIN, INT64_MAX, &a->next_ms);
+	a->attempt = (unsigned)attempt;
+	a->http_status = (unsigned)status;
+	return err;
+}
+
+treasury_err
+store_webhook_attempts(struct store *s, int64_t id, unsigned limit,
+    int (*fn)(const struct webhook_attempt *, void *), void *ctx)
+{
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_LOG_PAGE];
+	struct webhook_attempt a;
+	treasury_err err = TREASURY_OK;
+	int rc = SQLITE_DONE;
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, (int)limit);
+	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = attempt_read(st, &a);
+		if (err == TREASURY_OK && fn(&a, ctx) != 0)
+			err = TREASURY_ERR_NOMEM;
+	}
+	if (err == TREASURY_OK && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+/* seq, attempts, next_at_ms at columns col.. */
+static treasury_err
+due_row_read(sqlite3_stmt *st, int col, struct webhook_due *d)
+{
+	int64_t attempts;
+	treasury_err err;
+
+	err = col_int(st, col, 1, INT64_MAX, &d->seq);
+	if (err == TREASURY_OK)
+		err = col_int(st, col + 1, 0, WEBHOOK_ATTEMPTS_MAX, &attempts);
+	if (err == TREASURY_OK)
+		err = col_int(st, col + 2, INT64_MIN, INT64_MAX, &d->next_ms);
+	d->attempts = (unsigned)attempts;
+	return err;
+}
+
+static treasury_err
+head_read(sqlite3_stmt *st, struct webhook_due *d)
+{
+	int n;
+	treasury_err err;
+
+	memset(d, 0, sizeof(*d));
+	err = col_int(st, 0, 1, INT64_MAX, &d->webhook_id);
+	if (err == TREASURY_OK)
+		err = col_text(st, 1, 1, WEBHOOK_URL_MAX_BYTES, d->url);
+	if (err != TREASURY_OK)
+		return err;
+	n = sqlite3_column_bytes(st, 2);
+	if (sqlite3_column_type(st, 2) != SQLITE_BLOB || n < 24 ||
+	    n > WEBHOOK_SECRET_BYTES)
+		return TREASURY_ERR_DB_CORRUPT;
+	memcpy(d->secret, sqlite3_column_blob(st, 2), (size_t)n);
+	d->secret_len = (size_t)n;
+	return due_row_read(st, 3, d);
+}
+
+treasury_err
+store_webhook_heads(struct store *s, struct webhook_due *out, unsigned max,
+    unsigned *n)
+{
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_HEADS];
+	treasury_err err = TREASURY_OK;
+	int rc = SQLITE_DONE;
+
+	*n = 0;
+	while (err == TREASURY_OK && *n < max &&
+	    (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = head_read(st, &out[*n]);
+		if (err == TREASURY_OK)
+			(*n)++;
+	}
+	if (err == TREASURY_OK && *n < max && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+store_webhook_next(struct store *s, struct webhook_due *d, int64_t after,
+    bool *found)
+{
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_NEXT];
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	*found = false;
+	sqlite3_bind_int64(st, 1, d->webhook_id);
+	sqlite3_bind_int64(st, 2, after);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = due_row_read(st, 0, d);
+		*found = err == TREASURY_OK;
+	} else if (rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+static treasury_err
+entry_read(sqlite3_stmt *st, struct webhook_entry *out)
+{
+	const unsigned char *t;
+	int n;
+	treasury_err err;
+
+	err = col_text(st, 0, 1, WEBHOOK_EVENT_TYPE_MAX_BYTES, out->type);
+	if (err == TREASURY_OK)
+		err = col_int(st, 1, INT64_MIN, INT64_MAX, &out->created_s);
+	if (err == TREASURY_OK)
+		err = col_text_opt(st, 2, TREASURY_ID_MAX_BYTES, out->treasury,
+		    &out->has_treasury);
+	if (err == TREASURY_OK)
+		err = col_text_opt(st, 3, TOKEN_NAME_MAX_BYTES,
+		    out->actor_token, &out->has_actor_token);
+	if (err == TREASURY_OK)
+		err = col_text_opt(st, 4, SIGNER_NAME_MAX_BYTES,
+		    out->actor_signer, &out->has_actor_signer);
+	if (err != TREASURY_OK)
+		return err;
+	if (sqlite3_column_type(st, 5) != SQLITE_TEXT)
+		return TREASURY_ERR_DB_CORRUPT;
+	t = sqlite3_column_text(st, 5);
+	n = sqlite3_column_bytes(st, 5);
+	if (t == NULL || n < 2 || memchr(t, '\0', (size_t)n) != NULL)
+		return TREASURY_ERR_DB_CORRUPT;
+	out->payload = malloc((size_t)n + 1);
+	if (out->payload == NULL)
+		return TREASURY_ERR_NOMEM;
+	memcpy(out->payload, t, (size_t)n);
+	out->payload[n] = '\0';
+	return TREASURY_OK;
+}
+
+treasury_err
+store_webhook_entry(struct store *s, int64_t seq, struct webhook_entry *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_ENTRY];
+	treasury_err err;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_int64(st, 1, seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = entry_read(st, out);
+	else if (rc == SQLITE_DONE)
+		err = TREASURY_ERR_NOT_FOUND;
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	if (err != TREASURY_OK) {
+		free(out->payload);
+		out->payload = NULL;
+	}
+	return err;
+}
+
+treasury_err
+store_webhook_pending_count(struct store *s, int64_t *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_PENDING_COUNT];
+	treasury_err err;
+	int rc;
+
+	*out = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = col_int(st, 0, 0, INT64_MAX, out);
+	else
+		err = store_err_from_sqlite(rc == SQLITE_DONE ? SQLITE_CORRUPT :
+		    rc);
+	store_stmt_done(st);
+	return err;
+}
