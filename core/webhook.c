@@ -21,6 +21,8 @@ static const char *const event_types[] = {
 	"proposal.executed", "proposal.settled", "veto.recorded",
 	"vote.revoked", "key.proved", "treasury.frozen", "treasury.unfrozen",
 	"token.created", "token.revoked", "token.bound",
+	"webhook.created", "webhook.enabled", "webhook.disabled",
+	"webhook.secret_rotated", "webhook.redelivered", "webhook.deleted",
 };
 
 bool

@@ -5,6 +5,7 @@
  * (contracts in include/treasury/webhook_store.h; docs/webhooks.md).
  */
 #include <assert.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,6 +96,74 @@ bind_text_or_null(sqlite3_stmt *st, int i, const char *text)
 		bind_str(st, i, text);
 }
 
+/* The journal entries of the admin's acts on endpoints (webhook.*).
+ * Their payloads name the endpoint, never its secret nor its URL's path
+ * and query (which may carry a receiver's credential; the journal is
+ * readable by every token). Delivery outcomes are not journalled: they
+ * are the outbox's own bookkeeping, and an entry per attempt would feed
+ * the endpoints their own deliveries. */
+static treasury_err
+webhook_journal_created(struct store *s, const struct command *cmd,
+    int64_t id, const struct webhook_spec *w)
+{
+	struct journal_payload p;
+	struct webhook_url u;
+	const char *why;
+	treasury_err err;
+
+	err = webhook_url_parse(w->url, strlen(w->url), &u, &why);
+	if (err != TREASURY_OK)
+		return err;	/* the api parsed it already */
+	journal_payload_begin(&p);
+	journal_payload_str(&p, "events", w->events);
+	journal_payload_str(&p, "host", u.host);
+	journal_payload_int(&p, "id", id);
+	journal_payload_int(&p, "port", u.port);
+	if (w->treasury[0] != '\0')
+		journal_payload_str(&p, "treasury", w->treasury);
+	else
+		journal_payload_null(&p, "treasury");
+	return journal_cmd(s, cmd, NULL, NULL, "webhook.created", &p);
+}
+
+static const char *
+webhook_op_type(enum webhook_op op)
+{
+	switch (op) {
+	case WEBHOOK_OP_ENABLE:
+		return "webhook.enabled";
+	case WEBHOOK_OP_DISABLE:
+		return "webhook.disabled";
+	case WEBHOOK_OP_ROTATE:
+		return "webhook.secret_rotated";
+	case WEBHOOK_OP_DELETE:
+		return "webhook.deleted";
+	case WEBHOOK_OP_REDELIVER:
+		return "webhook.redelivered";
+	}
+	return NULL;
+}
+
+static treasury_err
+webhook_journal_update(struct store *s, const struct command *cmd)
+{
+	bool redeliver = cmd->in.webhook_update.op == WEBHOOK_OP_REDELIVER;
+	const char *type = webhook_op_type(cmd->in.webhook_update.op);
+	struct journal_payload p;
+
+	assert(type != NULL);
+	journal_payload_begin(&p);
+	if (redeliver)
+		journal_payload_int(&p, "count", cmd->out.webhook_update.count);
+	journal_payload_int(&p, "id", cmd->in.webhook_update.id);
+	if (redeliver) {
+		journal_payload_int(&p, "seq_from",
+		    cmd->in.webhook_update.seq_from);
+		journal_payload_int(&p, "seq_to", cmd->in.webhook_update.seq_to);
+	}
+	return journal_cmd(s, cmd, NULL, NULL, type, &p);
+}
+
 enum apply_outcome
 apply_webhook_create(struct store *s, struct command *cmd)
 {
@@ -115,8 +184,11 @@ apply_webhook_create(struct store *s, struct command *cmd)
 		    "delete one first", WEBHOOK_ENDPOINTS_MAX);
 		err = TREASURY_ERR_WEBHOOK_LIMIT;
 	}
-	if (err == TREASURY_OK)
+	if (err == TREASURY_OK) {
 		cmd->out.webhook_create.id = sqlite3_last_insert_rowid(s->db);
+		err = webhook_journal_created(s, cmd,
+		    cmd->out.webhook_create.id, w);
+	}
 	return cmd_finish(s, cmd, err);
 }
 
@@ -192,6 +264,9 @@ enum apply_outcome
 apply_webhook_update(struct store *s, struct command *cmd)
 {
 	treasury_err err = webhook_update(s, cmd);
+
+	if (err == TREASURY_OK)
+		err = webhook_journal_update(s, cmd);
 
 	if (err == TREASURY_ERR_UNKNOWN_WEBHOOK)
 		cmd_detail(cmd, "no webhook endpoint %lld",

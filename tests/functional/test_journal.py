@@ -247,8 +247,10 @@ def test_journal_full_life_cycle(ctx):
         ("proposal.executed", TRE, None), ("proposal.stale", TRE, None)]
 
     entries = journal(node, c.viewer)
+    # the admin's webhook.* entries (test_webhooks registers an endpoint
+    # before this life cycle) are test_webhooks' to check
     got = [(x["type"], x["actor"]["token"], x["actor"]["signer"])
-           for x in entries]
+           for x in entries if not x["type"].startswith("webhook.")]
     assert_equal(len(got), len(want), "entries: %r" % got)
     for i, (g, w) in enumerate(zip(got, want)):
         assert_equal(g, w, "entry %d" % (i + 1))
@@ -327,7 +329,8 @@ def check_payloads(entries, names, p1, p5, p7, q, u):
     assert_equal(tc["payload"], {"name": "admin", "roles": ["admin"]},
                  "first-run token")
     for x in entries:
-        if x["type"].startswith("token.") or x["type"] == "asset.created":
+        if x["type"].split(".")[0] in ("token", "webhook") or \
+                x["type"] == "asset.created":
             assert_equal(x["treasury"], None, "no treasury: %r" % x)
         else:
             assert_equal(x["treasury"], "jt", "treasury: %r" % x)

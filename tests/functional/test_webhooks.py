@@ -511,6 +511,27 @@ def test_webhooks_secret_once_rotate_disable_delete(ctx):
         # ids are never reused
         w2 = register(node, recv)
         assert_true(w2["id"] > w["id"], "a new id")
+        # every admin act is journalled, by the admin's token, naming the
+        # endpoint by id and host: never its secret, path or query
+        r = node.get("/v1/journal?limit=500")
+        assert_equal(r.status, 200, "journal: %r" % r)
+        acts = [(e["type"], e["actor"]["token"], e["payload"])
+                for e in r.json["entries"] if e["type"].startswith("webhook.")]
+        assert_equal([(t, tok) for t, tok, _ in acts],
+                     [("webhook.created", "admin"),
+                      ("webhook.secret_rotated", "admin"),
+                      ("webhook.disabled", "admin"),
+                      ("webhook.enabled", "admin"),
+                      ("webhook.deleted", "admin"),
+                      ("webhook.created", "admin")], "the admin's acts")
+        assert_equal(acts[0][2], {"events": ",deposit,", "host": "127.0.0.1",
+                                  "id": w["id"], "port": recv.port,
+                                  "treasury": None}, "created payload")
+        assert_equal(acts[1][2], {"id": w["id"]}, "rotation payload")
+        text = r.body
+        for secret in (w["secret"], new, w2["secret"]):
+            assert_true(secret[6:] not in text, "no secret in the journal")
+        assert_true("/hook" not in text, "no URL path in the journal")
     finally:
         recv.stop()
 
