@@ -12,7 +12,7 @@
  *     it paging in circles). Only the checkpoints of the entries exported
  *     are written (the daemon may sign newer ones meanwhile).
  *
- *   audit verify FILE --pubkey HEX
+ *   audit verify FILE --pubkey HEX [--checkpoint-entries N]
  *     Offline, no server. Two streaming passes over the file: the first
  *     reads the header and the checkpoints (at most AUDIT_CHECKPOINTS_MAX),
  *     the second the entries. Each entry's hash is recomputed from its
@@ -21,6 +21,10 @@
  *     2, 3 ...; each checkpoint's signature is checked with --pubkey (the
  *     key the auditor trusts; the file's own public_key is only compared
  *     with it) and its hash compared with the recomputed chain at its seq.
+ *     N (default 1000: the daemon's checkpoint_entries) or more entries
+ *     after the last checkpoint that verified is a finding: the daemon
+ *     never leaves that many (storage/checkpoint.c), so checkpoints were
+ *     deleted from the export or the database.
  *     Every finding is one escaped line (say) naming the seq; the first
  *     bad seq is summed up. Exit 0 clean, 1 a finding (or an unreadable
  *     file), 2 usage.
@@ -46,7 +50,11 @@
 enum {
 	AUDIT_LINE_MAX_BYTES = 256 * 1024,	/* an entry: payload twice */
 	AUDIT_LINES_MAX = 100000000,
-	AUDIT_CHECKPOINTS_MAX = 10000000,
+	/* 1e6 checkpoints of 88 bytes in memory: at most 88 MB (one per
+	 * 1000 entries by default: a billion entries) */
+	AUDIT_CHECKPOINTS_MAX = 1000000,
+	AUDIT_UNCOVERED_DEFAULT = 1000,		/* checkpoint_entries' default */
+	AUDIT_UNCOVERED_MAX = 1000000,		/* checkpoint_entries' bound */
 	AUDIT_PAGE_LIMIT = 500,			/* the server's PAGE_LIMIT_MAX */
 	AUDIT_FINDINGS_SHOWN_MAX = 100,		/* then only counted */
 };
@@ -302,6 +310,7 @@ struct verifier_state {
 	uint8_t prev_hash[DIGEST_BYTES];	/* the file's, of the entry before */
 	int64_t last_seq;
 	int64_t good_ck_seq;		/* the last checkpoint that verified */
+	int64_t uncovered_max;		/* --checkpoint-entries */
 	bool chain_reported;
 	/* the report */
 	unsigned long findings;
@@ -599,9 +608,17 @@ entry_check(struct verifier_state *v, json_t *item)
 {
 	struct journal_entry e;
 	uint8_t hash[DIGEST_BYTES], local[DIGEST_BYTES];
-	int64_t expected = v->last_seq + 1;
+	int64_t expected;
 
 	v->entries++;
+	if (v->last_seq == INT64_MAX) {	/* no seq can follow it */
+		finding(v, INT64_MAX, "%s:%lu: malformed entry after seq %"
+		    PRId64 " (no sequence number can follow it)", v->path,
+		    v->line_no, v->last_seq);
+		v->chain_reported = true;
+		return;
+	}
+	expected = v->last_seq + 1;
 	if (!entry_from_item(item, &e, hash)) {
 		finding(v, expected, "%s:%lu: malformed entry (after seq %" PRId64
 		    "): a field is missing or not what the daemon writes",
@@ -638,6 +655,27 @@ entry_check(struct verifier_state *v, json_t *item)
 		v->last_seq = e.seq;
 }
 
+/* The entries after the last valid checkpoint: fewer than
+ * --checkpoint-entries unless checkpoints were deleted. */
+static void
+uncovered_check(struct verifier_state *v)
+{
+	int64_t n;
+
+	if (v->last_seq <= v->good_ck_seq)
+		return;
+	n = v->last_seq - v->good_ck_seq;	/* both >= 0: no overflow */
+	if (n < v->uncovered_max)
+		return;
+	finding(v, v->good_ck_seq + 1, "seq %" PRId64 "..%" PRId64 ": %" PRId64
+	    " entries are not covered by a valid checkpoint, but the daemon "
+	    "leaves fewer than checkpoint_entries (%" PRId64 ") uncovered "
+	    "after every commit: the checkpoints that covered them were "
+	    "deleted, or the entries rewritten (verify with "
+	    "--checkpoint-entries set to the daemon's checkpoint_entries)",
+	    v->good_ck_seq + 1, v->last_seq, n, v->uncovered_max);
+}
+
 /* Pass 2: every entry line, in file order. */
 static int
 pass_entries(struct verifier_state *v)
@@ -659,11 +697,16 @@ pass_entries(struct verifier_state *v)
 		return CTL_ERROR;
 	while (v->ck_next < v->ck_count) {
 		const struct ck *k = &v->cks[v->ck_next++];
+		/* left over: k->seq > last_seq (or the walk stopped at
+		 * INT64_MAX, reported), so last_seq + 1 cannot overflow */
+		if (v->last_seq == INT64_MAX)
+			continue;
 		finding(v, v->last_seq + 1, "checkpoint at seq %" PRId64 ": the "
 		    "entries end at seq %" PRId64 ": entries %" PRId64 "..%"
 		    PRId64 " were deleted", k->seq, v->last_seq,
 		    v->last_seq + 1, k->seq);
 	}
+	uncovered_check(v);
 	return CTL_OK;
 }
 
@@ -686,6 +729,28 @@ verify_summary(const struct verifier_state *v)
 		    "\n", v->path, v->first_bad);
 }
 
+/* --checkpoint-entries N: 1..AUDIT_UNCOVERED_MAX, default 1000. */
+static int
+uncovered_max_parse(const char *text, int64_t *out)
+{
+	char *end;
+	long long n;
+
+	*out = AUDIT_UNCOVERED_DEFAULT;
+	if (text == NULL)
+		return CTL_OK;
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' ||
+	    n < 1 || n > AUDIT_UNCOVERED_MAX) {
+		ctl_err("--checkpoint-entries must be an integer 1..%d (the "
+		    "daemon's checkpoint_entries)", AUDIT_UNCOVERED_MAX);
+		return CTL_USAGE;
+	}
+	*out = n;
+	return CTL_OK;
+}
+
 int
 cmd_audit_verify(struct ctl *c)
 {
@@ -694,6 +759,9 @@ cmd_audit_verify(struct ctl *c)
 
 	memset(&v, 0, sizeof(v));
 	v.path = c->o.argv[0];
+	rc = uncovered_max_parse(c->o.checkpoint_entries, &v.uncovered_max);
+	if (rc != CTL_OK)
+		return rc;
 	if (c->o.pubkey == NULL || hex_decode(v.pk, sizeof(v.pk), c->o.pubkey,
 	    strlen(c->o.pubkey)) != TREASURY_OK) {
 		ctl_err("audit verify needs --pubkey HEX: the daemon's journal "

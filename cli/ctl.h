@@ -88,6 +88,7 @@ struct ctl_opts {
 	const char *decision;
 	const char *kdf;
 	const char *out;		/* --out FILE (bundle, export) */
+	const char *checkpoint_entries;	/* audit verify: the daemon's */
 	const char *code;	/* asset create */
 	const char *decimals;	/* asset create, checked there */
 	const char *chain;	/* asset create */

@@ -101,6 +101,8 @@ static const struct option_def options[] = {
 	{ "force",         OPT_FLAG,      OFF(force),         NULL, NULL },
 	{ "approve",       OPT_FLAG,      OFF(approve_after), NULL, NULL },
 	{ "out",           OPT_STRING,    OFF(out),           NULL, NULL },
+	{ "checkpoint-entries", OPT_STRING, OFF(checkpoint_entries), NULL,
+	  NULL },
 	{ "help",          OPT_HELP,      0,                  NULL,
 	  "this help" },
 	{ "code",          OPT_STRING,    OFF(code),          NULL, NULL },
@@ -277,12 +279,15 @@ static const struct command commands[] = {
 	  "Write the whole journal and its signed checkpoints (every page of\n"
 	  "GET /v1/journal and /v1/journal/checkpoints) to a new file, as JSON\n"
 	  "Lines, for an auditor (docs/audit.md). FILE must not exist." },
-	{ "audit verify", cmd_audit_verify, "pubkey", 1, 1,
-	  "audit verify FILE --pubkey HEX",
+	{ "audit verify", cmd_audit_verify, "pubkey checkpoint-entries", 1, 1,
+	  "audit verify FILE --pubkey HEX [--checkpoint-entries N]",
 	  "Verify an export offline: recompute the hash chain from every\n"
 	  "entry's fields, check every checkpoint's signature with --pubkey\n"
 	  "(the daemon's journal public key, from a source you trust) and name\n"
-	  "the first bad sequence number. Exit 0 clean, 1 a finding." },
+	  "the first bad sequence number. N or more entries after the last\n"
+	  "valid checkpoint is a finding: N is the daemon's checkpoint_entries\n"
+	  "(default 1000). At most 1000000 checkpoints. Exit 0 clean, 1 a\n"
+	  "finding." },
 	{ "asset create", cmd_asset_create, "code decimals chain", 0, 0,
 	  "asset create --code C --decimals D --chain CH",
 	  "Register an asset (admin): code [A-Za-z0-9][A-Za-z0-9._-]{0,31},\n"

@@ -4,20 +4,26 @@
  * read-only connection):
  *
  *   treasuryd audit verify --db PATH [--pubkey HEX | --key FILE]
- *                          [--config FILE]
+ *                          [--config FILE] [--checkpoint-entries N]
  *
  * The checkpoints' signatures are checked with --pubkey (the key obtained
  * out of band: the strongest check), else with the public half of the key
  * file --key, else of the config's journal_key (default journal.key
- * beside the database). Then `treasuryd check`'s checks (store_check) run
+ * beside the database). More than N - 1 entries after the last valid
+ * checkpoint is a finding (the writer never leaves that many: see
+ * storage/checkpoint.c); N is --checkpoint-entries, else the config's
+ * checkpoint_entries (1000 by default). Then `treasuryd check`'s checks (store_check) run
  * too, so that an edit of the state that leaves the journal alone is
  * reported as well. Every finding is one line "finding: ..." on standard
  * output, escaped (stored strings cannot drive the terminal); the summary
  * goes to standard error. Exit 0 when nothing is found, 1 on a finding or
  * failure, 2 on a usage error.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -37,13 +43,15 @@ struct audit_args {
 	const char *pubkey;	/* hex */
 	const char *key_file;
 	const char *config_path;
+	const char *checkpoint_entries;	/* NULL: the config's */
 };
 
 static void
 audit_usage(void)
 {
 	fprintf(stderr, "usage: treasuryd audit verify --db PATH "
-	    "[--pubkey HEX | --key FILE] [--config FILE]\n");
+	    "[--pubkey HEX | --key FILE] [--config FILE]\n"
+	    "                              [--checkpoint-entries N]\n");
 }
 
 static int
@@ -54,6 +62,7 @@ audit_args_parse(int argc, char *argv[], struct audit_args *a)
 		{ "pubkey", required_argument, NULL, 'p' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "checkpoint-entries", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -68,11 +77,26 @@ audit_args_parse(int argc, char *argv[], struct audit_args *a)
 		case 'p': a->pubkey = optarg; break;
 		case 'k': a->key_file = optarg; break;
 		case 'c': a->config_path = optarg; break;
+		case 'n': a->checkpoint_entries = optarg; break;
 		default: return -1;
 		}
 	}
 	if (optind != argc || a->db_path == NULL ||
 	    (a->pubkey != NULL && a->key_file != NULL))
+		return -1;
+	return 0;
+}
+
+/* The configuration for this database (--config, else the defaults).
+ * Returns 0, or -1 after logging. */
+static int
+config_get(const struct audit_args *a, struct config *cfg)
+{
+	config_defaults(cfg);
+	if (a->config_path != NULL && config_load_file(cfg, a->config_path))
+		return -1;
+	if (config_set(cfg, "db", a->db_path, "command line") != 0 ||
+	    config_finish(cfg) != 0)
 		return -1;
 	return 0;
 }
@@ -84,13 +108,37 @@ config_key_path(const struct audit_args *a, char path[PATH_MAX])
 {
 	struct config cfg;
 
-	config_defaults(&cfg);
-	if (a->config_path != NULL && config_load_file(&cfg, a->config_path))
-		return -1;
-	if (config_set(&cfg, "db", a->db_path, "command line") != 0 ||
-	    config_finish(&cfg) != 0)
+	if (config_get(a, &cfg) != 0)
 		return -1;
 	memcpy(path, cfg.journal_key, PATH_MAX);
+	return 0;
+}
+
+/* The bound on the entries after the last valid checkpoint: the
+ * daemon's checkpoint_entries. Returns 0, 2 (usage) or 1 after logging. */
+static int
+uncovered_max_get(const struct audit_args *a, int64_t *out)
+{
+	struct config cfg;
+	char *end;
+	long long n;
+
+	if (a->checkpoint_entries == NULL) {
+		if (config_get(a, &cfg) != 0)
+			return 1;
+		*out = cfg.checkpoint_entries;
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(a->checkpoint_entries, &end, 10);
+	if (errno != 0 || end == a->checkpoint_entries || *end != '\0' ||
+	    a->checkpoint_entries[0] == '-' || n < 1 || n > 1000000) {
+		fprintf(stderr, "treasuryd audit verify: --checkpoint-entries "
+		    "must be an integer 1..1000000 (the daemon's "
+		    "checkpoint_entries)\n");
+		return 2;
+	}
+	*out = n;
 	return 0;
 }
 
@@ -190,6 +238,7 @@ audit_command(int argc, char *argv[])
 	struct journal_report r;
 	struct audit_args a;
 	unsigned long n = 0;
+	int64_t uncovered_max;
 	long state;
 	int rc;
 
@@ -199,12 +248,14 @@ audit_command(int argc, char *argv[])
 	}
 	if (treasury_crypto_init() != TREASURY_OK)
 		fatalx("libsodium initialisation failed");
-	rc = public_key_get(&a, pk, from);
+	rc = uncovered_max_get(&a, &uncovered_max);
+	if (rc == 0)
+		rc = public_key_get(&a, pk, from);
 	if (rc != 0)
 		return rc;
 	hex_encode(pk_hex, pk, JOURNAL_PUBLIC_KEY_BYTES);
-	if (store_journal_verify(a.db_path, pk, finding_print, &n, &r,
-	    errmsg) != TREASURY_OK) {
+	if (store_journal_verify(a.db_path, pk, uncovered_max, finding_print,
+	    &n, &r, errmsg) != TREASURY_OK) {
 		log_msg(LOG_ERR, "audit verify failed: %s", errmsg);
 		return 1;
 	}

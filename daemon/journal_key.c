@@ -1,10 +1,14 @@
 /*
  * journal_key.c: the daemon's Ed25519 journal key file (journal_key.h).
  *
- * A new key is written whole to "<path>.tmp" (O_CREAT|O_EXCL, 0600,
- * fsynced) and linked to path, which link(2) never replaces: a crash
- * leaves either no key file or a complete one, and two starts racing
- * cannot both make one. Reading is bounded: one read of at most
+ * A new key is written whole to a temporary file of a name no other
+ * start uses, "<path>.tmp.<pid>.<16 random hex digits>" (O_CREAT|O_EXCL,
+ * 0600, fsynced), and linked to path, which link(2) never replaces: a
+ * crash leaves either no key file or a complete one, and two starts
+ * racing cannot both make one nor remove each other's temporary file
+ * (a crash between the write and the unlink leaves that file behind,
+ * mode 0600). The daemon's key file (create) must be owned by the
+ * effective uid. Reading is bounded: one read of at most
  * JOURNAL_KEY_FILE_BYTES + 1 bytes from a descriptor opened with
  * O_NOFOLLOW | O_NONBLOCK (a FIFO never hangs the start).
  */
@@ -24,20 +28,25 @@
 #include "daemon.h"
 #include "journal_key.h"
 
+enum { JOURNAL_KEY_TMP_NONCE_BYTES = 8 };
+
 /* Write the seed's text to a new file at path (never replacing one).
  * Returns 0, or -1 with errno (EEXIST: another start made it first). */
 static int
 key_file_create(const char *path, const uint8_t seed[JOURNAL_KEY_SEED_BYTES])
 {
 	char text[JOURNAL_KEY_FILE_BYTES + 1], tmp[PATH_MAX];
+	char nonce_hex[2 * JOURNAL_KEY_TMP_NONCE_BYTES + 1];
+	uint8_t nonce[JOURNAL_KEY_TMP_NONCE_BYTES];
 	int fd, saved, rc = -1;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+	randombytes_buf(nonce, sizeof(nonce));
+	hex_encode(nonce_hex, nonce, sizeof(nonce));
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%s", path, (long)getpid(),
+	    nonce_hex) >= (int)sizeof(tmp)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (unlink(tmp) != 0 && errno != ENOENT)	/* a crash's leftover */
-		return -1;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd < 0)
@@ -59,10 +68,10 @@ key_file_create(const char *path, const uint8_t seed[JOURNAL_KEY_SEED_BYTES])
 	return rc;
 }
 
-/* Make a new key file at path. Returns 0 (also when another start made
- * one meanwhile: it is read next), or -1 after logging. */
+/* Make a new key file at path (*made set). Returns 0 (also when another
+ * start made one meanwhile: it is read next), or -1 after logging. */
 static int
-key_new(const char *path)
+key_new(const char *path, bool *made)
 {
 	uint8_t seed[JOURNAL_KEY_SEED_BYTES];
 	int rc;
@@ -80,14 +89,16 @@ key_new(const char *path)
 	}
 	log_msg(LOG_NOTICE, "journal key: made a new Ed25519 key in %s (mode "
 	    "0600); keep a copy with the database's backups", path);
+	*made = true;
 	return 0;
 }
 
-/* Open path for reading and check what it is. Returns the descriptor;
+/* Open path for reading and check what it is (and, when own, that the
+ * effective uid owns it). Returns the descriptor;
  * -2 when it does not exist and quiet_missing (nothing logged); or -1
  * after logging. */
 static int
-key_file_open(const char *path, bool quiet_missing)
+key_file_open(const char *path, bool quiet_missing, bool own)
 {
 	struct stat st;
 	int fd;
@@ -106,6 +117,14 @@ key_file_open(const char *path, bool quiet_missing)
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		log_msg(LOG_ERR, "journal key %s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (own && st.st_uid != geteuid()) {
+		log_msg(LOG_ERR, "journal key %s is owned by uid %ld, not by the "
+		    "daemon's user (uid %ld): whoever owns it can change it; "
+		    "chown it to the daemon's user (and keep it mode 600)",
+		    path, (long)st.st_uid, (long)geteuid());
 		close(fd);
 		return -1;
 	}
@@ -151,13 +170,14 @@ journal_key_load(const char *path, bool create)
 {
 	uint8_t seed[JOURNAL_KEY_SEED_BYTES];
 	struct journal_key *k;
+	bool made = false;
 	int fd, rc;
 
-	fd = key_file_open(path, create);
+	fd = key_file_open(path, create, create);
 	if (fd == -2) {
-		if (key_new(path) != 0)
+		if (key_new(path, &made) != 0)
 			return NULL;
-		fd = key_file_open(path, false);
+		fd = key_file_open(path, false, create);
 	}
 	if (fd < 0)
 		return NULL;
@@ -173,6 +193,7 @@ journal_key_load(const char *path, bool create)
 	}
 	journal_keypair_from_seed(k->pk, k->sk, seed);
 	sodium_memzero(seed, sizeof(seed));
+	k->made = made;
 	return k;
 }
 

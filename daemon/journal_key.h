@@ -8,7 +8,10 @@
  * mode 0600, seed from libsodium's randombytes, fsynced with its
  * directory) and refused afterwards, with a message naming the path and
  * the fix, when it is not a regular file (a symbolic link included),
- * gives group or others any permission, or is not exactly that text.
+ * gives group or others any permission, is not exactly that text, or,
+ * for the daemon (create set), is not owned by the effective uid (a
+ * reader such as treasuryd audit verify --key only needs its public
+ * half).
  * The seed is wiped once the key pair is derived; the pair lives in
  * sodium_malloc memory (guarded, locked, wiped when freed). Nothing of it
  * but the public key is ever logged.
@@ -29,6 +32,7 @@ enum {
 struct journal_key {
 	uint8_t pk[JOURNAL_PUBLIC_KEY_BYTES];
 	uint8_t sk[JOURNAL_SECRET_KEY_BYTES];	/* libsodium's seed || pk */
+	bool made;	/* this call made the key file */
 };
 
 /* Load the key at path; when it does not exist and create is set, make a

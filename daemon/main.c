@@ -499,41 +499,113 @@ database_verify(const struct config *cfg, struct db_lock *l,
 	return database_quick_check(cfg, store);
 }
 
-/* A key that did not sign the journal's last checkpoint (a new key made
- * because the file was lost, or another file): warned, not refused, since
- * the journal goes on either way; the auditor needs both public keys. */
-static void
-journal_key_check(const struct daemon *d, struct store *store)
+/* The journal's last checkpoint was not signed by the daemon's key. A
+ * key made at this start (the file was lost): warned, since nothing can
+ * tell its entries from the daemon's then; the auditor needs both public
+ * keys. An existing key: refused, since a checkpoint row anyone can
+ * insert would otherwise be the anchor the daemon signs on top of.
+ * Returns 0, or -1 after logging. */
+static int
+journal_key_check(const struct daemon *d, const struct journal_tail *t)
 {
-	struct checkpoint_record last;
-	bool found;
+	const struct checkpoint_record *last = &t->checkpoint;
 
-	if (store_checkpoint_last(store, &last, &found) != TREASURY_OK) {
-		log_msg(LOG_WARNING, "journal key: cannot read the last "
-		    "checkpoint to compare the key with");
-		return;
-	}
-	if (found && !journal_checkpoint_verify(last.signature,
-	    d->journal_key->pk, last.seq, last.hash, last.time_s))
+	if (!t->checkpoint_found || journal_checkpoint_verify(last->signature,
+	    d->journal_key->pk, last->seq, last->hash, last->time_s))
+		return 0;
+	if (d->journal_key->made) {
 		log_msg(LOG_WARNING, "journal key %s did not sign the journal's "
 		    "last checkpoint (seq %lld): the key was replaced; earlier "
 		    "checkpoints verify only with the earlier public key (restore "
 		    "the key file from the backup if it was lost)",
-		    d->cfg.journal_key, (long long)last.seq);
+		    d->cfg.journal_key, (long long)last->seq);
+		return 0;
+	}
+	log_msg(LOG_ERR, "journal key %s did not sign the journal's last "
+	    "checkpoint (seq %lld): the checkpoint was forged or edited, or "
+	    "the key file is another daemon's. Not starting: run treasuryd "
+	    "audit verify --db %s with the public key you trust; restore the "
+	    "key file that signed the journal", d->cfg.journal_key,
+	    (long long)last->seq, d->cfg.db_path);
+	return -1;
 }
 
-/* The journal key (made at the first start) and the writer's checkpoint
- * policy. Returns 0, or -1 after logging. */
+/* Before the daemon signs anything (docs/audit.md 6): the entries after
+ * the last checkpoint must be fewer than checkpoint_entries (the writer
+ * never leaves more, storage/checkpoint.c) and recompute from its hash,
+ * which must be the stored hash at its seq. Otherwise the file was
+ * edited (checkpoints deleted, entries rewritten): signing would launder
+ * it. Returns 0, or -1 after logging. */
 static int
-journal_checkpoints_start(struct daemon *d, struct store *store)
+journal_tail_verify(const struct daemon *d, struct store *store)
+{
+	const char *db = d->cfg.db_path;
+	struct journal_tail t;
+	long long ck;
+
+	if (store_journal_tail_check(store, d->cfg.checkpoint_entries, &t) !=
+	    TREASURY_OK) {
+		log_msg(LOG_ERR, "journal: cannot read the entries after the "
+		    "last checkpoint of %s", db);
+		return -1;
+	}
+	ck = t.checkpoint_found ? (long long)t.checkpoint.seq : 0;
+	switch (t.state) {
+	case JOURNAL_TAIL_OK:
+		return journal_key_check(d, &t);
+	case JOURNAL_TAIL_TOO_LONG:
+		log_msg(LOG_ERR, "journal of %s: %lld entries (seq %lld..%lld) "
+		    "follow the last checkpoint (seq %lld), but the daemon "
+		    "leaves fewer than checkpoint_entries (%u): checkpoints were "
+		    "deleted, or entries appended outside the daemon. Not "
+		    "starting, so as not to sign what may be a rewritten "
+		    "journal: run treasuryd audit verify --db %s "
+		    "--checkpoint-entries %u with the public key you trust; if "
+		    "the journal is intact (checkpoint_entries was lowered, "
+		    "or the entries are an upgraded database's or treasuryd "
+		    "token's), start once with checkpoint_entries above %lld",
+		    db, (long long)t.uncovered, (long long)t.bad_seq,
+		    (long long)t.last_seq, ck, d->cfg.checkpoint_entries, db,
+		    d->cfg.checkpoint_entries, (long long)t.uncovered);
+		return -1;
+	case JOURNAL_TAIL_CHECKPOINT_MISMATCH:
+		log_msg(LOG_ERR, "journal of %s: the last checkpoint (seq %lld) "
+		    "signs a hash that is not the stored hash of its entry (or "
+		    "the entry is missing): the journal was edited. Not "
+		    "starting: run treasuryd audit verify --db %s with the "
+		    "public key you trust, and restore a backup", db, ck, db);
+		return -1;
+	case JOURNAL_TAIL_BROKEN:
+		log_msg(LOG_ERR, "journal of %s: entry %lld after the last "
+		    "checkpoint (seq %lld) is missing, malformed, or its stored "
+		    "hash does not recompute from the checkpoint's: the journal "
+		    "was edited. Not starting: run treasuryd audit verify --db "
+		    "%s with the public key you trust, and restore a backup",
+		    db, (long long)t.bad_seq, ck, db);
+		return -1;
+	}
+	return -1;
+}
+
+/* The journal key (made at the first start), checked against the
+ * journal before anything is signed or appended. Returns 0, or -1 after
+ * logging. */
+static int
+journal_key_start(struct daemon *d, struct store *store)
+{
+	d->journal_key = journal_key_load(d->cfg.journal_key, true);
+	if (d->journal_key == NULL)
+		return -1;
+	return journal_tail_verify(d, store);
+}
+
+/* The writer's checkpoint policy. Returns 0, or -1 after logging. */
+static int
+journal_checkpoints_start(struct daemon *d)
 {
 	char pk_hex[2 * JOURNAL_PUBLIC_KEY_BYTES + 1];
 	struct checkpoint_policy p;
 
-	d->journal_key = journal_key_load(d->cfg.journal_key, true);
-	if (d->journal_key == NULL)
-		return -1;
-	journal_key_check(d, store);
 	p.sk = d->journal_key->sk;
 	p.every_entries = d->cfg.checkpoint_entries;
 	p.interval_s = d->cfg.checkpoint_interval_s;
@@ -650,6 +722,8 @@ main(int argc, char *argv[])
 	if (database_verify(&d.cfg, &lock, store) != 0)
 		goto fail;	/* another file or instance, or damaged */
 	d.db_file_id = lock.id;
+	if (journal_key_start(&d, store) != 0)
+		goto fail;	/* before anything is appended or signed */
 	if (first_run_admin_token(&d.cfg, store) != 0)
 		goto fail;
 	if (writer_start(d.cfg.db_path, verifier, &d.writer, errmsg) !=
@@ -657,7 +731,7 @@ main(int argc, char *argv[])
 		log_msg(LOG_ERR, "%s", errmsg);
 		goto fail;
 	}
-	if (journal_checkpoints_start(&d, store) != 0)
+	if (journal_checkpoints_start(&d) != 0)
 		goto fail;
 	if (webhooks_start(&d) != 0)
 		goto fail;

@@ -250,11 +250,20 @@ entry_check(struct auditor *a, sqlite3_stmt *st)
 {
 	struct journal_entry e;
 	uint8_t stored[DIGEST_BYTES], local[DIGEST_BYTES];
-	int64_t expected = a->r->last_seq + 1;
+	int64_t expected;
 	treasury_err err;
 
 	memset(&e, 0, sizeof(e));
 	a->r->entries++;
+	if (a->r->last_seq == INT64_MAX) {	/* no seq can follow it */
+		audit_report(a, INT64_MAX, "seq %lld: malformed entry after "
+		    "seq %" PRId64 " (no sequence number can follow it): the "
+		    "journal was edited", sqlite3_column_int64(st, 0),
+		    a->r->last_seq);
+		a->chain_reported = true;
+		return TREASURY_OK;
+	}
+	expected = a->r->last_seq + 1;
 	if (!entry_read(st, &e, stored) || !journal_entry_valid(&e)) {
 		int64_t seq = sqlite3_column_int64(st, 0);
 		audit_report(a, seq >= expected ? seq : expected, "seq %" PRId64
@@ -307,6 +316,7 @@ checkpoints_after(struct auditor *a)
 	int64_t last = a->r->last_seq;
 
 	while (a->ck_valid && err == TREASURY_OK) {
+		/* a->ck.seq > last, so last + 1 cannot overflow */
 		audit_report(a, last + 1, "checkpoint at seq %" PRId64 ": the "
 		    "journal ends at seq %" PRId64 ": entries %" PRId64 "..%"
 		    PRId64 " were deleted", a->ck.seq, last, last + 1,
@@ -316,8 +326,32 @@ checkpoints_after(struct auditor *a)
 	return err;
 }
 
+/* Entries after the last checkpoint that verified: the writer leaves
+ * fewer than uncovered_max after every commit (checkpoint.c), so more
+ * means the checkpoints that covered them were deleted, or their
+ * entries rewritten. */
+static void
+uncovered_check(struct auditor *a, int64_t uncovered_max)
+{
+	struct journal_report *r = a->r;
+
+	r->uncovered_entries = r->last_seq > r->signed_seq ?
+	    r->last_seq - r->signed_seq : 0;
+	if (uncovered_max < 1 || r->uncovered_entries < uncovered_max)
+		return;
+	/* signed_seq < last_seq <= INT64_MAX: no overflow */
+	audit_report(a, r->signed_seq + 1, "seq %" PRId64 "..%" PRId64 ": %"
+	    PRId64 " entries are not covered by a valid checkpoint, but the "
+	    "daemon leaves fewer than checkpoint_entries (%" PRId64 ") "
+	    "uncovered after every commit: the checkpoints that covered them "
+	    "were deleted, or the entries rewritten (if checkpoint_entries was "
+	    "lowered, verify with the value the daemon ran with)",
+	    r->signed_seq + 1, r->last_seq, r->uncovered_entries,
+	    uncovered_max);
+}
+
 treasury_err
-journal_verify_db(sqlite3 *db, const uint8_t *pk,
+journal_verify_db(sqlite3 *db, const uint8_t *pk, int64_t uncovered_max,
     void (*finding)(const char *text, void *ctx), void *ctx,
     struct journal_report *out)
 {
@@ -359,6 +393,8 @@ journal_verify_db(sqlite3 *db, const uint8_t *pk,
 		last_ck = sqlite3_column_int64(a.cks, 0);
 	out->unsigned_entries = out->last_seq > last_ck ?
 	    out->last_seq - last_ck : 0;
+	if (err == TREASURY_OK)
+		uncovered_check(&a, uncovered_max);
 done:
 	sqlite3_finalize(st);
 	sqlite3_finalize(a.cks);
@@ -367,7 +403,7 @@ done:
 
 treasury_err
 store_journal_verify(const char *path, const uint8_t *pk,
-    void (*finding)(const char *text, void *ctx), void *ctx,
+    int64_t uncovered_max, void (*finding)(const char *text, void *ctx), void *ctx,
     struct journal_report *out, char errmsg[STORE_ERRMSG_BYTES])
 {
 	treasury_err err;
@@ -381,11 +417,156 @@ store_journal_verify(const char *path, const uint8_t *pk,
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		err = TREASURY_ERR_DB;
 	else
-		err = journal_verify_db(db, pk, finding, ctx, out);
+		err = journal_verify_db(db, pk, uncovered_max, finding, ctx,
+		    out);
 	if (err != TREASURY_OK)
 		store_errmsg_set(errmsg, "cannot verify the journal of %s: %s",
 		    path, sqlite3_errmsg(db));
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(db);
+	return err;
+}
+
+/* ---- the daemon's start check ---- */
+
+/* The stored hash of entry seq into hash; *found false when none. */
+static treasury_err
+stored_hash_at(sqlite3 *db, int64_t seq, uint8_t hash[DIGEST_BYTES],
+    bool *found)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*found = false;
+	rc = sqlite3_prepare_v2(db, "SELECT hash FROM journal WHERE seq = ?1",
+	    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_err_from_sqlite(rc);
+	sqlite3_bind_int64(st, 1, seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*found = blob_col(st, 0, DIGEST_BYTES, hash);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? TREASURY_OK :
+	    store_err_from_sqlite(rc);
+}
+
+/* The journal's last seq (0: empty). */
+static treasury_err
+journal_last_seq(sqlite3 *db, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = 0;
+	rc = sqlite3_prepare_v2(db, "SELECT max(seq) FROM journal", -1, &st,
+	    NULL);
+	if (rc != SQLITE_OK)
+		return store_err_from_sqlite(rc);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);	/* NULL: 0 */
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? TREASURY_OK : store_err_from_sqlite(rc);
+}
+
+/* The entries after the checkpoint, recomputed from its hash: at most
+ * t->uncovered rows (the caller checked it is < uncovered_max). */
+static treasury_err
+tail_rehash(sqlite3 *db, struct journal_tail *t)
+{
+	static const char sql[] = "SELECT seq, created_at, treasury_id, type, "
+	    "actor_token, actor_signer, payload, hash FROM journal WHERE "
+	    "seq > ?1 ORDER BY seq LIMIT ?2";
+	int64_t from = t->checkpoint_found ? t->checkpoint.seq : 0;
+	uint8_t chain[DIGEST_BYTES], stored[DIGEST_BYTES];
+	struct journal_entry e;
+	sqlite3_stmt *st;
+	int64_t expected = from;
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	if (t->checkpoint_found)
+		memcpy(chain, t->checkpoint.hash, DIGEST_BYTES);
+	else
+		memset(chain, 0, DIGEST_BYTES);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_err_from_sqlite(rc);
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, t->uncovered);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		expected++;	/* <= last_seq: no overflow */
+		memset(&e, 0, sizeof(e));
+		if (!entry_read(st, &e, stored) || !journal_entry_valid(&e) ||
+		    e.seq != expected) {
+			t->bad_seq = expected;
+			break;
+		}
+		if (journal_entry_hash(chain, chain, &e) != TREASURY_OK) {
+			err = TREASURY_ERR_NOMEM;
+			break;
+		}
+		if (sodium_memcmp(chain, stored, DIGEST_BYTES) != 0) {
+			t->bad_seq = e.seq;
+			break;
+		}
+	}
+	if (err == TREASURY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	/* rows missing at the end (a gap is caught above) */
+	if (err == TREASURY_OK && t->bad_seq == 0 && expected != t->last_seq)
+		t->bad_seq = expected + 1;
+	if (t->bad_seq != 0)
+		t->state = JOURNAL_TAIL_BROKEN;
+	sqlite3_finalize(st);
+	return err;
+}
+
+static treasury_err
+tail_check_db(struct store *s, int64_t uncovered_max, struct journal_tail *t)
+{
+	uint8_t hash[DIGEST_BYTES];
+	treasury_err err;
+	bool found;
+
+	err = store_checkpoint_last(s, &t->checkpoint, &t->checkpoint_found);
+	if (err == TREASURY_OK)
+		err = journal_last_seq(s->db, &t->last_seq);
+	if (err != TREASURY_OK)
+		return err;
+	if (t->checkpoint_found) {
+		err = stored_hash_at(s->db, t->checkpoint.seq, hash, &found);
+		if (err != TREASURY_OK)
+			return err;
+		if (!found || sodium_memcmp(hash, t->checkpoint.hash,
+		    DIGEST_BYTES) != 0) {
+			t->state = JOURNAL_TAIL_CHECKPOINT_MISMATCH;
+			return TREASURY_OK;
+		}
+	}
+	t->uncovered = t->last_seq - (t->checkpoint_found ?
+	    t->checkpoint.seq : 0);
+	assert(t->uncovered >= 0);	/* its entry exists */
+	if (t->uncovered >= uncovered_max) {
+		t->state = JOURNAL_TAIL_TOO_LONG;
+		t->bad_seq = t->last_seq - t->uncovered + 1;
+		return TREASURY_OK;
+	}
+	return tail_rehash(s->db, t);
+}
+
+treasury_err
+store_journal_tail_check(struct store *s, int64_t uncovered_max,
+    struct journal_tail *out)
+{
+	treasury_err err;
+
+	assert(s != NULL && out != NULL && uncovered_max >= 1);
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return TREASURY_ERR_DB;
+	err = tail_check_db(s, uncovered_max, out);
+	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	return err;
 }

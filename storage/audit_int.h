@@ -14,7 +14,7 @@
  * TREASURY_OK when the walk ran to the end, else the database error
  * (sqlite3_errmsg(db) says more). */
 TREASURY_WARN_UNUSED treasury_err
-journal_verify_db(sqlite3 *db, const uint8_t *pk,
+journal_verify_db(sqlite3 *db, const uint8_t *pk, int64_t uncovered_max,
     void (*finding)(const char *text, void *ctx), void *ctx,
     struct journal_report *out);
 

@@ -10,6 +10,20 @@
  * key (the journal's last entry, the last checkpoint) decide whether one
  * is due; entries appended by another process (treasuryd token on the
  * command line) are covered by the daemon's next one.
+ *
+ * The invariant the verifiers and the daemon's start check rely on
+ * (store_journal_verify's uncovered_max, store_journal_tail_check):
+ *
+ *   after every commit of the writer, fewer than every_entries
+ *   (checkpoint_entries) entries follow the last checkpoint.
+ *
+ * It holds whatever the group's size: a group that leaves
+ * every_entries or more uncovered signs a checkpoint of the journal's
+ * LAST entry (not of the every_entries-th), in its own transaction, so it
+ * commits with none uncovered; any other group commits with fewer. Only
+ * entries appended outside the writer (treasuryd token on the command
+ * line, the first start's admin token, the schema 8 migration of the old
+ * events) can add to the uncovered count between two of its commits.
  */
 #include <assert.h>
 #include <stdlib.h>

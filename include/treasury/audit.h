@@ -66,6 +66,7 @@ struct journal_report {
 	int64_t checkpoints_verified;	/* signature and chain both good */
 	int64_t signed_seq;		/* highest seq of a verified checkpoint */
 	int64_t unsigned_entries;	/* entries after the last checkpoint */
+	int64_t uncovered_entries;	/* entries after signed_seq */
 	int64_t first_bad_seq;		/* lowest seq of a finding; 0: none */
 	bool signatures_checked;	/* a public key was given */
 	unsigned long findings;
@@ -81,6 +82,12 @@ struct journal_report {
  *     rewritten, hashes recomputed), and, when pk is not NULL, its
  *     signature verifies with pk (else the checkpoint was edited or made
  *     by another key).
+ *   - when uncovered_max >= 1 (the daemon's checkpoint_entries): fewer
+ *     than uncovered_max entries follow the last checkpoint that
+ *     verified (signed_seq). The writer keeps that true after every
+ *     commit (storage/checkpoint.c), so more means checkpoints were
+ *     deleted (or their entries rewritten): a finding naming the first
+ *     uncovered seq. 0: not checked.
  * finding(text, ctx) gets one line per finding ("seq N: ..."; stored
  * strings escaped by text_escape_append); out->first_bad_seq is the
  * first sequence number at fault.
@@ -89,7 +96,44 @@ struct journal_report {
  * journal). */
 TREASURY_WARN_UNUSED treasury_err
 store_journal_verify(const char *path, const uint8_t *pk,
+    int64_t uncovered_max,
     void (*finding)(const char *text, void *ctx), void *ctx,
     struct journal_report *out, char errmsg[STORE_ERRMSG_BYTES]);
+
+/* What store_journal_tail_check found. */
+enum journal_tail_state {
+	JOURNAL_TAIL_OK,		/* the daemon may sign on top of it */
+	JOURNAL_TAIL_TOO_LONG,		/* uncovered >= uncovered_max */
+	JOURNAL_TAIL_CHECKPOINT_MISMATCH, /* the last checkpoint's hash is not
+					 * the stored hash at its seq, or its
+					 * entry is missing */
+	JOURNAL_TAIL_BROKEN,		/* bad_seq: missing, malformed, or its
+					 * stored hash does not recompute */
+};
+
+struct journal_tail {
+	enum journal_tail_state state;
+	bool checkpoint_found;
+	struct checkpoint_record checkpoint;	/* the last one, if found */
+	int64_t last_seq;		/* the journal's last seq (0: empty) */
+	int64_t uncovered;		/* entries after the last checkpoint */
+	int64_t bad_seq;		/* JOURNAL_TAIL_BROKEN, _TOO_LONG: the
+					 * first seq at fault / uncovered */
+};
+
+/*
+ * The daemon's start check, before it signs anything (docs/audit.md 6):
+ * the last checkpoint (its signature is the caller's to check) must name
+ * an existing entry whose stored hash is the signed one; fewer than
+ * uncovered_max (>= 1) entries may follow it; and these must run
+ * seq + 1, seq + 2 ... with each stored hash equal to the chain
+ * recomputed from the checkpoint's hash (32 zero bytes without one).
+ * At most uncovered_max - 1 entries are hashed. s is the daemon's store,
+ * outside a transaction (one read transaction is used).
+ * Returns TREASURY_OK with *out filled (any state), or a database error.
+ */
+TREASURY_WARN_UNUSED treasury_err
+store_journal_tail_check(struct store *s, int64_t uncovered_max,
+    struct journal_tail *out);
 
 #endif

@@ -33,7 +33,7 @@ import time
 
 import signers as sg
 from cli_helpers import Ctl
-from framework import assert_equal, assert_true, TestFailure
+from framework import assert_equal, assert_true, Node, TestFailure
 from treasury_helpers import DAY_S, setup
 
 JOURNAL_TAG = b"treasuryd/journal/v1"
@@ -589,3 +589,185 @@ def test_check_reports_journal_tampering(ctx):
         path = life.edit(name, sql)
         assert_reported(life.check(path), "treasuryd check: " + name)
         assert_reported(life.audit(path), "treasuryd audit verify: " + name)
+
+
+# ---- checkpoints deleted after a rewrite (docs/audit.md 6) ----
+
+def rechain_from(db, k, edit_payload=True):
+    """The attacker's rewrite: lower deposit dep-1 (entry k) from 100 to 1
+    USDC in the journal, the ledger and the balance, recompute every hash
+    from k on, and delete every checkpoint of seq >= k (the ones that
+    would give the rewrite away)."""
+    ls = db.execute("SELECT seq FROM ledger WHERE reference = 'dep-1'"
+                    ).fetchone()[0]
+    diff = 99000000
+    db.execute("UPDATE ledger SET amount = '1000000' WHERE seq = ?", (ls,))
+    for s, b in db.execute("SELECT seq, balance_after FROM ledger WHERE "
+                           "seq >= ?", (ls,)).fetchall():
+        db.execute("UPDATE ledger SET balance_after = ? WHERE seq = ?",
+                   (str(int(b) - diff), s))
+    b = db.execute("SELECT amount FROM balances WHERE treasury_id = 'au'"
+                   ).fetchone()[0]
+    db.execute("UPDATE balances SET amount = ? WHERE treasury_id = 'au'",
+               (str(int(b) - diff),))
+    p = db.execute("SELECT payload FROM journal WHERE seq = ?", (k,)
+                   ).fetchone()[0]
+    assert_true('"100000000"' in p, "dep-1's payload: " + p)
+    db.execute("UPDATE journal SET payload = ? WHERE seq = ?",
+               (p.replace('"100000000"', '"1000000"'), k))
+    prev = bytes(32)
+    for row in db.execute("SELECT seq, created_at, treasury_id, type, "
+                          "actor_token, actor_signer, payload FROM journal "
+                          "ORDER BY seq").fetchall():
+        prev = entry_hash(prev, list(row))
+        db.execute("UPDATE journal SET hash = ? WHERE seq = ?",
+                   (prev, row[0]))
+    db.execute("DELETE FROM journal_checkpoints WHERE seq >= ?", (k,))
+
+
+def refused_start(ctx, path, conf, pattern):
+    """A daemon started on path must refuse (exit 1), logging pattern."""
+    node = Node(ctx, name="refused-%d" % int(time.monotonic() * 1000),
+                db_path=path, extra_args=["--config", conf])
+    node.start(wait=False)
+    rc = node.proc.wait(timeout=30)
+    node.proc = None
+    node._stderr.close()
+    err = node.stderr()
+    assert_equal(rc, 1, "the daemon must refuse to start:\n" + err[-3000:])
+    assert_true(pattern in err, "%r in the log:\n%s" % (pattern, err[-3000:]))
+    assert_true("treasuryd audit verify" in err, "says what to do: " + err)
+    return err
+
+
+def test_rewrite_with_checkpoints_deleted_is_reported(ctx):
+    """The hostile review's attack: entries rewritten from k on, the later
+    hashes recomputed, the balances adjusted and every checkpoint of seq
+    >= k deleted. Every checkpoint left verifies; only the number of
+    entries no valid checkpoint covers (>= checkpoint_entries, which the
+    daemon never leaves) gives it away, to both verifiers."""
+    life = Life(ctx)
+    conf = os.path.join(ctx.root, "treasuryd.conf")
+    ctl = Ctl(ctx, "http://127.0.0.1:%d" % life.node.port,
+              token=life.c.viewer)
+    out = os.path.join(ctl.home, "journal.jsonl")
+    ctl.ok("audit", "export", "--out", out)
+    life.stop()
+    rows = journal_rows(life.node.db_path)
+    k = seq_of(rows, "deposit", 1)
+    signed = [cp["seq"] for cp in life.signed]
+    before = max([s for s in signed if s < k] or [0])
+    assert_true(rows[-1][0] - before >= 3, "the attack leaves >= 3 entries "
+                "uncovered: %r, k %d" % (signed, k))
+    path = life.edit("laundered", lambda db: rechain_from(db, k))
+    want = "seq %d..%d: %d entries are not covered by a valid checkpoint" % (
+        before + 1, rows[-1][0], rows[-1][0] - before)
+    for extra in (["--config", conf], ["--checkpoint-entries", "3"]):
+        r = life.audit(path, "--pubkey", life.pubkey, *extra)
+        assert_reported(r, "treasuryd audit verify %r" % extra,
+                        first_bad=before + 1)
+        assert_true(want in r.stdout, r.stdout)
+    # the daemon's default (1000) does not apply to a daemon that ran
+    # with 3: the bound is the daemon's own setting (docs/audit.md 6)
+    r = life.audit(path, "--pubkey", life.pubkey, "--checkpoint-entries",
+                   "1000")
+    assert_true(want.split(":")[0] not in r.stdout, r.stdout)
+    r = life.audit(path, "--pubkey", life.pubkey, "--checkpoint-entries", "0")
+    assert_equal(r.returncode, 2, "a bad --checkpoint-entries: %r" % r)
+
+    # the same attack on the export, verified offline
+    with open(out) as f:
+        lines = [json.loads(line) for line in f]
+    entries = [x["entry"] for x in lines if "entry" in x]
+    prev = bytes(32)
+    for e in entries:
+        if e["seq"] == k:
+            e["payload_text"] = e["payload_text"].replace('"100000000"',
+                                                          '"1000000"')
+            e["payload"] = json.loads(e["payload_text"])
+        prev = entry_hash(prev, [e["seq"], e["time_s"], e["treasury"],
+                                 e["type"], e["actor"]["token"],
+                                 e["actor"]["signer"], e["payload_text"]])
+        e["hash"] = prev.hex()
+    lines = [x for x in lines if "checkpoint" not in x or
+             x["checkpoint"]["seq"] < k]
+    forged = os.path.join(ctl.home, "laundered.jsonl")
+    with open(forged, "w") as f:
+        for x in lines:
+            f.write(json.dumps(x, sort_keys=True, separators=(",", ":")) +
+                    "\n")
+    r = ctl.run("audit", "verify", forged, "--pubkey", life.pubkey,
+                "--checkpoint-entries", "3", url=False)
+    assert_equal(r.rc, 1, "treasuryctl audit verify: %r" % r)
+    assert_true(want in r.out, repr(r))
+    assert_true("the first bad sequence number is %d" % (before + 1) in
+                r.out + r.err, repr(r))
+    r = ctl.run("audit", "verify", out, "--pubkey", life.pubkey,
+                "--checkpoint-entries", "3", url=False)
+    assert_equal(r.rc, 0, "the untouched export: %r" % r)
+    r = ctl.run("audit", "verify", forged, "--pubkey", life.pubkey,
+                "--checkpoint-entries", "x", url=False)
+    assert_equal(r.rc, 2, "a bad --checkpoint-entries: %r" % r)
+
+
+def test_daemon_refuses_to_sign_an_unverified_tail(ctx):
+    """The daemon checks the entries after the last checkpoint before it
+    signs anything: it refuses to start on the attacked file (which it
+    would otherwise sign at its next checkpoint, erasing the evidence),
+    on a tail whose hashes do not recompute, on a last checkpoint whose
+    hash is not its entry's, and on a last checkpoint its key did not
+    sign; an intact copy starts."""
+    life = Life(ctx)
+    conf = os.path.join(ctx.root, "treasuryd.conf")
+    life.stop()
+    rows = journal_rows(life.node.db_path)
+    k = seq_of(rows, "deposit", 1)
+    signed = [cp["seq"] for cp in life.signed]
+    intact = life.copy("intact")
+
+    path = life.edit("laundered", lambda db: rechain_from(db, k))
+    err = refused_start(ctx, path, conf, "follow the last checkpoint")
+    assert_true("start once with checkpoint_entries above" in err, err)
+    assert_equal([c[0] for c in sqlite3.connect(path).execute(
+        "SELECT seq FROM journal_checkpoints WHERE seq >= ?", (k,))], [],
+        "nothing signed over the rewrite")
+    # the same rewrite with the last checkpoint kept: its hash is no
+    # longer the stored one
+    def keep_last(db):
+        last = db.execute("SELECT * FROM journal_checkpoints ORDER BY seq "
+                          "DESC LIMIT 1").fetchone()
+        rechain_from(db, k)
+        db.execute("INSERT INTO journal_checkpoints VALUES (?, ?, ?, ?)",
+                   last)
+    path = life.edit("kept-last", keep_last)
+    refused_start(ctx, path, conf, "signs a hash that is not the stored hash")
+
+    # an entry after the last checkpoint edited, its hash left alone
+    last_ck, prev_ck = signed[-1], signed[-2]
+    assert_true(last_ck - prev_ck < 3, "checkpoints %r" % signed)
+    path = life.edit("tail-edited", "DELETE FROM journal_checkpoints WHERE "
+                     "seq = %d; UPDATE journal SET created_at = created_at "
+                     "+ 1 WHERE seq = %d" % (last_ck, last_ck))
+    refused_start(ctx, path, conf, "entry %d after the last checkpoint "
+                  "(seq %d)" % (last_ck, prev_ck))
+
+    # a checkpoint row inserted at the end, not signed by the key
+    def fake(db):
+        rechain_from(db, k)
+        h = db.execute("SELECT seq, hash FROM journal ORDER BY seq DESC "
+                       "LIMIT 1").fetchone()
+        db.execute("INSERT INTO journal_checkpoints VALUES (?, ?, 0, ?)",
+                   (h[0], h[1], bytes(64)))
+    path = life.edit("fake-checkpoint", fake)
+    refused_start(ctx, path, conf, "did not sign the journal's last "
+                  "checkpoint")
+
+    # the intact copy starts, and signs on
+    node = Node(ctx, name="intact", db_path=intact,
+                extra_args=["--config", conf])
+    node.start()
+    r = node.get("/v1/info")
+    assert_equal(r.json["journal_public_key"], life.pubkey, "same key")
+    node.stop()
+    assert_clean(life.audit(intact, "--checkpoint-entries", "3", "--pubkey",
+                            life.pubkey), "the intact copy after a restart")

@@ -167,7 +167,7 @@ static void
 verify(struct fx *f, const uint8_t *pk)
 {
 	f->count = 0;
-	assert_int_equal(journal_verify_db(f->db, pk, finding_cb, f, &f->r),
+	assert_int_equal(journal_verify_db(f->db, pk, 0, finding_cb, f, &f->r),
 	    TREASURY_OK);
 	assert_int_equal(f->r.findings, f->count);
 }
