@@ -771,3 +771,35 @@ def test_daemon_refuses_to_sign_an_unverified_tail(ctx):
     node.stop()
     assert_clean(life.audit(intact, "--checkpoint-entries", "3", "--pubkey",
                             life.pubkey), "the intact copy after a restart")
+
+
+def test_verify_export_seq_overflow_is_malformed(ctx):
+    """A crafted export: an entry of seq 2^63 - 1, then another. No seq
+    can follow it: reported as malformed, never computed past it."""
+    ctl = Ctl(ctx, "http://127.0.0.1:1", token="none")
+    pk = "11" * 32
+    big = 2 ** 63 - 1
+
+    def entry(seq, prev):
+        row = [seq, 1800000000, None, "asset.created", "admin", None,
+               '{"asset":"USDC","chain":"ethereum","decimals":6}']
+        h = entry_hash(prev, row)
+        return h, {"entry": {
+            "seq": seq, "time_s": row[1], "created_at":
+            "2027-01-15T08:00:00Z", "treasury": None, "type": row[3],
+            "actor": {"token": "admin", "signer": None},
+            "payload": json.loads(row[6]), "payload_text": row[6],
+            "hash": h.hex()}}
+
+    h1, e1 = entry(big, bytes(32))
+    _, e2 = entry(1, h1)
+    path = os.path.join(ctl.home, "overflow.jsonl")
+    with open(path, "w") as f:
+        for x in ({"format": "treasuryd-journal-export/v1",
+                   "public_key": pk}, e1, e2):
+            f.write(json.dumps(x, sort_keys=True, separators=(",", ":")) +
+                    "\n")
+    r = ctl.run("audit", "verify", path, "--pubkey", pk, url=False)
+    assert_equal(r.rc, 1, "a finding: %r" % r)
+    assert_true("malformed entry after seq %d (no sequence number can "
+                "follow it)" % big in r.out, repr(r))

@@ -204,6 +204,35 @@ test_unsigned_tail_is_counted(void **state)
 	assert_false(f->r.signatures_checked);
 }
 
+/* Checkpoints deleted: uncovered_max or more entries after the last
+ * valid one is a finding naming the first uncovered seq. */
+static void
+test_uncovered_entries_beyond_the_bound_are_reported(void **state)
+{
+	struct fx *f = *state;
+
+	exec_ok(f, "DELETE FROM journal_checkpoints WHERE seq > 4");
+	f->count = 0;
+	assert_int_equal(journal_verify_db(f->db, f->pk, ENTRIES - 4 + 1,
+	    finding_cb, f, &f->r), TREASURY_OK);
+	assert_int_equal(f->count, 0);		/* 8 < 9 */
+	assert_int_equal(f->r.uncovered_entries, ENTRIES - 4);
+	assert_int_equal(journal_verify_db(f->db, f->pk, ENTRIES - 4,
+	    finding_cb, f, &f->r), TREASURY_OK);
+	assert_int_equal(f->count, 1);
+	assert_int_equal(f->r.first_bad_seq, 5);
+	assert_true(found(f, "seq 5..12: 8 entries are not covered by a valid "
+	    "checkpoint"));
+	/* a checkpoint that does not verify covers nothing */
+	exec_ok(f, "UPDATE journal_checkpoints SET signature = zeroblob(64) "
+	    "WHERE seq = 4");
+	f->count = 0;
+	assert_int_equal(journal_verify_db(f->db, f->pk, ENTRIES,
+	    finding_cb, f, &f->r), TREASURY_OK);
+	assert_int_equal(f->r.first_bad_seq, 1);
+	assert_true(found(f, "seq 1..12: 12 entries are not covered"));
+}
+
 static void
 test_edited_payload_is_reported_at_its_seq(void **state)
 {
@@ -333,6 +362,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_clean_journal_passes,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_uncovered_entries_beyond_the_bound_are_reported, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_unsigned_tail_is_counted,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -201,6 +201,141 @@ test_no_key_no_checkpoints(void **state)
 	assert_int_equal(ck, 0);
 }
 
+/* Raw SQL on the database file, as an attacker with the file would. */
+static void
+sql_run(struct ctx *c, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(c->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+tail_get(struct ctx *c, int64_t uncovered_max, struct journal_tail *t)
+{
+	char errmsg[STORE_ERRMSG_BYTES];
+	struct store *s;
+
+	assert_int_equal(store_open(c->db, STORE_READ_WRITE, &s, errmsg),
+	    TREASURY_OK);
+	assert_int_equal(store_journal_tail_check(s, uncovered_max, t),
+	    TREASURY_OK);
+	store_close(s);
+}
+
+/*
+ * The daemon's start check (store_journal_tail_check): after every group
+ * it passes with uncovered_max = EVERY (the writer's invariant); it
+ * fails with the first seq at fault when checkpoints were deleted, when
+ * the last checkpoint's hash is not its entry's, and when an entry after
+ * it was edited, deleted or its hash rewritten.
+ */
+static void
+test_start_check(void **state)
+{
+	struct ctx *c = *state;
+	struct journal_tail t;
+	int64_t last, ck, ck_time;
+	char sql[256], ref[16];
+
+	checkpoints_on(c);
+	assert_int_equal(asset_create(c, "USDC", 6), TREASURY_OK);
+	assert_int_equal(treasury_create(c, "ops", 2, abc, 3), TREASURY_OK);
+	for (int i = 0; i < 3 * EVERY + 1; i++) {
+		snprintf(ref, sizeof(ref), "d%d", i);
+		assert_int_equal(deposit_plain(c, "ops", "USDC", 1000, ref),
+		    TREASURY_OK);
+		tail_get(c, EVERY, &t);
+		assert_int_equal(t.state, JOURNAL_TAIL_OK);
+		assert_true(t.uncovered < EVERY);
+	}
+	tails(c, &last, &ck, &ck_time);
+	if (last == ck)		/* leave a tail for the final checkpoint */
+		assert_int_equal(deposit_plain(c, "ops", "USDC", 1, "tail"),
+		    TREASURY_OK);
+	fixture_close(c);	/* the writer signs the tail */
+	tails(c, &last, &ck, &ck_time);
+	assert_int_equal(last, ck);
+	tail_get(c, 1, &t);
+	assert_int_equal(t.state, JOURNAL_TAIL_OK);
+	assert_true(t.checkpoint_found);
+	assert_int_equal(t.checkpoint.seq, last);
+	assert_true(journal_checkpoint_verify(t.checkpoint.signature, keys.pk,
+	    t.checkpoint.seq, t.checkpoint.hash, t.checkpoint.time_s));
+
+	/* the last checkpoint deleted: EVERY - 1 or fewer entries follow the
+	 * one before, which recompute */
+	snprintf(sql, sizeof(sql), "DELETE FROM journal_checkpoints WHERE seq "
+	    "= %lld", (long long)last);
+	sql_run(c, sql);
+	tail_get(c, EVERY, &t);
+	assert_int_equal(t.state, JOURNAL_TAIL_OK);
+	ck = t.checkpoint_found ? t.checkpoint.seq : 0;
+	assert_true(last - ck >= 1 && last - ck < EVERY);
+	/* ... but not fewer than uncovered_max */
+	tail_get(c, last - ck, &t);
+	assert_int_equal(t.state, JOURNAL_TAIL_TOO_LONG);
+	assert_int_equal(t.bad_seq, ck + 1);
+	assert_int_equal(t.uncovered, last - ck);
+
+	/* an uncovered entry edited (its stored hash left alone) */
+	snprintf(sql, sizeof(sql), "UPDATE journal SET created_at = created_at "
+	    "+ 1 WHERE seq = %lld", (long long)last);
+	sql_run(c, sql);
+	tail_get(c, EVERY, &t);
+	assert_int_equal(t.state, JOURNAL_TAIL_BROKEN);
+	assert_int_equal(t.bad_seq, last);
+	/* its hash rewritten to anything */
+	snprintf(sql, sizeof(sql), "UPDATE journal SET hash = zeroblob(32) "
+	    "WHERE seq = %lld", (long long)last);
+	sql_run(c, sql);
+	tail_get(c, EVERY, &t);
+	assert_int_equal(t.state, JOURNAL_TAIL_BROKEN);
+	assert_int_equal(t.bad_seq, last);
+	/* deleted: the tail is shorter, and verifies again */
+	snprintf(sql, sizeof(sql), "DELETE FROM journal WHERE seq = %lld",
+	    (long long)last);
+	sql_run(c, sql);
+	tail_get(c, EVERY, &t);
+	if (last - 1 > ck) {
+		assert_int_equal(t.state, JOURNAL_TAIL_OK);
+		/* and a gap in it */
+		snprintf(sql, sizeof(sql), "INSERT INTO journal SELECT %lld, "
+		    "created_at, treasury_id, type, actor_token, actor_signer, "
+		    "payload, hash FROM journal WHERE seq = %lld; DELETE FROM "
+		    "journal WHERE seq = %lld", (long long)last,
+		    (long long)last - 1, (long long)last - 1);
+		sql_run(c, sql);
+		tail_get(c, EVERY, &t);
+		assert_int_equal(t.state, JOURNAL_TAIL_BROKEN);
+		assert_int_equal(t.bad_seq, last - 1);
+	}
+
+	/* the last checkpoint's entry rewritten: its hash no longer the
+	 * signed one */
+	snprintf(sql, sizeof(sql), "UPDATE journal SET hash = zeroblob(32) "
+	    "WHERE seq = %lld", (long long)ck);
+	sql_run(c, sql);
+	tail_get(c, EVERY, &t);
+	assert_int_equal(t.state, JOURNAL_TAIL_CHECKPOINT_MISMATCH);
+	/* its entry deleted */
+	snprintf(sql, sizeof(sql), "DELETE FROM journal WHERE seq = %lld",
+	    (long long)ck);
+	sql_run(c, sql);
+	tail_get(c, EVERY, &t);
+	assert_int_equal(t.state, JOURNAL_TAIL_CHECKPOINT_MISMATCH);
+
+	/* every checkpoint deleted: the whole journal is uncovered */
+	sql_run(c, "DELETE FROM journal_checkpoints");
+	tail_get(c, EVERY, &t);
+	assert_int_equal(t.state, JOURNAL_TAIL_TOO_LONG);
+	assert_false(t.checkpoint_found);
+	assert_int_equal(t.bad_seq, 1);
+}
+
 int
 main(void)
 {
@@ -209,6 +344,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_key_no_checkpoints,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_start_check, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

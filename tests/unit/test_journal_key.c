@@ -3,7 +3,10 @@
  * (daemon/journal_key.c): made once, 0600, 64 hex digits and a line feed;
  * read back to the same key pair; refused when group or others have any
  * permission, when malformed, when not a regular file or a symbolic link,
- * and when missing unless it may be made.
+ * when missing unless it may be made, and, for the daemon (create), when
+ * owned by another uid (run as root: chown; skipped otherwise). Starts
+ * racing to make it get one key, and neither removes the other's
+ * temporary file.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -15,8 +18,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "treasury/crypto_init.h"
@@ -178,10 +183,101 @@ test_links_fifos_and_directories_are_refused(void **state)
 	assert_null(journal_key_load(f->path, true));
 }
 
+/* A key file owned by another uid: refused for the daemon, read for
+ * its public half. Needs root to chown; skipped otherwise. */
+static void
+test_another_owner_is_refused(void **state)
+{
+	struct fx *f = *state;
+	struct journal_key *k;
+
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	file_write(f->path, "0101010101010101010101010101010101010101010101"
+	    "010101010101010101\n", 0600);
+	assert_int_equal(chown(f->path, 65534, 65534), 0);
+	assert_null(journal_key_load(f->path, true));
+	k = journal_key_load(f->path, false);	/* audit verify --key */
+	assert_non_null(k);
+	journal_key_free(k);
+	assert_int_equal(chown(f->path, geteuid(), getegid()), 0);
+	k = journal_key_load(f->path, true);
+	assert_non_null(k);
+	assert_false(k->made);
+	journal_key_free(k);
+}
+
+enum { RACERS = 8 };
+
+/* RACERS processes make the key at once: each gets the same key, one
+ * of them made it, none fails, and no temporary file is left. A file
+ * named like the old fixed temporary name is left alone. */
+static void
+test_racing_starts_get_one_key(void **state)
+{
+	struct fx *f = *state;
+	char other[160], pk_hex[RACERS][2 * JOURNAL_PUBLIC_KEY_BYTES + 1];
+	int fds[RACERS][2], made = 0, status;
+	struct dirent *de;
+	unsigned files = 0;
+	pid_t pid[RACERS];
+	DIR *d;
+
+	snprintf(other, sizeof(other), "%s.tmp", f->path);
+	file_write(other, "someone else's\n", 0600);
+	for (int i = 0; i < RACERS; i++) {
+		assert_int_equal(pipe(fds[i]), 0);
+		pid[i] = fork();
+		assert_true(pid[i] >= 0);
+		if (pid[i] == 0) {
+			struct journal_key *k = journal_key_load(f->path, true);
+			char out[2 * JOURNAL_PUBLIC_KEY_BYTES + 2];
+
+			if (k == NULL)
+				_exit(1);
+			hex_encode(out, k->pk, JOURNAL_PUBLIC_KEY_BYTES);
+			out[2 * JOURNAL_PUBLIC_KEY_BYTES] = k->made ? 'm' : '-';
+			if (write(fds[i][1], out, sizeof(out) - 1) !=
+			    (ssize_t)sizeof(out) - 1)
+				_exit(1);
+			_exit(0);
+		}
+		close(fds[i][1]);
+	}
+	for (int i = 0; i < RACERS; i++) {
+		char in[2 * JOURNAL_PUBLIC_KEY_BYTES + 1];
+
+		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		assert_int_equal(read(fds[i][0], in, sizeof(in)),
+		    (ssize_t)sizeof(in));
+		close(fds[i][0]);
+		made += in[2 * JOURNAL_PUBLIC_KEY_BYTES] == 'm';
+		memcpy(pk_hex[i], in, 2 * JOURNAL_PUBLIC_KEY_BYTES);
+		pk_hex[i][2 * JOURNAL_PUBLIC_KEY_BYTES] = '\0';
+		assert_string_equal(pk_hex[i], pk_hex[0]);
+	}
+	assert_int_equal(made, 1);
+	d = opendir(f->dir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			files++;
+	closedir(d);
+	assert_int_equal(files, 2);	/* journal.key, journal.key.tmp */
+	assert_int_equal(access(other, F_OK), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_another_owner_is_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_racing_starts_get_one_key,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_made_at_first_start_then_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(
