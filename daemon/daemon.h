@@ -26,7 +26,7 @@ int restore_command(int argc, char *argv[]);
 int check_command(int argc, char *argv[]);
 
 /* `treasuryd audit verify --db PATH [--pubkey HEX | --key FILE]
- * [--config FILE]` (audit_cmd.c); argv[0] is "audit". Returns 0 when the
+ * [--config FILE] [--checkpoint-entries N]` (audit_cmd.c); argv[0] is "audit". Returns 0 when the
  * journal and the database pass, 1 on a finding or failure, 2 usage. */
 int audit_command(int argc, char *argv[]);
 
