@@ -12,8 +12,8 @@
  * beside the database). More than N - 1 entries after the last valid
  * checkpoint is a finding (the writer never leaves that many: see
  * storage/checkpoint.c); N is --checkpoint-entries, else the config's
- * checkpoint_entries (1000 by default). Then `treasuryd check`'s checks (store_check) run
- * too, so that an edit of the state that leaves the journal alone is
+ * checkpoint_entries (1000 by default). Then `treasuryd check`'s checks
+ * (store_check) run too, so that an edit of the state that leaves the journal alone is
  * reported as well. Every finding is one line "finding: ..." on standard
  * output, escaped (stored strings cannot drive the terminal); the summary
  * goes to standard error. Exit 0 when nothing is found, 1 on a finding or

@@ -77,7 +77,7 @@ usage(void)
 	    "       treasuryd restore --db PATH --from FILE\n"
 	    "       treasuryd check --db PATH\n"
 	    "       treasuryd audit verify --db PATH [--pubkey HEX | --key FILE]\n"
-	    "                              [--config FILE] [--checkpoint-entries N]\n"
+	    "           [--config FILE] [--checkpoint-entries N]\n"
 	    "       treasuryd --help | --version\n");
 }
 

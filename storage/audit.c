@@ -403,7 +403,8 @@ done:
 
 treasury_err
 store_journal_verify(const char *path, const uint8_t *pk,
-    int64_t uncovered_max, void (*finding)(const char *text, void *ctx), void *ctx,
+    int64_t uncovered_max, void (*finding)(const char *text, void *ctx),
+    void *ctx,
     struct journal_report *out, char errmsg[STORE_ERRMSG_BYTES])
 {
 	treasury_err err;
