@@ -531,6 +531,27 @@ journal_key_check(const struct daemon *d, const struct journal_tail *t)
 	return -1;
 }
 
+/* A journal that was never signed, by a key made at this very start:
+ * the first start of a database upgraded from before the journal (its
+ * events moved in by the schema 8 migration), or with many `treasuryd
+ * token` entries made before any start. Nothing was tamper-evident
+ * before, and the new public key is new to every auditor, so the first
+ * checkpoint signs what is there, and says so. (An existing key, or a
+ * journal with a checkpoint, is never excused: see below.) */
+static bool
+journal_first_signature(const struct daemon *d, const struct journal_tail *t)
+{
+	if (t->checkpoint_found || !d->journal_key->made)
+		return false;
+	log_msg(LOG_NOTICE, "journal of %s: %lld entries (seq %lld..%lld) "
+	    "were never signed (an upgraded database's events, or tokens made "
+	    "before the first start); the new journal key signs them as they "
+	    "are in its first checkpoint", d->cfg.db_path,
+	    (long long)t->uncovered, (long long)t->bad_seq,
+	    (long long)t->last_seq);
+	return true;
+}
+
 /* Before the daemon signs anything (docs/audit.md 6): the entries after
  * the last checkpoint must be fewer than checkpoint_entries (the writer
  * never leaves more, storage/checkpoint.c) and recompute from its hash,
@@ -555,6 +576,8 @@ journal_tail_verify(const struct daemon *d, struct store *store)
 	case JOURNAL_TAIL_OK:
 		return journal_key_check(d, &t);
 	case JOURNAL_TAIL_TOO_LONG:
+		if (journal_first_signature(d, &t))
+			return 0;
 		log_msg(LOG_ERR, "journal of %s: %lld entries (seq %lld..%lld) "
 		    "follow the last checkpoint (seq %lld), but the daemon "
 		    "leaves fewer than checkpoint_entries (%u): checkpoints were "

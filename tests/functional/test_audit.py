@@ -803,3 +803,39 @@ def test_verify_export_seq_overflow_is_malformed(ctx):
     assert_equal(r.rc, 1, "a finding: %r" % r)
     assert_true("malformed entry after seq %d (no sequence number can "
                 "follow it)" % big in r.out, repr(r))
+
+
+def test_first_start_signs_a_journal_no_key_ever_signed(ctx):
+    """A journal without any checkpoint and longer than checkpoint_entries
+    is what the first start after an upgrade finds (the schema 8 migration
+    moves the old events in) or after many `treasuryd token` runs before
+    any start. With the daemon's own key already there it is refused (the
+    checkpoints were deleted); with a key made at this very start nothing
+    was ever signed, so the first checkpoint signs it, the log says so, and
+    the journal verifies with the new public key."""
+    life = Life(ctx)
+    conf = os.path.join(ctx.root, "treasuryd.conf")
+    life.stop()
+    n = len(journal_rows(life.node.db_path))
+    assert_true(n > 3, "more entries than checkpoint_entries: %d" % n)
+    path = life.edit("never-signed", "DELETE FROM journal_checkpoints")
+    refused_start(ctx, path, conf, "follow the last checkpoint")
+
+    d = ctx.tmpdir("fresh-key")
+    fresh = os.path.join(d, "treasury.db")
+    shutil.copyfile(path, fresh)
+    os.chmod(fresh, 0o600)
+    node = Node(ctx, name="fresh-key", db_path=fresh,
+                extra_args=["--config", conf])
+    node._admin_token = life.node.admin_token
+    node.start()
+    pk = node.get("/v1/info").json["journal_public_key"]
+    assert_true(pk != life.pubkey, "a new key was made")
+    assert_true("were never signed" in node.stderr(), node.stderr()[-2000:])
+    wait_all_signed(node)
+    node.stop()
+    assert_clean(life.audit(fresh, "--checkpoint-entries", "3", "--pubkey",
+                            pk), "signed by the new key at its first start")
+    r = life.audit(fresh, "--checkpoint-entries", "3", "--pubkey",
+                   life.pubkey)
+    assert_equal(r.returncode, 1, "the old key did not sign it: %r" % r)
