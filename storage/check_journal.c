@@ -320,7 +320,9 @@ static const struct journal_check journal_checks[] = {
 	/* tokens: each row <-> its token.created (by the keyed hash: name,
 	 * roles, binding), revoked iff a token.revoked entry names it after
 	 * it was created (the last token.created of that name before), and
-	 * bound as its last token.bound entry says */
+	 * bound as its last token.bound entry says. A row from before the
+	 * journal (no token.created) revoked since needs a token.revoked of
+	 * its name that follows no token.created of that name. */
 	{ "tokens",
 	  "WITH c AS MATERIALIZED (SELECT seq, " JX("name") " AS nm, "
 	  JX("token_hash") " AS h, " JX("client_cert_sha256") " AS cert,"
@@ -361,8 +363,9 @@ static const struct journal_check journal_checks[] = {
 	  " ELSE '' END || CASE WHEN st.cert IS NOT t.cert THEN 'client"
 	  " certificate binding, ' ELSE '' END, ', '), st.seq) END"
 	  " FROM t FULL JOIN st ON st.h = t.h"
-	  " WHERE (st.seq IS NULL AND (t.created_at >= ?1 OR t.revoked_at >="
-	  " ?1)) OR t.id IS NULL OR (st.seq IS NOT NULL AND t.id IS NOT NULL"
+	  " WHERE (st.seq IS NULL AND (t.created_at >= ?1 OR (t.revoked_at >="
+	  " ?1 AND NOT EXISTS (SELECT 1 FROM x WHERE x.cseq IS NULL AND x.type"
+	  " = 'token.revoked' AND x.nm = t.name)))) OR t.id IS NULL OR (st.seq IS NOT NULL AND t.id IS NOT NULL"
 	  " AND (st.nm IS NOT t.name OR st.roles IS NOT t.roles OR st.revoked"
 	  " IS NOT (t.revoked_at IS NOT NULL) OR st.cert IS NOT t.cert))"
 	  " ORDER BY t.id, st.seq" },
