@@ -156,13 +156,9 @@ token_create(struct store *s, const struct token_args *a)
 	token_generate(token);
 	store_token_hash_key(s, key);
 	token_hash(hash, key, token, strlen(token));
-	err = store_token_insert(s, a->name, roles, hash, clock_wall_s());
-	/* bound before the token is shown: nobody held it unbound */
-	if (err == TREASURY_OK && a->cert_sha256 != NULL &&
-	    (err = store_token_bind(s, a->name, cert)) != TREASURY_OK &&
-	    store_token_revoke(s, a->name) != TREASURY_OK)
-		log_msg(LOG_ERR, "cannot revoke the unbound token '%s'; revoke "
-		    "it by hand", a->name);
+	/* created bound, in one transaction: it never exists unbound */
+	err = store_token_create(s, a->name, roles, hash, a->cert_sha256 !=
+	    NULL ? cert : NULL, clock_wall_s());
 	sodium_memzero(key, sizeof(key));
 	if (err == TREASURY_ERR_CONFLICT) {
 		log_msg(LOG_ERR, "a token named '%s' already exists", a->name);

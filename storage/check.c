@@ -700,6 +700,79 @@ check_freezes(struct checker *c)
 	return err;
 }
 
+/* One policies row against its text: the text decodes, names the M and N
+ * of its config version, and its digest and the columns the engine
+ * counts with (config_extra, timelocks, veto_count, high_threshold,
+ * key_proof) are the text's. The text itself is compared with the
+ * journal through the digest (check_journal.c). */
+static void
+check_one_policy(struct checker *c, sqlite3_stmt *st,
+    struct treasury_policy *pol)
+{
+	const char *tid = col_text(st, 0);
+	long long ver = sqlite3_column_int64(st, 1);
+	const char *lines = col_text(st, 2);
+	uint8_t digest[DIGEST_BYTES];
+	unsigned m = 0, n = 0;
+
+	if (policy_lines_decode(lines, (size_t)sqlite3_column_bytes(st, 2),
+	    pol, &m, &n) != TREASURY_OK) {
+		report(c, "treasury %s config version %lld: its policy text "
+		    "does not decode", tid, ver);
+		return;
+	}
+	if ((int64_t)m != sqlite3_column_int64(st, 10) ||
+	    (int64_t)n != sqlite3_column_int64(st, 11))
+		report(c, "treasury %s config version %lld: its policy text "
+		    "says %u of %u signers, the config %lld of %lld", tid, ver,
+		    m, n, (long long)sqlite3_column_int64(st, 10),
+		    (long long)sqlite3_column_int64(st, 11));
+	if (policy_digest_compute(digest, pol, m, n) != TREASURY_OK ||
+	    sqlite3_column_bytes(st, 3) != DIGEST_BYTES ||
+	    memcmp(sqlite3_column_blob(st, 3), digest, DIGEST_BYTES) != 0)
+		report(c, "treasury %s config version %lld: the policy digest "
+		    "is not the digest of its text", tid, ver);
+	if (sqlite3_column_int64(st, 4) != (int64_t)pol->config_extra ||
+	    sqlite3_column_int64(st, 5) != pol->timelock_spend_s ||
+	    sqlite3_column_int64(st, 6) != pol->timelock_config_s ||
+	    sqlite3_column_int64(st, 7) != (int64_t)pol->veto_count ||
+	    sqlite3_column_int64(st, 8) != (int64_t)pol->high_threshold ||
+	    sqlite3_column_int64(st, 9) != (pol->key_proof ? 1 : 0))
+		report(c, "treasury %s config version %lld: the policy's "
+		    "columns (config_extra, timelocks, veto_count, "
+		    "high_threshold, key_proof) disagree with its text", tid,
+		    ver);
+}
+
+/* Every policies row against its text and its config version. */
+static treasury_err
+check_policies(struct checker *c)
+{
+	static const char sql[] =
+	    "SELECT pol.treasury_id, pol.version, pol.lines, pol.digest,"
+	    " pol.config_extra, pol.timelock_spend_s, pol.timelock_config_s,"
+	    " pol.veto_count, pol.high_threshold, pol.key_proof,"
+	    " tc.threshold, (SELECT count(*) FROM signers sg WHERE"
+	    " sg.treasury_id = pol.treasury_id AND sg.version = pol.version)"
+	    " FROM policies pol JOIN treasury_configs tc ON tc.treasury_id ="
+	    " pol.treasury_id AND tc.version = pol.version"
+	    " ORDER BY pol.treasury_id, pol.version";
+	struct treasury_policy *pol = malloc(sizeof(*pol));
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (pol == NULL)
+		return TREASURY_ERR_NOMEM;
+	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		check_one_policy(c, st, pol);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	free(pol);
+	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+}
+
 /* Money leaves only through an executed proposal of the same treasury. */
 static treasury_err
 check_debits(struct checker *c)
@@ -800,6 +873,8 @@ store_check(const char *path, const treasury_verifier *v,
 		err = check_instance(&c);
 	if (err == TREASURY_OK)
 		err = check_proposals(&c);
+	if (err == TREASURY_OK)
+		err = check_policies(&c);
 	if (err == TREASURY_OK)
 		err = check_freezes(&c);
 	if (err == TREASURY_OK)

@@ -52,7 +52,18 @@ void check_finding_emit(check_finding_fn finding, void *ctx,
  *                           amount_minor, to);
  *   - key_proofs row    <-> its key.proved entry;
  *   - votes row         <-> its proposal.voted entry (decision), and a
- *                           revoked approval <-> its vote.revoked entry.
+ *                           revoked approval <-> its vote.revoked entry;
+ *   - assets row        <-> its asset.created entry (chain, decimals);
+ *   - config version    <-> its treasury.created / config.changed entry
+ *                           (threshold, the signers rows in name order
+ *                           with key type and key, the policies row's
+ *                           digest, the treasury's name at creation; a
+ *                           migrated entry says the threshold only);
+ *   - tokens row        <-> its token.created entry, matched by the
+ *                           stored hash (name, roles), revoked iff a
+ *                           token.revoked entry names it after it, bound
+ *                           as its last token.bound (else token.created)
+ *                           says.
  * Rows made before the journal began (a database migrated from the events
  * table of schema 3..7, whose migrated entries are recognised by their
  * trigger-made payloads, which begin with {"treasury": and so are not in

@@ -259,6 +259,116 @@ static const struct journal_check journal_checks[] = {
 	  " AND e.signer = v.signer WHERE (e.seq IS NULL AND v.revoked_at >= ?1)"
 	  " OR (e.seq IS NOT NULL AND v.revoked_at IS NULL)"
 	  " ORDER BY e.seq, v.pid" },
+	/* assets */
+	{ "assets",
+	  "WITH e AS MATERIALIZED (SELECT seq, " JX("asset") " AS code, "
+	  JX("chain") " AS chain, " JX("decimals") " AS decimals "
+	  JROWS("asset.created") ")"
+	  " SELECT CASE WHEN e.seq IS NULL THEN printf('asset %s: it has no"
+	  " asset.created journal entry', a.code) ELSE printf('asset %s: %d"
+	  " decimals on chain ''%s'', but journal entry %d says %s decimals on"
+	  " chain ''%s''', a.code, a.decimals, a.chain, e.seq, e.decimals,"
+	  " e.chain) END FROM assets a LEFT JOIN e ON e.code = a.code"
+	  " WHERE (e.seq IS NULL AND a.created_at >= ?1) OR (e.seq IS NOT NULL"
+	  " AND (e.chain IS NOT a.chain OR e.decimals IS NOT a.decimals))"
+	  " ORDER BY a.code" },
+	{ "asset entries",
+	  "WITH e AS MATERIALIZED (SELECT seq, " JX("asset") " AS code "
+	  JROWS("asset.created") ")"
+	  " SELECT printf('journal entry %d: asset ''%s'' is missing from the"
+	  " assets table', e.seq, e.code) FROM e LEFT JOIN assets a"
+	  " ON a.code = e.code WHERE a.code IS NULL ORDER BY e.seq" },
+	/* config versions: threshold, signer set (name order), policy
+	 * digest, and the name at creation; an entry the schema 8 migration
+	 * copied says the threshold only */
+	{ "config versions",
+	  "WITH e AS MATERIALIZED (SELECT seq, type, " JX("treasury")
+	  " AS tid, CAST(" JX("config_version") " AS INTEGER) AS ver, "
+	  JX("threshold") " AS th, " JX("policy_digest") " AS pd, "
+	  JX("signers") " AS sg, " JX("name") " AS nm, substr(payload, 1, 12)"
+	  " = '{\"treasury\":' AS legacy FROM journal WHERE type IN"
+	  " ('treasury.created', 'config.changed') AND json_valid(payload)),"
+	  " c AS MATERIALIZED (SELECT tc.treasury_id AS tid, tc.version AS ver,"
+	  " tc.threshold AS th, tc.created_at AS created_at, (SELECT"
+	  " lower(hex(pol.digest)) FROM policies pol WHERE pol.treasury_id ="
+	  " tc.treasury_id AND pol.version = tc.version) AS pd, (SELECT"
+	  " json_group_array(json_object('key_type', sg.key_type, 'name',"
+	  " sg.name, 'pubkey', lower(hex(sg.pubkey)))) FROM (SELECT * FROM"
+	  " signers s WHERE s.treasury_id = tc.treasury_id AND s.version ="
+	  " tc.version ORDER BY s.name) sg) AS sg, (SELECT t.name FROM"
+	  " treasuries t WHERE t.id = tc.treasury_id) AS nm"
+	  " FROM treasury_configs tc)"
+	  " SELECT CASE WHEN e.seq IS NULL THEN printf('treasury %s: config"
+	  " version %d has no treasury.created or config.changed journal"
+	  " entry', c.tid, c.ver) WHEN c.tid IS NULL THEN printf('journal"
+	  " entry %d (%s): config version %s of treasury %s is missing from the"
+	  " treasury_configs table', e.seq, e.type, e.ver, e.tid) ELSE"
+	  " printf('treasury %s config version %d: its %s disagree with"
+	  " journal entry %d (%s)', c.tid, c.ver, rtrim(CASE WHEN e.th IS NOT c.th"
+	  " THEN printf('threshold (%d; the journal says %s), ', c.th, e.th)"
+	  " ELSE '' END || CASE WHEN NOT e.legacy AND e.sg IS NOT c.sg THEN"
+	  " 'signers, ' ELSE '' END || CASE WHEN NOT e.legacy AND e.pd IS NOT"
+	  " c.pd THEN 'policy digest, ' ELSE '' END || CASE WHEN NOT e.legacy"
+	  " AND e.type = 'treasury.created' AND e.nm IS NOT c.nm THEN 'name, '"
+	  " ELSE '' END, ', '), e.seq, e.type) END"
+	  " FROM c FULL JOIN e ON e.tid = c.tid AND e.ver = c.ver"
+	  " WHERE (e.seq IS NULL AND c.created_at >= ?1) OR c.tid IS NULL OR"
+	  " (e.seq IS NOT NULL AND (e.th IS NOT c.th OR (NOT e.legacy AND"
+	  " (e.sg IS NOT c.sg OR e.pd IS NOT c.pd OR (e.type ="
+	  " 'treasury.created' AND e.nm IS NOT c.nm)))))"
+	  " ORDER BY c.tid, c.ver, e.seq" },
+	/* tokens: each row <-> its token.created (by the keyed hash: name,
+	 * roles, binding), revoked iff a token.revoked entry names it after
+	 * it was created (the last token.created of that name before), and
+	 * bound as its last token.bound entry says. A row from before the
+	 * journal (no token.created) revoked since needs a token.revoked of
+	 * its name that follows no token.created of that name. */
+	{ "tokens",
+	  "WITH c AS MATERIALIZED (SELECT seq, " JX("name") " AS nm, "
+	  JX("token_hash") " AS h, " JX("client_cert_sha256") " AS cert,"
+	  " (SELECT group_concat(r.value, ',') FROM json_each(journal.payload,"
+	  " '$.roles') r) AS roles " JROWS("token.created") "),"
+	  " x AS MATERIALIZED (SELECT j.seq AS seq, j.type AS type,"
+	  " json_extract(j.payload, '$.name') AS nm, json_extract(j.payload,"
+	  " '$.client_cert_sha256') AS cert, (SELECT max(c.seq) FROM c WHERE"
+	  " c.nm = json_extract(j.payload, '$.name') AND c.seq < j.seq) AS cseq"
+	  " FROM journal j WHERE j.type IN ('token.revoked', 'token.bound')"
+	  " AND json_valid(j.payload)),"
+	  " st AS MATERIALIZED (SELECT c.seq AS seq, c.nm AS nm, c.h AS h,"
+	  " c.roles AS roles, EXISTS (SELECT 1 FROM x WHERE x.cseq = c.seq AND"
+	  " x.type = 'token.revoked') AS revoked, CASE WHEN EXISTS (SELECT 1"
+	  " FROM x WHERE x.cseq = c.seq AND x.type = 'token.bound') THEN"
+	  " (SELECT x.cert FROM x WHERE x.cseq = c.seq AND x.type ="
+	  " 'token.bound' ORDER BY x.seq DESC LIMIT 1) ELSE c.cert END AS cert"
+	  " FROM c),"
+	  " t AS MATERIALIZED (SELECT id, name, lower(hex(hash)) AS h,"
+	  " rtrim(CASE WHEN roles & 1 THEN 'admin,' ELSE '' END || CASE WHEN"
+	  " roles & 2 THEN 'treasurer,' ELSE '' END || CASE WHEN roles & 4 THEN"
+	  " 'signer,' ELSE '' END || CASE WHEN roles & 8 THEN 'viewer,' ELSE ''"
+	  " END, ',') AS roles, revoked_at, CASE WHEN client_cert_sha256 IS"
+	  " NOT NULL THEN lower(hex(client_cert_sha256)) END AS cert,"
+	  " created_at FROM tokens)"
+	  " SELECT CASE WHEN st.seq IS NULL THEN printf('token %d ''%s'': it has"
+	  " no token.created journal entry (or its hash was replaced)', t.id,"
+	  " t.name) WHEN t.id IS NULL THEN printf('journal entry %d: token ''%s''"
+	  " is missing from the tokens table (or its hash was replaced)',"
+	  " st.seq, st.nm) ELSE printf('token %d ''%s'': its %s disagree with"
+	  " the journal (token.created entry %d)', t.id, t.name, rtrim(CASE WHEN"
+	  " st.nm IS NOT t.name THEN 'name, ' ELSE '' END || CASE WHEN st.roles"
+	  " IS NOT t.roles THEN printf('roles (%s; the journal says %s), ',"
+	  " t.roles, st.roles) ELSE '' END || CASE WHEN st.revoked IS NOT"
+	  " (t.revoked_at IS NOT NULL) THEN printf('revocation (%s; the journal"
+	  " says %s), ', CASE WHEN t.revoked_at IS NULL THEN 'live' ELSE"
+	  " 'revoked' END, CASE WHEN st.revoked THEN 'revoked' ELSE 'live' END)"
+	  " ELSE '' END || CASE WHEN st.cert IS NOT t.cert THEN 'client"
+	  " certificate binding, ' ELSE '' END, ', '), st.seq) END"
+	  " FROM t FULL JOIN st ON st.h = t.h"
+	  " WHERE (st.seq IS NULL AND (t.created_at >= ?1 OR (t.revoked_at >="
+	  " ?1 AND NOT EXISTS (SELECT 1 FROM x WHERE x.cseq IS NULL AND x.type"
+	  " = 'token.revoked' AND x.nm = t.name)))) OR t.id IS NULL OR (st.seq IS NOT NULL AND t.id IS NOT NULL"
+	  " AND (st.nm IS NOT t.name OR st.roles IS NOT t.roles OR st.revoked"
+	  " IS NOT (t.revoked_at IS NOT NULL) OR st.cert IS NOT t.cert))"
+	  " ORDER BY t.id, st.seq" },
 };
 
 #undef JX

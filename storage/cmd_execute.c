@@ -319,12 +319,13 @@ execute_spend(struct store *s, const struct proposal_record *rec,
 
 static treasury_err
 config_switch(struct store *s, const struct command *cmd,
-    const struct treasury *next, const uint8_t proposal[PROPOSAL_ID_BYTES])
+    const struct treasury *next, const uint8_t proposal[PROPOSAL_ID_BYTES],
+    const struct treasury_policy *policy)
 {
 	sqlite3_stmt *st = s->stmt[STMT_TREASURY_VERSION_BUMP];
 	treasury_err err;
 
-	err = config_version_write(s, cmd, next, proposal);
+	err = config_version_write(s, cmd, next, proposal, policy);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, next->id);
@@ -335,22 +336,20 @@ config_switch(struct store *s, const struct command *cmd,
 	return err;
 }
 
-/* The policy of the next config version: a set-policy's own, else the
- * current one carried over, which must hold for the new M and N. */
+/* The policy of the next config version into *p: a set-policy's own,
+ * else the current one carried over, which must hold for the new M and
+ * N. */
 static treasury_err
-config_policy_write(struct store *s, const struct treasury *cur,
+config_policy_next(struct store *s, const struct treasury *cur,
     const struct treasury *next, const struct proposal_fields *f,
-    struct command *cmd)
+    struct command *cmd, struct treasury_policy *p)
 {
-	struct treasury_policy *p;
 	treasury_err err;
 
-	if (f->kind == KIND_SET_POLICY)
-		return policy_row_write(s, next->id, next->config_version,
-		    &f->policy, next->threshold, next->signer_count);
-	p = malloc(sizeof(*p));
-	if (p == NULL)
-		return TREASURY_ERR_NOMEM;
+	if (f->kind == KIND_SET_POLICY) {
+		*p = f->policy;
+		return TREASURY_OK;
+	}
 	err = policy_row_read(s, cur->id, cur->config_version, cur->threshold,
 	    cur->signer_count, p);
 	if (err == TREASURY_OK) {
@@ -360,10 +359,6 @@ config_policy_write(struct store *s, const struct treasury *cur,
 			cmd_detail(cmd, "%s: change the policy first",
 			    treasury_err_text(err));
 	}
-	if (err == TREASURY_OK)
-		err = policy_row_write(s, next->id, next->config_version, p,
-		    next->threshold, next->signer_count);
-	free(p);
 	return err;
 }
 
@@ -373,11 +368,13 @@ execute_config(struct store *s, const struct proposal_record *rec,
     uint64_t *new_version)
 {
 	struct treasury *cur, *next;
+	struct treasury_policy *policy;
 	treasury_err err;
 
 	cur = malloc(sizeof(*cur));
 	next = malloc(sizeof(*next));
-	if (cur == NULL || next == NULL) {
+	policy = malloc(sizeof(*policy));
+	if (cur == NULL || next == NULL || policy == NULL) {
 		err = TREASURY_ERR_NOMEM;
 		goto done;
 	}
@@ -389,12 +386,13 @@ execute_config(struct store *s, const struct proposal_record *rec,
 	if (err == TREASURY_OK)
 		err = config_change_stated(f, next, cmd);
 	if (err == TREASURY_OK)
-		err = config_switch(s, cmd, next, rec->id);
+		err = config_policy_next(s, cur, next, f, cmd, policy);
 	if (err == TREASURY_OK)
-		err = config_policy_write(s, cur, next, f, cmd);
+		err = config_switch(s, cmd, next, rec->id, policy);
 	if (err == TREASURY_OK)
 		*new_version = next->config_version;
 done:
+	free(policy);
 	free(next);
 	free(cur);
 	return err;

@@ -15,7 +15,8 @@
 
 treasury_err
 policy_row_write(struct store *s, const char *id, uint64_t version,
-    const struct treasury_policy *p, unsigned m, unsigned n)
+    const struct treasury_policy *p, unsigned m, unsigned n,
+    uint8_t digest_out[DIGEST_BYTES])
 {
 	sqlite3_stmt *st = s->stmt[STMT_POLICY_INSERT];
 	uint8_t digest[DIGEST_BYTES];
@@ -39,6 +40,8 @@ policy_row_write(struct store *s, const char *id, uint64_t version,
 	sqlite3_bind_int(st, 9, (int)p->high_threshold);
 	sqlite3_bind_int(st, 10, p->key_proof ? 1 : 0);
 	err = store_stmt_run(s, STMT_POLICY_INSERT);
+	if (err == TREASURY_OK && digest_out != NULL)
+		memcpy(digest_out, digest, DIGEST_BYTES);
 done:
 	textbuf_free(&text);
 	return err;

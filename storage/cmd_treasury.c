@@ -2,8 +2,8 @@
  * cmd_treasury.c: CMD_TREASURY_CREATE in the writer, and writing one
  * config version (threshold plus signer set) of a treasury.
  *
- * A treasury's signers and threshold are never updated in place: version
- * 1 is written here, every later one by an executed config-change
+ * A treasury's signers, threshold and policy are never updated in place:
+ * version 1 is written here, every later one by an executed config-change
  * proposal (cmd_execute.c), each as a whole new set.
  */
 #include <assert.h>
@@ -27,30 +27,57 @@ signer_insert(struct store *s, const struct treasury *t,
 	return store_stmt_run(s, STMT_SIGNER_INSERT);
 }
 
-/* treasury.created (version 1) or config.changed by proposal. */
+/* The signers of t in name order (the journal's order), as indexes. */
+static void
+signers_by_name(const struct treasury *t,
+    unsigned order[SIGNERS_PER_TREASURY_MAX])
+{
+	unsigned i, j, k;
+
+	assert(t->signer_count <= SIGNERS_PER_TREASURY_MAX);
+	for (i = 0; i < t->signer_count; i++) {
+		k = i;
+		for (j = i; j > 0 && strcmp(t->signers[order[j - 1]].name,
+		    t->signers[k].name) > 0; j--)
+			order[j] = order[j - 1];
+		order[j] = k;
+	}
+}
+
+/* treasury.created (version 1) or config.changed by proposal: the whole
+ * config, so that `treasuryd check` can compare every row of it. */
 static treasury_err
 config_version_journal(struct store *s, const struct command *cmd,
-    const struct treasury *next, const uint8_t *proposal)
+    const struct treasury *next, const uint8_t *proposal,
+    const uint8_t policy_digest[DIGEST_BYTES])
 {
+	unsigned order[SIGNERS_PER_TREASURY_MAX];
 	struct journal_payload p;
 	bool created = next->config_version == 1;
 	unsigned i;
 
 	assert(created || proposal != NULL);
+	signers_by_name(next, order);
 	journal_payload_begin(&p);
 	journal_payload_int(&p, "config_version",
 	    (int64_t)next->config_version);
 	if (created)
 		journal_payload_str(&p, "name", next->name);
-	else
+	journal_payload_hex(&p, "policy_digest", policy_digest, DIGEST_BYTES);
+	if (!created)
 		journal_payload_hex(&p, "proposal", proposal,
 		    PROPOSAL_ID_BYTES);
-	if (created) {
-		journal_payload_array(&p, "signers");
-		for (i = 0; i < next->signer_count; i++)
-			journal_payload_elem_str(&p, next->signers[i].name);
+	journal_payload_array(&p, "signers");
+	for (i = 0; i < next->signer_count; i++) {
+		const struct signer *sg = &next->signers[order[i]];
+
+		journal_payload_object(&p, NULL);
+		journal_payload_str(&p, "key_type", key_type_name(sg->key.type));
+		journal_payload_str(&p, "name", sg->name);
+		journal_payload_hex(&p, "pubkey", sg->key.bytes, sg->key.len);
 		journal_payload_end(&p);
 	}
+	journal_payload_end(&p);
 	journal_payload_int(&p, "threshold", (int64_t)next->threshold);
 	journal_payload_str(&p, "treasury", next->id);
 	return journal_cmd(s, cmd, NULL, next->id, created ?
@@ -59,9 +86,11 @@ config_version_journal(struct store *s, const struct command *cmd,
 
 treasury_err
 config_version_write(struct store *s, const struct command *cmd,
-    const struct treasury *next, const uint8_t *proposal)
+    const struct treasury *next, const uint8_t *proposal,
+    const struct treasury_policy *policy)
 {
 	sqlite3_stmt *st = s->stmt[STMT_CONFIG_INSERT];
+	uint8_t digest[DIGEST_BYTES];
 	treasury_err err;
 	unsigned i;
 
@@ -73,7 +102,10 @@ config_version_write(struct store *s, const struct command *cmd,
 	for (i = 0; err == TREASURY_OK && i < next->signer_count; i++)
 		err = signer_insert(s, next, &next->signers[i]);
 	if (err == TREASURY_OK)
-		err = config_version_journal(s, cmd, next, proposal);
+		err = policy_row_write(s, next->id, next->config_version, policy,
+		    next->threshold, next->signer_count, digest);
+	if (err == TREASURY_OK)
+		err = config_version_journal(s, cmd, next, proposal, digest);
 	return err;
 }
 
@@ -119,8 +151,6 @@ apply_treasury_create(struct store *s, struct command *cmd)
 		cmd_detail(cmd, "id: treasury '%s' exists", t->id);
 		return cmd_finish(s, cmd, TREASURY_ERR_TREASURY_EXISTS);
 	}
-	if (err == TREASURY_OK)
-		err = config_version_write(s, cmd, t, NULL);
 	if (err == TREASURY_OK && cmd->policy == NULL) {
 		empty = malloc(sizeof(*empty));
 		if (empty == NULL)
@@ -129,8 +159,8 @@ apply_treasury_create(struct store *s, struct command *cmd)
 			policy_init(empty);
 	}
 	if (err == TREASURY_OK)
-		err = policy_row_write(s, t->id, 1, cmd->policy != NULL ?
-		    cmd->policy : empty, t->threshold, t->signer_count);
+		err = config_version_write(s, cmd, t, NULL, cmd->policy != NULL ?
+		    cmd->policy : empty);
 	free(empty);
 	return cmd_finish(s, cmd, err);
 }

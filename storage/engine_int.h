@@ -202,12 +202,15 @@ enum apply_outcome cmd_finish(struct store *s, struct command *cmd,
     treasury_err err);
 
 /* Write config version next->config_version of treasury next->id: its
- * threshold and every signer, and its journal entry: treasury.created
- * for version 1, else config.changed by the executed proposal `proposal`
- * (not NULL then). */
+ * threshold, every signer and its policy (which must pass
+ * treasury_policy_check for next's M and N), and its journal entry with
+ * all three (the signers' key types, names and keys, the threshold, the
+ * policy's digest): treasury.created for version 1, else config.changed
+ * by the executed proposal `proposal` (not NULL then). */
 TREASURY_WARN_UNUSED treasury_err
 config_version_write(struct store *s, const struct command *cmd,
-    const struct treasury *next, const uint8_t *proposal);
+    const struct treasury *next, const uint8_t *proposal,
+    const struct treasury_policy *policy);
 
 /* The treasury config that config-change proposal f makes of cur
  * (signer_set_change: its errors), at config version cur's + 1. The
@@ -272,10 +275,12 @@ proposals_after_config_change(struct store *s, const struct command *cmd,
 /* ---- policies (cmd_policy.c, docs/policies.md) ---- */
 
 /* Write the policy row of config version `version` of treasury id, whose
- * threshold is m of n signers; p must pass treasury_policy_check. */
+ * threshold is m of n signers; p must pass treasury_policy_check.
+ * digest_out (may be NULL): the policy's digest, as stored. */
 TREASURY_WARN_UNUSED treasury_err
 policy_row_write(struct store *s, const char *id, uint64_t version,
-    const struct treasury_policy *p, unsigned m, unsigned n);
+    const struct treasury_policy *p, unsigned m, unsigned n,
+    uint8_t digest_out[DIGEST_BYTES]);
 
 /* Read the policy of a config version (lines decoded; M and N in them
  * must be m and n, else DB_CORRUPT). */

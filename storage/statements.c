@@ -11,8 +11,8 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	/* ?1 name, ?2 roles, ?3 hash, ?4 created_at, ?5 TOKENS_MAX: no row
 	 * is inserted (changes() == 0) when the live-token limit is reached. */
 	[STMT_TOKEN_INSERT] =
-	    "INSERT INTO tokens (name, roles, hash, created_at)"
-	    " SELECT ?1, ?2, ?3, ?4"
+	    "INSERT INTO tokens (name, roles, hash, created_at,"
+	    " client_cert_sha256) SELECT ?1, ?2, ?3, ?4, ?6"
 	    " WHERE (SELECT count(*) FROM tokens WHERE revoked_at IS NULL) < ?5",
 	[STMT_TOKEN_FIND] =
 	    "SELECT id, name, roles, created_at, client_cert_sha256, hash"
@@ -21,7 +21,7 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    "SELECT id, name, roles, created_at, client_cert_sha256"
 	    " FROM tokens WHERE revoked_at IS NULL ORDER BY id",
 	[STMT_TOKEN_REVOKE] =
-	    "UPDATE tokens SET revoked_at = unixepoch()"
+	    "UPDATE tokens SET revoked_at = ?2"
 	    " WHERE name = ?1 AND revoked_at IS NULL",
 	[STMT_TOKEN_COUNT] =
 	    "SELECT count(*) FROM tokens WHERE revoked_at IS NULL",

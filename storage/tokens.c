@@ -12,12 +12,13 @@
  * TLS client certificate (schema 6, store_token_bind): the SHA-256 of its
  * DER encoding, which api/auth.c compares with the connection's.
  *
- * Every change is journalled with it (token.created, token.revoked,
- * token.bound): the writer's commands call the *_by functions inside
+ * Every change is journalled with it (token.created with the hash, the
+ * roles and the binding; token.revoked; token.bound): the writer's commands call the *_by functions inside
  * their transaction with their actor (engine_int.h); the public
  * store_token_insert / _revoke / _bind, used by `treasuryd token ...`
  * and the first run, wrap the change and its entry in one IMMEDIATE
- * transaction of their own, with no actor.
+ * transaction of their own, with no actor, stamped no earlier than the
+ * database's clock mark (token_time). revoked_at is the entry's time.
  */
 #include <assert.h>
 #include <string.h>
@@ -110,13 +111,35 @@ roles_journal(struct journal_payload *p, unsigned roles)
 	journal_payload_end(p);
 }
 
-treasury_err
-store_token_insert_by(struct store *s, const struct journal_who *who,
-    const char *name, unsigned roles, const uint8_t hash[TOKEN_HASH_BYTES])
+/* token.created: the name, the keyed hash (safe to publish: the keyed
+ * BLAKE2b of 256 random bits, auth.h; it lets `treasuryd check` find a
+ * replaced hash), the roles and the binding. */
+static treasury_err
+token_created_journal(struct store *s, const struct journal_who *who,
+    const char *name, unsigned roles, const uint8_t hash[TOKEN_HASH_BYTES],
+    const uint8_t *cert_sha256)
+{
+	struct journal_payload p;
+
+	journal_payload_begin(&p);
+	if (cert_sha256 != NULL)
+		journal_payload_hex(&p, "client_cert_sha256", cert_sha256,
+		    CLIENT_CERT_SHA256_BYTES);
+	else
+		journal_payload_null(&p, "client_cert_sha256");
+	journal_payload_str(&p, "name", name);
+	roles_journal(&p, roles);
+	journal_payload_hex(&p, "token_hash", hash, TOKEN_HASH_BYTES);
+	return journal_append(s, who, NULL, "token.created", &p, NULL);
+}
+
+static treasury_err
+token_insert_bound_by(struct store *s, const struct journal_who *who,
+    const char *name, unsigned roles, const uint8_t hash[TOKEN_HASH_BYTES],
+    const uint8_t *cert_sha256)
 {
 	sqlite3_stmt *st = s->stmt[STMT_TOKEN_INSERT];
 	size_t len = strnlen(name, TOKEN_NAME_MAX_BYTES + 1);
-	struct journal_payload p;
 	treasury_err err;
 	int rc;
 
@@ -129,6 +152,11 @@ store_token_insert_by(struct store *s, const struct journal_who *who,
 	sqlite3_bind_blob(st, 3, hash, TOKEN_HASH_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, who->time_s);
 	sqlite3_bind_int(st, 5, TOKENS_MAX);
+	if (cert_sha256 != NULL)
+		sqlite3_bind_blob(st, 6, cert_sha256, CLIENT_CERT_SHA256_BYTES,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		err = sqlite3_changes64(s->db) == 1 ? TREASURY_OK :
@@ -140,24 +168,65 @@ store_token_insert_by(struct store *s, const struct journal_who *who,
 	store_stmt_done(st);
 	if (err != TREASURY_OK)
 		return err;
-	journal_payload_begin(&p);
-	journal_payload_str(&p, "name", name);
-	roles_journal(&p, (unsigned)roles);
-	return journal_append(s, who, NULL, "token.created", &p, NULL);
+	return token_created_journal(s, who, name, roles, hash, cert_sha256);
+}
+
+treasury_err
+store_token_insert_by(struct store *s, const struct journal_who *who,
+    const char *name, unsigned roles, const uint8_t hash[TOKEN_HASH_BYTES])
+{
+	return token_insert_bound_by(s, who, name, roles, hash, NULL);
+}
+
+/* The time of a change made outside the writer (`treasuryd token ...`,
+ * the first run): now_s, or the database's clock mark when that is later
+ * (schema 7), so that the journal's times never step back; the mark is
+ * raised to it in the same transaction. */
+static treasury_err
+token_time(struct store *s, int64_t now_s, int64_t *time_s)
+{
+	sqlite3_stmt *st = s->stmt[STMT_CLOCK_MARK_GET];
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	*time_s = now_s;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_int64(st, 0) > now_s)
+			*time_s = sqlite3_column_int64(st, 0);
+	} else if (rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	if (err != TREASURY_OK)
+		return err;
+	st = s->stmt[STMT_CLOCK_MARK_RAISE];
+	sqlite3_bind_int64(st, 1, *time_s);
+	return store_stmt_run(s, STMT_CLOCK_MARK_RAISE);
+}
+
+treasury_err
+store_token_create(struct store *s, const char *name, unsigned roles,
+    const uint8_t hash[TOKEN_HASH_BYTES],
+    const uint8_t cert_sha256[CLIENT_CERT_SHA256_BYTES], int64_t now_s)
+{
+	struct journal_who who = { now_s, NULL, NULL };
+	treasury_err err;
+	bool own;
+
+	err = token_txn_begin(s, &own);
+	if (err == TREASURY_OK)
+		err = token_time(s, now_s, &who.time_s);
+	if (err == TREASURY_OK)
+		err = token_insert_bound_by(s, &who, name, roles, hash,
+		    cert_sha256);
+	return token_txn_end(s, own, err);
 }
 
 treasury_err
 store_token_insert(struct store *s, const char *name, unsigned roles,
     const uint8_t hash[TOKEN_HASH_BYTES], int64_t now_s)
 {
-	const struct journal_who who = { now_s, NULL, NULL };
-	treasury_err err;
-	bool own;
-
-	err = token_txn_begin(s, &own);
-	if (err == TREASURY_OK)
-		err = store_token_insert_by(s, &who, name, roles, hash);
-	return token_txn_end(s, own, err);
+	return store_token_create(s, name, roles, hash, NULL, now_s);
 }
 
 treasury_err
@@ -241,6 +310,7 @@ store_token_revoke_by(struct store *s, const struct journal_who *who,
 	treasury_err err;
 
 	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, who->time_s);
 	err = token_update_step(s, st);
 	if (err != TREASURY_OK)
 		return err;
@@ -252,11 +322,13 @@ store_token_revoke_by(struct store *s, const struct journal_who *who,
 treasury_err
 store_token_revoke(struct store *s, const char *name)
 {
-	const struct journal_who who = { clock_wall_s(), NULL, NULL };
+	struct journal_who who = { 0, NULL, NULL };
 	treasury_err err;
 	bool own;
 
 	err = token_txn_begin(s, &own);
+	if (err == TREASURY_OK)
+		err = token_time(s, clock_wall_s(), &who.time_s);
 	if (err == TREASURY_OK)
 		err = store_token_revoke_by(s, &who, name);
 	return token_txn_end(s, own, err);
@@ -294,11 +366,13 @@ treasury_err
 store_token_bind(struct store *s, const char *name,
     const uint8_t cert_sha256[CLIENT_CERT_SHA256_BYTES])
 {
-	const struct journal_who who = { clock_wall_s(), NULL, NULL };
+	struct journal_who who = { 0, NULL, NULL };
 	treasury_err err;
 	bool own;
 
 	err = token_txn_begin(s, &own);
+	if (err == TREASURY_OK)
+		err = token_time(s, clock_wall_s(), &who.time_s);
 	if (err == TREASURY_OK)
 		err = token_bind_by(s, &who, name, cert_sha256);
 	return token_txn_end(s, own, err);

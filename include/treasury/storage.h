@@ -138,6 +138,16 @@ TREASURY_WARN_UNUSED treasury_err
 store_token_insert(struct store *s, const char *name, unsigned roles,
     const uint8_t hash[TOKEN_HASH_BYTES], int64_t now_s);
 
+/* store_token_insert, the token bound to a TLS client certificate (the
+ * SHA-256 of its DER encoding; NULL: not bound) in the same transaction
+ * and the same token.created entry, so that it never exists unbound.
+ * Both stamp the token and its entry with now_s, or the database's clock
+ * mark when that is later (and raise the mark to it). Same returns. */
+TREASURY_WARN_UNUSED treasury_err
+store_token_create(struct store *s, const char *name, unsigned roles,
+    const uint8_t hash[TOKEN_HASH_BYTES],
+    const uint8_t cert_sha256[CLIENT_CERT_SHA256_BYTES], int64_t now_s);
+
 /* Find the live token with this hash (compared in constant time after the
  * indexed lookup). Returns TREASURY_OK, TREASURY_ERR_NOT_FOUND or _DB. */
 TREASURY_WARN_UNUSED treasury_err

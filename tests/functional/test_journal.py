@@ -11,6 +11,7 @@ GET /v1/journal, as is the canonical form of every payload. GET
 import datetime
 import hashlib
 import json
+import re
 import time
 
 import signers as sg
@@ -153,6 +154,11 @@ def test_journal_full_life_cycle(ctx):
         assert_equal(r.returncode, 0, "token %s: %s" % (args[0], r.stderr))
     want += [("token.created", None, None), ("token.bound", None, None),
              ("token.bound", None, None), ("token.revoked", None, None)]
+    # created bound: one token.created with the binding, no token.bound
+    r = node.token_cmd("create", "--name", "tok-bound", "--role", "viewer",
+                       "--client-cert-sha256", "cd" * 32)
+    assert_equal(r.returncode, 0, "token create bound: %s" % r.stderr)
+    want += [("token.created", None, None)]
 
     c.asset_ok("USDC", 6)
     a, b, d = sg.signers("jt", "ese")
@@ -162,6 +168,7 @@ def test_journal_full_life_cycle(ctx):
         "policy": {"timelock_spend_s": 3600, "key_proof": True}})
     assert_equal(r.status, 201, "treasury: %r" % r)
     c.nonces["jt"] = 0
+    digests = [policy_digest(c, "jt")]
     c.deposit_ok("jt", "USDC", "100", "dep-1", memo="first \\ one")
     want += [("asset.created", ADM, None), ("treasury.created", ADM, None),
              ("deposit", TRE, None)]
@@ -240,6 +247,7 @@ def test_journal_full_life_cycle(ctx):
     advance(node, 3600)             # the config track's delay
     r = c.execute(q)
     assert_equal(r.status, 200, "execute add-signer: %r" % r)
+    digests.append(policy_digest(c, "jt"))
     want += created + created + [
         ("proposal.voted", SIG, a.name), ("proposal.awaiting", SIG, None),
         ("proposal.voted", SIG, b.name), ("proposal.approved", SIG, None),
@@ -265,7 +273,7 @@ def test_journal_full_life_cycle(ctx):
               "treasury.unfrozen", "proposal.settled", "token.created",
               "token.revoked", "token.bound"):
         assert_true(t in types, "type %s appears" % t)
-    check_payloads(entries, [a.name, b.name, d.name], p1, p5, p7, q, u)
+    check_payloads(entries, [a, b, d], e, digests, p1, p5, p7, q, u)
     check_pages_and_events(node, c, entries)
 
 
@@ -273,11 +281,27 @@ def by_type(entries, t):
     return [x for x in entries if x["type"] == t]
 
 
-def check_payloads(entries, names, p1, p5, p7, q, u):
+def policy_digest(c, tid):
+    r = c.node.get("/v1/treasuries/%s/policy" % tid, token=c.viewer)
+    assert_equal(r.status, 200, "policy: %r" % r)
+    return r.json["digest"]
+
+
+def signer_set(signers):
+    """The signers of a config version as the journal lists them."""
+    return sorted(({"key_type": s.key_type, "name": s.name,
+                    "pubkey": s.pubkey} for s in signers),
+                  key=lambda x: x["name"])
+
+
+def check_payloads(entries, signers, added, digests, p1, p5, p7, q, u):
+    names = [s.name for s in signers]
+    assert_true(digests[0] != digests[1], "N is in the policy text")
     t = by_type(entries, "treasury.created")[0]
     assert_equal(t["payload"], {
         "config_version": 1, "name": "Journal \"test\" \u00e9",
-        "signers": sorted(names), "threshold": 2, "treasury": "jt"},
+        "policy_digest": digests[0], "signers": signer_set(signers),
+        "threshold": 2, "treasury": "jt"},
         "treasury.created")
     assert_true("\\u00e9" in t["payload_text"], "non-ASCII escaped")
     dep = by_type(entries, "deposit")[0]["payload"]
@@ -316,8 +340,9 @@ def check_payloads(entries, names, p1, p5, p7, q, u):
                  {"proposal": p1, "reference": "0xabc", "treasury": "jt"},
                  "settled")
     assert_equal(by_type(entries, "config.changed")[0]["payload"],
-                 {"config_version": 2, "proposal": q, "threshold": 2,
-                  "treasury": "jt"}, "config.changed")
+                 {"config_version": 2, "policy_digest": digests[1],
+                  "proposal": q, "signers": signer_set(signers + [added]),
+                  "threshold": 2, "treasury": "jt"}, "config.changed")
     v = by_type(entries, "veto.recorded")[0]["payload"]
     assert_equal((v["vetoes"], v["veto_threshold"]), (1, 1), "veto counts")
     bound = [x["payload"] for x in by_type(entries, "token.bound")]
@@ -325,9 +350,16 @@ def check_payloads(entries, names, p1, p5, p7, q, u):
                           "name": "tok-cli"},
                          {"client_cert_sha256": None, "name": "tok-cli"}],
                  "token.bound")
-    tc = by_type(entries, "token.created")[0]
-    assert_equal(tc["payload"], {"name": "admin", "roles": ["admin"]},
-                 "first-run token")
+    tc = [dict(x["payload"]) for x in by_type(entries, "token.created")]
+    hashes = [x.pop("token_hash") for x in tc]
+    assert_true(all(re.fullmatch("[0-9a-f]{64}", h) for h in hashes),
+                "token hashes: %r" % hashes)
+    assert_equal(len(set(hashes)), len(hashes), "one hash a token")
+    assert_equal(tc[0], {"client_cert_sha256": None, "name": "admin",
+                         "roles": ["admin"]}, "first-run token")
+    assert_equal(tc[-1], {"client_cert_sha256": "cd" * 32,
+                          "name": "tok-bound", "roles": ["viewer"]},
+                 "a token created bound")
     for x in entries:
         if x["type"].split(".")[0] in ("token", "webhook") or \
                 x["type"] == "asset.created":

@@ -561,6 +561,7 @@ test_check_migrated_journal(void **state)
 	struct check_report r;
 	struct findings f;
 	struct command cmd;
+	struct store *s = NULL;
 	sqlite3 *db;
 
 	fixture_close(c);
@@ -574,10 +575,16 @@ test_check_migrated_journal(void **state)
 	deposit_fill(&cmd, "t1", "USDC", 5, "after");
 	cmd.now_s = NOW + HOUR;
 	assert_int_equal(submit(c, &cmd), TREASURY_OK);
+	/* a token from before the journal (its token.created went with
+	 * the events' world) revoked after it: its token.revoked suffices */
+	assert_int_equal(store_open(c->db, STORE_READ_WRITE, &s, errmsg),
+	    TREASURY_OK);
+	assert_int_equal(store_token_revoke(s, "tok"), TREASURY_OK);
+	store_close(s);
 	f = check(c, c->db, &r);
 	if (f.count > 0)
 		fail_msg("%u findings, the first: %s", f.count, f.text[0]);
-	assert_true(r.journal_entries >= 7);
+	assert_true(r.journal_entries >= 8);
 	/* a migrated entry still speaks for what it recorded */
 	f = damaged(state, "UPDATE ledger SET reference = 'other' WHERE"
 	    " reference = 'd1'", "reference 'other', but journal entry", &r);

@@ -236,8 +236,10 @@ test_tokens_own_transaction(void **state)
 	    " WHERE actor_token IS NULL"), 4);
 	assert_int_equal(db_int(c->admin, "SELECT count(*) FROM journal WHERE"
 	    " seq = 1 AND type = 'token.created' AND created_at = 1800000000"
-	    " AND payload = '{\"name\":\"cli\",\"roles\":[\"signer\","
-	    "\"viewer\"]}'"), 1);
+	    " AND payload = '{\"client_cert_sha256\":null,\"name\":\"cli\","
+	    "\"roles\":[\"signer\",\"viewer\"],\"token_hash\":\""
+	    "07070707070707070707070707070707"
+	    "07070707070707070707070707070707\"}'"), 1);
 	assert_int_equal(db_int(c->admin, "SELECT count(*) FROM journal WHERE"
 	    " seq = 2 AND type = 'token.bound' AND payload ="
 	    " '{\"client_cert_sha256\":\"" "abababababababababababababababab"
@@ -248,7 +250,48 @@ test_tokens_own_transaction(void **state)
 	assert_int_equal(db_int(c->admin, "SELECT count(*) FROM journal WHERE"
 	    " seq = 4 AND type = 'token.revoked' AND payload ="
 	    " '{\"name\":\"cli\"}'"), 1);
+	/* revoked at the entry's time, never SQLite's clock */
+	assert_int_equal(db_int(c->admin, "SELECT count(*) FROM tokens t"
+	    " JOIN journal j ON j.seq = 4 WHERE t.name = 'cli'"
+	    " AND t.revoked_at = j.created_at"), 1);
 	assert_int_equal(chain_walk(c->reader), 4);
+}
+
+/* store_token_create with a certificate: the token and its binding in
+ * one token.created entry (no token.bound); a time before the clock mark
+ * is taken as the mark, so the journal's times never step back. */
+static void
+test_token_create_bound(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t hash[TOKEN_HASH_BYTES], cert[CLIENT_CERT_SHA256_BYTES];
+
+	memset(hash, 9, sizeof(hash));
+	memset(cert, 0xcd, sizeof(cert));
+	exec_ok(c->admin, "UPDATE clock_mark SET high_s = 1800000100");
+	assert_int_equal(store_token_create(c->admin, "bound", ROLE_VIEWER,
+	    hash, cert, NOW), TREASURY_OK);
+	assert_true(sqlite3_get_autocommit(c->admin->db));
+	assert_int_equal(db_int(c->admin, "SELECT count(*) FROM journal"), 1);
+	assert_int_equal(db_int(c->admin, "SELECT count(*) FROM journal WHERE"
+	    " seq = 1 AND type = 'token.created' AND created_at = 1800000100"
+	    " AND payload = '{\"client_cert_sha256\":\""
+	    "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+	    "\",\"name\":\"bound\",\"roles\":[\"viewer\"],"
+	    "\"token_hash\":\""
+	    "0909090909090909090909090909090909090909090909090909090909090909"
+	    "\"}'"), 1);
+	assert_int_equal(db_int(c->admin, "SELECT count(*) FROM tokens WHERE"
+	    " name = 'bound' AND created_at = 1800000100 AND"
+	    " client_cert_sha256 = x'"
+	    "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+	    "'"), 1);
+	/* a later wall clock raises the mark with it */
+	memset(hash, 10, sizeof(hash));
+	assert_int_equal(store_token_create(c->admin, "later", ROLE_VIEWER,
+	    hash, NULL, 1800000200), TREASURY_OK);
+	assert_int_equal(db_int(c->admin, "SELECT high_s FROM clock_mark"),
+	    1800000200);
 }
 
 static int
@@ -314,6 +357,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tokens_own_transaction,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_create_bound, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_events_and_corrupt_rows,
 		    setup, teardown),
 	};
