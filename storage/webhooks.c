@@ -543,6 +543,26 @@ store_webhook_heads(struct store *s, struct webhook_due *out, unsigned max,
 }
 
 treasury_err
+store_webhook_head(struct store *s, int64_t webhook_id,
+    struct webhook_due *out, bool *found)
+{
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_HEAD];
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	*found = false;
+	sqlite3_bind_int64(st, 1, webhook_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = head_read(st, out);
+		*found = err == TREASURY_OK;
+	} else if (rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
 store_webhook_next(struct store *s, struct webhook_due *d, int64_t after,
     bool *found)
 {

@@ -91,6 +91,13 @@ TREASURY_WARN_UNUSED treasury_err
 store_webhook_heads(struct store *s, struct webhook_due *out, unsigned max,
     unsigned *n);
 
+/* Endpoint webhook_id's oldest pending row into *out, as
+ * store_webhook_heads reads it (url and secret as they are now); *found
+ * false when it has none or is disabled or gone. */
+TREASURY_WARN_UNUSED treasury_err
+store_webhook_head(struct store *s, int64_t webhook_id,
+    struct webhook_due *out, bool *found);
+
 /* The pending row of d->webhook_id after seq `after` into d (seq,
  * attempts, next_ms); *found false when none. */
 TREASURY_WARN_UNUSED treasury_err
