@@ -439,6 +439,10 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " INDEXED BY webhook_outbox_pending"
 	    " WHERE p.webhook_id = w.id AND p.state = 'pending')"
 	    " WHERE w.id = ?1 AND w.enabled = 1",
+	/* dead rows that died (next_at_ms) before ?1 */
+	[STMT_WEBHOOK_DEAD_PURGE] =
+	    "DELETE FROM webhook_outbox WHERE state = 'dead'"
+	    " AND next_at_ms < ?1",
 	[STMT_WEBHOOK_NEXT] =
 	    "SELECT seq, attempts, next_at_ms FROM webhook_outbox"
 	    " INDEXED BY webhook_outbox_pending"
