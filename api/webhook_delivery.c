@@ -372,9 +372,8 @@ turn_run(struct webhook_delivery *wd, const int64_t *ids, unsigned n,
 		    !results_flush(wd))
 			return false;
 		err = store_webhook_head(wd->store, ids[i], &d, &found);
-		if (err != TREASURY_OK || !found || d.next_ms > wall_ms())
-			continue;
-		if (attempt(wd, &d))
+		if (err == TREASURY_OK && found && d.next_ms <= wall_ms() &&
+		    attempt(wd, &d))
 			*sent = true;
 		sodium_memzero(&d, sizeof(d));
 	}

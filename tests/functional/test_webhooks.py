@@ -652,16 +652,30 @@ def test_webhooks_unrecorded_results_are_not_sent_again_in_a_loop(ctx):
         node.kill9()
 
 
+def backlog(ctx, recv, deposits=30):
+    """A node whose endpoint (recv, not started yet) has a backlog: its
+    head failed once and waits a 60 s backoff while the deposits queue
+    behind it; then recv starts and a redelivery of the head lets the
+    backlog flow (whatever the speed of the machine)."""
+    node, c = webhook_node(ctx, recv.port, base_ms=60000)
+    treasury_setup(c)
+    w = register(node, recv)
+    c.deposit_ok("grants", "USDC", "1", "first")
+    head = deliveries(node, w["id"], at_least=1)[0]["seq"]
+    for i in range(deposits):
+        c.deposit_ok("grants", "USDC", "1", "d%d" % i)
+    recv.start()
+    r = node.post("/v1/webhooks/%d/redeliver" % w["id"], {"seq": head})
+    assert_equal(r.status, 200, "redeliver: %r" % r)
+    return node, w
+
+
 def test_webhooks_disable_stops_a_backlog_at_once(ctx):
     """Disable while a backlog is being sent: no POST starts after the
     disable's answer (the one in flight may still arrive)."""
-    recv = Receiver(delay_s=0.25).start()
+    recv = Receiver(delay_s=0.25)
     try:
-        node, c = webhook_node(ctx, recv.port)
-        treasury_setup(c)
-        w = register(node, recv)
-        for i in range(30):
-            c.deposit_ok("grants", "USDC", "1", "d%d" % i)
+        node, w = backlog(ctx, recv)
         recv.wait(lambda r: len(r.calls) >= 3, what="three")
         r = node.post("/v1/webhooks/%d/disable" % w["id"], {})
         assert_equal(r.status, 200, "disable: %r" % r)
@@ -679,13 +693,9 @@ def test_webhooks_disable_stops_a_backlog_at_once(ctx):
 def test_webhooks_rotation_applies_to_the_rest_of_a_backlog(ctx):
     """Rotate the secret while a backlog is being sent: every attempt that
     starts after the rotation's answer is signed with the new secret."""
-    recv = Receiver(delay_s=0.2).start()
+    recv = Receiver(delay_s=0.2)
     try:
-        node, c = webhook_node(ctx, recv.port)
-        treasury_setup(c)
-        w = register(node, recv)
-        for i in range(30):
-            c.deposit_ok("grants", "USDC", "1", "d%d" % i)
+        node, w = backlog(ctx, recv)
         recv.wait(lambda r: len(r.calls) >= 3, what="three")
         r = node.post("/v1/webhooks/%d/rotate-secret" % w["id"], {})
         assert_equal(r.status, 200, "rotate: %r" % r)
