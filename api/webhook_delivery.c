@@ -2,18 +2,25 @@
  * webhook_delivery.c: the delivery thread (contract in
  * include/treasury/webhook_delivery.h, protocol in docs/webhooks.md).
  *
- * A pass: read each enabled endpoint's oldest pending entry on the
- * thread's own read-only store; for every one that is due, POST it and,
- * after a 2xx, that endpoint's next pending entries, until one fails,
- * none is left, or the results buffer is full; then hand the results to
- * the writer in one CMD_WEBHOOK_RESULTS command (writer_submit: this
- * thread waits for the commit, the writer never waits for it). Between
- * passes the thread sleeps until the soonest retry is due, at most
- * WEBHOOK_POLL_MS (new entries are found by that poll).
+ * A pass, in turns: read the enabled endpoints that have a pending
+ * entry on the thread's own read-only store; in each turn, for each of
+ * them in order, read its head again (url, secret, enabled as they are
+ * now) and, when it is due, make one attempt; then hand the turn's results
+ * to the writer in one CMD_WEBHOOK_RESULTS command (writer_submit: this
+ * thread waits for the commit, the writer never waits for it). Turns go
+ * on until one finds nothing due: an endpoint's backlog is sent
+ * round-robin with the others', so a disable or a secret rotation takes
+ * effect at its next attempt and a slow endpoint delays the others by at
+ * most one of its answers per turn. Results the writer did not record
+ * (queue full, disk full, database replaced) are kept and submitted again
+ * after 100 ms, doubling to 10 s; nothing is sent while they are unsaved,
+ * and the stats count only recorded results. Between passes the thread
+ * sleeps until the soonest retry is due, at most WEBHOOK_POLL_MS (new
+ * entries are found by that poll).
  *
  * Each request: the URL's host re-checked against webhook_hosts, http or
- * https only, no redirects, connect timeout 5 s, whole request 10 s, the
- * answer's body read and dropped; a stop cuts it short (progress
+ * https only, no redirects, no proxy (http_proxy etc. ignored), connect
+ * timeout 5 s, whole request 10 s, the answer's body read and dropped; a stop cuts it short (progress
  * callback). Secrets are never logged.
  */
 #include <assert.h>
@@ -37,6 +44,8 @@
 
 enum {
 	FAIL_LOG_INTERVAL_MS = 60000,
+	FLUSH_RETRY_FIRST_MS = 100,	/* unsaved results: submit again after */
+	FLUSH_RETRY_MAX_MS = 10000,	/* ... doubling up to */
 	MSG_ID_BYTES = 64,
 };
 
@@ -52,7 +61,8 @@ struct webhook_delivery {
 	unsigned attempts_max;
 	CURL *curl;
 	struct webhook_due heads[WEBHOOK_ENDPOINTS_MAX];
-	struct webhook_results results;
+	struct webhook_results results;	/* made, not yet recorded */
+	uint64_t flush_retry_ms;	/* 0, or the last wait for a resubmit */
 	struct log_limit read_log, submit_log;
 };
 
@@ -146,6 +156,10 @@ curl_setup(struct webhook_delivery *wd, const char *url,
 	    CURLPROTO_HTTPS));
 #endif
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	/* never a proxy from http_proxy / ALL_PROXY: the allowlist is
+	 * checked against the URL's own host */
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 	    (long)WEBHOOK_CONNECT_TIMEOUT_MS);
@@ -268,16 +282,11 @@ attempt(struct webhook_delivery *wd, const struct webhook_due *d)
 	free(body);
 	if (atomic_load(&wd->stopping) && !r->delivered)
 		return false;
-	if (r->delivered) {
-		atomic_fetch_add(&stat_delivered, 1);
-	} else if (r->attempt >= wd->attempts_max) {
+	if (!r->delivered && r->attempt >= wd->attempts_max)
 		r->dead = true;
-		atomic_fetch_add(&stat_dead, 1);
-	} else {
+	else if (!r->delivered)
 		r->next_ms = wall_ms() + (int64_t)webhook_backoff_ms(r->attempt,
 		    wd->retry_base_ms, randombytes_random());
-		atomic_fetch_add(&stat_failed, 1);
-	}
 	if (!r->delivered)
 		log_msg(LOG_INFO, "webhook %lld: entry %lld attempt %u failed "
 		    "(%u%s%s)%s", (long long)d->webhook_id, (long long)d->seq,
@@ -287,80 +296,129 @@ attempt(struct webhook_delivery *wd, const struct webhook_due *d)
 	return true;
 }
 
-/* The results so far to the writer (waits for their commit). */
+/* The stats of committed results (never of results not recorded). */
 static void
+stats_count(const struct webhook_results *rs)
+{
+	for (unsigned i = 0; i < rs->count; i++) {
+		if (rs->r[i].delivered)
+			atomic_fetch_add(&stat_delivered, 1);
+		else if (rs->r[i].dead)
+			atomic_fetch_add(&stat_dead, 1);
+		else
+			atomic_fetch_add(&stat_failed, 1);
+	}
+}
+
+/* The results so far to the writer (waits for their commit). True when
+ * they are recorded (or there were none); false leaves them in
+ * wd->results, to be submitted again before anything else is sent. */
+static bool
 results_flush(struct webhook_delivery *wd)
 {
 	struct command cmd;
 	treasury_err err;
 
 	if (wd->results.count == 0)
-		return;
+		return true;
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.type = CMD_WEBHOOK_RESULTS;
 	cmd.in.webhook_results.results = &wd->results;
 	err = writer_submit(wd->writer, &cmd);
-	if (err != TREASURY_OK && err != TREASURY_ERR_SHUTTING_DOWN)
-		log_limited(&wd->submit_log, FAIL_LOG_INTERVAL_MS, LOG_WARNING,
-		    "webhooks: %u delivery results not recorded (%s: %s); "
-		    "those entries will be sent again", wd->results.count,
-		    treasury_err_name(err), cmd.detail);
+	if (err != TREASURY_OK) {
+		if (err != TREASURY_ERR_SHUTTING_DOWN)
+			log_limited(&wd->submit_log, FAIL_LOG_INTERVAL_MS,
+			    LOG_WARNING, "webhooks: %u delivery results not "
+			    "recorded (%s: %s); nothing is sent until they are",
+			    wd->results.count, treasury_err_name(err),
+			    cmd.detail);
+		return false;
+	}
+	stats_count(&wd->results);
 	wd->results.count = 0;
+	wd->flush_retry_ms = 0;
+	return true;
 }
 
-/* Deliver endpoint d's due entries in order, from its head on. */
-static void
-endpoint_run(struct webhook_delivery *wd, struct webhook_due *d)
+/* How long to wait before submitting unsaved results again. */
+static uint64_t
+flush_backoff(struct webhook_delivery *wd)
 {
-	bool found = true;
-	int64_t seq;
+	if (wd->flush_retry_ms == 0)
+		wd->flush_retry_ms = FLUSH_RETRY_FIRST_MS;
+	else if (wd->flush_retry_ms < FLUSH_RETRY_MAX_MS)
+		wd->flush_retry_ms *= 2;
+	if (wd->flush_retry_ms > FLUSH_RETRY_MAX_MS)
+		wd->flush_retry_ms = FLUSH_RETRY_MAX_MS;
+	return wd->flush_retry_ms;
+}
+
+/* One turn: at most one attempt per endpoint, in endpoint order, each
+ * endpoint's head read again just before its attempt (its url, secret and
+ * enabled state as they are now, after the previous turn's commit). *sent
+ * tells whether any attempt was made. False when results could not be
+ * recorded (they stay in wd->results). */
+static bool
+turn_run(struct webhook_delivery *wd, const int64_t *ids, unsigned n,
+    bool *sent)
+{
+	struct webhook_due d;
+	bool found;
 	treasury_err err;
 
-	while (found && !atomic_load(&wd->stopping) && d->next_ms <= wall_ms()) {
-		if (wd->results.count == WEBHOOK_RESULTS_MAX)
-			results_flush(wd);
-		if (!attempt(wd, d))
-			return;
-		if (!wd->results.r[wd->results.count - 1].delivered &&
-		    !wd->results.r[wd->results.count - 1].dead)
-			return;		/* the next waits for this one */
-		seq = d->seq;
-		err = store_webhook_next(wd->store, d, seq, &found);
-		if (err != TREASURY_OK)
-			return;
+	*sent = false;
+	for (unsigned i = 0; i < n && !atomic_load(&wd->stopping); i++) {
+		if (wd->results.count == WEBHOOK_RESULTS_MAX &&
+		    !results_flush(wd))
+			return false;
+		err = store_webhook_head(wd->store, ids[i], &d, &found);
+		if (err == TREASURY_OK && found && d.next_ms <= wall_ms() &&
+		    attempt(wd, &d))
+			*sent = true;
+		sodium_memzero(&d, sizeof(d));
 	}
+	return results_flush(wd);
 }
 
-/* One pass; returns how long to sleep (ms). */
+/* One pass; returns how long to sleep (ms). Round-robin: turns of one
+ * attempt per due endpoint, each turn's results committed before the
+ * next, until a turn finds nothing due. */
 static uint64_t
 pass_run(struct webhook_delivery *wd)
 {
+	int64_t ids[WEBHOOK_ENDPOINTS_MAX];
 	int64_t soonest = INT64_MAX, now, pending;
 	unsigned n = 0;
+	bool sent = true;
 	treasury_err err;
 
-	err = store_webhook_heads(wd->store, wd->heads, WEBHOOK_ENDPOINTS_MAX,
-	    &n);
-	if (err == TREASURY_OK)
-		err = store_webhook_pending_count(wd->store, &pending);
-	if (err != TREASURY_OK) {
-		log_limited(&wd->read_log, FAIL_LOG_INTERVAL_MS, LOG_WARNING,
-		    "webhooks: reading the outbox: %s", treasury_err_text(err));
-		return WEBHOOK_POLL_MS;
+	if (!results_flush(wd))
+		return flush_backoff(wd);
+	while (sent && !atomic_load(&wd->stopping)) {
+		err = store_webhook_heads(wd->store, wd->heads,
+		    WEBHOOK_ENDPOINTS_MAX, &n);
+		if (err == TREASURY_OK)
+			err = store_webhook_pending_count(wd->store, &pending);
+		if (err != TREASURY_OK) {
+			log_limited(&wd->read_log, FAIL_LOG_INTERVAL_MS,
+			    LOG_WARNING, "webhooks: reading the outbox: %s",
+			    treasury_err_text(err));
+			return WEBHOOK_POLL_MS;
+		}
+		atomic_store(&stat_pending, pending);
+		if (n == 0)
+			return WEBHOOK_POLL_MS;
+		for (unsigned i = 0; i < n; i++)
+			ids[i] = wd->heads[i].webhook_id;
+		if (!turn_run(wd, ids, n, &sent))
+			return flush_backoff(wd);
 	}
-	atomic_store(&stat_pending, pending);
-	for (unsigned i = 0; i < n && !atomic_load(&wd->stopping); i++)
-		endpoint_run(wd, &wd->heads[i]);
-	results_flush(wd);
-	if (n == 0)
-		return WEBHOOK_POLL_MS;
-	/* the soonest retry still waiting, read again after the flush */
-	err = store_webhook_heads(wd->store, wd->heads, WEBHOOK_ENDPOINTS_MAX,
-	    &n);
+	/* the soonest retry still waiting, as the last turn left it */
 	now = wall_ms();
-	for (unsigned i = 0; err == TREASURY_OK && i < n; i++)
+	for (unsigned i = 0; i < n; i++)
 		if (wd->heads[i].next_ms < soonest)
 			soonest = wd->heads[i].next_ms;
+	sodium_memzero(wd->heads, sizeof(wd->heads));
 	if (soonest <= now)
 		return 1;
 	return soonest - now < WEBHOOK_POLL_MS ? (uint64_t)(soonest - now) :

@@ -27,6 +27,7 @@
 #include "treasury/sig.h"
 #include "treasury/storage.h"
 #include "treasury/webhook_delivery.h"
+#include "treasury/webhook_store.h"
 
 #include "config.h"
 #include "daemon.h"
@@ -316,14 +317,17 @@ maintenance_done(struct command *cmd, void *arg)
 		log_msg(LOG_WARNING, "maintenance: %s: %s",
 		    treasury_err_text(cmd->err), cmd->detail);
 	else if (cmd->out.maintenance.expired > 0 ||
-	    cmd->out.maintenance.purged > 0)
+	    cmd->out.maintenance.purged > 0 ||
+	    cmd->out.maintenance.webhook_dead_purged > 0)
 		log_debug("maintenance: %u proposals expired, %u idempotency "
-		    "records purged", cmd->out.maintenance.expired,
-		    cmd->out.maintenance.purged);
+		    "records purged, %u dead webhook entries purged",
+		    cmd->out.maintenance.expired, cmd->out.maintenance.purged,
+		    cmd->out.maintenance.webhook_dead_purged);
 	if (cmd->err == TREASURY_OK && cmd->out.maintenance.more) {
 		/* The batch was full: the next one goes behind whatever was
 		 * queued meanwhile (still in flight: maintenance_busy stays). */
 		cmd->now_s = clock_now_s();
+		cmd->in.maintenance.webhook_dead_before_ms = 0;	/* done */
 		writer_submit_async(d->writer, cmd, maintenance_done, d);
 		return;
 	}
@@ -333,6 +337,7 @@ maintenance_done(struct command *cmd, void *arg)
 static void
 maintenance_submit(struct daemon *d)
 {
+	static int64_t dead_purged_s;	/* the last dead-row purge (wall s) */
 	int64_t now = clock_now_s();
 
 	if (atomic_exchange(&maintenance_busy, true))
@@ -342,6 +347,11 @@ maintenance_submit(struct daemon *d)
 	maintenance_cmd.now_s = now;
 	maintenance_cmd.in.maintenance.idempotency_before_s = now -
 	    (int64_t)d->cfg.idempotency_retention_s;
+	if (now - dead_purged_s >= WEBHOOK_DEAD_PURGE_EVERY_S) {
+		dead_purged_s = now;
+		maintenance_cmd.in.maintenance.webhook_dead_before_ms =
+		    (now - WEBHOOK_DEAD_KEEP_S) * 1000;
+	}
 	writer_submit_async(d->writer, &maintenance_cmd, maintenance_done, d);
 }
 

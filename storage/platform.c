@@ -18,6 +18,7 @@
 
 #include "engine_int.h"
 #include "journal_int.h"
+#include "treasury/webhook_store.h"
 
 static_assert((int)EVENT_TYPE_MAX_BYTES == (int)JOURNAL_TYPE_MAX_BYTES,
     "an event is a journal entry");
@@ -343,6 +344,10 @@ apply_maintenance(struct store *s, struct command *cmd)
 	if (err == TREASURY_OK)
 		cmd->out.maintenance.purged =
 		    (unsigned)sqlite3_changes64(s->db);
+	if (err == TREASURY_OK && cmd->in.maintenance.webhook_dead_before_ms > 0)
+		err = webhook_dead_purge(s,
+		    cmd->in.maintenance.webhook_dead_before_ms,
+		    &cmd->out.maintenance.webhook_dead_purged);
 	return cmd_finish(s, cmd, err);
 }
 

@@ -372,7 +372,8 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_WEBHOOK_LOG_DELETE] =
 	    "DELETE FROM webhook_deliveries WHERE webhook_id = ?1",
 	/* ?1 endpoint, ?2..?3 seq range: dead or absent (delivered)
-	 * entries it matches back to pending; pending ones stay as they are */
+	 * entries it matches back to pending, and pending ones due now with
+	 * their attempts counted from 0 again (a head waiting its backoff) */
 	[STMT_WEBHOOK_REDELIVER] =
 	    "INSERT INTO webhook_outbox (webhook_id, seq, state, attempts,"
 	    " next_at_ms) SELECT w.id, j.seq, 'pending', 0, 0"
@@ -380,7 +381,7 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " AND " WEBHOOK_MATCH " WHERE w.id = ?1"
 	    " ON CONFLICT (webhook_id, seq) DO UPDATE SET state = 'pending',"
 	    " attempts = 0, next_at_ms = 0, last_status = NULL,"
-	    " last_error = NULL WHERE state = 'dead'",
+	    " last_error = NULL",
 	[STMT_WEBHOOK_EXISTS] = "SELECT 1 FROM webhooks WHERE id = ?1",
 	/* a failed attempt: ?1 endpoint, ?2 seq, ?3 attempt, ?4 next_at_ms,
 	 * ?5 state, ?6 HTTP status or NULL, ?7 error or NULL; only when the
@@ -429,6 +430,19 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " INDEXED BY webhook_outbox_pending"
 	    " WHERE p.webhook_id = w.id AND p.state = 'pending')"
 	    " WHERE w.enabled = 1 ORDER BY w.id",
+	/* endpoint ?1's oldest pending entry, when it is enabled (read again
+	 * before each attempt: url, secret and enabled as they are now) */
+	[STMT_WEBHOOK_HEAD] =
+	    "SELECT w.id, w.url, w.secret, o.seq, o.attempts, o.next_at_ms"
+	    " FROM webhooks w JOIN webhook_outbox o ON o.webhook_id = w.id"
+	    " AND o.seq = (SELECT min(p.seq) FROM webhook_outbox p"
+	    " INDEXED BY webhook_outbox_pending"
+	    " WHERE p.webhook_id = w.id AND p.state = 'pending')"
+	    " WHERE w.id = ?1 AND w.enabled = 1",
+	/* dead rows that died (next_at_ms) before ?1 */
+	[STMT_WEBHOOK_DEAD_PURGE] =
+	    "DELETE FROM webhook_outbox WHERE state = 'dead'"
+	    " AND next_at_ms < ?1",
 	[STMT_WEBHOOK_NEXT] =
 	    "SELECT seq, attempts, next_at_ms FROM webhook_outbox"
 	    " INDEXED BY webhook_outbox_pending"

@@ -24,7 +24,9 @@ static_assert(WEBHOOK_EVENTS_TEXT_MAX_BYTES <= 2048, "webhooks.events CHECK");
  * reach back). An outbox row is (endpoint, journal seq): 'pending' until
  * delivered (then deleted; the deliveries log keeps the attempt) or
  * 'dead' after webhook_attempts_max attempts. next_at_ms is wall-clock
- * milliseconds. webhook_fanout starts at the journal's end: entries made
+ * milliseconds: when the next attempt is due, or for a dead row when it
+ * died (its last attempt); the maintenance command deletes dead rows
+ * WEBHOOK_DEAD_KEEP_S after that. webhook_fanout starts at the journal's end: entries made
  * before webhooks existed are not queued.
  */
 const char store_schema_webhooks[] =
@@ -288,7 +290,7 @@ result_row_store(struct store *s, const struct webhook_result *r)
 	sqlite3_bind_int64(st, 2, r->seq);
 	sqlite3_bind_int64(st, 3, r->attempt);
 	if (!r->delivered) {
-		sqlite3_bind_int64(st, 4, r->dead ? 0 : r->next_ms);
+		sqlite3_bind_int64(st, 4, r->dead ? r->at_ms : r->next_ms);
 		bind_str(st, 5, r->dead ? "dead" : "pending");
 		if (r->http_status != 0)
 			sqlite3_bind_int(st, 6, (int)r->http_status);
@@ -537,6 +539,40 @@ store_webhook_heads(struct store *s, struct webhook_due *out, unsigned max,
 			(*n)++;
 	}
 	if (err == TREASURY_OK && *n < max && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+webhook_dead_purge(struct store *s, int64_t before_ms, unsigned *count)
+{
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_DEAD_PURGE];
+	treasury_err err;
+
+	*count = 0;
+	sqlite3_bind_int64(st, 1, before_ms);
+	err = store_stmt_run(s, STMT_WEBHOOK_DEAD_PURGE);
+	if (err == TREASURY_OK)
+		*count = (unsigned)sqlite3_changes64(s->db);
+	return err;
+}
+
+treasury_err
+store_webhook_head(struct store *s, int64_t webhook_id,
+    struct webhook_due *out, bool *found)
+{
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_HEAD];
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	*found = false;
+	sqlite3_bind_int64(st, 1, webhook_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = head_read(st, out);
+		*found = err == TREASURY_OK;
+	} else if (rc != SQLITE_DONE)
 		err = store_err_from_sqlite(rc);
 	store_stmt_done(st);
 	return err;

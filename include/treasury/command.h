@@ -161,6 +161,7 @@ struct maintenance_result {
 					 * MAINTENANCE_EXPIRE_BATCH_MAX */
 	bool more;			/* more may be due: submit again */
 	unsigned purged;		/* idempotency records purged */
+	unsigned webhook_dead_purged;	/* dead outbox rows purged */
 };
 
 struct command {
@@ -237,6 +238,10 @@ struct command {
 		struct {
 			/* idempotency records created before this go */
 			int64_t idempotency_before_s;
+			/* dead webhook outbox rows that died before this
+			 * (wall ms) go; 0: none this time (the scan is
+			 * done about hourly, not every second) */
+			int64_t webhook_dead_before_ms;
 		} maintenance;
 		struct {
 			struct webhook_spec *spec;	/* heap, caller's */

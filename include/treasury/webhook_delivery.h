@@ -2,16 +2,19 @@
  * webhook_delivery.h: the webhook delivery thread (api/webhook_delivery.c,
  * docs/webhooks.md).
  *
- * One thread, its own read-only connection, libcurl. Each pass takes the
- * oldest pending outbox entry of every enabled endpoint whose next
- * attempt is due and POSTs it (Standard Webhooks headers and signature);
- * after a 2xx it goes on with that endpoint's next entries, so one
- * endpoint's entries leave in journal order, each only after the one
- * before it was delivered or given up. Outcomes go back to the database
- * as CMD_WEBHOOK_RESULTS writer commands (up to WEBHOOK_RESULTS_MAX per
- * command); the writer never waits for the network. A result that is
- * lost (the daemon stops or dies first) leaves the entry pending: it is
- * sent again, with the same webhook-id (at least once).
+ * One thread, its own read-only connection, libcurl. Each pass goes in
+ * turns: in a turn, every enabled endpoint whose oldest pending outbox
+ * entry is due gets one POST of it (Standard Webhooks headers and
+ * signature; url, secret and enabled read again just before), and the
+ * turn's outcomes are committed before the next turn; turns go on while
+ * anything was due. One endpoint's entries leave in journal order, each
+ * only after the one before it was delivered or given up. Outcomes go
+ * back to the database as CMD_WEBHOOK_RESULTS writer commands (up to
+ * WEBHOOK_RESULTS_MAX per command); the writer never waits for the
+ * network. Outcomes the writer refuses are kept and submitted again with
+ * a backoff (100 ms doubling to 10 s), nothing being sent meanwhile. A
+ * result that is lost (the daemon stops or dies first) leaves the entry
+ * pending: it is sent again, with the same webhook-id (at least once).
  */
 #ifndef TREASURY_WEBHOOK_DELIVERY_H
 #define TREASURY_WEBHOOK_DELIVERY_H

@@ -35,6 +35,16 @@ struct store;
  * endpoint it inserts nothing. */
 TREASURY_WARN_UNUSED treasury_err webhook_fanout_run(struct store *s);
 
+enum {
+	WEBHOOK_DEAD_KEEP_S = 30 * 86400,	/* dead rows kept this long */
+	WEBHOOK_DEAD_PURGE_EVERY_S = 3600,	/* the daemon purges as often */
+};
+
+/* In the maintenance command's transaction: delete the dead outbox rows
+ * that died before before_ms (wall ms); *count how many. */
+TREASURY_WARN_UNUSED treasury_err
+webhook_dead_purge(struct store *s, int64_t before_ms, unsigned *count);
+
 /* An endpoint as shown (never its secret). */
 struct webhook_info {
 	int64_t id;
@@ -90,6 +100,13 @@ struct webhook_due {
 TREASURY_WARN_UNUSED treasury_err
 store_webhook_heads(struct store *s, struct webhook_due *out, unsigned max,
     unsigned *n);
+
+/* Endpoint webhook_id's oldest pending row into *out, as
+ * store_webhook_heads reads it (url and secret as they are now); *found
+ * false when it has none or is disabled or gone. */
+TREASURY_WARN_UNUSED treasury_err
+store_webhook_head(struct store *s, int64_t webhook_id,
+    struct webhook_due *out, bool *found);
 
 /* The pending row of d->webhook_id after seq `after` into d (seq,
  * attempts, next_ms); *found false when none. */

@@ -609,3 +609,189 @@ def test_webhooks_sigterm_cuts_a_hanging_delivery_short(ctx):
         assert_equal(fast.bad_signatures, [], "signature")
     finally:
         fast.stop()
+
+
+def treasury_setup(c, tid="grants"):
+    c.asset_ok("USDC", 6)
+    c.treasury_ok(tid, 2, sg.signers(tid, "eee"))
+
+
+def calls_after(recv, t):
+    """The receiver's calls that arrived after monotonic time t."""
+    with recv.lock:
+        return [x for x in recv.calls if x["t"] > t]
+
+
+def test_webhooks_unrecorded_results_are_not_sent_again_in_a_loop(ctx):
+    """The writer cannot record delivery results (the database file
+    renamed under the daemon): the thread keeps them, sends nothing while
+    they are unsaved and submits them again with a backoff; the receiver
+    gets a handful of POSTs, not hundreds."""
+    port = free_port()
+    node, c = webhook_node(ctx, port, base_ms=2000)
+    recv = Receiver(port=port)          # down for now
+    node.allowed_error_patterns.append(".*")
+    w = register(node, recv)
+    treasury_setup(c)
+    deliveries(node, w["id"], at_least=1)   # the first attempt failed
+    os.rename(node.db_path, node.db_path + ".moved")
+    recv.start()
+    try:
+        time.sleep(7)                   # the head's retry is due in ~2 s
+        with recv.lock:
+            n = len(recv.calls)
+        assert_true(1 <= n <= 5, "POSTs while results cannot be recorded: "
+                    "%d (ids %r)" % (n, sorted({x["id"] for x in recv.calls})))
+        r = node.get("/v1/metrics")
+        if r.status == 200:
+            assert_true('treasuryd_webhook_deliveries_total{result="ok"} 0'
+                        in r.body or 'result="ok"' not in r.body,
+                        "unrecorded deliveries not counted:\n%s" % r.body)
+    finally:
+        recv.stop()
+        node.kill9()
+
+
+def backlog(ctx, recv, deposits=30):
+    """A node whose endpoint (recv, not started yet) has a backlog: its
+    head failed once and waits a 60 s backoff while the deposits queue
+    behind it; then recv starts and a redelivery of the head lets the
+    backlog flow (whatever the speed of the machine)."""
+    node, c = webhook_node(ctx, recv.port, base_ms=60000)
+    treasury_setup(c)
+    w = register(node, recv)
+    c.deposit_ok("grants", "USDC", "1", "first")
+    head = deliveries(node, w["id"], at_least=1)[0]["seq"]
+    for i in range(deposits):
+        c.deposit_ok("grants", "USDC", "1", "d%d" % i)
+    recv.start()
+    r = node.post("/v1/webhooks/%d/redeliver" % w["id"], {"seq": head})
+    assert_equal(r.status, 200, "redeliver: %r" % r)
+    return node, w
+
+
+def test_webhooks_disable_stops_a_backlog_at_once(ctx):
+    """Disable while a backlog is being sent: no POST starts after the
+    disable's answer (the one in flight may still arrive)."""
+    recv = Receiver(delay_s=0.25)
+    try:
+        node, w = backlog(ctx, recv)
+        recv.wait(lambda r: len(r.calls) >= 3, what="three")
+        r = node.post("/v1/webhooks/%d/disable" % w["id"], {})
+        assert_equal(r.status, 200, "disable: %r" % r)
+        t = time.monotonic()
+        time.sleep(3)
+        late = calls_after(recv, t)
+        assert_true(len(late) <= 1, "%d POSTs after the disable answered"
+                    % len(late))
+        assert_true(node.get("/v1/webhooks/%d" % w["id"]).json["pending"]
+                    > 0, "the backlog waits")
+    finally:
+        recv.stop()
+
+
+def test_webhooks_rotation_applies_to_the_rest_of_a_backlog(ctx):
+    """Rotate the secret while a backlog is being sent: every attempt that
+    starts after the rotation's answer is signed with the new secret."""
+    recv = Receiver(delay_s=0.2)
+    try:
+        node, w = backlog(ctx, recv)
+        recv.wait(lambda r: len(r.calls) >= 3, what="three")
+        r = node.post("/v1/webhooks/%d/rotate-secret" % w["id"], {})
+        assert_equal(r.status, 200, "rotate: %r" % r)
+        t = time.monotonic()
+        new = Receiver()
+        new.secrets = [r.json["secret"]]
+        recv.secrets.append(r.json["secret"])
+        recv.wait(lambda x: len(calls_after(x, t)) >= 4, timeout=30,
+                  what="attempts after the rotation")
+        late = calls_after(recv, t)
+        # the first may have started before the answer (in flight)
+        old = [x["id"] for x in late[1:] if not new.verify(x)]
+        assert_equal(old, [], "attempts after the rotation signed with the "
+                     "old secret only")
+    finally:
+        recv.stop()
+
+
+def test_webhooks_slow_endpoint_does_not_hold_the_others(ctx):
+    """An endpoint that takes 1 s per answer, with a backlog of 12: a
+    second endpoint's first delivery does not wait for that backlog
+    (round-robin: one delivery per endpoint per turn)."""
+    slow = Receiver(delay_s=1.0).start()
+    fast = Receiver().start()
+    try:
+        node, c = webhook_node(ctx, slow.port, hosts="127.0.0.1:%d, "
+                               "127.0.0.1:%d" % (slow.port, fast.port))
+        treasury_setup(c)
+        register(node, slow)
+        register(node, fast)
+        for i in range(12):
+            c.deposit_ok("grants", "USDC", "1", "d%d" % i)
+        fast.wait(lambda r: len(r.calls) >= 1, timeout=60, what="fast")
+        slow.wait(lambda r: len(r.calls) >= 1, timeout=60, what="slow")
+        lag = fast.calls[0]["t"] - slow.calls[0]["t"]
+        assert_true(lag < 3.0, "the fast endpoint's first delivery came "
+                    "%.1f s after the slow one's" % lag)
+        assert_equal(fast.bad_signatures + slow.bad_signatures, [],
+                     "signatures")
+    finally:
+        slow.stop()
+        fast.stop()
+
+
+def test_webhooks_redeliver_resets_a_pending_head(ctx):
+    """A head waiting its backoff (60 s base): redeliver makes it due now
+    with its attempts counted from 0."""
+    recv = Receiver(statuses=(500,)).start()
+    try:
+        node, c = webhook_node(ctx, recv.port, base_ms=60000)
+        w = register(node, recv)
+        treasury_setup(c)
+        deliveries(node, w["id"], at_least=1)
+        head = json.loads(recv.calls[0]["body"])["data"]["seq"]
+        with recv.lock:
+            recv.statuses = [204]
+        r = node.post("/v1/webhooks/%d/redeliver" % w["id"], {"seq": head})
+        assert_equal(r.status, 200, "redeliver: %r" % r)
+        assert_equal(r.json["queued"], 1, "the pending head counted")
+        recv.wait(lambda x: len(x.delivered()) >= 1, timeout=10,
+                  what="the head again")
+        assert_equal(recv.delivered()[0][1]["data"]["seq"], head, "head")
+        ds = deliveries(node, w["id"], at_least=2)
+        ok = [d for d in ds if d["seq"] == head and d["outcome"] ==
+              "delivered"]
+        assert_true(ok and ok[0]["attempt"] == 1,
+                    "attempts counted from 0 again: %r" % ds)
+    finally:
+        recv.stop()
+
+
+def test_webhooks_ignore_the_proxy_environment(ctx):
+    """http_proxy / ALL_PROXY in the daemon's environment: deliveries
+    still go straight to the endpoint, never through the proxy."""
+    proxy = Receiver().start()
+    recv = Receiver().start()
+    names = ("http_proxy", "HTTP_PROXY", "https_proxy", "ALL_PROXY",
+             "all_proxy")
+    saved = {k: os.environ.get(k) for k in names + ("no_proxy", "NO_PROXY")}
+    try:
+        for k in names:
+            os.environ[k] = "http://127.0.0.1:%d" % proxy.port
+        for k in ("no_proxy", "NO_PROXY"):
+            os.environ.pop(k, None)
+        node, c = webhook_node(ctx, recv.port)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    try:
+        register(node, recv)
+        treasury_setup(c)
+        recv.wait(lambda r: len(r.delivered()) >= 2, what="direct")
+        assert_equal(len(proxy.calls), 0, "POSTs through the proxy")
+    finally:
+        proxy.stop()
+        recv.stop()

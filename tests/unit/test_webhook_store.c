@@ -184,6 +184,66 @@ test_fanout_filters(void **state)
 	    NULL), TREASURY_ERR_UNKNOWN_WEBHOOK);
 }
 
+/* The maintenance command deletes dead rows 30 days after they died
+ * (their last attempt), not younger ones, not pending ones; the head
+ * query reads one endpoint as the heads query does. */
+static void
+test_dead_purge_and_head(void **state)
+{
+	struct ctx *c = *state;
+	static const char *const types[] = { "deposit", "deposit", "deposit" };
+	static const char *const treasuries[] = { "t1", "t1", "t1" };
+	struct webhook_result r[2];
+	struct webhook_info info;
+	struct webhook_due d;
+	struct command cmd;
+	int64_t id, first = 0;
+	bool found;
+
+	id = endpoint_create(c, "", "");
+	outbox_clear(c);
+	journal_group(c, types, treasuries, 3, &first);
+	assert_int_equal(store_webhook_head(c->reader, id, &d, &found),
+	    TREASURY_OK);
+	assert_true(found);
+	assert_int_equal(d.seq, first);
+	assert_string_equal(d.url, "http://127.0.0.1:9/h");
+	/* two die: one 31 days ago, one a day ago */
+	memset(r, 0, sizeof(r));
+	r[0] = (struct webhook_result){ .webhook_id = id, .seq = first,
+	    .attempt = 1, .at_ms = (NOW - 31 * 86400) * 1000, .dead = true };
+	r[1] = (struct webhook_result){ .webhook_id = id, .seq = first + 1,
+	    .attempt = 1, .at_ms = (NOW - 86400) * 1000, .dead = true };
+	result_submit(c, r, 2);
+	assert_int_equal(store_webhook_get(c->reader, id, &info), TREASURY_OK);
+	assert_int_equal(info.dead, 2);
+	assert_int_equal(info.pending, 1);
+
+	/* a maintenance without the purge's time keeps them */
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CMD_MAINTENANCE;
+	cmd.now_s = NOW;
+	assert_int_equal(writer_submit(c->w, &cmd), TREASURY_OK);
+	assert_int_equal(cmd.out.maintenance.webhook_dead_purged, 0);
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = CMD_MAINTENANCE;
+	cmd.now_s = NOW;
+	cmd.in.maintenance.webhook_dead_before_ms = (NOW -
+	    WEBHOOK_DEAD_KEEP_S) * 1000;
+	assert_int_equal(writer_submit(c->w, &cmd), TREASURY_OK);
+	assert_int_equal(cmd.out.maintenance.webhook_dead_purged, 1);
+	assert_int_equal(store_webhook_get(c->reader, id, &info), TREASURY_OK);
+	assert_int_equal(info.dead, 1);
+	assert_int_equal(info.pending, 1);
+
+	/* disabled: no head */
+	assert_int_equal(endpoint_update(c, id, WEBHOOK_OP_DISABLE, 0, 0,
+	    NULL), TREASURY_OK);
+	assert_int_equal(store_webhook_head(c->reader, id, &d, &found),
+	    TREASURY_OK);
+	assert_false(found);
+}
+
 /* The delivery thread's reads, results, dead letters, redelivery. */
 static void
 test_results_redeliver_delete(void **state)
@@ -253,11 +313,12 @@ test_results_redeliver_delete(void **state)
 	assert_int_equal(heads[0].seq, first + 2);
 
 	/* redeliver all three: the delivered one and the dead one come
-	 * back as new, the pending one keeps its place; the redelivery's
-	 * own webhook.redelivered entry is queued behind them */
+	 * back as new, the pending one is reset (due now, attempts 0): all
+	 * three counted; the redelivery's own webhook.redelivered entry is
+	 * queued behind them */
 	assert_int_equal(endpoint_update(c, id, WEBHOOK_OP_REDELIVER, first,
 	    first + 2, &count), TREASURY_OK);
-	assert_int_equal(count, 2);
+	assert_int_equal(count, 3);
 	assert_int_equal(store_webhook_get(c->reader, id, &info), TREASURY_OK);
 	assert_int_equal(info.pending, 4);
 	assert_int_equal(info.dead, 0);
@@ -326,6 +387,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fanout_filters, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_dead_purge_and_head,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_results_redeliver_delete,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_trim, setup, teardown),
