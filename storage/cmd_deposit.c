@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine_int.h"
+#include "ledger_int.h"
 
 /* The first deposit with this reference, if any. */
 struct deposit_prior {
@@ -98,25 +99,25 @@ static treasury_err
 deposit_ledger_insert(struct store *s, struct command *cmd,
     amount_minor balance_after)
 {
-	sqlite3_stmt *st = s->stmt[STMT_LEDGER_INSERT];
+	const struct ledger_new e = {
+		.treasury = cmd->in.deposit.treasury,
+		.kind = LEDGER_DEPOSIT,
+		.asset = cmd->in.deposit.asset,
+		.amount = cmd->in.deposit.amount,
+		.balance_after = balance_after,
+		.reference = cmd->in.deposit.reference,
+		.source = cmd->in.deposit.source,
+		.to = "",
+		.memo = cmd->in.deposit.memo,
+		.proposal = NULL,
+		.category = cmd->in.deposit.category,
+		.created_s = cmd->now_s,
+	};
 	treasury_err err;
 
-	bind_str(st, 1, cmd->in.deposit.treasury);
-	bind_str(st, 2, "deposit");
-	bind_str(st, 3, cmd->in.deposit.asset);
-	bind_amount(st, 4, cmd->in.deposit.amount);
-	bind_amount(st, 5, balance_after);
-	bind_str(st, 6, cmd->in.deposit.reference);
-	bind_str(st, 7, cmd->in.deposit.source);
-	bind_str(st, 8, "");
-	bind_str(st, 9, cmd->in.deposit.memo);
-	sqlite3_bind_null(st, 10);
-	sqlite3_bind_int64(st, 11, cmd->now_s);
-	err = store_stmt_run(s, STMT_LEDGER_INSERT);
-	if (err == TREASURY_OK) {
-		cmd->out.deposit.ledger_seq = sqlite3_last_insert_rowid(s->db);
+	err = ledger_append(s, &e, &cmd->out.deposit.ledger_seq);
+	if (err == TREASURY_OK)
 		err = deposit_journal(s, cmd);
-	}
 	return err;
 }
 

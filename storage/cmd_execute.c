@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "engine_int.h"
+#include "ledger_int.h"
 
 /* Per-asset total of a spend. */
 struct spend {
@@ -155,30 +156,32 @@ debit_journal(struct journal_payload *debits, const struct transfer_fields *t,
 
 static treasury_err
 transfer_debit(struct store *s, const struct proposal_record *rec,
-    struct spend *x, const struct transfer_fields *t, int64_t now_s,
-    struct journal_payload *debits)
+    struct spend *x, const struct transfer_fields *t, const char *category,
+    int64_t now_s, struct journal_payload *debits)
 {
-	sqlite3_stmt *st = s->stmt[STMT_LEDGER_INSERT];
+	struct ledger_new e = {
+		.treasury = rec->treasury,
+		.kind = LEDGER_TRANSFER,
+		.asset = t->asset,
+		.amount = t->amount,
+		.reference = "",
+		.source = "",
+		.to = t->to,
+		.memo = t->memo,
+		.proposal = rec->id,
+		.category = category,
+		.created_s = now_s,
+	};
+	int64_t seq;
 	treasury_err err;
 
 	x->balance -= t->amount;	/* checked: balance >= total */
+	e.balance_after = x->balance;
 	err = balance_set(s, rec->treasury, t->asset, x->balance);
-	if (err != TREASURY_OK)
-		return err;
-	bind_str(st, 1, rec->treasury);
-	bind_str(st, 2, "transfer");
-	bind_str(st, 3, t->asset);
-	bind_amount(st, 4, t->amount);
-	bind_amount(st, 5, x->balance);
-	bind_str(st, 6, "");
-	bind_str(st, 7, "");
-	bind_str(st, 8, t->to);
-	bind_str(st, 9, t->memo);
-	sqlite3_bind_blob(st, 10, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 11, now_s);
-	err = store_stmt_run(s, STMT_LEDGER_INSERT);
 	if (err == TREASURY_OK)
-		debit_journal(debits, t, sqlite3_last_insert_rowid(s->db));
+		err = ledger_append(s, &e, &seq);
+	if (err == TREASURY_OK)
+		debit_journal(debits, t, seq);
 	return err;
 }
 
@@ -284,6 +287,7 @@ execute_spend(struct store *s, const struct proposal_record *rec,
 {
 	struct treasury_policy *p;
 	struct spends *sp;
+	struct proposal_categories *cats;
 	treasury_err err = TREASURY_OK;
 	unsigned i;
 
@@ -291,13 +295,17 @@ execute_spend(struct store *s, const struct proposal_record *rec,
 		return TREASURY_ERR_DB_CORRUPT;	/* decode guarantees it */
 	sp = calloc(1, sizeof(*sp));
 	p = malloc(sizeof(*p));
-	if (sp == NULL || p == NULL) {
+	cats = malloc(sizeof(*cats));
+	if (sp == NULL || p == NULL || cats == NULL) {
 		free(sp);
 		free(p);
+		free(cats);
 		return TREASURY_ERR_NOMEM;
 	}
-	err = policy_row_read(s, rec->treasury, rec->config_version,
-	    rec->threshold, rec->signer_count, p);
+	err = proposal_categories_load(s, rec->id, f->transfer_count, cats);
+	if (err == TREASURY_OK)
+		err = policy_row_read(s, rec->treasury, rec->config_version,
+		    rec->threshold, rec->signer_count, p);
 	if (err == TREASURY_OK)
 		err = spend_destinations_check(p, f, cmd);
 	for (i = 0; err == TREASURY_OK && i < f->transfer_count; i++)
@@ -309,8 +317,9 @@ execute_spend(struct store *s, const struct proposal_record *rec,
 	free(p);
 	for (i = 0; err == TREASURY_OK && i < f->transfer_count; i++)
 		err = transfer_debit(s, rec, spend_find(sp,
-		    f->transfers[i].asset), &f->transfers[i], cmd->now_s,
-		    debits);
+		    f->transfers[i].asset), &f->transfers[i], cats->item[i],
+		    cmd->now_s, debits);
+	free(cats);
 	free(sp);
 	return err;
 }

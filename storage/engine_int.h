@@ -37,7 +37,7 @@ enum {
 	LEDGER_COL_SEQ, LEDGER_COL_TREASURY, LEDGER_COL_KIND, LEDGER_COL_ASSET,
 	LEDGER_COL_DECIMALS, LEDGER_COL_AMOUNT, LEDGER_COL_BALANCE_AFTER,
 	LEDGER_COL_REFERENCE, LEDGER_COL_SOURCE, LEDGER_COL_TO, LEDGER_COL_MEMO,
-	LEDGER_COL_PROPOSAL, LEDGER_COL_CREATED
+	LEDGER_COL_PROPOSAL, LEDGER_COL_CREATED, LEDGER_COL_CATEGORY
 };
 enum {
 	PROPOSAL_COL_ID, PROPOSAL_COL_TREASURY, PROPOSAL_COL_NONCE,
@@ -53,6 +53,18 @@ enum {
 	PROPOSAL_HEAD_COL_SIGNERS, PROPOSAL_HEAD_COL_KIND,
 	PROPOSAL_HEAD_COL_CONFIG_EXTRA
 };
+
+/* The accounting labels of a proposal's transfers (schema 10): item[i]
+ * is transfer i's category, "" when it has none. */
+struct proposal_categories {
+	char item[BATCH_TRANSFERS_MAX][CATEGORY_NAME_MAX_BYTES + 1];
+};
+
+/* Load the labels of the first `count` transfers of proposal id (records.c).
+ * A row for an item >= count is TREASURY_ERR_DB_CORRUPT. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_categories_load(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    unsigned count, struct proposal_categories *out);
 
 /* ---- statements (records.c) ---- */
 

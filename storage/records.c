@@ -408,8 +408,35 @@ ledger_read(sqlite3_stmt *st, struct ledger_entry *out)
 	if (err == TREASURY_OK)
 		err = col_int(st, LEDGER_COL_CREATED, INT64_MIN, INT64_MAX,
 		    &out->created_s);
+	if (err == TREASURY_OK &&
+	    sqlite3_column_type(st, LEDGER_COL_CATEGORY) != SQLITE_NULL)
+		err = col_text(st, LEDGER_COL_CATEGORY, 1,
+		    CATEGORY_NAME_MAX_BYTES, out->category);
 	if (err == TREASURY_OK && out->amount == 0)
 		err = TREASURY_ERR_DB_CORRUPT;
+	return err;
+}
+
+treasury_err
+proposal_categories_load(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    unsigned count, struct proposal_categories *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_CATEGORIES];
+	treasury_err err = TREASURY_OK;
+	int64_t item;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = col_int(st, 0, 0, (int64_t)count - 1, &item);
+		if (err == TREASURY_OK)
+			err = col_text(st, 1, 1, CATEGORY_NAME_MAX_BYTES,
+			    out->item[item]);
+	}
+	if (err == TREASURY_OK && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
 	return err;
 }
 

@@ -34,6 +34,7 @@
 #include "treasury/crypto_init.h"
 
 #include "journal_int.h"
+#include "ledger_int.h"
 #include "store_int.h"
 
 /* The literals in the CHECK constraints below. */
@@ -378,6 +379,8 @@ static const struct migration migrations[] = {
 	/* 7 */ { schema_clock_mark, NULL },
 	/* 8 */ { schema_journal, store_schema_8_after },	/* journal.c */
 	/* 9 */ { store_schema_webhooks, NULL },	/* webhooks.c */
+	/* 10 */ { store_schema_accounting, store_schema_10_after },
+					/* schema_accounting.c */
 };
 
 #define MIGRATIONS_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -110,8 +110,9 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " WHERE b.treasury_id = ?1 ORDER BY b.asset",
 	[STMT_LEDGER_INSERT] =
 	    "INSERT INTO ledger (treasury_id, kind, asset, amount, balance_after,"
-	    " reference, source, to_dest, memo, proposal_id, created_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	    " reference, source, to_dest, memo, proposal_id, created_at,"
+	    " category)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[STMT_LEDGER_BY_REFERENCE] =
 	    "SELECT seq, asset, amount, source, memo FROM ledger"
 	    " WHERE treasury_id = ?1 AND kind = 'deposit' AND reference = ?2",
@@ -119,14 +120,31 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_LEDGER_PAGE] =
 	    "SELECT l.seq, l.treasury_id, l.kind, l.asset, a.decimals, l.amount,"
 	    " l.balance_after, l.reference, l.source, l.to_dest, l.memo,"
-	    " l.proposal_id, l.created_at FROM ledger l"
+	    " l.proposal_id, l.created_at, l.category FROM ledger l"
 	    " JOIN assets a ON a.code = l.asset"
 	    " WHERE l.treasury_id = ?1 AND l.seq > ?2 ORDER BY l.seq LIMIT ?3",
 	[STMT_LEDGER_GET] =
 	    "SELECT l.seq, l.treasury_id, l.kind, l.asset, a.decimals, l.amount,"
 	    " l.balance_after, l.reference, l.source, l.to_dest, l.memo,"
-	    " l.proposal_id, l.created_at FROM ledger l"
+	    " l.proposal_id, l.created_at, l.category FROM ledger l"
 	    " JOIN assets a ON a.code = l.asset WHERE l.seq = ?1",
+	/* ledger_days (ledger.c): ?1 treasury ?2 asset ?3 category ?4 day */
+	[STMT_LEDGER_DAY_GET] =
+	    "SELECT inflow, outflow, entries FROM ledger_days WHERE"
+	    " treasury_id = ?1 AND asset = ?2 AND category = ?3 AND day = ?4",
+	[STMT_LEDGER_DAY_SET] =
+	    "INSERT INTO ledger_days (treasury_id, asset, category, day, inflow,"
+	    " outflow, entries) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	    " ON CONFLICT (treasury_id, asset, category, day) DO UPDATE SET"
+	    " inflow = excluded.inflow, outflow = excluded.outflow,"
+	    " entries = excluded.entries",
+	[STMT_LEDGER_DAY_DELETE] =
+	    "DELETE FROM ledger_days WHERE treasury_id = ?1 AND asset = ?2"
+	    " AND category = ?3 AND day = ?4",
+	/* the labels of a proposal's transfers, by item */
+	[STMT_PROPOSAL_CATEGORIES] =
+	    "SELECT item, category FROM proposal_categories"
+	    " WHERE proposal_id = ?1 ORDER BY item",
 
 	/* ?10 freeze_seq: the freeze an unfreeze lifts, else NULL */
 	[STMT_PROPOSAL_INSERT] =

@@ -181,6 +181,9 @@ struct command {
 			char reference[REFERENCE_MAX_BYTES + 1];
 			char source[SOURCE_MAX_BYTES + 1];
 			char memo[MEMO_MAX_BYTES + 1];
+			/* accounting label ("" = none): an income category
+			 * of the treasury, checked by the writer */
+			char category[CATEGORY_NAME_MAX_BYTES + 1];
 		} deposit;
 		struct {
 			/* all fields but instance, config_version and nonce,

@@ -30,6 +30,10 @@ enum {
 	TOKEN_SECRET_BYTES = 32,		/* random bytes behind a token */
 	TOKEN_TEXT_BYTES = 4 + 64,		/* "trd_" + 64 hex, no NUL */
 	TOKENS_MAX = 10000,			/* live tokens per database */
+	/* accounting (docs/accounting.md) */
+	CATEGORY_NAME_MAX_BYTES = 32,		/* same charset as treasury ids */
+	CATEGORIES_PER_TREASURY_MAX = 256,
+	BUDGETS_PER_TREASURY_MAX = 256,
 };
 
 /* Expiry window of a proposal, seconds from now. */

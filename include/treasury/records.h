@@ -75,6 +75,8 @@ struct ledger_entry {
 	bool has_proposal;
 	uint8_t proposal[PROPOSAL_ID_BYTES];	/* transfers */
 	int64_t created_s;
+	/* accounting label, not signed; "" = uncategorised */
+	char category[CATEGORY_NAME_MAX_BYTES + 1];
 };
 
 struct balance {

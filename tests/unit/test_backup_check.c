@@ -504,6 +504,10 @@ test_check_journal_escapes(void **state)
  * its triggers wrote (payloads beginning {"treasury":, no debits, no
  * actor), so that reopening migrates them into the journal (schema 8). */
 #define BACK_TO_SCHEMA_7						\
+	"DROP TABLE prices; DROP TABLE budget_alerts; DROP TABLE budgets;"	\
+	"DROP TABLE ledger_days; DROP TABLE category_changes;"		\
+	"DROP TABLE proposal_categories; DROP INDEX ledger_time;"	\
+	"ALTER TABLE ledger DROP COLUMN category; DROP TABLE categories;"	\
 	"DROP TABLE webhooks; DROP TABLE webhook_outbox;"		\
 	"DROP TABLE webhook_deliveries; DROP TABLE webhook_fanout;"	\
 	"DROP TABLE journal; DROP TABLE journal_checkpoints;"		\

@@ -478,6 +478,13 @@ test_migrate_empty_file(void **state)
  * its five triggers back (the triggers' bodies shortened: schema 8 only
  * drops them by name). */
 /* Back from schema 9 to 8: the webhook tables (storage/webhooks.c). */
+/* schema 10: the accounting tables */
+#define SCHEMA_10_UNDO							\
+	"DROP TABLE prices; DROP TABLE budget_alerts; DROP TABLE budgets;"	\
+	"DROP TABLE ledger_days; DROP TABLE category_changes;"		\
+	"DROP TABLE proposal_categories; DROP INDEX ledger_time;"	\
+	"ALTER TABLE ledger DROP COLUMN category; DROP TABLE categories;"
+
 #define SCHEMA_9_UNDO							\
 	"DROP TABLE webhooks; DROP TABLE webhook_outbox;"		\
 	"DROP TABLE webhook_deliveries; DROP TABLE webhook_fanout;"
@@ -523,7 +530,8 @@ test_migrate_events_to_journal(void **state)
 	size_t i;
 
 	create_and_close(c->db);
-	raw_exec(c->db, SCHEMA_9_UNDO SCHEMA_8_UNDO "PRAGMA user_version = 7;");
+	raw_exec(c->db, SCHEMA_10_UNDO SCHEMA_9_UNDO SCHEMA_8_UNDO
+	    "PRAGMA user_version = 7;");
 	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
 		char *q = sqlite3_mprintf("INSERT INTO events (id, type,"
 		    " treasury_id, data, created_at) VALUES (%lld, %Q, %Q, %Q,"
@@ -608,7 +616,7 @@ test_migrate_idempotency_fingerprint(void **state)
 	    " zeroblob(32), 0, 0, 0, 0, 0, 201, '{\"seq\":3}');"
 	    "INSERT INTO idempotency VALUES (7, 'k2', 'POST', '/v1/tokens',"
 	    " zeroblob(32), 100, 0, zeroblob(32), 0, 0, 0, 0, 9, NULL, NULL);"
-	    SCHEMA_9_UNDO SCHEMA_8_UNDO
+	    SCHEMA_10_UNDO SCHEMA_9_UNDO SCHEMA_8_UNDO
 	    "DROP TABLE clock_mark;"	/* schema 7 */
 	    "PRAGMA user_version = 4;");
 	store_close(open_ok(c->db, STORE_READ_WRITE));
