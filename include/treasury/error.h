@@ -137,6 +137,8 @@
 	X(UNKNOWN_WEBHOOK, "unknown-webhook", "no such webhook endpoint", 404) \
 	X(WEBHOOK_URL, "webhook-url", "the webhook URL is not allowed", 422) \
 	X(WEBHOOK_LIMIT, "webhook-limit", "too many webhook endpoints are registered", 409) \
+	X(AMOUNT_UNDERFLOW, "amount-underflow", "an exact sum would fall below zero", 500) \
+	X(TIME_SYNTAX, "time-syntax", "time must be YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or unix seconds", 400) \
 	/* the HTTP layer (api/) */					\
 	X(INVALID_JSON, "invalid-json", "Invalid JSON", 400)		\
 	X(UNKNOWN_FIELD, "unknown-field", "Unknown field", 400)		\
