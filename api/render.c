@@ -147,6 +147,11 @@ ledger_entry_json(const struct ledger_entry *e)
 		put(o, "proposal", json_hex(e->proposal, PROPOSAL_ID_BYTES),
 		    &ok);
 	put(o, "created_at", json_time(e->created_s), &ok);
+	/* accounting label (not signed) and the other party */
+	put(o, "category", e->category[0] != '\0' ?
+	    json_string(e->category) : json_null(), &ok);
+	put(o, "counterparty", json_string(e->kind == LEDGER_DEPOSIT ?
+	    e->source : e->to), &ok);
 	return built(o, ok);
 }
 

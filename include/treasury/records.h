@@ -79,6 +79,33 @@ struct ledger_entry {
 	char category[CATEGORY_NAME_MAX_BYTES + 1];
 };
 
+/* An accounting category of a treasury (issue #14): a label, not
+ * signed. */
+enum category_kind {
+	CATEGORY_EXPENSE = 1,	/* for transfers */
+	CATEGORY_INCOME,	/* for deposits */
+};
+
+struct category {
+	char name[CATEGORY_NAME_MAX_BYTES + 1];
+	enum category_kind kind;
+	int64_t created_s;
+};
+
+/* One change of a ledger entry's category; "" = none. */
+struct category_change {
+	char previous[CATEGORY_NAME_MAX_BYTES + 1];
+	char category[CATEGORY_NAME_MAX_BYTES + 1];
+	char actor[TOKEN_NAME_MAX_BYTES + 1];
+	int64_t created_s;
+};
+
+/* The accounting labels of a proposal's transfers (schema 10): item[i]
+ * is transfer i's category, "" when it has none. */
+struct proposal_categories {
+	char item[BATCH_TRANSFERS_MAX][CATEGORY_NAME_MAX_BYTES + 1];
+};
+
 struct balance {
 	char asset[ASSET_CODE_MAX_BYTES + 1];
 	unsigned decimals;
