@@ -323,10 +323,12 @@ bool field_signer_key(struct request *rq, struct reply *rp, json_t *obj,
 /* ---- proposal_body.c ---- */
 
 /* Fill p from a proposal body for the treasury in path param 0: kind, the
- * kind's fields, memo and expires_at (checked against now_s). Unknown
+ * kind's fields, memo and expires_at (checked against now_s); cats: the
+ * optional "category" of a transfer or of each batch item (issue #14). Unknown
  * fields, unknown assets and bad values are answered naming the field. */
 bool proposal_from_body(struct request *rq, struct reply *rp, json_t *body,
-    int64_t now_s, struct proposal_fields *p);
+    int64_t now_s, struct proposal_fields *p,
+    struct proposal_categories *cats);
 
 /* ---- categories.c (issue #14) ---- */
 

@@ -100,12 +100,6 @@ struct category_change {
 	int64_t created_s;
 };
 
-/* The accounting labels of a proposal's transfers (schema 10): item[i]
- * is transfer i's category, "" when it has none. */
-struct proposal_categories {
-	char item[BATCH_TRANSFERS_MAX][CATEGORY_NAME_MAX_BYTES + 1];
-};
-
 struct balance {
 	char asset[ASSET_CODE_MAX_BYTES + 1];
 	unsigned decimals;
@@ -118,6 +112,12 @@ struct vote_record {
 	uint8_t signature[SIG_DER_MAX_BYTES];
 	size_t signature_len;
 	int64_t created_s;
+};
+
+/* The accounting labels of a proposal's transfers (schema 10): item[i]
+ * is transfer i's category, "" when it has none. */
+struct proposal_categories {
+	char item[BATCH_TRANSFERS_MAX][CATEGORY_NAME_MAX_BYTES + 1];
 };
 
 /* A proposal as stored. status is the effective status at the `now_s`
@@ -144,6 +144,10 @@ struct proposal_record {
 	struct vote_record votes[SIGNERS_PER_TREASURY_MAX];	/* by time */
 	char settlement[SETTLEMENT_MAX_BYTES + 1];	/* "" if none */
 	int64_t settled_s;
+	/* transfer and batch: the number of transfers and their accounting
+	 * labels (issue #14; not signed, not in canonical); 0 otherwise */
+	unsigned transfer_count;
+	struct proposal_categories categories;
 };
 
 /* Free rec->canonical. */

@@ -5,10 +5,11 @@ a correction (read straight from the sqlite file and by `treasuryd check`).
 Expected values are computed here from what the test sent."""
 
 import sqlite3
+import time
 
 import signers as sg
 from framework import assert_equal, assert_true
-from treasury_helpers import assert_4xx, setup
+from treasury_helpers import assert_4xx, setup, ts
 
 DEST = "0x742d35Cc6634C0532925a3b844Bc454e4438f44e"
 
@@ -165,6 +166,102 @@ def test_deposit_category_and_correction(ctx):
                  "deposit payload carries its label")
     assert_true("category" not in dep[1]["payload"], "absent when unset")
 
+    node.stop()
+    r = ctx.run_treasuryd(["check", "--db", node.db_path])
+    assert_equal(r.returncode, 0, "check passes: %s %s" % (r.stdout, r.stderr))
+
+
+def test_proposal_categories_and_canonical(ctx):
+    node, c, a, b = base(ctx)
+    for name, kind in (("grants-out", "expense"), ("payroll", "expense"),
+                       ("donations", "income")):
+        assert_equal(cat_post(c, "grants", name, kind).status, 201, name)
+    c.deposit_ok("grants", "USDC", "100", "seed")
+    exp = ts(int(time.time()) // 60 * 60 + 30 * 86400)
+    plain = {"kind": "transfer", "asset": "USDC", "amount": "5", "to": DEST,
+             "memo": "m", "expires_at": exp}
+    labelled = dict(plain, category="grants-out")
+    # the same content at the same nonce: propose, cancel, propose again
+    p1 = c.propose_ok("grants", labelled)
+    assert_equal(p1["category"], "grants-out", "transfer label")
+    r = c.propose("grants", dict(plain, category="donations"))
+    assert_4xx(r, "category-kind", "income on a transfer")
+    assert_equal(r.status, 422, "422")
+    assert_4xx(c.propose("grants", dict(plain, category="nope")),
+               "unknown-category", "unknown")
+    p2 = c.propose_ok("grants", plain)
+    assert_equal(p2["category"], None, "no label")
+    # the canonical text differs only in the nonce line; rebuilt here
+    # from what was sent, it is the same with and without the label
+    l1 = p1["canonical"].split("\n")
+    l2 = p2["canonical"].split("\n")
+    diff = [i for i in range(len(l1)) if l1[i] != l2[i]]
+    assert_equal(len(l1), len(l2), "same line count")
+    assert_equal([l1[i].split(":")[0] for i in diff], ["nonce"],
+                 "only the nonce differs")
+    assert_true("grants-out" not in p1["canonical"], "label not signed")
+    assert_equal(p1["canonical"].replace("nonce: 1\n", "nonce: 2\n"),
+                 p2["canonical"], "byte-identical but for the nonce")
+
+    batch = {"kind": "batch", "transfers": [
+        {"asset": "USDC", "amount": "1", "to": DEST, "category": "payroll"},
+        {"asset": "USDC", "amount": "2", "to": DEST},
+        {"asset": "USDC", "amount": "3", "to": DEST,
+         "category": "grants-out"}]}
+    p3 = c.propose_ok("grants", batch)
+    assert_equal(p3["categories"], ["payroll", None, "grants-out"],
+                 "batch labels by item")
+    bad = {"kind": "batch", "transfers": [
+        {"asset": "USDC", "amount": "1", "to": DEST, "category": "donations"}]}
+    r = c.propose("grants", bad)
+    assert_4xx(r, "category-kind", "batch item income")
+    assert_true("transfers[0].category" in r.json["detail"], "names item")
+
+    # corrections while open
+    path = "/v1/proposals/%s/category" % p3["id"]
+    r = node.post(path, {"item": 1, "category": "payroll"},
+                  token=c.treasurer)
+    assert_equal(r.status, 200, "label item 1: %r" % r)
+    assert_equal(r.json["categories"], ["payroll", "payroll", "grants-out"],
+                 "after")
+    r = node.post(path, {"item": 0, "category": None}, token=c.treasurer)
+    assert_equal(r.json["categories"], [None, "payroll", "grants-out"],
+                 "cleared item 0")
+    assert_4xx(node.post(path, {"item": 1, "category": "donations"},
+                         token=c.treasurer), "category-kind", "kind")
+    assert_equal(c.get_proposal(p3["id"])["canonical"], p3["canonical"],
+                 "corrections leave the signed text alone")
+
+    # executed: 409, the ledger entries carry the labels
+    c.vote_ok(p3["id"], a, "approve", want_status="approved")
+    c.execute_ok(p3["id"])
+    r = node.post(path, {"item": 1, "category": None}, token=c.treasurer)
+    assert_equal(r.status, 409, "after execution: %r" % r)
+    assert_true("ledger" in r.json["detail"], "points at the ledger")
+    debits = [e for e in c.ledger("grants") if e.get("proposal") == p3["id"]]
+    assert_equal([(e["amount"], e["category"], e["counterparty"])
+                  for e in debits],
+                 [("1.000000", None, DEST), ("2.000000", "payroll", DEST),
+                  ("3.000000", "grants-out", DEST)], "debits labelled")
+    r = node.post("/v1/treasuries/grants/ledger/%d/category" % debits[0]["seq"],
+                  {"category": "payroll"}, token=c.treasurer)
+    assert_equal(r.status, 200, "correct debit: %r" % r)
+    sums = day_sums(node.db_path, "grants")
+    out = {}
+    for (asset, cat, _), (_i, o, _n) in sums.items():
+        out[cat] = out.get(cat, 0) + o
+    assert_equal(out, {"": 0, "payroll": 3000000, "grants-out": 3000000},
+                 "outflow by category")
+    entries = journal_types(c, "grants")
+    created = [e for e in entries if e["type"] == "proposal.created"]
+    assert_equal(created[0]["payload"].get("categories"), ["grants-out"],
+                 "transfer labels journalled")
+    assert_true("categories" not in created[1]["payload"], "none: absent")
+    changed = [e["payload"] for e in entries if e["type"] == "category.changed"]
+    assert_equal([(x.get("item"), x["previous"], x["category"])
+                  for x in changed],
+                 [(1, None, "payroll"), (0, "payroll", None),
+                  (None, None, "payroll")], "change entries")
     node.stop()
     r = ctx.run_treasuryd(["check", "--db", node.db_path])
     assert_equal(r.returncode, 0, "check passes: %s %s" % (r.stdout, r.stderr))
