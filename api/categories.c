@@ -178,7 +178,8 @@ param_ledger_seq(struct request *rq, struct reply *rp, int64_t *seq)
 	for (i = 0; p[i] >= '0' && p[i] <= '9' && i < 18; i++)
 		v = v * 10 + (p[i] - '0');
 	if (i == 0 || p[i] != '\0' || v == 0 || p[0] == '0') {
-		reply_err(rp, TREASURY_ERR_NOT_FOUND, "no ledger entry '%.24s'"
+		reply_err(rp, TREASURY_ERR_UNKNOWN_LEDGER_ENTRY, "no ledger entry"
+		    " '%.24s'"
 		    " (a ledger seq is a positive decimal integer)", p);
 		return false;
 	}
@@ -207,8 +208,9 @@ ledger_entry_answer(struct request *rq, struct reply *rp, const char *t,
 	treasury_err err;
 
 	err = store_ledger_entry_get(rq->reader, seq, &e);
-	if (err == TREASURY_OK && strcmp(e.treasury, t) != 0)
-		err = TREASURY_ERR_NOT_FOUND;
+	if (err == TREASURY_ERR_NOT_FOUND ||
+	    (err == TREASURY_OK && strcmp(e.treasury, t) != 0))
+		err = TREASURY_ERR_UNKNOWN_LEDGER_ENTRY;
 	if (err != TREASURY_OK) {
 		reply_err(rp, err, "treasury '%s' has no ledger entry %lld", t,
 		    (long long)seq);

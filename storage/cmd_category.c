@@ -251,10 +251,10 @@ ledger_category_set(struct store *s, struct command *cmd)
 	err = rc == SQLITE_ROW ? ledger_read(st, &e) : rc == SQLITE_DONE ?
 	    TREASURY_ERR_NOT_FOUND : store_err_from_sqlite(rc);
 	store_stmt_done(st);
-	if (err == TREASURY_OK &&
-	    strcmp(e.treasury, cmd->in.category_set.treasury) != 0)
-		err = TREASURY_ERR_NOT_FOUND;
-	if (err == TREASURY_ERR_NOT_FOUND)
+	if (err == TREASURY_ERR_NOT_FOUND || (err == TREASURY_OK &&
+	    strcmp(e.treasury, cmd->in.category_set.treasury) != 0))
+		err = TREASURY_ERR_UNKNOWN_LEDGER_ENTRY;
+	if (err == TREASURY_ERR_UNKNOWN_LEDGER_ENTRY)
 		cmd_detail(cmd, "treasury '%s' has no ledger entry %lld",
 		    cmd->in.category_set.treasury,
 		    (long long)cmd->in.category_set.ledger_seq);

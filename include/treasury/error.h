@@ -145,6 +145,7 @@
 	X(CATEGORY_LIMIT, "category-limit", "the treasury has the most categories allowed", 409) \
 	X(UNKNOWN_CATEGORY, "unknown-category", "not a category of this treasury", 422) \
 	X(CATEGORY_KIND, "category-kind", "a deposit takes an income category, a transfer an expense category", 422) \
+	X(UNKNOWN_LEDGER_ENTRY, "unknown-ledger-entry", "no such ledger entry in this treasury", 404) \
 	X(CATEGORY_CLOSED, "category-closed", "the proposal was executed or closed: correct its ledger entries instead", 409) \
 	/* the HTTP layer (api/) */					\
 	X(INVALID_JSON, "invalid-json", "Invalid JSON", 400)		\
