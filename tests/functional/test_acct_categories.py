@@ -265,3 +265,24 @@ def test_proposal_categories_and_canonical(ctx):
     node.stop()
     r = ctx.run_treasuryd(["check", "--db", node.db_path])
     assert_equal(r.returncode, 0, "check passes: %s %s" % (r.stdout, r.stderr))
+
+
+def test_check_finds_wrong_labels(ctx):
+    """`treasuryd check` names a label of the wrong kind or unregistered."""
+    node, c, _, _ = base(ctx)
+    assert_equal(cat_post(c, "grants", "payroll", "expense").status, 201, "")
+    assert_equal(cat_post(c, "grants", "donations", "income").status, 201, "")
+    e = c.deposit_ok("grants", "USDC", "3", "d1", category="donations")
+    node.stop()
+    r = ctx.run_treasuryd(["check", "--db", node.db_path])
+    assert_equal(r.returncode, 0, "clean: %s %s" % (r.stdout, r.stderr))
+    con = sqlite3.connect(node.db_path)
+    with con:
+        con.execute("UPDATE ledger SET category = 'payroll' WHERE seq = ?",
+                    (e["seq"],))
+    con.close()
+    r = ctx.run_treasuryd(["check", "--db", node.db_path])
+    out = r.stdout + r.stderr
+    assert_true(r.returncode != 0, "check fails on an expense deposit")
+    assert_true("ledger entry %d: category 'payroll' is an expense" % e["seq"]
+                in out, "names the entry: %s" % out)
