@@ -304,60 +304,56 @@ proposal_category_set(struct store *s, struct command *cmd)
 {
 	const char *next = cmd->in.category_set.category;
 	unsigned item = cmd->in.category_set.item;
-	struct proposal_categories *cats = NULL;
-	struct proposal_record rec;
+	struct proposal_record *rec = NULL;
 	treasury_err err;
 
-	memset(&rec, 0, sizeof(rec));
-	err = proposal_head_fetch(s, cmd->in.category_set.proposal, &rec);
+	rec = calloc(1, sizeof(*rec));
+	if (rec == NULL)
+		return TREASURY_ERR_NOMEM;
+	/* with its transfer count and labels (proposal_read) */
+	err = proposal_fetch(s, cmd->in.category_set.proposal, rec);
 	if (err != TREASURY_OK)
 		goto done;
 	static_assert(sizeof(cmd->in.category_set.treasury) ==
-	    sizeof(rec.treasury), "treasury id sizes");
-	memcpy(cmd->in.category_set.treasury, rec.treasury,
-	    sizeof(rec.treasury));
-	if (rec.kind != KIND_TRANSFER && rec.kind != KIND_BATCH) {
+	    sizeof(rec->treasury), "treasury id sizes");
+	memcpy(cmd->in.category_set.treasury, rec->treasury,
+	    sizeof(rec->treasury));
+	if (rec->kind != KIND_TRANSFER && rec->kind != KIND_BATCH) {
 		cmd_detail(cmd, "item: the proposal moves no funds");
 		err = TREASURY_ERR_INVALID_FIELD;
 		goto done;
 	}
-	if (item >= BATCH_TRANSFERS_MAX ||
-	    (rec.kind == KIND_TRANSFER && item != 0)) {
-		cmd_detail(cmd, "item: %u is not a transfer of the proposal",
-		    item);
+	if (item >= rec->transfer_count) {
+		cmd_detail(cmd, "item: %u is not a transfer of the proposal"
+		    " (it has %u)", item, rec->transfer_count);
 		err = TREASURY_ERR_INVALID_FIELD;
 		goto done;
 	}
-	if (rec.status != STATUS_PENDING && rec.status != STATUS_APPROVED) {
+	if (rec->status != STATUS_PENDING && rec->status != STATUS_APPROVED) {
 		cmd_detail(cmd, "the proposal is %s%s", proposal_status_name(
-		    rec.status), rec.status == STATUS_EXECUTED ? ": correct "
+		    rec->status), rec->status == STATUS_EXECUTED ? ": correct "
 		    "its ledger entries (POST /v1/treasuries/{t}/ledger/{seq}/"
 		    "category, the entries with this proposal)" : "");
 		err = TREASURY_ERR_CATEGORY_CLOSED;
 		goto done;
 	}
 	if (next[0] != '\0') {
-		err = category_check(s, cmd, "category", rec.treasury, next,
+		err = category_check(s, cmd, "category", rec->treasury, next,
 		    CATEGORY_EXPENSE);
 		if (err != TREASURY_OK)
 			goto done;
 	}
-	cats = malloc(sizeof(*cats));
-	if (cats == NULL) {
-		err = TREASURY_ERR_NOMEM;
-		goto done;
-	}
-	err = proposal_categories_load(s, rec.id, BATCH_TRANSFERS_MAX, cats);
-	if (err != TREASURY_OK || strcmp(cats->item[item], next) == 0)
+	if (strcmp(rec->categories.item[item], next) == 0)
 		goto done;
 	err = proposal_category_write(s, cmd);
 	if (err == TREASURY_OK)
-		err = category_change_record(s, cmd, cats->item[item]);
+		err = category_change_record(s, cmd,
+		    rec->categories.item[item]);
 	if (err == TREASURY_OK)
 		cmd->out.category_set.changed = true;
 done:
-	free(cats);
-	proposal_record_free(&rec);
+	proposal_record_free(rec);
+	free(rec);
 	return err;
 }
 

@@ -229,6 +229,15 @@ def test_proposal_categories_and_canonical(ctx):
                  "cleared item 0")
     assert_4xx(node.post(path, {"item": 1, "category": "donations"},
                          token=c.treasurer), "category-kind", "kind")
+    assert_4xx(node.post(path, {"item": 3, "category": "payroll"},
+                         token=c.treasurer), "invalid-field",
+               "item past the batch's 3 transfers")
+    assert_4xx(node.post(path, {"item": 64, "category": "payroll"},
+                         token=c.treasurer), "invalid-field", "item > 63")
+    assert_4xx(node.post("/v1/proposals/%s/category" % p1["id"],
+                         {"item": 1, "category": "payroll"},
+                         token=c.treasurer), "invalid-field",
+               "a transfer has item 0 only")
     assert_equal(c.get_proposal(p3["id"])["canonical"], p3["canonical"],
                  "corrections leave the signed text alone")
 
