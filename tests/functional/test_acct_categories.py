@@ -295,3 +295,6 @@ def test_check_finds_wrong_labels(ctx):
     assert_true(r.returncode != 0, "check fails on an expense deposit")
     assert_true("ledger entry %d: category 'payroll' is an expense" % e["seq"]
                 in out, "names the entry: %s" % out)
+    assert_true("ledger entry %d: category 'payroll', but journal entry"
+                % e["seq"] in out and "says 'donations'" in out,
+                "the journal's label disagrees: %s" % out)
