@@ -329,6 +329,11 @@ proposal_category_set(struct store *s, struct command *cmd)
 		err = TREASURY_ERR_INVALID_FIELD;
 		goto done;
 	}
+	/* the stored status; an open proposal past its expiry is closed
+	 * too (the sweep stores expired later) */
+	if ((rec->status == STATUS_PENDING || rec->status == STATUS_APPROVED) &&
+	    rec->expires_s <= cmd->now_s)
+		rec->status = STATUS_EXPIRED;
 	if (rec->status != STATUS_PENDING && rec->status != STATUS_APPROVED) {
 		cmd_detail(cmd, "the proposal is %s%s", proposal_status_name(
 		    rec->status), rec->status == STATUS_EXECUTED ? ": correct "
