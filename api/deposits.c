@@ -1,7 +1,8 @@
 /*
  * deposits.c: POST /v1/treasuries/{t}/deposits (treasurer).
  *
- * {"asset","amount","reference"} and optional "source", "memo" credit the
+ * {"asset","amount","reference"} and optional "source", "memo", "category"
+ * (an income category of the treasury, issue #14; not signed) credit the
  * treasury: 201 with the new ledger entry. The reference is unique per
  * treasury: the same reference with the same asset, amount (by value),
  * source and memo is an idempotent replay, 200 with the first entry and no
@@ -39,7 +40,7 @@ deposit_from_body(struct request *rq, struct reply *rp, json_t *body,
     struct command *cmd)
 {
 	static const char *const fields[] = { "asset", "amount", "reference",
-	    "source", "memo", NULL };
+	    "source", "memo", "category", NULL };
 	struct asset asset;
 	const char *ref;
 	size_t ref_len;
@@ -50,7 +51,8 @@ deposit_from_body(struct request *rq, struct reply *rp, json_t *body,
 	    !field_string(rp, body, "", "reference", true, &ref, &ref_len) ||
 	    !field_printable(rp, TREASURY_ERR_REFERENCE, "", "reference", ref,
 	    ref_len, REFERENCE_MAX_BYTES, true) ||
-	    !deposit_optional_fields(rp, body, cmd))
+	    !deposit_optional_fields(rp, body, cmd) ||
+	    !field_category(rp, body, "", cmd->in.deposit.category))
 		return false;
 	text_copy(cmd->in.deposit.treasury, sizeof(cmd->in.deposit.treasury),
 	    rq->params[0], strlen(rq->params[0]));

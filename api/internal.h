@@ -323,10 +323,21 @@ bool field_signer_key(struct request *rq, struct reply *rp, json_t *obj,
 /* ---- proposal_body.c ---- */
 
 /* Fill p from a proposal body for the treasury in path param 0: kind, the
- * kind's fields, memo and expires_at (checked against now_s). Unknown
+ * kind's fields, memo and expires_at (checked against now_s); cats: the
+ * optional "category" of a transfer or of each batch item (issue #14). Unknown
  * fields, unknown assets and bad values are answered naming the field. */
 bool proposal_from_body(struct request *rq, struct reply *rp, json_t *body,
-    int64_t now_s, struct proposal_fields *p);
+    int64_t now_s, struct proposal_fields *p,
+    struct proposal_categories *cats);
+
+/* ---- categories.c (issue #14) ---- */
+
+/* A category name ([a-z0-9][a-z0-9_-]{0,31}), else CATEGORY_NAME. */
+treasury_err category_name_check(const char *s, size_t len);
+/* The optional member "category" of obj: a category name into out, ""
+ * when absent. Answers 400 naming the field and returns false when bad. */
+bool field_category(struct reply *rp, json_t *obj, const char *prefix,
+    char out[CATEGORY_NAME_MAX_BYTES + 1]);
 
 /* ---- proposals.c ---- */
 
@@ -511,6 +522,11 @@ void handle_balances(struct request *rq, struct reply *rp);
 void handle_ledger(struct request *rq, struct reply *rp);
 
 void handle_deposit(struct request *rq, struct reply *rp);
+void handle_category_create(struct request *rq, struct reply *rp);
+void handle_category_list(struct request *rq, struct reply *rp);
+void handle_ledger_entry_get(struct request *rq, struct reply *rp);
+void handle_ledger_category_set(struct request *rq, struct reply *rp);
+void handle_proposal_category_set(struct request *rq, struct reply *rp);
 
 void handle_proposal_create(struct request *rq, struct reply *rp);
 void handle_proposal_list(struct request *rq, struct reply *rp);

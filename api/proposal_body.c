@@ -18,6 +18,7 @@
  * config_threshold (0 when absent) to the writer, which knows M and maps
  * it to config_extra before filling threshold_after with M.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,7 +81,7 @@ kind_batch(struct request *rq, struct reply *rp, json_t *body,
     struct proposal_fields *p)
 {
 	static const char *const item_fields[] = { "asset", "amount", "to",
-	    "memo", NULL };
+	    "memo", "category", NULL };
 	char prefix[FIELD_PATH_MAX_BYTES];
 	json_t *list, *item;
 
@@ -208,7 +209,8 @@ static const struct kind_def {
 	const char *const fields[8];	/* allowed members, NULL-terminated */
 	kind_parser parse;
 } kinds[] = {
-	{ KIND_TRANSFER, { COMMON_FIELDS, "asset", "amount", "to", NULL },
+	{ KIND_TRANSFER, { COMMON_FIELDS, "asset", "amount", "to",
+	    "category", NULL },
 	    kind_transfer },
 	{ KIND_BATCH, { COMMON_FIELDS, "transfers", NULL }, kind_batch },
 	{ KIND_ADD_SIGNER, { COMMON_FIELDS, "signer", NULL },
@@ -282,9 +284,36 @@ expiry_field(struct reply *rp, json_t *body, int64_t now_s, int64_t *out)
 	return false;
 }
 
+/* The optional "category" of a transfer, or of each batch item: an
+ * accounting label kept beside the proposal, never in its canonical text
+ * (the writer checks each is an expense category of the treasury). */
+static bool
+categories_fields(struct reply *rp, json_t *body,
+    const struct proposal_fields *p, struct proposal_categories *cats)
+{
+	char prefix[FIELD_PATH_MAX_BYTES];
+	json_t *list;
+
+	memset(cats, 0, sizeof(*cats));
+	if (p->kind == KIND_TRANSFER)
+		return field_category(rp, body, "", cats->item[0]);
+	if (p->kind != KIND_BATCH)
+		return true;
+	list = json_object_get(body, "transfers");
+	assert(json_array_size(list) == p->transfer_count);
+	for (unsigned i = 0; i < p->transfer_count; i++) {
+		snprintf(prefix, sizeof(prefix), "transfers[%u]", i);
+		if (!field_category(rp, json_array_get(list, i), prefix,
+		    cats->item[i]))
+			return false;
+	}
+	return true;
+}
+
 bool
 proposal_from_body(struct request *rq, struct reply *rp, json_t *body,
-    int64_t now_s, struct proposal_fields *p)
+    int64_t now_s, struct proposal_fields *p,
+    struct proposal_categories *cats)
 {
 	const struct kind_def *def = NULL;
 	const char *kind;
@@ -307,5 +336,6 @@ proposal_from_body(struct request *rq, struct reply *rp, json_t *body,
 	return fields_only(rp, body, "", def->fields) &&
 	    memo_field(rp, body, "", p->memo) &&
 	    expiry_field(rp, body, now_s, &p->expires_s) &&
-	    def->parse(rq, rp, body, p);
+	    def->parse(rq, rp, body, p) &&
+	    categories_fields(rp, body, p, cats);
 }

@@ -115,6 +115,7 @@ handle_proposal_create(struct request *rq, struct reply *rp)
 {
 	struct command cmd;
 	struct proposal_fields *p = NULL;
+	struct proposal_categories *cats = NULL;
 	json_t *body;
 
 	if (!param_treasury(rq, rp, 0))
@@ -123,7 +124,8 @@ handle_proposal_create(struct request *rq, struct reply *rp)
 	if (body == NULL)
 		return;
 	p = calloc(1, sizeof(*p));	/* ~30 KiB with 64 transfers */
-	if (p == NULL) {
+	cats = calloc(1, sizeof(*cats));
+	if (p == NULL || cats == NULL) {
 		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
 		goto done;
 	}
@@ -132,10 +134,12 @@ handle_proposal_create(struct request *rq, struct reply *rp)
 	cmd.now_s = clock_now_s();
 	cmd.in.proposal_create.fields = p;
 	cmd.in.proposal_create.proposer_token_id = rq->token.id;
-	if (proposal_from_body(rq, rp, body, cmd.now_s, p))
+	cmd.in.proposal_create.categories = cats;
+	if (proposal_from_body(rq, rp, body, cmd.now_s, p, cats))
 		(void)command_submit_wait(rq, rp, &cmd,
 		    proposal_created_answer);
 done:
+	free(cats);
 	free(p);
 	json_decref(body);
 }

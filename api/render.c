@@ -147,6 +147,11 @@ ledger_entry_json(const struct ledger_entry *e)
 		put(o, "proposal", json_hex(e->proposal, PROPOSAL_ID_BYTES),
 		    &ok);
 	put(o, "created_at", json_time(e->created_s), &ok);
+	/* accounting label (not signed) and the other party */
+	put(o, "category", e->category[0] != '\0' ?
+	    json_string(e->category) : json_null(), &ok);
+	put(o, "counterparty", json_string(e->kind == LEDGER_DEPOSIT ?
+	    e->source : e->to), &ok);
 	return built(o, ok);
 }
 
@@ -193,6 +198,33 @@ proposal_put_settlement(json_t *o, const struct proposal_record *p, bool *ok)
 	    p->settlement, "recorded_at", json_time(p->settled_s)), ok);
 }
 
+static json_t *
+label_json(const char *category)
+{
+	return category[0] != '\0' ? json_string(category) : json_null();
+}
+
+/* The accounting labels (not signed): a transfer's "category", a batch's
+ * "categories", one per transfer in order, each a name or null. */
+static void
+proposal_put_categories(json_t *o, const struct proposal_record *p, bool *ok)
+{
+	json_t *list;
+
+	if (p->kind == KIND_TRANSFER) {
+		put(o, "category", label_json(p->categories.item[0]), ok);
+		return;
+	}
+	if (p->kind != KIND_BATCH)
+		return;
+	list = json_array();
+	for (unsigned i = 0; list != NULL && i < p->transfer_count; i++)
+		if (json_array_append_new(list,
+		    label_json(p->categories.item[i])) != 0)
+			*ok = false;
+	put(o, "categories", list, ok);
+}
+
 json_t *
 proposal_json(const struct proposal_record *p)
 {
@@ -219,6 +251,7 @@ proposal_json(const struct proposal_record *p)
 	put(o, "approvals", approvals, &ok);
 	put(o, "rejections", rejections, &ok);
 	proposal_put_settlement(o, p, &ok);
+	proposal_put_categories(o, p, &ok);
 	return built(o, ok);
 }
 

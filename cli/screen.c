@@ -316,6 +316,47 @@ kind_print(struct ctl *c, const struct proposal_fields *f,
 	say(human_out(), "  memo \"%s\"\n", f->memo);
 }
 
+/* One accounting label from the server: a category name, shown escaped;
+ * anything else is not shown. */
+static void
+label_print(const char *what, json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	if (json_is_null(v))
+		return;
+	if (s == NULL || treasury_id_check(s, json_string_length(v)) !=
+	    TREASURY_OK || json_string_length(v) > CATEGORY_NAME_MAX_BYTES)
+		say(human_out(), "  category (unsigned label)%s: (malformed, "
+		    "not shown)\n", what);
+	else
+		say(human_out(), "  category (unsigned label)%s: %s\n", what, s);
+}
+
+/* The server's accounting labels of a transfer or batch (issue #14):
+ * after the signed content, marked as not signed (they are not in the
+ * canonical text and a vote does not cover them). */
+static void
+labels_print(const struct proposal_fields *f, json_t *proposal)
+{
+	char what[40];
+	json_t *list;
+
+	if (proposal == NULL)
+		return;
+	if (f->kind == KIND_TRANSFER) {
+		label_print("", json_object_get(proposal, "category"));
+		return;
+	}
+	list = json_object_get(proposal, "categories");
+	if (f->kind != KIND_BATCH || !json_is_array(list))
+		return;
+	for (unsigned i = 0; i < f->transfer_count; i++) {
+		snprintf(what, sizeof(what), " of transfer %u", i + 1);
+		label_print(what, json_array_get(list, i));
+	}
+}
+
 static char *
 int_text(char *buf, size_t size, json_t *v)
 {
@@ -362,6 +403,7 @@ proposal_print(struct ctl *c, const struct proposal_fields *f,
 		    "threshold")), int_text(r, sizeof(r), json_object_get(
 		    proposal, "rejection_count")));
 	kind_print(c, f, pin);
+	labels_print(f, proposal);
 }
 
 /* ---- the final summary ---- */

@@ -23,6 +23,8 @@ static const char *const event_types[] = {
 	"token.created", "token.revoked", "token.bound",
 	"webhook.created", "webhook.enabled", "webhook.disabled",
 	"webhook.secret_rotated", "webhook.redelivered", "webhook.deleted",
+	/* issue #14, accounting */
+	"category.created", "category.changed",
 };
 
 bool

@@ -98,6 +98,45 @@ col_amount(struct checker *c, sqlite3_stmt *st, int i, const char *what,
 	return false;
 }
 
+/* Every label names a registered category of its treasury, of the kind
+ * its use takes (issue #14): income on a deposit, expense on a transfer's
+ * debit and on a proposal's transfer. */
+static const char check_labels_sql[] =
+	"SELECT 'ledger entry ' || l.seq, l.category, c.kind,"
+	" CASE l.kind WHEN 'deposit' THEN 'income' ELSE 'expense' END"
+	" FROM ledger l LEFT JOIN categories c"
+	" ON c.treasury_id = l.treasury_id AND c.name = l.category"
+	" WHERE l.category IS NOT NULL AND (c.kind IS NULL OR c.kind <>"
+	" CASE l.kind WHEN 'deposit' THEN 'income' ELSE 'expense' END)"
+	" UNION ALL "
+	"SELECT 'proposal ' || lower(hex(pc.proposal_id)) || ' item ' ||"
+	" pc.item, pc.category, c.kind, 'expense'"
+	" FROM proposal_categories pc JOIN proposals p ON p.id = pc.proposal_id"
+	" LEFT JOIN categories c"
+	" ON c.treasury_id = p.treasury_id AND c.name = pc.category"
+	" WHERE c.kind IS NULL OR c.kind <> 'expense'";
+
+static treasury_err
+check_labels(struct checker *c)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(c->db, check_labels_sql, -1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+			report(c, "%s: category '%.32s' is not a category of "
+			    "its treasury", col_text(st, 0), col_text(st, 1));
+		else
+			report(c, "%s: category '%.32s' is an %s category, "
+			    "its use takes %s", col_text(st, 0),
+			    col_text(st, 1), col_text(st, 2), col_text(st, 3));
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+}
+
 static treasury_err
 check_foreign_keys(struct checker *c)
 {
@@ -879,6 +918,8 @@ store_check(const char *path, const treasury_verifier *v,
 		err = check_freezes(&c);
 	if (err == TREASURY_OK)
 		err = check_debits(&c);
+	if (err == TREASURY_OK)
+		err = check_labels(&c);
 	if (err == TREASURY_OK)
 		err = store_check_journal(c.db, finding, ctx, &out->findings,
 		    &out->journal_entries);

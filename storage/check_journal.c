@@ -171,6 +171,26 @@ static const struct journal_check journal_checks[] = {
 	  " ledger', e.seq, e.ref, e.amount, e.asset, e.tid, e.ls) FROM e"
 	  " LEFT JOIN ledger l ON l.seq = e.ls AND l.kind = 'deposit'"
 	  " WHERE l.seq IS NULL ORDER BY e.seq" },
+	/* accounting labels (issue #14): a ledger entry's category is the
+	 * one of its last category.changed entry, else (a deposit) the one
+	 * its deposit entry states (absent: none) */
+	{ "ledger labels",
+	  "WITH c AS MATERIALIZED (SELECT seq, CAST(" JX("ledger_seq")
+	  " AS INTEGER) AS ls, " JX("category") " AS cat "
+	  JROWS("category.changed") " AND " JX("ledger_seq") " IS NOT NULL),"
+	  " last AS MATERIALIZED (SELECT ls, cat, max(seq) AS seq FROM c"
+	  " GROUP BY ls),"
+	  " d AS MATERIALIZED (SELECT seq, CAST(" JX("ledger_seq")
+	  " AS INTEGER) AS ls, " JX("category") " AS cat " JROWS("deposit") "),"
+	  " w AS (SELECT l.seq AS seq, l.category AS category, CASE WHEN"
+	  " last.ls IS NOT NULL THEN last.cat ELSE d.cat END AS want,"
+	  " CASE WHEN last.ls IS NOT NULL THEN last.seq ELSE d.seq END AS js"
+	  " FROM ledger l LEFT JOIN last ON last.ls = l.seq"
+	  " LEFT JOIN d ON d.ls = l.seq AND l.kind = 'deposit')"
+	  " SELECT printf('ledger entry %d: category %s, but journal entry %d"
+	  " says %s', seq, coalesce('''' || category || '''', 'none'), js,"
+	  " coalesce('''' || want || '''', 'none')) FROM w"
+	  " WHERE js IS NOT NULL AND want IS NOT category ORDER BY seq" },
 	/* debits */
 	{ "debits",
 	  "WITH d AS MATERIALIZED (SELECT j.seq AS seq,"

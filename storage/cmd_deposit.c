@@ -22,6 +22,7 @@ struct deposit_prior {
 	amount_minor amount;
 	char source[SOURCE_MAX_BYTES + 1];
 	char memo[MEMO_MAX_BYTES + 1];
+	char category[CATEGORY_NAME_MAX_BYTES + 1];	/* "" = none */
 };
 
 static treasury_err
@@ -47,6 +48,10 @@ deposit_prior_find(struct store *s, const struct command *cmd,
 			err = col_text(st, 3, 0, SOURCE_MAX_BYTES, p->source);
 		if (err == TREASURY_OK)
 			err = col_text(st, 4, 0, MEMO_MAX_BYTES, p->memo);
+		if (err == TREASURY_OK &&
+		    sqlite3_column_type(st, 5) != SQLITE_NULL)
+			err = col_text(st, 5, 1, CATEGORY_NAME_MAX_BYTES,
+			    p->category);
 	} else
 		err = store_err_from_sqlite(rc);
 	store_stmt_done(st);
@@ -67,6 +72,8 @@ deposit_prior_compare(const struct deposit_prior *p, struct command *cmd)
 		what = "source";
 	else if (strcmp(p->memo, cmd->in.deposit.memo) != 0)
 		what = "memo";
+	else if (strcmp(p->category, cmd->in.deposit.category) != 0)
+		what = "category";
 	if (what != NULL) {
 		cmd_detail(cmd, "reference: '%s' was used for deposit %lld with"
 		    " a different %s", cmd->in.deposit.reference,
@@ -86,6 +93,8 @@ deposit_journal(struct store *s, const struct command *cmd)
 	journal_payload_begin(&p);
 	journal_payload_amount(&p, "amount_minor", cmd->in.deposit.amount);
 	journal_payload_str(&p, "asset", cmd->in.deposit.asset);
+	if (cmd->in.deposit.category[0] != '\0')
+		journal_payload_str(&p, "category", cmd->in.deposit.category);
 	journal_payload_int(&p, "ledger_seq", cmd->out.deposit.ledger_seq);
 	journal_payload_str(&p, "memo", cmd->in.deposit.memo);
 	journal_payload_str(&p, "reference", cmd->in.deposit.reference);
@@ -165,6 +174,10 @@ deposit_check_refs(struct store *s, struct command *cmd)
 	err = store_asset_get(s, cmd->in.deposit.asset, &a);
 	if (err == TREASURY_ERR_UNKNOWN_ASSET)
 		cmd_detail(cmd, "asset: '%s' is not known", cmd->in.deposit.asset);
+	if (err == TREASURY_OK && cmd->in.deposit.category[0] != '\0')
+		err = category_check(s, cmd, "category",
+		    cmd->in.deposit.treasury, cmd->in.deposit.category,
+		    CATEGORY_INCOME);
 	return err;
 }
 

@@ -9,10 +9,15 @@
  * be made). The canonical text is then encoded, hashed into the id and
  * stored with status pending.
  */
+#include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine_int.h"
+
+static treasury_err proposal_categories_check(struct store *s,
+    const struct proposal_fields *f, struct command *cmd);
 
 static treasury_err
 transfer_asset_check(struct store *s, const struct transfer_fields *t,
@@ -166,6 +171,9 @@ proposal_complete(struct store *s, const struct treasury *cur,
 				return err;
 			}
 		}
+		err = proposal_categories_check(s, f, cmd);
+		if (err != TREASURY_OK)
+			return err;
 		return proposal_assets_check(s, f, cmd);
 	}
 	if (f->kind == KIND_SET_POLICY)
@@ -180,13 +188,94 @@ proposal_complete(struct store *s, const struct treasury *cur,
 	return config_complete(cur, now, f, cmd);
 }
 
+/* Does any transfer of f carry a label? */
+static bool
+proposal_categories_any(const struct proposal_fields *f,
+    const struct proposal_categories *cats)
+{
+	if (cats == NULL ||
+	    (f->kind != KIND_TRANSFER && f->kind != KIND_BATCH))
+		return false;
+	for (unsigned i = 0; i < f->transfer_count; i++)
+		if (cats->item[i][0] != '\0')
+			return true;
+	return false;
+}
+
+/* Every label of a transfer or batch names an expense category of its
+ * treasury (issue #14). */
+static treasury_err
+proposal_categories_check(struct store *s, const struct proposal_fields *f,
+    struct command *cmd)
+{
+	const struct proposal_categories *cats =
+	    cmd->in.proposal_create.categories;
+	char field[40];
+	treasury_err err;
+
+	if (!proposal_categories_any(f, cats))
+		return TREASURY_OK;
+	assert(f->transfer_count <= BATCH_TRANSFERS_MAX);
+	for (unsigned i = 0; i < f->transfer_count; i++) {
+		if (cats->item[i][0] == '\0')
+			continue;
+		if (f->kind == KIND_TRANSFER)
+			snprintf(field, sizeof(field), "category");
+		else
+			snprintf(field, sizeof(field), "transfers[%u].category",
+			    i);
+		err = category_check(s, cmd, field, f->treasury,
+		    cats->item[i], CATEGORY_EXPENSE);
+		if (err != TREASURY_OK)
+			return err;
+	}
+	return TREASURY_OK;
+}
+
+/* The proposal_categories rows of the new proposal. */
+static treasury_err
+proposal_categories_insert(struct store *s, const struct proposal_fields *f,
+    const struct command *cmd)
+{
+	const struct proposal_categories *cats =
+	    cmd->in.proposal_create.categories;
+	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_CATEGORY_SET];
+	treasury_err err = TREASURY_OK;
+
+	if (!proposal_categories_any(f, cats))
+		return TREASURY_OK;
+	for (unsigned i = 0; i < f->transfer_count && err == TREASURY_OK;
+	    i++) {
+		if (cats->item[i][0] == '\0')
+			continue;
+		sqlite3_bind_blob(st, 1, cmd->out.proposal_create.id,
+		    PROPOSAL_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, i);
+		bind_str(st, 3, cats->item[i]);
+		err = store_stmt_run(s, STMT_PROPOSAL_CATEGORY_SET);
+	}
+	return err;
+}
+
 static treasury_err
 proposal_created_journal(struct store *s, const struct proposal_fields *f,
     const struct command *cmd)
 {
+	const struct proposal_categories *cats =
+	    cmd->in.proposal_create.categories;
 	struct journal_payload p;
 
 	journal_payload_begin(&p);
+	if (proposal_categories_any(f, cats)) {
+		/* one per transfer, string or null: labels, not signed */
+		journal_payload_array(&p, "categories");
+		for (unsigned i = 0; i < f->transfer_count; i++)
+			if (cats->item[i][0] != '\0')
+				journal_payload_elem_str(&p, cats->item[i]);
+			else
+				journal_payload_null(&p, NULL);
+		journal_payload_end(&p);
+	}
 	journal_payload_int(&p, "config_version", (int64_t)f->config_version);
 	journal_payload_int(&p, "expires_at", f->expires_s);
 	journal_payload_str(&p, "kind", proposal_kind_name(f->kind));
@@ -230,6 +319,8 @@ proposal_insert(struct store *s, const struct proposal_fields *f,
 	err = store_stmt_run(s, STMT_TREASURY_NONCE_BUMP);
 	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;	/* the nonce moved under us */
+	if (err == TREASURY_OK)
+		err = proposal_categories_insert(s, f, cmd);
 	if (err == TREASURY_OK)
 		err = proposal_created_journal(s, f, cmd);
 	return err;

@@ -54,12 +54,6 @@ enum {
 	PROPOSAL_HEAD_COL_CONFIG_EXTRA
 };
 
-/* The accounting labels of a proposal's transfers (schema 10): item[i]
- * is transfer i's category, "" when it has none. */
-struct proposal_categories {
-	char item[BATCH_TRANSFERS_MAX][CATEGORY_NAME_MAX_BYTES + 1];
-};
-
 /* Load the labels of the first `count` transfers of proposal id (records.c).
  * A row for an item >= count is TREASURY_ERR_DB_CORRUPT. */
 TREASURY_WARN_UNUSED treasury_err
@@ -443,6 +437,15 @@ enum apply_outcome apply_maintenance(struct store *s, struct command *cmd);
 /* ---- webhooks (webhooks.c) ---- */
 
 enum apply_outcome apply_webhook_create(struct store *s, struct command *cmd);
+/* issue #14, accounting categories (cmd_category.c) */
+enum apply_outcome apply_category_create(struct store *s, struct command *cmd);
+enum apply_outcome apply_category_set(struct store *s, struct command *cmd);
+/* Is name (not "") a category of treasury of kind want? Else
+ * TREASURY_ERR_UNKNOWN_CATEGORY or _CATEGORY_KIND with a detail naming
+ * `field` in cmd, or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+category_check(struct store *s, struct command *cmd, const char *field,
+    const char *treasury, const char *name, enum category_kind want);
 enum apply_outcome apply_webhook_update(struct store *s, struct command *cmd);
 enum apply_outcome apply_webhook_results(struct store *s,
     struct command *cmd);

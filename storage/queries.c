@@ -687,3 +687,81 @@ store_journal_page(struct store *s, int64_t after_seq, unsigned limit,
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
 	return store_page_walk(s, st, limit, journal_page_row, &w, more);
 }
+
+/* ---- categories (issue #14) ---- */
+
+treasury_err
+store_categories_list(struct store *s, const char *treasury,
+    int (*fn)(const struct category *, void *), void *ctx)
+{
+	sqlite3_stmt *st = s->stmt[STMT_CATEGORY_LIST];
+	treasury_err err = TREASURY_OK;
+	struct category c;
+	char kind[8];
+	unsigned n = 0;
+	int rc;
+
+	assert(treasury != NULL && fn != NULL);
+	bind_str(st, 1, treasury);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof(c));
+		err = ++n > CATEGORIES_PER_TREASURY_MAX ?
+		    TREASURY_ERR_DB_CORRUPT : col_text(st, 0, 1,
+		    CATEGORY_NAME_MAX_BYTES, c.name);
+		if (err == TREASURY_OK)
+			err = col_text(st, 1, 6, 7, kind);
+		if (err == TREASURY_OK)
+			err = col_int(st, 2, INT64_MIN, INT64_MAX, &c.created_s);
+		if (err == TREASURY_OK)
+			c.kind = strcmp(kind, "income") == 0 ? CATEGORY_INCOME :
+			    CATEGORY_EXPENSE;
+		if (err != TREASURY_OK || fn(&c, ctx) != 0)
+			break;
+	}
+	if (err == TREASURY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+static treasury_err
+category_change_read(sqlite3_stmt *st, struct category_change *c)
+{
+	treasury_err err = TREASURY_OK;
+
+	memset(c, 0, sizeof(*c));
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+		err = col_text(st, 0, 1, CATEGORY_NAME_MAX_BYTES, c->previous);
+	if (err == TREASURY_OK && sqlite3_column_type(st, 1) != SQLITE_NULL)
+		err = col_text(st, 1, 1, CATEGORY_NAME_MAX_BYTES, c->category);
+	if (err == TREASURY_OK)
+		err = col_text(st, 2, 0, TOKEN_NAME_MAX_BYTES, c->actor);
+	if (err == TREASURY_OK)
+		err = col_int(st, 3, INT64_MIN, INT64_MAX, &c->created_s);
+	return err;
+}
+
+treasury_err
+store_category_history(struct store *s, int64_t seq, unsigned max,
+    int (*fn)(const struct category_change *, void *), void *ctx)
+{
+	sqlite3_stmt *st = s->stmt[STMT_CATEGORY_HISTORY];
+	treasury_err err = TREASURY_OK;
+	struct category_change c;
+	unsigned n = 0;
+	int rc;
+
+	assert(fn != NULL);
+	sqlite3_bind_int64(st, 1, seq);
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n++;
+		err = category_change_read(st, &c);
+		if (err != TREASURY_OK || fn(&c, ctx) != 0)
+			break;
+	}
+	if (n < max && err == TREASURY_OK && rc != SQLITE_ROW &&
+	    rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}

@@ -739,6 +739,44 @@ proposal_base_threshold(struct store *s, struct proposal_record *out)
 	return err;
 }
 
+/* The number of transfers a transfer or batch text states: 1, or its
+ * "transfers: <n>" line (the text was validated when it was stored). */
+static treasury_err
+proposal_transfer_count(const struct proposal_record *p, unsigned *n)
+{
+	static const char line[] = "\ntransfers: ";
+	const char *at;
+	unsigned v = 0;
+
+	*n = 0;
+	if (p->kind == KIND_TRANSFER)
+		*n = 1;
+	if (p->kind != KIND_BATCH)
+		return TREASURY_OK;
+	at = p->canonical != NULL ? strstr(p->canonical, line) : NULL;
+	if (at == NULL)
+		return TREASURY_ERR_DB_CORRUPT;
+	for (at += sizeof(line) - 1; *at >= '0' && *at <= '9' && v <= 64; at++)
+		v = v * 10 + (unsigned)(*at - '0');
+	if (*at != '\n' || v == 0 || v > BATCH_TRANSFERS_MAX)
+		return TREASURY_ERR_DB_CORRUPT;
+	*n = v;
+	return TREASURY_OK;
+}
+
+/* out->transfer_count and out->categories of a transfer or batch. */
+static treasury_err
+proposal_labels_read(struct store *s, struct proposal_record *out)
+{
+	treasury_err err;
+
+	err = proposal_transfer_count(out, &out->transfer_count);
+	if (err == TREASURY_OK && out->transfer_count > 0)
+		err = proposal_categories_load(s, out->id, out->transfer_count,
+		    &out->categories);
+	return err;
+}
+
 treasury_err
 proposal_read(struct store *s, sqlite3_stmt *st, struct proposal_record *out)
 {
@@ -752,6 +790,8 @@ proposal_read(struct store *s, sqlite3_stmt *st, struct proposal_record *out)
 		err = proposal_base_threshold(s, out);
 	if (err == TREASURY_OK)
 		err = proposal_votes_read(s, out);
+	if (err == TREASURY_OK)
+		err = proposal_labels_read(s, out);
 	if (err != TREASURY_OK)
 		goto fail;
 	return TREASURY_OK;

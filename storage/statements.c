@@ -114,7 +114,7 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " category)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[STMT_LEDGER_BY_REFERENCE] =
-	    "SELECT seq, asset, amount, source, memo FROM ledger"
+	    "SELECT seq, asset, amount, source, memo, category FROM ledger"
 	    " WHERE treasury_id = ?1 AND kind = 'deposit' AND reference = ?2",
 	/* Columns of a ledger entry: see LEDGER_COL_*. ?3 limit + 1 */
 	[STMT_LEDGER_PAGE] =
@@ -145,6 +145,39 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_PROPOSAL_CATEGORIES] =
 	    "SELECT item, category FROM proposal_categories"
 	    " WHERE proposal_id = ?1 ORDER BY item",
+	/* categories (cmd_category.c): ?1 treasury ?2 name */
+	[STMT_CATEGORY_GET] =
+	    "SELECT kind, created_at FROM categories"
+	    " WHERE treasury_id = ?1 AND name = ?2",
+	[STMT_CATEGORY_INSERT] =
+	    "INSERT INTO categories (treasury_id, name, kind, created_at,"
+	    " created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STMT_CATEGORY_COUNT] =
+	    "SELECT count(*) FROM categories WHERE treasury_id = ?1",
+	[STMT_CATEGORY_LIST] =
+	    "SELECT name, kind, created_at FROM categories"
+	    " WHERE treasury_id = ?1 ORDER BY name",
+	/* ?1 seq ?2 category (NULL = none) */
+	[STMT_LEDGER_CATEGORY_SET] =
+	    "UPDATE ledger SET category = ?2 WHERE seq = ?1",
+	/* ?1 proposal ?2 item ?3 category */
+	[STMT_PROPOSAL_CATEGORY_SET] =
+	    "INSERT INTO proposal_categories (proposal_id, item, category)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (proposal_id, item)"
+	    " DO UPDATE SET category = excluded.category",
+	[STMT_PROPOSAL_CATEGORY_DELETE] =
+	    "DELETE FROM proposal_categories WHERE proposal_id = ?1"
+	    " AND item = ?2",
+	/* ?1 treasury ?2 seq ?3 proposal ?4 item ?5 previous ?6 category
+	 * ?7 actor ?8 at; NULL where none */
+	[STMT_CATEGORY_CHANGE_INSERT] =
+	    "INSERT INTO category_changes (treasury_id, ledger_seq,"
+	    " proposal_id, item, previous, category, actor, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	/* a ledger entry's changes, oldest first */
+	[STMT_CATEGORY_HISTORY] =
+	    "SELECT previous, category, actor, created_at FROM category_changes"
+	    " WHERE ledger_seq = ?1 ORDER BY id",
 
 	/* ?10 freeze_seq: the freeze an unfreeze lifts, else NULL */
 	[STMT_PROPOSAL_INSERT] =

@@ -219,6 +219,10 @@ command_apply(struct writer *w, struct command *cmd)
 		return apply_webhook_update(s, cmd);
 	case CMD_WEBHOOK_RESULTS:
 		return apply_webhook_results(s, cmd);
+	case CMD_CATEGORY_CREATE:
+		return apply_category_create(s, cmd);
+	case CMD_CATEGORY_SET:
+		return apply_category_set(s, cmd);
 	}
 	cmd_detail(cmd, "unknown command type %d", (int)cmd->type);
 	return cmd_finish(s, cmd, TREASURY_ERR_INTERNAL);

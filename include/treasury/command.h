@@ -40,6 +40,9 @@ enum command_type {
 	CMD_WEBHOOK_CREATE,	/* in.webhook_create */
 	CMD_WEBHOOK_UPDATE,	/* in.webhook_update */
 	CMD_WEBHOOK_RESULTS,	/* in.webhook_results: delivery outcomes */
+	/* issue #14, accounting (storage/cmd_category.c) */
+	CMD_CATEGORY_CREATE,	/* in.category_create */
+	CMD_CATEGORY_SET,	/* in.category_set: a correction */
 };
 
 struct command;
@@ -193,6 +196,10 @@ struct command {
 			 * the caller (it is large); not freed by the writer. */
 			struct proposal_fields *fields;
 			int64_t proposer_token_id;
+			/* the transfers' accounting labels (expense
+			 * categories, not signed), or NULL for none; heap,
+			 * caller's, like fields */
+			struct proposal_categories *categories;
 		} proposal_create;
 		struct {
 			uint8_t proposal[PROPOSAL_ID_BYTES];
@@ -260,6 +267,20 @@ struct command {
 			 * endpoints or rows are ignored */
 			struct webhook_results *results;
 		} webhook_results;
+		struct {
+			char treasury[TREASURY_ID_MAX_BYTES + 1];
+			char name[CATEGORY_NAME_MAX_BYTES + 1];
+			enum category_kind kind;
+		} category_create;
+		struct {
+			/* a ledger entry (ledger_seq > 0, of treasury) or a
+			 * proposal's transfer (ledger_seq 0: proposal, item) */
+			char treasury[TREASURY_ID_MAX_BYTES + 1];
+			int64_t ledger_seq;
+			uint8_t proposal[PROPOSAL_ID_BYTES];
+			unsigned item;
+			char category[CATEGORY_NAME_MAX_BYTES + 1]; /* "" none */
+		} category_set;
 	} in;
 	struct command_idempotency idem;
 	/* CMD_TREASURY_CREATE: the initial policy (issue #8), NULL for the
@@ -289,6 +310,13 @@ struct command {
 		struct {
 			unsigned count;		/* REDELIVER: entries queued */
 		} webhook_update;
+		struct {
+			bool existed;		/* same name and kind: 200 */
+			int64_t created_s;	/* the category's */
+		} category_create;
+		struct {
+			bool changed;		/* false: already that value */
+		} category_set;
 	} out;
 
 	/* writer-private */

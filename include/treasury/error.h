@@ -139,6 +139,14 @@
 	X(WEBHOOK_LIMIT, "webhook-limit", "too many webhook endpoints are registered", 409) \
 	X(AMOUNT_UNDERFLOW, "amount-underflow", "an exact sum would fall below zero", 500) \
 	X(TIME_SYNTAX, "time-syntax", "time must be YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or unix seconds", 400) \
+	/* issue #14, accounting categories */				\
+	X(CATEGORY_NAME, "category-name", "category name must be 1..32 characters [a-z0-9_-], starting with [a-z0-9]", 400) \
+	X(CATEGORY_EXISTS, "category-exists", "this category exists with the other kind", 409) \
+	X(CATEGORY_LIMIT, "category-limit", "the treasury has the most categories allowed", 409) \
+	X(UNKNOWN_CATEGORY, "unknown-category", "not a category of this treasury", 422) \
+	X(CATEGORY_KIND, "category-kind", "a deposit takes an income category, a transfer an expense category", 422) \
+	X(UNKNOWN_LEDGER_ENTRY, "unknown-ledger-entry", "no such ledger entry in this treasury", 404) \
+	X(CATEGORY_CLOSED, "category-closed", "the proposal was executed or closed: correct its ledger entries instead", 409) \
 	/* the HTTP layer (api/) */					\
 	X(INVALID_JSON, "invalid-json", "Invalid JSON", 400)		\
 	X(UNKNOWN_FIELD, "unknown-field", "Unknown field", 400)		\

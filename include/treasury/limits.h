@@ -33,6 +33,7 @@ enum {
 	/* accounting (docs/accounting.md) */
 	CATEGORY_NAME_MAX_BYTES = 32,		/* same charset as treasury ids */
 	CATEGORIES_PER_TREASURY_MAX = 256,
+	CATEGORY_HISTORY_MAX = 1000,		/* changes shown per entry */
 	BUDGETS_PER_TREASURY_MAX = 256,
 };
 

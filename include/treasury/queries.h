@@ -234,4 +234,19 @@ store_proposal_status_counts(struct store *s,
 TREASURY_WARN_UNUSED treasury_err
 store_ledger_entry_get(struct store *s, int64_t seq, struct ledger_entry *out);
 
+/* ---- accounting categories (issue #14) ---- */
+
+/* The categories of treasury, by name (at most
+ * CATEGORIES_PER_TREASURY_MAX; more is TREASURY_ERR_DB_CORRUPT); fn
+ * returning non-zero stops the walk. */
+TREASURY_WARN_UNUSED treasury_err
+store_categories_list(struct store *s, const char *treasury,
+    int (*fn)(const struct category *, void *), void *ctx);
+
+/* The category changes of ledger entry seq, oldest first, at most max of
+ * them (the first max). */
+TREASURY_WARN_UNUSED treasury_err
+store_category_history(struct store *s, int64_t seq, unsigned max,
+    int (*fn)(const struct category_change *, void *), void *ctx);
+
 #endif

@@ -79,6 +79,27 @@ struct ledger_entry {
 	char category[CATEGORY_NAME_MAX_BYTES + 1];
 };
 
+/* An accounting category of a treasury (issue #14): a label, not
+ * signed. */
+enum category_kind {
+	CATEGORY_EXPENSE = 1,	/* for transfers */
+	CATEGORY_INCOME,	/* for deposits */
+};
+
+struct category {
+	char name[CATEGORY_NAME_MAX_BYTES + 1];
+	enum category_kind kind;
+	int64_t created_s;
+};
+
+/* One change of a ledger entry's category; "" = none. */
+struct category_change {
+	char previous[CATEGORY_NAME_MAX_BYTES + 1];
+	char category[CATEGORY_NAME_MAX_BYTES + 1];
+	char actor[TOKEN_NAME_MAX_BYTES + 1];
+	int64_t created_s;
+};
+
 struct balance {
 	char asset[ASSET_CODE_MAX_BYTES + 1];
 	unsigned decimals;
@@ -91,6 +112,12 @@ struct vote_record {
 	uint8_t signature[SIG_DER_MAX_BYTES];
 	size_t signature_len;
 	int64_t created_s;
+};
+
+/* The accounting labels of a proposal's transfers (schema 10): item[i]
+ * is transfer i's category, "" when it has none. */
+struct proposal_categories {
+	char item[BATCH_TRANSFERS_MAX][CATEGORY_NAME_MAX_BYTES + 1];
 };
 
 /* A proposal as stored. status is the effective status at the `now_s`
@@ -117,6 +144,10 @@ struct proposal_record {
 	struct vote_record votes[SIGNERS_PER_TREASURY_MAX];	/* by time */
 	char settlement[SETTLEMENT_MAX_BYTES + 1];	/* "" if none */
 	int64_t settled_s;
+	/* transfer and batch: the number of transfers and their accounting
+	 * labels (issue #14; not signed, not in canonical); 0 otherwise */
+	unsigned transfer_count;
+	struct proposal_categories categories;
 };
 
 /* Free rec->canonical. */

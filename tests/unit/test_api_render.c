@@ -103,12 +103,15 @@ test_ledger_entry(void **state)
 	/* a deposit without a source: no source, to or proposal member */
 	rendered_is(ledger_entry_json(&e), "{\"amount\":\"1500.500000\","
 	    "\"asset\":\"USDC\",\"balance_after\":\"2000.000000\","
+	    "\"category\":null,\"counterparty\":\"\","
 	    "\"created_at\":\"2027-01-15T08:00:00Z\",\"kind\":\"deposit\","
 	    "\"memo\":\"\",\"reference\":\"tx-1\",\"seq\":7,"
 	    "\"treasury\":\"ops\"}");
 	snprintf(e.source, sizeof(e.source), "exchange");
+	snprintf(e.category, sizeof(e.category), "donations");
 	rendered_is(ledger_entry_json(&e), "{\"amount\":\"1500.500000\","
 	    "\"asset\":\"USDC\",\"balance_after\":\"2000.000000\","
+	    "\"category\":\"donations\",\"counterparty\":\"exchange\","
 	    "\"created_at\":\"2027-01-15T08:00:00Z\",\"kind\":\"deposit\","
 	    "\"memo\":\"\",\"reference\":\"tx-1\",\"seq\":7,"
 	    "\"source\":\"exchange\",\"treasury\":\"ops\"}");
@@ -127,6 +130,7 @@ test_ledger_entry(void **state)
 	memset(e.proposal, 0xab, sizeof(e.proposal));
 	rendered_is(ledger_entry_json(&e), "{\"amount\":\"0.00000001\","
 	    "\"asset\":\"BTC\",\"balance_after\":\"0.00000000\","
+	    "\"category\":null,\"counterparty\":\"bc1q\","
 	    "\"created_at\":\"1970-01-01T00:00:00Z\",\"kind\":\"transfer\","
 	    "\"memo\":\"rent\",\"proposal\":\"abababababababababababababababab"
 	    "abababababababababababababababab\",\"seq\":8,\"to\":\"bc1q\","
@@ -174,7 +178,8 @@ test_proposal(void **state)
 	    "\"voted_at\":\"1970-01-01T00:00:00Z\"},"
 	    "{\"signature\":\"0f\",\"signer\":\"carol\","
 	    "\"voted_at\":\"1970-01-01T00:02:00Z\"}],"
-	    "\"canonical\":\"treasuryd proposal v1\\n\",\"config_version\":2,"
+	    "\"canonical\":\"treasuryd proposal v1\\n\",\"category\":null,"
+	    "\"config_version\":2,"
 	    "\"created_at\":\"1970-01-01T00:00:00Z\",\"executed_at\":null,"
 	    "\"expires_at\":\"2027-01-15T08:00:00Z\",\"id\":\""
 	    "0101010101010101010101010101010101010101010101010101010101010101"
