@@ -511,6 +511,10 @@ void handle_balances(struct request *rq, struct reply *rp);
 void handle_ledger(struct request *rq, struct reply *rp);
 
 void handle_deposit(struct request *rq, struct reply *rp);
+/* budgets.c (issue #14 §8) */
+void handle_budget_set(struct request *rq, struct reply *rp);
+void handle_budget_list(struct request *rq, struct reply *rp);
+void handle_budget_delete(struct request *rq, struct reply *rp);
 
 void handle_proposal_create(struct request *rq, struct reply *rp);
 void handle_proposal_list(struct request *rq, struct reply *rp);

@@ -23,6 +23,7 @@ static const char *const event_types[] = {
 	"token.created", "token.revoked", "token.bound",
 	"webhook.created", "webhook.enabled", "webhook.disabled",
 	"webhook.secret_rotated", "webhook.redelivered", "webhook.deleted",
+	"budget.set", "budget.deleted", "budget.alert",	/* issue #14 */
 };
 
 bool

@@ -64,6 +64,7 @@
 #include "treasury/log.h"
 #include "treasury/webhook_store.h"
 
+#include "budget_int.h"
 #include "checkpoint_int.h"
 #include "engine_int.h"
 
@@ -219,6 +220,10 @@ command_apply(struct writer *w, struct command *cmd)
 		return apply_webhook_update(s, cmd);
 	case CMD_WEBHOOK_RESULTS:
 		return apply_webhook_results(s, cmd);
+	case CMD_BUDGET_SET:
+		return apply_budget_set(s, cmd);
+	case CMD_BUDGET_DELETE:
+		return apply_budget_delete(s, cmd);
 	}
 	cmd_detail(cmd, "unknown command type %d", (int)cmd->type);
 	return cmd_finish(s, cmd, TREASURY_ERR_INTERNAL);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "treasury/amount.h"
+#include "treasury/calendar.h"
 #include "treasury/error.h"
 #include "treasury/policy.h"
 #include "treasury/records.h"
@@ -40,6 +41,9 @@ enum command_type {
 	CMD_WEBHOOK_CREATE,	/* in.webhook_create */
 	CMD_WEBHOOK_UPDATE,	/* in.webhook_update */
 	CMD_WEBHOOK_RESULTS,	/* in.webhook_results: delivery outcomes */
+	/* issue #14, budgets (storage/budget.c, docs/api.md "Budgets") */
+	CMD_BUDGET_SET,		/* in.budget */
+	CMD_BUDGET_DELETE,	/* in.budget (category, period) */
 };
 
 struct command;
@@ -256,6 +260,15 @@ struct command {
 			int64_t seq_from, seq_to;		/* REDELIVER */
 		} webhook_update;
 		struct {
+			char treasury[TREASURY_ID_MAX_BYTES + 1];
+			/* an expense category of the treasury, checked by
+			 * the writer */
+			char category[CATEGORY_NAME_MAX_BYTES + 1];
+			enum calendar_period period;	/* MONTH or QUARTER */
+			char asset[ASSET_CODE_MAX_BYTES + 1];	/* SET only */
+			amount_minor amount;	/* SET only: > 0 */
+		} budget;
+		struct {
 			/* heap, caller's; results of unknown (deleted)
 			 * endpoints or rows are ignored */
 			struct webhook_results *results;
@@ -289,6 +302,9 @@ struct command {
 		struct {
 			unsigned count;		/* REDELIVER: entries queued */
 		} webhook_update;
+		struct {
+			bool replaced;		/* SET: an existing budget */
+		} budget;
 	} out;
 
 	/* writer-private */

@@ -139,6 +139,10 @@
 	X(WEBHOOK_LIMIT, "webhook-limit", "too many webhook endpoints are registered", 409) \
 	X(AMOUNT_UNDERFLOW, "amount-underflow", "an exact sum would fall below zero", 500) \
 	X(TIME_SYNTAX, "time-syntax", "time must be YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or unix seconds", 400) \
+	X(UNKNOWN_CATEGORY, "unknown-category", "no such category in this treasury", 422) \
+	X(CATEGORY_KIND, "category-kind", "the category is of the other kind (expense or income)", 422) \
+	X(BUDGET_LIMIT, "budget-limit", "the treasury has the most budgets it may have", 409) \
+	X(UNKNOWN_BUDGET, "unknown-budget", "no such budget", 404) \
 	/* the HTTP layer (api/) */					\
 	X(INVALID_JSON, "invalid-json", "Invalid JSON", 400)		\
 	X(UNKNOWN_FIELD, "unknown-field", "Unknown field", 400)		\

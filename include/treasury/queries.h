@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "treasury/amount.h"
+#include "treasury/amount_wide.h"
+#include "treasury/calendar.h"
 #include "treasury/auth.h"
 #include "treasury/error.h"
 #include "treasury/hash.h"
@@ -233,5 +235,38 @@ store_proposal_status_counts(struct store *s,
 /* One ledger entry by seq. Returns TREASURY_OK or TREASURY_ERR_NOT_FOUND. */
 TREASURY_WARN_UNUSED treasury_err
 store_ledger_entry_get(struct store *s, int64_t seq, struct ledger_entry *out);
+
+/* ---- budgets (issue #14 §8, storage/budget.c) ---- */
+
+/* One budget as GET /v1/treasuries/{t}/budgets shows it, for the period
+ * containing now_s. */
+struct budget_view {
+	char category[CATEGORY_NAME_MAX_BYTES + 1];
+	enum calendar_period period;	/* PERIOD_MONTH or PERIOD_QUARTER */
+	struct asset asset;		/* code and decimals */
+	amount_minor amount;		/* > 0 */
+	int64_t period_from_s, period_to_s;	/* [from, to) */
+	/* executed outflow of the category and asset in [from, now] */
+	struct amount_wide spent;
+	/* the transfers of that category and asset in open proposals
+	 * (pending or approved, timelocked included, not expired at now) */
+	struct amount_wide committed;
+	/* amount - spent - committed: its magnitude, and its sign */
+	struct amount_wide remaining;
+	bool remaining_negative;
+	bool alert_80, alert_100;	/* fired in this period */
+	int64_t created_s, updated_s;
+};
+
+/* Every budget of treasury (at most BUDGETS_PER_TREASURY_MAX), by
+ * category then period (month before quarter), given to fn in one
+ * snapshot; fn returning non-zero stops the walk. Open proposals' texts
+ * are decoded with v (not NULL) to find their transfers.
+ * Returns TREASURY_OK, TREASURY_ERR_UNKNOWN_TREASURY, _NOMEM,
+ * _DB_CORRUPT or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_budgets_list(struct store *s, const treasury_verifier *v,
+    const char *treasury, int64_t now_s,
+    int (*fn)(const struct budget_view *, void *), void *ctx);
 
 #endif
