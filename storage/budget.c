@@ -686,8 +686,8 @@ view_committed(struct store *s, const treasury_verifier *vf,
 		err = col_text(st, 1, 1, sizeof(status) - 1, status);
 		if (err == TREASURY_OK)
 			err = col_int(st, 2, 0, INT64_MAX, &expires_s);
-		if (err == TREASURY_OK && !proposal_status_parse(status,
-		    strlen(status), &stored))
+		if (err == TREASURY_OK && proposal_status_parse(status,
+		    strlen(status), &stored) != TREASURY_OK)
 			err = TREASURY_ERR_DB_CORRUPT;
 		if (err != TREASURY_OK)
 			break;
