@@ -515,6 +515,9 @@ void handle_deposit(struct request *rq, struct reply *rp);
 void handle_budget_set(struct request *rq, struct reply *rp);
 void handle_budget_list(struct request *rq, struct reply *rp);
 void handle_budget_delete(struct request *rq, struct reply *rp);
+/* prices.c (issue #14 §9) */
+void handle_price_set(struct request *rq, struct reply *rp);
+void handle_price_list(struct request *rq, struct reply *rp);
 
 void handle_proposal_create(struct request *rq, struct reply *rp);
 void handle_proposal_list(struct request *rq, struct reply *rp);

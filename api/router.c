@@ -60,6 +60,9 @@ static const struct route routes[] = {
 	{ "POST", W "/rotate-secret",       ROLE_ADMIN,      handle_webhook_rotate },
 	{ "POST", W "/redeliver",           ROLE_ADMIN,      handle_webhook_redeliver },
 	{ "GET",  W "/deliveries",          ROLE_ADMIN,      handle_webhook_deliveries },
+	{ "POST", "/v1/prices",             ROLE_ADMIN | ROLE_TREASURER,
+	  handle_price_set },
+	{ "GET",  "/v1/prices",             ROLE_ANY_TOKEN,  handle_price_list },
 	{ "GET",  "/v1/metrics",            ROLE_ANY_TOKEN,  handle_metrics },
 	{ "GET",  "/metrics",               ROLE_ANY_TOKEN,  handle_metrics },
 };

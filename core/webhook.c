@@ -24,6 +24,7 @@ static const char *const event_types[] = {
 	"webhook.created", "webhook.enabled", "webhook.disabled",
 	"webhook.secret_rotated", "webhook.redelivered", "webhook.deleted",
 	"budget.set", "budget.deleted", "budget.alert",	/* issue #14 */
+	"price.set",
 };
 
 bool

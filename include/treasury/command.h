@@ -12,6 +12,7 @@
 #include "treasury/amount.h"
 #include "treasury/calendar.h"
 #include "treasury/error.h"
+#include "treasury/price.h"
 #include "treasury/policy.h"
 #include "treasury/records.h"
 #include "treasury/storage.h"
@@ -44,6 +45,7 @@ enum command_type {
 	/* issue #14, budgets (storage/budget.c, docs/api.md "Budgets") */
 	CMD_BUDGET_SET,		/* in.budget */
 	CMD_BUDGET_DELETE,	/* in.budget (category, period) */
+	CMD_PRICE_SET,		/* in.price (issue #14 §9, storage/prices.c) */
 };
 
 struct command;
@@ -269,6 +271,13 @@ struct command {
 			amount_minor amount;	/* SET only: > 0 */
 		} budget;
 		struct {
+			char asset[ASSET_CODE_MAX_BYTES + 1];	/* registered */
+			char unit[PRICE_UNIT_MAX_BYTES + 1];	/* checked */
+			int64_t day;		/* UTC day (days since 1970) */
+			/* price_text_normalise's form */
+			char price[PRICE_TEXT_MAX_BYTES + 1];
+		} price;
+		struct {
 			/* heap, caller's; results of unknown (deleted)
 			 * endpoints or rows are ignored */
 			struct webhook_results *results;
@@ -305,6 +314,9 @@ struct command {
 		struct {
 			bool replaced;		/* SET: an existing budget */
 		} budget;
+		struct {
+			bool replaced;		/* an existing day's price */
+		} price;
 	} out;
 
 	/* writer-private */

@@ -19,6 +19,7 @@
 #include "treasury/journal.h"
 #include "treasury/limits.h"
 #include "treasury/policy.h"
+#include "treasury/price.h"
 #include "treasury/records.h"
 #include "treasury/sig.h"
 #include "treasury/storage.h"
@@ -268,5 +269,25 @@ TREASURY_WARN_UNUSED treasury_err
 store_budgets_list(struct store *s, const treasury_verifier *v,
     const char *treasury, int64_t now_s,
     int (*fn)(const struct budget_view *, void *), void *ctx);
+
+/* ---- prices (issue #14 §9, storage/prices.c) ---- */
+
+enum { PRICES_PAGE_MAX = 1000 };
+
+struct price_view {
+	char asset[ASSET_CODE_MAX_BYTES + 1];
+	char unit[PRICE_UNIT_MAX_BYTES + 1];
+	int64_t day;			/* UTC day */
+	char price[PRICE_TEXT_MAX_BYTES + 1];
+	int64_t created_s;		/* when last set */
+};
+
+/* The prices of (asset, unit) on days >= from_day, in day order, at most
+ * PRICES_PAGE_MAX given to fn; *more is set when further ones exist.
+ * Returns TREASURY_OK, _DB_CORRUPT or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_prices_list(struct store *s, const char *asset, const char *unit,
+    int64_t from_day, int (*fn)(const struct price_view *, void *),
+    void *ctx, bool *more);
 
 #endif

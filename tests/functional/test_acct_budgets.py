@@ -278,3 +278,57 @@ def test_budgets_spent_committed_alerts(ctx):
     _, end = month_bounds(now)
     now = advance(node, end - now + 3600)
     check_budget(c, book, "ops", "month", 150 * 10 ** 6, now, [])
+
+
+# ---- prices (issue #14 §9): stored and listed, never converted here ----
+
+def test_prices_set_and_list(ctx):
+    node, c = setup(ctx)
+    c.asset_ok("BTC", 8)
+    path = "/v1/prices"
+    body = {"asset": "BTC", "unit": "EUR", "date": "2026-03-01",
+            "price": "61234.50"}
+    assert_problem(node.post(path, body, token=c.viewer), 403, "forbidden")
+    for field, value, status, slug in [
+            ("price", "0", 422, "amount-zero"),
+            ("price", "-1", 400, "amount-sign"),
+            ("price", "1e3", 400, "amount-syntax"),
+            ("price", "1." + "0" * 18 + "1", 422, "amount-fraction-digits"),
+            ("date", "2026-02-30", 400, "invalid-field"),
+            ("date", "2026-03-01T00:00:00Z", 400, "invalid-field"),
+            ("unit", "E R", 400, "invalid-field"),
+            ("asset", "NOPE", 422, "unknown-asset")]:
+        assert_problem(node.post(path, dict(body, **{field: value})), status,
+                       slug)
+    assert_problem(node.post(path, dict(body, price=1.5)), 400, "field-type")
+    r = node.post(path, body, token=c.treasurer)
+    assert_equal((r.status, r.json["price"]), (201, "61234.5"), "new price")
+    assert_equal(node.post(path, dict(body, price="61234.500")).status, 200,
+                 "the same price again")
+    r = node.post(path, dict(body, price="0.000000000000000001"))
+    assert_equal((r.status, r.json["price"]), (200, "0.000000000000000001"),
+                 "replaced, 18 fraction digits exact")
+    for date, price in [("2026-03-03", "3"), ("2026-03-02", "2.25")]:
+        assert_equal(node.post(path, dict(body, date=date, price=price)).status,
+                     201, "price of %s" % date)
+    assert_equal(node.post(path, dict(body, unit="USD", price="7")).status,
+                 201, "another unit")
+    r = node.get(path + "?asset=BTC&unit=EUR", token=c.viewer)
+    assert_equal(r.status, 200, "list: %r" % r)
+    assert_equal([(p["date"], p["price"]) for p in r.json["prices"]],
+                 [("2026-03-01", "0.000000000000000001"),
+                  ("2026-03-02", "2.25"), ("2026-03-03", "3")], "EUR prices")
+    assert_equal(r.json["next_from"], None, "one page")
+    r = node.get(path + "?asset=BTC&unit=EUR&from=2026-03-02")
+    assert_equal([p["date"] for p in r.json["prices"]],
+                 ["2026-03-02", "2026-03-03"], "from")
+    for q in ["", "?asset=BTC", "?asset=BTC&unit=EUR&from=x",
+              "?asset=NOPE&unit=EUR", "?asset=BTC&unit=EUR&x=1"]:
+        assert_problem(node.get(path + q), 400, "invalid-query")
+    sets = [e["payload"] for e in journal(c, "price.set")]
+    assert_equal([(p["date"], p["price"], p.get("previous_price"))
+                  for p in sets],
+                 [("2026-03-01", "61234.5", None),
+                  ("2026-03-01", "0.000000000000000001", "61234.5"),
+                  ("2026-03-03", "3", None), ("2026-03-02", "2.25", None),
+                  ("2026-03-01", "7", None)], "price.set entries")
