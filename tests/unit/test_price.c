@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -13,7 +14,7 @@
 static treasury_err
 norm(const char *in, char out[PRICE_TEXT_MAX_BYTES + 1])
 {
-	strcpy(out, "unchanged");
+	snprintf(out, PRICE_TEXT_MAX_BYTES + 1, "unchanged");
 	return price_text_normalise(in, strlen(in), out);
 }
 
