@@ -224,6 +224,17 @@ def test_budgets_spent_committed_alerts(ctx):
     r = node.post(path, {"category": "travel", "period": "quarter",
                          "asset": "USDC", "amount": "20"})
     assert_equal(r.status, 201, "travel budget: %r" % r)
+    # an Idempotency-Key repeat answers the first answer, applies nothing
+    qbody = {"category": "ops", "period": "quarter", "asset": "USDC",
+             "amount": "1000"}
+    r1 = node.post(path, qbody, headers={"Idempotency-Key": "q-1"})
+    r2 = node.post(path, qbody, headers={"Idempotency-Key": "q-1"})
+    assert_equal((r1.status, r2.status), (201, 201), "idempotent set")
+    assert_equal(r2.header("Idempotent-Replayed"), "true", "replayed")
+    assert_equal(r2.json, r1.json, "same answer")
+    assert_equal(len(journal(c, "budget.set")), 5, "one set for two posts")
+    assert_equal(node.request("DELETE", path + "/ops/quarter").status, 200,
+                 "quarter budget deleted again")
 
     # 100 of 150: below 80 %
     now = advance(node, 1)
@@ -272,7 +283,7 @@ def test_budgets_spent_committed_alerts(ctx):
     left = node.get(path).json["budgets"]
     assert_equal([(b["category"], b["period"]) for b in left],
                  [("ops", "month")], "after delete")
-    assert_equal(len(journal(c, "budget.deleted")), 1, "budget.deleted")
+    assert_equal(len(journal(c, "budget.deleted")), 2, "budget.deleted")
 
     # the next month: a new period, nothing spent in it yet
     _, end = month_bounds(now)
