@@ -38,7 +38,7 @@ bool budget_level_reached(const struct amount_wide *spent,
  * from the day of from_s to the day of now_s, both included, from the
  * exact day sums of ledger_days. A budget's period starts at a midnight
  * (calendar_period_bounds) and no ledger entry is later than now_s (the
- * request's or command's clock; the writer refuses clocks that go back),
+ * request's or command's clock; the daemon's clock never goes back),
  * so whole days give exactly the outflow in [from_s, now_s].
  * Returns TREASURY_OK, _DB_CORRUPT (a sum that is not one) or a database
  * error. */
