@@ -527,6 +527,13 @@ void handle_category_list(struct request *rq, struct reply *rp);
 void handle_ledger_entry_get(struct request *rq, struct reply *rp);
 void handle_ledger_category_set(struct request *rq, struct reply *rp);
 void handle_proposal_category_set(struct request *rq, struct reply *rp);
+/* budgets.c (issue #14 §8) */
+void handle_budget_set(struct request *rq, struct reply *rp);
+void handle_budget_list(struct request *rq, struct reply *rp);
+void handle_budget_delete(struct request *rq, struct reply *rp);
+/* prices.c (issue #14 §9) */
+void handle_price_set(struct request *rq, struct reply *rp);
+void handle_price_list(struct request *rq, struct reply *rp);
 
 void handle_proposal_create(struct request *rq, struct reply *rp);
 void handle_proposal_list(struct request *rq, struct reply *rp);

@@ -25,6 +25,8 @@ static const char *const event_types[] = {
 	"webhook.secret_rotated", "webhook.redelivered", "webhook.deleted",
 	/* issue #14, accounting */
 	"category.created", "category.changed",
+	"budget.set", "budget.deleted", "budget.alert",	/* issue #14 */
+	"price.set",
 };
 
 bool

@@ -15,6 +15,7 @@
 
 #include "treasury/canonical.h"
 
+#include "budget_int.h"
 #include "engine_int.h"
 #include "ledger_int.h"
 
@@ -275,9 +276,12 @@ ledger_category_set(struct store *s, struct command *cmd)
 	err = store_stmt_run(s, STMT_LEDGER_CATEGORY_SET);
 	if (err == TREASURY_OK)
 		err = ledger_days_move(s, &e, e.category, next);
-	/* issue #14 budgets: the lead wires budget_alerts_check here */
 	if (err == TREASURY_OK)
 		err = category_change_record(s, cmd, e.category);
+	/* the category the entry joined may cross a budget level */
+	if (err == TREASURY_OK)
+		err = budget_alerts_check(s, cmd, e.treasury, next,
+		    cmd->now_s);
 	if (err == TREASURY_OK)
 		cmd->out.category_set.changed = true;
 	return err;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget_int.h"
 #include "engine_int.h"
 #include "ledger_int.h"
 
@@ -324,6 +325,35 @@ execute_spend(struct store *s, const struct proposal_record *rec,
 	return err;
 }
 
+/* After the executed entry of a spend: the budget alerts of each
+ * distinct category its transfers were debited under (budget_int.h),
+ * in the order of first appearance. Budgets never block a spend. */
+static treasury_err
+execute_budget_alerts(struct store *s, const struct proposal_record *rec,
+    const struct proposal_fields *f, struct command *cmd)
+{
+	struct proposal_categories *cats;
+	treasury_err err;
+	unsigned i, j;
+
+	if (f->kind != KIND_TRANSFER && f->kind != KIND_BATCH)
+		return TREASURY_OK;
+	cats = malloc(sizeof(*cats));
+	if (cats == NULL)
+		return TREASURY_ERR_NOMEM;
+	err = proposal_categories_load(s, rec->id, f->transfer_count, cats);
+	for (i = 0; err == TREASURY_OK && i < f->transfer_count; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(cats->item[j], cats->item[i]) == 0)
+				break;
+		if (j == i)	/* first time: "" is skipped by the callee */
+			err = budget_alerts_check(s, cmd, rec->treasury,
+			    cats->item[i], cmd->now_s);
+	}
+	free(cats);
+	return err;
+}
+
 /* ---- config changes ---- */
 
 static treasury_err
@@ -481,6 +511,8 @@ execute_apply(struct store *s, const treasury_verifier *v,
 	if (err == TREASURY_OK && new_version != 0)
 		err = proposals_after_config_change(s, cmd, rec->treasury,
 		    new_version);
+	if (err == TREASURY_OK)
+		err = execute_budget_alerts(s, rec, f, cmd);
 	if (err == TREASURY_OK)
 		cmd->out.execute.status = lifecycle_status_after(ACTION_EXECUTE,
 		    rec->status);

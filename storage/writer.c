@@ -64,8 +64,10 @@
 #include "treasury/log.h"
 #include "treasury/webhook_store.h"
 
+#include "budget_int.h"
 #include "checkpoint_int.h"
 #include "engine_int.h"
+#include "price_int.h"
 
 enum { WRITER_FAIL_LOG_INTERVAL_MS = 10000 };
 
@@ -223,6 +225,12 @@ command_apply(struct writer *w, struct command *cmd)
 		return apply_category_create(s, cmd);
 	case CMD_CATEGORY_SET:
 		return apply_category_set(s, cmd);
+	case CMD_BUDGET_SET:
+		return apply_budget_set(s, cmd);
+	case CMD_BUDGET_DELETE:
+		return apply_budget_delete(s, cmd);
+	case CMD_PRICE_SET:
+		return apply_price_set(s, cmd);
 	}
 	cmd_detail(cmd, "unknown command type %d", (int)cmd->type);
 	return cmd_finish(s, cmd, TREASURY_ERR_INTERNAL);

@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 #include "treasury/amount.h"
+#include "treasury/calendar.h"
 #include "treasury/error.h"
+#include "treasury/price.h"
 #include "treasury/policy.h"
 #include "treasury/records.h"
 #include "treasury/storage.h"
@@ -43,6 +45,10 @@ enum command_type {
 	/* issue #14, accounting (storage/cmd_category.c) */
 	CMD_CATEGORY_CREATE,	/* in.category_create */
 	CMD_CATEGORY_SET,	/* in.category_set: a correction */
+	/* issue #14, budgets (storage/budget.c, docs/api.md "Budgets") */
+	CMD_BUDGET_SET,		/* in.budget */
+	CMD_BUDGET_DELETE,	/* in.budget (category, period) */
+	CMD_PRICE_SET,		/* in.price (issue #14 §9, storage/prices.c) */
 };
 
 struct command;
@@ -263,6 +269,22 @@ struct command {
 			int64_t seq_from, seq_to;		/* REDELIVER */
 		} webhook_update;
 		struct {
+			char treasury[TREASURY_ID_MAX_BYTES + 1];
+			/* an expense category of the treasury, checked by
+			 * the writer */
+			char category[CATEGORY_NAME_MAX_BYTES + 1];
+			enum calendar_period period;	/* MONTH or QUARTER */
+			char asset[ASSET_CODE_MAX_BYTES + 1];	/* SET only */
+			amount_minor amount;	/* SET only: > 0 */
+		} budget;
+		struct {
+			char asset[ASSET_CODE_MAX_BYTES + 1];	/* registered */
+			char unit[PRICE_UNIT_MAX_BYTES + 1];	/* checked */
+			int64_t day;		/* UTC day (days since 1970) */
+			/* price_text_normalise's form */
+			char price[PRICE_TEXT_MAX_BYTES + 1];
+		} price;
+		struct {
 			/* heap, caller's; results of unknown (deleted)
 			 * endpoints or rows are ignored */
 			struct webhook_results *results;
@@ -317,6 +339,12 @@ struct command {
 		struct {
 			bool changed;		/* false: already that value */
 		} category_set;
+		struct {
+			bool replaced;		/* SET: an existing budget */
+		} budget;
+		struct {
+			bool replaced;		/* an existing day's price */
+		} price;
 	} out;
 
 	/* writer-private */

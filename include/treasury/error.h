@@ -144,9 +144,11 @@
 	X(CATEGORY_EXISTS, "category-exists", "this category exists with the other kind", 409) \
 	X(CATEGORY_LIMIT, "category-limit", "the treasury has the most categories allowed", 409) \
 	X(UNKNOWN_CATEGORY, "unknown-category", "not a category of this treasury", 422) \
-	X(CATEGORY_KIND, "category-kind", "a deposit takes an income category, a transfer an expense category", 422) \
+	X(CATEGORY_KIND, "category-kind", "the category is of the wrong kind: deposits take income categories, transfers and budgets expense ones", 422) \
 	X(UNKNOWN_LEDGER_ENTRY, "unknown-ledger-entry", "no such ledger entry in this treasury", 404) \
 	X(CATEGORY_CLOSED, "category-closed", "the proposal was executed or closed: correct its ledger entries instead", 409) \
+	X(BUDGET_LIMIT, "budget-limit", "the treasury has the most budgets it may have", 409) \
+	X(UNKNOWN_BUDGET, "unknown-budget", "no such budget", 404) \
 	/* the HTTP layer (api/) */					\
 	X(INVALID_JSON, "invalid-json", "Invalid JSON", 400)		\
 	X(UNKNOWN_FIELD, "unknown-field", "Unknown field", 400)		\

@@ -11,12 +11,15 @@
 #include <stdint.h>
 
 #include "treasury/amount.h"
+#include "treasury/amount_wide.h"
+#include "treasury/calendar.h"
 #include "treasury/auth.h"
 #include "treasury/error.h"
 #include "treasury/hash.h"
 #include "treasury/journal.h"
 #include "treasury/limits.h"
 #include "treasury/policy.h"
+#include "treasury/price.h"
 #include "treasury/records.h"
 #include "treasury/sig.h"
 #include "treasury/storage.h"
@@ -248,5 +251,57 @@ store_categories_list(struct store *s, const char *treasury,
 TREASURY_WARN_UNUSED treasury_err
 store_category_history(struct store *s, int64_t seq, unsigned max,
     int (*fn)(const struct category_change *, void *), void *ctx);
+/* ---- budgets (issue #14 §8, storage/budget.c) ---- */
+
+/* One budget as GET /v1/treasuries/{t}/budgets shows it, for the period
+ * containing now_s. */
+struct budget_view {
+	char category[CATEGORY_NAME_MAX_BYTES + 1];
+	enum calendar_period period;	/* PERIOD_MONTH or PERIOD_QUARTER */
+	struct asset asset;		/* code and decimals */
+	amount_minor amount;		/* > 0 */
+	int64_t period_from_s, period_to_s;	/* [from, to) */
+	/* executed outflow of the category and asset in [from, now] */
+	struct amount_wide spent;
+	/* the transfers of that category and asset in open proposals
+	 * (pending or approved, timelocked included, not expired at now) */
+	struct amount_wide committed;
+	/* amount - spent - committed: its magnitude, and its sign */
+	struct amount_wide remaining;
+	bool remaining_negative;
+	bool alert_80, alert_100;	/* fired in this period */
+	int64_t created_s, updated_s;
+};
+
+/* Every budget of treasury (at most BUDGETS_PER_TREASURY_MAX), by
+ * category then period (month before quarter), given to fn in one
+ * snapshot; fn returning non-zero stops the walk. Open proposals' texts
+ * are decoded with v (not NULL) to find their transfers.
+ * Returns TREASURY_OK, TREASURY_ERR_UNKNOWN_TREASURY, _NOMEM,
+ * _DB_CORRUPT or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_budgets_list(struct store *s, const treasury_verifier *v,
+    const char *treasury, int64_t now_s,
+    int (*fn)(const struct budget_view *, void *), void *ctx);
+
+/* ---- prices (issue #14 §9, storage/prices.c) ---- */
+
+enum { PRICES_PAGE_MAX = 1000 };
+
+struct price_view {
+	char asset[ASSET_CODE_MAX_BYTES + 1];
+	char unit[PRICE_UNIT_MAX_BYTES + 1];
+	int64_t day;			/* UTC day */
+	char price[PRICE_TEXT_MAX_BYTES + 1];
+	int64_t created_s;		/* when last set */
+};
+
+/* The prices of (asset, unit) on days >= from_day, in day order, at most
+ * PRICES_PAGE_MAX given to fn; *more is set when further ones exist.
+ * Returns TREASURY_OK, _DB_CORRUPT or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_prices_list(struct store *s, const char *asset, const char *unit,
+    int64_t from_day, int (*fn)(const struct price_view *, void *),
+    void *ctx, bool *more);
 
 #endif

@@ -214,6 +214,11 @@ test_event_types(void **state)
 	assert_true(webhook_event_type_known("deposit", 7));
 	assert_true(webhook_event_type_known("proposal.awaiting", 17));
 	assert_true(webhook_event_type_known("token.bound", 11));
+	/* issue #14: budgets and prices */
+	assert_true(webhook_event_type_known("budget.alert", 12));
+	assert_true(webhook_event_type_known("budget.set", 10));
+	assert_true(webhook_event_type_known("budget.deleted", 14));
+	assert_true(webhook_event_type_known("price.set", 9));
 	assert_false(webhook_event_type_known("deposit", 6));
 	assert_false(webhook_event_type_known("proposal.*", 10));
 	assert_false(webhook_event_type_known("", 0));

@@ -1,0 +1,88 @@
+/*
+ * price.c: price texts and units of account (include/treasury/price.h).
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "treasury/price.h"
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The grammar, digit by digit: the integer part's and the fraction's
+ * lengths, and whether any digit is not zero. */
+static treasury_err
+price_scan(const char *t, size_t len, size_t *int_len, size_t *frac_len,
+    bool *nonzero)
+{
+	size_t i = 0;
+
+	*nonzero = false;
+	if (t[0] == '+' || t[0] == '-')
+		return TREASURY_ERR_AMOUNT_SIGN;
+	while (i < len && is_digit(t[i]))
+		*nonzero |= t[i++] != '0';
+	*int_len = i;
+	if (i == 0)
+		return TREASURY_ERR_AMOUNT_SYNTAX;
+	if (i > 1 && t[0] == '0')
+		return TREASURY_ERR_AMOUNT_LEADING_ZERO;
+	*frac_len = 0;
+	if (i == len)
+		return TREASURY_OK;
+	if (t[i++] != '.' || i == len)
+		return TREASURY_ERR_AMOUNT_SYNTAX;
+	while (i < len && is_digit(t[i])) {
+		*nonzero |= t[i++] != '0';
+		(*frac_len)++;
+	}
+	if (i != len)
+		return TREASURY_ERR_AMOUNT_SYNTAX;
+	return *frac_len > PRICE_FRACTION_DIGITS_MAX ?
+	    TREASURY_ERR_AMOUNT_FRACTION_DIGITS : TREASURY_OK;
+}
+
+treasury_err
+price_text_normalise(const char *text, size_t len,
+    char out[PRICE_TEXT_MAX_BYTES + 1])
+{
+	size_t int_len, frac_len, n;
+	bool nonzero;
+	treasury_err err;
+
+	if (len == 0)
+		return TREASURY_ERR_AMOUNT_EMPTY;
+	if (len > PRICE_TEXT_MAX_BYTES)
+		return TREASURY_ERR_AMOUNT_TOO_LONG;
+	err = price_scan(text, len, &int_len, &frac_len, &nonzero);
+	if (err != TREASURY_OK)
+		return err;
+	if (!nonzero)
+		return TREASURY_ERR_AMOUNT_ZERO;
+	while (frac_len > 0 && text[int_len + frac_len] == '0')
+		frac_len--;
+	n = int_len + (frac_len > 0 ? 1 + frac_len : 0);
+	assert(n <= len);
+	memcpy(out, text, n);
+	out[n] = '\0';
+	return TREASURY_OK;
+}
+
+treasury_err
+price_unit_check(const char *text, size_t len)
+{
+	if (len < 1 || len > PRICE_UNIT_MAX_BYTES)
+		return TREASURY_ERR_INVALID_FIELD;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (!is_digit(c) && !(c >= 'a' && c <= 'z') &&
+		    !(c >= 'A' && c <= 'Z') && c != '.' && c != '_' &&
+		    c != '-')
+			return TREASURY_ERR_INVALID_FIELD;
+	}
+	return TREASURY_OK;
+}
