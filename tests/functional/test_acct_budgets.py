@@ -164,7 +164,7 @@ def test_budgets_spent_committed_alerts(ctx):
     assert_problem(node.post(path, dict(body, category="grants")), 422,
                    "category-kind")
     assert_problem(node.post(path, dict(body, category="Bad!")), 400,
-                   "invalid-field")
+                   "category-name")
     assert_problem(node.post(path, dict(body, period="year")), 400,
                    "invalid-field")
     assert_problem(node.post(path, dict(body, amount="0")), 422,
