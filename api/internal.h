@@ -363,6 +363,9 @@ bool param_proposal(struct request *rq, struct reply *rp, size_t i,
 bool query_only(struct request *rq, struct reply *rp,
     const char *const allowed[]);
 
+/* The value of query parameter name, NULL when absent. */
+const char *query_get(struct request *rq, const char *name);
+
 /* ?after=N, a journal sequence number (a decimal integer 0..INT64_MAX);
  * 0 when absent. Anything else -> 400 invalid-query. */
 bool query_after(struct request *rq, struct reply *rp, uint64_t *after);
@@ -497,6 +500,8 @@ void handle_info(struct request *rq, struct reply *rp);
 void handle_test_clock(struct request *rq, struct reply *rp);
 
 void handle_asset_create(struct request *rq, struct reply *rp);
+void handle_report(struct request *rq, struct reply *rp);
+void handle_runway(struct request *rq, struct reply *rp);
 void handle_asset_list(struct request *rq, struct reply *rp);
 
 void handle_treasury_create(struct request *rq, struct reply *rp);

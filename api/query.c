@@ -90,7 +90,7 @@ query_only(struct request *rq, struct reply *rp, const char *const allowed[])
 	return false;
 }
 
-static const char *
+const char *
 query_get(struct request *rq, const char *name)
 {
 	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND,

@@ -23,6 +23,8 @@ static const struct route routes[] = {
 	{ "POST", T "/deposits",            ROLE_TREASURER,  handle_deposit },
 	{ "GET",  T "/balances",            ROLE_ANY_TOKEN,  handle_balances },
 	{ "GET",  T "/ledger",              ROLE_ANY_TOKEN,  handle_ledger },
+	{ "GET",  T "/report",              ROLE_ANY_TOKEN,  handle_report },
+	{ "GET",  T "/runway",              ROLE_ANY_TOKEN,  handle_runway },
 	{ "GET",  T "/policy",              ROLE_ANY_TOKEN,  handle_policy_get },
 	{ "POST", T "/freeze",              ROLE_SIGNER,     handle_freeze },
 	{ "POST", T "/proposals",           ROLE_SIGNER,     handle_proposal_create },

@@ -126,7 +126,7 @@ store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
 	return store_page_walk_where(s, st, limit, NULL, each, walk, more);
 }
 
-static treasury_err
+treasury_err
 treasury_exists(struct store *s, const char *id)
 {
 	sqlite3_stmt *st = s->stmt[STMT_TREASURY_GET];

@@ -141,6 +141,18 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_LEDGER_DAY_DELETE] =
 	    "DELETE FROM ledger_days WHERE treasury_id = ?1 AND asset = ?2"
 	    " AND category = ?3 AND day = ?4",
+	/* report.c: the day sums of a treasury's days [?2, ?3) */
+	[STMT_REPORT_DAYS] =
+	    "SELECT asset, category, inflow, outflow FROM ledger_days"
+	    " WHERE treasury_id = ?1 AND day >= ?2 AND day < ?3",
+	/* report.c: the entries of [?2, ?3) seconds, by the ledger_time index */
+	[STMT_REPORT_SCAN] =
+	    "SELECT asset, category, kind, amount FROM ledger"
+	    " INDEXED BY ledger_time"
+	    " WHERE treasury_id = ?1 AND created_at >= ?2 AND created_at < ?3",
+	[STMT_REPORT_CATEGORIES] =
+	    "SELECT name, kind FROM categories WHERE treasury_id = ?1"
+	    " ORDER BY name",
 	/* the labels of a proposal's transfers, by item */
 	[STMT_PROPOSAL_CATEGORIES] =
 	    "SELECT item, category FROM proposal_categories"

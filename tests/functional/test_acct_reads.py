@@ -1,0 +1,218 @@
+"""Accounting reads (issue #14): GET /v1/treasuries/{t}/report and /runway.
+
+Money moves at times the test sets with --unsafe-test-clock; the expected
+opening, inflow, outflow, closing and runway are computed here from the
+amounts the test moved (minor units, Python integers), never copied from
+an answer. Boundaries are half-open: an entry exactly at `from` is in the
+period, one exactly at `to` is not."""
+
+import urllib.parse
+
+import signers as sg
+from framework import assert_equal, assert_problem, assert_true
+from treasury_helpers import setup, parse_ts, ts
+
+DAY = 86400
+
+
+def advance(node, seconds):
+    r = node.post("/v1/test/clock", body={"advance_s": seconds})
+    assert_equal(r.status, 200, "test clock: %r" % r)
+    return parse_ts(r.json["now"])
+
+
+def units(minor, decimals=6):
+    """Minor units as the API prints them (exact, all fraction digits)."""
+    q, r = divmod(minor, 10 ** decimals)
+    return "%d.%0*d" % (q, decimals, r) if decimals else str(q)
+
+
+def get(c, tid, what, **params):
+    path = "/v1/treasuries/%s/%s" % (tid, what)
+    if params:
+        path += "?" + urllib.parse.urlencode(params)
+    return c.node.get(path, token=c.viewer)
+
+
+class Book:
+    """What the test did: (time, +/- minor units) per movement."""
+
+    def __init__(self):
+        self.moves = []
+
+    def add(self, t, signed):
+        self.moves.append((t, signed))
+
+    def expect(self, frm, to):
+        opening = sum(m for t, m in self.moves if t < frm)
+        inflow = sum(m for t, m in self.moves if frm <= t < to and m > 0)
+        outflow = -sum(m for t, m in self.moves if frm <= t < to and m < 0)
+        return opening, inflow, outflow, opening + inflow - outflow
+
+    def outflow(self, frm, to):
+        return -sum(m for t, m in self.moves if frm <= t < to and m < 0)
+
+
+def spend(c, tid, signers_, amount, minor, book):
+    r = c.propose(tid, {"kind": "transfer", "asset": "USDC",
+                        "amount": amount, "to": "dest-1", "memo": ""})
+    assert_equal(r.status, 201, "propose: %r" % r)
+    p = r.json
+    c.approve_all(p["id"], signers_)
+    r = c.execute_ok(p["id"])
+    entries = c.ledger(tid)
+    last = entries[-1]
+    assert_equal(last["kind"], "transfer", "last entry is the debit")
+    book.add(parse_ts(last["created_at"]), -minor)
+    return r
+
+
+def deposit(c, tid, amount, minor, ref, book):
+    e = c.deposit_ok(tid, "USDC", amount, ref)
+    book.add(parse_ts(e["created_at"]), minor)
+    return e
+
+
+def build(ctx):
+    node, c = setup(ctx, extra_args=["--unsafe-test-clock"])
+    c.asset_ok("USDC", 6)
+    a, b = sg.signers("rep", "es")
+    c.treasury_ok("rep", 2, [a, b])
+    book = Book()
+    # Start at a day boundary plus a few hours, so partial days matter.
+    now = advance(node, 1)
+    now = advance(node, DAY - now % DAY + 3 * 3600)
+    deposit(c, "rep", "1000", 1000 * 10 ** 6, "d1", book)
+    advance(node, 3600)
+    deposit(c, "rep", "0.000001", 1, "d2", book)
+    advance(node, 2 * DAY + 1800)
+    spend(c, "rep", [a, b], "12.5", 12500000, book)
+    advance(node, 40 * DAY)
+    deposit(c, "rep", "250.25", 250250000, "d3", book)
+    advance(node, 7)
+    spend(c, "rep", [a, b], "100", 100 * 10 ** 6, book)
+    advance(node, 20 * DAY)
+    spend(c, "rep", [a, b], "0.3", 300000, book)
+    advance(node, 5 * DAY)
+    return node, c, book
+
+
+def check_asset(asset, book, frm, to, what):
+    opening, inflow, outflow, closing = book.expect(frm, to)
+    assert_equal(asset["asset"], "USDC", what)
+    assert_equal(asset["decimals"], 6, what)
+    assert_equal(asset["opening"], units(opening), what + " opening")
+    assert_equal(asset["inflow"], units(inflow), what + " inflow")
+    assert_equal(asset["outflow"], units(outflow), what + " outflow")
+    assert_equal(asset["closing"], units(closing), what + " closing")
+    # no categories on this branch's entries: all uncategorised
+    assert_equal(asset["uncategorised"], {"inflow": units(inflow),
+                 "outflow": units(outflow)}, what + " uncategorised")
+    assert_equal(asset["categories"], [], what + " categories")
+
+
+def test_report_boundaries_and_partial_days(ctx):
+    node, c, book = build(ctx)
+    times = sorted(t for t, _ in book.moves)
+    first, last = times[0], times[-1]
+    # Every window whose ends are at, just before or just after each
+    # movement (and at day boundaries), against the book.
+    edges = set()
+    for t in times:
+        edges.update((t - 1, t, t + 1, t - t % DAY, t - t % DAY + DAY))
+    edges = sorted(e for e in edges if e > 0)
+    pairs = [(f, t) for f in edges for t in edges if f < t]
+    pairs = pairs[::max(1, len(pairs) // 60)] + [(first, last),
+                                                 (first, last + 1)]
+    for frm, to in pairs:
+        r = get(c, "rep", "report", **{"from": str(frm), "to": str(to)})
+        assert_equal(r.status, 200, "report %d..%d: %r" % (frm, to, r))
+        assert_equal(r.json["from"], ts(frm), "from echoed")
+        assert_equal(r.json["to"], ts(to), "to echoed")
+        assert_equal(len(r.json["assets"]), 1, "one asset")
+        check_asset(r.json["assets"][0], book, frm, to,
+                    "report [%d, %d)" % (frm, to))
+    # The entry exactly at `from` is in, exactly at `to` is out.
+    r = get(c, "rep", "report", **{"from": ts(first), "to": ts(last)})
+    a = r.json["assets"][0]
+    assert_equal(a["opening"], "0.000000", "nothing before the first entry")
+    assert_equal(a["outflow"], units(12500000 + 100 * 10 ** 6),
+                 "the last spend, at to, is out")
+    # to defaults to now: the closing is the balance.
+    r = get(c, "rep", "report", **{"from": "1970-01-02"})
+    assert_equal(r.status, 200, "report to now")
+    assert_equal(r.json["assets"][0]["closing"], c.balance("rep", "USDC"),
+                 "closing at now = balance")
+
+
+def test_report_periods(ctx):
+    node, c, book = build(ctx)
+    first = min(t for t, _ in book.moves)
+    frm = first - first % DAY
+    to = frm + 120 * DAY
+    r = get(c, "rep", "report", **{"from": str(frm), "to": str(to),
+                                   "period": "month"})
+    assert_equal(r.status, 200, "monthly report: %r" % r)
+    assert_equal(r.json["period"], "month", "period echoed")
+    periods = r.json["periods"]
+    assert_equal(periods[0]["from"], ts(frm), "first period starts at from")
+    assert_equal(periods[-1]["to"], ts(to), "last period ends at to")
+    for p, q in zip(periods, periods[1:]):
+        assert_equal(p["to"], q["from"], "periods are contiguous")
+    for p in periods:
+        pf, pt = parse_ts(p["from"]), parse_ts(p["to"])
+        if p is not periods[-1]:
+            assert_true(pt % DAY == 0 and p["to"][8:10] == "01",
+                        "cut at the 1st of a month: %s" % p["to"])
+        check_asset(p["assets"][0], book, pf, pt, "period " + p["from"])
+    assert_true(4 <= len(periods) <= 5, "120 days: 4 or 5 months")
+
+
+def test_runway(ctx):
+    node, c, book = build(ctx)
+    r = get(c, "rep", "runway")
+    assert_equal(r.status, 200, "runway: %r" % r)
+    now = parse_ts(r.json["at"])
+    (a,) = r.json["assets"]
+    balance = sum(m for _, m in book.moves)
+    o30 = book.outflow(now - 30 * DAY, now)
+    o90 = book.outflow(now - 90 * DAY, now)
+    assert_true(o30 != o90, "the windows differ in this history")
+    assert_equal(a["asset"], "USDC", "asset")
+    assert_equal(a["balance"], units(balance), "balance")
+    assert_equal(a["outflow_30d"], units(o30), "outflow_30d")
+    assert_equal(a["outflow_90d"], units(o90), "outflow_90d")
+    months = balance * 300 // o90
+    assert_equal(a["runway_months"], "%d.%02d" % divmod(months, 100),
+                 "runway months, rounded down")
+    # 91 days later nothing went out in 90 days: null.
+    advance(node, 91 * DAY)
+    r = get(c, "rep", "runway")
+    assert_equal(r.json["assets"][0]["runway_months"], None, "no outflow")
+    assert_equal(r.json["assets"][0]["outflow_90d"], "0.000000", "zero")
+
+
+def test_report_bad_parameters(ctx):
+    node, c, book = build(ctx)
+    bad = [({}, "from"), ({"from": "yesterday"}, "from"),
+           ({"from": "2026-02-30"}, "from"),
+           ({"from": "2026-01-01", "to": "2026-01-01"}, "to"),
+           ({"from": "2026-01-02", "to": "2026-01-01"}, "to"),
+           ({"from": "2026-01-01", "to": "x"}, "to"),
+           ({"from": "2026-01-01", "period": "week"}, "period"),
+           ({"from": "1990-01-01", "to": "2020-01-02", "period": "month"},
+            "period"),
+           ({"from": "2026-01-01", "bogus": "1"}, "bogus")]
+    for params, name in bad:
+        r = get(c, "rep", "report", **params)
+        assert_problem(r, 400, "invalid-query")
+        assert_true(name in r.json.get("detail", ""),
+                    "detail names %s: %r" % (name, r.json))
+    # 240 months is the most
+    r = get(c, "rep", "report", **{"from": "2000-01-01", "to": "2020-01-01",
+                                   "period": "month"})
+    assert_equal(r.status, 200, "240 periods: %r" % r)
+    assert_equal(len(r.json["periods"]), 240, "240 months")
+    assert_problem(get(c, "nope", "report", **{"from": "2026-01-01"}), 404,
+                   "unknown-treasury")
+    assert_problem(get(c, "nope", "runway"), 404, "unknown-treasury")
