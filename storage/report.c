@@ -151,6 +151,7 @@ fold_days(struct store *s, struct report_work *w, enum fold_target target,
 	char category[CATEGORY_NAME_MAX_BYTES + 1];
 	struct amount_wide in, out;
 	treasury_err err = TREASURY_OK;
+	int64_t entries;
 	int rc;
 
 	bind_str(st, 1, treasury);
@@ -170,7 +171,10 @@ fold_days(struct store *s, struct report_work *w, enum fold_target target,
 		if (err == TREASURY_OK)
 			err = col_wide(st, 3, &out);
 		if (err == TREASURY_OK)
-			err = fold(w, target, asset, category, &in, &out, 1);
+			err = col_int(st, 4, 1, INT64_MAX, &entries);
+		if (err == TREASURY_OK)
+			err = fold(w, target, asset, category, &in, &out,
+			    entries);
 		if (err != TREASURY_OK)
 			break;
 	}

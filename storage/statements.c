@@ -143,7 +143,7 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " AND category = ?3 AND day = ?4",
 	/* report.c: the day sums of a treasury's days [?2, ?3) */
 	[STMT_REPORT_DAYS] =
-	    "SELECT asset, category, inflow, outflow FROM ledger_days"
+	    "SELECT asset, category, inflow, outflow, entries FROM ledger_days"
 	    " WHERE treasury_id = ?1 AND day >= ?2 AND day < ?3",
 	/* report.c: the entries of [?2, ?3) seconds, by the ledger_time index */
 	[STMT_REPORT_SCAN] =
