@@ -123,6 +123,25 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " l.proposal_id, l.created_at, l.category FROM ledger l"
 	    " JOIN assets a ON a.code = l.asset"
 	    " WHERE l.treasury_id = ?1 AND l.seq > ?2 ORDER BY l.seq LIMIT ?3",
+	/* The filtered page (queries.h struct ledger_filter) by the ledger_time
+	 * index, in (created_at, seq) order, after the cursor's entry ?2
+	 * (0: from the start). ?4 from ?5 to (seconds), ?6 kind, ?7 asset,
+	 * ?8 category ('' = uncategorised), ?9 counterparty: NULL = any. */
+	[STMT_LEDGER_PAGE_FILTERED] =
+	    "SELECT l.seq, l.treasury_id, l.kind, l.asset, a.decimals, l.amount,"
+	    " l.balance_after, l.reference, l.source, l.to_dest, l.memo,"
+	    " l.proposal_id, l.created_at, l.category FROM ledger l"
+	    " INDEXED BY ledger_time JOIN assets a ON a.code = l.asset"
+	    " WHERE l.treasury_id = ?1 AND l.created_at >= ?4"
+	    " AND l.created_at < ?5 AND (l.created_at, l.seq) >"
+	    " (COALESCE((SELECT created_at FROM ledger WHERE seq = ?2"
+	    " AND treasury_id = ?1), -9223372036854775807 - 1), ?2)"
+	    " AND (?6 IS NULL OR l.kind = ?6) AND (?7 IS NULL OR l.asset = ?7)"
+	    " AND (?8 IS NULL OR (?8 = '' AND l.category IS NULL)"
+	    " OR l.category = ?8)"
+	    " AND (?9 IS NULL OR (l.kind = 'deposit' AND l.source = ?9)"
+	    " OR (l.kind = 'transfer' AND l.to_dest = ?9))"
+	    " ORDER BY l.created_at, l.seq LIMIT ?3",
 	[STMT_LEDGER_GET] =
 	    "SELECT l.seq, l.treasury_id, l.kind, l.asset, a.decimals, l.amount,"
 	    " l.balance_after, l.reference, l.source, l.to_dest, l.memo,"

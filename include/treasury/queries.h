@@ -104,6 +104,33 @@ store_ledger_page(struct store *s, const char *treasury, int64_t after_seq,
     unsigned limit, int (*fn)(const struct ledger_entry *, void *), void *ctx,
     bool *more);
 
+/* What GET /v1/treasuries/{t}/ledger may filter on; every member set
+ * narrows the list (ledger_filter_init: none). */
+struct ledger_filter {
+	int64_t from_s;		/* created_at >= from_s (INT64_MIN: any) */
+	int64_t to_s;		/* created_at < to_s (INT64_MAX: any) */
+	enum ledger_kind kind;	/* 0: any */
+	char asset[ASSET_CODE_MAX_BYTES + 1];		/* "": any */
+	bool by_category;	/* category applies; "" = uncategorised */
+	char category[CATEGORY_NAME_MAX_BYTES + 1];
+	/* a deposit's source or a transfer's to, exactly; "": any */
+	char counterparty[DESTINATION_MAX_BYTES + 1];
+};
+
+/* *f = no filter. */
+void ledger_filter_init(struct ledger_filter *f);
+
+/* store_ledger_page of the entries f keeps, in (created_at, seq) order
+ * (the order of seq, as the writer's clock never goes back), by the
+ * ledger_time index: after_seq is the last entry of the previous page
+ * (0: from the start) and must be one the same filter kept. f NULL:
+ * store_ledger_page.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_ledger_page_filtered(struct store *s, const char *treasury,
+    const struct ledger_filter *f, int64_t after_seq, unsigned limit,
+    int (*fn)(const struct ledger_entry *, void *), void *ctx, bool *more);
+
 /* Proposals of a treasury with nonce > after_nonce in nonce order, at most
  * limit, filtered by effective status at now_s when status != 0. Records
  * are freed by the walker after fn returns (fn must copy what it keeps).

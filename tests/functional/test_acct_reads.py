@@ -216,3 +216,92 @@ def test_report_bad_parameters(ctx):
     assert_problem(get(c, "nope", "report", **{"from": "2026-01-01"}), 404,
                    "unknown-treasury")
     assert_problem(get(c, "nope", "runway"), 404, "unknown-treasury")
+
+
+# ---- ledger filters ----
+
+def ledger_filtered(c, tid, limit=None, **filters):
+    items, _ = c.all_pages("/v1/treasuries/%s/ledger" % tid, "entries",
+                           limit=limit, **filters)
+    return [e["seq"] for e in items]
+
+
+def tparse(v):
+    return int(v) if v.isdigit() else parse_ts(v)
+
+
+def counterparty(e):
+    return e.get("source") if e["kind"] == "deposit" else e.get("to")
+
+
+def test_ledger_filters(ctx):
+    node, c, book = build(ctx)
+    c.asset_ok("BTC", 8)
+    c.deposit_ok("rep", "BTC", "0.5", "b1", source="acme, inc")
+    advance(node, 10)
+    c.deposit_ok("rep", "USDC", "3", "d9", source="acme, inc")
+    full = c.ledger("rep")
+    assert_true(len(full) >= 8, "history built")
+    times = sorted({parse_ts(e["created_at"]) for e in full})
+    cases = []
+    for t in times:
+        cases += [{"from": str(t)}, {"to": str(t)}, {"from": ts(t)},
+                  {"from": str(t), "to": str(t + 1)},
+                  {"from": str(t - t % DAY), "to": str(t - t % DAY + DAY)}]
+    cases += [{"kind": "deposit"}, {"kind": "transfer"}, {"asset": "BTC"},
+              {"asset": "USDC", "kind": "transfer"}, {"category": "-"},
+              {"category": "grants"}, {"counterparty": "acme, inc"},
+              {"counterparty": "dest-1"}, {"asset": "NOPE"},
+              {"counterparty": "acme, inc", "asset": "USDC",
+               "from": str(times[1])}]
+
+    def keep(e, f):
+        t = parse_ts(e["created_at"])
+        if "from" in f and t < tparse(f["from"]):
+            return False
+        if "to" in f and t >= tparse(f["to"]):
+            return False
+        if "kind" in f and e["kind"] != f["kind"]:
+            return False
+        if "asset" in f and e["asset"] != f["asset"]:
+            return False
+        if "category" in f and (e.get("category") or "-") != f["category"]:
+            return False
+        if "counterparty" in f and counterparty(e) != f["counterparty"]:
+            return False
+        return True
+
+    for f in cases:
+        want = [e["seq"] for e in full if keep(e, f)]
+        if f in ({"kind": "transfer"}, {"asset": "BTC"}, {"category": "-"},
+                 {"counterparty": "acme, inc"}, {"counterparty": "dest-1"}):
+            assert_true(want, "the history has entries for %r" % f)
+        if f in ({"asset": "NOPE"}, {"category": "grants"}):
+            assert_equal(want, [], "nothing for %r" % f)
+        assert_equal(ledger_filtered(c, "rep", **f), want, "filter %r" % f)
+        # pages of 2 under the filter give the same list
+        assert_equal(ledger_filtered(c, "rep", limit=2, **f), want,
+                     "filter %r in pages of 2" % f)
+    # The boundary entries exactly: an entry at from is in, one at to out.
+    t = times[2]
+    at_t = [e["seq"] for e in full if parse_ts(e["created_at"]) == t]
+    got = ledger_filtered(c, "rep", **{"from": str(t), "to": str(t + 1)})
+    assert_equal(got, at_t, "exactly the entries at t")
+    assert_true(all(s not in ledger_filtered(c, "rep", to=str(t))
+                    for s in at_t), "to=t excludes t")
+    # A cursor is bound to its filters.
+    r = c.page("/v1/treasuries/rep/ledger", limit=1, kind="deposit")
+    cur = r.json["next_cursor"]
+    assert_true(cur, "a next page")
+    assert_problem(c.page("/v1/treasuries/rep/ledger", limit=1, cursor=cur,
+                          kind="transfer"), 400, "invalid-query")
+    assert_problem(c.page("/v1/treasuries/rep/ledger", limit=1, cursor=cur),
+                   400, "invalid-query")
+    for name, value in [("kind", "withdrawal"), ("asset", "US DC"),
+                        ("category", "Bad"), ("category", ""),
+                        ("counterparty", ""), ("counterparty", "a\tb"),
+                        ("from", "2026-13-01"), ("to", "-5")]:
+        r = c.page("/v1/treasuries/rep/ledger", **{name: value})
+        assert_problem(r, 400, "invalid-query")
+        assert_true(name in r.json["detail"], "detail names %s: %r"
+                    % (name, r.json))
