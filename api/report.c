@@ -19,6 +19,8 @@
 
 enum {
 	REPORT_PERIODS_MAX = 240,	/* period=...: more is 400 */
+	/* a CSV report or runway is built in memory, at most this */
+	REPORT_CSV_MAX_BYTES = 4 * 1024 * 1024,
 };
 
 static json_t *
@@ -200,19 +202,106 @@ periods_json(struct request *rq, struct reply *rp, const struct report_query *q,
 	return periods;
 }
 
+
+/* ---- CSV ---- */
+
+static const char *
+jstr(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? v : "";
+}
+
+static void
+report_csv_row(struct csv_out *o, const char *from, const char *to,
+    const char *asset, const char *line, const char *kind,
+    const char *inflow, const char *outflow, const char *amount)
+{
+	csv_amount(o, from);
+	csv_amount(o, to);
+	csv_text(o, asset);
+	csv_text(o, line);
+	csv_text(o, kind);
+	csv_amount(o, inflow);
+	csv_amount(o, outflow);
+	csv_amount(o, amount);
+	csv_row_end(o);
+}
+
+/* One row per (period, asset, line): line "opening", "total",
+ * "uncategorised", each category (with its kind), "closing". */
+static void
+report_csv_asset(struct csv_out *o, const char *from, const char *to,
+    json_t *a)
+{
+	const char *asset = jstr(a, "asset");
+	json_t *u = json_object_get(a, "uncategorised"), *c;
+	size_t i;
+
+	report_csv_row(o, from, to, asset, "opening", "", "", "",
+	    jstr(a, "opening"));
+	report_csv_row(o, from, to, asset, "total", "", jstr(a, "inflow"),
+	    jstr(a, "outflow"), "");
+	report_csv_row(o, from, to, asset, "uncategorised", "",
+	    jstr(u, "inflow"), jstr(u, "outflow"), "");
+	json_array_foreach(json_object_get(a, "categories"), i, c)
+		report_csv_row(o, from, to, asset, jstr(c, "category"),
+		    jstr(c, "kind"), jstr(c, "inflow"), jstr(c, "outflow"), "");
+	report_csv_row(o, from, to, asset, "closing", "", "", "",
+	    jstr(a, "closing"));
+}
+
+/* The report body as CSV: from,to,asset,line,kind,inflow,outflow,amount
+ * (opening and closing in amount). */
+static void
+report_csv(struct request *rq, struct reply *rp, json_t *body)
+{
+	struct csv_out o;
+	json_t *periods = json_object_get(body, "periods"), *p, *a;
+	char name[TREASURY_ID_MAX_BYTES + 16];
+	size_t i, j;
+	char *buf = malloc(REPORT_CSV_MAX_BYTES);
+
+	if (buf == NULL) {
+		json_decref(body);
+		reply_built(rp, 503, NULL);
+		return;
+	}
+	csv_init(&o, buf, REPORT_CSV_MAX_BYTES);
+	csv_text(&o, "from"); csv_text(&o, "to"); csv_text(&o, "asset");
+	csv_text(&o, "line"); csv_text(&o, "kind"); csv_text(&o, "inflow");
+	csv_text(&o, "outflow"); csv_text(&o, "amount");
+	csv_row_end(&o);
+	if (periods == NULL) {
+		json_array_foreach(json_object_get(body, "assets"), j, a)
+			report_csv_asset(&o, jstr(body, "from"),
+			    jstr(body, "to"), a);
+	} else {
+		json_array_foreach(periods, i, p)
+			json_array_foreach(json_object_get(p, "assets"), j, a)
+				report_csv_asset(&o, jstr(p, "from"),
+				    jstr(p, "to"), a);
+	}
+	json_decref(body);
+	snprintf(name, sizeof(name), "report-%s.csv", rq->params[0]);
+	(void)reply_csv(rp, &o, name);
+}
+
 void
 handle_report(struct request *rq, struct reply *rp)
 {
-	static const char *const params[] = { "from", "to", "period", NULL };
+	static const char *const params[] = { "from", "to", "period",
+	    "format", NULL };
 	struct report_query q;
 	struct report *r;
 	json_t *body;
 	treasury_err err;
 	unsigned n = 0;
-	bool failed = false;
+	bool failed = false, csv;
 
 	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0) ||
-	    !report_query_read(rq, rp, &q))
+	    !report_query_read(rq, rp, &q) || !reply_format(rq, rp, &csv))
 		return;
 	if (q.periodic) {
 		for (int64_t t = q.from_s; t < q.to_s && n <= REPORT_PERIODS_MAX;
@@ -257,7 +346,11 @@ handle_report(struct request *rq, struct reply *rp)
 			report_free(r);
 	}
 	free(r);
-	if (!failed)
+	if (failed)
+		return;
+	if (csv && body != NULL)
+		report_csv(rq, rp, body);
+	else
 		reply_built(rp, 200, body);
 }
 

@@ -416,7 +416,7 @@ void
 handle_ledger(struct request *rq, struct reply *rp)
 {
 	static const char *const params[] = { "limit", "cursor", "from", "to",
-	    "kind", "asset", "category", "counterparty", NULL };
+	    "kind", "asset", "category", "counterparty", "format", NULL };
 	char cursor[CURSOR_MAX_BYTES];
 	char scope[TREASURY_ID_MAX_BYTES + ASSET_CODE_MAX_BYTES +
 	    CATEGORY_NAME_MAX_BYTES + DESTINATION_MAX_BYTES + 96];
@@ -424,16 +424,21 @@ handle_ledger(struct request *rq, struct reply *rp)
 	struct ledger_filter f;
 	uint64_t after;
 	unsigned limit;
-	bool more = false, any;
+	bool more = false, any, csv;
 	treasury_err err;
 
 	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0) ||
 	    !query_limit(rq, rp, &limit) ||
-	    !ledger_filter_read(rq, rp, &f, &any))
+	    !ledger_filter_read(rq, rp, &f, &any) ||
+	    !reply_format(rq, rp, &csv))
 		return;
 	ledger_scope(rq->params[0], &f, any, scope, sizeof(scope));
 	if (!query_cursor_u64(rq, rp, CURSOR_LEDGER, scope, &after))
 		return;
+	if (csv) {	/* everything after the cursor; limit is ignored */
+		ledger_csv_stream(rq, rp, &f, any, (int64_t)after);
+		return;
+	}
 	pg.c.items = json_array();
 	err = store_ledger_page_filtered(rq->reader, rq->params[0],
 	    any ? &f : NULL, (int64_t)after, limit, ledger_append, &pg, &more);

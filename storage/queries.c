@@ -434,6 +434,31 @@ store_ledger_page_filtered(struct store *s, const char *treasury,
 }
 
 treasury_err
+store_ledger_last_seq(struct store *s, const char *treasury, int64_t *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_LEDGER_LAST_SEQ];
+	treasury_err err;
+	bool began;
+	int rc;
+
+	err = snapshot_begin(s, &began);
+	if (err == TREASURY_OK)
+		err = treasury_exists(s, treasury);
+	if (err == TREASURY_OK) {
+		bind_str(st, 1, treasury);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			err = col_int(st, 0, 0, INT64_MAX, out);
+		else
+			err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
+			    store_err_from_sqlite(rc);
+		store_stmt_done(st);
+	}
+	snapshot_end(s, began);
+	return err;
+}
+
+treasury_err
 store_ledger_entry_get(struct store *s, int64_t seq, struct ledger_entry *out)
 {
 	sqlite3_stmt *st = s->stmt[STMT_LEDGER_GET];

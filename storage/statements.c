@@ -142,6 +142,8 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " AND (?9 IS NULL OR (l.kind = 'deposit' AND l.source = ?9)"
 	    " OR (l.kind = 'transfer' AND l.to_dest = ?9))"
 	    " ORDER BY l.created_at, l.seq LIMIT ?3",
+	[STMT_LEDGER_LAST_SEQ] =
+	    "SELECT coalesce(max(seq), 0) FROM ledger WHERE treasury_id = ?1",
 	[STMT_LEDGER_GET] =
 	    "SELECT l.seq, l.treasury_id, l.kind, l.asset, a.decimals, l.amount,"
 	    " l.balance_after, l.reference, l.source, l.to_dest, l.memo,"

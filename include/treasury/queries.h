@@ -131,6 +131,11 @@ store_ledger_page_filtered(struct store *s, const char *treasury,
     const struct ledger_filter *f, int64_t after_seq, unsigned limit,
     int (*fn)(const struct ledger_entry *, void *), void *ctx, bool *more);
 
+/* The seq of the treasury's newest ledger entry into *out, 0 when none.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_ledger_last_seq(struct store *s, const char *treasury, int64_t *out);
+
 /* Proposals of a treasury with nonce > after_nonce in nonce order, at most
  * limit, filtered by effective status at now_s when status != 0. Records
  * are freed by the walker after fn returns (fn must copy what it keeps).
