@@ -374,15 +374,50 @@ runway_append(const struct runway_asset *ra, void *ctx)
 	    ra->decimals), "runway_months", months));
 }
 
+/* asset,balance,outflow_30d,outflow_90d,runway_months (empty: none);
+ * takes items. */
+static void
+runway_csv(struct request *rq, struct reply *rp, json_t *items)
+{
+	static const char *const cols[] = { "asset", "balance", "outflow_30d",
+	    "outflow_90d", "runway_months" };
+	char name[TREASURY_ID_MAX_BYTES + 16];
+	char *buf = malloc(REPORT_CSV_MAX_BYTES);
+	struct csv_out o;
+	json_t *a;
+	size_t i, k;
+
+	if (buf == NULL) {
+		json_decref(items);
+		reply_built(rp, 503, NULL);
+		return;
+	}
+	csv_init(&o, buf, REPORT_CSV_MAX_BYTES);
+	for (k = 0; k < 5; k++)
+		csv_text(&o, cols[k]);
+	csv_row_end(&o);
+	json_array_foreach(items, i, a) {
+		csv_text(&o, jstr(a, cols[0]));
+		for (k = 1; k < 5; k++)
+			csv_amount(&o, jstr(a, cols[k]));
+		csv_row_end(&o);
+	}
+	json_decref(items);
+	snprintf(name, sizeof(name), "runway-%s.csv", rq->params[0]);
+	(void)reply_csv(rp, &o, name);
+}
+
 void
 handle_runway(struct request *rq, struct reply *rp)
 {
-	static const char *const params[] = { NULL };
+	static const char *const params[] = { "format", NULL };
 	struct collect c = { 0 };
 	int64_t now_s = clock_now_s();
 	treasury_err err;
+	bool csv;
 
-	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0))
+	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0) ||
+	    !reply_format(rq, rp, &csv))
 		return;
 	if (now_s < 0 || now_s > CALENDAR_TIME_MAX_S) {
 		reply_err(rp, TREASURY_ERR_INTERNAL, "the clock is out of range");
@@ -391,7 +426,11 @@ handle_runway(struct request *rq, struct reply *rp)
 	c.items = json_array();
 	err = store_runway(rq->reader, rq->params[0], now_s, runway_append,
 	    &c);
-	if (treasury_walk_done(&c, rp, err, rq->params[0]))
+	if (!treasury_walk_done(&c, rp, err, rq->params[0]))
+		return;
+	if (csv)
+		runway_csv(rq, rp, c.items);
+	else
 		reply_built(rp, 200, json_pack("{s:s, s:o, s:o}", "treasury",
 		    rq->params[0], "at", json_time(now_s), "assets", c.items));
 }

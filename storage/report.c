@@ -9,6 +9,7 @@
  * a struct amount_wide (exact, 256 bits); nothing is rounded.
  */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,7 +70,8 @@ asset_slot(struct report_work *w, const char *asset, unsigned *out)
 		if (i == REPORT_ASSETS_MAX)
 			return TREASURY_ERR_TOO_LARGE;
 		memset(&r->assets[i], 0, sizeof(r->assets[i]));
-		strcpy(r->assets[i].asset, asset);	/* length checked */
+		snprintf(r->assets[i].asset, sizeof(r->assets[i].asset), "%s",
+		    asset);	/* length checked by the callers */
 		r->asset_count++;
 	}
 	w->last = i;
@@ -486,7 +488,7 @@ runway_balance(const struct balance *b, void *ctx)
 	struct runway_asset ra;
 
 	memset(&ra, 0, sizeof(ra));
-	strcpy(ra.asset, b->asset);	/* same bound */
+	snprintf(ra.asset, sizeof(ra.asset), "%s", b->asset);
 	ra.decimals = b->decimals;
 	ra.balance = b->amount;
 	rw->err = runway_outflow(rw, b->asset,

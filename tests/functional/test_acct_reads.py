@@ -425,3 +425,16 @@ def test_report_csv(ctx):
         opening, inflow, outflow, closing = book.expect(
             parse_ts(p["from"]), parse_ts(p["to"]))
         assert_equal(lines["closing"][7], units(closing), "closing vs book")
+
+
+def test_runway_csv(ctx):
+    node, c, book = build(ctx)
+    j = get(c, "rep", "runway").json
+    rows = csv_rows(get(c, "rep", "runway", format="csv"))
+    assert_equal(rows[0], ["asset", "balance", "outflow_30d", "outflow_90d",
+                           "runway_months"], "header")
+    a = j["assets"][0]
+    assert_equal(rows[1], ["USDC", a["balance"], a["outflow_30d"],
+                           a["outflow_90d"], a["runway_months"]], "row")
+    assert_equal(a["balance"], units(sum(m for _, m in book.moves)),
+                 "balance vs book")

@@ -15,6 +15,7 @@
 
 #include "treasury/amount_wide.h"
 #include "treasury/calendar.h"
+#include "treasury/maintenance.h"
 
 #include "engine_fixture.h"
 
@@ -401,6 +402,51 @@ test_report_refuses(void **state)
 	free(r);
 }
 
+/* treasuryd check recomputes ledger_days from the ledger. */
+struct found {
+	unsigned n;
+	char first[512];
+};
+
+static void
+found_one(const char *text, void *ctx)
+{
+	struct found *f = ctx;
+
+	if (strstr(text, "ledger_days") != NULL && f->n++ == 0)
+		snprintf(f->first, sizeof(f->first), "%s", text);
+}
+
+static void
+test_check_ledger_days(void **state)
+{
+	struct ctx *c = *state;
+	struct book b = { 0 };
+	struct check_report rep;
+	struct found f = { 0 };
+	char errmsg[STORE_ERRMSG_BYTES];
+
+	sql(c, "INSERT INTO categories VALUES ('t1', 'grants', 'income', 0,"
+	    " 'test')");
+	deposit_at(c, &b, D0 + HOUR, AMOUNT_MINOR_MAX, "grants");
+	spend_at(c, &b, D0 + 2 * HOUR, AMOUNT_MINOR_MAX);
+	deposit_at(c, &b, D0 + 3 * HOUR, AMOUNT_MINOR_MAX, "grants");
+	assert_int_equal(store_check(c->db, c->v, found_one, &f, &rep, errmsg),
+	    TREASURY_OK);
+	assert_int_equal(f.n, 0);
+	/* 2 * (2^128 - 1) + 1 in the grants day: one finding naming it */
+	sql(c, "UPDATE ledger_days SET inflow ="
+	    " '680564733841876926926749214863536422911' WHERE category ="
+	    " 'grants'");
+	assert_int_equal(store_check(c->db, c->v, found_one, &f, &rep, errmsg),
+	    TREASURY_OK);
+	assert_int_equal(f.n, 1);
+	assert_non_null(strstr(f.first, "category 'grants' day 20834 holds in"
+	    " 680564733841876926926749214863536422911"));
+	assert_non_null(strstr(f.first, "the ledger gives in"
+	    " 680564733841876926926749214863536422910"));
+}
+
 int
 main(void)
 {
@@ -413,6 +459,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_runway, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_refuses, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_check_ledger_days, setup,
 		    teardown),
 	};
 
