@@ -26,7 +26,7 @@ enum {
 	AUTH_HEADER_MAX_BYTES = 512,
 	PROBLEM_DETAIL_MAX_BYTES = 512,
 	FIELD_PATH_MAX_BYTES = 64,	/* "transfers[63].memo" fits */
-	QUERY_PARAMS_MAX = 8,
+	QUERY_PARAMS_MAX = 16,
 	CURSOR_MAX_BYTES = 64,
 	RETRY_AFTER_BUSY_S = 1,
 	RETRY_AFTER_STORAGE_S = 30,	/* storage-unavailable: an operator must act */
@@ -374,6 +374,9 @@ bool param_proposal(struct request *rq, struct reply *rp, size_t i,
 bool query_only(struct request *rq, struct reply *rp,
     const char *const allowed[]);
 
+/* The value of query parameter name, NULL when absent. */
+const char *query_get(struct request *rq, const char *name);
+
 /* ?after=N, a journal sequence number (a decimal integer 0..INT64_MAX);
  * 0 when absent. Anything else -> 400 invalid-query. */
 bool query_after(struct request *rq, struct reply *rp, uint64_t *after);
@@ -508,6 +511,8 @@ void handle_info(struct request *rq, struct reply *rp);
 void handle_test_clock(struct request *rq, struct reply *rp);
 
 void handle_asset_create(struct request *rq, struct reply *rp);
+void handle_report(struct request *rq, struct reply *rp);
+void handle_runway(struct request *rq, struct reply *rp);
 void handle_asset_list(struct request *rq, struct reply *rp);
 
 void handle_treasury_create(struct request *rq, struct reply *rp);
@@ -568,5 +573,44 @@ void handle_webhook_disable(struct request *rq, struct reply *rp);
 void handle_webhook_rotate(struct request *rq, struct reply *rp);
 void handle_webhook_redeliver(struct request *rq, struct reply *rp);
 void handle_webhook_deliveries(struct request *rq, struct reply *rp);
+
+
+/* ---- csv.c: CSV answers (docs/api.md "CSV") ---- */
+
+/* An RFC 4180 writer into buf[cap]: full is set (and nothing more
+ * written) once a write does not fit. */
+struct csv_out {
+	char *buf;
+	size_t cap, len;
+	unsigned fields;	/* of the current row */
+	bool full;
+};
+
+void csv_init(struct csv_out *o, char *buf, size_t cap);
+/* A text field: quoted when it holds '"', ',', CR or LF; prefixed with
+ * "'" when it starts with '=', '+', '-', '@', TAB or CR. */
+void csv_text(struct csv_out *o, const char *s);
+/* An amount, a number or a time: quoted if needed, never prefixed. */
+void csv_amount(struct csv_out *o, const char *s);
+/* CRLF. */
+void csv_row_end(struct csv_out *o);
+
+/* ?format=csv|json (other: 400 naming format), else Accept: text/csv
+ * (without application/json) -> *csv. */
+bool reply_format(struct request *rq, struct reply *rp, bool *csv);
+
+/* Content-Type text/csv; charset=utf-8, Content-Disposition attachment
+ * with filename, Cache-Control no-store. */
+void reply_csv_headers(struct MHD_Response *r, const char *filename);
+
+/* Answer 200 with o's text (o->buf malloc'd, taken); a full o is a 400
+ * too-large naming its bound. Returns false after answering an error. */
+bool reply_csv(struct reply *rp, struct csv_out *o, const char *filename);
+
+/* Answer the ledger of rq->params[0] as a CSV stream: entries after
+ * `after` kept by f (when filtered), up to the last entry that exists
+ * now. */
+void ledger_csv_stream(struct request *rq, struct reply *rp,
+    const struct ledger_filter *f, bool filtered, int64_t after);
 
 #endif

@@ -79,6 +79,15 @@ query_only(struct request *rq, struct reply *rp, const char *const allowed[])
 {
 	struct query_scan qs = { .allowed = allowed };
 	char shown[65];
+	size_t n = 0;
+
+	while (allowed[n] != NULL)
+		n++;
+	assert(n <= QUERY_PARAMS_MAX);	/* qs.seen has one slot each */
+	if (n > QUERY_PARAMS_MAX) {
+		reply_err(rp, TREASURY_ERR_INTERNAL, "too many parameters");
+		return false;
+	}
 
 	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND,
 	    query_scan_one, &qs);
@@ -90,7 +99,7 @@ query_only(struct request *rq, struct reply *rp, const char *const allowed[])
 	return false;
 }
 
-static const char *
+const char *
 query_get(struct request *rq, const char *name)
 {
 	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND,

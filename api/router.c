@@ -34,6 +34,8 @@ static const struct route routes[] = {
 	{ "GET",  T "/budgets",             ROLE_ANY_TOKEN,  handle_budget_list },
 	{ "DELETE", T "/budgets/{}/{}",     ROLE_ADMIN | ROLE_TREASURER,
 	  handle_budget_delete },
+	{ "GET",  T "/report",              ROLE_ANY_TOKEN,  handle_report },
+	{ "GET",  T "/runway",              ROLE_ANY_TOKEN,  handle_runway },
 	{ "GET",  T "/policy",              ROLE_ANY_TOKEN,  handle_policy_get },
 	{ "POST", T "/freeze",              ROLE_SIGNER,     handle_freeze },
 	{ "POST", T "/proposals",           ROLE_SIGNER,     handle_proposal_create },

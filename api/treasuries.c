@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "treasury/calendar.h"
 #include "treasury/canonical.h"
 
 #include "internal.h"
@@ -310,28 +311,141 @@ ledger_append(const struct ledger_entry *e, void *ctx)
 	return collect_add(&pg->c, ledger_entry_json(e));
 }
 
+/* A query parameter that is bad: 400 invalid-query naming it. */
+static bool
+query_bad(struct reply *rp, const char *name, const char *what)
+{
+	reply_err(rp, TREASURY_ERR_INVALID_QUERY, "%s must be %s", name, what);
+	return false;
+}
+
+/* 1..max bytes of printable ASCII (0x20..0x7e). */
+static bool
+printable(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
+}
+
+static bool
+ledger_filter_time(struct request *rq, struct reply *rp, const char *name,
+    int64_t *out, bool *any)
+{
+	const char *v = query_get(rq, name);
+
+	if (v == NULL)
+		return true;
+	*any = true;
+	if (calendar_time_parse(v, strlen(v), out) != TREASURY_OK)
+		return query_bad(rp, name, "a date (YYYY-MM-DD), a time"
+		    " (YYYY-MM-DDTHH:MM:SSZ) or unix seconds");
+	return true;
+}
+
+/* The filters of GET /v1/treasuries/{t}/ledger (docs/api.md); *any is
+ * set when at least one is given. */
+static bool
+ledger_filter_read(struct request *rq, struct reply *rp,
+    struct ledger_filter *f, bool *any)
+{
+	const char *v;
+
+	ledger_filter_init(f);
+	*any = false;
+	if (!ledger_filter_time(rq, rp, "from", &f->from_s, any) ||
+	    !ledger_filter_time(rq, rp, "to", &f->to_s, any))
+		return false;
+	if ((v = query_get(rq, "kind")) != NULL) {
+		*any = true;
+		if (strcmp(v, "deposit") == 0)
+			f->kind = LEDGER_DEPOSIT;
+		else if (strcmp(v, "transfer") == 0)
+			f->kind = LEDGER_TRANSFER;
+		else
+			return query_bad(rp, "kind", "deposit or transfer");
+	}
+	if ((v = query_get(rq, "asset")) != NULL) {
+		*any = true;
+		if (asset_code_check(v, strlen(v)) != TREASURY_OK)
+			return query_bad(rp, "asset", "an asset code");
+		snprintf(f->asset, sizeof(f->asset), "%s", v);
+	}
+	if ((v = query_get(rq, "category")) != NULL) {
+		*any = true;
+		f->by_category = true;
+		if (strcmp(v, "-") != 0) {
+			if (treasury_id_check(v, strlen(v)) != TREASURY_OK)
+				return query_bad(rp, "category", "a category"
+				    " name, or - for uncategorised");
+			snprintf(f->category, sizeof(f->category), "%s", v);
+		}
+	}
+	if ((v = query_get(rq, "counterparty")) != NULL) {
+		*any = true;
+		if (!printable(v, DESTINATION_MAX_BYTES))
+			return query_bad(rp, "counterparty", "1..128 printable"
+			    " ASCII characters");
+		snprintf(f->counterparty, sizeof(f->counterparty), "%s", v);
+	}
+	return true;
+}
+
+/* The cursor's scope: the treasury and, when filtered, every filter, so
+ * that a cursor is only taken back with the filters it was made for. */
+static void
+ledger_scope(const char *treasury, const struct ledger_filter *f, bool any,
+    char *out, size_t out_size)
+{
+	if (!any) {
+		snprintf(out, out_size, "%s", treasury);
+		return;
+	}
+	snprintf(out, out_size, "%s\nfiltered\n%" PRId64 "\n%" PRId64
+	    "\n%d\n%s\n%c%s\n%s", treasury, f->from_s, f->to_s, (int)f->kind,
+	    f->asset, f->by_category ? 'c' : '-', f->category,
+	    f->counterparty);
+}
+
 void
 handle_ledger(struct request *rq, struct reply *rp)
 {
-	static const char *const params[] = { "limit", "cursor", NULL };
+	static const char *const params[] = { "limit", "cursor", "from", "to",
+	    "kind", "asset", "category", "counterparty", "format", NULL };
 	char cursor[CURSOR_MAX_BYTES];
+	char scope[TREASURY_ID_MAX_BYTES + ASSET_CODE_MAX_BYTES +
+	    CATEGORY_NAME_MAX_BYTES + DESTINATION_MAX_BYTES + 96];
 	struct ledger_page pg = { 0 };
+	struct ledger_filter f;
 	uint64_t after;
 	unsigned limit;
-	bool more = false;
+	bool more = false, any, csv;
 	treasury_err err;
 
 	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0) ||
-	    !query_limit(rq, rp, &limit) || !query_cursor_u64(rq, rp,
-	    CURSOR_LEDGER, rq->params[0], &after))
+	    !query_limit(rq, rp, &limit) ||
+	    !ledger_filter_read(rq, rp, &f, &any) ||
+	    !reply_format(rq, rp, &csv))
 		return;
+	ledger_scope(rq->params[0], &f, any, scope, sizeof(scope));
+	if (!query_cursor_u64(rq, rp, CURSOR_LEDGER, scope, &after))
+		return;
+	if (csv) {	/* everything after the cursor; limit is ignored */
+		ledger_csv_stream(rq, rp, &f, any, (int64_t)after);
+		return;
+	}
 	pg.c.items = json_array();
-	err = store_ledger_page(rq->reader, rq->params[0], (int64_t)after,
-	    limit, ledger_append, &pg, &more);
+	err = store_ledger_page_filtered(rq->reader, rq->params[0],
+	    any ? &f : NULL, (int64_t)after, limit, ledger_append, &pg, &more);
 	if (!treasury_walk_done(&pg.c, rp, err, rq->params[0]))
 		return;
-	cursor_u64_make(rq->srv, CURSOR_LEDGER, rq->params[0],
-	    (uint64_t)pg.last, cursor);
+	cursor_u64_make(rq->srv, CURSOR_LEDGER, scope, (uint64_t)pg.last,
+	    cursor);
 	reply_built(rp, 200, page_json("entries", pg.c.items,
 	    more ? cursor : NULL));
 }

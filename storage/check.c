@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "treasury/amount.h"
+#include "treasury/amount_wide.h"
 #include "treasury/hash.h"
 #include "treasury/hex.h"
 #include "treasury/maintenance.h"
@@ -22,6 +23,7 @@
 #include "treasury/textsafe.h"
 
 #include "check_int.h"
+#include "ledger_int.h"
 
 enum {
 	/* escaped: one byte takes at most 8 (a control byte is \u{XXXX}) */
@@ -883,6 +885,136 @@ integrity_finding(const char *text, void *arg)
 	finding_emit(c, text);
 }
 
+/* ---- ledger_days (schema 10): the exact day sums against the ledger ---- */
+
+/* One ledger_days row against the sums recomputed from the ledger (d); a
+ * missing or different row is a finding. */
+static treasury_err
+check_day_row(struct checker *c, sqlite3_stmt *get, const struct ledger_day *d)
+{
+	struct amount_wide in, out;
+	char want_in[AMOUNT_WIDE_TEXT_MAX_BYTES];
+	char want_out[AMOUNT_WIDE_TEXT_MAX_BYTES];
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	amount_wide_minor_text(&d->inflow, want_in);
+	amount_wide_minor_text(&d->outflow, want_out);
+	sqlite3_bind_text(get, 1, d->treasury, -1, SQLITE_STATIC);
+	sqlite3_bind_text(get, 2, d->asset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(get, 3, d->category, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(get, 4, d->day);
+	rc = sqlite3_step(get);
+	if (rc == SQLITE_DONE)
+		report(c, "ledger_days: no row for treasury %s asset %s category"
+		    " '%s' day %lld (the ledger has %lld entries: in %s, out %s)",
+		    d->treasury, d->asset, d->category, (long long)d->day,
+		    (long long)d->entries, want_in, want_out);
+	else if (rc == SQLITE_ROW) {
+		const char *ti = col_text(get, 0), *to = col_text(get, 1);
+
+		if (amount_wide_parse_minor(ti, strlen(ti), &in) !=
+		    TREASURY_OK || amount_wide_parse_minor(to, strlen(to),
+		    &out) != TREASURY_OK || amount_wide_cmp(&in, &d->inflow) !=
+		    0 || amount_wide_cmp(&out, &d->outflow) != 0 ||
+		    sqlite3_column_int64(get, 2) != d->entries)
+			report(c, "ledger_days: treasury %s asset %s category"
+			    " '%s' day %lld holds in %.80s out %.80s entries"
+			    " %lld, the ledger gives in %s out %s entries %lld",
+			    d->treasury, d->asset, d->category,
+			    (long long)d->day, ti, to,
+			    (long long)sqlite3_column_int64(get, 2), want_in,
+			    want_out, (long long)d->entries);
+	} else
+		err = store_err_from_sqlite(rc);
+	sqlite3_reset(get);
+	sqlite3_clear_bindings(get);
+	return err;
+}
+
+/* Recompute every (treasury, asset, category, day) from the ledger and
+ * compare; then every ledger_days row must have had its group (a row
+ * without entries is a finding). */
+static treasury_err
+check_ledger_days(struct checker *c)
+{
+	static const char walk_sql[] =
+	    "SELECT treasury_id, asset, coalesce(category, ''), created_at,"
+	    " kind, amount FROM ledger"
+	    " ORDER BY treasury_id, asset, coalesce(category, ''), created_at";
+	static const char get_sql[] =
+	    "SELECT inflow, outflow, entries FROM ledger_days WHERE"
+	    " treasury_id = ?1 AND asset = ?2 AND category = ?3 AND day = ?4";
+	static const char rows_sql[] =
+	    "SELECT d.treasury_id, d.asset, d.category, d.day FROM ledger_days d"
+	    " WHERE NOT EXISTS (SELECT 1 FROM ledger l INDEXED BY ledger_time"
+	    " WHERE l.treasury_id = d.treasury_id AND l.asset = d.asset AND"
+	    " coalesce(l.category, '') = d.category AND"
+	    " l.created_at >= d.day * 86400 AND"
+	    " l.created_at < (d.day + 1) * 86400)";
+	sqlite3_stmt *walk = NULL, *get = NULL, *rows = NULL;
+	struct ledger_day d;
+	treasury_err err = TREASURY_OK;
+	amount_minor amount;
+	bool open = false;
+	int rc;
+
+	rc = sqlite3_prepare_v2(c->db, walk_sql, -1, &walk, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db, get_sql, -1, &get, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db, rows_sql, -1, &rows, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(walk)) == SQLITE_ROW) {
+		const char *tid = col_text(walk, 0), *asset = col_text(walk, 1);
+		const char *cat = col_text(walk, 2), *kind = col_text(walk, 4);
+		int64_t day = ledger_day_of(sqlite3_column_int64(walk, 3));
+
+		rc = SQLITE_OK;
+		if (open && (strcmp(d.treasury, tid) != 0 ||
+		    strcmp(d.asset, asset) != 0 ||
+		    strcmp(d.category, cat) != 0 || d.day != day)) {
+			err = check_day_row(c, get, &d);
+			open = false;
+			if (err != TREASURY_OK)
+				goto done;
+		}
+		if (!open) {
+			if (ledger_day_begin(&d, tid, asset, cat, day) !=
+			    TREASURY_OK) {
+				report(c, "ledger: a row with an overlong"
+				    " treasury, asset or category");
+				continue;
+			}
+			open = true;
+		}
+		if (!col_amount(c, walk, 5, "ledger amount", &amount))
+			continue;
+		if (ledger_day_fold(&d, strcmp(kind, "deposit") == 0 ?
+		    LEDGER_DEPOSIT : LEDGER_TRANSFER, amount, false) !=
+		    TREASURY_OK)
+			report(c, "ledger_days: sums past 2^256 (cannot be)");
+	}
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	if (rc == SQLITE_OK && open)
+		err = check_day_row(c, get, &d);
+	while (err == TREASURY_OK && rc == SQLITE_OK &&
+	    (rc = sqlite3_step(rows)) == SQLITE_ROW) {
+		report(c, "ledger_days: treasury %s asset %s category '%s' day"
+		    " %lld has a row but no ledger entry", col_text(rows, 0),
+		    col_text(rows, 1), col_text(rows, 2),
+		    (long long)sqlite3_column_int64(rows, 3));
+		rc = SQLITE_OK;
+	}
+	if (err == TREASURY_OK && rc != SQLITE_DONE && rc != SQLITE_OK)
+		err = store_err_from_sqlite(rc);
+done:
+	sqlite3_finalize(walk);
+	sqlite3_finalize(get);
+	sqlite3_finalize(rows);
+	return err;
+}
+
 treasury_err
 store_check(const char *path, const treasury_verifier *v,
     void (*finding)(const char *text, void *ctx), void *ctx,
@@ -920,6 +1052,8 @@ store_check(const char *path, const treasury_verifier *v,
 		err = check_debits(&c);
 	if (err == TREASURY_OK)
 		err = check_labels(&c);
+	if (err == TREASURY_OK)
+		err = check_ledger_days(&c);
 	if (err == TREASURY_OK)
 		err = store_check_journal(c.db, finding, ctx, &out->findings,
 		    &out->journal_entries);

@@ -105,6 +105,10 @@ treasury_fetch(struct store *s, const char *id, uint64_t version,
     struct treasury *out, uint64_t *next_nonce);
 
 /* The current row of a ledger statement. */
+/* TREASURY_OK, or TREASURY_ERR_UNKNOWN_TREASURY (queries.c). */
+TREASURY_WARN_UNUSED treasury_err
+treasury_exists(struct store *s, const char *id);
+
 TREASURY_WARN_UNUSED treasury_err
 ledger_read(sqlite3_stmt *st, struct ledger_entry *out);
 

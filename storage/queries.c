@@ -126,7 +126,7 @@ store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
 	return store_page_walk_where(s, st, limit, NULL, each, walk, more);
 }
 
-static treasury_err
+treasury_err
 treasury_exists(struct store *s, const char *id)
 {
 	sqlite3_stmt *st = s->stmt[STMT_TREASURY_GET];
@@ -371,6 +371,90 @@ store_ledger_page(struct store *s, const char *treasury, int64_t after_seq,
 	}
 	snapshot_end(s, began);
 	free(w);
+	return err;
+}
+
+void
+ledger_filter_init(struct ledger_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->from_s = INT64_MIN;
+	f->to_s = INT64_MAX;
+}
+
+static void
+bind_opt(sqlite3_stmt *st, int i, bool set, const char *text)
+{
+	if (set)
+		bind_str(st, i, text);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+treasury_err
+store_ledger_page_filtered(struct store *s, const char *treasury,
+    const struct ledger_filter *f, int64_t after_seq, unsigned limit,
+    int (*fn)(const struct ledger_entry *, void *), void *ctx, bool *more)
+{
+	sqlite3_stmt *st = s->stmt[STMT_LEDGER_PAGE_FILTERED];
+	struct ledger_walk *w;
+	treasury_err err;
+	bool began;
+
+	if (f == NULL)
+		return store_ledger_page(s, treasury, after_seq, limit, fn, ctx,
+		    more);
+	assert(treasury != NULL && fn != NULL && more != NULL);
+	*more = false;
+	limit = page_limit(limit);
+	w = malloc(sizeof(*w));
+	if (w == NULL)
+		return TREASURY_ERR_NOMEM;
+	w->fn = fn;
+	w->ctx = ctx;
+	err = snapshot_begin(s, &began);
+	if (err == TREASURY_OK)
+		err = treasury_exists(s, treasury);
+	if (err == TREASURY_OK) {
+		bind_str(st, 1, treasury);
+		sqlite3_bind_int64(st, 2, after_seq);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
+		sqlite3_bind_int64(st, 4, f->from_s);
+		sqlite3_bind_int64(st, 5, f->to_s);
+		bind_opt(st, 6, f->kind != 0, f->kind == LEDGER_DEPOSIT ?
+		    "deposit" : "transfer");
+		bind_opt(st, 7, f->asset[0] != '\0', f->asset);
+		bind_opt(st, 8, f->by_category, f->category);
+		bind_opt(st, 9, f->counterparty[0] != '\0', f->counterparty);
+		err = store_page_walk(s, st, limit, ledger_page_row, w, more);
+	}
+	snapshot_end(s, began);
+	free(w);
+	return err;
+}
+
+treasury_err
+store_ledger_last_seq(struct store *s, const char *treasury, int64_t *out)
+{
+	sqlite3_stmt *st = s->stmt[STMT_LEDGER_LAST_SEQ];
+	treasury_err err;
+	bool began;
+	int rc;
+
+	err = snapshot_begin(s, &began);
+	if (err == TREASURY_OK)
+		err = treasury_exists(s, treasury);
+	if (err == TREASURY_OK) {
+		bind_str(st, 1, treasury);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			err = col_int(st, 0, 0, INT64_MAX, out);
+		else
+			err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
+			    store_err_from_sqlite(rc);
+		store_stmt_done(st);
+	}
+	snapshot_end(s, began);
 	return err;
 }
 

@@ -123,6 +123,27 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " l.proposal_id, l.created_at, l.category FROM ledger l"
 	    " JOIN assets a ON a.code = l.asset"
 	    " WHERE l.treasury_id = ?1 AND l.seq > ?2 ORDER BY l.seq LIMIT ?3",
+	/* The filtered page (queries.h struct ledger_filter) by the ledger_time
+	 * index, in (created_at, seq) order, after the cursor's entry ?2
+	 * (0: from the start). ?4 from ?5 to (seconds), ?6 kind, ?7 asset,
+	 * ?8 category ('' = uncategorised), ?9 counterparty: NULL = any. */
+	[STMT_LEDGER_PAGE_FILTERED] =
+	    "SELECT l.seq, l.treasury_id, l.kind, l.asset, a.decimals, l.amount,"
+	    " l.balance_after, l.reference, l.source, l.to_dest, l.memo,"
+	    " l.proposal_id, l.created_at, l.category FROM ledger l"
+	    " INDEXED BY ledger_time JOIN assets a ON a.code = l.asset"
+	    " WHERE l.treasury_id = ?1 AND l.created_at >= ?4"
+	    " AND l.created_at < ?5 AND (l.created_at, l.seq) >"
+	    " (COALESCE((SELECT created_at FROM ledger WHERE seq = ?2"
+	    " AND treasury_id = ?1), -9223372036854775807 - 1), ?2)"
+	    " AND (?6 IS NULL OR l.kind = ?6) AND (?7 IS NULL OR l.asset = ?7)"
+	    " AND (?8 IS NULL OR (?8 = '' AND l.category IS NULL)"
+	    " OR l.category = ?8)"
+	    " AND (?9 IS NULL OR (l.kind = 'deposit' AND l.source = ?9)"
+	    " OR (l.kind = 'transfer' AND l.to_dest = ?9))"
+	    " ORDER BY l.created_at, l.seq LIMIT ?3",
+	[STMT_LEDGER_LAST_SEQ] =
+	    "SELECT coalesce(max(seq), 0) FROM ledger WHERE treasury_id = ?1",
 	[STMT_LEDGER_GET] =
 	    "SELECT l.seq, l.treasury_id, l.kind, l.asset, a.decimals, l.amount,"
 	    " l.balance_after, l.reference, l.source, l.to_dest, l.memo,"
@@ -141,6 +162,18 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_LEDGER_DAY_DELETE] =
 	    "DELETE FROM ledger_days WHERE treasury_id = ?1 AND asset = ?2"
 	    " AND category = ?3 AND day = ?4",
+	/* report.c: the day sums of a treasury's days [?2, ?3) */
+	[STMT_REPORT_DAYS] =
+	    "SELECT asset, category, inflow, outflow, entries FROM ledger_days"
+	    " WHERE treasury_id = ?1 AND day >= ?2 AND day < ?3",
+	/* report.c: the entries of [?2, ?3) seconds, by the ledger_time index */
+	[STMT_REPORT_SCAN] =
+	    "SELECT asset, category, kind, amount FROM ledger"
+	    " INDEXED BY ledger_time"
+	    " WHERE treasury_id = ?1 AND created_at >= ?2 AND created_at < ?3",
+	[STMT_REPORT_CATEGORIES] =
+	    "SELECT name, kind FROM categories WHERE treasury_id = ?1"
+	    " ORDER BY name",
 	/* the labels of a proposal's transfers, by item */
 	[STMT_PROPOSAL_CATEGORIES] =
 	    "SELECT item, category FROM proposal_categories"

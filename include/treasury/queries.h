@@ -106,6 +106,38 @@ store_ledger_page(struct store *s, const char *treasury, int64_t after_seq,
     unsigned limit, int (*fn)(const struct ledger_entry *, void *), void *ctx,
     bool *more);
 
+/* What GET /v1/treasuries/{t}/ledger may filter on; every member set
+ * narrows the list (ledger_filter_init: none). */
+struct ledger_filter {
+	int64_t from_s;		/* created_at >= from_s (INT64_MIN: any) */
+	int64_t to_s;		/* created_at < to_s (INT64_MAX: any) */
+	enum ledger_kind kind;	/* 0: any */
+	char asset[ASSET_CODE_MAX_BYTES + 1];		/* "": any */
+	bool by_category;	/* category applies; "" = uncategorised */
+	char category[CATEGORY_NAME_MAX_BYTES + 1];
+	/* a deposit's source or a transfer's to, exactly; "": any */
+	char counterparty[DESTINATION_MAX_BYTES + 1];
+};
+
+/* *f = no filter. */
+void ledger_filter_init(struct ledger_filter *f);
+
+/* store_ledger_page of the entries f keeps, in (created_at, seq) order
+ * (the order of seq, as the writer's clock never goes back), by the
+ * ledger_time index: after_seq is the last entry of the previous page
+ * (0: from the start) and must be one the same filter kept. f NULL:
+ * store_ledger_page.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_ledger_page_filtered(struct store *s, const char *treasury,
+    const struct ledger_filter *f, int64_t after_seq, unsigned limit,
+    int (*fn)(const struct ledger_entry *, void *), void *ctx, bool *more);
+
+/* The seq of the treasury's newest ledger entry into *out, 0 when none.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_ledger_last_seq(struct store *s, const char *treasury, int64_t *out);
+
 /* Proposals of a treasury with nonce > after_nonce in nonce order, at most
  * limit, filtered by effective status at now_s when status != 0. Records
  * are freed by the walker after fn returns (fn must copy what it keeps).
@@ -303,5 +335,90 @@ TREASURY_WARN_UNUSED treasury_err
 store_prices_list(struct store *s, const char *asset, const char *unit,
     int64_t from_day, int (*fn)(const struct price_view *, void *),
     void *ctx, bool *more);
+/* ---- accounting reads (storage/report.c, docs/api.md "Reports") ---- */
+
+enum {
+	/* assets of one report (assets with ledger entries or a balance in
+	 * the treasury); more is TREASURY_ERR_TOO_LARGE */
+	REPORT_ASSETS_MAX = 256,
+};
+
+/* A category of the treasury, as registered. */
+struct report_category {
+	char name[CATEGORY_NAME_MAX_BYTES + 1];
+	bool income;			/* kind "income", else "expense" */
+};
+
+/* The movement of one asset under one category in a report's range. */
+struct report_flow {
+	struct amount_wide inflow;	/* deposits */
+	struct amount_wide outflow;	/* transfers */
+	int64_t entries;		/* 0: no movement (not listed) */
+};
+
+struct report_asset {
+	char asset[ASSET_CODE_MAX_BYTES + 1];
+	unsigned decimals;
+	struct amount_wide opening;	/* everything before from */
+	struct amount_wide inflow;	/* in [from, to), all categories */
+	struct amount_wide outflow;
+	struct amount_wide closing;	/* opening + inflow - outflow */
+	struct report_flow uncategorised;
+	/* NULL when no categorised movement, else category_count flows in
+	 * the order of report.categories */
+	struct report_flow *by_category;
+};
+
+/* One report over [from_s, to_s) of one treasury. Heap-allocate it (tens
+ * of KiB); free its arrays with report_free. */
+struct report {
+	int64_t from_s, to_s;
+	unsigned category_count;
+	struct report_category categories[CATEGORIES_PER_TREASURY_MAX];
+	unsigned asset_count;		/* in asset code order */
+	struct report_asset assets[REPORT_ASSETS_MAX];
+};
+
+/* The report of treasury over [from_s, to_s): for each asset with ledger
+ * entries or a balance row, opening (the sum of every entry before
+ * from_s: deposits in, transfers out), the inflow and outflow in the range
+ * per category and uncategorised, and closing. Exact (amount_wide): whole
+ * UTC days come from ledger_days, the partial first and last days from
+ * the ledger (ledger_time index). Runs in one snapshot (joins an open one).
+ * Contract: from_s < to_s, both in 0..CALENDAR_TIME_MAX_S (asserted).
+ * Returns: TREASURY_OK (call report_free); TREASURY_ERR_UNKNOWN_TREASURY;
+ *          TREASURY_ERR_TOO_LARGE beyond REPORT_ASSETS_MAX assets;
+ *          TREASURY_ERR_DB_CORRUPT when the sums cannot be right (a
+ *          negative opening or closing, an entry of an unregistered
+ *          category, a malformed sum); TREASURY_ERR_NOMEM; a database
+ *          error. out is reset (and freed) on any error. */
+TREASURY_WARN_UNUSED treasury_err
+store_report(struct store *s, const char *treasury, int64_t from_s,
+    int64_t to_s, struct report *out);
+
+/* Free what store_report allocated in r (not r itself); idempotent. */
+void report_free(struct report *r);
+
+/* The runway of one asset at a time `at`. */
+struct runway_asset {
+	char asset[ASSET_CODE_MAX_BYTES + 1];
+	unsigned decimals;
+	amount_minor balance;
+	struct amount_wide outflow_30d;	/* transfers in [at - 30 d, at) */
+	struct amount_wide outflow_90d;	/* transfers in [at - 90 d, at) */
+	bool has_months;		/* false when outflow_90d is 0 */
+	/* floor(balance * 300 / outflow_90d): hundredths of a month */
+	struct amount_wide months_x100;
+};
+
+/* For each balance row of treasury (asset code order), its runway at
+ * at_s: runway months = balance / (outflow_90d / 3), rounded down to
+ * hundredths, exactly. fn returning non-zero stops the walk. One snapshot.
+ * Contract: 0 <= at_s <= CALENDAR_TIME_MAX_S (asserted).
+ * Returns: TREASURY_OK; TREASURY_ERR_UNKNOWN_TREASURY; _DB_CORRUPT;
+ *          _NOMEM; a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_runway(struct store *s, const char *treasury, int64_t at_s,
+    int (*fn)(const struct runway_asset *, void *), void *ctx);
 
 #endif

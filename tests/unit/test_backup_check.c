@@ -389,9 +389,11 @@ test_check_debit_amount_lowered_balances_adjusted(void **state)
 	    " UPDATE balances SET amount = '70000000'", "amount 30000000 minor"
 	    " units, but proposal ", &r);
 
-	assert_int_equal(f.count, 2);
+	/* and the day sums (ledger_days) no longer match the ledger */
+	assert_int_equal(f.count, 3);
 	assert_true(found(&f, "debit of 30000000 minor units of USDC to"
 	    " '0xabc'"));
+	assert_true(found(&f, "the ledger gives in 100000000 out 30000000"));
 }
 
 /* A debit of the executed proposal is gone (and the balance raised). */
@@ -403,8 +405,10 @@ test_check_debit_missing(void **state)
 	    " 'transfer'; UPDATE balances SET amount = '100000000'",
 	    "its text makes 1 debits, the ledger holds 0", &r);
 
-	assert_int_equal(f.count, 2);
+	/* and the debit's day row has no entry left (ledger_days) */
+	assert_int_equal(f.count, 3);
 	assert_true(found(&f, "is missing from the ledger"));
+	assert_true(found(&f, "ledger_days: treasury"));
 }
 
 /* The memo of the debit is not the signed one. */
