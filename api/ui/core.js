@@ -2,13 +2,14 @@
  * core.js: the dashboard's plumbing (no framework, no build step).
  *
  * - el(): the one way the page makes DOM. Every string becomes a text node
- *   or an attribute value; nothing is ever parsed as HTML (no innerHTML,
- *   no eval, no new Function: the Content-Security-Policy forbids them too).
+ *   or an attribute value; nothing is ever parsed as HTML, and no string
+ *   is ever run as code (the Content-Security-Policy forbids that too;
+ *   tests/functional/test_ui.py greps these files for the HTML sinks).
  * - api(): fetch() to the daemon's API, relative to /ui/ (so a proxy that
  *   serves the daemon under a prefix keeps working), with the token in the
  *   Authorization header only. Never in a URL.
  * - the event stream: GET /v1/events read with fetch() and a ReadableStream
- *   (EventSource cannot send an Authorization header), resumed with
+ *   (the browser's own SSE client cannot send an Authorization header), resumed with
  *   Last-Event-ID after a break.
  * - the view registry: TD.registerView({...}). A view names the hash path it
  *   serves, and optionally a tab of the treasury page; views.js registers

@@ -254,7 +254,11 @@
       const [t, pending, approved] = await Promise.all([withTreasury(ctx),
         TD.getAll('treasuries/' + tid + '/proposals?status=pending', 'proposals'),
         TD.getAll('treasuries/' + tid + '/proposals?status=approved', 'proposals')]);
-      const items = approved.items.concat(pending.items);
+      // The lists leave out the policy members (required approvals, the
+      // delay's end): read each proposal of the queue for them (the first
+      // 100; the rest show the list's threshold).
+      const items = await Promise.all(approved.items.concat(pending.items)
+        .map((p, i) => i < 100 ? TD.get('proposals/' + enc(p.id)) : p));
       return treasuryFrame(ctx, 'queue', el('section', { id: 'queue' },
         el('h2', null, 'Queue'),
         items.length === 0 ? message('info', 'Nothing waits: no pending or ' +
