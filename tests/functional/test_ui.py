@@ -172,6 +172,11 @@ def browser(width, height):
                                               "browser": "ALL"})
     drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
     drv.set_page_load_timeout(30)
+    # headless Chromium keeps a window at least ~500 px wide: emulate the
+    # viewport itself so that 360 px means 360 CSS pixels
+    drv.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1,
+        "mobile": width < 600})
     return drv
 
 
@@ -466,6 +471,7 @@ def test_ui_treasurer_narrow_screen(ctx):
         open_page(drv, node)
         sign_in(drv, token)
         wait(drv, lambda d_: len(texts(d_, "#treasuries .card")) == 2, "treasuries")
+        assert_equal(js(drv, "return window.innerWidth"), 360, "viewport width")
 
         def no_sideways(what):
             assert_true(js(drv, "return document.documentElement.scrollWidth <= "
