@@ -286,6 +286,23 @@
     });
   }
 
+  /* How to find the focused element again after a re-render (so that a
+   * live update does not throw a keyboard user back to the top). */
+  function focusSelector(node, host) {
+    if (!node || !host.contains(node))
+      return null;
+    if (node.id)
+      return '#' + CSS.escape(node.id);
+    if (node.tagName === 'H1')
+      return 'h1';
+    const href = node.getAttribute('href');
+    if (href)
+      return node.tagName.toLowerCase() + '[href="' + CSS.escape(href) + '"]';
+    if (node.dataset.execute)
+      return '[data-execute="' + CSS.escape(node.dataset.execute) + '"]';
+    return null;
+  }
+
   async function render(refresh) {
     if (!token() || !whoami)
       return;
@@ -334,7 +351,7 @@
     }
     if (gen !== generation)
       return;			// a newer navigation won
-    const focusId = document.activeElement && document.activeElement.id;
+    const focusSel = focusSelector(document.activeElement, host);
     const scroll = window.scrollY;
     clear(host);
     append(host, node);
@@ -342,7 +359,7 @@
     document.title = view.title(params) + ' · treasuryd';
     if (refresh) {
       window.scrollTo(0, scroll);
-      const f = focusId && document.getElementById(focusId);
+      const f = focusSel && host.querySelector(focusSel);
       if (f)
         f.focus({ preventScroll: true });
     } else {

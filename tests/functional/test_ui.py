@@ -233,6 +233,7 @@ def sign_in(drv, token):
     field.send_keys(token + Keys.ENTER)
     wait(drv, lambda d: js(d, "return document.getElementById('login').hidden"),
          "signed in")
+    wait(drv, lambda d: text_of(d, "#live") == "live", "the event stream open")
 
 
 def go(drv, hash_path, ready_selector):
@@ -380,11 +381,11 @@ def test_ui_viewer_sees_everything_live_and_safely(ctx):
                      "treasuryctl approve " + pend["id"], "the approve command")
         assert_equal(js(drv, "return document.querySelectorAll('[data-execute]')"
                              ".length"), 0, "a viewer gets no execute button")
-        assert_true(text_of(drv, "#live") == "live" or wait(
-            drv, lambda d_: text_of(d_, "#live") == "live", "live"), "live")
         shot(ctx, drv, "queue-before-vote-1280")
 
-        # a vote over the API appears without a reload
+        # a vote over the API appears without a reload, and the keyboard
+        # focus stays where it was
+        js(drv, "document.querySelector(arguments[0]).focus()", card + " h3 a")
         c.vote_ok(pend["id"], a, want_status="pending")
         wait(drv, lambda d_: js(d_, "const n = document.querySelector(arguments[0]);"
                                     "return n && n.dataset.vote === 'approved'",
@@ -392,6 +393,8 @@ def test_ui_viewer_sees_everything_live_and_safely(ctx):
              "alice's vote shown live")
         assert_equal(text_of(drv, card + " .needs"), "needs 1 more", "needs 1 more")
         assert_equal(js(drv, "return window.__noReload"), 42, "not reloaded")
+        assert_equal(js(drv, "return document.activeElement.getAttribute('href')"),
+                     "#/p/" + pend["id"], "the focus kept across the update")
         shot(ctx, drv, "queue-1280")
 
         # the proposal: canonical text verbatim and its id
