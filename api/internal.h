@@ -115,6 +115,9 @@ struct reply {
 	json_t *stored;			/* owned; stored instead of json */
 	struct MHD_Response *stream;	/* SSE: sent as is (events.c) */
 	bool close;			/* add Connection: close */
+	const char *cache_control;	/* NULL: no-store */
+	const char *etag;		/* add ETag when set */
+	const char *location;		/* add Location when set */
 };
 
 typedef void (*route_handler)(struct request *rq, struct reply *rp);
@@ -563,6 +566,16 @@ void handle_metrics(struct request *rq, struct reply *rp);
 void handle_journal_checkpoints(struct request *rq, struct reply *rp);
 /* The daemon's journal public key: hex, or JSON null without one. */
 json_t *journal_public_key_json(const struct api_server *srv);
+
+/* ui.c: the dashboard under /ui/ */
+void handle_ui_root(struct request *rq, struct reply *rp);
+void handle_ui_redirect(struct request *rq, struct reply *rp);
+void handle_ui_index(struct request *rq, struct reply *rp);
+void handle_ui_file(struct request *rq, struct reply *rp);
+/* Is url "/", "/ui" or under "/ui/"? Every answer there gets ui_headers. */
+bool ui_path(const char *url);
+/* Content-Security-Policy and the other browser hardening headers. */
+void ui_headers(struct MHD_Response *resp);
 
 void handle_webhook_create(struct request *rq, struct reply *rp);
 void handle_webhook_list(struct request *rq, struct reply *rp);

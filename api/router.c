@@ -75,6 +75,11 @@ static const struct route routes[] = {
 	{ "GET",  "/v1/prices",             ROLE_ANY_TOKEN,  handle_price_list },
 	{ "GET",  "/v1/metrics",            ROLE_ANY_TOKEN,  handle_metrics },
 	{ "GET",  "/metrics",               ROLE_ANY_TOKEN,  handle_metrics },
+	/* the dashboard (ui.c): static files, no token (they hold no data) */
+	{ "GET",  "/",                      ROLE_ANYONE,     handle_ui_root },
+	{ "GET",  "/ui",                    ROLE_ANYONE,     handle_ui_redirect },
+	{ "GET",  "/ui/",                   ROLE_ANYONE,     handle_ui_index },
+	{ "GET",  "/ui/{}",                 ROLE_ANYONE,     handle_ui_file },
 };
 
 #undef T

@@ -108,7 +108,15 @@ static void
 response_headers(struct MHD_Response *resp, const struct reply *rp,
     const struct request *rq)
 {
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    rp->cache_control != NULL ? rp->cache_control : "no-store");
+	if (rp->etag != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, rp->etag);
+	if (rp->location != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION,
+		    rp->location);
+	if (ui_path(rq->url))	/* the dashboard's paths, errors included */
+		ui_headers(resp);
 	if (rp->allow != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rp->allow);
 	if (rp->www_authenticate)

@@ -106,7 +106,8 @@ def test_token_cli_create_list_revoke_while_running(ctx):
 def test_unknown_path_404_and_wrong_method_405(ctx):
     node = ctx.start_node()
     assert_problem(node.get("/v1/nope"), 404, "not-found")
-    assert_problem(node.get("/"), 404, "not-found")
+    assert_problem(node.get("/v2"), 404, "not-found")
+    assert_equal(node.get("/", token=None).status, 302, "/ redirects to the dashboard")
     r = node.post("/v1/health", body={})
     assert_problem(r, 405, "method-not-allowed")
     assert_equal(r.header("Allow"), "GET", "Allow header")

@@ -635,7 +635,7 @@ def catalogue(pid, tokens, signer):
     for path in ["/v1/../v1/health/x", "/v1/treasuries/grants/../../assets",
                  "/v1/treasuries/", "/v1/treasuries//balances",
                  "/v1//assets", "/V1/health", "/v1/health/", "/v2/health",
-                 "/", "/v1", "/v1/assets/USDC", "/.well-known/x",
+                 "/v1", "/v1/assets/USDC", "/.well-known/x",
                  "/v1/proposals/" + pid + "/votes/x",
                  "/v1/treasuries/grants/balances/..", "//v1/health",
                  "/v1/test/clocks"]:

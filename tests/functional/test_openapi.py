@@ -34,7 +34,9 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch",
                 "trace")
 PROBE_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 # Values for path parameters when probing: well-formed, need not exist.
-PARAM_VALUES = {"t": "no-such-treasury", "id": "ab" * 32}
+PARAM_VALUES = {"t": "no-such-treasury", "id": "ab" * 32, "file": "index.html"}
+# The dashboard's paths (api/ui.c): static files, served without a token.
+UI_PATHS = ("/", "/ui", "/ui/", "/ui/{file}")
 
 
 def norm(path):
@@ -192,8 +194,9 @@ def check_document(doc):
     walk_refs(doc, doc)
     op_ids = []
     for path, item in doc["paths"].items():
-        assert_true(path.startswith("/v1/") or path == "/metrics",
-                    "path under /v1 (or Prometheus' /metrics): %s" % path)
+        assert_true(path.startswith("/v1/") or path == "/metrics" or
+                    path in UI_PATHS, "path under /v1 (or Prometheus' "
+                    "/metrics, or the dashboard's): %s" % path)
         shared = item.get("parameters", [])
         for method, op in item.items():
             if method not in HTTP_METHODS:
@@ -206,8 +209,10 @@ def check_document(doc):
             assert_equal(in_path, set(re.findall(r"\{([^}]+)\}", path)),
                          "path parameters of " + where)
             responses = op.get("responses", {})
-            ok = [s for s in responses if str(s).startswith("2")]
-            assert_true(ok, "%s has a 2xx answer" % where)
+            ok = [s for s in responses if str(s).startswith("2") or
+                  (path in UI_PATHS and str(s) == "302")]
+            assert_true(ok, "%s has a 2xx answer (a dashboard path may "
+                        "redirect)" % where)
             for status, resp in responses.items():
                 if "$ref" in resp:
                     resp = resolve(doc, resp["$ref"])
@@ -215,9 +220,10 @@ def check_document(doc):
                     assert_true("application/problem+json" in
                                 resp.get("content", {}),
                                 "%s %s is a problem+json" % (where, status))
-            public = path == "/v1/health"
+            public = path == "/v1/health" or path in UI_PATHS
             assert_equal(op.get("security") == [], public,
-                         "%s security (only /v1/health needs no token)"
+                         "%s security (only /v1/health and the dashboard's "
+                         "files need no token)"
                          % where)
             if not public:
                 assert_true("401" in responses, "%s documents 401" % where)
@@ -279,7 +285,8 @@ def test_openapi_matches_live_daemon(ctx):
     # static comparison above compares with what really runs).
     for method, path in sorted(router_routes(ctx.source_dir)):
         url = path.replace("{}", "ab" * 32 if path.startswith(
-            "/v1/proposals/") else PARAM_VALUES["t"])
+            "/v1/proposals/") else PARAM_VALUES["file"] if path.startswith(
+            "/ui/") else PARAM_VALUES["t"])
         r = node.request(method, url, raw_body=b"" if method != "GET"
                          else None)
         slug = (r.json or {}).get("type", "") if r.json else ""

@@ -74,8 +74,9 @@ test_route_405_404(void **state)
 {
 	static const char *none[] = {
 		"/v1/treasuries//balances", "/v1/treasuries/ops/", "/v1/health/",
-		"/v1/healthz", "/v1", "", "/", "/v1/treasuries/ops/balances/x",
-		"/V1/health", "/v1/proposals/abc/votes/1",
+		"/v1/healthz", "/v1", "", "/v1/treasuries/ops/balances/x",
+		"/V1/health", "/v1/proposals/abc/votes/1", "/ui//", "/ui/a/b",
+		"/uix", "//",
 	};
 	struct request *rq = calloc(1, sizeof(*rq));
 	const char *allow;
