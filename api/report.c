@@ -13,6 +13,7 @@
 
 #include "treasury/calendar.h"
 #include "treasury/clock.h"
+#include "treasury/price.h"
 #include "treasury/queries.h"
 
 #include "internal.h"
@@ -356,36 +357,147 @@ handle_report(struct request *rq, struct reply *rp)
 
 /* ---- runway ---- */
 
+/* The walk's state: the items, and with a unit of account the totals of
+ * the priced assets' values (10^-18 of the unit) and the unpriced ones. */
 struct runway_collect {
-	struct collect c;
+	struct collect c;		/* first: collect_add takes it */
+	const char *unit;		/* NULL: no prices asked */
+	struct amount_wide balance, outflow_30d, outflow_90d;
+	json_t *priced, *unpriced;	/* asset codes */
+	treasury_err err;		/* a value past 2^256 */
 };
+
+static json_t *
+value_json(const struct amount_wide *v)
+{
+	char text[AMOUNT_WIDE_TEXT_MAX_BYTES];
+
+	price_value_text(v, text);
+	return json_string(text);
+}
+
+/* The asset's values at its price, added to the totals: {"balance",
+ * "outflow_30d","outflow_90d"}; NULL with rc->err set past 2^256. */
+static json_t *
+runway_value(struct runway_collect *rc, const struct runway_asset *ra)
+{
+	struct amount_wide bal, v[3];
+	const struct amount_wide *in[3] = { &bal, &ra->outflow_30d,
+	    &ra->outflow_90d };
+	struct amount_wide *sum[3] = { &rc->balance, &rc->outflow_30d,
+	    &rc->outflow_90d };
+	treasury_err err = TREASURY_OK;
+	int i;
+
+	amount_wide_from(&bal, ra->balance);
+	for (i = 0; i < 3 && err == TREASURY_OK; i++)
+		err = price_value_e18(in[i], ra->decimals, ra->price, &v[i]);
+	for (i = 0; i < 3 && err == TREASURY_OK; i++)
+		err = amount_wide_add_wide(sum[i], &v[i]);
+	if (err != TREASURY_OK) {
+		rc->err = err;
+		return NULL;
+	}
+	return json_pack("{s:o, s:o, s:o}", "balance", value_json(&v[0]),
+	    "outflow_30d", value_json(&v[1]), "outflow_90d",
+	    value_json(&v[2]));
+}
+
+/* With a unit: "price" {"unit","date","price"} and "value", both null
+ * when the asset has no price on or before the day. */
+static int
+runway_priced(struct runway_collect *rc, const struct runway_asset *ra,
+    json_t *item)
+{
+	char date[16];
+	json_t *value;
+
+	if (!ra->priced) {
+		json_array_append_new(rc->unpriced, json_string(ra->asset));
+		return json_object_set_new(item, "price", json_null()) |
+		    json_object_set_new(item, "value", json_null());
+	}
+	value = runway_value(rc, ra);
+	if (value == NULL)
+		return -1;
+	json_array_append_new(rc->priced, json_string(ra->asset));
+	calendar_date_text(ra->price_day * CALENDAR_SECONDS_PER_DAY, date);
+	return json_object_set_new(item, "price", json_pack("{s:s, s:s, s:s}",
+	    "unit", rc->unit, "date", date, "price", ra->price)) |
+	    json_object_set_new(item, "value", value);
+}
 
 static int
 runway_append(const struct runway_asset *ra, void *ctx)
 {
-	json_t *months = json_null();
+	struct runway_collect *rc = ctx;
+	json_t *months = json_null(), *item;
 
 	if (ra->has_months)
 		months = wide_json(&ra->months_x100, 2);
-	return collect_add(ctx, json_pack("{s:s, s:o, s:o, s:o, s:o}",
+	item = json_pack("{s:s, s:o, s:o, s:o, s:o}",
 	    "asset", ra->asset, "balance", json_amount(ra->balance,
 	    ra->decimals), "outflow_30d", wide_json(&ra->outflow_30d,
 	    ra->decimals), "outflow_90d", wide_json(&ra->outflow_90d,
-	    ra->decimals), "runway_months", months));
+	    ra->decimals), "runway_months", months);
+	if (item != NULL && rc->unit != NULL &&
+	    runway_priced(rc, ra, item) != 0) {
+		json_decref(item);
+		rc->c.oom |= rc->err == TREASURY_OK;	/* else past 2^256 */
+		return 1;
+	}
+	return collect_add(&rc->c, item);
 }
 
-/* asset,balance,outflow_30d,outflow_90d,runway_months (empty: none);
- * takes items. */
+/* The priced assets together: months = floor(balance * 300 /
+ * outflow_90d) / 100, null when nothing priced went out. */
+static json_t *
+runway_total(struct runway_collect *rc)
+{
+	struct amount_wide n = rc->balance, months;
+	json_t *m = json_null();
+
+	if (!amount_wide_is_zero(&rc->outflow_90d)) {
+		if (amount_wide_mul_small(&n, 300) != TREASURY_OK ||
+		    amount_wide_div(&n, &rc->outflow_90d, &months) !=
+		    TREASURY_OK)
+			return NULL;
+		m = wide_json(&months, 2);
+	}
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:O, s:O}", "unit",
+	    rc->unit, "balance", value_json(&rc->balance), "outflow_30d",
+	    value_json(&rc->outflow_30d), "outflow_90d",
+	    value_json(&rc->outflow_90d), "runway_months", m, "priced",
+	    rc->priced, "unpriced", rc->unpriced);
+}
+
+/* A JSON member of a runway item or its "value", "" when null. */
+static const char *
+runway_member(json_t *item, const char *obj, const char *name)
+{
+	json_t *o = obj != NULL ? json_object_get(item, obj) : item;
+	const char *s = json_string_value(json_object_get(o, name));
+
+	return s != NULL ? s : "";
+}
+
+/* asset,balance,outflow_30d,outflow_90d,runway_months (empty: none), and
+ * with a unit: unit,price_date,price,balance_value,outflow_30d_value,
+ * outflow_90d_value (empty: no price); takes items. */
 static void
-runway_csv(struct request *rq, struct reply *rp, json_t *items)
+runway_csv(struct request *rq, struct reply *rp, json_t *items,
+    const char *unit)
 {
 	static const char *const cols[] = { "asset", "balance", "outflow_30d",
-	    "outflow_90d", "runway_months" };
+	    "outflow_90d", "runway_months", "unit", "price_date", "price",
+	    "balance_value", "outflow_30d_value", "outflow_90d_value" };
+	static const char *const value_cols[] = { "balance", "outflow_30d",
+	    "outflow_90d" };
+	size_t ncols = unit != NULL ? 11 : 5, i, k;
 	char name[TREASURY_ID_MAX_BYTES + 16];
 	char *buf = malloc(REPORT_CSV_MAX_BYTES);
 	struct csv_out o;
 	json_t *a;
-	size_t i, k;
 
 	if (buf == NULL) {
 		json_decref(items);
@@ -393,13 +505,21 @@ runway_csv(struct request *rq, struct reply *rp, json_t *items)
 		return;
 	}
 	csv_init(&o, buf, REPORT_CSV_MAX_BYTES);
-	for (k = 0; k < 5; k++)
+	for (k = 0; k < ncols; k++)
 		csv_text(&o, cols[k]);
 	csv_row_end(&o);
 	json_array_foreach(items, i, a) {
 		csv_text(&o, jstr(a, cols[0]));
 		for (k = 1; k < 5; k++)
-			csv_amount(&o, jstr(a, cols[k]));
+			csv_amount(&o, runway_member(a, NULL, cols[k]));
+		if (unit != NULL) {
+			csv_text(&o, unit);
+			csv_text(&o, runway_member(a, "price", "date"));
+			csv_amount(&o, runway_member(a, "price", "price"));
+			for (k = 0; k < 3; k++)
+				csv_amount(&o, runway_member(a, "value",
+				    value_cols[k]));
+		}
 		csv_row_end(&o);
 	}
 	json_decref(items);
@@ -407,30 +527,73 @@ runway_csv(struct request *rq, struct reply *rp, json_t *items)
 	(void)reply_csv(rp, &o, name);
 }
 
+/* unit=...: a unit of account (price_unit_check); absent: NULL. */
+static bool
+query_unit(struct request *rq, struct reply *rp, const char **out)
+{
+	const char *s = query_get(rq, "unit");
+
+	*out = s;
+	if (s == NULL || price_unit_check(s, strlen(s)) == TREASURY_OK)
+		return true;
+	reply_err(rp, TREASURY_ERR_INVALID_QUERY, "unit must be 1..%d"
+	    " characters [A-Za-z0-9._-]", (int)PRICE_UNIT_MAX_BYTES);
+	return false;
+}
+
+static void
+runway_reply(struct request *rq, struct reply *rp, struct runway_collect *rc,
+    int64_t now_s)
+{
+	json_t *body, *total;
+
+	body = json_pack("{s:s, s:o, s:O}", "treasury", rq->params[0], "at",
+	    json_time(now_s), "assets", rc->c.items);
+	if (body != NULL && rc->unit != NULL) {
+		total = runway_total(rc);
+		if (total == NULL) {
+			json_decref(body);
+			reply_err(rp, TREASURY_ERR_AMOUNT_OVERFLOW, "the total"
+			    " value in %s exceeds 2^256", rc->unit);
+			return;
+		}
+		json_object_set_new(body, "total", total);
+	}
+	reply_built(rp, 200, body);
+}
+
 void
 handle_runway(struct request *rq, struct reply *rp)
 {
-	static const char *const params[] = { "format", NULL };
-	struct collect c = { 0 };
+	static const char *const params[] = { "format", "unit", NULL };
+	struct runway_collect rc = { 0 };
 	int64_t now_s = clock_now_s();
 	treasury_err err;
 	bool csv;
 
 	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0) ||
-	    !reply_format(rq, rp, &csv))
+	    !reply_format(rq, rp, &csv) || !query_unit(rq, rp, &rc.unit))
 		return;
 	if (now_s < 0 || now_s > CALENDAR_TIME_MAX_S) {
 		reply_err(rp, TREASURY_ERR_INTERNAL, "the clock is out of range");
 		return;
 	}
-	c.items = json_array();
-	err = store_runway(rq->reader, rq->params[0], now_s, runway_append,
-	    &c);
-	if (!treasury_walk_done(&c, rp, err, rq->params[0]))
-		return;
-	if (csv)
-		runway_csv(rq, rp, c.items);
-	else
-		reply_built(rp, 200, json_pack("{s:s, s:o, s:o}", "treasury",
-		    rq->params[0], "at", json_time(now_s), "assets", c.items));
+	rc.c.items = json_array();
+	rc.priced = json_array();
+	rc.unpriced = json_array();
+	err = store_runway(rq->reader, rq->params[0], now_s, rc.unit,
+	    runway_append, &rc);
+	if (err == TREASURY_OK && rc.err != TREASURY_OK) {
+		json_decref(rc.c.items);
+		rc.c.items = NULL;
+		reply_err(rp, rc.err, "a value in %s exceeds 2^256", rc.unit);
+	} else if (treasury_walk_done(&rc.c, rp, err, rq->params[0])) {
+		if (csv)
+			runway_csv(rq, rp, json_incref(rc.c.items), rc.unit);
+		else
+			runway_reply(rq, rp, &rc, now_s);
+		json_decref(rc.c.items);
+	}
+	json_decref(rc.priced);
+	json_decref(rc.unpriced);
 }

@@ -151,6 +151,32 @@ amount_wide_mul_small(struct amount_wide *w, uint64_t m)
 	return TREASURY_OK;
 }
 
+treasury_err
+amount_wide_mul(const struct amount_wide *a, const struct amount_wide *b,
+    struct amount_wide *out)
+{
+	uint64_t prod[2 * LIMBS] = { 0 };
+	u128 t;
+	int i, j;
+
+	for (i = 0; i < LIMBS; i++) {
+		uint64_t carry = 0;
+
+		for (j = 0; j < LIMBS; j++) {
+			/* (2^64-1)^2 + 2 (2^64-1) = 2^128 - 1: no overflow */
+			t = (u128)a->limb[i] * b->limb[j] + prod[i + j] + carry;
+			prod[i + j] = (uint64_t)t;
+			carry = (uint64_t)(t >> LIMB_BITS);
+		}
+		prod[i + LIMBS] = carry;
+	}
+	for (i = LIMBS; i < 2 * LIMBS; i++)
+		if (prod[i] != 0)
+			return TREASURY_ERR_AMOUNT_OVERFLOW;
+	memcpy(out->limb, prod, sizeof(out->limb));
+	return TREASURY_OK;
+}
+
 uint64_t
 amount_wide_divmod_small(struct amount_wide *w, uint64_t d)
 {

@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <string.h>
 
+#include "treasury/limits.h"
 #include "treasury/price.h"
 
 static bool
@@ -85,4 +86,67 @@ price_unit_check(const char *text, size_t len)
 			return TREASURY_ERR_INVALID_FIELD;
 	}
 	return TREASURY_OK;
+}
+
+/* price * 10^18 as an integer. */
+static treasury_err
+price_e18(const char *price, struct amount_wide *out)
+{
+	size_t len = strlen(price), int_len, frac_len, i;
+	struct amount_wide v;
+	bool nonzero;
+
+	if (len == 0 || len > PRICE_TEXT_MAX_BYTES ||
+	    price_scan(price, len, &int_len, &frac_len, &nonzero) !=
+	    TREASURY_OK)
+		return TREASURY_ERR_AMOUNT_SYNTAX;
+	amount_wide_zero(&v);
+	for (i = 0; i < len; i++) {
+		if (price[i] == '.')
+			continue;
+		if (amount_wide_mul_small(&v, 10) != TREASURY_OK ||
+		    amount_wide_add(&v, (amount_minor)(price[i] - '0')) !=
+		    TREASURY_OK)
+			return TREASURY_ERR_AMOUNT_OVERFLOW;
+	}
+	for (i = frac_len; i < PRICE_FRACTION_DIGITS_MAX; i++)
+		if (amount_wide_mul_small(&v, 10) != TREASURY_OK)
+			return TREASURY_ERR_AMOUNT_OVERFLOW;
+	*out = v;
+	return TREASURY_OK;
+}
+
+treasury_err
+price_value_e18(const struct amount_wide *amount, unsigned decimals,
+    const char *price, struct amount_wide *out)
+{
+	struct amount_wide p, v;
+	treasury_err err;
+	unsigned i;
+
+	assert(decimals <= ASSET_DECIMALS_MAX);
+	err = price_e18(price, &p);
+	if (err == TREASURY_OK)
+		err = amount_wide_mul(amount, &p, &v);
+	if (err != TREASURY_OK)
+		return err;
+	for (i = 0; i < decimals; i++)
+		(void)amount_wide_divmod_small(&v, 10);
+	*out = v;
+	return TREASURY_OK;
+}
+
+size_t
+price_value_text(const struct amount_wide *value_e18,
+    char out[AMOUNT_WIDE_TEXT_MAX_BYTES])
+{
+	size_t len = amount_wide_units_text(value_e18,
+	    PRICE_FRACTION_DIGITS_MAX, out);
+
+	while (len > 0 && out[len - 1] == '0')
+		len--;
+	if (len > 0 && out[len - 1] == '.')
+		len--;
+	out[len] = '\0';
+	return len;
 }

@@ -150,6 +150,36 @@ price_row(sqlite3_stmt *st, struct price_view *v)
 }
 
 treasury_err
+store_price_at(struct store *s, const char *asset, const char *unit,
+    int64_t day, struct price_view *out, bool *found)
+{
+	static const char sql[] =
+	    "SELECT asset, unit, day, price, created_at FROM prices"
+	    " WHERE asset = ?1 AND unit = ?2 AND day <= ?3 ORDER BY day DESC"
+	    " LIMIT 1";
+	sqlite3_stmt *st;
+	treasury_err err;
+	int rc;
+
+	assert(asset != NULL && unit != NULL && out != NULL && found != NULL);
+	*found = false;
+	err = price_prepare(s, sql, &st);
+	if (err != TREASURY_OK)
+		return err;
+	bind_str(st, 1, asset);
+	bind_str(st, 2, unit);
+	sqlite3_bind_int64(st, 3, day);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = price_row(st, out);
+		*found = err == TREASURY_OK;
+	} else if (rc != SQLITE_DONE)
+		err = store_err_from_sqlite(rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
+treasury_err
 store_prices_list(struct store *s, const char *asset, const char *unit,
     int64_t from_day, int (*fn)(const struct price_view *, void *),
     void *ctx, bool *more)

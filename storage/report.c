@@ -437,6 +437,7 @@ struct runway_walk {
 	struct store *s;
 	const char *treasury;
 	int64_t at_s;
+	const char *unit;		/* NULL: no prices */
 	int (*fn)(const struct runway_asset *, void *);
 	void *ctx;
 	struct report_work *w;
@@ -481,6 +482,22 @@ runway_months(struct runway_asset *ra)
 	return amount_wide_div(&n, &ra->outflow_90d, &ra->months_x100);
 }
 
+/* The asset's price in rw->unit on the latest day <= at's day. */
+static treasury_err
+runway_price(struct runway_walk *rw, struct runway_asset *ra)
+{
+	struct price_view v;
+	treasury_err err;
+
+	err = store_price_at(rw->s, ra->asset, rw->unit,
+	    rw->at_s / CALENDAR_SECONDS_PER_DAY, &v, &ra->priced);
+	if (err == TREASURY_OK && ra->priced) {
+		ra->price_day = v.day;
+		memcpy(ra->price, v.price, sizeof(ra->price));
+	}
+	return err;
+}
+
 static int
 runway_balance(const struct balance *b, void *ctx)
 {
@@ -498,6 +515,8 @@ runway_balance(const struct balance *b, void *ctx)
 		    rw->at_s - 90 * CALENDAR_SECONDS_PER_DAY, &ra.outflow_90d);
 	if (rw->err == TREASURY_OK)
 		rw->err = runway_months(&ra);
+	if (rw->err == TREASURY_OK && rw->unit != NULL)
+		rw->err = runway_price(rw, &ra);
 	if (rw->err != TREASURY_OK)
 		return 1;
 	rw->stopped = rw->fn(&ra, rw->ctx) != 0;
@@ -506,10 +525,11 @@ runway_balance(const struct balance *b, void *ctx)
 
 treasury_err
 store_runway(struct store *s, const char *treasury, int64_t at_s,
-    int (*fn)(const struct runway_asset *, void *), void *ctx)
+    const char *unit, int (*fn)(const struct runway_asset *, void *),
+    void *ctx)
 {
 	struct runway_walk rw = { .s = s, .treasury = treasury, .at_s = at_s,
-	    .fn = fn, .ctx = ctx };
+	    .unit = unit, .fn = fn, .ctx = ctx };
 	struct report *r;
 	treasury_err err;
 	bool began;

@@ -79,6 +79,13 @@ amount_wide_to_amount(const struct amount_wide *w, amount_minor *out);
 TREASURY_WARN_UNUSED treasury_err
 amount_wide_mul_small(struct amount_wide *w, uint64_t m);
 
+/* *out = *a * *b (schoolbook over the limbs).
+ * Returns: TREASURY_OK; TREASURY_ERR_AMOUNT_OVERFLOW when the product
+ *          exceeds 2^256-1 (*out unchanged). */
+TREASURY_WARN_UNUSED treasury_err
+amount_wide_mul(const struct amount_wide *a, const struct amount_wide *b,
+    struct amount_wide *out);
+
 /* *w = floor(*w / d); returns *w mod d (of the value before).
  * Contract: d > 0 (asserted; 0 gives remainder 0 and *w unchanged when
  * assertions are off). */

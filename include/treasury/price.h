@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "treasury/amount_wide.h"
 #include "treasury/error.h"
 
 enum {
@@ -31,6 +32,29 @@ enum {
 TREASURY_WARN_UNUSED treasury_err
 price_text_normalise(const char *text, size_t len,
     char out[PRICE_TEXT_MAX_BYTES + 1]);
+
+/*
+ * The value of an amount of an asset at a price, in 10^-18 of the unit of
+ * account, rounded down: *out = floor(*amount * price * 10^18 /
+ * 10^decimals), exactly (256-bit integers, no floating point).
+ * Contract: decimals <= ASSET_DECIMALS_MAX (asserted).
+ * Returns: TREASURY_OK; TREASURY_ERR_AMOUNT_SYNTAX when price is not a
+ *          price text of price_text_normalise's grammar;
+ *          TREASURY_ERR_AMOUNT_OVERFLOW when the product exceeds 2^256-1
+ *          (an absurd price times an absurd amount). *out unchanged on
+ *          error.
+ * In:  amount in minor units of the asset, decimals its decimals, price
+ *      (NUL-terminated).
+ */
+TREASURY_WARN_UNUSED treasury_err
+price_value_e18(const struct amount_wide *amount, unsigned decimals,
+    const char *price, struct amount_wide *out);
+
+/* Write a value in 10^-18 of a unit as a decimal without trailing fraction
+ * zeros ("1234.5", "0.000000000000000001", "0"), NUL-terminated.
+ * Returns: the length, without the NUL. */
+size_t price_value_text(const struct amount_wide *value_e18,
+    char out[AMOUNT_WIDE_TEXT_MAX_BYTES]);
 
 /* A unit of account: 1..32 of [A-Za-z0-9._-].
  * Returns: TREASURY_OK or TREASURY_ERR_INVALID_FIELD. */

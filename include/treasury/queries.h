@@ -331,6 +331,13 @@ struct price_view {
 /* The prices of (asset, unit) on days >= from_day, in day order, at most
  * PRICES_PAGE_MAX given to fn; *more is set when further ones exist.
  * Returns TREASURY_OK, _DB_CORRUPT or a database error. */
+/* The price of asset in unit on the latest day <= day, if any: *found
+ * false when there is none (never guessed from anything else).
+ * Returns TREASURY_OK, _DB_CORRUPT or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_price_at(struct store *s, const char *asset, const char *unit,
+    int64_t day, struct price_view *out, bool *found);
+
 TREASURY_WARN_UNUSED treasury_err
 store_prices_list(struct store *s, const char *asset, const char *unit,
     int64_t from_day, int (*fn)(const struct price_view *, void *),
@@ -409,16 +416,24 @@ struct runway_asset {
 	bool has_months;		/* false when outflow_90d is 0 */
 	/* floor(balance * 300 / outflow_90d): hundredths of a month */
 	struct amount_wide months_x100;
+	/* with a unit of account: its latest price on or before at's UTC
+	 * day (price_day), if there is one (priced) */
+	bool priced;
+	int64_t price_day;
+	char price[PRICE_TEXT_MAX_BYTES + 1];
 };
 
 /* For each balance row of treasury (asset code order), its runway at
  * at_s: runway months = balance / (outflow_90d / 3), rounded down to
- * hundredths, exactly. fn returning non-zero stops the walk. One snapshot.
+ * hundredths, exactly; with unit (not NULL), each asset's price in that
+ * unit of account too (store_price_at on at_s's day). fn returning
+ * non-zero stops the walk. One snapshot.
  * Contract: 0 <= at_s <= CALENDAR_TIME_MAX_S (asserted).
  * Returns: TREASURY_OK; TREASURY_ERR_UNKNOWN_TREASURY; _DB_CORRUPT;
  *          _NOMEM; a database error. */
 TREASURY_WARN_UNUSED treasury_err
 store_runway(struct store *s, const char *treasury, int64_t at_s,
-    int (*fn)(const struct runway_asset *, void *), void *ctx);
+    const char *unit, int (*fn)(const struct runway_asset *, void *),
+    void *ctx);
 
 #endif

@@ -27,7 +27,7 @@ import urllib.parse
 
 import signers as sg
 from cli_helpers import Ctl
-from framework import assert_equal, assert_true, TestFailure
+from framework import assert_equal, assert_problem, assert_true, TestFailure
 from treasury_helpers import DAY_S, parse_ts, setup, ts
 
 CLOCK = ["--unsafe-test-clock"]
@@ -1229,6 +1229,97 @@ def test_runway(ctx):
     assert_equal(set(got.values()), {None}, "all null")
     assert_equal(node.get(PREFIX + "nope/runway", token=c.viewer).status,
                  404, "unknown treasury")
+
+
+def value_e18(minor, decimals, price):
+    """floor(minor / 10^decimals * price) in 10^-18 of the unit, from the
+    price's decimal text, with Python's integers."""
+    whole, _, frac = price.partition(".")
+    p18 = int(whole + frac.ljust(18, "0"))
+    return minor * p18 // 10 ** decimals
+
+
+def value_text(v18):
+    t = "%d.%018d" % divmod(v18, 10 ** 18)
+    return t.rstrip("0").rstrip(".")
+
+
+def test_runway_in_a_unit(ctx):
+    """runway?unit=USD: each asset's latest price on or before today
+    (never a later one, never another unit's), its values, and the priced
+    assets' total runway; an asset without a price is listed, not guessed."""
+    q = build_quarter(ctx)
+    node, c, b = q.node, q.c, q.books
+    b.tick(3600)
+    r = node.get(PREFIX + "dao/runway", token=c.viewer)
+    at = time_value(r.json["at"])
+    day = lambda d: time.strftime("%Y-%m-%d", time.gmtime(at + d * DAY_S))
+    prices = [("USDC", "USD", day(-40), "1.01"),
+              ("USDC", "USD", day(-3), "0.998"),   # the one used
+              ("USDC", "USD", day(2), "5"),        # later than today
+              ("ETH", "EUR", day(-1), "2500.5")]   # another unit
+    for asset, unit, date, price in prices:
+        assert_equal(node.post("/v1/prices", {"asset": asset, "unit": unit,
+                                              "date": date, "price": price},
+                               token=c.treasurer).status, 201, "price")
+    r = node.get(PREFIX + "dao/runway?unit=USD", token=c.viewer)
+    assert_equal(r.status, 200, "runway in USD: %r" % r)
+    want = b.expected_runway(at)
+    got = {a["asset"]: a for a in r.json["assets"]}
+    assert_equal(set(got), set(want), "assets")
+    bal_m, o30_m, o90_m = {}, {}, {}
+    for e in b.entries:
+        a = e["asset"]
+        sign = 1 if e["kind"] == "deposit" else -1
+        bal_m[a] = bal_m.get(a, 0) + sign * e["minor"]
+        if e["kind"] != "deposit":
+            if at - 30 * DAY_S <= e["t"]:
+                o30_m[a] = o30_m.get(a, 0) + e["minor"]
+            if at - 90 * DAY_S <= e["t"]:
+                o90_m[a] = o90_m.get(a, 0) + e["minor"]
+    d = c.decimals["USDC"]
+    u = got["USDC"]
+    assert_equal(u["price"], {"unit": "USD", "date": day(-3),
+                              "price": "0.998"}, "the latest price by today")
+    vals = [value_e18(m.get("USDC", 0), d, "0.998")
+            for m in (bal_m, o30_m, o90_m)]
+    assert_equal(u["value"], {"balance": value_text(vals[0]),
+                              "outflow_30d": value_text(vals[1]),
+                              "outflow_90d": value_text(vals[2])},
+                 "USDC in USD")
+    assert_equal((got["ETH"]["price"], got["ETH"]["value"]), (None, None),
+                 "ETH has no USD price: none guessed")
+    for k in ("balance", "outflow_30d", "outflow_90d", "runway_months"):
+        assert_equal(got["USDC"][k], want["USDC"][k], "unchanged " + k)
+    t = r.json["total"]
+    months = vals[0] * 300 // vals[2] if vals[2] else None
+    assert_equal(t, {"unit": "USD", "balance": value_text(vals[0]),
+                     "outflow_30d": value_text(vals[1]),
+                     "outflow_90d": value_text(vals[2]),
+                     "runway_months": None if months is None else
+                     "%d.%02d" % divmod(months, 100),
+                     "priced": ["USDC"], "unpriced": ["ETH"]}, "total")
+    assert_true(vals[2] > 0, "fixture: USDC went out in 90 days")
+    # CSV: the same values in their columns, exactly
+    r = node.get(PREFIX + "dao/runway?unit=USD&format=csv", token=c.viewer)
+    assert_equal(r.status, 200, "runway CSV: %r" % r)
+    rows = list(csv.DictReader(io.StringIO(r.body)))
+    by = {x["asset"]: x for x in rows}
+    assert_equal((by["USDC"]["unit"], by["USDC"]["price_date"],
+                  by["USDC"]["price"], by["USDC"]["balance_value"],
+                  by["USDC"]["outflow_90d_value"]),
+                 ("USD", day(-3), "0.998", value_text(vals[0]),
+                  value_text(vals[2])), "CSV USDC")
+    assert_equal((by["ETH"]["price"], by["ETH"]["balance_value"]), ("", ""),
+                 "CSV ETH unpriced")
+    # a bad unit is a 400 naming it; no unit: no price members at all
+    r = node.get(PREFIX + "dao/runway?unit=U%20S", token=c.viewer)
+    assert_problem(r, 400, "invalid-query")
+    assert_true("unit" in r.json["detail"], "names unit: %r" % r.json)
+    r = node.get(PREFIX + "dao/runway", token=c.viewer)
+    assert_true("total" not in r.json and
+                all("price" not in a for a in r.json["assets"]),
+                "without a unit: the plain runway")
 
 
 def test_runway_rounds_down(ctx):

@@ -76,6 +76,64 @@ test_unit(void **state)
 	    33), TREASURY_ERR_INVALID_FIELD);
 }
 
+/* The value of minor (a decimal integer text) at price, as text. */
+static treasury_err
+value_text(const char *minor, unsigned decimals, const char *price,
+    char out[AMOUNT_WIDE_TEXT_MAX_BYTES])
+{
+	struct amount_wide a, v;
+	treasury_err err;
+
+	assert_int_equal(amount_wide_parse_minor(minor, strlen(minor), &a),
+	    TREASURY_OK);
+	err = price_value_e18(&a, decimals, price, &v);
+	if (err == TREASURY_OK)
+		(void)price_value_text(&v, out);
+	return err;
+}
+
+static void
+test_value(void **state)
+{
+	char out[AMOUNT_WIDE_TEXT_MAX_BYTES];
+	/* 2^128-1 minor units at 0 decimals, price 10^20 - 1: fits 256 bits */
+	static const char max128[] = "340282366920938463463374607431768211455";
+
+	(void)state;
+	/* 1234.500000 USDC (6 decimals) at 0.998 = 1232.031 */
+	assert_int_equal(value_text("1234500000", 6, "0.998", out),
+	    TREASURY_OK);
+	assert_string_equal(out, "1232.031");
+	/* 1.5 ETH (18 decimals) at 3000.25 = 4500.375 */
+	assert_int_equal(value_text("1500000000000000000", 18, "3000.25",
+	    out), TREASURY_OK);
+	assert_string_equal(out, "4500.375");
+	/* rounded down at 10^-18: 1 minor unit of a 6-decimal asset at
+	 * 0.000000000000000001 is 10^-24 -> 0 */
+	assert_int_equal(value_text("1", 6, "0.000000000000000001", out),
+	    TREASURY_OK);
+	assert_string_equal(out, "0");
+	/* 7 minor units (0 decimals) at 0.333333333333333333 */
+	assert_int_equal(value_text("7", 0, "0.333333333333333333", out),
+	    TREASURY_OK);
+	assert_string_equal(out, "2.333333333333333331");
+	assert_int_equal(value_text("0", 2, "5", out), TREASURY_OK);
+	assert_string_equal(out, "0");
+	assert_int_equal(value_text(max128, 0, "99999999999999999999", out),
+	    TREASURY_OK);
+	/* (2^128-1) (10^20-1), computed independently (Python) */
+	assert_string_equal(out, "3402823669209384634599717837625588268203"
+	    "6625392568231788545");
+	/* past 2^256: refused, never wrapped */
+	assert_int_equal(value_text(max128, 0,
+	    "999999999999999999999999999999999999999999", out),
+	    TREASURY_ERR_AMOUNT_OVERFLOW);
+	assert_int_equal(value_text("1", 0, "1.2.3", out),
+	    TREASURY_ERR_AMOUNT_SYNTAX);
+	assert_int_equal(value_text("1", 0, "", out),
+	    TREASURY_ERR_AMOUNT_SYNTAX);
+}
+
 int
 main(void)
 {
@@ -83,6 +141,7 @@ main(void)
 		cmocka_unit_test(test_normal_form),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_unit),
+		cmocka_unit_test(test_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

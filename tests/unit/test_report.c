@@ -362,7 +362,8 @@ test_runway(void **state)
 	spend_at(c, &b, now - 30 * DAY, 7000000);	/* both */
 	spend_at(c, &b, now - 1, 11000000);		/* both */
 	memset(&ra, 0, sizeof(ra));
-	assert_int_equal(store_runway(c->reader, "t1", now, runway_cb, &ra),
+	assert_int_equal(store_runway(c->reader, "t1", now, NULL, runway_cb,
+	    &ra),
 	    TREASURY_OK);
 	assert_string_equal(ra.asset, "USDC");
 	assert_true(ra.balance == 10000000000 - 27000000);
@@ -372,7 +373,7 @@ test_runway(void **state)
 	/* 9973000000 * 300 / 26000000 = 115073.07..: 1150.73 months */
 	wide_equal(&ra.months_x100, "115073");
 	/* 91 days without a spend: no runway */
-	assert_int_equal(store_runway(c->reader, "t1", now + 91 * DAY,
+	assert_int_equal(store_runway(c->reader, "t1", now + 91 * DAY, NULL,
 	    runway_cb, &ra), TREASURY_OK);
 	assert_false(ra.has_months);
 	assert_true(amount_wide_is_zero(&ra.outflow_90d));
