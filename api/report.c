@@ -7,6 +7,7 @@
  * that asset's "categories" (listed: every category with at least one
  * entry in the period, in name order, with its kind).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,20 @@ query_time(struct request *rq, struct reply *rp, const char *name,
 	reply_err(rp, TREASURY_ERR_INVALID_QUERY, "%s must be a date"
 	    " (YYYY-MM-DD), a time (YYYY-MM-DDTHH:MM:SSZ) or unix seconds",
 	    name);
+	return false;
+}
+
+/* unit=...: a unit of account (price_unit_check); absent: NULL. */
+static bool
+query_unit(struct request *rq, struct reply *rp, const char **out)
+{
+	const char *s = query_get(rq, "unit");
+
+	*out = s;
+	if (s == NULL || price_unit_check(s, strlen(s)) == TREASURY_OK)
+		return true;
+	reply_err(rp, TREASURY_ERR_INVALID_QUERY, "unit must be 1..%d"
+	    " characters [A-Za-z0-9._-]", (int)PRICE_UNIT_MAX_BYTES);
 	return false;
 }
 
@@ -107,11 +122,155 @@ report_assets_json(const struct report *r)
 	return assets;
 }
 
+/* ---- values in a unit of account (?unit=) ---- */
+
+static uint64_t
+pow10_u64(unsigned n)
+{
+	uint64_t p = 1;
+
+	assert(n <= 19);
+	while (n-- > 0)
+		p *= 10;
+	return p;
+}
+
+/* The totals of one report's priced assets, in 10^-36 of the unit. */
+struct report_total {
+	struct amount_wide opening, inflow, outflow, closing;
+};
+
+static json_t *
+scaled_json(const struct amount_wide *v, unsigned scale)
+{
+	char text[AMOUNT_WIDE_TEXT_MAX_BYTES];
+
+	price_scaled_text(v, scale, text);
+	return json_string(text);
+}
+
+/* Values the four figures of asset a at price into item's "value"
+ * (exact, 10^-(decimals + 18) of the unit) and adds them to t. */
+static treasury_err
+report_asset_value(const struct report_asset *a, const char *price,
+    struct report_total *t, json_t *item)
+{
+	const struct amount_wide *in[4] = { &a->opening, &a->inflow,
+	    &a->outflow, &a->closing };
+	struct amount_wide *sum[4] = { &t->opening, &t->inflow, &t->outflow,
+	    &t->closing };
+	static const char *const names[4] = { "opening", "inflow", "outflow",
+	    "closing" };
+	unsigned scale = a->decimals + PRICE_FRACTION_DIGITS_MAX;
+	struct amount_wide v, v36;
+	json_t *value = json_object();
+	treasury_err err = TREASURY_OK;
+	int i;
+
+	for (i = 0; i < 4 && err == TREASURY_OK && value != NULL; i++) {
+		err = price_value_exact(in[i], price, &v);
+		v36 = v;
+		if (err == TREASURY_OK)	/* 10^(18 - decimals) <= 10^18 */
+			err = amount_wide_mul_small(&v36,
+			    pow10_u64(ASSET_DECIMALS_MAX - a->decimals));
+		if (err == TREASURY_OK)
+			err = amount_wide_add_wide(sum[i], &v36);
+		if (err == TREASURY_OK)
+			json_object_set_new(value, names[i],
+			    scaled_json(&v, scale));
+	}
+	if (value == NULL)
+		err = TREASURY_ERR_NOMEM;
+	if (err == TREASURY_OK)
+		json_object_set_new(item, "value", value);
+	else
+		json_decref(value);
+	return err;
+}
+
+/* With ?unit=: each asset of r (items of `assets`, in the same order)
+ * gains "price" (its latest price in unit on or before r's last day) and
+ * "value", both null without a price; *total is {"unit", "opening",
+ * "inflow", "outflow", "closing", "priced", "unpriced"} over the priced
+ * assets. Runs in the request's snapshot. */
+static treasury_err
+report_values(struct request *rq, const char *unit, const struct report *r,
+    json_t *assets, json_t **total)
+{
+	struct report_total t;
+	json_t *priced = json_array(), *unpriced = json_array();
+	struct price_view pv;
+	treasury_err err = TREASURY_OK;
+	char date[16];
+	bool found;
+	unsigned i;
+
+	memset(&t, 0, sizeof(t));
+	for (i = 0; err == TREASURY_OK && i < r->asset_count; i++) {
+		json_t *item = json_array_get(assets, i);
+		const struct report_asset *a = &r->assets[i];
+
+		err = store_price_at(rq->reader, a->asset, unit,
+		    (r->to_s - 1) / CALENDAR_SECONDS_PER_DAY, &pv, &found);
+		if (err != TREASURY_OK || item == NULL)
+			break;
+		if (!found) {
+			json_object_set_new(item, "price", json_null());
+			json_object_set_new(item, "value", json_null());
+			json_array_append_new(unpriced, json_string(a->asset));
+			continue;
+		}
+		calendar_date_text(pv.day * CALENDAR_SECONDS_PER_DAY, date);
+		json_object_set_new(item, "price", json_pack("{s:s, s:s, s:s}",
+		    "unit", unit, "date", date, "price", pv.price));
+		json_array_append_new(priced, json_string(a->asset));
+		err = report_asset_value(a, pv.price, &t, item);
+	}
+	*total = err != TREASURY_OK ? NULL : json_pack("{s:s, s:o, s:o, s:o,"
+	    " s:o, s:O, s:O}", "unit", unit,
+	    "opening", scaled_json(&t.opening, PRICE_VALUE_SCALE_MAX),
+	    "inflow", scaled_json(&t.inflow, PRICE_VALUE_SCALE_MAX),
+	    "outflow", scaled_json(&t.outflow, PRICE_VALUE_SCALE_MAX),
+	    "closing", scaled_json(&t.closing, PRICE_VALUE_SCALE_MAX),
+	    "priced", priced, "unpriced", unpriced);
+	json_decref(priced);
+	json_decref(unpriced);
+	if (err == TREASURY_OK && *total == NULL)
+		err = TREASURY_ERR_NOMEM;
+	return err;
+}
+
+/* {"from","to","assets"} of r, and with a unit the values and "total". */
+static json_t *
+report_range_json(struct request *rq, const char *unit,
+    const struct report *r, treasury_err *err)
+{
+	json_t *assets = report_assets_json(r), *total = NULL, *o;
+
+	*err = assets == NULL ? TREASURY_ERR_NOMEM : TREASURY_OK;
+	if (*err == TREASURY_OK && unit != NULL)
+		*err = report_values(rq, unit, r, assets, &total);
+	if (*err != TREASURY_OK) {
+		json_decref(assets);
+		return NULL;
+	}
+	o = json_pack("{s:o, s:o, s:o}", "from", json_time(r->from_s), "to",
+	    json_time(r->to_s), "assets", assets);
+	if (o != NULL && total != NULL)
+		json_object_set_new(o, "total", total);
+	else
+		json_decref(total);
+	if (o == NULL)
+		*err = TREASURY_ERR_NOMEM;
+	return o;
+}
+
 /* The parameters of a report request, checked. */
 struct report_query {
 	int64_t from_s, to_s;
 	bool periodic;
 	enum calendar_period period;
+	const char *unit;		/* NULL: no values */
 };
 
 static bool
@@ -138,6 +297,8 @@ report_query_read(struct request *rq, struct reply *rp,
 		    "to must be after from");
 		return false;
 	}
+	if (!query_unit(rq, rp, &q->unit))
+		return false;
 	period = query_get(rq, "period");
 	if (period == NULL)
 		return true;
@@ -168,6 +329,8 @@ report_failed(struct reply *rp, treasury_err err, const char *treasury)
 	else if (err == TREASURY_ERR_TOO_LARGE)
 		reply_err(rp, err, "the treasury has more than %d assets",
 		    REPORT_ASSETS_MAX);
+	else if (err == TREASURY_ERR_AMOUNT_OVERFLOW)
+		reply_err(rp, err, "a value in the unit exceeds 2^256");
 	else
 		reply_err(rp, err, "reading the report of treasury '%s'",
 		    treasury);
@@ -187,14 +350,16 @@ periods_json(struct request *rq, struct reply *rp, const struct report_query *q,
 	for (t = q->from_s; periods != NULL && t < q->to_s; t = end) {
 		end = period_end(t, q->period, q->to_s);
 		err = store_report(rq->reader, rq->params[0], t, end, r);
+		one = NULL;
+		if (err == TREASURY_OK) {
+			one = report_range_json(rq, q->unit, r, &err);
+			report_free(r);
+		}
 		if (err != TREASURY_OK) {
 			json_decref(periods);
 			*failed = !report_failed(rp, err, rq->params[0]);
 			return NULL;
 		}
-		one = json_pack("{s:o, s:o, s:o}", "from", json_time(t),
-		    "to", json_time(end), "assets", report_assets_json(r));
-		report_free(r);
 		if (json_array_append_new(periods, one) != 0) {
 			json_decref(periods);
 			return NULL;
@@ -214,10 +379,17 @@ jstr(json_t *o, const char *key)
 	return v != NULL ? v : "";
 }
 
+/* The value columns of one row (with ?unit=): unit, price_date, price,
+ * inflow_value, outflow_value, amount_value; NULL: no such columns. */
+struct report_csv_values {
+	const char *unit, *date, *price, *inflow, *outflow, *amount;
+};
+
 static void
 report_csv_row(struct csv_out *o, const char *from, const char *to,
     const char *asset, const char *line, const char *kind,
-    const char *inflow, const char *outflow, const char *amount)
+    const char *inflow, const char *outflow, const char *amount,
+    const struct report_csv_values *v)
 {
 	csv_amount(o, from);
 	csv_amount(o, to);
@@ -227,41 +399,69 @@ report_csv_row(struct csv_out *o, const char *from, const char *to,
 	csv_amount(o, inflow);
 	csv_amount(o, outflow);
 	csv_amount(o, amount);
+	if (v != NULL) {
+		csv_text(o, v->unit);
+		csv_amount(o, v->date);
+		csv_amount(o, v->price);
+		csv_amount(o, v->inflow);
+		csv_amount(o, v->outflow);
+		csv_amount(o, v->amount);
+	}
 	csv_row_end(o);
 }
 
 /* One row per (period, asset, line): line "opening", "total",
- * "uncategorised", each category (with its kind), "closing". */
+ * "uncategorised", each category (with its kind), "closing"; with a unit
+ * the opening, total and closing lines carry the asset's values. */
 static void
 report_csv_asset(struct csv_out *o, const char *from, const char *to,
-    json_t *a)
+    json_t *a, const char *unit)
 {
 	const char *asset = jstr(a, "asset");
 	json_t *u = json_object_get(a, "uncategorised"), *c;
+	json_t *price = json_object_get(a, "price");
+	json_t *value = json_object_get(a, "value");
+	struct report_csv_values none = { unit, "", "", "", "", "" };
+	struct report_csv_values v = none;
+	const struct report_csv_values *vp = unit != NULL ? &none : NULL;
 	size_t i;
 
+	v.date = jstr(price, "date");
+	v.price = jstr(price, "price");
+	v.amount = jstr(value, "opening");
 	report_csv_row(o, from, to, asset, "opening", "", "", "",
-	    jstr(a, "opening"));
+	    jstr(a, "opening"), unit != NULL ? &v : NULL);
+	v.amount = "";
+	v.inflow = jstr(value, "inflow");
+	v.outflow = jstr(value, "outflow");
 	report_csv_row(o, from, to, asset, "total", "", jstr(a, "inflow"),
-	    jstr(a, "outflow"), "");
+	    jstr(a, "outflow"), "", unit != NULL ? &v : NULL);
 	report_csv_row(o, from, to, asset, "uncategorised", "",
-	    jstr(u, "inflow"), jstr(u, "outflow"), "");
+	    jstr(u, "inflow"), jstr(u, "outflow"), "", vp);
 	json_array_foreach(json_object_get(a, "categories"), i, c)
 		report_csv_row(o, from, to, asset, jstr(c, "category"),
-		    jstr(c, "kind"), jstr(c, "inflow"), jstr(c, "outflow"), "");
+		    jstr(c, "kind"), jstr(c, "inflow"), jstr(c, "outflow"), "",
+		    vp);
+	v.inflow = v.outflow = "";
+	v.amount = jstr(value, "closing");
 	report_csv_row(o, from, to, asset, "closing", "", "", "",
-	    jstr(a, "closing"));
+	    jstr(a, "closing"), unit != NULL ? &v : NULL);
 }
 
 /* The report body as CSV: from,to,asset,line,kind,inflow,outflow,amount
- * (opening and closing in amount). */
+ * (opening and closing in amount), and with a unit unit,price_date,price,
+ * inflow_value,outflow_value,amount_value. */
 static void
-report_csv(struct request *rq, struct reply *rp, json_t *body)
+report_csv(struct request *rq, struct reply *rp, json_t *body,
+    const char *unit)
 {
+	static const char *const cols[] = { "from", "to", "asset", "line",
+	    "kind", "inflow", "outflow", "amount", "unit", "price_date",
+	    "price", "inflow_value", "outflow_value", "amount_value" };
 	struct csv_out o;
 	json_t *periods = json_object_get(body, "periods"), *p, *a;
 	char name[TREASURY_ID_MAX_BYTES + 16];
-	size_t i, j;
+	size_t i, j, k, ncols = unit != NULL ? 14 : 8;
 	char *buf = malloc(REPORT_CSV_MAX_BYTES);
 
 	if (buf == NULL) {
@@ -270,19 +470,18 @@ report_csv(struct request *rq, struct reply *rp, json_t *body)
 		return;
 	}
 	csv_init(&o, buf, REPORT_CSV_MAX_BYTES);
-	csv_text(&o, "from"); csv_text(&o, "to"); csv_text(&o, "asset");
-	csv_text(&o, "line"); csv_text(&o, "kind"); csv_text(&o, "inflow");
-	csv_text(&o, "outflow"); csv_text(&o, "amount");
+	for (k = 0; k < ncols; k++)
+		csv_text(&o, cols[k]);
 	csv_row_end(&o);
 	if (periods == NULL) {
 		json_array_foreach(json_object_get(body, "assets"), j, a)
 			report_csv_asset(&o, jstr(body, "from"),
-			    jstr(body, "to"), a);
+			    jstr(body, "to"), a, unit);
 	} else {
 		json_array_foreach(periods, i, p)
 			json_array_foreach(json_object_get(p, "assets"), j, a)
 				report_csv_asset(&o, jstr(p, "from"),
-				    jstr(p, "to"), a);
+				    jstr(p, "to"), a, unit);
 	}
 	json_decref(body);
 	snprintf(name, sizeof(name), "report-%s.csv", rq->params[0]);
@@ -293,7 +492,7 @@ void
 handle_report(struct request *rq, struct reply *rp)
 {
 	static const char *const params[] = { "from", "to", "period",
-	    "format", NULL };
+	    "format", "unit", NULL };
 	struct report_query q;
 	struct report *r;
 	json_t *body;
@@ -338,19 +537,24 @@ handle_report(struct request *rq, struct reply *rp)
 	} else {
 		err = store_report(rq->reader, rq->params[0], q.from_s, q.to_s,
 		    r);
+		body = NULL;
+		if (err == TREASURY_OK) {
+			body = report_range_json(rq, q.unit, r, &err);
+			report_free(r);
+		}
 		failed = err != TREASURY_OK && !report_failed(rp, err,
 		    rq->params[0]);
-		body = failed ? NULL : json_pack("{s:s, s:o, s:o, s:o}",
-		    "treasury", rq->params[0], "from", json_time(q.from_s),
-		    "to", json_time(q.to_s), "assets", report_assets_json(r));
-		if (!failed)
-			report_free(r);
+		if (body != NULL && json_object_set_new(body, "treasury",
+		    json_string(rq->params[0])) != 0) {
+			json_decref(body);
+			body = NULL;
+		}
 	}
 	free(r);
 	if (failed)
 		return;
 	if (csv && body != NULL)
-		report_csv(rq, rp, body);
+		report_csv(rq, rp, body, q.unit);
 	else
 		reply_built(rp, 200, body);
 }
@@ -525,20 +729,6 @@ runway_csv(struct request *rq, struct reply *rp, json_t *items,
 	json_decref(items);
 	snprintf(name, sizeof(name), "runway-%s.csv", rq->params[0]);
 	(void)reply_csv(rp, &o, name);
-}
-
-/* unit=...: a unit of account (price_unit_check); absent: NULL. */
-static bool
-query_unit(struct request *rq, struct reply *rp, const char **out)
-{
-	const char *s = query_get(rq, "unit");
-
-	*out = s;
-	if (s == NULL || price_unit_check(s, strlen(s)) == TREASURY_OK)
-		return true;
-	reply_err(rp, TREASURY_ERR_INVALID_QUERY, "unit must be 1..%d"
-	    " characters [A-Za-z0-9._-]", (int)PRICE_UNIT_MAX_BYTES);
-	return false;
 }
 
 static void

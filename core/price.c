@@ -117,17 +117,28 @@ price_e18(const char *price, struct amount_wide *out)
 }
 
 treasury_err
+price_value_exact(const struct amount_wide *amount, const char *price,
+    struct amount_wide *out)
+{
+	struct amount_wide p;
+	treasury_err err;
+
+	err = price_e18(price, &p);
+	if (err == TREASURY_OK)
+		err = amount_wide_mul(amount, &p, out);
+	return err;
+}
+
+treasury_err
 price_value_e18(const struct amount_wide *amount, unsigned decimals,
     const char *price, struct amount_wide *out)
 {
-	struct amount_wide p, v;
+	struct amount_wide v;
 	treasury_err err;
 	unsigned i;
 
 	assert(decimals <= ASSET_DECIMALS_MAX);
-	err = price_e18(price, &p);
-	if (err == TREASURY_OK)
-		err = amount_wide_mul(amount, &p, &v);
+	err = price_value_exact(amount, price, &v);
 	if (err != TREASURY_OK)
 		return err;
 	for (i = 0; i < decimals; i++)
@@ -137,16 +148,35 @@ price_value_e18(const struct amount_wide *amount, unsigned decimals,
 }
 
 size_t
+price_scaled_text(const struct amount_wide *v, unsigned scale,
+    char out[AMOUNT_WIDE_TEXT_MAX_BYTES])
+{
+	char frac[PRICE_VALUE_SCALE_MAX];
+	struct amount_wide w = *v;
+	size_t len;
+	unsigned i, n = scale;
+
+	assert(scale <= PRICE_VALUE_SCALE_MAX);
+	for (i = scale; i > 0; i--)
+		frac[i - 1] = (char)('0' + amount_wide_divmod_small(&w, 10));
+	while (n > 0 && frac[n - 1] == '0')
+		n--;
+	len = amount_wide_minor_text(&w, out);
+	if (n > 0) {
+		/* the integer part and all `scale` digits fit: 78 digits in
+		 * all at most, plus the point and the NUL */
+		assert(len + 1 + n < AMOUNT_WIDE_TEXT_MAX_BYTES);
+		out[len++] = '.';
+		memcpy(out + len, frac, n);
+		len += n;
+		out[len] = '\0';
+	}
+	return len;
+}
+
+size_t
 price_value_text(const struct amount_wide *value_e18,
     char out[AMOUNT_WIDE_TEXT_MAX_BYTES])
 {
-	size_t len = amount_wide_units_text(value_e18,
-	    PRICE_FRACTION_DIGITS_MAX, out);
-
-	while (len > 0 && out[len - 1] == '0')
-		len--;
-	if (len > 0 && out[len - 1] == '.')
-		len--;
-	out[len] = '\0';
-	return len;
+	return price_scaled_text(value_e18, PRICE_FRACTION_DIGITS_MAX, out);
 }

@@ -50,9 +50,27 @@ TREASURY_WARN_UNUSED treasury_err
 price_value_e18(const struct amount_wide *amount, unsigned decimals,
     const char *price, struct amount_wide *out);
 
-/* Write a value in 10^-18 of a unit as a decimal without trailing fraction
- * zeros ("1234.5", "0.000000000000000001", "0"), NUL-terminated.
+/*
+ * The exact value of an amount at a price, unrounded: *out = *amount *
+ * price * 10^18, in 10^-(decimals + 18) of the unit of account when amount
+ * is in minor units of an asset of `decimals` decimals.
+ * Returns: as price_value_e18. *out unchanged on error.
+ */
+TREASURY_WARN_UNUSED treasury_err
+price_value_exact(const struct amount_wide *amount, const char *price,
+    struct amount_wide *out);
+
+enum { PRICE_VALUE_SCALE_MAX = 36 };	/* 18 asset decimals + 18 price */
+
+/* Write v, an integer of 10^-scale of a unit, as a decimal without
+ * trailing fraction zeros ("1234.5", "0.000000000000000001", "0"),
+ * NUL-terminated.
+ * Contract: scale <= PRICE_VALUE_SCALE_MAX (asserted).
  * Returns: the length, without the NUL. */
+size_t price_scaled_text(const struct amount_wide *v, unsigned scale,
+    char out[AMOUNT_WIDE_TEXT_MAX_BYTES]);
+
+/* price_scaled_text(value_e18, 18, out). */
 size_t price_value_text(const struct amount_wide *value_e18,
     char out[AMOUNT_WIDE_TEXT_MAX_BYTES]);
 

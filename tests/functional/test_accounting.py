@@ -1322,6 +1322,104 @@ def test_runway_in_a_unit(ctx):
                 "without a unit: the plain runway")
 
 
+def exact_value_text(minor, decimals, price, scale_to=None):
+    """minor units of an asset at a price, exactly, as the shortest decimal
+    (Python integers: 10^-(decimals + 18) of the unit, or 10^-36 when
+    scale_to is 36)."""
+    whole, _, frac = price.partition(".")
+    v = minor * int(whole + frac.ljust(18, "0"))
+    scale = decimals + 18
+    if scale_to is not None:
+        v *= 10 ** (scale_to - scale)
+        scale = scale_to
+    t = "%d.%0*d" % (v // 10 ** scale, scale, v % 10 ** scale)
+    return t.rstrip("0").rstrip(".")
+
+
+def test_report_in_a_unit(ctx):
+    """report?unit=USD values each asset's opening, inflow, outflow and
+    closing at its latest price on or before the range's last day, exactly
+    (opening + inflow - outflow = closing holds in the unit too), and adds
+    the priced assets; per period with period=month; CSV columns."""
+    q = build_quarter(ctx)
+    node, c, b = q.node, q.c, q.books
+    day = lambda t: time.strftime("%Y-%m-%d", time.gmtime(t))
+    last = q.q_to - DAY_S                  # the quarter's last day
+    prices = [("USDC", "USD", day(q.q_from - 5 * DAY_S), "1.02"),
+              ("USDC", "USD", day(last), "0.999999"),   # the one used
+              ("USDC", "USD", day(q.q_to), "7"),        # after the range
+              ("ETH", "USD", day(q.q_from + 10 * DAY_S), "3120.123456789012345678"),
+              ("ETH", "EUR", day(last), "1")]           # another unit
+    for asset, unit, date, price in prices:
+        r = node.post("/v1/prices", {"asset": asset, "unit": unit,
+                                     "date": date, "price": price},
+                      token=c.treasurer)
+        assert_equal(r.status, 201, "price %s %s: %r" % (asset, date, r))
+    used = {"USDC": (day(last), "0.999999"),
+            "ETH": (day(q.q_from + 10 * DAY_S), "3120.123456789012345678")}
+    rep = report_ok(node, "dao", c.viewer, unit="USD",
+                    **{"from": str(q.q_from), "to": str(q.q_to)})
+    exp = b.expected_assets(q.q_from, q.q_to)
+    minor = lambda text, d: sg.amount_minor(text, d)
+    totals = {k: 0 for k in ("opening", "inflow", "outflow", "closing")}
+    for a in rep["assets"]:
+        asset, d = a["asset"], c.decimals[a["asset"]]
+        date, price = used[asset]
+        assert_equal(a["price"], {"unit": "USD", "date": date,
+                                  "price": price}, "%s price" % asset)
+        want = {k: exact_value_text(minor(exp[asset][k], d), d, price)
+                for k in totals}
+        assert_equal(a["value"], want, "%s values" % asset)
+        for k in totals:
+            whole, _, frac = price.partition(".")
+            totals[k] += (minor(exp[asset][k], d) *
+                          int(whole + frac.ljust(18, "0")) *
+                          10 ** (18 - d))
+    text36 = lambda v: ("%d.%036d" % divmod(v, 10 ** 36)).rstrip("0").rstrip(".")
+    assert_equal(rep["total"], {
+        "unit": "USD", "priced": ["ETH", "USDC"], "unpriced": [],
+        **{k: text36(v) for k, v in totals.items()}}, "total")
+    assert_equal(totals["opening"] + totals["inflow"] - totals["outflow"],
+                 totals["closing"], "exact in the unit too")
+    # The per-asset figures are the plain report's.
+    plain = report_ok(node, "dao", c.viewer,
+                      **{"from": str(q.q_from), "to": str(q.q_to)})
+    strip = lambda xs: [{k: v for k, v in x.items()
+                         if k not in ("price", "value")} for x in xs]
+    assert_equal(strip(rep["assets"]), plain["assets"], "same figures")
+    # By month: the first month is valued at the prices on or before its
+    # own last day: USDC at 1.02 (set before the quarter; 0.999999 comes
+    # later), ETH at the price of the quarter's day 10.
+    rep = report_ok(node, "dao", c.viewer, unit="USD", period="month",
+                    **{"from": str(q.q_from), "to": str(q.q_to)})
+    first = rep["periods"][0]
+    got = {a["asset"]: a["price"] for a in first["assets"]}
+    assert_equal(got["USDC"]["price"], "1.02", "month 1 USDC price")
+    assert_equal(got["ETH"]["price"], "3120.123456789012345678",
+                 "month 1 ETH price")
+    assert_true("total" in first, "a total per period")
+    # A unit without any price: every asset unpriced, nothing guessed.
+    rep = report_ok(node, "dao", c.viewer, unit="CHF",
+                    **{"from": str(q.q_from), "to": str(q.q_to)})
+    assert_equal([(a["price"], a["value"]) for a in rep["assets"]],
+                 [(None, None)] * len(rep["assets"]), "no CHF price")
+    assert_equal((rep["total"]["priced"], rep["total"]["closing"]),
+                 ([], "0"), "nothing priced")
+    # CSV: the value columns on the opening, total and closing lines.
+    r = node.get(PREFIX + "dao/report?unit=USD&format=csv&from=%d&to=%d"
+                 % (q.q_from, q.q_to), token=c.viewer)
+    assert_equal(r.status, 200, "report CSV: %r" % r)
+    rows = list(csv.DictReader(io.StringIO(r.body)))
+    closing = [x for x in rows if x["asset"] == "USDC" and
+               x["line"] == "closing"]
+    d = c.decimals["USDC"]
+    assert_equal((closing[0]["unit"], closing[0]["price_date"],
+                  closing[0]["price"], closing[0]["amount_value"]),
+                 ("USD", day(last), "0.999999",
+                  exact_value_text(minor(exp["USDC"]["closing"], d), d,
+                                   "0.999999")), "CSV closing value")
+
+
 def test_runway_rounds_down(ctx):
     """balance 100, outflow_90d 3 x 7 = 21: 100 / 7 = 14.2857... -> 14.28
     (never 14.29); an exact 3.00 and 1.00; 0.5 / (120.5 / 3) = 0.01244...

@@ -96,6 +96,7 @@ static void
 test_value(void **state)
 {
 	char out[AMOUNT_WIDE_TEXT_MAX_BYTES];
+	struct amount_wide a, v;
 	/* 2^128-1 minor units at 0 decimals, price 10^20 - 1: fits 256 bits */
 	static const char max128[] = "340282366920938463463374607431768211455";
 
@@ -128,6 +129,25 @@ test_value(void **state)
 	assert_int_equal(value_text(max128, 0,
 	    "999999999999999999999999999999999999999999", out),
 	    TREASURY_ERR_AMOUNT_OVERFLOW);
+	/* unrounded: 1 minor unit of a 6-decimal asset at 10^-18 is 10^-24 */
+	assert_int_equal(amount_wide_parse_minor("1", 1, &a), TREASURY_OK);
+	assert_int_equal(price_value_exact(&a, "0.000000000000000001", &v),
+	    TREASURY_OK);
+	(void)price_scaled_text(&v, 6 + 18, out);
+	assert_string_equal(out, "0.000000000000000000000001");
+	/* 1234.500000 at 0.998, scale 24: 1232.031 exactly */
+	assert_int_equal(amount_wide_parse_minor("1234500000", 10, &a),
+	    TREASURY_OK);
+	assert_int_equal(price_value_exact(&a, "0.998", &v), TREASURY_OK);
+	(void)price_scaled_text(&v, 24, out);
+	assert_string_equal(out, "1232.031");
+	/* 36 fraction digits, none trailing zero; and a whole value */
+	assert_int_equal(amount_wide_parse_minor("123456789", 9, &a),
+	    TREASURY_OK);
+	(void)price_scaled_text(&a, 36, out);
+	assert_string_equal(out, "0.000000000000000000000000000123456789");
+	(void)price_scaled_text(&a, 0, out);
+	assert_string_equal(out, "123456789");
 	assert_int_equal(value_text("1", 0, "1.2.3", out),
 	    TREASURY_ERR_AMOUNT_SYNTAX);
 	assert_int_equal(value_text("1", 0, "", out),
