@@ -11,7 +11,9 @@
  * (core's amount_wide, 256 bits: sums may exceed 2^128-1 minor units):
  *   - per asset: inflow = sum of the categories' inflow + uncategorised
  *     inflow, the same for outflow, and opening + inflow = closing +
- *     outflow;
+ *     outflow; an income category has no outflow and an expense one no
+ *     inflow (deposits take income categories, transfers expense ones:
+ *     storage's category_check);
  *   - with --period: the periods cut [from, to) at calendar boundaries,
  *     and an asset's opening is its closing of the period before;
  *   - runway: outflow_30d <= outflow_90d, and runway_months is
@@ -171,11 +173,19 @@ categories_check(json_t *j, const struct asset_figures *a,
 			    "%s: kind is neither income nor expense", a->code,
 			    name);
 		rc = figure_get(c, "inflow", name, a, &v);
+		if (rc == CTL_OK && !amount_wide_is_zero(&v) &&
+		    strcmp(kind, "expense") == 0)
+			rc = refuse("the server's report: asset %s: expense "
+			    "category %s has inflow", a->code, name);
 		if (rc == CTL_OK && !wide_sum(in, &v, in))
 			rc = refuse("the server's report: asset %s: the "
 			    "categories' inflow overflows", a->code);
 		if (rc == CTL_OK)
 			rc = figure_get(c, "outflow", name, a, &v);
+		if (rc == CTL_OK && !amount_wide_is_zero(&v) &&
+		    strcmp(kind, "income") == 0)
+			rc = refuse("the server's report: asset %s: income "
+			    "category %s has outflow", a->code, name);
 		if (rc == CTL_OK && !wide_sum(out, &v, out))
 			rc = refuse("the server's report: asset %s: the "
 			    "categories' outflow overflows", a->code);

@@ -332,6 +332,22 @@ def test_cli_report_hostile_categories_do_not_add_up(ctx):
     refused(ctx, outflow, "asset USDC", "outflow")
 
 
+def test_cli_report_hostile_spend_shown_as_income(ctx):
+    """Deposits take income categories, transfers expense ones: an income
+    category with outflow is a lie even when the sums add up."""
+    def relabel(o):
+        cats = o["assets"][0]["categories"]
+        cats[0]["outflow"], cats[1]["outflow"] = cats[1]["outflow"], \
+            cats[0]["outflow"]
+    refused(ctx, relabel, "asset USDC", "income category grants has outflow")
+
+    def income_as_expense(o):
+        cats = o["assets"][0]["categories"]
+        cats[1]["inflow"], cats[0]["inflow"] = cats[0]["inflow"], \
+            cats[1]["inflow"]
+    refused(ctx, income_as_expense, "expense category payroll has inflow")
+
+
 def test_cli_report_hostile_grammar(ctx):
     cases = [
         ("category name with escapes and bidi",
