@@ -246,19 +246,23 @@ asset_check(json_t *j, const char *prev_code, struct asset_figures *a)
 	return CTL_OK;
 }
 
-/* The closing of asset `code` in the assets list `prev` into *out; false
- * when it is not listed there. The list was checked before. */
+/* The closing of asset `code` in the assets list `prev` into *out and
+ * its decimals into *decimals; false when it is not listed there. The
+ * list was checked before. */
 static bool
-closing_of(json_t *prev, const char *code, struct amount_wide *out)
+closing_of(json_t *prev, const char *code, struct amount_wide *out,
+    unsigned *decimals)
 {
 	json_t *a;
 	size_t i;
 
 	json_array_foreach(prev, i, a) {
-		if (strcmp(json_str(a, "asset"), code) == 0)
-			return wide_units_parse(json_str(a, "closing"),
-			    (unsigned)json_integer_value(json_object_get(a,
-			    "decimals")), out);
+		if (strcmp(json_str(a, "asset"), code) != 0)
+			continue;
+		*decimals = (unsigned)json_integer_value(json_object_get(a,
+		    "decimals"));
+		return wide_units_parse(json_str(a, "closing"), *decimals,
+		    out);
 	}
 	return false;
 }
@@ -269,6 +273,7 @@ assets_check(json_t *assets, json_t *prev)
 {
 	struct asset_figures a;
 	struct amount_wide before;
+	unsigned decimals;
 	const char *prev_code = NULL;
 	json_t *j;
 	size_t i;
@@ -282,8 +287,9 @@ assets_check(json_t *assets, json_t *prev)
 		rc = asset_check(j, prev_code, &a);
 		if (rc != CTL_OK)
 			return rc;
-		if (prev != NULL && closing_of(prev, a.code, &before) &&
-		    amount_wide_cmp(&before, &a.opening) != 0)
+		if (prev != NULL && closing_of(prev, a.code, &before,
+		    &decimals) && (decimals != a.decimals ||
+		    amount_wide_cmp(&before, &a.opening) != 0))
 			return refuse("the server's report: asset %s: opening "
 			    "is not the closing of the period before", a.code);
 		prev_code = a.code;
