@@ -75,7 +75,7 @@ struct ctl_opts {
 	const char *status;
 	const char *asset;
 	const char *amount;
-	const char *to;
+	const char *to;		/* a destination; report: the end time */
 	const char *memo;
 	const char *expires;
 	const char *file;
@@ -94,6 +94,8 @@ struct ctl_opts {
 	const char *chain;	/* asset create */
 	const char *label;	/* address add */
 	const char *policy;	/* treasury create --policy */
+	const char *from;	/* report --from: a date or time */
+	const char *period;	/* report --period month|quarter|year */
 	long threshold;		/* -1 when absent */
 	int passphrase_fd;	/* -1: ask on the terminal */
 	int secret_fd;		/* -1: ask on the terminal */
@@ -368,6 +370,15 @@ int cmd_proposals(struct ctl *c);
 int cmd_show(struct ctl *c);
 /* treasuryctl policy TREASURY */
 int cmd_policy(struct ctl *c);
+
+/* ---- report.c: the treasurer's report and runway (issue #14) ---- */
+
+/* treasuryctl report TREASURY --from T [--to T] [--period P]: every
+ * figure checked and the sums recomputed (exit 5 when they do not add
+ * up), then a table per asset (or per period and asset). */
+int cmd_report(struct ctl *c);
+/* treasuryctl runway TREASURY: checked likewise, the months recomputed. */
+int cmd_runway(struct ctl *c);
 
 /* ---- acts.c: veto, revoke, key-proof, freeze (clear-signed) ---- */
 

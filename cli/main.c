@@ -110,6 +110,8 @@ static const struct option_def options[] = {
 	{ "chain",         OPT_STRING,    OFF(chain),         NULL, NULL },
 	{ "label",         OPT_STRING,    OFF(label),         NULL, NULL },
 	{ "policy",        OPT_STRING,    OFF(policy),        NULL, NULL },
+	{ "from",          OPT_STRING,    OFF(from),          NULL, NULL },
+	{ "period",        OPT_STRING,    OFF(period),        NULL, NULL },
 };
 
 #define OPTIONS_COUNT (sizeof(options) / sizeof(options[0]))
@@ -159,6 +161,19 @@ static const struct command commands[] = {
 	{ "policy", cmd_policy, "", 1, 1, "policy TREASURY [--json]",
 	  "Show a treasury's policy lines (digest verified), its remaining\n"
 	  "spending allowances and whether it is frozen." },
+	{ "report", cmd_report, "from to period", 1, 1,
+	  "report TREASURY --from DATE [--to DATE] [--period month|quarter|year]"
+	  "\n        [--json]",
+	  "Show a treasury's report of [--from, --to) (--to: the server's now)\n"
+	  "per asset: opening, each category's inflow and outflow,\n"
+	  "uncategorised, totals and closing; with --period, per calendar\n"
+	  "month, quarter or year. DATE: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or\n"
+	  "unix seconds. Every figure is checked and the sums recomputed\n"
+	  "exactly: a report that does not add up is refused (exit 5)." },
+	{ "runway", cmd_runway, "", 1, 1, "runway TREASURY [--json]",
+	  "Show each asset's balance, its outflow of the last 30 and 90 days\n"
+	  "and the runway in months (balance / (outflow 90d / 3), rounded\n"
+	  "down; '-' without outflow), recomputed here (exit 5 when wrong)." },
 	{ "proposals", cmd_proposals, "status", 1, 1,
 	  "proposals TREASURY [--status STATUS] [--json]",
 	  "List a treasury's proposals, optionally only those with STATUS\n"
