@@ -257,22 +257,16 @@ report_csv_asset(struct csv_out *o, const char *from, const char *to,
 static void
 report_csv(struct request *rq, struct reply *rp, json_t *body)
 {
+	static const char *const cols[] = { "from", "to", "asset", "line",
+	    "kind", "inflow", "outflow", "amount", NULL };
 	struct csv_out o;
 	json_t *periods = json_object_get(body, "periods"), *p, *a;
-	char name[TREASURY_ID_MAX_BYTES + 16];
 	size_t i, j;
-	char *buf = malloc(REPORT_CSV_MAX_BYTES);
 
-	if (buf == NULL) {
+	if (!csv_memory_begin(rp, &o, REPORT_CSV_MAX_BYTES, cols)) {
 		json_decref(body);
-		reply_built(rp, 503, NULL);
 		return;
 	}
-	csv_init(&o, buf, REPORT_CSV_MAX_BYTES);
-	csv_text(&o, "from"); csv_text(&o, "to"); csv_text(&o, "asset");
-	csv_text(&o, "line"); csv_text(&o, "kind"); csv_text(&o, "inflow");
-	csv_text(&o, "outflow"); csv_text(&o, "amount");
-	csv_row_end(&o);
 	if (periods == NULL) {
 		json_array_foreach(json_object_get(body, "assets"), j, a)
 			report_csv_asset(&o, jstr(body, "from"),
@@ -284,8 +278,7 @@ report_csv(struct request *rq, struct reply *rp, json_t *body)
 				    jstr(p, "to"), a);
 	}
 	json_decref(body);
-	snprintf(name, sizeof(name), "report-%s.csv", rq->params[0]);
-	(void)reply_csv(rp, &o, name);
+	csv_memory_reply(rq, rp, &o, TREASURY_OK, "report");
 }
 
 void
@@ -380,31 +373,23 @@ static void
 runway_csv(struct request *rq, struct reply *rp, json_t *items)
 {
 	static const char *const cols[] = { "asset", "balance", "outflow_30d",
-	    "outflow_90d", "runway_months" };
-	char name[TREASURY_ID_MAX_BYTES + 16];
-	char *buf = malloc(REPORT_CSV_MAX_BYTES);
+	    "outflow_90d", "runway_months", NULL };
 	struct csv_out o;
 	json_t *a;
 	size_t i, k;
 
-	if (buf == NULL) {
+	if (!csv_memory_begin(rp, &o, REPORT_CSV_MAX_BYTES, cols)) {
 		json_decref(items);
-		reply_built(rp, 503, NULL);
 		return;
 	}
-	csv_init(&o, buf, REPORT_CSV_MAX_BYTES);
-	for (k = 0; k < 5; k++)
-		csv_text(&o, cols[k]);
-	csv_row_end(&o);
 	json_array_foreach(items, i, a) {
 		csv_text(&o, jstr(a, cols[0]));
-		for (k = 1; k < 5; k++)
+		for (k = 1; cols[k] != NULL; k++)
 			csv_amount(&o, jstr(a, cols[k]));
 		csv_row_end(&o);
 	}
 	json_decref(items);
-	snprintf(name, sizeof(name), "runway-%s.csv", rq->params[0]);
-	(void)reply_csv(rp, &o, name);
+	csv_memory_reply(rq, rp, &o, TREASURY_OK, "runway");
 }
 
 void
