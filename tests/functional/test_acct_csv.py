@@ -11,6 +11,7 @@ batches whose rows do not fit in one block."""
 
 import csv as csvmod
 import io
+import time
 import urllib.parse
 
 import signers as sg
@@ -215,7 +216,6 @@ def test_prices_csv_streamed(ctx):
     # 1100 days: more than one store page (1000) and many blocks
     start = parse_ts("2020-01-01T00:00:00Z") // 86400
     want = []
-    import time
     for i in range(1100):
         date = time.strftime("%Y-%m-%d", time.gmtime((start + i) * 86400))
         whole, frac = 61234 + i, "%018d" % (i * 7919 + 1)
