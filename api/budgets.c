@@ -6,7 +6,8 @@
  *          (admin or treasurer): 201 a new budget, 200 one replaced (same
  *          category and period, another amount or asset) or set again;
  *   GET    /v1/treasuries/{t}/budgets   every budget for the current
- *          period, with spent, committed, remaining and the alerts fired;
+ *          period, with spent, committed, remaining and the alerts fired
+ *          (JSON, or CSV: docs/api.md "CSV");
  *   DELETE /v1/treasuries/{t}/budgets/{category}/{period}
  *          (admin or treasurer).
  *
@@ -86,16 +87,23 @@ budget_from_body(struct request *rq, struct reply *rp, json_t *body,
 	return true;
 }
 
-/* A wide sum in the asset's units, with a '-' when negative. */
+/* A wide sum in the asset's units, with a '-' when negative: a pointer
+ * into text. */
+static const char *
+wide_text(const struct amount_wide *w, unsigned decimals, bool negative,
+    char text[AMOUNT_WIDE_TEXT_MAX_BYTES + 2])
+{
+	text[0] = '-';
+	amount_wide_units_text(w, decimals, text + 1);
+	return negative && !amount_wide_is_zero(w) ? text : text + 1;
+}
+
 static json_t *
 json_wide(const struct amount_wide *w, unsigned decimals, bool negative)
 {
-	char text[AMOUNT_WIDE_TEXT_MAX_BYTES + 1];
+	char text[AMOUNT_WIDE_TEXT_MAX_BYTES + 2];
 
-	text[0] = '-';
-	amount_wide_units_text(w, decimals, text + 1);
-	return json_string(negative && !amount_wide_is_zero(w) ? text :
-	    text + 1);
+	return json_string(wide_text(w, decimals, negative, text));
 }
 
 static json_t *
@@ -156,15 +164,65 @@ budgets_add(const struct budget_view *v, void *ctx)
 	return collect_add(&w->c, budget_json(v));
 }
 
+static int
+budget_csv_row(const struct budget_view *v, void *ctx)
+{
+	char text[AMOUNT_WIDE_TEXT_MAX_BYTES + 2];
+	struct csv_out *o = ctx;
+	unsigned d = v->asset.decimals;
+
+	csv_text(o, v->category);
+	csv_text(o, calendar_period_name(v->period));
+	csv_text(o, v->asset.code);
+	csv_minor(o, v->amount, d);
+	csv_time(o, v->period_from_s);
+	csv_time(o, v->period_to_s);
+	csv_amount(o, wide_text(&v->spent, d, false, text));
+	csv_amount(o, wide_text(&v->committed, d, false, text));
+	csv_amount(o, wide_text(&v->remaining, d, v->remaining_negative,
+	    text));
+	csv_amount(o, v->alert_80 ? "true" : "false");
+	csv_amount(o, v->alert_100 ? "true" : "false");
+	csv_time(o, v->created_s);
+	csv_time(o, v->updated_s);
+	csv_row_end(o);
+	return 0;
+}
+
+/* The columns of budget_json, the alerts as alert_80 and alert_100
+ * (true/false); remaining may be negative (docs/api.md "CSV"). */
+static void
+budget_list_csv(struct request *rq, struct reply *rp)
+{
+	static const char *const cols[] = { "category", "period", "asset",
+	    "amount", "period_from", "period_to", "spent", "committed",
+	    "remaining", "alert_80", "alert_100", "created_at", "updated_at",
+	    NULL };
+	struct csv_out o;
+	treasury_err err;
+
+	if (!csv_memory_begin(rp, &o, CSV_LIST_MAX_BYTES, cols))
+		return;
+	err = store_budgets_list(rq->reader, rq->srv->opts.verifier,
+	    rq->params[0], clock_now_s(), budget_csv_row, &o);
+	csv_memory_reply(rq, rp, &o, err, "budgets");
+}
+
 void
 handle_budget_list(struct request *rq, struct reply *rp)
 {
-	static const char *const params[] = { NULL };
+	static const char *const params[] = { "format", NULL };
 	struct budgets_walk w;
 	treasury_err err;
+	bool csv;
 
-	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0))
+	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0) ||
+	    !reply_format(rq, rp, &csv))
 		return;
+	if (csv) {
+		budget_list_csv(rq, rp);
+		return;
+	}
 	memset(&w, 0, sizeof(w));
 	w.c.items = json_array();
 	err = store_budgets_list(rq->reader, rq->srv->opts.verifier,

@@ -6,7 +6,7 @@
  *
  *   POST /v1/treasuries/{t}/categories {"name","kind"} (admin or
  *        treasurer): 201 new, 200 the same again, 409 the other kind
- *   GET  /v1/treasuries/{t}/categories
+ *   GET  /v1/treasuries/{t}/categories (JSON, or CSV: docs/api.md "CSV")
  *   GET  /v1/treasuries/{t}/ledger/{seq}: the entry + category_history
  *   POST /v1/treasuries/{t}/ledger/{seq}/category {"category": name|null}
  *   POST /v1/proposals/{id}/category {"item": n, "category": name|null}
@@ -148,16 +148,50 @@ category_append(const struct category *c, void *ctx)
 	return collect_add(ctx, category_json(c));
 }
 
+static int
+category_csv_row(const struct category *c, void *ctx)
+{
+	struct csv_out *o = ctx;
+
+	csv_text(o, c->name);
+	csv_text(o, kind_name(c->kind));
+	csv_time(o, c->created_s);
+	csv_row_end(o);
+	return 0;
+}
+
+/* name,kind,created_at (docs/api.md "CSV"). */
+static void
+category_list_csv(struct request *rq, struct reply *rp)
+{
+	static const char *const cols[] = { "name", "kind", "created_at",
+	    NULL };
+	struct csv_out o;
+	treasury_err err;
+
+	if (!csv_memory_begin(rp, &o, CSV_LIST_MAX_BYTES, cols))
+		return;
+	err = store_categories_list(rq->reader, rq->params[0],
+	    category_csv_row, &o);
+	csv_memory_reply(rq, rp, &o, err, "categories");
+}
+
 void
 handle_category_list(struct request *rq, struct reply *rp)
 {
-	static const char *const params[] = { NULL };
+	static const char *const params[] = { "format", NULL };
 	struct collect c = { 0 };
 	treasury_err err;
+	bool csv;
 
 	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0) ||
+	    !reply_format(rq, rp, &csv) ||
 	    !treasury_known(rq, rp, rq->params[0]))
 		return;
+	if (csv) {
+		category_list_csv(rq, rp);
+		return;
+	}
 	c.items = json_array();
 	err = store_categories_list(rq->reader, rq->params[0],
 	    category_append, &c);

@@ -1,10 +1,11 @@
 /*
  * csv.c: CSV answers (docs/api.md "CSV"): an RFC 4180 writer into a
- * bounded buffer, the format negotiation, and the streamed export of the
- * ledger (one page read per MHD callback, each in its own short read
- * transaction, ending at the last entry that existed when the request
- * began: the export terminates and is consistent, the ledger being
- * append-only).
+ * bounded buffer, the format negotiation, the answers built in memory
+ * (bounded lists), and streamed exports: one page read per MHD callback,
+ * each in its own short read transaction, rows written until the block
+ * is full (a row that does not fit waits for the next callback). The
+ * ledger's export is here; proposals_csv.c and prices.c use the same
+ * stream.
  *
  * Rules: CRLF line ends, a header row; a field containing '"', ',', CR or
  * LF is quoted (inner quotes doubled). A text field starting with '=',
@@ -20,7 +21,7 @@
 
 #include <microhttpd.h>
 
-#include "treasury/calendar.h"
+#include "treasury/canonical.h"
 #include "treasury/hex.h"
 #include "treasury/log.h"
 
@@ -29,6 +30,7 @@
 enum {
 	CSV_LEDGER_PAGE = 200,		/* entries read per callback */
 	CSV_BLOCK_BYTES = 64 * 1024,	/* MHD's buffer of a stream */
+	CSV_NAME_MAX_BYTES = 96,	/* a Content-Disposition filename */
 };
 
 void
@@ -91,6 +93,34 @@ csv_row_end(struct csv_out *o)
 	o->fields = 0;
 }
 
+void
+csv_time(struct csv_out *o, int64_t unix_s)
+{
+	char t[TIMESTAMP_BYTES + 1];
+
+	timestamp_format(unix_s, t);
+	csv_amount(o, t);
+}
+
+void
+csv_minor(struct csv_out *o, amount_minor v, unsigned decimals)
+{
+	char a[AMOUNT_FORMAT_MAX_BYTES];
+
+	if (amount_format(v, decimals, a, sizeof(a)) != TREASURY_OK)
+		a[0] = '\0';
+	csv_amount(o, a);
+}
+
+void
+csv_int(struct csv_out *o, int64_t v)
+{
+	char n[24];
+
+	snprintf(n, sizeof(n), "%" PRId64, v);
+	csv_amount(o, n);
+}
+
 /* s contains want, ignoring ASCII case */
 static bool
 contains_nocase(const char *s, const char *want)
@@ -142,6 +172,13 @@ reply_csv_headers(struct MHD_Response *r, const char *filename)
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 }
 
+void
+reply_treasury_err(struct reply *rp, treasury_err err, const char *treasury)
+{
+	reply_err(rp, err, "%s treasury '%s'", err ==
+	    TREASURY_ERR_UNKNOWN_TREASURY ? "no" : "reading", treasury);
+}
+
 bool
 reply_csv(struct reply *rp, struct csv_out *o, const char *filename)
 {
@@ -163,48 +200,149 @@ reply_csv(struct reply *rp, struct csv_out *o, const char *filename)
 	return true;
 }
 
+void
+csv_header(struct csv_out *o, const char *const cols[])
+{
+	for (size_t i = 0; cols[i] != NULL; i++)
+		csv_text(o, cols[i]);
+	csv_row_end(o);
+}
+
+bool
+csv_memory_begin(struct reply *rp, struct csv_out *o, size_t cap,
+    const char *const cols[])
+{
+	char *buf = malloc(cap);
+
+	if (buf == NULL) {
+		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
+		return false;
+	}
+	csv_init(o, buf, cap);
+	csv_header(o, cols);
+	return true;
+}
+
+void
+csv_memory_reply(struct request *rq, struct reply *rp, struct csv_out *o,
+    treasury_err err, const char *what)
+{
+	char name[CSV_NAME_MAX_BYTES];
+
+	if (err != TREASURY_OK) {
+		free(o->buf);
+		reply_treasury_err(rp, err, rq->params[0]);
+		return;
+	}
+	snprintf(name, sizeof(name), "%s-%s.csv", what, rq->params[0]);
+	(void)reply_csv(rp, o, name);
+}
+
+/* ---- streamed exports ---- */
+
+bool
+csv_stream_row_fits(struct csv_stream *cs, size_t before)
+{
+	if (!cs->o.full)
+		return true;
+	cs->o.len = before;	/* the row waits for the next call */
+	cs->o.full = false;
+	cs->stopped = true;
+	return false;
+}
+
+static ssize_t
+csv_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct csv_stream *cs = cls;
+	struct store *reader;
+	treasury_err err;
+	bool more = false;
+
+	(void)pos;
+	if (cs->done)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	csv_init(&cs->o, buf, max);
+	if (!cs->header_done) {
+		csv_header(&cs->o, cs->cols);
+		if (cs->o.full)
+			return 0;
+		cs->header_done = true;
+	}
+	reader = reader_get(cs->srv);
+	if (reader == NULL)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	cs->stopped = false;
+	err = cs->page(cs, reader, &more);
+	if (err != TREASURY_OK) {
+		log_msg(LOG_ERR, "%s export: %s", cs->what,
+		    treasury_err_text(err));
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+	if (!more && !cs->stopped)
+		cs->done = true;
+	if (cs->o.len == 0 && cs->done)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	return (ssize_t)cs->o.len;
+}
+
+static void
+csv_stream_free(void *cls)
+{
+	free(cls);
+}
+
+void
+csv_stream_reply(struct request *rq, struct reply *rp, struct csv_stream *cs,
+    const char *subject)
+{
+	char name[CSV_NAME_MAX_BYTES];
+
+	cs->srv = rq->srv;
+	rp->stream = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+	    CSV_BLOCK_BYTES, csv_stream_read, cs, csv_stream_free);
+	if (rp->stream == NULL) {
+		free(cs);
+		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
+		return;
+	}
+	rp->status = 200;
+	snprintf(name, sizeof(name), "%s-%s.csv", cs->what, subject);
+	reply_csv_headers(rp->stream, name);
+}
+
 /* ---- the ledger, streamed ---- */
 
+/* Ends at the last entry that existed when the request began: the
+ * export terminates and is consistent, the ledger being append-only. */
 struct ledger_stream {
-	struct api_server *srv;
+	struct csv_stream cs;	/* first: the stream frees the whole */
 	char treasury[TREASURY_ID_MAX_BYTES + 1];
 	struct ledger_filter f;
 	bool filtered;
 	int64_t after;		/* the last entry written */
 	int64_t last;		/* the last entry when the request began */
-	bool header_done;
-	bool done;
-	struct csv_out o;	/* over the callback's buffer */
-	bool stopped;		/* a row did not fit */
 };
 
-static const char ledger_header[] =
-    "seq,created_at,kind,asset,amount,balance_after,category,"
-    "counterparty,reference,source,to,memo,proposal_id\r\n";
+static const char *const ledger_cols[] = { "seq", "created_at", "kind",
+    "asset", "amount", "balance_after", "category", "counterparty",
+    "reference", "source", "to", "memo", "proposal_id", NULL };
 
 static void
 ledger_row(struct csv_out *o, const struct ledger_entry *e)
 {
-	char n[24], t[CALENDAR_TIME_BYTES + 1], a[AMOUNT_FORMAT_MAX_BYTES];
-	char b[AMOUNT_FORMAT_MAX_BYTES], id[2 * PROPOSAL_ID_BYTES + 1];
+	char id[2 * PROPOSAL_ID_BYTES + 1];
 	bool dep = e->kind == LEDGER_DEPOSIT;
 
-	snprintf(n, sizeof(n), "%" PRId64, e->seq);
-	calendar_time_text(e->created_s, t);
-	if (amount_format(e->amount, e->decimals, a, sizeof(a)) != TREASURY_OK)
-		a[0] = '\0';
-	if (amount_format(e->balance_after, e->decimals, b, sizeof(b)) !=
-	    TREASURY_OK)
-		b[0] = '\0';
 	id[0] = '\0';
 	if (e->has_proposal)
 		hex_encode(id, e->proposal, PROPOSAL_ID_BYTES);
-	csv_amount(o, n);
-	csv_amount(o, t);
+	csv_int(o, e->seq);
+	csv_time(o, e->created_s);
 	csv_text(o, dep ? "deposit" : "transfer");
 	csv_text(o, e->asset);
-	csv_amount(o, a);
-	csv_amount(o, b);
+	csv_minor(o, e->amount, e->decimals);
+	csv_minor(o, e->balance_after, e->decimals);
 	csv_text(o, e->category);
 	csv_text(o, dep ? e->source : e->to);
 	csv_text(o, e->reference);
@@ -219,63 +357,27 @@ static int
 ledger_stream_one(const struct ledger_entry *e, void *ctx)
 {
 	struct ledger_stream *st = ctx;
-	size_t before = st->o.len;
+	size_t before = st->cs.o.len;
 
 	if (e->seq > st->last) {
-		st->done = true;
+		st->cs.done = true;
 		return 1;
 	}
-	ledger_row(&st->o, e);
-	if (st->o.full) {
-		st->o.len = before;	/* the row waits for the next call */
-		st->o.full = false;
-		st->stopped = true;
+	ledger_row(&st->cs.o, e);
+	if (!csv_stream_row_fits(&st->cs, before))
 		return 1;
-	}
 	st->after = e->seq;
 	return 0;
 }
 
-static ssize_t
-ledger_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+static treasury_err
+ledger_stream_page(struct csv_stream *cs, struct store *reader, bool *more)
 {
-	struct ledger_stream *st = cls;
-	struct store *reader;
-	treasury_err err;
-	bool more = false;
+	struct ledger_stream *st = (struct ledger_stream *)cs;
 
-	(void)pos;
-	if (st->done)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	csv_init(&st->o, buf, max);
-	if (!st->header_done) {
-		put(&st->o, ledger_header, sizeof(ledger_header) - 1);
-		if (st->o.full)
-			return 0;
-		st->header_done = true;
-	}
-	reader = reader_get(st->srv);
-	if (reader == NULL)
-		return MHD_CONTENT_READER_END_WITH_ERROR;
-	st->stopped = false;
-	err = store_ledger_page_filtered(reader, st->treasury,
+	return store_ledger_page_filtered(reader, st->treasury,
 	    st->filtered ? &st->f : NULL, st->after, CSV_LEDGER_PAGE,
-	    ledger_stream_one, st, &more);
-	if (err != TREASURY_OK) {
-		log_msg(LOG_ERR, "ledger export: %s", treasury_err_text(err));
-		return MHD_CONTENT_READER_END_WITH_ERROR;
-	}
-	if (!more && !st->stopped)
-		st->done = true;
-	if (st->o.len == 0 && st->done)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	return (ssize_t)st->o.len;
-}
-
-static void
-ledger_stream_free(void *cls)
-{
-	free(cls);
+	    ledger_stream_one, st, more);
 }
 
 void
@@ -283,14 +385,15 @@ ledger_csv_stream(struct request *rq, struct reply *rp,
     const struct ledger_filter *f, bool filtered, int64_t after)
 {
 	struct ledger_stream *st = calloc(1, sizeof(*st));
-	char filename[TREASURY_ID_MAX_BYTES + 16];
 	treasury_err err;
 
 	if (st == NULL) {
 		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
 		return;
 	}
-	st->srv = rq->srv;
+	st->cs.cols = ledger_cols;
+	st->cs.page = ledger_stream_page;
+	st->cs.what = "ledger";
 	snprintf(st->treasury, sizeof(st->treasury), "%s", rq->params[0]);
 	st->f = *f;
 	st->filtered = filtered;
@@ -298,19 +401,8 @@ ledger_csv_stream(struct request *rq, struct reply *rp,
 	err = store_ledger_last_seq(rq->reader, rq->params[0], &st->last);
 	if (err != TREASURY_OK) {
 		free(st);
-		reply_err(rp, err, "%s treasury '%s'", err ==
-		    TREASURY_ERR_UNKNOWN_TREASURY ? "no" : "reading",
-		    rq->params[0]);
+		reply_treasury_err(rp, err, rq->params[0]);
 		return;
 	}
-	rp->stream = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
-	    CSV_BLOCK_BYTES, ledger_stream_read, st, ledger_stream_free);
-	if (rp->stream == NULL) {
-		free(st);
-		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
-		return;
-	}
-	rp->status = 200;
-	snprintf(filename, sizeof(filename), "ledger-%s.csv", rq->params[0]);
-	reply_csv_headers(rp->stream, filename);
+	csv_stream_reply(rq, rp, &st->cs, rq->params[0]);
 }

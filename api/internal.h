@@ -607,6 +607,16 @@ void csv_text(struct csv_out *o, const char *s);
 void csv_amount(struct csv_out *o, const char *s);
 /* CRLF. */
 void csv_row_end(struct csv_out *o);
+/* A time YYYY-MM-DDTHH:MM:SSZ, as json_time. */
+void csv_time(struct csv_out *o, int64_t unix_s);
+/* An amount of minor units with the asset's decimals, as json_amount. */
+void csv_minor(struct csv_out *o, amount_minor v, unsigned decimals);
+/* A decimal integer. */
+void csv_int(struct csv_out *o, int64_t v);
+
+/* The bound of a list answered as CSV from memory (categories, budgets,
+ * balances: each at most a few hundred rows). */
+enum { CSV_LIST_MAX_BYTES = 1024 * 1024 };
 
 /* ?format=csv|json (other: 400 naming format), else Accept: text/csv
  * (without application/json) -> *csv. */
@@ -620,10 +630,61 @@ void reply_csv_headers(struct MHD_Response *r, const char *filename);
  * too-large naming its bound. Returns false after answering an error. */
 bool reply_csv(struct reply *rp, struct csv_out *o, const char *filename);
 
+/* The header row: cols, NULL-terminated. */
+void csv_header(struct csv_out *o, const char *const cols[]);
+
+/* A CSV answer built in memory: o over a malloc'd buffer of cap bytes
+ * with the header row written (false after answering 503). */
+bool csv_memory_begin(struct reply *rp, struct csv_out *o, size_t cap,
+    const char *const cols[]);
+/* reply_csv with the filename "<what>-<rq->params[0]>.csv" when err is
+ * TREASURY_OK; else o's buffer is freed and err answered (about the
+ * treasury rq->params[0]). */
+void csv_memory_reply(struct request *rq, struct reply *rp, struct csv_out *o,
+    treasury_err err, const char *what);
+
+/* A CSV export streamed through MHD's content reader: the header row, then
+ * page() once per block of CSV_BLOCK_BYTES, on a reader of its own (its own
+ * short read transaction), writing rows into o until a row does not fit
+ * (csv_stream_row_fits) or the rows end. page() sets *more when rows
+ * follow what it read; done ends the stream. An export embeds this as its
+ * first member: the stream frees the whole with free(). */
+struct csv_stream {
+	struct api_server *srv;
+	const char *const *cols;	/* the header, NULL-terminated */
+	treasury_err (*page)(struct csv_stream *cs, struct store *reader,
+	    bool *more);
+	const char *what;	/* "ledger": the log and "<what>-<t>.csv" */
+	bool header_done;
+	bool done;
+	bool stopped;		/* a row did not fit: the rest next call */
+	struct csv_out o;	/* over the callback's buffer */
+};
+
+/* After writing one row that began at byte `before`: true when it fit;
+ * otherwise the row is taken back, cs is stopped, and false. */
+bool csv_stream_row_fits(struct csv_stream *cs, size_t before);
+
+/* Answer 200 with cs streamed as "<cs->what>-<subject>.csv" (cs
+ * malloc'd, taken, also on failure). */
+void csv_stream_reply(struct request *rq, struct reply *rp,
+    struct csv_stream *cs, const char *subject);
+
 /* Answer the ledger of rq->params[0] as a CSV stream: entries after
  * `after` kept by f (when filtered), up to the last entry that exists
  * now. */
 void ledger_csv_stream(struct request *rq, struct reply *rp,
     const struct ledger_filter *f, bool filtered, int64_t after);
+
+/* proposals_csv.c: answer the proposals of rq->params[0] as a CSV stream:
+ * those after nonce `after` with status (0: any) as effective at now_s, up
+ * to the newest that exists now. */
+void proposal_csv_stream(struct request *rq, struct reply *rp,
+    enum proposal_status status, uint64_t after, int64_t now_s);
+
+/* 404 "no treasury 't'" for TREASURY_ERR_UNKNOWN_TREASURY, else err
+ * "reading treasury 't'". */
+void reply_treasury_err(struct reply *rp, treasury_err err,
+    const char *treasury);
 
 #endif

@@ -5,11 +5,15 @@
  *        201 a new day's price, 200 replaced or set again;
  *   GET  /v1/prices?asset=&unit=[&from=YYYY-MM-DD] (any token): that
  *        pair's prices in day order from `from`, at most 1000, with
- *        "next_from" (the date to ask from next) or null.
+ *        "next_from" (the date to ask from next) or null; with
+ *        format=csv every price from `from` on, streamed (docs/api.md
+ *        "CSV").
  *
  * Prices are exact decimal texts (price.h), stored as the operator gave
  * them up to trailing zeros; nothing here converts or interpolates.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "treasury/calendar.h"
@@ -154,7 +158,8 @@ static bool
 prices_query(struct request *rq, struct reply *rp, struct asset *a,
     char unit[PRICE_UNIT_MAX_BYTES + 1], int64_t *from_day)
 {
-	static const char *const params[] = { "asset", "unit", "from", NULL };
+	static const char *const params[] = { "asset", "unit", "from",
+	    "format", NULL };
 	const char *asset = query_value(rq, "asset");
 	const char *u = query_value(rq, "unit");
 	const char *from = query_value(rq, "from");
@@ -191,6 +196,70 @@ prices_query(struct request *rq, struct reply *rp, struct asset *a,
 	return true;
 }
 
+/* ---- CSV: asset,unit,date,price,set_at, streamed ---- */
+
+struct price_stream {
+	struct csv_stream cs;	/* first: the stream frees the whole */
+	char asset[ASSET_CODE_MAX_BYTES + 1];
+	char unit[PRICE_UNIT_MAX_BYTES + 1];
+	int64_t from_day;	/* the next day to write */
+};
+
+static const char *const price_cols[] = { "asset", "unit", "date",
+    "price", "set_at", NULL };
+
+static int
+price_stream_one(const struct price_view *v, void *ctx)
+{
+	struct price_stream *st = ctx;
+	char date[CALENDAR_DATE_BYTES + 1];
+	size_t before = st->cs.o.len;
+
+	calendar_date_text(v->day * CALENDAR_SECONDS_PER_DAY, date);
+	csv_text(&st->cs.o, v->asset);
+	csv_text(&st->cs.o, v->unit);
+	csv_amount(&st->cs.o, date);
+	csv_amount(&st->cs.o, v->price);
+	csv_time(&st->cs.o, v->created_s);
+	csv_row_end(&st->cs.o);
+	if (!csv_stream_row_fits(&st->cs, before))
+		return 1;
+	st->from_day = v->day + 1;
+	return 0;
+}
+
+static treasury_err
+price_stream_page(struct csv_stream *cs, struct store *reader, bool *more)
+{
+	struct price_stream *st = (struct price_stream *)cs;
+
+	return store_prices_list(reader, st->asset, st->unit, st->from_day,
+	    price_stream_one, st, more);
+}
+
+/* Every price of the pair from from_day on, PRICES_PAGE_MAX per read (a
+ * day's price set meanwhile shows if its day is still ahead). */
+static void
+price_csv_stream(struct request *rq, struct reply *rp, const char *asset,
+    const char *unit, int64_t from_day)
+{
+	struct price_stream *st = calloc(1, sizeof(*st));
+	char subject[ASSET_CODE_MAX_BYTES + PRICE_UNIT_MAX_BYTES + 2];
+
+	if (st == NULL) {
+		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory");
+		return;
+	}
+	st->cs.cols = price_cols;
+	st->cs.page = price_stream_page;
+	st->cs.what = "prices";
+	snprintf(st->asset, sizeof(st->asset), "%s", asset);
+	snprintf(st->unit, sizeof(st->unit), "%s", unit);
+	st->from_day = from_day;
+	snprintf(subject, sizeof(subject), "%s-%s", asset, unit);
+	csv_stream_reply(rq, rp, &st->cs, subject);
+}
+
 void
 handle_price_list(struct request *rq, struct reply *rp)
 {
@@ -199,11 +268,16 @@ handle_price_list(struct request *rq, struct reply *rp)
 	struct prices_walk w;
 	struct asset a;
 	int64_t from_day;
-	bool more = false;
+	bool more = false, csv;
 	treasury_err err;
 
-	if (!prices_query(rq, rp, &a, unit, &from_day))
+	if (!prices_query(rq, rp, &a, unit, &from_day) ||
+	    !reply_format(rq, rp, &csv))
 		return;
+	if (csv) {
+		price_csv_stream(rq, rp, a.code, unit, from_day);
+		return;
+	}
 	memset(&w, 0, sizeof(w));
 	w.c.items = json_array();
 	err = store_prices_list(rq->reader, a.code, unit, from_day,

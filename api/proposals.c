@@ -2,7 +2,8 @@
  * proposals.c: making and reading proposals.
  *
  *   POST /v1/treasuries/{t}/proposals    (signer) 201 pending proposal
- *   GET  /v1/treasuries/{t}/proposals    ?status=&limit=&cursor=
+ *   GET  /v1/treasuries/{t}/proposals    ?status=&limit=&cursor=&format=
+ *        (CSV: proposals_csv.c)
  *   GET  /v1/proposals/{id}              one proposal with its votes
  *   GET  /v1/proposals/{id}/bundle       executed: text + approving sigs
  *
@@ -179,23 +180,28 @@ void
 handle_proposal_list(struct request *rq, struct reply *rp)
 {
 	static const char *const params[] = { "status", "limit", "cursor",
-	    NULL };
+	    "format", NULL };
 	char cursor[CURSOR_MAX_BYTES];
 	char scope[TREASURY_ID_MAX_BYTES + 32];
 	struct proposal_page pg = { 0 };
 	enum proposal_status status;
 	uint64_t after;
 	unsigned limit;
-	bool more = false;
+	bool more = false, csv;
 	treasury_err err;
 
 	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0) ||
-	    !query_status(rq, rp, &status) || !query_limit(rq, rp, &limit))
+	    !query_status(rq, rp, &status) || !query_limit(rq, rp, &limit) ||
+	    !reply_format(rq, rp, &csv))
 		return;
 	snprintf(scope, sizeof(scope), "%s\n%s", rq->params[0],
 	    status != 0 ? proposal_status_name(status) : "");
 	if (!query_cursor_u64(rq, rp, CURSOR_PROPOSALS, scope, &after))
 		return;
+	if (csv) {	/* everything after the cursor; limit is ignored */
+		proposal_csv_stream(rq, rp, status, after, clock_now_s());
+		return;
+	}
 	pg.c.items = json_array();
 	err = store_proposals_page(rq->reader, rq->params[0], status, after,
 	    limit, clock_now_s(), proposal_append, &pg, &more);

@@ -455,24 +455,20 @@ static void
 report_csv(struct request *rq, struct reply *rp, json_t *body,
     const char *unit)
 {
-	static const char *const cols[] = { "from", "to", "asset", "line",
+	static const char *const plain[] = { "from", "to", "asset", "line",
+	    "kind", "inflow", "outflow", "amount", NULL };
+	static const char *const valued[] = { "from", "to", "asset", "line",
 	    "kind", "inflow", "outflow", "amount", "unit", "price_date",
-	    "price", "inflow_value", "outflow_value", "amount_value" };
+	    "price", "inflow_value", "outflow_value", "amount_value", NULL };
 	struct csv_out o;
 	json_t *periods = json_object_get(body, "periods"), *p, *a;
-	char name[TREASURY_ID_MAX_BYTES + 16];
-	size_t i, j, k, ncols = unit != NULL ? 14 : 8;
-	char *buf = malloc(REPORT_CSV_MAX_BYTES);
+	size_t i, j;
 
-	if (buf == NULL) {
+	if (!csv_memory_begin(rp, &o, REPORT_CSV_MAX_BYTES,
+	    unit != NULL ? valued : plain)) {
 		json_decref(body);
-		reply_built(rp, 503, NULL);
 		return;
 	}
-	csv_init(&o, buf, REPORT_CSV_MAX_BYTES);
-	for (k = 0; k < ncols; k++)
-		csv_text(&o, cols[k]);
-	csv_row_end(&o);
 	if (periods == NULL) {
 		json_array_foreach(json_object_get(body, "assets"), j, a)
 			report_csv_asset(&o, jstr(body, "from"),
@@ -484,8 +480,7 @@ report_csv(struct request *rq, struct reply *rp, json_t *body,
 				    jstr(p, "to"), a, unit);
 	}
 	json_decref(body);
-	snprintf(name, sizeof(name), "report-%s.csv", rq->params[0]);
-	(void)reply_csv(rp, &o, name);
+	csv_memory_reply(rq, rp, &o, TREASURY_OK, "report");
 }
 
 void
@@ -692,30 +687,27 @@ static void
 runway_csv(struct request *rq, struct reply *rp, json_t *items,
     const char *unit)
 {
-	static const char *const cols[] = { "asset", "balance", "outflow_30d",
-	    "outflow_90d", "runway_months", "unit", "price_date", "price",
-	    "balance_value", "outflow_30d_value", "outflow_90d_value" };
+	static const char *const plain[] = { "asset", "balance",
+	    "outflow_30d", "outflow_90d", "runway_months", NULL };
+	static const char *const valued[] = { "asset", "balance",
+	    "outflow_30d", "outflow_90d", "runway_months", "unit",
+	    "price_date", "price", "balance_value", "outflow_30d_value",
+	    "outflow_90d_value", NULL };
 	static const char *const value_cols[] = { "balance", "outflow_30d",
 	    "outflow_90d" };
-	size_t ncols = unit != NULL ? 11 : 5, i, k;
-	char name[TREASURY_ID_MAX_BYTES + 16];
-	char *buf = malloc(REPORT_CSV_MAX_BYTES);
 	struct csv_out o;
 	json_t *a;
+	size_t i, k;
 
-	if (buf == NULL) {
+	if (!csv_memory_begin(rp, &o, REPORT_CSV_MAX_BYTES,
+	    unit != NULL ? valued : plain)) {
 		json_decref(items);
-		reply_built(rp, 503, NULL);
 		return;
 	}
-	csv_init(&o, buf, REPORT_CSV_MAX_BYTES);
-	for (k = 0; k < ncols; k++)
-		csv_text(&o, cols[k]);
-	csv_row_end(&o);
 	json_array_foreach(items, i, a) {
-		csv_text(&o, jstr(a, cols[0]));
-		for (k = 1; k < 5; k++)
-			csv_amount(&o, runway_member(a, NULL, cols[k]));
+		csv_text(&o, jstr(a, plain[0]));
+		for (k = 1; plain[k] != NULL; k++)
+			csv_amount(&o, runway_member(a, NULL, plain[k]));
 		if (unit != NULL) {
 			csv_text(&o, unit);
 			csv_text(&o, runway_member(a, "price", "date"));
@@ -727,8 +719,7 @@ runway_csv(struct request *rq, struct reply *rp, json_t *items,
 		csv_row_end(&o);
 	}
 	json_decref(items);
-	snprintf(name, sizeof(name), "runway-%s.csv", rq->params[0]);
-	(void)reply_csv(rp, &o, name);
+	csv_memory_reply(rq, rp, &o, TREASURY_OK, "runway");
 }
 
 static void

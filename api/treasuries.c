@@ -281,15 +281,46 @@ balance_append(const struct balance *b, void *ctx)
 	    "amount", json_amount(b->amount, b->decimals)));
 }
 
+static int
+balance_csv_row(const struct balance *b, void *ctx)
+{
+	struct csv_out *o = ctx;
+
+	csv_text(o, b->asset);
+	csv_minor(o, b->amount, b->decimals);
+	csv_row_end(o);
+	return 0;
+}
+
+/* asset,amount (docs/api.md "CSV"). */
+static void
+balances_csv(struct request *rq, struct reply *rp)
+{
+	static const char *const cols[] = { "asset", "amount", NULL };
+	struct csv_out o;
+	treasury_err err;
+
+	if (!csv_memory_begin(rp, &o, CSV_LIST_MAX_BYTES, cols))
+		return;
+	err = store_balances(rq->reader, rq->params[0], balance_csv_row, &o);
+	csv_memory_reply(rq, rp, &o, err, "balances");
+}
+
 void
 handle_balances(struct request *rq, struct reply *rp)
 {
-	static const char *const params[] = { NULL };
+	static const char *const params[] = { "format", NULL };
 	struct collect c = { 0 };
 	treasury_err err;
+	bool csv;
 
-	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0))
+	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0) ||
+	    !reply_format(rq, rp, &csv))
 		return;
+	if (csv) {
+		balances_csv(rq, rp);
+		return;
+	}
 	c.items = json_array();
 	err = store_balances(rq->reader, rq->params[0], balance_append, &c);
 	if (treasury_walk_done(&c, rp, err, rq->params[0]))

@@ -433,10 +433,13 @@ store_ledger_page_filtered(struct store *s, const char *treasury,
 	return err;
 }
 
-treasury_err
-store_ledger_last_seq(struct store *s, const char *treasury, int64_t *out)
+/* The one value of statement `which` (a max over the rows of treasury
+ * ?1, 0 when none) into *out, after checking that the treasury exists. */
+static treasury_err
+treasury_max(struct store *s, enum store_stmt which, const char *treasury,
+    int64_t *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_LEDGER_LAST_SEQ];
+	sqlite3_stmt *st = s->stmt[which];
 	treasury_err err;
 	bool began;
 	int rc;
@@ -456,6 +459,12 @@ store_ledger_last_seq(struct store *s, const char *treasury, int64_t *out)
 	}
 	snapshot_end(s, began);
 	return err;
+}
+
+treasury_err
+store_ledger_last_seq(struct store *s, const char *treasury, int64_t *out)
+{
+	return treasury_max(s, STMT_LEDGER_LAST_SEQ, treasury, out);
 }
 
 treasury_err
@@ -566,6 +575,18 @@ store_proposals_page(struct store *s, const char *treasury,
 	}
 	snapshot_end(s, began);
 	free(w);
+	return err;
+}
+
+treasury_err
+store_proposals_last_nonce(struct store *s, const char *treasury,
+    uint64_t *out)
+{
+	int64_t v = 0;
+	treasury_err err;
+
+	err = treasury_max(s, STMT_PROPOSALS_LAST_NONCE, treasury, &v);
+	*out = (uint64_t)v;
 	return err;
 }
 

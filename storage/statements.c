@@ -29,6 +29,9 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_TOKEN_BIND] =
 	    "UPDATE tokens SET client_cert_sha256 = ?2"
 	    " WHERE name = ?1 AND revoked_at IS NULL",
+	/* a token's name by id, live or revoked (a proposal's proposer) */
+	[STMT_TOKEN_NAME] =
+	    "SELECT name FROM tokens WHERE id = ?1",
 
 	[STMT_BEGIN_READ] = "BEGIN",
 	[STMT_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
@@ -277,6 +280,9 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " canonical, proposer_token_id, created_at, expires_at, executed_at,"
 	    " settlement, settled_at FROM proposals"
 	    " WHERE treasury_id = ?1 AND nonce > ?2 ORDER BY nonce LIMIT ?3",
+	[STMT_PROPOSALS_LAST_NONCE] =
+	    "SELECT coalesce(max(nonce), 0) FROM proposals"
+	    " WHERE treasury_id = ?1",
 	/* The proposals awaiting signer ?1 (store_pending_for_signer):
 	 * the PROPOSAL_COL_* columns, then the rowid (the page position).
 	 * ?2 after rowid, ?3 now_s, ?4 limit + 1. */

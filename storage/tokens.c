@@ -1,5 +1,6 @@
 /*
- * tokens.c: API token records: insert, find by hash, list, revoke, count.
+ * tokens.c: API token records: insert, find by hash, list, revoke, count,
+ * a name by id.
  *
  * Only keyed hashes of tokens are stored (auth.h). A lookup finds the row
  * through the unique index on hash and then compares the stored hash with
@@ -391,6 +392,26 @@ store_token_count(struct store *s, int64_t *count)
 		err = TREASURY_OK;
 	} else
 		err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
+		    store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+store_token_name(struct store *s, int64_t id,
+    char out[TOKEN_NAME_MAX_BYTES + 1])
+{
+	sqlite3_stmt *st = s->stmt[STMT_TOKEN_NAME];
+	treasury_err err;
+	int rc;
+
+	out[0] = '\0';
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = col_text(st, 0, 1, TOKEN_NAME_MAX_BYTES, out);
+	else
+		err = rc == SQLITE_DONE ? TREASURY_ERR_NOT_FOUND :
 		    store_err_from_sqlite(rc);
 	store_stmt_done(st);
 	return err;

@@ -148,6 +148,12 @@ store_proposals_page(struct store *s, const char *treasury,
     int64_t now_s, int (*fn)(const struct proposal_record *, void *),
     void *ctx, bool *more);
 
+/* The largest nonce of the treasury's proposals into *out, 0 when none.
+ * Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_TREASURY. */
+TREASURY_WARN_UNUSED treasury_err
+store_proposals_last_nonce(struct store *s, const char *treasury,
+    uint64_t *out);
+
 /* "Needs your signature" (GET /v1/signers/{name}/pending): the proposals
  * of every treasury that await signer: pending at now_s (not expired),
  * made for a config version whose signer set holds a signer of that name,

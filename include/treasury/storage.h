@@ -174,6 +174,13 @@ TREASURY_WARN_UNUSED treasury_err
 store_token_bind(struct store *s, const char *name,
     const uint8_t cert_sha256[CLIENT_CERT_SHA256_BYTES]);
 
+/* The name of token id, live or revoked (a proposal's proposer; names of
+ * revoked tokens may have been taken again since).
+ * Returns TREASURY_OK, TREASURY_ERR_NOT_FOUND or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_token_name(struct store *s, int64_t id,
+    char out[TOKEN_NAME_MAX_BYTES + 1]);
+
 /* Number of live tokens, for the first-run admin token decision. */
 TREASURY_WARN_UNUSED treasury_err
 store_token_count(struct store *s, int64_t *count);

@@ -3,7 +3,9 @@
  * every member of an asset, a treasury with its signers, a ledger entry
  * (optional members present only when set), a proposal (votes split by
  * decision and counted, settlement null or an object) and a page.
- * The renderings are compared whole, keys sorted.
+ * The renderings are compared whole, keys sorted. Also csv.c's writer:
+ * quoting (quotes, commas, CR, LF), the formula guard on text only, times
+ * and exact amounts, and the bound.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -226,6 +228,45 @@ test_page(void **state)
 	assert_null(page_json("items", NULL, "abc"));
 }
 
+static void
+test_csv_writer(void **state)
+{
+	static const char *const cols[] = { "a", "b", NULL };
+	char buf[512];
+	struct csv_out o;
+
+	(void)state;
+	csv_init(&o, buf, sizeof(buf));
+	csv_header(&o, cols);
+	csv_text(&o, "=1+2");
+	csv_text(&o, "say \"hi\", then\r\nbye");
+	csv_text(&o, "-x,y");
+	csv_text(&o, "\tTAB");
+	csv_text(&o, "@");
+	csv_text(&o, "");
+	csv_row_end(&o);
+	csv_amount(&o, "-40.000000");	/* amounts never guarded */
+	csv_minor(&o, 1, 18);
+	csv_minor(&o, 150000000, 6);
+	csv_time(&o, 86400);
+	csv_int(&o, -7);
+	csv_row_end(&o);
+	assert_false(o.full);
+	buf[o.len] = '\0';
+	assert_string_equal(buf, "a,b\r\n"
+	    "'=1+2,\"say \"\"hi\"\", then\r\nbye\",\"'-x,y\",'\tTAB,'@,\r\n"
+	    "-40.000000,0.000000000000000001,150.000000,"
+	    "1970-01-02T00:00:00Z,-7\r\n");
+	/* past the bound: full, nothing written beyond cap (a row cut short
+	 * is taken back by its caller: reply_csv, csv_stream_row_fits) */
+	csv_init(&o, buf, 4);
+	csv_text(&o, "abc");
+	assert_false(o.full);
+	csv_text(&o, "d");
+	assert_true(o.full);
+	assert_true(o.len <= 4);
+}
+
 int
 main(void)
 {
@@ -234,6 +275,7 @@ main(void)
 		cmocka_unit_test(test_ledger_entry),
 		cmocka_unit_test(test_proposal),
 		cmocka_unit_test(test_page),
+		cmocka_unit_test(test_csv_writer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1200,7 +1200,8 @@ test_pages(void **state)
 	struct balance_find bf = { "USDC", 0, 0 };
 	struct ledger_collect lc;
 	struct id_collect ic;
-	char name[16];
+	char name[16], token[TOKEN_NAME_MAX_BYTES + 1];
+	uint64_t last;
 	bool more;
 	int i;
 
@@ -1266,6 +1267,17 @@ test_pages(void **state)
 	assert_int_equal(ic.count, 2);
 	assert_int_equal(ic.last_nonce, 7);
 	assert_false(more);
+	/* The CSV export's bound and its proposer column. */
+	assert_int_equal(store_proposals_last_nonce(c->reader, "t1", &last),
+	    TREASURY_OK);
+	assert_int_equal(last, 7);
+	assert_int_equal(store_proposals_last_nonce(c->reader, "nope", &last),
+	    TREASURY_ERR_UNKNOWN_TREASURY);
+	assert_int_equal(store_token_name(c->reader, c->token_a, token),
+	    TREASURY_OK);
+	assert_string_equal(token, "token-a");
+	assert_int_equal(store_token_name(c->reader, c->token_b + 1000, token),
+	    TREASURY_ERR_NOT_FOUND);
 }
 
 int
