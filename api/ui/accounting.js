@@ -156,18 +156,22 @@
   const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep',
     'Oct', 'Nov', 'Dec'];
 
-  /* "2026-12-05T…" -> the first day of the month 11 months before. */
-  function twelveMonthsFrom(at) {
+  /* "2026-12-05T…" -> [the first day of the month 11 months before, the
+   * first day of the next month]: the last 12 calendar months, the current
+   * one whole (a report's default "to", now, would leave out an entry of
+   * this very second: the range is half-open). */
+  function twelveMonths(at) {
     const m = /^(\d{4})-(\d\d)/.exec(String(at));
     if (!m)
       return null;
-    let y = Number(m[1]);
-    let mo = Number(m[2]) - 11;
-    if (mo < 1) {
-      mo += 12;
-      y -= 1;
-    }
-    return String(y).padStart(4, '0') + '-' + String(mo).padStart(2, '0') + '-01';
+    const first = (y, mo) => {
+      const k = y * 12 + (mo - 1);
+      return String(Math.floor(k / 12)).padStart(4, '0') + '-' +
+        String(k % 12 + 1).padStart(2, '0') + '-01';
+    };
+    const y = Number(m[1]);
+    const mo = Number(m[2]);
+    return [first(y, mo - 11), first(y, mo + 1)];
   }
 
   /* One asset's months as vertical bars in a 360-wide box (readable at
@@ -248,8 +252,8 @@
     });
     return el('section', { id: 'burn', 'aria-labelledby': 'burn-h' },
       el('h2', { id: 'burn-h' }, 'Burn per month'),
-      el('p.meta', null, 'Executed transfers out per UTC calendar month, from ' +
-        (from || '?') + ' to now (the current month so far).'),
+      el('p.meta', null, 'Executed transfers out per UTC calendar month, the last 12 ' +
+        'from ' + (from || '?') + ' (the current month so far).'),
       assets.length === 0 ? message('info', 'No movement yet.') : blocks);
   }
 
@@ -315,9 +319,10 @@
         TD.get('treasuries/' + tid).then((t) => { ctx.treasury = t; })]);
       // the last 12 months by the daemon's clock (runway's "at"), not the
       // browser's
-      const from = twelveMonthsFrom(rw.at);
-      const report = from ? await TD.get('treasuries/' + tid + '/report?from=' +
-        enc(from) + '&period=month') : null;
+      const range = twelveMonths(rw.at);
+      const from = range && range[0];
+      const report = range ? await TD.get('treasuries/' + tid + '/report?from=' +
+        enc(range[0]) + '&to=' + enc(range[1]) + '&period=month') : null;
       return TD.treasuryFrame(ctx, 'accounting', el('div', { id: 'accounting' },
         budgetsSection(budgets.budgets || []),
         burnSection(report, from),
