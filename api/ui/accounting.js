@@ -104,6 +104,8 @@
     over ? null : svg('rect', { class: 'remaining', x: xc, y: 4,
       width: r1(Math.max(0, xa - xc)), height: 16, data: { part: 'remaining' } },
     svg('title', null, 'remaining ' + b.remaining + unit)),
+    over ? svg('rect', { class: 'over-zone', x: xa, y: 4, width: r1(W - xa),
+      height: 16 }) : null,
     over ? svg('rect', { class: 'over', x: xa, y: 0, width: r1(W - xa), height: 4,
       data: { part: 'over' } }, svg('title', null, 'over budget: remaining ' +
         b.remaining + unit)) : null,
@@ -139,7 +141,7 @@
 
   function legend(items) {
     return el('p.legend', { 'aria-hidden': 'true' }, items.map((it) =>
-      el('span.key', null, el('span.swatch', { class: it[0] }), ' ', it[1])));
+      el('span.lg', null, el('span.swatch', { class: it[0] }), ' ', it[1])));
   }
 
   function budgetsSection(list) {
@@ -230,6 +232,9 @@
     });
     const months = periods.map((p) => String(p.from).slice(0, 7));
     const assets = [...byAsset.keys()].sort();
+    // the exact amounts open beside the chart on a wide screen, folded
+    // under it on a narrow one
+    const wide = window.matchMedia('(min-width: 48rem)').matches;
     const blocks = assets.map((asset) => {
       const rows = months.map((mo) => {
         const a = byAsset.get(asset).get(mo);
@@ -242,13 +247,15 @@
         any ? null : el('p.muted', null, 'No outflow in these months.'),
         el('div.burn-body', null,
           any ? el('figure.burn-figure', null, burnChart(asset, rows)) : null,
-          table([{ label: 'Month' }, { label: 'Outflow', num: true },
-            { label: 'Inflow', num: true }], rows.slice().reverse().map((r) =>
-            el('tr', { data: { month: r.month } }, cell(r.month),
-              cell(r.known ? amount(r.outflow, asset) : el('span.muted', null, '—'),
-                true),
-              cell(r.known ? amount(r.inflow, asset) : el('span.muted', null, '—'),
-                true))), { label: 'Outflow per month of ' + asset })));
+          el('details.amounts', { open: wide || !any },
+            el('summary', null, 'Exact amounts per month'),
+            table([{ label: 'Month' }, { label: 'Outflow', num: true },
+              { label: 'Inflow', num: true }], rows.slice().reverse().map((r) =>
+              el('tr', { data: { month: r.month } }, cell(r.month),
+                cell(r.known ? amount(r.outflow, asset) : el('span.muted', null, '—'),
+                  true),
+                cell(r.known ? amount(r.inflow, asset) : el('span.muted', null, '—'),
+                  true))), { label: 'Outflow per month of ' + asset }))));
     });
     return el('section', { id: 'burn', 'aria-labelledby': 'burn-h' },
       el('h2', { id: 'burn-h' }, 'Burn per month'),
@@ -288,19 +295,21 @@
         'rounded down to hundredths. The bar shows 0 to ' + RUNWAY_SCALE +
         ' months (ticks every 6).'),
       assets.length === 0 ? message('info', 'No balance.') :
-        table([{ label: 'Asset' }, { label: 'Balance', num: true },
-          { label: 'Outflow 30 days', num: true },
-          { label: 'Outflow 90 days', num: true },
-          { label: 'Runway (months)', num: true }, { label: 'Runway' }],
-        assets.map((a) => el('tr', { data: { asset: a.asset } },
-          cell(a.asset), cell(amount(a.balance, a.asset), true),
-          cell(amount(a.outflow_30d, a.asset), true),
-          cell(amount(a.outflow_90d, a.asset), true),
-          cell(a.runway_months === null ?
-            el('span.runway-months.muted', null, 'no outflow') :
-            el('span.runway-months.num', null, a.runway_months), true),
-          el('td.runway-cell', null, runwayBar(a)))),
-        { label: 'Runway', id: 'runway-table' }));
+        el('div.cards', { id: 'runway-list' }, assets.map((a) =>
+          el('article.runway-item', { data: { asset: a.asset } },
+            el('h3', null, a.asset),
+            el('dl.figures', null,
+              el('dt', null, 'Balance'),
+              el('dd.balance', null, amount(a.balance, a.asset)),
+              el('dt', null, 'Outflow 30 days'),
+              el('dd.o30', null, amount(a.outflow_30d, a.asset)),
+              el('dt', null, 'Outflow 90 days'),
+              el('dd.o90', null, amount(a.outflow_90d, a.asset)),
+              el('dt', null, 'Runway'),
+              el('dd', null, a.runway_months === null ?
+                el('span.runway-months.muted', null, 'no outflow') :
+                [el('span.runway-months.num', null, a.runway_months), ' months'])),
+            runwayBar(a)))));
   }
 
   /* ---- the tab ---- */

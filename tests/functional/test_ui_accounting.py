@@ -242,14 +242,17 @@ def check_burn(drv, book, months):
 
 
 def check_runway(drv, c, book):
-    rw = c.node.get("/v1/treasuries/%s/runway" % T, token=c.viewer).json
-    at = parse_ts(rw["at"])
+    # the windows end at the page's "at" (the daemon's clock when the page
+    # asked: [at - 30 days, at) leaves out an entry of that very second)
+    at = parse_ts(ui.js(drv, "return document.querySelector('#runway .meta time')"
+                             ".getAttribute('datetime')"))
     for asset, dec in (("USDC", 6), ("BTC", 8)):
         bal = book.balance(asset)
         o30 = book.outflow(asset, at - 30 * DAY, at)
         o90 = book.outflow(asset, at - 90 * DAY, at)
-        row = "#runway-table tr[data-asset='%s']" % asset
-        assert_equal(ui.texts(drv, row + " td.num .num")[:3],
+        row = "#runway-list article[data-asset='%s']" % asset
+        assert_equal([ui.text_of(drv, row + " dd.%s .num" % k)
+                      for k in ("balance", "o30", "o90")],
                      [units(bal, dec), units(o30, dec), units(o90, dec)],
                      asset + ": balance, 30 and 90 days")
         if o90 == 0:
@@ -261,7 +264,7 @@ def check_runway(drv, c, book):
                          "%d.%02d" % divmod(months, 100), asset + ": runway")
             assert_true(ui.js(drv, "return !!document.querySelector(arguments[0])",
                               row + " rect[data-part='runway']"), "runway bar")
-    return rw
+    return at
 
 
 def check_ledger(drv, c):
@@ -320,7 +323,7 @@ def test_ui_accounting(ctx):
             raise AssertionError("the Accounting tab is not reachable with Tab")
         drv.switch_to.active_element.send_keys(Keys.ENTER)
         ui.wait(drv, lambda d_: ui.js(d_, "return !!document.querySelector("
-                                          "'#runway-table')"), "the Accounting tab")
+                                          "'#runway-list')"), "the Accounting tab")
         assert_equal(ui.js(drv, "return document.activeElement.tagName"), "H1",
                      "focus on the heading")
         assert_equal(ui.text_of(drv, "nav.tabs a[aria-current='page']"),
@@ -356,7 +359,7 @@ def test_ui_accounting(ctx):
     try:
         ui.open_page(drv, node)
         ui.sign_in(drv, token)
-        ui.go(drv, "#/t/%s/accounting" % T, "#runway-table")
+        ui.go(drv, "#/t/%s/accounting" % T, "#runway-list")
         assert_equal(ui.js(drv, "return window.innerWidth"), 360, "viewport")
         assert_true(ui.js(drv, "return document.documentElement.scrollWidth <= "
                                "window.innerWidth"),
