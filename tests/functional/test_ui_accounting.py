@@ -301,6 +301,7 @@ def check_ledger(drv, c):
 def test_ui_accounting(ctx):
     """Viewer at 1280x900 then 360x740: budgets, burn per month, runway and
     the ledger's categories, live after an execution, safely."""
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
     node, c, book, signers_, pending, approved = build(ctx)
     open_items = [("ops", 10 * 10 ** 6), ("grants-out", 25 * 10 ** 6)]
@@ -313,15 +314,16 @@ def test_ui_accounting(ctx):
         ui.open_page(drv, node)
         ui.sign_in(drv, token)
         ui.go(drv, "#/t/%s/queue" % T, "#queue")
-        # keyboard: Tab to the Accounting tab, Enter opens it
+        # keyboard: Tab to the Accounting tab, Enter opens it (keys sent to
+        # whatever has the focus: a live re-render may replace the element)
         for _ in range(60):
-            drv.switch_to.active_element.send_keys(Keys.TAB)
+            ActionChains(drv).send_keys(Keys.TAB).perform()
             if ui.js(drv, "return document.activeElement.getAttribute('href')") == \
                     "#/t/%s/accounting" % T:
                 break
         else:
             raise AssertionError("the Accounting tab is not reachable with Tab")
-        drv.switch_to.active_element.send_keys(Keys.ENTER)
+        ActionChains(drv).send_keys(Keys.ENTER).perform()
         ui.wait(drv, lambda d_: ui.js(d_, "return !!document.querySelector("
                                           "'#runway-list')"), "the Accounting tab")
         assert_equal(ui.js(drv, "return document.activeElement.tagName"), "H1",
@@ -355,6 +357,8 @@ def test_ui_accounting(ctx):
     finally:
         drv.quit()
 
+    # a treasurer token at 360 px (it also records a categorised deposit)
+    token = c.token("treasurer,viewer", name="desk")
     drv = ui.browser(360, 740)
     try:
         ui.open_page(drv, node)
@@ -382,6 +386,26 @@ def test_ui_accounting(ctx):
                                "window.innerWidth"),
                     "the ledger scrolls sideways at 360 px")
         ui.shot(ctx, drv, "ledger-categories-360")
+        # the deposit form offers the income categories only
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import Select
+        ui.js(drv, "document.querySelector('details.panel').open = true")
+        assert_equal(ui.js(drv, "return Array.from(document.querySelectorAll("
+                                "'#dep-category option'), (o) => o.value)"),
+                     ["", "donations"], "income categories offered")
+        Select(drv.find_element(By.ID, "dep-asset")).select_by_value("USDC")
+        drv.find_element(By.ID, "dep-amount").send_keys("7.25")
+        drv.find_element(By.ID, "dep-reference").send_keys("page-don-1")
+        Select(drv.find_element(By.ID, "dep-category")).select_by_value("donations")
+        drv.find_element(By.CSS_SELECTOR, "#deposit-form button[type=submit]").click()
+        ui.wait(drv, lambda d_: (ui.text_of(d_, "#deposit-outcome") or "").startswith(
+            "Recorded: 7.250000 USDC"), "the deposit recorded")
+        last = c.ledger(T)[-1]
+        assert_equal((last["reference"], last["category"]),
+                     ("page-don-1", "donations"), "the API's entry, labelled")
+        ui.wait(drv, lambda d_: ui.text_of(
+            d_, "#ledger-table tr[data-seq='%d'] .cat-name" % last["seq"]) ==
+            "donations", "the labelled entry in the ledger")
         ui.check_hygiene(drv, node, token, ui.requests_seen(drv))
     finally:
         drv.quit()
