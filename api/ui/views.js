@@ -4,8 +4,8 @@
  * history, ledger and policy (its tabs); one proposal with its canonical
  * text. Every server string goes through TD.el as text.
  *
- * The accounting views (budgets, burn per month, runway) are not here yet:
- * they will be one more file registering tabs the same way.
+ * The accounting tab (budgets, burn per month, runway) is accounting.js,
+ * registering its view the same way (with TD.treasuryFrame below).
  */
 'use strict';
 
@@ -216,6 +216,8 @@
       frozenBanner(t), tabs, body);
   }
 
+  TD.treasuryFrame = treasuryFrame;
+
   async function withTreasury(ctx) {
     ctx.treasury = await TD.get('treasuries/' + enc(ctx.params[0]));
     return ctx.treasury;
@@ -305,7 +307,7 @@
 
   /* ---- ledger ---- */
 
-  function depositForm(ctx, assets) {
+  function depositForm(ctx, assets, categories) {
     const st = ctx.state;
     st.depositKey = st.depositKey || TD.idempotencyKey();
     const out = el('p.outcome', { role: 'status', id: 'deposit-outcome' },
@@ -323,6 +325,8 @@
         body.source = f.elements['dep-source'].value;
       if (f.elements['dep-memo'].value)
         body.memo = f.elements['dep-memo'].value;
+      if (f.elements['dep-category'].value)
+        body.category = f.elements['dep-category'].value;
       out.textContent = 'recording…';
       try {
         const e = await TD.api('POST', 'treasuries/' + enc(ctx.params[0]) +
@@ -345,6 +349,11 @@
     input('dep-reference', 'Reference', { required: true, maxlength: 128 }),
     input('dep-source', 'Source (optional)', { maxlength: 128 }),
     input('dep-memo', 'Memo (optional)', {}),
+    el('p.field', null, el('label', { for: 'dep-category' }, 'Category (optional label)'),
+      el('select', { id: 'dep-category', name: 'dep-category' },
+        el('option', { value: '' }, 'none'),
+        categories.filter((c) => c.kind === 'income').map((c) =>
+          el('option', { value: c.name }, c.name)))),
     el('p.field', null, el('button', { type: 'submit' }, 'Record deposit')), out);
     return el('details.panel', { open: st.depositOpen, on: { toggle: (ev) => {
       st.depositOpen = ev.target.open;
@@ -357,21 +366,25 @@
     title: (p) => 'Ledger of ' + p[0],
     tab: { label: 'Ledger', order: 30, slug: 'ledger' },
     refreshOn: (ev, ctx) => sameTreasury(ev, ctx) &&
-      (ev.type === 'deposit' || ev.type === 'proposal.executed'),
+      (ev.type === 'deposit' || ev.type === 'proposal.executed' ||
+        ev.type.startsWith('category.')),
     render: async (ctx) => {
       const st = ctx.state;
       if (st.tid !== ctx.params[0]) {
         st.tid = ctx.params[0];
         st.kind = '';
         st.asset = '';
+        st.category = '';
         st.text = '';
         st.depositOutcome = '';
       }
       const tid = enc(ctx.params[0]);
-      const [, ledger, balances, assets] = await Promise.all([withTreasury(ctx),
+      const [, ledger, balances, assets, cats] = await Promise.all([withTreasury(ctx),
         TD.getAll('treasuries/' + tid + '/ledger', 'entries', 5000),
         TD.get('treasuries/' + tid + '/balances'),
-        ctx.can('treasurer') ? TD.get('assets') : Promise.resolve({ assets: [] })]);
+        ctx.can('treasurer') ? TD.get('assets') : Promise.resolve({ assets: [] }),
+        TD.get('treasuries/' + tid + '/categories')]);
+      const categories = cats.categories || [];
       const entries = ledger.items.slice().reverse();
       const tbody = el('tbody');
       const count = el('span.muted', { role: 'status' });
@@ -379,9 +392,11 @@
         TD.clear(tbody);
         const needle = st.text.toLowerCase();
         const shown = entries.filter((e) => (!st.kind || e.kind === st.kind) &&
-          (!st.asset || e.asset === st.asset) && (!needle ||
-          [e.reference, e.source, e.to, e.memo, e.proposal].some((s) =>
-            s && String(s).toLowerCase().indexOf(needle) >= 0)));
+          (!st.asset || e.asset === st.asset) &&
+          (!st.category || (st.category === '-' ? !e.category :
+            e.category === st.category)) && (!needle ||
+          [e.reference, e.source, e.to, e.memo, e.proposal, e.counterparty,
+            e.category].some((s) => s && String(s).toLowerCase().indexOf(needle) >= 0)));
         shown.forEach((e) => tbody.appendChild(el('tr', {
           data: { seq: e.seq, kind: e.kind } },
         cell(String(e.seq), true), cell(time(e.created_at)), cell(e.kind),
@@ -389,10 +404,14 @@
         cell(el('span', { class: e.kind === 'deposit' ? 'credit' : 'debit' },
           e.kind === 'deposit' ? '+' : '−', amount(e.amount, e.asset)), true),
         cell(amount(e.balance_after, e.asset), true),
+        cell(e.category ? el('span.cat', { title: 'Accounting label: not signed, ' +
+          'a treasurer may set or correct it without a vote',
+        data: { category: e.category } }, el('span.cat-name', null, e.category)) :
+          el('span.muted.uncat', null, 'none')),
+        cell(e.counterparty ? el('code.counterparty', null, e.counterparty) : ''),
         cell(e.kind === 'deposit' ? el('span.ref', null, e.reference || '') :
-          el('code', null, e.to || '')),
-        cell(e.source ? el('span.src', null, e.source) : e.proposal ?
-          link(TD.proposalPath(e.proposal), e.proposal.slice(0, 12) + '…') : ''),
+          e.proposal ? link(TD.proposalPath(e.proposal), e.proposal.slice(0, 12) +
+            '…') : ''),
         cell(el('span.memo-text', null, e.memo || '')))));
         count.textContent = shown.length + ' of ' + entries.length + ' entries' +
           (ledger.more ? ' (the oldest not loaded)' : '');
@@ -409,19 +428,29 @@
         change: (ev) => { st.asset = ev.target.value; fill(); } } },
       el('option', { value: '' }, 'all'), balances.balances.map((b) =>
         el('option', { value: b.asset, selected: st.asset === b.asset }, b.asset)))),
+      filter('ledger-category', 'Category', el('select', { id: 'ledger-category',
+        on: { change: (ev) => { st.category = ev.target.value; fill(); } } },
+      el('option', { value: '' }, 'all'),
+      el('option', { value: '-', selected: st.category === '-' }, 'uncategorised'),
+      categories.map((c) => el('option', { value: c.name,
+        selected: st.category === c.name }, c.name + ' (' + c.kind + ')')))),
       filter('ledger-text', 'Search', el('input', { id: 'ledger-text', type: 'search',
-        value: st.text, placeholder: 'reference, destination, memo',
+        value: st.text, placeholder: 'reference, counterparty, memo',
         on: { input: (ev) => { st.text = ev.target.value; fill(); } } })),
       ' ', count);
       fill();
       const head = el('tr', null, [['Seq', true], ['Time'], ['Kind'], ['Asset'],
-        ['Amount', true], ['Balance after', true], ['Reference / to'],
-        ['Source / proposal'], ['Memo']].map((c) =>
+        ['Amount', true], ['Balance after', true], ['Category'], ['Counterparty'],
+        ['Reference / proposal'], ['Memo']].map((c) =>
         el('th', { scope: 'col', class: c[1] ? 'num' : null }, c[0])));
       return treasuryFrame(ctx, 'ledger', el('section', { id: 'ledger' },
         el('h2', null, 'Ledger'),
-        ctx.can('treasurer') ? depositForm(ctx, ctx.state.assets = assets.assets) : null,
+        ctx.can('treasurer') ? depositForm(ctx, ctx.state.assets = assets.assets,
+          categories) : null,
         filters,
+        el('p.meta', null, 'A category (', el('span.cat', null, 'dashed'),
+          ') is an accounting label: not signed, set or corrected by a ' +
+          'treasurer without a vote.'),
         el('div.scroll', { tabindex: 0, role: 'region', 'aria-label': 'Ledger' },
           el('table', { id: 'ledger-table' }, el('thead', null, head), tbody))));
     },

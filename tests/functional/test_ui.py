@@ -118,10 +118,14 @@ def test_ui_files_and_headers(ctx):
                         name + ": inline style")
             assert_true(not re.search(r"\son[a-z]+\s*=", want),
                         name + ": inline event handler")
+        # the SVG namespace (accounting.js's createElementNS) is a name,
+        # never fetched: the one "http://" allowed, and only as that string
+        src = want.replace("'http://www.w3.org/2000/svg'", "")
         for bad in ("innerHTML", "outerHTML", "insertAdjacentHTML",
                     "document.write", "eval(", "new Function", "setAttribute('style'",
-                    "http://", "https://", "//cdn", "localStorage", "EventSource"):
-            assert_true(bad not in want, "%s holds %r" % (name, bad))
+                    "http://", "https://", "//cdn", "localStorage", "EventSource",
+                    ".style.", "cssText"):
+            assert_true(bad not in src, "%s holds %r" % (name, bad))
     for path in ("/", "/ui"):
         r = node.get(path, token=None)
         assert_equal(r.status, 302, path + " redirects")
