@@ -64,7 +64,7 @@ treasury_err
 category_check(struct store *s, struct command *cmd, const char *field,
     const char *treasury, const char *name, enum category_kind want)
 {
-	enum category_kind kind;
+	enum category_kind kind = CATEGORY_EXPENSE;	/* set on TREASURY_OK */
 	treasury_err err;
 
 	assert(field != NULL && name != NULL && name[0] != '\0');
@@ -132,7 +132,7 @@ category_create(struct store *s, struct command *cmd)
 {
 	const char *treasury = cmd->in.category_create.treasury;
 	const char *name = cmd->in.category_create.name;
-	enum category_kind kind;
+	enum category_kind kind = CATEGORY_EXPENSE;	/* set on TREASURY_OK */
 	struct treasury t;
 	int64_t n;
 	treasury_err err;
