@@ -19,20 +19,6 @@
 
 /* ---- small helpers ---- */
 
-/* Prepare sql on s; *st NULL on error. */
-static treasury_err
-budget_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
-
-	if (rc != SQLITE_OK) {
-		sqlite3_finalize(*st);
-		*st = NULL;
-		return store_err_from_sqlite(rc);
-	}
-	return TREASURY_OK;
-}
-
 static treasury_err
 col_wide(sqlite3_stmt *st, int col, struct amount_wide *out)
 {
@@ -88,7 +74,7 @@ budget_spent(struct store *s, const char *treasury, const char *asset,
 	int rc;
 
 	amount_wide_zero(&sum);
-	err = budget_prepare(s, sql, &st);
+	err = store_prepare_once(s, sql, &st);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, treasury);
@@ -159,7 +145,7 @@ alert_fired(struct store *s, const char *treasury, const struct budget_row *b,
 	treasury_err err;
 	int rc;
 
-	err = budget_prepare(s, sql, &st);
+	err = store_prepare_once(s, sql, &st);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, treasury);
@@ -187,7 +173,7 @@ alert_insert(struct store *s, const char *treasury, const struct budget_row *b,
 	treasury_err err;
 	int rc;
 
-	err = budget_prepare(s, sql, &st);
+	err = store_prepare_once(s, sql, &st);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, treasury);
@@ -279,7 +265,7 @@ budget_alerts_check(struct store *s, struct command *cmd,
 	    category != NULL);
 	if (category[0] == '\0')
 		return TREASURY_OK;
-	err = budget_prepare(s, sql, &st);
+	err = store_prepare_once(s, sql, &st);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, treasury);
@@ -331,7 +317,7 @@ budget_find(struct store *s, const struct command *cmd, bool *found,
 	int rc;
 
 	*found = false;
-	err = budget_prepare(s, sql, &st);
+	err = store_prepare_once(s, sql, &st);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, cmd->in.budget.treasury);
@@ -354,7 +340,7 @@ budget_count(struct store *s, const char *treasury, int64_t *count)
 	treasury_err err;
 	int rc;
 
-	err = budget_prepare(s, "SELECT count(*) FROM budgets WHERE"
+	err = store_prepare_once(s, "SELECT count(*) FROM budgets WHERE"
 	    " treasury_id = ?1", &st);
 	if (err != TREASURY_OK)
 		return err;
@@ -379,7 +365,7 @@ budget_write(struct store *s, const struct command *cmd, bool replace)
 	treasury_err err;
 	int rc;
 
-	err = budget_prepare(s, replace ? update_sql : insert_sql, &st);
+	err = store_prepare_once(s, replace ? update_sql : insert_sql, &st);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, cmd->in.budget.treasury);
@@ -485,7 +471,7 @@ budget_delete(struct store *s, struct command *cmd)
 	treasury_err err;
 	int rc;
 
-	err = budget_prepare(s, sql, &st);
+	err = store_prepare_once(s, sql, &st);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, cmd->in.budget.treasury);
@@ -536,7 +522,7 @@ view_load(struct store *s, const char *treasury, int64_t now_s,
 	treasury_err err;
 	int rc;
 
-	err = budget_prepare(s, sql, &st);
+	err = store_prepare_once(s, sql, &st);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, treasury);
@@ -653,7 +639,7 @@ view_committed(struct store *s, const treasury_verifier *vf,
 	f = malloc(sizeof(*f));
 	cats = malloc(sizeof(*cats));
 	err = f == NULL || cats == NULL ? TREASURY_ERR_NOMEM :
-	    budget_prepare(s, sql, &st);
+	    store_prepare_once(s, sql, &st);
 	if (err != TREASURY_OK)
 		goto done;
 	bind_str(st, 1, treasury);

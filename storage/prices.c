@@ -13,19 +13,6 @@
 #include "engine_int.h"
 #include "price_int.h"
 
-static treasury_err
-price_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
-
-	if (rc != SQLITE_OK) {
-		sqlite3_finalize(*st);
-		*st = NULL;
-		return store_err_from_sqlite(rc);
-	}
-	return TREASURY_OK;
-}
-
 /* The price stored for the command's key, if any (prev: "" when none). */
 static treasury_err
 price_find(struct store *s, const struct command *cmd,
@@ -39,7 +26,7 @@ price_find(struct store *s, const struct command *cmd,
 	int rc;
 
 	prev[0] = '\0';
-	err = price_prepare(s, sql, &st);
+	err = store_prepare_once(s, sql, &st);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, cmd->in.price.asset);
@@ -66,7 +53,7 @@ price_write(struct store *s, const struct command *cmd)
 	treasury_err err;
 	int rc;
 
-	err = price_prepare(s, sql, &st);
+	err = store_prepare_once(s, sql, &st);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, cmd->in.price.asset);
@@ -163,7 +150,7 @@ store_price_at(struct store *s, const char *asset, const char *unit,
 
 	assert(asset != NULL && unit != NULL && out != NULL && found != NULL);
 	*found = false;
-	err = price_prepare(s, sql, &st);
+	err = store_prepare_once(s, sql, &st);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, asset);
@@ -196,7 +183,7 @@ store_prices_list(struct store *s, const char *asset, const char *unit,
 
 	assert(asset != NULL && unit != NULL && fn != NULL && more != NULL);
 	*more = false;
-	err = price_prepare(s, sql, &st);
+	err = store_prepare_once(s, sql, &st);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, asset);

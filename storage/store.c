@@ -46,6 +46,19 @@ store_errmsg_set(char errmsg[STORE_ERRMSG_BYTES], const char *fmt, ...)
 }
 
 treasury_err
+store_prepare_once(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return store_err_from_sqlite(rc);
+	}
+	return TREASURY_OK;
+}
+
+treasury_err
 store_err_from_sqlite(int rc)
 {
 	if (rc == SQLITE_CONSTRAINT_COMMITHOOK)

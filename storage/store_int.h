@@ -183,6 +183,12 @@ void store_stmt_done(sqlite3_stmt *st);
  * error code; SQLITE_OK, SQLITE_ROW and SQLITE_DONE give TREASURY_OK). */
 treasury_err store_err_from_sqlite(int rc);
 
+/* Prepare sql on s for one use (the caller finalizes *st); the accounting
+ * statements that run seldom (budgets, prices) are not kept prepared.
+ * Returns TREASURY_OK or the mapped error, *st NULL then. */
+TREASURY_WARN_UNUSED treasury_err
+store_prepare_once(struct store *s, const char *sql, sqlite3_stmt **st);
+
 /* Whether the last error of db means that its file system is full:
  * SQLITE_FULL, or an SQLITE_IOERR_* whose system errno is ENOSPC or EDQUOT
  * (SQLite says "disk I/O error" when, for instance, growing the -shm file

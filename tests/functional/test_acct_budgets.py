@@ -316,3 +316,47 @@ def test_prices_set_and_list(ctx):
                   ("2026-03-01", "0.000000000000000001", "61234.5"),
                   ("2026-03-03", "3", None), ("2026-03-02", "2.25", None),
                   ("2026-03-01", "7", None)], "price.set entries")
+
+
+def test_budget_alert_on_category_correction(ctx):
+    """A correction that moves an executed spend into a budgeted category
+    fires that budget's alerts, right after the category.changed entry;
+    moving it out and back in the same period fires nothing again."""
+    node, c = setup(ctx, extra_args=["--unsafe-test-clock"])
+    c.asset_ok("USDC", DEC)
+    (a,) = sg.signers("bud", "e")
+    c.treasury_ok(T, 1, [a])
+    c.deposit_ok(T, "USDC", "1000", "d1")
+    ensure_category(node, T, "misc", "expense")
+    ensure_category(node, T, "ops", "expense")
+    r = node.post("/v1/treasuries/%s/budgets" % T, {
+        "category": "misc", "period": "month", "asset": "USDC",
+        "amount": "100"}, token=c.treasurer)
+    assert_equal(r.status, 201, "budget: %r" % r)
+    book = Book()
+    now = advance(node, 1)
+    p = c.transfer_ok(T, "USDC", "90")          # uncategorised
+    spend(c, a, book, p["id"], [(None, 90 * 10 ** DEC)], now)
+    assert_equal(journal(c, "budget.alert"), [], "an unlabelled spend")
+    r = node.get("/v1/treasuries/%s/ledger?kind=transfer" % T)
+    (entry,) = r.json["entries"]
+    path = "/v1/treasuries/%s/ledger/%d/category" % (T, entry["seq"])
+
+    r = node.post(path, {"category": "misc"}, token=c.treasurer)
+    assert_equal(r.status, 200, "label misc: %r" % r)
+    alerts = journal(c, "budget.alert")
+    assert_equal([(e["payload"]["category"], e["payload"]["level"],
+                   e["payload"]["spent_minor"]) for e in alerts],
+                 [("misc", 80, "90000000")], "80 % reached by the label")
+    changed = journal(c, "category.changed")
+    assert_equal(alerts[0]["seq"], changed[-1]["seq"] + 1,
+                 "the alert follows the change in the same command")
+    book.spent = [("misc", 90 * 10 ** DEC, now)]
+    check_budget(c, book, "misc", "month", 100 * 10 ** DEC, now, [80])
+
+    # out (to ops, no budget) and back: 80 % fired once this period
+    assert_equal(node.post(path, {"category": "ops"}).status, 200, "to ops")
+    book.spent = [("ops", 90 * 10 ** DEC, now)]
+    check_budget(c, book, "misc", "month", 100 * 10 ** DEC, now, [80])
+    assert_equal(node.post(path, {"category": "misc"}).status, 200, "back")
+    assert_equal(len(journal(c, "budget.alert")), 1, "not fired again")
