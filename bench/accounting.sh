@@ -13,7 +13,8 @@
 #      days are in the future because the writer never applies a command
 #      before the database's clock mark, which the setup set to now; the
 #      restarted daemon's clock stays at the mark, the last entry's time);
-#   4. runs `treasuryd check` on the result (must exit 0, 0 findings);
+#   4. runs `treasuryd check` on the result (exit 0 and 0 findings expected;
+#      printed, not enforced);
 #   5. restarts treasuryd on it; accounting.py reads: report over the
 #      whole range, one quarter, period=month over the range, runway, N
 #      times each, against SELECT count(*) FROM ledger WHERE treasury_id
@@ -25,7 +26,10 @@
 # Not a test: not in ctest, exits 0 whether or not goals are met (non-zero
 # only when something broke). Knobs (environment): BUILD_DIR (build)
 # ENTRIES (1000000) DAYS (730) N (20) KEEP=1 keeps the temporary directory;
-# REUSE=DIR skips 2-4 and copies DIR/db (a directory kept by KEEP=1).
+# REUSE=DIR skips 2-4 and copies DIR/db (a directory kept by KEEP=1);
+# AUDIT=1 also runs treasuryd audit verify with the journal key.
+# With 1,000,000 entries the fill takes about 3 min and `treasuryd check`
+# about 20 min (bench/README.md says why); the measures about 1 min.
 set -eu
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -142,10 +146,18 @@ print(db.execute("SELECT id FROM tokens WHERE name = ? AND revoked_at IS NULL",
 	CHECK_S=$(awk -v a="$C0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 	echo "$CHECK_RC" >"$TMP/check.rc"
 	echo "$CHECK_S" >"$TMP/check.s"
-	say "treasuryd audit verify --db $DB --key journal.key"
-	AUDIT_RC=0
-	"$TREASURYD" audit verify --db "$DB" --key "$TMP/db/journal.key" \
-		>"$TMP/audit.out" 2>&1 || AUDIT_RC=$?
+	# audit verify runs every check of `check` again, then the journal's
+	# signatures: as long again (20 min for 1,000,000 entries), so only
+	# with AUDIT=1
+	AUDIT_RC="not run (AUDIT=1 runs it)"
+	echo "" >"$TMP/audit.out"
+	if [ "${AUDIT:-0}" = 1 ]; then
+		say "treasuryd audit verify --db $DB --key journal.key"
+		AUDIT_RC=0
+		"$TREASURYD" audit verify --db "$DB" --key "$TMP/db/journal.key" \
+			>"$TMP/audit.out" 2>&1 || AUDIT_RC=$?
+		AUDIT_RC="exit $AUDIT_RC"
+	fi
 	echo "$AUDIT_RC" >"$TMP/audit.rc"
 fi
 FROM_S=$(result "$TMP/fill.out" fill_from_s)
@@ -180,7 +192,7 @@ F=$TMP/fill.out
 		"$DB_MIB" "$(result "$F" fill_s)"
 	printf 'treasuryd check: exit %s in %s s: %s\n' "$CHECK_RC" "$CHECK_S" \
 		"$(tail -n 1 "$TMP/check.out")"
-	printf 'treasuryd audit verify (journal key): exit %s: %s\n' "$AUDIT_RC" \
+	printf 'treasuryd audit verify (journal key): %s: %s\n' "$AUDIT_RC" \
 		"$(tail -n 1 "$TMP/audit.out")"
 	printf 'ceiling: %s (plan: %s), %s rows\n' \
 		"SELECT count(*) FROM ledger WHERE treasury_id = ?" \
