@@ -337,37 +337,47 @@ report_failed(struct reply *rp, treasury_err err, const char *treasury)
 	return false;
 }
 
-/* The "periods" array of [q->from_s, q->to_s) in one snapshot. */
+/* The "periods" array of [q->from_s, q->to_s) in one snapshot: the first
+ * period by store_report, each next one from its predecessor
+ * (store_report_next: the previous closing is its opening). r holds two
+ * reports, used in turn. */
 static json_t *
 periods_json(struct request *rq, struct reply *rp, const struct report_query *q,
-    struct report *r, bool *failed)
+    struct report r[2], bool *failed)
 {
-	json_t *periods = json_array(), *one;
-	treasury_err err;
+	json_t *periods = json_array(), *one = NULL;
+	struct report *prev = NULL, *cur;
+	treasury_err err = TREASURY_OK;
 	int64_t t, end;
+	unsigned n = 0;
 
 	*failed = false;
-	for (t = q->from_s; periods != NULL && t < q->to_s; t = end) {
+	for (t = q->from_s; periods != NULL && t < q->to_s; t = end, n++) {
 		end = period_end(t, q->period, q->to_s);
-		err = store_report(rq->reader, rq->params[0], t, end, r);
-		one = NULL;
+		cur = &r[n % 2];
+		err = prev == NULL ?
+		    store_report(rq->reader, rq->params[0], t, end, cur) :
+		    store_report_next(rq->reader, rq->params[0], prev, end,
+		    cur);
+		if (prev != NULL)
+			report_free(prev);
+		prev = NULL;
 		if (err == TREASURY_OK) {
-			one = report_range_json(rq, q->unit, r, &err);
-			report_free(r);
+			prev = cur;
+			one = report_range_json(rq, q->unit, cur, &err);
 		}
-		if (err != TREASURY_OK) {
+		if (err != TREASURY_OK || json_array_append_new(periods, one)
+		    != 0) {
 			json_decref(periods);
-			*failed = !report_failed(rp, err, rq->params[0]);
-			return NULL;
-		}
-		if (json_array_append_new(periods, one) != 0) {
-			json_decref(periods);
-			return NULL;
+			periods = NULL;
+			*failed = err != TREASURY_OK &&
+			    !report_failed(rp, err, rq->params[0]);
 		}
 	}
+	if (prev != NULL)
+		report_free(prev);
 	return periods;
 }
-
 
 /* ---- CSV ---- */
 
@@ -508,7 +518,7 @@ handle_report(struct request *rq, struct reply *rp)
 			return;
 		}
 	}
-	r = malloc(sizeof(*r));
+	r = malloc(2 * sizeof(*r));	/* periods_json uses both */
 	if (r == NULL) {
 		reply_built(rp, 503, NULL);
 		return;

@@ -29,6 +29,15 @@ struct report_work {
 	struct amount_wide open_in[REPORT_ASSETS_MAX];
 	struct amount_wide open_out[REPORT_ASSETS_MAX];
 	unsigned last;			/* asset index of the last lookup */
+	/* a period's whole days read key by key (fold_days_keyed) */
+	bool keyed;
+};
+
+enum {
+	/* store_report_next reads a period's whole days per (asset,
+	 * category) pair through ledger_days' primary key when there are at
+	 * most this many pairs; beyond, one scan of the treasury's rows */
+	REPORT_KEYED_MAX = 2048,
 };
 
 static bool
@@ -186,6 +195,54 @@ fold_days(struct store *s, struct report_work *w, enum fold_target target,
 	return err;
 }
 
+/* fold_days of FOLD_PERIOD, pair by pair: for each asset already in the
+ * report (store_report_next puts every asset with a balance row there:
+ * every asset with an entry has one) and each category or none, the day
+ * sums of [d_from, d_to) through ledger_days' primary key (treasury_id,
+ * asset, category, day): a few rows a pair, not the treasury's whole
+ * history. */
+static treasury_err
+fold_days_keyed(struct store *s, struct report_work *w, const char *treasury,
+    int64_t d_from, int64_t d_to)
+{
+	sqlite3_stmt *st = s->stmt[STMT_REPORT_DAYS_KEY];
+	const struct report *r = w->r;
+	unsigned n = r->asset_count, i, c;
+	struct amount_wide in, out;
+	treasury_err err = TREASURY_OK;
+	const char *category;
+	int64_t entries;
+	int rc = SQLITE_DONE;
+
+	for (i = 0; i < n && err == TREASURY_OK; i++) {
+		for (c = 0; c <= r->category_count && err == TREASURY_OK; c++) {
+			category = c == 0 ? "" : r->categories[c - 1].name;
+			bind_str(st, 1, treasury);
+			bind_str(st, 2, r->assets[i].asset);
+			bind_str(st, 3, category);
+			sqlite3_bind_int64(st, 4, d_from);
+			sqlite3_bind_int64(st, 5, d_to);
+			while (err == TREASURY_OK &&
+			    (rc = sqlite3_step(st)) == SQLITE_ROW) {
+				err = col_wide(st, 0, &in);
+				if (err == TREASURY_OK)
+					err = col_wide(st, 1, &out);
+				if (err == TREASURY_OK)
+					err = col_int(st, 2, 1, INT64_MAX,
+					    &entries);
+				if (err == TREASURY_OK)
+					err = fold(w, FOLD_PERIOD,
+					    r->assets[i].asset, category, &in,
+					    &out, entries);
+			}
+			if (err == TREASURY_OK && rc != SQLITE_DONE)
+				err = store_err_from_sqlite(rc);
+			store_stmt_done(st);
+		}
+	}
+	return err;
+}
+
 /* The ledger entries of [a, b) seconds. */
 static treasury_err
 fold_scan(struct store *s, struct report_work *w, enum fold_target target,
@@ -255,7 +312,10 @@ fold_range(struct store *s, struct report_work *w, enum fold_target target,
 	whole_to = ledger_day_of(b);
 	if (whole_from >= whole_to)
 		return fold_scan(s, w, target, treasury, a, b);
-	err = fold_days(s, w, target, treasury, whole_from, whole_to);
+	if (w->keyed && target == FOLD_PERIOD)
+		err = fold_days_keyed(s, w, treasury, whole_from, whole_to);
+	else
+		err = fold_days(s, w, target, treasury, whole_from, whole_to);
 	if (err == TREASURY_OK && a != INT64_MIN)
 		err = fold_scan(s, w, target, treasury, a,
 		    whole_from * SECONDS_PER_DAY);
@@ -421,6 +481,58 @@ store_report(struct store *s, const char *treasury, int64_t from_s,
 		if (err == TREASURY_OK)
 			err = bf.err;
 	}
+	if (err == TREASURY_OK)
+		err = report_finish(s, w);
+	if (began)
+		store_read_end(s);
+	free(w);
+	if (err != TREASURY_OK)
+		report_free(out);
+	return err;
+}
+
+treasury_err
+store_report_next(struct store *s, const char *treasury,
+    const struct report *prev, int64_t to_s, struct report *out)
+{
+	struct report_work *w;
+	struct balance_fold bf;
+	treasury_err err = TREASURY_OK;
+	unsigned i, j;
+	bool began;
+
+	assert(prev != out && prev->to_s < to_s && to_s <= CALENDAR_TIME_MAX_S);
+	memset(out, 0, sizeof(*out));
+	out->from_s = prev->to_s;
+	out->to_s = to_s;
+	out->category_count = prev->category_count;
+	memcpy(out->categories, prev->categories,
+	    prev->category_count * sizeof(prev->categories[0]));
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return TREASURY_ERR_NOMEM;
+	w->r = out;
+	/* opening = prev's closing (open_out stays 0) */
+	for (i = 0; err == TREASURY_OK && i < prev->asset_count; i++) {
+		err = asset_slot(w, prev->assets[i].asset, &j);
+		if (err == TREASURY_OK)
+			w->open_in[j] = prev->assets[i].closing;
+	}
+	if (err == TREASURY_OK)
+		err = snapshot_open(s, &began);
+	else
+		began = false;
+	if (err == TREASURY_OK) {
+		bf.w = w;
+		bf.err = TREASURY_OK;
+		err = store_balances(s, treasury, balance_seen, &bf);
+		if (err == TREASURY_OK)
+			err = bf.err;
+	}
+	w->keyed = (size_t)out->asset_count * (out->category_count + 1) <=
+	    REPORT_KEYED_MAX;
+	if (err == TREASURY_OK)
+		err = fold_range(s, w, FOLD_PERIOD, treasury, out->from_s, to_s);
 	if (err == TREASURY_OK)
 		err = report_finish(s, w);
 	if (began)

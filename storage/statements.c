@@ -169,6 +169,11 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_REPORT_DAYS] =
 	    "SELECT asset, category, inflow, outflow, entries FROM ledger_days"
 	    " WHERE treasury_id = ?1 AND day >= ?2 AND day < ?3",
+	/* report.c: one (asset, category)'s days [?4, ?5), by the primary key */
+	[STMT_REPORT_DAYS_KEY] =
+	    "SELECT inflow, outflow, entries FROM ledger_days"
+	    " WHERE treasury_id = ?1 AND asset = ?2 AND category = ?3"
+	    " AND day >= ?4 AND day < ?5",
 	/* report.c: the entries of [?2, ?3) seconds, by the ledger_time index */
 	[STMT_REPORT_SCAN] =
 	    "SELECT asset, category, kind, amount FROM ledger"

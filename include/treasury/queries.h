@@ -409,6 +409,19 @@ TREASURY_WARN_UNUSED treasury_err
 store_report(struct store *s, const char *treasury, int64_t from_s,
     int64_t to_s, struct report *out);
 
+/* The report of the period after prev, [prev->to_s, to_s), as store_report
+ * would make it, with prev's closing as its opening: prev is a report of
+ * the same treasury made in the same snapshot (the caller holds it open
+ * between the calls). Reads only the period's day sums, pair by pair
+ * through ledger_days' primary key: a report of many periods costs about
+ * one report, not one per period.
+ * Contract: prev != out, prev->to_s < to_s <= CALENDAR_TIME_MAX_S
+ * (asserted).
+ * Returns: as store_report. */
+TREASURY_WARN_UNUSED treasury_err
+store_report_next(struct store *s, const char *treasury,
+    const struct report *prev, int64_t to_s, struct report *out);
+
 /* Free what store_report allocated in r (not r itself); idempotent. */
 void report_free(struct report *r);
 

@@ -194,18 +194,16 @@ flow_check(const struct report_flow *f, const struct amount_wide *in,
 	assert_int_equal(amount_wide_cmp(&f->outflow, out), 0);
 }
 
-/* store_report of [from, to) against the book, every category. */
+/* Report r of [from, to) against the book, every category. */
 static void
-report_check(struct ctx *c, const struct book *b, int64_t from, int64_t to)
+report_verify(const struct book *b, const struct report *r, int64_t from,
+    int64_t to)
 {
-	struct report *r = malloc(sizeof(*r));
 	struct amount_wide opening, in, out, closing;
 	const struct report_asset *a;
 	unsigned i;
 
-	assert_non_null(r);
-	assert_int_equal(store_report(c->reader, "t1", from, to, r),
-	    TREASURY_OK);
+	assert_true(r->from_s == from && r->to_s == to);
 	assert_int_equal(r->asset_count, 1);
 	a = &r->assets[0];
 	assert_string_equal(a->asset, "USDC");
@@ -226,7 +224,63 @@ report_check(struct ctx *c, const struct book *b, int64_t from, int64_t to)
 		flow_check(a->by_category == NULL ? NULL : &a->by_category[i],
 		    &in, &out);
 	}
+}
+
+/* store_report of [from, to) against the book. */
+static void
+report_check(struct ctx *c, const struct book *b, int64_t from, int64_t to)
+{
+	struct report *r = malloc(sizeof(*r));
+
+	assert_non_null(r);
+	assert_int_equal(store_report(c->reader, "t1", from, to, r),
+	    TREASURY_OK);
+	report_verify(b, r, from, to);
 	report_free(r);
+	free(r);
+}
+
+static int
+edge_cmp(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* A chain of store_report_next over consecutive windows between every
+ * edge (sorted, distinct) in one snapshot: each period against the book,
+ * its opening the previous closing. */
+static void
+report_chain_check(struct ctx *c, const struct book *b, int64_t *edges,
+    unsigned n)
+{
+	struct report *r = malloc(2 * sizeof(*r));
+	unsigned i, k = 0;
+
+	assert_non_null(r);
+	qsort(edges, n, sizeof(edges[0]), edge_cmp);
+	for (i = 1; i < n; i++)
+		if (edges[i] != edges[k])
+			edges[++k] = edges[i];
+	n = k + 1;
+	assert_true(n >= 3);
+	assert_int_equal(store_read_begin(c->reader), TREASURY_OK);
+	assert_int_equal(store_report(c->reader, "t1", edges[0], edges[1],
+	    &r[0]), TREASURY_OK);
+	report_verify(b, &r[0], edges[0], edges[1]);
+	for (i = 2; i < n; i++) {
+		struct report *prev = &r[i % 2], *cur = &r[(i + 1) % 2];
+
+		assert_int_equal(store_report_next(c->reader, "t1", prev,
+		    edges[i], cur), TREASURY_OK);
+		report_verify(b, cur, edges[i - 1], edges[i]);
+		assert_int_equal(amount_wide_cmp(&cur->assets[0].opening,
+		    &prev->assets[0].closing), 0);
+		report_free(prev);
+	}
+	report_free(&r[(n) % 2]);
+	store_read_end(c->reader);
 	free(r);
 }
 
@@ -269,6 +323,37 @@ test_report_partial_and_whole_days(void **state)
 	spend_at(c, &b, D0 + 9 * DAY, 1);
 	deposit_at(c, &b, D0 + 40 * DAY + 1, 123456789, "sales");
 	report_check_all(c, &b);
+}
+
+/* store_report_next: windows of partial and whole days chained, each as
+ * store_report would make it. */
+static void
+test_report_next_chain(void **state)
+{
+	struct ctx *c = *state;
+	struct book b = { 0 };
+	int64_t edges[MOVES_MAX * 3 + 2];
+	unsigned n = 0, i;
+
+	sql(c, "INSERT INTO categories VALUES ('t1', 'grants', 'income', 0,"
+	    " 'test'), ('t1', 'sales', 'income', 0, 'test')");
+	deposit_at(c, &b, D0 + 10 * HOUR, 100000000, "");
+	deposit_at(c, &b, D0 + DAY - 1, 1, "grants");
+	deposit_at(c, &b, D0 + DAY, 1000000000, "sales");
+	spend_at(c, &b, D0 + 3 * DAY + 12 * HOUR, 30000000);
+	deposit_at(c, &b, D0 + 3 * DAY + 12 * HOUR, 5, "grants");
+	spend_at(c, &b, D0 + 9 * DAY, 1);
+	deposit_at(c, &b, D0 + 40 * DAY + 1, 123456789, "sales");
+	edges[n++] = D0 - DAY;
+	edges[n++] = D0 + 60 * DAY;
+	for (i = 0; i < b.n; i++) {
+		int64_t t = b.m[i].t;
+
+		edges[n++] = t;
+		edges[n++] = t + 1;
+		edges[n++] = t - t % DAY + DAY;
+	}
+	report_chain_check(c, &b, edges, n);
 }
 
 /* A correction moves the day sums and the label together: whole days
@@ -454,6 +539,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_report_partial_and_whole_days, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_next_chain, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_report_category_change,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_wide_sums, setup,
