@@ -625,9 +625,19 @@ check_proposals(struct checker *c)
 	static const char signer_sql[] =
 	    "SELECT key_type, pubkey FROM signers"
 	    " WHERE treasury_id = ?1 AND version = ?2 AND name = ?3";
+	/* ledger has no index on proposal_id (the daemon never asks by
+	 * it): the transfers are copied once into a TEMP table with one, so
+	 * that a million-entry ledger is walked once, not once per proposal
+	 * (a read-only connection may write its TEMP database) */
+	static const char debits_copy_sql[] =
+	    "CREATE TEMP TABLE check_debits AS SELECT proposal_id, seq,"
+	    " treasury_id, asset, amount, to_dest, memo FROM ledger"
+	    " WHERE kind = 'transfer' AND proposal_id IS NOT NULL;"
+	    "CREATE INDEX temp.check_debits_by_proposal"
+	    " ON check_debits (proposal_id, seq);";
 	static const char debits_sql[] =
-	    "SELECT seq, treasury_id, asset, amount, to_dest, memo FROM ledger"
-	    " WHERE proposal_id = ?1 AND kind = 'transfer' ORDER BY seq";
+	    "SELECT seq, treasury_id, asset, amount, to_dest, memo"
+	    " FROM temp.check_debits WHERE proposal_id = ?1 ORDER BY seq";
 	static const char vetoes_sql[] =
 	    "SELECT signer, signature FROM vetoes WHERE proposal_id = ?1"
 	    " ORDER BY signer";
@@ -646,6 +656,8 @@ check_proposals(struct checker *c)
 		rc = sqlite3_prepare_v2(c->db, votes_sql, -1, &ps.votes, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(c->db, signer_sql, -1, &ps.signer, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(c->db, debits_copy_sql, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(c->db, debits_sql, -1, &ps.debits, NULL);
 	if (rc == SQLITE_OK)
