@@ -38,10 +38,31 @@ def assert_true(cond, what):
         raise TestFailure(what)
 
 
+# run.py --shard gives each shard its own block of ports below the kernel's
+# ephemeral range, so shards running side by side never pick the same port
+# and a port is not handed out twice within a run (a node's "must stay unused"
+# port stays unused).  Without a shard: the kernel's choice.
+PORT_BLOCK = None          # (first, count) or None
+_port_next = 0
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    global _port_next
+    if PORT_BLOCK is None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    first, count = PORT_BLOCK
+    for _ in range(count):
+        port = first + _port_next % count
+        _port_next += 1
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise TestFailure("no free port in %d..%d" % (first, first + count - 1))
 
 
 class Response:

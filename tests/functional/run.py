@@ -2,7 +2,10 @@
 """Run every functional test: each test_*() function in tests/functional/
 test_*.py gets a fresh Context (temporary directory, the treasuryd path).
 
-Usage: run.py --treasuryd PATH [--treasuryctl PATH] [--source-dir DIR] [-k SUBSTRING]
+Usage: run.py --treasuryd PATH [--treasuryctl PATH] [--source-dir DIR]
+              [-k SUBSTRING] [--shard I/N]
+--shard I/N runs every N-th test starting at the I-th (1 <= I <= N), with
+ports from a block of its own, so that ctest can run N shards side by side.
 Prints one line per test and a closing 'N passed, N failed'; exits 1 if any
 test failed.
 """
@@ -39,16 +42,38 @@ def discover(pattern):
     return tests
 
 
+# Shards take ports from 20000 up, below Linux's ephemeral range (32768+),
+# where the kernel's own choices (port 0) land.
+PORT_FIRST = 20000
+PORT_BLOCK_SIZE = 1000
+SHARDS_MAX = 12
+
+
+def parse_shard(ap, text):
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        ap.error("--shard wants I/N, e.g. 2/4")
+    if not 1 <= n <= SHARDS_MAX or not 1 <= i <= n:
+        ap.error("--shard I/N wants 1 <= I <= N <= %d" % SHARDS_MAX)
+    return i, n
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--treasuryd", required=True)
     ap.add_argument("--treasuryctl", default=None)
     ap.add_argument("--source-dir", default=os.path.dirname(os.path.dirname(HERE)))
     ap.add_argument("-k", default="")
+    ap.add_argument("--shard", default="1/1")
     args = ap.parse_args()
+    shard, shards = parse_shard(ap, args.shard)
+    if shards > 1:
+        framework.PORT_BLOCK = (PORT_FIRST + (shard - 1) * PORT_BLOCK_SIZE,
+                                PORT_BLOCK_SIZE)
     treasuryd = os.path.abspath(args.treasuryd)
     passed = failed = 0
-    for full, fn in discover(args.k):
+    for full, fn in discover(args.k)[shard - 1::shards]:
         root = tempfile.mkdtemp(prefix="treasuryd-test-")
         ctx = framework.Context(treasuryd, os.path.abspath(args.source_dir), root,
                                 treasuryctl=args.treasuryctl and os.path.abspath(args.treasuryctl))
