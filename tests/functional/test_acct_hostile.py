@@ -869,3 +869,56 @@ def test_concurrent_corrections_then_check(ctx):
     assert_equal((rc, n), (0, 0), "treasuryd check after the storm: %s" % out)
     assert_true(not re.search(r"ledger_days|category", out) or n == 0,
                 "no day or category finding: %s" % out)
+
+
+def test_budget_set_delete_race(ctx):
+    """Sets and deletes of one budget at once: a set is committed before
+    its answer is read back, so a delete in between must not turn its
+    answer into a 500 ("not applied") - it was applied."""
+    node, c, _, _ = build(ctx)
+    tok = c.treasurer
+    B = "/v1/treasuries/%s/budgets" % T
+    answers, lock = [], threading.Lock()
+    barrier = threading.Barrier(4)
+
+    def setter(k):
+        barrier.wait()
+        for i in range(150):
+            amount = str(i % 5 + 1 + k)
+            r = node.post(B, {"category": "payroll", "period": "month",
+                              "asset": "USDC", "amount": amount}, token=tok)
+            with lock:
+                answers.append(("set", amount, r))
+
+    def deleter():
+        barrier.wait()
+        for _ in range(150):
+            r = node.request("DELETE", B + "/payroll/month", token=tok)
+            with lock:
+                answers.append(("delete", None, r))
+
+    threads = [threading.Thread(target=setter, args=(k,)) for k in (0, 10)]
+    threads += [threading.Thread(target=deleter) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+        assert_true(not t.is_alive(), "a worker hung")
+    assert_equal(len(answers), 600, "every request answered")
+    for what, amount, r in answers:
+        if what == "delete":
+            assert_true(r.status == 200 or r.status == 404,
+                        "delete: %r" % r)
+            if r.status == 404:
+                assert_problem(r, 404, "unknown-budget")
+            continue
+        assert_true(r.status in (200, 201), "set %s: %r" % (amount, r))
+        assert_equal((r.json["category"], r.json["period"], r.json["asset"]),
+                     ("payroll", "month", "USDC"), "set answer")
+        if r.json.get("deleted"):
+            assert_equal(r.json["amount"], "%s.000000" % amount,
+                         "a set deleted at once says what it set")
+    alive(node, "set and delete race")
+    node.stop()
+    rc, n, out = cm.check(ctx, node.db_path)
+    assert_equal((rc, n), (0, 0), "treasuryd check: %s" % out)
