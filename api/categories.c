@@ -18,31 +18,6 @@
 
 #include "internal.h"
 
-treasury_err
-category_name_check(const char *s, size_t len)
-{
-	return treasury_id_check(s, len) == TREASURY_OK &&
-	    len <= CATEGORY_NAME_MAX_BYTES ? TREASURY_OK :
-	    TREASURY_ERR_CATEGORY_NAME;
-}
-
-bool
-field_category(struct reply *rp, json_t *obj, const char *prefix,
-    char out[CATEGORY_NAME_MAX_BYTES + 1])
-{
-	const char *name;
-	size_t len;
-
-	out[0] = '\0';
-	if (!field_string(rp, obj, prefix, "category", false, &name, &len) ||
-	    (name != NULL && !field_check(rp, category_name_check, prefix,
-	    "category", name, len)))
-		return false;
-	if (name != NULL)
-		text_copy(out, CATEGORY_NAME_MAX_BYTES + 1, name, len);
-	return true;
-}
-
 static const char *
 kind_name(enum category_kind k)
 {

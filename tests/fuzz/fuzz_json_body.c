@@ -33,6 +33,7 @@ enum { FUZZ_NOW_S = 1767225600 };	/* 2026-01-01T00:00:00Z */
 static const char *content_type;
 static struct api_server server;
 static struct proposal_fields fields, decoded;
+static struct proposal_categories cats;	/* issue #14 labels */
 
 /* ---- stand-ins for libmicrohttpd and the database ---- */
 
@@ -218,7 +219,7 @@ self_check(void)
 	rq.body_len = sizeof(good) - 1;
 	body = body_parse(&rq, &rp, false);
 	if (body == NULL || !proposal_from_body(&rq, &rp, body, FUZZ_NOW_S,
-	    &fields)) {
+	    &fields, &cats)) {
 		fprintf(stderr, "fuzz_json_body: a valid body is refused: %s\n",
 		    rp.json != NULL ? json_string_value(json_object_get(rp.json,
 		    "detail")) : "?");
@@ -270,7 +271,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	memset(&fields, 0, sizeof(fields));
-	ok = proposal_from_body(&rq, &rp, body, FUZZ_NOW_S, &fields);
+	memset(&cats, 0, sizeof(cats));
+	ok = proposal_from_body(&rq, &rp, body, FUZZ_NOW_S, &fields, &cats);
 	check_answer(ok, &rp);
 	if (ok)
 		check_encodable(&fields);
