@@ -238,7 +238,9 @@ static void
 budget_set_answer(struct request *rq, struct reply *rp,
     const struct command *cmd)
 {
+	unsigned status = cmd->out.budget.replaced ? 200 : 201;
 	struct budgets_walk w;
+	struct asset a;
 	treasury_err err;
 
 	memset(&w, 0, sizeof(w));
@@ -246,14 +248,25 @@ budget_set_answer(struct request *rq, struct reply *rp,
 	w.period = cmd->in.budget.period;
 	err = store_budgets_list(rq->reader, rq->srv->opts.verifier,
 	    cmd->in.budget.treasury, cmd->now_s, budgets_add, &w);
-	if (err == TREASURY_OK && w.one == NULL)
-		err = TREASURY_ERR_INTERNAL;	/* it was just written */
+	if (err == TREASURY_OK && w.one == NULL) {
+		/* committed, then deleted by a later command before this
+		 * read: the set was applied, so say so, never a 500 */
+		err = store_asset_get(rq->reader, cmd->in.budget.asset, &a);
+		if (err == TREASURY_OK) {
+			reply_built(rp, status, json_pack("{s:s, s:s, s:s, s:o,"
+			    " s:b}", "category", cmd->in.budget.category,
+			    "period", calendar_period_name(cmd->in.budget.period),
+			    "asset", a.code, "amount", json_amount(
+			    cmd->in.budget.amount, a.decimals), "deleted", 1));
+			return;
+		}
+	}
 	if (err != TREASURY_OK) {
 		json_decref(w.one);
 		reply_err(rp, err, "reading back the budget");
 		return;
 	}
-	reply_built(rp, cmd->out.budget.replaced ? 200 : 201, w.one);
+	reply_built(rp, status, w.one);
 }
 
 void

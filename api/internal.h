@@ -333,7 +333,7 @@ bool proposal_from_body(struct request *rq, struct reply *rp, json_t *body,
     int64_t now_s, struct proposal_fields *p,
     struct proposal_categories *cats);
 
-/* ---- categories.c (issue #14) ---- */
+/* ---- json.c: categories (issue #14) ---- */
 
 /* A category name ([a-z0-9][a-z0-9_-]{0,31}), else CATEGORY_NAME. */
 treasury_err category_name_check(const char *s, size_t len);

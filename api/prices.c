@@ -22,13 +22,14 @@
 
 #include "internal.h"
 
-/* "YYYY-MM-DD" only (calendar_time_parse's date form): its UTC day. */
+/* "YYYY-MM-DD" only (calendar_time_parse's date form): its UTC day. Ten
+ * digits are unix seconds to calendar_time_parse, not a date: refused. */
 static bool
 date_day(const char *s, size_t len, int64_t *day)
 {
 	int64_t t;
 
-	if (len != CALENDAR_DATE_BYTES ||
+	if (len != CALENDAR_DATE_BYTES || s[4] != '-' ||
 	    calendar_time_parse(s, len, &t) != TREASURY_OK)
 		return false;
 	*day = t / CALENDAR_SECONDS_PER_DAY;
@@ -284,7 +285,11 @@ handle_price_list(struct request *rq, struct reply *rp)
 	    prices_add, &w, &more);
 	if (!collect_done(&w.c, rp, err, "prices"))
 		return;
-	calendar_date_text((w.last_day + 1) * CALENDAR_SECONDS_PER_DAY, next);
+	/* only with more: a later day exists, so last_day + 1 is a day of
+	 * the calendar (the last price may be on 9999-12-31) */
+	if (more)
+		calendar_date_text((w.last_day + 1) * CALENDAR_SECONDS_PER_DAY,
+		    next);
 	reply_built(rp, 200, json_pack("{s:o, s:o}", "prices", w.c.items,
 	    "next_from", more ? json_string(next) : json_null()));
 }
