@@ -545,7 +545,7 @@
       filter('ledger-counterparty', 'Counterparty', el('input', {
         id: 'ledger-counterparty', name: 'counterparty', type: 'search',
         value: f.counterparty, autocomplete: 'off', spellcheck: 'false',
-        placeholder: 'source or destination, exactly' })),
+        placeholder: 'exact source or to' })),
       filter('ledger-page-size', 'Per page', el('select', { id: 'ledger-page-size',
         name: 'pageSize' }, LEDGER_PAGE_SIZES.map((n) =>
         el('option', { value: n, selected: st.pageSize === n }, String(n))))),

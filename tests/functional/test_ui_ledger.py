@@ -280,6 +280,7 @@ def test_ui_ledger_filters_pages_csv(ctx):
         pages = apply_and_page(drv, everything, "no filter")
         assert_true(pages >= 6, "%d pages" % pages)
         check_rows(drv, rec, "no filter")
+        ui.js(drv, "document.getElementById('ledger-filters').scrollIntoView()")
         ui.shot(ctx, drv, "ledger-paged-1280")
 
         # dates, asset and kind: more than one page
@@ -289,6 +290,7 @@ def test_ui_ledger_filters_pages_csv(ctx):
         set_filters(drv, frm=frm, to=to, kind="deposit", asset="USDC")
         apply_and_page(drv, want_a, "dates, deposits, USDC")
         check_rows(drv, rec, "filter A")
+        ui.js(drv, "document.getElementById('ledger-filters').scrollIntoView()")
         ui.shot(ctx, drv, "ledger-filtered-1280")
 
         # the same filters as CSV: a real download, parsed
@@ -381,6 +383,7 @@ def test_ui_ledger_filters_pages_csv(ctx):
         assert_equal(shown(drv), [], "no row under a refused filter")
         assert_true(not more_visible(drv), "no Load more")
         assert_equal(ui.text_of(drv, "h1 .tname"), "Books", "the page still stands")
+        ui.js(drv, "document.getElementById('ledger-filters').scrollIntoView()")
         ui.shot(ctx, drv, "ledger-error-1280")
         # a refused export: the detail too, and no file
         long_cp = "x" * 129
