@@ -226,6 +226,62 @@
 
   const get = (path) => api('GET', path);
 
+  /* "?a=1&b=2" of the members of params that are not empty ('' when none),
+   * every value percent-encoded. */
+  function query(params) {
+    const parts = [];
+    for (const [k, v] of Object.entries(params)) {
+      if (v !== null && v !== undefined && v !== '')
+        parts.push(encodeURIComponent(k) + '=' + encodeURIComponent(String(v)));
+    }
+    return parts.length ? '?' + parts.join('&') : '';
+  }
+
+  /*
+   * Save what GET path answers as a file. A plain <a href> would not carry
+   * the token (it is sent in the Authorization header only, never in a
+   * URL or a cookie): fetch it with the header, hold it as a Blob, and
+   * click an <a download> on a blob: URL of this page's own origin (a
+   * download, not a fetch: the Content-Security-Policy's connect-src and
+   * default-src are not asked, and nothing is run or shown). The name is
+   * the server's Content-Disposition filename when it is a plain one, else
+   * fallbackName. A refusal throws the ApiError with the problem's detail.
+   * The browser holds the whole file in memory before saving it.
+   */
+  async function download(path, accept, fallbackName) {
+    const t = token();
+    if (!t)
+      throw new ApiError(401, { detail: 'no token' });
+    const r = await fetch(API + path, {
+      method: 'GET', headers: { Authorization: 'Bearer ' + t, Accept: accept },
+      cache: 'no-store', credentials: 'omit', redirect: 'error',
+      referrerPolicy: 'no-referrer',
+    });
+    if (!r.ok) {
+      let data = null;
+      try {
+        data = JSON.parse(await r.text());
+      } catch (e) {
+        data = null;
+      }
+      if (r.status === 401)
+        signOut('The token was refused (401): enter a valid token.');
+      throw new ApiError(r.status, data);
+    }
+    const blob = await r.blob();
+    const cd = /filename="([A-Za-z0-9._-]{1,128})"/.exec(
+      r.headers.get('Content-Disposition') || '');
+    const name = cd ? cd[1] : fallbackName;
+    const url = URL.createObjectURL(blob);
+    const a = el('a', { href: url, download: name, hidden: true });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    // the download has its own copy once started; let it start first
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    return { name: name, size: blob.size };
+  }
+
   /* Every page of a paginated list (at most max items). */
   async function getAll(path, key, max) {
     const limit = 500;
@@ -567,6 +623,7 @@
     el: el, clear: clear, link: link, amount: amount, time: time,
     countdown: countdown, badge: badge, message: message, table: table,
     cell: cell, api: api, get: get, getAll: getAll, ApiError: ApiError,
+    query: query, download: download,
     idempotencyKey: idempotencyKey, registerView: registerView,
     treasuryTabs: treasuryTabs, treasuryPath: treasuryPath,
     proposalPath: proposalPath, setCrumbs: setCrumbs,

@@ -360,6 +360,45 @@
     } } }, el('summary', null, 'Record a deposit'), form);
   }
 
+  /*
+   * The ledger: filtered and paginated by the server (GET .../ledger with
+   * from, to, kind, asset, category, counterparty; docs/api.md). A page of
+   * st.pageSize entries at a time, oldest first as the API pages them,
+   * "Load more" asking for the next with the server's cursor (which is
+   * bound to the filters it was made with): nothing is fetched beyond what
+   * is shown. "Download CSV" exports the same filtered query
+   * (format=csv, streamed by the server: every entry, not one page).
+   * The filters live in the view's state (in memory: the router matches
+   * the hash as a path and has no query part), reset when another
+   * treasury is opened.
+   */
+  const LEDGER_FILTERS = ['from', 'to', 'kind', 'asset', 'category', 'counterparty'];
+  const LEDGER_PAGE_SIZES = [25, 100, 500];
+
+  function noFilters() {
+    const f = {};
+    LEDGER_FILTERS.forEach((k) => { f[k] = ''; });
+    return f;
+  }
+
+  function ledgerRow(e) {
+    return el('tr', { data: { seq: e.seq, kind: e.kind } },
+      cell(String(e.seq), true), cell(time(e.created_at)), cell(e.kind),
+      cell(e.asset),
+      cell(el('span', { class: e.kind === 'deposit' ? 'credit' : 'debit' },
+        e.kind === 'deposit' ? '+' : '−', amount(e.amount, e.asset)), true),
+      cell(amount(e.balance_after, e.asset), true),
+      cell(e.category ? el('span.cat', { title: 'Accounting label: not signed, ' +
+        'a treasurer may set or correct it without a vote',
+      data: { category: e.category } }, el('span.cat-name', null, e.category)) :
+        el('span.muted.uncat', null, 'none')),
+      cell(e.counterparty ? el('code.counterparty', null, e.counterparty) : ''),
+      cell(e.kind === 'deposit' ? el('span.ref', null, e.reference || '') :
+        e.proposal ? link(TD.proposalPath(e.proposal), e.proposal.slice(0, 12) +
+          '…') : ''),
+      cell(el('span.memo-text', null, e.memo || '')));
+  }
+
   TD.registerView({
     id: 'ledger',
     path: /^\/t\/([^/]+)\/ledger$/,
@@ -372,87 +411,208 @@
       const st = ctx.state;
       if (st.tid !== ctx.params[0]) {
         st.tid = ctx.params[0];
-        st.kind = '';
-        st.asset = '';
-        st.category = '';
-        st.text = '';
+        st.filters = noFilters();
+        st.pageSize = 100;
+        st.shown = 0;
         st.depositOutcome = '';
       }
       const tid = enc(ctx.params[0]);
-      const [, ledger, balances, assets, cats] = await Promise.all([withTreasury(ctx),
-        TD.getAll('treasuries/' + tid + '/ledger', 'entries', 5000),
+      const [, balances, assets, cats] = await Promise.all([withTreasury(ctx),
         TD.get('treasuries/' + tid + '/balances'),
         ctx.can('treasurer') ? TD.get('assets') : Promise.resolve({ assets: [] }),
         TD.get('treasuries/' + tid + '/categories')]);
       const categories = cats.categories || [];
-      const entries = ledger.items.slice().reverse();
+
       const tbody = el('tbody');
-      const count = el('span.muted', { role: 'status' });
-      const fill = () => {
-        TD.clear(tbody);
-        const needle = st.text.toLowerCase();
-        const shown = entries.filter((e) => (!st.kind || e.kind === st.kind) &&
-          (!st.asset || e.asset === st.asset) &&
-          (!st.category || (st.category === '-' ? !e.category :
-            e.category === st.category)) && (!needle ||
-          [e.reference, e.source, e.to, e.memo, e.proposal, e.counterparty,
-            e.category].some((s) => s && String(s).toLowerCase().indexOf(needle) >= 0)));
-        shown.forEach((e) => tbody.appendChild(el('tr', {
-          data: { seq: e.seq, kind: e.kind } },
-        cell(String(e.seq), true), cell(time(e.created_at)), cell(e.kind),
-        cell(e.asset),
-        cell(el('span', { class: e.kind === 'deposit' ? 'credit' : 'debit' },
-          e.kind === 'deposit' ? '+' : '−', amount(e.amount, e.asset)), true),
-        cell(amount(e.balance_after, e.asset), true),
-        cell(e.category ? el('span.cat', { title: 'Accounting label: not signed, ' +
-          'a treasurer may set or correct it without a vote',
-        data: { category: e.category } }, el('span.cat-name', null, e.category)) :
-          el('span.muted.uncat', null, 'none')),
-        cell(e.counterparty ? el('code.counterparty', null, e.counterparty) : ''),
-        cell(e.kind === 'deposit' ? el('span.ref', null, e.reference || '') :
-          e.proposal ? link(TD.proposalPath(e.proposal), e.proposal.slice(0, 12) +
-            '…') : ''),
-        cell(el('span.memo-text', null, e.memo || '')))));
-        count.textContent = shown.length + ' of ' + entries.length + ' entries' +
-          (ledger.more ? ' (the oldest not loaded)' : '');
+      const region = el('div.scroll', { tabindex: 0, role: 'region',
+        'aria-label': 'Ledger entries', id: 'ledger-region' });
+      const count = el('p.muted.ledger-count', { id: 'ledger-count',
+        role: 'status' });
+      const problem = el('p.msg.error', { id: 'ledger-error', role: 'alert',
+        hidden: true });
+      const csvOut = el('span.outcome', { id: 'ledger-csv-outcome',
+        role: 'status' });
+      const more = el('button.secondary', { type: 'button', id: 'ledger-more',
+        hidden: true }, 'Load more');
+      let cursor = null;
+      let loaded = 0;
+      let gen = 0;
+      let busy = false;
+
+      const showProblem = (e) => {
+        problem.textContent = e instanceof TD.ApiError ?
+          'The daemon refused the filters (' + e.status + '): ' + e.message :
+          'The ledger could not be read: ' + String(e.message || e);
+        problem.hidden = false;
       };
-      const filter = (id, label, control) => el('span.filter', null,
-        el('label', { for: id }, label), ' ', control);
-      const filters = el('form.filters', { id: 'ledger-filters', role: 'search',
-        on: { submit: (ev) => ev.preventDefault() } },
-      filter('ledger-kind', 'Kind', el('select', { id: 'ledger-kind', on: {
-        change: (ev) => { st.kind = ev.target.value; fill(); } } },
-      [['', 'all'], ['deposit', 'deposits'], ['transfer', 'transfers']].map((o) =>
-        el('option', { value: o[0], selected: st.kind === o[0] }, o[1])))),
-      filter('ledger-asset', 'Asset', el('select', { id: 'ledger-asset', on: {
-        change: (ev) => { st.asset = ev.target.value; fill(); } } },
-      el('option', { value: '' }, 'all'), balances.balances.map((b) =>
-        el('option', { value: b.asset, selected: st.asset === b.asset }, b.asset)))),
+      const pagePath = (after) => 'treasuries/' + tid + '/ledger' +
+        TD.query(Object.assign({}, st.filters, { limit: st.pageSize,
+          cursor: after }));
+      const setCount = () => {
+        count.textContent = loaded + (loaded === 1 ? ' entry' : ' entries') +
+          ' shown, oldest first' + (cursor ? '; more after them' :
+            loaded ? '; that is all' : '');
+        more.hidden = !cursor;
+      };
+      // one page after the cursor, appended; false when a newer load
+      // (another filter) has started meanwhile
+      const loadPage = async (myGen) => {
+        const page = await TD.get(pagePath(cursor));
+        if (myGen !== gen)
+          return false;
+        page.entries.forEach((e) => tbody.appendChild(ledgerRow(e)));
+        loaded += page.entries.length;
+        cursor = page.next_cursor || null;
+        st.shown = loaded;
+        return true;
+      };
+      // from the first page again, until `want` entries (or the end)
+      const reload = async (want) => {
+        const myGen = ++gen;
+        TD.clear(tbody);
+        cursor = null;
+        loaded = 0;
+        problem.hidden = true;
+        problem.textContent = '';
+        busy = true;
+        region.setAttribute('aria-busy', 'true');
+        try {
+          do {
+            if (!await loadPage(myGen))
+              return;
+          } while (cursor && loaded < want);
+        } catch (e) {
+          if (myGen !== gen)
+            return;
+          if (e instanceof TD.ApiError && e.status === 401)
+            return;
+          showProblem(e);
+          cursor = null;
+        } finally {
+          if (myGen === gen) {
+            busy = false;
+            region.removeAttribute('aria-busy');
+            setCount();
+          }
+        }
+      };
+      more.addEventListener('click', async () => {
+        if (busy || !cursor)
+          return;
+        const myGen = gen;
+        busy = true;
+        more.disabled = true;
+        region.setAttribute('aria-busy', 'true');
+        try {
+          await loadPage(myGen);
+        } catch (e) {
+          if (myGen === gen)
+            showProblem(e);
+        } finally {
+          if (myGen === gen) {
+            busy = false;
+            more.disabled = false;
+            region.removeAttribute('aria-busy');
+            setCount();
+            // the last page: the button goes, the focus to the table
+            if (more.hidden && document.activeElement === more)
+              region.focus();
+          }
+        }
+      });
+
+      const filter = (id, label, control, hint) => el('span.filter', null,
+        el('label', { for: id }, label), control, hint || null);
+      const f = st.filters;
+      const form = el('form.filters.ledger-filters', { id: 'ledger-filters',
+        role: 'search', 'aria-describedby': 'ledger-dates-hint' },
+      filter('ledger-from', 'From (UTC)', el('input', { id: 'ledger-from',
+        name: 'from', type: 'date', value: f.from })),
+      filter('ledger-to', 'Until (UTC)', el('input', { id: 'ledger-to',
+        name: 'to', type: 'date', value: f.to })),
+      filter('ledger-kind', 'Kind', el('select', { id: 'ledger-kind', name: 'kind' },
+        [['', 'all'], ['deposit', 'deposits'], ['transfer', 'transfers']].map((o) =>
+          el('option', { value: o[0], selected: f.kind === o[0] }, o[1])))),
+      filter('ledger-asset', 'Asset', el('select', { id: 'ledger-asset',
+        name: 'asset' }, el('option', { value: '' }, 'all'),
+      balances.balances.map((b) =>
+        el('option', { value: b.asset, selected: f.asset === b.asset }, b.asset)))),
       filter('ledger-category', 'Category', el('select', { id: 'ledger-category',
-        on: { change: (ev) => { st.category = ev.target.value; fill(); } } },
-      el('option', { value: '' }, 'all'),
-      el('option', { value: '-', selected: st.category === '-' }, 'uncategorised'),
+        name: 'category' }, el('option', { value: '' }, 'all'),
+      el('option', { value: '-', selected: f.category === '-' }, 'uncategorised'),
       categories.map((c) => el('option', { value: c.name,
-        selected: st.category === c.name }, c.name + ' (' + c.kind + ')')))),
-      filter('ledger-text', 'Search', el('input', { id: 'ledger-text', type: 'search',
-        value: st.text, placeholder: 'reference, counterparty, memo',
-        on: { input: (ev) => { st.text = ev.target.value; fill(); } } })),
-      ' ', count);
-      fill();
-      const head = el('tr', null, [['Seq', true], ['Time'], ['Kind'], ['Asset'],
+        selected: f.category === c.name }, c.name + ' (' + c.kind + ')')))),
+      filter('ledger-counterparty', 'Counterparty', el('input', {
+        id: 'ledger-counterparty', name: 'counterparty', type: 'search',
+        value: f.counterparty, autocomplete: 'off', spellcheck: 'false',
+        placeholder: 'exact source or to' })),
+      filter('ledger-page-size', 'Per page', el('select', { id: 'ledger-page-size',
+        name: 'pageSize' }, LEDGER_PAGE_SIZES.map((n) =>
+        el('option', { value: n, selected: st.pageSize === n }, String(n))))),
+      el('span.filter-actions', null,
+        el('button', { type: 'submit', id: 'ledger-apply' }, 'Apply filters'),
+        el('button.secondary', { type: 'button', id: 'ledger-clear',
+          on: { click: () => {
+            st.filters = noFilters();
+            LEDGER_FILTERS.forEach((k) => { form.elements[k].value = ''; });
+            reload(st.pageSize);
+          } } }, 'Clear')));
+      // the form's values become the applied filters
+      const readForm = () => {
+        const nf = {};
+        LEDGER_FILTERS.forEach((k) => { nf[k] = form.elements[k].value; });
+        st.filters = nf;
+        st.pageSize = Number(form.elements.pageSize.value) || 100;
+      };
+      form.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        readForm();
+        reload(st.pageSize);
+      });
+      const csv = el('button.secondary', { type: 'button', id: 'ledger-csv',
+        on: { click: async () => {
+          // what the form shows is what is exported (and listed)
+          readForm();
+          reload(st.pageSize);
+          csv.disabled = true;
+          csvOut.textContent = 'preparing the CSV…';
+          try {
+            const got = await TD.download('treasuries/' + tid + '/ledger' +
+              TD.query(Object.assign({}, st.filters, { format: 'csv' })),
+            'text/csv', 'ledger-' + ctx.params[0] + '.csv');
+            csvOut.textContent = 'Saved ' + got.name + ' (' + got.size + ' bytes)';
+          } catch (e) {
+            csvOut.textContent = '';
+            if (!(e instanceof TD.ApiError && e.status === 401))
+              showProblem(e);
+          } finally {
+            csv.disabled = false;
+          }
+        } } }, 'Download CSV');
+
+      await reload(Math.max(st.shown || 0, st.pageSize));
+      const head = el('tr', null, [['Seq', true], ['Time (UTC)'], ['Kind'], ['Asset'],
         ['Amount', true], ['Balance after', true], ['Category'], ['Counterparty'],
         ['Reference / proposal'], ['Memo']].map((c) =>
         el('th', { scope: 'col', class: c[1] ? 'num' : null }, c[0])));
+      region.appendChild(el('table', { id: 'ledger-table' },
+        el('thead', null, head), tbody));
       return treasuryFrame(ctx, 'ledger', el('section', { id: 'ledger' },
         el('h2', null, 'Ledger'),
         ctx.can('treasurer') ? depositForm(ctx, ctx.state.assets = assets.assets,
           categories) : null,
-        filters,
+        form,
+        el('p.meta', { id: 'ledger-dates-hint' }, 'Dates are UTC days: from ' +
+          '00:00 UTC on the From day up to, not including, 00:00 UTC on the ' +
+          'Until day. A counterparty is a deposit\'s source or a transfer\'s ' +
+          'destination, matched exactly.'),
+        problem,
+        el('p.ledger-actions', null, count, ' ', csv, ' ', csvOut),
         el('p.meta', null, 'A category (', el('span.cat', null, 'dashed'),
           ') is an accounting label: not signed, set or corrected by a ' +
           'treasurer without a vote.'),
-        el('div.scroll', { tabindex: 0, role: 'region', 'aria-label': 'Ledger' },
-          el('table', { id: 'ledger-table' }, el('thead', null, head), tbody))));
+        region,
+        el('p.ledger-more', null, more)));
     },
   });
 

@@ -286,16 +286,21 @@ def check_ledger(drv, c):
                       "'#ledger-category option'), (o) => o.value)")
     assert_equal(opts, ["", "-", "donations", "grants-out", "ops"], "category options")
     Select(drv.find_element(By.ID, "ledger-category")).select_by_value("ops")
+    drv.find_element(By.ID, "ledger-apply").click()
     n_ops = len([e for e in ledger if e["category"] == "ops"])
     ui.wait(drv, lambda d_: len(ui.texts(d_, "#ledger-table tbody tr")) == n_ops,
             "the ops filter")
     assert_equal(set(ui.texts(drv, "#ledger-table tbody .cat-name")), {"ops"},
                  "only ops")
     Select(drv.find_element(By.ID, "ledger-category")).select_by_value("-")
+    drv.find_element(By.ID, "ledger-apply").click()
     n_none = len([e for e in ledger if e["category"] is None])
     ui.wait(drv, lambda d_: len(ui.texts(d_, "#ledger-table tbody tr")) == n_none,
             "the uncategorised filter")
     Select(drv.find_element(By.ID, "ledger-category")).select_by_value("")
+    drv.find_element(By.ID, "ledger-apply").click()
+    ui.wait(drv, lambda d_: len(ui.texts(d_, "#ledger-table tbody tr")) ==
+            len(ledger), "no filter again")
 
 
 def test_ui_accounting(ctx):
