@@ -12,6 +12,12 @@
  * connection, such as `treasuryd token revoke` in another process, changes
  * it, so a revoked token is refused by the very next request.
  *
+ * A route_memory route (GET balances) is authenticated from that cache
+ * without any read transaction while the generation it was last
+ * confirmed at is unchanged (cache.c): every commit of the writer moves
+ * it, and so does `treasuryd token ...` in another process
+ * (store_changes_note), so a revocation is still seen by the next request.
+ *
  * A token bound to a TLS client certificate (treasuryd token bind) is
  * accepted only on a connection whose client presented that certificate
  * and had it verified against tls_client_ca (tls.c): a second factor, so
@@ -50,6 +56,8 @@ enum { TOKEN_CACHE_SLOTS = 16 };
 struct token_cache {
 	const struct store *reader;	/* the entries were read through it */
 	int64_t data_version;		/* ... at this data_version */
+	struct cache_gen gen;		/* and at this generation, */
+	uint64_t gen_ms;		/* read then (token_from_memory) */
 	unsigned used;
 	unsigned next;			/* slot replaced next (round robin) */
 	struct {
@@ -73,12 +81,26 @@ token_cache_put(struct token_cache *c, const uint8_t hash[TOKEN_HASH_BYTES],
 	c->slot[i].info = *info;
 }
 
-/* store_token_find through this thread's cache; s has a snapshot open. */
+static bool
+token_cache_find(const struct token_cache *c,
+    const uint8_t hash[TOKEN_HASH_BYTES], struct token_info *out)
+{
+	for (unsigned i = 0; i < c->used; i++) {
+		if (sodium_memcmp(c->slot[i].hash, hash, TOKEN_HASH_BYTES) == 0) {
+			*out = c->slot[i].info;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* store_token_find through this thread's cache, in rq's snapshot. */
 static treasury_err
-token_lookup(struct store *s, const uint8_t hash[TOKEN_HASH_BYTES],
+token_lookup(struct request *rq, const uint8_t hash[TOKEN_HASH_BYTES],
     struct token_info *out)
 {
 	struct token_cache *c = &token_cache;
+	struct store *s = rq->reader;
 	int64_t version;
 	treasury_err err;
 
@@ -90,16 +112,31 @@ token_lookup(struct store *s, const uint8_t hash[TOKEN_HASH_BYTES],
 		c->reader = s;
 		c->data_version = version;
 	}
-	for (unsigned i = 0; i < c->used; i++) {
-		if (sodium_memcmp(c->slot[i].hash, hash, TOKEN_HASH_BYTES) == 0) {
-			*out = c->slot[i].info;
-			return TREASURY_OK;
-		}
-	}
+	/* every entry is true in this snapshot, so at rq->gen (cache.c) */
+	c->gen = rq->gen;
+	c->gen_ms = rq->gen_ms;
+	if (token_cache_find(c, hash, out))
+		return TREASURY_OK;
 	err = store_token_find(s, hash, out);
 	if (err == TREASURY_OK)
 		token_cache_put(c, hash, out);
 	return err;
+}
+
+/* Without a read transaction (a route_memory route): the token as this
+ * thread last found it, when nothing has changed since (cache.c). */
+static bool
+token_from_memory(struct request *rq, const uint8_t hash[TOKEN_HASH_BYTES])
+{
+	const struct token_cache *c = &token_cache;
+	struct cache_gen now;
+
+	cache_gen_now(rq->srv, &now);
+	if (!cache_gen_fresh(&c->gen, c->gen_ms, &now) ||
+	    !token_cache_find(c, hash, &rq->token))
+		return false;
+	metrics_memory_answer(MEMORY_TOKEN);
+	return true;
 }
 
 /* Whether the connection presented the certificate the token is bound
@@ -130,15 +167,13 @@ auth_check(struct request *rq, struct reply *rp, unsigned roles)
 		return false;
 	}
 	token_hash(hash, rq->srv->opts.token_hash_key, token, len);
-	rq->reader = reader_get(rq->srv);
-	if (rq->reader == NULL) {
-		reply_error(rp, 503, TREASURY_ERR_DB, "database unavailable");
-		return false;
-	}
-	err = store_read_begin(rq->reader);
-	if (err == TREASURY_OK) {
-		rq->snapshot = true;
-		err = token_lookup(rq->reader, hash, &rq->token);
+	if (route_memory(rq->matched) && token_from_memory(rq, hash))
+		err = TREASURY_OK;
+	else if (request_snapshot_begin(rq, rp))
+		err = token_lookup(rq, hash, &rq->token);
+	else {
+		sodium_memzero(hash, sizeof(hash));
+		return false;		/* rp holds the 503 */
 	}
 	sodium_memzero(hash, sizeof(hash));
 	if (err == TREASURY_ERR_NOT_FOUND) {

@@ -52,7 +52,30 @@ struct api_server {
 	/* api_stop's drain deadline passed: a request whose body completes
 	 * now is answered 503 instead of being run (server.c) */
 	atomic_bool cutting;
+	/* other processes' commits (cache.c); NULL: nothing from memory */
+	struct store_changes *changes;
 };
+
+/* ---- cache.c: answers from memory while nothing changed ---- */
+
+/* How long a thread serves from memory after its last read of the
+ * database, at most: a change no generation sees shows within it. */
+enum { CACHE_TRUST_MS = 1000 };
+
+struct cache_gen {
+	bool valid;			/* false: never fresh */
+	uint64_t commits;		/* writer_commits */
+	uint64_t changes;		/* store_changes_read */
+};
+
+/* The generation now: load it before opening the read transaction
+ * whose answers it is to tag. */
+void cache_gen_now(const struct api_server *srv, struct cache_gen *out);
+
+/* Whether what was read under tag (its read transaction opened at
+ * tag_ms, clock_mono_ms) is still what the database holds at now. */
+bool cache_gen_fresh(const struct cache_gen *tag, uint64_t tag_ms,
+    const struct cache_gen *now);
 
 struct reply;
 struct request;
@@ -93,6 +116,8 @@ struct request {
 	struct token_info token;	/* valid when the route needs a token */
 	struct store *reader;		/* this thread's read-only store */
 	bool snapshot;			/* a read snapshot is open on reader */
+	struct cache_gen gen;		/* loaded before it was opened */
+	uint64_t gen_ms;		/* when, clock_mono_ms */
 	/* a command in flight (command_start): the connection is suspended
 	 * until the writer's completion sets cmd_done and resumes it */
 	bool waiting;
@@ -128,6 +153,11 @@ struct route {
 	unsigned roles;			/* ROLE_ANYONE, or roles allowed */
 	route_handler handler;
 };
+
+/* Whether auth may answer r from this thread's token cache without a
+ * read transaction (cache.c); r's handler opens one when it needs it
+ * (request_snapshot_begin). GET balances only. */
+bool route_memory(const struct route *r);
 
 /* Find the route for method and path; fills rq->params.
  * Returns the route; NULL with *allow set (a static list of methods) when
@@ -228,8 +258,23 @@ void command_finish(struct request *rq, struct reply *rp);
  * waits for 0: MHD must not be stopped with a suspended connection). */
 unsigned commands_waiting(void);
 
+/* Open the request's read snapshot on this thread's reader unless one is
+ * open (auth_check opens one, except on a route answered from memory),
+ * rq->gen loaded first. Returns false with a 503 in rp when the database
+ * cannot be read. */
+bool request_snapshot_begin(struct request *rq, struct reply *rp);
+
 /* End the request's read snapshot, if one is open. */
 void request_snapshot_end(struct request *rq);
+
+/* GET balances' text for treasury as this thread last read it, malloc'd,
+ * when still fresh (cache_gen_fresh); NULL otherwise. */
+char *cache_balances_get(const struct request *rq, const char *treasury);
+
+/* Keep text (read in rq's snapshot, tagged rq->gen) for the next GET of
+ * treasury on this thread; a text of 4 KiB or more is not kept. */
+void cache_balances_put(const struct request *rq, const char *treasury,
+    const char *text);
 
 /* ---- test_clock.c (the request clock is clock_now_s, clock.h) ---- */
 
@@ -480,6 +525,10 @@ void metrics_request(int route, unsigned status, uint64_t elapsed_us);
 void metrics_sig_verify(bool ok);
 /* Count events read from the journal (events.c). */
 void metrics_events_read(unsigned rows);
+/* Count one answer from memory (cache.c): a token found without a read
+ * transaction, or a whole GET balances answer. */
+enum memory_answer { MEMORY_TOKEN, MEMORY_BALANCES, MEMORY_ANSWER_KINDS };
+void metrics_memory_answer(enum memory_answer what);
 
 /* ---- connections.c: open connections and the header deadline ---- */
 

@@ -53,6 +53,7 @@ struct series {
 static struct series requests[METRICS_ROUTES_MAX + 1][STATUSES_COUNT + 1];
 static atomic_uint_least64_t sig_verified[2];	/* [ok] */
 static atomic_uint_least64_t events_read;	/* rows, pages and streams */
+static atomic_uint_least64_t memory_answers[MEMORY_ANSWER_KINDS];
 
 static size_t
 status_index(unsigned status)
@@ -83,6 +84,13 @@ void
 metrics_sig_verify(bool ok)
 {
 	atomic_fetch_add_explicit(&sig_verified[ok ? 1 : 0], 1,
+	    memory_order_relaxed);
+}
+
+void
+metrics_memory_answer(enum memory_answer what)
+{
+	atomic_fetch_add_explicit(&memory_answers[what], 1,
 	    memory_order_relaxed);
 }
 
@@ -290,6 +298,14 @@ gauges_write(struct mtext *b, struct request *rq)
 	    "# TYPE treasuryd_events_read_total counter\n"
 	    "treasuryd_events_read_total %" PRIu64 "\n",
 	    (uint64_t)atomic_load(&events_read));
+	mt_printf(b, "# HELP treasuryd_answers_from_memory_total Tokens and "
+	    "GET balances answers served from memory, without a database "
+	    "read (nothing changed since they were read).\n"
+	    "# TYPE treasuryd_answers_from_memory_total counter\n"
+	    "treasuryd_answers_from_memory_total{what=\"token\"} %" PRIu64
+	    "\ntreasuryd_answers_from_memory_total{what=\"balances\"} %"
+	    PRIu64 "\n", (uint64_t)atomic_load(&memory_answers[MEMORY_TOKEN]),
+	    (uint64_t)atomic_load(&memory_answers[MEMORY_BALANCES]));
 	mt_printf(b, "# HELP treasuryd_connections Open HTTP connections.\n"
 	    "# TYPE treasuryd_connections gauge\ntreasuryd_connections %u\n",
 	    info != NULL ? info->num_connections : 0);

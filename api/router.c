@@ -178,3 +178,9 @@ route_at(size_t i)
 {
 	return i < ROUTES_COUNT ? &routes[i] : NULL;
 }
+
+bool
+route_memory(const struct route *r)
+{
+	return r->handler == handle_balances;
+}

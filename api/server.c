@@ -569,6 +569,19 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&requests_in_flight, 1);
 }
 
+/* Other processes' commits, for answers from memory (cache.c); without
+ * the file every answer is read from the database. */
+static void
+changes_start(struct api_server *srv)
+{
+	char errmsg[STORE_ERRMSG_BYTES];
+
+	if (store_changes_map(srv->db_path, &srv->changes, errmsg) !=
+	    TREASURY_OK)
+		log_msg(LOG_WARNING, "%s; every answer is read from the "
+		    "database", errmsg);
+}
+
 treasury_err
 api_start(const struct api_options *opts, struct api_server **out)
 {
@@ -597,6 +610,7 @@ api_start(const struct api_options *opts, struct api_server **out)
 	crypto_generichash(srv->cursor_key, sizeof(srv->cursor_key),
 	    (const uint8_t *)"treasuryd cursor key v1", 23,
 	    opts->token_hash_key, TOKEN_HASH_KEY_BYTES);
+	changes_start(srv);
 	/* a socket passed by systemd, else bind listen_addr ourselves */
 	if (opts->use_listen_fd)
 		listen_opt[0] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET,
@@ -608,6 +622,7 @@ api_start(const struct api_options *opts, struct api_server **out)
 		flags |= MHD_USE_IPv6;
 	err = tls_start(srv, tls_opt, &flags);	/* HTTPS when configured */
 	if (err != TREASURY_OK) {
+		store_changes_unmap(srv->changes);
 		free(srv);
 		return err;
 	}
@@ -630,6 +645,7 @@ api_start(const struct api_options *opts, struct api_server **out)
 		log_msg(LOG_ERR, "cannot start the HTTP server (address in use "
 		    "or not available?)");
 		tls_stop(srv);
+		store_changes_unmap(srv->changes);
 		free(srv);
 		return TREASURY_ERR_IO;
 	}
@@ -718,5 +734,6 @@ api_stop(struct api_server *srv, unsigned drain_timeout_s)
 	writer_commit_hook_set(srv->opts.writer, NULL, NULL);
 	MHD_stop_daemon(srv->mhd);	/* closes the listen socket */
 	tls_stop(srv);
+	store_changes_unmap(srv->changes);
 	free(srv);
 }

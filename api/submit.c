@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "treasury/clock.h"
+#include "treasury/log.h"
 
 #include "internal.h"
 
@@ -30,6 +31,31 @@ command_actor_set(const struct request *rq, struct command *cmd)
 	    "actor_token holds a token name");
 	memcpy(cmd->actor_token, rq->token.name, sizeof(cmd->actor_token));
 	cmd->actor_token[sizeof(cmd->actor_token) - 1] = '\0';
+}
+
+bool
+request_snapshot_begin(struct request *rq, struct reply *rp)
+{
+	treasury_err err;
+
+	if (rq->snapshot)
+		return true;
+	if (rq->reader == NULL)
+		rq->reader = reader_get(rq->srv);
+	if (rq->reader == NULL) {
+		reply_error(rp, 503, TREASURY_ERR_DB, "database unavailable");
+		return false;
+	}
+	cache_gen_now(rq->srv, &rq->gen);	/* before: see cache.c */
+	rq->gen_ms = clock_mono_ms();
+	err = store_read_begin(rq->reader);
+	if (err != TREASURY_OK) {
+		log_msg(LOG_ERR, "read snapshot: %s", treasury_err_text(err));
+		reply_error(rp, 503, err, "database unavailable");
+		return false;
+	}
+	rq->snapshot = true;
+	return true;
 }
 
 void

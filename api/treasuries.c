@@ -306,6 +306,23 @@ balances_csv(struct request *rq, struct reply *rp)
 	csv_memory_reply(rq, rp, &o, err, "balances");
 }
 
+/* The 200 answer, its text kept for the next GET (cache.c). */
+static void
+balances_reply(struct request *rq, struct reply *rp, json_t *body)
+{
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	json_decref(body);
+	if (text == NULL) {
+		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory while building "
+		    "the answer");
+		return;
+	}
+	cache_balances_put(rq, rq->params[0], text);
+	rp->status = 200;
+	rp->raw = text;
+}
+
 void
 handle_balances(struct request *rq, struct reply *rp)
 {
@@ -317,6 +334,12 @@ handle_balances(struct request *rq, struct reply *rp)
 	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0) ||
 	    !reply_format(rq, rp, &csv))
 		return;
+	if (!csv && (rp->raw = cache_balances_get(rq, rq->params[0])) != NULL) {
+		rp->status = 200;	/* as this thread last read it */
+		return;
+	}
+	if (!request_snapshot_begin(rq, rp))
+		return;
 	if (csv) {
 		balances_csv(rq, rp);
 		return;
@@ -324,7 +347,7 @@ handle_balances(struct request *rq, struct reply *rp)
 	c.items = json_array();
 	err = store_balances(rq->reader, rq->params[0], balance_append, &c);
 	if (treasury_walk_done(&c, rp, err, rq->params[0]))
-		reply_built(rp, 200, json_pack("{s:s, s:o}", "treasury",
+		balances_reply(rq, rp, json_pack("{s:s, s:o}", "treasury",
 		    rq->params[0], "balances", c.items));
 }
 

@@ -19,7 +19,9 @@
  * store_token_insert / _revoke / _bind, used by `treasuryd token ...`
  * and the first run, wrap the change and its entry in one IMMEDIATE
  * transaction of their own, with no actor, stamped no earlier than the
- * database's clock mark (token_time). revoked_at is the entry's time.
+ * database's clock mark (token_time), and note the change for a daemon
+ * serving the database (store_changes_note). revoked_at is the entry's
+ * time.
  */
 #include <assert.h>
 #include <string.h>
@@ -91,6 +93,8 @@ token_txn_end(struct store *s, bool own, treasury_err err)
 		return err;
 	if (err == TREASURY_OK)
 		err = store_stmt_run(s, STMT_COMMIT);
+	if (err == TREASURY_OK)
+		store_changes_note(s);	/* a running daemon's token cache */
 	/* nothing of a failed change stays (a failed ROLLBACK too commits
 	 * nothing: SQLite rolls back when the connection closes) */
 	if (err != TREASURY_OK && !sqlite3_get_autocommit(s->db))

@@ -100,6 +100,7 @@ struct writer {
 	struct log_limit rollback_log;
 	/* metrics (writer_stats_get) */
 	atomic_uint_least64_t groups;
+	atomic_uint_least64_t committed;	/* writer_commits */
 	atomic_uint_least64_t commands;
 	atomic_uint_least64_t group_size[WRITER_GROUP_BUCKETS + 1];
 	atomic_uint_least64_t commit_time[WRITER_COMMIT_BUCKETS + 1];
@@ -528,6 +529,7 @@ group_run(struct writer *w, struct command *group, unsigned n)
 		return;
 	}
 	commit_time_count(w, clock_mono_us() - t0);
+	atomic_fetch_add_explicit(&w->committed, 1, memory_order_release);
 	if (w->full) {
 		w->full = false;
 		log_msg(LOG_NOTICE, "writer: a group committed again: the disk "
@@ -752,6 +754,12 @@ writer_stats_get(struct writer *w, struct writer_stats *out)
 	out->expired = atomic_load(&w->expired);
 	out->expiry_batches = atomic_load(&w->expiry_batches);
 	out->expiry_batch_max = atomic_load(&w->expiry_batch_max);
+}
+
+uint64_t
+writer_commits(struct writer *w)
+{
+	return atomic_load_explicit(&w->committed, memory_order_acquire);
 }
 
 uint64_t

@@ -114,6 +114,40 @@ void store_instance_id(const struct store *s, uint8_t out[INSTANCE_ID_BYTES]);
 void store_token_hash_key(const struct store *s,
     uint8_t out[TOKEN_HASH_KEY_BYTES]);
 
+/* ---- changes made by other processes (issue #16) ----
+ *
+ * A daemon serves some answers from memory (api/cache.c) while nothing has
+ * changed. Its own writer's commits it counts itself (writer_commits); a
+ * commit by another process (`treasuryd token ...`) it learns of through
+ * "<database>-changes", an 8-byte file beside the database that the daemon
+ * makes and maps at start: the other process calls store_changes_note
+ * after its COMMIT, which writes a new random value into it. A process
+ * that writes the database some other way (the sqlite3 shell) is not
+ * seen that way; api/cache.c bounds how long such a change can go unseen.
+ */
+enum { STORE_CHANGES_FILE_BYTES = 8 };
+#define STORE_CHANGES_SUFFIX "-changes"
+
+/* The changes word of db_path, mapped read-only (the file is made, 0600,
+ * when missing). Returns TREASURY_OK, TREASURY_ERR_IO with errmsg set. */
+struct store_changes;
+TREASURY_WARN_UNUSED treasury_err
+store_changes_map(const char *db_path, struct store_changes **out,
+    char errmsg[STORE_ERRMSG_BYTES]);
+
+/* The word now (any change of it is a change). Thread-safe, no syscall;
+ * load it before opening the read transaction whose answers it tags. */
+uint64_t store_changes_read(const struct store_changes *c);
+
+void store_changes_unmap(struct store_changes *c);
+
+/* After a COMMIT on s by a process other than the daemon: a new value in
+ * s's changes file, when there is one (no file: no daemon ever served the
+ * database; nothing to tell). A failure is logged at LOG_WARNING and is
+ * not an error: the change is committed, a daemon sees it within
+ * api/cache.c's bound. */
+void store_changes_note(const struct store *s);
+
 /* ---- tokens ---- */
 
 struct token_info {

@@ -80,6 +80,13 @@ writer_checkpoints_set(struct writer *w, const struct checkpoint_policy *p);
  * must not block. Thread-safe; one hook, replaced by a later call. */
 void writer_commit_hook_set(struct writer *w, void (*fn)(void *), void *arg);
 
+/* How many groups this writer has committed: read with acquire order, it
+ * is raised (release) right after each successful COMMIT returned, so a
+ * reader that loads it before opening a read transaction sees at least
+ * that many groups. Answers kept in memory (api/cache.c) are valid while
+ * it has not moved. Thread-safe, lock-free. */
+uint64_t writer_commits(struct writer *w);
+
 enum {
 	WRITER_GROUP_BUCKETS = 9,	/* group sizes <= 1, 2, 4, ... 256 */
 	WRITER_COMMIT_BUCKETS = 10,	/* see writer_commit_bucket_us */

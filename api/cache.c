@@ -1,0 +1,110 @@
+/*
+ * cache.c: answers from memory while the database has not changed
+ * (issue #16): the generation that tags them, and GET balances' memo.
+ *
+ * A generation is the writer's commit count (writer_commits) and the
+ * word other processes change after their commits (store_changes_read,
+ * treasury/storage.h). A request thread loads it *before* it opens a read
+ * transaction, so what it reads is at least as new as the generation it
+ * tags it with; an answer so tagged is served again only while the
+ * generation is unchanged, i.e. no commit became visible since, and is
+ * therefore exactly what the database would answer now. Every such
+ * answer was read from committed data (synchronous=FULL), so none shows
+ * a state that is not durable.
+ *
+ * A thread also serves from memory only within CACHE_TRUST_MS of its last
+ * read of the database: a change no generation sees (the sqlite3 shell,
+ * or a changes file another process could not write) shows within that.
+ *
+ * Each MHD thread has its own memo (thread-local, no lock): entries are
+ * written and read by that thread only.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "treasury/clock.h"
+
+#include "internal.h"
+
+void
+cache_gen_now(const struct api_server *srv, struct cache_gen *out)
+{
+	out->valid = srv->changes != NULL;
+	out->commits = writer_commits(srv->opts.writer);
+	out->changes = out->valid ? store_changes_read(srv->changes) : 0;
+}
+
+bool
+cache_gen_fresh(const struct cache_gen *tag, uint64_t tag_ms,
+    const struct cache_gen *now)
+{
+	return tag->valid && now->valid && tag->commits == now->commits &&
+	    tag->changes == now->changes &&
+	    clock_mono_ms() - tag_ms < CACHE_TRUST_MS;
+}
+
+/* ---- GET /v1/treasuries/{t}/balances ---- */
+
+enum {
+	BALANCES_MEMO_SLOTS = 8,
+	BALANCES_MEMO_TEXT_MAX_BYTES = 4096,	/* larger: always read */
+};
+
+struct balances_memo {
+	char treasury[TREASURY_ID_MAX_BYTES + 1];
+	struct cache_gen gen;
+	uint64_t read_ms;
+	size_t text_len;
+	char text[BALANCES_MEMO_TEXT_MAX_BYTES];
+};
+
+static _Thread_local struct balances_memo balances_memo[BALANCES_MEMO_SLOTS];
+static _Thread_local unsigned balances_memo_next;
+
+char *
+cache_balances_get(const struct request *rq, const char *treasury)
+{
+	struct cache_gen now;
+	struct balances_memo *m;
+	char *text;
+
+	cache_gen_now(rq->srv, &now);
+	for (unsigned i = 0; i < BALANCES_MEMO_SLOTS; i++) {
+		m = &balances_memo[i];
+		if (strcmp(m->treasury, treasury) != 0 ||
+		    !cache_gen_fresh(&m->gen, m->read_ms, &now))
+			continue;
+		text = malloc(m->text_len + 1);
+		if (text == NULL)
+			return NULL;	/* read it, then */
+		memcpy(text, m->text, m->text_len + 1);
+		metrics_memory_answer(MEMORY_BALANCES);
+		return text;
+	}
+	return NULL;
+}
+
+void
+cache_balances_put(const struct request *rq, const char *treasury,
+    const char *text)
+{
+	size_t len = strlen(text), id_len = strlen(treasury);
+	struct balances_memo *m;
+	unsigned slot = balances_memo_next;
+
+	if (!rq->gen.valid || len >= BALANCES_MEMO_TEXT_MAX_BYTES ||
+	    id_len > TREASURY_ID_MAX_BYTES)
+		return;
+	for (unsigned i = 0; i < BALANCES_MEMO_SLOTS; i++)
+		if (strcmp(balances_memo[i].treasury, treasury) == 0)
+			slot = i;	/* replace this treasury's own */
+	if (slot == balances_memo_next)
+		balances_memo_next = (balances_memo_next + 1) %
+		    BALANCES_MEMO_SLOTS;
+	m = &balances_memo[slot];
+	memcpy(m->treasury, treasury, id_len + 1);
+	m->gen = rq->gen;
+	m->read_ms = rq->gen_ms;
+	memcpy(m->text, text, len + 1);
+	m->text_len = len;
+}

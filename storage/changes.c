@@ -1,0 +1,133 @@
+/*
+ * changes.c: "<database>-changes", the word by which a process other than
+ * the daemon tells it that it committed (contract in treasury/storage.h).
+ *
+ * The daemon maps the file read-only, MAP_SHARED: on Linux a pwrite by
+ * another process is seen through the mapping at once (one page cache).
+ * The other process writes the new value after its COMMIT returned, so a
+ * daemon thread that loads the new value and then opens a read
+ * transaction sees that commit. The value is random rather than a count:
+ * two processes noting at once cannot write the value already there.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "treasury/log.h"
+
+#include "store_int.h"
+
+struct store_changes {
+	const _Atomic uint64_t *word;	/* the mapped file's first 8 bytes */
+};
+
+static bool
+changes_path(const char *db_path, char out[PATH_MAX])
+{
+	int n = snprintf(out, PATH_MAX, "%s%s", db_path, STORE_CHANGES_SUFFIX);
+
+	return n > 0 && n < PATH_MAX;
+}
+
+/* fd's file made STORE_CHANGES_FILE_BYTES long when shorter; NULL or why
+ * not. */
+static const char *
+changes_file_ready(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return strerror(errno);
+	if (!S_ISREG(st.st_mode))
+		return "not a regular file";
+	if (st.st_size < STORE_CHANGES_FILE_BYTES &&
+	    ftruncate(fd, STORE_CHANGES_FILE_BYTES) != 0)
+		return strerror(errno);
+	return NULL;
+}
+
+treasury_err
+store_changes_map(const char *db_path, struct store_changes **out,
+    char errmsg[STORE_ERRMSG_BYTES])
+{
+	struct store_changes *c;
+	char path[PATH_MAX];
+	const char *why;
+	void *map;
+	int fd;
+
+	*out = NULL;
+	if (!changes_path(db_path, path)) {
+		store_errmsg_set(errmsg, "%s%s: path too long", db_path,
+		    STORE_CHANGES_SUFFIX);
+		return TREASURY_ERR_IO;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		store_errmsg_set(errmsg, "%s: %s", path, strerror(errno));
+		return TREASURY_ERR_IO;
+	}
+	why = changes_file_ready(fd);
+	map = why != NULL ? MAP_FAILED : mmap(NULL, STORE_CHANGES_FILE_BYTES,
+	    PROT_READ, MAP_SHARED, fd, 0);
+	if (why == NULL && map == MAP_FAILED)
+		why = strerror(errno);
+	close(fd);
+	c = why == NULL ? malloc(sizeof(*c)) : NULL;
+	if (why == NULL && c == NULL)
+		why = "out of memory";
+	if (why != NULL) {
+		if (map != MAP_FAILED)
+			munmap(map, STORE_CHANGES_FILE_BYTES);
+		store_errmsg_set(errmsg, "%s: %s", path, why);
+		return TREASURY_ERR_IO;
+	}
+	c->word = map;
+	*out = c;
+	return TREASURY_OK;
+}
+
+uint64_t
+store_changes_read(const struct store_changes *c)
+{
+	return atomic_load_explicit(c->word, memory_order_acquire);
+}
+
+void
+store_changes_unmap(struct store_changes *c)
+{
+	if (c == NULL)
+		return;
+	munmap((void *)c->word, STORE_CHANGES_FILE_BYTES);
+	free(c);
+}
+
+void
+store_changes_note(const struct store *s)
+{
+	char path[PATH_MAX];
+	uint64_t value;
+	int fd;
+
+	if (!changes_path(s->path, path))
+		return;
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT)
+		return;
+	randombytes_buf(&value, sizeof(value));
+	if (fd < 0 || pwrite(fd, &value, sizeof(value), 0) !=
+	    (ssize_t)sizeof(value))
+		log_msg(LOG_WARNING, "%s: %s; a running treasuryd sees this "
+		    "change within a second", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}

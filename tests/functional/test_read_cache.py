@@ -1,0 +1,165 @@
+"""GET balances from memory (issue #16, api/cache.c): the answer a thread
+keeps is served again only while no commit became visible since, so every
+answer equals what the database holds now; a token revoked or made by
+`treasuryd token` in another process is seen by the very next request.
+
+The tests compare each answer with the database itself (Python's sqlite3,
+read-only), never with an earlier answer alone, and they make enough
+requests that both of the daemon's HTTP threads serve from memory.
+"""
+
+import os
+import sqlite3
+
+import signers as sg
+from framework import assert_equal, assert_problem, assert_true
+from treasury_helpers import setup
+
+ROUNDS = 40     # requests per check: both HTTP threads, hits and misses
+
+
+def db_balances(node, tid):
+    """{asset: minor units} straight from the database file."""
+    con = sqlite3.connect("file:%s?mode=ro" % node.db_path, uri=True)
+    try:
+        rows = con.execute("SELECT asset, amount FROM balances WHERE "
+                           "treasury_id = ?", (tid,)).fetchall()
+    finally:
+        con.close()
+    return {a: int(v) for a, v in rows}
+
+
+def minor(text, decimals):
+    whole, _, frac = text.partition(".")
+    return int(whole) * 10 ** decimals + int((frac or "0").ljust(decimals, "0"))
+
+
+def answers(node, tid, token):
+    """ROUNDS answers of GET balances: (status, content type, body)."""
+    out = set()
+    for _ in range(ROUNDS):
+        r = node.get("/v1/treasuries/%s/balances" % tid, token=token)
+        out.add((r.status, r.header("Content-Type"), r.body))
+    return out
+
+
+def from_memory(node):
+    """treasuryd_answers_from_memory_total: {"token": n, "balances": n}."""
+    r = node.get("/v1/metrics")
+    assert_equal(r.status, 200, "metrics")
+    out = {}
+    for line in r.body.splitlines():
+        if line.startswith("treasuryd_answers_from_memory_total{what=\""):
+            what = line.split('"')[1]
+            out[what] = int(line.split()[-1])
+    assert_equal(sorted(out), ["balances", "token"], "both counters")
+    return out
+
+
+def one_answer(node, tid, token, c):
+    got = answers(node, tid, token)
+    assert_equal(len(got), 1, "every GET gives the same answer: %r" % got)
+    status, ctype, body = got.pop()
+    assert_equal((status, ctype), (200, "application/json"), body)
+    r = node.get("/v1/treasuries/%s/balances" % tid, token=token)
+    shown = {b["asset"]: minor(b["amount"], c.decimals[b["asset"]])
+             for b in r.json["balances"]}
+    assert_equal(shown, db_balances(node, tid), "the answer is the database")
+    return body
+
+
+def test_balances_follow_every_commit(ctx):
+    node, c = setup(ctx)
+    c.asset_ok("USDC", 6)
+    c.asset_ok("WEI", 18)
+    a, b = sg.signers("mem", "es")
+    c.treasury_ok("mem", 2, [a, b])
+    c.treasury_ok("other", 2, list(sg.signers("other", "es")))
+    viewer = c.viewer
+    assert_equal(one_answer(node, "mem", viewer, c),
+                 '{"treasury":"mem","balances":[]}', "no balances yet")
+    seen = set()
+    for i in range(1, 6):
+        c.deposit_ok("mem", "USDC", "%d.000001" % i, "u%d" % i)
+        # the first GET after the commit already shows it
+        r = node.get("/v1/treasuries/mem/balances", token=viewer)
+        assert_true(r.body not in seen, "a new answer after deposit %d" % i)
+        body = one_answer(node, "mem", viewer, c)
+        assert_equal(r.body, body, "the first answer is the kept one")
+        seen.add(body)
+        # a commit to another treasury changes nothing here, and the
+        # answer stays what the database holds
+        c.deposit_ok("other", "WEI", "0.%018d" % i, "w%d" % i)
+        assert_equal(one_answer(node, "mem", viewer, c), body,
+                     "unchanged by another treasury's deposit")
+    hits = from_memory(node)
+    assert_true(hits["balances"] >= 5 * 2 * (ROUNDS - 2) and
+                hits["token"] >= hits["balances"],
+                "most answers came from memory: %r" % hits)
+    c.deposit_ok("mem", "WEI", "340282366920938463463.374607431768211455",
+                 "max")
+    body = one_answer(node, "mem", viewer, c)
+    assert_true("340282366920938463463.374607431768211455" in body, body)
+    # what is not kept: other answers, other formats, unknown treasuries
+    assert_problem(node.get("/v1/treasuries/nope/balances", token=viewer),
+                   404, "unknown-treasury")
+    r = node.get("/v1/treasuries/mem/balances?format=csv", token=viewer)
+    assert_equal(r.status, 200, r.body)
+    assert_true(r.header("Content-Type").startswith("text/csv"), r.body)
+    assert_problem(node.get("/v1/treasuries/mem/balances?x=1", token=viewer),
+                   400, "invalid-query")
+    node.stop()
+
+
+def test_tokens_from_another_process_are_seen_at_once(ctx):
+    node, c = setup(ctx)
+    c.asset_ok("USDC", 6)
+    c.treasury_ok("mem", 2, list(sg.signers("mem", "es")))
+    c.deposit_ok("mem", "USDC", "1", "d1")
+    changes = node.db_path + "-changes"
+    assert_true(os.path.isfile(changes), "the daemon made %s" % changes)
+    assert_equal(os.path.getsize(changes), 8, "8 bytes")
+    for round_ in range(3):
+        tok = node.create_token("late-%d" % round_, "viewer")
+        # made by another process, used at once (nothing committed by the
+        # daemon in between, so only the changes file tells it)
+        one_answer(node, "mem", tok, c)
+        with open(changes, "rb") as f:
+            before = f.read()
+        r = node.token_cmd("revoke", "--name", "late-%d" % round_)
+        assert_equal(r.returncode, 0, r.stderr)
+        with open(changes, "rb") as f:
+            assert_true(f.read() != before, "revoke wrote a new value")
+        got = answers(node, "mem", tok)
+        assert_equal({s for s, _, _ in got}, {401},
+                     "revoked: refused by the very next request")
+        one_answer(node, "mem", c.viewer, c)    # others unaffected
+    assert_true(from_memory(node)["token"] > 0, "tokens from memory")
+    node.stop()
+
+
+def test_without_the_changes_file_everything_is_read(ctx):
+    """A changes file that cannot be made (a directory in its place): the
+    daemon says so and reads every answer from the database."""
+    node, c = setup(ctx)
+    c.asset_ok("USDC", 6)
+    c.treasury_ok("mem", 2, list(sg.signers("mem", "es")))
+    node.stop()
+    changes = node.db_path + "-changes"
+    os.remove(changes)
+    os.mkdir(changes)
+    node.start()
+    assert_true("every answer is read from the database" in node.stderr(),
+                "the daemon says so")
+    one_answer(node, "mem", c.viewer, c)
+    tok = node.create_token("late", "viewer")
+    one_answer(node, "mem", tok, c)
+    r = node.token_cmd("revoke", "--name", "late")
+    assert_equal(r.returncode, 0, r.stderr)
+    assert_equal({s for s, _, _ in answers(node, "mem", tok)}, {401},
+                 "revoked")
+    c.deposit_ok("mem", "USDC", "2", "d2")
+    one_answer(node, "mem", c.viewer, c)
+    assert_equal(from_memory(node), {"token": 0, "balances": 0},
+                 "nothing from memory")
+    node.stop()
