@@ -23,6 +23,7 @@
  * timeout 5 s, whole request 10 s, the answer's body read and dropped; a stop cuts it short (progress
  * callback). Secrets are never logged.
  */
+#define _GNU_SOURCE		/* pthread_setname_np */
 #include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -449,6 +450,8 @@ delivery_main(void *arg)
 {
 	struct webhook_delivery *wd = arg;
 
+	/* Named for top -H and bench/run.sh's per-thread CPU roles. */
+	pthread_setname_np(pthread_self(), "td-webhooks");
 	while (!atomic_load(&wd->stopping))
 		sleep_ms(wd, pass_run(wd));
 	return NULL;

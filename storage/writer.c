@@ -50,6 +50,7 @@
  * thread alone until its callback is called; after that the writer never
  * touches it again (the callback may free it).
  */
+#define _GNU_SOURCE		/* pthread_setname_np */
 #include <assert.h>
 #include <errno.h>
 #include <stdatomic.h>
@@ -592,6 +593,8 @@ writer_main(void *arg)
 	struct command *group;
 	unsigned n;
 
+	/* Named for top -H and bench/run.sh's per-thread CPU roles. */
+	pthread_setname_np(pthread_self(), "td-writer");
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (w->head == NULL && !w->stopping)
