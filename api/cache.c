@@ -1,6 +1,7 @@
 /*
  * cache.c: answers from memory while the database has not changed
- * (issue #16): the generation that tags them, and GET balances' memo.
+ * (issue #16): the generation that tags them, and the memo of whole
+ * answers (GET balances, GET treasury).
  *
  * A generation is the writer's commit count (writer_commits) and the
  * word other processes change after their commits (store_changes_read,
@@ -43,65 +44,68 @@ cache_gen_fresh(const struct cache_gen *tag, uint64_t tag_ms,
 	    clock_mono_ms() - tag_ms < CACHE_TRUST_MS;
 }
 
-/* ---- GET /v1/treasuries/{t}/balances ---- */
+/* ---- whole answers: GET /v1/treasuries/{t}[/balances] ---- */
 
 enum {
-	BALANCES_MEMO_SLOTS = 8,
-	BALANCES_MEMO_TEXT_MAX_BYTES = 4096,	/* larger: always read */
+	ANSWER_MEMO_SLOTS = 8,
+	ANSWER_MEMO_TEXT_MAX_BYTES = 4096,	/* larger: always read */
 };
 
-struct balances_memo {
+struct answer_memo {
+	enum memory_answer what;
 	char treasury[TREASURY_ID_MAX_BYTES + 1];
 	struct cache_gen gen;
 	uint64_t read_ms;
 	size_t text_len;
-	char text[BALANCES_MEMO_TEXT_MAX_BYTES];
+	char text[ANSWER_MEMO_TEXT_MAX_BYTES];
 };
 
-static _Thread_local struct balances_memo balances_memo[BALANCES_MEMO_SLOTS];
-static _Thread_local unsigned balances_memo_next;
+static _Thread_local struct answer_memo answer_memo[ANSWER_MEMO_SLOTS];
+static _Thread_local unsigned answer_memo_next;
 
 char *
-cache_balances_get(const struct request *rq, const char *treasury)
+cache_answer_get(const struct request *rq, enum memory_answer what,
+    const char *treasury)
 {
 	struct cache_gen now;
-	struct balances_memo *m;
+	struct answer_memo *m;
 	char *text;
 
 	cache_gen_now(rq->srv, &now);
-	for (unsigned i = 0; i < BALANCES_MEMO_SLOTS; i++) {
-		m = &balances_memo[i];
-		if (strcmp(m->treasury, treasury) != 0 ||
+	for (unsigned i = 0; i < ANSWER_MEMO_SLOTS; i++) {
+		m = &answer_memo[i];
+		if (m->what != what || strcmp(m->treasury, treasury) != 0 ||
 		    !cache_gen_fresh(&m->gen, m->read_ms, &now))
 			continue;
 		text = malloc(m->text_len + 1);
 		if (text == NULL)
 			return NULL;	/* read it, then */
 		memcpy(text, m->text, m->text_len + 1);
-		metrics_memory_answer(MEMORY_BALANCES);
+		metrics_memory_answer(what);
 		return text;
 	}
 	return NULL;
 }
 
 void
-cache_balances_put(const struct request *rq, const char *treasury,
-    const char *text)
+cache_answer_put(const struct request *rq, enum memory_answer what,
+    const char *treasury, const char *text)
 {
 	size_t len = strlen(text), id_len = strlen(treasury);
-	struct balances_memo *m;
-	unsigned slot = balances_memo_next;
+	struct answer_memo *m;
+	unsigned slot = answer_memo_next;
 
-	if (!rq->gen.valid || len >= BALANCES_MEMO_TEXT_MAX_BYTES ||
+	if (!rq->gen.valid || len >= ANSWER_MEMO_TEXT_MAX_BYTES ||
 	    id_len > TREASURY_ID_MAX_BYTES)
 		return;
-	for (unsigned i = 0; i < BALANCES_MEMO_SLOTS; i++)
-		if (strcmp(balances_memo[i].treasury, treasury) == 0)
-			slot = i;	/* replace this treasury's own */
-	if (slot == balances_memo_next)
-		balances_memo_next = (balances_memo_next + 1) %
-		    BALANCES_MEMO_SLOTS;
-	m = &balances_memo[slot];
+	for (unsigned i = 0; i < ANSWER_MEMO_SLOTS; i++)
+		if (answer_memo[i].what == what &&
+		    strcmp(answer_memo[i].treasury, treasury) == 0)
+			slot = i;	/* replace this answer's own */
+	if (slot == answer_memo_next)
+		answer_memo_next = (answer_memo_next + 1) % ANSWER_MEMO_SLOTS;
+	m = &answer_memo[slot];
+	m->what = what;
 	memcpy(m->treasury, treasury, id_len + 1);
 	m->gen = rq->gen;
 	m->read_ms = rq->gen_ms;

@@ -62,6 +62,12 @@ struct api_server {
  * database, at most: a change no generation sees shows within it. */
 enum { CACHE_TRUST_MS = 1000 };
 
+/* What is answered from memory: a token found without a read
+ * transaction, or a whole GET balances or GET treasury answer. */
+enum memory_answer {
+	MEMORY_TOKEN, MEMORY_BALANCES, MEMORY_TREASURY, MEMORY_ANSWER_KINDS
+};
+
 struct cache_gen {
 	bool valid;			/* false: never fresh */
 	uint64_t commits;		/* writer_commits */
@@ -156,7 +162,7 @@ struct route {
 
 /* Whether auth may answer r from this thread's token cache without a
  * read transaction (cache.c); r's handler opens one when it needs it
- * (request_snapshot_begin). GET balances only. */
+ * (request_snapshot_begin): GET treasury and GET balances. */
 bool route_memory(const struct route *r);
 
 /* Find the route for method and path; fills rq->params.
@@ -267,14 +273,16 @@ bool request_snapshot_begin(struct request *rq, struct reply *rp);
 /* End the request's read snapshot, if one is open. */
 void request_snapshot_end(struct request *rq);
 
-/* GET balances' text for treasury as this thread last read it, malloc'd,
- * when still fresh (cache_gen_fresh); NULL otherwise. */
-char *cache_balances_get(const struct request *rq, const char *treasury);
+/* The text of the `what` answer (MEMORY_BALANCES: GET balances,
+ * MEMORY_TREASURY: GET treasury) for treasury as this thread last read
+ * it, malloc'd, when still fresh (cache_gen_fresh); NULL otherwise. */
+char *cache_answer_get(const struct request *rq, enum memory_answer what,
+    const char *treasury);
 
-/* Keep text (read in rq's snapshot, tagged rq->gen) for the next GET of
- * treasury on this thread; a text of 4 KiB or more is not kept. */
-void cache_balances_put(const struct request *rq, const char *treasury,
-    const char *text);
+/* Keep text (a 200 answer read in rq's snapshot, tagged rq->gen) for the
+ * next such GET on this thread; a text of 4 KiB or more is not kept. */
+void cache_answer_put(const struct request *rq, enum memory_answer what,
+    const char *treasury, const char *text);
 
 /* ---- test_clock.c (the request clock is clock_now_s, clock.h) ---- */
 
@@ -525,9 +533,7 @@ void metrics_request(int route, unsigned status, uint64_t elapsed_us);
 void metrics_sig_verify(bool ok);
 /* Count events read from the journal (events.c). */
 void metrics_events_read(unsigned rows);
-/* Count one answer from memory (cache.c): a token found without a read
- * transaction, or a whole GET balances answer. */
-enum memory_answer { MEMORY_TOKEN, MEMORY_BALANCES, MEMORY_ANSWER_KINDS };
+/* Count one answer from memory (cache.c). */
 void metrics_memory_answer(enum memory_answer what);
 
 /* ---- connections.c: open connections and the header deadline ---- */

@@ -54,6 +54,10 @@ static struct series requests[METRICS_ROUTES_MAX + 1][STATUSES_COUNT + 1];
 static atomic_uint_least64_t sig_verified[2];	/* [ok] */
 static atomic_uint_least64_t events_read;	/* rows, pages and streams */
 static atomic_uint_least64_t memory_answers[MEMORY_ANSWER_KINDS];
+static const char *const memory_answer_names[MEMORY_ANSWER_KINDS] = {
+	[MEMORY_TOKEN] = "token", [MEMORY_BALANCES] = "balances",
+	[MEMORY_TREASURY] = "treasury",
+};
 
 static size_t
 status_index(unsigned status)
@@ -299,13 +303,13 @@ gauges_write(struct mtext *b, struct request *rq)
 	    "treasuryd_events_read_total %" PRIu64 "\n",
 	    (uint64_t)atomic_load(&events_read));
 	mt_printf(b, "# HELP treasuryd_answers_from_memory_total Tokens and "
-	    "GET balances answers served from memory, without a database "
-	    "read (nothing changed since they were read).\n"
-	    "# TYPE treasuryd_answers_from_memory_total counter\n"
-	    "treasuryd_answers_from_memory_total{what=\"token\"} %" PRIu64
-	    "\ntreasuryd_answers_from_memory_total{what=\"balances\"} %"
-	    PRIu64 "\n", (uint64_t)atomic_load(&memory_answers[MEMORY_TOKEN]),
-	    (uint64_t)atomic_load(&memory_answers[MEMORY_BALANCES]));
+	    "whole answers (GET treasury, GET balances) served from memory, "
+	    "without a database read (nothing changed since they were read).\n"
+	    "# TYPE treasuryd_answers_from_memory_total counter\n");
+	for (int i = 0; i < MEMORY_ANSWER_KINDS; i++)
+		mt_printf(b, "treasuryd_answers_from_memory_total{what=\"%s\"} %"
+		    PRIu64 "\n", memory_answer_names[i],
+		    (uint64_t)atomic_load(&memory_answers[i]));
 	mt_printf(b, "# HELP treasuryd_connections Open HTTP connections.\n"
 	    "# TYPE treasuryd_connections gauge\ntreasuryd_connections %u\n",
 	    info != NULL ? info->num_connections : 0);

@@ -182,5 +182,6 @@ route_at(size_t i)
 bool
 route_memory(const struct route *r)
 {
-	return r->handler == handle_balances;
+	return r->handler == handle_treasury_get ||
+	    r->handler == handle_balances;
 }

@@ -226,6 +226,24 @@ handle_treasury_list(struct request *rq, struct reply *rp)
 
 /* Load the treasury named by path param 0 into *t (heap, caller frees).
  * Returns NULL after answering. */
+/* The 200 answer body, its text kept for the next such GET (cache.c). */
+static void
+memo_reply(struct request *rq, struct reply *rp, enum memory_answer what,
+    json_t *body)
+{
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	json_decref(body);
+	if (text == NULL) {
+		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory while building "
+		    "the answer");
+		return;
+	}
+	cache_answer_put(rq, what, rq->params[0], text);
+	rp->status = 200;
+	rp->raw = text;
+}
+
 static struct treasury *
 treasury_load(struct request *rq, struct reply *rp)
 {
@@ -254,12 +272,19 @@ handle_treasury_get(struct request *rq, struct reply *rp)
 	static const char *const params[] = { NULL };
 	struct treasury *t;
 
-	if (!query_only(rq, rp, params))
+	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0))
+		return;
+	rp->raw = cache_answer_get(rq, MEMORY_TREASURY, rq->params[0]);
+	if (rp->raw != NULL) {
+		rp->status = 200;	/* as this thread last read it */
+		return;
+	}
+	if (!request_snapshot_begin(rq, rp))
 		return;
 	t = treasury_load(rq, rp);
 	if (t == NULL)
 		return;
-	reply_built(rp, 200, treasury_json(t));
+	memo_reply(rq, rp, MEMORY_TREASURY, treasury_json(t));
 	free(t);
 }
 
@@ -306,23 +331,6 @@ balances_csv(struct request *rq, struct reply *rp)
 	csv_memory_reply(rq, rp, &o, err, "balances");
 }
 
-/* The 200 answer, its text kept for the next GET (cache.c). */
-static void
-balances_reply(struct request *rq, struct reply *rp, json_t *body)
-{
-	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
-
-	json_decref(body);
-	if (text == NULL) {
-		reply_err(rp, TREASURY_ERR_NOMEM, "out of memory while building "
-		    "the answer");
-		return;
-	}
-	cache_balances_put(rq, rq->params[0], text);
-	rp->status = 200;
-	rp->raw = text;
-}
-
 void
 handle_balances(struct request *rq, struct reply *rp)
 {
@@ -334,7 +342,8 @@ handle_balances(struct request *rq, struct reply *rp)
 	if (!query_only(rq, rp, params) || !param_treasury(rq, rp, 0) ||
 	    !reply_format(rq, rp, &csv))
 		return;
-	if (!csv && (rp->raw = cache_balances_get(rq, rq->params[0])) != NULL) {
+	if (!csv && (rp->raw = cache_answer_get(rq, MEMORY_BALANCES,
+	    rq->params[0])) != NULL) {
 		rp->status = 200;	/* as this thread last read it */
 		return;
 	}
@@ -347,7 +356,7 @@ handle_balances(struct request *rq, struct reply *rp)
 	c.items = json_array();
 	err = store_balances(rq->reader, rq->params[0], balance_append, &c);
 	if (treasury_walk_done(&c, rp, err, rq->params[0]))
-		balances_reply(rq, rp, json_pack("{s:s, s:o}", "treasury",
+		memo_reply(rq, rp, MEMORY_BALANCES, json_pack("{s:s, s:o}", "treasury",
 		    rq->params[0], "balances", c.items));
 }
 

@@ -35,7 +35,9 @@
 #   LAT_S (10)  LAT_RATE (1000)  VERIFY_S (2)  WRK_THREADS (1)
 #   WRK_CONNS (16, GET runs)  VOTE_CONNS (64)  LAT_CONNS (32)
 #   TREASURYD_THREADS (unset: the daemon's default, 2)  KEEP=1 keeps the
-#   temporary directory.  WEBHOOKS=1 registers one webhook endpoint (every
+#   temporary directory.  PERF=1 records a perf profile of treasuryd
+#   during each full-speed vote run (with KEEP=1: DIR/perf-votes.txt,
+#   by thread name and symbol).  WEBHOOKS=1 registers one webhook endpoint (every
 #   entry type) before prepare, on a local sink (Python, answers 204), so
 #   that every vote's journal entries are also queued in the outbox and
 #   delivered: compare "durable votes" with and without it (the sink
@@ -172,10 +174,29 @@ prepare_votes() {
 vote_run() {
 	say "votes at full speed, wrk ${VOTE_S} s, $VOTE_CONNS connections"
 	thread_ticks "$DAEMON_PID" >"$1/vticks0"
+	perf_start "$1/perf-votes"
 	wrk -t"$WRK_THREADS" -c"$VOTE_CONNS" -d"${VOTE_S}s" \
 		-s "$SRC/bench/requests.lua" "http://127.0.0.1:$PORT/" -- \
 		"$2" "$(cat "$1/signer.token")" "$WRK_THREADS" >"$1/votes.out"
+	perf_stop "$1/perf-votes"
 	thread_ticks "$DAEMON_PID" >"$1/vticks1"
+}
+
+# perf_start NAME / perf_stop NAME: with PERF=1, perf record (call graphs)
+# of treasuryd meanwhile; perf_stop writes NAME.txt, the profile by
+# thread name and symbol (perf report --sort comm,sym, 0.5 % and above).
+perf_start() {
+	[ "${PERF:-0}" = 1 ] || return 0
+	perf record -q -F 999 -g -p "$DAEMON_PID" -o "$1.data" 2>/dev/null &
+	PERF_PID=$!
+}
+perf_stop() {
+	[ "${PERF:-0}" = 1 ] || return 0
+	kill -INT "$PERF_PID"
+	wait "$PERF_PID" || true
+	perf report -i "$1.data" --no-children --sort comm,sym \
+		--percent-limit 0.5 --stdio -g none >"$1.txt" 2>/dev/null || true
+	say "profile: $1.txt"
 }
 
 # extra_run N: step 8 for N HTTP threads, in $TMP/threads-N; appends one

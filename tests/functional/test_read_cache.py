@@ -8,6 +8,7 @@ read-only), never with an earlier answer alone, and they make enough
 requests that both of the daemon's HTTP threads serve from memory.
 """
 
+import json
 import os
 import sqlite3
 
@@ -52,7 +53,8 @@ def from_memory(node):
         if line.startswith("treasuryd_answers_from_memory_total{what=\""):
             what = line.split('"')[1]
             out[what] = int(line.split()[-1])
-    assert_equal(sorted(out), ["balances", "token"], "both counters")
+    assert_equal(sorted(out), ["balances", "token", "treasury"],
+                 "the three counters")
     return out
 
 
@@ -160,6 +162,47 @@ def test_without_the_changes_file_everything_is_read(ctx):
                  "revoked")
     c.deposit_ok("mem", "USDC", "2", "d2")
     one_answer(node, "mem", c.viewer, c)
-    assert_equal(from_memory(node), {"token": 0, "balances": 0},
+    assert_equal(from_memory(node), {"token": 0, "balances": 0, "treasury": 0},
                  "nothing from memory")
+    node.stop()
+
+
+def freeze(c, tid, signer, seq):
+    text = ("treasuryd freeze v1\ninstance: %s\ntreasury: %s\nconfig: 1\n"
+            "freeze: %d\n" % (c.instance, tid, seq))
+    sig = signer.sign_digest(sg.tagged_hash("treasuryd/freeze/v1",
+                                            text.encode())).hex()
+    r = c.node.post("/v1/treasuries/%s/freeze" % tid,
+                    {"signer": signer.name, "freeze": seq, "signature": sig},
+                    token=c.signer_token)
+    assert_equal(r.status, 200, "freeze: %r" % r)
+
+
+def test_treasury_answer_follows_a_freeze(ctx):
+    """GET /v1/treasuries/{t} from memory: a freeze (a write of the
+    writer) shows on the very next GET, and the frozen answer is kept."""
+    node, c = setup(ctx)
+    a, b = sg.signers("mem", "es")
+    c.treasury_ok("mem", 2, [a, b])
+    viewer = c.viewer
+
+    def treasury_answers():
+        got = set()
+        for _ in range(ROUNDS):
+            r = node.get("/v1/treasuries/mem", token=viewer)
+            assert_equal(r.status, 200, r.body)
+            got.add(r.body)
+        assert_equal(len(got), 1, "one answer: %r" % got)
+        return json.loads(got.pop())
+
+    before = from_memory(node)["treasury"]
+    assert_equal(treasury_answers().get("frozen"), False, "not frozen")
+    assert_true(from_memory(node)["treasury"] >= before + ROUNDS - 2,
+                "served from memory")
+    freeze(c, "mem", a, 1)
+    r = node.get("/v1/treasuries/mem", token=viewer)
+    assert_equal(r.json.get("frozen"), True, "the next GET shows the freeze")
+    assert_equal(treasury_answers(), r.json, "and keeps showing it")
+    assert_problem(node.get("/v1/treasuries/nope", token=viewer), 404,
+                   "unknown-treasury")
     node.stop()
