@@ -132,7 +132,7 @@ token_from_memory(struct request *rq, const uint8_t hash[TOKEN_HASH_BYTES])
 	struct cache_gen now;
 
 	cache_gen_now(rq->srv, &now);
-	if (!cache_gen_fresh(&c->gen, c->gen_ms, &now) ||
+	if (!cache_tokens_fresh(&c->gen, c->gen_ms, &now) ||
 	    !token_cache_find(c, hash, &rq->token))
 		return false;
 	metrics_memory_answer(MEMORY_TOKEN);

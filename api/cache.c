@@ -5,7 +5,10 @@
  *
  * A generation is the writer's commit count (writer_commits) and the
  * word other processes change after their commits (store_changes_read,
- * treasury/storage.h). A request thread loads it *before* it opens a read
+ * treasury/storage.h). Tokens found need less: only a revoke or a bind
+ * changes one, so they are compared on the writer's count of groups that
+ * did either (writer_token_commits) and the word, and stay valid while
+ * votes and deposits commit. A request thread loads it *before* it opens a read
  * transaction, so what it reads is at least as new as the generation it
  * tags it with; an answer so tagged is served again only while the
  * generation is unchanged, i.e. no commit became visible since, and is
@@ -32,16 +35,31 @@ cache_gen_now(const struct api_server *srv, struct cache_gen *out)
 {
 	out->valid = srv->changes != NULL;
 	out->commits = writer_commits(srv->opts.writer);
+	out->token_commits = writer_token_commits(srv->opts.writer);
 	out->changes = out->valid ? store_changes_read(srv->changes) : 0;
+}
+
+static bool
+cache_trusted(const struct cache_gen *tag, uint64_t tag_ms,
+    const struct cache_gen *now)
+{
+	return tag->valid && now->valid && tag->changes == now->changes &&
+	    clock_mono_ms() - tag_ms < CACHE_TRUST_MS;
 }
 
 bool
 cache_gen_fresh(const struct cache_gen *tag, uint64_t tag_ms,
     const struct cache_gen *now)
 {
-	return tag->valid && now->valid && tag->commits == now->commits &&
-	    tag->changes == now->changes &&
-	    clock_mono_ms() - tag_ms < CACHE_TRUST_MS;
+	return cache_trusted(tag, tag_ms, now) && tag->commits == now->commits;
+}
+
+bool
+cache_tokens_fresh(const struct cache_gen *tag, uint64_t tag_ms,
+    const struct cache_gen *now)
+{
+	return cache_trusted(tag, tag_ms, now) &&
+	    tag->token_commits == now->token_commits;
 }
 
 /* ---- whole answers: GET /v1/treasuries/{t}[/balances] ---- */
@@ -111,4 +129,113 @@ cache_answer_put(const struct request *rq, enum memory_answer what,
 	m->read_ms = rq->gen_ms;
 	memcpy(m->text, text, len + 1);
 	m->text_len = len;
+}
+
+/* ---- the vote path's fixed facts (treasury/queries.h vote_context) ----
+ *
+ * A proposal's treasury, config version, M and N, and a config version's
+ * signer keys never change once written, so a thread keeps what it read
+ * without any generation: direct-mapped tables (a slot holds the last
+ * entry that hashed there). Only found signers are kept. */
+
+enum {
+	VOTE_MEMO_PROPOSAL_SLOTS = 1024,	/* ~90 KiB a thread */
+	VOTE_MEMO_SIGNER_SLOTS = 256,		/* ~50 KiB a thread */
+};
+
+struct vote_memo_proposal {
+	bool used;
+	uint8_t id[PROPOSAL_ID_BYTES];
+	char treasury[TREASURY_ID_MAX_BYTES + 1];
+	uint64_t config_version;
+	unsigned threshold;
+	unsigned signer_count;
+};
+
+struct vote_memo_signer {
+	bool used;
+	char treasury[TREASURY_ID_MAX_BYTES + 1];
+	uint64_t config_version;
+	char signer[SIGNER_NAME_MAX_BYTES + 1];
+	struct signer_key key;
+};
+
+static _Thread_local struct vote_memo_proposal
+    vote_memo_proposal[VOTE_MEMO_PROPOSAL_SLOTS];
+static _Thread_local struct vote_memo_signer
+    vote_memo_signer[VOTE_MEMO_SIGNER_SLOTS];
+
+/* A proposal id is a SHA-256 output: its first bytes spread evenly. */
+static struct vote_memo_proposal *
+proposal_slot(const uint8_t id[PROPOSAL_ID_BYTES])
+{
+	uint32_t h = (uint32_t)id[0] | (uint32_t)id[1] << 8 |
+	    (uint32_t)id[2] << 16 | (uint32_t)id[3] << 24;
+
+	return &vote_memo_proposal[h % VOTE_MEMO_PROPOSAL_SLOTS];
+}
+
+/* FNV-1a over (treasury, version, signer). */
+static struct vote_memo_signer *
+signer_slot(const char *treasury, uint64_t version, const char *signer)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = treasury; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	for (int i = 0; i < 8; i++)
+		h = (h ^ (uint8_t)(version >> (8 * i))) * 16777619u;
+	for (const char *p = signer; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return &vote_memo_signer[h % VOTE_MEMO_SIGNER_SLOTS];
+}
+
+bool
+cache_vote_context_get(const uint8_t id[PROPOSAL_ID_BYTES],
+    const char *signer, struct vote_context *out)
+{
+	const struct vote_memo_proposal *p = proposal_slot(id);
+	const struct vote_memo_signer *sg;
+
+	if (!p->used || memcmp(p->id, id, PROPOSAL_ID_BYTES) != 0)
+		return false;
+	sg = signer_slot(p->treasury, p->config_version, signer);
+	if (!sg->used || sg->config_version != p->config_version ||
+	    strcmp(sg->treasury, p->treasury) != 0 ||
+	    strcmp(sg->signer, signer) != 0)
+		return false;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->treasury, p->treasury, sizeof(out->treasury));
+	out->config_version = p->config_version;
+	out->threshold = p->threshold;
+	out->signer_count = p->signer_count;
+	out->signer_found = true;
+	out->key = sg->key;
+	return true;
+}
+
+void
+cache_vote_context_put(const uint8_t id[PROPOSAL_ID_BYTES],
+    const char *signer, const struct vote_context *vc)
+{
+	struct vote_memo_proposal *p = proposal_slot(id);
+	struct vote_memo_signer *sg;
+	size_t signer_len = strlen(signer);
+
+	if (!vc->signer_found || signer_len > SIGNER_NAME_MAX_BYTES)
+		return;
+	_Static_assert(sizeof(p->treasury) == sizeof(vc->treasury),
+	    "one treasury id size");
+	p->used = true;
+	memcpy(p->id, id, PROPOSAL_ID_BYTES);
+	memcpy(p->treasury, vc->treasury, sizeof(p->treasury));
+	p->config_version = vc->config_version;
+	p->threshold = vc->threshold;
+	p->signer_count = vc->signer_count;
+	sg = signer_slot(vc->treasury, vc->config_version, signer);
+	sg->used = true;
+	memcpy(sg->treasury, vc->treasury, sizeof(sg->treasury));
+	sg->config_version = vc->config_version;
+	memcpy(sg->signer, signer, signer_len + 1);
+	sg->key = vc->key;
 }

@@ -82,7 +82,7 @@ idempotency_check(struct request *rq, struct reply *rp)
 	    "Idempotency-Key");
 	if (key == NULL)
 		return true;
-	if (!idem_fill(rq, rp, key))
+	if (!idem_fill(rq, rp, key) || !request_snapshot_begin(rq, rp))
 		return false;
 	err = store_idempotency_get(rq->reader, rq->idem.token_id,
 	    rq->idem.key, &rec);

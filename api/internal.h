@@ -71,6 +71,7 @@ enum memory_answer {
 struct cache_gen {
 	bool valid;			/* false: never fresh */
 	uint64_t commits;		/* writer_commits */
+	uint64_t token_commits;		/* writer_token_commits */
 	uint64_t changes;		/* store_changes_read */
 };
 
@@ -81,6 +82,11 @@ void cache_gen_now(const struct api_server *srv, struct cache_gen *out);
 /* Whether what was read under tag (its read transaction opened at
  * tag_ms, clock_mono_ms) is still what the database holds at now. */
 bool cache_gen_fresh(const struct cache_gen *tag, uint64_t tag_ms,
+    const struct cache_gen *now);
+
+/* The same for the tokens a thread found: no token was revoked or bound
+ * since (writer_token_commits, and the changes word). */
+bool cache_tokens_fresh(const struct cache_gen *tag, uint64_t tag_ms,
     const struct cache_gen *now);
 
 struct reply;
@@ -162,7 +168,7 @@ struct route {
 
 /* Whether auth may answer r from this thread's token cache without a
  * read transaction (cache.c); r's handler opens one when it needs it
- * (request_snapshot_begin): GET treasury and GET balances. */
+ * (request_snapshot_begin): GET treasury, GET balances and votes. */
 bool route_memory(const struct route *r);
 
 /* Find the route for method and path; fills rq->params.
@@ -278,6 +284,17 @@ void request_snapshot_end(struct request *rq);
  * it, malloc'd, when still fresh (cache_gen_fresh); NULL otherwise. */
 char *cache_answer_get(const struct request *rq, enum memory_answer what,
     const char *treasury);
+
+/* The vote context of (proposal id, signer) as this thread last read
+ * it (nothing in it ever changes, treasury/queries.h); false when this
+ * thread has none. */
+bool cache_vote_context_get(const uint8_t id[PROPOSAL_ID_BYTES],
+    const char *signer, struct vote_context *out);
+
+/* Keep vc, read for (id, signer); one with signer_found false is not
+ * kept. */
+void cache_vote_context_put(const uint8_t id[PROPOSAL_ID_BYTES],
+    const char *signer, const struct vote_context *vc);
 
 /* Keep text (a 200 answer read in rq's snapshot, tagged rq->gen) for the
  * next such GET on this thread; a text of 4 KiB or more is not kept. */

@@ -183,5 +183,5 @@ bool
 route_memory(const struct route *r)
 {
 	return r->handler == handle_treasury_get ||
-	    r->handler == handle_balances;
+	    r->handler == handle_balances || r->handler == handle_vote;
 }

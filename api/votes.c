@@ -95,8 +95,18 @@ vote_key_find(struct request *rq, struct reply *rp, struct command *cmd,
 	char hex[2 * PROPOSAL_ID_BYTES + 1];
 	treasury_err err;
 
-	err = store_vote_context(rq->reader, cmd->in.vote.proposal,
-	    cmd->in.vote.signer, cmd->now_s, vc);
+	if (cache_vote_context_get(cmd->in.vote.proposal, cmd->in.vote.signer,
+	    vc))
+		err = TREASURY_OK;	/* fixed facts, as read before */
+	else if (!request_snapshot_begin(rq, rp))
+		return false;
+	else {
+		err = store_vote_context(rq->reader, cmd->in.vote.proposal,
+		    cmd->in.vote.signer, vc);
+		if (err == TREASURY_OK)
+			cache_vote_context_put(cmd->in.vote.proposal,
+			    cmd->in.vote.signer, vc);
+	}
 	if (err != TREASURY_OK) {
 		hex_encode(hex, cmd->in.vote.proposal, PROPOSAL_ID_BYTES);
 		reply_err(rp, err, "%s proposal %s",

@@ -671,7 +671,7 @@ store_proposal_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 
 static treasury_err
 vote_context_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
-    const char *signer, int64_t now_s, struct vote_context *out)
+    const char *signer, struct vote_context *out)
 {
 	struct proposal_record *rec;
 	struct signer sg;
@@ -686,8 +686,6 @@ vote_context_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 		out->config_version = rec->config_version;
 		out->threshold = rec->threshold;
 		out->signer_count = rec->signer_count;
-		out->status = proposal_status_at(rec->status, rec->expires_s,
-		    now_s);
 		err = signer_fetch(s, rec->treasury, rec->config_version, signer,
 		    &sg);
 	}
@@ -702,7 +700,7 @@ vote_context_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 
 treasury_err
 store_vote_context(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
-    const char *signer, int64_t now_s, struct vote_context *out)
+    const char *signer, struct vote_context *out)
 {
 	treasury_err err;
 	bool began;
@@ -711,7 +709,7 @@ store_vote_context(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 	memset(out, 0, sizeof(*out));
 	err = snapshot_begin(s, &began);
 	if (err == TREASURY_OK)
-		err = vote_context_read(s, id, signer, now_s, out);
+		err = vote_context_read(s, id, signer, out);
 	snapshot_end(s, began);
 	return err;
 }

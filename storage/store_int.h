@@ -167,6 +167,9 @@ struct store {
 	sqlite3_stmt *stmt[STMT_COUNT_];
 	uint8_t instance_id[INSTANCE_ID_BYTES];
 	uint8_t token_hash_key[TOKEN_HASH_KEY_BYTES];	/* secret */
+	/* a token was revoked or bound in the open transaction (tokens.c);
+	 * the writer clears it before each group */
+	bool tokens_changed;
 };
 
 /* Schema 4 (schema_policy.c): the policies of docs/policies.md. */

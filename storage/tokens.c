@@ -288,12 +288,17 @@ store_token_list(struct store *s,
 
 /* Run a token UPDATE whose parameters the caller bound: NOT_FOUND when it
  * changed no row (no live token has the name). Resets the statement. */
+/* A revoke or a bind: a token found before may no longer be what it was,
+ * so the writer tells the request threads' token caches after its COMMIT
+ * (tokens_changed, writer_token_commits). A new token needs no word: the
+ * caches keep only tokens found. */
 static treasury_err
 token_update_step(struct store *s, sqlite3_stmt *st)
 {
 	treasury_err err;
 	int rc;
 
+	s->tokens_changed = true;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		err = sqlite3_changes64(s->db) == 0 ? TREASURY_ERR_NOT_FOUND :

@@ -102,6 +102,7 @@ struct writer {
 	/* metrics (writer_stats_get) */
 	atomic_uint_least64_t groups;
 	atomic_uint_least64_t committed;	/* writer_commits */
+	atomic_uint_least64_t token_commits;	/* writer_token_commits */
 	atomic_uint_least64_t commands;
 	atomic_uint_least64_t group_size[WRITER_GROUP_BUCKETS + 1];
 	atomic_uint_least64_t commit_time[WRITER_COMMIT_BUCKETS + 1];
@@ -483,6 +484,7 @@ group_run(struct writer *w, struct command *group, unsigned n)
 	uint64_t t0;
 
 	group_size_count(w, n);
+	w->store->tokens_changed = false;
 	err = store_file_check(w->store, why);	/* and again inside COMMIT */
 	if (err != TREASURY_OK) {
 		group_refuse(group, err);	/* why is logged once */
@@ -530,6 +532,9 @@ group_run(struct writer *w, struct command *group, unsigned n)
 		return;
 	}
 	commit_time_count(w, clock_mono_us() - t0);
+	if (w->store->tokens_changed)
+		atomic_fetch_add_explicit(&w->token_commits, 1,
+		    memory_order_release);
 	atomic_fetch_add_explicit(&w->committed, 1, memory_order_release);
 	if (w->full) {
 		w->full = false;
@@ -763,6 +768,12 @@ uint64_t
 writer_commits(struct writer *w)
 {
 	return atomic_load_explicit(&w->committed, memory_order_acquire);
+}
+
+uint64_t
+writer_token_commits(struct writer *w)
+{
+	return atomic_load_explicit(&w->token_commits, memory_order_acquire);
 }
 
 uint64_t

@@ -49,13 +49,15 @@ store_data_version(struct store *s, int64_t *out);
 
 /* What POST /v1/proposals/{id}/votes needs before it verifies the
  * signature, read in one snapshot by point reads (the proposal's head and
- * the one signer's row, not every signer or vote). */
+ * the one signer's row, not every signer or vote). Every member is fixed
+ * once the proposal exists (a proposal's treasury and config version, and
+ * a config version's signers, never change), so a request thread may keep
+ * it (api/cache.c); what can change is the writer's to check. */
 struct vote_context {
 	char treasury[TREASURY_ID_MAX_BYTES + 1];
 	uint64_t config_version;
 	unsigned threshold;		/* M of its config version */
 	unsigned signer_count;		/* N of its config version */
-	enum proposal_status status;	/* effective at now_s */
 	bool signer_found;		/* signer is in that config version */
 	struct signer_key key;		/* the signer's key, when found */
 };
@@ -64,7 +66,7 @@ struct vote_context {
  * TREASURY_ERR_UNKNOWN_PROPOSAL or a database error. */
 TREASURY_WARN_UNUSED treasury_err
 store_vote_context(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
-    const char *signer, int64_t now_s, struct vote_context *out);
+    const char *signer, struct vote_context *out);
 
 /* Returns TREASURY_OK or TREASURY_ERR_UNKNOWN_ASSET (exact code match). */
 TREASURY_WARN_UNUSED treasury_err

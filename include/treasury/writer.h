@@ -87,6 +87,11 @@ void writer_commit_hook_set(struct writer *w, void (*fn)(void *), void *arg);
  * it has not moved. Thread-safe, lock-free. */
 uint64_t writer_commits(struct writer *w);
 
+/* How many of those groups revoked or bound a token (raised the same
+ * way, before writer_commits): tokens the request threads found stay
+ * valid while it has not moved, whatever else is written. */
+uint64_t writer_token_commits(struct writer *w);
+
 enum {
 	WRITER_GROUP_BUCKETS = 9,	/* group sizes <= 1, 2, 4, ... 256 */
 	WRITER_COMMIT_BUCKETS = 10,	/* see writer_commit_bucket_us */

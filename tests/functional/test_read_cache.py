@@ -206,3 +206,65 @@ def test_treasury_answer_follows_a_freeze(ctx):
     assert_problem(node.get("/v1/treasuries/nope", token=viewer), 404,
                    "unknown-treasury")
     node.stop()
+
+
+def test_votes_from_memory_answer_as_before(ctx):
+    """Votes take their token and the proposal's fixed facts from memory:
+    the answers are those of the database (counts, statuses, refusals),
+    a token revoked from the command line is refused at once, and an
+    Idempotency-Key is still honoured."""
+    node, c = setup(ctx)
+    c.asset_ok("USDC", 6)
+    sig = sg.signers("mem", "eses")
+    c.treasury_ok("mem", 3, sig)
+    c.deposit_ok("mem", "USDC", "100", "d1")
+    pids = [c.transfer_ok("mem", "USDC", "1")["id"] for _ in range(4)]
+    before = from_memory(node)["token"]
+    for pid in pids:
+        c.vote_ok(pid, sig[0], want_status="pending")
+        c.vote_ok(pid, sig[1], want_status="pending")
+        # the same vote again: an idempotent replay with the same counts
+        again = c.vote_ok(pid, sig[1], want_status="pending")
+        assert_equal((again["approval_count"], again["rejection_count"]),
+                     (2, 0), "counts of the replay")
+        r = c.vote(pid, sig[2], decision="reject", token=c.signer_token)
+        assert_equal(r.status, 200, r.body)
+        assert_equal((r.json["approval_count"], r.json["rejection_count"],
+                      r.json["threshold"], r.json["signer_count"]),
+                     (2, 1, 3, 4), "counts after the rejection")
+        # a contrary vote of one who voted: a conflict, as before
+        assert_problem(c.vote(pid, sig[0], decision="reject"), 409,
+                       "vote-conflict")
+    hits = from_memory(node)["token"] - before
+    # 20 vote requests; each HTTP thread reads the token once at least
+    assert_true(hits >= 10, "most votes' tokens came from memory: %d" % hits)
+    # a name that is not a signer, on a proposal whose facts are kept
+    r = c.vote(pids[0], sig[3], name="mallory")
+    assert_problem(r, 422, "unknown-signer")
+    # another signer's key under sig[3]'s name: refused by the signature
+    r = c.vote(pids[0], sig[0], name=sig[3].name)
+    assert_true(r.status in (400, 401, 403, 422), r.body)
+    assert_equal(c.get_proposal(pids[0])["approval_count"], 2,
+                 "nothing recorded by the refusals")
+    # Idempotency-Key: the first answer, then its replay
+    body = {"signer": sig[3].name, "decision": "approve",
+            "signature": sig[3].sign_vote(pids[1], "approve", "compact",
+                                          False)}
+    h = {"Idempotency-Key": "vote-mem-1"}
+    r1 = node.post("/v1/proposals/%s/votes" % pids[1], body,
+                   token=c.signer_token, headers=h)
+    r2 = node.post("/v1/proposals/%s/votes" % pids[1], body,
+                   token=c.signer_token, headers=h)
+    assert_equal((r1.status, r2.status), (200, 200), r2.body)
+    assert_equal(r2.header("Idempotent-Replayed"), "true", "replayed")
+    assert_equal(r1.json, r2.json, "the same answer")
+    # a signer token revoked from the command line: the next vote is 401
+    tok = node.create_token("late-signer", "signer")
+    c.vote_ok(pids[2], sig[3], token=tok)
+    r = node.token_cmd("revoke", "--name", "late-signer")
+    assert_equal(r.returncode, 0, r.stderr)
+    r = c.vote(pids[3], sig[3], token=tok)
+    assert_equal(r.status, 401, "revoked: %r" % r)
+    assert_equal(c.get_proposal(pids[3])["approval_count"], 2,
+                 "the refused vote left nothing")
+    node.stop()
