@@ -12,11 +12,13 @@
  * connection, such as `treasuryd token revoke` in another process, changes
  * it, so a revoked token is refused by the very next request.
  *
- * A route_memory route (GET balances) is authenticated from that cache
- * without any read transaction while the generation it was last
- * confirmed at is unchanged (cache.c): every commit of the writer moves
- * it, and so does `treasuryd token ...` in another process
- * (store_changes_note), so a revocation is still seen by the next request.
+ * A route_memory route (GET treasury, GET balances, votes) is
+ * authenticated from that cache without any read transaction while no
+ * token was revoked or bound since the cache was last confirmed in a
+ * snapshot (cache.c: the writer counts its groups that did, and
+ * `treasuryd token ...` in another process rewrites the changes word,
+ * store_changes_note), and for at most CACHE_TRUST_MS: a revocation is
+ * still refused by the very next request.
  *
  * A token bound to a TLS client certificate (treasuryd token bind) is
  * accepted only on a connection whose client presented that certificate
