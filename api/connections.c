@@ -136,13 +136,17 @@ conns_request_end(struct MHD_Connection *conn)
 unsigned
 conns_sweep(unsigned deadline_s)
 {
-	uint64_t now_ms = clock_mono_ms();
-	uint64_t deadline_ms = deadline_s * 1000ULL;
+	uint64_t deadline_ms = deadline_s * 1000ULL, now_ms;
 	unsigned cut = 0;
 
 	pthread_mutex_lock(&conns_mu);
+	/* read under conns_mu: a stamp taken after it (a connection opened
+	 * or answered meanwhile) would be in the future, and now - since
+	 * would wrap to a huge age and cut a fresh connection */
+	now_ms = clock_mono_ms();
 	for (struct conn_watch *cw = conns_head; cw != NULL; cw = cw->next) {
-		if (cw->busy || cw->cut || now_ms - cw->since_ms <= deadline_ms)
+		if (cw->busy || cw->cut || cw->since_ms >= now_ms ||
+		    now_ms - cw->since_ms <= deadline_ms)
 			continue;
 		cw->cut = true;
 		(void)shutdown(cw->fd, SHUT_RDWR);
