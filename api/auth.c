@@ -17,7 +17,7 @@
  * token was revoked or bound since the cache was last confirmed in a
  * snapshot (cache.c: the writer counts its groups that did, and
  * `treasuryd token ...` in another process rewrites the changes word,
- * store_changes_note), and for at most CACHE_TRUST_MS: a revocation is
+ * store_changes_note), and for at most memory_answers_ms: a revocation is
  * still refused by the very next request.
  *
  * A token bound to a TLS client certificate (treasuryd token bind) is

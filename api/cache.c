@@ -3,7 +3,8 @@
  * (issue #16): the generation that tags them, and the memo of whole
  * answers (GET balances, GET treasury).
  *
- * A generation is the writer's commit count (writer_commits) and the
+ * A generation is the writer's COMMIT sequence count (writer_commits:
+ * odd while a COMMIT runs, so never settled then) and the
  * word other processes change after their commits (store_changes_read,
  * treasury/storage.h). Tokens found need less: only a revoke or a bind
  * changes one, so they are compared on the writer's count of groups that
@@ -16,9 +17,10 @@
  * answer was read from committed data (synchronous=FULL), so none shows
  * a state that is not durable.
  *
- * A thread also serves from memory only within CACHE_TRUST_MS of its last
- * read of the database: a change no generation sees (the sqlite3 shell,
- * or a changes file another process could not write) shows within that.
+ * A thread also serves from memory only within memory_answers_ms (1 s by
+ * default; 0 turns all this off) of its last read of the database: a
+ * change no generation sees (the sqlite3 shell, or a changes file another
+ * process could not write) shows within that.
  *
  * Each MHD thread has its own memo (thread-local, no lock): entries are
  * written and read by that thread only.
@@ -33,7 +35,8 @@
 void
 cache_gen_now(const struct api_server *srv, struct cache_gen *out)
 {
-	out->valid = srv->changes != NULL;
+	out->valid = srv->changes != NULL && srv->opts.memory_answers_ms > 0;
+	out->trust_ms = srv->opts.memory_answers_ms;
 	out->commits = writer_commits(srv->opts.writer);
 	out->token_commits = writer_token_commits(srv->opts.writer);
 	out->changes = out->valid ? store_changes_read(srv->changes) : 0;
@@ -44,14 +47,22 @@ cache_trusted(const struct cache_gen *tag, uint64_t tag_ms,
     const struct cache_gen *now)
 {
 	return tag->valid && now->valid && tag->changes == now->changes &&
-	    clock_mono_ms() - tag_ms < CACHE_TRUST_MS;
+	    clock_mono_ms() - tag_ms < now->trust_ms;
+}
+
+/* An odd count: a COMMIT was running (writer.h). */
+static bool
+count_settled(uint64_t tag, uint64_t now)
+{
+	return tag == now && tag % 2 == 0;
 }
 
 bool
 cache_gen_fresh(const struct cache_gen *tag, uint64_t tag_ms,
     const struct cache_gen *now)
 {
-	return cache_trusted(tag, tag_ms, now) && tag->commits == now->commits;
+	return cache_trusted(tag, tag_ms, now) &&
+	    count_settled(tag->commits, now->commits);
 }
 
 bool
@@ -59,7 +70,7 @@ cache_tokens_fresh(const struct cache_gen *tag, uint64_t tag_ms,
     const struct cache_gen *now)
 {
 	return cache_trusted(tag, tag_ms, now) &&
-	    tag->token_commits == now->token_commits;
+	    count_settled(tag->token_commits, now->token_commits);
 }
 
 /* ---- whole answers: GET /v1/treasuries/{t}[/balances] ---- */

@@ -58,10 +58,6 @@ struct api_server {
 
 /* ---- cache.c: answers from memory while nothing changed ---- */
 
-/* How long a thread serves from memory after its last read of the
- * database, at most: a change no generation sees shows within it. */
-enum { CACHE_TRUST_MS = 1000 };
-
 /* What is answered from memory: a token found without a read
  * transaction, or a whole GET balances or GET treasury answer. */
 enum memory_answer {
@@ -70,6 +66,7 @@ enum memory_answer {
 
 struct cache_gen {
 	bool valid;			/* false: never fresh */
+	unsigned trust_ms;		/* opts.memory_answers_ms */
 	uint64_t commits;		/* writer_commits */
 	uint64_t token_commits;		/* writer_token_commits */
 	uint64_t changes;		/* store_changes_read */

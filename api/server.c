@@ -576,6 +576,8 @@ changes_start(struct api_server *srv)
 {
 	char errmsg[STORE_ERRMSG_BYTES];
 
+	if (srv->opts.memory_answers_ms == 0)
+		return;		/* turned off: nothing to watch */
 	if (store_changes_map(srv->db_path, &srv->changes, errmsg) !=
 	    TREASURY_OK)
 		log_msg(LOG_WARNING, "%s; every answer is read from the "

@@ -95,6 +95,10 @@ static const struct option_def options[] = {
 	{ "sse_max_streams",    OPT_UINT,  "64",                1,    1024,
 	  OFF(sse_max_streams), RESTART,
 	  "simultaneous GET /v1/events streams (429 beyond)" },
+	{ "memory_answers_ms",  OPT_UINT,  "1000",              0,    60000,
+	  OFF(memory_answers_ms), RESTART,
+	  "longest a request thread answers from memory without reading "
+	  "the database (0: never; docs/operations.md)" },
 	{ "sse_heartbeat",      OPT_UINT,  "15",                1,    300,
 	  OFF(sse_heartbeat_s), RESTART,
 	  "seconds between heartbeat comments on an idle event stream" },

@@ -35,6 +35,7 @@ struct config {
 	unsigned request_timeout_s;
 	unsigned sse_max_streams;
 	unsigned sse_heartbeat_s;
+	unsigned memory_answers_ms;	/* api/cache.c's trust bound */
 	unsigned idempotency_retention_s;
 	unsigned maintenance_interval_s;
 	unsigned shutdown_timeout_s;

@@ -701,6 +701,7 @@ api_options_fill(struct api_options *o, const struct daemon *d,
 	o->request_timeout_s = cfg->request_timeout_s;
 	o->sse_max_streams = cfg->sse_max_streams;
 	o->sse_heartbeat_s = cfg->sse_heartbeat_s;
+	o->memory_answers_ms = cfg->memory_answers_ms;
 	o->unsafe_test_clock = d->cl.unsafe_test_clock;
 	o->webhook_hosts = cfg->webhook_hosts;
 	if (cfg->tls_cert[0] != '\0') {

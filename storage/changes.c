@@ -26,14 +26,24 @@
 
 #include "store_int.h"
 
+/* A lock-free 64-bit load, which a read-only mapping needs (a 32-bit
+ * target emulating it with a locked compare-exchange would write). */
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics are lock-free");
+
 struct store_changes {
 	const _Atomic uint64_t *word;	/* the mapped file's first 8 bytes */
 };
 
+/* Beside the database file with symbolic links resolved, so that the
+ * daemon and `treasuryd token` name the same file however each was given
+ * the database's path (as the lock file is named, docs/operations.md). */
 static bool
 changes_path(const char *db_path, char out[PATH_MAX])
 {
-	int n = snprintf(out, PATH_MAX, "%s%s", db_path, STORE_CHANGES_SUFFIX);
+	char resolved[PATH_MAX];
+	const char *base = realpath(db_path, resolved) != NULL ? resolved :
+	    db_path;
+	int n = snprintf(out, PATH_MAX, "%s%s", base, STORE_CHANGES_SUFFIX);
 
 	return n > 0 && n < PATH_MAX;
 }
@@ -115,19 +125,26 @@ void
 store_changes_note(const struct store *s)
 {
 	char path[PATH_MAX];
+	const char *why = NULL;
 	uint64_t value;
+	ssize_t n;
 	int fd;
 
 	if (!changes_path(s->path, path))
 		return;
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ENOENT)
-		return;
+		return;		/* no daemon made one: none to tell */
 	randombytes_buf(&value, sizeof(value));
-	if (fd < 0 || pwrite(fd, &value, sizeof(value), 0) !=
-	    (ssize_t)sizeof(value))
+	if (fd < 0)
+		why = strerror(errno);
+	else if ((n = pwrite(fd, &value, sizeof(value), 0)) < 0)
+		why = strerror(errno);
+	else if (n != (ssize_t)sizeof(value))
+		why = "short write";
+	if (why != NULL)
 		log_msg(LOG_WARNING, "%s: %s; a running treasuryd sees this "
-		    "change within a second", path, strerror(errno));
+		    "change within its memory_answers_ms", path, why);
 	if (fd >= 0)
 		close(fd);
 }

@@ -471,6 +471,22 @@ final_checkpoint(struct writer *w)
 	}
 }
 
+/* Around each COMMIT (writer_commits, writer_token_commits): called
+ * once before, where it makes the counts odd, and once after, where it
+ * makes them even; the token count only for a group that revoked or bound
+ * a token. The first step is ordered before anything COMMIT makes
+ * visible (a sequentially consistent add and fence), so a request thread
+ * that could see the commit's data sees an odd or a later count, and
+ * takes nothing it read for settled (api/cache.c). */
+static void
+commit_seq_step(struct writer *w)
+{
+	if (w->store->tokens_changed)
+		atomic_fetch_add(&w->token_commits, 1);
+	atomic_fetch_add(&w->committed, 1);
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
 /* Apply and commit one group. */
 static void
 group_run(struct writer *w, struct command *group, unsigned n)
@@ -526,16 +542,14 @@ group_run(struct writer *w, struct command *group, unsigned n)
 	/* Before COMMIT: no reader may see these times with an earlier now. */
 	clock_mark_raise(group_now_s);
 	t0 = clock_mono_us();
+	commit_seq_step(w);		/* odd: a COMMIT runs */
 	err = store_stmt_run(w->store, STMT_COMMIT);
+	commit_seq_step(w);		/* even again, whatever it did */
 	if (err != TREASURY_OK) {
 		group_fail(w, group, n, "COMMIT", err);
 		return;
 	}
 	commit_time_count(w, clock_mono_us() - t0);
-	if (w->store->tokens_changed)
-		atomic_fetch_add_explicit(&w->token_commits, 1,
-		    memory_order_release);
-	atomic_fetch_add_explicit(&w->committed, 1, memory_order_release);
 	if (w->full) {
 		w->full = false;
 		log_msg(LOG_NOTICE, "writer: a group committed again: the disk "

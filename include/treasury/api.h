@@ -56,6 +56,9 @@ struct api_options {
 	unsigned request_timeout_s;		/* whole request, incl. body */
 	unsigned sse_max_streams;		/* GET /v1/events streams */
 	unsigned sse_heartbeat_s;		/* comment line when idle */
+	/* longest a thread answers from memory after its last database
+	 * read; 0: every answer is read (api/cache.c) */
+	unsigned memory_answers_ms;
 	/* TLS (api/tls.c, docs/configuration.md "TLS"): serve HTTPS when
 	 * tls_cert_path is not NULL. The key file must give group and others
 	 * no permission. tls_client_ca_path (NULL: none) asks clients for a

@@ -80,16 +80,16 @@ writer_checkpoints_set(struct writer *w, const struct checkpoint_policy *p);
  * must not block. Thread-safe; one hook, replaced by a later call. */
 void writer_commit_hook_set(struct writer *w, void (*fn)(void *), void *arg);
 
-/* How many groups this writer has committed: read with acquire order, it
- * is raised (release) right after each successful COMMIT returned, so a
- * reader that loads it before opening a read transaction sees at least
- * that many groups. Answers kept in memory (api/cache.c) are valid while
- * it has not moved. Thread-safe, lock-free. */
+/* A sequence count of this writer's COMMITs: odd while one runs, even
+ * otherwise, two more after each (committed or not). Load it (acquire)
+ * before opening a read transaction: what that reads may be kept as
+ * settled only while the count is even and unchanged, since no COMMIT
+ * ran or began since (api/cache.c). Thread-safe, lock-free. */
 uint64_t writer_commits(struct writer *w);
 
-/* How many of those groups revoked or bound a token (raised the same
- * way, before writer_commits): tokens the request threads found stay
- * valid while it has not moved, whatever else is written. */
+/* The same count over the COMMITs of groups that revoked or bound a
+ * token: tokens the request threads found stay valid while it is even
+ * and unchanged, whatever else is written. */
 uint64_t writer_token_commits(struct writer *w);
 
 enum {
