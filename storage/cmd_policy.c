@@ -272,26 +272,39 @@ proposal_rules_load(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 	return TREASURY_OK;
 }
 
+/* Whether name is in v (its names are in BINARY order, as strcmp). From
+ * *at on: the signers are asked in that order too, so one pass of both. */
+static bool
+voted(const struct proposal_voters *v, unsigned *at, const char *name)
+{
+	int c = 1;
+
+	while (*at < v->count && (c = strcmp(v->names[*at], name)) < 0)
+		(*at)++;
+	return *at < v->count && c == 0;
+}
+
 treasury_err
 proposal_awaiting_journal(struct store *s, const struct command *cmd,
     const uint8_t id[PROPOSAL_ID_BYTES], const char *treasury,
-    uint64_t config_version, unsigned approvals, unsigned threshold)
+    uint64_t config_version, const struct proposal_voters *v,
+    unsigned threshold)
 {
 	sqlite3_stmt *st = s->stmt[STMT_SIGNERS_AWAITING];
 	char name[SIGNER_NAME_MAX_BYTES + 1];
 	struct journal_payload p;
 	treasury_err err = TREASURY_OK;
+	unsigned at = 0;
 	int rc;
 
 	journal_payload_begin(&p);
-	journal_payload_int(&p, "approvals", (int64_t)approvals);
+	journal_payload_int(&p, "approvals", (int64_t)v->tally.approvals);
 	journal_payload_array(&p, "awaiting");
 	bind_str(st, 1, treasury);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)config_version);
-	sqlite3_bind_blob(st, 3, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
 	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		err = col_text(st, 0, 1, SIGNER_NAME_MAX_BYTES, name);
-		if (err == TREASURY_OK)
+		if (err == TREASURY_OK && !voted(v, &at, name))
 			journal_payload_elem_str(&p, name);
 	}
 	if (err == TREASURY_OK && rc != SQLITE_DONE)
@@ -313,12 +326,15 @@ proposal_tally_apply(struct store *s, const struct proposal_record *rec,
     const struct proposal_rules *r, struct command *cmd,
     struct policy_tally *t)
 {
+	struct proposal_voters v;
 	struct lifecycle_step step;
 	treasury_err err;
 
-	err = proposal_tally_read(s, rec->id, t);
+	/* the tally and who voted, in one scan: proposal.awaiting's too */
+	err = proposal_voters_read(s, rec->id, &v);
 	if (err != TREASURY_OK)
 		return err;
+	*t = v.tally;
 	lifecycle_tally_step(*cmd_status(cmd), &r->policy, r->pp.track, r->pp.m,
 	    rec->signer_count, t, cmd->now_s, &step);
 	/* approved_at exists while approved (a CHECK): set it before the
@@ -336,7 +352,7 @@ proposal_tally_apply(struct store *s, const struct proposal_record *rec,
 	if (err == TREASURY_OK && step.status == STATUS_PENDING &&
 	    (cmd->type == CMD_VOTE || cmd->type == CMD_REVOKE))
 		err = proposal_awaiting_journal(s, cmd, rec->id, rec->treasury,
-		    rec->config_version, t->approvals, policy_base_threshold(
+		    rec->config_version, &v, policy_base_threshold(
 		    &r->policy, r->pp.track, r->pp.m));
 	return err;
 }

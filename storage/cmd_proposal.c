@@ -359,6 +359,7 @@ static treasury_err
 proposal_create(struct store *s, struct proposal_fields *f,
     struct treasury *cur, struct treasury_policy *now, struct command *cmd)
 {
+	struct proposal_voters voters;
 	struct textbuf text;
 	uint64_t nonce = 0;
 	int64_t delay_s;
@@ -394,9 +395,12 @@ proposal_create(struct store *s, struct proposal_fields *f,
 	proposal_id_compute(cmd->out.proposal_create.id, text.data, text.len);
 	err = proposal_insert(s, f, &text, cmd);
 	if (err == TREASURY_OK)
+		err = proposal_voters_read(s, cmd->out.proposal_create.id,
+		    &voters);	/* none: the proposal is new */
+	if (err == TREASURY_OK)
 		err = proposal_awaiting_journal(s, cmd,
 		    cmd->out.proposal_create.id, f->treasury, f->config_version,
-		    0, policy_base_threshold(now, proposal_kind_track(f->kind),
+		    &voters, policy_base_threshold(now, proposal_kind_track(f->kind),
 		    cur->threshold));
 	if (err == TREASURY_OK)
 		cmd->out.proposal_create.status = lifecycle_status_created();

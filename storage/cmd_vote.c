@@ -13,6 +13,15 @@
  * the same vote again is an idempotent replay (the first signature is
  * kept), the contrary vote a conflict. What the tally then makes of the
  * proposal is lifecycle_tally_step's (proposal_tally_apply).
+ *
+ * The reads of an accepted vote, all prepared statements (s->stmt[]):
+ * the head, the signer's prior vote, the policy row, the treasury's
+ * current version, the signer's row; after the insert (and its journal
+ * entry) one scan of the proposal's votes in signer order gives both the
+ * tally and, while the proposal stays pending, who voted: the names of
+ * proposal.awaiting are the version's signers (one scan of their primary
+ * key) less those, merged in C (proposal_awaiting_journal), not a probe
+ * of the votes per signer.
  */
 #include <stdlib.h>
 #include <string.h>

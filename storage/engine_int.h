@@ -156,6 +156,20 @@ TREASURY_WARN_UNUSED treasury_err
 proposal_tally_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     struct policy_tally *out);
 
+/* The tally of a proposal and who voted on it (revoked votes too), by
+ * signer name in BINARY order (the votes' primary key). */
+struct proposal_voters {
+	struct policy_tally tally;
+	unsigned count;
+	char names[SIGNERS_PER_TREASURY_MAX][SIGNER_NAME_MAX_BYTES + 1];
+};
+
+/* proposal_tally_read, and the names of the signers that voted, from the
+ * same one scan of the proposal's votes. Same returns. */
+TREASURY_WARN_UNUSED treasury_err
+proposal_voters_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct proposal_voters *out);
+
 /* ---- the journal of a command (journal.c, journal_int.h) ---- */
 
 /* The who of an entry cmd appends: its now_s and actor_token, and signer
@@ -339,14 +353,17 @@ proposal_rules_load(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     struct proposal_rules **out);
 
 /* proposal.awaiting for the pending proposal id of treasury, made at
- * config_version: its approvals, the approvals it needs (threshold) and
- * the signers of that version that have not voted (by name). Appended
- * after proposal.created and by proposal_tally_apply after a vote or
- * revocation that leaves the proposal pending. */
+ * config_version: its approvals (v->tally), the approvals it needs
+ * (threshold) and the signers of that version that have not voted (by
+ * name: those not in v, which proposal_voters_read read in this
+ * transaction). Appended after proposal.created and by
+ * proposal_tally_apply after a vote or revocation that leaves the
+ * proposal pending. */
 TREASURY_WARN_UNUSED treasury_err
 proposal_awaiting_journal(struct store *s, const struct command *cmd,
     const uint8_t id[PROPOSAL_ID_BYTES], const char *treasury,
-    uint64_t config_version, unsigned approvals, unsigned threshold);
+    uint64_t config_version, const struct proposal_voters *v,
+    unsigned threshold);
 
 /* After a vote, veto or revocation on an open proposal rec whose status
  * is cmd->status: read its tally into *t, take the step lifecycle_tally_step

@@ -933,9 +933,11 @@ vetoes_count(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 	return err;
 }
 
-treasury_err
-proposal_tally_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
-    struct policy_tally *out)
+/* The votes of proposal id, in signer order: counted into *t (without
+ * its vetoes) and, when v is not NULL, their signers' names into v. */
+static treasury_err
+votes_scan(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct policy_tally *t, struct proposal_voters *v)
 {
 	sqlite3_stmt *st = s->stmt[STMT_VOTES_TALLY];
 	int64_t decision, revoked;
@@ -943,22 +945,51 @@ proposal_tally_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 	unsigned rows = 0;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
 	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
 	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		err = col_int(st, 0, VOTE_APPROVE, VOTE_REJECT, &decision);
-		if (err == TREASURY_OK)
-			err = col_int(st, 1, 0, 1, &revoked);
-		if (err == TREASURY_OK && ++rows > SIGNERS_PER_TREASURY_MAX)
+		if (++rows > SIGNERS_PER_TREASURY_MAX) {
 			err = TREASURY_ERR_DB_CORRUPT;
+			break;
+		}
+		if (v != NULL)
+			err = col_text(st, 0, 1, SIGNER_NAME_MAX_BYTES,
+			    v->names[v->count++]);
 		if (err == TREASURY_OK)
-			lifecycle_tally_vote(out, (enum vote_decision)decision,
+			err = col_int(st, 1, VOTE_APPROVE, VOTE_REJECT, &decision);
+		if (err == TREASURY_OK)
+			err = col_int(st, 2, 0, 1, &revoked);
+		if (err == TREASURY_OK)
+			lifecycle_tally_vote(t, (enum vote_decision)decision,
 			    revoked != 0);
 	}
 	if (err == TREASURY_OK && rc != SQLITE_DONE)
 		err = store_err_from_sqlite(rc);
 	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+proposal_tally_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct policy_tally *out)
+{
+	treasury_err err;
+
+	memset(out, 0, sizeof(*out));
+	err = votes_scan(s, id, out, NULL);
 	if (err == TREASURY_OK)
 		err = vetoes_count(s, id, &out->vetoes);
+	return err;
+}
+
+treasury_err
+proposal_voters_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
+    struct proposal_voters *out)
+{
+	treasury_err err;
+
+	memset(out, 0, sizeof(*out));
+	err = votes_scan(s, id, &out->tally, out);
+	if (err == TREASURY_OK)
+		err = vetoes_count(s, id, &out->tally.vetoes);
 	return err;
 }

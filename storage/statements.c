@@ -94,10 +94,13 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " FROM treasury_configs WHERE treasury_id = ?1 AND version = ?2",
 	/* The signers of config version ?2 of treasury ?1 that have no vote
 	 * (of any kind) on proposal ?3: proposal.awaiting. */
+	/* The names of a config version's signers, in BINARY order; those
+	 * that voted are left out in C (proposal_awaiting_journal: one
+	 * pass over them and the STMT_VOTES_TALLY rows, not one probe of
+	 * votes per signer). */
 	[STMT_SIGNERS_AWAITING] =
-	    "SELECT s.name FROM signers s WHERE s.treasury_id = ?1"
-	    " AND s.version = ?2 AND NOT EXISTS (SELECT 1 FROM votes v"
-	    " WHERE v.proposal_id = ?3 AND v.signer = s.name) ORDER BY s.name",
+	    "SELECT name FROM signers WHERE treasury_id = ?1 AND version = ?2"
+	    " ORDER BY name",
 	[STMT_SIGNER_INSERT] =
 	    "INSERT INTO signers (treasury_id, version, name, key_type, pubkey,"
 	    " key_x) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -313,10 +316,11 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    "SELECT signer, decision, signature, created_at FROM votes"
 	    " WHERE proposal_id = ?1 AND revoked_at IS NULL"
 	    " ORDER BY created_at, rowid",
-	/* Each signer's vote, for the tally (lifecycle_tally_vote). */
+	/* Each signer's vote, for the tally (lifecycle_tally_vote) and
+	 * proposal.awaiting: in signer order (the primary key's). */
 	[STMT_VOTES_TALLY] =
-	    "SELECT decision, revoked_at IS NOT NULL FROM votes"
-	    " WHERE proposal_id = ?1",
+	    "SELECT signer, decision, revoked_at IS NOT NULL FROM votes"
+	    " WHERE proposal_id = ?1 ORDER BY signer",
 
 	/* Idempotency records: ?1 token id, ?2 key. */
 	[STMT_IDEM_GET] =
