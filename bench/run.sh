@@ -36,8 +36,8 @@
 #   WRK_CONNS (16, GET runs)  VOTE_CONNS (64)  LAT_CONNS (32)
 #   TREASURYD_THREADS (unset: the daemon's default, 2)  KEEP=1 keeps the
 #   temporary directory.  PERF=1 records a perf profile of treasuryd
-#   during each full-speed vote run (with KEEP=1: DIR/perf-votes.txt,
-#   by thread name and symbol).  WEBHOOKS=1 registers one webhook endpoint (every
+#   during the fixed-rate run and each full-speed vote run (with KEEP=1:
+#   DIR/perf-latency.txt, DIR/perf-votes.txt, by thread and symbol).  WEBHOOKS=1 registers one webhook endpoint (every
 #   entry type) before prepare, on a local sink (Python, answers 204), so
 #   that every vote's journal entries are also queued in the outbox and
 #   delivered: compare "durable votes" with and without it (the sink
@@ -354,10 +354,12 @@ tail -n +"$((LAT_N + 1))" "$TMP/votes.txt" >"$TMP/votes-max.txt"
 # ---- 4. latency at a fixed rate ----
 say "votes at a fixed ${LAT_RATE}/s for ${LAT_S} s (+${LAT_WARM_S} s warm-up), open loop"
 thread_ticks "$DAEMON_PID" >"$TMP/lticks0"
+perf_start "$TMP/perf-latency"
 "$BIN/bench_loadgen" -p "$PORT" -r "$LAT_RATE" -d "$LAT_S" -w "$LAT_WARM_S" \
 	-c "$LAT_CONNS" -f "$TMP/votes-latency.txt" \
 	-H "Authorization: Bearer $SIGNER" >"$TMP/latency.out" ||
 	say "loadgen: some votes failed (see above)"
+perf_stop "$TMP/perf-latency"
 thread_ticks "$DAEMON_PID" >"$TMP/lticks1"
 LAT_ROLES=$(role_cpu "$TMP/lticks0" "$TMP/lticks1" \
 	"$(result "$TMP/latency.out" lat_all_2xx)" treasuryd)
