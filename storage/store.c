@@ -416,8 +416,27 @@ db_answer(sqlite3 *db, const char *sql, char *text, size_t text_size,
 	return rc;
 }
 
+/* PRAGMA cache_size in KiB (a negative count), read back. */
+static int
+cache_set(sqlite3 *db, int cache_kib)
+{
+	char sql[64], answer[32];
+	int value = 0, rc;
+
+	/* our own integer, not input: a PRAGMA value cannot be bound */
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %d", -cache_kib);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = db_answer(db, "PRAGMA cache_size", answer, sizeof(answer),
+		    &value);
+	if (rc == SQLITE_OK && value != -cache_kib)
+		rc = SQLITE_INTERNAL;
+	return rc;
+}
+
 /* WAL (set by writers, required of readers), synchronous=FULL, foreign
- * keys; each read back, since SQLite ignores what it cannot do. */
+ * keys, and a writer's page cache; each read back, since SQLite ignores
+ * what it cannot do. */
 static treasury_err
 db_settings(struct store *s, const char *path, char errmsg[STORE_ERRMSG_BYTES])
 {
@@ -449,6 +468,8 @@ db_settings(struct store *s, const char *path, char errmsg[STORE_ERRMSG_BYTES])
 		    sizeof(answer), &value);
 	if (rc == SQLITE_OK && value != 1)
 		rc = SQLITE_INTERNAL;
+	if (rc == SQLITE_OK && s->mode != STORE_READ_ONLY)
+		rc = cache_set(s->db, STORE_WRITER_CACHE_KIB);
 	if (rc != SQLITE_OK)
 		return db_fail(s, rc, "cannot configure database", path, errmsg);
 	return TREASURY_OK;

@@ -267,6 +267,8 @@ test_create_0600_wal_full(void **state)
 	assert_int_equal(db_int(s->db, "PRAGMA foreign_keys"), 1);
 	assert_int_equal(db_int(s->db, "PRAGMA busy_timeout"),
 	    STORE_BUSY_TIMEOUT_MS);
+	assert_int_equal(db_int(s->db, "PRAGMA cache_size"),
+	    -STORE_WRITER_CACHE_KIB);		/* KiB, not pages */
 
 	/* Persistent settings, through a raw connection. */
 	assert_int_equal(raw_int(c->db, "PRAGMA user_version"),
@@ -311,6 +313,8 @@ test_reopen_keeps_instance_id(void **state)
 	assert_memory_equal(id1, id2, sizeof(id1));
 
 	s = open_ok(c->db, STORE_READ_ONLY);
+	/* a reader's cache is emptied by others' commits: SQLite's default */
+	assert_int_equal(db_int(s->db, "PRAGMA cache_size"), -2000);
 	store_instance_id(s, id2);
 	store_token_hash_key(s, key2);
 	store_close(s);
