@@ -189,6 +189,19 @@ jp_codepoint(struct journal_payload *p, uint32_t cp)
 	}
 }
 
+/* The length of the prefix of u that is printable ASCII other than '"'
+ * and '\\': copied as it is. */
+static size_t
+plain_run(const unsigned char *u, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && u[n] >= 0x20 && u[n] <= 0x7e && u[n] != '"' &&
+	    u[n] != '\\')
+		n++;
+	return n;
+}
+
 static void
 jp_string(struct journal_payload *p, const char *s)
 {
@@ -200,11 +213,11 @@ jp_string(struct journal_payload *p, const char *s)
 		uint32_t cp;
 		size_t n;
 
-		if (u[i] == '"' || u[i] == '\\') {
+		if ((n = plain_run(u + i, len - i)) > 0) {	/* at once */
+			jp_raw(p, s + i, n);
+			i += n;
+		} else if (u[i] == '"' || u[i] == '\\') {
 			jp_raw(p, "\\", 1);
-			jp_raw(p, s + i, 1);
-			i++;
-		} else if (u[i] >= 0x20 && u[i] <= 0x7e) {
 			jp_raw(p, s + i, 1);
 			i++;
 		} else if (u[i] < 0x80) {
