@@ -382,6 +382,16 @@ balance_seen(const struct balance *b, void *ctx)
 	return bf->err != TREASURY_OK;
 }
 
+static treasury_err
+balances_fold(struct store *s, struct report_work *w, const char *treasury)
+{
+	struct balance_fold bf = { .w = w, .err = TREASURY_OK };
+	treasury_err err;
+
+	err = store_balances(s, treasury, balance_seen, &bf);
+	return err != TREASURY_OK ? err : bf.err;
+}
+
 static int
 asset_cmp(const void *x, const void *y)
 {
@@ -452,7 +462,6 @@ store_report(struct store *s, const char *treasury, int64_t from_s,
     int64_t to_s, struct report *out)
 {
 	struct report_work *w;
-	struct balance_fold bf;
 	treasury_err err;
 	bool began;
 
@@ -474,13 +483,8 @@ store_report(struct store *s, const char *treasury, int64_t from_s,
 		    from_s);
 	if (err == TREASURY_OK)
 		err = fold_range(s, w, FOLD_PERIOD, treasury, from_s, to_s);
-	if (err == TREASURY_OK) {
-		bf.w = w;
-		bf.err = TREASURY_OK;
-		err = store_balances(s, treasury, balance_seen, &bf);
-		if (err == TREASURY_OK)
-			err = bf.err;
-	}
+	if (err == TREASURY_OK)
+		err = balances_fold(s, w, treasury);
 	if (err == TREASURY_OK)
 		err = report_finish(s, w);
 	if (began)
@@ -496,7 +500,6 @@ store_report_next(struct store *s, const char *treasury,
     const struct report *prev, int64_t to_s, struct report *out)
 {
 	struct report_work *w;
-	struct balance_fold bf;
 	treasury_err err = TREASURY_OK;
 	unsigned i, j;
 	bool began;
@@ -522,13 +525,8 @@ store_report_next(struct store *s, const char *treasury,
 		err = snapshot_open(s, &began);
 	else
 		began = false;
-	if (err == TREASURY_OK) {
-		bf.w = w;
-		bf.err = TREASURY_OK;
-		err = store_balances(s, treasury, balance_seen, &bf);
-		if (err == TREASURY_OK)
-			err = bf.err;
-	}
+	if (err == TREASURY_OK)
+		err = balances_fold(s, w, treasury);
 	w->keyed = (size_t)out->asset_count * (out->category_count + 1) <=
 	    REPORT_KEYED_MAX;
 	if (err == TREASURY_OK)
