@@ -19,7 +19,7 @@ import tempfile
 
 import signers as sg
 from framework import assert_equal, assert_true, TestFailure
-from treasury_helpers import setup
+from treasury_helpers import freeze_sig, setup
 
 CLOCK = ["--unsafe-test-clock"]
 HOUR_S = 3600
@@ -32,13 +32,6 @@ def advance(node, seconds):
 
 def act_sign(signer, tag, pid):
     return signer.sign_digest(sg.tagged_hash(tag, bytes.fromhex(pid))).hex()
-
-
-def freeze_sig(c, signer, tid, config, seq):
-    text = ("treasuryd freeze v1\ninstance: %s\ntreasury: %s\nconfig: %d\n"
-            "freeze: %d\n" % (c.instance, tid, config, seq))
-    return signer.sign_digest(sg.tagged_hash("treasuryd/freeze/v1",
-                                             text.encode())).hex()
 
 
 def propose(c, tid, body):

@@ -16,7 +16,7 @@ import time
 
 import signers as sg
 from framework import assert_equal, assert_problem, assert_true
-from treasury_helpers import parse_ts, setup
+from treasury_helpers import freeze_sig, parse_ts, setup
 
 CLOCK = ["--unsafe-test-clock"]
 TAG = b"treasuryd/journal/v1"
@@ -81,10 +81,7 @@ def signed_act(c, pid, signer, what, tag):
 
 
 def freeze(c, tid, signer, seq):
-    text = ("treasuryd freeze v1\ninstance: %s\ntreasury: %s\nconfig: 1\n"
-            "freeze: %d\n" % (c.instance, tid, seq))
-    sig = signer.sign_digest(sg.tagged_hash("treasuryd/freeze/v1",
-                                            text.encode())).hex()
+    sig = freeze_sig(c, signer, tid, 1, seq)
     r = c.node.post("/v1/treasuries/%s/freeze" % tid,
                     {"signer": signer.name, "freeze": seq, "signature": sig},
                     token=c.signer_token)

@@ -9,7 +9,7 @@ the admin role cannot change signers, threshold or policy.
 
 import signers as sg
 from framework import assert_equal, assert_problem, assert_true
-from treasury_helpers import DAY_S, parse_ts, setup
+from treasury_helpers import DAY_S, freeze_sig, parse_ts, setup
 
 CLOCK = ["--unsafe-test-clock"]
 
@@ -619,13 +619,6 @@ def test_treasuryctl_shows_policy_and_labels(ctx):
 
 
 # ---- freeze and unfreeze (docs/policies.md §5) ----
-
-def freeze_sig(c, signer, tid, config, seq):
-    text = ("treasuryd freeze v1\ninstance: %s\ntreasury: %s\nconfig: %d\n"
-            "freeze: %d\n" % (c.instance, tid, config, seq))
-    return signer.sign_digest(sg.tagged_hash("treasuryd/freeze/v1",
-                                             text.encode())).hex()
-
 
 def freeze(c, tid, signer, seq, config=1, sig=None, token=None):
     body = {"signer": signer.name, "freeze": seq,

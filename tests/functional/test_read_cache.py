@@ -15,7 +15,7 @@ import threading
 
 import signers as sg
 from framework import assert_equal, assert_problem, assert_true
-from treasury_helpers import setup
+from treasury_helpers import freeze_sig, setup
 
 ROUNDS = 40     # requests per check: both HTTP threads, hits and misses
 # A trust bound far longer than any test: what these tests see of a change
@@ -184,10 +184,7 @@ def test_without_the_changes_file_everything_is_read(ctx):
 
 
 def freeze(c, tid, signer, seq):
-    text = ("treasuryd freeze v1\ninstance: %s\ntreasury: %s\nconfig: 1\n"
-            "freeze: %d\n" % (c.instance, tid, seq))
-    sig = signer.sign_digest(sg.tagged_hash("treasuryd/freeze/v1",
-                                            text.encode())).hex()
+    sig = freeze_sig(c, signer, tid, 1, seq)
     r = c.node.post("/v1/treasuries/%s/freeze" % tid,
                     {"signer": signer.name, "freeze": seq, "signature": sig},
                     token=c.signer_token)

@@ -12,20 +12,13 @@ import urllib.parse
 
 import signers as sg
 from framework import assert_equal, assert_problem, assert_true
-from treasury_helpers import parse_ts, setup, ts
+from treasury_helpers import freeze_sig, parse_ts, setup, ts
 
 CLOCK = ["--unsafe-test-clock"]
 
 
 def act_sign(signer, tag, pid):
     return signer.sign_digest(sg.tagged_hash(tag, bytes.fromhex(pid))).hex()
-
-
-def freeze_sig(c, signer, tid, config, seq):
-    text = ("treasuryd freeze v1\ninstance: %s\ntreasury: %s\nconfig: %d\n"
-            "freeze: %d\n" % (c.instance, tid, config, seq))
-    return signer.sign_digest(sg.tagged_hash("treasuryd/freeze/v1",
-                                             text.encode())).hex()
 
 
 def create(c, tid, threshold, members):

@@ -315,6 +315,15 @@ class Client:
                               token=token or self.signer_token)
 
 
+def freeze_sig(c, signer, tid, config, seq):
+    """The signature of a freeze of tid at config version `config` with
+    sequence number `seq` (docs/signing.md, the freeze text)."""
+    text = ("treasuryd freeze v1\ninstance: %s\ntreasury: %s\nconfig: %d\n"
+            "freeze: %d\n" % (c.instance, tid, config, seq))
+    return signer.sign_digest(sg.tagged_hash("treasuryd/freeze/v1",
+                                             text.encode())).hex()
+
+
 def assert_4xx(resp, slug, what=""):
     """A problem answer in the 4xx range with type urn:treasuryd:problem:<slug>
     (slug may be a tuple of acceptable slugs, or None for any type), for
