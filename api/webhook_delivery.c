@@ -47,6 +47,9 @@ enum {
 	FAIL_LOG_INTERVAL_MS = 60000,
 	FLUSH_RETRY_FIRST_MS = 100,	/* unsaved results: submit again after */
 	FLUSH_RETRY_MAX_MS = 10000,	/* ... doubling up to */
+	/* the outbox's pending count (a metric) is read at the start of a
+	 * pass and then at most this often: it counts every pending row */
+	PENDING_COUNT_INTERVAL_MS = 1000,
 	MSG_ID_BYTES = 64,
 };
 
@@ -388,7 +391,7 @@ static uint64_t
 pass_run(struct webhook_delivery *wd)
 {
 	int64_t ids[WEBHOOK_ENDPOINTS_MAX];
-	int64_t soonest = INT64_MAX, now, pending;
+	int64_t soonest = INT64_MAX, now, pending, counted_ms = 0;
 	unsigned n = 0;
 	bool sent = true;
 	treasury_err err;
@@ -398,15 +401,21 @@ pass_run(struct webhook_delivery *wd)
 	while (sent && !atomic_load(&wd->stopping)) {
 		err = store_webhook_heads(wd->store, wd->heads,
 		    WEBHOOK_ENDPOINTS_MAX, &n);
-		if (err == TREASURY_OK)
+		/* not at every turn: a count is O(backlog), a turn one POST */
+		now = wall_ms();
+		if (err == TREASURY_OK && (counted_ms == 0 ||
+		    now - counted_ms >= PENDING_COUNT_INTERVAL_MS)) {
 			err = store_webhook_pending_count(wd->store, &pending);
+			counted_ms = now;
+			if (err == TREASURY_OK)
+				atomic_store(&stat_pending, pending);
+		}
 		if (err != TREASURY_OK) {
 			log_limited(&wd->read_log, FAIL_LOG_INTERVAL_MS,
 			    LOG_WARNING, "webhooks: reading the outbox: %s",
 			    treasury_err_text(err));
 			return WEBHOOK_POLL_MS;
 		}
-		atomic_store(&stat_pending, pending);
 		if (n == 0)
 			return WEBHOOK_POLL_MS;
 		for (unsigned i = 0; i < n; i++)
