@@ -36,7 +36,8 @@ enum {
 	 * treasuryd token, maintenance), in KiB: SQLite grows it up to this
 	 * as pages are read, and a connection's own commits keep it valid,
 	 * so the writer reads the tables it works on from memory, not with
-	 * pread (issue #16: a third of its CPU per vote at SQLite's 2 MiB).
+	 * pread (issue #16: about a fifth of its CPU per vote at SQLite's
+	 * 2 MiB, bench/README.md).
 	 * Read-only connections keep SQLite's default (2 MiB): any commit of
 	 * another connection empties their cache at their next read. */
 	STORE_WRITER_CACHE_KIB = 64 * 1024,
