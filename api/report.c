@@ -21,6 +21,11 @@
 
 enum {
 	REPORT_PERIODS_MAX = 240,	/* period=...: more is 400 */
+	/* rows of one answer, over all its periods: an asset of a period,
+	 * or a category with movements of an asset of a period (the JSON
+	 * is built in memory, ~250 bytes a row, like the 4 MiB of CSV);
+	 * more is 400 too-large */
+	REPORT_ROWS_MAX = 20000,
 	/* a CSV report or runway is built in memory, at most this */
 	REPORT_CSV_MAX_BYTES = 4 * 1024 * 1024,
 };
@@ -321,6 +326,35 @@ period_end(int64_t t, enum calendar_period p, int64_t to_s)
 	return to < to_s ? to : to_s;
 }
 
+/* The rows r adds to an answer (see REPORT_ROWS_MAX). */
+static unsigned
+report_rows(const struct report *r)
+{
+	const struct report_asset *a;
+	unsigned rows = r->asset_count;
+
+	for (unsigned i = 0; i < r->asset_count; i++) {
+		a = &r->assets[i];
+		for (unsigned j = 0; a->by_category != NULL &&
+		    j < r->category_count; j++)
+			rows += a->by_category[j].entries > 0;
+	}
+	return rows;
+}
+
+/* *rows plus r's rows; false (and the 400) past REPORT_ROWS_MAX. */
+static bool
+rows_within(struct reply *rp, const struct report *r, unsigned *rows)
+{
+	*rows += report_rows(r);
+	if (*rows <= REPORT_ROWS_MAX)
+		return true;
+	reply_err(rp, TREASURY_ERR_TOO_LARGE, "the report has more than %d"
+	    " rows (an asset of a period, or a category of one): ask a"
+	    " shorter range or a longer period", REPORT_ROWS_MAX);
+	return false;
+}
+
 static bool
 report_failed(struct reply *rp, treasury_err err, const char *treasury)
 {
@@ -349,7 +383,7 @@ periods_json(struct request *rq, struct reply *rp, const struct report_query *q,
 	struct report *prev = NULL, *cur;
 	treasury_err err = TREASURY_OK;
 	int64_t t, end;
-	unsigned n = 0;
+	unsigned n = 0, rows = 0;
 
 	*failed = false;
 	for (t = q->from_s; periods != NULL && t < q->to_s; t = end, n++) {
@@ -364,6 +398,12 @@ periods_json(struct request *rq, struct reply *rp, const struct report_query *q,
 		prev = NULL;
 		if (err == TREASURY_OK) {
 			prev = cur;
+			if (!rows_within(rp, cur, &rows)) {
+				*failed = true;
+				json_decref(periods);
+				periods = NULL;
+				break;
+			}
 			one = report_range_json(rq, q->unit, cur, &err);
 		}
 		if (err != TREASURY_OK || json_array_append_new(periods, one)
@@ -540,15 +580,20 @@ handle_report(struct request *rq, struct reply *rp)
 		    json_time(q.from_s), "to", json_time(q.to_s), "period",
 		    calendar_period_name(q.period), "periods", periods);
 	} else {
+		unsigned rows = 0;
+
 		err = store_report(rq->reader, rq->params[0], q.from_s, q.to_s,
 		    r);
 		body = NULL;
 		if (err == TREASURY_OK) {
-			body = report_range_json(rq, q.unit, r, &err);
+			if (rows_within(rp, r, &rows))
+				body = report_range_json(rq, q.unit, r, &err);
+			else
+				failed = true;
 			report_free(r);
 		}
-		failed = err != TREASURY_OK && !report_failed(rp, err,
-		    rq->params[0]);
+		if (err != TREASURY_OK)
+			failed = !report_failed(rp, err, rq->params[0]);
 		if (body != NULL && json_object_set_new(body, "treasury",
 		    json_string(rq->params[0])) != 0) {
 			json_decref(body);

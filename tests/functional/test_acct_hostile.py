@@ -291,6 +291,33 @@ def test_report_runway_hostile(ctx):
 
 # ---- prices and exact money at the limits ----
 
+def test_report_row_limit(ctx):
+    """An answer of the report has at most 20,000 rows over all its periods
+    (an asset of a period, or a category of one; docs/api.md): at the
+    limit a 200 with every row, past it a 400 too-large for JSON and CSV,
+    and the daemon goes on."""
+    node, c = setup(ctx)
+    (a,) = sg.signers("rows", "e")
+    c.treasury_ok("rows", 1, [a])
+    for i in range(84):
+        c.asset_ok("A%02d" % i, 0)
+        c.deposit_ok("rows", "A%02d" % i, "1", "rows-%d" % i)
+    rep = "/v1/treasuries/rows/report"
+    # every asset with a balance is a row of every period: 238 x 84 = 19,992
+    r = node.get(q(rep, [("from", "2000-01-01"), ("to", "2019-11-01"),
+                         ("period", "month")]), token=c.viewer)
+    assert_equal(r.status, 200, "19,992 rows: %r" % (r.status,))
+    assert_equal(len(r.json["periods"]), 238, "periods")
+    assert_true(all(len(p["assets"]) == 84 for p in r.json["periods"]),
+                "84 assets in every period")
+    # 239 x 84 = 20,076
+    for extra in ([], [("format", "csv")]):
+        r = node.get(q(rep, [("from", "2000-01-01"), ("to", "2019-12-01"),
+                             ("period", "month")] + extra), token=c.viewer)
+        bad(r, 400, "too-large", "20,076 rows %r" % (extra,), "20000 rows")
+    alive(node, "report row limit")
+
+
 def test_prices_hostile(ctx):
     node, c, _, seqs = build(ctx)
     P = "/v1/prices"
