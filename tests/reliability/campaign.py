@@ -617,8 +617,23 @@ class Campaign:
 
     # ---- the loops ----
 
+    def first_faults_possible(self, timeout_s=120.0):
+        """--self-test, first cycle: wait (bounded) until the load has an
+        acknowledged deposit and an acknowledged execution, which
+        inject_faults damages; on a loaded machine (an ASan build beside
+        other tests) 0.3 s of load may not have made them yet."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.model.acked("deposit") and any(
+                    any(x.state == "acked" for x in ws)
+                    for ws in list(self.model.executes.values())):
+                return
+            time.sleep(0.05)
+
     def stop_at_random(self, how):
         def stopper():
+            if self.args.self_test and self.cycle == 1:
+                self.first_faults_possible()
             time.sleep(self.rng.uniform(0.3, 1.5))   # where the stop hits
             if how == "kill9":
                 self.node.kill9()
