@@ -22,9 +22,11 @@
  * change no generation sees (the sqlite3 shell, or a changes file another
  * process could not write) shows within that.
  *
- * Each MHD thread has its own memo (thread-local, no lock): entries are
- * written and read by that thread only.
+ * Each MHD thread has its own memo of answers (thread-local, no lock):
+ * entries are written and read by that thread only. The vote path's
+ * fixed facts are shared by all threads (below).
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,13 +147,20 @@ cache_answer_put(const struct request *rq, enum memory_answer what,
 /* ---- the vote path's fixed facts (treasury/queries.h vote_context) ----
  *
  * A proposal's treasury, config version, M and N, and a config version's
- * signer keys never change once written, so a thread keeps what it read
- * without any generation: direct-mapped tables (a slot holds the last
- * entry that hashed there). Only found signers are kept. */
+ * signer keys never change once written, so what one thread read serves
+ * every thread, without any generation: two direct-mapped tables shared
+ * by the process (a slot holds the last entry that hashed there), sized
+ * to hold every pending proposal of a busy daemon, so that a vote reads
+ * the database only for a proposal no vote has touched yet. A signer's
+ * entry keeps its key's point too (treasury/sig.h signer_point_make),
+ * so that the square root of parsing it is taken once. A slot is
+ * copied in or out under the lock of its stripe (VOTE_MEMO_LOCKS), never
+ * read half-written. Only found signers are kept. */
 
 enum {
-	VOTE_MEMO_PROPOSAL_SLOTS = 1024,	/* ~90 KiB a thread */
-	VOTE_MEMO_SIGNER_SLOTS = 256,		/* ~50 KiB a thread */
+	VOTE_MEMO_PROPOSAL_SLOTS = 16384,	/* ~1.4 MiB */
+	VOTE_MEMO_SIGNER_SLOTS = 2048,		/* ~400 KiB */
+	VOTE_MEMO_LOCKS = 64,			/* stripes of each table */
 };
 
 struct vote_memo_proposal {
@@ -169,25 +178,40 @@ struct vote_memo_signer {
 	uint64_t config_version;
 	char signer[SIGNER_NAME_MAX_BYTES + 1];
 	struct signer_key key;
+	struct signer_point point;	/* of key */
 };
 
-static _Thread_local struct vote_memo_proposal
-    vote_memo_proposal[VOTE_MEMO_PROPOSAL_SLOTS];
-static _Thread_local struct vote_memo_signer
-    vote_memo_signer[VOTE_MEMO_SIGNER_SLOTS];
+static struct vote_memo_proposal vote_memo_proposal[VOTE_MEMO_PROPOSAL_SLOTS];
+static struct vote_memo_signer vote_memo_signer[VOTE_MEMO_SIGNER_SLOTS];
+static pthread_mutex_t vote_memo_proposal_mu[VOTE_MEMO_LOCKS];
+static pthread_mutex_t vote_memo_signer_mu[VOTE_MEMO_LOCKS];
+static pthread_once_t vote_memo_once = PTHREAD_ONCE_INIT;
+
+_Static_assert(VOTE_MEMO_PROPOSAL_SLOTS % VOTE_MEMO_LOCKS == 0 &&
+    VOTE_MEMO_SIGNER_SLOTS % VOTE_MEMO_LOCKS == 0, "whole stripes");
+
+static void
+vote_memo_init(void)
+{
+	for (unsigned i = 0; i < VOTE_MEMO_LOCKS; i++) {
+		if (pthread_mutex_init(&vote_memo_proposal_mu[i], NULL) != 0 ||
+		    pthread_mutex_init(&vote_memo_signer_mu[i], NULL) != 0)
+			abort();	/* cannot fail for default mutexes */
+	}
+}
 
 /* A proposal id is a SHA-256 output: its first bytes spread evenly. */
-static struct vote_memo_proposal *
+static uint32_t
 proposal_slot(const uint8_t id[PROPOSAL_ID_BYTES])
 {
 	uint32_t h = (uint32_t)id[0] | (uint32_t)id[1] << 8 |
 	    (uint32_t)id[2] << 16 | (uint32_t)id[3] << 24;
 
-	return &vote_memo_proposal[h % VOTE_MEMO_PROPOSAL_SLOTS];
+	return h % VOTE_MEMO_PROPOSAL_SLOTS;
 }
 
 /* FNV-1a over (treasury, version, signer). */
-static struct vote_memo_signer *
+static uint32_t
 signer_slot(const char *treasury, uint64_t version, const char *signer)
 {
 	uint32_t h = 2166136261u;
@@ -198,55 +222,90 @@ signer_slot(const char *treasury, uint64_t version, const char *signer)
 		h = (h ^ (uint8_t)(version >> (8 * i))) * 16777619u;
 	for (const char *p = signer; *p != '\0'; p++)
 		h = (h ^ (uint8_t)*p) * 16777619u;
-	return &vote_memo_signer[h % VOTE_MEMO_SIGNER_SLOTS];
+	return h % VOTE_MEMO_SIGNER_SLOTS;
+}
+
+/* Copies of slot i of each table, taken under its stripe's lock. */
+static void
+proposal_slot_read(uint32_t i, struct vote_memo_proposal *out)
+{
+	pthread_mutex_t *mu = &vote_memo_proposal_mu[i % VOTE_MEMO_LOCKS];
+
+	pthread_mutex_lock(mu);
+	*out = vote_memo_proposal[i];
+	pthread_mutex_unlock(mu);
+}
+
+static void
+signer_slot_read(uint32_t i, struct vote_memo_signer *out)
+{
+	pthread_mutex_t *mu = &vote_memo_signer_mu[i % VOTE_MEMO_LOCKS];
+
+	pthread_mutex_lock(mu);
+	*out = vote_memo_signer[i];
+	pthread_mutex_unlock(mu);
 }
 
 bool
 cache_vote_context_get(const uint8_t id[PROPOSAL_ID_BYTES],
-    const char *signer, struct vote_context *out)
+    const char *signer, struct vote_context *out, struct signer_point *point)
 {
-	const struct vote_memo_proposal *p = proposal_slot(id);
-	const struct vote_memo_signer *sg;
+	struct vote_memo_proposal p;
+	struct vote_memo_signer sg;
 
-	if (!p->used || memcmp(p->id, id, PROPOSAL_ID_BYTES) != 0)
+	pthread_once(&vote_memo_once, vote_memo_init);
+	proposal_slot_read(proposal_slot(id), &p);
+	if (!p.used || memcmp(p.id, id, PROPOSAL_ID_BYTES) != 0)
 		return false;
-	sg = signer_slot(p->treasury, p->config_version, signer);
-	if (!sg->used || sg->config_version != p->config_version ||
-	    strcmp(sg->treasury, p->treasury) != 0 ||
-	    strcmp(sg->signer, signer) != 0)
+	signer_slot_read(signer_slot(p.treasury, p.config_version, signer),
+	    &sg);
+	if (!sg.used || sg.config_version != p.config_version ||
+	    strcmp(sg.treasury, p.treasury) != 0 ||
+	    strcmp(sg.signer, signer) != 0)
 		return false;
 	memset(out, 0, sizeof(*out));
-	memcpy(out->treasury, p->treasury, sizeof(out->treasury));
-	out->config_version = p->config_version;
-	out->threshold = p->threshold;
-	out->signer_count = p->signer_count;
+	memcpy(out->treasury, p.treasury, sizeof(out->treasury));
+	out->config_version = p.config_version;
+	out->threshold = p.threshold;
+	out->signer_count = p.signer_count;
 	out->signer_found = true;
-	out->key = sg->key;
+	out->key = sg.key;
+	*point = sg.point;
 	return true;
 }
 
 void
 cache_vote_context_put(const uint8_t id[PROPOSAL_ID_BYTES],
-    const char *signer, const struct vote_context *vc)
+    const char *signer, const struct vote_context *vc,
+    const struct signer_point *point)
 {
-	struct vote_memo_proposal *p = proposal_slot(id);
-	struct vote_memo_signer *sg;
+	struct vote_memo_proposal p = { .used = true };
+	struct vote_memo_signer sg = { .used = true };
 	size_t signer_len = strlen(signer);
+	uint32_t i;
 
-	if (!vc->signer_found || signer_len > SIGNER_NAME_MAX_BYTES)
+	if (!vc->signer_found || point->type != vc->key.type ||
+	    signer_len > SIGNER_NAME_MAX_BYTES)
 		return;
-	_Static_assert(sizeof(p->treasury) == sizeof(vc->treasury),
+	_Static_assert(sizeof(p.treasury) == sizeof(vc->treasury),
 	    "one treasury id size");
-	p->used = true;
-	memcpy(p->id, id, PROPOSAL_ID_BYTES);
-	memcpy(p->treasury, vc->treasury, sizeof(p->treasury));
-	p->config_version = vc->config_version;
-	p->threshold = vc->threshold;
-	p->signer_count = vc->signer_count;
-	sg = signer_slot(vc->treasury, vc->config_version, signer);
-	sg->used = true;
-	memcpy(sg->treasury, vc->treasury, sizeof(sg->treasury));
-	sg->config_version = vc->config_version;
-	memcpy(sg->signer, signer, signer_len + 1);
-	sg->key = vc->key;
+	pthread_once(&vote_memo_once, vote_memo_init);
+	memcpy(p.id, id, PROPOSAL_ID_BYTES);
+	memcpy(p.treasury, vc->treasury, sizeof(p.treasury));
+	p.config_version = vc->config_version;
+	p.threshold = vc->threshold;
+	p.signer_count = vc->signer_count;
+	memcpy(sg.treasury, vc->treasury, sizeof(sg.treasury));
+	sg.config_version = vc->config_version;
+	memcpy(sg.signer, signer, signer_len + 1);
+	sg.key = vc->key;
+	sg.point = *point;
+	i = proposal_slot(id);
+	pthread_mutex_lock(&vote_memo_proposal_mu[i % VOTE_MEMO_LOCKS]);
+	vote_memo_proposal[i] = p;
+	pthread_mutex_unlock(&vote_memo_proposal_mu[i % VOTE_MEMO_LOCKS]);
+	i = signer_slot(vc->treasury, vc->config_version, signer);
+	pthread_mutex_lock(&vote_memo_signer_mu[i % VOTE_MEMO_LOCKS]);
+	vote_memo_signer[i] = sg;
+	pthread_mutex_unlock(&vote_memo_signer_mu[i % VOTE_MEMO_LOCKS]);
 }

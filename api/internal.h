@@ -282,16 +282,18 @@ void request_snapshot_end(struct request *rq);
 char *cache_answer_get(const struct request *rq, enum memory_answer what,
     const char *treasury);
 
-/* The vote context of (proposal id, signer) as this thread last read
- * it (nothing in it ever changes, treasury/queries.h); false when this
- * thread has none. */
+/* The vote context of (proposal id, signer) as some thread last read it
+ * (nothing in it ever changes, treasury/queries.h), with the point of
+ * its key; false when the process-wide memo has none. Thread-safe. */
 bool cache_vote_context_get(const uint8_t id[PROPOSAL_ID_BYTES],
-    const char *signer, struct vote_context *out);
+    const char *signer, struct vote_context *out, struct signer_point *point);
 
-/* Keep vc, read for (id, signer); one with signer_found false is not
- * kept. */
+/* Keep vc, read for (id, signer), and its key's point (made by
+ * signer_point_make from vc->key), for every thread; one with
+ * signer_found false or no point is not kept. Thread-safe. */
 void cache_vote_context_put(const uint8_t id[PROPOSAL_ID_BYTES],
-    const char *signer, const struct vote_context *vc);
+    const char *signer, const struct vote_context *vc,
+    const struct signer_point *point);
 
 /* Keep text (a 200 answer read in rq's snapshot, tagged rq->gen) for the
  * next such GET on this thread; a text of 4 KiB or more is not kept. */
@@ -423,12 +425,19 @@ bool proposal_load(struct request *rq, struct reply *rp,
 
 /* ---- votes.c ---- */
 
-/* Read the vote context of cmd->in.vote's proposal and signer into *vc and
- * put the signer's key at the proposal's config version into cmd (votes,
- * vetoes and revocations). Answers 404/500 naming the proposal, or 404
- * unknown-signer, and returns false on failure. */
+/* Read the vote context of cmd->in.vote's proposal and signer into *vc,
+ * with the point of the signer's key (point->type 0 when it could not be
+ * made), and put the signer's key at the proposal's config version into
+ * cmd (votes, vetoes and revocations). Answers 404/500 naming the
+ * proposal, or 404 unknown-signer, and returns false on failure. */
 bool vote_key_find(struct request *rq, struct reply *rp, struct command *cmd,
-    struct vote_context *vc);
+    struct vote_context *vc, struct signer_point *point);
+
+/* vote_signature_verify of cmd->in.vote's signature over digest with the
+ * key vote_key_find found (its point when made), counted in the metrics. */
+treasury_err vote_key_verify(const struct request *rq,
+    const struct command *cmd, const struct vote_context *vc,
+    const struct signer_point *point, const uint8_t digest[DIGEST_BYTES]);
 
 /* ---- query.c: path ids and query strings ---- */
 

@@ -56,13 +56,12 @@ static bool
 act_verify(struct request *rq, struct reply *rp, struct command *cmd,
     const uint8_t digest[DIGEST_BYTES], struct vote_context *vc)
 {
+	struct signer_point point;
 	treasury_err err;
 
-	if (!vote_key_find(rq, rp, cmd, vc))
+	if (!vote_key_find(rq, rp, cmd, vc, &point))
 		return false;
-	err = vote_signature_verify(rq->srv->opts.verifier, &vc->key, digest,
-	    cmd->in.vote.signature, cmd->in.vote.signature_len);
-	metrics_sig_verify(err == TREASURY_OK);
+	err = vote_key_verify(rq, cmd, vc, &point, digest);
 	if (err == TREASURY_OK)
 		return true;
 	reply_err(rp, err, "field 'signature': %s (signer '%s', %s key)",

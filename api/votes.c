@@ -86,26 +86,30 @@ vote_from_body(struct reply *rp, json_t *body, struct command *cmd)
 struct vote_job {
 	struct command cmd;
 	struct vote_context ctx;
+	struct signer_point point;	/* of ctx.key */
 };
 
 bool
 vote_key_find(struct request *rq, struct reply *rp, struct command *cmd,
-    struct vote_context *vc)
+    struct vote_context *vc, struct signer_point *point)
 {
 	char hex[2 * PROPOSAL_ID_BYTES + 1];
 	treasury_err err;
 
 	if (cache_vote_context_get(cmd->in.vote.proposal, cmd->in.vote.signer,
-	    vc))
+	    vc, point))
 		err = TREASURY_OK;	/* fixed facts, as read before */
 	else if (!request_snapshot_begin(rq, rp))
 		return false;
 	else {
 		err = store_vote_context(rq->reader, cmd->in.vote.proposal,
 		    cmd->in.vote.signer, vc);
-		if (err == TREASURY_OK)
+		memset(point, 0, sizeof(*point));
+		if (err == TREASURY_OK && vc->signer_found &&
+		    signer_point_make(rq->srv->opts.verifier, &vc->key,
+		    point) == TREASURY_OK)
 			cache_vote_context_put(cmd->in.vote.proposal,
-			    cmd->in.vote.signer, vc);
+			    cmd->in.vote.signer, vc, point);
 	}
 	if (err != TREASURY_OK) {
 		hex_encode(hex, cmd->in.vote.proposal, PROPOSAL_ID_BYTES);
@@ -125,6 +129,24 @@ vote_key_find(struct request *rq, struct reply *rp, struct command *cmd,
 	return true;
 }
 
+treasury_err
+vote_key_verify(const struct request *rq, const struct command *cmd,
+    const struct vote_context *vc, const struct signer_point *point,
+    const uint8_t digest[DIGEST_BYTES])
+{
+	const treasury_verifier *v = rq->srv->opts.verifier;
+	treasury_err err;
+
+	if (point->type != 0 && point->type == vc->key.type)
+		err = vote_signature_verify_point(v, point, digest,
+		    cmd->in.vote.signature, cmd->in.vote.signature_len);
+	else	/* no point: the key's own answer, e.g. a bad stored key */
+		err = vote_signature_verify(v, &vc->key, digest,
+		    cmd->in.vote.signature, cmd->in.vote.signature_len);
+	metrics_sig_verify(err == TREASURY_OK);
+	return err;
+}
+
 /* Verify the vote signature over the vote digest (the costly part). */
 static bool
 vote_verify(struct request *rq, struct reply *rp, struct vote_job *job)
@@ -133,14 +155,11 @@ vote_verify(struct request *rq, struct reply *rp, struct vote_job *job)
 	uint8_t digest[DIGEST_BYTES];
 	treasury_err err;
 
-	if (!vote_key_find(rq, rp, cmd, &job->ctx))
+	if (!vote_key_find(rq, rp, cmd, &job->ctx, &job->point))
 		return false;
 	vote_digest_compute(digest, cmd->in.vote.proposal,
 	    cmd->in.vote.decision);
-	err = vote_signature_verify(rq->srv->opts.verifier,
-	    &cmd->in.vote.verified_key, digest, cmd->in.vote.signature,
-	    cmd->in.vote.signature_len);
-	metrics_sig_verify(err == TREASURY_OK);
+	err = vote_key_verify(rq, cmd, &job->ctx, &job->point, digest);
 	if (err == TREASURY_OK)
 		return true;
 	reply_err(rp, err, "field 'signature': %s (signer '%s', %s key, "

@@ -128,6 +128,58 @@ role_cpu() {
 		}'
 }
 
+# thread_io PID: "TID NAME SYSCR SYSCW WCHAR" of each thread of PID
+# (/proc/PID/task/TID/io: read and write system calls, bytes written).
+thread_io() {
+	for t in /proc/"$1"/task/*; do
+		name=$(tr ' ' _ 2>/dev/null <"$t/comm") || continue
+		awk -v t="${t##*/}" -v n="$name" '
+			{ v[$1] = $2 }
+			END { print t, n, v["syscr:"] + 0, v["syscw:"] + 0, v["wchar:"] + 0 }' \
+			"$t/io" 2>/dev/null || true
+	done | sort -n
+}
+
+# role_io BEFORE AFTER N PROCNAME: per answer (N answers), the read and
+# write system calls of the HTTP threads and of the writer, and the KiB
+# the writer wrote (WAL, database, journal key...): counts that do not
+# depend on the machine's speed.
+role_io() {
+	awk -v n="$3" -v p="$4" 'NR == FNR { r0[$1] = $3; w0[$1] = $4; b0[$1] = $5; next }
+		{ r = $3 - r0[$1]; w = $4 - w0[$1]; b = $5 - b0[$1] }
+		$2 == "td-writer" { wr += r; ww += w; wb += b; next }
+		$2 ~ /^MHD-/ || $2 == p { hr += r; hw += w; next }
+		END {
+			if (n <= 0) { print "none answered 2xx"; exit }
+			printf "http threads %.2f reads + %.2f writes, writer %.2f reads + %.2f writes, %.1f KiB written\n",
+			    hr / n, hw / n, wr / n, ww / n, wb / 1024 / n
+		}' "$1" "$2"
+}
+
+# writer_counts DIR: "GROUPS COMMANDS COMMIT_S" from the daemon on PORT's
+# /v1/metrics (group commits, commands in them, seconds in COMMIT).
+writer_counts() {
+	$PY - "$PORT" "$(cat "$1/viewer.token")" <<'EOF'
+import http.client, re, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+c.request("GET", "/v1/metrics", headers={"Authorization": "Bearer " + sys.argv[2]})
+m = c.getresponse().read().decode()
+def num(name):
+    r = re.search(r"^%s ([0-9.e+-]+)$" % name, m, re.M)
+    return r.group(1) if r else "0"
+print(num("treasuryd_writer_group_size_count"), num("treasuryd_writer_group_size_sum"),
+      num("treasuryd_writer_commit_seconds_sum"))
+EOF
+}
+
+# group_line BEFORE AFTER: commands per group commit between two
+# writer_counts, and the mean time of a COMMIT.
+group_line() {
+	echo "$1 $2" | awk '{ g = $4 - $1; c = $5 - $2; t = $6 - $3
+		if (g <= 0) { print "no group committed"; exit }
+		printf "%.2f commands per COMMIT (%d COMMITs, %.3f ms each)\n", c / g, g, t * 1000 / g }'
+}
+
 # count_votes DB: rows in the votes table of DB.
 count_votes() {
 	$PY - "$1" <<'EOF'
@@ -174,12 +226,16 @@ prepare_votes() {
 vote_run() {
 	say "votes at full speed, wrk ${VOTE_S} s, $VOTE_CONNS connections"
 	thread_ticks "$DAEMON_PID" >"$1/vticks0"
+	thread_io "$DAEMON_PID" >"$1/vio0"
+	writer_counts "$1" >"$1/vgroups0" || echo "0 0 0" >"$1/vgroups0"
 	perf_start "$1/perf-votes"
 	wrk -t"$WRK_THREADS" -c"$VOTE_CONNS" -d"${VOTE_S}s" \
 		-s "$SRC/bench/requests.lua" "http://127.0.0.1:$PORT/" -- \
 		"$2" "$(cat "$1/signer.token")" "$WRK_THREADS" >"$1/votes.out"
 	perf_stop "$1/perf-votes"
 	thread_ticks "$DAEMON_PID" >"$1/vticks1"
+	thread_io "$DAEMON_PID" >"$1/vio1"
+	writer_counts "$1" >"$1/vgroups1" || echo "0 0 0" >"$1/vgroups1"
 }
 
 # perf_start NAME / perf_stop NAME: with PERF=1, perf record (call graphs)
@@ -371,6 +427,8 @@ vote_run "$TMP" "$TMP/votes-max.txt"
 THREAD_CPU=$(busy_threads "$TMP/vticks0" "$TMP/vticks1")
 VOTE_OK=$(($(result "$TMP/votes.out" wrk_requests) - $(result "$TMP/votes.out" wrk_errors)))
 VOTE_ROLES=$(role_cpu "$TMP/vticks0" "$TMP/vticks1" "$VOTE_OK" treasuryd)
+VOTE_IO=$(role_io "$TMP/vio0" "$TMP/vio1" "$VOTE_OK" treasuryd)
+VOTE_GROUPS=$(group_line "$(cat "$TMP/vgroups0")" "$(cat "$TMP/vgroups1")")
 
 # ---- 6. reads ----
 say "GET $BALANCES, wrk ${BAL_S} s"
@@ -451,7 +509,8 @@ awk -v vr1="$VR1" -v vrn="$VRN" -v vtn="$VTN" -v hello="$HELLO" \
     -v fsync="$FSYNC" -v fsync_p50="$FSYNC_P50" -v fsync_p99="$FSYNC_P99" \
     -v hello_cpu="$HELLO_CPU" -v bal_cpu="$BAL_CPU" -v thread_cpu="$THREAD_CPU" \
     -v hello_roles="$HELLO_ROLES" -v lat_roles="$LAT_ROLES" \
-    -v vote_roles="$VOTE_ROLES" -v bal_roles="$BAL_ROLES" \
+    -v vote_roles="$VOTE_ROLES" -v bal_roles="$BAL_ROLES" -v vote_io="$VOTE_IO" \
+    -v vote_groups="$VOTE_GROUPS" \
     -v extra="$TMP/extra.tsv" -v load="$LOAD0" -v conns="$VOTE_CONNS" \
     -v threads="${TREASURYD_THREADS:-default}" -v secs="$(($(date +%s) - T0))" '
 # durable(DB, EXPECT): every vote answered 2xx is in the database (plus
@@ -489,6 +548,8 @@ BEGIN {
 	printf "%-44s %14.0f /s   (wrk p50 %.2f ms, p99 %.2f ms)\n", "durable votes (wrk POST, max rate)", votes, vp50, vp99
 	printf "%-44s %s\n", "  (CPU s of each busy treasuryd thread)", thread_cpu
 	printf "  CPU µs per vote: %s\n", vote_roles
+	printf "  system calls per vote: %s\n", vote_io
+	printf "  writer: %s\n", vote_groups
 	for (i = 1; i <= nx; i++) {
 		printf "%-44s %14.0f /s   (wrk p50 %.2f ms, p99 %.2f ms)\n", sprintf("durable votes, %d HTTP threads", xn[i]), xrate[i], xp50[i], xp99[i]
 		printf "%-44s %s\n", "  (CPU s of each busy treasuryd thread)", xbusy[i]

@@ -14,6 +14,7 @@
  * message as given.
  */
 #include <assert.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -276,9 +277,69 @@ ecdsa_sig_parse(const secp256k1_context *ctx, const uint8_t *sig,
 	return TREASURY_OK;
 }
 
+_Static_assert(sizeof(secp256k1_pubkey) == SIGNER_POINT_BYTES &&
+    sizeof(secp256k1_xonly_pubkey) == SIGNER_POINT_BYTES,
+    "libsecp256k1 keeps a parsed key in 64 bytes");
+
+treasury_err
+signer_point_make(const treasury_verifier *v, const struct signer_key *key,
+    struct signer_point *out)
+{
+	secp256k1_pubkey pk;
+	secp256k1_xonly_pubkey xonly;
+
+	assert(v != NULL && key != NULL && out != NULL);
+	memset(out, 0, sizeof(*out));
+	switch (key->type) {
+	case KEY_ECDSA:
+		if (key->len != ECDSA_PUBKEY_BYTES ||
+		    !secp256k1_ec_pubkey_parse(v->ctx, &pk, key->bytes, key->len))
+			return TREASURY_ERR_PUBKEY;
+		memcpy(out->opaque, &pk, sizeof(pk));
+		break;
+	case KEY_SCHNORR:
+		if (key->len != SCHNORR_PUBKEY_BYTES ||
+		    !secp256k1_xonly_pubkey_parse(v->ctx, &xonly, key->bytes))
+			return TREASURY_ERR_PUBKEY;
+		memcpy(out->opaque, &xonly, sizeof(xonly));
+		break;
+	default:
+		return TREASURY_ERR_KEY_TYPE;
+	}
+	out->type = key->type;
+	return TREASURY_OK;
+}
+
+/* The key's libsecp256k1 form: point's when given (made from key), else
+ * parsed now. */
+static bool
+ecdsa_point(const secp256k1_context *ctx, const struct signer_key *key,
+    const struct signer_point *point, secp256k1_pubkey *pk)
+{
+	if (point != NULL) {
+		memcpy(pk, point->opaque, sizeof(*pk));
+		return true;
+	}
+	return key->len == ECDSA_PUBKEY_BYTES &&
+	    secp256k1_ec_pubkey_parse(ctx, pk, key->bytes, key->len);
+}
+
+static bool
+schnorr_point(const secp256k1_context *ctx, const struct signer_key *key,
+    const struct signer_point *point, secp256k1_xonly_pubkey *pk)
+{
+	if (point != NULL) {
+		memcpy(pk, point->opaque, sizeof(*pk));
+		return true;
+	}
+	return key->len == SCHNORR_PUBKEY_BYTES &&
+	    secp256k1_xonly_pubkey_parse(ctx, pk, key->bytes);
+}
+
 static treasury_err
 ecdsa_verify(const secp256k1_context *ctx, const struct signer_key *key,
-    const uint8_t digest[DIGEST_BYTES], const uint8_t *sig, size_t sig_len)
+    const struct signer_point *point, const uint8_t digest[DIGEST_BYTES],
+    const uint8_t *sig, size_t sig_len)
 {
 	secp256k1_ecdsa_signature s;
 	secp256k1_pubkey pk;
@@ -290,8 +351,7 @@ ecdsa_verify(const secp256k1_context *ctx, const struct signer_key *key,
 	/* Returns 1 when s was high; we only ask, never use the result. */
 	if (secp256k1_ecdsa_signature_normalize(ctx, NULL, &s))
 		return TREASURY_ERR_SIG_HIGH_S;
-	if (key->len != ECDSA_PUBKEY_BYTES ||
-	    !secp256k1_ec_pubkey_parse(ctx, &pk, key->bytes, key->len))
+	if (!ecdsa_point(ctx, key, point, &pk))
 		return TREASURY_ERR_PUBKEY;
 	if (!secp256k1_ecdsa_verify(ctx, &s, digest, &pk))
 		return TREASURY_ERR_SIG_INVALID;
@@ -300,38 +360,50 @@ ecdsa_verify(const secp256k1_context *ctx, const struct signer_key *key,
 
 static treasury_err
 schnorr_verify(const secp256k1_context *ctx, const struct signer_key *key,
-    const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len)
+    const struct signer_point *point, const uint8_t *msg, size_t msg_len,
+    const uint8_t *sig, size_t sig_len)
 {
 	secp256k1_xonly_pubkey pk;
 
 	if (sig_len != SIG_COMPACT_BYTES)
 		return TREASURY_ERR_SIG_ENCODING;
-	if (key->len != SCHNORR_PUBKEY_BYTES ||
-	    !secp256k1_xonly_pubkey_parse(ctx, &pk, key->bytes))
+	if (!schnorr_point(ctx, key, point, &pk))
 		return TREASURY_ERR_PUBKEY;
 	if (!secp256k1_schnorrsig_verify(ctx, sig, msg, msg_len, &pk))
 		return TREASURY_ERR_SIG_INVALID;
 	return TREASURY_OK;
 }
 
+/* signature_verify_msg; with point (made from key) when not NULL. */
+static treasury_err
+verify_msg(const treasury_verifier *v, const struct signer_key *key,
+    const struct signer_point *point, const uint8_t *msg, size_t msg_len,
+    const uint8_t *sig, size_t sig_len)
+{
+	enum key_type type = point != NULL ? point->type : key->type;
+
+	assert(v != NULL);
+	assert(msg != NULL || msg_len == 0);
+	if (sig == NULL || sig_len == 0)
+		return TREASURY_ERR_SIG_ENCODING;
+	switch (type) {
+	case KEY_ECDSA:
+		if (msg_len != DIGEST_BYTES)
+			return TREASURY_ERR_SIG_INVALID;
+		return ecdsa_verify(v->ctx, key, point, msg, sig, sig_len);
+	case KEY_SCHNORR:
+		return schnorr_verify(v->ctx, key, point, msg, msg_len, sig,
+		    sig_len);
+	}
+	return TREASURY_ERR_KEY_TYPE;
+}
+
 treasury_err
 signature_verify_msg(const treasury_verifier *v, const struct signer_key *key,
     const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len)
 {
-	assert(v != NULL);
 	assert(key != NULL);
-	assert(msg != NULL || msg_len == 0);
-	if (sig == NULL || sig_len == 0)
-		return TREASURY_ERR_SIG_ENCODING;
-	switch (key->type) {
-	case KEY_ECDSA:
-		if (msg_len != DIGEST_BYTES)
-			return TREASURY_ERR_SIG_INVALID;
-		return ecdsa_verify(v->ctx, key, msg, sig, sig_len);
-	case KEY_SCHNORR:
-		return schnorr_verify(v->ctx, key, msg, msg_len, sig, sig_len);
-	}
-	return TREASURY_ERR_KEY_TYPE;
+	return verify_msg(v, key, NULL, msg, msg_len, sig, sig_len);
 }
 
 treasury_err
@@ -339,4 +411,13 @@ vote_signature_verify(const treasury_verifier *v, const struct signer_key *key,
     const uint8_t digest[DIGEST_BYTES], const uint8_t *sig, size_t sig_len)
 {
 	return signature_verify_msg(v, key, digest, DIGEST_BYTES, sig, sig_len);
+}
+
+treasury_err
+vote_signature_verify_point(const treasury_verifier *v,
+    const struct signer_point *point, const uint8_t digest[DIGEST_BYTES],
+    const uint8_t *sig, size_t sig_len)
+{
+	assert(point != NULL && digest != NULL);
+	return verify_msg(v, NULL, point, digest, DIGEST_BYTES, sig, sig_len);
 }

@@ -72,6 +72,30 @@ TREASURY_WARN_UNUSED treasury_err
 vote_signature_verify(const treasury_verifier *v, const struct signer_key *key,
     const uint8_t digest[DIGEST_BYTES], const uint8_t *sig, size_t sig_len);
 
+/* A signer key as libsecp256k1 verifies with it. Making one takes a
+ * square root for an ECDSA key (several µs, a seventh of a verify), so
+ * a caller that verifies often with one key keeps its point. Opaque, and
+ * valid only in the process (and libsecp256k1 version) that made it. */
+enum { SIGNER_POINT_BYTES = 64 };
+
+struct signer_point {
+	enum key_type type;		/* the key's; 0 until made */
+	uint8_t opaque[SIGNER_POINT_BYTES];
+};
+
+/* The point of key (a key signer_key_parse accepted, or one read back
+ * from the database). Returns TREASURY_OK or TREASURY_ERR_PUBKEY. */
+TREASURY_WARN_UNUSED treasury_err
+signer_point_make(const treasury_verifier *v, const struct signer_key *key,
+    struct signer_point *out);
+
+/* vote_signature_verify with key's point, made by signer_point_make from
+ * that same key; the answers are those of vote_signature_verify. */
+TREASURY_WARN_UNUSED treasury_err
+vote_signature_verify_point(const treasury_verifier *v,
+    const struct signer_point *point, const uint8_t digest[DIGEST_BYTES],
+    const uint8_t *sig, size_t sig_len);
+
 /* As vote_signature_verify, but the message is msg_len bytes (BIP-340
  * allows any length; ECDSA requires exactly 32). Used by the vector tests.*/
 TREASURY_WARN_UNUSED treasury_err

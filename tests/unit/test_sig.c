@@ -143,11 +143,20 @@ der_int(uint8_t out[33], const uint8_t v[32])
 	return 32 - i;
 }
 
+/* vote_signature_verify over f->digest; the same answer must come with
+ * the key's point made once (what api/cache.c keeps). */
 static treasury_err
 verify(const struct fixture *f, const struct signer_key *key,
     const uint8_t *sig, size_t len)
 {
-	return vote_signature_verify(f->v, key, f->digest, sig, len);
+	struct signer_point point;
+	treasury_err err;
+
+	err = vote_signature_verify(f->v, key, f->digest, sig, len);
+	assert_int_equal(signer_point_make(f->v, key, &point), TREASURY_OK);
+	assert_int_equal(vote_signature_verify_point(f->v, &point, f->digest,
+	    sig, len), err);
+	return err;
 }
 
 /* A valid low-S compact signature by sk over f->digest. */
@@ -685,6 +694,46 @@ test_schnorr(void **state)
 	    TREASURY_ERR_SIG_INVALID);
 }
 
+/* A key's point is made only from a key of a known type whose bytes are
+ * a point; a point of one key never verifies another's signature. */
+static void
+test_signer_point(void **state)
+{
+	const struct fixture *f = *state;
+	struct signer_key bad;
+	struct signer_point point;
+	uint8_t sig[64];
+
+	bad = f->ecdsa;
+	assert_int_equal(hex_decode(bad.bytes + 1, 32, field_size_hex, 64),
+	    TREASURY_OK);
+	assert_int_equal(signer_point_make(f->v, &bad, &point),
+	    TREASURY_ERR_PUBKEY);
+	assert_int_equal(point.type, 0);
+	bad = f->schnorr;
+	bad.len = 33;
+	assert_int_equal(signer_point_make(f->v, &bad, &point),
+	    TREASURY_ERR_PUBKEY);
+	bad.type = (enum key_type)7;
+	assert_int_equal(signer_point_make(f->v, &bad, &point),
+	    TREASURY_ERR_KEY_TYPE);
+
+	assert_int_equal(signer_point_make(f->v, &f->schnorr, &point),
+	    TREASURY_OK);
+	ecdsa_sign_compact(f, f->digest, sig);
+	assert_int_equal(vote_signature_verify_point(f->v, &point, f->digest,
+	    sig, 64), TREASURY_ERR_SIG_INVALID);
+	assert_int_equal(vote_signature_verify_point(f->v, &point, f->digest,
+	    NULL, 0), TREASURY_ERR_SIG_ENCODING);
+	assert_int_equal(signer_point_make(f->v, &f->ecdsa, &point),
+	    TREASURY_OK);
+	assert_int_equal(point.type, KEY_ECDSA);
+	assert_int_equal(vote_signature_verify_point(f->v, &point, f->digest,
+	    sig, 64), TREASURY_OK);
+	assert_int_equal(vote_signature_verify_point(f->v, &point,
+	    f->other_digest, sig, 64), TREASURY_ERR_SIG_INVALID);
+}
+
 /* ---- fixture ---------------------------------------------------------- */
 
 static int
@@ -750,6 +799,7 @@ main(void)
 		cmocka_unit_test(test_ecdsa_der_not_strict),
 		cmocka_unit_test(test_ecdsa_lengths),
 		cmocka_unit_test(test_schnorr),
+		cmocka_unit_test(test_signer_point),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
