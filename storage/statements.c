@@ -451,6 +451,8 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " AND j.seq > w.after_seq AND " WEBHOOK_MATCH
 	    " WHERE j.seq > (SELECT seq FROM webhook_fanout WHERE id = 1)"
 	    " ON CONFLICT DO NOTHING",
+	[STMT_WEBHOOK_ANY_ENABLED] =
+	    "SELECT 1 FROM webhooks WHERE enabled = 1 LIMIT 1",
 	[STMT_WEBHOOK_MARK_RAISE] =
 	    "UPDATE webhook_fanout SET seq = (SELECT max(seq) FROM journal)"
 	    " WHERE id = 1 AND seq < (SELECT max(seq) FROM journal)",

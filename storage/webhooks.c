@@ -76,8 +76,9 @@ const char store_schema_webhooks[] =
 	"INSERT INTO webhook_fanout (id, seq)"
 	" SELECT 1, coalesce(max(seq), 0) FROM journal;";
 
-treasury_err
-webhook_fanout_run(struct store *s)
+/* Queue what is past the mark for the enabled endpoints; raise it. */
+static treasury_err
+fanout_now(struct store *s)
 {
 	treasury_err err;
 
@@ -85,6 +86,21 @@ webhook_fanout_run(struct store *s)
 	if (err == TREASURY_OK)
 		err = store_stmt_run(s, STMT_WEBHOOK_MARK_RAISE);
 	return err;
+}
+
+treasury_err
+webhook_fanout_run(struct store *s)
+{
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_ANY_ENABLED];
+	int rc;
+
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	if (rc == SQLITE_DONE)
+		return TREASURY_OK;	/* none enabled: nothing to queue */
+	if (rc != SQLITE_ROW)
+		return store_err_from_sqlite(rc);
+	return fanout_now(s);
 }
 
 /* ---- commands (writer thread) ---- */
@@ -174,6 +190,11 @@ apply_webhook_create(struct store *s, struct command *cmd)
 	treasury_err err;
 
 	assert(w != NULL);
+	/* what came before is not this endpoint's, and the mark may have
+	 * stood still while none was enabled (webhook_fanout_run) */
+	err = fanout_now(s);
+	if (err != TREASURY_OK)
+		return cmd_finish(s, cmd, err);
 	bind_str(st, 1, w->url);
 	bind_str(st, 2, w->events);
 	bind_text_or_null(st, 3, w->treasury);
@@ -231,6 +252,12 @@ webhook_update(struct store *s, struct command *cmd)
 	switch (cmd->in.webhook_update.op) {
 	case WEBHOOK_OP_ENABLE:
 	case WEBHOOK_OP_DISABLE:
+		/* entries made while it was off are not its own; the mark
+		 * may have stood still while none was enabled */
+		if (cmd->in.webhook_update.op == WEBHOOK_OP_ENABLE)
+			err = fanout_now(s);
+		if (err != TREASURY_OK)
+			return err;
 		st = s->stmt[STMT_WEBHOOK_ENABLE];
 		sqlite3_bind_int(st, 2,
 		    cmd->in.webhook_update.op == WEBHOOK_OP_ENABLE);

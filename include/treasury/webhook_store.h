@@ -31,8 +31,11 @@ struct store;
 
 /* In the writer's transaction, once per group before COMMIT: queue the
  * journal entries past the fan-out mark for every enabled endpoint whose
- * filter they match, and raise the mark. Two statements; with no
- * endpoint it inserts nothing. */
+ * filter they match, and raise the mark. While no endpoint is enabled it
+ * writes nothing, not even the mark (one read of the endpoints): the
+ * command that registers or enables one fans out first (so the mark is
+ * at the journal's end), so no entry made while none was enabled is
+ * ever queued, exactly as if the mark had followed every group. */
 TREASURY_WARN_UNUSED treasury_err webhook_fanout_run(struct store *s);
 
 enum {

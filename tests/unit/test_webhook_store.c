@@ -184,6 +184,54 @@ test_fanout_filters(void **state)
 	    NULL), TREASURY_ERR_UNKNOWN_WEBHOOK);
 }
 
+/* While no endpoint is enabled a group writes nothing for webhooks, the
+ * mark included; an endpoint registered or enabled later still gets only
+ * the entries made from then on (and its own webhook.* entry). */
+static void
+test_fanout_idle_mark(void **state)
+{
+	struct ctx *c = *state;
+	static const char *const types[] = { "deposit", "deposit", "deposit" };
+	static const char *const treasuries[] = { "t1", "t1", "t1" };
+	int64_t mark, first = 0, a, b;
+
+	mark = db_int(c->admin, "SELECT seq FROM webhook_fanout");
+	journal_group(c, types, treasuries, 3, &first);
+	journal_group(c, types, treasuries, 3, &first);
+	assert_int_equal(db_int(c->admin, "SELECT seq FROM webhook_fanout"),
+	    mark);
+	assert_true(first > mark);
+	a = endpoint_create(c, "", "");
+	assert_int_equal(outbox_count(c, a), 1);	/* webhook.created */
+	assert_true(db_int(c->admin, "SELECT seq FROM webhook_fanout") >=
+	    first + 2);
+	journal_group(c, types, treasuries, 2, &first);
+	assert_int_equal(outbox_count(c, a), 3);
+	/* off again: nothing queued, the mark stands still */
+	assert_int_equal(endpoint_update(c, a, WEBHOOK_OP_DISABLE, 0, 0,
+	    NULL), TREASURY_OK);
+	mark = db_int(c->admin, "SELECT seq FROM webhook_fanout");
+	journal_group(c, types, treasuries, 3, &first);
+	assert_int_equal(db_int(c->admin, "SELECT seq FROM webhook_fanout"),
+	    mark);
+	/* on again: only what comes after (webhook.enabled, then the next
+	 * group), none of the three made while it was off */
+	assert_int_equal(endpoint_update(c, a, WEBHOOK_OP_ENABLE, 0, 0, NULL),
+	    TREASURY_OK);
+	assert_int_equal(outbox_count(c, a), 4);
+	journal_group(c, types, treasuries, 1, &first);
+	assert_int_equal(outbox_count(c, a), 5);
+	assert_int_equal(db_int(c->admin, "SELECT count(*) FROM webhook_outbox"
+	    " WHERE seq BETWEEN (SELECT min(seq) FROM journal WHERE type ="
+	    " 'webhook.disabled') AND (SELECT max(seq) FROM journal WHERE type"
+	    " = 'webhook.enabled') - 1"), 0);
+	/* a second endpoint made now starts at its own entry too */
+	b = endpoint_create(c, ",deposit,", "");
+	assert_int_equal(outbox_count(c, b), 0);
+	journal_group(c, types, treasuries, 2, &first);
+	assert_int_equal(outbox_count(c, b), 2);
+}
+
 /* The maintenance command deletes dead rows 30 days after they died
  * (their last attempt), not younger ones, not pending ones; the head
  * query reads one endpoint as the heads query does. */
@@ -386,6 +434,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fanout_filters, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_fanout_idle_mark, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dead_purge_and_head,
 		    setup, teardown),
