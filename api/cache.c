@@ -275,11 +275,33 @@ cache_vote_context_get(const uint8_t id[PROPOSAL_ID_BYTES],
 }
 
 void
+cache_vote_proposal_put(const uint8_t id[PROPOSAL_ID_BYTES],
+    const char *treasury, uint64_t config_version, unsigned threshold,
+    unsigned signer_count)
+{
+	struct vote_memo_proposal p = { .used = true };
+	size_t treasury_len = strlen(treasury);
+	uint32_t i;
+
+	if (treasury_len > TREASURY_ID_MAX_BYTES)
+		return;
+	pthread_once(&vote_memo_once, vote_memo_init);
+	memcpy(p.id, id, PROPOSAL_ID_BYTES);
+	memcpy(p.treasury, treasury, treasury_len + 1);
+	p.config_version = config_version;
+	p.threshold = threshold;
+	p.signer_count = signer_count;
+	i = proposal_slot(id);
+	pthread_mutex_lock(&vote_memo_proposal_mu[i % VOTE_MEMO_LOCKS]);
+	vote_memo_proposal[i] = p;
+	pthread_mutex_unlock(&vote_memo_proposal_mu[i % VOTE_MEMO_LOCKS]);
+}
+
+void
 cache_vote_context_put(const uint8_t id[PROPOSAL_ID_BYTES],
     const char *signer, const struct vote_context *vc,
     const struct signer_point *point)
 {
-	struct vote_memo_proposal p = { .used = true };
 	struct vote_memo_signer sg = { .used = true };
 	size_t signer_len = strlen(signer);
 	uint32_t i;
@@ -287,23 +309,15 @@ cache_vote_context_put(const uint8_t id[PROPOSAL_ID_BYTES],
 	if (!vc->signer_found || point->type != vc->key.type ||
 	    signer_len > SIGNER_NAME_MAX_BYTES)
 		return;
-	_Static_assert(sizeof(p.treasury) == sizeof(vc->treasury),
+	_Static_assert(sizeof(sg.treasury) == sizeof(vc->treasury),
 	    "one treasury id size");
-	pthread_once(&vote_memo_once, vote_memo_init);
-	memcpy(p.id, id, PROPOSAL_ID_BYTES);
-	memcpy(p.treasury, vc->treasury, sizeof(p.treasury));
-	p.config_version = vc->config_version;
-	p.threshold = vc->threshold;
-	p.signer_count = vc->signer_count;
+	cache_vote_proposal_put(id, vc->treasury, vc->config_version,
+	    vc->threshold, vc->signer_count);
 	memcpy(sg.treasury, vc->treasury, sizeof(sg.treasury));
 	sg.config_version = vc->config_version;
 	memcpy(sg.signer, signer, signer_len + 1);
 	sg.key = vc->key;
 	sg.point = *point;
-	i = proposal_slot(id);
-	pthread_mutex_lock(&vote_memo_proposal_mu[i % VOTE_MEMO_LOCKS]);
-	vote_memo_proposal[i] = p;
-	pthread_mutex_unlock(&vote_memo_proposal_mu[i % VOTE_MEMO_LOCKS]);
 	i = signer_slot(vc->treasury, vc->config_version, signer);
 	pthread_mutex_lock(&vote_memo_signer_mu[i % VOTE_MEMO_LOCKS]);
 	vote_memo_signer[i] = sg;

@@ -288,6 +288,13 @@ char *cache_answer_get(const struct request *rq, enum memory_answer what,
 bool cache_vote_context_get(const uint8_t id[PROPOSAL_ID_BYTES],
     const char *signer, struct vote_context *out, struct signer_point *point);
 
+/* Keep the fixed facts of proposal id (its treasury, config version, M
+ * and N, as read from the database) for every thread's votes on it; the
+ * signer's part is kept by the first vote of each signer. Thread-safe. */
+void cache_vote_proposal_put(const uint8_t id[PROPOSAL_ID_BYTES],
+    const char *treasury, uint64_t config_version, unsigned threshold,
+    unsigned signer_count);
+
 /* Keep vc, read for (id, signer), and its key's point (made by
  * signer_point_make from vc->key), for every thread; one with
  * signer_found false or no point is not kept. Thread-safe. */

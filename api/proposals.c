@@ -97,6 +97,9 @@ proposal_answer(struct request *rq, struct reply *rp,
 		return;
 	}
 	if (proposal_load(rq, rp, id, clock_now_s(), rec)) {
+		/* the votes that follow need not read these again */
+		cache_vote_proposal_put(rec->id, rec->treasury,
+		    rec->config_version, rec->threshold, rec->signer_count);
 		reply_built(rp, status, proposal_policy_json(rq, rec,
 		    proposal_json(rec)));
 		proposal_record_free(rec);

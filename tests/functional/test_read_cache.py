@@ -356,3 +356,40 @@ def test_memory_answers_off(ctx):
     assert_true(not os.path.exists(node.db_path + "-changes"),
                 "no changes file")
     node.stop()
+
+
+def test_vote_facts_kept_from_the_proposal_answer(ctx):
+    """The proposal's answer (on creation, or a GET) leaves its fixed facts
+    for the votes that follow, so that they need not be read again: a vote
+    answers with the same M and N as the proposal, M + 1 for a config
+    change whose policy asks one approval more, and a vote under a name
+    that is not a signer is still refused."""
+    node, c = start(ctx)
+    sig = sg.signers("facts", "ese")
+    body = {"id": "facts", "threshold": 2,
+            "signers": [s.as_json() for s in sig],
+            "policy": {"config_threshold": 3}}
+    r = node.post("/v1/treasuries", body)
+    assert_equal(r.status, 201, r.body)
+    c.nonces["facts"] = 0
+    c.asset_ok("USDC", 6)
+    c.deposit_ok("facts", "USDC", "10", "d1")
+    spend = c.transfer_ok("facts", "USDC", "1")
+    new = sg.signers("facts-new", "e")[0]
+    config = c.propose_ok("facts", {"kind": "add-signer",
+                                    "signer": new.as_json()})
+    assert_equal((spend["threshold"], config["threshold"]), (2, 3),
+                 "thresholds of the proposals")
+    for p in (spend, config):
+        v = c.vote_ok(p["id"], sig[0], want_status="pending")
+        got = c.get_proposal(p["id"])
+        assert_equal((v["threshold"], v["signer_count"], v["config_version"],
+                      v["treasury"]),
+                     (got["threshold"], 3, got["config_version"], "facts"),
+                     "the vote's facts are the proposal's")
+        assert_problem(c.vote(p["id"], sig[1], name="mallory"), 422,
+                       "unknown-signer")
+    v = c.vote_ok(config["id"], sig[1], want_status="pending")
+    assert_equal((v["approval_count"], v["threshold"]), (2, 3),
+                 "a config change needs M + 1")
+    c.vote_ok(config["id"], sig[2], want_status="approved")
