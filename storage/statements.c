@@ -453,6 +453,11 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " ON CONFLICT DO NOTHING",
 	[STMT_WEBHOOK_ANY_ENABLED] =
 	    "SELECT 1 FROM webhooks WHERE enabled = 1 LIMIT 1",
+	[STMT_WEBHOOK_JOURNAL_END] =
+	    "SELECT coalesce(max(seq), 0) FROM journal",
+	/* ?1 a seq the mark has to reach */
+	[STMT_WEBHOOK_MARK_SET] =
+	    "UPDATE webhook_fanout SET seq = ?1 WHERE id = 1 AND seq < ?1",
 	[STMT_WEBHOOK_MARK_RAISE] =
 	    "UPDATE webhook_fanout SET seq = (SELECT max(seq) FROM journal)"
 	    " WHERE id = 1 AND seq < (SELECT max(seq) FROM journal)",

@@ -76,31 +76,63 @@ const char store_schema_webhooks[] =
 	"INSERT INTO webhook_fanout (id, seq)"
 	" SELECT 1, coalesce(max(seq), 0) FROM journal;";
 
-/* Queue what is past the mark for the enabled endpoints; raise it. */
+/* *any: an endpoint is enabled. */
 static treasury_err
-fanout_now(struct store *s)
-{
-	treasury_err err;
-
-	err = store_stmt_run(s, STMT_WEBHOOK_FANOUT);
-	if (err == TREASURY_OK)
-		err = store_stmt_run(s, STMT_WEBHOOK_MARK_RAISE);
-	return err;
-}
-
-treasury_err
-webhook_fanout_run(struct store *s)
+any_enabled(struct store *s, bool *any)
 {
 	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_ANY_ENABLED];
 	int rc;
 
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	if (rc == SQLITE_DONE)
-		return TREASURY_OK;	/* none enabled: nothing to queue */
-	if (rc != SQLITE_ROW)
-		return store_err_from_sqlite(rc);
-	return fanout_now(s);
+	*any = rc == SQLITE_ROW;
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return TREASURY_OK;
+	return store_err_from_sqlite(rc);
+}
+
+treasury_err
+webhook_fanout_begin(struct store *s, struct webhook_fanout *f)
+{
+	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_JOURNAL_END];
+	treasury_err err;
+	bool any;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	err = any_enabled(s, &any);
+	if (err != TREASURY_OK || any)
+		return err;
+	f->idle = true;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = col_int(st, 0, 0, INT64_MAX, &f->start_seq);
+	else
+		err = store_err_from_sqlite(rc);
+	store_stmt_done(st);
+	return err;
+}
+
+treasury_err
+webhook_fanout_run(struct store *s, const struct webhook_fanout *f)
+{
+	treasury_err err;
+	bool any;
+
+	err = any_enabled(s, &any);
+	if (err != TREASURY_OK || !any)
+		return err;	/* none enabled: nothing to queue */
+	if (f->idle) {	/* the mark stood still while none was enabled */
+		sqlite3_bind_int64(s->stmt[STMT_WEBHOOK_MARK_SET], 1,
+		    f->start_seq);
+		err = store_stmt_run(s, STMT_WEBHOOK_MARK_SET);
+		if (err != TREASURY_OK)
+			return err;
+	}
+	err = store_stmt_run(s, STMT_WEBHOOK_FANOUT);
+	if (err == TREASURY_OK)
+		err = store_stmt_run(s, STMT_WEBHOOK_MARK_RAISE);
+	return err;
 }
 
 /* ---- commands (writer thread) ---- */
@@ -190,11 +222,6 @@ apply_webhook_create(struct store *s, struct command *cmd)
 	treasury_err err;
 
 	assert(w != NULL);
-	/* what came before is not this endpoint's, and the mark may have
-	 * stood still while none was enabled (webhook_fanout_run) */
-	err = fanout_now(s);
-	if (err != TREASURY_OK)
-		return cmd_finish(s, cmd, err);
 	bind_str(st, 1, w->url);
 	bind_str(st, 2, w->events);
 	bind_text_or_null(st, 3, w->treasury);
@@ -252,12 +279,6 @@ webhook_update(struct store *s, struct command *cmd)
 	switch (cmd->in.webhook_update.op) {
 	case WEBHOOK_OP_ENABLE:
 	case WEBHOOK_OP_DISABLE:
-		/* entries made while it was off are not its own; the mark
-		 * may have stood still while none was enabled */
-		if (cmd->in.webhook_update.op == WEBHOOK_OP_ENABLE)
-			err = fanout_now(s);
-		if (err != TREASURY_OK)
-			return err;
 		st = s->stmt[STMT_WEBHOOK_ENABLE];
 		sqlite3_bind_int(st, 2,
 		    cmd->in.webhook_update.op == WEBHOOK_OP_ENABLE);

@@ -494,6 +494,7 @@ group_run(struct writer *w, struct command *group, unsigned n)
 	void (*hook)(void *);
 	void *hook_arg;
 	struct command *c;
+	struct webhook_fanout fanout;
 	int64_t group_now_s = INT64_MIN;
 	treasury_err err;
 	char why[STORE_ERRMSG_BYTES];
@@ -509,6 +510,11 @@ group_run(struct writer *w, struct command *group, unsigned n)
 	err = store_stmt_run(w->store, STMT_BEGIN_IMMEDIATE);
 	if (err != TREASURY_OK) {
 		group_fail(w, group, n, "BEGIN IMMEDIATE", err);
+		return;
+	}
+	err = webhook_fanout_begin(w->store, &fanout);
+	if (err != TREASURY_OK) {
+		group_fail(w, group, n, "the webhook fan-out", err);
 		return;
 	}
 	for (c = group; c != NULL; c = c->next_) {
@@ -534,7 +540,7 @@ group_run(struct writer *w, struct command *group, unsigned n)
 	}
 	/* the group's journal entries into the webhook outbox, durable
 	 * with them (storage/webhooks.c) */
-	err = webhook_fanout_run(w->store);
+	err = webhook_fanout_run(w->store, &fanout);
 	if (err != TREASURY_OK) {
 		group_fail(w, group, n, "the webhook fan-out", err);
 		return;

@@ -29,14 +29,28 @@
 
 struct store;
 
-/* In the writer's transaction, once per group before COMMIT: queue the
- * journal entries past the fan-out mark for every enabled endpoint whose
- * filter they match, and raise the mark. While no endpoint is enabled it
- * writes nothing, not even the mark (one read of the endpoints): the
- * command that registers or enables one fans out first (so the mark is
- * at the journal's end), so no entry made while none was enabled is
- * ever queued, exactly as if the mark had followed every group. */
-TREASURY_WARN_UNUSED treasury_err webhook_fanout_run(struct store *s);
+/* What webhook_fanout_begin saw at the start of a group. */
+struct webhook_fanout {
+	bool idle;		/* no endpoint was enabled */
+	int64_t start_seq;	/* then: the journal's last seq */
+};
+
+/* In the writer's transaction, right after BEGIN: whether any endpoint
+ * is enabled, and if none, the journal's last seq. */
+TREASURY_WARN_UNUSED treasury_err webhook_fanout_begin(struct store *s,
+    struct webhook_fanout *f);
+
+/* In the same transaction, once per group before COMMIT: queue the
+ * journal entries past the fan-out mark for every endpoint enabled now
+ * whose filter they match, and raise the mark, as if every entry of the
+ * group had been queued in the transaction that journals it. While no
+ * endpoint is enabled it writes nothing, not even the mark (one read of
+ * the endpoints); a group that starts with none enabled and ends with one
+ * first raises the mark to f->start_seq, so the entries made while none
+ * was enabled are never queued, and the group's own entries are, as they
+ * always were. */
+TREASURY_WARN_UNUSED treasury_err webhook_fanout_run(struct store *s,
+    const struct webhook_fanout *f);
 
 enum {
 	WEBHOOK_DEAD_KEEP_S = 30 * 86400,	/* dead rows kept this long */

@@ -11,6 +11,8 @@
  * test opens on the fixture's read-write store, then fanned out by
  * webhook_fanout_run as the writer does before its COMMIT.
  */
+#include <semaphore.h>
+
 #include "engine_fixture.h"
 
 #include "treasury/webhook_store.h"
@@ -86,10 +88,12 @@ journal_group(struct ctx *c, const char *const types[],
 {
 	struct journal_who who = { .time_s = NOW };
 	struct journal_payload p;
+	struct webhook_fanout f;
 	int64_t seq;
 
 	assert_int_equal(sqlite3_exec(c->admin->db, "BEGIN IMMEDIATE", NULL,
 	    NULL, NULL), SQLITE_OK);
+	assert_int_equal(webhook_fanout_begin(c->admin, &f), TREASURY_OK);
 	for (size_t i = 0; i < n; i++) {
 		journal_payload_begin(&p);
 		journal_payload_int(&p, "i", (int64_t)i);
@@ -98,7 +102,7 @@ journal_group(struct ctx *c, const char *const types[],
 		if (i == 0)
 			*first = seq;
 	}
-	assert_int_equal(webhook_fanout_run(c->admin), TREASURY_OK);
+	assert_int_equal(webhook_fanout_run(c->admin, &f), TREASURY_OK);
 	assert_int_equal(sqlite3_exec(c->admin->db, "COMMIT", NULL, NULL,
 	    NULL), SQLITE_OK);
 }
@@ -230,6 +234,84 @@ test_fanout_idle_mark(void **state)
 	assert_int_equal(outbox_count(c, b), 0);
 	journal_group(c, types, treasuries, 2, &first);
 	assert_int_equal(outbox_count(c, b), 2);
+}
+
+/* ---- several webhook commands in one writer group ---- */
+
+static sem_t hook_in, hook_release, group_done;
+static volatile int hook_hold;
+
+/* The commit hook: once armed, holds the writer after a COMMIT so that
+ * what the test queues meanwhile makes one group. */
+static void
+hold_hook(void *arg)
+{
+	(void)arg;
+	if (hook_hold) {
+		hook_hold = 0;
+		sem_post(&hook_in);
+		sem_wait(&hook_release);
+	}
+}
+
+static void
+command_done(struct command *cmd, void *arg)
+{
+	(void)cmd;
+	(void)arg;
+	sem_post(&group_done);
+}
+
+static void
+update_make(struct command *cmd, int64_t id, enum webhook_op op)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = CMD_WEBHOOK_UPDATE;
+	cmd->now_s = NOW;
+	cmd->in.webhook_update.id = id;
+	cmd->in.webhook_update.op = op;
+	memset(cmd->in.webhook_update.secret, 9,
+	    sizeof(cmd->in.webhook_update.secret));
+}
+
+/* A rotation, a disable and an enable of an enabled endpoint in one
+ * group: it was enabled before the group and after it, so every entry of
+ * the group is queued for it, as when each command has a group of its
+ * own (found by review: a fan-out at the enable lost the first two). */
+static void
+test_fanout_disable_enable_one_group(void **state)
+{
+	struct ctx *c = *state;
+	struct command first, cmds[3];
+	struct writer_stats ws0, ws1;
+	int64_t a, before;
+
+	assert_int_equal(sem_init(&hook_in, 0, 0), 0);
+	assert_int_equal(sem_init(&hook_release, 0, 0), 0);
+	assert_int_equal(sem_init(&group_done, 0, 0), 0);
+	a = endpoint_create(c, "", "");
+	before = outbox_count(c, a);
+	writer_stats_get(c->w, &ws0);
+	writer_commit_hook_set(c->w, hold_hook, NULL);
+	hook_hold = 1;
+	update_make(&first, a, WEBHOOK_OP_ROTATE);
+	writer_submit_async(c->w, &first, command_done, NULL);
+	assert_int_equal(sem_wait(&hook_in), 0);	/* writer held */
+	update_make(&cmds[0], a, WEBHOOK_OP_ROTATE);
+	update_make(&cmds[1], a, WEBHOOK_OP_DISABLE);
+	update_make(&cmds[2], a, WEBHOOK_OP_ENABLE);
+	for (int i = 0; i < 3; i++)
+		writer_submit_async(c->w, &cmds[i], command_done, NULL);
+	assert_int_equal(sem_post(&hook_release), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(sem_wait(&group_done), 0);
+	writer_commit_hook_set(c->w, NULL, NULL);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(cmds[i].err, TREASURY_OK);
+	writer_stats_get(c->w, &ws1);
+	assert_int_equal(ws1.groups - ws0.groups, 2);	/* first, then one */
+	/* rotated, rotated, disabled, enabled */
+	assert_int_equal(outbox_count(c, a), before + 4);
 }
 
 /* The maintenance command deletes dead rows 30 days after they died
@@ -437,6 +519,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_fanout_idle_mark, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fanout_disable_enable_one_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_purge_and_head,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_results_redeliver_delete,
