@@ -8,7 +8,8 @@
  *                       entry's row is deleted
  *   webhook_deliveries  the last WEBHOOK_DELIVERIES_KEPT attempts of each
  *                       endpoint
- *   webhook_fanout      one row: the last journal seq fanned out
+ *   webhook_fanout      one row: the last journal seq fanned out (it
+ *                       stands still while no endpoint is enabled)
  *
  * Fan-out (webhook_fanout_run) runs in every writer group before COMMIT,
  * so an outbox row is durable exactly when its journal entry is. The
