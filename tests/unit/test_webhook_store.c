@@ -9,7 +9,8 @@
  *
  * Journal entries are appended with journal_append in a transaction the
  * test opens on the fixture's read-write store, then fanned out by
- * webhook_fanout_run as the writer does before its COMMIT.
+ * webhook_fanout_run as the writer does before its COMMIT; the tests of
+ * the idle mark hold the writer so that several commands make one group.
  */
 #include <semaphore.h>
 
@@ -41,21 +42,30 @@ db_int(struct store *s, const char *sql)
 	return v;
 }
 
+/* A CMD_WEBHOOK_CREATE of an endpoint with events and treasury ("" for
+ * all), its spec in *spec. */
+static void
+create_make(struct command *cmd, struct webhook_spec *spec,
+    const char *events, const char *treasury)
+{
+	memset(spec, 0, sizeof(*spec));
+	snprintf(spec->url, sizeof(spec->url), "http://127.0.0.1:9/h");
+	snprintf(spec->events, sizeof(spec->events), "%s", events);
+	snprintf(spec->treasury, sizeof(spec->treasury), "%s", treasury);
+	memset(spec->secret, 7, sizeof(spec->secret));
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = CMD_WEBHOOK_CREATE;
+	cmd->now_s = NOW;
+	cmd->in.webhook_create.spec = spec;
+}
+
 static int64_t
 endpoint_create(struct ctx *c, const char *events, const char *treasury)
 {
 	struct webhook_spec spec;
 	struct command cmd;
 
-	memset(&spec, 0, sizeof(spec));
-	snprintf(spec.url, sizeof(spec.url), "http://127.0.0.1:9/h");
-	snprintf(spec.events, sizeof(spec.events), "%s", events);
-	snprintf(spec.treasury, sizeof(spec.treasury), "%s", treasury);
-	memset(spec.secret, 7, sizeof(spec.secret));
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.type = CMD_WEBHOOK_CREATE;
-	cmd.now_s = NOW;
-	cmd.in.webhook_create.spec = &spec;
+	create_make(&cmd, &spec, events, treasury);
 	assert_int_equal(writer_submit(c->w, &cmd), TREASURY_OK);
 	assert_true(cmd.out.webhook_create.id > 0);
 	return cmd.out.webhook_create.id;
@@ -107,14 +117,20 @@ journal_group(struct ctx *c, const char *const types[],
 	    NULL), SQLITE_OK);
 }
 
+static void
+exec_ok(struct ctx *c, const char *sql)
+{
+	assert_int_equal(sqlite3_exec(c->admin->db, sql, NULL, NULL, NULL),
+	    SQLITE_OK);
+}
+
 /* Empty the outbox: the webhook.* journal entries of the admin acts a
  * test makes to set up its endpoints are fanned out like any other, and
  * are not what it counts. */
 static void
 outbox_clear(struct ctx *c)
 {
-	assert_int_equal(sqlite3_exec(c->admin->db, "DELETE FROM"
-	    " webhook_outbox", NULL, NULL, NULL), SQLITE_OK);
+	exec_ok(c, "DELETE FROM webhook_outbox");
 }
 
 static int64_t
@@ -274,6 +290,67 @@ update_make(struct command *cmd, int64_t id, enum webhook_op op)
 	    sizeof(cmd->in.webhook_update.secret));
 }
 
+static void
+update_ok(struct ctx *c, int64_t id, enum webhook_op op)
+{
+	assert_int_equal(endpoint_update(c, id, op, 0, 0, NULL), TREASURY_OK);
+}
+
+/* Apply the n commands as one writer group (none: an empty group): the
+ * writer is held after the group of a delivery-results command, which
+ * journals nothing, while they are queued. */
+static void
+one_group(struct ctx *c, struct command *cmds, int n)
+{
+	static struct webhook_results none;
+	struct command first;
+	struct writer_stats ws0, ws1;
+
+	assert_int_equal(sem_init(&hook_in, 0, 0), 0);
+	assert_int_equal(sem_init(&hook_release, 0, 0), 0);
+	assert_int_equal(sem_init(&group_done, 0, 0), 0);
+	writer_commit_hook_set(c->w, hold_hook, NULL);
+	hook_hold = 1;
+	memset(&first, 0, sizeof(first));
+	first.type = CMD_WEBHOOK_RESULTS;
+	first.now_s = NOW;
+	first.in.webhook_results.results = &none;
+	writer_submit_async(c->w, &first, command_done, NULL);
+	assert_int_equal(sem_wait(&hook_in), 0);	/* writer held */
+	writer_stats_get(c->w, &ws0);
+	for (int i = 0; i < n; i++)
+		writer_submit_async(c->w, &cmds[i], command_done, NULL);
+	assert_int_equal(sem_post(&hook_release), 0);
+	for (int i = 0; i < n + 1; i++)
+		assert_int_equal(sem_wait(&group_done), 0);
+	writer_commit_hook_set(c->w, NULL, NULL);
+	writer_stats_get(c->w, &ws1);
+	assert_int_equal(ws1.groups - ws0.groups, n > 0);
+}
+
+/* `treasuryd token create` on the command line: its own transaction. */
+static void
+cli_token(struct ctx *c, const char *name)
+{
+	static uint8_t k = 1;
+	uint8_t hash[TOKEN_HASH_BYTES];
+
+	memset(hash, k++, sizeof(hash));
+	assert_int_equal(store_token_insert(c->admin, name, ROLE_SIGNER, hash,
+	    NOW), TREASURY_OK);
+}
+
+/*
+ * While no endpoint is enabled the fan-out mark stands still
+ * (storage/webhooks.c). The tests below check that every entry still has
+ * the outcome of a fan-out run unconditionally at every group's end (as
+ * before the idle mark; written by a review against both versions):
+ * groups that disable, enable, create and delete endpoints together, a
+ * rolled-back command, a failed group, a restart, and entries the command
+ * line journals between groups. One outcome differs, said at its test:
+ * an entry journalled while no endpoint was enabled is never queued.
+ */
+
 /* A rotation, a disable and an enable of an enabled endpoint in one
  * group: it was enabled before the group and after it, so every entry of
  * the group is queued for it, as when each command has a group of its
@@ -282,36 +359,171 @@ static void
 test_fanout_disable_enable_one_group(void **state)
 {
 	struct ctx *c = *state;
-	struct command first, cmds[3];
-	struct writer_stats ws0, ws1;
+	struct command cmds[3];
 	int64_t a, before;
 
-	assert_int_equal(sem_init(&hook_in, 0, 0), 0);
-	assert_int_equal(sem_init(&hook_release, 0, 0), 0);
-	assert_int_equal(sem_init(&group_done, 0, 0), 0);
 	a = endpoint_create(c, "", "");
 	before = outbox_count(c, a);
-	writer_stats_get(c->w, &ws0);
-	writer_commit_hook_set(c->w, hold_hook, NULL);
-	hook_hold = 1;
-	update_make(&first, a, WEBHOOK_OP_ROTATE);
-	writer_submit_async(c->w, &first, command_done, NULL);
-	assert_int_equal(sem_wait(&hook_in), 0);	/* writer held */
 	update_make(&cmds[0], a, WEBHOOK_OP_ROTATE);
 	update_make(&cmds[1], a, WEBHOOK_OP_DISABLE);
 	update_make(&cmds[2], a, WEBHOOK_OP_ENABLE);
-	for (int i = 0; i < 3; i++)
-		writer_submit_async(c->w, &cmds[i], command_done, NULL);
-	assert_int_equal(sem_post(&hook_release), 0);
-	for (int i = 0; i < 4; i++)
-		assert_int_equal(sem_wait(&group_done), 0);
-	writer_commit_hook_set(c->w, NULL, NULL);
+	one_group(c, cmds, 3);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(cmds[i].err, TREASURY_OK);
-	writer_stats_get(c->w, &ws1);
-	assert_int_equal(ws1.groups - ws0.groups, 2);	/* first, then one */
-	/* rotated, rotated, disabled, enabled */
-	assert_int_equal(outbox_count(c, a), before + 4);
+	/* rotated, disabled, enabled */
+	assert_int_equal(outbox_count(c, a), before + 3);
+}
+
+/* An entry made on the command line while the only endpoint is disabled,
+ * then a group that enables it. The unconditional fan-out queued the
+ * entry when no group ran in between (the mark had not passed it) and not
+ * when one did (next test): timing. Now it never is: it was made while no
+ * endpoint was enabled (docs/webhooks.md). */
+static void
+test_fanout_cli_entry_then_reenable(void **state)
+{
+	struct ctx *c = *state;
+	int64_t a = endpoint_create(c, "", "");
+
+	update_ok(c, a, WEBHOOK_OP_DISABLE);
+	outbox_clear(c);
+	cli_token(c, "clitok");
+	update_ok(c, a, WEBHOOK_OP_ENABLE);
+	/* webhook.enabled only, not token.created */
+	assert_int_equal(outbox_count(c, a), 1);
+}
+
+/* The same with one group (delivery results, maintenance) between the
+ * command line and the enable: not queued either (nor was it by the
+ * unconditional fan-out). */
+static void
+test_fanout_cli_entry_group_then_reenable(void **state)
+{
+	struct ctx *c = *state;
+	int64_t a = endpoint_create(c, "", "");
+
+	update_ok(c, a, WEBHOOK_OP_DISABLE);
+	outbox_clear(c);
+	cli_token(c, "clitok");
+	one_group(c, NULL, 0);
+	update_ok(c, a, WEBHOOK_OP_ENABLE);
+	assert_int_equal(outbox_count(c, a), 1);
+}
+
+/* A group that starts idle: [rotate b (disabled), an unknown id (rolled
+ * back), enable b]: both kept entries queued. */
+static void
+test_fanout_idle_group_rollback_enable(void **state)
+{
+	struct ctx *c = *state;
+	struct command cmds[3];
+	int64_t b = endpoint_create(c, "", "");
+
+	update_ok(c, b, WEBHOOK_OP_DISABLE);
+	update_ok(c, b, WEBHOOK_OP_ROTATE);	/* idle groups */
+	outbox_clear(c);
+	update_make(&cmds[0], b, WEBHOOK_OP_ROTATE);
+	update_make(&cmds[1], 999, WEBHOOK_OP_ROTATE);
+	update_make(&cmds[2], b, WEBHOOK_OP_ENABLE);
+	one_group(c, cmds, 3);
+	assert_int_equal(cmds[0].err, TREASURY_OK);
+	assert_int_equal(cmds[1].err, TREASURY_ERR_UNKNOWN_WEBHOOK);
+	assert_int_equal(cmds[2].err, TREASURY_OK);
+	assert_int_equal(outbox_count(c, b), 2);
+}
+
+/* [delete a (the last enabled), create b] and [create d, delete b]. */
+static void
+test_fanout_delete_create_one_group(void **state)
+{
+	struct ctx *c = *state;
+	struct webhook_spec spec;
+	struct command cmds[2];
+	int64_t a = endpoint_create(c, "", ""), b, d;
+
+	update_make(&cmds[0], a, WEBHOOK_OP_DELETE);
+	create_make(&cmds[1], &spec, "", "");
+	one_group(c, cmds, 2);
+	b = cmds[1].out.webhook_create.id;
+	assert_int_equal(outbox_count(c, b), 1);	/* its webhook.created */
+	create_make(&cmds[0], &spec, "", "");
+	update_make(&cmds[1], b, WEBHOOK_OP_DELETE);
+	one_group(c, cmds, 2);
+	d = cmds[0].out.webhook_create.id;
+	assert_int_equal(outbox_count(c, d), 2);	/* created d, deleted b */
+}
+
+/* Idle groups, a restart, then an enable: only webhook.enabled; then a
+ * command-line entry while one is enabled and a group that disables it:
+ * never queued, not after a re-enable either. */
+static void
+test_fanout_restart_and_cli_then_disable(void **state)
+{
+	struct ctx *c = *state;
+	char errmsg[STORE_ERRMSG_BYTES];
+	int64_t a = endpoint_create(c, "", "");
+
+	update_ok(c, a, WEBHOOK_OP_DISABLE);
+	update_ok(c, a, WEBHOOK_OP_ROTATE);
+	update_ok(c, a, WEBHOOK_OP_ROTATE);
+	outbox_clear(c);
+	writer_stop(c->w);
+	cli_token(c, "whiledown");
+	assert_int_equal(writer_start(c->db, c->v, &c->w, errmsg),
+	    TREASURY_OK);
+	/* not the command line's entry: a group ran first (the
+	 * unconditional fan-out raised the mark in it too) */
+	update_ok(c, a, WEBHOOK_OP_ROTATE);
+	update_ok(c, a, WEBHOOK_OP_ENABLE);
+	assert_int_equal(outbox_count(c, a), 1);
+	outbox_clear(c);
+	cli_token(c, "whileon");
+	update_ok(c, a, WEBHOOK_OP_DISABLE);
+	update_ok(c, a, WEBHOOK_OP_ENABLE);
+	assert_int_equal(outbox_count(c, a), 1);	/* webhook.enabled */
+}
+
+/* A command-line entry while a is enabled and b disabled, then a group
+ * enabling b: b gets it (and its webhook.enabled). */
+static void
+test_fanout_cli_entry_second_endpoint(void **state)
+{
+	struct ctx *c = *state;
+	int64_t a = endpoint_create(c, "", ""), b = endpoint_create(c, "", "");
+
+	update_ok(c, b, WEBHOOK_OP_DISABLE);
+	outbox_clear(c);
+	cli_token(c, "clitok2");
+	update_ok(c, b, WEBHOOK_OP_ENABLE);
+	assert_int_equal(outbox_count(c, b), 2);
+	assert_int_equal(outbox_count(c, a), 2);
+}
+
+/* A group that starts idle and ends enabled fails at its fan-out and
+ * rolls back; the same commands again: both queued, nothing lost. */
+static void
+test_fanout_group_fail_then_retry(void **state)
+{
+	struct ctx *c = *state;
+	struct command cmds[2];
+	int64_t b = endpoint_create(c, "", "");
+
+	update_ok(c, b, WEBHOOK_OP_DISABLE);
+	outbox_clear(c);
+	exec_ok(c, "CREATE TRIGGER boom BEFORE INSERT ON webhook_outbox"
+	    " BEGIN SELECT RAISE(ABORT, 'boom'); END");
+	update_make(&cmds[0], b, WEBHOOK_OP_ROTATE);
+	update_make(&cmds[1], b, WEBHOOK_OP_ENABLE);
+	one_group(c, cmds, 2);
+	assert_int_equal(cmds[0].err, TREASURY_ERR_DB);
+	assert_int_equal(db_int(c->admin, "SELECT enabled FROM webhooks"), 0);
+	exec_ok(c, "DROP TRIGGER boom");
+	update_make(&cmds[0], b, WEBHOOK_OP_ROTATE);
+	update_make(&cmds[1], b, WEBHOOK_OP_ENABLE);
+	one_group(c, cmds, 2);
+	assert_int_equal(outbox_count(c, b), 2);
+	assert_int_equal(db_int(c->admin, "SELECT seq FROM webhook_fanout"),
+	    db_int(c->admin, "SELECT max(seq) FROM journal"));
 }
 
 /* The maintenance command deletes dead rows 30 days after they died
@@ -521,6 +733,20 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_fanout_disable_enable_one_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fanout_cli_entry_then_reenable, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fanout_cli_entry_group_then_reenable, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fanout_idle_group_rollback_enable, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fanout_delete_create_one_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fanout_restart_and_cli_then_disable, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fanout_cli_entry_second_endpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fanout_group_fail_then_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_purge_and_head,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_results_redeliver_delete,
