@@ -8,6 +8,7 @@ PACKAGES="
 	build-essential cmake pkg-config
 	libsecp256k1-dev libsodium-dev libsqlite3-dev libmicrohttpd-dev
 	libjansson-dev libcmocka-dev libcurl4-openssl-dev libgnutls28-dev
+	libpq-dev postgresql
 	python3 python3-cryptography python3-yaml python3-jsonschema
 	chromium chromium-driver python3-selenium
 	clang libclang-rt-14-dev

@@ -47,7 +47,7 @@ struct auditor {
 	void (*finding)(const char *, void *);
 	void *ctx;
 	struct journal_report *r;
-	sqlite3_stmt *cks;		/* the checkpoint cursor */
+	struct db_stmt *cks;		/* the checkpoint cursor */
 	bool ck_valid;			/* ck holds the next checkpoint */
 	bool ck_done;
 	struct checkpoint_record ck;
@@ -90,19 +90,19 @@ audit_report(struct auditor *a, int64_t bad_seq, const char *fmt, ...)
 
 /* A TEXT column (NULL: "") of at most max bytes without NUL into out. */
 static bool
-text_col(sqlite3_stmt *st, int col, size_t max, char *out)
+text_col(struct db_stmt *st, int col, size_t max, char *out)
 {
-	int type = sqlite3_column_type(st, col);
+	int type = db_column_type(st, col);
 	const unsigned char *t;
 	int len;
 
 	out[0] = '\0';
-	if (type == SQLITE_NULL)
+	if (type == DB_NULL)
 		return true;
-	if (type != SQLITE_TEXT)
+	if (type != DB_TEXT)
 		return false;
-	t = sqlite3_column_text(st, col);
-	len = sqlite3_column_bytes(st, col);
+	t = db_column_text(st, col);
+	len = db_column_bytes(st, col);
 	if (t == NULL || len < 0 || (size_t)len > max ||
 	    memchr(t, '\0', (size_t)len) != NULL)
 		return false;
@@ -112,14 +112,14 @@ text_col(sqlite3_stmt *st, int col, size_t max, char *out)
 }
 
 static bool
-blob_col(sqlite3_stmt *st, int col, size_t len, uint8_t *out)
+blob_col(struct db_stmt *st, int col, size_t len, uint8_t *out)
 {
 	const void *b;
 
-	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
-	    sqlite3_column_bytes(st, col) != (int)len)
+	if (db_column_type(st, col) != DB_BLOB ||
+	    db_column_bytes(st, col) != (int)len)
 		return false;
-	b = sqlite3_column_blob(st, col);
+	b = db_column_blob(st, col);
 	if (b == NULL)
 		return false;
 	memcpy(out, b, len);
@@ -127,11 +127,11 @@ blob_col(sqlite3_stmt *st, int col, size_t len, uint8_t *out)
 }
 
 static bool
-int_col(sqlite3_stmt *st, int col, int64_t min, int64_t *out)
+int_col(struct db_stmt *st, int col, int64_t min, int64_t *out)
 {
-	if (sqlite3_column_type(st, col) != SQLITE_INTEGER)
+	if (db_column_type(st, col) != DB_INTEGER)
 		return false;
-	*out = sqlite3_column_int64(st, col);
+	*out = db_column_int64(st, col);
 	return *out >= min;
 }
 
@@ -140,21 +140,21 @@ int_col(sqlite3_stmt *st, int col, int64_t min, int64_t *out)
 static treasury_err
 checkpoint_next(struct auditor *a)
 {
-	sqlite3_stmt *st = a->cks;
+	struct db_stmt *st = a->cks;
 	int64_t seq;
 	int rc;
 
 	a->ck_valid = false;
 	while (!a->ck_done) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_DONE) {
+		rc = db_step(st);
+		if (rc == DB_DONE) {
 			a->ck_done = true;
 			break;
 		}
-		if (rc != SQLITE_ROW)
-			return store_err_from_sqlite(rc);
+		if (rc != DB_ROW)
+			return store_err_from_rc(rc);
 		a->r->checkpoints++;
-		seq = sqlite3_column_int64(st, 0);
+		seq = db_column_int64(st, 0);
 		if (int_col(st, 0, 1, &a->ck.seq) &&
 		    blob_col(st, 1, DIGEST_BYTES, a->ck.hash) &&
 		    int_col(st, 2, 0, &a->ck.time_s) &&
@@ -221,22 +221,22 @@ checkpoints_before(struct auditor *a, int64_t seq)
 /* The entry of the current row into e (strings in the caller's buffers)
  * and its stored hash. false: malformed. */
 static bool
-entry_read(sqlite3_stmt *st, struct journal_entry *e, uint8_t hash[DIGEST_BYTES])
+entry_read(struct db_stmt *st, struct journal_entry *e, uint8_t hash[DIGEST_BYTES])
 {
 	const unsigned char *p;
 	int len;
 
 	if (!int_col(st, 0, 1, &e->seq) || !int_col(st, 1, 0, &e->time_s) ||
 	    !text_col(st, 2, TREASURY_ID_MAX_BYTES, e->treasury) ||
-	    sqlite3_column_type(st, 3) != SQLITE_TEXT ||
+	    db_column_type(st, 3) != DB_TEXT ||
 	    !text_col(st, 3, JOURNAL_TYPE_MAX_BYTES, e->type) ||
 	    !text_col(st, 4, TOKEN_NAME_MAX_BYTES, e->actor_token) ||
 	    !text_col(st, 5, SIGNER_NAME_MAX_BYTES, e->actor_signer) ||
-	    sqlite3_column_type(st, 6) != SQLITE_TEXT ||
+	    db_column_type(st, 6) != DB_TEXT ||
 	    !blob_col(st, 7, DIGEST_BYTES, hash))
 		return false;
-	p = sqlite3_column_text(st, 6);
-	len = sqlite3_column_bytes(st, 6);
+	p = db_column_text(st, 6);
+	len = db_column_bytes(st, 6);
 	if (p == NULL || len < 0 || (size_t)len > JOURNAL_PAYLOAD_MAX_BYTES)
 		return false;
 	e->payload = (const char *)p;
@@ -246,7 +246,7 @@ entry_read(sqlite3_stmt *st, struct journal_entry *e, uint8_t hash[DIGEST_BYTES]
 
 /* One journal row. */
 static treasury_err
-entry_check(struct auditor *a, sqlite3_stmt *st)
+entry_check(struct auditor *a, struct db_stmt *st)
 {
 	struct journal_entry e;
 	uint8_t stored[DIGEST_BYTES], local[DIGEST_BYTES];
@@ -256,16 +256,16 @@ entry_check(struct auditor *a, sqlite3_stmt *st)
 	memset(&e, 0, sizeof(e));
 	a->r->entries++;
 	if (a->r->last_seq == INT64_MAX) {	/* no seq can follow it */
-		audit_report(a, INT64_MAX, "seq %lld: malformed entry after "
+		audit_report(a, INT64_MAX, "seq %" PRId64 ": malformed entry after "
 		    "seq %" PRId64 " (no sequence number can follow it): the "
-		    "journal was edited", sqlite3_column_int64(st, 0),
+		    "journal was edited", db_column_int64(st, 0),
 		    a->r->last_seq);
 		a->chain_reported = true;
 		return TREASURY_OK;
 	}
 	expected = a->r->last_seq + 1;
 	if (!entry_read(st, &e, stored) || !journal_entry_valid(&e)) {
-		int64_t seq = sqlite3_column_int64(st, 0);
+		int64_t seq = db_column_int64(st, 0);
 		audit_report(a, seq >= expected ? seq : expected, "seq %" PRId64
 		    ": malformed entry (a field of another type, size or "
 		    "character set than the daemon writes): the entry was "
@@ -351,12 +351,12 @@ uncovered_check(struct auditor *a, int64_t uncovered_max)
 }
 
 treasury_err
-journal_verify_db(sqlite3 *db, const uint8_t *pk, int64_t uncovered_max,
+journal_verify_db(struct db *db, const uint8_t *pk, int64_t uncovered_max,
     void (*finding)(const char *text, void *ctx), void *ctx,
     struct journal_report *out)
 {
 	struct auditor a;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int64_t last_ck = 0;
 	treasury_err err;
 	int rc;
@@ -369,35 +369,34 @@ journal_verify_db(sqlite3 *db, const uint8_t *pk, int64_t uncovered_max,
 	a.ctx = ctx;
 	a.r = out;
 	out->signatures_checked = pk != NULL;
-	rc = sqlite3_prepare_v2(db, checkpoints_sql, -1, &a.cks, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, entries_sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		err = store_err_from_sqlite(rc);
+	rc = db_prepare(db, checkpoints_sql, &a.cks);
+	if (rc == DB_OK)
+		rc = db_prepare(db, entries_sql, &st);
+	if (rc != DB_OK) {
+		err = store_err_from_rc(rc);
 		goto done;
 	}
 	err = checkpoint_next(&a);
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW)
 		err = entry_check(&a, st);
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	if (err == TREASURY_OK)
 		err = checkpoints_after(&a);
 	/* entries after the last checkpoint, whatever its state */
-	sqlite3_finalize(a.cks);
+	db_finalize(a.cks);
 	a.cks = NULL;
-	rc = sqlite3_prepare_v2(db, "SELECT max(seq) FROM journal_checkpoints",
-	    -1, &a.cks, NULL);
-	if (err == TREASURY_OK && rc == SQLITE_OK &&
-	    sqlite3_step(a.cks) == SQLITE_ROW)
-		last_ck = sqlite3_column_int64(a.cks, 0);
+	rc = db_prepare(db, "SELECT max(seq) FROM journal_checkpoints", &a.cks);
+	if (err == TREASURY_OK && rc == DB_OK &&
+	    db_step(a.cks) == DB_ROW)
+		last_ck = db_column_int64(a.cks, 0);
 	out->unsigned_entries = out->last_seq > last_ck ?
 	    out->last_seq - last_ck : 0;
 	if (err == TREASURY_OK)
 		uncovered_check(&a, uncovered_max);
 done:
-	sqlite3_finalize(st);
-	sqlite3_finalize(a.cks);
+	db_finalize(st);
+	db_finalize(a.cks);
 	return err;
 }
 
@@ -408,23 +407,23 @@ store_journal_verify(const char *path, const uint8_t *pk,
     struct journal_report *out, char errmsg[STORE_ERRMSG_BYTES])
 {
 	treasury_err err;
-	sqlite3 *db;
+	struct db *db;
 
 	assert(path != NULL && out != NULL);
 	memset(out, 0, sizeof(*out));
 	err = store_open_maintenance(path, STORE_READ_ONLY, &db, errmsg);
 	if (err != TREASURY_OK)
 		return err;
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+	if (db_exec(db, "BEGIN") != DB_OK)
 		err = TREASURY_ERR_DB;
 	else
 		err = journal_verify_db(db, pk, uncovered_max, finding, ctx,
 		    out);
 	if (err != TREASURY_OK)
 		store_errmsg_set(errmsg, "cannot verify the journal of %s: %s",
-		    path, sqlite3_errmsg(db));
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	sqlite3_close(db);
+		    path, db_errmsg(db));
+	db_exec(db, "COMMIT");
+	db_close(db);
 	return err;
 }
 
@@ -432,49 +431,47 @@ store_journal_verify(const char *path, const uint8_t *pk,
 
 /* The stored hash of entry seq into hash; *found false when none. */
 static treasury_err
-stored_hash_at(sqlite3 *db, int64_t seq, uint8_t hash[DIGEST_BYTES],
+stored_hash_at(struct db *db, int64_t seq, uint8_t hash[DIGEST_BYTES],
     bool *found)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	*found = false;
-	rc = sqlite3_prepare_v2(db, "SELECT hash FROM journal WHERE seq = ?1",
-	    -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_err_from_sqlite(rc);
-	sqlite3_bind_int64(st, 1, seq);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_prepare(db, "SELECT hash FROM journal WHERE seq = ?1", &st);
+	if (rc != DB_OK)
+		return store_err_from_rc(rc);
+	db_bind_int64(st, 1, seq);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		*found = blob_col(st, 0, DIGEST_BYTES, hash);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? TREASURY_OK :
-	    store_err_from_sqlite(rc);
+	db_finalize(st);
+	return rc == DB_ROW || rc == DB_DONE ? TREASURY_OK :
+	    store_err_from_rc(rc);
 }
 
 /* The journal's last seq (0: empty). */
 static treasury_err
-journal_last_seq(sqlite3 *db, int64_t *out)
+journal_last_seq(struct db *db, int64_t *out)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	*out = 0;
-	rc = sqlite3_prepare_v2(db, "SELECT max(seq) FROM journal", -1, &st,
-	    NULL);
-	if (rc != SQLITE_OK)
-		return store_err_from_sqlite(rc);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);	/* NULL: 0 */
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? TREASURY_OK : store_err_from_sqlite(rc);
+	rc = db_prepare(db, "SELECT max(seq) FROM journal", &st);
+	if (rc != DB_OK)
+		return store_err_from_rc(rc);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*out = db_column_int64(st, 0);	/* NULL: 0 */
+	db_finalize(st);
+	return rc == DB_ROW ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 /* The entries after the checkpoint, recomputed from its hash: at most
  * t->uncovered rows (the caller checked it is < uncovered_max). */
 static treasury_err
-tail_rehash(sqlite3 *db, struct journal_tail *t)
+tail_rehash(struct db *db, struct journal_tail *t)
 {
 	static const char sql[] = "SELECT seq, created_at, treasury_id, type, "
 	    "actor_token, actor_signer, payload, hash FROM journal WHERE "
@@ -482,7 +479,7 @@ tail_rehash(sqlite3 *db, struct journal_tail *t)
 	int64_t from = t->checkpoint_found ? t->checkpoint.seq : 0;
 	uint8_t chain[DIGEST_BYTES], stored[DIGEST_BYTES];
 	struct journal_entry e;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t expected = from;
 	treasury_err err = TREASURY_OK;
 	int rc;
@@ -491,12 +488,12 @@ tail_rehash(sqlite3 *db, struct journal_tail *t)
 		memcpy(chain, t->checkpoint.hash, DIGEST_BYTES);
 	else
 		memset(chain, 0, DIGEST_BYTES);
-	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_err_from_sqlite(rc);
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, t->uncovered);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	rc = db_prepare(db, sql, &st);
+	if (rc != DB_OK)
+		return store_err_from_rc(rc);
+	db_bind_int64(st, 1, from);
+	db_bind_int64(st, 2, t->uncovered);
+	while ((rc = db_step(st)) == DB_ROW) {
 		expected++;	/* <= last_seq: no overflow */
 		memset(&e, 0, sizeof(e));
 		if (!entry_read(st, &e, stored) || !journal_entry_valid(&e) ||
@@ -513,14 +510,14 @@ tail_rehash(sqlite3 *db, struct journal_tail *t)
 			break;
 		}
 	}
-	if (err == TREASURY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_ROW && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	/* rows missing at the end (a gap is caught above) */
 	if (err == TREASURY_OK && t->bad_seq == 0 && expected != t->last_seq)
 		t->bad_seq = expected + 1;
 	if (t->bad_seq != 0)
 		t->state = JOURNAL_TAIL_BROKEN;
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return err;
 }
 
@@ -565,9 +562,9 @@ store_journal_tail_check(struct store *s, int64_t uncovered_max,
 
 	assert(s != NULL && out != NULL && uncovered_max >= 1);
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+	if (db_exec(s->db, "BEGIN") != DB_OK)
 		return TREASURY_ERR_DB;
 	err = tail_check_db(s, uncovered_max, out);
-	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	db_exec(s->db, "COMMIT");
 	return err;
 }

@@ -12,9 +12,9 @@
 /* store_journal_verify's walk on db, inside the caller's read transaction
  * (the same rules, findings and report; *out is zeroed first). Returns
  * TREASURY_OK when the walk ran to the end, else the database error
- * (sqlite3_errmsg(db) says more). */
+ * (db_errmsg(db) says more). */
 TREASURY_WARN_UNUSED treasury_err
-journal_verify_db(sqlite3 *db, const uint8_t *pk, int64_t uncovered_max,
+journal_verify_db(struct db *db, const uint8_t *pk, int64_t uncovered_max,
     void (*finding)(const char *text, void *ctx), void *ctx,
     struct journal_report *out);
 

@@ -22,10 +22,11 @@
 
 #include "treasury/maintenance.h"
 
+#include "db_sqlite.h"
 #include "store_int.h"
 
 treasury_err
-store_open_maintenance(const char *path, enum store_mode mode, sqlite3 **out,
+store_open_maintenance(const char *path, enum store_mode mode, struct db **out,
     char errmsg[STORE_ERRMSG_BYTES])
 {
 	int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
@@ -45,15 +46,15 @@ store_open_maintenance(const char *path, enum store_mode mode, sqlite3 **out,
 		    path);
 		return TREASURY_ERR_DB_OPEN;
 	}
-	rc = sqlite3_open_v2(path, out, flags, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_busy_timeout(*out, STORE_BUSY_TIMEOUT_MS);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_db_config(*out, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0,
+	rc = db_sqlite_open(path, flags, out);
+	if (rc == DB_OK)
+		rc = sqlite3_busy_timeout(db_sqlite(*out), STORE_BUSY_TIMEOUT_MS);
+	if (rc == DB_OK)
+		rc = sqlite3_db_config(db_sqlite(*out), SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0,
 		    NULL);
-	if (rc != SQLITE_OK) {
+	if (rc != DB_OK) {
 		store_errmsg_set(errmsg, "cannot open database %s: %s", path,
-		    *out != NULL ? sqlite3_errmsg(*out) : sqlite3_errstr(rc));
+		    *out != NULL ? db_errmsg(*out) : db_errstr(rc));
 		err = TREASURY_ERR_DB_OPEN;
 		goto fail;
 	}
@@ -66,31 +67,31 @@ store_open_maintenance(const char *path, enum store_mode mode, sqlite3 **out,
 		goto fail;
 	return TREASURY_OK;
 fail:
-	sqlite3_close(*out);
+	db_close(*out);
 	*out = NULL;
 	return err;
 }
 
 treasury_err
-store_integrity_check(sqlite3 *db, void (*finding)(const char *, void *),
+store_integrity_check(struct db *db, void (*finding)(const char *, void *),
     void *ctx, unsigned long *findings)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	const char *row;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row = (const char *)sqlite3_column_text(st, 0);
+	rc = db_prepare(db, "PRAGMA integrity_check", &st);
+	while (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
+		row = (const char *)db_column_text(st, 0);
 		if (row != NULL && strcmp(row, "ok") == 0)
 			continue;
 		(*findings)++;
 		if (finding != NULL)
 			finding(row != NULL ? row : "(null)", ctx);
-		rc = SQLITE_OK;
+		rc = DB_OK;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 /* fsync the directory that holds path. */
@@ -137,28 +138,29 @@ done:
 
 /* Copy src into the (empty) database file tmp and verify the copy. */
 static treasury_err
-backup_copy(sqlite3 *src, const char *tmp, char errmsg[STORE_ERRMSG_BYTES])
+backup_copy(struct db *src, const char *tmp, char errmsg[STORE_ERRMSG_BYTES])
 {
-	sqlite3 *dst = NULL;
+	struct db *dst = NULL;
 	sqlite3_backup *b;
 	unsigned long findings = 0;
 	treasury_err err = TREASURY_ERR_IO;
 	int rc;
 
-	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
-	if (rc != SQLITE_OK)
+	rc = db_sqlite_open(tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+	    SQLITE_OPEN_EXRESCODE, &dst);
+	if (rc != DB_OK)
 		goto sqlite_fail;
-	b = sqlite3_backup_init(dst, "main", src, "main");
+	b = sqlite3_backup_init(db_sqlite(dst), "main", db_sqlite(src),
+	    "main");
 	if (b == NULL)
 		goto sqlite_fail;
 	rc = sqlite3_backup_step(b, -1);	/* every page, one snapshot */
 	sqlite3_backup_finish(b);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		goto sqlite_fail;
-	rc = sqlite3_exec(dst, "PRAGMA journal_mode = DELETE;"
-	    " PRAGMA synchronous = FULL", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
+	rc = db_exec(dst, "PRAGMA journal_mode = DELETE;"
+	    " PRAGMA synchronous = FULL");
+	if (rc != DB_OK)
 		goto sqlite_fail;
 	err = store_integrity_check(dst, NULL, NULL, &findings);
 	if (err == TREASURY_OK && findings > 0) {
@@ -167,16 +169,16 @@ backup_copy(sqlite3 *src, const char *tmp, char errmsg[STORE_ERRMSG_BYTES])
 		err = TREASURY_ERR_DB_CORRUPT;
 	} else if (err != TREASURY_OK) {
 		store_errmsg_set(errmsg, "cannot verify the copy: %s",
-		    sqlite3_errmsg(dst));
+		    db_errmsg(dst));
 	}
-	rc = sqlite3_close(dst);
-	assert(rc == SQLITE_OK);
+	rc = db_close(dst);
+	assert(rc == DB_OK);
 	return err;
 sqlite_fail:
 	store_errmsg_set(errmsg, "cannot copy the database: %s",
-	    dst != NULL ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
-	sqlite3_close(dst);
-	return store_err_from_sqlite(rc) == TREASURY_ERR_DB_CORRUPT ?
+	    dst != NULL ? db_errmsg(dst) : db_errstr(rc));
+	db_close(dst);
+	return store_err_from_rc(rc) == TREASURY_ERR_DB_CORRUPT ?
 	    TREASURY_ERR_DB_CORRUPT : TREASURY_ERR_IO;
 }
 
@@ -185,7 +187,7 @@ store_backup(const char *src_path, const char *dst_path, int64_t *bytes_out,
     char errmsg[STORE_ERRMSG_BYTES])
 {
 	char tmp[PATH_MAX];
-	sqlite3 *src = NULL;
+	struct db *src = NULL;
 	struct stat st;
 	treasury_err err;
 	int64_t bytes = 0;
@@ -209,12 +211,12 @@ store_backup(const char *src_path, const char *dst_path, int64_t *bytes_out,
 	if (fd < 0) {
 		store_errmsg_set(errmsg, "cannot create %s: %s", tmp,
 		    strerror(errno));
-		sqlite3_close(src);
+		db_close(src);
 		return TREASURY_ERR_IO;
 	}
 	close(fd);
 	err = backup_copy(src, tmp, errmsg);
-	sqlite3_close(src);
+	db_close(src);
 	if (err != TREASURY_OK)
 		goto fail;
 	err = TREASURY_ERR_IO;

@@ -20,17 +20,17 @@
 /* ---- small helpers ---- */
 
 static treasury_err
-col_wide(sqlite3_stmt *st, int col, struct amount_wide *out)
+col_wide(struct db_stmt *st, int col, struct amount_wide *out)
 {
-	if (sqlite3_column_type(st, col) != SQLITE_TEXT ||
-	    amount_wide_parse_minor((const char *)sqlite3_column_text(st, col),
-	    (size_t)sqlite3_column_bytes(st, col), out) != TREASURY_OK)
+	if (db_column_type(st, col) != DB_TEXT ||
+	    amount_wide_parse_minor((const char *)db_column_text(st, col),
+	    (size_t)db_column_bytes(st, col), out) != TREASURY_OK)
 		return TREASURY_ERR_DB_CORRUPT;
 	return TREASURY_OK;
 }
 
 static treasury_err
-col_period(sqlite3_stmt *st, int col, enum calendar_period *out)
+col_period(struct db_stmt *st, int col, enum calendar_period *out)
 {
 	char name[16];
 	treasury_err err;
@@ -69,7 +69,7 @@ budget_spent(struct store *s, const char *treasury, const char *asset,
 	    "SELECT outflow FROM ledger_days WHERE treasury_id = ?1 AND"
 	    " asset = ?2 AND category = ?3 AND day BETWEEN ?4 AND ?5";
 	struct amount_wide sum, day;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 	int rc;
 
@@ -80,17 +80,17 @@ budget_spent(struct store *s, const char *treasury, const char *asset,
 	bind_str(st, 1, treasury);
 	bind_str(st, 2, asset);
 	bind_str(st, 3, category);
-	sqlite3_bind_int64(st, 4, ledger_day_of(from_s));
-	sqlite3_bind_int64(st, 5, ledger_day_of(now_s));
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 4, ledger_day_of(from_s));
+	db_bind_int64(st, 5, ledger_day_of(now_s));
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		err = col_wide(st, 0, &day);
 		if (err == TREASURY_OK &&
 		    amount_wide_add_wide(&sum, &day) != TREASURY_OK)
 			err = TREASURY_ERR_DB_CORRUPT;
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
-	sqlite3_finalize(st);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
+	db_finalize(st);
 	if (err == TREASURY_OK)
 		*out = sum;
 	return err;
@@ -110,7 +110,7 @@ struct budget_row {
 	"category, period, asset, amount, created_at, updated_at"
 
 static treasury_err
-budget_row_read(sqlite3_stmt *st, struct budget_row *b)
+budget_row_read(struct db_stmt *st, struct budget_row *b)
 {
 	treasury_err err;
 
@@ -141,7 +141,7 @@ alert_fired(struct store *s, const char *treasury, const struct budget_row *b,
 	    "SELECT 1 FROM budget_alerts WHERE treasury_id = ?1 AND"
 	    " category = ?2 AND period = ?3 AND period_from = ?4 AND"
 	    " level = ?5";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 	int rc;
 
@@ -151,13 +151,13 @@ alert_fired(struct store *s, const char *treasury, const struct budget_row *b,
 	bind_str(st, 1, treasury);
 	bind_str(st, 2, b->category);
 	bind_str(st, 3, calendar_period_name(b->period));
-	sqlite3_bind_int64(st, 4, from_s);
-	sqlite3_bind_int(st, 5, (int)level);
-	rc = sqlite3_step(st);
-	*fired = rc == SQLITE_ROW;
-	err = rc == SQLITE_ROW || rc == SQLITE_DONE ? TREASURY_OK :
-	    store_err_from_sqlite(rc);
-	sqlite3_finalize(st);
+	db_bind_int64(st, 4, from_s);
+	db_bind_int(st, 5, (int)level);
+	rc = db_step(st);
+	*fired = rc == DB_ROW;
+	err = rc == DB_ROW || rc == DB_DONE ? TREASURY_OK :
+	    store_err_from_rc(rc);
+	db_finalize(st);
 	return err;
 }
 
@@ -169,7 +169,7 @@ alert_insert(struct store *s, const char *treasury, const struct budget_row *b,
 	    "INSERT INTO budget_alerts (treasury_id, category, period,"
 	    " period_from, level, spent, created_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 	int rc;
 
@@ -179,13 +179,13 @@ alert_insert(struct store *s, const char *treasury, const struct budget_row *b,
 	bind_str(st, 1, treasury);
 	bind_str(st, 2, b->category);
 	bind_str(st, 3, calendar_period_name(b->period));
-	sqlite3_bind_int64(st, 4, from_s);
-	sqlite3_bind_int(st, 5, (int)level);
+	db_bind_int64(st, 4, from_s);
+	db_bind_int(st, 5, (int)level);
 	bind_str(st, 6, spent);
-	sqlite3_bind_int64(st, 7, now_s);
-	rc = sqlite3_step(st);
-	err = rc == SQLITE_DONE ? TREASURY_OK : store_err_from_db(s->db, rc);
-	sqlite3_finalize(st);
+	db_bind_int64(st, 7, now_s);
+	rc = db_step(st);
+	err = rc == DB_DONE ? TREASURY_OK : store_err_from_db(s->db, rc);
+	db_finalize(st);
 	return err;
 }
 
@@ -257,7 +257,7 @@ budget_alerts_check(struct store *s, struct command *cmd,
 	    " AND category = ?2 ORDER BY period";
 	struct budget_row rows[2];	/* the PRIMARY KEY allows two */
 	unsigned count = 0;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 	int rc;
 
@@ -270,15 +270,15 @@ budget_alerts_check(struct store *s, struct command *cmd,
 		return err;
 	bind_str(st, 1, treasury);
 	bind_str(st, 2, category);
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		if (count == 2)
 			err = TREASURY_ERR_DB_CORRUPT;
 		else
 			err = budget_row_read(st, &rows[count++]);
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
-	sqlite3_finalize(st);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
+	db_finalize(st);
 	for (unsigned i = 0; err == TREASURY_OK && i < count; i++)
 		err = budget_alerts_one(s, cmd, treasury, &rows[i], now_s);
 	return err;
@@ -312,7 +312,7 @@ budget_find(struct store *s, const struct command *cmd, bool *found,
 	static const char sql[] =
 	    "SELECT " BUDGET_COLUMNS " FROM budgets WHERE treasury_id = ?1"
 	    " AND category = ?2 AND period = ?3";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 	int rc;
 
@@ -323,20 +323,20 @@ budget_find(struct store *s, const struct command *cmd, bool *found,
 	bind_str(st, 1, cmd->in.budget.treasury);
 	bind_str(st, 2, cmd->in.budget.category);
 	bind_str(st, 3, calendar_period_name(cmd->in.budget.period));
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		*found = true;
 		err = budget_row_read(st, b);
-	} else if (rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
-	sqlite3_finalize(st);
+	} else if (rc != DB_DONE)
+		err = store_err_from_rc(rc);
+	db_finalize(st);
 	return err;
 }
 
 static treasury_err
 budget_count(struct store *s, const char *treasury, int64_t *count)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 	int rc;
 
@@ -345,10 +345,10 @@ budget_count(struct store *s, const char *treasury, int64_t *count)
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, treasury);
-	rc = sqlite3_step(st);
-	err = rc == SQLITE_ROW ? col_int(st, 0, 0, INT64_MAX, count) :
-	    store_err_from_sqlite(rc);
-	sqlite3_finalize(st);
+	rc = db_step(st);
+	err = rc == DB_ROW ? col_int(st, 0, 0, INT64_MAX, count) :
+	    store_err_from_rc(rc);
+	db_finalize(st);
 	return err;
 }
 
@@ -361,7 +361,7 @@ budget_write(struct store *s, const struct command *cmd, bool replace)
 	static const char update_sql[] =
 	    "UPDATE budgets SET asset = ?4, amount = ?5, updated_at = ?6"
 	    " WHERE treasury_id = ?1 AND category = ?2 AND period = ?3";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 	int rc;
 
@@ -373,12 +373,12 @@ budget_write(struct store *s, const struct command *cmd, bool replace)
 	bind_str(st, 3, calendar_period_name(cmd->in.budget.period));
 	bind_str(st, 4, cmd->in.budget.asset);
 	bind_amount(st, 5, cmd->in.budget.amount);
-	sqlite3_bind_int64(st, 6, cmd->now_s);
-	rc = sqlite3_step(st);
-	err = rc == SQLITE_DONE ? TREASURY_OK : store_err_from_db(s->db, rc);
-	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+	db_bind_int64(st, 6, cmd->now_s);
+	rc = db_step(st);
+	err = rc == DB_DONE ? TREASURY_OK : store_err_from_db(s->db, rc);
+	if (err == TREASURY_OK && db_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return err;
 }
 
@@ -467,7 +467,7 @@ budget_delete(struct store *s, struct command *cmd)
 	    " period = ?3";
 	const char *period = calendar_period_name(cmd->in.budget.period);
 	struct journal_payload p;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 	int rc;
 
@@ -477,15 +477,15 @@ budget_delete(struct store *s, struct command *cmd)
 	bind_str(st, 1, cmd->in.budget.treasury);
 	bind_str(st, 2, cmd->in.budget.category);
 	bind_str(st, 3, period);
-	rc = sqlite3_step(st);
-	err = rc == SQLITE_DONE ? TREASURY_OK : store_err_from_db(s->db, rc);
-	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1) {
+	rc = db_step(st);
+	err = rc == DB_DONE ? TREASURY_OK : store_err_from_db(s->db, rc);
+	if (err == TREASURY_OK && db_changes(s->db) != 1) {
 		cmd_detail(cmd, "treasury '%s' has no %s budget for category"
 		    " '%s'", cmd->in.budget.treasury, period,
 		    cmd->in.budget.category);
 		err = TREASURY_ERR_UNKNOWN_BUDGET;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (err != TREASURY_OK)
 		return err;
 	journal_payload_begin(&p);
@@ -518,7 +518,7 @@ view_load(struct store *s, const char *treasury, int64_t now_s,
 	    " ORDER BY category, period";
 	struct budget_row b;
 	struct budget_view *v;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 	int rc;
 
@@ -526,7 +526,7 @@ view_load(struct store *s, const char *treasury, int64_t now_s,
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, treasury);
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		if (l->count == BUDGETS_PER_TREASURY_MAX) {
 			err = TREASURY_ERR_DB_CORRUPT;
 			break;
@@ -546,9 +546,9 @@ view_load(struct store *s, const char *treasury, int64_t now_s,
 		calendar_period_bounds(now_s, b.period, &v->period_from_s,
 		    &v->period_to_s);
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
-	sqlite3_finalize(st);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
+	db_finalize(st);
 	return err;
 }
 
@@ -583,7 +583,7 @@ view_spent(struct store *s, const char *treasury, int64_t now_s,
  * category and asset. */
 static treasury_err
 view_commit_proposal(struct store *s, const treasury_verifier *vf,
-    sqlite3_stmt *st, struct budget_list *l, struct proposal_fields *f,
+    struct db_stmt *st, struct budget_list *l, struct proposal_fields *f,
     struct proposal_categories *cats)
 {
 	uint8_t id[PROPOSAL_ID_BYTES];
@@ -592,9 +592,9 @@ view_commit_proposal(struct store *s, const treasury_verifier *vf,
 	err = col_blob(st, 0, PROPOSAL_ID_BYTES, id);
 	if (err != TREASURY_OK)
 		return err;
-	if (sqlite3_column_type(st, 3) != SQLITE_TEXT ||
-	    proposal_decode(vf, (const char *)sqlite3_column_text(st, 3),
-	    (size_t)sqlite3_column_bytes(st, 3), f) != TREASURY_OK)
+	if (db_column_type(st, 3) != DB_TEXT ||
+	    proposal_decode(vf, (const char *)db_column_text(st, 3),
+	    (size_t)db_column_bytes(st, 3), f) != TREASURY_OK)
 		return TREASURY_ERR_DB_CORRUPT;
 	if (f->kind != KIND_TRANSFER && f->kind != KIND_BATCH)
 		return TREASURY_OK;
@@ -632,7 +632,7 @@ view_committed(struct store *s, const treasury_verifier *vf,
 	enum proposal_status stored;
 	char status[16];
 	int64_t expires_s;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	treasury_err err;
 	int rc;
 
@@ -643,7 +643,7 @@ view_committed(struct store *s, const treasury_verifier *vf,
 	if (err != TREASURY_OK)
 		goto done;
 	bind_str(st, 1, treasury);
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		err = col_text(st, 1, 1, sizeof(status) - 1, status);
 		if (err == TREASURY_OK)
 			err = col_int(st, 2, 0, INT64_MAX, &expires_s);
@@ -657,10 +657,10 @@ view_committed(struct store *s, const treasury_verifier *vf,
 			continue;	/* expired, not yet swept */
 		err = view_commit_proposal(s, vf, st, l, f, cats);
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 done:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	free(cats);
 	free(f);
 	return err;
@@ -692,14 +692,14 @@ view_remaining(struct budget_view *v)
 static treasury_err
 budgets_treasury_exists(struct store *s, const char *id)
 {
-	sqlite3_stmt *st = s->stmt[STMT_TREASURY_GET];
+	struct db_stmt *st = s->stmt[STMT_TREASURY_GET];
 	treasury_err err;
 	int rc;
 
 	bind_str(st, 1, id);
-	rc = sqlite3_step(st);
-	err = rc == SQLITE_DONE ? TREASURY_ERR_UNKNOWN_TREASURY :
-	    store_err_from_sqlite(rc);
+	rc = db_step(st);
+	err = rc == DB_DONE ? TREASURY_ERR_UNKNOWN_TREASURY :
+	    store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -735,14 +735,14 @@ store_budgets_list(struct store *s, const treasury_verifier *vf,
 	l = calloc(1, sizeof(*l));
 	if (l == NULL)
 		return TREASURY_ERR_NOMEM;
-	if (sqlite3_get_autocommit(s->db)) {
+	if (db_get_autocommit(s->db)) {
 		err = store_stmt_run(s, STMT_BEGIN_READ);
 		began = err == TREASURY_OK;
 	}
 	if (err == TREASURY_OK)
 		err = budgets_compute(s, vf, treasury, now_s, l);
 	if (began && store_stmt_run(s, STMT_COMMIT) != TREASURY_OK &&
-	    !sqlite3_get_autocommit(s->db))
+	    !db_get_autocommit(s->db))
 		(void)!store_stmt_run(s, STMT_ROLLBACK);
 	for (unsigned i = 0; err == TREASURY_OK && i < l->count; i++)
 		if (fn(&l->v[i], ctx) != 0)

@@ -31,7 +31,7 @@ enum {
 };
 
 struct checker {
-	sqlite3 *db;
+	struct db *db;
 	const treasury_verifier *v;
 	void (*finding)(const char *, void *);
 	void *ctx;
@@ -80,16 +80,16 @@ report(struct checker *c, const char *fmt, ...)
 }
 
 static const char *
-col_text(sqlite3_stmt *st, int i)
+col_text(struct db_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const unsigned char *t = db_column_text(st, i);
 
 	return t != NULL ? (const char *)t : "";
 }
 
 /* A minor-units TEXT column; a malformed one is a finding. */
 static bool
-col_amount(struct checker *c, sqlite3_stmt *st, int i, const char *what,
+col_amount(struct checker *c, struct db_stmt *st, int i, const char *what,
     amount_minor *out)
 {
 	const char *t = col_text(st, i);
@@ -121,56 +121,55 @@ static const char check_labels_sql[] =
 static treasury_err
 check_labels(struct checker *c)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(c->db, check_labels_sql, -1, &st, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+	rc = db_prepare(c->db, check_labels_sql, &st);
+	while (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
+		if (db_column_type(st, 2) == DB_NULL)
 			report(c, "%s: category '%.32s' is not a category of "
 			    "its treasury", col_text(st, 0), col_text(st, 1));
 		else
 			report(c, "%s: category '%.32s' is an %s category, "
 			    "its use takes %s", col_text(st, 0),
 			    col_text(st, 1), col_text(st, 2), col_text(st, 3));
-		rc = SQLITE_OK;
+		rc = DB_OK;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 static treasury_err
 check_foreign_keys(struct checker *c)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(c->db, "PRAGMA foreign_key_check", -1, &st,
-	    NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	rc = db_prepare(c->db, "PRAGMA foreign_key_check", &st);
+	while (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
 		report(c, "foreign key: table %s row %lld refers to a missing "
 		    "row of %s", col_text(st, 0),
-		    (long long)sqlite3_column_int64(st, 1), col_text(st, 2));
-		rc = SQLITE_OK;
+		    (long long)db_column_int64(st, 1), col_text(st, 2));
+		rc = DB_OK;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 /* Walk one (treasury, asset) ledger in seq order and compare the running
  * sum with each balance_after and with the balance row. */
 static treasury_err
-check_one_balance(struct checker *c, sqlite3_stmt *entries, const char *tid,
+check_one_balance(struct checker *c, struct db_stmt *entries, const char *tid,
     const char *asset, amount_minor balance)
 {
 	amount_minor running = 0, amount, after;
 	char what[128];
 	int rc;
 
-	sqlite3_bind_text(entries, 1, tid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(entries, 2, asset, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(entries)) == SQLITE_ROW) {
-		long long seq = sqlite3_column_int64(entries, 0);
+	db_bind_text(entries, 1, tid, -1, DB_TRANSIENT);
+	db_bind_text(entries, 2, asset, -1, DB_TRANSIENT);
+	while ((rc = db_step(entries)) == DB_ROW) {
+		long long seq = db_column_int64(entries, 0);
 		bool debit = strcmp(col_text(entries, 1), "transfer") == 0;
 
 		c->r->ledger_entries++;
@@ -191,9 +190,9 @@ check_one_balance(struct checker *c, sqlite3_stmt *entries, const char *tid,
 			report(c, "ledger entry %lld: balance_after differs from "
 			    "the sum of the entries before it", seq);
 	}
-	sqlite3_reset(entries);
-	if (rc != SQLITE_DONE)
-		return store_err_from_sqlite(rc);
+	db_reset(entries);
+	if (rc != DB_DONE)
+		return store_err_from_rc(rc);
 	if (running != balance)
 		report(c, "balance of treasury %s in %s is not the sum of its "
 		    "ledger entries", tid, asset);
@@ -213,19 +212,19 @@ check_balances(struct checker *c)
 	    "SELECT DISTINCT l.treasury_id, l.asset FROM ledger l"
 	    " LEFT JOIN balances b ON b.treasury_id = l.treasury_id"
 	    "  AND b.asset = l.asset WHERE b.asset IS NULL";
-	sqlite3_stmt *bal = NULL, *ent = NULL, *orph = NULL;
+	struct db_stmt *bal = NULL, *ent = NULL, *orph = NULL;
 	amount_minor balance;
 	treasury_err err = TREASURY_OK;
 	int rc;
 
-	rc = sqlite3_prepare_v2(c->db, balances_sql, -1, &bal, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c->db, entries_sql, -1, &ent, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c->db, orphans_sql, -1, &orph, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(bal)) == SQLITE_ROW) {
+	rc = db_prepare(c->db, balances_sql, &bal);
+	if (rc == DB_OK)
+		rc = db_prepare(c->db, entries_sql, &ent);
+	if (rc == DB_OK)
+		rc = db_prepare(c->db, orphans_sql, &orph);
+	while (rc == DB_OK && (rc = db_step(bal)) == DB_ROW) {
 		char tid[TREASURY_ID_MAX_BYTES + 1], asset[ASSET_CODE_MAX_BYTES + 1];
-		rc = SQLITE_OK;
+		rc = DB_OK;
 		c->r->balances++;
 		snprintf(tid, sizeof(tid), "%s", col_text(bal, 0));
 		snprintf(asset, sizeof(asset), "%s", col_text(bal, 1));
@@ -235,42 +234,42 @@ check_balances(struct checker *c)
 		if (err != TREASURY_OK)
 			goto done;
 	}
-	if (rc == SQLITE_DONE)
-		rc = SQLITE_OK;
-	while (rc == SQLITE_OK && (rc = sqlite3_step(orph)) == SQLITE_ROW) {
+	if (rc == DB_DONE)
+		rc = DB_OK;
+	while (rc == DB_OK && (rc = db_step(orph)) == DB_ROW) {
 		report(c, "treasury %s has ledger entries in %s but no balance",
 		    col_text(orph, 0), col_text(orph, 1));
-		rc = SQLITE_OK;
+		rc = DB_OK;
 	}
-	if (rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (rc != DB_DONE)
+		err = store_err_from_rc(rc);
 done:
-	sqlite3_finalize(bal);
-	sqlite3_finalize(ent);
-	sqlite3_finalize(orph);
+	db_finalize(bal);
+	db_finalize(ent);
+	db_finalize(orph);
 	return err;
 }
 
 /* The signer `name` of treasury tid at version, parsed; false if none. */
 static bool
-signer_key_at(struct checker *c, sqlite3_stmt *signer, const char *tid,
+signer_key_at(struct checker *c, struct db_stmt *signer, const char *tid,
     int64_t version, const char *name, struct signer_key *key)
 {
 	enum key_type type;
 	const char *type_text;
 	bool ok = false;
 
-	sqlite3_bind_text(signer, 1, tid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(signer, 2, version);
-	sqlite3_bind_text(signer, 3, name, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(signer) == SQLITE_ROW) {
+	db_bind_text(signer, 1, tid, -1, DB_TRANSIENT);
+	db_bind_int64(signer, 2, version);
+	db_bind_text(signer, 3, name, -1, DB_TRANSIENT);
+	if (db_step(signer) == DB_ROW) {
 		type_text = col_text(signer, 0);
 		ok = key_type_parse(type_text, strlen(type_text), &type) ==
 		    TREASURY_OK && signer_key_parse(c->v, type,
-		    sqlite3_column_blob(signer, 1),
-		    (size_t)sqlite3_column_bytes(signer, 1), key) == TREASURY_OK;
+		    db_column_blob(signer, 1),
+		    (size_t)db_column_bytes(signer, 1), key) == TREASURY_OK;
 	}
-	sqlite3_reset(signer);
+	db_reset(signer);
 	return ok;
 }
 
@@ -297,7 +296,7 @@ struct prop_row {
 
 /* The statements of check_proposals, prepared once. */
 struct prop_stmts {
-	sqlite3_stmt *prop, *votes, *signer, *debits, *vetoes, *proof;
+	struct db_stmt *prop, *votes, *signer, *debits, *vetoes, *proof;
 };
 
 static bool
@@ -347,24 +346,24 @@ check_votes(struct checker *c, const struct prop_stmts *ps,
 	int rc;
 
 	*approvals = 0;
-	sqlite3_bind_blob(ps->votes, 1, p->id, PROPOSAL_ID_BYTES,
-	    SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(ps->votes)) == SQLITE_ROW) {
+	db_bind_blob(ps->votes, 1, p->id, PROPOSAL_ID_BYTES,
+	    DB_TRANSIENT);
+	while ((rc = db_step(ps->votes)) == DB_ROW) {
 		const char *name = col_text(ps->votes, 0);
-		bool approve = sqlite3_column_int(ps->votes, 1) == 1;
-		bool revoked = sqlite3_column_type(ps->votes, 3) != SQLITE_NULL;
+		bool approve = db_column_int(ps->votes, 1) == 1;
+		bool revoked = db_column_type(ps->votes, 3) != DB_NULL;
 
 		vote_digest_compute(digest, p->computed, approve ?
 		    VOTE_APPROVE : VOTE_REJECT);
 		if (!act_verifies(c, ps, p, approve ? "approval" : "rejection",
-		    name, digest, sqlite3_column_blob(ps->votes, 2),
-		    sqlite3_column_bytes(ps->votes, 2), &key))
+		    name, digest, db_column_blob(ps->votes, 2),
+		    db_column_bytes(ps->votes, 2), &key))
 			continue;
 		if (revoked) {
 			revoke_digest_compute(digest, p->computed);
 			(void)act_verifies(c, ps, p, "revocation", name, digest,
-			    sqlite3_column_blob(ps->votes, 4),
-			    sqlite3_column_bytes(ps->votes, 4), &key);
+			    db_column_blob(ps->votes, 4),
+			    db_column_bytes(ps->votes, 4), &key);
 			continue;
 		}
 		if (!approve)
@@ -375,7 +374,7 @@ check_votes(struct checker *c, const struct prop_stmts *ps,
 		if (*approvals == sizeof(seen) / sizeof(seen[0])) {
 			report(c, "proposal %s: more approvals than a signer "
 			    "set can hold", p->id_hex);
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 		if (key_seen((const uint8_t (*)[32])seen, *approvals, key.x)) {
@@ -386,8 +385,8 @@ check_votes(struct checker *c, const struct prop_stmts *ps,
 		memcpy(seen[*approvals], key.x, 32);
 		(*approvals)++;
 	}
-	sqlite3_reset(ps->votes);
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+	db_reset(ps->votes);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 /* Verify the vetoes of the proposal; a vetoed one needs its veto count. */
@@ -401,16 +400,16 @@ check_vetoes(struct checker *c, const struct prop_stmts *ps,
 	int rc;
 
 	veto_digest_compute(digest, p->computed);
-	sqlite3_bind_blob(ps->vetoes, 1, p->id, PROPOSAL_ID_BYTES,
-	    SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(ps->vetoes)) == SQLITE_ROW)
+	db_bind_blob(ps->vetoes, 1, p->id, PROPOSAL_ID_BYTES,
+	    DB_TRANSIENT);
+	while ((rc = db_step(ps->vetoes)) == DB_ROW)
 		if (act_verifies(c, ps, p, "veto", col_text(ps->vetoes, 0),
-		    digest, sqlite3_column_blob(ps->vetoes, 1),
-		    sqlite3_column_bytes(ps->vetoes, 1), &key))
+		    digest, db_column_blob(ps->vetoes, 1),
+		    db_column_bytes(ps->vetoes, 1), &key))
 			valid++;
-	sqlite3_reset(ps->vetoes);
-	if (rc != SQLITE_DONE)
-		return store_err_from_sqlite(rc);
+	db_reset(ps->vetoes);
+	if (rc != DB_DONE)
+		return store_err_from_rc(rc);
 	if (strcmp(p->status, "vetoed") == 0 && valid < p->veto_threshold)
 		report(c, "proposal %s is vetoed with %lld valid vetoes; its "
 		    "config version needs %lld", p->id_hex, (long long)valid,
@@ -457,10 +456,10 @@ check_proposal_debits(struct checker *c, const struct prop_stmts *ps,
 	char what[64];
 	int rc;
 
-	sqlite3_bind_blob(ps->debits, 1, p->id, PROPOSAL_ID_BYTES,
-	    SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(ps->debits)) == SQLITE_ROW) {
-		long long seq = sqlite3_column_int64(ps->debits, 0);
+	db_bind_blob(ps->debits, 1, p->id, PROPOSAL_ID_BYTES,
+	    DB_TRANSIENT);
+	while ((rc = db_step(ps->debits)) == DB_ROW) {
+		long long seq = db_column_int64(ps->debits, 0);
 		const struct transfer_fields *t = n < want ?
 		    &f->transfers[n] : NULL;
 
@@ -488,9 +487,9 @@ check_proposal_debits(struct checker *c, const struct prop_stmts *ps,
 			report(c, "%s: its memo differs from proposal %s "
 			    "transfer %u", what, p->id_hex, n);
 	}
-	sqlite3_reset(ps->debits);
-	if (rc != SQLITE_DONE)
-		return store_err_from_sqlite(rc);
+	db_reset(ps->debits);
+	if (rc != DB_DONE)
+		return store_err_from_rc(rc);
 	if (n != want)
 		report(c, "proposal %s: its text makes %u debits, the ledger "
 		    "holds %u", p->id_hex, want, n);
@@ -509,49 +508,49 @@ check_key_proof(struct checker *c, const struct prop_stmts *ps,
 
 	if (f->kind != KIND_ADD_SIGNER && f->kind != KIND_REPLACE_SIGNER)
 		return TREASURY_OK;
-	sqlite3_bind_blob(ps->proof, 1, p->id, PROPOSAL_ID_BYTES,
-	    SQLITE_TRANSIENT);
-	rc = sqlite3_step(ps->proof);
-	if (rc == SQLITE_ROW) {
+	db_bind_blob(ps->proof, 1, p->id, PROPOSAL_ID_BYTES,
+	    DB_TRANSIENT);
+	rc = db_step(ps->proof);
+	if (rc == DB_ROW) {
 		c->r->acts_verified++;
 		possession_digest_compute(digest, p->computed);
 		if (vote_signature_verify(c->v, &f->key, digest,
-		    sqlite3_column_blob(ps->proof, 0),
-		    (size_t)sqlite3_column_bytes(ps->proof, 0)) != TREASURY_OK)
+		    db_column_blob(ps->proof, 0),
+		    (size_t)db_column_bytes(ps->proof, 0)) != TREASURY_OK)
 			report(c, "proposal %s: the key proof does not verify "
 			    "with the new key of '%s'", p->id_hex, f->signer);
-		rc = SQLITE_DONE;
-	} else if (rc == SQLITE_DONE && p->key_proof_needed &&
+		rc = DB_DONE;
+	} else if (rc == DB_DONE && p->key_proof_needed &&
 	    strcmp(p->status, "executed") == 0) {
 		report(c, "proposal %s was executed without the key proof its "
 		    "policy asks for", p->id_hex);
 	}
-	sqlite3_reset(ps->proof);
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+	db_reset(ps->proof);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 /* Read the current row of ps->prop into *p. false for a malformed id. */
 static bool
-prop_row_read(struct checker *c, sqlite3_stmt *st, struct prop_row *p)
+prop_row_read(struct checker *c, struct db_stmt *st, struct prop_row *p)
 {
-	if (sqlite3_column_bytes(st, 0) != PROPOSAL_ID_BYTES) {
+	if (db_column_bytes(st, 0) != PROPOSAL_ID_BYTES) {
 		report(c, "a proposal has a malformed id");
 		return false;
 	}
-	memcpy(p->id, sqlite3_column_blob(st, 0), PROPOSAL_ID_BYTES);
+	memcpy(p->id, db_column_blob(st, 0), PROPOSAL_ID_BYTES);
 	hex_encode(p->id_hex, p->id, PROPOSAL_ID_BYTES);
 	snprintf(p->tid, sizeof(p->tid), "%s", col_text(st, 1));
-	p->version = sqlite3_column_int64(st, 2);
+	p->version = db_column_int64(st, 2);
 	p->canonical = col_text(st, 3);
-	p->canonical_len = (size_t)sqlite3_column_bytes(st, 3);
-	p->config_found = sqlite3_column_type(st, 4) != SQLITE_NULL;
-	p->threshold = sqlite3_column_int64(st, 4);
+	p->canonical_len = (size_t)db_column_bytes(st, 3);
+	p->config_found = db_column_type(st, 4) != DB_NULL;
+	p->threshold = db_column_int64(st, 4);
 	snprintf(p->kind, sizeof(p->kind), "%s", col_text(st, 5));
 	snprintf(p->status, sizeof(p->status), "%s", col_text(st, 6));
-	p->nonce = sqlite3_column_int64(st, 7);
-	p->expires_s = sqlite3_column_int64(st, 8);
-	p->veto_threshold = sqlite3_column_int64(st, 9);
-	p->key_proof_needed = sqlite3_column_int64(st, 10) != 0;
+	p->nonce = db_column_int64(st, 7);
+	p->expires_s = db_column_int64(st, 8);
+	p->veto_threshold = db_column_int64(st, 9);
+	p->key_proof_needed = db_column_int64(st, 10) != 0;
 	proposal_id_compute(p->computed, p->canonical, p->canonical_len);
 	return true;
 }
@@ -651,21 +650,21 @@ check_proposals(struct checker *c)
 
 	if (f == NULL)
 		return TREASURY_ERR_NOMEM;
-	rc = sqlite3_prepare_v2(c->db, proposals_sql, -1, &ps.prop, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c->db, votes_sql, -1, &ps.votes, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c->db, signer_sql, -1, &ps.signer, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(c->db, debits_copy_sql, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c->db, debits_sql, -1, &ps.debits, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c->db, vetoes_sql, -1, &ps.vetoes, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c->db, proof_sql, -1, &ps.proof, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(ps.prop)) == SQLITE_ROW) {
-		rc = SQLITE_OK;
+	rc = db_prepare(c->db, proposals_sql, &ps.prop);
+	if (rc == DB_OK)
+		rc = db_prepare(c->db, votes_sql, &ps.votes);
+	if (rc == DB_OK)
+		rc = db_prepare(c->db, signer_sql, &ps.signer);
+	if (rc == DB_OK)
+		rc = db_exec(c->db, debits_copy_sql);
+	if (rc == DB_OK)
+		rc = db_prepare(c->db, debits_sql, &ps.debits);
+	if (rc == DB_OK)
+		rc = db_prepare(c->db, vetoes_sql, &ps.vetoes);
+	if (rc == DB_OK)
+		rc = db_prepare(c->db, proof_sql, &ps.proof);
+	while (rc == DB_OK && (rc = db_step(ps.prop)) == DB_ROW) {
+		rc = DB_OK;
 		c->r->proposals++;
 		if (!prop_row_read(c, ps.prop, &p))
 			continue;
@@ -673,15 +672,15 @@ check_proposals(struct checker *c)
 		if (err != TREASURY_OK)
 			goto done;
 	}
-	if (rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (rc != DB_DONE)
+		err = store_err_from_rc(rc);
 done:
-	sqlite3_finalize(ps.prop);
-	sqlite3_finalize(ps.votes);
-	sqlite3_finalize(ps.signer);
-	sqlite3_finalize(ps.debits);
-	sqlite3_finalize(ps.vetoes);
-	sqlite3_finalize(ps.proof);
+	db_finalize(ps.prop);
+	db_finalize(ps.votes);
+	db_finalize(ps.signer);
+	db_finalize(ps.debits);
+	db_finalize(ps.vetoes);
+	db_finalize(ps.proof);
 	free(f);
 	return err;
 }
@@ -701,25 +700,25 @@ check_freezes(struct checker *c)
 	static const char signer_sql[] =
 	    "SELECT key_type, pubkey FROM signers"
 	    " WHERE treasury_id = ?1 AND version = ?2 AND name = ?3";
-	sqlite3_stmt *fz = NULL, *fr = NULL, *signer = NULL;
+	struct db_stmt *fz = NULL, *fr = NULL, *signer = NULL;
 	uint8_t digest[DIGEST_BYTES];
 	struct signer_key key;
 	treasury_err err = TREASURY_OK;
 	int rc;
 
-	rc = sqlite3_prepare_v2(c->db, freezes_sql, -1, &fz, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c->db, frozen_sql, -1, &fr, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c->db, signer_sql, -1, &signer, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(fz)) == SQLITE_ROW) {
+	rc = db_prepare(c->db, freezes_sql, &fz);
+	if (rc == DB_OK)
+		rc = db_prepare(c->db, frozen_sql, &fr);
+	if (rc == DB_OK)
+		rc = db_prepare(c->db, signer_sql, &signer);
+	while (rc == DB_OK && (rc = db_step(fz)) == DB_ROW) {
 		char tid[TREASURY_ID_MAX_BYTES + 1];
 		struct freeze_request req;
-		int64_t seq = sqlite3_column_int64(fz, 1);
-		int64_t version = sqlite3_column_int64(fz, 3);
+		int64_t seq = db_column_int64(fz, 1);
+		int64_t version = db_column_int64(fz, 3);
 		const char *name = col_text(fz, 2);
 
-		rc = SQLITE_OK;
+		rc = DB_OK;
 		c->r->acts_verified++;
 		snprintf(tid, sizeof(tid), "%s", col_text(fz, 0));
 		memcpy(req.instance, c->instance, INSTANCE_ID_BYTES);
@@ -730,26 +729,26 @@ check_freezes(struct checker *c)
 		    freeze_digest_compute(digest, &req) != TREASURY_OK ||
 		    !signer_key_at(c, signer, tid, version, name, &key) ||
 		    vote_signature_verify(c->v, &key, digest,
-		    sqlite3_column_blob(fz, 4),
-		    (size_t)sqlite3_column_bytes(fz, 4)) != TREASURY_OK)
+		    db_column_blob(fz, 4),
+		    (size_t)db_column_bytes(fz, 4)) != TREASURY_OK)
 			report(c, "freeze %lld of treasury %s: the request of "
 			    "'%.32s' does not verify with a key of config "
 			    "version %lld", (long long)seq, tid, name,
 			    (long long)version);
 	}
-	if (rc == SQLITE_DONE)
-		rc = SQLITE_OK;
-	while (rc == SQLITE_OK && (rc = sqlite3_step(fr)) == SQLITE_ROW) {
+	if (rc == DB_DONE)
+		rc = DB_OK;
+	while (rc == DB_OK && (rc = db_step(fr)) == DB_ROW) {
 		report(c, "treasury %s is frozen by freeze %lld, which has no "
 		    "signed request", col_text(fr, 0),
-		    (long long)sqlite3_column_int64(fr, 1));
-		rc = SQLITE_OK;
+		    (long long)db_column_int64(fr, 1));
+		rc = DB_OK;
 	}
-	if (rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
-	sqlite3_finalize(fz);
-	sqlite3_finalize(fr);
-	sqlite3_finalize(signer);
+	if (rc != DB_DONE)
+		err = store_err_from_rc(rc);
+	db_finalize(fz);
+	db_finalize(fr);
+	db_finalize(signer);
 	return err;
 }
 
@@ -759,38 +758,38 @@ check_freezes(struct checker *c)
  * key_proof) are the text's. The text itself is compared with the
  * journal through the digest (check_journal.c). */
 static void
-check_one_policy(struct checker *c, sqlite3_stmt *st,
+check_one_policy(struct checker *c, struct db_stmt *st,
     struct treasury_policy *pol)
 {
 	const char *tid = col_text(st, 0);
-	long long ver = sqlite3_column_int64(st, 1);
+	long long ver = db_column_int64(st, 1);
 	const char *lines = col_text(st, 2);
 	uint8_t digest[DIGEST_BYTES];
 	unsigned m = 0, n = 0;
 
-	if (policy_lines_decode(lines, (size_t)sqlite3_column_bytes(st, 2),
+	if (policy_lines_decode(lines, (size_t)db_column_bytes(st, 2),
 	    pol, &m, &n) != TREASURY_OK) {
 		report(c, "treasury %s config version %lld: its policy text "
 		    "does not decode", tid, ver);
 		return;
 	}
-	if ((int64_t)m != sqlite3_column_int64(st, 10) ||
-	    (int64_t)n != sqlite3_column_int64(st, 11))
+	if ((int64_t)m != db_column_int64(st, 10) ||
+	    (int64_t)n != db_column_int64(st, 11))
 		report(c, "treasury %s config version %lld: its policy text "
 		    "says %u of %u signers, the config %lld of %lld", tid, ver,
-		    m, n, (long long)sqlite3_column_int64(st, 10),
-		    (long long)sqlite3_column_int64(st, 11));
+		    m, n, (long long)db_column_int64(st, 10),
+		    (long long)db_column_int64(st, 11));
 	if (policy_digest_compute(digest, pol, m, n) != TREASURY_OK ||
-	    sqlite3_column_bytes(st, 3) != DIGEST_BYTES ||
-	    memcmp(sqlite3_column_blob(st, 3), digest, DIGEST_BYTES) != 0)
+	    db_column_bytes(st, 3) != DIGEST_BYTES ||
+	    memcmp(db_column_blob(st, 3), digest, DIGEST_BYTES) != 0)
 		report(c, "treasury %s config version %lld: the policy digest "
 		    "is not the digest of its text", tid, ver);
-	if (sqlite3_column_int64(st, 4) != (int64_t)pol->config_extra ||
-	    sqlite3_column_int64(st, 5) != pol->timelock_spend_s ||
-	    sqlite3_column_int64(st, 6) != pol->timelock_config_s ||
-	    sqlite3_column_int64(st, 7) != (int64_t)pol->veto_count ||
-	    sqlite3_column_int64(st, 8) != (int64_t)pol->high_threshold ||
-	    sqlite3_column_int64(st, 9) != (pol->key_proof ? 1 : 0))
+	if (db_column_int64(st, 4) != (int64_t)pol->config_extra ||
+	    db_column_int64(st, 5) != pol->timelock_spend_s ||
+	    db_column_int64(st, 6) != pol->timelock_config_s ||
+	    db_column_int64(st, 7) != (int64_t)pol->veto_count ||
+	    db_column_int64(st, 8) != (int64_t)pol->high_threshold ||
+	    db_column_int64(st, 9) != (pol->key_proof ? 1 : 0))
 		report(c, "treasury %s config version %lld: the policy's "
 		    "columns (config_extra, timelocks, veto_count, "
 		    "high_threshold, key_proof) disagree with its text", tid,
@@ -811,19 +810,19 @@ check_policies(struct checker *c)
 	    " pol.treasury_id AND tc.version = pol.version"
 	    " ORDER BY pol.treasury_id, pol.version";
 	struct treasury_policy *pol = malloc(sizeof(*pol));
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
 	if (pol == NULL)
 		return TREASURY_ERR_NOMEM;
-	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	rc = db_prepare(c->db, sql, &st);
+	while (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
 		check_one_policy(c, st, pol);
-		rc = SQLITE_OK;
+		rc = DB_OK;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	free(pol);
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 /* Money leaves only through an executed proposal of the same treasury. */
@@ -835,57 +834,57 @@ check_debits(struct checker *c)
 	    " ON p.id = l.proposal_id WHERE l.kind = 'transfer' AND"
 	    " (p.id IS NULL OR p.status <> 'executed'"
 	    "  OR p.treasury_id <> l.treasury_id)";
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	rc = db_prepare(c->db, sql, &st);
+	while (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
 		report(c, "ledger entry %lld: a transfer without an executed "
 		    "proposal of its treasury",
-		    (long long)sqlite3_column_int64(st, 0));
-		rc = SQLITE_OK;
+		    (long long)db_column_int64(st, 0));
+		rc = DB_OK;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 static treasury_err
 count_treasuries(struct checker *c)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(c->db, "SELECT count(*) FROM treasuries", -1,
-	    &st, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		c->r->treasuries = (unsigned long)sqlite3_column_int64(st, 0);
-		rc = SQLITE_DONE;
+	rc = db_prepare(c->db, "SELECT count(*) FROM treasuries",
+	    &st);
+	if (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
+		c->r->treasuries = (unsigned long)db_column_int64(st, 0);
+		rc = DB_DONE;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 /* The instance id every canonical text and freeze request names. */
 static treasury_err
 check_instance(struct checker *c)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(c->db, "SELECT instance_id FROM meta WHERE"
-	    " id = 1", -1, &st, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) == INSTANCE_ID_BYTES)
-			memcpy(c->instance, sqlite3_column_blob(st, 0),
+	rc = db_prepare(c->db, "SELECT instance_id FROM meta WHERE"
+	    " id = 1", &st);
+	if (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
+		if (db_column_bytes(st, 0) == INSTANCE_ID_BYTES)
+			memcpy(c->instance, db_column_blob(st, 0),
 			    INSTANCE_ID_BYTES);
 		else
 			report(c, "meta: the instance id is malformed");
-		rc = SQLITE_DONE;
-	} else if (rc == SQLITE_DONE) {
+		rc = DB_DONE;
+	} else if (rc == DB_DONE) {
 		report(c, "meta: no instance id");
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 /* Adapter: integrity_check rows are findings too. */
@@ -902,7 +901,7 @@ integrity_finding(const char *text, void *arg)
 /* One ledger_days row against the sums recomputed from the ledger (d); a
  * missing or different row is a finding. */
 static treasury_err
-check_day_row(struct checker *c, sqlite3_stmt *get, const struct ledger_day *d)
+check_day_row(struct checker *c, struct db_stmt *get, const struct ledger_day *d)
 {
 	struct amount_wide in, out;
 	char want_in[AMOUNT_WIDE_TEXT_MAX_BYTES];
@@ -912,35 +911,35 @@ check_day_row(struct checker *c, sqlite3_stmt *get, const struct ledger_day *d)
 
 	amount_wide_minor_text(&d->inflow, want_in);
 	amount_wide_minor_text(&d->outflow, want_out);
-	sqlite3_bind_text(get, 1, d->treasury, -1, SQLITE_STATIC);
-	sqlite3_bind_text(get, 2, d->asset, -1, SQLITE_STATIC);
-	sqlite3_bind_text(get, 3, d->category, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(get, 4, d->day);
-	rc = sqlite3_step(get);
-	if (rc == SQLITE_DONE)
+	db_bind_text(get, 1, d->treasury, -1, DB_STATIC);
+	db_bind_text(get, 2, d->asset, -1, DB_STATIC);
+	db_bind_text(get, 3, d->category, -1, DB_STATIC);
+	db_bind_int64(get, 4, d->day);
+	rc = db_step(get);
+	if (rc == DB_DONE)
 		report(c, "ledger_days: no row for treasury %s asset %s category"
 		    " '%s' day %lld (the ledger has %lld entries: in %s, out %s)",
 		    d->treasury, d->asset, d->category, (long long)d->day,
 		    (long long)d->entries, want_in, want_out);
-	else if (rc == SQLITE_ROW) {
+	else if (rc == DB_ROW) {
 		const char *ti = col_text(get, 0), *to = col_text(get, 1);
 
 		if (amount_wide_parse_minor(ti, strlen(ti), &in) !=
 		    TREASURY_OK || amount_wide_parse_minor(to, strlen(to),
 		    &out) != TREASURY_OK || amount_wide_cmp(&in, &d->inflow) !=
 		    0 || amount_wide_cmp(&out, &d->outflow) != 0 ||
-		    sqlite3_column_int64(get, 2) != d->entries)
+		    db_column_int64(get, 2) != d->entries)
 			report(c, "ledger_days: treasury %s asset %s category"
 			    " '%s' day %lld holds in %.80s out %.80s entries"
 			    " %lld, the ledger gives in %s out %s entries %lld",
 			    d->treasury, d->asset, d->category,
 			    (long long)d->day, ti, to,
-			    (long long)sqlite3_column_int64(get, 2), want_in,
+			    (long long)db_column_int64(get, 2), want_in,
 			    want_out, (long long)d->entries);
 	} else
-		err = store_err_from_sqlite(rc);
-	sqlite3_reset(get);
-	sqlite3_clear_bindings(get);
+		err = store_err_from_rc(rc);
+	db_reset(get);
+	db_clear_bindings(get);
 	return err;
 }
 
@@ -964,24 +963,24 @@ check_ledger_days(struct checker *c)
 	    " coalesce(l.category, '') = d.category AND"
 	    " l.created_at >= d.day * 86400 AND"
 	    " l.created_at < (d.day + 1) * 86400)";
-	sqlite3_stmt *walk = NULL, *get = NULL, *rows = NULL;
+	struct db_stmt *walk = NULL, *get = NULL, *rows = NULL;
 	struct ledger_day d;
 	treasury_err err = TREASURY_OK;
 	amount_minor amount;
 	bool open = false;
 	int rc;
 
-	rc = sqlite3_prepare_v2(c->db, walk_sql, -1, &walk, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c->db, get_sql, -1, &get, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c->db, rows_sql, -1, &rows, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(walk)) == SQLITE_ROW) {
+	rc = db_prepare(c->db, walk_sql, &walk);
+	if (rc == DB_OK)
+		rc = db_prepare(c->db, get_sql, &get);
+	if (rc == DB_OK)
+		rc = db_prepare(c->db, rows_sql, &rows);
+	while (rc == DB_OK && (rc = db_step(walk)) == DB_ROW) {
 		const char *tid = col_text(walk, 0), *asset = col_text(walk, 1);
 		const char *cat = col_text(walk, 2), *kind = col_text(walk, 4);
-		int64_t day = ledger_day_of(sqlite3_column_int64(walk, 3));
+		int64_t day = ledger_day_of(db_column_int64(walk, 3));
 
-		rc = SQLITE_OK;
+		rc = DB_OK;
 		if (open && (strcmp(d.treasury, tid) != 0 ||
 		    strcmp(d.asset, asset) != 0 ||
 		    strcmp(d.category, cat) != 0 || d.day != day)) {
@@ -1006,24 +1005,24 @@ check_ledger_days(struct checker *c)
 		    TREASURY_OK)
 			report(c, "ledger_days: sums past 2^256 (cannot be)");
 	}
-	if (rc == SQLITE_DONE)
-		rc = SQLITE_OK;
-	if (rc == SQLITE_OK && open)
+	if (rc == DB_DONE)
+		rc = DB_OK;
+	if (rc == DB_OK && open)
 		err = check_day_row(c, get, &d);
-	while (err == TREASURY_OK && rc == SQLITE_OK &&
-	    (rc = sqlite3_step(rows)) == SQLITE_ROW) {
+	while (err == TREASURY_OK && rc == DB_OK &&
+	    (rc = db_step(rows)) == DB_ROW) {
 		report(c, "ledger_days: treasury %s asset %s category '%s' day"
 		    " %lld has a row but no ledger entry", col_text(rows, 0),
 		    col_text(rows, 1), col_text(rows, 2),
-		    (long long)sqlite3_column_int64(rows, 3));
-		rc = SQLITE_OK;
+		    (long long)db_column_int64(rows, 3));
+		rc = DB_OK;
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE && rc != SQLITE_OK)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_DONE && rc != DB_OK)
+		err = store_err_from_rc(rc);
 done:
-	sqlite3_finalize(walk);
-	sqlite3_finalize(get);
-	sqlite3_finalize(rows);
+	db_finalize(walk);
+	db_finalize(get);
+	db_finalize(rows);
 	return err;
 }
 
@@ -1040,7 +1039,7 @@ store_check(const char *path, const treasury_verifier *v,
 	err = store_open_maintenance(path, STORE_READ_ONLY, &c.db, errmsg);
 	if (err != TREASURY_OK)
 		return err;
-	if (sqlite3_exec(c.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	if (db_exec(c.db, "BEGIN") != DB_OK) {
 		err = TREASURY_ERR_DB;
 		goto done;
 	}
@@ -1069,11 +1068,11 @@ store_check(const char *path, const treasury_verifier *v,
 	if (err == TREASURY_OK)
 		err = store_check_journal(c.db, finding, ctx, &out->findings,
 		    &out->journal_entries);
-	sqlite3_exec(c.db, "COMMIT", NULL, NULL, NULL);
+	db_exec(c.db, "COMMIT");
 done:
 	if (err != TREASURY_OK)
 		store_errmsg_set(errmsg, "cannot check database %s: %s", path,
-		    sqlite3_errmsg(c.db));
-	sqlite3_close(c.db);
+		    db_errmsg(c.db));
+	db_close(c.db);
 	return err;
 }

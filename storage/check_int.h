@@ -79,7 +79,7 @@ void check_finding_emit(check_finding_fn finding, void *ctx,
  * error (then the caller's transaction is still open).
  */
 TREASURY_WARN_UNUSED treasury_err
-store_check_journal(sqlite3 *db, check_finding_fn finding, void *ctx,
+store_check_journal(struct db *db, check_finding_fn finding, void *ctx,
     unsigned long *findings, unsigned long *entries);
 
 #endif

@@ -397,20 +397,20 @@ static const struct journal_check journal_checks[] = {
 enum { JOURNAL_CHECKS = sizeof(journal_checks) / sizeof(journal_checks[0]) };
 
 static treasury_err
-journal_exists(sqlite3 *db, bool *exists)
+journal_exists(struct db *db, bool *exists)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
 	*exists = false;
-	rc = sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE"
-	    " type = 'table' AND name = 'journal'", -1, &st, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	rc = db_prepare(db, "SELECT 1 FROM sqlite_schema WHERE"
+	    " type = 'table' AND name = 'journal'", &st);
+	if (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
 		*exists = true;
-		rc = SQLITE_DONE;
+		rc = DB_DONE;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 /*
@@ -423,7 +423,7 @@ journal_exists(sqlite3 *db, bool *exists)
  * time on (INT64_MAX while there is none: nothing was journaled yet).
  */
 static treasury_err
-journal_since(sqlite3 *db, int64_t *since_s, unsigned long *entries)
+journal_since(struct db *db, int64_t *since_s, unsigned long *entries)
 {
 	static const char sql[] =
 	    "SELECT (SELECT count(*) FROM journal),"
@@ -432,54 +432,54 @@ journal_since(sqlite3 *db, int64_t *since_s, unsigned long *entries)
 	    " (SELECT created_at FROM journal WHERE seq > coalesce((SELECT"
 	    "  max(seq) FROM journal WHERE substr(payload, 1, 12) ="
 	    "  '{\"treasury\":'), 0) ORDER BY seq LIMIT 1)";
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*entries += (unsigned long)sqlite3_column_int64(st, 0);
-		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+	rc = db_prepare(db, sql, &st);
+	if (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
+		*entries += (unsigned long)db_column_int64(st, 0);
+		if (db_column_type(st, 1) == DB_NULL)
 			*since_s = INT64_MIN;
-		else if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+		else if (db_column_type(st, 2) == DB_NULL)
 			*since_s = INT64_MAX;
 		else
-			*since_s = sqlite3_column_int64(st, 2);
-		rc = SQLITE_DONE;
+			*since_s = db_column_int64(st, 2);
+		rc = DB_DONE;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 static treasury_err
-journal_check_run(sqlite3 *db, const struct journal_check *jc,
+journal_check_run(struct db *db, const struct journal_check *jc,
     int64_t since_s, check_finding_fn finding, void *ctx,
     unsigned long *findings)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, jc->sql, -1, &st, NULL);
-	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 1)
-		rc = sqlite3_bind_int64(st, 1, since_s);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *text = sqlite3_column_text(st, 0);
+	rc = db_prepare(db, jc->sql, &st);
+	if (rc == DB_OK && db_bind_parameter_count(st) >= 1)
+		rc = db_bind_int64(st, 1, since_s);
+	while (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
+		const unsigned char *text = db_column_text(st, 0);
 
 		(*findings)++;
 		check_finding_emit(finding, ctx, text != NULL ?
 		    (const char *)text : "(a finding without text)");
-		rc = SQLITE_OK;
+		rc = DB_OK;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+	db_finalize(st);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 enum { CHAIN_FINDINGS_MAX = 20 };
 
 /* Copy a TEXT column (NULL is "") into dst; false when it does not fit. */
 static bool
-col_copy(sqlite3_stmt *st, int i, char *dst, size_t size)
+col_copy(struct db_stmt *st, int i, char *dst, size_t size)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const unsigned char *t = db_column_text(st, i);
 	int n = snprintf(dst, size, "%s", t != NULL ? (const char *)t : "");
 
 	return n >= 0 && (size_t)n < size;
@@ -488,22 +488,22 @@ col_copy(sqlite3_stmt *st, int i, char *dst, size_t size)
 /* The entry's hash, chained to the stored hash of the entry before, as
  * journal_append made it: false (after a finding) when it differs. */
 static bool
-chain_link_check(sqlite3_stmt *st, const uint8_t prev[DIGEST_BYTES],
+chain_link_check(struct db_stmt *st, const uint8_t prev[DIGEST_BYTES],
     struct journal_entry *e, uint8_t hash[DIGEST_BYTES])
 {
-	const void *stored = sqlite3_column_blob(st, 7);
+	const void *stored = db_column_blob(st, 7);
 
-	e->seq = sqlite3_column_int64(st, 0);
-	e->time_s = sqlite3_column_int64(st, 1);
-	e->payload = (const char *)sqlite3_column_text(st, 6);
-	e->payload_len = (size_t)sqlite3_column_bytes(st, 6);
+	e->seq = db_column_int64(st, 0);
+	e->time_s = db_column_int64(st, 1);
+	e->payload = (const char *)db_column_text(st, 6);
+	e->payload_len = (size_t)db_column_bytes(st, 6);
 	if (e->payload == NULL || !col_copy(st, 2, e->treasury,
 	    sizeof(e->treasury)) || !col_copy(st, 3, e->type, sizeof(e->type)) ||
 	    !col_copy(st, 4, e->actor_token, sizeof(e->actor_token)) ||
 	    !col_copy(st, 5, e->actor_signer, sizeof(e->actor_signer)) ||
 	    journal_entry_hash(hash, prev, e) != TREASURY_OK)
 		return false;
-	return sqlite3_column_bytes(st, 7) == DIGEST_BYTES &&
+	return db_column_bytes(st, 7) == DIGEST_BYTES &&
 	    memcmp(stored, hash, DIGEST_BYTES) == 0;
 }
 
@@ -515,7 +515,7 @@ chain_link_check(sqlite3_stmt *st, const uint8_t prev[DIGEST_BYTES],
  * signatures need the daemon's public key: `treasuryd audit verify`.
  */
 static treasury_err
-check_journal_chain(sqlite3 *db, check_finding_fn finding, void *ctx,
+check_journal_chain(struct db *db, check_finding_fn finding, void *ctx,
     unsigned long *findings)
 {
 	static const char sql[] = "SELECT seq, created_at, treasury_id, type,"
@@ -525,18 +525,18 @@ check_journal_chain(sqlite3 *db, check_finding_fn finding, void *ctx,
 	unsigned long bad = 0;
 	struct journal_entry *e = malloc(sizeof(*e));
 	char text[CHECK_FINDING_MAX_BYTES];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int64_t want = 1;
 	int rc;
 
 	if (e == NULL)
 		return TREASURY_ERR_NOMEM;
 	memset(prev, 0, sizeof(prev));
-	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(st, 0);
+	rc = db_prepare(db, sql, &st);
+	while (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
+		int64_t seq = db_column_int64(st, 0);
 
-		rc = SQLITE_OK;
+		rc = DB_OK;
 		memset(e, 0, sizeof(*e));
 		text[0] = '\0';
 		if (seq != want)
@@ -553,21 +553,21 @@ check_journal_chain(sqlite3 *db, check_finding_fn finding, void *ctx,
 				check_finding_emit(finding, ctx, text);
 		}
 		want = seq + 1;
-		if (sqlite3_column_bytes(st, 7) == DIGEST_BYTES)
-			memcpy(prev, sqlite3_column_blob(st, 7), DIGEST_BYTES);
+		if (db_column_bytes(st, 7) == DIGEST_BYTES)
+			memcpy(prev, db_column_blob(st, 7), DIGEST_BYTES);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	free(e);
 	if (bad > CHAIN_FINDINGS_MAX) {
 		snprintf(text, sizeof(text), "the journal's hash chain: %lu "
 		    "more broken links not shown", bad - CHAIN_FINDINGS_MAX);
 		check_finding_emit(finding, ctx, text);
 	}
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 treasury_err
-store_check_journal(sqlite3 *db, check_finding_fn finding, void *ctx,
+store_check_journal(struct db *db, check_finding_fn finding, void *ctx,
     unsigned long *findings, unsigned long *entries)
 {
 	int64_t since_s = INT64_MIN;

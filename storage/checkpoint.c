@@ -52,8 +52,8 @@ static const char *const cp_sql[CP_STMT_COUNT_] = {
 
 struct checkpointer {
 	struct checkpoint_policy policy;
-	sqlite3 *db;			/* the statements' connection */
-	sqlite3_stmt *stmt[CP_STMT_COUNT_];
+	struct db *db;			/* the statements' connection */
+	struct db_stmt *stmt[CP_STMT_COUNT_];
 };
 
 struct checkpointer *
@@ -75,7 +75,7 @@ checkpointer_free(struct checkpointer *cp)
 	if (cp == NULL)
 		return;
 	for (size_t i = 0; i < CP_STMT_COUNT_; i++)
-		sqlite3_finalize(cp->stmt[i]);
+		db_finalize(cp->stmt[i]);
 	free(cp);
 }
 
@@ -89,9 +89,8 @@ cp_prepare(struct checkpointer *cp, struct store *s)
 		return TREASURY_OK;
 	assert(cp->db == NULL);		/* one writer connection */
 	for (size_t i = 0; i < CP_STMT_COUNT_; i++) {
-		rc = sqlite3_prepare_v3(s->db, cp_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &cp->stmt[i], NULL);
-		if (rc != SQLITE_OK)
+		rc = db_prepare_persistent(s->db, cp_sql[i], &cp->stmt[i]);
+		if (rc != DB_OK)
 			return store_err_from_db(s->db, rc);
 	}
 	cp->db = s->db;
@@ -102,18 +101,18 @@ cp_prepare(struct checkpointer *cp, struct store *s)
 static treasury_err
 last_entry(struct checkpointer *cp, int64_t *seq, uint8_t hash[DIGEST_BYTES])
 {
-	sqlite3_stmt *st = cp->stmt[CP_LAST_ENTRY];
+	struct db_stmt *st = cp->stmt[CP_LAST_ENTRY];
 	treasury_err err = TREASURY_OK;
 	int rc;
 
 	*seq = 0;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		err = col_int(st, 0, 1, INT64_MAX, seq);
 		if (err == TREASURY_OK)
 			err = col_blob(st, 1, DIGEST_BYTES, hash);
-	} else if (rc != SQLITE_DONE) {
-		err = store_err_from_sqlite(rc);
+	} else if (rc != DB_DONE) {
+		err = store_err_from_rc(rc);
 	}
 	store_stmt_done(st);
 	return err;
@@ -122,19 +121,19 @@ last_entry(struct checkpointer *cp, int64_t *seq, uint8_t hash[DIGEST_BYTES])
 /* One integer of a statement's first row, bound to arg when arg >= 0;
  * *out = dflt when there is no row. */
 static treasury_err
-int_get(sqlite3_stmt *st, int64_t arg, int64_t dflt, int64_t *out)
+int_get(struct db_stmt *st, int64_t arg, int64_t dflt, int64_t *out)
 {
 	treasury_err err = TREASURY_OK;
 	int rc;
 
 	*out = dflt;
 	if (arg >= 0)
-		sqlite3_bind_int64(st, 1, arg);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+		db_bind_int64(st, 1, arg);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = col_int(st, 0, 0, INT64_MAX, out);
-	else if (rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	else if (rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -170,18 +169,18 @@ static treasury_err
 checkpoint_insert(struct checkpointer *cp, struct store *s, int64_t seq,
     const uint8_t hash[DIGEST_BYTES], int64_t now_s)
 {
-	sqlite3_stmt *st = cp->stmt[CP_INSERT];
+	struct db_stmt *st = cp->stmt[CP_INSERT];
 	uint8_t sig[JOURNAL_SIGNATURE_BYTES];
 	int rc;
 
 	journal_checkpoint_sign(sig, cp->policy.sk, seq, hash, now_s);
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_blob(st, 2, hash, DIGEST_BYTES, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, now_s);
-	sqlite3_bind_blob(st, 4, sig, sizeof(sig), SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
+	db_bind_int64(st, 1, seq);
+	db_bind_blob(st, 2, hash, DIGEST_BYTES, DB_TRANSIENT);
+	db_bind_int64(st, 3, now_s);
+	db_bind_blob(st, 4, sig, sizeof(sig), DB_TRANSIENT);
+	rc = db_step(st);
 	store_stmt_done(st);
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_db(s->db, rc);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_db(s->db, rc);
 }
 
 treasury_err
@@ -217,7 +216,7 @@ checkpoint_group_end(struct store *s, struct checkpointer *cp, int64_t now_s,
 /* ---- reading ---- */
 
 static treasury_err
-checkpoint_read(sqlite3_stmt *st, struct checkpoint_record *out)
+checkpoint_read(struct db_stmt *st, struct checkpoint_record *out)
 {
 	treasury_err err;
 
@@ -237,7 +236,7 @@ struct checkpoint_walk {
 };
 
 static treasury_err
-checkpoint_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+checkpoint_page_row(struct store *s, struct db_stmt *st, void *walk, bool *stop)
 {
 	struct checkpoint_walk *w = walk;
 	struct checkpoint_record r;
@@ -258,19 +257,19 @@ store_checkpoints_page(struct store *s, int64_t after_seq, unsigned limit,
 	static const char sql[] = "SELECT seq, hash, created_at, signature "
 	    "FROM journal_checkpoints WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 	struct checkpoint_walk w = { fn, ctx };
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 	int rc;
 
 	assert(s != NULL && fn != NULL && more != NULL && limit >= 1);
 	*more = false;
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	rc = db_prepare(s->db, sql, &st);
+	if (rc != DB_OK)
 		return store_err_from_db(s->db, rc);
-	sqlite3_bind_int64(st, 1, after_seq);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
+	db_bind_int64(st, 1, after_seq);
+	db_bind_int64(st, 2, (int64_t)limit + 1);
 	err = store_page_walk(s, st, limit, checkpoint_page_row, &w, more);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return err;
 }
 
@@ -280,22 +279,22 @@ store_checkpoint_last(struct store *s, struct checkpoint_record *out,
 {
 	static const char sql[] = "SELECT seq, hash, created_at, signature "
 	    "FROM journal_checkpoints ORDER BY seq DESC LIMIT 1";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err = TREASURY_OK;
 	int rc;
 
 	assert(s != NULL && out != NULL && found != NULL);
 	*found = false;
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	rc = db_prepare(s->db, sql, &st);
+	if (rc != DB_OK)
 		return store_err_from_db(s->db, rc);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		err = checkpoint_read(st, out);
 		*found = err == TREASURY_OK;
-	} else if (rc != SQLITE_DONE) {
-		err = store_err_from_sqlite(rc);
+	} else if (rc != DB_DONE) {
+		err = store_err_from_rc(rc);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return err;
 }

@@ -47,14 +47,14 @@ static treasury_err
 asset_check_unique(struct store *s, const char *fold, const char *code,
     struct command *cmd)
 {
-	sqlite3_stmt *st = s->stmt[STMT_ASSET_FIND_FOLD];
+	struct db_stmt *st = s->stmt[STMT_ASSET_FIND_FOLD];
 	char existing[ASSET_CODE_MAX_BYTES + 1];
 	treasury_err err;
 	int rc;
 
 	bind_str(st, 1, fold);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		err = col_text(st, 0, 1, ASSET_CODE_MAX_BYTES, existing);
 		if (err == TREASURY_OK) {
 			cmd_detail(cmd, "code: asset '%s' exists%s", existing,
@@ -63,7 +63,7 @@ asset_check_unique(struct store *s, const char *fold, const char *code,
 			err = TREASURY_ERR_ASSET_EXISTS;
 		}
 	} else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -85,7 +85,7 @@ enum apply_outcome
 apply_asset_create(struct store *s, struct command *cmd)
 {
 	const struct asset *a = &cmd->in.asset_create;
-	sqlite3_stmt *st = s->stmt[STMT_ASSET_INSERT];
+	struct db_stmt *st = s->stmt[STMT_ASSET_INSERT];
 	char fold[ASSET_CODE_MAX_BYTES + 1];
 	treasury_err err;
 
@@ -98,9 +98,9 @@ apply_asset_create(struct store *s, struct command *cmd)
 		return cmd_finish(s, cmd, err);
 	bind_str(st, 1, a->code);
 	bind_str(st, 2, fold);
-	sqlite3_bind_int(st, 3, (int)a->decimals);
+	db_bind_int(st, 3, (int)a->decimals);
 	bind_str(st, 4, a->chain);
-	sqlite3_bind_int64(st, 5, cmd->now_s);
+	db_bind_int64(st, 5, cmd->now_s);
 	err = store_stmt_run(s, STMT_ASSET_INSERT);
 	if (err == TREASURY_OK)
 		err = asset_journal(s, cmd, a);

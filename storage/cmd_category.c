@@ -31,7 +31,7 @@ static treasury_err
 category_get(struct store *s, const char *treasury, const char *name,
     enum category_kind *kind, int64_t *created_s)
 {
-	sqlite3_stmt *st = s->stmt[STMT_CATEGORY_GET];
+	struct db_stmt *st = s->stmt[STMT_CATEGORY_GET];
 	char text[8];
 	int64_t at = 0;
 	treasury_err err;
@@ -39,8 +39,8 @@ category_get(struct store *s, const char *treasury, const char *name,
 
 	bind_str(st, 1, treasury);
 	bind_str(st, 2, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		err = col_text(st, 0, 6, 7, text);
 		if (err == TREASURY_OK)
 			err = col_int(st, 1, INT64_MIN, INT64_MAX, &at);
@@ -50,10 +50,10 @@ category_get(struct store *s, const char *treasury, const char *name,
 			*kind = CATEGORY_EXPENSE;
 		else if (err == TREASURY_OK)
 			err = TREASURY_ERR_DB_CORRUPT;
-	} else if (rc == SQLITE_DONE)
+	} else if (rc == DB_DONE)
 		err = TREASURY_ERR_NOT_FOUND;
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	if (err == TREASURY_OK && created_s != NULL)
 		*created_s = at;
@@ -89,14 +89,14 @@ category_check(struct store *s, struct command *cmd, const char *field,
 static treasury_err
 category_count(struct store *s, const char *treasury, int64_t *n)
 {
-	sqlite3_stmt *st = s->stmt[STMT_CATEGORY_COUNT];
+	struct db_stmt *st = s->stmt[STMT_CATEGORY_COUNT];
 	treasury_err err;
 	int rc;
 
 	bind_str(st, 1, treasury);
-	rc = sqlite3_step(st);
-	err = rc == SQLITE_ROW ? col_int(st, 0, 0, INT64_MAX, n) :
-	    store_err_from_sqlite(rc);
+	rc = db_step(st);
+	err = rc == DB_ROW ? col_int(st, 0, 0, INT64_MAX, n) :
+	    store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -107,14 +107,14 @@ category_insert(struct store *s, struct command *cmd)
 	const char *treasury = cmd->in.category_create.treasury;
 	const char *name = cmd->in.category_create.name;
 	const char *kind = category_kind_name(cmd->in.category_create.kind);
-	sqlite3_stmt *st = s->stmt[STMT_CATEGORY_INSERT];
+	struct db_stmt *st = s->stmt[STMT_CATEGORY_INSERT];
 	struct journal_payload p;
 	treasury_err err;
 
 	bind_str(st, 1, treasury);
 	bind_str(st, 2, name);
 	bind_str(st, 3, kind);
-	sqlite3_bind_int64(st, 4, cmd->now_s);
+	db_bind_int64(st, 4, cmd->now_s);
 	bind_str(st, 5, cmd->actor_token);
 	err = store_stmt_run(s, STMT_CATEGORY_INSERT);
 	if (err != TREASURY_OK)
@@ -181,10 +181,10 @@ apply_category_create(struct store *s, struct command *cmd)
 /* ---- CMD_CATEGORY_SET ---- */
 
 static void
-bind_category(sqlite3_stmt *st, int i, const char *name)
+bind_category(struct db_stmt *st, int i, const char *name)
 {
 	if (name[0] == '\0')
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 	else
 		bind_str(st, i, name);
 }
@@ -198,22 +198,22 @@ category_change_record(struct store *s, struct command *cmd,
 	const char *treasury = cmd->in.category_set.treasury;
 	const char *next = cmd->in.category_set.category;
 	bool ledger = cmd->in.category_set.ledger_seq > 0;
-	sqlite3_stmt *st = s->stmt[STMT_CATEGORY_CHANGE_INSERT];
+	struct db_stmt *st = s->stmt[STMT_CATEGORY_CHANGE_INSERT];
 	struct journal_payload p;
 	treasury_err err;
 
 	bind_str(st, 1, treasury);
 	if (ledger)
-		sqlite3_bind_int64(st, 2, cmd->in.category_set.ledger_seq);
+		db_bind_int64(st, 2, cmd->in.category_set.ledger_seq);
 	else {
-		sqlite3_bind_blob(st, 3, cmd->in.category_set.proposal,
-		    PROPOSAL_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, cmd->in.category_set.item);
+		db_bind_blob(st, 3, cmd->in.category_set.proposal,
+		    PROPOSAL_ID_BYTES, DB_STATIC);
+		db_bind_int64(st, 4, cmd->in.category_set.item);
 	}
 	bind_category(st, 5, previous);
 	bind_category(st, 6, next);
 	bind_str(st, 7, cmd->actor_token);
-	sqlite3_bind_int64(st, 8, cmd->now_s);
+	db_bind_int64(st, 8, cmd->now_s);
 	err = store_stmt_run(s, STMT_CATEGORY_CHANGE_INSERT);
 	if (err != TREASURY_OK)
 		return err;
@@ -242,15 +242,15 @@ static treasury_err
 ledger_category_set(struct store *s, struct command *cmd)
 {
 	const char *next = cmd->in.category_set.category;
-	sqlite3_stmt *st = s->stmt[STMT_LEDGER_GET];
+	struct db_stmt *st = s->stmt[STMT_LEDGER_GET];
 	struct ledger_entry e;
 	treasury_err err;
 	int rc;
 
-	sqlite3_bind_int64(st, 1, cmd->in.category_set.ledger_seq);
-	rc = sqlite3_step(st);
-	err = rc == SQLITE_ROW ? ledger_read(st, &e) : rc == SQLITE_DONE ?
-	    TREASURY_ERR_NOT_FOUND : store_err_from_sqlite(rc);
+	db_bind_int64(st, 1, cmd->in.category_set.ledger_seq);
+	rc = db_step(st);
+	err = rc == DB_ROW ? ledger_read(st, &e) : rc == DB_DONE ?
+	    TREASURY_ERR_NOT_FOUND : store_err_from_rc(rc);
 	store_stmt_done(st);
 	if (err == TREASURY_ERR_NOT_FOUND || (err == TREASURY_OK &&
 	    strcmp(e.treasury, cmd->in.category_set.treasury) != 0))
@@ -271,7 +271,7 @@ ledger_category_set(struct store *s, struct command *cmd)
 	if (strcmp(e.category, next) == 0)
 		return TREASURY_OK;
 	st = s->stmt[STMT_LEDGER_CATEGORY_SET];
-	sqlite3_bind_int64(st, 1, e.seq);
+	db_bind_int64(st, 1, e.seq);
 	bind_category(st, 2, next);
 	err = store_stmt_run(s, STMT_LEDGER_CATEGORY_SET);
 	if (err == TREASURY_OK)
@@ -293,11 +293,11 @@ proposal_category_write(struct store *s, struct command *cmd)
 	const char *next = cmd->in.category_set.category;
 	enum store_stmt i = next[0] != '\0' ? STMT_PROPOSAL_CATEGORY_SET :
 	    STMT_PROPOSAL_CATEGORY_DELETE;
-	sqlite3_stmt *st = s->stmt[i];
+	struct db_stmt *st = s->stmt[i];
 
-	sqlite3_bind_blob(st, 1, cmd->in.category_set.proposal,
-	    PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, cmd->in.category_set.item);
+	db_bind_blob(st, 1, cmd->in.category_set.proposal,
+	    PROPOSAL_ID_BYTES, DB_STATIC);
+	db_bind_int64(st, 2, cmd->in.category_set.item);
 	if (next[0] != '\0')
 		bind_str(st, 3, next);
 	return store_stmt_run(s, i);

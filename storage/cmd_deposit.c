@@ -29,15 +29,15 @@ static treasury_err
 deposit_prior_find(struct store *s, const struct command *cmd,
     struct deposit_prior *p)
 {
-	sqlite3_stmt *st = s->stmt[STMT_LEDGER_BY_REFERENCE];
+	struct db_stmt *st = s->stmt[STMT_LEDGER_BY_REFERENCE];
 	treasury_err err = TREASURY_OK;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
 	bind_str(st, 1, cmd->in.deposit.treasury);
 	bind_str(st, 2, cmd->in.deposit.reference);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		p->found = true;
 		err = col_int(st, 0, 1, INT64_MAX, &p->seq);
 		if (err == TREASURY_OK)
@@ -49,11 +49,11 @@ deposit_prior_find(struct store *s, const struct command *cmd,
 		if (err == TREASURY_OK)
 			err = col_text(st, 4, 0, MEMO_MAX_BYTES, p->memo);
 		if (err == TREASURY_OK &&
-		    sqlite3_column_type(st, 5) != SQLITE_NULL)
+		    db_column_type(st, 5) != DB_NULL)
 			err = col_text(st, 5, 1, CATEGORY_NAME_MAX_BYTES,
 			    p->category);
 	} else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -157,20 +157,20 @@ static treasury_err
 deposit_check_refs(struct store *s, struct command *cmd)
 {
 	struct asset a;
-	sqlite3_stmt *st = s->stmt[STMT_TREASURY_GET];
+	struct db_stmt *st = s->stmt[STMT_TREASURY_GET];
 	treasury_err err;
 	int rc;
 
 	bind_str(st, 1, cmd->in.deposit.treasury);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(st);
-	if (rc == SQLITE_DONE) {
+	if (rc == DB_DONE) {
 		cmd_detail(cmd, "treasury '%s' is not known",
 		    cmd->in.deposit.treasury);
 		return TREASURY_ERR_UNKNOWN_TREASURY;
 	}
-	if (rc != SQLITE_ROW)
-		return store_err_from_sqlite(rc);
+	if (rc != DB_ROW)
+		return store_err_from_rc(rc);
 	err = store_asset_get(s, cmd->in.deposit.asset, &a);
 	if (err == TREASURY_ERR_UNKNOWN_ASSET)
 		cmd_detail(cmd, "asset: '%s' is not known", cmd->in.deposit.asset);

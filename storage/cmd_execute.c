@@ -361,16 +361,16 @@ config_switch(struct store *s, const struct command *cmd,
     const struct treasury *next, const uint8_t proposal[PROPOSAL_ID_BYTES],
     const struct treasury_policy *policy)
 {
-	sqlite3_stmt *st = s->stmt[STMT_TREASURY_VERSION_BUMP];
+	struct db_stmt *st = s->stmt[STMT_TREASURY_VERSION_BUMP];
 	treasury_err err;
 
 	err = config_version_write(s, cmd, next, proposal, policy);
 	if (err != TREASURY_OK)
 		return err;
 	bind_str(st, 1, next->id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)next->config_version);
+	db_bind_int64(st, 2, (int64_t)next->config_version);
 	err = store_stmt_run(s, STMT_TREASURY_VERSION_BUMP);
-	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+	if (err == TREASURY_OK && db_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;	/* the version moved under us */
 	return err;
 }
@@ -443,17 +443,17 @@ static treasury_err
 proposal_mark_executed(struct store *s, const struct proposal_record *rec,
     const struct command *cmd, struct journal_payload *p)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_EXECUTED_SET];
+	struct db_stmt *st = s->stmt[STMT_PROPOSAL_EXECUTED_SET];
 	enum proposal_status next = lifecycle_status_after(ACTION_EXECUTE,
 	    rec->status);
 	treasury_err err;
 
-	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, cmd->now_s);
+	db_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, DB_STATIC);
+	db_bind_int64(st, 2, cmd->now_s);
 	bind_str(st, 3, proposal_status_name(next));
 	bind_str(st, 4, proposal_status_name(rec->status));
 	err = store_stmt_run(s, STMT_PROPOSAL_EXECUTED_SET);
-	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+	if (err == TREASURY_OK && db_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;
 	if (err != TREASURY_OK) {
 		journal_payload_free(p);
@@ -549,7 +549,7 @@ settlement_apply(struct store *s, struct proposal_record *rec,
 	static const struct lifecycle_act act = { .action = ACTION_SETTLE };
 	const char *ref = cmd->in.settlement.reference;
 	bool keep = false;		/* a settlement stores no status */
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_SETTLE];
+	struct db_stmt *st = s->stmt[STMT_PROPOSAL_SETTLE];
 	struct journal_payload p;
 	treasury_err err;
 
@@ -574,12 +574,12 @@ settlement_apply(struct store *s, struct proposal_record *rec,
 		    rec->settlement);
 		return TREASURY_ERR_SETTLEMENT_CONFLICT;
 	}
-	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	db_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, DB_STATIC);
 	bind_str(st, 2, ref);
-	sqlite3_bind_int64(st, 3, cmd->now_s);
+	db_bind_int64(st, 3, cmd->now_s);
 	bind_str(st, 4, proposal_status_name(rec->status));
 	err = store_stmt_run(s, STMT_PROPOSAL_SETTLE);
-	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+	if (err == TREASURY_OK && db_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;
 	if (err != TREASURY_OK)
 		return err;

@@ -68,31 +68,31 @@ static treasury_err
 freeze_write(struct store *s, const struct treasury *t, bool replayed,
     struct command *cmd)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err = TREASURY_OK;
 
 	if (!replayed) {
 		st = s->stmt[STMT_FREEZE_SET];
 		bind_str(st, 1, t->id);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)cmd->in.freeze.seq);
-		sqlite3_bind_int64(st, 3, cmd->now_s);
+		db_bind_int64(st, 2, (int64_t)cmd->in.freeze.seq);
+		db_bind_int64(st, 3, cmd->now_s);
 		err = store_stmt_run(s, STMT_FREEZE_SET);
-		if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+		if (err == TREASURY_OK && db_changes(s->db) != 1)
 			err = TREASURY_ERR_INTERNAL;
 	}
 	if (err != TREASURY_OK)
 		return err;
 	st = s->stmt[STMT_FREEZE_LOG];
 	bind_str(st, 1, t->id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)cmd->in.freeze.seq);
+	db_bind_int64(st, 2, (int64_t)cmd->in.freeze.seq);
 	bind_str(st, 3, cmd->in.freeze.signer);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)t->config_version);
-	sqlite3_bind_blob(st, 5, cmd->in.freeze.signature,
-	    (int)cmd->in.freeze.signature_len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, cmd->now_s);
+	db_bind_int64(st, 4, (int64_t)t->config_version);
+	db_bind_blob(st, 5, cmd->in.freeze.signature,
+	    (int)cmd->in.freeze.signature_len, DB_STATIC);
+	db_bind_int64(st, 6, cmd->now_s);
 	err = store_stmt_run(s, STMT_FREEZE_LOG);
 	/* a signer's repeat of its own request changes nothing */
-	if (err != TREASURY_OK || sqlite3_changes(s->db) == 0)
+	if (err != TREASURY_OK || db_changes(s->db) == 0)
 		return err;
 	return freeze_journal(s, t, !replayed, cmd);
 }

@@ -73,7 +73,7 @@ catch_up_push(struct catch_ups *c, const struct catch_up *x)
 
 /* The current row of STMT_PROPOSALS_BY_STATUS or _DUE. */
 static treasury_err
-catch_up_read(sqlite3_stmt *st, struct catch_up *x)
+catch_up_read(struct db_stmt *st, struct catch_up *x)
 {
 	int64_t version = 0;
 	char status[16];
@@ -103,14 +103,14 @@ catch_up_collect(struct store *s, const char *treasury,
     enum proposal_status stored, const struct catch_up_rule *rule,
     struct catch_ups *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSALS_BY_STATUS];
+	struct db_stmt *st = s->stmt[STMT_PROPOSALS_BY_STATUS];
 	treasury_err err = TREASURY_OK;
 	struct catch_up x;
-	int rc = SQLITE_DONE;
+	int rc = DB_DONE;
 
 	bind_str(st, 1, treasury);
 	bind_str(st, 2, proposal_status_name(stored));
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		err = catch_up_read(st, &x);
 		if (err != TREASURY_OK)
 			break;
@@ -118,8 +118,8 @@ catch_up_collect(struct store *s, const char *treasury,
 		if (x.next != x.p.stored)
 			err = catch_up_push(out, &x);
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -169,15 +169,15 @@ static treasury_err
 due_collect(struct store *s, int64_t now_s, unsigned batch_max,
     struct catch_ups *out, unsigned *read)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSALS_DUE];
+	struct db_stmt *st = s->stmt[STMT_PROPOSALS_DUE];
 	treasury_err err = TREASURY_OK;
 	struct catch_up x;
-	int rc = SQLITE_DONE;
+	int rc = DB_DONE;
 
 	*read = 0;
-	sqlite3_bind_int64(st, 1, now_s);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)batch_max);
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, now_s);
+	db_bind_int64(st, 2, (int64_t)batch_max);
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		err = catch_up_read(st, &x);
 		if (err != TREASURY_OK)
 			break;
@@ -186,8 +186,8 @@ due_collect(struct store *s, int64_t now_s, unsigned batch_max,
 		if (x.next != x.p.stored)
 			err = catch_up_push(out, &x);
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	assert(*read <= batch_max);
 	return err;

@@ -18,7 +18,7 @@ policy_row_write(struct store *s, const char *id, uint64_t version,
     const struct treasury_policy *p, unsigned m, unsigned n,
     uint8_t digest_out[DIGEST_BYTES])
 {
-	sqlite3_stmt *st = s->stmt[STMT_POLICY_INSERT];
+	struct db_stmt *st = s->stmt[STMT_POLICY_INSERT];
 	uint8_t digest[DIGEST_BYTES];
 	struct textbuf text;
 	treasury_err err;
@@ -30,15 +30,15 @@ policy_row_write(struct store *s, const char *id, uint64_t version,
 	if (err != TREASURY_OK)
 		goto done;
 	bind_str(st, 1, id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
-	sqlite3_bind_text(st, 3, text.data, (int)text.len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, digest, sizeof(digest), SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, (int)p->config_extra);
-	sqlite3_bind_int64(st, 6, p->timelock_spend_s);
-	sqlite3_bind_int64(st, 7, p->timelock_config_s);
-	sqlite3_bind_int(st, 8, (int)p->veto_count);
-	sqlite3_bind_int(st, 9, (int)p->high_threshold);
-	sqlite3_bind_int(st, 10, p->key_proof ? 1 : 0);
+	db_bind_int64(st, 2, (int64_t)version);
+	db_bind_text(st, 3, text.data, (int)text.len, DB_STATIC);
+	db_bind_blob(st, 4, digest, sizeof(digest), DB_STATIC);
+	db_bind_int(st, 5, (int)p->config_extra);
+	db_bind_int64(st, 6, p->timelock_spend_s);
+	db_bind_int64(st, 7, p->timelock_config_s);
+	db_bind_int(st, 8, (int)p->veto_count);
+	db_bind_int(st, 9, (int)p->high_threshold);
+	db_bind_int(st, 10, p->key_proof ? 1 : 0);
 	err = store_stmt_run(s, STMT_POLICY_INSERT);
 	if (err == TREASURY_OK && digest_out != NULL)
 		memcpy(digest_out, digest, DIGEST_BYTES);
@@ -49,17 +49,17 @@ done:
 
 /* The current row of STMT_POLICY_GET, decoded. */
 static treasury_err
-policy_columns_read(sqlite3_stmt *st, unsigned m, unsigned n,
+policy_columns_read(struct db_stmt *st, unsigned m, unsigned n,
     struct treasury_policy *out, char **text, uint8_t digest[DIGEST_BYTES])
 {
 	const char *lines;
 	unsigned dm = 0, dn = 0;
 	int len;
 
-	if (sqlite3_column_type(st, 0) != SQLITE_TEXT)
+	if (db_column_type(st, 0) != DB_TEXT)
 		return TREASURY_ERR_DB_CORRUPT;
-	lines = (const char *)sqlite3_column_text(st, 0);
-	len = sqlite3_column_bytes(st, 0);
+	lines = (const char *)db_column_text(st, 0);
+	len = db_column_bytes(st, 0);
 	if (lines == NULL || len <= 0 ||
 	    policy_lines_decode(lines, (size_t)len, out, &dm, &dn) !=
 	    TREASURY_OK || dm != m || dn != n)
@@ -82,19 +82,19 @@ policy_row_fetch(struct store *s, const char *id, uint64_t version,
     unsigned m, unsigned n, struct treasury_policy *out, char **text,
     uint8_t digest[DIGEST_BYTES])
 {
-	sqlite3_stmt *st = s->stmt[STMT_POLICY_GET];
+	struct db_stmt *st = s->stmt[STMT_POLICY_GET];
 	treasury_err err;
 	int rc;
 
 	bind_str(st, 1, id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 2, (int64_t)version);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = policy_columns_read(st, m, n, out, text, digest);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		err = TREASURY_ERR_DB_CORRUPT;	/* every version has one */
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -158,25 +158,25 @@ treasury_err
 proposal_approved_set(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     int64_t approved_s)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_APPROVED_SET];
+	struct db_stmt *st = s->stmt[STMT_PROPOSAL_APPROVED_SET];
 
-	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	db_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, DB_STATIC);
 	if (approved_s != 0)
-		sqlite3_bind_int64(st, 2, approved_s);
+		db_bind_int64(st, 2, approved_s);
 	else
-		sqlite3_bind_null(st, 2);
+		db_bind_null(st, 2);
 	return store_stmt_run(s, STMT_PROPOSAL_APPROVED_SET);
 }
 
 /* The current row of STMT_PROPOSAL_POLICY. */
 static treasury_err
-proposal_policy_read(sqlite3_stmt *st, struct proposal_policy *out)
+proposal_policy_read(struct db_stmt *st, struct proposal_policy *out)
 {
 	int64_t m = 0, x = 0, veto = 0, high = 0, kp = 0, proofs = 0;
 	char kind[32];
 	treasury_err err = TREASURY_OK;
 
-	if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+	if (db_column_type(st, 0) != DB_NULL)
 		err = col_int(st, 0, 1, INT64_MAX, &out->approved_s);
 	if (err == TREASURY_OK)
 		err = col_int(st, 1, 1, SIGNERS_PER_TREASURY_MAX, &m);
@@ -221,19 +221,19 @@ treasury_err
 proposal_policy_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     struct proposal_policy *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_POLICY];
+	struct db_stmt *st = s->stmt[STMT_PROPOSAL_POLICY];
 	treasury_err err;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = proposal_policy_read(st, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		err = TREASURY_ERR_UNKNOWN_PROPOSAL;
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -290,7 +290,7 @@ proposal_awaiting_journal(struct store *s, const struct command *cmd,
     uint64_t config_version, const struct proposal_voters *v,
     unsigned threshold)
 {
-	sqlite3_stmt *st = s->stmt[STMT_SIGNERS_AWAITING];
+	struct db_stmt *st = s->stmt[STMT_SIGNERS_AWAITING];
 	char name[SIGNER_NAME_MAX_BYTES + 1];
 	struct journal_payload p;
 	treasury_err err = TREASURY_OK;
@@ -301,14 +301,14 @@ proposal_awaiting_journal(struct store *s, const struct command *cmd,
 	journal_payload_int(&p, "approvals", (int64_t)v->tally.approvals);
 	journal_payload_array(&p, "awaiting");
 	bind_str(st, 1, treasury);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)config_version);
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 2, (int64_t)config_version);
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		err = col_text(st, 0, 1, SIGNER_NAME_MAX_BYTES, name);
 		if (err == TREASURY_OK && !voted(v, &at, name))
 			journal_payload_elem_str(&p, name);
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	if (err != TREASURY_OK) {
 		journal_payload_free(&p);
@@ -398,34 +398,34 @@ acts_read(struct store *s, enum store_stmt i,
     const uint8_t id[PROPOSAL_ID_BYTES], struct signed_act *acts,
     unsigned *count)
 {
-	sqlite3_stmt *st = s->stmt[i];
+	struct db_stmt *st = s->stmt[i];
 	treasury_err err = TREASURY_OK;
 	struct signed_act *a;
 	int rc, len;
 
 	*count = 0;
-	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, DB_STATIC);
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		if (*count == SIGNERS_PER_TREASURY_MAX) {
 			err = TREASURY_ERR_DB_CORRUPT;
 			break;
 		}
 		a = &acts[*count];
 		err = col_text(st, 0, 1, SIGNER_NAME_MAX_BYTES, a->signer);
-		len = sqlite3_column_bytes(st, 1);
-		if (err == TREASURY_OK && (sqlite3_column_type(st, 1) !=
-		    SQLITE_BLOB || len < SIG_DER_MIN_BYTES ||
+		len = db_column_bytes(st, 1);
+		if (err == TREASURY_OK && (db_column_type(st, 1) !=
+		    DB_BLOB || len < SIG_DER_MIN_BYTES ||
 		    len > SIG_DER_MAX_BYTES))
 			err = TREASURY_ERR_DB_CORRUPT;
 		if (err == TREASURY_OK) {
-			memcpy(a->signature, sqlite3_column_blob(st, 1),
+			memcpy(a->signature, db_column_blob(st, 1),
 			    (size_t)len);
 			a->signature_len = (size_t)len;
 			(*count)++;
 		}
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -463,25 +463,25 @@ static treasury_err
 freeze_state_read(struct store *s, const char *id,
     struct policy_freeze_state *out, int64_t *frozen_at_s)
 {
-	sqlite3_stmt *st = s->stmt[STMT_FREEZE_GET];
+	struct db_stmt *st = s->stmt[STMT_FREEZE_GET];
 	int64_t frozen = 0, seq = 0;
 	treasury_err err;
 	int rc;
 
 	*frozen_at_s = 0;
 	bind_str(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		err = col_int(st, 0, 0, 1, &frozen);
 		if (err == TREASURY_OK)
 			err = col_int(st, 1, 0, INT64_MAX, &seq);
 		if (err == TREASURY_OK &&
-		    sqlite3_column_type(st, 2) != SQLITE_NULL)
+		    db_column_type(st, 2) != DB_NULL)
 			err = col_int(st, 2, INT64_MIN, INT64_MAX, frozen_at_s);
-	} else if (rc == SQLITE_DONE)
+	} else if (rc == DB_DONE)
 		err = TREASURY_ERR_UNKNOWN_TREASURY;
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	out->frozen = frozen != 0;
 	out->freeze_seq = (uint64_t)seq;
@@ -532,7 +532,7 @@ treasury_err
 store_outflow(struct store *s, const char *treasury, const char *asset,
     int64_t now_s, amount_minor out[POLICY_WINDOWS])
 {
-	sqlite3_stmt *st = s->stmt[STMT_OUTFLOW];
+	struct db_stmt *st = s->stmt[STMT_OUTFLOW];
 	treasury_err err = TREASURY_OK;
 	amount_minor amount;
 	int64_t at;
@@ -542,9 +542,9 @@ store_outflow(struct store *s, const char *treasury, const char *asset,
 		out[w] = 0;
 	bind_str(st, 1, treasury);
 	bind_str(st, 2, asset);
-	sqlite3_bind_int64(st, 3, now_s - policy_window_s(WINDOW_MONTH));
-	sqlite3_bind_int64(st, 4, now_s);
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 3, now_s - policy_window_s(WINDOW_MONTH));
+	db_bind_int64(st, 4, now_s);
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		err = col_amount(st, 0, &amount);
 		if (err == TREASURY_OK)
 			err = col_int(st, 1, INT64_MIN, INT64_MAX, &at);
@@ -552,8 +552,8 @@ store_outflow(struct store *s, const char *treasury, const char *asset,
 			if (policy_window_contains(w, at, now_s))
 				out[w] = add_saturating(out[w], amount);
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -598,14 +598,14 @@ treasury_err
 unfreeze_apply(struct store *s, const struct command *cmd,
     const struct proposal_record *rec, const struct proposal_fields *f)
 {
-	sqlite3_stmt *st = s->stmt[STMT_UNFREEZE];
+	struct db_stmt *st = s->stmt[STMT_UNFREEZE];
 	struct journal_payload p;
 	treasury_err err;
 
 	bind_str(st, 1, rec->treasury);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)f->freeze_seq);
+	db_bind_int64(st, 2, (int64_t)f->freeze_seq);
 	err = store_stmt_run(s, STMT_UNFREEZE);
-	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+	if (err == TREASURY_OK && db_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;	/* the gate said it is */
 	if (err != TREASURY_OK)
 		return err;

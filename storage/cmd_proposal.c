@@ -239,7 +239,7 @@ proposal_categories_insert(struct store *s, const struct proposal_fields *f,
 {
 	const struct proposal_categories *cats =
 	    cmd->in.proposal_create.categories;
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_CATEGORY_SET];
+	struct db_stmt *st = s->stmt[STMT_PROPOSAL_CATEGORY_SET];
 	treasury_err err = TREASURY_OK;
 
 	if (!proposal_categories_any(f, cats))
@@ -248,9 +248,9 @@ proposal_categories_insert(struct store *s, const struct proposal_fields *f,
 	    i++) {
 		if (cats->item[i][0] == '\0')
 			continue;
-		sqlite3_bind_blob(st, 1, cmd->out.proposal_create.id,
-		    PROPOSAL_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, i);
+		db_bind_blob(st, 1, cmd->out.proposal_create.id,
+		    PROPOSAL_ID_BYTES, DB_STATIC);
+		db_bind_int64(st, 2, i);
 		bind_str(st, 3, cats->item[i]);
 		err = store_stmt_run(s, STMT_PROPOSAL_CATEGORY_SET);
 	}
@@ -292,32 +292,32 @@ static treasury_err
 proposal_insert(struct store *s, const struct proposal_fields *f,
     const struct textbuf *text, struct command *cmd)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_INSERT];
+	struct db_stmt *st = s->stmt[STMT_PROPOSAL_INSERT];
 	treasury_err err;
 
-	sqlite3_bind_blob(st, 1, cmd->out.proposal_create.id,
-	    PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	db_bind_blob(st, 1, cmd->out.proposal_create.id,
+	    PROPOSAL_ID_BYTES, DB_STATIC);
 	bind_str(st, 2, f->treasury);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)f->nonce);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)f->config_version);
+	db_bind_int64(st, 3, (int64_t)f->nonce);
+	db_bind_int64(st, 4, (int64_t)f->config_version);
 	bind_str(st, 5, proposal_kind_name(f->kind));
-	sqlite3_bind_text(st, 6, text->data, (int)text->len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, cmd->in.proposal_create.proposer_token_id);
-	sqlite3_bind_int64(st, 8, cmd->now_s);
-	sqlite3_bind_int64(st, 9, f->expires_s);
+	db_bind_text(st, 6, text->data, (int)text->len, DB_STATIC);
+	db_bind_int64(st, 7, cmd->in.proposal_create.proposer_token_id);
+	db_bind_int64(st, 8, cmd->now_s);
+	db_bind_int64(st, 9, f->expires_s);
 	if (f->kind == KIND_UNFREEZE)
-		sqlite3_bind_int64(st, 10, (sqlite3_int64)f->freeze_seq);
+		db_bind_int64(st, 10, (int64_t)f->freeze_seq);
 	else
-		sqlite3_bind_null(st, 10);
+		db_bind_null(st, 10);
 	bind_str(st, 11, proposal_status_name(lifecycle_status_created()));
 	err = store_stmt_run(s, STMT_PROPOSAL_INSERT);
 	if (err != TREASURY_OK)
 		return err;
 	st = s->stmt[STMT_TREASURY_NONCE_BUMP];
 	bind_str(st, 1, f->treasury);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)f->nonce);
+	db_bind_int64(st, 2, (int64_t)f->nonce);
 	err = store_stmt_run(s, STMT_TREASURY_NONCE_BUMP);
-	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+	if (err == TREASURY_OK && db_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;	/* the nonce moved under us */
 	if (err == TREASURY_OK)
 		err = proposal_categories_insert(s, f, cmd);

@@ -16,14 +16,14 @@ static treasury_err
 signer_insert(struct store *s, const struct treasury *t,
     const struct signer *sg)
 {
-	sqlite3_stmt *st = s->stmt[STMT_SIGNER_INSERT];
+	struct db_stmt *st = s->stmt[STMT_SIGNER_INSERT];
 
 	bind_str(st, 1, t->id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)t->config_version);
+	db_bind_int64(st, 2, (int64_t)t->config_version);
 	bind_str(st, 3, sg->name);
 	bind_str(st, 4, key_type_name(sg->key.type));
-	sqlite3_bind_blob(st, 5, sg->key.bytes, (int)sg->key.len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 6, sg->key.x, sizeof(sg->key.x), SQLITE_STATIC);
+	db_bind_blob(st, 5, sg->key.bytes, (int)sg->key.len, DB_STATIC);
+	db_bind_blob(st, 6, sg->key.x, sizeof(sg->key.x), DB_STATIC);
 	return store_stmt_run(s, STMT_SIGNER_INSERT);
 }
 
@@ -89,15 +89,15 @@ config_version_write(struct store *s, const struct command *cmd,
     const struct treasury *next, const uint8_t *proposal,
     const struct treasury_policy *policy)
 {
-	sqlite3_stmt *st = s->stmt[STMT_CONFIG_INSERT];
+	struct db_stmt *st = s->stmt[STMT_CONFIG_INSERT];
 	uint8_t digest[DIGEST_BYTES];
 	treasury_err err;
 	unsigned i;
 
 	bind_str(st, 1, next->id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)next->config_version);
-	sqlite3_bind_int(st, 3, (int)next->threshold);
-	sqlite3_bind_int64(st, 4, cmd->now_s);
+	db_bind_int64(st, 2, (int64_t)next->config_version);
+	db_bind_int(st, 3, (int)next->threshold);
+	db_bind_int64(st, 4, cmd->now_s);
 	err = store_stmt_run(s, STMT_CONFIG_INSERT);
 	for (i = 0; err == TREASURY_OK && i < next->signer_count; i++)
 		err = signer_insert(s, next, &next->signers[i]);
@@ -131,7 +131,7 @@ enum apply_outcome
 apply_treasury_create(struct store *s, struct command *cmd)
 {
 	struct treasury *t = &cmd->in.treasury_create;
-	sqlite3_stmt *st = s->stmt[STMT_TREASURY_INSERT];
+	struct db_stmt *st = s->stmt[STMT_TREASURY_INSERT];
 	struct treasury_policy *empty = NULL;
 	treasury_err err;
 
@@ -144,10 +144,10 @@ apply_treasury_create(struct store *s, struct command *cmd)
 		return cmd_finish(s, cmd, err);
 	bind_str(st, 1, t->id);
 	bind_str(st, 2, t->name);
-	sqlite3_bind_int64(st, 3, cmd->now_s);
+	db_bind_int64(st, 3, cmd->now_s);
 	err = store_stmt_run(s, STMT_TREASURY_INSERT);
 	if (err != TREASURY_OK &&
-	    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+	    db_extended_errcode(s->db) == DB_CONSTRAINT_PRIMARYKEY) {
 		cmd_detail(cmd, "id: treasury '%s' exists", t->id);
 		return cmd_finish(s, cmd, TREASURY_ERR_TREASURY_EXISTS);
 	}

@@ -73,22 +73,22 @@ static treasury_err
 vetoes_read(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     const char *signer, unsigned *count, bool *mine)
 {
-	sqlite3_stmt *st = s->stmt[STMT_VETOES_LIST];
+	struct db_stmt *st = s->stmt[STMT_VETOES_LIST];
 	char name[SIGNER_NAME_MAX_BYTES + 1];
 	treasury_err err = TREASURY_OK;
 	int rc;
 
 	*count = 0;
 	*mine = false;
-	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, DB_STATIC);
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		err = col_text(st, 0, 1, SIGNER_NAME_MAX_BYTES, name);
 		if (err == TREASURY_OK && strcmp(name, signer) == 0)
 			*mine = true;
 		(*count)++;
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -119,14 +119,14 @@ static treasury_err
 veto_insert(struct store *s, const struct proposal_record *rec,
     struct command *cmd)
 {
-	sqlite3_stmt *st = s->stmt[STMT_VETO_INSERT];
+	struct db_stmt *st = s->stmt[STMT_VETO_INSERT];
 	treasury_err err;
 
-	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	db_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, DB_STATIC);
 	bind_str(st, 2, cmd->in.vote.signer);
-	sqlite3_bind_blob(st, 3, cmd->in.vote.signature,
-	    (int)cmd->in.vote.signature_len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, cmd->now_s);
+	db_bind_blob(st, 3, cmd->in.vote.signature,
+	    (int)cmd->in.vote.signature_len, DB_STATIC);
+	db_bind_int64(st, 4, cmd->now_s);
 	err = store_stmt_run(s, STMT_VETO_INSERT);
 	if (err != TREASURY_OK)
 		return err;
@@ -189,21 +189,21 @@ static treasury_err
 vote_state(struct store *s, const struct proposal_record *rec,
     const char *signer, int64_t *decision, int64_t *revoked)
 {
-	sqlite3_stmt *st = s->stmt[STMT_VOTE_GET];
+	struct db_stmt *st = s->stmt[STMT_VOTE_GET];
 	treasury_err err;
 	int rc;
 
 	*decision = 0;
 	*revoked = 0;
-	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	db_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, DB_STATIC);
 	bind_str(st, 2, signer);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		err = col_int(st, 0, VOTE_APPROVE, VOTE_REJECT, decision);
 		if (err == TREASURY_OK)
 			err = col_int(st, 1, 0, 1, revoked);
 	} else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -214,18 +214,18 @@ static treasury_err
 revoke_write(struct store *s, const struct proposal_record *rec,
     struct command *cmd)
 {
-	sqlite3_stmt *st = s->stmt[STMT_VOTE_REVOKE];
+	struct db_stmt *st = s->stmt[STMT_VOTE_REVOKE];
 	struct proposal_rules *r;
 	struct policy_tally t;
 	treasury_err err;
 
-	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	db_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, DB_STATIC);
 	bind_str(st, 2, cmd->in.vote.signer);
-	sqlite3_bind_int64(st, 3, cmd->now_s);
-	sqlite3_bind_blob(st, 4, cmd->in.vote.signature,
-	    (int)cmd->in.vote.signature_len, SQLITE_STATIC);
+	db_bind_int64(st, 3, cmd->now_s);
+	db_bind_blob(st, 4, cmd->in.vote.signature,
+	    (int)cmd->in.vote.signature_len, DB_STATIC);
 	err = store_stmt_run(s, STMT_VOTE_REVOKE);
-	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+	if (err == TREASURY_OK && db_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;
 	if (err == TREASURY_OK)
 		err = signed_act_journal(s, rec, cmd, cmd->in.vote.signer,
@@ -296,7 +296,7 @@ key_proof_apply(struct store *s, struct proposal_record *rec,
     struct command *cmd, bool *keep)
 {
 	static const struct lifecycle_act act = { .action = ACTION_KEY_PROOF };
-	sqlite3_stmt *st = s->stmt[STMT_KEY_PROOF_INSERT];
+	struct db_stmt *st = s->stmt[STMT_KEY_PROOF_INSERT];
 	struct proposal_policy pp;
 	treasury_err err;
 
@@ -325,10 +325,10 @@ key_proof_apply(struct store *s, struct proposal_record *rec,
 		    cmd->in.vote.signature_len);
 		return TREASURY_ERR_SIG_ENCODING;
 	}
-	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, cmd->in.vote.signature,
-	    (int)cmd->in.vote.signature_len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, cmd->now_s);
+	db_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, DB_STATIC);
+	db_bind_blob(st, 2, cmd->in.vote.signature,
+	    (int)cmd->in.vote.signature_len, DB_STATIC);
+	db_bind_int64(st, 3, cmd->now_s);
 	err = store_stmt_run(s, STMT_KEY_PROOF_INSERT);
 	if (err == TREASURY_OK)
 		err = signed_act_journal(s, rec, cmd, cmd->in.vote.signer,

@@ -43,19 +43,19 @@ proposal_fetch_cmd(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 static treasury_err
 treasury_current_version(struct store *s, const char *id, uint64_t *version)
 {
-	sqlite3_stmt *st = s->stmt[STMT_TREASURY_GET];
+	struct db_stmt *st = s->stmt[STMT_TREASURY_GET];
 	int64_t v = 0;
 	treasury_err err;
 	int rc;
 
 	bind_str(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = col_int(st, TREASURY_COL_VERSION, 1, INT64_MAX, &v);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		err = TREASURY_ERR_DB_CORRUPT;	/* a proposal's treasury */
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	*version = (uint64_t)v;
 	return err;
@@ -160,23 +160,23 @@ static treasury_err
 vote_prior(struct store *s, const struct proposal_record *rec,
     struct command *cmd, bool *found)
 {
-	sqlite3_stmt *st = s->stmt[STMT_VOTE_GET];
+	struct db_stmt *st = s->stmt[STMT_VOTE_GET];
 	int64_t decision = 0, revoked = 0;
 	treasury_err err;
 	int rc;
 
 	*found = false;
-	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	db_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, DB_STATIC);
 	bind_str(st, 2, cmd->in.vote.signer);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		err = col_int(st, 0, VOTE_APPROVE, VOTE_REJECT, &decision);
 		if (err == TREASURY_OK)
 			err = col_int(st, 1, 0, 1, &revoked);
 	} else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
-	if (err != TREASURY_OK || rc != SQLITE_ROW)
+	if (err != TREASURY_OK || rc != DB_ROW)
 		return err;
 	*found = true;
 	if (revoked) {
@@ -238,7 +238,7 @@ static treasury_err
 vote_insert(struct store *s, const struct proposal_record *rec,
     struct command *cmd)
 {
-	sqlite3_stmt *st = s->stmt[STMT_VOTE_INSERT];
+	struct db_stmt *st = s->stmt[STMT_VOTE_INSERT];
 	struct journal_payload p;
 	treasury_err err;
 
@@ -247,12 +247,12 @@ vote_insert(struct store *s, const struct proposal_record *rec,
 		cmd_detail(cmd, "signature: %zu bytes", cmd->in.vote.signature_len);
 		return TREASURY_ERR_SIG_ENCODING;
 	}
-	sqlite3_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	db_bind_blob(st, 1, rec->id, PROPOSAL_ID_BYTES, DB_STATIC);
 	bind_str(st, 2, cmd->in.vote.signer);
-	sqlite3_bind_int(st, 3, (int)cmd->in.vote.decision);
-	sqlite3_bind_blob(st, 4, cmd->in.vote.signature,
-	    (int)cmd->in.vote.signature_len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, cmd->now_s);
+	db_bind_int(st, 3, (int)cmd->in.vote.decision);
+	db_bind_blob(st, 4, cmd->in.vote.signature,
+	    (int)cmd->in.vote.signature_len, DB_STATIC);
+	db_bind_int64(st, 5, cmd->now_s);
 	err = store_stmt_run(s, STMT_VOTE_INSERT);
 	if (err != TREASURY_OK)
 		return err;

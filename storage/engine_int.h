@@ -68,9 +68,9 @@ TREASURY_WARN_UNUSED treasury_err
 store_stmt_run(struct store *s, enum store_stmt i);
 
 /* Bind a NUL-terminated string that outlives the step. */
-void bind_str(sqlite3_stmt *st, int i, const char *text);
+void bind_str(struct db_stmt *st, int i, const char *text);
 /* Bind an amount as decimal TEXT of minor units (copied). */
-void bind_amount(sqlite3_stmt *st, int i, amount_minor value);
+void bind_amount(struct db_stmt *st, int i, amount_minor value);
 
 /* ---- checked column readers (records.c): TREASURY_ERR_DB_CORRUPT on a
  * wrong type, size or value ---- */
@@ -78,23 +78,23 @@ void bind_amount(sqlite3_stmt *st, int i, amount_minor value);
 /* TEXT of min_bytes..max_bytes bytes without NUL, copied NUL-terminated
  * into out (max_bytes + 1 bytes). */
 TREASURY_WARN_UNUSED treasury_err
-col_text(sqlite3_stmt *st, int col, size_t min_bytes, size_t max_bytes,
+col_text(struct db_stmt *st, int col, size_t min_bytes, size_t max_bytes,
     char *out);
 /* A BLOB of exactly len bytes. */
 TREASURY_WARN_UNUSED treasury_err
-col_blob(sqlite3_stmt *st, int col, size_t len, uint8_t *out);
+col_blob(struct db_stmt *st, int col, size_t len, uint8_t *out);
 /* An INTEGER in [min, max]. */
 TREASURY_WARN_UNUSED treasury_err
-col_int(sqlite3_stmt *st, int col, int64_t min, int64_t max, int64_t *out);
+col_int(struct db_stmt *st, int col, int64_t min, int64_t max, int64_t *out);
 /* A decimal TEXT of minor units up to 2^128-1. */
 TREASURY_WARN_UNUSED treasury_err
-col_amount(sqlite3_stmt *st, int col, amount_minor *out);
+col_amount(struct db_stmt *st, int col, amount_minor *out);
 
 /* ---- records (records.c) ---- */
 
 /* The current row of an asset statement. */
 TREASURY_WARN_UNUSED treasury_err
-asset_read(sqlite3_stmt *st, struct asset *out);
+asset_read(struct db_stmt *st, struct asset *out);
 
 /* A treasury at `version` (0: its current version) with its signers and
  * threshold; *next_nonce (may be NULL) is the next proposal nonce.
@@ -110,7 +110,7 @@ TREASURY_WARN_UNUSED treasury_err
 treasury_exists(struct store *s, const char *id);
 
 TREASURY_WARN_UNUSED treasury_err
-ledger_read(sqlite3_stmt *st, struct ledger_entry *out);
+ledger_read(struct db_stmt *st, struct ledger_entry *out);
 
 /* A treasury's balance of an asset; 0 when never credited. */
 TREASURY_WARN_UNUSED treasury_err
@@ -124,7 +124,7 @@ balance_set(struct store *s, const char *treasury, const char *asset,
  * of its config version; status is the stored one (not effective). On
  * success out->canonical is malloc'd (proposal_record_free). */
 TREASURY_WARN_UNUSED treasury_err
-proposal_read(struct store *s, sqlite3_stmt *st, struct proposal_record *out);
+proposal_read(struct store *s, struct db_stmt *st, struct proposal_record *out);
 
 /* Load proposal id with proposal_read. Returns TREASURY_OK,
  * TREASURY_ERR_UNKNOWN_PROPOSAL or a database error. */

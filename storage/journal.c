@@ -29,28 +29,28 @@ field_copy(char *out, size_t out_bytes, const char *in)
 static treasury_err
 journal_last(struct store *s, int64_t *seq, uint8_t hash[DIGEST_BYTES])
 {
-	sqlite3_stmt *st = s->stmt[STMT_JOURNAL_LAST];
+	struct db_stmt *st = s->stmt[STMT_JOURNAL_LAST];
 	treasury_err err;
 	int rc;
 
 	*seq = 0;
 	memset(hash, 0, DIGEST_BYTES);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		err = col_int(st, 0, 1, INT64_MAX - 1, seq);
 		if (err == TREASURY_OK)
 			err = col_blob(st, 1, DIGEST_BYTES, hash);
 	} else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
 
 static void
-bind_opt(sqlite3_stmt *st, int i, const char *text)
+bind_opt(struct db_stmt *st, int i, const char *text)
 {
 	if (text[0] == '\0')
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 	else
 		bind_str(st, i, text);
 }
@@ -59,17 +59,17 @@ static treasury_err
 journal_insert(struct store *s, const struct journal_entry *e,
     const uint8_t hash[DIGEST_BYTES])
 {
-	sqlite3_stmt *st = s->stmt[STMT_JOURNAL_INSERT];
+	struct db_stmt *st = s->stmt[STMT_JOURNAL_INSERT];
 
-	sqlite3_bind_int64(st, 1, e->seq);
-	sqlite3_bind_int64(st, 2, e->time_s);
+	db_bind_int64(st, 1, e->seq);
+	db_bind_int64(st, 2, e->time_s);
 	bind_opt(st, 3, e->treasury);
 	bind_str(st, 4, e->type);
 	bind_opt(st, 5, e->actor_token);
 	bind_opt(st, 6, e->actor_signer);
-	sqlite3_bind_text(st, 7, e->payload, (int)e->payload_len,
-	    SQLITE_STATIC);
-	sqlite3_bind_blob(st, 8, hash, DIGEST_BYTES, SQLITE_STATIC);
+	db_bind_text(st, 7, e->payload, (int)e->payload_len,
+	    DB_STATIC);
+	db_bind_blob(st, 8, hash, DIGEST_BYTES, DB_STATIC);
 	return store_stmt_run(s, STMT_JOURNAL_INSERT);
 }
 
@@ -112,54 +112,54 @@ journal_append(struct store *s, const struct journal_who *who,
 
 /* One old event as an entry (no actor; the text is the step's). */
 static treasury_err
-event_as_entry(sqlite3_stmt *st, struct journal_entry *e)
+event_as_entry(struct db_stmt *st, struct journal_entry *e)
 {
 	const unsigned char *t;
 
 	memset(e, 0, sizeof(*e));
-	if (sqlite3_column_type(st, 0) != SQLITE_INTEGER ||
-	    sqlite3_column_type(st, 1) != SQLITE_INTEGER ||
-	    sqlite3_column_type(st, 3) != SQLITE_TEXT ||
-	    sqlite3_column_type(st, 4) != SQLITE_TEXT)
+	if (db_column_type(st, 0) != DB_INTEGER ||
+	    db_column_type(st, 1) != DB_INTEGER ||
+	    db_column_type(st, 3) != DB_TEXT ||
+	    db_column_type(st, 4) != DB_TEXT)
 		return TREASURY_ERR_DB_CORRUPT;
-	e->seq = sqlite3_column_int64(st, 0);
-	e->time_s = sqlite3_column_int64(st, 1);
-	if (sqlite3_column_type(st, 2) == SQLITE_TEXT &&
+	e->seq = db_column_int64(st, 0);
+	e->time_s = db_column_int64(st, 1);
+	if (db_column_type(st, 2) == DB_TEXT &&
 	    !field_copy(e->treasury, sizeof(e->treasury),
-	    (const char *)sqlite3_column_text(st, 2)))
+	    (const char *)db_column_text(st, 2)))
 		return TREASURY_ERR_DB_CORRUPT;
-	t = sqlite3_column_text(st, 3);
+	t = db_column_text(st, 3);
 	if (t == NULL || !field_copy(e->type, sizeof(e->type), (const char *)t))
 		return TREASURY_ERR_DB_CORRUPT;
-	e->payload = (const char *)sqlite3_column_text(st, 4);
-	e->payload_len = (size_t)sqlite3_column_bytes(st, 4);
+	e->payload = (const char *)db_column_text(st, 4);
+	e->payload_len = (size_t)db_column_bytes(st, 4);
 	return journal_entry_valid(e) ? TREASURY_OK : TREASURY_ERR_DB_CORRUPT;
 }
 
 static treasury_err
-event_copy(sqlite3 *db, sqlite3_stmt *ins, const struct journal_entry *e,
+event_copy(struct db *db, struct db_stmt *ins, const struct journal_entry *e,
     const uint8_t hash[DIGEST_BYTES])
 {
 	int rc;
 
-	sqlite3_bind_int64(ins, 1, e->seq);
-	sqlite3_bind_int64(ins, 2, e->time_s);
+	db_bind_int64(ins, 1, e->seq);
+	db_bind_int64(ins, 2, e->time_s);
 	if (e->treasury[0] == '\0')
-		sqlite3_bind_null(ins, 3);
+		db_bind_null(ins, 3);
 	else
-		sqlite3_bind_text(ins, 3, e->treasury, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 4, e->type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 5, e->payload, (int)e->payload_len,
-	    SQLITE_STATIC);
-	sqlite3_bind_blob(ins, 6, hash, DIGEST_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(ins);
-	sqlite3_reset(ins);
-	sqlite3_clear_bindings(ins);
+		db_bind_text(ins, 3, e->treasury, -1, DB_STATIC);
+	db_bind_text(ins, 4, e->type, -1, DB_STATIC);
+	db_bind_text(ins, 5, e->payload, (int)e->payload_len,
+	    DB_STATIC);
+	db_bind_blob(ins, 6, hash, DIGEST_BYTES, DB_STATIC);
+	rc = db_step(ins);
+	db_reset(ins);
+	db_clear_bindings(ins);
 	return store_err_from_db(db, rc);
 }
 
 treasury_err
-store_schema_8_after(sqlite3 *db)
+store_schema_8_after(struct db *db)
 {
 	static const char sel_sql[] = "SELECT id, created_at, treasury_id,"
 	    " type, data FROM events ORDER BY id";
@@ -174,18 +174,18 @@ store_schema_8_after(sqlite3 *db)
 	    "DROP TRIGGER events_config;"
 	    "DROP TABLE events;";
 	uint8_t hash[DIGEST_BYTES];
-	sqlite3_stmt *sel = NULL, *ins = NULL;
+	struct db_stmt *sel = NULL, *ins = NULL;
 	struct journal_entry e;
 	treasury_err err = TREASURY_OK;
 	int rc;
 
 	memset(hash, 0, sizeof(hash));	/* hash(0) */
-	rc = sqlite3_prepare_v2(db, sel_sql, -1, &sel, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, ins_sql, -1, &ins, NULL);
-	if (rc != SQLITE_OK)
+	rc = db_prepare(db, sel_sql, &sel);
+	if (rc == DB_OK)
+		rc = db_prepare(db, ins_sql, &ins);
+	if (rc != DB_OK)
 		goto fail_sqlite;
-	while (err == TREASURY_OK && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+	while (err == TREASURY_OK && (rc = db_step(sel)) == DB_ROW) {
 		err = event_as_entry(sel, &e);
 		if (err == TREASURY_OK)
 			err = journal_entry_hash(hash, hash, &e);
@@ -194,18 +194,18 @@ store_schema_8_after(sqlite3 *db)
 	}
 	if (err != TREASURY_OK)
 		goto done;
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		goto fail_sqlite;
-	sqlite3_finalize(sel);
+	db_finalize(sel);
 	sel = NULL;
-	rc = sqlite3_exec(db, drop_sql, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
+	rc = db_exec(db, drop_sql);
+	if (rc == DB_OK)
 		goto done;
 fail_sqlite:
 	err = store_err_from_db(db, rc);
 done:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(ins);
+	db_finalize(sel);
+	db_finalize(ins);
 	return err;
 }
 

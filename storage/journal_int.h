@@ -46,6 +46,6 @@ journal_append(struct store *s, const struct journal_who *who,
  * journal in id order (seq = id, payload = data, no actor, the hash chain
  * computed here), then drop `events` and its five triggers. Inside the
  * migration's transaction. */
-TREASURY_WARN_UNUSED treasury_err store_schema_8_after(sqlite3 *db);
+TREASURY_WARN_UNUSED treasury_err store_schema_8_after(struct db *db);
 
 #endif

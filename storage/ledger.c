@@ -66,21 +66,21 @@ ledger_day_fold(struct ledger_day *d, enum ledger_kind kind,
 }
 
 static void
-bind_key(sqlite3_stmt *st, const struct ledger_day *d)
+bind_key(struct db_stmt *st, const struct ledger_day *d)
 {
 	bind_str(st, 1, d->treasury);
 	bind_str(st, 2, d->asset);
 	bind_str(st, 3, d->category);
-	sqlite3_bind_int64(st, 4, d->day);
+	db_bind_int64(st, 4, d->day);
 }
 
 treasury_err
-ledger_day_write(sqlite3_stmt *set, sqlite3_stmt *del,
+ledger_day_write(struct db_stmt *set, struct db_stmt *del,
     const struct ledger_day *d)
 {
 	char inflow[AMOUNT_WIDE_TEXT_MAX_BYTES];
 	char outflow[AMOUNT_WIDE_TEXT_MAX_BYTES];
-	sqlite3_stmt *st = d->entries > 0 ? set : del;
+	struct db_stmt *st = d->entries > 0 ? set : del;
 	int rc;
 
 	if (st == NULL)
@@ -89,27 +89,27 @@ ledger_day_write(sqlite3_stmt *set, sqlite3_stmt *del,
 	if (d->entries > 0) {
 		amount_wide_minor_text(&d->inflow, inflow);
 		amount_wide_minor_text(&d->outflow, outflow);
-		sqlite3_bind_text(st, 5, inflow, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 6, outflow, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 7, d->entries);
+		db_bind_text(st, 5, inflow, -1, DB_TRANSIENT);
+		db_bind_text(st, 6, outflow, -1, DB_TRANSIENT);
+		db_bind_int64(st, 7, d->entries);
 	} else if (!amount_wide_is_zero(&d->inflow) ||
 	    !amount_wide_is_zero(&d->outflow)) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+		db_reset(st);
+		db_clear_bindings(st);
 		return TREASURY_ERR_DB_CORRUPT;	/* sums without entries */
 	}
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? TREASURY_OK : store_err_from_sqlite(rc);
+	rc = db_step(st);
+	db_reset(st);
+	db_clear_bindings(st);
+	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
 static treasury_err
-col_wide(sqlite3_stmt *st, int col, struct amount_wide *out)
+col_wide(struct db_stmt *st, int col, struct amount_wide *out)
 {
-	if (sqlite3_column_type(st, col) != SQLITE_TEXT ||
-	    amount_wide_parse_minor((const char *)sqlite3_column_text(st, col),
-	    (size_t)sqlite3_column_bytes(st, col), out) != TREASURY_OK)
+	if (db_column_type(st, col) != DB_TEXT ||
+	    amount_wide_parse_minor((const char *)db_column_text(st, col),
+	    (size_t)db_column_bytes(st, col), out) != TREASURY_OK)
 		return TREASURY_ERR_DB_CORRUPT;
 	return TREASURY_OK;
 }
@@ -118,20 +118,20 @@ col_wide(sqlite3_stmt *st, int col, struct amount_wide *out)
 static treasury_err
 ledger_day_load(struct store *s, struct ledger_day *d)
 {
-	sqlite3_stmt *st = s->stmt[STMT_LEDGER_DAY_GET];
+	struct db_stmt *st = s->stmt[STMT_LEDGER_DAY_GET];
 	treasury_err err = TREASURY_OK;
 	int rc;
 
 	bind_key(st, d);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		err = col_wide(st, 0, &d->inflow);
 		if (err == TREASURY_OK)
 			err = col_wide(st, 1, &d->outflow);
 		if (err == TREASURY_OK)
 			err = col_int(st, 2, 1, INT64_MAX, &d->entries);
-	} else if (rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	} else if (rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -160,7 +160,7 @@ ledger_days_fold(struct store *s, const char *treasury, const char *asset,
 treasury_err
 ledger_append(struct store *s, const struct ledger_new *e, int64_t *seq_out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_LEDGER_INSERT];
+	struct db_stmt *st = s->stmt[STMT_LEDGER_INSERT];
 	treasury_err err;
 
 	bind_str(st, 1, e->treasury);
@@ -173,19 +173,19 @@ ledger_append(struct store *s, const struct ledger_new *e, int64_t *seq_out)
 	bind_str(st, 8, e->to);
 	bind_str(st, 9, e->memo);
 	if (e->proposal != NULL)
-		sqlite3_bind_blob(st, 10, e->proposal, PROPOSAL_ID_BYTES,
-		    SQLITE_STATIC);
+		db_bind_blob(st, 10, e->proposal, PROPOSAL_ID_BYTES,
+		    DB_STATIC);
 	else
-		sqlite3_bind_null(st, 10);
-	sqlite3_bind_int64(st, 11, e->created_s);
+		db_bind_null(st, 10);
+	db_bind_int64(st, 11, e->created_s);
 	if (e->category[0] != '\0')
 		bind_str(st, 12, e->category);
 	else
-		sqlite3_bind_null(st, 12);
+		db_bind_null(st, 12);
 	err = store_stmt_run(s, STMT_LEDGER_INSERT);
 	if (err != TREASURY_OK)
 		return err;
-	*seq_out = sqlite3_last_insert_rowid(s->db);
+	*seq_out = db_last_insert_rowid(s->db);
 	return ledger_days_fold(s, e->treasury, e->asset, e->category,
 	    e->created_s, e->kind, e->amount, false);
 }

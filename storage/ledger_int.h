@@ -53,7 +53,7 @@ ledger_day_fold(struct ledger_day *d, enum ledger_kind kind,
  * (STMT_LEDGER_DAY_DELETE: ?1..?4; may be NULL when d->entries > 0).
  * Both statements are reset after the step. */
 TREASURY_WARN_UNUSED treasury_err
-ledger_day_write(sqlite3_stmt *set, sqlite3_stmt *del,
+ledger_day_write(struct db_stmt *set, struct db_stmt *del,
     const struct ledger_day *d);
 
 /* A ledger entry to append. category "" = uncategorised; proposal NULL
@@ -86,7 +86,7 @@ ledger_days_move(struct store *s, const struct ledger_entry *e,
     const char *from, const char *to);
 
 /* schema 10's fill of ledger_days from an existing ledger */
-TREASURY_WARN_UNUSED treasury_err store_schema_10_after(sqlite3 *db);
+TREASURY_WARN_UNUSED treasury_err store_schema_10_after(struct db *db);
 extern const char store_schema_accounting[];
 
 #endif

@@ -36,37 +36,37 @@ enum {
 static treasury_err
 idem_bind_step(struct store *s, int64_t token_id, const char *key)
 {
-	sqlite3_stmt *st = s->stmt[STMT_IDEM_GET];
+	struct db_stmt *st = s->stmt[STMT_IDEM_GET];
 
-	sqlite3_bind_int64(st, 1, token_id);
+	db_bind_int64(st, 1, token_id);
 	bind_str(st, 2, key);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
+	switch (db_step(st)) {
+	case DB_ROW:
 		return TREASURY_OK;
-	case SQLITE_DONE:
+	case DB_DONE:
 		return TREASURY_ERR_NOT_FOUND;
 	default:
-		return store_err_from_sqlite(sqlite3_errcode(s->db));
+		return store_err_from_rc(db_extended_errcode(s->db));
 	}
 }
 
 static treasury_err
-idem_response_read(sqlite3_stmt *st, struct idempotency_record *out)
+idem_response_read(struct db_stmt *st, struct idempotency_record *out)
 {
 	int64_t status;
 	const unsigned char *text;
 	int bytes;
 	treasury_err err;
 
-	if (sqlite3_column_type(st, IDEM_COL_RESP_STATUS) == SQLITE_NULL)
+	if (db_column_type(st, IDEM_COL_RESP_STATUS) == DB_NULL)
 		return TREASURY_OK;
 	err = col_int(st, IDEM_COL_RESP_STATUS, 200, 299, &status);
 	if (err != TREASURY_OK)
 		return err;
-	if (sqlite3_column_type(st, IDEM_COL_RESP_BODY) != SQLITE_TEXT)
+	if (db_column_type(st, IDEM_COL_RESP_BODY) != DB_TEXT)
 		return TREASURY_ERR_DB_CORRUPT;
-	text = sqlite3_column_text(st, IDEM_COL_RESP_BODY);
-	bytes = sqlite3_column_bytes(st, IDEM_COL_RESP_BODY);
+	text = db_column_text(st, IDEM_COL_RESP_BODY);
+	bytes = db_column_bytes(st, IDEM_COL_RESP_BODY);
 	if (text == NULL || bytes > IDEMPOTENCY_RESPONSE_MAX_BYTES)
 		return TREASURY_ERR_DB_CORRUPT;
 	out->response_body = malloc((size_t)bytes + 1);
@@ -79,7 +79,7 @@ idem_response_read(sqlite3_stmt *st, struct idempotency_record *out)
 }
 
 static treasury_err
-idem_row_read(sqlite3_stmt *st, struct idempotency_record *out)
+idem_row_read(struct db_stmt *st, struct idempotency_record *out)
 {
 	treasury_err err;
 
@@ -98,7 +98,7 @@ treasury_err
 store_idempotency_get(struct store *s, int64_t token_id, const char *key,
     struct idempotency_record *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_IDEM_GET];
+	struct db_stmt *st = s->stmt[STMT_IDEM_GET];
 	treasury_err err;
 
 	err = idem_bind_step(s, token_id, key);
@@ -110,7 +110,7 @@ store_idempotency_get(struct store *s, int64_t token_id, const char *key,
 
 /* Does the record at st belong to the same request as cmd->idem? */
 static bool
-idem_same_request(sqlite3_stmt *st, const struct command *cmd)
+idem_same_request(struct db_stmt *st, const struct command *cmd)
 {
 	const struct command_idempotency *id = &cmd->idem;
 	struct idempotency_record rec;
@@ -199,7 +199,7 @@ idem_outcome_to(const struct idem_outcome *o, struct command *cmd)
 
 /* The results of the first command, from the record at st. */
 static treasury_err
-idem_outcome_read(sqlite3_stmt *st, struct command *cmd)
+idem_outcome_read(struct db_stmt *st, struct command *cmd)
 {
 	struct idem_outcome o;
 	int64_t replayed;
@@ -229,7 +229,7 @@ idem_outcome_read(sqlite3_stmt *st, struct command *cmd)
 treasury_err
 idem_begin(struct store *s, struct command *cmd, bool *handled)
 {
-	sqlite3_stmt *st = s->stmt[STMT_IDEM_GET];
+	struct db_stmt *st = s->stmt[STMT_IDEM_GET];
 	treasury_err err;
 
 	*handled = false;
@@ -256,7 +256,7 @@ idem_begin(struct store *s, struct command *cmd, bool *handled)
 treasury_err
 idem_end(struct store *s, struct command *cmd)
 {
-	sqlite3_stmt *st = s->stmt[STMT_IDEM_INSERT];
+	struct db_stmt *st = s->stmt[STMT_IDEM_INSERT];
 	const struct command_idempotency *id = &cmd->idem;
 	struct idem_outcome o;
 	unsigned status = 0;
@@ -273,20 +273,20 @@ idem_end(struct store *s, struct command *cmd)
 		free(body);	/* none stored: a repeat renders the outcome */
 		body = NULL;
 	}
-	sqlite3_bind_int64(st, 1, id->token_id);
+	db_bind_int64(st, 1, id->token_id);
 	bind_str(st, 2, id->key);
-	sqlite3_bind_blob(st, 3, id->fingerprint, sizeof(id->fingerprint),
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, cmd->now_s);
-	sqlite3_bind_int64(st, 5, o.ledger_seq);
-	sqlite3_bind_blob(st, 6, o.proposal, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, o.status);
-	sqlite3_bind_int64(st, 8, o.approvals);
-	sqlite3_bind_int64(st, 9, o.rejections);
-	sqlite3_bind_int64(st, 10, cmd->replayed ? 1 : 0);
-	sqlite3_bind_int64(st, 11, o.token_id);
+	db_bind_blob(st, 3, id->fingerprint, sizeof(id->fingerprint),
+	    DB_STATIC);
+	db_bind_int64(st, 4, cmd->now_s);
+	db_bind_int64(st, 5, o.ledger_seq);
+	db_bind_blob(st, 6, o.proposal, PROPOSAL_ID_BYTES, DB_STATIC);
+	db_bind_int64(st, 7, o.status);
+	db_bind_int64(st, 8, o.approvals);
+	db_bind_int64(st, 9, o.rejections);
+	db_bind_int64(st, 10, cmd->replayed ? 1 : 0);
+	db_bind_int64(st, 11, o.token_id);
 	if (body != NULL) {
-		sqlite3_bind_int64(st, 12, status);
+		db_bind_int64(st, 12, status);
 		bind_str(st, 13, body);
 	}	/* else ?12, ?13 are NULL (store_stmt_run clears bindings) */
 	err = store_stmt_run(s, STMT_IDEM_INSERT);
@@ -309,7 +309,7 @@ apply_token_create(struct store *s, struct command *cmd)
 		cmd_detail(cmd, "%d live tokens exist already", TOKENS_MAX);
 	if (err == TREASURY_OK)
 		cmd->out.token_create.token_id =
-		    (int64_t)sqlite3_last_insert_rowid(s->db);
+		    (int64_t)db_last_insert_rowid(s->db);
 	return cmd_finish(s, cmd, err);
 }
 
@@ -331,7 +331,7 @@ apply_token_revoke(struct store *s, struct command *cmd)
 enum apply_outcome
 apply_maintenance(struct store *s, struct command *cmd)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 
 	err = proposals_expire(s, cmd, MAINTENANCE_EXPIRE_BATCH_MAX,
@@ -339,11 +339,11 @@ apply_maintenance(struct store *s, struct command *cmd)
 	if (err != TREASURY_OK)
 		return cmd_finish(s, cmd, err);
 	st = s->stmt[STMT_IDEM_PURGE];
-	sqlite3_bind_int64(st, 1, cmd->in.maintenance.idempotency_before_s);
+	db_bind_int64(st, 1, cmd->in.maintenance.idempotency_before_s);
 	err = store_stmt_run(s, STMT_IDEM_PURGE);
 	if (err == TREASURY_OK)
 		cmd->out.maintenance.purged =
-		    (unsigned)sqlite3_changes64(s->db);
+		    (unsigned)db_changes(s->db);
 	if (err == TREASURY_OK && cmd->in.maintenance.webhook_dead_before_ms > 0)
 		err = webhook_dead_purge(s,
 		    cmd->in.maintenance.webhook_dead_before_ms,
@@ -354,7 +354,7 @@ apply_maintenance(struct store *s, struct command *cmd)
 /* ---- read queries ---- */
 
 static treasury_err
-event_row_read(sqlite3_stmt *st, struct event_record *out)
+event_row_read(struct db_stmt *st, struct event_record *out)
 {
 	treasury_err err;
 
@@ -374,7 +374,7 @@ struct event_walk {
 };
 
 static treasury_err
-event_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+event_page_row(struct store *s, struct db_stmt *st, void *walk, bool *stop)
 {
 	struct event_walk *w = walk;
 	struct event_record ev;
@@ -391,29 +391,29 @@ treasury_err
 store_events_page(struct store *s, int64_t after_id, unsigned limit,
     int (*fn)(const struct event_record *, void *), void *ctx, bool *more)
 {
-	sqlite3_stmt *st = s->stmt[STMT_EVENTS_PAGE];
+	struct db_stmt *st = s->stmt[STMT_EVENTS_PAGE];
 	struct event_walk w = { fn, ctx };
 
 	assert(fn != NULL && more != NULL && limit >= 1);
-	sqlite3_bind_int64(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
+	db_bind_int64(st, 1, after_id);
+	db_bind_int64(st, 2, (int64_t)limit + 1);
 	return store_page_walk(s, st, limit, event_page_row, &w, more);
 }
 
 treasury_err
 store_events_last_id(struct store *s, int64_t *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_EVENTS_LAST];
+	struct db_stmt *st = s->stmt[STMT_EVENTS_LAST];
 	treasury_err err;
 	int rc;
 
 	assert(out != NULL);
 	*out = 0;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = col_int(st, 0, 0, INT64_MAX, out);
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -422,21 +422,21 @@ treasury_err
 store_proposal_status_counts(struct store *s,
     int (*fn)(const char *status, int64_t count, void *), void *ctx)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_STATUS_COUNTS];
+	struct db_stmt *st = s->stmt[STMT_PROPOSAL_STATUS_COUNTS];
 	char status[16];
 	int64_t count;
 	treasury_err err = TREASURY_OK;
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		err = col_text(st, 0, 1, sizeof(status) - 1, status);
 		if (err == TREASURY_OK)
 			err = col_int(st, 1, 0, INT64_MAX, &count);
 		if (err != TREASURY_OK || fn(status, count, ctx) != 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (rc != DB_ROW && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }

@@ -21,7 +21,7 @@ price_find(struct store *s, const struct command *cmd,
 	static const char sql[] =
 	    "SELECT price FROM prices WHERE asset = ?1 AND unit = ?2 AND"
 	    " day = ?3";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 	int rc;
 
@@ -31,13 +31,13 @@ price_find(struct store *s, const struct command *cmd,
 		return err;
 	bind_str(st, 1, cmd->in.price.asset);
 	bind_str(st, 2, cmd->in.price.unit);
-	sqlite3_bind_int64(st, 3, cmd->in.price.day);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 3, cmd->in.price.day);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = col_text(st, 0, 1, PRICE_TEXT_MAX_BYTES, prev);
-	else if (rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
-	sqlite3_finalize(st);
+	else if (rc != DB_DONE)
+		err = store_err_from_rc(rc);
+	db_finalize(st);
 	return err;
 }
 
@@ -49,7 +49,7 @@ price_write(struct store *s, const struct command *cmd)
 	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (asset, unit, day)"
 	    " DO UPDATE SET price = excluded.price,"
 	    " created_at = excluded.created_at";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 	int rc;
 
@@ -58,12 +58,12 @@ price_write(struct store *s, const struct command *cmd)
 		return err;
 	bind_str(st, 1, cmd->in.price.asset);
 	bind_str(st, 2, cmd->in.price.unit);
-	sqlite3_bind_int64(st, 3, cmd->in.price.day);
+	db_bind_int64(st, 3, cmd->in.price.day);
 	bind_str(st, 4, cmd->in.price.price);
-	sqlite3_bind_int64(st, 5, cmd->now_s);
-	rc = sqlite3_step(st);
-	err = rc == SQLITE_DONE ? TREASURY_OK : store_err_from_db(s->db, rc);
-	sqlite3_finalize(st);
+	db_bind_int64(st, 5, cmd->now_s);
+	rc = db_step(st);
+	err = rc == DB_DONE ? TREASURY_OK : store_err_from_db(s->db, rc);
+	db_finalize(st);
 	return err;
 }
 
@@ -118,7 +118,7 @@ apply_price_set(struct store *s, struct command *cmd)
 /* ---- read side ---- */
 
 static treasury_err
-price_row(sqlite3_stmt *st, struct price_view *v)
+price_row(struct db_stmt *st, struct price_view *v)
 {
 	treasury_err err;
 
@@ -144,7 +144,7 @@ store_price_at(struct store *s, const char *asset, const char *unit,
 	    "SELECT asset, unit, day, price, created_at FROM prices"
 	    " WHERE asset = ?1 AND unit = ?2 AND day <= ?3 ORDER BY day DESC"
 	    " LIMIT 1";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 	int rc;
 
@@ -155,14 +155,14 @@ store_price_at(struct store *s, const char *asset, const char *unit,
 		return err;
 	bind_str(st, 1, asset);
 	bind_str(st, 2, unit);
-	sqlite3_bind_int64(st, 3, day);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(st, 3, day);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		err = price_row(st, out);
 		*found = err == TREASURY_OK;
-	} else if (rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
-	sqlite3_finalize(st);
+	} else if (rc != DB_DONE)
+		err = store_err_from_rc(rc);
+	db_finalize(st);
 	return err;
 }
 
@@ -176,7 +176,7 @@ store_prices_list(struct store *s, const char *asset, const char *unit,
 	    " WHERE asset = ?1 AND unit = ?2 AND day >= ?3 ORDER BY day"
 	    " LIMIT ?4";
 	struct price_view v;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 	unsigned n = 0;
 	int rc;
@@ -188,9 +188,9 @@ store_prices_list(struct store *s, const char *asset, const char *unit,
 		return err;
 	bind_str(st, 1, asset);
 	bind_str(st, 2, unit);
-	sqlite3_bind_int64(st, 3, from_day);
-	sqlite3_bind_int(st, 4, PRICES_PAGE_MAX + 1);
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 3, from_day);
+	db_bind_int(st, 4, PRICES_PAGE_MAX + 1);
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		if (n++ == PRICES_PAGE_MAX) {
 			*more = true;
 			break;
@@ -199,8 +199,8 @@ store_prices_list(struct store *s, const char *asset, const char *unit,
 		if (err == TREASURY_OK && fn(&v, ctx) != 0)
 			break;
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		err = store_err_from_sqlite(rc);
-	sqlite3_finalize(st);
+	if (err == TREASURY_OK && rc != DB_DONE && rc != DB_ROW)
+		err = store_err_from_rc(rc);
+	db_finalize(st);
 	return err;
 }

@@ -28,7 +28,7 @@ snapshot_begin(struct store *s, bool *began)
 	treasury_err err;
 
 	*began = false;
-	if (!sqlite3_get_autocommit(s->db))
+	if (!db_get_autocommit(s->db))
 		return TREASURY_OK;	/* already in a transaction */
 	err = store_stmt_run(s, STMT_BEGIN_READ);
 	*began = err == TREASURY_OK;
@@ -41,37 +41,37 @@ snapshot_end(struct store *s, bool began)
 	if (!began)
 		return;
 	if (store_stmt_run(s, STMT_COMMIT) != TREASURY_OK &&
-	    !sqlite3_get_autocommit(s->db))
+	    !db_get_autocommit(s->db))
 		(void)!store_stmt_run(s, STMT_ROLLBACK);
 }
 
 treasury_err
 store_read_begin(struct store *s)
 {
-	assert(sqlite3_get_autocommit(s->db));	/* snapshots do not nest */
+	assert(db_get_autocommit(s->db));	/* snapshots do not nest */
 	return store_stmt_run(s, STMT_BEGIN_READ);
 }
 
 void
 store_read_end(struct store *s)
 {
-	snapshot_end(s, !sqlite3_get_autocommit(s->db));
+	snapshot_end(s, !db_get_autocommit(s->db));
 }
 
 treasury_err
 store_data_version(struct store *s, int64_t *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_DATA_VERSION];
+	struct db_stmt *st = s->stmt[STMT_DATA_VERSION];
 	treasury_err err;
 	int rc;
 
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		*out = db_column_int64(st, 0);
 		err = TREASURY_OK;
 	} else
-		err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
-		    store_err_from_sqlite(rc);
+		err = rc == DB_DONE ? TREASURY_ERR_INTERNAL :
+		    store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -85,7 +85,7 @@ page_limit(unsigned limit)
 }
 
 treasury_err
-store_page_walk_where(struct store *s, sqlite3_stmt *st, unsigned limit,
+store_page_walk_where(struct store *s, struct db_stmt *st, unsigned limit,
     store_page_keep_fn keep, store_page_row_fn each, void *walk, bool *more)
 {
 	treasury_err err = TREASURY_OK;
@@ -94,7 +94,7 @@ store_page_walk_where(struct store *s, sqlite3_stmt *st, unsigned limit,
 	int rc;
 
 	*more = false;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (keep != NULL) {
 			err = keep(st, walk, &kept);
 			if (err != TREASURY_OK)
@@ -111,8 +111,8 @@ store_page_walk_where(struct store *s, sqlite3_stmt *st, unsigned limit,
 		if (err != TREASURY_OK)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (rc != DB_ROW && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	if (err != TREASURY_OK)
 		*more = false;
@@ -120,7 +120,7 @@ store_page_walk_where(struct store *s, sqlite3_stmt *st, unsigned limit,
 }
 
 treasury_err
-store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
+store_page_walk(struct store *s, struct db_stmt *st, unsigned limit,
     store_page_row_fn each, void *walk, bool *more)
 {
 	return store_page_walk_where(s, st, limit, NULL, each, walk, more);
@@ -129,22 +129,22 @@ store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
 treasury_err
 treasury_exists(struct store *s, const char *id)
 {
-	sqlite3_stmt *st = s->stmt[STMT_TREASURY_GET];
+	struct db_stmt *st = s->stmt[STMT_TREASURY_GET];
 	treasury_err err;
 	int rc;
 
 	bind_str(st, 1, id);
-	rc = sqlite3_step(st);
-	err = rc == SQLITE_DONE ? TREASURY_ERR_UNKNOWN_TREASURY :
-	    store_err_from_sqlite(rc);
+	rc = db_step(st);
+	err = rc == DB_DONE ? TREASURY_ERR_UNKNOWN_TREASURY :
+	    store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
 
-static sqlite3_int64
+static int64_t
 key_from_u64(uint64_t v)
 {
-	return v > INT64_MAX ? INT64_MAX : (sqlite3_int64)v;
+	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
 }
 
 /* ---- assets ---- */
@@ -152,19 +152,19 @@ key_from_u64(uint64_t v)
 treasury_err
 store_asset_get(struct store *s, const char *code, struct asset *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_ASSET_GET];
+	struct db_stmt *st = s->stmt[STMT_ASSET_GET];
 	treasury_err err;
 	int rc;
 
 	assert(code != NULL && out != NULL);
 	bind_str(st, 1, code);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = asset_read(st, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		err = TREASURY_ERR_UNKNOWN_ASSET;
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -173,19 +173,19 @@ treasury_err
 store_assets_list(struct store *s, int (*fn)(const struct asset *, void *),
     void *ctx)
 {
-	sqlite3_stmt *st = s->stmt[STMT_ASSET_LIST];
+	struct db_stmt *st = s->stmt[STMT_ASSET_LIST];
 	treasury_err err = TREASURY_OK;
 	struct asset a;
 	int rc;
 
 	assert(fn != NULL);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		err = asset_read(st, &a);
 		if (err != TREASURY_OK || fn(&a, ctx) != 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (rc != DB_ROW && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -230,7 +230,7 @@ struct treasury_walk {
 };
 
 static treasury_err
-treasury_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+treasury_page_row(struct store *s, struct db_stmt *st, void *walk, bool *stop)
 {
 	struct treasury_walk *w = walk;
 	char id[TREASURY_ID_MAX_BYTES + 1];
@@ -250,7 +250,7 @@ treasury_err
 store_treasuries_page(struct store *s, const char *after_id, unsigned limit,
     int (*fn)(const struct treasury *, void *), void *ctx, bool *more)
 {
-	sqlite3_stmt *st = s->stmt[STMT_TREASURY_PAGE];
+	struct db_stmt *st = s->stmt[STMT_TREASURY_PAGE];
 	struct treasury_walk *w;
 	treasury_err err;
 	bool began;
@@ -266,7 +266,7 @@ store_treasuries_page(struct store *s, const char *after_id, unsigned limit,
 	err = snapshot_begin(s, &began);
 	if (err == TREASURY_OK) {
 		bind_str(st, 1, after_id);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
+		db_bind_int64(st, 2, (int64_t)limit + 1);
 		err = store_page_walk(s, st, limit, treasury_page_row, w, more);
 	}
 	snapshot_end(s, began);
@@ -280,13 +280,13 @@ static treasury_err
 balances_walk(struct store *s, const char *treasury,
     int (*fn)(const struct balance *, void *), void *ctx)
 {
-	sqlite3_stmt *st = s->stmt[STMT_BALANCES_LIST];
+	struct db_stmt *st = s->stmt[STMT_BALANCES_LIST];
 	treasury_err err = TREASURY_OK;
 	struct balance b;
 	int rc;
 
 	bind_str(st, 1, treasury);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		memset(&b, 0, sizeof(b));
 		err = col_text(st, 0, 1, ASSET_CODE_MAX_BYTES, b.asset);
 		if (err == TREASURY_OK) {
@@ -300,8 +300,8 @@ balances_walk(struct store *s, const char *treasury,
 		if (err != TREASURY_OK || fn(&b, ctx) != 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (rc != DB_ROW && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -330,7 +330,7 @@ struct ledger_walk {
 };
 
 static treasury_err
-ledger_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+ledger_page_row(struct store *s, struct db_stmt *st, void *walk, bool *stop)
 {
 	struct ledger_walk *w = walk;
 	treasury_err err;
@@ -347,7 +347,7 @@ store_ledger_page(struct store *s, const char *treasury, int64_t after_seq,
     unsigned limit, int (*fn)(const struct ledger_entry *, void *), void *ctx,
     bool *more)
 {
-	sqlite3_stmt *st = s->stmt[STMT_LEDGER_PAGE];
+	struct db_stmt *st = s->stmt[STMT_LEDGER_PAGE];
 	struct ledger_walk *w;
 	treasury_err err;
 	bool began;
@@ -365,8 +365,8 @@ store_ledger_page(struct store *s, const char *treasury, int64_t after_seq,
 		err = treasury_exists(s, treasury);
 	if (err == TREASURY_OK) {
 		bind_str(st, 1, treasury);
-		sqlite3_bind_int64(st, 2, after_seq);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
+		db_bind_int64(st, 2, after_seq);
+		db_bind_int64(st, 3, (int64_t)limit + 1);
 		err = store_page_walk(s, st, limit, ledger_page_row, w, more);
 	}
 	snapshot_end(s, began);
@@ -383,12 +383,12 @@ ledger_filter_init(struct ledger_filter *f)
 }
 
 static void
-bind_opt(sqlite3_stmt *st, int i, bool set, const char *text)
+bind_opt(struct db_stmt *st, int i, bool set, const char *text)
 {
 	if (set)
 		bind_str(st, i, text);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 treasury_err
@@ -396,7 +396,7 @@ store_ledger_page_filtered(struct store *s, const char *treasury,
     const struct ledger_filter *f, int64_t after_seq, unsigned limit,
     int (*fn)(const struct ledger_entry *, void *), void *ctx, bool *more)
 {
-	sqlite3_stmt *st = s->stmt[STMT_LEDGER_PAGE_FILTERED];
+	struct db_stmt *st = s->stmt[STMT_LEDGER_PAGE_FILTERED];
 	struct ledger_walk *w;
 	treasury_err err;
 	bool began;
@@ -417,10 +417,10 @@ store_ledger_page_filtered(struct store *s, const char *treasury,
 		err = treasury_exists(s, treasury);
 	if (err == TREASURY_OK) {
 		bind_str(st, 1, treasury);
-		sqlite3_bind_int64(st, 2, after_seq);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
-		sqlite3_bind_int64(st, 4, f->from_s);
-		sqlite3_bind_int64(st, 5, f->to_s);
+		db_bind_int64(st, 2, after_seq);
+		db_bind_int64(st, 3, (int64_t)limit + 1);
+		db_bind_int64(st, 4, f->from_s);
+		db_bind_int64(st, 5, f->to_s);
 		bind_opt(st, 6, f->kind != 0, f->kind == LEDGER_DEPOSIT ?
 		    "deposit" : "transfer");
 		bind_opt(st, 7, f->asset[0] != '\0', f->asset);
@@ -439,7 +439,7 @@ static treasury_err
 treasury_max(struct store *s, enum store_stmt which, const char *treasury,
     int64_t *out)
 {
-	sqlite3_stmt *st = s->stmt[which];
+	struct db_stmt *st = s->stmt[which];
 	treasury_err err;
 	bool began;
 	int rc;
@@ -449,12 +449,12 @@ treasury_max(struct store *s, enum store_stmt which, const char *treasury,
 		err = treasury_exists(s, treasury);
 	if (err == TREASURY_OK) {
 		bind_str(st, 1, treasury);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
+		rc = db_step(st);
+		if (rc == DB_ROW)
 			err = col_int(st, 0, 0, INT64_MAX, out);
 		else
-			err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
-			    store_err_from_sqlite(rc);
+			err = rc == DB_DONE ? TREASURY_ERR_INTERNAL :
+			    store_err_from_rc(rc);
 		store_stmt_done(st);
 	}
 	snapshot_end(s, began);
@@ -470,19 +470,19 @@ store_ledger_last_seq(struct store *s, const char *treasury, int64_t *out)
 treasury_err
 store_ledger_entry_get(struct store *s, int64_t seq, struct ledger_entry *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_LEDGER_GET];
+	struct db_stmt *st = s->stmt[STMT_LEDGER_GET];
 	treasury_err err;
 	int rc;
 
 	assert(out != NULL);
-	sqlite3_bind_int64(st, 1, seq);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 1, seq);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = ledger_read(st, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		err = TREASURY_ERR_NOT_FOUND;
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -498,7 +498,7 @@ struct proposal_walk {
 };
 
 static treasury_err
-proposal_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+proposal_page_row(struct store *s, struct db_stmt *st, void *walk, bool *stop)
 {
 	struct proposal_walk *w = walk;
 	treasury_err err;
@@ -517,7 +517,7 @@ proposal_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
  * at its now_s, by its stored status and expiry only (before the row is
  * read with its votes). */
 static treasury_err
-proposal_row_has_status(sqlite3_stmt *st, void *walk, bool *has)
+proposal_row_has_status(struct db_stmt *st, void *walk, bool *has)
 {
 	struct proposal_walk *w = walk;
 	enum proposal_status stored;
@@ -544,7 +544,7 @@ store_proposals_page(struct store *s, const char *treasury,
     int64_t now_s, int (*fn)(const struct proposal_record *, void *),
     void *ctx, bool *more)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSALS_PAGE];
+	struct db_stmt *st = s->stmt[STMT_PROPOSALS_PAGE];
 	struct proposal_walk *w;
 	treasury_err err;
 	bool began;
@@ -567,9 +567,9 @@ store_proposals_page(struct store *s, const char *treasury,
 		err = treasury_exists(s, treasury);
 	if (err == TREASURY_OK) {
 		bind_str(st, 1, treasury);
-		sqlite3_bind_int64(st, 2, key_from_u64(after_nonce));
-		sqlite3_bind_int64(st, 3, status != 0 ? -1 :
-		    (sqlite3_int64)limit + 1);
+		db_bind_int64(st, 2, key_from_u64(after_nonce));
+		db_bind_int64(st, 3, status != 0 ? -1 :
+		    (int64_t)limit + 1);
 		err = store_page_walk_where(s, st, limit, status != 0 ?
 		    proposal_row_has_status : NULL, proposal_page_row, w, more);
 	}
@@ -600,7 +600,7 @@ struct pending_walk {
 enum { PENDING_COL_POS = PROPOSAL_COL_SETTLED + 1 };
 
 static treasury_err
-pending_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+pending_page_row(struct store *s, struct db_stmt *st, void *walk, bool *stop)
 {
 	struct pending_walk *pw = walk;
 	int64_t pos = 0;
@@ -619,7 +619,7 @@ store_pending_for_signer(struct store *s, const char *signer,
     int (*fn)(const struct proposal_record *, void *), void *ctx,
     uint64_t *last_pos, bool *more)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSALS_PENDING_FOR];
+	struct db_stmt *st = s->stmt[STMT_PROPOSALS_PENDING_FOR];
 	struct pending_walk *pw;
 	treasury_err err;
 	bool began;
@@ -639,9 +639,9 @@ store_pending_for_signer(struct store *s, const char *signer,
 	err = snapshot_begin(s, &began);
 	if (err == TREASURY_OK) {
 		bind_str(st, 1, signer);
-		sqlite3_bind_int64(st, 2, key_from_u64(after_pos));
-		sqlite3_bind_int64(st, 3, now_s);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)limit + 1);
+		db_bind_int64(st, 2, key_from_u64(after_pos));
+		db_bind_int64(st, 3, now_s);
+		db_bind_int64(st, 4, (int64_t)limit + 1);
 		err = store_page_walk(s, st, limit, pending_page_row, pw, more);
 	}
 	snapshot_end(s, began);
@@ -718,9 +718,9 @@ store_vote_context(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 
 /* A nullable TEXT column of up to max_bytes into out ("" for NULL). */
 static treasury_err
-col_text_opt(sqlite3_stmt *st, int col, size_t max_bytes, char *out)
+col_text_opt(struct db_stmt *st, int col, size_t max_bytes, char *out)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+	if (db_column_type(st, col) == DB_NULL) {
 		out[0] = '\0';
 		return TREASURY_OK;
 	}
@@ -728,7 +728,7 @@ col_text_opt(sqlite3_stmt *st, int col, size_t max_bytes, char *out)
 }
 
 static treasury_err
-journal_row_read(sqlite3_stmt *st, struct journal_entry *e,
+journal_row_read(struct db_stmt *st, struct journal_entry *e,
     uint8_t hash[DIGEST_BYTES])
 {
 	treasury_err err;
@@ -750,10 +750,10 @@ journal_row_read(sqlite3_stmt *st, struct journal_entry *e,
 		err = col_blob(st, 7, DIGEST_BYTES, hash);
 	if (err != TREASURY_OK)
 		return err;
-	if (sqlite3_column_type(st, 6) != SQLITE_TEXT)
+	if (db_column_type(st, 6) != DB_TEXT)
 		return TREASURY_ERR_DB_CORRUPT;
-	e->payload = (const char *)sqlite3_column_text(st, 6);
-	e->payload_len = (size_t)sqlite3_column_bytes(st, 6);
+	e->payload = (const char *)db_column_text(st, 6);
+	e->payload_len = (size_t)db_column_bytes(st, 6);
 	return journal_entry_valid(e) ? TREASURY_OK : TREASURY_ERR_DB_CORRUPT;
 }
 
@@ -763,7 +763,7 @@ struct journal_walk {
 };
 
 static treasury_err
-journal_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+journal_page_row(struct store *s, struct db_stmt *st, void *walk, bool *stop)
 {
 	struct journal_walk *w = walk;
 	uint8_t hash[DIGEST_BYTES];
@@ -782,12 +782,12 @@ store_journal_page(struct store *s, int64_t after_seq, unsigned limit,
     int (*fn)(const struct journal_entry *e, const uint8_t hash[DIGEST_BYTES],
     void *ctx), void *ctx, bool *more)
 {
-	sqlite3_stmt *st = s->stmt[STMT_JOURNAL_PAGE];
+	struct db_stmt *st = s->stmt[STMT_JOURNAL_PAGE];
 	struct journal_walk w = { fn, ctx };
 
 	assert(fn != NULL && more != NULL && limit >= 1);
-	sqlite3_bind_int64(st, 1, after_seq);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
+	db_bind_int64(st, 1, after_seq);
+	db_bind_int64(st, 2, (int64_t)limit + 1);
 	return store_page_walk(s, st, limit, journal_page_row, &w, more);
 }
 
@@ -797,7 +797,7 @@ treasury_err
 store_categories_list(struct store *s, const char *treasury,
     int (*fn)(const struct category *, void *), void *ctx)
 {
-	sqlite3_stmt *st = s->stmt[STMT_CATEGORY_LIST];
+	struct db_stmt *st = s->stmt[STMT_CATEGORY_LIST];
 	treasury_err err = TREASURY_OK;
 	struct category c;
 	char kind[8];
@@ -806,7 +806,7 @@ store_categories_list(struct store *s, const char *treasury,
 
 	assert(treasury != NULL && fn != NULL);
 	bind_str(st, 1, treasury);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		memset(&c, 0, sizeof(c));
 		err = ++n > CATEGORIES_PER_TREASURY_MAX ?
 		    TREASURY_ERR_DB_CORRUPT : col_text(st, 0, 1,
@@ -821,21 +821,21 @@ store_categories_list(struct store *s, const char *treasury,
 		if (err != TREASURY_OK || fn(&c, ctx) != 0)
 			break;
 	}
-	if (err == TREASURY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_ROW && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
 
 static treasury_err
-category_change_read(sqlite3_stmt *st, struct category_change *c)
+category_change_read(struct db_stmt *st, struct category_change *c)
 {
 	treasury_err err = TREASURY_OK;
 
 	memset(c, 0, sizeof(*c));
-	if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+	if (db_column_type(st, 0) != DB_NULL)
 		err = col_text(st, 0, 1, CATEGORY_NAME_MAX_BYTES, c->previous);
-	if (err == TREASURY_OK && sqlite3_column_type(st, 1) != SQLITE_NULL)
+	if (err == TREASURY_OK && db_column_type(st, 1) != DB_NULL)
 		err = col_text(st, 1, 1, CATEGORY_NAME_MAX_BYTES, c->category);
 	if (err == TREASURY_OK)
 		err = col_text(st, 2, 0, TOKEN_NAME_MAX_BYTES, c->actor);
@@ -848,23 +848,23 @@ treasury_err
 store_category_history(struct store *s, int64_t seq, unsigned max,
     int (*fn)(const struct category_change *, void *), void *ctx)
 {
-	sqlite3_stmt *st = s->stmt[STMT_CATEGORY_HISTORY];
+	struct db_stmt *st = s->stmt[STMT_CATEGORY_HISTORY];
 	treasury_err err = TREASURY_OK;
 	struct category_change c;
 	unsigned n = 0;
 	int rc;
 
 	assert(fn != NULL);
-	sqlite3_bind_int64(st, 1, seq);
-	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, seq);
+	while (n < max && (rc = db_step(st)) == DB_ROW) {
 		n++;
 		err = category_change_read(st, &c);
 		if (err != TREASURY_OK || fn(&c, ctx) != 0)
 			break;
 	}
-	if (n < max && err == TREASURY_OK && rc != SQLITE_ROW &&
-	    rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (n < max && err == TREASURY_OK && rc != DB_ROW &&
+	    rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }

@@ -29,54 +29,54 @@ proposal_record_free(struct proposal_record *rec)
 /* ---- statements ---- */
 
 void
-store_stmt_done(sqlite3_stmt *st)
+store_stmt_done(struct db_stmt *st)
 {
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
+	db_clear_bindings(st);
 }
 
 treasury_err
 store_stmt_run(struct store *s, enum store_stmt i)
 {
-	sqlite3_stmt *st = s->stmt[i];
+	struct db_stmt *st = s->stmt[i];
 	int rc;
 
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(st);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return TREASURY_ERR_INTERNAL;	/* a query run as a command */
 	return store_err_from_db(s->db, rc);
 }
 
 void
-bind_str(sqlite3_stmt *st, int i, const char *text)
+bind_str(struct db_stmt *st, int i, const char *text)
 {
-	sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC);
+	db_bind_text(st, i, text, -1, DB_STATIC);
 }
 
 void
-bind_amount(sqlite3_stmt *st, int i, amount_minor value)
+bind_amount(struct db_stmt *st, int i, amount_minor value)
 {
 	char text[AMOUNT_FORMAT_MAX_BYTES];
 
 	amount_to_minor_text(value, text);
-	sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
+	db_bind_text(st, i, text, -1, DB_TRANSIENT);
 }
 
 /* ---- checked columns ---- */
 
 treasury_err
-col_text(sqlite3_stmt *st, int col, size_t min_bytes, size_t max_bytes,
+col_text(struct db_stmt *st, int col, size_t min_bytes, size_t max_bytes,
     char *out)
 {
 	const unsigned char *t;
 	size_t n;
 
 	/* The type first: asking for text would convert a blob. */
-	if (sqlite3_column_type(st, col) != SQLITE_TEXT)
+	if (db_column_type(st, col) != DB_TEXT)
 		return TREASURY_ERR_DB_CORRUPT;
-	t = sqlite3_column_text(st, col);
-	n = (size_t)sqlite3_column_bytes(st, col);
+	t = db_column_text(st, col);
+	n = (size_t)db_column_bytes(st, col);
 	if (t == NULL || n < min_bytes || n > max_bytes ||
 	    memchr(t, '\0', n) != NULL)
 		return TREASURY_ERR_DB_CORRUPT;
@@ -86,23 +86,23 @@ col_text(sqlite3_stmt *st, int col, size_t min_bytes, size_t max_bytes,
 }
 
 treasury_err
-col_blob(sqlite3_stmt *st, int col, size_t len, uint8_t *out)
+col_blob(struct db_stmt *st, int col, size_t len, uint8_t *out)
 {
-	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
-	    (size_t)sqlite3_column_bytes(st, col) != len)
+	if (db_column_type(st, col) != DB_BLOB ||
+	    (size_t)db_column_bytes(st, col) != len)
 		return TREASURY_ERR_DB_CORRUPT;
-	memcpy(out, sqlite3_column_blob(st, col), len);
+	memcpy(out, db_column_blob(st, col), len);
 	return TREASURY_OK;
 }
 
 treasury_err
-col_int(sqlite3_stmt *st, int col, int64_t min, int64_t max, int64_t *out)
+col_int(struct db_stmt *st, int col, int64_t min, int64_t max, int64_t *out)
 {
-	sqlite3_int64 v;
+	int64_t v;
 
-	if (sqlite3_column_type(st, col) != SQLITE_INTEGER)
+	if (db_column_type(st, col) != DB_INTEGER)
 		return TREASURY_ERR_DB_CORRUPT;
-	v = sqlite3_column_int64(st, col);
+	v = db_column_int64(st, col);
 	if (v < min || v > max)
 		return TREASURY_ERR_DB_CORRUPT;
 	*out = v;
@@ -110,18 +110,18 @@ col_int(sqlite3_stmt *st, int col, int64_t min, int64_t max, int64_t *out)
 }
 
 treasury_err
-col_amount(sqlite3_stmt *st, int col, amount_minor *out)
+col_amount(struct db_stmt *st, int col, amount_minor *out)
 {
-	if (sqlite3_column_type(st, col) != SQLITE_TEXT)
+	if (db_column_type(st, col) != DB_TEXT)
 		return TREASURY_ERR_DB_CORRUPT;
-	if (amount_from_minor_text((const char *)sqlite3_column_text(st, col),
-	    (size_t)sqlite3_column_bytes(st, col), out) != TREASURY_OK)
+	if (amount_from_minor_text((const char *)db_column_text(st, col),
+	    (size_t)db_column_bytes(st, col), out) != TREASURY_OK)
 		return TREASURY_ERR_DB_CORRUPT;
 	return TREASURY_OK;
 }
 
 static treasury_err
-col_u64(sqlite3_stmt *st, int col, uint64_t min, uint64_t *out)
+col_u64(struct db_stmt *st, int col, uint64_t min, uint64_t *out)
 {
 	int64_t v;
 	treasury_err err;
@@ -133,7 +133,7 @@ col_u64(sqlite3_stmt *st, int col, uint64_t min, uint64_t *out)
 }
 
 static treasury_err
-col_unsigned(sqlite3_stmt *st, int col, unsigned min, unsigned max,
+col_unsigned(struct db_stmt *st, int col, unsigned min, unsigned max,
     unsigned *out)
 {
 	int64_t v;
@@ -148,7 +148,7 @@ col_unsigned(sqlite3_stmt *st, int col, unsigned min, unsigned max,
 /* ---- assets ---- */
 
 treasury_err
-asset_read(sqlite3_stmt *st, struct asset *out)
+asset_read(struct db_stmt *st, struct asset *out)
 {
 	treasury_err err;
 
@@ -170,7 +170,7 @@ asset_read(sqlite3_stmt *st, struct asset *out)
 
 /* A signer row; the key's x must be what its bytes say. */
 static treasury_err
-signer_read(sqlite3_stmt *st, struct signer *out)
+signer_read(struct db_stmt *st, struct signer *out)
 {
 	char type[8];
 	uint8_t x[32];
@@ -203,7 +203,7 @@ signer_read(sqlite3_stmt *st, struct signer *out)
 /* frozen, freeze_seq and frozen_at (schema 4; frozen_at is NULL while
  * not frozen). */
 static treasury_err
-treasury_freeze_read(sqlite3_stmt *st, struct treasury *out)
+treasury_freeze_read(struct db_stmt *st, struct treasury *out)
 {
 	int64_t frozen = 0, seq = 0;
 	treasury_err err;
@@ -215,7 +215,7 @@ treasury_freeze_read(sqlite3_stmt *st, struct treasury *out)
 		return err;
 	out->frozen = frozen == 1;
 	out->freeze_seq = (uint64_t)seq;
-	if (sqlite3_column_type(st, TREASURY_COL_FROZEN_AT) != SQLITE_NULL)
+	if (db_column_type(st, TREASURY_COL_FROZEN_AT) != DB_NULL)
 		err = col_int(st, TREASURY_COL_FROZEN_AT, INT64_MIN, INT64_MAX,
 		    &out->frozen_at_s);
 	return err;
@@ -223,7 +223,7 @@ treasury_freeze_read(sqlite3_stmt *st, struct treasury *out)
 
 /* The treasuries row; out->config_version is the current version. */
 static treasury_err
-treasury_row_read(sqlite3_stmt *st, struct treasury *out, uint64_t *next_nonce)
+treasury_row_read(struct db_stmt *st, struct treasury *out, uint64_t *next_nonce)
 {
 	uint64_t nonce = 0;
 	treasury_err err;
@@ -250,20 +250,20 @@ treasury_row_read(sqlite3_stmt *st, struct treasury *out, uint64_t *next_nonce)
 static treasury_err
 treasury_threshold_read(struct store *s, struct treasury *t)
 {
-	sqlite3_stmt *st = s->stmt[STMT_CONFIG_GET];
+	struct db_stmt *st = s->stmt[STMT_CONFIG_GET];
 	treasury_err err;
 	int rc;
 
 	bind_str(st, 1, t->id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)t->config_version);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 2, (int64_t)t->config_version);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = col_unsigned(st, 0, 1, SIGNERS_PER_TREASURY_MAX,
 		    &t->threshold);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		err = TREASURY_ERR_DB_CORRUPT;	/* versions 1..current exist */
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -271,14 +271,14 @@ treasury_threshold_read(struct store *s, struct treasury *t)
 static treasury_err
 treasury_signers_read(struct store *s, struct treasury *t)
 {
-	sqlite3_stmt *st = s->stmt[STMT_SIGNERS_GET];
+	struct db_stmt *st = s->stmt[STMT_SIGNERS_GET];
 	treasury_err err = TREASURY_OK;
 	int rc;
 
 	t->signer_count = 0;
 	bind_str(st, 1, t->id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)t->config_version);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 2, (int64_t)t->config_version);
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (t->signer_count == SIGNERS_PER_TREASURY_MAX) {
 			err = TREASURY_ERR_DB_CORRUPT;
 			break;
@@ -288,8 +288,8 @@ treasury_signers_read(struct store *s, struct treasury *t)
 			break;
 		t->signer_count++;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (rc != DB_ROW && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	if (err == TREASURY_OK &&
 	    (t->signer_count == 0 || t->threshold > t->signer_count))
@@ -301,18 +301,18 @@ treasury_err
 treasury_fetch(struct store *s, const char *id, uint64_t version,
     struct treasury *out, uint64_t *next_nonce)
 {
-	sqlite3_stmt *st = s->stmt[STMT_TREASURY_GET];
+	struct db_stmt *st = s->stmt[STMT_TREASURY_GET];
 	treasury_err err;
 	int rc;
 
 	bind_str(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = treasury_row_read(st, out, next_nonce);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		err = TREASURY_ERR_UNKNOWN_TREASURY;
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	if (err != TREASURY_OK)
 		return err;
@@ -340,7 +340,7 @@ treasury_find_signer(const struct treasury *t, const char *name)
 /* ---- ledger and balances ---- */
 
 static treasury_err
-ledger_kind_read(sqlite3_stmt *st, enum ledger_kind *out)
+ledger_kind_read(struct db_stmt *st, enum ledger_kind *out)
 {
 	char kind[16];
 	treasury_err err;
@@ -358,7 +358,7 @@ ledger_kind_read(sqlite3_stmt *st, enum ledger_kind *out)
 }
 
 static treasury_err
-ledger_texts_read(sqlite3_stmt *st, struct ledger_entry *out)
+ledger_texts_read(struct db_stmt *st, struct ledger_entry *out)
 {
 	treasury_err err;
 
@@ -376,7 +376,7 @@ ledger_texts_read(sqlite3_stmt *st, struct ledger_entry *out)
 }
 
 treasury_err
-ledger_read(sqlite3_stmt *st, struct ledger_entry *out)
+ledger_read(struct db_stmt *st, struct ledger_entry *out)
 {
 	treasury_err err;
 
@@ -400,7 +400,7 @@ ledger_read(sqlite3_stmt *st, struct ledger_entry *out)
 	if (err == TREASURY_OK)
 		err = ledger_texts_read(st, out);
 	if (err == TREASURY_OK &&
-	    sqlite3_column_type(st, LEDGER_COL_PROPOSAL) != SQLITE_NULL) {
+	    db_column_type(st, LEDGER_COL_PROPOSAL) != DB_NULL) {
 		err = col_blob(st, LEDGER_COL_PROPOSAL, PROPOSAL_ID_BYTES,
 		    out->proposal);
 		out->has_proposal = true;
@@ -409,7 +409,7 @@ ledger_read(sqlite3_stmt *st, struct ledger_entry *out)
 		err = col_int(st, LEDGER_COL_CREATED, INT64_MIN, INT64_MAX,
 		    &out->created_s);
 	if (err == TREASURY_OK &&
-	    sqlite3_column_type(st, LEDGER_COL_CATEGORY) != SQLITE_NULL)
+	    db_column_type(st, LEDGER_COL_CATEGORY) != DB_NULL)
 		err = col_text(st, LEDGER_COL_CATEGORY, 1,
 		    CATEGORY_NAME_MAX_BYTES, out->category);
 	if (err == TREASURY_OK && out->amount == 0)
@@ -421,21 +421,21 @@ treasury_err
 proposal_categories_load(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     unsigned count, struct proposal_categories *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_CATEGORIES];
+	struct db_stmt *st = s->stmt[STMT_PROPOSAL_CATEGORIES];
 	treasury_err err = TREASURY_OK;
 	int64_t item;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, DB_STATIC);
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		err = col_int(st, 0, 0, (int64_t)count - 1, &item);
 		if (err == TREASURY_OK)
 			err = col_text(st, 1, 1, CATEGORY_NAME_MAX_BYTES,
 			    out->item[item]);
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -444,20 +444,20 @@ treasury_err
 balance_get(struct store *s, const char *treasury, const char *asset,
     amount_minor *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_BALANCE_GET];
+	struct db_stmt *st = s->stmt[STMT_BALANCE_GET];
 	treasury_err err;
 	int rc;
 
 	bind_str(st, 1, treasury);
 	bind_str(st, 2, asset);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = col_amount(st, 0, out);
-	else if (rc == SQLITE_DONE) {
+	else if (rc == DB_DONE) {
 		*out = 0;
 		err = TREASURY_OK;
 	} else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -466,7 +466,7 @@ treasury_err
 balance_set(struct store *s, const char *treasury, const char *asset,
     amount_minor amount)
 {
-	sqlite3_stmt *st = s->stmt[STMT_BALANCE_SET];
+	struct db_stmt *st = s->stmt[STMT_BALANCE_SET];
 
 	bind_str(st, 1, treasury);
 	bind_str(st, 2, asset);
@@ -481,24 +481,24 @@ static treasury_err
 proposal_status_get(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     char treasury[TREASURY_ID_MAX_BYTES + 1], enum proposal_status *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_STATUS_GET];
+	struct db_stmt *st = s->stmt[STMT_PROPOSAL_STATUS_GET];
 	char text[32];
 	treasury_err err;
 	int rc;
 
-	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		err = col_text(st, 0, 1, TREASURY_ID_MAX_BYTES, treasury);
 		if (err == TREASURY_OK)
 			err = col_text(st, 1, 1, sizeof(text) - 1, text);
 		if (err == TREASURY_OK && proposal_status_parse(text,
 		    strlen(text), out) != TREASURY_OK)
 			err = TREASURY_ERR_DB_CORRUPT;
-	} else if (rc == SQLITE_DONE)
+	} else if (rc == DB_DONE)
 		err = TREASURY_ERR_UNKNOWN_PROPOSAL;
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -507,7 +507,7 @@ treasury_err
 proposal_status_set(struct store *s, const struct command *cmd,
     const uint8_t id[PROPOSAL_ID_BYTES], enum proposal_status status)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_STATUS_SET];
+	struct db_stmt *st = s->stmt[STMT_PROPOSAL_STATUS_SET];
 	char treasury[TREASURY_ID_MAX_BYTES + 1];
 	enum proposal_status previous;
 	treasury_err err;
@@ -515,11 +515,11 @@ proposal_status_set(struct store *s, const struct command *cmd,
 	err = proposal_status_get(s, id, treasury, &previous);
 	if (err != TREASURY_OK || previous == status)
 		return err;
-	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
+	db_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, DB_STATIC);
 	bind_str(st, 2, proposal_status_name(status));
 	bind_str(st, 3, proposal_status_name(previous));
 	err = store_stmt_run(s, STMT_PROPOSAL_STATUS_SET);
-	if (err == TREASURY_OK && sqlite3_changes(s->db) != 1)
+	if (err == TREASURY_OK && db_changes(s->db) != 1)
 		err = TREASURY_ERR_INTERNAL;
 	if (err == TREASURY_OK)
 		err = proposal_status_journal(s, cmd, id, treasury, previous,
@@ -552,7 +552,7 @@ proposal_status_journal(struct store *s, const struct command *cmd,
 
 /* kind and status columns, as names. */
 static treasury_err
-proposal_names_read(sqlite3_stmt *st, struct proposal_record *out)
+proposal_names_read(struct db_stmt *st, struct proposal_record *out)
 {
 	char text[32];
 	treasury_err err;
@@ -571,19 +571,19 @@ proposal_names_read(sqlite3_stmt *st, struct proposal_record *out)
 }
 
 static treasury_err
-proposal_canonical_read(sqlite3_stmt *st, struct proposal_record *out)
+proposal_canonical_read(struct db_stmt *st, struct proposal_record *out)
 {
 	size_t n;
 
-	if (sqlite3_column_type(st, PROPOSAL_COL_CANONICAL) != SQLITE_TEXT)
+	if (db_column_type(st, PROPOSAL_COL_CANONICAL) != DB_TEXT)
 		return TREASURY_ERR_DB_CORRUPT;
-	n = (size_t)sqlite3_column_bytes(st, PROPOSAL_COL_CANONICAL);
+	n = (size_t)db_column_bytes(st, PROPOSAL_COL_CANONICAL);
 	if (n == 0 || n > CANONICAL_MAX_BYTES)
 		return TREASURY_ERR_DB_CORRUPT;
 	out->canonical = malloc(n + 1);
 	if (out->canonical == NULL)
 		return TREASURY_ERR_NOMEM;
-	memcpy(out->canonical, sqlite3_column_text(st, PROPOSAL_COL_CANONICAL),
+	memcpy(out->canonical, db_column_text(st, PROPOSAL_COL_CANONICAL),
 	    n);
 	out->canonical[n] = '\0';
 	out->canonical_len = n;
@@ -594,26 +594,26 @@ proposal_canonical_read(sqlite3_stmt *st, struct proposal_record *out)
 
 /* executed_at, settlement and settled_at may be NULL. */
 static treasury_err
-proposal_optional_read(sqlite3_stmt *st, struct proposal_record *out)
+proposal_optional_read(struct db_stmt *st, struct proposal_record *out)
 {
 	treasury_err err = TREASURY_OK;
 
-	if (sqlite3_column_type(st, PROPOSAL_COL_EXECUTED) != SQLITE_NULL)
+	if (db_column_type(st, PROPOSAL_COL_EXECUTED) != DB_NULL)
 		err = col_int(st, PROPOSAL_COL_EXECUTED, INT64_MIN, INT64_MAX,
 		    &out->executed_s);
 	if (err == TREASURY_OK &&
-	    sqlite3_column_type(st, PROPOSAL_COL_SETTLEMENT) != SQLITE_NULL)
+	    db_column_type(st, PROPOSAL_COL_SETTLEMENT) != DB_NULL)
 		err = col_text(st, PROPOSAL_COL_SETTLEMENT, 1,
 		    SETTLEMENT_MAX_BYTES, out->settlement);
 	if (err == TREASURY_OK &&
-	    sqlite3_column_type(st, PROPOSAL_COL_SETTLED) != SQLITE_NULL)
+	    db_column_type(st, PROPOSAL_COL_SETTLED) != DB_NULL)
 		err = col_int(st, PROPOSAL_COL_SETTLED, INT64_MIN, INT64_MAX,
 		    &out->settled_s);
 	return err;
 }
 
 static treasury_err
-proposal_row_read(sqlite3_stmt *st, struct proposal_record *out)
+proposal_row_read(struct db_stmt *st, struct proposal_record *out)
 {
 	treasury_err err;
 
@@ -644,7 +644,7 @@ proposal_row_read(sqlite3_stmt *st, struct proposal_record *out)
 }
 
 static treasury_err
-vote_read(sqlite3_stmt *st, struct vote_record *v)
+vote_read(struct db_stmt *st, struct vote_record *v)
 {
 	int64_t decision;
 	int n;
@@ -659,25 +659,25 @@ vote_read(sqlite3_stmt *st, struct vote_record *v)
 	if (err != TREASURY_OK)
 		return err;
 	v->decision = (enum vote_decision)decision;
-	n = sqlite3_column_bytes(st, 2);
-	if (sqlite3_column_type(st, 2) != SQLITE_BLOB ||
+	n = db_column_bytes(st, 2);
+	if (db_column_type(st, 2) != DB_BLOB ||
 	    n < SIG_DER_MIN_BYTES || n > SIG_DER_MAX_BYTES)
 		return TREASURY_ERR_DB_CORRUPT;
 	v->signature_len = (size_t)n;
-	memcpy(v->signature, sqlite3_column_blob(st, 2), v->signature_len);
+	memcpy(v->signature, db_column_blob(st, 2), v->signature_len);
 	return TREASURY_OK;
 }
 
 static treasury_err
 proposal_votes_read(struct store *s, struct proposal_record *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_VOTES_LIST];
+	struct db_stmt *st = s->stmt[STMT_VOTES_LIST];
 	treasury_err err = TREASURY_OK;
 	int rc;
 
 	out->vote_count = 0;
-	sqlite3_bind_blob(st, 1, out->id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_blob(st, 1, out->id, PROPOSAL_ID_BYTES, DB_STATIC);
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (out->vote_count == SIGNERS_PER_TREASURY_MAX) {
 			err = TREASURY_ERR_DB_CORRUPT;
 			break;
@@ -687,8 +687,8 @@ proposal_votes_read(struct store *s, struct proposal_record *out)
 			break;
 		out->vote_count++;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (rc != DB_ROW && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -698,23 +698,23 @@ proposal_votes_read(struct store *s, struct proposal_record *out)
 static treasury_err
 proposal_counts_read(struct store *s, struct proposal_record *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_CONFIG_COUNTS];
+	struct db_stmt *st = s->stmt[STMT_CONFIG_COUNTS];
 	treasury_err err;
 	int rc;
 
 	bind_str(st, 1, out->treasury);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)out->config_version);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(st, 2, (int64_t)out->config_version);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		err = col_unsigned(st, 0, 1, SIGNERS_PER_TREASURY_MAX,
 		    &out->threshold);
 		if (err == TREASURY_OK)
 			err = col_unsigned(st, 1, 1, SIGNERS_PER_TREASURY_MAX,
 			    &out->signer_count);
-	} else if (rc == SQLITE_DONE)
+	} else if (rc == DB_DONE)
 		err = TREASURY_ERR_DB_CORRUPT;	/* foreign keys say it exists */
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	if (err == TREASURY_OK && out->threshold > out->signer_count)
 		err = TREASURY_ERR_DB_CORRUPT;
@@ -778,7 +778,7 @@ proposal_labels_read(struct store *s, struct proposal_record *out)
 }
 
 treasury_err
-proposal_read(struct store *s, sqlite3_stmt *st, struct proposal_record *out)
+proposal_read(struct store *s, struct db_stmt *st, struct proposal_record *out)
 {
 	treasury_err err;
 
@@ -804,25 +804,25 @@ treasury_err
 proposal_fetch(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     struct proposal_record *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_GET];
+	struct db_stmt *st = s->stmt[STMT_PROPOSAL_GET];
 	treasury_err err;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = proposal_read(s, st, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		err = TREASURY_ERR_UNKNOWN_PROPOSAL;
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
 
 static treasury_err
-proposal_head_read(sqlite3_stmt *st, struct proposal_record *out)
+proposal_head_read(struct db_stmt *st, struct proposal_record *out)
 {
 	unsigned m = 0, config_extra = 0;
 	char text[32];
@@ -873,20 +873,20 @@ treasury_err
 proposal_head_fetch(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     struct proposal_record *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_PROPOSAL_HEAD];
+	struct db_stmt *st = s->stmt[STMT_PROPOSAL_HEAD];
 	treasury_err err;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	memcpy(out->id, id, PROPOSAL_ID_BYTES);
-	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = proposal_head_read(st, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		err = TREASURY_ERR_UNKNOWN_PROPOSAL;
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -895,20 +895,20 @@ treasury_err
 signer_fetch(struct store *s, const char *id, uint64_t version,
     const char *name, struct signer *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_SIGNER_GET];
+	struct db_stmt *st = s->stmt[STMT_SIGNER_GET];
 	treasury_err err;
 	int rc;
 
 	bind_str(st, 1, id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
+	db_bind_int64(st, 2, (int64_t)version);
 	bind_str(st, 3, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = signer_read(st, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		err = TREASURY_ERR_UNKNOWN_SIGNER;
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -918,17 +918,17 @@ static treasury_err
 vetoes_count(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     unsigned *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_VETOES_COUNT];
+	struct db_stmt *st = s->stmt[STMT_VETOES_COUNT];
 	treasury_err err;
 	int rc;
 
-	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = col_unsigned(st, 0, 0, SIGNERS_PER_TREASURY_MAX, out);
 	else
-		err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
-		    store_err_from_sqlite(rc);
+		err = rc == DB_DONE ? TREASURY_ERR_INTERNAL :
+		    store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -939,14 +939,14 @@ static treasury_err
 votes_scan(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
     struct policy_tally *t, struct proposal_voters *v)
 {
-	sqlite3_stmt *st = s->stmt[STMT_VOTES_TALLY];
+	struct db_stmt *st = s->stmt[STMT_VOTES_TALLY];
 	int64_t decision, revoked;
 	treasury_err err = TREASURY_OK;
 	unsigned rows = 0;
 	int rc;
 
-	sqlite3_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, SQLITE_STATIC);
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_blob(st, 1, id, PROPOSAL_ID_BYTES, DB_STATIC);
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		if (++rows > SIGNERS_PER_TREASURY_MAX) {
 			err = TREASURY_ERR_DB_CORRUPT;
 			break;
@@ -962,8 +962,8 @@ votes_scan(struct store *s, const uint8_t id[PROPOSAL_ID_BYTES],
 			lifecycle_tally_vote(t, (enum vote_decision)decision,
 			    revoked != 0);
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }

@@ -51,11 +51,11 @@ text_copy(char *out, size_t out_size, const unsigned char *text, int len)
 }
 
 static treasury_err
-col_wide(sqlite3_stmt *st, int col, struct amount_wide *out)
+col_wide(struct db_stmt *st, int col, struct amount_wide *out)
 {
-	if (sqlite3_column_type(st, col) != SQLITE_TEXT ||
-	    amount_wide_parse_minor((const char *)sqlite3_column_text(st, col),
-	    (size_t)sqlite3_column_bytes(st, col), out) != TREASURY_OK)
+	if (db_column_type(st, col) != DB_TEXT ||
+	    amount_wide_parse_minor((const char *)db_column_text(st, col),
+	    (size_t)db_column_bytes(st, col), out) != TREASURY_OK)
 		return TREASURY_ERR_DB_CORRUPT;
 	return TREASURY_OK;
 }
@@ -157,7 +157,7 @@ static treasury_err
 fold_days(struct store *s, struct report_work *w, enum fold_target target,
     const char *treasury, int64_t d_from, int64_t d_to)
 {
-	sqlite3_stmt *st = s->stmt[STMT_REPORT_DAYS];
+	struct db_stmt *st = s->stmt[STMT_REPORT_DAYS];
 	char asset[ASSET_CODE_MAX_BYTES + 1];
 	char category[CATEGORY_NAME_MAX_BYTES + 1];
 	struct amount_wide in, out;
@@ -166,16 +166,16 @@ fold_days(struct store *s, struct report_work *w, enum fold_target target,
 	int rc;
 
 	bind_str(st, 1, treasury);
-	sqlite3_bind_int64(st, 2, d_from);
-	sqlite3_bind_int64(st, 3, d_to);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!text_copy(asset, sizeof(asset), sqlite3_column_text(st, 0),
-		    sqlite3_column_bytes(st, 0)))
+	db_bind_int64(st, 2, d_from);
+	db_bind_int64(st, 3, d_to);
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (!text_copy(asset, sizeof(asset), db_column_text(st, 0),
+		    db_column_bytes(st, 0)))
 			err = TREASURY_ERR_DB_CORRUPT;
-		else if (sqlite3_column_bytes(st, 1) == 0)
+		else if (db_column_bytes(st, 1) == 0)
 			category[0] = '\0';
 		else if (!text_copy(category, sizeof(category),
-		    sqlite3_column_text(st, 1), sqlite3_column_bytes(st, 1)))
+		    db_column_text(st, 1), db_column_bytes(st, 1)))
 			err = TREASURY_ERR_DB_CORRUPT;
 		if (err == TREASURY_OK)
 			err = col_wide(st, 2, &in);
@@ -189,8 +189,8 @@ fold_days(struct store *s, struct report_work *w, enum fold_target target,
 		if (err != TREASURY_OK)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (rc != DB_ROW && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -205,14 +205,14 @@ static treasury_err
 fold_days_keyed(struct store *s, struct report_work *w, const char *treasury,
     int64_t d_from, int64_t d_to)
 {
-	sqlite3_stmt *st = s->stmt[STMT_REPORT_DAYS_KEY];
+	struct db_stmt *st = s->stmt[STMT_REPORT_DAYS_KEY];
 	const struct report *r = w->r;
 	unsigned n = r->asset_count, i, c;
 	struct amount_wide in, out;
 	treasury_err err = TREASURY_OK;
 	const char *category;
 	int64_t entries;
-	int rc = SQLITE_DONE;
+	int rc = DB_DONE;
 
 	for (i = 0; i < n && err == TREASURY_OK; i++) {
 		for (c = 0; c <= r->category_count && err == TREASURY_OK; c++) {
@@ -220,10 +220,10 @@ fold_days_keyed(struct store *s, struct report_work *w, const char *treasury,
 			bind_str(st, 1, treasury);
 			bind_str(st, 2, r->assets[i].asset);
 			bind_str(st, 3, category);
-			sqlite3_bind_int64(st, 4, d_from);
-			sqlite3_bind_int64(st, 5, d_to);
+			db_bind_int64(st, 4, d_from);
+			db_bind_int64(st, 5, d_to);
 			while (err == TREASURY_OK &&
-			    (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			    (rc = db_step(st)) == DB_ROW) {
 				err = col_wide(st, 0, &in);
 				if (err == TREASURY_OK)
 					err = col_wide(st, 1, &out);
@@ -235,8 +235,8 @@ fold_days_keyed(struct store *s, struct report_work *w, const char *treasury,
 					    r->assets[i].asset, category, &in,
 					    &out, entries);
 			}
-			if (err == TREASURY_OK && rc != SQLITE_DONE)
-				err = store_err_from_sqlite(rc);
+			if (err == TREASURY_OK && rc != DB_DONE)
+				err = store_err_from_rc(rc);
 			store_stmt_done(st);
 		}
 	}
@@ -248,7 +248,7 @@ static treasury_err
 fold_scan(struct store *s, struct report_work *w, enum fold_target target,
     const char *treasury, int64_t a, int64_t b)
 {
-	sqlite3_stmt *st = s->stmt[STMT_REPORT_SCAN];
+	struct db_stmt *st = s->stmt[STMT_REPORT_SCAN];
 	char asset[ASSET_CODE_MAX_BYTES + 1];
 	char category[CATEGORY_NAME_MAX_BYTES + 1];
 	struct amount_wide in, out;
@@ -260,18 +260,18 @@ fold_scan(struct store *s, struct report_work *w, enum fold_target target,
 	if (a >= b)
 		return TREASURY_OK;
 	bind_str(st, 1, treasury);
-	sqlite3_bind_int64(st, 2, a);
-	sqlite3_bind_int64(st, 3, b);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 2, a);
+	db_bind_int64(st, 3, b);
+	while ((rc = db_step(st)) == DB_ROW) {
 		amount_wide_zero(&in);
 		amount_wide_zero(&out);
 		category[0] = '\0';
-		kind = (const char *)sqlite3_column_text(st, 2);
-		if (!text_copy(asset, sizeof(asset), sqlite3_column_text(st, 0),
-		    sqlite3_column_bytes(st, 0)) || kind == NULL ||
-		    (sqlite3_column_type(st, 1) != SQLITE_NULL &&
+		kind = (const char *)db_column_text(st, 2);
+		if (!text_copy(asset, sizeof(asset), db_column_text(st, 0),
+		    db_column_bytes(st, 0)) || kind == NULL ||
+		    (db_column_type(st, 1) != DB_NULL &&
 		    !text_copy(category, sizeof(category),
-		    sqlite3_column_text(st, 1), sqlite3_column_bytes(st, 1))))
+		    db_column_text(st, 1), db_column_bytes(st, 1))))
 			err = TREASURY_ERR_DB_CORRUPT;
 		if (err == TREASURY_OK)
 			err = col_amount(st, 3, &amount);
@@ -288,8 +288,8 @@ fold_scan(struct store *s, struct report_work *w, enum fold_target target,
 		if (err != TREASURY_OK)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (rc != DB_ROW && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -328,22 +328,22 @@ fold_range(struct store *s, struct report_work *w, enum fold_target target,
 static treasury_err
 categories_load(struct store *s, const char *treasury, struct report *r)
 {
-	sqlite3_stmt *st = s->stmt[STMT_REPORT_CATEGORIES];
+	struct db_stmt *st = s->stmt[STMT_REPORT_CATEGORIES];
 	treasury_err err = TREASURY_OK;
 	struct report_category *c;
 	const char *kind;
 	int rc;
 
 	bind_str(st, 1, treasury);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (r->category_count == CATEGORIES_PER_TREASURY_MAX) {
 			err = TREASURY_ERR_DB_CORRUPT;
 			break;
 		}
 		c = &r->categories[r->category_count];
-		kind = (const char *)sqlite3_column_text(st, 1);
+		kind = (const char *)db_column_text(st, 1);
 		if (!text_copy(c->name, sizeof(c->name),
-		    sqlite3_column_text(st, 0), sqlite3_column_bytes(st, 0)) ||
+		    db_column_text(st, 0), db_column_bytes(st, 0)) ||
 		    kind == NULL || (strcmp(kind, "income") != 0 &&
 		    strcmp(kind, "expense") != 0)) {
 			err = TREASURY_ERR_DB_CORRUPT;
@@ -357,8 +357,8 @@ categories_load(struct store *s, const char *treasury, struct report *r)
 		}
 		r->category_count++;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (rc != DB_ROW && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -450,7 +450,7 @@ snapshot_open(struct store *s, bool *began)
 	treasury_err err;
 
 	*began = false;
-	if (!sqlite3_get_autocommit(s->db))
+	if (!db_get_autocommit(s->db))
 		return TREASURY_OK;	/* join the open snapshot */
 	err = store_read_begin(s);
 	*began = err == TREASURY_OK;

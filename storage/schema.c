@@ -362,11 +362,11 @@ static const char schema_journal[] =
 	" signature BLOB NOT NULL CHECK (length(signature) = 64)"
 	") STRICT;";
 
-static treasury_err meta_create(sqlite3 *db);
+static treasury_err meta_create(struct db *db);
 
 struct migration {
 	const char *sql;
-	treasury_err (*after)(sqlite3 *db);	/* NULL, or data the SQL can't make */
+	treasury_err (*after)(struct db *db);	/* NULL, or data the SQL can't make */
 };
 
 static const struct migration migrations[] = {
@@ -393,73 +393,73 @@ store_schema_version(void)
 
 /* The single meta row: a fresh instance id and token hash key. */
 static treasury_err
-meta_create(sqlite3 *db)
+meta_create(struct db *db)
 {
 	static const char sql[] = "INSERT INTO meta"
 	    " (id, instance_id, token_hash_key, created_at) VALUES (1, ?, ?, ?)";
 	uint8_t instance_id[INSTANCE_ID_BYTES];
 	uint8_t key[TOKEN_HASH_KEY_BYTES];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
 	if (treasury_crypto_init() != TREASURY_OK)
 		return TREASURY_ERR_INTERNAL;
 	randombytes_buf(instance_id, sizeof(instance_id));
 	randombytes_buf(key, sizeof(key));
-	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	rc = db_prepare(db, sql, &st);
+	if (rc != DB_OK)
 		goto done;
-	sqlite3_bind_blob(st, 1, instance_id, sizeof(instance_id), SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, key, sizeof(key), SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_wall_s());
-	rc = sqlite3_step(st);
+	db_bind_blob(st, 1, instance_id, sizeof(instance_id), DB_STATIC);
+	db_bind_blob(st, 2, key, sizeof(key), DB_STATIC);
+	db_bind_int64(st, 3, (int64_t)clock_wall_s());
+	rc = db_step(st);
 done:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	sodium_memzero(key, sizeof(key));
-	return store_err_from_sqlite(rc);
+	return store_err_from_rc(rc);
 }
 
 /* Run a query whose answer is one integer (a PRAGMA, a count). */
 static int
-query_int(sqlite3 *db, const char *sql, int *value)
+query_int(struct db *db, const char *sql, int *value)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	rc = db_prepare(db, sql, &st);
+	if (rc != DB_OK)
 		return rc;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*value = sqlite3_column_int(st, 0);
-		rc = SQLITE_OK;
-	} else if (rc == SQLITE_DONE)
-		rc = SQLITE_INTERNAL;	/* a pragma this SQLite lacks */
-	sqlite3_finalize(st);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		*value = db_column_int(st, 0);
+		rc = DB_OK;
+	} else if (rc == DB_DONE)
+		rc = DB_INTERNAL;	/* a pragma this SQLite lacks */
+	db_finalize(st);
 	return rc;
 }
 
 static treasury_err
-schema_read_fail(sqlite3 *db, int rc, const char *path,
+schema_read_fail(struct db *db, int rc, const char *path,
     char errmsg[STORE_ERRMSG_BYTES])
 {
-	treasury_err err = store_err_from_sqlite(rc);
+	treasury_err err = store_err_from_rc(rc);
 
 	store_errmsg_set(errmsg, "cannot read database %s: %s", path,
-	    sqlite3_errmsg(db));
+	    db_errmsg(db));
 	return err;
 }
 
 /* A version-0 database must be empty: never add our tables to a stranger. */
 static treasury_err
-schema_check_empty(sqlite3 *db, const char *path,
+schema_check_empty(struct db *db, const char *path,
     char errmsg[STORE_ERRMSG_BYTES])
 {
 	int objects = 0;
 	int rc;
 
 	rc = query_int(db, "SELECT count(*) FROM sqlite_schema", &objects);
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return schema_read_fail(db, rc, path, errmsg);
 	if (objects != 0) {
 		store_errmsg_set(errmsg, "database %s has tables but no treasuryd"
@@ -470,16 +470,16 @@ schema_check_empty(sqlite3 *db, const char *path,
 }
 
 treasury_err
-store_schema_check(sqlite3 *db, const char *path, enum store_mode mode,
+store_schema_check(struct db *db, const char *path, enum store_mode mode,
     int *version, char errmsg[STORE_ERRMSG_BYTES])
 {
 	int app_id = 0;
 	int rc;
 
 	rc = query_int(db, "PRAGMA application_id", &app_id);
-	if (rc == SQLITE_OK)
+	if (rc == DB_OK)
 		rc = query_int(db, "PRAGMA user_version", version);
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return schema_read_fail(db, rc, path, errmsg);
 	if (app_id != 0 && app_id != STORE_APPLICATION_ID) {
 		store_errmsg_set(errmsg, "database %s is not a treasuryd database"
@@ -511,7 +511,7 @@ store_schema_check(sqlite3 *db, const char *path, enum store_mode mode,
 /* Run migrations[version] and stamp the new version, inside the caller's
  * transaction. */
 static treasury_err
-migration_run(sqlite3 *db, int version)
+migration_run(struct db *db, int version)
 {
 	const struct migration *m = &migrations[version];
 	char stamp[96];
@@ -519,9 +519,9 @@ migration_run(sqlite3 *db, int version)
 	int rc;
 
 	assert(version >= 0 && version < MIGRATIONS_COUNT);
-	rc = sqlite3_exec(db, m->sql, NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return store_err_from_sqlite(rc);
+	rc = db_exec(db, m->sql);
+	if (rc != DB_OK)
+		return store_err_from_rc(rc);
 	if (m->after != NULL) {
 		err = m->after(db);
 		if (err != TREASURY_OK)
@@ -531,35 +531,35 @@ migration_run(sqlite3 *db, int version)
 	snprintf(stamp, sizeof(stamp),
 	    "PRAGMA application_id = %d; PRAGMA user_version = %d",
 	    STORE_APPLICATION_ID, version + 1);
-	rc = sqlite3_exec(db, stamp, NULL, NULL, NULL);
-	return store_err_from_sqlite(rc);
+	rc = db_exec(db, stamp);
+	return store_err_from_rc(rc);
 }
 
 treasury_err
-store_migrate(sqlite3 *db, const char *path, char errmsg[STORE_ERRMSG_BYTES])
+store_migrate(struct db *db, const char *path, char errmsg[STORE_ERRMSG_BYTES])
 {
 	treasury_err err;
 	int version = 0;
 	int rc;
 
 	for (;;) {
-		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
+		rc = db_exec(db, "BEGIN IMMEDIATE");
+		if (rc != DB_OK)
 			goto fail_sqlite;
 		/* Again inside the lock: another process may have migrated. */
 		rc = query_int(db, "PRAGMA user_version", &version);
-		if (rc != SQLITE_OK)
+		if (rc != DB_OK)
 			goto fail_sqlite;
 		if (version >= MIGRATIONS_COUNT)
 			break;
 		err = migration_run(db, version);
 		if (err != TREASURY_OK)
 			goto fail;
-		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
+		rc = db_exec(db, "COMMIT");
+		if (rc != DB_OK)
 			goto fail_sqlite;
 	}
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);	/* nothing written */
+	db_exec(db, "ROLLBACK");	/* nothing written */
 	if (version > MIGRATIONS_COUNT) {
 		store_errmsg_set(errmsg, "database %s has schema version %d but"
 		    " this treasuryd knows only up to %d: use a newer treasuryd",
@@ -568,13 +568,13 @@ store_migrate(sqlite3 *db, const char *path, char errmsg[STORE_ERRMSG_BYTES])
 	}
 	return TREASURY_OK;
 fail_sqlite:
-	err = store_err_from_sqlite(rc);
+	err = store_err_from_rc(rc);
 fail:
 	store_errmsg_set(errmsg, "database %s: migration to schema version %d"
 	    " failed: %s", path, version + 1,
-	    sqlite3_errcode(db) != SQLITE_OK ? sqlite3_errmsg(db) :
+	    db_extended_errcode(db) != DB_OK ? db_errmsg(db) :
 	    treasury_err_text(err));
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (!db_get_autocommit(db))
+		db_exec(db, "ROLLBACK");
 	return err;
 }

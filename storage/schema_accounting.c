@@ -138,14 +138,14 @@ static const char ledger_sel[] =
 /* One ledger entry of ledger_sel added to the day being summed, or, when
  * the key changes, that day flushed and a new one begun. */
 static treasury_err
-days_fold(sqlite3_stmt *set, sqlite3_stmt *sel, struct ledger_day *d)
+days_fold(struct db_stmt *set, struct db_stmt *sel, struct ledger_day *d)
 {
-	const char *treasury = (const char *)sqlite3_column_text(sel, 0);
-	const char *asset = (const char *)sqlite3_column_text(sel, 1);
-	const char *category = (const char *)sqlite3_column_text(sel, 2);
-	const char *kind = (const char *)sqlite3_column_text(sel, 4);
-	const char *amount = (const char *)sqlite3_column_text(sel, 5);
-	int64_t day = sqlite3_column_int64(sel, 3);
+	const char *treasury = (const char *)db_column_text(sel, 0);
+	const char *asset = (const char *)db_column_text(sel, 1);
+	const char *category = (const char *)db_column_text(sel, 2);
+	const char *kind = (const char *)db_column_text(sel, 4);
+	const char *amount = (const char *)db_column_text(sel, 5);
+	int64_t day = db_column_int64(sel, 3);
 	amount_minor a;
 	treasury_err err;
 
@@ -169,30 +169,29 @@ days_fold(sqlite3_stmt *set, sqlite3_stmt *sel, struct ledger_day *d)
 }
 
 treasury_err
-store_schema_10_after(sqlite3 *db)
+store_schema_10_after(struct db *db)
 {
 	struct ledger_day d;
-	sqlite3_stmt *sel = NULL, *set = NULL;
+	struct db_stmt *sel = NULL, *set = NULL;
 	treasury_err err = TREASURY_OK;
 	int rc;
 
 	memset(&d, 0, sizeof(d));
-	rc = sqlite3_prepare_v2(db, ledger_sel, -1, &sel, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, store_stmt_sql[STMT_LEDGER_DAY_SET],
-		    -1, &set, NULL);
-	if (rc != SQLITE_OK) {
-		err = store_err_from_sqlite(rc);
+	rc = db_prepare(db, ledger_sel, &sel);
+	if (rc == DB_OK)
+		rc = db_prepare(db, store_stmt_sql[STMT_LEDGER_DAY_SET], &set);
+	if (rc != DB_OK) {
+		err = store_err_from_rc(rc);
 		goto done;
 	}
-	while (err == TREASURY_OK && (rc = sqlite3_step(sel)) == SQLITE_ROW)
+	while (err == TREASURY_OK && (rc = db_step(sel)) == DB_ROW)
 		err = days_fold(set, sel, &d);
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	if (err == TREASURY_OK && d.entries > 0)
 		err = ledger_day_write(set, NULL, &d);
 done:
-	sqlite3_finalize(set);
-	sqlite3_finalize(sel);
+	db_finalize(set);
+	db_finalize(sel);
 	return err;
 }

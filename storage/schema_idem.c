@@ -21,6 +21,7 @@
 #include "treasury/hash.h"
 #include "treasury/records.h"
 
+#include "db_sqlite.h"
 #include "store_int.h"
 
 static_assert((int)IDEMPOTENCY_FINGERPRINT_BYTES == (int)DIGEST_BYTES,
@@ -63,49 +64,51 @@ static const char rows_ins[] =
 
 /* One schema 3 row at sel into ins, with its fingerprint. */
 static int
-row_convert(sqlite3_stmt *sel, sqlite3_stmt *ins)
+row_convert(struct db_stmt *sel, struct db_stmt *ins)
 {
 	uint8_t fp[DIGEST_BYTES];
-	const char *method = (const char *)sqlite3_column_text(sel, 2);
-	const char *path = (const char *)sqlite3_column_text(sel, 3);
-	const void *sha = sqlite3_column_blob(sel, 4);
+	const char *method = (const char *)db_column_text(sel, 2);
+	const char *path = (const char *)db_column_text(sel, 3);
+	const void *sha = db_column_blob(sel, 4);
 	int rc;
 
 	if (method == NULL || path == NULL || sha == NULL ||
-	    sqlite3_column_bytes(sel, 4) != DIGEST_BYTES)
-		return SQLITE_CORRUPT;
+	    db_column_bytes(sel, 4) != DIGEST_BYTES)
+		return DB_CORRUPT;
 	idempotency_fingerprint(fp, method, path, sha,
-	    sqlite3_column_int64(sel, 0));
-	sqlite3_bind_value(ins, 1, sqlite3_column_value(sel, 0));
-	sqlite3_bind_value(ins, 2, sqlite3_column_value(sel, 1));
-	sqlite3_bind_blob(ins, 3, fp, sizeof(fp), SQLITE_TRANSIENT);
+	    db_column_int64(sel, 0));
+	sqlite3_bind_value(db_sqlite_stmt(ins), 1,
+	    sqlite3_column_value(db_sqlite_stmt(sel), 0));
+	sqlite3_bind_value(db_sqlite_stmt(ins), 2,
+	    sqlite3_column_value(db_sqlite_stmt(sel), 1));
+	db_bind_blob(ins, 3, fp, sizeof(fp), DB_TRANSIENT);
 	for (int i = 5; i <= 14; i++)
-		sqlite3_bind_value(ins, i - 1, sqlite3_column_value(sel, i));
-	rc = sqlite3_step(ins);
-	sqlite3_reset(ins);
-	sqlite3_clear_bindings(ins);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+		sqlite3_bind_value(db_sqlite_stmt(ins), i - 1,
+		    sqlite3_column_value(db_sqlite_stmt(sel), i));
+	rc = db_step(ins);
+	db_reset(ins);
+	db_clear_bindings(ins);
+	return rc == DB_DONE ? DB_OK : rc;
 }
 
 treasury_err
-store_schema_5_after(sqlite3 *db)
+store_schema_5_after(struct db *db)
 {
-	sqlite3_stmt *sel = NULL, *ins = NULL;
+	struct db_stmt *sel = NULL, *ins = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, rows_sel, -1, &sel, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, rows_ins, -1, &ins, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(sel)) == SQLITE_ROW)
+	rc = db_prepare(db, rows_sel, &sel);
+	if (rc == DB_OK)
+		rc = db_prepare(db, rows_ins, &ins);
+	while (rc == DB_OK && (rc = db_step(sel)) == DB_ROW)
 		rc = row_convert(sel, ins);
-	if (rc == SQLITE_DONE)
-		rc = SQLITE_OK;
-	sqlite3_finalize(ins);
-	sqlite3_finalize(sel);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "DROP TABLE idempotency_v3", NULL, NULL,
-		    NULL);
-	if (rc == SQLITE_CORRUPT)
+	if (rc == DB_DONE)
+		rc = DB_OK;
+	db_finalize(ins);
+	db_finalize(sel);
+	if (rc == DB_OK)
+		rc = db_exec(db, "DROP TABLE idempotency_v3");
+	if (rc == DB_CORRUPT)
 		return TREASURY_ERR_DB_CORRUPT;
-	return store_err_from_sqlite(rc);
+	return store_err_from_rc(rc);
 }

@@ -136,35 +136,35 @@ saved_free(struct saved_sql *sv)
 /* The SQL of every index and trigger on proposals (not the automatic
  * indexes of its constraints, whose sql is NULL). */
 static int
-proposals_objects_save(sqlite3 *db, struct saved_sql *sv)
+proposals_objects_save(struct db *db, struct saved_sql *sv)
 {
 	static const char sql[] = "SELECT sql FROM sqlite_schema"
 	    " WHERE tbl_name = 'proposals' AND type IN ('index', 'trigger')"
 	    " AND sql IS NOT NULL ORDER BY type, name";
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	rc = db_prepare(db, sql, &st);
+	while (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
 		if (sv->count == SAVED_SQL_MAX) {
-			rc = SQLITE_INTERNAL;
+			rc = DB_INTERNAL;
 			break;
 		}
-		sv->sql[sv->count] = strdup((const char *)sqlite3_column_text(st,
+		sv->sql[sv->count] = strdup((const char *)db_column_text(st,
 		    0));
 		if (sv->sql[sv->count] == NULL) {
-			rc = SQLITE_NOMEM;
+			rc = DB_NOMEM;
 			break;
 		}
 		sv->count++;
-		rc = SQLITE_OK;
+		rc = DB_OK;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	db_finalize(st);
+	return rc == DB_DONE ? DB_OK : rc;
 }
 
 static int
-proposals_rebuild(sqlite3 *db)
+proposals_rebuild(struct db *db)
 {
 	static const char copy[] =
 	    "PRAGMA defer_foreign_keys = ON;"
@@ -184,46 +184,46 @@ proposals_rebuild(sqlite3 *db)
 	int rc;
 
 	rc = proposals_objects_save(db, &sv);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, copy, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, proposals_v4, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, refill, NULL, NULL, NULL);
-	for (i = 0; rc == SQLITE_OK && i < sv.count; i++)
-		rc = sqlite3_exec(db, sv.sql[i], NULL, NULL, NULL);
+	if (rc == DB_OK)
+		rc = db_exec(db, copy);
+	if (rc == DB_OK)
+		rc = db_exec(db, proposals_v4);
+	if (rc == DB_OK)
+		rc = db_exec(db, refill);
+	for (i = 0; rc == DB_OK && i < sv.count; i++)
+		rc = db_exec(db, sv.sql[i]);
 	saved_free(&sv);
 	return rc;
 }
 
 /* The empty policy for one config version of M and N. */
 static int
-policy_empty_insert(sqlite3_stmt *ins, const char *treasury, int64_t version,
+policy_empty_insert(struct db_stmt *ins, const char *treasury, int64_t version,
     unsigned m, unsigned n)
 {
 	struct treasury_policy *p;
 	uint8_t digest[DIGEST_BYTES];
 	struct textbuf text;
-	int rc = SQLITE_CORRUPT;
+	int rc = DB_CORRUPT;
 
 	p = malloc(sizeof(*p));
 	if (p == NULL)
-		return SQLITE_NOMEM;
+		return DB_NOMEM;
 	policy_init(p);
 	textbuf_init(&text, CANONICAL_MAX_BYTES);
 	if (m < 1 || m > n || n > SIGNERS_PER_TREASURY_MAX ||
 	    policy_lines_append(&text, p, m, n) != TREASURY_OK ||
 	    policy_digest_compute(digest, p, m, n) != TREASURY_OK)
 		goto done;
-	sqlite3_bind_text(ins, 1, treasury, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(ins, 2, version);
-	sqlite3_bind_text(ins, 3, text.data, (int)text.len, SQLITE_STATIC);
-	sqlite3_bind_blob(ins, 4, digest, sizeof(digest), SQLITE_STATIC);
-	rc = sqlite3_step(ins);
-	sqlite3_reset(ins);
-	sqlite3_clear_bindings(ins);
-	if (rc == SQLITE_DONE)
-		rc = SQLITE_OK;
+	db_bind_text(ins, 1, treasury, -1, DB_TRANSIENT);
+	db_bind_int64(ins, 2, version);
+	db_bind_text(ins, 3, text.data, (int)text.len, DB_STATIC);
+	db_bind_blob(ins, 4, digest, sizeof(digest), DB_STATIC);
+	rc = db_step(ins);
+	db_reset(ins);
+	db_clear_bindings(ins);
+	if (rc == DB_DONE)
+		rc = DB_OK;
 done:
 	textbuf_free(&text);
 	free(p);
@@ -232,7 +232,7 @@ done:
 
 /* Every config version that exists gets the empty policy. */
 static int
-policies_fill(sqlite3 *db)
+policies_fill(struct db *db)
 {
 	static const char sel[] = "SELECT c.treasury_id, c.version, c.threshold,"
 	    " (SELECT count(*) FROM signers s WHERE s.treasury_id ="
@@ -241,32 +241,32 @@ policies_fill(sqlite3 *db)
 	    " lines, digest, config_extra, timelock_spend_s, timelock_config_s,"
 	    " veto_count, high_threshold, key_proof)"
 	    " VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0)";
-	sqlite3_stmt *st = NULL, *in = NULL;
+	struct db_stmt *st = NULL, *in = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, sel, -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, ins, -1, &in, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	rc = db_prepare(db, sel, &st);
+	if (rc == DB_OK)
+		rc = db_prepare(db, ins, &in);
+	while (rc == DB_OK && (rc = db_step(st)) == DB_ROW)
 		rc = policy_empty_insert(in,
-		    (const char *)sqlite3_column_text(st, 0),
-		    sqlite3_column_int64(st, 1),
-		    (unsigned)sqlite3_column_int(st, 2),
-		    (unsigned)sqlite3_column_int(st, 3));
-	sqlite3_finalize(in);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+		    (const char *)db_column_text(st, 0),
+		    db_column_int64(st, 1),
+		    (unsigned)db_column_int(st, 2),
+		    (unsigned)db_column_int(st, 3));
+	db_finalize(in);
+	db_finalize(st);
+	return rc == DB_DONE ? DB_OK : rc;
 }
 
 treasury_err
-store_schema_4_after(sqlite3 *db)
+store_schema_4_after(struct db *db)
 {
 	int rc;
 
 	rc = proposals_rebuild(db);
-	if (rc == SQLITE_OK)
+	if (rc == DB_OK)
 		rc = policies_fill(db);
-	if (rc == SQLITE_CORRUPT)
+	if (rc == DB_CORRUPT)
 		return TREASURY_ERR_DB_CORRUPT;
-	return store_err_from_sqlite(rc);
+	return store_err_from_rc(rc);
 }

@@ -26,6 +26,7 @@
 #include "treasury/clock.h"
 #include "treasury/log.h"
 
+#include "db_sqlite.h"
 #include "store_int.h"
 
 /* STRICT tables (3.37) and unixepoch() (3.38). */
@@ -46,36 +47,36 @@ store_errmsg_set(char errmsg[STORE_ERRMSG_BYTES], const char *fmt, ...)
 }
 
 treasury_err
-store_prepare_once(struct store *s, const char *sql, sqlite3_stmt **st)
+store_prepare_once(struct store *s, const char *sql, struct db_stmt **st)
 {
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+	int rc = db_prepare(s->db, sql, st);
 
-	if (rc != SQLITE_OK) {
-		sqlite3_finalize(*st);
+	if (rc != DB_OK) {
+		db_finalize(*st);
 		*st = NULL;
-		return store_err_from_sqlite(rc);
+		return store_err_from_rc(rc);
 	}
 	return TREASURY_OK;
 }
 
 treasury_err
-store_err_from_sqlite(int rc)
+store_err_from_rc(int rc)
 {
-	if (rc == SQLITE_CONSTRAINT_COMMITHOOK)
+	if (rc == DB_CONSTRAINT_COMMITHOOK)
 		return TREASURY_ERR_STORAGE_UNAVAILABLE;  /* commit_guard said no */
 	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_ROW:
-	case SQLITE_DONE:
+	case DB_OK:
+	case DB_ROW:
+	case DB_DONE:
 		return TREASURY_OK;
-	case SQLITE_NOMEM:
+	case DB_NOMEM:
 		return TREASURY_ERR_NOMEM;
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
+	case DB_CORRUPT:
+	case DB_NOTADB:
 		return TREASURY_ERR_DB_CORRUPT;
-	case SQLITE_CANTOPEN:
+	case DB_CANTOPEN:
 		return TREASURY_ERR_DB_OPEN;
-	case SQLITE_FULL:
+	case DB_FULL:
 		return TREASURY_ERR_STORAGE_FULL;
 	default:
 		return TREASURY_ERR_DB;
@@ -83,26 +84,26 @@ store_err_from_sqlite(int rc)
 }
 
 bool
-store_db_full(sqlite3 *db)
+store_db_full(struct db *db)
 {
 	int rc, sys_errno;
 
 	if (db == NULL)
 		return false;
-	rc = sqlite3_extended_errcode(db) & 0xff;
-	if (rc == SQLITE_FULL)
+	rc = db_extended_errcode(db) & 0xff;
+	if (rc == DB_FULL)
 		return true;
-	sys_errno = sqlite3_system_errno(db);
-	return rc == SQLITE_IOERR && (sys_errno == ENOSPC ||
+	sys_errno = sqlite3_system_errno(db_sqlite(db));
+	return rc == DB_IOERR && (sys_errno == ENOSPC ||
 	    sys_errno == EDQUOT);
 }
 
 treasury_err
-store_err_from_db(sqlite3 *db, int rc)
+store_err_from_db(struct db *db, int rc)
 {
-	if ((rc & 0xff) == SQLITE_IOERR && store_db_full(db))
+	if ((rc & 0xff) == DB_IOERR && store_db_full(db))
 		return TREASURY_ERR_STORAGE_FULL;
-	return store_err_from_sqlite(rc);
+	return store_err_from_rc(rc);
 }
 
 /* A failure to open a database on a full file system says so first: the
@@ -316,7 +317,7 @@ store_file_check(struct store *s, char detail[STORE_ERRMSG_BYTES])
 }
 
 /* SQLite's commit hook of a read-write store: a non-zero answer turns the
- * COMMIT into a rollback (SQLITE_CONSTRAINT_COMMITHOOK), so nothing is
+ * COMMIT into a rollback (DB_CONSTRAINT_COMMITHOOK), so nothing is
  * acknowledged on a file that is no longer the database at the path. */
 static int
 commit_guard(void *arg)
@@ -348,7 +349,7 @@ file_id_take(struct store *s, const char *path,
 	s->file_id.dev = (uint64_t)st.st_dev;
 	s->file_id.ino = (uint64_t)st.st_ino;
 	if (s->mode != STORE_READ_ONLY)
-		sqlite3_commit_hook(s->db, commit_guard, s);
+		sqlite3_commit_hook(db_sqlite(s->db), commit_guard, s);
 	return TREASURY_OK;
 }
 
@@ -357,7 +358,7 @@ db_fail(struct store *s, int rc, const char *what, const char *path,
     char errmsg[STORE_ERRMSG_BYTES])
 {
 	store_errmsg_set(errmsg, "%s %s: %s", what, path,
-	    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	    s->db != NULL ? db_errmsg(s->db) : db_errstr(rc));
 	return store_err_from_db(s->db, rc);
 }
 
@@ -376,61 +377,61 @@ db_connect(struct store *s, const char *path, char errmsg[STORE_ERRMSG_BYTES])
 	/* Never SQLITE_OPEN_CREATE: file_prepare made the file. */
 	flags |= s->mode == STORE_READ_ONLY ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE;
-	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
-	if (rc != SQLITE_OK) {
+	rc = db_sqlite_open(path, flags, &s->db);
+	if (rc != DB_OK) {
 		db_fail(s, rc, "cannot open database", path, errmsg);
 		return TREASURY_ERR_DB_OPEN;
 	}
-	rc = sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0,
+	rc = sqlite3_busy_timeout(db_sqlite(s->db), STORE_BUSY_TIMEOUT_MS);
+	if (rc == DB_OK)
+		rc = sqlite3_db_config(db_sqlite(s->db), SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if (rc == DB_OK)
+		rc = sqlite3_db_config(db_sqlite(s->db), SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0,
 		    NULL);
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return db_fail(s, rc, "cannot configure database", path, errmsg);
 	return TREASURY_OK;
 }
 
 /* Run a statement whose first row's first column is the answer. */
 static int
-db_answer(sqlite3 *db, const char *sql, char *text, size_t text_size,
+db_answer(struct db *db, const char *sql, char *text, size_t text_size,
     int *value)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	const unsigned char *t;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	rc = db_prepare(db, sql, &st);
+	if (rc != DB_OK)
 		return rc;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		t = sqlite3_column_text(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		t = db_column_text(st, 0);
 		snprintf(text, text_size, "%s", t != NULL ? (const char *)t : "");
-		*value = sqlite3_column_int(st, 0);
-		rc = SQLITE_OK;
-	} else if (rc == SQLITE_DONE)
-		rc = SQLITE_INTERNAL;	/* compiled without this pragma */
-	sqlite3_finalize(st);
+		*value = db_column_int(st, 0);
+		rc = DB_OK;
+	} else if (rc == DB_DONE)
+		rc = DB_INTERNAL;	/* compiled without this pragma */
+	db_finalize(st);
 	return rc;
 }
 
 /* PRAGMA cache_size in KiB (a negative count), read back. */
 static int
-cache_set(sqlite3 *db, int cache_kib)
+cache_set(struct db *db, int cache_kib)
 {
 	char sql[64], answer[32];
 	int value = 0, rc;
 
 	/* our own integer, not input: a PRAGMA value cannot be bound */
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %d", -cache_kib);
-	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
+	rc = db_exec(db, sql);
+	if (rc == DB_OK)
 		rc = db_answer(db, "PRAGMA cache_size", answer, sizeof(answer),
 		    &value);
-	if (rc == SQLITE_OK && value != -cache_kib)
-		rc = SQLITE_INTERNAL;
+	if (rc == DB_OK && value != -cache_kib)
+		rc = DB_INTERNAL;
 	return rc;
 }
 
@@ -447,7 +448,7 @@ db_settings(struct store *s, const char *path, char errmsg[STORE_ERRMSG_BYTES])
 	rc = db_answer(s->db, s->mode == STORE_READ_ONLY ?
 	    "PRAGMA journal_mode" : "PRAGMA journal_mode = WAL",
 	    answer, sizeof(answer), &value);
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return db_fail(s, rc, "cannot set WAL mode on database", path,
 		    errmsg);
 	if (strcmp(answer, "wal") != 0) {
@@ -456,21 +457,21 @@ db_settings(struct store *s, const char *path, char errmsg[STORE_ERRMSG_BYTES])
 		    ": run the daemon once to migrate" : "");
 		return TREASURY_ERR_DB;
 	}
-	rc = sqlite3_exec(s->db, "PRAGMA synchronous = FULL;"
-	    " PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
+	rc = db_exec(s->db, "PRAGMA synchronous = FULL;"
+	    " PRAGMA foreign_keys = ON");
+	if (rc == DB_OK)
 		rc = db_answer(s->db, "PRAGMA synchronous", answer,
 		    sizeof(answer), &value);
-	if (rc == SQLITE_OK && value != 2)
-		rc = SQLITE_INTERNAL;
-	if (rc == SQLITE_OK)
+	if (rc == DB_OK && value != 2)
+		rc = DB_INTERNAL;
+	if (rc == DB_OK)
 		rc = db_answer(s->db, "PRAGMA foreign_keys", answer,
 		    sizeof(answer), &value);
-	if (rc == SQLITE_OK && value != 1)
-		rc = SQLITE_INTERNAL;
-	if (rc == SQLITE_OK && s->mode != STORE_READ_ONLY)
+	if (rc == DB_OK && value != 1)
+		rc = DB_INTERNAL;
+	if (rc == DB_OK && s->mode != STORE_READ_ONLY)
 		rc = cache_set(s->db, STORE_WRITER_CACHE_KIB);
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return db_fail(s, rc, "cannot configure database", path, errmsg);
 	return TREASURY_OK;
 }
@@ -484,10 +485,10 @@ meta_malformed(const char *path, char errmsg[STORE_ERRMSG_BYTES])
 }
 
 static int
-column_is_blob(sqlite3_stmt *st, int col, int bytes)
+column_is_blob(struct db_stmt *st, int col, int bytes)
 {
-	return sqlite3_column_type(st, col) == SQLITE_BLOB &&
-	    sqlite3_column_bytes(st, col) == bytes;
+	return db_column_type(st, col) == DB_BLOB &&
+	    db_column_bytes(st, col) == bytes;
 }
 
 /* Cache the one meta row; anything but exactly one well-formed row is
@@ -497,36 +498,36 @@ meta_load(struct store *s, const char *path, char errmsg[STORE_ERRMSG_BYTES])
 {
 	static const char sql[] =
 	    "SELECT instance_id, token_hash_key, created_at FROM meta";
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	treasury_err err;
 	int rc;
 
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if ((rc & 0xff) == SQLITE_ERROR) {	/* no such table */
+	rc = db_prepare(s->db, sql, &st);
+	if ((rc & 0xff) == DB_ERROR) {	/* no such table */
 		err = meta_malformed(path, errmsg);
 		goto done;
 	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc == DB_OK)
+		rc = db_step(st);
+	if (rc != DB_ROW && rc != DB_DONE) {
 		err = db_fail(s, rc, "cannot read database", path, errmsg);
 		goto done;
 	}
-	if (rc != SQLITE_ROW ||
+	if (rc != DB_ROW ||
 	    !column_is_blob(st, 0, INSTANCE_ID_BYTES) ||
 	    !column_is_blob(st, 1, TOKEN_HASH_KEY_BYTES) ||
-	    sqlite3_column_type(st, 2) != SQLITE_INTEGER) {
+	    db_column_type(st, 2) != DB_INTEGER) {
 		err = meta_malformed(path, errmsg);
 		goto done;
 	}
-	memcpy(s->instance_id, sqlite3_column_blob(st, 0), INSTANCE_ID_BYTES);
-	memcpy(s->token_hash_key, sqlite3_column_blob(st, 1),
+	memcpy(s->instance_id, db_column_blob(st, 0), INSTANCE_ID_BYTES);
+	memcpy(s->token_hash_key, db_column_blob(st, 1),
 	    TOKEN_HASH_KEY_BYTES);
 	err = TREASURY_OK;
-	if (sqlite3_step(st) != SQLITE_DONE)	/* exactly one row */
+	if (db_step(st) != DB_DONE)	/* exactly one row */
 		err = meta_malformed(path, errmsg);
 done:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return err;
 }
 
@@ -538,9 +539,8 @@ stmts_prepare(struct store *s, const char *path,
 
 	for (i = 0; i < STMT_COUNT_; i++) {
 		assert(store_stmt_sql[i] != NULL);
-		rc = sqlite3_prepare_v3(s->db, store_stmt_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL);
-		if (rc != SQLITE_OK)
+		rc = db_prepare_persistent(s->db, store_stmt_sql[i], &s->stmt[i]);
+		if (rc != DB_OK)
 			return db_fail(s, rc, "cannot prepare statements for"
 			    " database", path, errmsg);
 	}
@@ -607,10 +607,10 @@ fail:
 /* Copy what connection db still reads (the deleted or replaced file and
  * its -wal, through descriptors SQLite holds) into a new 0600 file. */
 static treasury_err
-rescue_copy(sqlite3 *db, const char *to, char errmsg[STORE_ERRMSG_BYTES])
+rescue_copy(struct db *db, const char *to, char errmsg[STORE_ERRMSG_BYTES])
 {
 	sqlite3_backup *b;
-	sqlite3 *dst = NULL;
+	struct db *dst = NULL;
 	int fd, rc;
 
 	fd = open(to, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
@@ -621,26 +621,27 @@ rescue_copy(sqlite3 *db, const char *to, char errmsg[STORE_ERRMSG_BYTES])
 		return TREASURY_ERR_IO;
 	}
 	close(fd);
-	rc = sqlite3_open_v2(to, &dst, SQLITE_OPEN_READWRITE, NULL);
-	if (rc == SQLITE_OK) {
-		b = sqlite3_backup_init(dst, "main", db, "main");
+	rc = db_sqlite_open(to, SQLITE_OPEN_READWRITE, &dst);
+	if (rc == DB_OK) {
+		b = sqlite3_backup_init(db_sqlite(dst), "main",
+		    db_sqlite(db), "main");
 		if (b == NULL)
-			rc = sqlite3_errcode(dst);
+			rc = db_extended_errcode(dst);
 		else {
 			rc = sqlite3_backup_step(b, -1);	/* all pages */
-			if (sqlite3_backup_finish(b) != SQLITE_OK &&
-			    rc == SQLITE_DONE)
-				rc = sqlite3_errcode(dst);
-			if (rc == SQLITE_DONE)
-				rc = SQLITE_OK;
+			if (sqlite3_backup_finish(b) != DB_OK &&
+			    rc == DB_DONE)
+				rc = db_extended_errcode(dst);
+			if (rc == DB_DONE)
+				rc = DB_OK;
 		}
 	}
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		store_errmsg_set(errmsg, "cannot copy into %s: %s", to,
-		    dst != NULL ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
-	if (sqlite3_close(dst) != SQLITE_OK && rc == SQLITE_OK)
-		rc = SQLITE_IOERR;
-	return rc == SQLITE_OK ? TREASURY_OK : TREASURY_ERR_IO;
+		    dst != NULL ? db_errmsg(dst) : db_errstr(rc));
+	if (db_close(dst) != DB_OK && rc == DB_OK)
+		rc = DB_IOERR;
+	return rc == DB_OK ? TREASURY_OK : TREASURY_ERR_IO;
 }
 
 /* Closing a read-write store whose file is no longer at its path would
@@ -683,9 +684,9 @@ store_close(struct store *s)
 	if (s->db != NULL)
 		rescue_if_lost(s);
 	for (i = 0; i < STMT_COUNT_; i++)
-		sqlite3_finalize(s->stmt[i]);
-	rc = sqlite3_close(s->db);
-	assert(rc == SQLITE_OK);	/* every statement is finalized */
+		db_finalize(s->stmt[i]);
+	rc = db_close(s->db);
+	assert(rc == DB_OK);	/* every statement is finalized */
 	(void)rc;
 	sodium_memzero(s, sizeof(*s));
 	free(s);
@@ -723,7 +724,7 @@ store_quick_check(struct store *s, unsigned limit_s, bool *cut_short,
 	char sql[64];	/* a pragma's argument cannot be bound */
 	uint64_t deadline_ms = clock_mono_ms() + (uint64_t)limit_s * 1000;
 	const unsigned char *text;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	treasury_err err;
 	unsigned n = 0;
 	int rc;
@@ -733,36 +734,36 @@ store_quick_check(struct store *s, unsigned limit_s, bool *cut_short,
 	errmsg[0] = '\0';
 	snprintf(sql, sizeof(sql), "PRAGMA quick_check(%d)",
 	    STORE_QUICK_CHECK_FINDINGS_MAX);
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
+	rc = db_prepare(s->db, sql, &st);
+	if (rc != DB_OK) {
 		err = db_fail(s, rc, "cannot check database", s->path, errmsg);
 		goto done;
 	}
 	if (limit_s > 0)	/* every 10000 virtual machine steps */
-		sqlite3_progress_handler(s->db, 10000, quick_check_progress,
+		sqlite3_progress_handler(db_sqlite(s->db), 10000, quick_check_progress,
 		    &deadline_ms);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		text = sqlite3_column_text(st, 0);
+	while ((rc = db_step(st)) == DB_ROW) {
+		text = db_column_text(st, 0);
 		if (n == 0 && text != NULL && strcmp((const char *)text, "ok") == 0)
 			continue;
 		quick_check_finding(errmsg, s->path, text, n++);
 	}
-	sqlite3_progress_handler(s->db, 0, NULL, NULL);
-	if (rc == SQLITE_INTERRUPT && n == 0) {
+	sqlite3_progress_handler(db_sqlite(s->db), 0, NULL, NULL);
+	if (rc == DB_INTERRUPT && n == 0) {
 		*cut_short = true;
 		err = TREASURY_OK;
-	} else if (n > 0 || (rc & 0xff) == SQLITE_CORRUPT ||
-	    (rc & 0xff) == SQLITE_NOTADB) {
+	} else if (n > 0 || (rc & 0xff) == DB_CORRUPT ||
+	    (rc & 0xff) == DB_NOTADB) {
 		if (n == 0)
 			store_errmsg_set(errmsg, "database %s fails PRAGMA "
-			    "quick_check: %s", s->path, sqlite3_errmsg(s->db));
+			    "quick_check: %s", s->path, db_errmsg(s->db));
 		err = TREASURY_ERR_DB_CORRUPT;
-	} else if (rc != SQLITE_DONE)
+	} else if (rc != DB_DONE)
 		err = db_fail(s, rc, "cannot check database", s->path, errmsg);
 	else
 		err = TREASURY_OK;
 done:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return err;
 }
 

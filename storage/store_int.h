@@ -10,10 +10,11 @@
 #define TREASURY_STORE_INT_H
 
 #include <limits.h>
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "treasury/storage.h"
+
+#include "db.h"
 
 /* One entry per prepared statement; SQL text in statements.c. */
 enum store_stmt {
@@ -163,11 +164,11 @@ extern const char *const store_stmt_sql[STMT_COUNT_];
 #define STORE_APPLICATION_ID 0x54525344
 
 struct store {
-	sqlite3 *db;
+	struct db *db;
 	enum store_mode mode;
 	char path[PATH_MAX];		/* as opened, for store_file_check */
 	struct store_file_id file_id;	/* of the file opened */
-	sqlite3_stmt *stmt[STMT_COUNT_];
+	struct db_stmt *stmt[STMT_COUNT_];
 	uint8_t instance_id[INSTANCE_ID_BYTES];
 	uint8_t token_hash_key[TOKEN_HASH_KEY_BYTES];	/* secret */
 	/* a token was revoked or bound in the open transaction (tokens.c);
@@ -177,35 +178,35 @@ struct store {
 
 /* Schema 4 (schema_policy.c): the policies of docs/policies.md. */
 extern const char store_schema_4[];
-treasury_err store_schema_4_after(sqlite3 *db);
+treasury_err store_schema_4_after(struct db *db);
 extern const char store_schema_5[];		/* schema_idem.c */
-treasury_err store_schema_5_after(sqlite3 *db);
+treasury_err store_schema_5_after(struct db *db);
 extern const char store_schema_webhooks[];	/* webhooks.c */
 
 /* Reset a statement and clear its bindings, whatever happened (defined
  * in records.c; used by every file that steps a prepared statement). */
-void store_stmt_done(sqlite3_stmt *st);
+void store_stmt_done(struct db_stmt *st);
 
 /* Map a SQLite result code to a treasury_err (never TREASURY_OK for an
- * error code; SQLITE_OK, SQLITE_ROW and SQLITE_DONE give TREASURY_OK). */
-treasury_err store_err_from_sqlite(int rc);
+ * error code; DB_OK, DB_ROW and DB_DONE give TREASURY_OK). */
+treasury_err store_err_from_rc(int rc);
 
 /* Prepare sql on s for one use (the caller finalizes *st); the accounting
  * statements that run seldom (budgets, prices) are not kept prepared.
  * Returns TREASURY_OK or the mapped error, *st NULL then. */
 TREASURY_WARN_UNUSED treasury_err
-store_prepare_once(struct store *s, const char *sql, sqlite3_stmt **st);
+store_prepare_once(struct store *s, const char *sql, struct db_stmt **st);
 
 /* Whether the last error of db means that its file system is full:
- * SQLITE_FULL, or an SQLITE_IOERR_* whose system errno is ENOSPC or EDQUOT
+ * DB_FULL, or an SQLITE_IOERR_* whose system errno is ENOSPC or EDQUOT
  * (SQLite says "disk I/O error" when, for instance, growing the -shm file
  * fails for want of space). */
-bool store_db_full(sqlite3 *db);
+bool store_db_full(struct db *db);
 
-/* store_err_from_sqlite(rc), except TREASURY_ERR_STORAGE_FULL for an rc
+/* store_err_from_rc(rc), except TREASURY_ERR_STORAGE_FULL for an rc
  * that db's last error shows to be a full file system (store_db_full).
  * rc must be db's last result (or that of its last statement). */
-treasury_err store_err_from_db(sqlite3 *db, int rc);
+treasury_err store_err_from_db(struct db *db, int rc);
 
 /* Write a one-line message into errmsg (STORE_ERRMSG_BYTES): printf-style,
  * truncated, control characters replaced by '?'. */
@@ -216,14 +217,14 @@ void store_errmsg_set(char errmsg[STORE_ERRMSG_BYTES], const char *fmt, ...)
  * a treasuryd database, or (for read-only stores) not current.
  * Out: *version, the database's user_version. */
 TREASURY_WARN_UNUSED treasury_err
-store_schema_check(sqlite3 *db, const char *path, enum store_mode mode,
+store_schema_check(struct db *db, const char *path, enum store_mode mode,
     int *version, char errmsg[STORE_ERRMSG_BYTES]);
 
 /* Run every migration step the database has not had yet, each in its own
  * IMMEDIATE transaction. Safe against another process migrating at the
  * same time (the version is read again inside each transaction). */
 TREASURY_WARN_UNUSED treasury_err
-store_migrate(sqlite3 *db, const char *path, char errmsg[STORE_ERRMSG_BYTES]);
+store_migrate(struct db *db, const char *path, char errmsg[STORE_ERRMSG_BYTES]);
 
 /* A read-only connection for maintenance (backup.c, check.c): the file
  * must exist and pass store_schema_check in `mode` (STORE_READ_ONLY: the
@@ -231,19 +232,19 @@ store_migrate(sqlite3 *db, const char *path, char errmsg[STORE_ERRMSG_BYTES]);
  * before an upgrade). No statements are prepared, nothing is written.
  * Returns TREASURY_OK with *out, or an error with errmsg set. */
 TREASURY_WARN_UNUSED treasury_err
-store_open_maintenance(const char *path, enum store_mode mode, sqlite3 **out,
+store_open_maintenance(const char *path, enum store_mode mode, struct db **out,
     char errmsg[STORE_ERRMSG_BYTES]);
 
 /* PRAGMA integrity_check: each row other than "ok" adds one to *findings
  * and is passed to finding (when not NULL).
  * Returns TREASURY_OK when the check ran, or the SQLite error. */
 TREASURY_WARN_UNUSED treasury_err
-store_integrity_check(sqlite3 *db, void (*finding)(const char *, void *),
+store_integrity_check(struct db *db, void (*finding)(const char *, void *),
     void *ctx, unsigned long *findings);
 
 /* One row of a page: read it and hand it on; set *stop when the caller's
  * callback asked to stop. */
-typedef treasury_err (*store_page_row_fn)(struct store *s, sqlite3_stmt *st,
+typedef treasury_err (*store_page_row_fn)(struct store *s, struct db_stmt *st,
     void *walk, bool *stop);
 
 /* Step st (bound, selecting at most limit + 1 rows) and call each for the
@@ -251,19 +252,19 @@ typedef treasury_err (*store_page_row_fn)(struct store *s, sqlite3_stmt *st,
  * exists. st is reset and its bindings cleared, whatever happened.
  * Returns TREASURY_OK, each's error, or the mapped SQLite error. */
 TREASURY_WARN_UNUSED treasury_err
-store_page_walk(struct store *s, sqlite3_stmt *st, unsigned limit,
+store_page_walk(struct store *s, struct db_stmt *st, unsigned limit,
     store_page_row_fn each, void *walk, bool *more);
 
 /* Whether the current row belongs to the page (*kept); a row that does
  * not is passed over and counts neither toward limit nor toward *more. */
-typedef treasury_err (*store_page_keep_fn)(sqlite3_stmt *st, void *walk,
+typedef treasury_err (*store_page_keep_fn)(struct db_stmt *st, void *walk,
     bool *kept);
 
 /* store_page_walk over the rows that keep keeps (all when keep is NULL).
  * With a keep function st selects every candidate row, not limit + 1:
  * the walk stops at the first kept row past the page. */
 TREASURY_WARN_UNUSED treasury_err
-store_page_walk_where(struct store *s, sqlite3_stmt *st, unsigned limit,
+store_page_walk_where(struct store *s, struct db_stmt *st, unsigned limit,
     store_page_keep_fn keep, store_page_row_fn each, void *walk, bool *more);
 
 #endif

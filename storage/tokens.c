@@ -38,42 +38,42 @@
 enum { COL_ID, COL_NAME, COL_ROLES, COL_CREATED, COL_CERT, COL_HASH };
 
 static int
-roles_valid(sqlite3_int64 roles)
+roles_valid(int64_t roles)
 {
-	return roles != 0 && (roles & ~(sqlite3_int64)ROLE_ALL) == 0;
+	return roles != 0 && (roles & ~(int64_t)ROLE_ALL) == 0;
 }
 
 static treasury_err
-token_row_read(sqlite3_stmt *st, struct token_info *out)
+token_row_read(struct db_stmt *st, struct token_info *out)
 {
-	sqlite3_int64 roles = sqlite3_column_int64(st, COL_ROLES);
+	int64_t roles = db_column_int64(st, COL_ROLES);
 	const unsigned char *name;
 	int name_bytes;
 
 	/* The type first: asking for text would convert a blob. */
-	if (sqlite3_column_type(st, COL_NAME) != SQLITE_TEXT ||
+	if (db_column_type(st, COL_NAME) != DB_TEXT ||
 	    !roles_valid(roles))
 		return TREASURY_ERR_DB_CORRUPT;
-	name = sqlite3_column_text(st, COL_NAME);
-	name_bytes = sqlite3_column_bytes(st, COL_NAME);
+	name = db_column_text(st, COL_NAME);
+	name_bytes = db_column_bytes(st, COL_NAME);
 	if (name == NULL || name_bytes < 1 ||
 	    name_bytes > TOKEN_NAME_MAX_BYTES ||
 	    memchr(name, '\0', (size_t)name_bytes) != NULL)
 		return TREASURY_ERR_DB_CORRUPT;
-	if (sqlite3_column_type(st, COL_CERT) != SQLITE_NULL &&
-	    (sqlite3_column_type(st, COL_CERT) != SQLITE_BLOB ||
-	    sqlite3_column_bytes(st, COL_CERT) != CLIENT_CERT_SHA256_BYTES))
+	if (db_column_type(st, COL_CERT) != DB_NULL &&
+	    (db_column_type(st, COL_CERT) != DB_BLOB ||
+	    db_column_bytes(st, COL_CERT) != CLIENT_CERT_SHA256_BYTES))
 		return TREASURY_ERR_DB_CORRUPT;
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_column_type(st, COL_CERT) == SQLITE_BLOB) {
+	if (db_column_type(st, COL_CERT) == DB_BLOB) {
 		out->cert_bound = true;
-		memcpy(out->cert_sha256, sqlite3_column_blob(st, COL_CERT),
+		memcpy(out->cert_sha256, db_column_blob(st, COL_CERT),
 		    CLIENT_CERT_SHA256_BYTES);
 	}
-	out->id = sqlite3_column_int64(st, COL_ID);
+	out->id = db_column_int64(st, COL_ID);
 	memcpy(out->name, name, (size_t)name_bytes);
 	out->roles = (unsigned)roles;
-	out->created_s = sqlite3_column_int64(st, COL_CREATED);
+	out->created_s = db_column_int64(st, COL_CREATED);
 	return TREASURY_OK;
 }
 
@@ -82,7 +82,7 @@ token_row_read(sqlite3_stmt *st, struct token_info *out)
 static treasury_err
 token_txn_begin(struct store *s, bool *own)
 {
-	*own = sqlite3_get_autocommit(s->db) != 0;
+	*own = db_get_autocommit(s->db) != 0;
 	return *own ? store_stmt_run(s, STMT_BEGIN_IMMEDIATE) : TREASURY_OK;
 }
 
@@ -97,8 +97,8 @@ token_txn_end(struct store *s, bool own, treasury_err err)
 		store_changes_note(s);	/* a running daemon's token cache */
 	/* nothing of a failed change stays (a failed ROLLBACK too commits
 	 * nothing: SQLite rolls back when the connection closes) */
-	if (err != TREASURY_OK && !sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (err != TREASURY_OK && !db_get_autocommit(s->db))
+		db_exec(s->db, "ROLLBACK");
 	return err;
 }
 
@@ -143,7 +143,7 @@ token_insert_bound_by(struct store *s, const struct journal_who *who,
     const char *name, unsigned roles, const uint8_t hash[TOKEN_HASH_BYTES],
     const uint8_t *cert_sha256)
 {
-	sqlite3_stmt *st = s->stmt[STMT_TOKEN_INSERT];
+	struct db_stmt *st = s->stmt[STMT_TOKEN_INSERT];
 	size_t len = strnlen(name, TOKEN_NAME_MAX_BYTES + 1);
 	treasury_err err;
 	int rc;
@@ -152,24 +152,24 @@ token_insert_bound_by(struct store *s, const struct journal_who *who,
 		return TREASURY_ERR_TOKEN_NAME;
 	if (!roles_valid(roles))
 		return TREASURY_ERR_ROLE;
-	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, roles);
-	sqlite3_bind_blob(st, 3, hash, TOKEN_HASH_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, who->time_s);
-	sqlite3_bind_int(st, 5, TOKENS_MAX);
+	db_bind_text(st, 1, name, (int)len, DB_STATIC);
+	db_bind_int64(st, 2, roles);
+	db_bind_blob(st, 3, hash, TOKEN_HASH_BYTES, DB_STATIC);
+	db_bind_int64(st, 4, who->time_s);
+	db_bind_int(st, 5, TOKENS_MAX);
 	if (cert_sha256 != NULL)
-		sqlite3_bind_blob(st, 6, cert_sha256, CLIENT_CERT_SHA256_BYTES,
-		    SQLITE_STATIC);
+		db_bind_blob(st, 6, cert_sha256, CLIENT_CERT_SHA256_BYTES,
+		    DB_STATIC);
 	else
-		sqlite3_bind_null(st, 6);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		err = sqlite3_changes64(s->db) == 1 ? TREASURY_OK :
+		db_bind_null(st, 6);
+	rc = db_step(st);
+	if (rc == DB_DONE)
+		err = db_changes(s->db) == 1 ? TREASURY_OK :
 		    TREASURY_ERR_TOO_LARGE;
-	else if (rc == SQLITE_CONSTRAINT_UNIQUE)
+	else if (rc == DB_CONSTRAINT_UNIQUE)
 		err = TREASURY_ERR_CONFLICT;	/* name (or, never, hash) */
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	if (err != TREASURY_OK)
 		return err;
@@ -190,22 +190,22 @@ store_token_insert_by(struct store *s, const struct journal_who *who,
 static treasury_err
 token_time(struct store *s, int64_t now_s, int64_t *time_s)
 {
-	sqlite3_stmt *st = s->stmt[STMT_CLOCK_MARK_GET];
+	struct db_stmt *st = s->stmt[STMT_CLOCK_MARK_GET];
 	treasury_err err = TREASURY_OK;
 	int rc;
 
 	*time_s = now_s;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (sqlite3_column_int64(st, 0) > now_s)
-			*time_s = sqlite3_column_int64(st, 0);
-	} else if (rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		if (db_column_int64(st, 0) > now_s)
+			*time_s = db_column_int64(st, 0);
+	} else if (rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	if (err != TREASURY_OK)
 		return err;
 	st = s->stmt[STMT_CLOCK_MARK_RAISE];
-	sqlite3_bind_int64(st, 1, *time_s);
+	db_bind_int64(st, 1, *time_s);
 	return store_stmt_run(s, STMT_CLOCK_MARK_RAISE);
 }
 
@@ -238,23 +238,23 @@ treasury_err
 store_token_find(struct store *s, const uint8_t hash[TOKEN_HASH_BYTES],
     struct token_info *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_TOKEN_FIND];
+	struct db_stmt *st = s->stmt[STMT_TOKEN_FIND];
 	treasury_err err;
 	int rc;
 
-	sqlite3_bind_blob(st, 1, hash, TOKEN_HASH_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	db_bind_blob(st, 1, hash, TOKEN_HASH_BYTES, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_DONE) {
 		err = TREASURY_ERR_NOT_FOUND;
 		goto done;
 	}
-	if (rc != SQLITE_ROW) {
-		err = store_err_from_sqlite(rc);
+	if (rc != DB_ROW) {
+		err = store_err_from_rc(rc);
 		goto done;
 	}
-	if (sqlite3_column_type(st, COL_HASH) != SQLITE_BLOB ||
-	    sqlite3_column_bytes(st, COL_HASH) != TOKEN_HASH_BYTES ||
-	    sodium_memcmp(sqlite3_column_blob(st, COL_HASH), hash,
+	if (db_column_type(st, COL_HASH) != DB_BLOB ||
+	    db_column_bytes(st, COL_HASH) != TOKEN_HASH_BYTES ||
+	    sodium_memcmp(db_column_blob(st, COL_HASH), hash,
 	    TOKEN_HASH_BYTES) != 0) {
 		err = TREASURY_ERR_DB_CORRUPT;	/* the index disagrees */
 		goto done;
@@ -269,19 +269,19 @@ treasury_err
 store_token_list(struct store *s,
     int (*fn)(const struct token_info *t, void *ctx), void *ctx)
 {
-	sqlite3_stmt *st = s->stmt[STMT_TOKEN_LIST];
+	struct db_stmt *st = s->stmt[STMT_TOKEN_LIST];
 	struct token_info info;
 	treasury_err err = TREASURY_OK;
 	int rc;
 
 	assert(fn != NULL);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		err = token_row_read(st, &info);
 		if (err != TREASURY_OK || fn(&info, ctx) != 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (rc != DB_ROW && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -293,18 +293,18 @@ store_token_list(struct store *s,
  * (tokens_changed, writer_token_commits). A new token needs no word: the
  * caches keep only tokens found. */
 static treasury_err
-token_update_step(struct store *s, sqlite3_stmt *st)
+token_update_step(struct store *s, struct db_stmt *st)
 {
 	treasury_err err;
 	int rc;
 
 	s->tokens_changed = true;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		err = sqlite3_changes64(s->db) == 0 ? TREASURY_ERR_NOT_FOUND :
+	rc = db_step(st);
+	if (rc == DB_DONE)
+		err = db_changes(s->db) == 0 ? TREASURY_ERR_NOT_FOUND :
 		    TREASURY_OK;
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -313,14 +313,14 @@ treasury_err
 store_token_revoke_by(struct store *s, const struct journal_who *who,
     const char *name)
 {
-	sqlite3_stmt *st = s->stmt[STMT_TOKEN_REVOKE];
+	struct db_stmt *st = s->stmt[STMT_TOKEN_REVOKE];
 	/* A longer name can't be stored, so its prefix can't match either. */
 	size_t len = strnlen(name, TOKEN_NAME_MAX_BYTES + 1);
 	struct journal_payload p;
 	treasury_err err;
 
-	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, who->time_s);
+	db_bind_text(st, 1, name, (int)len, DB_STATIC);
+	db_bind_int64(st, 2, who->time_s);
 	err = token_update_step(s, st);
 	if (err != TREASURY_OK)
 		return err;
@@ -348,17 +348,17 @@ static treasury_err
 token_bind_by(struct store *s, const struct journal_who *who,
     const char *name, const uint8_t cert_sha256[CLIENT_CERT_SHA256_BYTES])
 {
-	sqlite3_stmt *st = s->stmt[STMT_TOKEN_BIND];
+	struct db_stmt *st = s->stmt[STMT_TOKEN_BIND];
 	size_t len = strnlen(name, TOKEN_NAME_MAX_BYTES + 1);
 	struct journal_payload p;
 	treasury_err err;
 
-	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
+	db_bind_text(st, 1, name, (int)len, DB_STATIC);
 	if (cert_sha256 != NULL)
-		sqlite3_bind_blob(st, 2, cert_sha256, CLIENT_CERT_SHA256_BYTES,
-		    SQLITE_STATIC);
+		db_bind_blob(st, 2, cert_sha256, CLIENT_CERT_SHA256_BYTES,
+		    DB_STATIC);
 	else
-		sqlite3_bind_null(st, 2);
+		db_bind_null(st, 2);
 	err = token_update_step(s, st);
 	if (err != TREASURY_OK)
 		return err;
@@ -391,17 +391,17 @@ store_token_bind(struct store *s, const char *name,
 treasury_err
 store_token_count(struct store *s, int64_t *count)
 {
-	sqlite3_stmt *st = s->stmt[STMT_TOKEN_COUNT];
+	struct db_stmt *st = s->stmt[STMT_TOKEN_COUNT];
 	treasury_err err;
 	int rc;
 
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*count = sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		*count = db_column_int64(st, 0);
 		err = TREASURY_OK;
 	} else
-		err = rc == SQLITE_DONE ? TREASURY_ERR_INTERNAL :
-		    store_err_from_sqlite(rc);
+		err = rc == DB_DONE ? TREASURY_ERR_INTERNAL :
+		    store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -410,18 +410,18 @@ treasury_err
 store_token_name(struct store *s, int64_t id,
     char out[TOKEN_NAME_MAX_BYTES + 1])
 {
-	sqlite3_stmt *st = s->stmt[STMT_TOKEN_NAME];
+	struct db_stmt *st = s->stmt[STMT_TOKEN_NAME];
 	treasury_err err;
 	int rc;
 
 	out[0] = '\0';
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = col_text(st, 0, 1, TOKEN_NAME_MAX_BYTES, out);
 	else
-		err = rc == SQLITE_DONE ? TREASURY_ERR_NOT_FOUND :
-		    store_err_from_sqlite(rc);
+		err = rc == DB_DONE ? TREASURY_ERR_NOT_FOUND :
+		    store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -432,7 +432,7 @@ struct token_walk {
 };
 
 static treasury_err
-token_page_row(struct store *s, sqlite3_stmt *st, void *walk, bool *stop)
+token_page_row(struct store *s, struct db_stmt *st, void *walk, bool *stop)
 {
 	struct token_walk *w = walk;
 	struct token_info info;
@@ -449,11 +449,11 @@ treasury_err
 store_tokens_page(struct store *s, int64_t after_id, unsigned limit,
     int (*fn)(const struct token_info *, void *), void *ctx, bool *more)
 {
-	sqlite3_stmt *st = s->stmt[STMT_TOKEN_PAGE];
+	struct db_stmt *st = s->stmt[STMT_TOKEN_PAGE];
 	struct token_walk w = { fn, ctx };
 
 	assert(fn != NULL && more != NULL && limit >= 1);
-	sqlite3_bind_int64(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
+	db_bind_int64(st, 1, after_id);
+	db_bind_int64(st, 2, (int64_t)limit + 1);
 	return store_page_walk(s, st, limit, token_page_row, &w, more);
 }

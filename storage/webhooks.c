@@ -80,21 +80,21 @@ const char store_schema_webhooks[] =
 static treasury_err
 any_enabled(struct store *s, bool *any)
 {
-	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_ANY_ENABLED];
+	struct db_stmt *st = s->stmt[STMT_WEBHOOK_ANY_ENABLED];
 	int rc;
 
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(st);
-	*any = rc == SQLITE_ROW;
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+	*any = rc == DB_ROW;
+	if (rc == DB_ROW || rc == DB_DONE)
 		return TREASURY_OK;
-	return store_err_from_sqlite(rc);
+	return store_err_from_rc(rc);
 }
 
 treasury_err
 webhook_fanout_begin(struct store *s, struct webhook_fanout *f)
 {
-	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_JOURNAL_END];
+	struct db_stmt *st = s->stmt[STMT_WEBHOOK_JOURNAL_END];
 	treasury_err err;
 	bool any;
 	int rc;
@@ -104,11 +104,11 @@ webhook_fanout_begin(struct store *s, struct webhook_fanout *f)
 	if (err != TREASURY_OK || any)
 		return err;
 	f->idle = true;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = col_int(st, 0, 0, INT64_MAX, &f->start_seq);
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -123,7 +123,7 @@ webhook_fanout_run(struct store *s, const struct webhook_fanout *f)
 	if (err != TREASURY_OK || !any)
 		return err;	/* none enabled: nothing to queue */
 	if (f->idle) {	/* the mark stood still while none was enabled */
-		sqlite3_bind_int64(s->stmt[STMT_WEBHOOK_MARK_SET], 1,
+		db_bind_int64(s->stmt[STMT_WEBHOOK_MARK_SET], 1,
 		    f->start_seq);
 		err = store_stmt_run(s, STMT_WEBHOOK_MARK_SET);
 		if (err != TREASURY_OK)
@@ -138,10 +138,10 @@ webhook_fanout_run(struct store *s, const struct webhook_fanout *f)
 /* ---- commands (writer thread) ---- */
 
 static void
-bind_text_or_null(sqlite3_stmt *st, int i, const char *text)
+bind_text_or_null(struct db_stmt *st, int i, const char *text)
 {
 	if (text[0] == '\0')
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 	else
 		bind_str(st, i, text);
 }
@@ -218,24 +218,24 @@ enum apply_outcome
 apply_webhook_create(struct store *s, struct command *cmd)
 {
 	const struct webhook_spec *w = cmd->in.webhook_create.spec;
-	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_INSERT];
+	struct db_stmt *st = s->stmt[STMT_WEBHOOK_INSERT];
 	treasury_err err;
 
 	assert(w != NULL);
 	bind_str(st, 1, w->url);
 	bind_str(st, 2, w->events);
 	bind_text_or_null(st, 3, w->treasury);
-	sqlite3_bind_blob(st, 4, w->secret, WEBHOOK_SECRET_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, cmd->now_s);
-	sqlite3_bind_int(st, 6, WEBHOOK_ENDPOINTS_MAX);
+	db_bind_blob(st, 4, w->secret, WEBHOOK_SECRET_BYTES, DB_STATIC);
+	db_bind_int64(st, 5, cmd->now_s);
+	db_bind_int(st, 6, WEBHOOK_ENDPOINTS_MAX);
 	err = store_stmt_run(s, STMT_WEBHOOK_INSERT);
-	if (err == TREASURY_OK && sqlite3_changes(s->db) == 0) {
+	if (err == TREASURY_OK && db_changes(s->db) == 0) {
 		cmd_detail(cmd, "%d webhook endpoints are registered already; "
 		    "delete one first", WEBHOOK_ENDPOINTS_MAX);
 		err = TREASURY_ERR_WEBHOOK_LIMIT;
 	}
 	if (err == TREASURY_OK) {
-		cmd->out.webhook_create.id = sqlite3_last_insert_rowid(s->db);
+		cmd->out.webhook_create.id = db_last_insert_rowid(s->db);
 		err = webhook_journal_created(s, cmd,
 		    cmd->out.webhook_create.id, w);
 	}
@@ -245,24 +245,24 @@ apply_webhook_create(struct store *s, struct command *cmd)
 static treasury_err
 webhook_exists(struct store *s, int64_t id)
 {
-	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_EXISTS];
+	struct db_stmt *st = s->stmt[STMT_WEBHOOK_EXISTS];
 	int rc;
 
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
 	store_stmt_done(st);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return TREASURY_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return TREASURY_ERR_UNKNOWN_WEBHOOK;
-	return store_err_from_sqlite(rc);
+	return store_err_from_rc(rc);
 }
 
 /* Run statement i bound with the endpoint id (and what bind adds). */
 static treasury_err
 webhook_stmt_id(struct store *s, enum store_stmt i, int64_t id)
 {
-	sqlite3_bind_int64(s->stmt[i], 1, id);
+	db_bind_int64(s->stmt[i], 1, id);
 	return store_stmt_run(s, i);
 }
 
@@ -270,7 +270,7 @@ static treasury_err
 webhook_update(struct store *s, struct command *cmd)
 {
 	int64_t id = cmd->in.webhook_update.id;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	treasury_err err;
 
 	err = webhook_exists(s, id);
@@ -280,15 +280,15 @@ webhook_update(struct store *s, struct command *cmd)
 	case WEBHOOK_OP_ENABLE:
 	case WEBHOOK_OP_DISABLE:
 		st = s->stmt[STMT_WEBHOOK_ENABLE];
-		sqlite3_bind_int(st, 2,
+		db_bind_int(st, 2,
 		    cmd->in.webhook_update.op == WEBHOOK_OP_ENABLE);
-		sqlite3_bind_int64(st, 3, cmd->now_s);
+		db_bind_int64(st, 3, cmd->now_s);
 		return webhook_stmt_id(s, STMT_WEBHOOK_ENABLE, id);
 	case WEBHOOK_OP_ROTATE:
 		st = s->stmt[STMT_WEBHOOK_ROTATE];
-		sqlite3_bind_blob(st, 2, cmd->in.webhook_update.secret,
-		    WEBHOOK_SECRET_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, cmd->now_s);
+		db_bind_blob(st, 2, cmd->in.webhook_update.secret,
+		    WEBHOOK_SECRET_BYTES, DB_STATIC);
+		db_bind_int64(st, 3, cmd->now_s);
 		return webhook_stmt_id(s, STMT_WEBHOOK_ROTATE, id);
 	case WEBHOOK_OP_DELETE:
 		err = webhook_stmt_id(s, STMT_WEBHOOK_OUTBOX_DELETE, id);
@@ -299,12 +299,12 @@ webhook_update(struct store *s, struct command *cmd)
 		return err;
 	case WEBHOOK_OP_REDELIVER:
 		st = s->stmt[STMT_WEBHOOK_REDELIVER];
-		sqlite3_bind_int64(st, 2, cmd->in.webhook_update.seq_from);
-		sqlite3_bind_int64(st, 3, cmd->in.webhook_update.seq_to);
+		db_bind_int64(st, 2, cmd->in.webhook_update.seq_from);
+		db_bind_int64(st, 3, cmd->in.webhook_update.seq_to);
 		err = webhook_stmt_id(s, STMT_WEBHOOK_REDELIVER, id);
 		if (err == TREASURY_OK)
 			cmd->out.webhook_update.count =
-			    (unsigned)sqlite3_changes(s->db);
+			    (unsigned)db_changes(s->db);
 		return err;
 	}
 	return TREASURY_ERR_INTERNAL;
@@ -332,16 +332,16 @@ result_row_store(struct store *s, const struct webhook_result *r)
 {
 	enum store_stmt i = r->delivered ? STMT_WEBHOOK_ROW_DONE :
 	    STMT_WEBHOOK_ROW_SET;
-	sqlite3_stmt *st = s->stmt[i];
+	struct db_stmt *st = s->stmt[i];
 
-	sqlite3_bind_int64(st, 1, r->webhook_id);
-	sqlite3_bind_int64(st, 2, r->seq);
-	sqlite3_bind_int64(st, 3, r->attempt);
+	db_bind_int64(st, 1, r->webhook_id);
+	db_bind_int64(st, 2, r->seq);
+	db_bind_int64(st, 3, r->attempt);
 	if (!r->delivered) {
-		sqlite3_bind_int64(st, 4, r->dead ? r->at_ms : r->next_ms);
+		db_bind_int64(st, 4, r->dead ? r->at_ms : r->next_ms);
 		bind_str(st, 5, r->dead ? "dead" : "pending");
 		if (r->http_status != 0)
-			sqlite3_bind_int(st, 6, (int)r->http_status);
+			db_bind_int(st, 6, (int)r->http_status);
 		if (r->error[0] != '\0')
 			bind_str(st, 7, r->error);
 	}
@@ -351,27 +351,27 @@ result_row_store(struct store *s, const struct webhook_result *r)
 static treasury_err
 result_log(struct store *s, const struct webhook_result *r)
 {
-	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_LOG_INSERT];
+	struct db_stmt *st = s->stmt[STMT_WEBHOOK_LOG_INSERT];
 	treasury_err err;
 
-	sqlite3_bind_int64(st, 1, r->webhook_id);
-	sqlite3_bind_int64(st, 2, r->seq);
-	sqlite3_bind_int64(st, 3, r->attempt);
-	sqlite3_bind_int64(st, 4, r->at_ms);
+	db_bind_int64(st, 1, r->webhook_id);
+	db_bind_int64(st, 2, r->seq);
+	db_bind_int64(st, 3, r->attempt);
+	db_bind_int64(st, 4, r->at_ms);
 	if (r->http_status != 0)
-		sqlite3_bind_int(st, 5, (int)r->http_status);
+		db_bind_int(st, 5, (int)r->http_status);
 	if (r->error[0] != '\0')
 		bind_str(st, 6, r->error);
 	bind_str(st, 7, r->delivered ? "delivered" : r->dead ? "dead" :
 	    "retry");
 	if (!r->delivered && !r->dead)
-		sqlite3_bind_int64(st, 8, r->next_ms);
+		db_bind_int64(st, 8, r->next_ms);
 	err = store_stmt_run(s, STMT_WEBHOOK_LOG_INSERT);
 	if (err != TREASURY_OK)
 		return err;
 	st = s->stmt[STMT_WEBHOOK_LOG_TRIM];
-	sqlite3_bind_int64(st, 1, r->webhook_id);
-	sqlite3_bind_int(st, 2, WEBHOOK_DELIVERIES_KEPT);
+	db_bind_int64(st, 1, r->webhook_id);
+	db_bind_int(st, 2, WEBHOOK_DELIVERIES_KEPT);
 	return store_stmt_run(s, STMT_WEBHOOK_LOG_TRIM);
 }
 
@@ -400,10 +400,10 @@ enum {
 
 /* Optional TEXT: NULL gives "". */
 static treasury_err
-col_text_opt(sqlite3_stmt *st, int col, size_t max_bytes, char *out,
+col_text_opt(struct db_stmt *st, int col, size_t max_bytes, char *out,
     bool *present)
 {
-	bool is_null = sqlite3_column_type(st, col) == SQLITE_NULL;
+	bool is_null = db_column_type(st, col) == DB_NULL;
 
 	if (present != NULL)
 		*present = !is_null;
@@ -415,7 +415,7 @@ col_text_opt(sqlite3_stmt *st, int col, size_t max_bytes, char *out,
 }
 
 static treasury_err
-webhook_read(sqlite3_stmt *st, struct webhook_info *w)
+webhook_read(struct db_stmt *st, struct webhook_info *w)
 {
 	int64_t enabled;
 	treasury_err err;
@@ -452,18 +452,18 @@ treasury_err
 store_webhooks_list(struct store *s,
     int (*fn)(const struct webhook_info *, void *), void *ctx)
 {
-	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_LIST];
+	struct db_stmt *st = s->stmt[STMT_WEBHOOK_LIST];
 	struct webhook_info w;
 	treasury_err err = TREASURY_OK;
-	int rc = SQLITE_DONE;
+	int rc = DB_DONE;
 
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		err = webhook_read(st, &w);
 		if (err == TREASURY_OK && fn(&w, ctx) != 0)
 			err = TREASURY_ERR_NOMEM;
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -471,24 +471,24 @@ store_webhooks_list(struct store *s,
 treasury_err
 store_webhook_get(struct store *s, int64_t id, struct webhook_info *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_GET];
+	struct db_stmt *st = s->stmt[STMT_WEBHOOK_GET];
 	treasury_err err;
 	int rc;
 
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = webhook_read(st, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		err = TREASURY_ERR_UNKNOWN_WEBHOOK;
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
 
 static treasury_err
-attempt_read(sqlite3_stmt *st, struct webhook_attempt *a)
+attempt_read(struct db_stmt *st, struct webhook_attempt *a)
 {
 	int64_t attempt, status = 0;
 	treasury_err err;
@@ -499,13 +499,13 @@ attempt_read(sqlite3_stmt *st, struct webhook_attempt *a)
 		err = col_int(st, 1, 1, 1000000, &attempt);
 	if (err == TREASURY_OK)
 		err = col_int(st, 2, INT64_MIN, INT64_MAX, &a->at_ms);
-	if (err == TREASURY_OK && sqlite3_column_type(st, 3) != SQLITE_NULL)
+	if (err == TREASURY_OK && db_column_type(st, 3) != DB_NULL)
 		err = col_int(st, 3, 100, 999, &status);
 	if (err == TREASURY_OK)
 		err = col_text_opt(st, 4, sizeof(a->error) - 1, a->error, NULL);
 	if (err == TREASURY_OK)
 		err = col_text(st, 5, 1, sizeof(a->outcome) - 1, a->outcome);
-	if (err == TREASURY_OK && sqlite3_column_type(st, 6) != SQLITE_NULL)
+	if (err == TREASURY_OK && db_column_type(st, 6) != DB_NULL)
 		err = col_int(st, 6, INT64_MIN, INT64_MAX, &a->next_ms);
 	a->attempt = (unsigned)attempt;
 	a->http_status = (unsigned)status;
@@ -516,27 +516,27 @@ treasury_err
 store_webhook_attempts(struct store *s, int64_t id, unsigned limit,
     int (*fn)(const struct webhook_attempt *, void *), void *ctx)
 {
-	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_LOG_PAGE];
+	struct db_stmt *st = s->stmt[STMT_WEBHOOK_LOG_PAGE];
 	struct webhook_attempt a;
 	treasury_err err = TREASURY_OK;
-	int rc = SQLITE_DONE;
+	int rc = DB_DONE;
 
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, (int)limit);
-	while (err == TREASURY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, id);
+	db_bind_int(st, 2, (int)limit);
+	while (err == TREASURY_OK && (rc = db_step(st)) == DB_ROW) {
 		err = attempt_read(st, &a);
 		if (err == TREASURY_OK && fn(&a, ctx) != 0)
 			err = TREASURY_ERR_NOMEM;
 	}
-	if (err == TREASURY_OK && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
 
 /* seq, attempts, next_at_ms at columns col.. */
 static treasury_err
-due_row_read(sqlite3_stmt *st, int col, struct webhook_due *d)
+due_row_read(struct db_stmt *st, int col, struct webhook_due *d)
 {
 	int64_t attempts;
 	treasury_err err;
@@ -551,7 +551,7 @@ due_row_read(sqlite3_stmt *st, int col, struct webhook_due *d)
 }
 
 static treasury_err
-head_read(sqlite3_stmt *st, struct webhook_due *d)
+head_read(struct db_stmt *st, struct webhook_due *d)
 {
 	int n;
 	treasury_err err;
@@ -562,11 +562,11 @@ head_read(sqlite3_stmt *st, struct webhook_due *d)
 		err = col_text(st, 1, 1, WEBHOOK_URL_MAX_BYTES, d->url);
 	if (err != TREASURY_OK)
 		return err;
-	n = sqlite3_column_bytes(st, 2);
-	if (sqlite3_column_type(st, 2) != SQLITE_BLOB || n < 24 ||
+	n = db_column_bytes(st, 2);
+	if (db_column_type(st, 2) != DB_BLOB || n < 24 ||
 	    n > WEBHOOK_SECRET_BYTES)
 		return TREASURY_ERR_DB_CORRUPT;
-	memcpy(d->secret, sqlite3_column_blob(st, 2), (size_t)n);
+	memcpy(d->secret, db_column_blob(st, 2), (size_t)n);
 	d->secret_len = (size_t)n;
 	return due_row_read(st, 3, d);
 }
@@ -575,19 +575,19 @@ treasury_err
 store_webhook_heads(struct store *s, struct webhook_due *out, unsigned max,
     unsigned *n)
 {
-	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_HEADS];
+	struct db_stmt *st = s->stmt[STMT_WEBHOOK_HEADS];
 	treasury_err err = TREASURY_OK;
-	int rc = SQLITE_DONE;
+	int rc = DB_DONE;
 
 	*n = 0;
 	while (err == TREASURY_OK && *n < max &&
-	    (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	    (rc = db_step(st)) == DB_ROW) {
 		err = head_read(st, &out[*n]);
 		if (err == TREASURY_OK)
 			(*n)++;
 	}
-	if (err == TREASURY_OK && *n < max && rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	if (err == TREASURY_OK && *n < max && rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -595,14 +595,14 @@ store_webhook_heads(struct store *s, struct webhook_due *out, unsigned max,
 treasury_err
 webhook_dead_purge(struct store *s, int64_t before_ms, unsigned *count)
 {
-	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_DEAD_PURGE];
+	struct db_stmt *st = s->stmt[STMT_WEBHOOK_DEAD_PURGE];
 	treasury_err err;
 
 	*count = 0;
-	sqlite3_bind_int64(st, 1, before_ms);
+	db_bind_int64(st, 1, before_ms);
 	err = store_stmt_run(s, STMT_WEBHOOK_DEAD_PURGE);
 	if (err == TREASURY_OK)
-		*count = (unsigned)sqlite3_changes64(s->db);
+		*count = (unsigned)db_changes(s->db);
 	return err;
 }
 
@@ -610,18 +610,18 @@ treasury_err
 store_webhook_head(struct store *s, int64_t webhook_id,
     struct webhook_due *out, bool *found)
 {
-	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_HEAD];
+	struct db_stmt *st = s->stmt[STMT_WEBHOOK_HEAD];
 	treasury_err err = TREASURY_OK;
 	int rc;
 
 	*found = false;
-	sqlite3_bind_int64(st, 1, webhook_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(st, 1, webhook_id);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		err = head_read(st, out);
 		*found = err == TREASURY_OK;
-	} else if (rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	} else if (rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -630,25 +630,25 @@ treasury_err
 store_webhook_next(struct store *s, struct webhook_due *d, int64_t after,
     bool *found)
 {
-	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_NEXT];
+	struct db_stmt *st = s->stmt[STMT_WEBHOOK_NEXT];
 	treasury_err err = TREASURY_OK;
 	int rc;
 
 	*found = false;
-	sqlite3_bind_int64(st, 1, d->webhook_id);
-	sqlite3_bind_int64(st, 2, after);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(st, 1, d->webhook_id);
+	db_bind_int64(st, 2, after);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		err = due_row_read(st, 0, d);
 		*found = err == TREASURY_OK;
-	} else if (rc != SQLITE_DONE)
-		err = store_err_from_sqlite(rc);
+	} else if (rc != DB_DONE)
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
 
 static treasury_err
-entry_read(sqlite3_stmt *st, struct webhook_entry *out)
+entry_read(struct db_stmt *st, struct webhook_entry *out)
 {
 	const unsigned char *t;
 	int n;
@@ -668,10 +668,10 @@ entry_read(sqlite3_stmt *st, struct webhook_entry *out)
 		    out->actor_signer, &out->has_actor_signer);
 	if (err != TREASURY_OK)
 		return err;
-	if (sqlite3_column_type(st, 5) != SQLITE_TEXT)
+	if (db_column_type(st, 5) != DB_TEXT)
 		return TREASURY_ERR_DB_CORRUPT;
-	t = sqlite3_column_text(st, 5);
-	n = sqlite3_column_bytes(st, 5);
+	t = db_column_text(st, 5);
+	n = db_column_bytes(st, 5);
 	if (t == NULL || n < 2 || memchr(t, '\0', (size_t)n) != NULL)
 		return TREASURY_ERR_DB_CORRUPT;
 	out->payload = malloc((size_t)n + 1);
@@ -685,19 +685,19 @@ entry_read(sqlite3_stmt *st, struct webhook_entry *out)
 treasury_err
 store_webhook_entry(struct store *s, int64_t seq, struct webhook_entry *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_ENTRY];
+	struct db_stmt *st = s->stmt[STMT_WEBHOOK_ENTRY];
 	treasury_err err;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	sqlite3_bind_int64(st, 1, seq);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 1, seq);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = entry_read(st, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		err = TREASURY_ERR_NOT_FOUND;
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	if (err != TREASURY_OK) {
 		free(out->payload);
@@ -709,16 +709,16 @@ store_webhook_entry(struct store *s, int64_t seq, struct webhook_entry *out)
 treasury_err
 store_webhook_pending_count(struct store *s, int64_t *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_WEBHOOK_PENDING_COUNT];
+	struct db_stmt *st = s->stmt[STMT_WEBHOOK_PENDING_COUNT];
 	treasury_err err;
 	int rc;
 
 	*out = 0;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = col_int(st, 0, 0, INT64_MAX, out);
 	else
-		err = store_err_from_sqlite(rc == SQLITE_DONE ? SQLITE_CORRUPT :
+		err = store_err_from_rc(rc == DB_DONE ? DB_CORRUPT :
 		    rc);
 	store_stmt_done(st);
 	return err;

@@ -138,12 +138,12 @@ cmd_finish(struct store *s, struct command *cmd, treasury_err err)
 	if (err == TREASURY_ERR_STORAGE_FULL) {
 		log_limited(&cmd_full_log, WRITER_FAIL_LOG_INTERVAL_MS, LOG_ERR,
 		    "writer: a command was refused (disk full): %s",
-		    sqlite3_errmsg(s->db));
+		    db_errmsg(s->db));
 		cmd_detail(cmd, "%s", writer_full_detail);
 	} else if (cmd->detail[0] == '\0' && (err == TREASURY_ERR_DB ||
 	    err == TREASURY_ERR_DB_CORRUPT || err == TREASURY_ERR_NOMEM))
 		cmd_detail(cmd, "%s: %s", treasury_err_text(err),
-		    sqlite3_errmsg(s->db));
+		    db_errmsg(s->db));
 	return APPLY_UNDO;
 }
 
@@ -260,7 +260,7 @@ command_apply_once(struct writer *w, struct command *cmd)
 	err = idem_end(s, cmd);
 	if (err != TREASURY_OK) {
 		cmd_detail(cmd, "recording the Idempotency-Key: %s",
-		    sqlite3_errmsg(s->db));
+		    db_errmsg(s->db));
 		return cmd_finish(s, cmd, err);
 	}
 	return APPLY_KEEP;
@@ -280,7 +280,7 @@ command_apply_in_savepoint(struct writer *w, struct command *cmd)
 	if (err != TREASURY_OK)
 		return err;
 	outcome = command_apply_once(w, cmd);
-	if (sqlite3_get_autocommit(s->db))	/* SQLite rolled it all back */
+	if (db_get_autocommit(s->db))	/* SQLite rolled it all back */
 		return cmd->err == TREASURY_ERR_STORAGE_FULL ?
 		    TREASURY_ERR_STORAGE_FULL : TREASURY_ERR_DB;
 	if (outcome == APPLY_UNDO) {
@@ -308,11 +308,11 @@ group_fail(struct writer *w, struct command *group, unsigned n,
 		err = TREASURY_ERR_DB;
 	snprintf(why, sizeof(why), "%s failed%s: %s", stage,
 	    err == TREASURY_ERR_STORAGE_FULL ? " (disk full)" : "",
-	    sqlite3_errmsg(s->db));
-	if (!sqlite3_get_autocommit(s->db) &&
+	    db_errmsg(s->db));
+	if (!db_get_autocommit(s->db) &&
 	    store_stmt_run(s, STMT_ROLLBACK) != TREASURY_OK)
 		log_limited(&w->rollback_log, WRITER_FAIL_LOG_INTERVAL_MS,
-		    LOG_ERR, "writer: ROLLBACK failed: %s", sqlite3_errmsg(s->db));
+		    LOG_ERR, "writer: ROLLBACK failed: %s", db_errmsg(s->db));
 	log_limited(&w->fail_log, WRITER_FAIL_LOG_INTERVAL_MS, LOG_ERR,
 	    "writer: group of %u commands not committed (%s): %s%s", n,
 	    treasury_err_name(err), why, err == TREASURY_ERR_STORAGE_FULL ?
@@ -370,17 +370,17 @@ group_size_count(struct writer *w, unsigned n)
 static treasury_err
 mark_load(struct store *s, int64_t *out)
 {
-	sqlite3_stmt *st = s->stmt[STMT_CLOCK_MARK_GET];
+	struct db_stmt *st = s->stmt[STMT_CLOCK_MARK_GET];
 	treasury_err err;
 	int rc;
 
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		err = col_int(st, 0, INT64_MIN, INT64_MAX, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		err = TREASURY_ERR_DB_CORRUPT;	/* the migration wrote it */
 	else
-		err = store_err_from_sqlite(rc);
+		err = store_err_from_rc(rc);
 	store_stmt_done(st);
 	return err;
 }
@@ -389,11 +389,11 @@ mark_load(struct store *s, int64_t *out)
 static treasury_err
 mark_store(struct writer *w, int64_t now_s)
 {
-	sqlite3_stmt *st = w->store->stmt[STMT_CLOCK_MARK_RAISE];
+	struct db_stmt *st = w->store->stmt[STMT_CLOCK_MARK_RAISE];
 
 	if (now_s <= w->mark_s)
 		return TREASURY_OK;
-	sqlite3_bind_int64(st, 1, now_s);
+	db_bind_int64(st, 1, now_s);
 	return store_stmt_run(w->store, STMT_CLOCK_MARK_RAISE);
 }
 
@@ -457,14 +457,14 @@ final_checkpoint(struct writer *w)
 	if (err == TREASURY_OK)
 		err = store_stmt_run(w->store, STMT_COMMIT);
 	if (err != TREASURY_OK) {
-		if (!sqlite3_get_autocommit(w->store->db) &&
+		if (!db_get_autocommit(w->store->db) &&
 		    store_stmt_run(w->store, STMT_ROLLBACK) != TREASURY_OK)
 			log_msg(LOG_ERR, "writer: ROLLBACK failed: %s",
-			    sqlite3_errmsg(w->store->db));
+			    db_errmsg(w->store->db));
 		log_msg(LOG_WARNING, "writer: the final journal checkpoint was "
 		    "not written (%s: %s); the entries after the last one stay "
 		    "unsigned until the next start", treasury_err_name(err),
-		    sqlite3_errmsg(w->store->db));
+		    db_errmsg(w->store->db));
 	} else if (seq > 0) {
 		log_debug("writer: final journal checkpoint at seq %lld",
 		    (long long)seq);

@@ -23,6 +23,7 @@
 #include "treasury/journal.h"
 
 #include "../../storage/audit_int.h"
+#include "../../storage/db_sqlite.h"
 
 enum { ENTRIES = 12, CHECKPOINT_EVERY = 4, FINDINGS_KEPT = 8 };
 
@@ -36,7 +37,8 @@ static const char tables[] =
     "signature BLOB NOT NULL CHECK (length(signature) = 64)) STRICT;";
 
 struct fx {
-	sqlite3 *db;
+	struct db *engine;	/* db.h's connection, for journal_verify_db */
+	sqlite3 *db;		/* the same, SQLite's own */
 	uint8_t pk[JOURNAL_PUBLIC_KEY_BYTES];
 	uint8_t sk[JOURNAL_SECRET_KEY_BYTES];
 	unsigned count;
@@ -140,7 +142,9 @@ setup(void **state)
 	assert_int_equal(treasury_crypto_init(), TREASURY_OK);
 	memset(seed, 7, sizeof(seed));
 	journal_keypair_from_seed(f->pk, f->sk, seed);
-	assert_int_equal(sqlite3_open(":memory:", &f->db), SQLITE_OK);
+	assert_int_equal(db_sqlite_open(":memory:", SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, &f->engine), SQLITE_OK);
+	f->db = db_sqlite(f->engine);
 	exec_ok(f, tables);
 	for (int64_t seq = 1; seq <= ENTRIES; seq++) {
 		entry_make(&e, seq, payload, sizeof(payload));
@@ -158,7 +162,7 @@ teardown(void **state)
 {
 	struct fx *f = *state;
 
-	sqlite3_close(f->db);
+	db_close(f->engine);
 	free(f);
 	return 0;
 }
@@ -167,7 +171,7 @@ static void
 verify(struct fx *f, const uint8_t *pk)
 {
 	f->count = 0;
-	assert_int_equal(journal_verify_db(f->db, pk, 0, finding_cb, f, &f->r),
+	assert_int_equal(journal_verify_db(f->engine, pk, 0, finding_cb, f, &f->r),
 	    TREASURY_OK);
 	assert_int_equal(f->r.findings, f->count);
 }
@@ -213,11 +217,11 @@ test_uncovered_entries_beyond_the_bound_are_reported(void **state)
 
 	exec_ok(f, "DELETE FROM journal_checkpoints WHERE seq > 4");
 	f->count = 0;
-	assert_int_equal(journal_verify_db(f->db, f->pk, ENTRIES - 4 + 1,
+	assert_int_equal(journal_verify_db(f->engine, f->pk, ENTRIES - 4 + 1,
 	    finding_cb, f, &f->r), TREASURY_OK);
 	assert_int_equal(f->count, 0);		/* 8 < 9 */
 	assert_int_equal(f->r.uncovered_entries, ENTRIES - 4);
-	assert_int_equal(journal_verify_db(f->db, f->pk, ENTRIES - 4,
+	assert_int_equal(journal_verify_db(f->engine, f->pk, ENTRIES - 4,
 	    finding_cb, f, &f->r), TREASURY_OK);
 	assert_int_equal(f->count, 1);
 	assert_int_equal(f->r.first_bad_seq, 5);
@@ -227,7 +231,7 @@ test_uncovered_entries_beyond_the_bound_are_reported(void **state)
 	exec_ok(f, "UPDATE journal_checkpoints SET signature = zeroblob(64) "
 	    "WHERE seq = 4");
 	f->count = 0;
-	assert_int_equal(journal_verify_db(f->db, f->pk, ENTRIES,
+	assert_int_equal(journal_verify_db(f->engine, f->pk, ENTRIES,
 	    finding_cb, f, &f->r), TREASURY_OK);
 	assert_int_equal(f->r.first_bad_seq, 1);
 	assert_true(found(f, "seq 1..12: 12 entries are not covered"));

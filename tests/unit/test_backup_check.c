@@ -16,7 +16,7 @@
 #include "engine_fixture.h"
 #include "treasury/maintenance.h"
 
-#include "../../storage/store_int.h"	/* store_err_from_sqlite */
+#include "../../storage/store_int.h"	/* store_err_from_rc */
 
 /* Findings collected by store_check. */
 struct findings {
@@ -306,9 +306,9 @@ static void
 test_full_disk_error_mapping(void **state)
 {
 	(void)state;
-	assert_int_equal(store_err_from_sqlite(SQLITE_FULL),
+	assert_int_equal(store_err_from_rc(SQLITE_FULL),
 	    TREASURY_ERR_STORAGE_FULL);
-	assert_int_equal(store_err_from_sqlite(SQLITE_IOERR_WRITE),
+	assert_int_equal(store_err_from_rc(SQLITE_IOERR_WRITE),
 	    TREASURY_ERR_DB);
 	assert_int_equal(store_err_from_db(NULL, SQLITE_IOERR_SHMSIZE),
 	    TREASURY_ERR_DB);		/* no errno to tell */

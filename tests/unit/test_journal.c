@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "../../storage/db_sqlite.h"
 #include "../../storage/engine_int.h"
 
 static int
@@ -25,7 +26,7 @@ setup(void **state)
 static void
 exec_ok(struct store *s, const char *sql)
 {
-	assert_int_equal(sqlite3_exec(s->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db_sqlite(s->db), sql, NULL, NULL, NULL), SQLITE_OK);
 }
 
 static int64_t
@@ -34,7 +35,7 @@ db_int(struct store *s, const char *sql)
 	sqlite3_stmt *st = NULL;
 	int64_t v;
 
-	assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL),
+	assert_int_equal(sqlite3_prepare_v2(db_sqlite(s->db), sql, -1, &st, NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	v = sqlite3_column_int64(st, 0);
@@ -221,17 +222,17 @@ test_tokens_own_transaction(void **state)
 	memset(cert, 0xab, sizeof(cert));
 	assert_int_equal(store_token_insert(c->admin, "cli", ROLE_SIGNER |
 	    ROLE_VIEWER, hash, NOW), TREASURY_OK);
-	assert_true(sqlite3_get_autocommit(c->admin->db));
+	assert_true(sqlite3_get_autocommit(db_sqlite(c->admin->db)));
 	hash[0] = 8;
 	assert_int_equal(store_token_insert(c->admin, "cli", ROLE_SIGNER,
 	    hash, NOW), TREASURY_ERR_CONFLICT);
-	assert_true(sqlite3_get_autocommit(c->admin->db));
+	assert_true(sqlite3_get_autocommit(db_sqlite(c->admin->db)));
 	assert_int_equal(store_token_bind(c->admin, "cli", cert), TREASURY_OK);
 	assert_int_equal(store_token_bind(c->admin, "cli", NULL), TREASURY_OK);
 	assert_int_equal(store_token_revoke(c->admin, "cli"), TREASURY_OK);
 	assert_int_equal(store_token_revoke(c->admin, "cli"),
 	    TREASURY_ERR_NOT_FOUND);
-	assert_true(sqlite3_get_autocommit(c->admin->db));
+	assert_true(sqlite3_get_autocommit(db_sqlite(c->admin->db)));
 	assert_int_equal(db_int(c->admin, "SELECT count(*) FROM journal"
 	    " WHERE actor_token IS NULL"), 4);
 	assert_int_equal(db_int(c->admin, "SELECT count(*) FROM journal WHERE"
@@ -271,7 +272,7 @@ test_token_create_bound(void **state)
 	exec_ok(c->admin, "UPDATE clock_mark SET high_s = 1800000100");
 	assert_int_equal(store_token_create(c->admin, "bound", ROLE_VIEWER,
 	    hash, cert, NOW), TREASURY_OK);
-	assert_true(sqlite3_get_autocommit(c->admin->db));
+	assert_true(sqlite3_get_autocommit(db_sqlite(c->admin->db)));
 	assert_int_equal(db_int(c->admin, "SELECT count(*) FROM journal"), 1);
 	assert_int_equal(db_int(c->admin, "SELECT count(*) FROM journal WHERE"
 	    " seq = 1 AND type = 'token.created' AND created_at = 1800000100"

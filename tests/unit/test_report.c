@@ -19,6 +19,7 @@
 
 #include "engine_fixture.h"
 
+#include "db_sqlite.h"
 #include "ledger_int.h"
 
 #define DAY ((int64_t)86400)
@@ -374,11 +375,11 @@ test_report_category_change(void **state)
 	assert_int_equal(store_ledger_entry_get(c->reader, 1, &e), TREASURY_OK);
 	assert_int_equal(e.amount, 400);
 	/* the writer is idle: the admin store may write */
-	assert_int_equal(sqlite3_exec(c->admin->db, "BEGIN IMMEDIATE", NULL,
+	assert_int_equal(sqlite3_exec(db_sqlite(c->admin->db), "BEGIN IMMEDIATE", NULL,
 	    NULL, NULL), SQLITE_OK);
 	assert_int_equal(ledger_days_move(c->admin, &e, "", "grants"),
 	    TREASURY_OK);
-	assert_int_equal(sqlite3_exec(c->admin->db, "UPDATE ledger SET"
+	assert_int_equal(sqlite3_exec(db_sqlite(c->admin->db), "UPDATE ledger SET"
 	    " category = 'grants' WHERE seq = 1; COMMIT", NULL, NULL, NULL),
 	    SQLITE_OK);
 	snprintf(b.m[0].category, sizeof(b.m[0].category), "grants");

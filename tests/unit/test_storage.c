@@ -31,6 +31,7 @@
 #include "treasury/hex.h"
 #include "treasury/journal.h"
 #include "treasury/storage.h"
+#include "../../storage/db_sqlite.h"
 #include "../../storage/store_int.h"
 
 struct ctx {
@@ -261,13 +262,13 @@ test_create_0600_wal_full(void **state)
 	assert_int_equal(file_mode(side), 0600);
 
 	/* Per-connection settings, on the store's own connection. */
-	db_text(s->db, "PRAGMA journal_mode", text, sizeof(text));
+	db_text(db_sqlite(s->db), "PRAGMA journal_mode", text, sizeof(text));
 	assert_string_equal(text, "wal");
-	assert_int_equal(db_int(s->db, "PRAGMA synchronous"), 2);	/* FULL */
-	assert_int_equal(db_int(s->db, "PRAGMA foreign_keys"), 1);
-	assert_int_equal(db_int(s->db, "PRAGMA busy_timeout"),
+	assert_int_equal(db_int(db_sqlite(s->db), "PRAGMA synchronous"), 2);	/* FULL */
+	assert_int_equal(db_int(db_sqlite(s->db), "PRAGMA foreign_keys"), 1);
+	assert_int_equal(db_int(db_sqlite(s->db), "PRAGMA busy_timeout"),
 	    STORE_BUSY_TIMEOUT_MS);
-	assert_int_equal(db_int(s->db, "PRAGMA cache_size"),
+	assert_int_equal(db_int(db_sqlite(s->db), "PRAGMA cache_size"),
 	    -STORE_WRITER_CACHE_KIB);		/* KiB, not pages */
 
 	/* Persistent settings, through a raw connection. */
@@ -314,7 +315,7 @@ test_reopen_keeps_instance_id(void **state)
 
 	s = open_ok(c->db, STORE_READ_ONLY);
 	/* a reader's cache is emptied by others' commits: SQLite's default */
-	assert_int_equal(db_int(s->db, "PRAGMA cache_size"), -2000);
+	assert_int_equal(db_int(db_sqlite(s->db), "PRAGMA cache_size"), -2000);
 	store_instance_id(s, id2);
 	store_token_hash_key(s, key2);
 	store_close(s);
@@ -873,7 +874,7 @@ test_tokens_max(void **state)
 	    " SELECT k + 1 FROM i WHERE k < %d) INSERT INTO tokens"
 	    " (name, roles, hash, created_at) SELECT 't' || k, 8,"
 	    " randomblob(32), 0 FROM i", TOKENS_MAX);
-	assert_int_equal(sqlite3_exec(s->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db_sqlite(s->db), sql, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(store_token_count(s, &n), TREASURY_OK);
 	assert_int_equal(n, TOKENS_MAX);
 	hash_of(h, 1);
@@ -930,7 +931,7 @@ test_corrupt_token_row(void **state)
 	hash_of(h, 1);
 	assert_int_equal(store_token_insert(s, "alice", ROLE_ADMIN, h, 1),
 	    TREASURY_OK);
-	assert_int_equal(sqlite3_exec(s->db, "PRAGMA ignore_check_constraints"
+	assert_int_equal(sqlite3_exec(db_sqlite(s->db), "PRAGMA ignore_check_constraints"
 	    " = ON; UPDATE tokens SET roles = 99", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(store_token_find(s, h, &t), TREASURY_ERR_DB_CORRUPT);
 	assert_int_equal(store_token_list(s, collect, &seen),

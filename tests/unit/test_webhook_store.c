@@ -18,6 +18,7 @@
 
 #include "treasury/webhook_store.h"
 
+#include "../../storage/db_sqlite.h"
 #include "../../storage/engine_int.h"
 #include "../../storage/journal_int.h"
 
@@ -34,7 +35,7 @@ db_int(struct store *s, const char *sql)
 	sqlite3_stmt *st = NULL;
 	int64_t v;
 
-	assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL),
+	assert_int_equal(sqlite3_prepare_v2(db_sqlite(s->db), sql, -1, &st, NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	v = sqlite3_column_int64(st, 0);
@@ -101,7 +102,7 @@ journal_group(struct ctx *c, const char *const types[],
 	struct webhook_fanout f;
 	int64_t seq;
 
-	assert_int_equal(sqlite3_exec(c->admin->db, "BEGIN IMMEDIATE", NULL,
+	assert_int_equal(sqlite3_exec(db_sqlite(c->admin->db), "BEGIN IMMEDIATE", NULL,
 	    NULL, NULL), SQLITE_OK);
 	assert_int_equal(webhook_fanout_begin(c->admin, &f), TREASURY_OK);
 	for (size_t i = 0; i < n; i++) {
@@ -113,14 +114,14 @@ journal_group(struct ctx *c, const char *const types[],
 			*first = seq;
 	}
 	assert_int_equal(webhook_fanout_run(c->admin, &f), TREASURY_OK);
-	assert_int_equal(sqlite3_exec(c->admin->db, "COMMIT", NULL, NULL,
+	assert_int_equal(sqlite3_exec(db_sqlite(c->admin->db), "COMMIT", NULL, NULL,
 	    NULL), SQLITE_OK);
 }
 
 static void
 exec_ok(struct ctx *c, const char *sql)
 {
-	assert_int_equal(sqlite3_exec(c->admin->db, sql, NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(db_sqlite(c->admin->db), sql, NULL, NULL, NULL),
 	    SQLITE_OK);
 }
 

@@ -1,0 +1,718 @@
+/*
+ * db_pg.c: db.h on PostgreSQL (libpq), the second driver of the engine's
+ * statement layer (issue 17). It gives the engine's calls the meaning
+ * db.h states, with SQLite's result codes:
+ *
+ * - SQL keeps db.h's numbered parameters: ?N becomes $N (a bare ? the
+ *   next number, as in SQLite) outside quotes and comments; the text is
+ *   otherwise sent as written, so a statement must be in the SQL both
+ *   engines speak.
+ * - A statement is prepared on the server (PQprepare) under a name of its
+ *   own; its first db_step runs it (PQexecPrepared, parameters as text,
+ *   blobs as binary) and holds the whole result, which the next steps walk
+ *   a row at a time. A statement that returns no rows is DB_DONE at once,
+ *   with db_changes set from the command's row count.
+ * - Columns come back as text: integers are parsed, bytea is decoded from
+ *   its hex form when first asked for, and a column's type is its type on
+ *   the server (integers DB_INTEGER, bytea DB_BLOB, floating and numeric
+ *   DB_FLOAT, anything else DB_TEXT; NULL is DB_NULL).
+ * - Errors are mapped from SQLSTATE (sqlstate_rc): integrity violations
+ *   are DB_CONSTRAINT (unique ones DB_CONSTRAINT_UNIQUE), disk full
+ *   DB_FULL, out of memory DB_NOMEM, serialization failures and deadlocks
+ *   DB_BUSY, cancels DB_INTERRUPT, corruption DB_CORRUPT, a lost or
+ *   refused connection DB_IOERR; the rest DB_ERROR.
+ *
+ * What SQLite has and PostgreSQL has not: db_last_insert_rowid is always 0
+ * here (a statement says RETURNING instead), and server notices are not
+ * printed.
+ *
+ * Limits: DB_PG_PARAMS_MAX parameters a statement, DB_PG_ERRMSG_BYTES of
+ * error text (cut beyond), the result of one statement held whole in
+ * memory (the engine's queries are paged: at most a page's rows plus one).
+ * The connection string may hold a password: it is never copied, logged
+ * or put in an error message.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "db_int.h"
+#include "db_pg.h"
+
+/* Type OIDs of the server's catalog (pg_type.dat), stable since 7.x. */
+enum {
+	OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21,
+	OID_INT4 = 23, OID_OID = 26, OID_FLOAT4 = 700, OID_FLOAT8 = 701,
+	OID_NUMERIC = 1700
+};
+
+struct pg {
+	struct db base;
+	PGconn *conn;
+	int errcode;			/* extended DB_* of the last call */
+	char errmsg[DB_PG_ERRMSG_BYTES];
+	int64_t changes;
+	uint64_t names;			/* statements prepared so far */
+};
+
+struct pg_param {
+	const char *value;		/* NULL: SQL NULL */
+	char *owned;			/* a copy value points into, or NULL */
+	int len;
+	int format;			/* 0 text, 1 binary */
+	char number[24];		/* an integer's decimal text */
+};
+
+struct pg_stmt {
+	struct db_stmt base;
+	char name[32];
+	int nparams;
+	struct pg_param *params;
+	PGresult *res;			/* NULL: not run since the reset */
+	int rows, next;			/* rows of res; the row after the current */
+	int cols;
+	unsigned char **blobs;		/* decoded bytea of the current row */
+	size_t *blob_len;
+	int rc;				/* DB_DONE, or the run's error */
+};
+
+static const struct db_driver pg_driver;
+
+static struct pg *
+pg(const struct db *db)
+{
+	assert(db->driver == &pg_driver);
+	return (struct pg *)db;
+}
+
+static struct pg_stmt *
+pg_stmt(struct db_stmt *st)
+{
+	assert(st->driver == &pg_driver);
+	return (struct pg_stmt *)st;
+}
+
+/* Keep the first line of text as the connection's error message. */
+static int
+fail(struct pg *c, int rc, const char *text)
+{
+	size_t n;
+
+	c->errcode = rc;
+	snprintf(c->errmsg, sizeof(c->errmsg), "%s",
+	    text != NULL && text[0] != '\0' ? text : db_errstr(rc));
+	n = strcspn(c->errmsg, "\n");
+	c->errmsg[n] = '\0';
+	return rc;
+}
+
+static int
+sqlstate_rc(const char *state)
+{
+	if (state == NULL || strlen(state) != 5)
+		return DB_ERROR;
+	if (strcmp(state, "23505") == 0)
+		return DB_CONSTRAINT_UNIQUE;
+	if (strncmp(state, "23", 2) == 0)
+		return DB_CONSTRAINT;
+	if (strcmp(state, "53100") == 0)
+		return DB_FULL;
+	if (strcmp(state, "53200") == 0)
+		return DB_NOMEM;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "55P03") == 0)
+		return DB_BUSY;
+	if (strcmp(state, "57014") == 0)
+		return DB_INTERRUPT;
+	if (strcmp(state, "XX001") == 0 || strcmp(state, "XX002") == 0)
+		return DB_CORRUPT;
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		return DB_IOERR;
+	return DB_ERROR;
+}
+
+/* The DB_* code of a result (NULL: the connection failed), error kept. */
+static int
+result_rc(struct pg *c, const PGresult *res)
+{
+	int rc;
+
+	if (res == NULL || PQstatus(c->conn) == CONNECTION_BAD)
+		return fail(c, DB_IOERR, PQerrorMessage(c->conn));
+	switch (PQresultStatus(res)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+	case PGRES_EMPTY_QUERY:
+		c->errcode = DB_OK;
+		return DB_OK;
+	default:
+		rc = sqlstate_rc(PQresultErrorField(res, PG_DIAG_SQLSTATE));
+		return fail(c, rc, PQresultErrorMessage(res));
+	}
+}
+
+static void
+notice_ignore(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+int
+db_pg_open(const char *conninfo, struct db **out)
+{
+	struct pg *c;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return DB_NOMEM;
+	c->base.driver = &pg_driver;
+	*out = &c->base;
+	c->conn = PQconnectdb(conninfo);
+	if (c->conn == NULL)
+		return fail(c, DB_NOMEM, NULL);
+	if (PQstatus(c->conn) != CONNECTION_OK)
+		return fail(c, DB_CANTOPEN, PQerrorMessage(c->conn));
+	PQsetNoticeProcessor(c->conn, notice_ignore, NULL);
+	if (PQsetClientEncoding(c->conn, "UTF8") != 0)
+		return fail(c, DB_CANTOPEN, PQerrorMessage(c->conn));
+	return DB_OK;
+}
+
+/* sql with ?N as $N (a bare ? the next number) outside quotes and
+ * comments; *params, the largest number. NULL when out of memory. */
+static char *
+sql_translate(const char *sql, int *params)
+{
+	size_t len = strlen(sql), o = 0;
+	char *out, quote = 0;
+	long n, top = 0;
+	char *end;
+
+	/* "?" -> "$N", N of at most 5 digits (DB_PG_PARAMS_MAX) */
+	out = malloc(len * 6 + 1);
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		char ch = sql[i];
+
+		if (quote != 0) {
+			if (quote == '-' && ch == '\n')
+				quote = 0;
+			else if (quote == '*' && ch == '*' && sql[i + 1] == '/') {
+				out[o++] = sql[i++];	/* the '*' */
+				ch = sql[i];		/* the '/', copied below */
+				quote = 0;
+			} else if (ch == quote && quote != '-' && quote != '*')
+				quote = 0;
+			out[o++] = ch;
+			continue;
+		}
+		if (ch == '\'' || ch == '"')
+			quote = ch;
+		else if (ch == '-' && sql[i + 1] == '-')
+			quote = '-';
+		else if (ch == '/' && sql[i + 1] == '*')
+			quote = '*';
+		if (ch != '?') {
+			out[o++] = ch;
+			continue;
+		}
+		errno = 0;
+		n = strtol(sql + i + 1, &end, 10);
+		if (end == sql + i + 1)
+			n = top + 1;		/* a bare ? */
+		else
+			i = (size_t)(end - sql) - 1;
+		if (errno != 0 || n < 1 || n > DB_PG_PARAMS_MAX) {
+			free(out);
+			*params = -1;
+			return NULL;
+		}
+		if (n > top)
+			top = n;
+		o += (size_t)snprintf(out + o, len * 6 + 1 - o, "$%ld", n);
+	}
+	out[o] = '\0';
+	*params = (int)top;
+	return out;
+}
+
+static void
+params_clear(struct pg_stmt *st)
+{
+	for (int i = 0; i < st->nparams; i++) {
+		free(st->params[i].owned);
+		memset(&st->params[i], 0, sizeof(st->params[i]));
+	}
+}
+
+static void
+row_clear(struct pg_stmt *st)
+{
+	for (int i = 0; i < st->cols; i++) {
+		free(st->blobs[i]);
+		st->blobs[i] = NULL;
+	}
+}
+
+static void
+result_clear(struct pg_stmt *st)
+{
+	row_clear(st);
+	free(st->blobs);
+	free(st->blob_len);
+	st->blobs = NULL;
+	st->blob_len = NULL;
+	st->cols = 0;
+	PQclear(st->res);
+	st->res = NULL;
+	st->rows = st->next = 0;
+	st->rc = DB_DONE;
+}
+
+static int
+pg_close(struct db *db)
+{
+	struct pg *c = pg(db);
+
+	PQfinish(c->conn);
+	free(c);
+	return DB_OK;
+}
+
+static int
+pg_exec(struct db *db, const char *sql)
+{
+	struct pg *c = pg(db);
+	PGresult *res;
+	int rc;
+
+	res = PQexec(c->conn, sql);
+	rc = result_rc(c, res);
+	if (rc == DB_OK)
+		c->changes = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return rc;
+}
+
+static const char *
+pg_errmsg(const struct db *db)
+{
+	const struct pg *c = pg(db);
+
+	return c->errcode == DB_OK ? "not an error" : c->errmsg;
+}
+
+static int
+pg_extended_errcode(const struct db *db)
+{
+	return pg(db)->errcode;
+}
+
+static bool
+pg_get_autocommit(const struct db *db)
+{
+	return PQtransactionStatus(pg(db)->conn) == PQTRANS_IDLE;
+}
+
+static int64_t
+pg_changes(const struct db *db)
+{
+	return pg(db)->changes;
+}
+
+static int64_t
+pg_last_insert_rowid(const struct db *db)
+{
+	(void)db;
+	return 0;
+}
+
+static int
+pg_prepare(struct db *db, const char *sql, bool persistent,
+    struct db_stmt **out)
+{
+	struct pg *c = pg(db);
+	struct pg_stmt *st;
+	PGresult *res;
+	char *text;
+	int rc, n;
+
+	(void)persistent;	/* every statement lives on the server */
+	*out = NULL;
+	text = sql_translate(sql, &n);
+	if (text == NULL)
+		return fail(c, n < 0 ? DB_ERROR : DB_NOMEM, n < 0 ?
+		    "parameter number out of range" : NULL);
+	st = calloc(1, sizeof(*st));
+	if (st != NULL && n > 0)
+		st->params = calloc((size_t)n, sizeof(*st->params));
+	if (st == NULL || (n > 0 && st->params == NULL)) {
+		free(text);
+		if (st != NULL)
+			free(st);
+		return fail(c, DB_NOMEM, NULL);
+	}
+	snprintf(st->name, sizeof(st->name), "td_%" PRIu64, ++c->names);
+	res = PQprepare(c->conn, st->name, text, 0, NULL);
+	free(text);
+	rc = result_rc(c, res);
+	PQclear(res);
+	if (rc != DB_OK) {
+		free(st->params);
+		free(st);
+		return rc;
+	}
+	st->base.driver = &pg_driver;
+	st->base.db = db;
+	st->nparams = n;
+	st->rc = DB_DONE;
+	*out = &st->base;
+	return DB_OK;
+}
+
+static int
+pg_finalize(struct db_stmt *base)
+{
+	struct pg_stmt *st = pg_stmt(base);
+	struct pg *c = pg(base->db);
+	char sql[64];
+	int rc = st->rc == DB_DONE ? DB_OK : st->rc;
+	PGresult *res;
+
+	result_clear(st);
+	params_clear(st);
+	snprintf(sql, sizeof(sql), "DEALLOCATE %s", st->name);
+	if (PQstatus(c->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(c->conn) != PQTRANS_INERROR) {
+		res = PQexec(c->conn, sql);
+		PQclear(res);
+	}
+	free(st->params);
+	free(st);
+	return rc;
+}
+
+static int
+pg_reset(struct db_stmt *base)
+{
+	struct pg_stmt *st = pg_stmt(base);
+	int rc = st->rc == DB_DONE ? DB_OK : st->rc;
+
+	result_clear(st);
+	return rc;
+}
+
+static int
+pg_clear_bindings(struct db_stmt *base)
+{
+	params_clear(pg_stmt(base));
+	return DB_OK;
+}
+
+/* Run st with its bindings: its rows are then walked by pg_step. */
+static int
+run(struct pg_stmt *st)
+{
+	struct pg *c = pg(st->base.db);
+	const char *values[DB_PG_PARAMS_MAX];
+	int lengths[DB_PG_PARAMS_MAX], formats[DB_PG_PARAMS_MAX];
+	int rc;
+
+	for (int i = 0; i < st->nparams; i++) {
+		values[i] = st->params[i].value;
+		lengths[i] = st->params[i].len;
+		formats[i] = st->params[i].format;
+	}
+	st->res = PQexecPrepared(c->conn, st->name, st->nparams, values,
+	    lengths, formats, 0);
+	rc = result_rc(c, st->res);
+	if (rc != DB_OK)
+		return rc;
+	if (PQresultStatus(st->res) != PGRES_TUPLES_OK) {
+		c->changes = strtoll(PQcmdTuples(st->res), NULL, 10);
+		return DB_DONE;
+	}
+	st->rows = PQntuples(st->res);
+	st->cols = PQnfields(st->res);
+	st->blobs = calloc((size_t)st->cols + 1, sizeof(*st->blobs));
+	st->blob_len = calloc((size_t)st->cols + 1, sizeof(*st->blob_len));
+	if (st->blobs == NULL || st->blob_len == NULL)
+		return fail(c, DB_NOMEM, NULL);
+	return DB_ROW;
+}
+
+static int
+pg_step(struct db_stmt *base)
+{
+	struct pg_stmt *st = pg_stmt(base);
+	int rc;
+
+	if (st->res == NULL) {
+		rc = run(st);
+		if (rc != DB_ROW) {
+			st->rc = rc;
+			return rc;
+		}
+	}
+	row_clear(st);
+	if (st->next >= st->rows)
+		return DB_DONE;
+	st->next++;
+	return DB_ROW;
+}
+
+static int
+pg_bind_parameter_count(struct db_stmt *base)
+{
+	return pg_stmt(base)->nparams;
+}
+
+/* The parameter i (1-based), emptied; NULL when i is out of range. */
+static struct pg_param *
+param(struct db_stmt *base, int i)
+{
+	struct pg_stmt *st = pg_stmt(base);
+	struct pg_param *p;
+
+	if (i < 1 || i > st->nparams)
+		return NULL;
+	p = &st->params[i - 1];
+	free(p->owned);
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+static int
+pg_bind_int64(struct db_stmt *base, int i, int64_t value)
+{
+	struct pg_param *p = param(base, i);
+
+	if (p == NULL)
+		return DB_ERROR;	/* SQLITE_RANGE's meaning */
+	p->len = snprintf(p->number, sizeof(p->number), "%" PRId64, value);
+	p->value = p->number;
+	return DB_OK;
+}
+
+static int
+pg_bind_null(struct db_stmt *base, int i)
+{
+	return param(base, i) == NULL ? DB_ERROR : DB_OK;
+}
+
+static int
+bind_bytes(struct db_stmt *base, int i, const void *data, int len,
+    enum db_lifetime life, int format)
+{
+	struct pg_param *p = param(base, i);
+	static const char empty[1];
+
+	if (p == NULL || len < 0)
+		return DB_ERROR;
+	p->len = len;
+	p->format = format;
+	p->value = data != NULL ? data : empty;
+	if (life == DB_TRANSIENT && len > 0) {
+		p->owned = malloc((size_t)len);
+		if (p->owned == NULL)
+			return DB_NOMEM;
+		memcpy(p->owned, data, (size_t)len);
+		p->value = p->owned;
+	}
+	return DB_OK;
+}
+
+static int
+pg_bind_text(struct db_stmt *base, int i, const char *text, int len,
+    enum db_lifetime life)
+{
+	struct pg_param *p;
+	int rc;
+
+	bool terminated = len < 0;
+
+	if (text == NULL)
+		return pg_bind_null(base, i);
+	if (terminated)
+		len = (int)strlen(text);
+	else if (memchr(text, '\0', (size_t)len) != NULL)
+		return DB_ERROR;	/* PostgreSQL text holds no NUL */
+	/* Text parameters go as C strings: copy unless the caller's text is
+	 * one and stays. */
+	if (life == DB_STATIC && terminated)
+		return bind_bytes(base, i, text, len, DB_STATIC, 0);
+	rc = bind_bytes(base, i, text, len, DB_STATIC, 0);
+	if (rc != DB_OK)
+		return rc;
+	p = &pg_stmt(base)->params[i - 1];
+	p->owned = malloc((size_t)len + 1);
+	if (p->owned == NULL)
+		return DB_NOMEM;
+	memcpy(p->owned, text, (size_t)len);
+	p->owned[len] = '\0';
+	p->value = p->owned;
+	return DB_OK;
+}
+
+static int
+pg_bind_blob(struct db_stmt *base, int i, const void *data, int len,
+    enum db_lifetime life)
+{
+	return bind_bytes(base, i, data, len, life, 1);
+}
+
+/* Whether col of the current row exists (and is not NULL). */
+static bool
+cell(struct pg_stmt *st, int col)
+{
+	return st->res != NULL && st->next > 0 && col >= 0 &&
+	    col < st->cols && !PQgetisnull(st->res, st->next - 1, col);
+}
+
+static int
+pg_column_type(struct db_stmt *base, int col)
+{
+	struct pg_stmt *st = pg_stmt(base);
+
+	if (!cell(st, col))
+		return DB_NULL;
+	switch (PQftype(st->res, col)) {
+	case OID_BOOL:
+	case OID_INT2:
+	case OID_INT4:
+	case OID_INT8:
+	case OID_OID:
+		return DB_INTEGER;
+	case OID_FLOAT4:
+	case OID_FLOAT8:
+	case OID_NUMERIC:
+		return DB_FLOAT;
+	case OID_BYTEA:
+		return DB_BLOB;
+	default:
+		return DB_TEXT;
+	}
+}
+
+static int64_t
+pg_column_int64(struct db_stmt *base, int col)
+{
+	struct pg_stmt *st = pg_stmt(base);
+	const char *v;
+
+	if (!cell(st, col))
+		return 0;
+	v = PQgetvalue(st->res, st->next - 1, col);
+	if (PQftype(st->res, col) == OID_BOOL)
+		return v[0] == 't';
+	return strtoll(v, NULL, 10);
+}
+
+static int
+hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* The bytes of a bytea cell, decoded from "\x<hex>" into st->blobs[col]
+ * (NUL-terminated, for db_column_text). NULL when malformed or out of
+ * memory. */
+static const unsigned char *
+bytea(struct pg_stmt *st, int col)
+{
+	const char *v = PQgetvalue(st->res, st->next - 1, col);
+	size_t n = (size_t)PQgetlength(st->res, st->next - 1, col);
+	unsigned char *out;
+
+	if (st->blobs[col] != NULL)
+		return st->blobs[col];
+	if (n < 2 || v[0] != '\\' || v[1] != 'x' || n % 2 != 0)
+		return NULL;
+	out = malloc((n - 2) / 2 + 1);
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < (n - 2) / 2; i++) {
+		int hi = hex_digit(v[2 + 2 * i]), lo = hex_digit(v[3 + 2 * i]);
+
+		if (hi < 0 || lo < 0) {
+			free(out);
+			return NULL;
+		}
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	out[(n - 2) / 2] = '\0';
+	st->blobs[col] = out;
+	st->blob_len[col] = (n - 2) / 2;
+	return out;
+}
+
+static const unsigned char *
+pg_column_text(struct db_stmt *base, int col)
+{
+	struct pg_stmt *st = pg_stmt(base);
+
+	if (!cell(st, col))
+		return NULL;
+	if (PQftype(st->res, col) == OID_BYTEA)
+		return bytea(st, col);
+	return (const unsigned char *)PQgetvalue(st->res, st->next - 1, col);
+}
+
+static const void *
+pg_column_blob(struct db_stmt *base, int col)
+{
+	return pg_column_text(base, col);
+}
+
+static int
+pg_column_bytes(struct db_stmt *base, int col)
+{
+	struct pg_stmt *st = pg_stmt(base);
+
+	if (!cell(st, col))
+		return 0;
+	if (PQftype(st->res, col) == OID_BYTEA)
+		return bytea(st, col) == NULL ? 0 : (int)st->blob_len[col];
+	return PQgetlength(st->res, st->next - 1, col);
+}
+
+static const struct db_driver pg_driver = {
+	.name = "postgresql",
+	.close = pg_close,
+	.exec = pg_exec,
+	.errmsg = pg_errmsg,
+	.extended_errcode = pg_extended_errcode,
+	.get_autocommit = pg_get_autocommit,
+	.changes = pg_changes,
+	.last_insert_rowid = pg_last_insert_rowid,
+	.prepare = pg_prepare,
+	.finalize = pg_finalize,
+	.reset = pg_reset,
+	.clear_bindings = pg_clear_bindings,
+	.step = pg_step,
+	.bind_parameter_count = pg_bind_parameter_count,
+	.bind_int64 = pg_bind_int64,
+	.bind_null = pg_bind_null,
+	.bind_text = pg_bind_text,
+	.bind_blob = pg_bind_blob,
+	.column_type = pg_column_type,
+	.column_int64 = pg_column_int64,
+	.column_text = pg_column_text,
+	.column_blob = pg_column_blob,
+	.column_bytes = pg_column_bytes,
+};
