@@ -21,6 +21,7 @@
 
 #include "treasury/kvfile.h"
 #include "treasury/log.h"
+#include "treasury/storage.h"
 #include "treasury/webhook.h"
 
 #include "config.h"
@@ -60,7 +61,9 @@ static const struct option_def options[] = {
 	  "tls_cert is set)" },
 	{ "db",                 OPT_PATH,  "./var/treasury.db", 0,    0,
 	  OFF(db_path), RESTART,
-	  "SQLite database file (created 0600 if missing)" },
+	  "SQLite database file (created 0600 if missing), or a PostgreSQL "
+	  "database as a libpq URI postgresql://... without a password "
+	  "(use a password file: PGPASSFILE or ~/.pgpass)" },
 	{ "admin_token_file",   OPT_PATH,  "",                  0,    0,
 	  OFF(admin_token_file), RESTART,
 	  "where the first-run admin token is written "
@@ -393,7 +396,8 @@ config_tls_check(const struct config *cfg)
 }
 
 /* A file beside the database: "<dir of db_path>/name" into out, unless
- * out is set already. Returns 0, or -1 after logging. */
+ * out is set already; beside a PostgreSQL database means in ./var, the
+ * embedded default's directory. Returns 0, or -1 after logging. */
 static int
 beside_db(const struct config *cfg, const char *name, char out[PATH_MAX],
     const char *what)
@@ -404,6 +408,10 @@ beside_db(const struct config *cfg, const char *name, char out[PATH_MAX],
 	if (out[0] != '\0')
 		return 0;
 	slash = strrchr(cfg->db_path, '/');
+	if (store_path_is_postgresql(cfg->db_path)) {
+		snprintf(out, PATH_MAX, "./var/%s", name);
+		return 0;
+	}
 	if (slash == NULL)
 		n = snprintf(out, PATH_MAX, "%s", name);
 	else
@@ -416,11 +424,42 @@ beside_db(const struct config *cfg, const char *name, char out[PATH_MAX],
 	return 0;
 }
 
+/* Whether a PostgreSQL URI holds a password: "user:password@" before the
+ * host, or a password parameter. */
+static bool
+uri_has_password(const char *uri)
+{
+	const char *auth = strstr(uri, "://");
+	const char *query = strchr(uri, '?');
+	size_t auth_len;
+	const char *at;
+
+	if (auth == NULL)
+		return false;
+	auth += 3;
+	auth_len = strcspn(auth, "/?#");
+	at = memchr(auth, '@', auth_len);
+	if (at != NULL && memchr(auth, ':', (size_t)(at - auth)) != NULL)
+		return true;
+	for (const char *p = query; p != NULL; p = strchr(p + 1, '&'))
+		if (strncmp(p + 1, "password=", 9) == 0)
+			return true;
+	return false;
+}
+
 int
 config_finish(struct config *cfg)
 {
 	if (config_tls_check(cfg) != 0)
 		return -1;
+	if (store_path_is_postgresql(cfg->db_path) &&
+	    uri_has_password(cfg->db_path)) {
+		log_msg(LOG_ERR, "db: the PostgreSQL URI holds a password; it "
+		    "would be in the configuration, the process list and the "
+		    "logs. Put it in a password file (PGPASSFILE, ~/.pgpass, or "
+		    "the URI's passfile parameter) and remove it from the URI");
+		return -1;
+	}
 	if (beside_db(cfg, "admin.token", cfg->admin_token_file,
 	    "admin token file") != 0)
 		return -1;

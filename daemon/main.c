@@ -423,6 +423,8 @@ database_lock(const struct config *cfg, struct db_lock *l)
 {
 	char errmsg[STORE_ERRMSG_BYTES], hex[2 * INSTANCE_ID_BYTES + 1];
 
+	if (store_path_is_postgresql(cfg->db_path))
+		return 0;	/* no file: store_serve_lock, database_verify */
 	if (db_lock_open(cfg->db_path, l) != 0)
 		return -1;
 	if (l->file_fd >= 0)
@@ -483,9 +485,16 @@ database_verify(const struct config *cfg, struct db_lock *l,
     struct store *store)
 {
 	char hex[2 * INSTANCE_ID_BYTES + 1], want[2 * INSTANCE_ID_BYTES + 1];
+	char errmsg[STORE_ERRMSG_BYTES];
 	uint8_t instance[INSTANCE_ID_BYTES];
 	struct store_file_id id;
 
+	if (store_path_is_postgresql(cfg->db_path)) {
+		if (store_serve_lock(store, errmsg) == TREASURY_OK)
+			return 0;
+		log_msg(LOG_ERR, "%s", errmsg);
+		return -1;
+	}
 	store_file_id(store, &id);
 	if (id.dev != l->id.dev || id.ino != l->id.ino) {
 		log_msg(LOG_ERR, "database %s was replaced by another file while "
@@ -748,7 +757,8 @@ main(int argc, char *argv[])
 		goto fail;
 	if (database_lock(&d.cfg, &lock) != 0)
 		goto fail;	/* in use, missing, or -wal without it */
-	(void)restore_leftovers_remove(d.cfg.db_path);	/* logged */
+	if (!store_path_is_postgresql(d.cfg.db_path))
+		(void)restore_leftovers_remove(d.cfg.db_path);	/* logged */
 	if (store_open(d.cfg.db_path, STORE_READ_WRITE_CREATE, &store, errmsg) !=
 	    TREASURY_OK) {
 		log_msg(LOG_ERR, "%s", errmsg);

@@ -32,6 +32,7 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics are lock-free");
 
 struct store_changes {
 	const _Atomic uint64_t *word;	/* the mapped file's first 8 bytes */
+	_Atomic uint64_t always;	/* no file (PostgreSQL): read's count */
 };
 
 /* Beside the database file with symbolic links resolved, so that the
@@ -76,6 +77,16 @@ store_changes_map(const char *db_path, struct store_changes **out,
 	int fd;
 
 	*out = NULL;
+	if (store_path_is_postgresql(db_path)) {
+		/* No file to map: every read is a change (storage.h). */
+		c = calloc(1, sizeof(*c));
+		if (c == NULL) {
+			store_errmsg_set(errmsg, "out of memory");
+			return TREASURY_ERR_NOMEM;
+		}
+		*out = c;
+		return TREASURY_OK;
+	}
 	if (!changes_path(db_path, path)) {
 		store_errmsg_set(errmsg, "%s%s: path too long", db_path,
 		    STORE_CHANGES_SUFFIX);
@@ -109,6 +120,9 @@ store_changes_map(const char *db_path, struct store_changes **out,
 uint64_t
 store_changes_read(const struct store_changes *c)
 {
+	if (c->word == NULL)	/* const: the count is not the word's value */
+		return atomic_fetch_add(&((struct store_changes *)c)->always,
+		    1) + 1;
 	return atomic_load_explicit(c->word, memory_order_acquire);
 }
 
@@ -117,7 +131,8 @@ store_changes_unmap(struct store_changes *c)
 {
 	if (c == NULL)
 		return;
-	munmap((void *)c->word, STORE_CHANGES_FILE_BYTES);
+	if (c->word != NULL)
+		munmap((void *)c->word, STORE_CHANGES_FILE_BYTES);
 	free(c);
 }
 
@@ -130,8 +145,8 @@ store_changes_note(const struct store *s)
 	ssize_t n;
 	int fd;
 
-	if (!changes_path(s->path, path))
-		return;
+	if (s->postgresql || !changes_path(s->path, path))
+		return;		/* PostgreSQL: no file (storage.h) */
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ENOENT)
 		return;		/* no daemon made one: none to tell */

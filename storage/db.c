@@ -31,6 +31,12 @@ db_extended_errcode(const struct db *db)
 	return db->driver->extended_errcode(db);
 }
 
+int
+db_system_errno(const struct db *db)
+{
+	return db->driver->system_errno(db);
+}
+
 bool
 db_get_autocommit(const struct db *db)
 {

@@ -88,6 +88,9 @@ const char *db_errmsg(const struct db *db);
 const char *db_errstr(int rc);
 /* Extended code of db's last error. */
 int db_extended_errcode(const struct db *db);
+/* The operating system's errno of db's last I/O error, 0 when none or
+ * unknown (PostgreSQL: the server's file system is not ours to see). */
+int db_system_errno(const struct db *db);
 /* Whether db is outside an explicit transaction. */
 bool db_get_autocommit(const struct db *db);
 /* Rows changed by the last INSERT, UPDATE or DELETE on db. */

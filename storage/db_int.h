@@ -14,6 +14,7 @@ struct db_driver {
 	int (*exec)(struct db *db, const char *sql);
 	const char *(*errmsg)(const struct db *db);
 	int (*extended_errcode)(const struct db *db);
+	int (*system_errno)(const struct db *db);
 	bool (*get_autocommit)(const struct db *db);
 	int64_t (*changes)(const struct db *db);
 	int64_t (*last_insert_rowid)(const struct db *db);

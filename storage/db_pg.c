@@ -8,10 +8,18 @@
  *   otherwise sent as written, so a statement must be in the SQL both
  *   engines speak.
  * - A statement is prepared on the server (PQprepare) under a name of its
- *   own; its first db_step runs it (PQexecPrepared, parameters as text,
- *   blobs as binary) and holds the whole result, which the next steps walk
- *   a row at a time. A statement that returns no rows is DB_DONE at once,
- *   with db_changes set from the command's row count.
+ *   own, the server inferring its parameters' types; its first db_step
+ *   runs it (PQexecPrepared, parameters as text, blobs as binary) and
+ *   holds the whole result, which the next steps walk a row at a time. A
+ *   statement that returns no rows is DB_DONE at once, with db_changes
+ *   set from the command's row count.
+ * - Where the server cannot infer a parameter's type (INSERT ... SELECT
+ *   ?1, ...: SQLSTATE 42P18), the statement is prepared at its first run
+ *   instead, with the types of what was bound: bigint for an integer,
+ *   bytea for a blob, text for text, inferred for NULL. Its errors then show at
+ *   that step, not at db_prepare.
+ * - Transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE)
+ *   cannot be prepared: it is sent as it is at its step.
  * - Columns come back as text: integers are parsed, bytea is decoded from
  *   its hex form when first asked for, and a column's type is its type on
  *   the server (integers DB_INTEGER, bytea DB_BLOB, floating and numeric
@@ -33,12 +41,14 @@
  * or put in an error message.
  */
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
@@ -48,7 +58,7 @@
 /* Type OIDs of the server's catalog (pg_type.dat), stable since 7.x. */
 enum {
 	OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21,
-	OID_INT4 = 23, OID_OID = 26, OID_FLOAT4 = 700, OID_FLOAT8 = 701,
+	OID_INT4 = 23, OID_TEXT = 25, OID_OID = 26, OID_FLOAT4 = 700, OID_FLOAT8 = 701,
 	OID_NUMERIC = 1700
 };
 
@@ -66,12 +76,15 @@ struct pg_param {
 	char *owned;			/* a copy value points into, or NULL */
 	int len;
 	int format;			/* 0 text, 1 binary */
+	Oid type;			/* what was bound: int8, bytea, or 0 */
 	char number[24];		/* an integer's decimal text */
 };
 
 struct pg_stmt {
 	struct db_stmt base;
-	char name[32];
+	char name[32];			/* on the server; "" for direct */
+	char *direct;			/* transaction control, run by PQexec */
+	char *deferred;			/* SQL to prepare at the first run */
 	int nparams;
 	struct pg_param *params;
 	PGresult *res;			/* NULL: not run since the reset */
@@ -186,8 +199,28 @@ db_pg_open(const char *conninfo, struct db **out)
 	return DB_OK;
 }
 
-/* sql with ?N as $N (a bare ? the next number) outside quotes and
- * comments; *params, the largest number. NULL when out of memory. */
+/* Length of "INDEXED BY name " at p (SQLite's index hint, which has no
+ * meaning to PostgreSQL's planner), or 0. */
+static size_t
+index_hint(const char *p)
+{
+	size_t n;
+
+	if (strncasecmp(p, "INDEXED BY ", 11) != 0)
+		return 0;
+	n = 11;
+	while (isalnum((unsigned char)p[n]) || p[n] == '_')
+		n++;
+	while (p[n] == ' ')
+		n++;
+	return n;
+}
+
+/* sql in PostgreSQL's words: ?N as $N (a bare ? the next number) and
+ * SQLite's index hints dropped, outside quotes and comments; BEGIN
+ * IMMEDIATE (SQLite's write lock at once) as BEGIN. *params, the largest
+ * parameter number. NULL when out of memory, or a parameter number out of
+ * range (*params -1). */
 static char *
 sql_translate(const char *sql, int *params)
 {
@@ -221,6 +254,11 @@ sql_translate(const char *sql, int *params)
 			quote = '-';
 		else if (ch == '/' && sql[i + 1] == '*')
 			quote = '*';
+		if (quote == 0 && (i == 0 || !isalnum((unsigned char)sql[i - 1])) &&
+		    index_hint(sql + i) > 0) {
+			i += index_hint(sql + i) - 1;
+			continue;
+		}
 		if (ch != '?') {
 			out[o++] = ch;
 			continue;
@@ -242,7 +280,28 @@ sql_translate(const char *sql, int *params)
 	}
 	out[o] = '\0';
 	*params = (int)top;
+	if (strncasecmp(out, "BEGIN IMMEDIATE", 15) == 0)
+		memmove(out + 5, out + 15, o - 15 + 1);
 	return out;
+}
+
+/* Whether sql controls the transaction: not preparable in PostgreSQL, so
+ * it is run as it is at its step. */
+static bool
+sql_is_transaction(const char *sql)
+{
+	static const char *const words[] = { "BEGIN", "COMMIT", "END",
+	    "ROLLBACK", "SAVEPOINT", "RELEASE" };
+
+	sql += strspn(sql, " \t\n");
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t n = strlen(words[i]);
+
+		if (strncasecmp(sql, words[i], n) == 0 &&
+		    !isalnum((unsigned char)sql[n]) && sql[n] != '_')
+			return true;
+	}
+	return false;
 }
 
 static void
@@ -293,9 +352,14 @@ pg_exec(struct db *db, const char *sql)
 {
 	struct pg *c = pg(db);
 	PGresult *res;
-	int rc;
+	char *text;
+	int rc, n;
 
-	res = PQexec(c->conn, sql);
+	text = sql_translate(sql, &n);
+	if (text == NULL)
+		return fail(c, n < 0 ? DB_ERROR : DB_NOMEM, NULL);
+	res = PQexec(c->conn, text);
+	free(text);
 	rc = result_rc(c, res);
 	if (rc == DB_OK)
 		c->changes = strtoll(PQcmdTuples(res), NULL, 10);
@@ -317,6 +381,13 @@ pg_extended_errcode(const struct db *db)
 	return pg(db)->errcode;
 }
 
+static int
+pg_system_errno(const struct db *db)
+{
+	(void)db;
+	return 0;
+}
+
 static bool
 pg_get_autocommit(const struct db *db)
 {
@@ -336,13 +407,52 @@ pg_last_insert_rowid(const struct db *db)
 	return 0;
 }
 
+/* PQprepare st as name; inside a transaction under a savepoint, so that
+ * a statement the server cannot type (42P18) does not abort the caller's
+ * transaction. Returns DB_OK, DB_BUSY for 42P18 (the caller defers), or
+ * the error. */
+static int
+server_prepare(struct pg *c, struct pg_stmt *st, const char *text,
+    const Oid *types)
+{
+	bool in_tx = PQtransactionStatus(c->conn) == PQTRANS_INTRANS;
+	const char *state;
+	PGresult *res;
+	int rc;
+
+	if (in_tx)
+		PQclear(PQexec(c->conn, "SAVEPOINT db_pg_prepare"));
+	res = PQprepare(c->conn, st->name, text, st->nparams, types);
+	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (state != NULL && (strcmp(state, "42P18") == 0 ||
+	    strcmp(state, "42P08") == 0) && types == NULL) {
+		c->errcode = DB_OK;
+		rc = DB_BUSY;
+	} else
+		rc = result_rc(c, res);
+	PQclear(res);
+	if (in_tx)
+		PQclear(PQexec(c->conn, rc == DB_OK ?
+		    "RELEASE db_pg_prepare" :
+		    "ROLLBACK TO db_pg_prepare; RELEASE db_pg_prepare"));
+	return rc;
+}
+
+static void
+stmt_free(struct pg_stmt *st)
+{
+	free(st->direct);
+	free(st->deferred);
+	free(st->params);
+	free(st);
+}
+
 static int
 pg_prepare(struct db *db, const char *sql, bool persistent,
     struct db_stmt **out)
 {
 	struct pg *c = pg(db);
 	struct pg_stmt *st;
-	PGresult *res;
 	char *text;
 	int rc, n;
 
@@ -357,24 +467,31 @@ pg_prepare(struct db *db, const char *sql, bool persistent,
 		st->params = calloc((size_t)n, sizeof(*st->params));
 	if (st == NULL || (n > 0 && st->params == NULL)) {
 		free(text);
-		if (st != NULL)
-			free(st);
-		return fail(c, DB_NOMEM, NULL);
-	}
-	snprintf(st->name, sizeof(st->name), "td_%" PRIu64, ++c->names);
-	res = PQprepare(c->conn, st->name, text, 0, NULL);
-	free(text);
-	rc = result_rc(c, res);
-	PQclear(res);
-	if (rc != DB_OK) {
-		free(st->params);
 		free(st);
-		return rc;
+		return fail(c, DB_NOMEM, NULL);
 	}
 	st->base.driver = &pg_driver;
 	st->base.db = db;
 	st->nparams = n;
 	st->rc = DB_DONE;
+	if (sql_is_transaction(text)) {
+		st->direct = text;	/* no parameters, nothing to prepare */
+		rc = n == 0 ? DB_OK : fail(c, DB_ERROR, "parameters in a"
+		    " transaction statement");
+	} else {
+		snprintf(st->name, sizeof(st->name), "td_%" PRIu64,
+		    ++c->names);
+		rc = server_prepare(c, st, text, NULL);
+		if (rc == DB_BUSY) {
+			st->deferred = text;	/* typed at its first run */
+			rc = DB_OK;
+		} else
+			free(text);
+	}
+	if (rc != DB_OK) {
+		stmt_free(st);
+		return rc;
+	}
 	*out = &st->base;
 	return DB_OK;
 }
@@ -391,13 +508,13 @@ pg_finalize(struct db_stmt *base)
 	result_clear(st);
 	params_clear(st);
 	snprintf(sql, sizeof(sql), "DEALLOCATE %s", st->name);
-	if (PQstatus(c->conn) == CONNECTION_OK &&
+	if (st->direct == NULL && st->deferred == NULL &&
+	    PQstatus(c->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(c->conn) != PQTRANS_INERROR) {
 		res = PQexec(c->conn, sql);
 		PQclear(res);
 	}
-	free(st->params);
-	free(st);
+	stmt_free(st);
 	return rc;
 }
 
@@ -425,15 +542,27 @@ run(struct pg_stmt *st)
 	struct pg *c = pg(st->base.db);
 	const char *values[DB_PG_PARAMS_MAX];
 	int lengths[DB_PG_PARAMS_MAX], formats[DB_PG_PARAMS_MAX];
+	Oid types[DB_PG_PARAMS_MAX];
 	int rc;
 
 	for (int i = 0; i < st->nparams; i++) {
 		values[i] = st->params[i].value;
 		lengths[i] = st->params[i].len;
 		formats[i] = st->params[i].format;
+		types[i] = st->params[i].type;
 	}
-	st->res = PQexecPrepared(c->conn, st->name, st->nparams, values,
-	    lengths, formats, 0);
+	if (st->deferred != NULL) {
+		rc = server_prepare(c, st, st->deferred, types);
+		if (rc != DB_OK)
+			return rc;
+		free(st->deferred);
+		st->deferred = NULL;
+	}
+	if (st->direct != NULL)
+		st->res = PQexec(c->conn, st->direct);
+	else
+		st->res = PQexecPrepared(c->conn, st->name, st->nparams,
+		    values, lengths, formats, 0);
 	rc = result_rc(c, st->res);
 	if (rc != DB_OK)
 		return rc;
@@ -500,6 +629,7 @@ pg_bind_int64(struct db_stmt *base, int i, int64_t value)
 		return DB_ERROR;	/* SQLITE_RANGE's meaning */
 	p->len = snprintf(p->number, sizeof(p->number), "%" PRId64, value);
 	p->value = p->number;
+	p->type = OID_INT8;
 	return DB_OK;
 }
 
@@ -548,12 +678,13 @@ pg_bind_text(struct db_stmt *base, int i, const char *text, int len,
 		return DB_ERROR;	/* PostgreSQL text holds no NUL */
 	/* Text parameters go as C strings: copy unless the caller's text is
 	 * one and stays. */
-	if (life == DB_STATIC && terminated)
-		return bind_bytes(base, i, text, len, DB_STATIC, 0);
 	rc = bind_bytes(base, i, text, len, DB_STATIC, 0);
 	if (rc != DB_OK)
 		return rc;
 	p = &pg_stmt(base)->params[i - 1];
+	p->type = OID_TEXT;
+	if (life == DB_STATIC && terminated)
+		return DB_OK;
 	p->owned = malloc((size_t)len + 1);
 	if (p->owned == NULL)
 		return DB_NOMEM;
@@ -567,7 +698,11 @@ static int
 pg_bind_blob(struct db_stmt *base, int i, const void *data, int len,
     enum db_lifetime life)
 {
-	return bind_bytes(base, i, data, len, life, 1);
+	int rc = bind_bytes(base, i, data, len, life, 1);
+
+	if (rc == DB_OK)
+		pg_stmt(base)->params[i - 1].type = OID_BYTEA;
+	return rc;
 }
 
 /* Whether col of the current row exists (and is not NULL). */
@@ -697,6 +832,7 @@ static const struct db_driver pg_driver = {
 	.exec = pg_exec,
 	.errmsg = pg_errmsg,
 	.extended_errcode = pg_extended_errcode,
+	.system_errno = pg_system_errno,
 	.get_autocommit = pg_get_autocommit,
 	.changes = pg_changes,
 	.last_insert_rowid = pg_last_insert_rowid,

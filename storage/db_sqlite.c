@@ -120,6 +120,12 @@ lite_extended_errcode(const struct db *db)
 	return sqlite3_extended_errcode(lite(db));
 }
 
+static int
+lite_system_errno(const struct db *db)
+{
+	return sqlite3_system_errno(lite(db));
+}
+
 static bool
 lite_get_autocommit(const struct db *db)
 {
@@ -256,6 +262,7 @@ static const struct db_driver lite_driver = {
 	.exec = lite_exec,
 	.errmsg = lite_errmsg,
 	.extended_errcode = lite_extended_errcode,
+	.system_errno = lite_system_errno,
 	.get_autocommit = lite_get_autocommit,
 	.changes = lite_changes,
 	.last_insert_rowid = lite_last_insert_rowid,

@@ -443,10 +443,19 @@ TREASURY_WARN_UNUSED treasury_err idem_end(struct store *s, struct command *cmd)
 /* A token's insert / revocation and its journal entry (token.created,
  * token.revoked) inside the caller's transaction, by who (tokens.c; the
  * public store_token_insert / _revoke of storage.h are these in their own
- * transaction, without an actor). Same returns as those. */
+ * transaction, without an actor). Same returns as those; *id (may be
+ * NULL), the new token's id. */
 TREASURY_WARN_UNUSED treasury_err
 store_token_insert_by(struct store *s, const struct journal_who *who,
-    const char *name, unsigned roles, const uint8_t hash[TOKEN_HASH_BYTES]);
+    const char *name, unsigned roles, const uint8_t hash[TOKEN_HASH_BYTES],
+    int64_t *id);
+
+/* Step the INSERT ... RETURNING <integer key> of statement i (bound),
+ * then reset it and clear its bindings: *id is the new row's key, or 0
+ * when the statement inserted nothing (its WHERE said no). Returns
+ * TREASURY_OK or the mapped error (records.c). */
+TREASURY_WARN_UNUSED treasury_err
+store_stmt_insert(struct store *s, enum store_stmt i, int64_t *id);
 TREASURY_WARN_UNUSED treasury_err
 store_token_revoke_by(struct store *s, const struct journal_who *who,
     const char *name);

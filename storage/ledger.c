@@ -182,10 +182,9 @@ ledger_append(struct store *s, const struct ledger_new *e, int64_t *seq_out)
 		bind_str(st, 12, e->category);
 	else
 		db_bind_null(st, 12);
-	err = store_stmt_run(s, STMT_LEDGER_INSERT);
+	err = store_stmt_insert(s, STMT_LEDGER_INSERT, seq_out);
 	if (err != TREASURY_OK)
 		return err;
-	*seq_out = db_last_insert_rowid(s->db);
 	return ledger_days_fold(s, e->treasury, e->asset, e->category,
 	    e->created_s, e->kind, e->amount, false);
 }

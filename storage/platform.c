@@ -301,15 +301,13 @@ apply_token_create(struct store *s, struct command *cmd)
 	treasury_err err;
 
 	err = store_token_insert_by(s, &who, cmd->in.token_create.name,
-	    cmd->in.token_create.roles, cmd->in.token_create.hash);
+	    cmd->in.token_create.roles, cmd->in.token_create.hash,
+	    &cmd->out.token_create.token_id);
 	if (err == TREASURY_ERR_CONFLICT)
 		cmd_detail(cmd, "field 'name': a live token named '%s' exists",
 		    cmd->in.token_create.name);
 	else if (err == TREASURY_ERR_TOO_LARGE)
 		cmd_detail(cmd, "%d live tokens exist already", TOKENS_MAX);
-	if (err == TREASURY_OK)
-		cmd->out.token_create.token_id =
-		    (int64_t)db_last_insert_rowid(s->db);
 	return cmd_finish(s, cmd, err);
 }
 

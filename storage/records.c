@@ -48,6 +48,24 @@ store_stmt_run(struct store *s, enum store_stmt i)
 	return store_err_from_db(s->db, rc);
 }
 
+treasury_err
+store_stmt_insert(struct store *s, enum store_stmt i, int64_t *id)
+{
+	struct db_stmt *st = s->stmt[i];
+	int rc;
+
+	*id = 0;
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		*id = db_column_int64(st, 0);
+		rc = db_step(st);	/* the end: one row was inserted */
+		if (rc == DB_ROW || *id <= 0)
+			rc = DB_CORRUPT;
+	}
+	store_stmt_done(st);
+	return store_err_from_db(s->db, rc);
+}
+
 void
 bind_str(struct db_stmt *st, int i, const char *text)
 {

@@ -362,7 +362,6 @@ static const char schema_journal[] =
 	" signature BLOB NOT NULL CHECK (length(signature) = 64)"
 	") STRICT;";
 
-static treasury_err meta_create(struct db *db);
 
 struct migration {
 	const char *sql;
@@ -370,7 +369,7 @@ struct migration {
 };
 
 static const struct migration migrations[] = {
-	/* 1 */ { schema_1, meta_create },
+	/* 1 */ { schema_1, store_meta_create },
 	/* 2 */ { schema_2, NULL },
 	/* 3 */ { schema_3, NULL },
 	/* 4 */ { store_schema_4, store_schema_4_after },	/* schema_policy.c */
@@ -392,8 +391,8 @@ store_schema_version(void)
 }
 
 /* The single meta row: a fresh instance id and token hash key. */
-static treasury_err
-meta_create(struct db *db)
+treasury_err
+store_meta_create(struct db *db)
 {
 	static const char sql[] = "INSERT INTO meta"
 	    " (id, instance_id, token_hash_key, created_at) VALUES (1, ?, ?, ?)";

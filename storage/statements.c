@@ -13,7 +13,8 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	[STMT_TOKEN_INSERT] =
 	    "INSERT INTO tokens (name, roles, hash, created_at,"
 	    " client_cert_sha256) SELECT ?1, ?2, ?3, ?4, ?6"
-	    " WHERE (SELECT count(*) FROM tokens WHERE revoked_at IS NULL) < ?5",
+	    " WHERE (SELECT count(*) FROM tokens WHERE revoked_at IS NULL) < ?5"
+	    " RETURNING id",
 	[STMT_TOKEN_FIND] =
 	    "SELECT id, name, roles, created_at, client_cert_sha256, hash"
 	    " FROM tokens WHERE hash = ?1 AND revoked_at IS NULL",
@@ -118,7 +119,8 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    "INSERT INTO ledger (treasury_id, kind, asset, amount, balance_after,"
 	    " reference, source, to_dest, memo, proposal_id, created_at,"
 	    " category)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+	    " RETURNING seq",
 	[STMT_LEDGER_BY_REFERENCE] =
 	    "SELECT seq, asset, amount, source, memo, category FROM ledger"
 	    " WHERE treasury_id = ?1 AND kind = 'deposit' AND reference = ?2",
@@ -132,7 +134,8 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	/* The filtered page (queries.h struct ledger_filter) by the ledger_time
 	 * index, in (created_at, seq) order, after the cursor's entry ?2
 	 * (0: from the start). ?4 from ?5 to (seconds), ?6 kind, ?7 asset,
-	 * ?8 category ('' = uncategorised), ?9 counterparty: NULL = any. */
+	 * ?8 category ('' = uncategorised), ?9 counterparty: NULL = any (the
+	 * CASTs give PostgreSQL a type to test for NULL). */
 	[STMT_LEDGER_PAGE_FILTERED] =
 	    "SELECT l.seq, l.treasury_id, l.kind, l.asset, a.decimals, l.amount,"
 	    " l.balance_after, l.reference, l.source, l.to_dest, l.memo,"
@@ -142,10 +145,12 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    " AND l.created_at < ?5 AND (l.created_at, l.seq) >"
 	    " (COALESCE((SELECT created_at FROM ledger WHERE seq = ?2"
 	    " AND treasury_id = ?1), -9223372036854775807 - 1), ?2)"
-	    " AND (?6 IS NULL OR l.kind = ?6) AND (?7 IS NULL OR l.asset = ?7)"
-	    " AND (?8 IS NULL OR (?8 = '' AND l.category IS NULL)"
+	    " AND (CAST(?6 AS TEXT) IS NULL OR l.kind = ?6)"
+	    " AND (CAST(?7 AS TEXT) IS NULL OR l.asset = ?7)"
+	    " AND (CAST(?8 AS TEXT) IS NULL OR (?8 = '' AND l.category IS NULL)"
 	    " OR l.category = ?8)"
-	    " AND (?9 IS NULL OR (l.kind = 'deposit' AND l.source = ?9)"
+	    " AND (CAST(?9 AS TEXT) IS NULL"
+	    " OR (l.kind = 'deposit' AND l.source = ?9)"
 	    " OR (l.kind = 'transfer' AND l.to_dest = ?9))"
 	    " ORDER BY l.created_at, l.seq LIMIT ?3",
 	[STMT_LEDGER_LAST_SEQ] =
@@ -467,7 +472,7 @@ const char *const store_stmt_sql[STMT_COUNT_] = {
 	    "INSERT INTO webhooks (url, events, treasury_id, secret, enabled,"
 	    " after_seq, created_at, updated_at) SELECT ?1, ?2, ?3, ?4, 1,"
 	    " (SELECT coalesce(max(seq), 0) FROM journal), ?5, ?5"
-	    " WHERE (SELECT count(*) FROM webhooks) < ?6",
+	    " WHERE (SELECT count(*) FROM webhooks) < ?6 RETURNING id",
 	[STMT_WEBHOOK_ENABLE] =
 	    "UPDATE webhooks SET enabled = ?2, updated_at = ?3 WHERE id = ?1",
 	[STMT_WEBHOOK_ROTATE] =

@@ -93,7 +93,7 @@ store_db_full(struct db *db)
 	rc = db_extended_errcode(db) & 0xff;
 	if (rc == DB_FULL)
 		return true;
-	sys_errno = sqlite3_system_errno(db_sqlite(db));
+	sys_errno = db_system_errno(db);
 	return rc == DB_IOERR && (sys_errno == ENOSPC ||
 	    sys_errno == EDQUOT);
 }
@@ -261,6 +261,8 @@ store_file_prepare(const char *path, char errmsg[STORE_ERRMSG_BYTES])
 {
 	assert(path != NULL && errmsg != NULL);
 	errmsg[0] = '\0';
+	if (store_path_is_postgresql(path))
+		return TREASURY_OK;	/* no file */
 	return file_prepare(path, STORE_READ_WRITE_CREATE, errmsg);
 }
 
@@ -277,6 +279,8 @@ store_file_id_check(const char *path, const struct store_file_id *id,
 
 	assert(path != NULL && id != NULL && detail != NULL);
 	detail[0] = '\0';
+	if (store_path_is_postgresql(path))
+		return TREASURY_OK;	/* no file to lose */
 	if (stat(path, &st) != 0)
 		store_errmsg_set(detail, "database file %s %s", path,
 		    errno == ENOENT ? "was deleted" : strerror(errno));
@@ -313,6 +317,10 @@ treasury_err
 store_file_check(struct store *s, char detail[STORE_ERRMSG_BYTES])
 {
 	assert(s != NULL);
+	if (s->postgresql) {
+		detail[0] = '\0';
+		return TREASURY_OK;	/* no file to lose */
+	}
 	return store_file_id_check(s->path, &s->file_id, detail);
 }
 
@@ -539,6 +547,9 @@ stmts_prepare(struct store *s, const char *path,
 
 	for (i = 0; i < STMT_COUNT_; i++) {
 		assert(store_stmt_sql[i] != NULL);
+		/* SQLite's own (data_version): left NULL, see its user */
+		if (s->postgresql && strncmp(store_stmt_sql[i], "PRAGMA", 6) == 0)
+			continue;
 		rc = db_prepare_persistent(s->db, store_stmt_sql[i], &s->stmt[i]);
 		if (rc != DB_OK)
 			return db_fail(s, rc, "cannot prepare statements for"
@@ -547,14 +558,33 @@ stmts_prepare(struct store *s, const char *path,
 	return TREASURY_OK;
 }
 
+/* The SQLite file at path (file_prepare made or checked it): connect,
+ * remember its identity, check its schema, settings, migrate. */
+static treasury_err
+file_open(struct store *s, const char *path, char errmsg[STORE_ERRMSG_BYTES])
+{
+	treasury_err err;
+	int version = 0;
+
+	err = db_connect(s, path, errmsg);
+	if (err == TREASURY_OK)
+		err = file_id_take(s, path, errmsg);
+	if (err == TREASURY_OK)
+		err = store_schema_check(s->db, path, s->mode, &version, errmsg);
+	if (err == TREASURY_OK)
+		err = db_settings(s, path, errmsg);
+	if (err == TREASURY_OK && s->mode != STORE_READ_ONLY)
+		err = store_migrate(s->db, path, errmsg);
+	return err;
+}
+
 treasury_err
 store_open(const char *path, enum store_mode mode, struct store **out,
     char errmsg[STORE_ERRMSG_BYTES])
 {
-	char local[STORE_ERRMSG_BYTES];
+	char local[STORE_ERRMSG_BYTES], where[STORE_ERRMSG_BYTES];
 	struct store *s = NULL;
 	treasury_err err;
-	int version = 0;
 
 	assert(path != NULL);
 	assert(out != NULL);
@@ -564,9 +594,11 @@ store_open(const char *path, enum store_mode mode, struct store **out,
 		errmsg = local;
 	errmsg[0] = '\0';
 	*out = NULL;
-	err = file_prepare(path, mode, errmsg);
-	if (err != TREASURY_OK)
-		return err;
+	if (!store_path_is_postgresql(path)) {
+		err = file_prepare(path, mode, errmsg);
+		if (err != TREASURY_OK)
+			return err;
+	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		store_errmsg_set(errmsg, "cannot open database %s: %s", path,
@@ -574,26 +606,19 @@ store_open(const char *path, enum store_mode mode, struct store **out,
 		return TREASURY_ERR_NOMEM;
 	}
 	s->mode = mode;
-	err = db_connect(s, path, errmsg);
-	if (err == TREASURY_OK)
-		err = file_id_take(s, path, errmsg);
-	if (err != TREASURY_OK)
-		goto fail;
-	err = store_schema_check(s->db, path, mode, &version, errmsg);
-	if (err != TREASURY_OK)
-		goto fail;
-	err = db_settings(s, path, errmsg);
-	if (err != TREASURY_OK)
-		goto fail;
-	if (mode != STORE_READ_ONLY) {
-		err = store_migrate(s->db, path, errmsg);
-		if (err != TREASURY_OK)
-			goto fail;
+	if (store_path_is_postgresql(path)) {
+		store_pg_redact(path, where);	/* never the password */
+		err = store_pg_connect(s, path, errmsg);
+	} else {
+		snprintf(where, sizeof(where), "%s", path);
+		err = file_open(s, path, errmsg);
 	}
-	err = meta_load(s, path, errmsg);
 	if (err != TREASURY_OK)
 		goto fail;
-	err = stmts_prepare(s, path, errmsg);
+	err = meta_load(s, where, errmsg);
+	if (err != TREASURY_OK)
+		goto fail;
+	err = stmts_prepare(s, where, errmsg);
 	if (err != TREASURY_OK)
 		goto fail;
 	*out = s;
@@ -657,6 +682,7 @@ rescue_if_lost(struct store *s)
 	struct tm tm;
 
 	if (s->mode == STORE_READ_ONLY || s->path[0] == '\0' ||
+	    s->postgresql ||
 	    store_file_check(s, detail) == TREASURY_OK ||
 	    atomic_exchange(&rescued, true))
 		return;
@@ -732,6 +758,8 @@ store_quick_check(struct store *s, unsigned limit_s, bool *cut_short,
 	assert(s != NULL && cut_short != NULL && errmsg != NULL);
 	*cut_short = false;
 	errmsg[0] = '\0';
+	if (s->postgresql)
+		return TREASURY_OK;	/* the server checks its own pages */
 	snprintf(sql, sizeof(sql), "PRAGMA quick_check(%d)",
 	    STORE_QUICK_CHECK_FINDINGS_MAX);
 	rc = db_prepare(s->db, sql, &st);

@@ -165,6 +165,8 @@ extern const char *const store_stmt_sql[STMT_COUNT_];
 
 struct store {
 	struct db *db;
+	bool postgresql;		/* db is PostgreSQL (store_pg.c) */
+	int64_t pg_data_version;	/* store_data_version's, PostgreSQL */
 	enum store_mode mode;
 	char path[PATH_MAX];		/* as opened, for store_file_check */
 	struct store_file_id file_id;	/* of the file opened */
@@ -175,6 +177,34 @@ struct store {
 	 * the writer clears it before each group */
 	bool tokens_changed;
 };
+
+/* The single meta row of a new database: a fresh instance id and token
+ * hash key (schema.c; the first migration, and schema_pg.c). */
+TREASURY_WARN_UNUSED treasury_err store_meta_create(struct db *db);
+
+/* ---- PostgreSQL (store_pg.c, schema_pg.c) ---- */
+
+/* Connect s (mode set) to the PostgreSQL database of uri, set the
+ * session (synchronous_commit on, repeatable read) and, unless s is
+ * read-only, make the schema when the database has none. errmsg never
+ * holds the password of uri. */
+TREASURY_WARN_UNUSED treasury_err
+store_pg_connect(struct store *s, const char *uri,
+    char errmsg[STORE_ERRMSG_BYTES]);
+
+/* Make the schema (schema_pg.c) of db, named where in messages, when it
+ * has none; refuse a newer or older one. One transaction, under an
+ * advisory lock. */
+TREASURY_WARN_UNUSED treasury_err
+store_pg_migrate(struct db *db, const char *where,
+    char errmsg[STORE_ERRMSG_BYTES]);
+
+/* The schema version schema_pg.c writes. */
+int store_pg_schema_version(void);
+
+/* uri without its password and parameters, for messages (out holds
+ * STORE_ERRMSG_BYTES). */
+void store_pg_redact(const char *uri, char out[STORE_ERRMSG_BYTES]);
 
 /* Schema 4 (schema_policy.c): the policies of docs/policies.md. */
 extern const char store_schema_4[];

@@ -141,9 +141,10 @@ token_created_journal(struct store *s, const struct journal_who *who,
 static treasury_err
 token_insert_bound_by(struct store *s, const struct journal_who *who,
     const char *name, unsigned roles, const uint8_t hash[TOKEN_HASH_BYTES],
-    const uint8_t *cert_sha256)
+    const uint8_t *cert_sha256, int64_t *id_out)
 {
 	struct db_stmt *st = s->stmt[STMT_TOKEN_INSERT];
+	int64_t id = 0;
 	size_t len = strnlen(name, TOKEN_NAME_MAX_BYTES + 1);
 	treasury_err err;
 	int rc;
@@ -163,9 +164,15 @@ token_insert_bound_by(struct store *s, const struct journal_who *who,
 	else
 		db_bind_null(st, 6);
 	rc = db_step(st);
+	if (rc == DB_ROW) {		/* RETURNING id: inserted */
+		id = db_column_int64(st, 0);
+		rc = db_step(st);
+	} else if (rc == DB_DONE)
+		rc = DB_ROW;		/* nothing inserted: the limit */
 	if (rc == DB_DONE)
-		err = db_changes(s->db) == 1 ? TREASURY_OK :
-		    TREASURY_ERR_TOO_LARGE;
+		err = id > 0 ? TREASURY_OK : TREASURY_ERR_DB_CORRUPT;
+	else if (rc == DB_ROW)
+		err = TREASURY_ERR_TOO_LARGE;
 	else if (rc == DB_CONSTRAINT_UNIQUE)
 		err = TREASURY_ERR_CONFLICT;	/* name (or, never, hash) */
 	else
@@ -173,14 +180,17 @@ token_insert_bound_by(struct store *s, const struct journal_who *who,
 	store_stmt_done(st);
 	if (err != TREASURY_OK)
 		return err;
+	if (id_out != NULL)
+		*id_out = id;
 	return token_created_journal(s, who, name, roles, hash, cert_sha256);
 }
 
 treasury_err
 store_token_insert_by(struct store *s, const struct journal_who *who,
-    const char *name, unsigned roles, const uint8_t hash[TOKEN_HASH_BYTES])
+    const char *name, unsigned roles, const uint8_t hash[TOKEN_HASH_BYTES],
+    int64_t *id)
 {
-	return token_insert_bound_by(s, who, name, roles, hash, NULL);
+	return token_insert_bound_by(s, who, name, roles, hash, NULL, id);
 }
 
 /* The time of a change made outside the writer (`treasuryd token ...`,
@@ -223,7 +233,7 @@ store_token_create(struct store *s, const char *name, unsigned roles,
 		err = token_time(s, now_s, &who.time_s);
 	if (err == TREASURY_OK)
 		err = token_insert_bound_by(s, &who, name, roles, hash,
-		    cert_sha256);
+		    cert_sha256, NULL);
 	return token_txn_end(s, own, err);
 }
 

@@ -228,14 +228,14 @@ apply_webhook_create(struct store *s, struct command *cmd)
 	db_bind_blob(st, 4, w->secret, WEBHOOK_SECRET_BYTES, DB_STATIC);
 	db_bind_int64(st, 5, cmd->now_s);
 	db_bind_int(st, 6, WEBHOOK_ENDPOINTS_MAX);
-	err = store_stmt_run(s, STMT_WEBHOOK_INSERT);
-	if (err == TREASURY_OK && db_changes(s->db) == 0) {
+	err = store_stmt_insert(s, STMT_WEBHOOK_INSERT,
+	    &cmd->out.webhook_create.id);
+	if (err == TREASURY_OK && cmd->out.webhook_create.id == 0) {
 		cmd_detail(cmd, "%d webhook endpoints are registered already; "
 		    "delete one first", WEBHOOK_ENDPOINTS_MAX);
 		err = TREASURY_ERR_WEBHOOK_LIMIT;
 	}
 	if (err == TREASURY_OK) {
-		cmd->out.webhook_create.id = db_last_insert_rowid(s->db);
 		err = webhook_journal_created(s, cmd,
 		    cmd->out.webhook_create.id, w);
 	}

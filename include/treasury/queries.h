@@ -43,6 +43,9 @@ void store_read_end(struct store *s);
 /* PRAGMA data_version of s: it changes when any other connection, in this
  * process or another, has committed since s last looked (inside a
  * snapshot: as of the snapshot). For caches of rows read through s.
+ * On PostgreSQL, which has no such number, it is new at every call: a
+ * cache keyed on it always misses (issue #17: LISTEN/NOTIFY is to bring
+ * the other processes' commits).
  * Returns TREASURY_OK or a database error. */
 TREASURY_WARN_UNUSED treasury_err
 store_data_version(struct store *s, int64_t *out);

@@ -46,7 +46,16 @@ enum {
 /* The schema version this build writes (PRAGMA user_version). */
 int store_schema_version(void);
 
-/* Open the database at path.
+/* Whether path names a PostgreSQL database: a libpq URI, starting
+ * "postgresql://" or "postgres://" (issue #17). Anything else is the path
+ * of an SQLite file. */
+bool store_path_is_postgresql(const char *path);
+
+/* Open the database at path: an SQLite file, or a PostgreSQL database
+ * (store_path_is_postgresql), whose schema is made when it has none
+ * (mode other than STORE_READ_ONLY); what is about files below (the
+ * file's identity, its changes word, its quick check) is then moot and
+ * succeeds without doing anything.
  * Returns: TREASURY_OK;
  *   TREASURY_ERR_DB_OPEN         the file or its directory is missing (or
  *                                cannot be created/opened);
@@ -65,6 +74,16 @@ store_open(const char *path, enum store_mode mode, struct store **out,
 
 /* Finalize statements and close. NULL is accepted. */
 void store_close(struct store *s);
+
+/* The daemon's claim on a PostgreSQL database, held while s is open (a
+ * session advisory lock: a daemon that dies loses its connection and so
+ * the claim): one daemon serves a database until the engine is safe for
+ * several (issue #17). An SQLite database is claimed through its lock
+ * file instead (daemon/listener.c), and this does nothing.
+ * Returns TREASURY_OK, TREASURY_ERR_CONFLICT (another daemon holds it;
+ * errmsg says so) or a database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_serve_lock(struct store *s, char errmsg[STORE_ERRMSG_BYTES]);
 
 /* ---- the database file's identity (docs/operations.md, "Database
  * identity") ---- */
@@ -138,7 +157,10 @@ enum { STORE_CHANGES_FILE_BYTES = 8 };
 #define STORE_CHANGES_SUFFIX "-changes"
 
 /* The changes word of db_path, mapped read-only (the file is made, 0600,
- * when missing). Returns TREASURY_OK, TREASURY_ERR_IO with errmsg set. */
+ * when missing). A PostgreSQL database has no such file: its word is
+ * new at every read, so that nothing is answered from memory (issue #17:
+ * LISTEN/NOTIFY is to tell of other processes' commits).
+ * Returns TREASURY_OK, TREASURY_ERR_IO with errmsg set. */
 struct store_changes;
 TREASURY_WARN_UNUSED treasury_err
 store_changes_map(const char *db_path, struct store_changes **out,
