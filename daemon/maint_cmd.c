@@ -75,6 +75,13 @@ maint_args_parse(int argc, char *argv[], const char *file_opt,
 	    (file_opt != NULL && a->file == NULL)) {
 		return -1;
 	}
+	if (store_path_is_postgresql(a->db_path)) {
+		fprintf(stderr, "treasuryd: backup, check and restore work on "
+		    "an SQLite database file; a PostgreSQL database is backed "
+		    "up and restored with PostgreSQL's tools (pg_dump, "
+		    "pg_basebackup): docs/operations.md, \"PostgreSQL\"\n");
+		return -1;
+	}
 	return 0;
 }
 

@@ -36,6 +36,13 @@ store_open_maintenance(const char *path, enum store_mode mode, struct db **out,
 	int rc, version = 0;
 
 	*out = NULL;
+	if (store_path_is_postgresql(path)) {
+		store_errmsg_set(errmsg, "this command works on an SQLite "
+		    "database file; a PostgreSQL database is backed up, "
+		    "restored and checked with PostgreSQL's own tools "
+		    "(docs/operations.md, \"PostgreSQL\")");
+		return TREASURY_ERR_DB_OPEN;
+	}
 	if (stat(path, &st) != 0) {
 		store_errmsg_set(errmsg, "cannot open database %s: %s", path,
 		    strerror(errno));

@@ -150,6 +150,21 @@ sqlstate_rc(const char *state)
 	return DB_ERROR;
 }
 
+/* A unique violation of a primary key (PostgreSQL names it <table>_pkey
+ * unless told otherwise, and schema_pg.c never tells otherwise) is
+ * SQLite's DB_CONSTRAINT_PRIMARYKEY; any other DB_CONSTRAINT_UNIQUE. */
+static int
+constraint_rc(int rc, const PGresult *res)
+{
+	const char *name = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	if (rc == DB_CONSTRAINT_UNIQUE && n > 5 &&
+	    strcmp(name + n - 5, "_pkey") == 0)
+		return DB_CONSTRAINT_PRIMARYKEY;
+	return rc;
+}
+
 /* The DB_* code of a result (NULL: the connection failed), error kept. */
 static int
 result_rc(struct pg *c, const PGresult *res)
@@ -166,7 +181,7 @@ result_rc(struct pg *c, const PGresult *res)
 		return DB_OK;
 	default:
 		rc = sqlstate_rc(PQresultErrorField(res, PG_DIAG_SQLSTATE));
-		return fail(c, rc, PQresultErrorMessage(res));
+		return fail(c, constraint_rc(rc, res), PQresultErrorMessage(res));
 	}
 }
 
@@ -198,6 +213,17 @@ db_pg_open(const char *conninfo, struct db **out)
 		return fail(c, DB_CANTOPEN, PQerrorMessage(c->conn));
 	return DB_OK;
 }
+
+/* SQLite's BEGIN IMMEDIATE takes the database's one write lock at once:
+ * a writer in any process waits (busy_timeout) for the one before it to
+ * end. The same here: an advisory lock every writer takes first, held to
+ * COMMIT or ROLLBACK, waited for up to the session's lock_timeout
+ * (store_pg.c; then 55P03, DB_BUSY). Writes see every commit made before
+ * the lock was theirs (read committed, each statement a new snapshot);
+ * a reader's BEGIN keeps one snapshot (the session's repeatable read). */
+static const char write_begin[] =
+    "BEGIN ISOLATION LEVEL READ COMMITTED;"
+    " SELECT pg_advisory_xact_lock(1414681431)";	/* "TRSW" */
 
 /* Length of "INDEXED BY name " at p (SQLite's index hint, which has no
  * meaning to PostgreSQL's planner), or 0. */
@@ -280,8 +306,10 @@ sql_translate(const char *sql, int *params)
 	}
 	out[o] = '\0';
 	*params = (int)top;
-	if (strncasecmp(out, "BEGIN IMMEDIATE", 15) == 0)
-		memmove(out + 5, out + 15, o - 15 + 1);
+	if (strcasecmp(out, "BEGIN IMMEDIATE") == 0) {
+		free(out);
+		return strdup(write_begin);
+	}
 	return out;
 }
 
@@ -566,6 +594,8 @@ run(struct pg_stmt *st)
 	rc = result_rc(c, st->res);
 	if (rc != DB_OK)
 		return rc;
+	if (st->direct != NULL)
+		return DB_DONE;	/* transaction control: no rows, whatever ran */
 	if (PQresultStatus(st->res) != PGRES_TUPLES_OK) {
 		c->changes = strtoll(PQcmdTuples(st->res), NULL, 10);
 		return DB_DONE;

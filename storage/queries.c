@@ -572,7 +572,9 @@ store_proposals_page(struct store *s, const char *treasury,
 	if (err == TREASURY_OK) {
 		bind_str(st, 1, treasury);
 		db_bind_int64(st, 2, key_from_u64(after_nonce));
-		db_bind_int64(st, 3, status != 0 ? -1 :
+		/* no limit when filtering: INT64_MAX, not SQLite's -1,
+		 * which PostgreSQL refuses */
+		db_bind_int64(st, 3, status != 0 ? INT64_MAX :
 		    (int64_t)limit + 1);
 		err = store_page_walk_where(s, st, limit, status != 0 ?
 		    proposal_row_has_status : NULL, proposal_page_row, w, more);

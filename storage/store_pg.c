@@ -9,7 +9,10 @@
  * its synchronous standby) has flushed it: what the daemon acknowledges
  * is committed, as on SQLite with synchronous=FULL.
  * Isolation: repeatable read, so that the several statements of one read
- * transaction see one snapshot, as SQLite's WAL readers do.
+ * transaction see one snapshot, as SQLite's WAL readers do; a write
+ * transaction (BEGIN IMMEDIATE) is read committed under the database's
+ * write lock (db_pg.c), so that writers in any number of processes take
+ * turns as they do on SQLite.
  */
 #include <stdio.h>
 #include <string.h>
@@ -85,7 +88,7 @@ treasury_err
 store_pg_connect(struct store *s, const char *uri,
     char errmsg[STORE_ERRMSG_BYTES])
 {
-	char where[STORE_ERRMSG_BYTES];
+	char where[STORE_ERRMSG_BYTES], sql[256];
 	int rc;
 
 	store_pg_redact(uri, where);
@@ -97,9 +100,12 @@ store_pg_connect(struct store *s, const char *uri,
 		    s->db != NULL ? db_errmsg(s->db) : db_errstr(rc));
 		return TREASURY_ERR_DB_OPEN;
 	}
-	rc = db_exec(s->db, "SET synchronous_commit TO on;"
+	/* lock_timeout: SQLite's busy timeout, for the write lock */
+	snprintf(sql, sizeof(sql), "SET synchronous_commit TO on;"
 	    " SET default_transaction_isolation TO 'repeatable read';"
-	    " SET client_min_messages TO warning");
+	    " SET lock_timeout TO %d; SET client_min_messages TO warning",
+	    STORE_BUSY_TIMEOUT_MS);
+	rc = db_exec(s->db, sql);
 	if (rc != DB_OK) {
 		store_errmsg_set(errmsg, "cannot configure database %s: %s",
 		    where, db_errmsg(s->db));

@@ -8,6 +8,11 @@ error (a line with syslog priority 0..3).
 
 Standard library only, plus Debian's python3-cryptography in the tests
 that sign (run with /usr/bin/python3).
+
+With run.py --engine postgresql (under tests/pg/with-cluster.sh, which
+sets TREASURY_TEST_PG), a node without a database path of its own gets a
+new, empty PostgreSQL database of that cluster instead of an SQLite file;
+a test that is about the SQLite file itself says so with @sqlite_only.
 """
 
 import http.client
@@ -26,6 +31,47 @@ HTTP_TIMEOUT_S = 30
 
 class TestFailure(AssertionError):
     pass
+
+
+# "sqlite" (the embedded default) or "postgresql" (run.py --engine).
+ENGINE = "sqlite"
+_pg_databases = 0
+
+
+class SkipTest(Exception):
+    """Raised by a test that does not apply to the engine under test."""
+
+
+def sqlite_only(reason):
+    """A test of the SQLite file itself (its bytes, its path, its
+    maintenance commands): skipped on PostgreSQL, with the reason."""
+    def wrap(fn):
+        def run(ctx):
+            if ENGINE != "sqlite":
+                raise SkipTest(reason)
+            return fn(ctx)
+        run.__name__ = fn.__name__
+        run.__doc__ = fn.__doc__
+        return run
+    return wrap
+
+
+def pg_database():
+    """A new, empty database of the test cluster, as a treasuryd --db URI
+    (no password: the cluster trusts its unix socket)."""
+    global _pg_databases
+    conninfo = dict(kv.split("=", 1)
+                    for kv in os.environ["TREASURY_TEST_PG"].split())
+    _pg_databases += 1
+    name = "t%d_%d" % (os.getpid(), _pg_databases)
+    r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                        os.environ["TREASURY_TEST_PG"],
+                        "-c", "CREATE DATABASE %s" % name],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise TestFailure("CREATE DATABASE %s: %s" % (name, r.stderr))
+    return "postgresql:///%s?host=%s&user=%s" % (name, conninfo["host"],
+                                                 conninfo["user"])
 
 
 def assert_equal(got, want, what=""):
@@ -107,6 +153,9 @@ class Node:
         self.ctx = ctx
         self.dir = ctx.tmpdir(name)
         self.port = free_port()
+        if db_path is None and ENGINE == "postgresql":
+            db_path = pg_database()
+            os.makedirs(os.path.join(self.dir, "var"), mode=0o700)
         self.db_path = db_path or os.path.join(self.dir, "treasury.db")
         self.extra_args = list(extra_args or [])
         self.proc = None
@@ -186,12 +235,20 @@ class Node:
         self._stderr.close()
         self.proc = None
 
+    @property
+    def files_dir(self):
+        """Where the files beside the database are (admin.token,
+        journal.key): its directory, or ./var of the node for PostgreSQL."""
+        if self.db_path.startswith("postgresql://"):
+            return os.path.join(self.dir, "var")
+        return os.path.dirname(self.db_path)
+
     # ---- tokens ----
 
     @property
     def admin_token(self):
         if self._admin_token is None:
-            path = os.path.join(os.path.dirname(self.db_path), "admin.token")
+            path = os.path.join(self.files_dir, "admin.token")
             with open(path) as f:
                 self._admin_token = f.read().strip()
         return self._admin_token

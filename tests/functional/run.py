@@ -38,14 +38,19 @@ def discover(pattern):
             fn = getattr(mod, name)
             full = "%s.%s" % (fname[:-3], name)
             if name.startswith("test_") and callable(fn) and pattern in full:
+                reason = getattr(mod, "SQLITE_ONLY", None)
+                if reason is not None:
+                    fn = framework.sqlite_only(reason)(fn)
                 tests.append((full, fn))
     return tests
 
 
 # Shards take ports from 20000 up, below Linux's ephemeral range (32768+),
-# where the kernel's own choices (port 0) land.
+# where the kernel's own choices (port 0) land; the PostgreSQL shards
+# (--engine postgresql) from the blocks after the SQLite ones, since ctest
+# runs both side by side.
 PORT_FIRST = 20000
-PORT_BLOCK_SIZE = 1000
+PORT_BLOCK_SIZE = 500
 SHARDS_MAX = 12
 
 
@@ -66,20 +71,31 @@ def main():
     ap.add_argument("--source-dir", default=os.path.dirname(os.path.dirname(HERE)))
     ap.add_argument("-k", default="")
     ap.add_argument("--shard", default="1/1")
+    ap.add_argument("--engine", choices=("sqlite", "postgresql"),
+                    default="sqlite")
     args = ap.parse_args()
+    framework.ENGINE = args.engine
+    if args.engine == "postgresql" and "TREASURY_TEST_PG" not in os.environ:
+        ap.error("--engine postgresql runs under tests/pg/with-cluster.sh")
     shard, shards = parse_shard(ap, args.shard)
     if shards > 1:
-        framework.PORT_BLOCK = (PORT_FIRST + (shard - 1) * PORT_BLOCK_SIZE,
+        block = shard - 1 + (SHARDS_MAX if args.engine == "postgresql" else 0)
+        framework.PORT_BLOCK = (PORT_FIRST + block * PORT_BLOCK_SIZE,
                                 PORT_BLOCK_SIZE)
     treasuryd = os.path.abspath(args.treasuryd)
-    passed = failed = 0
+    passed = failed = skipped = 0
     for full, fn in discover(args.k)[shard - 1::shards]:
         root = tempfile.mkdtemp(prefix="treasuryd-test-")
         ctx = framework.Context(treasuryd, os.path.abspath(args.source_dir), root,
                                 treasuryctl=args.treasuryctl and os.path.abspath(args.treasuryctl))
         t0 = time.monotonic()
         try:
-            fn(ctx)
+            try:
+                fn(ctx)
+            except framework.SkipTest as e:
+                skipped += 1
+                print("SKIP %-60s %s" % (full, e), flush=True)
+                continue
             for n in ctx.nodes:
                 n.stop()
             passed += 1
@@ -97,7 +113,8 @@ def main():
                         pass
         finally:
             ctx.cleanup()
-    print("%d passed, %d failed" % (passed, failed))
+    print("%d passed, %d failed, %d skipped (%s)" % (passed, failed, skipped,
+                                                    args.engine))
     return 1 if failed or passed == 0 else 0
 
 

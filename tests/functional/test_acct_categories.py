@@ -8,7 +8,7 @@ import sqlite3
 import time
 
 import signers as sg
-from framework import assert_equal, assert_true
+from framework import assert_equal, assert_true, sqlite_only
 from treasury_helpers import assert_4xx, setup, ts
 
 DEST = "0x742d35Cc6634C0532925a3b844Bc454e4438f44e"
@@ -79,6 +79,7 @@ def test_category_registration_and_kinds(ctx):
                  "one journal entry per new category")
 
 
+@sqlite_only("reads ledger_days from the SQLite file and runs treasuryd check")
 def test_deposit_category_and_correction(ctx):
     node, c, _, _ = base(ctx)
     assert_equal(cat_post(c, "grants", "donations", "income").status, 201, "")
@@ -171,6 +172,7 @@ def test_deposit_category_and_correction(ctx):
     assert_equal(r.returncode, 0, "check passes: %s %s" % (r.stdout, r.stderr))
 
 
+@sqlite_only("reads ledger_days from the SQLite file and runs treasuryd check")
 def test_proposal_categories_and_canonical(ctx):
     node, c, a, b = base(ctx)
     for name, kind in (("grants-out", "expense"), ("payroll", "expense"),
@@ -276,6 +278,7 @@ def test_proposal_categories_and_canonical(ctx):
     assert_equal(r.returncode, 0, "check passes: %s %s" % (r.stdout, r.stderr))
 
 
+@sqlite_only("treasuryd check reads an SQLite file, which the test edits")
 def test_check_finds_wrong_labels(ctx):
     """`treasuryd check` names a label of the wrong kind or unregistered."""
     node, c, _, _ = base(ctx)

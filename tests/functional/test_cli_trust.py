@@ -8,7 +8,7 @@ import json
 import os
 
 from cli_helpers import Ctl, PASSPHRASE, EXIT_VERIFY
-from framework import assert_equal, assert_true
+from framework import assert_equal, assert_true, sqlite_only
 from test_cli_flow import DEST, grants, url_of
 
 
@@ -100,6 +100,7 @@ def test_forget_asks_again(ctx):
     assert_equal(c.proposals("grants"), [], "no proposal, nothing signed")
 
 
+@sqlite_only("plants a stored memo with SQL on the SQLite file")
 def test_stored_memo_now_refused_is_stale_not_a_server_error(ctx):
     """A proposal stored before the memo rule refused every invisible code
     point (its memo holds U+FE0F) and already approved: execution answers

@@ -7,6 +7,10 @@ lock is keyed on the file itself, so a second daemon through a hard link or
 a symbolic link is refused; a damaged database fails PRAGMA quick_check at
 start and is not served."""
 
+# run.py skips every test here on PostgreSQL, saying why.
+SQLITE_ONLY = "the SQLite file's identity, lock file and permissions"
+
+
 import os
 import shutil
 import sqlite3

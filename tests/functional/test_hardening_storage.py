@@ -12,7 +12,7 @@ import subprocess
 import time
 
 import signers as sg
-from framework import assert_equal, assert_problem, assert_true, TestFailure
+from framework import assert_equal, assert_problem, assert_true, TestFailure, sqlite_only
 from treasury_helpers import setup
 
 HANG_TIMEOUT_S = 10
@@ -109,6 +109,7 @@ def aside_files(node):
                   if ".pre-restore-" in f and not f.endswith("-wal"))
 
 
+@sqlite_only("treasuryd backup and restore work on SQLite files")
 def test_restore_never_overwrites_a_pre_restore_copy(ctx):
     node, c, out = stopped_node_with_backup(ctx)
     # Names a restore in this second or the next few would take: each
@@ -161,6 +162,7 @@ def make_leftovers(node):
     return gone, kept
 
 
+@sqlite_only("treasuryd backup and restore work on SQLite files")
 def test_restore_and_start_remove_leftovers_of_an_interrupted_restore(ctx):
     node, c, out = stopped_node_with_backup(ctx)
     gone, kept = make_leftovers(node)
@@ -187,6 +189,7 @@ def test_restore_and_start_remove_leftovers_of_an_interrupted_restore(ctx):
 
 # ---- 7: check escapes what it quotes from the database ----
 
+@sqlite_only("treasuryd backup and check work on SQLite files")
 def test_check_escapes_database_bytes(ctx):
     node, c = setup(ctx)
     c.asset_ok("USDC", 6)

@@ -16,7 +16,7 @@ import time
 import urllib.parse
 
 import signers as sg
-from framework import assert_equal, assert_problem, assert_true
+from framework import assert_equal, assert_problem, assert_true, sqlite_only
 from treasury_helpers import setup
 
 
@@ -75,6 +75,7 @@ def test_tokens_over_http_and_whoami(ctx):
 
 # ---- idempotency ----
 
+@sqlite_only("reads the idempotency table from the SQLite file")
 def test_idempotency_key(ctx):
     node, c = setup(ctx)
     c.asset_ok("USDC", 6)

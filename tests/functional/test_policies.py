@@ -8,6 +8,7 @@ the admin role cannot change signers, threshold or policy.
 """
 
 import signers as sg
+import framework
 from framework import assert_equal, assert_problem, assert_true
 from treasury_helpers import DAY_S, freeze_sig, parse_ts, setup
 
@@ -758,7 +759,10 @@ def test_rotated_key_old_signatures_stop_counting(ctx):
 
 def assert_db_checks(ctx, node):
     """treasuryd check: every executed proposal had its (base) threshold
-    of valid, unrevoked approvals, balances equal the ledger."""
+    of valid, unrevoked approvals, balances equal the ledger. (It reads an
+    SQLite file; on PostgreSQL the API's answers are what is checked.)"""
+    if framework.ENGINE != "sqlite":
+        return
     r = ctx.run_treasuryd(["check", "--db", node.db_path])
     assert_equal(r.returncode, 0, "treasuryd check: %s %s" % (r.stdout,
                                                                r.stderr))

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 
 import signers as sg
-from framework import assert_equal, assert_problem, assert_true
+from framework import assert_equal, assert_problem, assert_true, sqlite_only
 from treasury_helpers import freeze_sig, setup
 
 ROUNDS = 40     # requests per check: both HTTP threads, hits and misses
@@ -82,6 +82,7 @@ def one_answer(node, tid, token, c):
     return body
 
 
+@sqlite_only("memory answers: PostgreSQL has no data_version or changes file, so every read goes to the database there")
 def test_balances_follow_every_commit(ctx):
     node, c = start(ctx)
     c.asset_ok("USDC", 6)
@@ -125,6 +126,7 @@ def test_balances_follow_every_commit(ctx):
     node.stop()
 
 
+@sqlite_only("memory answers: PostgreSQL has no data_version or changes file, so every read goes to the database there")
 def test_tokens_from_another_process_are_seen_at_once(ctx):
     node, c = start(ctx)
     c.asset_ok("USDC", 6)
@@ -156,6 +158,7 @@ def test_tokens_from_another_process_are_seen_at_once(ctx):
     node.stop()
 
 
+@sqlite_only("memory answers: PostgreSQL has no data_version or changes file, so every read goes to the database there")
 def test_without_the_changes_file_everything_is_read(ctx):
     """A changes file that cannot be made (a directory in its place): the
     daemon says so and reads every answer from the database."""
@@ -191,6 +194,7 @@ def freeze(c, tid, signer, seq):
     assert_equal(r.status, 200, "freeze: %r" % r)
 
 
+@sqlite_only("memory answers: PostgreSQL has no data_version or changes file, so every read goes to the database there")
 def test_treasury_answer_follows_a_freeze(ctx):
     """GET /v1/treasuries/{t} from memory: a freeze (a write of the
     writer) shows on the very next GET, and the frozen answer is kept."""
@@ -221,6 +225,7 @@ def test_treasury_answer_follows_a_freeze(ctx):
     node.stop()
 
 
+@sqlite_only("memory answers: PostgreSQL has no data_version or changes file, so every read goes to the database there")
 def test_votes_from_memory_answer_as_before(ctx):
     """Votes take their token and the proposal's fixed facts from memory:
     the answers are those of the database (counts, statuses, refusals),
@@ -285,6 +290,7 @@ def test_votes_from_memory_answer_as_before(ctx):
     node.stop()
 
 
+@sqlite_only("memory answers: PostgreSQL has no data_version or changes file, so every read goes to the database there")
 def test_reads_racing_commits_never_lag_an_acknowledged_write(ctx):
     """Deposits one after another while three clients read balances as
     fast as they can: every answer holds at least every deposit answered
@@ -340,6 +346,7 @@ def test_reads_racing_commits_never_lag_an_acknowledged_write(ctx):
     node.stop()
 
 
+@sqlite_only("memory answers: PostgreSQL has no data_version or changes file, so every read goes to the database there")
 def test_memory_answers_off(ctx):
     """memory_answers_ms = 0: every answer is read from the database, and
     no changes file is needed or made."""

@@ -14,7 +14,7 @@ import threading
 import time
 
 import signers as sg
-from framework import assert_equal, assert_problem, assert_true, free_port
+from framework import assert_equal, assert_problem, assert_true, free_port, sqlite_only
 from treasury_helpers import setup
 
 DEST = "0x742d35Cc6634C0532925a3b844Bc454e4438f44e"
@@ -622,6 +622,7 @@ def calls_after(recv, t):
         return [x for x in recv.calls if x["t"] > t]
 
 
+@sqlite_only("moves the SQLite file away")
 def test_webhooks_unrecorded_results_are_not_sent_again_in_a_loop(ctx):
     """The writer cannot record delivery results (the database file
     renamed under the daemon): the thread keeps them, sends nothing while

@@ -614,6 +614,46 @@ test_finish_tls(void **state)
 	assert_int_equal(cfg.tls_min_version, 12);
 }
 
+/* A PostgreSQL URI: accepted without a password, refused with one in
+ * either place libpq would take it from; its files go to ./var. */
+static void
+test_finish_postgresql_uri(void **state)
+{
+	static const char *const refused[] = {
+		"postgresql://treasury:s3cret@db/treasury",
+		"postgres://u:@db/t",
+		"postgresql://u@db/t?sslmode=require&password=s3cret",
+		"postgresql:///t?password=s3cret",
+	};
+	static const char *const accepted[] = {
+		"postgresql://treasury@db.example/treasury?sslmode=verify-full",
+		"postgresql:///t?host=/run/postgresql&passfile=/etc/td/pgpass",
+		"postgresql://db:5432,db2:5432/t?target_session_attrs=read-write",
+	};
+	struct capture cap;
+	struct config cfg;
+	int rc;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		config_defaults(&cfg);
+		assert_int_equal(config_set(&cfg, "db", accepted[i], "t"), 0);
+		assert_int_equal(config_finish(&cfg), 0);
+		assert_string_equal(cfg.admin_token_file, "./var/admin.token");
+		assert_string_equal(cfg.journal_key, "./var/journal.key");
+	}
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		config_defaults(&cfg);
+		assert_int_equal(config_set(&cfg, "db", refused[i], "t"), 0);
+		capture_begin(&cap);
+		rc = config_finish(&cfg);
+		capture_end(&cap);
+		assert_int_equal(rc, -1);
+		assert_non_null(strstr(cap.text, "holds a password"));
+		assert_null(strstr(cap.text, "s3cret"));
+	}
+}
+
 int
 main(void)
 {
@@ -628,6 +668,7 @@ main(void)
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_finish_admin_token_path),
 		cmocka_unit_test(test_finish_tls),
+		cmocka_unit_test(test_finish_postgresql_uri),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,10 @@
  * parameters, ? inside quotes and comments (not a parameter), reset and
  * clear_bindings, changes, constraint errors, transactions and savepoints.
  *
+ * And the schema both engines make (schema parity): the same tables,
+ * columns and NOT NULLs in a migrated SQLite database as in a new
+ * PostgreSQL one, so that a migration added for SQLite alone fails here.
+ *
  * PostgreSQL is the throwaway cluster of tests/pg/with-cluster.sh, which
  * ctest runs this program under (TREASURY_TEST_PG); without it the test
  * fails rather than skips.
@@ -20,8 +24,11 @@
 
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "../../storage/db_pg.h"
 #include "../../storage/db_sqlite.h"
+#include "../../storage/store_int.h"
 
 static const char table_sql[] =
     "CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
@@ -245,6 +252,113 @@ test_transactions(void **state)
 	assert_int_equal(count_rows(db), 3);
 }
 
+/* "table.column notnull" lines of db's schema, sorted, into out. */
+static void
+columns(struct db *db, const char *sql, char *out, size_t size)
+{
+	struct db_stmt *st = NULL;
+	size_t n = 0;
+	int rc;
+
+	out[0] = '\0';
+	assert_int_equal(db_prepare(db, sql, &st), DB_OK);
+	while ((rc = db_step(st)) == DB_ROW) {
+		int w = snprintf(out + n, size - n, "%s.%s %d\n",
+		    (const char *)db_column_text(st, 0),
+		    (const char *)db_column_text(st, 1),
+		    (int)db_column_int64(st, 2));
+
+		assert_true(w > 0 && (size_t)w < size - n);
+		n += (size_t)w;
+	}
+	assert_int_equal(rc, DB_DONE);
+	assert_int_equal(db_finalize(st), DB_OK);
+}
+
+/* A URI of a new database of the test cluster (TREASURY_TEST_PG is
+ * "host=DIR dbname=postgres user=NAME"). */
+static void
+pg_new_database(const char *name, char *uri, size_t size)
+{
+	const char *conninfo = getenv("TREASURY_TEST_PG");
+	char host[256], user[64], sql[128];
+	struct db *db = NULL;
+
+	assert_non_null(conninfo);
+	assert_int_equal(sscanf(conninfo, "host=%255s dbname=%*s user=%63s",
+	    host, user), 2);
+	assert_int_equal(db_pg_open(conninfo, &db), DB_OK);
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", name);
+	assert_int_equal(db_exec(db, sql), DB_OK);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+	assert_int_equal(db_exec(db, sql), DB_OK);
+	assert_int_equal(db_close(db), DB_OK);
+	snprintf(uri, size, "postgresql:///%s?host=%s&user=%s", name, host,
+	    user);
+}
+
+static void
+test_schema_parity(void **state)
+{
+	static char lite_cols[16384], pg_cols[16384];
+	char dir[] = "/tmp/test_db-XXXXXX", path[64], uri[512];
+	char errmsg[STORE_ERRMSG_BYTES];
+	struct store *lite = NULL, *pg = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	assert_int_equal(store_open(path, STORE_READ_WRITE_CREATE, &lite,
+	    errmsg), TREASURY_OK);
+	pg_new_database("test_db_parity", uri, sizeof(uri));
+	assert_int_equal(store_open(uri, STORE_READ_WRITE_CREATE, &pg, errmsg),
+	    TREASURY_OK);
+	assert_int_equal(store_pg_schema_version(), store_schema_version());
+	/* a primary key column is NOT NULL in PostgreSQL, and in effect in
+	 * SQLite (an INTEGER PRIMARY KEY is the rowid) */
+	columns(lite->db, "SELECT m.name, p.name, p.\"notnull\" OR p.pk > 0"
+	    " FROM sqlite_schema m, pragma_table_info(m.name) p"
+	    " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"
+	    " ORDER BY 1, 2", lite_cols, sizeof(lite_cols));
+	/* what schema_pg.c adds: treasury_schema, the rowid columns */
+	columns(pg->db, "SELECT table_name, column_name,"
+	    " CASE is_nullable WHEN 'NO' THEN 1 ELSE 0 END"
+	    " FROM information_schema.columns WHERE table_schema = 'public'"
+	    " AND table_name <> 'treasury_schema' AND column_name <> 'rowid'"
+	    " ORDER BY 1, 2", pg_cols, sizeof(pg_cols));
+	assert_true(strlen(lite_cols) > 1000);	/* the whole schema */
+	assert_string_equal(pg_cols, lite_cols);
+	store_close(lite);
+	store_close(pg);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/t.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/t.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* What a message may say of a URI: never its password or parameters. */
+static void
+test_redact(void **state)
+{
+	static const struct { const char *uri, *shown; } cases[] = {
+		{ "postgresql://u:pw@h:5432/d?sslmode=require",
+		  "postgresql://u@h:5432/d" },
+		{ "postgres://u@h/d?password=pw", "postgres://u@h/d" },
+		{ "postgresql:///d?host=/run/pg", "postgresql:///d" },
+		{ "postgresql://h1,h2/d#frag", "postgresql://h1,h2/d" },
+		{ "not a uri", "a PostgreSQL database" },
+	};
+	char out[STORE_ERRMSG_BYTES];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_pg_redact(cases[i].uri, out);
+		assert_string_equal(out, cases[i].shown);
+	}
+}
+
 #define BOTH(fn) \
 	cmocka_unit_test_setup_teardown(fn, open_sqlite, close_db), \
 	cmocka_unit_test_setup_teardown(fn, open_pg, close_db)
@@ -257,6 +371,8 @@ main(void)
 		BOTH(test_parameters),
 		BOTH(test_constraint),
 		BOTH(test_transactions),
+		cmocka_unit_test(test_schema_parity),
+		cmocka_unit_test(test_redact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
