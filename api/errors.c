@@ -52,6 +52,12 @@ reply_verr(struct reply *rp, treasury_err err, const char *detail_fmt,
 		rp->retry_after_s = RETRY_AFTER_BUSY_S;
 	else if (err == TREASURY_ERR_STORAGE_UNAVAILABLE)
 		rp->retry_after_s = RETRY_AFTER_STORAGE_S;
+	else if (err == TREASURY_ERR_DATABASE_UNREACHABLE) {
+		/* PostgreSQL: the operator should know, once in a while */
+		log_limited(&err_log_limit[err], ERR_LOG_INTERVAL_MS, LOG_ERR,
+		    "%s: %s", treasury_err_text(err), detail);
+		rp->retry_after_s = RETRY_AFTER_STORAGE_S;
+	}
 	else if (err == TREASURY_ERR_STORAGE_FULL)
 		rp->retry_after_s = RETRY_AFTER_STORAGE_FULL_S;
 	reply_error(rp, status, err, "%s", detail);

@@ -49,6 +49,11 @@ request_snapshot_begin(struct request *rq, struct reply *rp)
 	cache_gen_now(rq->srv, &rq->gen);	/* before: see cache.c */
 	rq->gen_ms = clock_mono_ms();
 	err = store_read_begin(rq->reader);
+	if (err == TREASURY_ERR_DATABASE_UNREACHABLE) {
+		reply_err(rp, err, "a read could not begin");
+		/* logged (at most every 10 s), with Retry-After */
+		return false;
+	}
 	if (err != TREASURY_OK) {
 		log_msg(LOG_ERR, "read snapshot: %s", treasury_err_text(err));
 		reply_error(rp, 503, err, "database unavailable");

@@ -55,6 +55,10 @@ enum {
 	DB_CONSTRAINT_COMMITHOOK = DB_CONSTRAINT | (2 << 8),
 	DB_CONSTRAINT_PRIMARYKEY = DB_CONSTRAINT | (6 << 8),
 	DB_CONSTRAINT_UNIQUE = DB_CONSTRAINT | (8 << 8),
+	/* not SQLite's: the connection to a database server is lost
+	 * (db_pg.c); the call did nothing, or left its outcome unknown
+	 * when the call was a COMMIT */
+	DB_IOERR_CONNECTION = DB_IOERR | (200 << 8),
 };
 
 /* The primary code of a possibly extended result code. */

@@ -62,9 +62,15 @@ enum {
 	OID_NUMERIC = 1700
 };
 
+struct pg_stmt;
+
 struct pg {
 	struct db base;
 	PGconn *conn;
+	char *session;			/* run after every (re)connect, or NULL */
+	struct pg_stmt *stmts;		/* every statement, for a reconnect */
+	PGTransactionStatusType last_tx; /* after the last call that ran */
+	bool broken_tx;			/* lost inside a transaction */
 	int errcode;			/* extended DB_* of the last call */
 	char errmsg[DB_PG_ERRMSG_BYTES];
 	int64_t changes;
@@ -84,7 +90,10 @@ struct pg_stmt {
 	struct db_stmt base;
 	char name[32];			/* on the server; "" for direct */
 	char *direct;			/* transaction control, run by PQexec */
-	char *deferred;			/* SQL to prepare at the first run */
+	char *sql;			/* in PostgreSQL's words (else direct) */
+	bool prepared;			/* on the server of this connection */
+	bool typed;			/* prepared with the bound types */
+	struct pg_stmt *older, *newer;	/* the connection's statements */
 	int nparams;
 	struct pg_param *params;
 	PGresult *res;			/* NULL: not run since the reset */
@@ -171,8 +180,11 @@ result_rc(struct pg *c, const PGresult *res)
 {
 	int rc;
 
-	if (res == NULL || PQstatus(c->conn) == CONNECTION_BAD)
-		return fail(c, DB_IOERR, PQerrorMessage(c->conn));
+	if (res == NULL || PQstatus(c->conn) == CONNECTION_BAD) {
+		c->broken_tx = c->last_tx != PQTRANS_IDLE;
+		return fail(c, DB_IOERR_CONNECTION, PQerrorMessage(c->conn));
+	}
+	c->last_tx = PQtransactionStatus(c->conn);
 	switch (PQresultStatus(res)) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
@@ -192,6 +204,74 @@ notice_ignore(void *arg, const char *message)
 	(void)message;
 }
 
+/* A new session on c->conn: notices ignored, UTF8, c->session run. */
+static int
+session_start(struct pg *c, int rc_fail)
+{
+	PGresult *res;
+	int rc;
+
+	PQsetNoticeProcessor(c->conn, notice_ignore, NULL);
+	if (PQsetClientEncoding(c->conn, "UTF8") != 0)
+		return fail(c, rc_fail, PQerrorMessage(c->conn));
+	c->last_tx = PQTRANS_IDLE;
+	c->broken_tx = false;
+	if (c->session == NULL)
+		return DB_OK;
+	res = PQexec(c->conn, c->session);
+	rc = result_rc(c, res);
+	PQclear(res);
+	if (rc != DB_OK)
+		c->errcode = rc = rc_fail;	/* the session's message kept */
+	return rc;
+}
+
+/* Before a call that talks to the server: a lost connection is made
+ * again (PQreset: the same parameters, so a multi-host URI finds the new
+ * primary), unless it was lost inside a transaction, which its caller
+ * must end first (it is gone with the session). The statements are then
+ * prepared again at their next run. DB_OK, or DB_IOERR_CONNECTION. */
+static int
+connection_ready(struct pg *c)
+{
+	if (PQstatus(c->conn) == CONNECTION_OK)
+		return DB_OK;
+	if (c->broken_tx)
+		return fail(c, DB_IOERR_CONNECTION, "the connection to the "
+		    "database was lost inside a transaction");
+	PQreset(c->conn);
+	if (PQstatus(c->conn) != CONNECTION_OK)
+		return fail(c, DB_IOERR_CONNECTION, PQerrorMessage(c->conn));
+	for (struct pg_stmt *st = c->stmts; st != NULL; st = st->older)
+		st->prepared = false;
+	return session_start(c, DB_IOERR_CONNECTION);
+}
+
+/* Transaction control on a connection lost inside a transaction: a
+ * ROLLBACK ends it (the server rolled back when the session ended); a
+ * COMMIT ends it too, as a failure (nothing of it was committed); what
+ * else is refused. -1 when the connection was not lost so. */
+static int
+broken_tx_end(struct pg *c, const char *sql)
+{
+	if (!c->broken_tx)
+		return -1;
+	if (strncasecmp(sql, "ROLLBACK", 8) == 0 &&
+	    strncasecmp(sql, "ROLLBACK TO", 11) != 0) {
+		c->broken_tx = false;
+		c->errcode = DB_OK;
+		return DB_OK;
+	}
+	if (strncasecmp(sql, "COMMIT", 6) == 0 ||
+	    strncasecmp(sql, "END", 3) == 0) {
+		c->broken_tx = false;
+		return fail(c, DB_IOERR_CONNECTION, "the connection to the "
+		    "database was lost before COMMIT: nothing was committed");
+	}
+	return fail(c, DB_IOERR_CONNECTION, "the connection to the database "
+	    "was lost inside a transaction");
+}
+
 int
 db_pg_open(const char *conninfo, struct db **out)
 {
@@ -208,9 +288,37 @@ db_pg_open(const char *conninfo, struct db **out)
 		return fail(c, DB_NOMEM, NULL);
 	if (PQstatus(c->conn) != CONNECTION_OK)
 		return fail(c, DB_CANTOPEN, PQerrorMessage(c->conn));
-	PQsetNoticeProcessor(c->conn, notice_ignore, NULL);
-	if (PQsetClientEncoding(c->conn, "UTF8") != 0)
-		return fail(c, DB_CANTOPEN, PQerrorMessage(c->conn));
+	return session_start(c, DB_CANTOPEN);
+}
+
+int
+db_pg_session(struct db *db, const char *sql)
+{
+	struct pg *c = pg(db);
+	size_t n = (c->session != NULL ? strlen(c->session) + 2 : 0) +
+	    strlen(sql) + 1;
+	char *copy;
+	PGresult *res;
+	int rc;
+
+	copy = malloc(n);
+	if (copy != NULL)
+		snprintf(copy, n, "%s%s%s", c->session != NULL ? c->session :
+		    "", c->session != NULL ? "; " : "", sql);
+	if (copy == NULL)
+		return fail(c, DB_NOMEM, NULL);
+	rc = connection_ready(c);
+	if (rc == DB_OK) {
+		res = PQexec(c->conn, sql);
+		rc = result_rc(c, res);
+		PQclear(res);
+	}
+	if (rc != DB_OK) {
+		free(copy);
+		return rc;
+	}
+	free(c->session);
+	c->session = copy;
 	return DB_OK;
 }
 
@@ -313,6 +421,15 @@ sql_translate(const char *sql, int *params)
 	return out;
 }
 
+/* Whether sql may run again after the connection was lost while it ran
+ * outside a transaction: it changes nothing (a BEGIN, a SELECT). */
+static bool
+retry_safe(const char *sql)
+{
+	return strncasecmp(sql, "BEGIN", 5) == 0 ||
+	    strncasecmp(sql, "SELECT", 6) == 0;
+}
+
 /* Whether sql controls the transaction: not preparable in PostgreSQL, so
  * it is run as it is at its step. */
 static bool
@@ -370,7 +487,10 @@ pg_close(struct db *db)
 {
 	struct pg *c = pg(db);
 
+	if (c->stmts != NULL)
+		return DB_ERROR;	/* SQLite's SQLITE_BUSY: finalize first */
 	PQfinish(c->conn);
+	free(c->session);
 	free(c);
 	return DB_OK;
 }
@@ -386,6 +506,17 @@ pg_exec(struct db *db, const char *sql)
 	text = sql_translate(sql, &n);
 	if (text == NULL)
 		return fail(c, n < 0 ? DB_ERROR : DB_NOMEM, NULL);
+	rc = broken_tx_end(c, text);
+	if (rc < 0)
+		rc = connection_ready(c);
+	else {
+		free(text);	/* ended, or refused, without the server */
+		return rc;
+	}
+	if (rc != DB_OK) {
+		free(text);
+		return rc;
+	}
 	res = PQexec(c->conn, text);
 	free(text);
 	rc = result_rc(c, res);
@@ -419,7 +550,11 @@ pg_system_errno(const struct db *db)
 static bool
 pg_get_autocommit(const struct db *db)
 {
-	return PQtransactionStatus(pg(db)->conn) == PQTRANS_IDLE;
+	const struct pg *c = pg(db);
+
+	if (PQstatus(c->conn) != CONNECTION_OK)
+		return !c->broken_tx;
+	return PQtransactionStatus(c->conn) == PQTRANS_IDLE;
 }
 
 static int64_t
@@ -470,7 +605,7 @@ static void
 stmt_free(struct pg_stmt *st)
 {
 	free(st->direct);
-	free(st->deferred);
+	free(st->sql);
 	free(st->params);
 	free(st);
 }
@@ -507,19 +642,26 @@ pg_prepare(struct db *db, const char *sql, bool persistent,
 		rc = n == 0 ? DB_OK : fail(c, DB_ERROR, "parameters in a"
 		    " transaction statement");
 	} else {
+		st->sql = text;
 		snprintf(st->name, sizeof(st->name), "td_%" PRIu64,
 		    ++c->names);
-		rc = server_prepare(c, st, text, NULL);
-		if (rc == DB_BUSY) {
-			st->deferred = text;	/* typed at its first run */
+		rc = connection_ready(c);
+		if (rc == DB_OK)
+			rc = server_prepare(c, st, text, NULL);
+		if (rc == DB_BUSY) {	/* typed at its first run */
+			st->typed = true;
 			rc = DB_OK;
-		} else
-			free(text);
+		} else if (rc == DB_OK)
+			st->prepared = true;
 	}
 	if (rc != DB_OK) {
 		stmt_free(st);
 		return rc;
 	}
+	st->older = c->stmts;
+	if (c->stmts != NULL)
+		c->stmts->newer = st;
+	c->stmts = st;
 	*out = &st->base;
 	return DB_OK;
 }
@@ -536,12 +678,17 @@ pg_finalize(struct db_stmt *base)
 	result_clear(st);
 	params_clear(st);
 	snprintf(sql, sizeof(sql), "DEALLOCATE %s", st->name);
-	if (st->direct == NULL && st->deferred == NULL &&
-	    PQstatus(c->conn) == CONNECTION_OK &&
+	if (st->prepared && PQstatus(c->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(c->conn) != PQTRANS_INERROR) {
 		res = PQexec(c->conn, sql);
 		PQclear(res);
 	}
+	if (st->newer != NULL)
+		st->newer->older = st->older;
+	else
+		c->stmts = st->older;
+	if (st->older != NULL)
+		st->older->newer = st->newer;
 	stmt_free(st);
 	return rc;
 }
@@ -579,19 +726,37 @@ run(struct pg_stmt *st)
 		formats[i] = st->params[i].format;
 		types[i] = st->params[i].type;
 	}
-	if (st->deferred != NULL) {
-		rc = server_prepare(c, st, st->deferred, types);
-		if (rc != DB_OK)
-			return rc;
-		free(st->deferred);
-		st->deferred = NULL;
+	if (st->direct != NULL && (rc = broken_tx_end(c, st->direct)) >= 0)
+		return rc == DB_OK ? DB_DONE : rc;
+	for (int attempt = 0;; attempt++) {
+		rc = connection_ready(c);
+		if (rc == DB_OK && st->direct == NULL && !st->prepared) {
+			/* first run of a typed statement, or a reconnect */
+			rc = server_prepare(c, st, st->sql, st->typed ? types :
+			    NULL);
+			if (rc == DB_BUSY) {
+				st->typed = true;
+				rc = server_prepare(c, st, st->sql, types);
+			}
+			st->prepared = rc == DB_OK;
+		}
+		if (rc == DB_OK) {
+			PQclear(st->res);
+			if (st->direct != NULL)
+				st->res = PQexec(c->conn, st->direct);
+			else
+				st->res = PQexecPrepared(c->conn, st->name,
+				    st->nparams, values, lengths, formats, 0);
+			rc = result_rc(c, st->res);
+		}
+		/* Once more on a new connection when the old one was found
+		 * dead outside a transaction by what changes nothing (a
+		 * BEGIN, a SELECT): after a failover the first request does
+		 * not fail for the connection it could not know was gone. */
+		if (rc != DB_IOERR_CONNECTION || attempt > 0 || c->broken_tx ||
+		    !retry_safe(st->direct != NULL ? st->direct : st->sql))
+			break;
 	}
-	if (st->direct != NULL)
-		st->res = PQexec(c->conn, st->direct);
-	else
-		st->res = PQexecPrepared(c->conn, st->name, st->nparams,
-		    values, lengths, formats, 0);
-	rc = result_rc(c, st->res);
 	if (rc != DB_OK)
 		return rc;
 	if (st->direct != NULL)

@@ -20,4 +20,19 @@
  * why); db_close it. Client encoding UTF8. */
 int db_pg_open(const char *conninfo, struct db **out);
 
+/* Run sql on db now and again at the start of every session after a
+ * reconnect (settings, a lock the session must hold); added to what
+ * earlier calls gave. A failure of it at a reconnect fails the reconnect
+ * (DB_IOERR_CONNECTION). Returns DB_OK or sql's error (then not kept). */
+int db_pg_session(struct db *db, const char *sql);
+
+/* A lost connection (db.h's DB_IOERR_CONNECTION) is made again at the
+ * next call that needs the server, with the same connection string, so
+ * that a multi-host URI with target_session_attrs=read-write reaches a
+ * promoted standby; statements are prepared again as they are next run.
+ * A connection lost inside a transaction is not made again until the
+ * caller has ended it (a ROLLBACK succeeds, a COMMIT fails: nothing of it
+ * was committed); a connection lost during a COMMIT leaves the outcome
+ * unknown, and says DB_IOERR_CONNECTION. */
+
 #endif /* TREASURY_STORAGE_DB_PG_H */

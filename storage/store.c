@@ -64,6 +64,8 @@ store_err_from_rc(int rc)
 {
 	if (rc == DB_CONSTRAINT_COMMITHOOK)
 		return TREASURY_ERR_STORAGE_UNAVAILABLE;  /* commit_guard said no */
+	if (rc == DB_IOERR_CONNECTION)
+		return TREASURY_ERR_DATABASE_UNREACHABLE;  /* PostgreSQL */
 	switch (rc & 0xff) {
 	case DB_OK:
 	case DB_ROW:

@@ -56,7 +56,7 @@ store_pg_redact(const char *uri, char out[STORE_ERRMSG_BYTES])
 treasury_err
 store_serve_lock(struct store *s, char errmsg[STORE_ERRMSG_BYTES])
 {
-	char sql[64];
+	char sql[160];
 	struct db_stmt *st = NULL;
 	int rc;
 
@@ -70,7 +70,18 @@ store_serve_lock(struct store *s, char errmsg[STORE_ERRMSG_BYTES])
 		rc = db_step(st);
 	if (rc == DB_ROW && db_column_int64(st, 0) == 1) {
 		db_finalize(st);
-		return TREASURY_OK;
+		/* held by the session: taken again by the session after a
+		 * reconnect, or the reconnect fails (503 until it can be) */
+		snprintf(sql, sizeof(sql), "DO $$ BEGIN IF NOT"
+		    " pg_try_advisory_lock(%d) THEN RAISE EXCEPTION"
+		    " 'served by another treasuryd'; END IF; END $$",
+		    PG_SERVE_LOCK);
+		rc = db_pg_session(s->db, sql);
+		if (rc == DB_OK)
+			return TREASURY_OK;
+		store_errmsg_set(errmsg, "database %s: cannot keep the serving "
+		    "lock: %s", s->path, db_errmsg(s->db));
+		return store_err_from_db(s->db, rc);
 	}
 	db_finalize(st);
 	if (rc == DB_ROW) {
@@ -100,12 +111,13 @@ store_pg_connect(struct store *s, const char *uri,
 		    s->db != NULL ? db_errmsg(s->db) : db_errstr(rc));
 		return TREASURY_ERR_DB_OPEN;
 	}
-	/* lock_timeout: SQLite's busy timeout, for the write lock */
+	/* lock_timeout: SQLite's busy timeout, for the write lock; again
+	 * after every reconnect */
 	snprintf(sql, sizeof(sql), "SET synchronous_commit TO on;"
 	    " SET default_transaction_isolation TO 'repeatable read';"
 	    " SET lock_timeout TO %d; SET client_min_messages TO warning",
 	    STORE_BUSY_TIMEOUT_MS);
-	rc = db_exec(s->db, sql);
+	rc = db_pg_session(s->db, sql);
 	if (rc != DB_OK) {
 		store_errmsg_set(errmsg, "cannot configure database %s: %s",
 		    where, db_errmsg(s->db));

@@ -302,9 +302,11 @@ group_fail(struct writer *w, struct command *group, unsigned n,
 
 	if (err != TREASURY_ERR_STORAGE_FULL && store_db_full(s->db))
 		err = TREASURY_ERR_STORAGE_FULL;
-	/* storage-unavailable: the commit guard found the file gone */
+	/* storage-unavailable: the commit guard found the file gone;
+	 * database-unreachable: PostgreSQL's server is (503, both) */
 	if (err != TREASURY_ERR_STORAGE_FULL &&
-	    err != TREASURY_ERR_STORAGE_UNAVAILABLE)
+	    err != TREASURY_ERR_STORAGE_UNAVAILABLE &&
+	    err != TREASURY_ERR_DATABASE_UNREACHABLE)
 		err = TREASURY_ERR_DB;
 	snprintf(why, sizeof(why), "%s failed%s: %s", stage,
 	    err == TREASURY_ERR_STORAGE_FULL ? " (disk full)" : "",

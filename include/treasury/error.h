@@ -167,7 +167,9 @@
 	X(URI_TOO_LONG, "uri-too-long", "URI too long", 414)		\
 	X(UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type", 415) \
 	X(TOO_MANY_STREAMS, "too-many-streams", "Too many event streams", 429) \
-	X(NOT_IMPLEMENTED, "not-implemented", "Not implemented", 501)
+	X(NOT_IMPLEMENTED, "not-implemented", "Not implemented", 501)	\
+	/* issue #17: a database server */				\
+	X(DATABASE_UNREACHABLE, "database-unreachable", "the database server cannot be reached; nothing was applied", 503)
 
 typedef enum {
 #define TREASURY_ERR_ENUM(name, slug, text, status) TREASURY_ERR_##name,

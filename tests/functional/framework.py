@@ -56,6 +56,35 @@ def sqlite_only(reason):
     return wrap
 
 
+def postgresql_only(reason):
+    """A test of what only the PostgreSQL engine has: skipped on SQLite."""
+    def wrap(fn):
+        def run(ctx):
+            if ENGINE != "postgresql":
+                raise SkipTest(reason)
+            return fn(ctx)
+        run.__name__ = fn.__name__
+        run.__doc__ = fn.__doc__
+        return run
+    return wrap
+
+
+def pg_admin(sql):
+    """Run sql as the test cluster's superuser (in its postgres database);
+    the output, unaligned."""
+    r = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+                        os.environ["TREASURY_TEST_PG"], "-c", sql],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise TestFailure("psql %r: %s" % (sql, r.stderr))
+    return r.stdout
+
+
+def pg_database_name(uri):
+    """The database name of a pg_database() URI."""
+    return uri.split("///", 1)[1].split("?", 1)[0]
+
+
 def pg_database():
     """A new, empty database of the test cluster, as a treasuryd --db URI
     (no password: the cluster trusts its unix socket)."""
