@@ -424,10 +424,8 @@ beside_db(const struct config *cfg, const char *name, char out[PATH_MAX],
 	return 0;
 }
 
-/* Whether a PostgreSQL URI holds a password: "user:password@" before the
- * host, or a password parameter. */
-static bool
-uri_has_password(const char *uri)
+bool
+config_uri_has_password(const char *uri)
 {
 	const char *auth = strstr(uri, "://");
 	const char *query = strchr(uri, '?');
@@ -442,7 +440,8 @@ uri_has_password(const char *uri)
 	if (at != NULL && memchr(auth, ':', (size_t)(at - auth)) != NULL)
 		return true;
 	for (const char *p = query; p != NULL; p = strchr(p + 1, '&'))
-		if (strncmp(p + 1, "password=", 9) == 0)
+		if (strncmp(p + 1, "password=", 9) == 0 ||
+		    strncmp(p + 1, "sslpassword=", 12) == 0)
 			return true;
 	return false;
 }
@@ -453,7 +452,7 @@ config_finish(struct config *cfg)
 	if (config_tls_check(cfg) != 0)
 		return -1;
 	if (store_path_is_postgresql(cfg->db_path) &&
-	    uri_has_password(cfg->db_path)) {
+	    config_uri_has_password(cfg->db_path)) {
 		log_msg(LOG_ERR, "db: the PostgreSQL URI holds a password; it "
 		    "would be in the configuration, the process list and the "
 		    "logs. Put it in a password file (PGPASSFILE, ~/.pgpass, or "

@@ -23,6 +23,7 @@ int token_command(int argc, char *argv[]);
  * 2 usage). */
 int backup_command(int argc, char *argv[]);
 int restore_command(int argc, char *argv[]);
+int migrate_command(int argc, char *argv[]);
 int check_command(int argc, char *argv[]);
 
 /* `treasuryd audit verify --db PATH [--pubkey HEX | --key FILE]

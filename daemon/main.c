@@ -77,6 +77,7 @@ usage(void)
 	    "       treasuryd backup --db PATH --out FILE\n"
 	    "       treasuryd restore --db PATH --from FILE\n"
 	    "       treasuryd check --db PATH\n"
+	    "       treasuryd migrate --from FILE --to postgresql://...\n"
 	    "       treasuryd audit verify --db PATH [--pubkey HEX | --key FILE]\n"
 	    "           [--config FILE] [--checkpoint-entries N]\n"
 	    "       treasuryd --help | --version\n");
@@ -107,6 +108,7 @@ subcommand_run(int argc, char *argv[])
 		{ "restore", restore_command },
 		{ "check", check_command },
 		{ "audit", audit_command },
+		{ "migrate", migrate_command },
 	};
 
 	if (argc < 2)

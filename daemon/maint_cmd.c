@@ -5,6 +5,9 @@
  *   treasuryd backup --db PATH --out FILE    online, consistent copy
  *   treasuryd check --db PATH                integrity and invariants
  *   treasuryd restore --db PATH --from FILE  only while no daemon runs
+ *   treasuryd migrate --from FILE --to URI   only while no daemon serves
+ *                                            FILE: into a new PostgreSQL
+ *                                            database, verified
  *
  * restore holds the database lock (listener.c) for its whole run, so it
  * refuses a database a daemon is serving and no daemon can start on it
@@ -32,6 +35,7 @@
 #include "treasury/log.h"
 #include "treasury/maintenance.h"
 
+#include "config.h"
 #include "daemon.h"
 
 struct maint_args {
@@ -45,7 +49,8 @@ maint_usage(void)
 	fprintf(stderr,
 	    "usage: treasuryd backup --db PATH --out FILE\n"
 	    "       treasuryd check --db PATH\n"
-	    "       treasuryd restore --db PATH --from FILE\n");
+	    "       treasuryd restore --db PATH --from FILE\n"
+	    "       treasuryd migrate --from FILE --to postgresql://...\n");
 }
 
 /* Parse --db and, when file_opt is not NULL, --<file_opt> (required). */
@@ -414,5 +419,63 @@ restore_command(int argc, char *argv[])
 	rc = 0;
 done:
 	db_lock_close(&lock);	/* releases the locks */
+	return rc;
+}
+
+/* treasuryd migrate --from FILE --to URI: FILE (no daemon serving it:
+ * its lock is held throughout) copied into the new PostgreSQL database
+ * URI and verified (storage/migrate.c). */
+int
+migrate_command(int argc, char *argv[])
+{
+	struct option longopts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char errmsg[STORE_ERRMSG_BYTES];
+	const char *from = NULL, *to = NULL;
+	struct migrate_report r;
+	struct db_lock lock;
+	int ch, rc = 1;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': from = optarg; break;
+		case 't': to = optarg; break;
+		default: maint_usage(); return 2;
+		}
+	}
+	if (optind != argc || from == NULL || to == NULL ||
+	    store_path_is_postgresql(from) || !store_path_is_postgresql(to)) {
+		maint_usage();
+		return 2;
+	}
+	if (config_uri_has_password(to)) {
+		log_msg(LOG_ERR, "migrate refused: the URI holds a password (it "
+		    "would be in the process list): use a password file "
+		    "(PGPASSFILE, ~/.pgpass, or the URI's passfile parameter)");
+		return 2;
+	}
+	if (treasury_crypto_init() != TREASURY_OK)
+		return 1;
+	if (db_lock_open(from, &lock) != 0) {
+		log_msg(LOG_ERR, "migrate refused: stop the treasuryd serving "
+		    "%s first", from);
+		return 1;
+	}
+	if (store_migrate_to_pg(from, to, &r, errmsg) != TREASURY_OK)
+		log_msg(LOG_ERR, "migrate failed: %s", errmsg);
+	else {
+		fprintf(stderr, "migrate: %s copied and verified: %u tables, "
+		    "%lld rows, identical on both sides. Copy its journal.key "
+		    "to where the daemon serving the new database reads it "
+		    "(journal_key; ./var/journal.key by default), then start "
+		    "treasuryd with db = the URI\n", from, r.tables,
+		    (long long)r.rows);
+		rc = 0;
+	}
+	db_lock_close(&lock);
 	return rc;
 }

@@ -38,6 +38,34 @@ TREASURY_WARN_UNUSED treasury_err
 store_backup(const char *src_path, const char *dst_path, int64_t *bytes_out,
     char errmsg[STORE_ERRMSG_BYTES]);
 
+/* ---- migrate (storage/migrate.c; issue #17) ---- */
+
+struct migrate_report {
+	unsigned tables;	/* copied and verified */
+	int64_t rows;
+};
+
+/* Copy the SQLite database at from_path (at this build's schema; no
+ * daemon may write it meanwhile: the caller holds its lock) into the new,
+ * empty PostgreSQL database to_uri, in one transaction: every row of
+ * every table as stored, the instance id and token hash key included;
+ * then read both again and compare every table's rows (count and
+ * SHA-256 of every value, ordered by every column).
+ * Returns: TREASURY_OK (copied and identical);
+ *   TREASURY_ERR_DB_OPEN       either side cannot be opened, or from_path
+ *                              is not an SQLite file or to_uri not a
+ *                              PostgreSQL URI;
+ *   TREASURY_ERR_CONFLICT      the destination is not empty (nothing
+ *                              written);
+ *   TREASURY_ERR_DB_CORRUPT    a table differs after the copy (the
+ *                              destination holds the copy: drop it);
+ *   TREASURY_ERR_DB / others   the copy failed (rolled back).
+ * Out: *r; errmsg (STORE_ERRMSG_BYTES) holds a one-line message on
+ *      failure, naming the destination without its password. */
+TREASURY_WARN_UNUSED treasury_err
+store_migrate_to_pg(const char *from_path, const char *to_uri,
+    struct migrate_report *r, char errmsg[STORE_ERRMSG_BYTES]);
+
 struct check_report {
 	unsigned long treasuries;
 	unsigned long balances;

@@ -184,6 +184,7 @@ class Node:
         self.port = free_port()
         if db_path is None and ENGINE == "postgresql":
             db_path = pg_database()
+        if db_path is not None and db_path.startswith("postgresql://"):
             os.makedirs(os.path.join(self.dir, "var"), mode=0o700)
         self.db_path = db_path or os.path.join(self.dir, "treasury.db")
         self.extra_args = list(extra_args or [])

@@ -8,13 +8,18 @@ SQLite engine has no counterpart of. Skipped on SQLite.
   during and after is in the database.
 - treasuryd token writes while the daemon writes: the two take turns
   (the database's write lock), neither fails.
+- treasuryd migrate copies an SQLite treasury into a new database and
+  verifies it; a daemon on the copy answers as the original did, with the
+  same tokens, and goes on writing.
 """
 
+import os
+import shutil
 import threading
 
 import signers as sg
-from framework import (assert_equal, assert_true, pg_admin, pg_database_name,
-                       postgresql_only)
+from framework import (assert_equal, assert_true, pg_admin, pg_database,
+                       pg_database_name, postgresql_only)
 from treasury_helpers import setup
 
 ONLY = "the PostgreSQL engine's connection to its server"
@@ -107,3 +112,65 @@ def test_token_command_takes_turns_with_the_daemon(ctx):
     t.join()
     assert_equal(errors, [], "deposits while tokens were made")
     assert_equal(c.balance("t", "USDC"), "60", "every deposit counted once")
+
+
+def snapshot(c, tid):
+    """What a viewer reads of a treasury: the answers to compare."""
+    return {"treasury": c.treasury(tid), "balances": c.balances(tid),
+            "ledger": c.ledger(tid), "proposals": c.proposals(tid)}
+
+
+@postgresql_only("treasuryd migrate writes into a PostgreSQL database")
+def test_migrate_from_sqlite(ctx):
+    a = ctx.node(db_path=os.path.join(ctx.tmpdir("lite"), "treasury.db"))
+    a.start()
+    from treasury_helpers import Client
+    c = Client(a)
+    c.asset_ok("USDC", 6)
+    s1, s2 = sg.signers("m", "es")
+    c.treasury_ok("m", 2, [s1, s2])
+    for i in range(5):
+        c.deposit_ok("m", "USDC", "%d.5" % (i + 1), "dep-%d" % i)
+    p = c.propose("m", {"kind": "transfer", "asset": "USDC", "amount": "2",
+                        "to": "0x" + "ab" * 20, "memo": "rent"}).json
+    c.approve_all(p["id"], [s1, s2])
+    c.execute_ok(p["id"])
+    c.propose("m", {"kind": "transfer", "asset": "USDC", "amount": "1",
+                    "to": "0x" + "cd" * 20, "memo": "left pending"})
+    before = snapshot(c, "m")
+    admin = a.admin_token
+    r = ctx.run_treasuryd(["migrate", "--from", a.db_path, "--to",
+                           pg_database()])
+    assert_equal(r.returncode, 1, "migrate while a daemon serves the file")
+    assert_true("stop the treasuryd" in r.stderr, r.stderr)
+    a.stop()
+
+    uri = pg_database()
+    r = ctx.run_treasuryd(["migrate", "--from", a.db_path, "--to", uri])
+    assert_equal(r.returncode, 0, "migrate: %s" % r.stderr)
+    assert_true("identical on both sides" in r.stderr, r.stderr)
+    r = ctx.run_treasuryd(["migrate", "--from", a.db_path, "--to", uri])
+    assert_equal(r.returncode, 1, "migrate into a database that is not "
+                 "empty: %s" % r.stderr)
+    assert_true("is not empty" in r.stderr, r.stderr)
+    r = ctx.run_treasuryd(["migrate", "--from", a.db_path, "--to",
+                           uri.replace("postgresql:///",
+                                       "postgresql://u:pw@/")])
+    assert_equal(r.returncode, 2, "a password on the command line")
+    assert_true("pw" not in r.stderr.replace("password", ""), r.stderr)
+
+    b = ctx.node(db_path=uri)
+    shutil.copy(os.path.join(a.files_dir, "journal.key"),
+                os.path.join(b.files_dir, "journal.key"))
+    os.chmod(os.path.join(b.files_dir, "journal.key"), 0o600)
+    b._admin_token = admin          # the copied tokens verify
+    b.start()
+    cb = Client(b)
+    cb.decimals = dict(c.decimals)
+    cb._tokens = dict(c._tokens)
+    assert_equal(snapshot(cb, "m"), before, "the copy answers as the "
+                 "original did")
+    cb.deposit_ok("m", "USDC", "1", "after-migrate")
+    assert_equal(cb.balance("m", "USDC"), "16.500000", "balance after a "
+                 "new deposit (17.5 in, 2 out, 1 in)")
+    assert_true(b.stderr().count("journal key") >= 1, "journal key read")

@@ -624,6 +624,7 @@ test_finish_postgresql_uri(void **state)
 		"postgres://u:@db/t",
 		"postgresql://u@db/t?sslmode=require&password=s3cret",
 		"postgresql:///t?password=s3cret",
+		"postgresql://u@db/t?sslkey=/k&sslpassword=s3cret",
 	};
 	static const char *const accepted[] = {
 		"postgresql://treasury@db.example/treasury?sslmode=verify-full",
