@@ -24,6 +24,9 @@
 #   8. for each N of THREAD_COUNTS: treasuryd with N HTTP threads on a
 #      fresh database (PROPOSALS_EXTRA proposals), one wrk vote run as in
 #      5, SIGTERM, votes counted;
+#   8b. unless POSTGRESQL=0, or without Debian's postgresql: the same on
+#      PostgreSQL (a throwaway cluster, tests/pg/with-cluster.sh), one
+#      daemon, PROPOSALS_EXTRA proposals, one wrk vote run, votes counted;
 #   9. prints a summary: rates, ratios to the ceilings measured above
 #      (and to the combined ceiling of HTTP and verify), latencies, CPU per
 #      answer, and whether each goal of issue #16 is met.
@@ -180,8 +183,13 @@ group_line() {
 		printf "%.2f commands per COMMIT (%d COMMITs, %.3f ms each)\n", c / g, g, t * 1000 / g }'
 }
 
-# count_votes DB: rows in the votes table of DB.
+# count_votes DB: rows in the votes table of DB (a PostgreSQL URI: psql).
 count_votes() {
+	case "$1" in
+	postgresql://*)
+		psql -X -At "$PG_CONN_BENCH" -c "SELECT count(*) FROM votes"
+		return ;;
+	esac
 	$PY - "$1" <<'EOF'
 import sqlite3, sys
 db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
@@ -189,12 +197,18 @@ print(db.execute("SELECT count(*) FROM votes").fetchone()[0])
 EOF
 }
 
+# db_of DIR: the database of the run in DIR: the URI in DIR/db.uri (the
+# PostgreSQL run), else DIR/db/treasury.db.
+db_of() {
+	if [ -f "$1/db.uri" ]; then cat "$1/db.uri"; else echo "$1/db/treasury.db"; fi
+}
+
 # start_treasuryd DIR: treasuryd with DIR/treasuryd.conf, the database
-# DIR/db/treasury.db and the log DIR/treasuryd.log, on a free port; sets
-# PORT and DAEMON_PID, returns once it answers.
+# db_of DIR and the log DIR/treasuryd.log, on a free port; sets PORT and
+# DAEMON_PID, returns once it answers.
 start_treasuryd() {
 	PORT=$(free_port)
-	"$TREASURYD" --config "$1/treasuryd.conf" --db "$1/db/treasury.db" \
+	"$TREASURYD" --config "$1/treasuryd.conf" --db "$(db_of "$1")" \
 		--listen "127.0.0.1:$PORT" 2>"$1/treasuryd.log" &
 	DAEMON_PID=$!
 	wait_http "$PORT" /v1/health
@@ -207,7 +221,7 @@ stop_treasuryd() {
 	DAEMON_RC=0
 	wait "$DAEMON_PID" || DAEMON_RC=$?
 	DAEMON_PID=
-	DB_VOTES=$(count_votes "$1/db/treasury.db") || DB_VOTES=unknown
+	DB_VOTES=$(count_votes "$(db_of "$1")") || DB_VOTES=unknown
 	ERROR_LINES=$(grep -c '^<[0-3]>' "$1/treasuryd.log" || true)
 }
 
@@ -216,7 +230,7 @@ stop_treasuryd() {
 prepare_votes() {
 	say "prepare: $2 proposals, $(($2 * 32)) signed votes"
 	$PY "$SRC/bench/prepare.py" --url "http://127.0.0.1:$PORT" \
-		--admin-token-file "$1/db/admin.token" --db "$1/db/treasury.db" \
+		--admin-token-file "$1/db/admin.token" --db "$(db_of "$1")" \
 		--treasuryd "$TREASURYD" --signer-bin "$BIN/bench_sign" \
 		--proposals "$2" --out "$1" >"$1/prepare.out"
 }
@@ -301,7 +315,12 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/treasuryd-bench.XXXXXX")
 HELLO_PID=
 DAEMON_PID=
 SINK_PID=
+PG_CLUSTER=
+PG_CONN_BENCH=
 cleanup() {
+	if [ -n "$PG_CLUSTER" ]; then
+		"$SRC/tests/pg/with-cluster.sh" stop "$PG_CLUSTER"
+	fi
 	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
 	[ -n "$HELLO_PID" ] && kill "$HELLO_PID" 2>/dev/null && wait "$HELLO_PID" 2>/dev/null
 	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
@@ -472,6 +491,46 @@ for nthreads in $THREAD_COUNTS; do
 	extra_run "$nthreads"
 done
 
+# ---- 8b. votes on PostgreSQL (issue #17), one daemon ----
+PG_LINE=
+if [ "${POSTGRESQL:-1}" = 1 ] &&
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+	d=$TMP/pg
+	mkdir -m 711 "$d"
+	mkdir -m 700 "$d/db"
+	chmod 711 "$TMP"	# the server runs as postgres: it must reach its dir
+	PG_CLUSTER=$d/cluster
+	conn=$("$SRC/tests/pg/with-cluster.sh" start "$PG_CLUSTER") ||
+		fail "cannot start a PostgreSQL cluster (tests/pg/with-cluster.sh)"
+	psql -X -q "$conn" -c "CREATE DATABASE bench" >/dev/null ||
+		fail "cannot create the bench database"
+	PG_CONN_BENCH=$(echo "$conn" | sed 's/dbname=postgres/dbname=bench/')
+	echo "postgresql:///bench?host=$PG_CLUSTER&user=treasury" >"$d/db.uri"
+	printf 'admin_token_file = %s\njournal_key = %s\n' \
+	    "$d/db/admin.token" "$d/db/journal.key" >"$d/treasuryd.conf"
+	start_treasuryd "$d"
+	say "treasuryd on PostgreSQL (a throwaway cluster in $PG_CLUSTER) on 127.0.0.1:$PORT"
+	prepare_votes "$d" "$PROPOSALS_EXTRA"
+	vote_run "$d" "$d/votes.txt"
+	stop_treasuryd "$d"
+	"$SRC/tests/pg/with-cluster.sh" stop "$PG_CLUSTER"
+	PG_CLUSTER=
+	ok=$(($(result "$d/votes.out" wrk_requests) - $(result "$d/votes.out" wrk_errors)))
+	PG_LINE=$(awk -v r="$(result "$d/votes.out" wrk_rate_per_s)" \
+	    -v p50="$(result "$d/votes.out" wrk_p50_ms)" \
+	    -v p99="$(result "$d/votes.out" wrk_p99_ms)" \
+	    -v lite="$(result "$TMP/votes.out" wrk_rate_per_s)" \
+	    -v ok="$ok" -v db="$DB_VOTES" -v rc="$DAEMON_RC" \
+	    -v errs="$ERROR_LINES" -v err="$(result "$d/votes.out" wrk_errors)" \
+	    -v cpu="$(busy_threads "$d/vticks0" "$d/vticks1")" 'BEGIN {
+		printf "%-44s %8.0f /s   (wrk p50 %.2f ms, p99 %.2f ms)\n", "durable votes, PostgreSQL, 1 daemon", r, p50, p99
+		printf "  (CPU s of each busy treasuryd thread)      %s\n", cpu
+		printf "%-44s %14.3f\n", "  PostgreSQL / SQLite (same run, 2 threads)", r / lite
+		printf "  checks: wrk vote errors %d; votes in the database %s (answered 2xx: %d); treasuryd exit %d, error lines %d\n", err, db, ok, rc, errs
+		printf "  (two daemons on one database: not yet, issue #17)\n"
+	}')
+fi
+
 # ---- summary ----
 VR1=$(result "$TMP/verify.out" verify_raw_1core_per_s)
 VRN=$(result "$TMP/verify.out" verify_raw_allcores_per_s)
@@ -586,6 +645,9 @@ BEGIN {
 	if (!clean)
 		printf "WARNING: the run is not clean (see checks); its numbers are suspect\n"
 }'
+if [ -n "$PG_LINE" ]; then
+	printf '\n%s\n' "$PG_LINE"
+fi
 if [ -n "$WEBHOOK_LINE" ]; then
 	printf '%s (the sink got %s POSTs)\n' "$WEBHOOK_LINE" \
 	    "$(result "$TMP/sink.out" sink_posts)"

@@ -52,6 +52,8 @@
 
 #include <libpq-fe.h>
 
+#include "treasury/hex.h"
+
 #include "db_int.h"
 #include "db_pg.h"
 
@@ -947,18 +949,6 @@ pg_column_int64(struct db_stmt *base, int col)
 	return strtoll(v, NULL, 10);
 }
 
-static int
-hex_digit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* The bytes of a bytea cell, decoded from "\x<hex>" into st->blobs[col]
  * (NUL-terminated, for db_column_text). NULL when malformed or out of
  * memory. */
@@ -976,14 +966,9 @@ bytea(struct pg_stmt *st, int col)
 	out = malloc((n - 2) / 2 + 1);
 	if (out == NULL)
 		return NULL;
-	for (size_t i = 0; i < (n - 2) / 2; i++) {
-		int hi = hex_digit(v[2 + 2 * i]), lo = hex_digit(v[3 + 2 * i]);
-
-		if (hi < 0 || lo < 0) {
-			free(out);
-			return NULL;
-		}
-		out[i] = (unsigned char)(hi << 4 | lo);
+	if (n > 2 && hex_decode(out, (n - 2) / 2, v + 2, n - 2) != TREASURY_OK) {
+		free(out);
+		return NULL;
 	}
 	out[(n - 2) / 2] = '\0';
 	st->blobs[col] = out;

@@ -42,31 +42,27 @@ class SkipTest(Exception):
     """Raised by a test that does not apply to the engine under test."""
 
 
-def sqlite_only(reason):
-    """A test of the SQLite file itself (its bytes, its path, its
-    maintenance commands): skipped on PostgreSQL, with the reason."""
+def _engine_only(engine, reason):
     def wrap(fn):
         def run(ctx):
-            if ENGINE != "sqlite":
+            if ENGINE != engine:
                 raise SkipTest(reason)
             return fn(ctx)
         run.__name__ = fn.__name__
         run.__doc__ = fn.__doc__
         return run
     return wrap
+
+
+def sqlite_only(reason):
+    """A test of the SQLite file itself (its bytes, its path, its
+    maintenance commands): skipped on PostgreSQL, with the reason."""
+    return _engine_only("sqlite", reason)
 
 
 def postgresql_only(reason):
     """A test of what only the PostgreSQL engine has: skipped on SQLite."""
-    def wrap(fn):
-        def run(ctx):
-            if ENGINE != "postgresql":
-                raise SkipTest(reason)
-            return fn(ctx)
-        run.__name__ = fn.__name__
-        run.__doc__ = fn.__doc__
-        return run
-    return wrap
+    return _engine_only("postgresql", reason)
 
 
 def pg_admin(sql):
