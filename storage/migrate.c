@@ -293,7 +293,7 @@ table_digest(struct db *db, const struct table *t, int64_t *rows,
     char errmsg[STORE_ERRMSG_BYTES])
 {
 	char cols[MIGRATE_SQL_BYTES / 2], order[MIGRATE_SQL_BYTES / 2];
-	char sql[MIGRATE_SQL_BYTES];
+	char sql[2 * MIGRATE_SQL_BYTES];	/* both lists and the name fit */
 	crypto_hash_sha256_state h;
 	struct db_stmt *st = NULL;
 	uint8_t head[5];
@@ -303,8 +303,8 @@ table_digest(struct db *db, const struct table *t, int64_t *rows,
 
 	column_list(t, false, cols, sizeof(cols));
 	column_list(t, true, order, sizeof(order));
-	snprintf(sql, sizeof(sql), "SELECT %s FROM %s ORDER BY %s", cols,
-	    t->name, order);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %.*s ORDER BY %s", cols,
+	    (int)sizeof(t->name) - 1, t->name, order);
 	crypto_hash_sha256_init(&h);
 	*rows = 0;
 	rc = db_prepare(db, sql, &st);
