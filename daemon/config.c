@@ -424,26 +424,24 @@ beside_db(const struct config *cfg, const char *name, char out[PATH_MAX],
 	return 0;
 }
 
-bool
-config_uri_has_password(const char *uri)
+int
+config_db_uri_refused(const char *uri)
 {
-	const char *auth = strstr(uri, "://");
-	const char *query = strchr(uri, '?');
-	size_t auth_len;
-	const char *at;
-
-	if (auth == NULL)
-		return false;
-	auth += 3;
-	auth_len = strcspn(auth, "/?#");
-	at = memchr(auth, '@', auth_len);
-	if (at != NULL && memchr(auth, ':', (size_t)(at - auth)) != NULL)
-		return true;
-	for (const char *p = query; p != NULL; p = strchr(p + 1, '&'))
-		if (strncmp(p + 1, "password=", 9) == 0 ||
-		    strncmp(p + 1, "sslpassword=", 12) == 0)
-			return true;
-	return false;
+	switch (store_uri_check(uri)) {
+	case STORE_URI_OK:
+		return 0;
+	case STORE_URI_SECRET:
+		log_msg(LOG_ERR, "db: the PostgreSQL URI holds a password; it "
+		    "would be in the configuration, the process list and the "
+		    "logs. Put it in a password file (PGPASSFILE, ~/.pgpass, or "
+		    "the URI's passfile parameter) and remove it from the URI");
+		return -1;
+	default:	/* libpq's own words may quote it: not repeated */
+		log_msg(LOG_ERR, "db: not a PostgreSQL URI that libpq can "
+		    "read (postgresql://[user@]host[:port]/dbname[?param=value"
+		    "&...])");
+		return -1;
+	}
 }
 
 int
@@ -452,13 +450,8 @@ config_finish(struct config *cfg)
 	if (config_tls_check(cfg) != 0)
 		return -1;
 	if (store_path_is_postgresql(cfg->db_path) &&
-	    config_uri_has_password(cfg->db_path)) {
-		log_msg(LOG_ERR, "db: the PostgreSQL URI holds a password; it "
-		    "would be in the configuration, the process list and the "
-		    "logs. Put it in a password file (PGPASSFILE, ~/.pgpass, or "
-		    "the URI's passfile parameter) and remove it from the URI");
+	    config_db_uri_refused(cfg->db_path))
 		return -1;
-	}
 	if (beside_db(cfg, "admin.token", cfg->admin_token_file,
 	    "admin token file") != 0)
 		return -1;

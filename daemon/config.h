@@ -91,10 +91,10 @@ unsigned config_reload(struct config *running, const struct config *next,
  * logging an error. */
 int config_finish(struct config *cfg);
 
-/* Whether a PostgreSQL URI holds a secret: "user:password@" before the
- * host, or a password or sslpassword parameter. A URI is in the
- * configuration, the process list and the logs: secrets go in a password
- * file. */
-bool config_uri_has_password(const char *uri);
+/* A PostgreSQL URI that holds a secret (a password, as libpq reads it:
+ * the URI is in the configuration, the process list and the logs;
+ * secrets go in a password file) or that libpq cannot read: -1 after
+ * logging why, never the URI itself; else 0. */
+int config_db_uri_refused(const char *uri);
 
 #endif

@@ -207,11 +207,24 @@ signals_block(sigset_t *set)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* The database for a log or status line: its path, or a PostgreSQL URI
+ * rebuilt from its parts (storage.h store_uri_shown). */
+static const char *
+db_shown(const struct config *cfg)
+{
+	static char shown[STORE_ERRMSG_BYTES];
+
+	if (!store_path_is_postgresql(cfg->db_path))
+		return cfg->db_path;
+	store_uri_shown(cfg->db_path, shown);
+	return shown;
+}
+
 static void
 status_send(const struct daemon *d, const char *prefix)
 {
 	sd_notify_sendf("%sSTATUS=serving on %s, database %s, log level %d, "
-	    "body_max_bytes %u%s", prefix, d->listener.text, d->cfg.db_path,
+	    "body_max_bytes %u%s", prefix, d->listener.text, db_shown(&d->cfg),
 	    d->cfg.log_level, d->cfg.body_max_bytes, d->restart_pending > 0 ?
 	    "; changed options await a restart" : "");
 }
@@ -790,7 +803,7 @@ main(int argc, char *argv[])
 		goto fail;
 	log_msg(LOG_NOTICE, "treasuryd %s serving %s on %s, database %s",
 	    TREASURYD_VERSION, d.cfg.tls_cert[0] != '\0' ? "HTTPS" : "HTTP",
-	    d.listener.text, d.cfg.db_path);
+	    d.listener.text, db_shown(&d.cfg));
 	status_send(&d, "READY=1\n");	/* database open, listener serving */
 	d.last_ping_ms = 0;
 	event_loop(&d, &sigs);

@@ -452,12 +452,8 @@ migrate_command(int argc, char *argv[])
 		maint_usage();
 		return 2;
 	}
-	if (config_uri_has_password(to)) {
-		log_msg(LOG_ERR, "migrate refused: the URI holds a password (it "
-		    "would be in the process list): use a password file "
-		    "(PGPASSFILE, ~/.pgpass, or the URI's passfile parameter)");
-		return 2;
-	}
+	if (config_db_uri_refused(to) != 0)
+		return 2;	/* why is logged */
 	if (treasury_crypto_init() != TREASURY_OK)
 		return 1;
 	if (db_lock_open(from, &lock) != 0) {

@@ -73,6 +73,12 @@ struct pg {
 	struct pg_stmt *stmts;		/* every statement, for a reconnect */
 	PGTransactionStatusType last_tx; /* after the last call that ran */
 	bool broken_tx;			/* lost inside a transaction */
+	bool session_ok;		/* the session's settings are applied */
+	/* statements finalized while the transaction was in error, to
+	 * DEALLOCATE when it no longer is (at most DB_PG_DEALLOC_MAX; one
+	 * beyond stays on the server until the session ends) */
+	char dealloc[DB_PG_DEALLOC_MAX][32];
+	unsigned ndealloc;
 	int errcode;			/* extended DB_* of the last call */
 	char errmsg[DB_PG_ERRMSG_BYTES];
 	int64_t changes;
@@ -216,8 +222,16 @@ session_start(struct pg *c, int rc_fail)
 	PQsetNoticeProcessor(c->conn, notice_ignore, NULL);
 	if (PQsetClientEncoding(c->conn, "UTF8") != 0)
 		return fail(c, rc_fail, PQerrorMessage(c->conn));
+	/* bytea() decodes hex, whatever the database or role says */
+	res = PQexec(c->conn, "SET bytea_output TO hex");
+	rc = result_rc(c, res);
+	PQclear(res);
+	if (rc != DB_OK)
+		return fail(c, rc_fail, c->errmsg[0] != '\0' ? "cannot set "
+		    "bytea_output" : NULL);
 	c->last_tx = PQTRANS_IDLE;
 	c->broken_tx = false;
+	c->session_ok = c->session == NULL;
 	if (c->session == NULL)
 		return DB_OK;
 	res = PQexec(c->conn, c->session);
@@ -225,6 +239,7 @@ session_start(struct pg *c, int rc_fail)
 	PQclear(res);
 	if (rc != DB_OK)
 		c->errcode = rc = rc_fail;	/* the session's message kept */
+	c->session_ok = rc == DB_OK;
 	return rc;
 }
 
@@ -236,8 +251,12 @@ session_start(struct pg *c, int rc_fail)
 static int
 connection_ready(struct pg *c)
 {
-	if (PQstatus(c->conn) == CONNECTION_OK)
+	if (PQstatus(c->conn) == CONNECTION_OK && c->session_ok)
 		return DB_OK;
+	/* lost, whatever call saw it first (a DEALLOCATE, a savepoint's
+	 * RELEASE), while the last state known was inside a transaction */
+	if (PQstatus(c->conn) != CONNECTION_OK && c->last_tx != PQTRANS_IDLE)
+		c->broken_tx = true;
 	if (c->broken_tx)
 		return fail(c, DB_IOERR_CONNECTION, "the connection to the "
 		    "database was lost inside a transaction");
@@ -246,7 +265,36 @@ connection_ready(struct pg *c)
 		return fail(c, DB_IOERR_CONNECTION, PQerrorMessage(c->conn));
 	for (struct pg_stmt *st = c->stmts; st != NULL; st = st->older)
 		st->prepared = false;
+	c->ndealloc = 0;	/* the old session's statements are gone */
 	return session_start(c, DB_IOERR_CONNECTION);
+}
+
+/* DEALLOCATE what pg_finalize could not, once the transaction is no
+ * longer in error. */
+static void
+dealloc_flush(struct pg *c)
+{
+	char sql[64];
+
+	if (c->ndealloc == 0 || PQstatus(c->conn) != CONNECTION_OK ||
+	    PQtransactionStatus(c->conn) == PQTRANS_INERROR)
+		return;
+	for (unsigned i = 0; i < c->ndealloc; i++) {
+		snprintf(sql, sizeof(sql), "DEALLOCATE %s", c->dealloc[i]);
+		PQclear(PQexec(c->conn, sql));
+	}
+	c->ndealloc = 0;
+}
+
+/* The result of a COMMIT (or END) that the server turned into a
+ * ROLLBACK: the transaction was aborted by an earlier error. SQLite would
+ * have kept what succeeded; this is not a success. */
+static bool
+commit_rolled_back(const char *sql, const PGresult *res)
+{
+	return (strncasecmp(sql, "COMMIT", 6) == 0 ||
+	    strncasecmp(sql, "END", 3) == 0) &&
+	    strcmp(PQcmdStatus((PGresult *)res), "ROLLBACK") == 0;
 }
 
 /* Transaction control on a connection lost inside a transaction: a
@@ -261,17 +309,72 @@ broken_tx_end(struct pg *c, const char *sql)
 	if (strncasecmp(sql, "ROLLBACK", 8) == 0 &&
 	    strncasecmp(sql, "ROLLBACK TO", 11) != 0) {
 		c->broken_tx = false;
+		c->last_tx = PQTRANS_IDLE;	/* ended: may reconnect */
 		c->errcode = DB_OK;
 		return DB_OK;
 	}
 	if (strncasecmp(sql, "COMMIT", 6) == 0 ||
 	    strncasecmp(sql, "END", 3) == 0) {
 		c->broken_tx = false;
+		c->last_tx = PQTRANS_IDLE;
 		return fail(c, DB_IOERR_CONNECTION, "the connection to the "
 		    "database was lost before COMMIT: nothing was committed");
 	}
 	return fail(c, DB_IOERR_CONNECTION, "the connection to the database "
 	    "was lost inside a transaction");
+}
+
+enum db_pg_conninfo
+db_pg_conninfo_check(const char *conninfo)
+{
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+	enum db_pg_conninfo r = DB_PG_CONNINFO_OK;
+
+	if (opts == NULL)
+		return DB_PG_CONNINFO_MALFORMED;
+	for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
+		if (o->val != NULL && o->val[0] != '\0' &&
+		    (strcmp(o->keyword, "password") == 0 ||
+		    strcmp(o->keyword, "sslpassword") == 0))
+			r = DB_PG_CONNINFO_SECRET;
+	PQconninfoFree(opts);
+	return r;
+}
+
+void
+db_pg_conninfo_shown(const char *conninfo, char *out, size_t size)
+{
+	static const char *const parts[] = { "host", "port", "user" };
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+	const char *val[4] = { NULL, NULL, NULL, NULL }; /* parts, dbname */
+	const char *sep = " (";
+	size_t n;
+
+	if (opts == NULL) {
+		snprintf(out, size, "a PostgreSQL database");
+		return;
+	}
+	for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+		for (size_t i = 0; i < 3; i++)
+			if (strcmp(o->keyword, parts[i]) == 0)
+				val[i] = o->val;
+		if (strcmp(o->keyword, "dbname") == 0)
+			val[3] = o->val;
+	}
+	n = (size_t)snprintf(out, size, "PostgreSQL database \"%s\"",
+	    val[3] != NULL ? val[3] : "");
+	for (size_t i = 0; i < 3; i++) {
+		/* a multi-host URI gives "," for ports it does not name */
+		if (val[i] == NULL || val[i][strspn(val[i], ",")] == '\0' ||
+		    n >= size)
+			continue;
+		n += (size_t)snprintf(out + n, size - n, "%s%s %s",
+		    sep, parts[i], val[i]);
+		sep = ", ";
+	}
+	if (sep[0] == ',' && n < size)
+		snprintf(out + n, size - n, ")");
+	PQconninfoFree(opts);
 }
 
 int
@@ -285,6 +388,9 @@ db_pg_open(const char *conninfo, struct db **out)
 		return DB_NOMEM;
 	c->base.driver = &pg_driver;
 	*out = &c->base;
+	if (db_pg_conninfo_check(conninfo) == DB_PG_CONNINFO_MALFORMED)
+		return fail(c, DB_CANTOPEN, "the connection URI cannot be "
+		    "parsed");	/* libpq's message may quote it */
 	c->conn = PQconnectdb(conninfo);
 	if (c->conn == NULL)
 		return fail(c, DB_NOMEM, NULL);
@@ -400,11 +506,12 @@ sql_translate(const char *sql, int *params)
 			continue;
 		}
 		errno = 0;
-		n = strtol(sql + i + 1, &end, 10);
-		if (end == sql + i + 1)
-			n = top + 1;		/* a bare ? */
-		else
+		if (!isdigit((unsigned char)sql[i + 1]))
+			n = top + 1;		/* a bare ? (not "? 1") */
+		else {
+			n = strtol(sql + i + 1, &end, 10);
 			i = (size_t)(end - sql) - 1;
+		}
 		if (errno != 0 || n < 1 || n > DB_PG_PARAMS_MAX) {
 			free(out);
 			*params = -1;
@@ -519,9 +626,13 @@ pg_exec(struct db *db, const char *sql)
 		free(text);
 		return rc;
 	}
+	dealloc_flush(c);
 	res = PQexec(c->conn, text);
-	free(text);
 	rc = result_rc(c, res);
+	if (rc == DB_OK && commit_rolled_back(text, res))
+		rc = fail(c, DB_ERROR, "COMMIT of a transaction an error "
+		    "aborted: it was rolled back");
+	free(text);
 	if (rc == DB_OK)
 		c->changes = strtoll(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
@@ -555,7 +666,7 @@ pg_get_autocommit(const struct db *db)
 	const struct pg *c = pg(db);
 
 	if (PQstatus(c->conn) != CONNECTION_OK)
-		return !c->broken_tx;
+		return !c->broken_tx && c->last_tx == PQTRANS_IDLE;
 	return PQtransactionStatus(c->conn) == PQTRANS_IDLE;
 }
 
@@ -680,10 +791,13 @@ pg_finalize(struct db_stmt *base)
 	result_clear(st);
 	params_clear(st);
 	snprintf(sql, sizeof(sql), "DEALLOCATE %s", st->name);
-	if (st->prepared && PQstatus(c->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(c->conn) != PQTRANS_INERROR) {
-		res = PQexec(c->conn, sql);
-		PQclear(res);
+	if (st->prepared && PQstatus(c->conn) == CONNECTION_OK) {
+		if (PQtransactionStatus(c->conn) != PQTRANS_INERROR) {
+			res = PQexec(c->conn, sql);
+			PQclear(res);
+		} else if (c->ndealloc < DB_PG_DEALLOC_MAX)
+			memcpy(c->dealloc[c->ndealloc++], st->name,
+			    sizeof(st->name));
 	}
 	if (st->newer != NULL)
 		st->newer->older = st->older;
@@ -743,6 +857,7 @@ run(struct pg_stmt *st)
 			st->prepared = rc == DB_OK;
 		}
 		if (rc == DB_OK) {
+			dealloc_flush(c);
 			PQclear(st->res);
 			if (st->direct != NULL)
 				st->res = PQexec(c->conn, st->direct);
@@ -761,6 +876,9 @@ run(struct pg_stmt *st)
 	}
 	if (rc != DB_OK)
 		return rc;
+	if (st->direct != NULL && commit_rolled_back(st->direct, st->res))
+		return fail(c, DB_ERROR, "COMMIT of a transaction an error "
+		    "aborted: it was rolled back");
 	if (st->direct != NULL)
 		return DB_DONE;	/* transaction control: no rows, whatever ran */
 	if (PQresultStatus(st->res) != PGRES_TUPLES_OK) {
@@ -771,8 +889,10 @@ run(struct pg_stmt *st)
 	st->cols = PQnfields(st->res);
 	st->blobs = calloc((size_t)st->cols + 1, sizeof(*st->blobs));
 	st->blob_len = calloc((size_t)st->cols + 1, sizeof(*st->blob_len));
-	if (st->blobs == NULL || st->blob_len == NULL)
+	if (st->blobs == NULL || st->blob_len == NULL) {
+		st->cols = 0;		/* row_clear walks nothing */
 		return fail(c, DB_NOMEM, NULL);
+	}
 	return DB_ROW;
 }
 
@@ -782,6 +902,8 @@ pg_step(struct db_stmt *base)
 	struct pg_stmt *st = pg_stmt(base);
 	int rc;
 
+	if (st->rc != DB_DONE)
+		return st->rc;		/* as SQLite: the error until a reset */
 	if (st->res == NULL) {
 		rc = run(st);
 		if (rc != DB_ROW) {
@@ -845,13 +967,18 @@ bind_bytes(struct db_stmt *base, int i, const void *data, int len,
 
 	if (p == NULL || len < 0)
 		return DB_ERROR;
+	if (data == NULL && len > 0)
+		return DB_OK;		/* as SQLite: NULL */
 	p->len = len;
 	p->format = format;
 	p->value = data != NULL ? data : empty;
 	if (life == DB_TRANSIENT && len > 0) {
 		p->owned = malloc((size_t)len);
-		if (p->owned == NULL)
+		if (p->owned == NULL) {
+			p->value = NULL;	/* never the caller's bytes */
+			p->len = 0;
 			return DB_NOMEM;
+		}
 		memcpy(p->owned, data, (size_t)len);
 		p->value = p->owned;
 	}
@@ -883,8 +1010,11 @@ pg_bind_text(struct db_stmt *base, int i, const char *text, int len,
 	if (life == DB_STATIC && terminated)
 		return DB_OK;
 	p->owned = malloc((size_t)len + 1);
-	if (p->owned == NULL)
+	if (p->owned == NULL) {
+		p->value = NULL;	/* never the caller's bytes */
+		p->len = 0;
 		return DB_NOMEM;
+	}
 	memcpy(p->owned, text, (size_t)len);
 	p->owned[len] = '\0';
 	p->value = p->owned;

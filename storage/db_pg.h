@@ -10,6 +10,9 @@
 
 /* Parameters a statement may have (?1 .. ?999). */
 #define DB_PG_PARAMS_MAX 999
+/* Statements finalized inside a failed transaction whose DEALLOCATE
+ * waits for its end, a connection. */
+#define DB_PG_DEALLOC_MAX 256
 /* Bytes of a connection's last error message, NUL included. */
 #define DB_PG_ERRMSG_BYTES 512
 
@@ -19,6 +22,19 @@
  * memory allows, even on an error (DB_CANTOPEN, with db_errmsg saying
  * why); db_close it. Client encoding UTF8. */
 int db_pg_open(const char *conninfo, struct db **out);
+
+/* What a connection string (URI or key=value) holds, as libpq reads it:
+ * DB_PG_CONNINFO_OK; _SECRET, a password (password, sslpassword, or in
+ * the URI's user part); _MALFORMED, libpq cannot parse it (its own
+ * message, which may quote the string, is not kept). */
+enum db_pg_conninfo { DB_PG_CONNINFO_OK, DB_PG_CONNINFO_SECRET,
+    DB_PG_CONNINFO_MALFORMED };
+enum db_pg_conninfo db_pg_conninfo_check(const char *conninfo);
+
+/* conninfo for a message, from its parsed parts and never a secret:
+ * 'PostgreSQL database "d" (host h, port p, user u)', the parts it does
+ * not give left out; "a PostgreSQL database" when it cannot be parsed. */
+void db_pg_conninfo_shown(const char *conninfo, char *out, size_t size);
 
 /* Run sql on db now and again at the start of every session after a
  * reconnect (settings, a lock the session must hold); added to what

@@ -177,6 +177,30 @@ has_rowid(struct db *src, const struct table *t)
 	return yes;
 }
 
+/* Whether the source has exactly count tables of its own. */
+static treasury_err
+source_tables_are(struct db *src, int count, char errmsg[STORE_ERRMSG_BYTES])
+{
+	struct db_stmt *st = NULL;
+	int64_t n = -1;
+	int rc;
+
+	rc = db_prepare(src, "SELECT count(*) FROM sqlite_schema WHERE"
+	    " type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'", &st);
+	if (rc == DB_OK && (rc = db_step(st)) == DB_ROW)
+		n = db_column_int64(st, 0);
+	db_finalize(st);
+	if (rc != DB_ROW)
+		return fail_db(src, "listing the source's tables", errmsg);
+	if (count == 0 || n != count) {
+		store_errmsg_set(errmsg, "the source has %lld tables, the "
+		    "destination's schema %d: not the same schema",
+		    (long long)n, count);
+		return TREASURY_ERR_DB;
+	}
+	return TREASURY_OK;
+}
+
 /* The tables of dst in the order they were made (foreign keys first),
  * but for the version table of its own. */
 static treasury_err
@@ -189,8 +213,9 @@ tables_load(struct db *src, struct db *dst, struct table *t, int max,
 	int rc;
 
 	*count = 0;
+	/* the schema the store made them in: the first of search_path */
 	rc = db_prepare(dst, "SELECT relname FROM pg_class WHERE relkind = 'r'"
-	    " AND relnamespace = 'public'::regnamespace"
+	    " AND relnamespace = current_schema()::regnamespace"
 	    " AND relname <> 'treasury_schema' ORDER BY oid", &st);
 	while (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
 		if (*count == max) {
@@ -219,7 +244,9 @@ tables_load(struct db *src, struct db *dst, struct table *t, int max,
 			return err;
 		t[i].rowid = has_rowid(src, &t[i]);
 	}
-	return TREASURY_OK;
+	/* every one of the destination's is the source's (columns_load);
+	 * the same number: the same set */
+	return source_tables_are(src, *count, errmsg);
 }
 
 /* The destination holds nothing but what a new schema seeds. */
@@ -271,6 +298,8 @@ sequences_set(struct db *src, struct db *dst, char errmsg[STORE_ERRMSG_BYTES])
 			mark = db_column_int64(st, 0);
 		db_finalize(st);
 		st = NULL;
+		if (rc != DB_ROW && rc != DB_DONE)
+			return fail_db(src, "reading sqlite_sequence", errmsg);
 		snprintf(sql, sizeof(sql), "SELECT setval(pg_get_serial_sequence("
 		    "'%s', '%s'), greatest(%" PRId64 ", (SELECT coalesce(max(%s),"
 		    " 0) FROM %s)) + 1, false)", ids[i][0], ids[i][1], mark,
@@ -383,7 +412,7 @@ store_migrate_to_pg(const char *from_path, const char *to_uri,
 		    "PostgreSQL database (postgresql://...)");
 		return TREASURY_ERR_DB_OPEN;
 	}
-	store_pg_redact(to_uri, where);
+	store_uri_shown(to_uri, where);
 	err = store_open(from_path, STORE_READ_ONLY, &src, errmsg);
 	if (err == TREASURY_OK)
 		err = store_open(to_uri, STORE_READ_WRITE_CREATE, &dst, errmsg);

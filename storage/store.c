@@ -609,7 +609,7 @@ store_open(const char *path, enum store_mode mode, struct store **out,
 	}
 	s->mode = mode;
 	if (store_path_is_postgresql(path)) {
-		store_pg_redact(path, where);	/* never the password */
+		store_uri_shown(path, where);	/* never a password */
 		err = store_pg_connect(s, path, errmsg);
 	} else {
 		snprintf(where, sizeof(where), "%s", path);

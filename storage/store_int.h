@@ -202,9 +202,6 @@ store_pg_migrate(struct db *db, const char *where,
 /* The schema version schema_pg.c writes. */
 int store_pg_schema_version(void);
 
-/* uri without its password and parameters, for messages (out holds
- * STORE_ERRMSG_BYTES). */
-void store_pg_redact(const char *uri, char out[STORE_ERRMSG_BYTES]);
 
 /* Schema 4 (schema_policy.c): the policies of docs/policies.md. */
 extern const char store_schema_4[];

@@ -28,26 +28,22 @@ store_path_is_postgresql(const char *path)
 }
 
 void
-store_pg_redact(const char *uri, char out[STORE_ERRMSG_BYTES])
+store_uri_shown(const char *uri, char out[STORE_ERRMSG_BYTES])
 {
-	const char *rest = strstr(uri, "://");
-	const char *at, *colon, *end;
-	size_t scheme_len;
+	db_pg_conninfo_shown(uri, out, STORE_ERRMSG_BYTES);
+}
 
-	if (rest == NULL) {
-		store_errmsg_set(out, "a PostgreSQL database");
-		return;
+enum store_uri
+store_uri_check(const char *uri)
+{
+	switch (db_pg_conninfo_check(uri)) {
+	case DB_PG_CONNINFO_OK:
+		return STORE_URI_OK;
+	case DB_PG_CONNINFO_SECRET:
+		return STORE_URI_SECRET;
+	default:
+		return STORE_URI_MALFORMED;
 	}
-	scheme_len = (size_t)(rest - uri) + 3;
-	rest += 3;
-	end = rest + strcspn(rest, "?#");	/* parameters may hold secrets */
-	at = memchr(rest, '@', (size_t)(end - rest));
-	colon = at != NULL ? memchr(rest, ':', (size_t)(at - rest)) : NULL;
-	if (colon != NULL)	/* user:password@ -> user@ */
-		store_errmsg_set(out, "%.*s%.*s%.*s", (int)scheme_len, uri,
-		    (int)(colon - rest), rest, (int)(end - at), at);
-	else
-		store_errmsg_set(out, "%.*s", (int)(end - uri), uri);
 }
 
 /* pg_try_advisory_lock's key for serving: "TRSV". */
@@ -102,7 +98,7 @@ store_pg_connect(struct store *s, const char *uri,
 	char where[STORE_ERRMSG_BYTES], sql[256];
 	int rc;
 
-	store_pg_redact(uri, where);
+	store_uri_shown(uri, where);
 	snprintf(s->path, sizeof(s->path), "%s", where);	/* messages */
 	s->postgresql = true;
 	rc = db_pg_open(uri, &s->db);

@@ -51,6 +51,17 @@ int store_schema_version(void);
  * of an SQLite file. */
 bool store_path_is_postgresql(const char *path);
 
+/* What a PostgreSQL URI holds, as libpq reads it: usable; a secret
+ * (password or sslpassword, in the user part or a parameter: it would be
+ * in the configuration, the process list and the logs); or nothing libpq
+ * can parse. */
+enum store_uri { STORE_URI_OK, STORE_URI_SECRET, STORE_URI_MALFORMED };
+enum store_uri store_uri_check(const char *uri);
+
+/* uri for a message or a log line, rebuilt from its parsed parts (never
+ * a secret): 'PostgreSQL database "d" (host h, port p, user u)'. */
+void store_uri_shown(const char *uri, char out[STORE_ERRMSG_BYTES]);
+
 /* Open the database at path: an SQLite file, or a PostgreSQL database
  * (store_path_is_postgresql), whose schema is made when it has none
  * (mode other than STORE_READ_ONLY); what is about files below (the

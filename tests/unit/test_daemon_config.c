@@ -621,10 +621,11 @@ test_finish_postgresql_uri(void **state)
 {
 	static const char *const refused[] = {
 		"postgresql://treasury:s3cret@db/treasury",
-		"postgres://u:@db/t",
 		"postgresql://u@db/t?sslmode=require&password=s3cret",
 		"postgresql:///t?password=s3cret",
 		"postgresql://u@db/t?sslkey=/k&sslpassword=s3cret",
+		"postgresql://u:s3cr?t@db/t",
+		"postgresql://u@db/t?%70assword=s3cret",
 	};
 	static const char *const accepted[] = {
 		"postgresql://treasury@db.example/treasury?sslmode=verify-full",

@@ -338,24 +338,42 @@ test_schema_parity(void **state)
 	rmdir(dir);
 }
 
-/* What a message may say of a URI: never its password or parameters. */
+/* What a message may say of a URI: never a secret, whatever its form
+ * (libpq's reading of it decides, not ours). */
 static void
-test_redact(void **state)
+test_uri_shown_and_checked(void **state)
 {
-	static const struct { const char *uri, *shown; } cases[] = {
+	static const struct { const char *uri, *shown; enum store_uri is; }
+	    cases[] = {
 		{ "postgresql://u:pw@h:5432/d?sslmode=require",
-		  "postgresql://u@h:5432/d" },
-		{ "postgres://u@h/d?password=pw", "postgres://u@h/d" },
-		{ "postgresql:///d?host=/run/pg", "postgresql:///d" },
-		{ "postgresql://h1,h2/d#frag", "postgresql://h1,h2/d" },
-		{ "not a uri", "a PostgreSQL database" },
+		  "PostgreSQL database \"d\" (host h, port 5432, user u)",
+		  STORE_URI_SECRET },
+		{ "postgres://u@h/d?password=pw",
+		  "PostgreSQL database \"d\" (host h, user u)", STORE_URI_SECRET },
+		{ "postgresql://u@h/d?sslkey=/k&sslpassword=pw",
+		  "PostgreSQL database \"d\" (host h, user u)", STORE_URI_SECRET },
+		{ "postgresql://u:s3cr?t@h/d",
+		  "PostgreSQL database \"d\" (host h, user u)", STORE_URI_SECRET },
+		{ "postgresql://u:pa#ss@h/d",
+		  "PostgreSQL database \"d\" (host h, user u)", STORE_URI_SECRET },
+		{ "postgresql://u@h/d?%70assword=pw",
+		  "PostgreSQL database \"d\" (host h, user u)", STORE_URI_SECRET },
+		{ "postgresql:///d?host=/run/pg",
+		  "PostgreSQL database \"d\" (host /run/pg)", STORE_URI_OK },
+		{ "postgresql://h1,h2/d?target_session_attrs=read-write",
+		  "PostgreSQL database \"d\" (host h1,h2)", STORE_URI_OK },
+		{ "postgresql://u:secret@[::1/db", "a PostgreSQL database",
+		  STORE_URI_MALFORMED },
+		{ "postgresql://u@h/d?x=sec%zzret", "a PostgreSQL database",
+		  STORE_URI_MALFORMED },
 	};
 	char out[STORE_ERRMSG_BYTES];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		store_pg_redact(cases[i].uri, out);
+		store_uri_shown(cases[i].uri, out);
 		assert_string_equal(out, cases[i].shown);
+		assert_int_equal(store_uri_check(cases[i].uri), cases[i].is);
 	}
 }
 
@@ -372,7 +390,7 @@ main(void)
 		BOTH(test_constraint),
 		BOTH(test_transactions),
 		cmocka_unit_test(test_schema_parity),
-		cmocka_unit_test(test_redact),
+		cmocka_unit_test(test_uri_shown_and_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
