@@ -1,6 +1,7 @@
 /*
  * system.c: handlers for the daemon's own endpoints (health, info).
- * Health is the database file's identity: see store_file_id_check.
+ * Health is the database file's identity (store_file_id_check), and on
+ * PostgreSQL whether the server answers.
  */
 #include "treasury/hex.h"
 
@@ -19,6 +20,13 @@ handle_health(struct request *rq, struct reply *rp)
 		    "file was deleted or replaced; writes are refused (the "
 		    "daemon's log says more)");
 		return;
+	}
+	/* PostgreSQL: a read transaction begins, or 503 database-unreachable
+	 * (a load balancer stops sending requests that would fail) */
+	if (store_path_is_postgresql(rq->srv->db_path)) {
+		if (!request_snapshot_begin(rq, rp))
+			return;
+		request_snapshot_end(rq);
 	}
 	reply_json(rp, 200, json_pack("{s:s}", "status", "ok"));
 }

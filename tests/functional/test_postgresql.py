@@ -75,9 +75,15 @@ def test_connection_lost_then_back_without_a_restart(ctx):
         assert_true(r.header("Retry-After") is not None, "Retry-After")
         r = node.get("/v1/treasuries/t/balances", token=c.viewer)
         assert_equal(r.status, 503, "read while unreachable: %r" % r)
+    r = node.get("/v1/health", token=None)
+    assert_equal(r.status, 503, "health while unreachable: %r" % r)
+    assert_equal(r.json["type"], "urn:treasuryd:problem:database-unreachable",
+                 "health's slug")
 
     # Back: served again without a restart.
     pg_admin("ALTER DATABASE %s WITH ALLOW_CONNECTIONS true" % db)
+    assert_equal(node.get("/v1/health", token=None).status, 200,
+                 "health once the server is back")
     r = deposit(c, "after")
     assert_equal(r.status, 201, "deposit once the server is back: %r" % r)
     acknowledged.append("after")
