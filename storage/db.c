@@ -49,12 +49,6 @@ db_changes(const struct db *db)
 	return db->driver->changes(db);
 }
 
-int64_t
-db_last_insert_rowid(const struct db *db)
-{
-	return db->driver->last_insert_rowid(db);
-}
-
 int
 db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {

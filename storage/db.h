@@ -99,8 +99,6 @@ int db_system_errno(const struct db *db);
 bool db_get_autocommit(const struct db *db);
 /* Rows changed by the last INSERT, UPDATE or DELETE on db. */
 int64_t db_changes(const struct db *db);
-/* The rowid of the last INSERT on db (an INTEGER PRIMARY KEY). */
-int64_t db_last_insert_rowid(const struct db *db);
 
 /* ---- statements ---- */
 

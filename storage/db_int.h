@@ -17,7 +17,6 @@ struct db_driver {
 	int (*system_errno)(const struct db *db);
 	bool (*get_autocommit)(const struct db *db);
 	int64_t (*changes)(const struct db *db);
-	int64_t (*last_insert_rowid)(const struct db *db);
 	int (*prepare)(struct db *db, const char *sql, bool persistent,
 	    struct db_stmt **out);
 	int (*finalize)(struct db_stmt *st);

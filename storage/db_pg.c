@@ -28,11 +28,10 @@
  *   are DB_CONSTRAINT (unique ones DB_CONSTRAINT_UNIQUE), disk full
  *   DB_FULL, out of memory DB_NOMEM, serialization failures and deadlocks
  *   DB_BUSY, cancels DB_INTERRUPT, corruption DB_CORRUPT, a lost or
- *   refused connection DB_IOERR; the rest DB_ERROR.
+ *   refused connection DB_IOERR_CONNECTION; the rest DB_ERROR.
  *
- * What SQLite has and PostgreSQL has not: db_last_insert_rowid is always 0
- * here (a statement says RETURNING instead), and server notices are not
- * printed.
+ * db.h has no last_insert_rowid: a statement says RETURNING instead, on
+ * both engines. Server notices are not printed.
  *
  * Limits: DB_PG_PARAMS_MAX parameters a statement, DB_PG_ERRMSG_BYTES of
  * error text (cut beyond), the result of one statement held whole in
@@ -286,14 +285,21 @@ dealloc_flush(struct pg *c)
 	c->ndealloc = 0;
 }
 
-/* The result of a COMMIT (or END) that the server turned into a
- * ROLLBACK: the transaction was aborted by an earlier error. SQLite would
- * have kept what succeeded; this is not a success. */
+/* Whether sql is a COMMIT (or its synonym END). */
+static bool
+sql_is_commit(const char *sql)
+{
+	return strncasecmp(sql, "COMMIT", 6) == 0 ||
+	    strncasecmp(sql, "END", 3) == 0;
+}
+
+/* The result of a COMMIT that the server turned into a ROLLBACK: the
+ * transaction was aborted by an earlier error. SQLite would have kept
+ * what succeeded; this is not a success. */
 static bool
 commit_rolled_back(const char *sql, const PGresult *res)
 {
-	return (strncasecmp(sql, "COMMIT", 6) == 0 ||
-	    strncasecmp(sql, "END", 3) == 0) &&
+	return sql_is_commit(sql) &&
 	    strcmp(PQcmdStatus((PGresult *)res), "ROLLBACK") == 0;
 }
 
@@ -313,8 +319,7 @@ broken_tx_end(struct pg *c, const char *sql)
 		c->errcode = DB_OK;
 		return DB_OK;
 	}
-	if (strncasecmp(sql, "COMMIT", 6) == 0 ||
-	    strncasecmp(sql, "END", 3) == 0) {
+	if (sql_is_commit(sql)) {
 		c->broken_tx = false;
 		c->last_tx = PQTRANS_IDLE;
 		return fail(c, DB_IOERR_CONNECTION, "the connection to the "
@@ -674,13 +679,6 @@ static int64_t
 pg_changes(const struct db *db)
 {
 	return pg(db)->changes;
-}
-
-static int64_t
-pg_last_insert_rowid(const struct db *db)
-{
-	(void)db;
-	return 0;
 }
 
 /* PQprepare st as name; inside a transaction under a savepoint, so that
@@ -1145,7 +1143,6 @@ static const struct db_driver pg_driver = {
 	.system_errno = pg_system_errno,
 	.get_autocommit = pg_get_autocommit,
 	.changes = pg_changes,
-	.last_insert_rowid = pg_last_insert_rowid,
 	.prepare = pg_prepare,
 	.finalize = pg_finalize,
 	.reset = pg_reset,

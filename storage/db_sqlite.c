@@ -138,12 +138,6 @@ lite_changes(const struct db *db)
 	return sqlite3_changes64(lite(db));
 }
 
-static int64_t
-lite_last_insert_rowid(const struct db *db)
-{
-	return sqlite3_last_insert_rowid(lite(db));
-}
-
 static int
 lite_prepare(struct db *db, const char *sql, bool persistent,
     struct db_stmt **out)
@@ -265,7 +259,6 @@ static const struct db_driver lite_driver = {
 	.system_errno = lite_system_errno,
 	.get_autocommit = lite_get_autocommit,
 	.changes = lite_changes,
-	.last_insert_rowid = lite_last_insert_rowid,
 	.prepare = lite_prepare,
 	.finalize = lite_finalize,
 	.reset = lite_reset,
