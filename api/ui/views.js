@@ -370,7 +370,8 @@
    * (format=csv, streamed by the server: every entry, not one page).
    * The filters live in the view's state (in memory: the router matches
    * the hash as a path and has no query part), reset when another
-   * treasury is opened.
+   * treasury is opened. What is typed in the form but not yet applied is
+   * kept too (st.draft), so a re-render on a live event does not wipe it.
    */
   const LEDGER_FILTERS = ['from', 'to', 'kind', 'asset', 'category', 'counterparty'];
   const LEDGER_PAGE_SIZES = [25, 100, 500];
@@ -413,6 +414,7 @@
         st.tid = ctx.params[0];
         st.filters = noFilters();
         st.pageSize = 100;
+        st.draft = null;
         st.shown = 0;
         st.depositOutcome = '';
       }
@@ -523,7 +525,8 @@
 
       const filter = (id, label, control, hint) => el('span.filter', null,
         el('label', { for: id }, label), control, hint || null);
-      const f = st.filters;
+      const f = st.draft ? st.draft.filters : st.filters;
+      const pageSize = st.draft ? st.draft.pageSize : st.pageSize;
       const form = el('form.filters.ledger-filters', { id: 'ledger-filters',
         role: 'search', 'aria-describedby': 'ledger-dates-hint' },
       filter('ledger-from', 'From (UTC)', el('input', { id: 'ledger-from',
@@ -548,21 +551,30 @@
         placeholder: 'exact source or to' })),
       filter('ledger-page-size', 'Per page', el('select', { id: 'ledger-page-size',
         name: 'pageSize' }, LEDGER_PAGE_SIZES.map((n) =>
-        el('option', { value: n, selected: st.pageSize === n }, String(n))))),
+        el('option', { value: n, selected: pageSize === n }, String(n))))),
       el('span.filter-actions', null,
         el('button', { type: 'submit', id: 'ledger-apply' }, 'Apply filters'),
         el('button.secondary', { type: 'button', id: 'ledger-clear',
           on: { click: () => {
             st.filters = noFilters();
+            st.draft = null;
             LEDGER_FILTERS.forEach((k) => { form.elements[k].value = ''; });
             reload(st.pageSize);
           } } }, 'Clear')));
-      // the form's values become the applied filters
-      const readForm = () => {
+      // the form's values: kept as typed, then applied as the filters
+      const formValues = () => {
         const nf = {};
         LEDGER_FILTERS.forEach((k) => { nf[k] = form.elements[k].value; });
-        st.filters = nf;
-        st.pageSize = Number(form.elements.pageSize.value) || 100;
+        return { filters: nf, pageSize: Number(form.elements.pageSize.value) || 100 };
+      };
+      const keepDraft = () => { st.draft = formValues(); };
+      form.addEventListener('input', keepDraft);
+      form.addEventListener('change', keepDraft);
+      const readForm = () => {
+        const v = formValues();
+        st.filters = v.filters;
+        st.pageSize = v.pageSize;
+        st.draft = null;
       };
       form.addEventListener('submit', (ev) => {
         ev.preventDefault();

@@ -163,23 +163,41 @@ def more_visible(drv):
 
 def set_filters(drv, frm="", to="", kind="", asset="", category="", cp="",
                 page=PAGE):
-    """Fill the form (dates by value: a date input's typing is locale's)."""
+    """Fill the form (dates by value, with the input event a user's typing
+    makes: a date input's typing is locale's). The view may re-render
+    meanwhile (a live event, the sign-in's own render): what was typed is
+    kept as a draft, so the form is filled again only if an element went
+    stale under the test, and then checked whole."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
-    ui.js(drv, "document.getElementById('ledger-from').value = arguments[0];"
-               "document.getElementById('ledger-to').value = arguments[1];",
-          frm, to)
-    assert_equal(ui.js(drv, "return [document.getElementById('ledger-from').value,"
-                            "document.getElementById('ledger-to').value]"),
-                 [frm, to], "the dates as set")
-    Select(drv.find_element(By.ID, "ledger-kind")).select_by_value(kind)
-    Select(drv.find_element(By.ID, "ledger-asset")).select_by_value(asset)
-    Select(drv.find_element(By.ID, "ledger-category")).select_by_value(category)
-    Select(drv.find_element(By.ID, "ledger-page-size")).select_by_value(str(page))
-    field = drv.find_element(By.ID, "ledger-counterparty")
-    field.clear()
-    if cp:
-        field.send_keys(cp)
+    want = [frm, to, kind, asset, category, cp, str(page)]
+    for attempt in range(5):
+        try:
+            ui.js(drv, "for (const [id, v] of [['ledger-from', arguments[0]],"
+                       "    ['ledger-to', arguments[1]]]) {"
+                       "  const n = document.getElementById(id);"
+                       "  n.value = v;"
+                       "  n.dispatchEvent(new Event('input', {bubbles: true}));"
+                       "}", frm, to)
+            Select(drv.find_element(By.ID, "ledger-kind")).select_by_value(kind)
+            Select(drv.find_element(By.ID, "ledger-asset")).select_by_value(asset)
+            Select(drv.find_element(By.ID, "ledger-category")).select_by_value(
+                category)
+            Select(drv.find_element(By.ID, "ledger-page-size")).select_by_value(
+                str(page))
+            field = drv.find_element(By.ID, "ledger-counterparty")
+            field.clear()
+            if cp:
+                field.send_keys(cp)
+            break
+        except StaleElementReferenceException:
+            continue
+    got = ui.js(drv, "return ['ledger-from', 'ledger-to', 'ledger-kind',"
+                     " 'ledger-asset', 'ledger-category', 'ledger-counterparty',"
+                     " 'ledger-page-size'].map((id) =>"
+                     " document.getElementById(id).value)")
+    assert_equal(got, want, "the form as filled")
 
 
 def apply_and_page(drv, want, what):
@@ -443,6 +461,21 @@ def test_ui_ledger_filters_pages_csv(ctx):
             assert_true(right <= 360, "%s inside the screen (%s)" % (i, right))
         ui.js(drv, "document.getElementById('ledger-filters').scrollIntoView()")
         ui.shot(ctx, drv, "ledger-filters-360")
+        # typed but not applied: a live deposit re-renders the view (a new
+        # table), and the form still holds what was typed
+        set_filters(drv, frm=dates[2], kind="transfer", cp="bank-b", page=25)
+        ui.js(drv, "window.__oldTable = document.getElementById('ledger-table')")
+        c.deposit_ok(T, "USDC", "1", "dep-live")
+        ui.wait(drv, lambda d_: ui.js(d_, "const t = document.getElementById("
+                                          "'ledger-table'); return !!t && "
+                                          "t !== window.__oldTable"),
+                "the re-render on the live deposit")
+        assert_equal(ui.js(drv, "return ['ledger-from', 'ledger-to', 'ledger-kind',"
+                                " 'ledger-counterparty', 'ledger-page-size']"
+                                ".map((id) => document.getElementById(id).value)"),
+                     [dates[2], "", "transfer", "bank-b", "25"],
+                     "the unapplied filters kept")
+        assert_equal(shown(drv), want_a[:PAGE], "the applied filter still shown")
         ui.check_hygiene(drv, node, token, ui.requests_seen(drv))
     finally:
         drv.quit()
