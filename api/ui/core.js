@@ -359,6 +359,42 @@
     return null;
   }
 
+  /*
+   * What the user typed into the view's controls and has not sent: each
+   * control with an id whose value differs from the one it was built with.
+   * A re-render of the same view (a live event, a second render of the same
+   * path) puts it back into the new controls of the same id, so nobody's
+   * half-typed deposit or filter is wiped by someone else's event.
+   */
+  function typedValues(host) {
+    const typed = [];
+    host.querySelectorAll('input[id], select[id], textarea[id]').forEach((n) => {
+      if (n.type === 'checkbox' || n.type === 'radio') {
+        if (n.checked !== n.defaultChecked)
+          typed.push({ id: n.id, tag: n.tagName, type: n.type, checked: n.checked });
+      } else if (n.tagName === 'SELECT') {
+        if (Array.from(n.options).some((o) => o.selected !== o.defaultSelected))
+          typed.push({ id: n.id, tag: n.tagName, type: n.type, value: n.value });
+      } else if (n.value !== n.defaultValue) {
+        typed.push({ id: n.id, tag: n.tagName, type: n.type, value: n.value });
+      }
+    });
+    return typed;
+  }
+
+  function restoreTyped(host, typed) {
+    for (const t of typed) {
+      const n = document.getElementById(t.id);
+      if (!n || !host.contains(n) || n.tagName !== t.tag || n.type !== t.type)
+        continue;
+      if ('checked' in t)
+        n.checked = t.checked;
+      else if (t.tag !== 'SELECT' ||
+          Array.from(n.options).some((o) => o.value === t.value))
+        n.value = t.value;
+    }
+  }
+
   async function render(refresh) {
     if (!token() || !whoami)
       return;
@@ -409,8 +445,11 @@
       return;			// a newer navigation won
     const focusSel = focusSelector(document.activeElement, host);
     const scroll = window.scrollY;
+    const typed = current && current.view === view && current.path === path ?
+      typedValues(host) : [];
     clear(host);
     append(host, node);
+    restoreTyped(host, typed);
     host.removeAttribute('aria-busy');
     document.title = view.title(params) + ' · treasuryd';
     if (refresh) {

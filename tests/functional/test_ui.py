@@ -523,6 +523,18 @@ def test_ui_treasurer_narrow_screen(ctx):
         drv.find_element(By.ID, "dep-memo").send_keys("from the page")
         no_sideways("ledger with the deposit form")
         shot(ctx, drv, "ledger-deposit-360")
+        # someone else's deposit re-renders the ledger live (a new table):
+        # the half-typed form is kept, not wiped
+        js(drv, "window.__oldTable = document.getElementById('ledger-table')")
+        c.deposit_ok("grants", "USDC", "1", "api-dep-live")
+        wait(drv, lambda d_: js(d_, "const t = document.getElementById("
+                                    "'ledger-table'); return !!t && "
+                                    "t !== window.__oldTable"),
+             "the re-render on the live deposit")
+        assert_equal(js(drv, "return ['dep-asset', 'dep-amount', 'dep-reference',"
+                             " 'dep-memo'].map((id) => document.getElementById(id)"
+                             ".value)"), ["BTC", "1.5", "page-dep-1", "from the page"],
+                     "the half-typed deposit kept")
         drv.find_element(By.CSS_SELECTOR, "#deposit-form button[type=submit]").click()
         wait(drv, lambda d_: (text_of(d_, "#deposit-outcome") or "").startswith(
             "Recorded: 1.50000000 BTC"), "deposit recorded")
