@@ -563,6 +563,8 @@ void metrics_request(int route, unsigned status, uint64_t elapsed_us);
 void metrics_sig_verify(bool ok);
 /* Count events read from the journal (events.c). */
 void metrics_events_read(unsigned rows);
+/* A commit of another daemon heard (api_events_wake). */
+void metrics_events_heard(void);
 /* Count one answer from memory (cache.c). */
 void metrics_memory_answer(enum memory_answer what);
 

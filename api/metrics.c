@@ -53,6 +53,7 @@ struct series {
 static struct series requests[METRICS_ROUTES_MAX + 1][STATUSES_COUNT + 1];
 static atomic_uint_least64_t sig_verified[2];	/* [ok] */
 static atomic_uint_least64_t events_read;	/* rows, pages and streams */
+static atomic_uint_least64_t events_heard;	/* other daemons' commits */
 static atomic_uint_least64_t memory_answers[MEMORY_ANSWER_KINDS];
 static const char *const memory_answer_names[MEMORY_ANSWER_KINDS] = {
 	[MEMORY_TOKEN] = "token", [MEMORY_BALANCES] = "balances",
@@ -102,6 +103,12 @@ void
 metrics_events_read(unsigned rows)
 {
 	atomic_fetch_add_explicit(&events_read, rows, memory_order_relaxed);
+}
+
+void
+metrics_events_heard(void)
+{
+	atomic_fetch_add_explicit(&events_heard, 1, memory_order_relaxed);
 }
 
 /* The answer being built; err keeps the first failure, after which every
@@ -302,6 +309,12 @@ gauges_write(struct mtext *b, struct request *rq)
 	    "# TYPE treasuryd_events_read_total counter\n"
 	    "treasuryd_events_read_total %" PRIu64 "\n",
 	    (uint64_t)atomic_load(&events_read));
+	mt_printf(b, "# HELP treasuryd_events_heard_total Commits of other "
+	    "daemons on the same PostgreSQL database heard (LISTEN/NOTIFY), "
+	    "each waking the event streams; 0 on SQLite.\n"
+	    "# TYPE treasuryd_events_heard_total counter\n"
+	    "treasuryd_events_heard_total %" PRIu64 "\n",
+	    (uint64_t)atomic_load(&events_heard));
 	mt_printf(b, "# HELP treasuryd_answers_from_memory_total Tokens and "
 	    "whole answers (GET treasury, GET balances) served from memory, "
 	    "without a database read (nothing changed since they were read).\n"

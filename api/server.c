@@ -666,6 +666,13 @@ api_cron(struct api_server *srv)
 }
 
 void
+api_events_wake(void *srv)
+{
+	metrics_events_heard();
+	events_tick(srv);
+}
+
+void
 api_body_max_set(struct api_server *srv, unsigned bytes)
 {
 	atomic_store(&srv->body_max_bytes, bytes);

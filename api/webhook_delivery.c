@@ -18,6 +18,11 @@
  * sleeps until the soonest retry is due, at most WEBHOOK_POLL_MS (new
  * entries are found by that poll).
  *
+ * Several daemons on one PostgreSQL database: one of them delivers, the
+ * one whose pass holds the deliverer's lock (store_webhook_deliverer); the
+ * others' passes find it taken and sleep WEBHOOK_POLL_MS, so one takes
+ * over within that of the deliverer's end.
+ *
  * Each request: the URL's host re-checked against webhook_hosts, http or
  * https only, no redirects, no proxy (http_proxy etc. ignored), connect
  * timeout 5 s, whole request 10 s, the answer's body read and dropped; a stop cuts it short (progress
@@ -393,11 +398,18 @@ pass_run(struct webhook_delivery *wd)
 	int64_t ids[WEBHOOK_ENDPOINTS_MAX];
 	int64_t soonest = INT64_MAX, now, pending, counted_ms = 0;
 	unsigned n = 0;
-	bool sent = true;
+	bool sent = true, mine;
 	treasury_err err;
 
 	if (!results_flush(wd))
 		return flush_backoff(wd);
+	err = store_webhook_deliverer(wd->store, &mine);
+	if (err != TREASURY_OK)
+		log_limited(&wd->read_log, FAIL_LOG_INTERVAL_MS, LOG_WARNING,
+		    "webhooks: cannot tell which daemon delivers: %s",
+		    treasury_err_text(err));
+	if (!mine)
+		return WEBHOOK_POLL_MS;	/* another daemon on the database */
 	while (sent && !atomic_load(&wd->stopping)) {
 		err = store_webhook_heads(wd->store, wd->heads,
 		    WEBHOOK_ENDPOINTS_MAX, &n);

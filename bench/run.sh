@@ -27,6 +27,8 @@
 #   8b. unless POSTGRESQL=0, or without Debian's postgresql: the same on
 #      PostgreSQL (a throwaway cluster, tests/pg/with-cluster.sh), one
 #      daemon, PROPOSALS_EXTRA proposals, one wrk vote run, votes counted;
+#      then two daemons on one database of the cluster, half the votes
+#      through each at once (pg_two_run);
 #   9. prints a summary: rates, ratios to the ceilings measured above
 #      (and to the combined ceiling of HTTP and verify), latencies, CPU per
 #      answer, and whether each goal of issue #16 is met.
@@ -294,6 +296,59 @@ extra_run() {
 	    >>"$TMP/extra.tsv"
 }
 
+# pg_two_run CONNINFO: step 8b's two daemons, in $TMP/pg2 and $TMP/pg2b,
+# on one new database of the cluster of CONNINFO (the same journal key,
+# the same admin token file): PROPOSALS_EXTRA proposals made through the
+# first, then half of the votes posted to each by two wrk at once. Sets
+# PG2_RATE (the sum of both rates), PG2_OK, PG2_ERRS, PG2_DB_VOTES, PG2_RC
+# (both exit statuses) and PG2_ERRORS.
+pg_two_run() {
+	a=$TMP/pg2 b=$TMP/pg2b
+	mkdir -m 711 "$a" "$b"
+	mkdir -m 700 "$a/db"
+	psql -X -q "$1" -c "CREATE DATABASE bench2" >/dev/null ||
+		fail "cannot create the bench2 database"
+	PG_CONN_BENCH=$(echo "$1" | sed 's/dbname=postgres/dbname=bench2/')
+	echo "postgresql:///bench2?host=$PG_CLUSTER&user=treasury" >"$a/db.uri"
+	printf 'admin_token_file = %s\njournal_key = %s\n' \
+	    "$a/db/admin.token" "$a/db/journal.key" >"$a/treasuryd.conf"
+	cp "$a/db.uri" "$a/treasuryd.conf" "$b/"
+	start_treasuryd "$a"
+	PORT_A=$PORT PID_A=$DAEMON_PID
+	prepare_votes "$a" "$PROPOSALS_EXTRA"
+	start_treasuryd "$b"
+	PORT_B=$PORT PID_B=$DAEMON_PID
+	say "a second treasuryd on the same database on 127.0.0.1:$PORT_B"
+	awk 'NR % 2 == 1' "$a/votes.txt" >"$a/votes-a.txt"
+	awk 'NR % 2 == 0' "$a/votes.txt" >"$a/votes-b.txt"
+	say "votes at full speed through both, wrk ${VOTE_S} s, $VOTE_CONNS connections each"
+	wrk_pids=
+	for x in a b; do
+		eval port=\$PORT_$(echo $x | tr ab AB)
+		wrk -t"$WRK_THREADS" -c"$VOTE_CONNS" -d"${VOTE_S}s" \
+			-s "$SRC/bench/requests.lua" "http://127.0.0.1:$port/" -- \
+			"$a/votes-$x.txt" "$(cat "$a/signer.token")" \
+			"$WRK_THREADS" >"$a/votes-$x.out" &
+		wrk_pids="$wrk_pids $!"
+	done
+	wait $wrk_pids
+	PG2_RATE=0 PG2_OK=0 PG2_ERRS=0 PG2_RC= PG2_ERRORS=0
+	for x in a b; do
+		rate=$(result "$a/votes-$x.out" wrk_rate_per_s)
+		errs=$(result "$a/votes-$x.out" wrk_errors)
+		PG2_RATE=$(awk -v s="$PG2_RATE" -v r="$rate" 'BEGIN { printf "%.1f", s + r }')
+		PG2_OK=$((PG2_OK + $(result "$a/votes-$x.out" wrk_requests) - errs))
+		PG2_ERRS=$((PG2_ERRS + errs))
+	done
+	DAEMON_PID=$PID_B
+	stop_treasuryd "$b"
+	PG2_RC=$DAEMON_RC PG2_ERRORS=$ERROR_LINES
+	DAEMON_PID=$PID_A PID_A=
+	stop_treasuryd "$a"
+	PG2_RC="$PG2_RC and $DAEMON_RC" PG2_ERRORS=$((PG2_ERRORS + ERROR_LINES))
+	PG2_DB_VOTES=$DB_VOTES
+}
+
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 command -v wrk >/dev/null 2>&1 || {
@@ -317,7 +372,9 @@ DAEMON_PID=
 SINK_PID=
 PG_CLUSTER=
 PG_CONN_BENCH=
+PID_A=
 cleanup() {
+	[ -n "$PID_A" ] && kill "$PID_A" 2>/dev/null && wait "$PID_A" 2>/dev/null
 	if [ -n "$PG_CLUSTER" ]; then
 		"$SRC/tests/pg/with-cluster.sh" stop "$PG_CLUSTER"
 	fi
@@ -491,7 +548,7 @@ for nthreads in $THREAD_COUNTS; do
 	extra_run "$nthreads"
 done
 
-# ---- 8b. votes on PostgreSQL (issue #17), one daemon ----
+# ---- 8b. votes on PostgreSQL (issue #17), one daemon, then two ----
 PG_LINE=
 if [ "${POSTGRESQL:-1}" = 1 ] &&
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
@@ -513,6 +570,8 @@ if [ "${POSTGRESQL:-1}" = 1 ] &&
 	prepare_votes "$d" "$PROPOSALS_EXTRA"
 	vote_run "$d" "$d/votes.txt"
 	stop_treasuryd "$d"
+	PG1_DB_VOTES=$DB_VOTES PG1_RC=$DAEMON_RC PG1_ERRORS=$ERROR_LINES
+	pg_two_run "$conn"
 	"$SRC/tests/pg/with-cluster.sh" stop "$PG_CLUSTER"
 	PG_CLUSTER=
 	ok=$(($(result "$d/votes.out" wrk_requests) - $(result "$d/votes.out" wrk_errors)))
@@ -520,14 +579,19 @@ if [ "${POSTGRESQL:-1}" = 1 ] &&
 	    -v p50="$(result "$d/votes.out" wrk_p50_ms)" \
 	    -v p99="$(result "$d/votes.out" wrk_p99_ms)" \
 	    -v lite="$(result "$TMP/votes.out" wrk_rate_per_s)" \
-	    -v ok="$ok" -v db="$DB_VOTES" -v rc="$DAEMON_RC" \
-	    -v errs="$ERROR_LINES" -v err="$(result "$d/votes.out" wrk_errors)" \
-	    -v cpu="$(busy_threads "$d/vticks0" "$d/vticks1")" 'BEGIN {
+	    -v ok="$ok" -v db="$PG1_DB_VOTES" -v rc="$PG1_RC" \
+	    -v errs="$PG1_ERRORS" -v err="$(result "$d/votes.out" wrk_errors)" \
+	    -v cpu="$(busy_threads "$d/vticks0" "$d/vticks1")" \
+	    -v r2="$PG2_RATE" -v ok2="$PG2_OK" -v err2="$PG2_ERRS" \
+	    -v db2="$PG2_DB_VOTES" -v rc2="$PG2_RC" -v errs2="$PG2_ERRORS" 'BEGIN {
 		printf "%-44s %8.0f /s   (wrk p50 %.2f ms, p99 %.2f ms)\n", "durable votes, PostgreSQL, 1 daemon", r, p50, p99
 		printf "  (CPU s of each busy treasuryd thread)      %s\n", cpu
 		printf "%-44s %14.3f\n", "  PostgreSQL / SQLite (same run, 2 threads)", r / lite
 		printf "  checks: wrk vote errors %d; votes in the database %s (answered 2xx: %d); treasuryd exit %d, error lines %d\n", err, db, ok, rc, errs
-		printf "  (two daemons on one database: not yet, issue #17)\n"
+		printf "%-44s %8.0f /s   (two wrk, one a daemon, at once)\n", "durable votes, PostgreSQL, 2 daemons", r2
+		printf "%-44s %14.3f\n", "  2 daemons / 1 daemon (same cluster)", r2 / r
+		printf "%-44s %14.3f\n", "  2 daemons / SQLite (same run)", r2 / lite
+		printf "  checks: wrk vote errors %d; votes in the database %s (answered 2xx: %d); treasuryd exits %s, error lines %d\n", err2, db2, ok2, rc2, errs2
 	}')
 fi
 

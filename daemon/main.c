@@ -23,6 +23,7 @@
 #include "treasury/hex.h"
 #include "treasury/command.h"
 #include "treasury/writer.h"
+#include "treasury/listener.h"
 #include "treasury/log.h"
 #include "treasury/sig.h"
 #include "treasury/storage.h"
@@ -53,6 +54,8 @@ struct daemon {
 	struct writer *writer;
 	struct journal_key *journal_key;	/* signs checkpoints */
 	struct webhook_delivery *webhooks;	/* delivery thread */
+	struct store_listener *listener_pg;	/* PostgreSQL: other daemons'
+						 * commits wake our streams */
 	uint64_t watchdog_usec;		/* 0: no watchdog */
 	uint64_t last_ping_ms;
 	bool watchdog_withheld;		/* pings stopped: writer stalled */
@@ -439,7 +442,7 @@ database_lock(const struct config *cfg, struct db_lock *l)
 	char errmsg[STORE_ERRMSG_BYTES], hex[2 * INSTANCE_ID_BYTES + 1];
 
 	if (store_path_is_postgresql(cfg->db_path))
-		return 0;	/* no file: store_serve_lock, database_verify */
+		return 0;	/* no file to lock: several daemons may serve it */
 	if (db_lock_open(cfg->db_path, l) != 0)
 		return -1;
 	if (l->file_fd >= 0)
@@ -500,16 +503,11 @@ database_verify(const struct config *cfg, struct db_lock *l,
     struct store *store)
 {
 	char hex[2 * INSTANCE_ID_BYTES + 1], want[2 * INSTANCE_ID_BYTES + 1];
-	char errmsg[STORE_ERRMSG_BYTES];
 	uint8_t instance[INSTANCE_ID_BYTES];
 	struct store_file_id id;
 
-	if (store_path_is_postgresql(cfg->db_path)) {
-		if (store_serve_lock(store, errmsg) == TREASURY_OK)
-			return 0;
-		log_msg(LOG_ERR, "%s", errmsg);
-		return -1;
-	}
+	if (store_path_is_postgresql(cfg->db_path))
+		return 0;	/* no file; several daemons may serve it */
 	store_file_id(store, &id);
 	if (id.dev != l->id.dev || id.ino != l->id.ino) {
 		log_msg(LOG_ERR, "database %s was replaced by another file while "
@@ -548,6 +546,22 @@ journal_key_check(const struct daemon *d, const struct journal_tail *t)
 	if (!t->checkpoint_found || journal_checkpoint_verify(last->signature,
 	    d->journal_key->pk, last->seq, last->hash, last->time_s))
 		return 0;
+	if (d->journal_key->made &&
+	    store_path_is_postgresql(d->cfg.db_path)) {
+		/* several daemons serve it: all sign with one key */
+		log_msg(LOG_ERR, "journal key %s was made at this start, but "
+		    "the journal's last checkpoint (seq %lld) was signed by "
+		    "another key: another daemon serves (or served) this "
+		    "database, and every daemon of a database signs with the "
+		    "same key. Not starting: copy journal.key (mode 0600) from "
+		    "a daemon of this database to %s; the key made now is "
+		    "removed", d->cfg.journal_key, (long long)last->seq,
+		    d->cfg.journal_key);
+		if (unlink(d->cfg.journal_key) != 0)
+			log_msg(LOG_ERR, "cannot remove %s: %s",
+			    d->cfg.journal_key, strerror(errno));
+		return -1;
+	}
 	if (d->journal_key->made) {
 		log_msg(LOG_WARNING, "journal key %s did not sign the journal's "
 		    "last checkpoint (seq %lld): the key was replaced; earlier "
@@ -801,6 +815,13 @@ main(int argc, char *argv[])
 		    "move the clock forward; never use it in production");
 	if (api_start(&api_opts, &d.api) != TREASURY_OK)
 		goto fail;
+	if (store_path_is_postgresql(d.cfg.db_path) &&
+	    store_listener_start(d.cfg.db_path, api_events_wake, d.api,
+	    &d.listener_pg, errmsg) != TREASURY_OK) {
+		log_msg(LOG_ERR, "%s", errmsg);
+		api_stop(d.api, 0);
+		goto fail;
+	}
 	log_msg(LOG_NOTICE, "treasuryd %s serving %s on %s, database %s",
 	    TREASURYD_VERSION, d.cfg.tls_cert[0] != '\0' ? "HTTPS" : "HTTP",
 	    d.listener.text, db_shown(&d.cfg));
@@ -811,6 +832,7 @@ main(int argc, char *argv[])
 	    "in flight (at most %u s)", api_requests_in_flight(),
 	    d.cfg.shutdown_timeout_s);
 	webhook_delivery_stop(d.webhooks);	/* an attempt in flight stays pending */
+	store_listener_stop(d.listener_pg);	/* before the streams it wakes */
 	api_stop(d.api, d.cfg.shutdown_timeout_s); /* drain in-flight requests */
 	writer_stop(d.writer);			/* last group committed */
 	journal_key_free(d.journal_key);

@@ -43,6 +43,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -432,6 +433,42 @@ db_pg_session(struct db *db, const char *sql)
 	}
 	free(c->session);
 	c->session = copy;
+	return DB_OK;
+}
+
+int
+db_pg_wait_notify(struct db *db, int timeout_ms, bool *woken)
+{
+	struct pg *c = pg(db);
+	struct pollfd pfd;
+	PGnotify *n;
+	bool was_ok = PQstatus(c->conn) == CONNECTION_OK && c->session_ok;
+	int rc;
+
+	*woken = false;
+	rc = connection_ready(c);
+	if (rc != DB_OK)
+		return rc;
+	if (!was_ok)
+		*woken = true;	/* a new session: the gap was not heard */
+	/* some may have come in with an earlier answer: no poll then */
+	if ((n = PQnotifies(c->conn)) == NULL) {
+		pfd.fd = PQsocket(c->conn);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (pfd.fd < 0)
+			return fail(c, DB_IOERR_CONNECTION, PQerrorMessage(c->conn));
+		rc = poll(&pfd, 1, timeout_ms);
+		if (rc < 0 && errno != EINTR)
+			return fail(c, DB_IOERR, strerror(errno));
+		if (rc > 0 && PQconsumeInput(c->conn) == 0)
+			return fail(c, DB_IOERR_CONNECTION, PQerrorMessage(c->conn));
+		n = PQnotifies(c->conn);
+	}
+	for (; n != NULL; n = PQnotifies(c->conn)) {
+		*woken = true;
+		PQfreemem(n);
+	}
 	return DB_OK;
 }
 

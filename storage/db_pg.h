@@ -6,6 +6,8 @@
 #ifndef TREASURY_STORAGE_DB_PG_H
 #define TREASURY_STORAGE_DB_PG_H
 
+#include <stdbool.h>
+
 #include "db.h"
 
 /* Parameters a statement may have (?1 .. ?999). */
@@ -41,6 +43,15 @@ void db_pg_conninfo_shown(const char *conninfo, char *out, size_t size);
  * earlier calls gave. A failure of it at a reconnect fails the reconnect
  * (DB_IOERR_CONNECTION). Returns DB_OK or sql's error (then not kept). */
 int db_pg_session(struct db *db, const char *sql);
+
+/* Outside a transaction, on a connection whose session LISTENs
+ * (db_pg_session "LISTEN channel"): wait up to timeout_ms for a
+ * notification, and take every one that came. *woken is true when one or
+ * more did, or when the connection had to be made again first (what was
+ * notified meanwhile was not heard: the caller looks anyway). Returns
+ * DB_OK (also when the time ran out), or the error: DB_IOERR_CONNECTION
+ * when the connection is lost, made again at the next call. */
+int db_pg_wait_notify(struct db *db, int timeout_ms, bool *woken);
 
 /* A lost connection (db.h's DB_IOERR_CONNECTION) is made again at the
  * next call that needs the server, with the same connection string, so

@@ -199,6 +199,11 @@ TREASURY_WARN_UNUSED treasury_err
 store_pg_migrate(struct db *db, const char *where,
     char errmsg[STORE_ERRMSG_BYTES]);
 
+/* The channel of the journal's wake-up on PostgreSQL: the writer
+ * NOTIFYs it in each group (store_journal_notify), every daemon's
+ * listener LISTENs to it (listener.c, treasury/listener.h). */
+#define STORE_JOURNAL_CHANNEL "treasuryd_journal"
+
 /* The schema version schema_pg.c writes. */
 int store_pg_schema_version(void);
 

@@ -13,9 +13,16 @@
  * transaction (BEGIN IMMEDIATE) is read committed under the database's
  * write lock (db_pg.c), so that writers in any number of processes take
  * turns as they do on SQLite.
+ * Several daemons: nothing of the engine's state lives only in a process
+ * (the journal's head, the checkpoints, the webhook fan-out, the clock
+ * mark are read in the write transaction that needs them); each group
+ * NOTIFYs STORE_JOURNAL_CHANNEL so that every daemon's event streams
+ * wake up (store_journal_notify, listener.c).
  */
 #include <stdio.h>
 #include <string.h>
+
+#include "treasury/webhook_store.h"
 
 #include "db_pg.h"
 #include "store_int.h"
@@ -46,49 +53,44 @@ store_uri_check(const char *uri)
 	}
 }
 
-/* pg_try_advisory_lock's key for serving: "TRSV". */
-#define PG_SERVE_LOCK 0x54525356
+/* The key of the webhook deliverer's advisory lock: "TRWD". pg_locks
+ * shows a bigint key below 2^32 as classid 0, objid the key, objsubid 1. */
+#define PG_DELIVERER_LOCK 0x54525744
 
 treasury_err
-store_serve_lock(struct store *s, char errmsg[STORE_ERRMSG_BYTES])
+store_webhook_deliverer(struct store *s, bool *mine)
 {
-	char sql[160];
+	char sql[320];
 	struct db_stmt *st = NULL;
 	int rc;
 
-	errmsg[0] = '\0';
+	*mine = !s->postgresql;
 	if (!s->postgresql)
 		return TREASURY_OK;
-	snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%d)",
-	    PG_SERVE_LOCK);
+	/* held already (a second try would stack a second hold), or free */
+	snprintf(sql, sizeof(sql), "SELECT (CASE WHEN EXISTS (SELECT 1 FROM "
+	    "pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+	    "AND classid = 0 AND objid = %u AND objsubid = 1) THEN true "
+	    "ELSE pg_try_advisory_lock(%u) END)::int",
+	    (unsigned)PG_DELIVERER_LOCK, (unsigned)PG_DELIVERER_LOCK);
 	rc = db_prepare(s->db, sql, &st);
 	if (rc == DB_OK)
 		rc = db_step(st);
-	if (rc == DB_ROW && db_column_int64(st, 0) == 1) {
-		db_finalize(st);
-		/* held by the session: taken again by the session after a
-		 * reconnect, or the reconnect fails (503 until it can be) */
-		snprintf(sql, sizeof(sql), "DO $$ BEGIN IF NOT"
-		    " pg_try_advisory_lock(%d) THEN RAISE EXCEPTION"
-		    " 'served by another treasuryd'; END IF; END $$",
-		    PG_SERVE_LOCK);
-		rc = db_pg_session(s->db, sql);
-		if (rc == DB_OK)
-			return TREASURY_OK;
-		store_errmsg_set(errmsg, "database %s: cannot keep the serving "
-		    "lock: %s", s->path, db_errmsg(s->db));
-		return store_err_from_db(s->db, rc);
+	if (rc == DB_ROW) {
+		*mine = db_column_int64(st, 0) == 1;
+		rc = DB_OK;
 	}
 	db_finalize(st);
-	if (rc == DB_ROW) {
-		store_errmsg_set(errmsg, "database %s is served by another "
-		    "treasuryd already (it holds the database's advisory lock "
-		    "%d); one daemon a database", s->path, PG_SERVE_LOCK);
-		return TREASURY_ERR_CONFLICT;
-	}
-	store_errmsg_set(errmsg, "database %s: cannot take the serving lock: "
-	    "%s", s->path, db_errmsg(s->db));
 	return store_err_from_db(s->db, rc);
+}
+
+treasury_err
+store_journal_notify(struct store *s)
+{
+	if (!s->postgresql)
+		return TREASURY_OK;
+	return store_err_from_db(s->db, db_exec(s->db,
+	    "NOTIFY " STORE_JOURNAL_CHANNEL));
 }
 
 treasury_err

@@ -38,7 +38,13 @@
  * The writer loads the stored mark at start (writer_start), keeps its
  * own copy (mark_s: the database's, whatever else the process opened)
  * and raises the request clock's (clock_mark_raise) with it, so that
- * reads are never evaluated before it either.
+ * reads are never evaluated before it either. On PostgreSQL other
+ * daemons raise the mark too: it is read again at the start of every
+ * group, under the write lock.
+ *
+ * Several daemons (PostgreSQL): each group also NOTIFYs the journal's
+ * channel before COMMIT (store_journal_notify), which wakes the event
+ * streams of every daemon on the database (treasury/listener.h).
  *
  * Checkpoints (treasury/audit.h, checkpoint.c): with a key given by
  * writer_checkpoints_set, each group signs a checkpoint of the journal,
@@ -514,6 +520,14 @@ group_run(struct writer *w, struct command *group, unsigned n)
 		group_fail(w, group, n, "BEGIN IMMEDIATE", err);
 		return;
 	}
+	if (w->store->postgresql) {
+		err = mark_load(w->store, &w->mark_s);
+		if (err != TREASURY_OK) {
+			group_fail(w, group, n, "reading the clock mark", err);
+			return;
+		}
+		clock_mark_raise(w->mark_s);
+	}
 	err = webhook_fanout_begin(w->store, &fanout);
 	if (err != TREASURY_OK) {
 		group_fail(w, group, n, "the webhook fan-out", err);
@@ -545,6 +559,11 @@ group_run(struct writer *w, struct command *group, unsigned n)
 	err = webhook_fanout_run(w->store, &fanout);
 	if (err != TREASURY_OK) {
 		group_fail(w, group, n, "the webhook fan-out", err);
+		return;
+	}
+	err = store_journal_notify(w->store);
+	if (err != TREASURY_OK) {
+		group_fail(w, group, n, "NOTIFY", err);
 		return;
 	}
 	/* Before COMMIT: no reader may see these times with an earlier now. */

@@ -96,6 +96,11 @@ void api_body_max_set(struct api_server *srv, unsigned bytes);
  * streams. Thread-safe. */
 void api_cron(struct api_server *srv);
 
+/* Wake every suspended event stream to look at the journal again: a
+ * commit of another daemon on the same database was heard
+ * (treasury/listener.h). Thread-safe; srv must not be stopped yet. */
+void api_events_wake(void *srv);
+
 /* Requests being handled now, all servers together (for status lines). */
 unsigned api_requests_in_flight(void);
 

@@ -86,15 +86,10 @@ store_open(const char *path, enum store_mode mode, struct store **out,
 /* Finalize statements and close. NULL is accepted. */
 void store_close(struct store *s);
 
-/* The daemon's claim on a PostgreSQL database, held while s is open (a
- * session advisory lock: a daemon that dies loses its connection and so
- * the claim): one daemon serves a database until the engine is safe for
- * several (issue #17). An SQLite database is claimed through its lock
- * file instead (daemon/listener.c), and this does nothing.
- * Returns TREASURY_OK, TREASURY_ERR_CONFLICT (another daemon holds it;
- * errmsg says so) or a database error. */
-TREASURY_WARN_UNUSED treasury_err
-store_serve_lock(struct store *s, char errmsg[STORE_ERRMSG_BYTES]);
+/* In a write transaction on PostgreSQL: NOTIFY the journal's channel,
+ * heard by every daemon's listener at the COMMIT (treasury/listener.h).
+ * On SQLite it does nothing. Returns TREASURY_OK or the database error. */
+TREASURY_WARN_UNUSED treasury_err store_journal_notify(struct store *s);
 
 /* ---- the database file's identity (docs/operations.md, "Database
  * identity") ---- */

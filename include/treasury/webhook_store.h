@@ -151,6 +151,17 @@ struct webhook_entry {
 TREASURY_WARN_UNUSED treasury_err
 store_webhook_entry(struct store *s, int64_t seq, struct webhook_entry *out);
 
+/* Whether the delivery thread of this store may deliver now. On SQLite,
+ * always (one daemon serves a file). On PostgreSQL, several daemons may
+ * serve one database and exactly one of them delivers, so that an entry
+ * is not sent once by each: the one whose connection holds the
+ * deliverer's session advisory lock, taken here when it is free. When
+ * that daemon stops or dies, its session ends with the lock, and another
+ * daemon's next pass takes it over. Returns TREASURY_OK or a database
+ * error (*mine false then). */
+TREASURY_WARN_UNUSED treasury_err
+store_webhook_deliverer(struct store *s, bool *mine);
+
 /* Pending outbox rows, all endpoints. */
 TREASURY_WARN_UNUSED treasury_err
 store_webhook_pending_count(struct store *s, int64_t *out);

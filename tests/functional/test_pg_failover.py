@@ -2,12 +2,12 @@
 "PostgreSQL"). PostgreSQL only.
 
 A primary and a synchronous standby of its own on this machine (initdb,
-pg_basebackup, pg_ctl in a temporary directory, unix sockets only), one
-daemon on a multi-host URI with target_session_attrs=read-write, deposits
-under way; the primary killed with -9, the standby promoted. Every deposit
-answered 2xx before, during and after is in the ledger of the promoted
-server, the balance is their sum, and the daemon serves again without a
-restart.
+pg_basebackup, pg_ctl in a temporary directory, unix sockets only), two
+daemons on a multi-host URI with target_session_attrs=read-write, deposits
+under way through both; the primary killed with -9, the standby promoted.
+Every deposit answered 2xx before, during and after is in the ledger of
+the promoted server, the balance is their sum, and both daemons serve
+again without a restart.
 """
 
 import glob
@@ -21,6 +21,7 @@ import time
 
 import signers as sg
 from framework import assert_equal, assert_true, postgresql_only
+from test_pg_daemons import client_of, second_node
 from treasury_helpers import Client
 
 BIN = (sorted(glob.glob("/usr/lib/postgresql/*/bin")) or [""])[-1]
@@ -107,54 +108,67 @@ def test_failover_keeps_every_acknowledged_write(ctx):
                % (primary.dir, standby.dir))
         node = ctx.node(db_path=uri)
         node.start()
-        node.allowed_error_patterns.append(
-            "database server cannot be reached|connection|terminat|"
-            "server closed|not committed|read-write|the final journal")
+        node2 = second_node(ctx, node)
+        nodes = (node, node2)
+        for n in nodes:
+            n.allowed_error_patterns.append(
+                "database server cannot be reached|connection|terminat|"
+                "server closed|not committed|read-write|the final journal|"
+                "listener")
         c = Client(node)
         c.asset_ok("USDC", 0)
         c.treasury_ok("f", 1, sg.signers("f", "e"))
         c.token("treasurer")
         c.token("viewer")
+        clients = (c, client_of(node2, c))
 
-        acked, odd, stop = [], [], threading.Event()
+        acked, odd, stop = ([], []), [], threading.Event()
 
-        def load():
+        def load(k):
             i = 0
             while not stop.is_set():
-                r = c.deposit("f", "USDC", "1", "d%d" % i)
+                ref = "n%d-d%d" % (k, i)
+                r = clients[k].deposit("f", "USDC", "1", ref)
                 if r.status == 201:
-                    acked.append("d%d" % i)
+                    acked[k].append(ref)
                 else:
                     if r.status != 503:
                         odd.append(r)
                     time.sleep(0.05)
                 i += 1
 
-        t = threading.Thread(target=load)
-        t.start()
+        threads = [threading.Thread(target=load, args=(k,)) for k in (0, 1)]
+        for t in threads:
+            t.start()
         time.sleep(1.0)
-        before_kill = len(acked)
+        before_kill = [len(x) for x in acked]
         primary.kill9()
         time.sleep(0.5)
         standby.run(os.path.join(BIN, "pg_ctl"), "-D", standby.data, "-w",
                     "promote")
         deadline = time.monotonic() + 30
-        while len(acked) < before_kill + 20 and time.monotonic() < deadline:
+        while (any(len(acked[k]) < before_kill[k] + 20 for k in (0, 1)) and
+               time.monotonic() < deadline):
             time.sleep(0.1)
         stop.set()
-        t.join()
+        for t in threads:
+            t.join()
         assert_equal(odd, [], "answers other than 201 or 503 in the gap")
-        assert_true(before_kill > 5, "deposits before the kill: %d"
-                    % before_kill)
-        assert_true(len(acked) >= before_kill + 20, "the daemon serves the "
-                    "promoted standby without a restart (%d acknowledged "
-                    "after the kill)" % (len(acked) - before_kill))
-        refs = {e["reference"] for e in c.ledger("f")}
-        lost = [a for a in acked if a not in refs]
-        assert_equal(lost, [], "acknowledged deposits missing after the "
-                     "failover")
-        assert_equal(c.balance("f", "USDC"), str(len(refs)),
-                     "the balance is the ledger's sum")
+        for k in (0, 1):
+            assert_true(before_kill[k] > 5, "deposits through daemon %d "
+                        "before the kill: %d" % (k + 1, before_kill[k]))
+            assert_true(len(acked[k]) >= before_kill[k] + 20, "daemon %d "
+                        "serves the promoted standby without a restart (%d "
+                        "acknowledged after the kill)" %
+                        (k + 1, len(acked[k]) - before_kill[k]))
+        for cl in clients:
+            refs = {e["reference"] for e in cl.ledger("f", limit=500)}
+            lost = [a for a in acked[0] + acked[1] if a not in refs]
+            assert_equal(lost, [], "acknowledged deposits missing after "
+                         "the failover")
+            assert_equal(cl.balance("f", "USDC"), str(len(refs)),
+                         "the balance is the ledger's sum")
+        node2.stop()
         node.stop()
     finally:
         standby.stop()

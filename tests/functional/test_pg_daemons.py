@@ -1,0 +1,173 @@
+"""Several daemons on one PostgreSQL database (issue #17; operations.md,
+"PostgreSQL"). PostgreSQL only.
+
+Two treasuryd processes serve the same database with the same journal
+key: what one commits, the other answers and streams (LISTEN/NOTIFY as
+the wake-up, the journal table as the truth), and the engine's locks keep
+execution exactly-once across them.
+"""
+
+import http.client
+import json
+import os
+import shutil
+import threading
+
+import signers as sg
+from framework import assert_equal, assert_problem, assert_true, \
+    postgresql_only
+from test_platform import SSE, metrics
+from treasury_helpers import Client, is_debit, setup
+
+
+def post_raw(port, path, body, token):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", path, body=json.dumps(body).encode(),
+                     headers={"Authorization": "Bearer " + token,
+                              "Content-Type": "application/json"})
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def second_node(ctx, a, start=True, key=True):
+    """A daemon on a's database: a's journal key copied beside it (the
+    same key signs every checkpoint), a's admin token."""
+    b = ctx.node(name="node-b", db_path=a.db_path)
+    if key:
+        dst = os.path.join(b.files_dir, "journal.key")
+        shutil.copyfile(os.path.join(a.files_dir, "journal.key"), dst)
+        os.chmod(dst, 0o600)
+    b._admin_token = a.admin_token
+    if start:
+        b.start()
+    return b
+
+
+def client_of(node, c):
+    """A client on node that shares c's tokens, assets and nonces."""
+    cb = Client(node)
+    cb._tokens, cb.decimals, cb.nonces = c._tokens, c.decimals, c.nonces
+    return cb
+
+
+def last_event_id(node, token):
+    last, page = 0, None
+    while page is None or len(page) == 500:
+        r = node.get("/v1/events?after=%d&limit=500" % last, token=token)
+        assert_equal(r.status, 200, "events: %r" % r)
+        page = r.json["events"]
+        last = page[-1]["id"] if page else last
+    return last
+
+
+@postgresql_only("several daemons serve one PostgreSQL database")
+def test_two_daemons_one_database(ctx):
+    a, ca = setup(ctx)
+    for t in (ca.viewer, ca.treasurer, ca.signer_token):
+        assert_true(t, "token")		# made before the streams open
+    b = second_node(ctx, a)
+    cb = client_of(b, ca)
+    assert_equal(cb.instance, ca.instance, "one database, one instance")
+    ca.asset_ok("USDC", 6)
+    s1, s2 = sg.signers("two", "es")
+    ca.treasury_ok("two", 2, [s1, s2])
+    # what a committed, b answers at once (no cache between them)
+    assert_equal(cb.treasury("two")["threshold"], 2, "b reads a's treasury")
+    start = last_event_id(a, ca.viewer)
+    stream_a, stream_b = SSE(a, ca.viewer, start), SSE(b, ca.viewer, start)
+    heard_before = metrics(b, ca.viewer).get("treasuryd_events_heard_total",
+                                            0)
+    cb.deposit_ok("two", "USDC", "1000", "dep-b")
+    p = ca.transfer_ok("two", "USDC", "100.000001")
+    ca.vote_ok(p["id"], s1, want_status="pending")
+    cb.vote_ok(p["id"], s2, want_status="approved")
+    want = ["deposit", "proposal.created", "proposal.awaiting",
+            "proposal.voted", "proposal.awaiting", "proposal.voted",
+            "proposal.approved"]
+    got_a, got_b = stream_a.events(len(want)), stream_b.events(len(want))
+    stream_a.close()
+    stream_b.close()
+    assert_equal([e["event"] for e in got_a], want, "a's stream")
+    assert_equal([(e["id"], e["event"], e["data"]) for e in got_b],
+                 [(e["id"], e["event"], e["data"]) for e in got_a],
+                 "b's stream is a's: every node's events, same ids")
+    voters = [json.loads(e["data"])["data"].get("signer")
+              for e in got_b if e["event"] == "proposal.voted"]
+    assert_equal(sorted(voters), sorted([s1.name, s2.name]),
+                 "both votes, made on a and on b, on b's stream")
+    heard = metrics(b, ca.viewer)["treasuryd_events_heard_total"]
+    assert_true(heard > heard_before, "b heard a's commits by NOTIFY "
+                "(%r -> %r)" % (heard_before, heard))
+
+    # 50 concurrent executes over both daemons: exactly one executes
+    n = 50
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def run(i):
+        barrier.wait()
+        try:
+            results[i] = post_raw((a, b)[i % 2].port,
+                                  "/v1/proposals/%s/execute" % p["id"], {},
+                                  ca.treasurer)
+        except Exception as e:  # noqa: BLE001 - recorded and reported
+            results[i] = (None, repr(e))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    codes = sorted(r[0] or 0 for r in results)
+    assert_equal(codes.count(200), 1, "exactly one 200: %r" % results)
+    assert_equal(codes.count(409), n - 1, "49 409s: %r" % codes)
+    for status, body in results:
+        if status == 409:
+            assert_equal(json.loads(body)["type"],
+                         "urn:treasuryd:problem:already-executed", "409 type")
+    for c in (ca, cb):
+        debits = [e for e in c.ledger("two") if is_debit(e)]
+        assert_equal(len(debits), 1, "one debit: %r" % debits)
+        assert_equal(c.balances("two"), {"USDC": "899.999999"},
+                     "balance exact on both")
+        assert_equal(c.get_proposal(p["id"])["status"], "executed", "status")
+
+    # nonces and idempotency keys across daemons: the next proposal made
+    # on b takes the next nonce; a key replayed on the other daemon
+    # answers the first answer, once
+    p2 = cb.transfer_ok("two", "USDC", "1")
+    assert_true("\nnonce: 2\n" in p2["canonical"], "next nonce on b")
+    body = {"asset": "USDC", "amount": "5", "reference": "idem-1"}
+    h = {"Idempotency-Key": "k-two-1"}
+    r1 = a.post("/v1/treasuries/two/deposits", body, token=ca.treasurer,
+                headers=h)
+    r2 = b.post("/v1/treasuries/two/deposits", body, token=ca.treasurer,
+                headers=h)
+    assert_equal(r1.status, 201, "first: %r" % r1)
+    assert_equal((r2.status, r2.json), (r1.status, r1.json),
+                 "the replay on the other daemon")
+    assert_equal(ca.balance("two", "USDC"), "904.999999", "one deposit")
+    a.stop()
+    b.stop()
+
+
+@postgresql_only("several daemons serve one PostgreSQL database")
+def test_second_daemon_needs_the_same_journal_key(ctx):
+    a, ca = setup(ctx)
+    ca.asset_ok("USDC", 6)
+    ca.treasury_ok("k", 1, sg.signers("k", "e"))
+    a.stop()			# the final checkpoint: the key signed the journal
+    a.start()
+    b = second_node(ctx, a, start=False, key=False)
+    r = ctx.run_treasuryd(["--db", b.db_path, "--listen", "127.0.0.1:1"],
+                          cwd=b.dir)
+    assert_equal(r.returncode, 1, "refused: %s" % r.stderr)
+    assert_true("another daemon" in r.stderr and "journal.key" in r.stderr,
+                r.stderr)
+    assert_true(not os.path.exists(os.path.join(b.files_dir, "journal.key")),
+                "no stray key left behind")
+    assert_problem(a.get("/v1/treasuries/nope", token=ca.viewer), 404)
+    a.stop()
