@@ -12,11 +12,13 @@ import json
 import os
 import shutil
 import threading
+import time
 
 import signers as sg
 from framework import assert_equal, assert_problem, assert_true, \
     postgresql_only
 from test_platform import SSE, metrics
+from test_webhooks import Receiver, events_after, register, webhook_node
 from treasury_helpers import Client, is_debit, setup
 
 
@@ -32,10 +34,10 @@ def post_raw(port, path, body, token):
         conn.close()
 
 
-def second_node(ctx, a, start=True, key=True):
+def second_node(ctx, a, start=True, key=True, extra_args=None):
     """A daemon on a's database: a's journal key copied beside it (the
     same key signs every checkpoint), a's admin token."""
-    b = ctx.node(name="node-b", db_path=a.db_path)
+    b = ctx.node(name="node-b", db_path=a.db_path, extra_args=extra_args)
     if key:
         dst = os.path.join(b.files_dir, "journal.key")
         shutil.copyfile(os.path.join(a.files_dir, "journal.key"), dst)
@@ -171,3 +173,50 @@ def test_second_daemon_needs_the_same_journal_key(ctx):
                 "no stray key left behind")
     assert_problem(a.get("/v1/treasuries/nope", token=ca.viewer), 404)
     a.stop()
+
+
+def delivered_by(node, token):
+    return metrics(node, token).get(
+        'treasuryd_webhook_deliveries_total{result="ok"}', 0)
+
+
+@postgresql_only("several daemons serve one PostgreSQL database")
+def test_one_webhook_deliverer_and_takeover(ctx):
+    recv = Receiver().start()
+    try:
+        a, ca = webhook_node(ctx, recv.port, base_ms=200)
+        conf = a.extra_args[a.extra_args.index("--config") + 1]
+        b = second_node(ctx, a, extra_args=["--config", conf])
+        cb = client_of(b, ca)
+        w = register(a, recv)
+        ca.asset_ok("USDC", 6)
+        ca.treasury_ok("hook", 1, sg.signers("hook", "e"))
+        for i in range(10):
+            (ca, cb)[i % 2].deposit_ok("hook", "USDC", "1", "w%d" % i)
+        want = [e["id"] for e in events_after(a, w["after_seq"])]
+        recv.wait(lambda r: len(r.delivered()) >= len(want),
+                  what="every entry delivered")
+        seqs = [body["data"]["seq"] for _, body in recv.delivered()]
+        assert_equal(seqs, want, "each entry once, in journal order, "
+                     "whichever daemon wrote it")
+        ok_a, ok_b = delivered_by(a, ca.viewer), delivered_by(b, ca.viewer)
+        assert_equal(sorted([ok_a, ok_b]), [0, len(want)],
+                     "one daemon delivered them all (a %r, b %r)"
+                     % (ok_a, ok_b))
+        # the deliverer stops: the other takes over
+        (gone, stays, cs) = (a, b, cb) if ok_a else (b, a, ca)
+        gone.stop()
+        for i in range(3):
+            cs.deposit_ok("hook", "USDC", "1", "after-%d" % i)
+        want2 = [e["id"] for e in events_after(stays, w["after_seq"])]
+        recv.wait(lambda r: len(r.delivered()) >= len(want2),
+                  what="delivered by the other daemon")
+        time.sleep(0.5)
+        seqs = [body["data"]["seq"] for _, body in recv.delivered()]
+        assert_equal(seqs, want2, "the rest once each, in order")
+        assert_equal(recv.bad_signatures, [], "signatures")
+        assert_true(delivered_by(stays, ca.viewer) >= len(want2) - len(want),
+                    "the remaining daemon delivered the rest")
+        stays.stop()
+    finally:
+        recv.stop()
