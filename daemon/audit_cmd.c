@@ -226,6 +226,10 @@ state_check(const char *path)
 	}
 	fprintf(stderr, "audit: %s: state (treasuryd check): %lu findings\n",
 	    path, r.findings);
+	if (r.skipped > 0)
+		fprintf(stderr, "audit: %s: not checked on PostgreSQL: %lu "
+		    "checks of the journal's agreement with the tables\n",
+		    path, r.skipped);
 	return (long)r.findings;
 }
 

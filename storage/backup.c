@@ -37,9 +37,11 @@ store_open_maintenance(const char *path, enum store_mode mode, struct db **out,
 
 	*out = NULL;
 	if (store_path_is_postgresql(path)) {
+		if (mode == STORE_READ_ONLY)	/* check, audit verify */
+			return store_pg_open_maintenance(path, out, errmsg);
 		store_errmsg_set(errmsg, "this command works on an SQLite "
-		    "database file; a PostgreSQL database is backed up, "
-		    "restored and checked with PostgreSQL's own tools "
+		    "database file; a PostgreSQL database is backed up and "
+		    "restored with PostgreSQL's own tools "
 		    "(docs/operations.md, \"PostgreSQL\")");
 		return TREASURY_ERR_DB_OPEN;
 	}

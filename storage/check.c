@@ -103,20 +103,24 @@ col_amount(struct checker *c, struct db_stmt *st, int i, const char *what,
 /* Every label names a registered category of its treasury, of the kind
  * its use takes (issue #14): income on a deposit, expense on a transfer's
  * debit and on a proposal's transfer. */
-static const char check_labels_sql[] =
-	"SELECT 'ledger entry ' || l.seq, l.category, c.kind,"
-	" CASE l.kind WHEN 'deposit' THEN 'income' ELSE 'expense' END"
-	" FROM ledger l LEFT JOIN categories c"
-	" ON c.treasury_id = l.treasury_id AND c.name = l.category"
-	" WHERE l.category IS NOT NULL AND (c.kind IS NULL OR c.kind <>"
-	" CASE l.kind WHEN 'deposit' THEN 'income' ELSE 'expense' END)"
-	" UNION ALL "
-	"SELECT 'proposal ' || lower(hex(pc.proposal_id)) || ' item ' ||"
-	" pc.item, pc.category, c.kind, 'expense'"
-	" FROM proposal_categories pc JOIN proposals p ON p.id = pc.proposal_id"
-	" LEFT JOIN categories c"
-	" ON c.treasury_id = p.treasury_id AND c.name = pc.category"
-	" WHERE c.kind IS NULL OR c.kind <> 'expense'";
+#define CHECK_LABELS_SQL(hex_proposal_id)				\
+	"SELECT 'ledger entry ' || l.seq, l.category, c.kind,"		\
+	" CASE l.kind WHEN 'deposit' THEN 'income' ELSE 'expense' END"	\
+	" FROM ledger l LEFT JOIN categories c"				\
+	" ON c.treasury_id = l.treasury_id AND c.name = l.category"	\
+	" WHERE l.category IS NOT NULL AND (c.kind IS NULL OR c.kind <>" \
+	" CASE l.kind WHEN 'deposit' THEN 'income' ELSE 'expense' END)"	\
+	" UNION ALL "							\
+	"SELECT 'proposal ' || " hex_proposal_id " || ' item ' ||"	\
+	" pc.item, pc.category, c.kind, 'expense'"			\
+	" FROM proposal_categories pc JOIN proposals p"			\
+	" ON p.id = pc.proposal_id LEFT JOIN categories c"		\
+	" ON c.treasury_id = p.treasury_id AND c.name = pc.category"	\
+	" WHERE c.kind IS NULL OR c.kind <> 'expense'"
+static const char check_labels_sqlite[] =
+    CHECK_LABELS_SQL("lower(hex(pc.proposal_id))");
+static const char check_labels_pg[] =
+    CHECK_LABELS_SQL("encode(pc.proposal_id, 'hex')");
 
 static treasury_err
 check_labels(struct checker *c)
@@ -124,7 +128,8 @@ check_labels(struct checker *c)
 	struct db_stmt *st = NULL;
 	int rc;
 
-	rc = db_prepare(c->db, check_labels_sql, &st);
+	rc = db_prepare(c->db, db_is_postgresql(c->db) ? check_labels_pg :
+	    check_labels_sqlite, &st);
 	while (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
 		if (db_column_type(st, 2) == DB_NULL)
 			report(c, "%s: category '%.32s' is not a category of "
@@ -139,12 +144,17 @@ check_labels(struct checker *c)
 	return rc == DB_DONE ? TREASURY_OK : store_err_from_rc(rc);
 }
 
+/* SQLite's foreign keys, which it does not enforce by itself on a file
+ * edited by another program. PostgreSQL enforces its REFERENCES on every
+ * write (schema_pg.c), whoever writes. */
 static treasury_err
 check_foreign_keys(struct checker *c)
 {
 	struct db_stmt *st = NULL;
 	int rc;
 
+	if (db_is_postgresql(c->db))
+		return TREASURY_OK;
 	rc = db_prepare(c->db, "PRAGMA foreign_key_check", &st);
 	while (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
 		report(c, "foreign key: table %s row %lld refers to a missing "
@@ -628,15 +638,22 @@ check_proposals(struct checker *c)
 	 * it): the transfers are copied once into a TEMP table with one, so
 	 * that a million-entry ledger is walked once, not once per proposal
 	 * (a read-only connection may write its TEMP database) */
-	static const char debits_copy_sql[] =
-	    "CREATE TEMP TABLE check_debits AS SELECT proposal_id, seq,"
-	    " treasury_id, asset, amount, to_dest, memo FROM ledger"
-	    " WHERE kind = 'transfer' AND proposal_id IS NOT NULL;"
-	    "CREATE INDEX temp.check_debits_by_proposal"
-	    " ON check_debits (proposal_id, seq);";
-	static const char debits_sql[] =
-	    "SELECT seq, treasury_id, asset, amount, to_dest, memo"
-	    " FROM temp.check_debits WHERE proposal_id = ?1 ORDER BY seq";
+#define DEBITS_COPY_SQL(index_name)				\
+	"CREATE TEMP TABLE check_debits AS SELECT proposal_id, seq,"	\
+	" treasury_id, asset, amount, to_dest, memo FROM ledger"	\
+	" WHERE kind = 'transfer' AND proposal_id IS NOT NULL;"		\
+	"CREATE INDEX " index_name " ON check_debits (proposal_id, seq);"
+#define DEBITS_SQL(schema)						\
+	"SELECT seq, treasury_id, asset, amount, to_dest, memo"		\
+	" FROM " schema ".check_debits WHERE proposal_id = ?1 ORDER BY seq"
+	/* PostgreSQL names the temporary schema pg_temp, and puts an index
+	 * in its table's schema */
+	const bool pg = db_is_postgresql(c->db);
+	const char *debits_copy_sql = pg ?
+	    DEBITS_COPY_SQL("check_debits_by_proposal") :
+	    DEBITS_COPY_SQL("temp.check_debits_by_proposal");
+	const char *debits_sql = pg ? DEBITS_SQL("pg_temp") :
+	    DEBITS_SQL("temp");
 	static const char vetoes_sql[] =
 	    "SELECT signer, signature FROM vetoes WHERE proposal_id = ?1"
 	    " ORDER BY signer";
@@ -1043,8 +1060,12 @@ store_check(const char *path, const treasury_verifier *v,
 		err = TREASURY_ERR_DB;
 		goto done;
 	}
-	err = store_integrity_check(c.db, integrity_finding, &c,
-	    &out->findings);
+	/* SQLite's file structure; PostgreSQL's pages are the server's
+	 * (data checksums, amcheck) */
+	err = TREASURY_OK;
+	if (!db_is_postgresql(c.db))
+		err = store_integrity_check(c.db, integrity_finding, &c,
+		    &out->findings);
 	if (err == TREASURY_OK)
 		err = check_foreign_keys(&c);
 	if (err == TREASURY_OK)
@@ -1067,7 +1088,7 @@ store_check(const char *path, const treasury_verifier *v,
 		err = check_ledger_days(&c);
 	if (err == TREASURY_OK)
 		err = store_check_journal(c.db, finding, ctx, &out->findings,
-		    &out->journal_entries);
+		    &out->journal_entries, &out->skipped);
 	db_exec(c.db, "COMMIT");
 done:
 	if (err != TREASURY_OK)

@@ -74,12 +74,14 @@ void check_finding_emit(check_finding_fn finding, void *ctx,
  * say is compared. A database made at schema 8 or later has no migrated
  * entry, and every row must have its entries.
  * finding is called once per disagreement; *findings and *entries (the
- * journal's entry count) are added to.
+ * journal's entry count) are added to. On PostgreSQL the hash chain is
+ * checked and the agreement checks, SQLite's SQL, are not: their number
+ * is added to *skipped.
  * Returns TREASURY_OK (also when db has no journal table) or a database
  * error (then the caller's transaction is still open).
  */
 TREASURY_WARN_UNUSED treasury_err
 store_check_journal(struct db *db, check_finding_fn finding, void *ctx,
-    unsigned long *findings, unsigned long *entries);
+    unsigned long *findings, unsigned long *entries, unsigned long *skipped);
 
 #endif

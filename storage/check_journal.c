@@ -403,7 +403,9 @@ journal_exists(struct db *db, bool *exists)
 	int rc;
 
 	*exists = false;
-	rc = db_prepare(db, "SELECT 1 FROM sqlite_schema WHERE"
+	rc = db_prepare(db, db_is_postgresql(db) ?
+	    "SELECT 1 WHERE to_regclass('journal') IS NOT NULL" :
+	    "SELECT 1 FROM sqlite_schema WHERE"
 	    " type = 'table' AND name = 'journal'", &st);
 	if (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
 		*exists = true;
@@ -568,7 +570,7 @@ check_journal_chain(struct db *db, check_finding_fn finding, void *ctx,
 
 treasury_err
 store_check_journal(struct db *db, check_finding_fn finding, void *ctx,
-    unsigned long *findings, unsigned long *entries)
+    unsigned long *findings, unsigned long *entries, unsigned long *skipped)
 {
 	int64_t since_s = INT64_MIN;
 	treasury_err err;
@@ -581,6 +583,10 @@ store_check_journal(struct db *db, check_finding_fn finding, void *ctx,
 	err = journal_since(db, &since_s, entries);
 	if (err == TREASURY_OK)
 		err = check_journal_chain(db, finding, ctx, findings);
+	if (db_is_postgresql(db)) {	/* SQLite's JSON functions, printf */
+		*skipped += JOURNAL_CHECKS;
+		return err;
+	}
 	for (i = 0; err == TREASURY_OK && i < JOURNAL_CHECKS; i++)
 		err = journal_check_run(db, &journal_checks[i], since_s, finding,
 		    ctx, findings);

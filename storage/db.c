@@ -4,6 +4,7 @@
  * an engine does it in its driver.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "db_int.h"
 
@@ -23,6 +24,12 @@ const char *
 db_errmsg(const struct db *db)
 {
 	return db->driver->errmsg(db);
+}
+
+bool
+db_is_postgresql(const struct db *db)
+{
+	return strcmp(db->driver->name, "postgresql") == 0;
 }
 
 int

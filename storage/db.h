@@ -95,6 +95,9 @@ int db_extended_errcode(const struct db *db);
 /* The operating system's errno of db's last I/O error, 0 when none or
  * unknown (PostgreSQL: the server's file system is not ours to see). */
 int db_system_errno(const struct db *db);
+/* Whether db is a PostgreSQL connection (db_pg.c), for the few
+ * statements that differ by engine; everything else is the same SQL. */
+bool db_is_postgresql(const struct db *db);
 /* Whether db is outside an explicit transaction. */
 bool db_get_autocommit(const struct db *db);
 /* Rows changed by the last INSERT, UPDATE or DELETE on db. */

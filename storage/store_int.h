@@ -207,6 +207,16 @@ store_pg_migrate(struct db *db, const char *where,
 /* The schema version schema_pg.c writes. */
 int store_pg_schema_version(void);
 
+/* A read-only maintenance connection (treasuryd check, audit verify) to
+ * the PostgreSQL database of uri: repeatable-read transactions (one
+ * snapshot from BEGIN to COMMIT), the schema of this treasuryd required.
+ * Returns TREASURY_OK with *out set, or TREASURY_ERR_DB_OPEN,
+ * _DB_NEWER_SCHEMA, _DB_CORRUPT (no treasuryd schema) with errmsg set
+ * (never a password). */
+TREASURY_WARN_UNUSED treasury_err
+store_pg_open_maintenance(const char *uri, struct db **out,
+    char errmsg[STORE_ERRMSG_BYTES]);
+
 
 /* Schema 4 (schema_policy.c): the policies of docs/policies.md. */
 extern const char store_schema_4[];
@@ -262,6 +272,7 @@ store_migrate(struct db *db, const char *path, char errmsg[STORE_ERRMSG_BYTES]);
  * must exist and pass store_schema_check in `mode` (STORE_READ_ONLY: the
  * current schema; STORE_READ_WRITE: any treasuryd schema, for backups
  * before an upgrade). No statements are prepared, nothing is written.
+ * A PostgreSQL URI: STORE_READ_ONLY only (store_pg_open_maintenance).
  * Returns TREASURY_OK with *out, or an error with errmsg set. */
 TREASURY_WARN_UNUSED treasury_err
 store_open_maintenance(const char *path, enum store_mode mode, struct db **out,

@@ -125,3 +125,72 @@ store_pg_connect(struct store *s, const char *uri,
 		return TREASURY_OK;
 	return store_pg_migrate(s->db, where, errmsg);
 }
+
+/* The schema version of db: 0 when it has no treasury_schema table. */
+static int
+pg_schema_version(struct db *db, int64_t *version)
+{
+	struct db_stmt *st = NULL;
+	int rc;
+
+	*version = 0;
+	rc = db_prepare(db, "SELECT CASE WHEN to_regclass('treasury_schema')"
+	    " IS NULL THEN 0 ELSE 1 END", &st);
+	if (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
+		rc = db_column_int64(st, 0) == 1 ? DB_OK : DB_DONE;
+	}
+	db_finalize(st);
+	st = NULL;
+	if (rc != DB_OK)
+		return rc;
+	rc = db_prepare(db, "SELECT version FROM treasury_schema", &st);
+	if (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
+		*version = db_column_int64(st, 0);
+		rc = DB_DONE;
+	}
+	db_finalize(st);
+	return rc;
+}
+
+treasury_err
+store_pg_open_maintenance(const char *uri, struct db **out,
+    char errmsg[STORE_ERRMSG_BYTES])
+{
+	char where[STORE_ERRMSG_BYTES];
+	treasury_err err = TREASURY_ERR_DB_OPEN;
+	int64_t version = 0;
+	int rc;
+
+	*out = NULL;
+	store_uri_shown(uri, where);
+	rc = db_pg_open(uri, out);
+	if (rc == DB_OK)
+		rc = db_pg_session(*out, "SET default_transaction_isolation TO"
+		    " 'repeatable read'; SET client_min_messages TO warning");
+	if (rc == DB_OK)
+		rc = pg_schema_version(*out, &version);
+	if (rc != DB_DONE) {
+		store_errmsg_set(errmsg, "cannot open database %s: %s", where,
+		    *out != NULL ? db_errmsg(*out) : db_errstr(rc));
+		goto fail;
+	}
+	if (version == 0) {
+		store_errmsg_set(errmsg, "database %s has no treasuryd schema "
+		    "(no daemon has started on it)", where);
+		err = TREASURY_ERR_DB_CORRUPT;
+		goto fail;
+	}
+	if (version != store_schema_version()) {
+		store_errmsg_set(errmsg, "database %s has schema version %lld, "
+		    "this treasuryd %d: use the treasuryd that serves it", where,
+		    (long long)version, store_schema_version());
+		err = version > store_schema_version() ?
+		    TREASURY_ERR_DB_NEWER_SCHEMA : TREASURY_ERR_DB_CORRUPT;
+		goto fail;
+	}
+	return TREASURY_OK;
+fail:
+	db_close(*out);
+	*out = NULL;
+	return err;
+}

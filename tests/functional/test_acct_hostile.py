@@ -15,7 +15,7 @@ import urllib.parse
 
 import signers as sg
 import test_check_meaning as cm
-from framework import assert_equal, assert_problem, assert_true, sqlite_only
+from framework import assert_equal, assert_problem, assert_true
 from treasury_helpers import assert_4xx, setup
 
 MAX128 = 2 ** 128 - 1
@@ -823,7 +823,6 @@ def test_csv_accept_variants(ctx):
 
 # ---- concurrent corrections and budget sets, then treasuryd check ----
 
-@sqlite_only("ends with treasuryd check, which reads an SQLite file")
 def test_concurrent_corrections_then_check(ctx):
     node, c, (a, b), seqs = build(ctx)
     for i in range(6):
@@ -899,7 +898,6 @@ def test_concurrent_corrections_then_check(ctx):
                 "no day or category finding: %s" % out)
 
 
-@sqlite_only("ends with treasuryd check, which reads an SQLite file")
 def test_budget_set_delete_race(ctx):
     """Sets and deletes of one budget at once: a set is committed before
     its answer is read back, so a delete in between must not turn its

@@ -9,15 +9,21 @@ SQLite engine has no counterpart of. Skipped on SQLite.
 - treasuryd token writes while the daemon writes: the two take turns
   (the database's write lock), neither fails.
 - treasuryd migrate copies an SQLite treasury into a new database and
-  verifies it; a daemon on the copy answers as the original did, with the
-  same tokens, and goes on writing.
+  verifies it; treasuryd check finds nothing on either side; a daemon on
+  the copy answers as the original did, with the same tokens, and goes
+  on writing.
+- treasuryd check and audit verify on a PostgreSQL database: nothing on
+  an untouched one; a balance, a canonical text or a journal entry
+  edited with psql is found.
 """
 
 import os
 import shutil
+import subprocess
 import threading
 
 import signers as sg
+import test_check_meaning as cm
 from framework import (assert_equal, assert_true, pg_admin, pg_database,
                        pg_database_name, postgresql_only)
 from treasury_helpers import setup
@@ -145,6 +151,8 @@ def test_migrate_from_sqlite(ctx):
                     "to": "0x" + "cd" * 20, "memo": "left pending"})
     before = snapshot(c, "m")
     admin = a.admin_token
+    rc, n, out = cm.check(ctx, a.db_path)
+    assert_equal((rc, n), (0, 0), "check of the SQLite side: %s" % out)
     r = ctx.run_treasuryd(["migrate", "--from", a.db_path, "--to",
                            pg_database()])
     assert_equal(r.returncode, 1, "migrate while a daemon serves the file")
@@ -165,6 +173,11 @@ def test_migrate_from_sqlite(ctx):
     assert_equal(r.returncode, 2, "a password on the command line")
     assert_true("pw" not in r.stderr.replace("password", ""), r.stderr)
 
+    r = ctx.run_treasuryd(["check", "--db", uri])
+    assert_equal(r.returncode, 0, "check of the PostgreSQL side: %s"
+                 % r.stderr)
+    assert_true(": 0 findings (1 treasuries" in r.stderr, r.stderr)
+    assert_true("not checked on PostgreSQL" in r.stderr, r.stderr)
     b = ctx.node(db_path=uri)
     shutil.copy(os.path.join(a.files_dir, "journal.key"),
                 os.path.join(b.files_dir, "journal.key"))
@@ -180,3 +193,79 @@ def test_migrate_from_sqlite(ctx):
     assert_equal(cb.balance("m", "USDC"), "16.500000", "balance after a "
                  "new deposit (17.5 in, 2 out, 1 in)")
     assert_true(b.stderr().count("journal key") >= 1, "journal key read")
+
+
+def pg_sql(uri, sql):
+    """Run sql in the test database of uri (the cluster's superuser)."""
+    conninfo = dict(kv.split("=", 1)
+                    for kv in os.environ["TREASURY_TEST_PG"].split())
+    r = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+                        "host=%s user=%s dbname=%s" % (
+                            conninfo["host"], conninfo["user"],
+                            pg_database_name(uri)), "-c", sql],
+                       capture_output=True, text=True, timeout=60)
+    assert_equal(r.returncode, 0, "psql %r: %s" % (sql, r.stderr))
+    return r.stdout
+
+
+def audit(ctx, node):
+    return ctx.run_treasuryd(["audit", "verify", "--db", node.db_path,
+                              "--key", os.path.join(node.files_dir,
+                                                    "journal.key")])
+
+
+@postgresql_only("treasuryd check and audit verify on a PostgreSQL URI")
+def test_check_and_audit_on_postgresql(ctx):
+    node, c = make_treasury(ctx)
+    s1 = sg.signers("t", "e")[0]
+    for i in range(3):
+        c.deposit_ok("t", "USDC", "10", "c-%d" % i)
+    p = c.transfer_ok("t", "USDC", "7")
+    c.vote_ok(p["id"], s1, want_status="approved")
+    c.execute_ok(p["id"])
+    rc, n, out = cm.check(ctx, node.db_path)      # beside the daemon
+    assert_equal((rc, n), (0, 0), "check while the daemon serves: %s" % out)
+    node.stop()             # its final checkpoint signs every entry
+    r = ctx.run_treasuryd(["check", "--db", node.db_path])
+    assert_true("1 executed proposals, 1 approvals verified" in r.stderr and
+                "not checked on PostgreSQL" in r.stderr, r.stderr)
+    r = audit(ctx, node)
+    assert_equal(r.returncode, 0, "audit verify: %s %s" % (r.stdout,
+                                                          r.stderr))
+    assert_true("journal: 0 findings" in r.stderr, r.stderr)
+    uri = node.db_path
+
+    # a balance raised, its ledger left alone
+    pg_sql(uri, "UPDATE balances SET amount = '24' WHERE treasury_id = 't'")
+    cm.assert_found(ctx, uri, r"balance")
+    pg_sql(uri, "UPDATE balances SET amount = '23' WHERE treasury_id = 't'")
+    rc, n, out = cm.check(ctx, uri)
+    assert_equal((rc, n), (0, 0), "put back: %s" % out)
+
+    # the destination in a signed text rewritten
+    pg_sql(uri, "UPDATE proposals SET canonical = replace(canonical, "
+           "'to: dest-1', 'to: dest-2')")
+    cm.assert_found(ctx, uri, r"proposal [0-9a-f]+")
+    pg_sql(uri, "UPDATE proposals SET canonical = replace(canonical, "
+           "'to: dest-2', 'to: dest-1')")
+
+    # a journal entry's payload edited: the chain breaks there, and the
+    # signed checkpoint no longer covers what is stored
+    seq = pg_sql(uri, "SELECT min(seq) FROM journal WHERE type = "
+                 "'deposit'").strip()
+    pg_sql(uri, "UPDATE journal SET payload = replace(payload, '\"10\"', "
+           "'\"11\"') WHERE seq = %s" % seq)
+    cm.assert_found(ctx, uri, r"journal entry %s: its hash does not chain"
+                    % seq)
+    r = audit(ctx, node)
+    assert_equal(r.returncode, 1, "audit verify finds it: %s" % r.stderr)
+    assert_true("finding: " in r.stdout, r.stdout)
+
+    # what check refuses on a URI
+    r = ctx.run_treasuryd(["backup", "--db", uri, "--out",
+                           os.path.join(ctx.tmpdir("b"), "x.db")])
+    assert_equal(r.returncode, 2, "backup of a URI: %s" % r.stderr)
+    assert_true("pg_dump" in r.stderr, r.stderr)
+    r = ctx.run_treasuryd(["check", "--db", pg_database()])
+    assert_equal(r.returncode, 1, "check of an empty database")
+    assert_true("no treasuryd schema" in r.stderr, r.stderr)
