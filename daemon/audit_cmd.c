@@ -227,9 +227,8 @@ state_check(const char *path)
 	fprintf(stderr, "audit: %s: state (treasuryd check): %lu findings\n",
 	    path, r.findings);
 	if (r.skipped > 0)
-		fprintf(stderr, "audit: %s: not checked on PostgreSQL: %lu "
-		    "checks of the journal's agreement with the tables\n",
-		    path, r.skipped);
+		fprintf(stderr, "audit: %s: not checked on PostgreSQL: SQLite's "
+		    "integrity_check and foreign_key_check\n", path);
 	return (long)r.findings;
 }
 

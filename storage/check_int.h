@@ -30,9 +30,9 @@ void check_finding_emit(check_finding_fn finding, void *ctx,
  * hash, entry bytes), so an edited entry is named, and a removed or
  * reordered one breaks the links around it (the first 20 broken links are
  * shown, the rest counted; checkpoint signatures need the daemon's public
- * key and are `treasuryd audit verify`'s). Payloads are read with SQLite's JSON
- * functions (docs/api.md, "Journal entry types"); a payload that is not a
- * JSON object is a finding. Both ways, each:
+ * key and are `treasuryd audit verify`'s). Payloads are read with the
+ * engine's JSON functions (docs/api.md, "Journal entry types"); a payload
+ * that is not a JSON object is a finding. Both ways, each:
  *   - vetoes row        <-> its veto.recorded entry (proposal, signer);
  *   - proposal status   <-> the status of its last proposal.* entry
  *                           (proposal.awaiting meaning pending), so a
@@ -74,14 +74,28 @@ void check_finding_emit(check_finding_fn finding, void *ctx,
  * say is compared. A database made at schema 8 or later has no migrated
  * entry, and every row must have its entries.
  * finding is called once per disagreement; *findings and *entries (the
- * journal's entry count) are added to. On PostgreSQL the hash chain is
- * checked and the agreement checks, SQLite's SQL, are not: their number
- * is added to *skipped.
+ * journal's entry count) are added to. On PostgreSQL the same checks in
+ * PostgreSQL's SQL (check_journal_pg.c).
  * Returns TREASURY_OK (also when db has no journal table) or a database
  * error (then the caller's transaction is still open).
  */
 TREASURY_WARN_UNUSED treasury_err
 store_check_journal(struct db *db, check_finding_fn finding, void *ctx,
-    unsigned long *findings, unsigned long *entries, unsigned long *skipped);
+    unsigned long *findings, unsigned long *entries);
+
+/* One agreement check: a SELECT whose rows are findings (one TEXT column),
+ * ?1 bound to the time from which rows must have their entries. */
+struct journal_check {
+	const char *what;	/* for the error message */
+	const char *sql;
+};
+
+/* PostgreSQL's form of the agreement checks (check_journal_pg.c): the
+ * same checks as SQLite's, one for one, in the same order and with the
+ * same names. check_journal_pg_begin makes what they read (a temporary
+ * copy of the journal with each payload parsed, NULL where it is not
+ * JSON) in the caller's transaction; call it once before them. */
+TREASURY_WARN_UNUSED treasury_err check_journal_pg_begin(struct db *db);
+const struct journal_check *check_journal_pg_checks(size_t *n);
 
 #endif

@@ -3,7 +3,8 @@
  * part of `treasuryd check` (check_int.h has the contract).
  *
  * Each check is one SELECT whose rows are findings, the text made in SQL
- * with printf() and escaped in C before anyone sees it. Payloads are read
+ * with printf() and escaped in C before anyone sees it (on PostgreSQL the
+ * same checks in its SQL: check_journal_pg.c). Payloads are read
  * with SQLite's JSON functions, only from rows whose payload json_valid()
  * accepts (an invalid one is a finding of its own, never an error that
  * stops the check). Each side of a comparison is a MATERIALIZED common
@@ -16,6 +17,7 @@
  * ?1 is the time from which rows must have entries the events table of
  * schema 3..7 never wrote (see journal_since).
  */
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,11 +32,6 @@
 /* journal rows of one type whose payload can be read */
 #define JROWS(type) "FROM journal WHERE type = '" type "'"		\
 	" AND json_valid(payload)"
-
-struct journal_check {
-	const char *what;	/* for the error message */
-	const char *sql;
-};
 
 static const struct journal_check journal_checks[] = {
 	{ "payloads",
@@ -570,8 +567,10 @@ check_journal_chain(struct db *db, check_finding_fn finding, void *ctx,
 
 treasury_err
 store_check_journal(struct db *db, check_finding_fn finding, void *ctx,
-    unsigned long *findings, unsigned long *entries, unsigned long *skipped)
+    unsigned long *findings, unsigned long *entries)
 {
+	const struct journal_check *checks = journal_checks;
+	size_t n = JOURNAL_CHECKS;
 	int64_t since_s = INT64_MIN;
 	treasury_err err;
 	bool exists;
@@ -583,12 +582,15 @@ store_check_journal(struct db *db, check_finding_fn finding, void *ctx,
 	err = journal_since(db, &since_s, entries);
 	if (err == TREASURY_OK)
 		err = check_journal_chain(db, finding, ctx, findings);
-	if (db_is_postgresql(db)) {	/* SQLite's JSON functions, printf */
-		*skipped += JOURNAL_CHECKS;
-		return err;
+	if (err == TREASURY_OK && db_is_postgresql(db)) {
+		checks = check_journal_pg_checks(&n);
+		assert(n == JOURNAL_CHECKS);
+		err = check_journal_pg_begin(db);
 	}
-	for (i = 0; err == TREASURY_OK && i < JOURNAL_CHECKS; i++)
-		err = journal_check_run(db, &journal_checks[i], since_s, finding,
-		    ctx, findings);
+	for (i = 0; err == TREASURY_OK && i < n; i++) {
+		assert(strcmp(checks[i].what, journal_checks[i].what) == 0);
+		err = journal_check_run(db, &checks[i], since_s, finding, ctx,
+		    findings);
+	}
 	return err;
 }

@@ -77,9 +77,9 @@ struct check_report {
 					 * rejections, revocations, vetoes,
 					 * freeze requests */
 	unsigned long journal_entries;	/* journal entries compared */
-	unsigned long skipped;		/* checks this engine cannot run:
-					 * on PostgreSQL, the journal's
-					 * agreement with the tables */
+	unsigned long skipped;		/* checks this engine has not: on
+					 * PostgreSQL, integrity_check and
+					 * foreign_key_check */
 	unsigned long findings;
 };
 
@@ -112,9 +112,8 @@ struct check_report {
  *     store_check_journal (storage/check_int.h), on the same snapshot.
  * path may be a PostgreSQL URI: the same checks in one repeatable-read
  * transaction, but for integrity_check and foreign_key_check (the server
- * keeps its pages and enforces its foreign keys) and the journal's
- * agreement with the tables, whose SQL is SQLite's (JSON functions):
- * those are counted in out->skipped; its hash chain is checked.
+ * keeps its pages and enforces its foreign keys), counted in
+ * out->skipped.
  * finding(text, ctx) is called with a one-line description of each
  * violation (text is valid during the call only). The text is escaped
  * with text_escape_append (textsafe.h): bytes quoted from the database

@@ -14,10 +14,12 @@ SQLite engine has no counterpart of. Skipped on SQLite.
   on writing.
 - treasuryd check and audit verify on a PostgreSQL database: nothing on
   an untouched one; a balance, a canonical text or a journal entry
-  edited with psql is found.
+  edited with psql is found, and so is each table edit that only the
+  journal's agreement checks (PostgreSQL's SQL) can see.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -269,3 +271,46 @@ def test_check_and_audit_on_postgresql(ctx):
     r = ctx.run_treasuryd(["check", "--db", pg_database()])
     assert_equal(r.returncode, 1, "check of an empty database")
     assert_true("no treasuryd schema" in r.stderr, r.stderr)
+
+
+@postgresql_only("treasuryd check on a PostgreSQL URI, edited with psql")
+def test_check_finds_journal_disagreements_on_postgresql(ctx):
+    """check_meaning's life cycle (transfer, batch, settlement, veto,
+    freeze, key proof) on PostgreSQL passes with 0 findings; each edit of
+    a copy (CREATE DATABASE ... TEMPLATE) is found by the journal's
+    agreement checks, in PostgreSQL's SQL."""
+    node, ids = cm.life_cycle(ctx)
+    src = pg_database_name(node.db_path)
+    rc, n, out = cm.check(ctx, node.db_path)
+    assert_equal((rc, n), (0, 0), "the untouched life cycle: %s" % out)
+    edits = [
+        ("UPDATE ledger SET reference = 'd9' WHERE reference = 'd1'",
+         r"ledger entry \d+: deposit of 100000000 minor units of USDC to cm,"
+         r" reference 'd9', but journal entry \d+ says"),
+        ("DELETE FROM votes WHERE proposal_id = decode('%s', 'hex')"
+         % ids["pending"], r"the vote of '[^']+' on proposal %s is missing "
+         r"from the votes table" % ids["pending"]),
+        ("UPDATE assets SET chain = 'tron' WHERE code = 'ETH'",
+         r"asset ETH: 18 decimals on chain 'tron', but journal entry \d+ "
+         r"says 18 decimals on chain 'ethereum'"),
+        ("UPDATE treasuries SET frozen = 0 WHERE id = 'cm'",
+         r"treasury cm: not frozen, but the journal says frozen by freeze 1"),
+        ("UPDATE tokens SET roles = 15 WHERE name = 't-signer'",
+         r"token \d+ 't-signer': its roles \(admin,treasurer,signer,viewer;"
+         r" the journal says signer\) disagree"),
+        ("UPDATE proposals SET settlement = '0xbeef' WHERE settlement ="
+         " '0xfeed01'", r"proposal %s: settlement reference '0xbeef', but "
+         r"its proposal.settled journal entry \d+ says '0xfeed01'"
+         % ids["pay"]),
+        ("UPDATE journal SET payload = '{not json' WHERE seq = (SELECT "
+         "max(seq) FROM journal)", r"journal entry \d+: its payload is not "
+         r"a JSON object"),
+    ]
+    for i, (sql, pattern) in enumerate(edits):
+        name = "%s_e%d" % (src, i)
+        pg_admin("CREATE DATABASE %s TEMPLATE %s" % (name, src))
+        uri = node.db_path.replace("///%s?" % src, "///%s?" % name)
+        pg_sql(uri, sql)
+        rc, n, out = cm.check(ctx, uri)
+        assert_true(rc == 1 and re.search(pattern, out), "the edit %r is "
+                    "found (%r): %s" % (sql, pattern, out))
