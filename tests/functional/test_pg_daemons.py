@@ -7,31 +7,18 @@ the wake-up, the journal table as the truth), and the engine's locks keep
 execution exactly-once across them.
 """
 
-import http.client
 import json
 import os
 import shutil
-import threading
 import time
 
 import signers as sg
 from framework import assert_equal, assert_problem, assert_true, \
     postgresql_only
+from test_engine_concurrency import execute_race
 from test_platform import SSE, metrics
 from test_webhooks import Receiver, events_after, register, webhook_node
 from treasury_helpers import Client, is_debit, setup
-
-
-def post_raw(port, path, body, token):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("POST", path, body=json.dumps(body).encode(),
-                     headers={"Authorization": "Bearer " + token,
-                              "Content-Type": "application/json"})
-        resp = conn.getresponse()
-        return resp.status, resp.read().decode("utf-8", "replace")
-    finally:
-        conn.close()
 
 
 def second_node(ctx, a, start=True, key=True, extra_args=None):
@@ -105,31 +92,7 @@ def test_two_daemons_one_database(ctx):
                 "(%r -> %r)" % (heard_before, heard))
 
     # 50 concurrent executes over both daemons: exactly one executes
-    n = 50
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = post_raw((a, b)[i % 2].port,
-                                  "/v1/proposals/%s/execute" % p["id"], {},
-                                  ca.treasurer)
-        except Exception as e:  # noqa: BLE001 - recorded and reported
-            results[i] = (None, repr(e))
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    codes = sorted(r[0] or 0 for r in results)
-    assert_equal(codes.count(200), 1, "exactly one 200: %r" % results)
-    assert_equal(codes.count(409), n - 1, "49 409s: %r" % codes)
-    for status, body in results:
-        if status == 409:
-            assert_equal(json.loads(body)["type"],
-                         "urn:treasuryd:problem:already-executed", "409 type")
+    execute_race([a.port, b.port], p["id"], ca.treasurer)
     for c in (ca, cb):
         debits = [e for e in c.ledger("two") if is_debit(e)]
         assert_equal(len(debits), 1, "one debit: %r" % debits)
