@@ -19,9 +19,13 @@
  * entries are found by that poll).
  *
  * Several daemons on one PostgreSQL database: one of them delivers, the
- * one whose pass holds the deliverer's lock (store_webhook_deliverer); the
+ * one whose connection holds the deliverer's lock (store_webhook_deliverer),
+ * asked again before every attempt: a connection lost and made again has
+ * lost the lock, and the daemon stops delivering at its next attempt. The
  * others' passes find it taken and sleep WEBHOOK_POLL_MS, so one takes
- * over within that of the deliverer's end.
+ * over within that of the deliverer's end. An attempt in flight when the
+ * lock moves may be made again by the new deliverer (the same webhook-id:
+ * delivery is at least once, docs/webhooks.md).
  *
  * Each request: the URL's host re-checked against webhook_hosts, http or
  * https only, no redirects, no proxy (http_proxy etc. ignored), connect
@@ -72,6 +76,7 @@ struct webhook_delivery {
 	struct webhook_due heads[WEBHOOK_ENDPOINTS_MAX];
 	struct webhook_results results;	/* made, not yet recorded */
 	uint64_t flush_retry_ms;	/* 0, or the last wait for a resubmit */
+	int64_t counted_ms;		/* when stat_pending was last read */
 	struct log_limit read_log, submit_log;
 };
 
@@ -362,6 +367,42 @@ flush_backoff(struct webhook_delivery *wd)
 	return wd->flush_retry_ms;
 }
 
+/* Whether this daemon delivers (store_webhook_deliverer): asked before
+ * every attempt, not once a pass, so that a daemon whose connection was
+ * lost (and the lock with it, to another daemon) stops at once. False
+ * when it cannot tell. */
+static bool
+deliverer(struct webhook_delivery *wd)
+{
+	treasury_err err;
+	bool mine;
+
+	err = store_webhook_deliverer(wd->store, &mine);
+	if (err != TREASURY_OK)
+		log_limited(&wd->read_log, FAIL_LOG_INTERVAL_MS, LOG_WARNING,
+		    "webhooks: cannot tell which daemon delivers: %s",
+		    treasury_err_text(err));
+	return err == TREASURY_OK && mine;
+}
+
+/* stat_pending, read again when PENDING_COUNT_INTERVAL_MS have passed
+ * (a count is O(backlog), a turn one POST). */
+static treasury_err
+pending_refresh(struct webhook_delivery *wd)
+{
+	int64_t now = wall_ms(), pending;
+	treasury_err err;
+
+	if (wd->counted_ms != 0 &&
+	    now - wd->counted_ms < PENDING_COUNT_INTERVAL_MS)
+		return TREASURY_OK;
+	err = store_webhook_pending_count(wd->store, &pending);
+	wd->counted_ms = now;
+	if (err == TREASURY_OK)
+		atomic_store(&stat_pending, pending);
+	return err;
+}
+
 /* One turn: at most one attempt per endpoint, in endpoint order, each
  * endpoint's head read again just before its attempt (its url, secret and
  * enabled state as they are now, after the previous turn's commit). *sent
@@ -380,6 +421,8 @@ turn_run(struct webhook_delivery *wd, const int64_t *ids, unsigned n,
 		if (wd->results.count == WEBHOOK_RESULTS_MAX &&
 		    !results_flush(wd))
 			return false;
+		if (!deliverer(wd))
+			break;		/* another daemon took over */
 		err = store_webhook_head(wd->store, ids[i], &d, &found);
 		if (err == TREASURY_OK && found && d.next_ms <= wall_ms() &&
 		    attempt(wd, &d))
@@ -396,32 +439,23 @@ static uint64_t
 pass_run(struct webhook_delivery *wd)
 {
 	int64_t ids[WEBHOOK_ENDPOINTS_MAX];
-	int64_t soonest = INT64_MAX, now, pending, counted_ms = 0;
+	int64_t soonest = INT64_MAX, now;
 	unsigned n = 0;
-	bool sent = true, mine;
+	bool sent = true;
 	treasury_err err;
 
 	if (!results_flush(wd))
 		return flush_backoff(wd);
-	err = store_webhook_deliverer(wd->store, &mine);
-	if (err != TREASURY_OK)
-		log_limited(&wd->read_log, FAIL_LOG_INTERVAL_MS, LOG_WARNING,
-		    "webhooks: cannot tell which daemon delivers: %s",
-		    treasury_err_text(err));
-	if (!mine)
-		return WEBHOOK_POLL_MS;	/* another daemon on the database */
+	if (!deliverer(wd)) {		/* another daemon on the database */
+		(void)pending_refresh(wd);	/* the gauge, once a second */
+		return WEBHOOK_POLL_MS;
+	}
+	wd->counted_ms = 0;		/* a count at each pass's start */
 	while (sent && !atomic_load(&wd->stopping)) {
 		err = store_webhook_heads(wd->store, wd->heads,
 		    WEBHOOK_ENDPOINTS_MAX, &n);
-		/* not at every turn: a count is O(backlog), a turn one POST */
-		now = wall_ms();
-		if (err == TREASURY_OK && (counted_ms == 0 ||
-		    now - counted_ms >= PENDING_COUNT_INTERVAL_MS)) {
-			err = store_webhook_pending_count(wd->store, &pending);
-			counted_ms = now;
-			if (err == TREASURY_OK)
-				atomic_store(&stat_pending, pending);
-		}
+		if (err == TREASURY_OK)
+			err = pending_refresh(wd);
 		if (err != TREASURY_OK) {
 			log_limited(&wd->read_log, FAIL_LOG_INTERVAL_MS,
 			    LOG_WARNING, "webhooks: reading the outbox: %s",

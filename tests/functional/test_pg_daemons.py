@@ -13,7 +13,7 @@ import shutil
 import time
 
 import signers as sg
-from framework import assert_equal, assert_problem, assert_true, \
+from framework import assert_equal, assert_problem, assert_true, pg_admin, \
     postgresql_only
 from test_engine_concurrency import execute_race
 from test_platform import SSE, metrics
@@ -181,5 +181,47 @@ def test_one_webhook_deliverer_and_takeover(ctx):
         assert_true(delivered_by(stays, ca.viewer) >= len(want2) - len(want),
                     "the remaining daemon delivered the rest")
         stays.stop()
+    finally:
+        recv.stop()
+
+
+@postgresql_only("several daemons serve one PostgreSQL database")
+def test_deliverer_connection_lost_mid_backlog(ctx):
+    """The deliverer's session is terminated while a backlog drains: its
+    connection is made again without the lock, another daemon takes the
+    lock, and the first stops at its next attempt; at most the attempt in
+    flight is sent twice."""
+    recv = Receiver(delay_s=0.1).start()
+    try:
+        a, ca = webhook_node(ctx, recv.port, base_ms=200)
+        conf = a.extra_args[a.extra_args.index("--config") + 1]
+        b = second_node(ctx, a, extra_args=["--config", conf])
+        for n in (a, b):
+            n.allowed_error_patterns.append("terminat|server closed|"
+                                            "connection")
+        w = register(a, recv)
+        ca.asset_ok("USDC", 6)
+        ca.treasury_ok("lost", 1, sg.signers("lost", "e"))
+        for i in range(40):
+            ca.deposit_ok("lost", "USDC", "1", "l%d" % i)
+        want = [e["id"] for e in events_after(a, w["after_seq"])]
+        recv.wait(lambda r: len(r.delivered()) >= 5, what="a few delivered")
+        pids = pg_admin("SELECT pid FROM pg_locks WHERE locktype ="
+                        " 'advisory' AND classid = 0 AND objid = %d AND"
+                        " objsubid = 1" % 0x54525744).split()
+        assert_equal(len(pids), 1, "one session holds the deliverer's lock")
+        pg_admin("SELECT pg_terminate_backend(%s)" % pids[0])
+        recv.wait(lambda r: len({b_["data"]["seq"] for _, b_ in
+                                 r.delivered()}) >= len(want),
+                  timeout=60, what="every entry delivered")
+        time.sleep(1.0)
+        seqs = [body["data"]["seq"] for _, body in recv.delivered()]
+        assert_equal(sorted(set(seqs)), sorted(want), "none lost")
+        assert_true(len(seqs) - len(want) <= 2, "at most the attempt in "
+                    "flight sent again, not a second deliverer: %d "
+                    "repeats of %d" % (len(seqs) - len(want), len(want)))
+        assert_equal(recv.bad_signatures, [], "signatures")
+        a.stop()
+        b.stop()
     finally:
         recv.stop()
