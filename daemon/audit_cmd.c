@@ -84,6 +84,9 @@ audit_args_parse(int argc, char *argv[], struct audit_args *a)
 	if (optind != argc || a->db_path == NULL ||
 	    (a->pubkey != NULL && a->key_file != NULL))
 		return -1;
+	if (store_path_is_postgresql(a->db_path) &&
+	    config_db_uri_refused(a->db_path) != 0)
+		return -1;	/* a password in it: why is logged */
 	return 0;
 }
 

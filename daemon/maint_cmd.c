@@ -80,6 +80,9 @@ maint_args_parse(int argc, char *argv[], const char *file_opt,
 	    (file_opt != NULL && a->file == NULL)) {
 		return -1;
 	}
+	if (store_path_is_postgresql(a->db_path) &&
+	    config_db_uri_refused(a->db_path) != 0)
+		return -1;	/* a password in it: why is logged */
 	if (file_opt != NULL && store_path_is_postgresql(a->db_path)) {
 		fprintf(stderr, "treasuryd: backup and restore work on an "
 		    "SQLite database file; a PostgreSQL database is backed "

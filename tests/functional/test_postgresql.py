@@ -271,6 +271,14 @@ def test_check_and_audit_on_postgresql(ctx):
     r = ctx.run_treasuryd(["check", "--db", pg_database()])
     assert_equal(r.returncode, 1, "check of an empty database")
     assert_true("no treasuryd schema" in r.stderr, r.stderr)
+    secret = uri.replace("postgresql:///", "postgresql://u:hunter2@/")
+    for args in (["check", "--db", secret],
+                 ["audit", "verify", "--db", secret, "--pubkey", "00"]):
+        r = ctx.run_treasuryd(args)
+        assert_equal(r.returncode, 2, "%s with a password in the URI: %s"
+                     % (args[0], r.stderr))
+        assert_true("holds a password" in r.stderr and
+                    "hunter2" not in r.stderr, r.stderr)
 
 
 @postgresql_only("treasuryd check on a PostgreSQL URI, edited with psql")
