@@ -53,7 +53,8 @@ struct series {
 static struct series requests[METRICS_ROUTES_MAX + 1][STATUSES_COUNT + 1];
 static atomic_uint_least64_t sig_verified[2];	/* [ok] */
 static atomic_uint_least64_t events_read;	/* rows, pages and streams */
-static atomic_uint_least64_t events_heard;	/* other daemons' commits */
+static atomic_uint_least64_t events_heard;	/* other daemons' commits,
+						 * or a listener's reconnect */
 static atomic_uint_least64_t memory_answers[MEMORY_ANSWER_KINDS];
 static const char *const memory_answer_names[MEMORY_ANSWER_KINDS] = {
 	[MEMORY_TOKEN] = "token", [MEMORY_BALANCES] = "balances",

@@ -437,7 +437,8 @@ db_pg_session(struct db *db, const char *sql)
 }
 
 int
-db_pg_wait_notify(struct db *db, int timeout_ms, bool *woken)
+db_pg_wait_notify(struct db *db, int timeout_ms, const char *own,
+    bool *woken)
 {
 	struct pg *c = pg(db);
 	struct pollfd pfd;
@@ -466,7 +467,8 @@ db_pg_wait_notify(struct db *db, int timeout_ms, bool *woken)
 		n = PQnotifies(c->conn);
 	}
 	for (; n != NULL; n = PQnotifies(c->conn)) {
-		*woken = true;
+		if (n->extra == NULL || strcmp(n->extra, own) != 0)
+			*woken = true;
 		PQfreemem(n);
 	}
 	return DB_OK;

@@ -47,11 +47,14 @@ int db_pg_session(struct db *db, const char *sql);
 /* Outside a transaction, on a connection whose session LISTENs
  * (db_pg_session "LISTEN channel"): wait up to timeout_ms for a
  * notification, and take every one that came. *woken is true when one or
- * more did, or when the connection had to be made again first (what was
- * notified meanwhile was not heard: the caller looks anyway). Returns
- * DB_OK (also when the time ran out), or the error: DB_IOERR_CONNECTION
- * when the connection is lost, made again at the next call. */
-int db_pg_wait_notify(struct db *db, int timeout_ms, bool *woken);
+ * more did whose payload is not `own` (this process's own commits are
+ * not news to it), or when the connection had to be made again first
+ * (what was notified meanwhile was not heard: the caller looks anyway).
+ * Returns DB_OK (also when the time ran out), or the error:
+ * DB_IOERR_CONNECTION when the connection is lost, made again at the next
+ * call. */
+int db_pg_wait_notify(struct db *db, int timeout_ms, const char *own,
+    bool *woken);
 
 /* A lost connection (db.h's DB_IOERR_CONNECTION) is made again at the
  * next call that needs the server, with the same connection string, so

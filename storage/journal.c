@@ -102,6 +102,8 @@ journal_append(struct store *s, const struct journal_who *who,
 	}
 	if (err == TREASURY_OK)
 		err = journal_insert(s, &e, hash);
+	if (err == TREASURY_OK)
+		s->journal_appends++;
 	if (err == TREASURY_OK && seq_out != NULL)
 		*seq_out = e.seq;
 	journal_payload_free(p);

@@ -78,7 +78,8 @@ listener_main(void *arg)
 
 	pthread_setname_np(pthread_self(), "td-listen");
 	while (!stopping(l)) {
-		rc = db_pg_wait_notify(l->db, LISTENER_POLL_MS, &woken);
+		rc = db_pg_wait_notify(l->db, LISTENER_POLL_MS,
+		    store_notify_origin(), &woken);
 		if (rc != DB_OK) {
 			log_limited(&l->lost_log, LISTENER_LOG_INTERVAL_MS,
 			    LOG_WARNING, "listener: no connection to %s (%s); "

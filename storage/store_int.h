@@ -166,6 +166,9 @@ extern const char *const store_stmt_sql[STMT_COUNT_];
 struct store {
 	struct db *db;
 	bool postgresql;		/* db is PostgreSQL (store_pg.c) */
+	uint64_t journal_appends;	/* rows journal_append inserted (the
+					 * writer's NOTIFY: only for groups
+					 * that journalled something) */
 	int64_t pg_data_version;	/* store_data_version's, PostgreSQL */
 	enum store_mode mode;
 	char path[PATH_MAX];		/* as opened, for store_file_check */
@@ -203,6 +206,9 @@ store_pg_migrate(struct db *db, const char *where,
  * NOTIFYs it in each group (store_journal_notify), every daemon's
  * listener LISTENs to it (listener.c, treasury/listener.h). */
 #define STORE_JOURNAL_CHANNEL "treasuryd_journal"
+/* This process's name on that channel (the NOTIFY payload, "host:pid"),
+ * so that its listener does not take its own commits for another's. */
+const char *store_notify_origin(void);
 
 /* The schema version schema_pg.c writes. */
 int store_pg_schema_version(void);

@@ -19,8 +19,11 @@
  * NOTIFYs STORE_JOURNAL_CHANNEL so that every daemon's event streams
  * wake up (store_journal_notify, listener.c).
  */
+#include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "treasury/webhook_store.h"
 
@@ -84,13 +87,42 @@ store_webhook_deliverer(struct store *s, bool *mine)
 	return store_err_from_db(s->db, rc);
 }
 
+static char notify_origin[96];
+static pthread_once_t notify_origin_once = PTHREAD_ONCE_INIT;
+
+/* "host:pid", in the characters a NOTIFY payload literal may hold
+ * unquoted ([A-Za-z0-9._-]; others become '_'). */
+static void
+notify_origin_make(void)
+{
+	char host[64] = "";
+
+	(void)gethostname(host, sizeof(host) - 1);
+	snprintf(notify_origin, sizeof(notify_origin), "%s:%ld", host,
+	    (long)getpid());
+	for (char *p = notify_origin; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' &&
+		    *p != ':')
+			*p = '_';
+}
+
+const char *
+store_notify_origin(void)
+{
+	pthread_once(&notify_origin_once, notify_origin_make);
+	return notify_origin;
+}
+
 treasury_err
 store_journal_notify(struct store *s)
 {
+	char sql[sizeof(notify_origin) + 64];
+
 	if (!s->postgresql)
 		return TREASURY_OK;
-	return store_err_from_db(s->db, db_exec(s->db,
-	    "NOTIFY " STORE_JOURNAL_CHANNEL));
+	snprintf(sql, sizeof(sql), "NOTIFY " STORE_JOURNAL_CHANNEL ", '%s'",
+	    store_notify_origin());
+	return store_err_from_db(s->db, db_exec(s->db, sql));
 }
 
 treasury_err

@@ -42,9 +42,10 @@
  * daemons raise the mark too: it is read again at the start of every
  * group, under the write lock.
  *
- * Several daemons (PostgreSQL): each group also NOTIFYs the journal's
- * channel before COMMIT (store_journal_notify), which wakes the event
- * streams of every daemon on the database (treasury/listener.h).
+ * Several daemons (PostgreSQL): each group that journalled something
+ * also NOTIFYs the journal's channel before COMMIT (store_journal_notify),
+ * which wakes the event streams of the other daemons on the database
+ * (treasury/listener.h).
  *
  * Checkpoints (treasury/audit.h, checkpoint.c): with a key given by
  * writer_checkpoints_set, each group signs a checkpoint of the journal,
@@ -506,7 +507,7 @@ group_run(struct writer *w, struct command *group, unsigned n)
 	int64_t group_now_s = INT64_MIN;
 	treasury_err err;
 	char why[STORE_ERRMSG_BYTES];
-	uint64_t t0;
+	uint64_t t0, appends0 = w->store->journal_appends;
 
 	group_size_count(w, n);
 	w->store->tokens_changed = false;
@@ -561,7 +562,8 @@ group_run(struct writer *w, struct command *group, unsigned n)
 		group_fail(w, group, n, "the webhook fan-out", err);
 		return;
 	}
-	err = store_journal_notify(w->store);
+	if (w->store->journal_appends != appends0)
+		err = store_journal_notify(w->store);
 	if (err != TREASURY_OK) {
 		group_fail(w, group, n, "NOTIFY", err);
 		return;

@@ -115,6 +115,20 @@ def test_two_daemons_one_database(ctx):
     assert_equal((r2.status, r2.json), (r1.status, r1.json),
                  "the replay on the other daemon")
     assert_equal(ca.balance("two", "USDC"), "904.999999", "one deposit")
+
+    # b's own commits are not news to b; a's are, by NOTIFY alone
+    h1 = metrics(b, ca.viewer)["treasuryd_events_heard_total"]
+    cb.deposit_ok("two", "USDC", "1", "own-b")
+    time.sleep(1.5)
+    h2 = metrics(b, ca.viewer)["treasuryd_events_heard_total"]
+    assert_equal(h2, h1, "b does not hear its own commit")
+    ca.deposit_ok("two", "USDC", "1", "from-a")
+    deadline = time.monotonic() + 5
+    while (metrics(b, ca.viewer)["treasuryd_events_heard_total"] == h2 and
+           time.monotonic() < deadline):
+        time.sleep(0.1)
+    assert_true(metrics(b, ca.viewer)["treasuryd_events_heard_total"] > h2,
+                "b heard a's commit")
     a.stop()
     b.stop()
 
