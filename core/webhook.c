@@ -27,6 +27,7 @@ static const char *const event_types[] = {
 	"category.created", "category.changed",
 	"budget.set", "budget.deleted", "budget.alert",	/* issue #14 */
 	"price.set",
+	"journal.key_replaced",	/* issue #17: --new-journal-key */
 };
 
 bool

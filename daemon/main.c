@@ -43,6 +43,9 @@ struct cmdline {
 	const char *log_level;
 	bool check_only;
 	bool unsafe_test_clock;		/* tests only; see api/test_clock.c */
+	bool new_journal_key;		/* PostgreSQL: accept a key that did
+					 * not sign the journal (every copy of
+					 * the old one lost) */
 };
 
 /* What the event loop works on. */
@@ -75,6 +78,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: treasuryd [--config FILE] [--db PATH] [--listen ADDR:PORT]\n"
 	    "                 [--log-level LEVEL] [--check-config]\n"
+	    "                 [--new-journal-key]     (PostgreSQL: the old key is lost)\n"
 	    "                 [--unsafe-test-clock]   (tests only, never in production)\n"
 	    "       treasuryd token create|list|revoke ... (see treasuryd token)\n"
 	    "       treasuryd backup --db PATH --out FILE\n"
@@ -93,6 +97,7 @@ static const struct option longopts[] = {
 	{ "log-level", required_argument, NULL, 'L' },
 	{ "check-config", no_argument, NULL, 'n' },
 	{ "unsafe-test-clock", no_argument, NULL, 'T' },
+	{ "new-journal-key", no_argument, NULL, 'K' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -137,6 +142,7 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 		case 'L': cl->log_level = optarg; break;
 		case 'n': cl->check_only = true; break;
 		case 'T': cl->unsafe_test_clock = true; break;
+		case 'K': cl->new_journal_key = true; break;
 		case 'h': usage(); config_print_options(); exit(0);
 		case 'V': printf("treasuryd %s\n", TREASURYD_VERSION); exit(0);
 		default: usage(); exit(2);
@@ -532,6 +538,26 @@ database_verify(const struct config *cfg, struct db_lock *l,
 	return database_quick_check(cfg, store);
 }
 
+/* PostgreSQL: the journal's last checkpoint (seq) was signed by another
+ * key than this daemon's; log why it does not start, and remove a key
+ * made at this start (a later start would take it for the right one). */
+static void
+journal_other_key(const struct daemon *d, int64_t seq)
+{
+	log_msg(LOG_ERR, "journal key %s did not sign the journal's last "
+	    "checkpoint (seq %lld): another daemon serves (or served) this "
+	    "database with another key, and every daemon of a database signs "
+	    "with the same key (or the checkpoint was forged: treasuryd audit "
+	    "verify tells). Not starting: copy journal.key (mode 0600) from a "
+	    "daemon of this database to %s%s; if every copy of that key is "
+	    "lost, start once with --new-journal-key", d->cfg.journal_key,
+	    (long long)seq, d->cfg.journal_key, d->journal_key->made ?
+	    " (the key made at this start is removed)" : "");
+	if (d->journal_key->made && unlink(d->cfg.journal_key) != 0)
+		log_msg(LOG_ERR, "cannot remove %s: %s", d->cfg.journal_key,
+		    strerror(errno));
+}
+
 /* The journal's last checkpoint was not signed by the daemon's key. A
  * key made at this start (the file was lost): warned, since nothing can
  * tell its entries from the daemon's then; the auditor needs both public
@@ -546,20 +572,9 @@ journal_key_check(const struct daemon *d, const struct journal_tail *t)
 	if (!t->checkpoint_found || journal_checkpoint_verify(last->signature,
 	    d->journal_key->pk, last->seq, last->hash, last->time_s))
 		return 0;
-	if (d->journal_key->made &&
+	if (!d->cl.new_journal_key &&
 	    store_path_is_postgresql(d->cfg.db_path)) {
-		/* several daemons serve it: all sign with one key */
-		log_msg(LOG_ERR, "journal key %s was made at this start, but "
-		    "the journal's last checkpoint (seq %lld) was signed by "
-		    "another key: another daemon serves (or served) this "
-		    "database, and every daemon of a database signs with the "
-		    "same key. Not starting: copy journal.key (mode 0600) from "
-		    "a daemon of this database to %s; the key made now is "
-		    "removed", d->cfg.journal_key, (long long)last->seq,
-		    d->cfg.journal_key);
-		if (unlink(d->cfg.journal_key) != 0)
-			log_msg(LOG_ERR, "cannot remove %s: %s",
-			    d->cfg.journal_key, strerror(errno));
+		journal_other_key(d, last->seq);	/* several daemons */
 		return -1;
 	}
 	if (d->journal_key->made) {
@@ -669,6 +684,42 @@ journal_key_start(struct daemon *d, struct store *store)
 	if (d->journal_key == NULL)
 		return -1;
 	return journal_tail_verify(d, store);
+}
+
+/* PostgreSQL: several daemons may serve the database, and all must sign
+ * with one key. Under the write lock (store_journal_claim), so that
+ * daemons starting together take turns: the first signs what is not
+ * covered yet, a later one with another key finds that checkpoint and
+ * does not start. Returns 0, or -1 after logging. */
+static int
+journal_claim(const struct daemon *d, struct store *store)
+{
+	const struct checkpoint_policy p = {
+		.sk = d->journal_key->sk,
+		.every_entries = d->cfg.checkpoint_entries,
+		.interval_s = d->cfg.checkpoint_interval_s,
+	};
+	treasury_err err;
+	bool other;
+	int64_t seq;
+
+	if (!store_path_is_postgresql(d->cfg.db_path))
+		return 0;	/* one daemon a file: the lock file */
+	err = store_journal_claim(store, &p, d->journal_key->pk,
+	    d->cl.new_journal_key, clock_now_s(), &other, &seq);
+	if (err != TREASURY_OK) {
+		log_msg(LOG_ERR, "journal: cannot sign the entries at start: "
+		    "%s", treasury_err_text(err));
+		return -1;
+	}
+	if (other) {
+		journal_other_key(d, seq);
+		return -1;
+	}
+	if (seq > 0)
+		log_msg(LOG_INFO, "journal: entries up to seq %lld signed at "
+		    "start", (long long)seq);
+	return 0;
 }
 
 /* The writer's checkpoint policy. Returns 0, or -1 after logging. */
@@ -800,6 +851,8 @@ main(int argc, char *argv[])
 		goto fail;	/* before anything is appended or signed */
 	if (first_run_admin_token(&d.cfg, store) != 0)
 		goto fail;
+	if (journal_claim(&d, store) != 0)
+		goto fail;	/* PostgreSQL: another daemon's key */
 	if (writer_start(d.cfg.db_path, verifier, &d.writer, errmsg) !=
 	    TREASURY_OK) {
 		log_msg(LOG_ERR, "%s", errmsg);

@@ -31,6 +31,7 @@
 
 #include "engine_int.h"
 #include "checkpoint_int.h"
+#include "journal_int.h"
 
 enum {
 	CP_LAST_ENTRY,		/* seq, hash of the journal's last entry */
@@ -296,5 +297,88 @@ store_checkpoint_last(struct store *s, struct checkpoint_record *out,
 		err = store_err_from_rc(rc);
 	}
 	db_finalize(st);
+	return err;
+}
+
+/* ---- a daemon's claim at start ---- */
+
+/* now_s, or the stored clock mark when it is later; the mark raised to
+ * it (no later time may come before a checkpoint's). */
+static treasury_err
+claim_time(struct store *s, int64_t *now_s)
+{
+	struct db_stmt *st = s->stmt[STMT_CLOCK_MARK_GET];
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	rc = db_step(st);
+	if (rc == DB_ROW && db_column_int64(st, 0) > *now_s)
+		*now_s = db_column_int64(st, 0);
+	else if (rc != DB_ROW && rc != DB_DONE)
+		err = store_err_from_rc(rc);
+	store_stmt_done(st);
+	if (err != TREASURY_OK)
+		return err;
+	db_bind_int64(s->stmt[STMT_CLOCK_MARK_RAISE], 1, *now_s);
+	return store_stmt_run(s, STMT_CLOCK_MARK_RAISE);
+}
+
+/* The entry that says the journal's key was replaced at a start
+ * (--new-journal-key): the new public key, and the last checkpoint the
+ * old one signed. */
+static treasury_err
+key_replaced_journal(struct store *s, const uint8_t pk[JOURNAL_PUBLIC_KEY_BYTES],
+    int64_t checkpoint_seq, int64_t now_s)
+{
+	const struct journal_who who = { now_s, NULL, NULL };
+	struct journal_payload p;
+
+	journal_payload_begin(&p);
+	journal_payload_int(&p, "checkpoint_seq", checkpoint_seq);
+	journal_payload_hex(&p, "public_key", pk, JOURNAL_PUBLIC_KEY_BYTES);
+	return journal_append(s, &who, NULL, "journal.key_replaced", &p, NULL);
+}
+
+treasury_err
+store_journal_claim(struct store *s, const struct checkpoint_policy *p,
+    const uint8_t pk[JOURNAL_PUBLIC_KEY_BYTES], bool replace, int64_t now_s,
+    bool *other_key, int64_t *seq)
+{
+	struct checkpoint_record last;
+	struct checkpointer *cp;
+	treasury_err err;
+	bool found, replaced = false;
+
+	assert(s != NULL && p != NULL && pk != NULL && other_key != NULL &&
+	    seq != NULL);
+	*other_key = false;
+	*seq = 0;
+	cp = checkpointer_new(p);
+	if (cp == NULL)
+		return TREASURY_ERR_NOMEM;
+	err = store_stmt_run(s, STMT_BEGIN_IMMEDIATE);
+	if (err == TREASURY_OK)
+		err = store_checkpoint_last(s, &last, &found);
+	if (err == TREASURY_OK && found &&
+	    !journal_checkpoint_verify(last.signature, pk, last.seq,
+	    last.hash, last.time_s)) {
+		replaced = replace;
+		*other_key = !replace;
+		*seq = last.seq;
+	}
+	if (err == TREASURY_OK && !*other_key)
+		err = claim_time(s, &now_s);
+	if (err == TREASURY_OK && replaced)
+		err = key_replaced_journal(s, pk, last.seq, now_s);
+	if (err == TREASURY_OK && !*other_key)
+		err = checkpoint_group_end(s, cp, now_s, CHECKPOINT_FINAL, seq);
+	/* *seq: the new checkpoint's now (or the other key's, above) */
+	if (err == TREASURY_OK && !*other_key)
+		err = store_stmt_run(s, STMT_COMMIT);
+	if ((err != TREASURY_OK || *other_key) && !db_get_autocommit(s->db))
+		db_exec(s->db, "ROLLBACK");	/* nothing written */
+	if (err != TREASURY_OK)
+		*seq = 0;
+	checkpointer_free(cp);
 	return err;
 }

@@ -457,9 +457,11 @@ final_checkpoint(struct writer *w)
 
 	if (w->ckpt == NULL || store_file_check(w->store, why) != TREASURY_OK)
 		return;		/* a deleted or replaced file: logged once */
+	err = store_stmt_run(w->store, STMT_BEGIN_IMMEDIATE);
+	if (err == TREASURY_OK && w->store->postgresql)
+		err = mark_load(w->store, &w->mark_s);	/* other daemons' */
 	if (now_s < w->mark_s)
 		now_s = w->mark_s;
-	err = store_stmt_run(w->store, STMT_BEGIN_IMMEDIATE);
 	if (err == TREASURY_OK)
 		err = checkpoint_group_end(w->store, w->ckpt, now_s,
 		    CHECKPOINT_FINAL, &seq);

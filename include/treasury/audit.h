@@ -42,6 +42,27 @@ struct checkpoint_record {
 	uint8_t signature[JOURNAL_SIGNATURE_BYTES];
 };
 
+/*
+ * Several daemons on one PostgreSQL database sign with one key (docs/
+ * operations.md section 12); the daemon calls this at start, after its
+ * other start checks, with its key. In one write transaction (under the
+ * database's write lock, so that daemons starting together take turns):
+ * when the last checkpoint does not verify with pk, *other_key is set and
+ * nothing is written (unless replace: a new key, every copy of the old one
+ * lost: a journal.key_replaced entry naming it is appended, and signed as
+ * below); otherwise every entry not covered yet is signed
+ * with p->sk now (at now_s, or the stored clock mark when later; none
+ * when the journal is empty or covered), so that a daemon started later
+ * with another key finds a checkpoint it cannot verify. *seq is the new
+ * checkpoint's seq (0 when none), or with *other_key the seq of the
+ * checkpoint it could not verify. Returns TREASURY_OK or a database
+ * error (nothing written).
+ */
+TREASURY_WARN_UNUSED treasury_err
+store_journal_claim(struct store *s, const struct checkpoint_policy *p,
+    const uint8_t pk[JOURNAL_PUBLIC_KEY_BYTES], bool replace, int64_t now_s,
+    bool *other_key, int64_t *seq);
+
 /* Call fn for each checkpoint with seq > after_seq in seq order, at most
  * limit (>= 1); *more says a further one exists. fn returns non-zero to
  * stop. s is a read store (its read snapshot, if any, is used).

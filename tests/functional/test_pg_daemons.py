@@ -13,8 +13,8 @@ import shutil
 import time
 
 import signers as sg
-from framework import assert_equal, assert_problem, assert_true, pg_admin, \
-    postgresql_only
+from framework import (TestFailure, assert_equal, assert_problem,
+                       assert_true, free_port, pg_admin, postgresql_only)
 from test_engine_concurrency import execute_race
 from test_platform import SSE, metrics
 from test_webhooks import Receiver, events_after, register, webhook_node
@@ -135,21 +135,43 @@ def test_two_daemons_one_database(ctx):
 
 @postgresql_only("several daemons serve one PostgreSQL database")
 def test_second_daemon_needs_the_same_journal_key(ctx):
-    a, ca = setup(ctx)
+    a, ca = setup(ctx)      # its start signed the admin token's entry
     ca.asset_ok("USDC", 6)
-    ca.treasury_ok("k", 1, sg.signers("k", "e"))
-    a.stop()			# the final checkpoint: the key signed the journal
-    a.start()
     b = second_node(ctx, a, start=False, key=False)
-    r = ctx.run_treasuryd(["--db", b.db_path, "--listen", "127.0.0.1:1"],
-                          cwd=b.dir)
-    assert_equal(r.returncode, 1, "refused: %s" % r.stderr)
-    assert_true("another daemon" in r.stderr and "journal.key" in r.stderr,
-                r.stderr)
-    assert_true(not os.path.exists(os.path.join(b.files_dir, "journal.key")),
-                "no stray key left behind")
+    b_key = os.path.join(b.files_dir, "journal.key")
+
+    def start_fails(node, *extra):
+        r = ctx.run_treasuryd(["--db", node.db_path, "--listen",
+                               "127.0.0.1:%d" % free_port()] + list(extra),
+                              cwd=node.dir)
+        assert_equal(r.returncode, 1, "refused: %s" % r.stderr)
+        assert_true("another daemon serves" in r.stderr and
+                    "copy journal.key" in r.stderr, r.stderr)
+        return r
+
+    start_fails(b)          # while a serves, a new key
+    assert_true(not os.path.exists(b_key), "the key made is removed")
     assert_problem(a.get("/v1/treasuries/nope", token=ca.viewer), 404)
+    # a's own key lost: refused as well, unless said so
     a.stop()
+    os.remove(os.path.join(a.files_dir, "journal.key"))
+    r = start_fails(a)
+    assert_true("--new-journal-key" in r.stderr, r.stderr)
+    a.extra_args.append("--new-journal-key")
+    a.start()
+    assert_true("the key was replaced" in a.stderr(), a.stderr())
+    r = a.get("/v1/events?after=0&limit=500", token=ca.viewer)
+    last = r.json["events"][-1]
+    assert_equal(last["type"], "journal.key_replaced", "the entry says so")
+    assert_true(len(last["data"]["public_key"]) == 64 and
+                last["data"]["checkpoint_seq"] >= 1, last)
+    # the new key signs from here on: b starts with a copy of it
+    shutil.copyfile(os.path.join(a.files_dir, "journal.key"), b_key)
+    os.chmod(b_key, 0o600)
+    b.start()
+    assert_equal(b.get("/v1/health", token=None).status, 200, "b serves")
+    a.stop()
+    b.stop()
 
 
 def delivered_by(node, token):
@@ -239,3 +261,31 @@ def test_deliverer_connection_lost_mid_backlog(ctx):
         b.stop()
     finally:
         recv.stop()
+
+
+@postgresql_only("several daemons serve one PostgreSQL database")
+def test_two_first_starts_with_two_keys(ctx):
+    """Two daemons start at once on a new database, each making its own
+    key: one of them serves, and the other does not, then or later: no
+    two keys ever sign the journal."""
+    a = ctx.node()
+    b = ctx.node(name="node-b", db_path=a.db_path)
+    a.start(wait=False)
+    b.start(wait=False)
+    up = []
+    for n in (a, b):
+        try:
+            n.wait_ready()
+            up.append(n)
+        except TestFailure:
+            pass            # exited: the admin token's name, or the key
+    assert_equal(len(up), 1, "exactly one of the two serves: %s\n%s"
+                 % (a.stderr(), b.stderr()))
+    loser = b if up[0] is a else a
+    loser.stop(check=False)
+    r = ctx.run_treasuryd(["--db", loser.db_path, "--listen",
+                           "127.0.0.1:%d" % free_port()], cwd=loser.dir)
+    assert_equal(r.returncode, 1, "started again, still refused: %s"
+                 % r.stderr)
+    assert_true("another daemon serves" in r.stderr, r.stderr)
+    up[0].stop()
