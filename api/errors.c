@@ -50,7 +50,8 @@ reply_verr(struct reply *rp, treasury_err err, const char *detail_fmt,
 	if (err == TREASURY_ERR_BUSY || err == TREASURY_ERR_SHUTTING_DOWN ||
 	    err == TREASURY_ERR_NOMEM)
 		rp->retry_after_s = RETRY_AFTER_BUSY_S;
-	else if (err == TREASURY_ERR_STORAGE_UNAVAILABLE)
+	else if (err == TREASURY_ERR_STORAGE_UNAVAILABLE ||
+	    err == TREASURY_ERR_JOURNAL_KEY)
 		rp->retry_after_s = RETRY_AFTER_STORAGE_S;
 	else if (err == TREASURY_ERR_DATABASE_UNREACHABLE) {
 		/* PostgreSQL: the operator should know, once in a while */

@@ -550,9 +550,11 @@ journal_other_key(const struct daemon *d, int64_t seq)
 	    "with the same key (or the checkpoint was forged: treasuryd audit "
 	    "verify tells). Not starting: copy journal.key (mode 0600) from a "
 	    "daemon of this database to %s%s; if every copy of that key is "
-	    "lost, start once with --new-journal-key", d->cfg.journal_key,
-	    (long long)seq, d->cfg.journal_key, d->journal_key->made ?
-	    " (the key made at this start is removed)" : "");
+	    "lost, stop every daemon of the database, remove the key file "
+	    "and start one daemon alone with --new-journal-key",
+	    d->cfg.journal_key, (long long)seq, d->cfg.journal_key,
+	    d->journal_key->made ? " (the key made at this start is removed)" :
+	    "");
 	if (d->journal_key->made && unlink(d->cfg.journal_key) != 0)
 		log_msg(LOG_ERR, "cannot remove %s: %s", d->cfg.journal_key,
 		    strerror(errno));
@@ -686,6 +688,27 @@ journal_key_start(struct daemon *d, struct store *store)
 	return journal_tail_verify(d, store);
 }
 
+/* --new-journal-key: no other daemon may serve the database meanwhile
+ * (it would go on signing with the old key). Returns true, or false after
+ * logging. */
+static bool
+serving_alone(struct store *store)
+{
+	treasury_err err;
+	bool alone;
+
+	err = store_serving_alone(store, &alone);
+	if (err != TREASURY_OK)
+		log_msg(LOG_ERR, "--new-journal-key: cannot tell whether other "
+		    "daemons serve the database: %s", treasury_err_text(err));
+	else if (!alone)
+		log_msg(LOG_ERR, "--new-journal-key: other daemons serve this "
+		    "database; stop every one of them, start this one alone "
+		    "with --new-journal-key, then copy its new journal.key to "
+		    "the others and start them");
+	return err == TREASURY_OK && alone;
+}
+
 /* PostgreSQL: several daemons may serve the database, and all must sign
  * with one key. Under the write lock (store_journal_claim), so that
  * daemons starting together take turns: the first signs what is not
@@ -705,8 +728,12 @@ journal_claim(const struct daemon *d, struct store *store)
 
 	if (!store_path_is_postgresql(d->cfg.db_path))
 		return 0;	/* one daemon a file: the lock file */
+	if (d->cl.new_journal_key && !serving_alone(store))
+		return -1;
 	err = store_journal_claim(store, &p, d->journal_key->pk,
 	    d->cl.new_journal_key, clock_now_s(), &other, &seq);
+	if (d->cl.new_journal_key)
+		store_serving_alone_end(store);
 	if (err != TREASURY_OK) {
 		log_msg(LOG_ERR, "journal: cannot sign the entries at start: "
 		    "%s", treasury_err_text(err));
@@ -833,6 +860,12 @@ main(int argc, char *argv[])
 	verifier = treasury_verifier_create();
 	if (verifier == NULL)
 		fatalx("cannot create the signature verifier");
+	if (d.cl.new_journal_key && !store_path_is_postgresql(d.cfg.db_path)) {
+		log_msg(LOG_ERR, "--new-journal-key is for a PostgreSQL "
+		    "database; on SQLite a daemon started without its journal "
+		    "key makes a new one and says so");
+		goto fail;
+	}
 	if (listener_setup(&d.cfg, &d.listener) != 0)
 		goto fail;
 	if (database_lock(&d.cfg, &lock) != 0)

@@ -422,7 +422,7 @@ store_journal_verify(const char *path, const uint8_t *pk,
 	if (err != TREASURY_OK)
 		store_errmsg_set(errmsg, "cannot verify the journal of %s: %s",
 		    path, db_errmsg(db));
-	db_exec(db, "COMMIT");
+	db_exec(db, err == TREASURY_OK ? "COMMIT" : "ROLLBACK");
 	db_close(db);
 	return err;
 }

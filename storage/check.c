@@ -1091,11 +1091,11 @@ store_check(const char *path, const treasury_verifier *v,
 	if (err == TREASURY_OK)
 		err = store_check_journal(c.db, finding, ctx, &out->findings,
 		    &out->journal_entries);
-	db_exec(c.db, "COMMIT");
 done:
-	if (err != TREASURY_OK)
+	if (err != TREASURY_OK)		/* before ROLLBACK speaks */
 		store_errmsg_set(errmsg, "cannot check database %s: %s", path,
 		    db_errmsg(c.db));
+	db_exec(c.db, err == TREASURY_OK ? "COMMIT" : "ROLLBACK");
 	db_close(c.db);
 	return err;
 }

@@ -20,7 +20,14 @@
  *     of max(seq)" in a GROUP BY;
  *   - jsonb_array_elements for json_each over an array;
  *   - vetoes has no rowid on PostgreSQL: its findings are in (proposal,
- *     signer) order.
+ *     signer) order; NULLS FIRST where SQLite's order puts them first.
+ * On payloads the daemon never writes (only an edit makes them), the two
+ * forms may word or count their findings differently: jsonb refuses
+ * \u0000, lone surrogates and out-of-range numbers (SQLite's json_valid
+ * takes them), keeps the last of duplicate keys (SQLite the first),
+ * compares numbers written as 6.0 as text, and compares signer objects
+ * as values, not as text. Every such edit also breaks the hash chain,
+ * which both report the same way.
  * Everything runs in the caller's read transaction; the temporary objects
  * end with the maintenance connection.
  */
@@ -128,7 +135,7 @@ static const struct journal_check pg_checks[] = {
 	  " FROM freezes)"
 	  " SELECT format('journal entry %s: the request of ''%s'' for freeze"
 	  " %s of treasury %s is missing from the freezes table', e.seq,"
-	  " e.signer, e.fs, e.tid) FROM e LEFT JOIN f ON f.tid = e.tid AND"
+	  " e.signer, coalesce(e.fs, 0), e.tid) FROM e LEFT JOIN f ON f.tid = e.tid AND"
 	  " f.fs = e.fs AND f.signer = e.signer WHERE f.tid IS NULL"
 	  " ORDER BY e.seq" },
 	{ "freeze state",
@@ -142,7 +149,8 @@ static const struct journal_check pg_checks[] = {
 	  " CASE WHEN t.frozen <> 0 THEN format('frozen by freeze %s',"
 	  " t.freeze_seq) ELSE 'not frozen' END, CASE WHEN last.tid IS NULL"
 	  " THEN 'it was never frozen' WHEN last.frozen THEN format('frozen by"
-	  " freeze %s (entry %s)', last.fs, last.seq) ELSE format('unfrozen"
+	  " freeze %s (entry %s)', coalesce(last.fs, 0), last.seq) ELSE"
+	  " format('unfrozen"
 	  " (entry %s)', last.seq) END) FROM treasuries t LEFT JOIN last ON"
 	  " last.tid = t.id WHERE coalesce(t.frozen_at, ?1) >= ?1 AND NOT"
 	  " (coalesce(last.frozen, false) = (t.frozen <> 0) AND (t.frozen = 0"
@@ -249,7 +257,7 @@ static const struct journal_check pg_checks[] = {
 	  " format('journal entry %s: the key proof of proposal %s is missing"
 	  " from the key_proofs table', e.seq, e.pid) END FROM k FULL JOIN e"
 	  " ON e.pid = k.pid WHERE (e.seq IS NULL AND k.created_at >= ?1)"
-	  " OR k.pid IS NULL ORDER BY e.seq, k.pid" },
+	  " OR k.pid IS NULL ORDER BY e.seq NULLS FIRST, k.pid NULLS FIRST" },
 	/* votes and revocations */
 	{ "votes",
 	  "WITH e AS MATERIALIZED (SELECT " PJ("proposal") " AS pid, "
@@ -286,7 +294,7 @@ static const struct journal_check pg_checks[] = {
 	  " e.seq, e.signer, e.pid) END FROM v FULL JOIN e ON e.pid = v.pid"
 	  " AND e.signer = v.signer WHERE (e.seq IS NULL AND v.revoked_at >= ?1)"
 	  " OR (e.seq IS NOT NULL AND v.revoked_at IS NULL)"
-	  " ORDER BY e.seq, v.pid" },
+	  " ORDER BY e.seq NULLS FIRST, v.pid NULLS FIRST" },
 	/* assets */
 	{ "assets",
 	  "WITH e AS MATERIALIZED (SELECT seq, " PJ("asset") " AS code, "
@@ -344,7 +352,7 @@ static const struct journal_check pg_checks[] = {
 	  " OR (NOT e.legacy AND (e.sg IS DISTINCT FROM c.sg OR e.pd IS"
 	  " DISTINCT FROM c.pd OR (e.type = 'treasury.created' AND e.nm IS"
 	  " DISTINCT FROM c.nm)))))"
-	  " ORDER BY c.tid, c.ver, e.seq" },
+	  " ORDER BY c.tid NULLS FIRST, c.ver NULLS FIRST, e.seq NULLS FIRST" },
 	/* tokens */
 	{ "tokens",
 	  "WITH c AS MATERIALIZED (SELECT seq, " PJ("name") " AS nm, "
@@ -398,7 +406,7 @@ static const struct journal_check pg_checks[] = {
 	  " FROM t.name OR st.roles IS DISTINCT FROM t.roles OR st.revoked IS"
 	  " DISTINCT FROM (t.revoked_at IS NOT NULL) OR st.cert IS DISTINCT"
 	  " FROM t.cert))"
-	  " ORDER BY t.id, st.seq" },
+	  " ORDER BY t.id NULLS FIRST, st.seq NULLS FIRST" },
 };
 
 #undef PJ

@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "treasury/log.h"
+
 #include "engine_int.h"
 #include "checkpoint_int.h"
 #include "journal_int.h"
@@ -36,6 +38,7 @@
 enum {
 	CP_LAST_ENTRY,		/* seq, hash of the journal's last entry */
 	CP_LAST_CHECKPOINT,	/* seq of the last checkpoint */
+	CP_LAST_CHECKPOINT_ROW,	/* the last checkpoint, whole */
 	CP_ENTRY_TIME,		/* created_at of entry ?1 */
 	CP_INSERT,
 	CP_STMT_COUNT_
@@ -46,6 +49,8 @@ static const char *const cp_sql[CP_STMT_COUNT_] = {
 	    "LIMIT 1",
 	[CP_LAST_CHECKPOINT] = "SELECT seq FROM journal_checkpoints ORDER BY "
 	    "seq DESC LIMIT 1",
+	[CP_LAST_CHECKPOINT_ROW] = "SELECT seq, hash, created_at, signature "
+	    "FROM journal_checkpoints ORDER BY seq DESC LIMIT 1",
 	[CP_ENTRY_TIME] = "SELECT created_at FROM journal WHERE seq = ?1",
 	[CP_INSERT] = "INSERT INTO journal_checkpoints (seq, hash, created_at, "
 	    "signature) VALUES (?1, ?2, ?3, ?4)",
@@ -55,6 +60,10 @@ struct checkpointer {
 	struct checkpoint_policy policy;
 	struct db *db;			/* the statements' connection */
 	struct db_stmt *stmt[CP_STMT_COUNT_];
+	int64_t trusted_seq;		/* the last checkpoint known to be
+					 * signed by this key (or there at
+					 * the first call: the start checked
+					 * it); -1 before the first call */
 };
 
 struct checkpointer *
@@ -65,8 +74,10 @@ checkpointer_new(const struct checkpoint_policy *p)
 	assert(p != NULL && p->sk != NULL);
 	assert(p->every_entries >= 1 && p->interval_s >= 1);
 	cp = calloc(1, sizeof(*cp));
-	if (cp != NULL)
+	if (cp != NULL) {
 		cp->policy = *p;
+		cp->trusted_seq = -1;
+	}
 	return cp;
 }
 
@@ -166,6 +177,52 @@ checkpoint_due(struct checkpointer *cp, int64_t last_seq,
 	return err;
 }
 
+static treasury_err checkpoint_read(struct db_stmt *st,
+    struct checkpoint_record *out);
+
+/* Several daemons (PostgreSQL): a checkpoint that another process signed
+ * since the last one this key is known to have signed must verify with
+ * this key too, or this daemon does not sign (nor write) on top of it:
+ * another key took the journal over (--new-journal-key elsewhere), and
+ * two keys must never sign in turns. Only a new checkpoint costs a
+ * query. */
+static treasury_err
+signer_check(struct checkpointer *cp, int64_t checkpoint_seq)
+{
+	static struct log_limit other_log;
+	struct db_stmt *st = cp->stmt[CP_LAST_CHECKPOINT_ROW];
+	struct checkpoint_record last;
+	treasury_err err = TREASURY_OK;
+	int rc;
+
+	if (cp->trusted_seq < 0 || checkpoint_seq == cp->trusted_seq) {
+		cp->trusted_seq = checkpoint_seq;	/* the start checked it */
+		return TREASURY_OK;
+	}
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		err = checkpoint_read(st, &last);
+	else
+		err = rc == DB_DONE ? TREASURY_ERR_DB_CORRUPT :
+		    store_err_from_rc(rc);
+	store_stmt_done(st);
+	if (err != TREASURY_OK)
+		return err;
+	if (!journal_checkpoint_verify(last.signature,
+	    cp->policy.sk + JOURNAL_KEY_SEED_BYTES,	/* seed || pk */
+	    last.seq, last.hash, last.time_s)) {
+		log_limited(&other_log, 60000, LOG_ERR, "journal: checkpoint "
+		    "%lld was signed by another key than this daemon's: "
+		    "another daemon took the journal over with a new key; "
+		    "every write here is refused (503 journal-key) until "
+		    "this daemon is restarted with that key",
+		    (long long)last.seq);
+		return TREASURY_ERR_JOURNAL_KEY;
+	}
+	cp->trusted_seq = last.seq;
+	return TREASURY_OK;
+}
+
 static treasury_err
 checkpoint_insert(struct checkpointer *cp, struct store *s, int64_t seq,
     const uint8_t hash[DIGEST_BYTES], int64_t now_s)
@@ -204,13 +261,17 @@ checkpoint_group_end(struct store *s, struct checkpointer *cp, int64_t now_s,
 		err = int_get(cp->stmt[CP_LAST_CHECKPOINT], -1, 0,
 		    &checkpoint_seq);
 	if (err == TREASURY_OK)
+		err = signer_check(cp, checkpoint_seq);
+	if (err == TREASURY_OK)
 		err = checkpoint_due(cp, last_seq, checkpoint_seq, now_s, when,
 		    &due);
 	if (err != TREASURY_OK || !due)
 		return err;
 	err = checkpoint_insert(cp, s, last_seq, hash, now_s);
-	if (err == TREASURY_OK)
+	if (err == TREASURY_OK) {
 		*signed_seq = last_seq;
+		cp->trusted_seq = last_seq;
+	}
 	return err;
 }
 

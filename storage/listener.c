@@ -130,7 +130,8 @@ store_listener_start(const char *uri, void (*fn)(void *), void *arg,
 	rc = db_pg_open(uri, &l->db);
 	if (rc == DB_OK)
 		rc = db_pg_session(l->db, "SET client_min_messages TO warning; "
-		    "LISTEN " STORE_JOURNAL_CHANNEL);
+		    "LISTEN " STORE_JOURNAL_CHANNEL "; SELECT "
+		    "pg_advisory_lock_shared(" STORE_SERVING_LOCK ")");
 	if (rc != DB_OK) {
 		store_errmsg_set(errmsg, "listener: cannot LISTEN on %s: %s",
 		    l->where, l->db != NULL ? db_errmsg(l->db) : db_errstr(rc));

@@ -209,6 +209,9 @@ store_pg_migrate(struct db *db, const char *where,
 /* This process's name on that channel (the NOTIFY payload, "host:pid"),
  * so that its listener does not take its own commits for another's. */
 const char *store_notify_origin(void);
+/* The key of the serving lock: every serving daemon's listener holds it
+ * shared (listener.c); store_serving_alone tries it exclusive. "TRSV". */
+#define STORE_SERVING_LOCK "1414681430"
 
 /* The schema version schema_pg.c writes. */
 int store_pg_schema_version(void);

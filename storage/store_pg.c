@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "treasury/log.h"
 #include "treasury/webhook_store.h"
 
 #include "db_pg.h"
@@ -125,11 +126,78 @@ store_journal_notify(struct store *s)
 	return store_err_from_db(s->db, db_exec(s->db, sql));
 }
 
+/* One integer of a one-row query on db. */
+static treasury_err
+pg_int(struct db *db, const char *sql, int64_t *out)
+{
+	struct db_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db, sql, &st);
+	if (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
+		*out = db_column_int64(st, 0);
+		rc = DB_OK;
+	}
+	db_finalize(st);
+	return store_err_from_db(db, rc == DB_DONE ? DB_ERROR : rc);
+}
+
+treasury_err
+store_serving_alone(struct store *s, bool *alone)
+{
+	int64_t got = 0;
+	treasury_err err;
+
+	*alone = !s->postgresql;
+	if (!s->postgresql)
+		return TREASURY_OK;	/* the lock file: one daemon */
+	err = pg_int(s->db, "SELECT pg_try_advisory_lock(" STORE_SERVING_LOCK
+	    ")::int", &got);
+	*alone = err == TREASURY_OK && got == 1;
+	return err;
+}
+
+void
+store_serving_alone_end(struct store *s)
+{
+	int64_t ignored;
+
+	if (s->postgresql && pg_int(s->db, "SELECT pg_advisory_unlock("
+	    STORE_SERVING_LOCK ")::int", &ignored) != TREASURY_OK)
+		log_msg(LOG_WARNING, "the serving lock is held until this "
+		    "connection ends: %s", db_errmsg(s->db));
+}
+
+/* The database's encoding must be UTF8: names, memos and the journal's
+ * \uXXXX escapes are Unicode, and on SQL_ASCII jsonb refuses those
+ * escapes (treasuryd check would find every such payload unreadable). */
+static treasury_err
+pg_encoding_check(struct db *db, const char *where,
+    char errmsg[STORE_ERRMSG_BYTES])
+{
+	int64_t utf8 = 0;
+	treasury_err err;
+
+	err = pg_int(db, "SELECT (current_setting('server_encoding') ="
+	    " 'UTF8')::int", &utf8);
+	if (err != TREASURY_OK)
+		store_errmsg_set(errmsg, "database %s: cannot read its "
+		    "encoding: %s", where, db_errmsg(db));
+	else if (utf8 != 1) {
+		store_errmsg_set(errmsg, "database %s is not UTF8-encoded: "
+		    "make it with CREATE DATABASE ... ENCODING 'UTF8' TEMPLATE "
+		    "template0", where);
+		err = TREASURY_ERR_DB_OPEN;
+	}
+	return err;
+}
+
 treasury_err
 store_pg_connect(struct store *s, const char *uri,
     char errmsg[STORE_ERRMSG_BYTES])
 {
 	char where[STORE_ERRMSG_BYTES], sql[256];
+	treasury_err err;
 	int rc;
 
 	store_uri_shown(uri, where);
@@ -153,6 +221,9 @@ store_pg_connect(struct store *s, const char *uri,
 		    where, db_errmsg(s->db));
 		return store_err_from_db(s->db, rc);
 	}
+	err = pg_encoding_check(s->db, where, errmsg);
+	if (err != TREASURY_OK)
+		return err;
 	if (s->mode == STORE_READ_ONLY)
 		return TREASURY_OK;
 	return store_pg_migrate(s->db, where, errmsg);
@@ -206,6 +277,10 @@ store_pg_open_maintenance(const char *uri, struct db **out,
 		    *out != NULL ? db_errmsg(*out) : db_errstr(rc));
 		goto fail;
 	}
+	err = pg_encoding_check(*out, where, errmsg);
+	if (err != TREASURY_OK)
+		goto fail;
+	err = TREASURY_ERR_DB_OPEN;
 	if (version == 0) {
 		store_errmsg_set(errmsg, "database %s has no treasuryd schema "
 		    "(no daemon has started on it)", where);

@@ -310,10 +310,12 @@ group_fail(struct writer *w, struct command *group, unsigned n,
 	if (err != TREASURY_ERR_STORAGE_FULL && store_db_full(s->db))
 		err = TREASURY_ERR_STORAGE_FULL;
 	/* storage-unavailable: the commit guard found the file gone;
-	 * database-unreachable: PostgreSQL's server is (503, both) */
+	 * database-unreachable: PostgreSQL's server is; journal-key:
+	 * another daemon's key signed the last checkpoint (503, all) */
 	if (err != TREASURY_ERR_STORAGE_FULL &&
 	    err != TREASURY_ERR_STORAGE_UNAVAILABLE &&
-	    err != TREASURY_ERR_DATABASE_UNREACHABLE)
+	    err != TREASURY_ERR_DATABASE_UNREACHABLE &&
+	    err != TREASURY_ERR_JOURNAL_KEY)
 		err = TREASURY_ERR_DB;
 	snprintf(why, sizeof(why), "%s failed%s: %s", stage,
 	    err == TREASURY_ERR_STORAGE_FULL ? " (disk full)" : "",
@@ -465,6 +467,8 @@ final_checkpoint(struct writer *w)
 	if (err == TREASURY_OK)
 		err = checkpoint_group_end(w->store, w->ckpt, now_s,
 		    CHECKPOINT_FINAL, &seq);
+	if (err == TREASURY_OK && seq > 0)
+		err = mark_store(w, now_s);	/* nothing after it earlier */
 	if (err == TREASURY_OK)
 		err = store_stmt_run(w->store, STMT_COMMIT);
 	if (err != TREASURY_OK) {

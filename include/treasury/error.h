@@ -169,7 +169,8 @@
 	X(TOO_MANY_STREAMS, "too-many-streams", "Too many event streams", 429) \
 	X(NOT_IMPLEMENTED, "not-implemented", "Not implemented", 501)	\
 	/* issue #17: a database server */				\
-	X(DATABASE_UNREACHABLE, "database-unreachable", "the database server cannot be reached; nothing was applied", 503)
+	X(DATABASE_UNREACHABLE, "database-unreachable", "the database server cannot be reached; nothing was applied", 503) \
+	X(JOURNAL_KEY, "journal-key", "another journal key signs this database's journal; this daemon's writes are refused", 503)
 
 typedef enum {
 #define TREASURY_ERR_ENUM(name, slug, text, status) TREASURY_ERR_##name,

@@ -91,6 +91,15 @@ void store_close(struct store *s);
  * On SQLite it does nothing. Returns TREASURY_OK or the database error. */
 TREASURY_WARN_UNUSED treasury_err store_journal_notify(struct store *s);
 
+/* Whether no other daemon serves the database: on PostgreSQL, every
+ * serving daemon's listener holds the serving lock shared, and this tries
+ * it exclusive, held by s's session until store_serving_alone_end (for a
+ * start with --new-journal-key). On SQLite *alone is true (the lock file
+ * keeps one daemon a file). Returns TREASURY_OK or the database error. */
+TREASURY_WARN_UNUSED treasury_err
+store_serving_alone(struct store *s, bool *alone);
+void store_serving_alone_end(struct store *s);
+
 /* ---- the database file's identity (docs/operations.md, "Database
  * identity") ---- */
 

@@ -17,6 +17,7 @@ from framework import (TestFailure, assert_equal, assert_problem,
                        assert_true, free_port, pg_admin, postgresql_only)
 from test_engine_concurrency import execute_race
 from test_platform import SSE, metrics
+from test_postgresql import pg_sql
 from test_webhooks import Receiver, events_after, register, webhook_node
 from treasury_helpers import Client, is_debit, setup
 
@@ -289,3 +290,32 @@ def test_two_first_starts_with_two_keys(ctx):
                  % r.stderr)
     assert_true("another daemon serves" in r.stderr, r.stderr)
     up[0].stop()
+
+
+@postgresql_only("several daemons serve one PostgreSQL database")
+def test_new_journal_key_only_alone_and_no_second_signer(ctx):
+    """--new-journal-key is refused while another daemon serves; and a
+    serving daemon that finds a checkpoint its key did not sign (here one
+    forged with psql) refuses every write with 503 journal-key instead of
+    signing on top of it."""
+    a, ca = setup(ctx)
+    ca.asset_ok("USDC", 6)
+    ca.treasury_ok("nk", 1, sg.signers("nk", "e"))
+    c = second_node(ctx, a, start=False, key=False)
+    r = ctx.run_treasuryd(["--db", c.db_path, "--listen", "127.0.0.1:%d"
+                           % free_port(), "--new-journal-key"], cwd=c.dir)
+    assert_equal(r.returncode, 1, "refused while a serves: %s" % r.stderr)
+    assert_true("other daemons serve this database" in r.stderr, r.stderr)
+    ca.deposit_ok("nk", "USDC", "1", "before")
+    pg_sql(a.db_path, "INSERT INTO journal_checkpoints (seq, hash,"
+           " created_at, signature) SELECT seq, hash, created_at,"
+           " decode(repeat('ab', 64), 'hex') FROM journal ORDER BY seq DESC"
+           " LIMIT 1")
+    r = ca.deposit("nk", "USDC", "1", "after")
+    assert_problem(r, 503, "journal-key")
+    assert_true(r.header("Retry-After") is not None, "Retry-After")
+    assert_equal(ca.balance("nk", "USDC"), "1.000000", "nothing applied")
+    assert_true("signed by another key" in a.stderr(), a.stderr())
+    a.allowed_error_patterns.append("another key|journal-key|signing a "
+                                    "journal checkpoint|final journal")
+    a.stop()

@@ -26,8 +26,8 @@ import threading
 
 import signers as sg
 import test_check_meaning as cm
-from framework import (assert_equal, assert_true, pg_admin, pg_database,
-                       pg_database_name, postgresql_only)
+from framework import (assert_equal, assert_true, free_port, pg_admin,
+                       pg_database, pg_database_name, postgresql_only)
 from treasury_helpers import setup
 
 ONLY = "the PostgreSQL engine's connection to its server"
@@ -322,3 +322,33 @@ def test_check_finds_journal_disagreements_on_postgresql(ctx):
         rc, n, out = cm.check(ctx, uri)
         assert_true(rc == 1 and re.search(pattern, out), "the edit %r is "
                     "found (%r): %s" % (sql, pattern, out))
+
+
+@postgresql_only("the PostgreSQL database's encoding and session")
+def test_encoding_and_read_only_session(ctx):
+    """A database that is not UTF8 is refused by the daemon and by check
+    (jsonb refuses the journal's \\u escapes there); check on a read-only
+    session says why it cannot run, not that a COMMIT failed."""
+    name = pg_database_name(pg_database()) + "_ascii"
+    pg_admin("CREATE DATABASE %s ENCODING 'SQL_ASCII' TEMPLATE template0"
+             " LC_COLLATE 'C' LC_CTYPE 'C'" % name)
+    conninfo = dict(kv.split("=", 1)
+                    for kv in os.environ["TREASURY_TEST_PG"].split())
+    uri = "postgresql:///%s?host=%s&user=%s" % (name, conninfo["host"],
+                                                conninfo["user"])
+    d = ctx.tmpdir("ascii")
+    r = ctx.run_treasuryd(["--db", uri, "--listen", "127.0.0.1:%d"
+                           % free_port()], cwd=d)
+    assert_equal(r.returncode, 1, "daemon on SQL_ASCII: %s" % r.stderr)
+    assert_true("is not UTF8-encoded" in r.stderr, r.stderr)
+    r = ctx.run_treasuryd(["check", "--db", uri])
+    assert_equal(r.returncode, 1, "check on SQL_ASCII: %s" % r.stderr)
+    assert_true("is not UTF8-encoded" in r.stderr, r.stderr)
+
+    node, c = make_treasury(ctx)
+    node.stop()
+    ro = node.db_path + "&options=-c%20default_transaction_read_only%3Don"
+    r = ctx.run_treasuryd(["check", "--db", ro])
+    assert_equal(r.returncode, 1, "check on a read-only session")
+    assert_true("read-only transaction" in r.stderr and
+                "aborted" not in r.stderr, r.stderr)
