@@ -40,7 +40,8 @@
 
 struct audit_args {
 	const char *db_path;
-	const char *pubkey;	/* hex */
+	const char *pubkey[JOURNAL_PUBKEYS_MAX];	/* hex, in order given */
+	unsigned npubkey;
 	const char *key_file;
 	const char *config_path;
 	const char *checkpoint_entries;	/* NULL: the config's */
@@ -50,8 +51,10 @@ static void
 audit_usage(void)
 {
 	fprintf(stderr, "usage: treasuryd audit verify --db PATH "
-	    "[--pubkey HEX | --key FILE] [--config FILE]\n"
-	    "                              [--checkpoint-entries N]\n");
+	    "[--pubkey HEX ... | --key FILE] [--config FILE]\n"
+	    "                              [--checkpoint-entries N]\n"
+	    "  (--pubkey up to %d times: a journal whose key was replaced)\n",
+	    JOURNAL_PUBKEYS_MAX);
 }
 
 static int
@@ -74,7 +77,11 @@ audit_args_parse(int argc, char *argv[], struct audit_args *a)
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': a->db_path = optarg; break;
-		case 'p': a->pubkey = optarg; break;
+		case 'p':
+			if (a->npubkey == JOURNAL_PUBKEYS_MAX)
+				return -1;
+			a->pubkey[a->npubkey++] = optarg;
+			break;
 		case 'k': a->key_file = optarg; break;
 		case 'c': a->config_path = optarg; break;
 		case 'n': a->checkpoint_entries = optarg; break;
@@ -82,7 +89,7 @@ audit_args_parse(int argc, char *argv[], struct audit_args *a)
 		}
 	}
 	if (optind != argc || a->db_path == NULL ||
-	    (a->pubkey != NULL && a->key_file != NULL))
+	    (a->npubkey > 0 && a->key_file != NULL))
 		return -1;
 	if (store_path_is_postgresql(a->db_path) &&
 	    config_db_uri_refused(a->db_path) != 0)
@@ -145,26 +152,30 @@ uncovered_max_get(const struct audit_args *a, int64_t *out)
 	return 0;
 }
 
-/* The public key to check signatures with, and where it came from.
- * Returns 0, 2 (usage) or 1 after logging. */
+/* The public keys to check signatures with (*npk of them at pk), and
+ * where they came from. Returns 0, 2 (usage) or 1 after logging. */
 static int
-public_key_get(const struct audit_args *a, uint8_t pk[JOURNAL_PUBLIC_KEY_BYTES],
+public_keys_get(const struct audit_args *a,
+    uint8_t pk[JOURNAL_PUBKEYS_MAX][JOURNAL_PUBLIC_KEY_BYTES], unsigned *npk,
     char from[PATH_MAX + 32])
 {
 	char path[PATH_MAX];
 	struct journal_key *k;
 
-	if (a->pubkey != NULL) {
-		if (hex_decode(pk, JOURNAL_PUBLIC_KEY_BYTES, a->pubkey,
-		    strlen(a->pubkey)) != TREASURY_OK) {
+	*npk = 0;
+	for (unsigned i = 0; i < a->npubkey; i++) {
+		if (hex_decode(pk[i], JOURNAL_PUBLIC_KEY_BYTES, a->pubkey[i],
+		    strlen(a->pubkey[i])) != TREASURY_OK) {
 			fprintf(stderr, "treasuryd audit verify: --pubkey must be "
 			    "%d hex digits (GET /v1/info journal_public_key)\n",
 			    2 * JOURNAL_PUBLIC_KEY_BYTES);
 			return 2;
 		}
+		*npk = i + 1;
 		snprintf(from, PATH_MAX + 32, "--pubkey");
-		return 0;
 	}
+	if (*npk > 0)
+		return 0;
 	if (a->key_file != NULL)
 		snprintf(path, sizeof(path), "%s", a->key_file);
 	else if (config_key_path(a, path) != 0)
@@ -172,7 +183,8 @@ public_key_get(const struct audit_args *a, uint8_t pk[JOURNAL_PUBLIC_KEY_BYTES],
 	k = journal_key_load(path, false);
 	if (k == NULL)
 		return 1;
-	memcpy(pk, k->pk, JOURNAL_PUBLIC_KEY_BYTES);
+	memcpy(pk[0], k->pk, JOURNAL_PUBLIC_KEY_BYTES);
+	*npk = 1;
 	journal_key_free(k);
 	snprintf(from, PATH_MAX + 32, "key file %s", path);
 	return 0;
@@ -193,7 +205,7 @@ journal_summary(const char *path, const struct journal_report *r,
 {
 	fprintf(stderr, "audit: %s: journal: %lu findings; %lld entries "
 	    "(last seq %lld), %lld checkpoints of which %lld verified with "
-	    "public key %s (%s); signed up to seq %lld; %lld entries after the "
+	    "public key(s) %s (%s); signed up to seq %lld; %lld entries after the "
 	    "last checkpoint are not signed yet\n", path, r->findings,
 	    (long long)r->entries, (long long)r->last_seq,
 	    (long long)r->checkpoints, (long long)r->checkpoints_verified,
@@ -239,8 +251,9 @@ int
 audit_command(int argc, char *argv[])
 {
 	char errmsg[STORE_ERRMSG_BYTES], from[PATH_MAX + 32];
-	char pk_hex[2 * JOURNAL_PUBLIC_KEY_BYTES + 1];
-	uint8_t pk[JOURNAL_PUBLIC_KEY_BYTES];
+	char pk_hex[JOURNAL_PUBKEYS_MAX * (2 * JOURNAL_PUBLIC_KEY_BYTES + 2)];
+	uint8_t pk[JOURNAL_PUBKEYS_MAX][JOURNAL_PUBLIC_KEY_BYTES];
+	unsigned npk = 0;
 	struct journal_report r;
 	struct audit_args a;
 	unsigned long n = 0;
@@ -256,12 +269,21 @@ audit_command(int argc, char *argv[])
 		fatalx("libsodium initialisation failed");
 	rc = uncovered_max_get(&a, &uncovered_max);
 	if (rc == 0)
-		rc = public_key_get(&a, pk, from);
+		rc = public_keys_get(&a, pk, &npk, from);
 	if (rc != 0)
 		return rc;
-	hex_encode(pk_hex, pk, JOURNAL_PUBLIC_KEY_BYTES);
-	if (store_journal_verify(a.db_path, pk, uncovered_max, finding_print,
-	    &n, &r, errmsg) != TREASURY_OK) {
+	pk_hex[0] = '\0';
+	for (unsigned i = 0; i < npk; i++) {	/* "hex, hex" */
+		size_t len = strlen(pk_hex);
+
+		if (i > 0) {
+			memcpy(pk_hex + len, ", ", 3);
+			len += 2;
+		}
+		hex_encode(pk_hex + len, pk[i], JOURNAL_PUBLIC_KEY_BYTES);
+	}
+	if (store_journal_verify(a.db_path, pk[0], npk, uncovered_max,
+	    finding_print, &n, &r, errmsg) != TREASURY_OK) {
 		log_msg(LOG_ERR, "audit verify failed: %s", errmsg);
 		return 1;
 	}

@@ -44,6 +44,7 @@ static const char checkpoints_sql[] = "SELECT seq, hash, created_at, "
 
 struct auditor {
 	const uint8_t *pk;		/* NULL: signatures not checked */
+	unsigned npk;			/* keys at pk, each 32 bytes */
 	void (*finding)(const char *, void *);
 	void *ctx;
 	struct journal_report *r;
@@ -169,6 +170,18 @@ checkpoint_next(struct auditor *a)
 	return TREASURY_OK;
 }
 
+/* Whether one of the auditor's keys signed ck. */
+static bool
+signed_by_one(const struct auditor *a, const struct checkpoint_record *ck)
+{
+	for (unsigned i = 0; i < a->npk; i++)
+		if (journal_checkpoint_verify(ck->signature,
+		    a->pk + (size_t)i * JOURNAL_PUBLIC_KEY_BYTES, ck->seq,
+		    ck->hash, ck->time_s))
+			return true;
+	return false;
+}
+
 /* The checkpoint a->ck, whose entry is the current one with the
  * recomputed chain hash a->chain. */
 static void
@@ -177,8 +190,7 @@ checkpoint_check(struct auditor *a)
 	const struct checkpoint_record *ck = &a->ck;
 	int64_t from = a->good_checkpoint_seq + 1;
 
-	if (a->pk != NULL && !journal_checkpoint_verify(ck->signature, a->pk,
-	    ck->seq, ck->hash, ck->time_s)) {
+	if (a->pk != NULL && !signed_by_one(a, ck)) {
 		audit_report(a, from, "checkpoint at seq %" PRId64 ": the "
 		    "signature does not verify with the journal public key "
 		    "(the checkpoint was edited, or signed by another key); "
@@ -351,7 +363,8 @@ uncovered_check(struct auditor *a, int64_t uncovered_max)
 }
 
 treasury_err
-journal_verify_db(struct db *db, const uint8_t *pk, int64_t uncovered_max,
+journal_verify_db(struct db *db, const uint8_t *pk, unsigned npk,
+    int64_t uncovered_max,
     void (*finding)(const char *text, void *ctx), void *ctx,
     struct journal_report *out)
 {
@@ -362,9 +375,11 @@ journal_verify_db(struct db *db, const uint8_t *pk, int64_t uncovered_max,
 	int rc;
 
 	assert(db != NULL && out != NULL);
+	assert(pk == NULL || (npk >= 1 && npk <= JOURNAL_PUBKEYS_MAX));
 	memset(out, 0, sizeof(*out));
 	memset(&a, 0, sizeof(a));
 	a.pk = pk;
+	a.npk = pk != NULL ? npk : 0;
 	a.finding = finding;
 	a.ctx = ctx;
 	a.r = out;
@@ -401,7 +416,7 @@ done:
 }
 
 treasury_err
-store_journal_verify(const char *path, const uint8_t *pk,
+store_journal_verify(const char *path, const uint8_t *pk, unsigned npk,
     int64_t uncovered_max, void (*finding)(const char *text, void *ctx),
     void *ctx,
     struct journal_report *out, char errmsg[STORE_ERRMSG_BYTES])
@@ -417,8 +432,8 @@ store_journal_verify(const char *path, const uint8_t *pk,
 	if (db_exec(db, "BEGIN") != DB_OK)
 		err = TREASURY_ERR_DB;
 	else
-		err = journal_verify_db(db, pk, uncovered_max, finding, ctx,
-		    out);
+		err = journal_verify_db(db, pk, npk, uncovered_max, finding,
+		    ctx, out);
 	if (err != TREASURY_OK)
 		store_errmsg_set(errmsg, "cannot verify the journal of %s: %s",
 		    path, db_errmsg(db));

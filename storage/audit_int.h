@@ -14,7 +14,8 @@
  * TREASURY_OK when the walk ran to the end, else the database error
  * (db_errmsg(db) says more). */
 TREASURY_WARN_UNUSED treasury_err
-journal_verify_db(struct db *db, const uint8_t *pk, int64_t uncovered_max,
+journal_verify_db(struct db *db, const uint8_t *pk, unsigned npk,
+    int64_t uncovered_max,
     void (*finding)(const char *text, void *ctx), void *ctx,
     struct journal_report *out);
 

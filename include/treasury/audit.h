@@ -79,6 +79,8 @@ TREASURY_WARN_UNUSED treasury_err
 store_checkpoint_last(struct store *s, struct checkpoint_record *out,
     bool *found);
 
+enum { JOURNAL_PUBKEYS_MAX = 4 };	/* store_journal_verify's keys */
+
 /* What store_journal_verify found. */
 struct journal_report {
 	int64_t entries;		/* journal rows read */
@@ -101,8 +103,10 @@ struct journal_report {
  *   - every checkpoint names an entry that exists, its hash is the
  *     recomputed chain's hash at its seq (else entries up to it were
  *     rewritten, hashes recomputed), and, when pk is not NULL, its
- *     signature verifies with pk (else the checkpoint was edited or made
- *     by another key).
+ *     signature verifies with one of the npk (1..JOURNAL_PUBKEYS_MAX)
+ *     public keys at pk, one after the other in memory (else the
+ *     checkpoint was edited or made by another key; several keys: a
+ *     journal whose key was replaced, journal.key_replaced).
  *   - when uncovered_max >= 1 (the daemon's checkpoint_entries): fewer
  *     than uncovered_max entries follow the last checkpoint that
  *     verified (signed_seq). The writer keeps that true after every
@@ -116,7 +120,7 @@ struct journal_report {
  * else an error with errmsg set (the database cannot be read, or has no
  * journal). */
 TREASURY_WARN_UNUSED treasury_err
-store_journal_verify(const char *path, const uint8_t *pk,
+store_journal_verify(const char *path, const uint8_t *pk, unsigned npk,
     int64_t uncovered_max,
     void (*finding)(const char *text, void *ctx), void *ctx,
     struct journal_report *out, char errmsg[STORE_ERRMSG_BYTES]);

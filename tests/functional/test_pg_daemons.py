@@ -154,6 +154,7 @@ def test_second_daemon_needs_the_same_journal_key(ctx):
     assert_true(not os.path.exists(b_key), "the key made is removed")
     assert_problem(a.get("/v1/treasuries/nope", token=ca.viewer), 404)
     # a's own key lost: refused as well, unless said so
+    old_pk = a.get("/v1/info").json["journal_public_key"]
     a.stop()
     os.remove(os.path.join(a.files_dir, "journal.key"))
     r = start_fails(a)
@@ -166,6 +167,16 @@ def test_second_daemon_needs_the_same_journal_key(ctx):
     assert_equal(last["type"], "journal.key_replaced", "the entry says so")
     assert_true(len(last["data"]["public_key"]) == 64 and
                 last["data"]["checkpoint_seq"] >= 1, last)
+    new_pk = last["data"]["public_key"]
+    # an auditor with both public keys finds nothing; with one, findings
+    r = ctx.run_treasuryd(["audit", "verify", "--db", a.db_path, "--pubkey",
+                           old_pk, "--pubkey", new_pk])
+    assert_equal(r.returncode, 0, "audit verify with both keys: %s %s"
+                 % (r.stdout, r.stderr))
+    r = ctx.run_treasuryd(["audit", "verify", "--db", a.db_path, "--pubkey",
+                           new_pk])
+    assert_equal(r.returncode, 1, "with the new key alone: %s" % r.stderr)
+    assert_true("signed by another key" in r.stdout, r.stdout)
     # the new key signs from here on: b starts with a copy of it
     shutil.copyfile(os.path.join(a.files_dir, "journal.key"), b_key)
     os.chmod(b_key, 0o600)

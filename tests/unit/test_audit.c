@@ -171,7 +171,7 @@ static void
 verify(struct fx *f, const uint8_t *pk)
 {
 	f->count = 0;
-	assert_int_equal(journal_verify_db(f->engine, pk, 0, finding_cb, f, &f->r),
+	assert_int_equal(journal_verify_db(f->engine, pk, 1, 0, finding_cb, f, &f->r),
 	    TREASURY_OK);
 	assert_int_equal(f->r.findings, f->count);
 }
@@ -217,11 +217,11 @@ test_uncovered_entries_beyond_the_bound_are_reported(void **state)
 
 	exec_ok(f, "DELETE FROM journal_checkpoints WHERE seq > 4");
 	f->count = 0;
-	assert_int_equal(journal_verify_db(f->engine, f->pk, ENTRIES - 4 + 1,
+	assert_int_equal(journal_verify_db(f->engine, f->pk, 1, ENTRIES - 4 + 1,
 	    finding_cb, f, &f->r), TREASURY_OK);
 	assert_int_equal(f->count, 0);		/* 8 < 9 */
 	assert_int_equal(f->r.uncovered_entries, ENTRIES - 4);
-	assert_int_equal(journal_verify_db(f->engine, f->pk, ENTRIES - 4,
+	assert_int_equal(journal_verify_db(f->engine, f->pk, 1, ENTRIES - 4,
 	    finding_cb, f, &f->r), TREASURY_OK);
 	assert_int_equal(f->count, 1);
 	assert_int_equal(f->r.first_bad_seq, 5);
@@ -231,7 +231,7 @@ test_uncovered_entries_beyond_the_bound_are_reported(void **state)
 	exec_ok(f, "UPDATE journal_checkpoints SET signature = zeroblob(64) "
 	    "WHERE seq = 4");
 	f->count = 0;
-	assert_int_equal(journal_verify_db(f->engine, f->pk, ENTRIES,
+	assert_int_equal(journal_verify_db(f->engine, f->pk, 1, ENTRIES,
 	    finding_cb, f, &f->r), TREASURY_OK);
 	assert_int_equal(f->r.first_bad_seq, 1);
 	assert_true(found(f, "seq 1..12: 12 entries are not covered"));

@@ -148,7 +148,7 @@ test_every_n_entries_and_by_time(void **state)
 	assert_int_equal(ck_time, NOW + INTERVAL_S);
 
 	/* the verifier agrees; the reading API lists every checkpoint */
-	assert_int_equal(store_journal_verify(c->db, keys.pk, 0, NULL, NULL, &r,
+	assert_int_equal(store_journal_verify(c->db, keys.pk, 1, 0, NULL, NULL, &r,
 	    errmsg), TREASURY_OK);
 	assert_int_equal(r.findings, 0);
 	assert_int_equal(r.signed_seq, last);
@@ -175,7 +175,7 @@ test_every_n_entries_and_by_time(void **state)
 	fixture_close(c);
 	tails(c, &last, &ck, &ck_time);
 	assert_int_equal(ck, last);
-	assert_int_equal(store_journal_verify(c->db, keys.pk, 0, NULL, NULL, &r,
+	assert_int_equal(store_journal_verify(c->db, keys.pk, 1, 0, NULL, NULL, &r,
 	    errmsg), TREASURY_OK);
 	assert_int_equal(r.findings, 0);
 	assert_int_equal(r.unsigned_entries, 0);
