@@ -383,6 +383,17 @@ db_pg_conninfo_shown(const char *conninfo, char *out, size_t size)
 	PQconninfoFree(opts);
 }
 
+/* TCP defaults under the URI (libpq: array entries before an expanded
+ * dbname are overridden by the URI's own): a server that vanishes without
+ * closing its connections (powered off, a network cut) is noticed within
+ * about a minute, idle (keepalives) or waiting for an answer
+ * (tcp_user_timeout, ms), instead of the kernel's hours. PQreset keeps
+ * them. Unix-domain sockets ignore them. */
+static const char *const pg_keywords[] = { "keepalives_idle",
+    "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+    "dbname", NULL };
+#define PG_KEEPALIVE_DEFAULTS "30", "10", "3", "30000"
+
 int
 db_pg_open(const char *conninfo, struct db **out)
 {
@@ -397,7 +408,8 @@ db_pg_open(const char *conninfo, struct db **out)
 	if (db_pg_conninfo_check(conninfo) == DB_PG_CONNINFO_MALFORMED)
 		return fail(c, DB_CANTOPEN, "the connection URI cannot be "
 		    "parsed");	/* libpq's message may quote it */
-	c->conn = PQconnectdb(conninfo);
+	c->conn = PQconnectdbParams(pg_keywords, (const char *const [])
+	    { PG_KEEPALIVE_DEFAULTS, conninfo, NULL }, 1);
 	if (c->conn == NULL)
 		return fail(c, DB_NOMEM, NULL);
 	if (PQstatus(c->conn) != CONNECTION_OK)

@@ -330,6 +330,7 @@ def test_encoding_and_read_only_session(ctx):
     (jsonb refuses the journal's \\u escapes there); check on a read-only
     session says why it cannot run, not that a COMMIT failed."""
     name = pg_database_name(pg_database()) + "_ascii"
+    pg_admin("DROP DATABASE IF EXISTS %s" % name)
     pg_admin("CREATE DATABASE %s ENCODING 'SQL_ASCII' TEMPLATE template0"
              " LC_COLLATE 'C' LC_CTYPE 'C'" % name)
     conninfo = dict(kv.split("=", 1)
