@@ -363,27 +363,6 @@ store_checkpoint_last(struct store *s, struct checkpoint_record *out,
 
 /* ---- a daemon's claim at start ---- */
 
-/* now_s, or the stored clock mark when it is later; the mark raised to
- * it (no later time may come before a checkpoint's). */
-static treasury_err
-claim_time(struct store *s, int64_t *now_s)
-{
-	struct db_stmt *st = s->stmt[STMT_CLOCK_MARK_GET];
-	treasury_err err = TREASURY_OK;
-	int rc;
-
-	rc = db_step(st);
-	if (rc == DB_ROW && db_column_int64(st, 0) > *now_s)
-		*now_s = db_column_int64(st, 0);
-	else if (rc != DB_ROW && rc != DB_DONE)
-		err = store_err_from_rc(rc);
-	store_stmt_done(st);
-	if (err != TREASURY_OK)
-		return err;
-	db_bind_int64(s->stmt[STMT_CLOCK_MARK_RAISE], 1, *now_s);
-	return store_stmt_run(s, STMT_CLOCK_MARK_RAISE);
-}
-
 /* The entry that says the journal's key was replaced at a start
  * (--new-journal-key): the new public key, and the last checkpoint the
  * old one signed. */
@@ -428,7 +407,7 @@ store_journal_claim(struct store *s, const struct checkpoint_policy *p,
 		*seq = last.seq;
 	}
 	if (err == TREASURY_OK && !*other_key)
-		err = claim_time(s, &now_s);
+		err = store_time_at_mark(s, now_s, &now_s);
 	if (err == TREASURY_OK && replaced)
 		err = key_replaced_journal(s, pk, last.seq, now_s);
 	if (err == TREASURY_OK && !*other_key)

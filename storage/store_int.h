@@ -209,6 +209,14 @@ store_pg_migrate(struct db *db, const char *where,
 /* This process's name on that channel (the NOTIFY payload, "host:pid"),
  * so that its listener does not take its own commits for another's. */
 const char *store_notify_origin(void);
+
+/* The time of a change made outside the writer (`treasuryd token ...`,
+ * the first run, a daemon's journal claim at start): now_s, or the
+ * database's clock mark when that is later (schema 7), so that the
+ * journal's times never step back; the mark is raised to it in the same
+ * transaction (tokens.c). */
+TREASURY_WARN_UNUSED treasury_err
+store_time_at_mark(struct store *s, int64_t now_s, int64_t *time_s);
 /* The key of the serving lock: every serving daemon's listener holds it
  * shared (listener.c); store_serving_alone tries it exclusive. "TRSV". */
 #define STORE_SERVING_LOCK "1414681430"

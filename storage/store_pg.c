@@ -57,6 +57,22 @@ store_uri_check(const char *uri)
 	}
 }
 
+/* One integer of a one-row query on db. */
+static treasury_err
+pg_int(struct db *db, const char *sql, int64_t *out)
+{
+	struct db_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db, sql, &st);
+	if (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
+		*out = db_column_int64(st, 0);
+		rc = DB_OK;
+	}
+	db_finalize(st);
+	return store_err_from_db(db, rc == DB_DONE ? DB_ERROR : rc);
+}
+
 /* The key of the webhook deliverer's advisory lock: "TRWD". pg_locks
  * shows a bigint key below 2^32 as classid 0, objid the key, objsubid 1. */
 #define PG_DELIVERER_LOCK 0x54525744
@@ -65,8 +81,8 @@ treasury_err
 store_webhook_deliverer(struct store *s, bool *mine)
 {
 	char sql[320];
-	struct db_stmt *st = NULL;
-	int rc;
+	int64_t held = 0;
+	treasury_err err;
 
 	*mine = !s->postgresql;
 	if (!s->postgresql)
@@ -77,15 +93,9 @@ store_webhook_deliverer(struct store *s, bool *mine)
 	    "AND classid = 0 AND objid = %u AND objsubid = 1) THEN true "
 	    "ELSE pg_try_advisory_lock(%u) END)::int",
 	    (unsigned)PG_DELIVERER_LOCK, (unsigned)PG_DELIVERER_LOCK);
-	rc = db_prepare(s->db, sql, &st);
-	if (rc == DB_OK)
-		rc = db_step(st);
-	if (rc == DB_ROW) {
-		*mine = db_column_int64(st, 0) == 1;
-		rc = DB_OK;
-	}
-	db_finalize(st);
-	return store_err_from_db(s->db, rc);
+	err = pg_int(s->db, sql, &held);
+	*mine = err == TREASURY_OK && held == 1;
+	return err;
 }
 
 static char notify_origin[96];
@@ -124,22 +134,6 @@ store_journal_notify(struct store *s)
 	snprintf(sql, sizeof(sql), "NOTIFY " STORE_JOURNAL_CHANNEL ", '%s'",
 	    store_notify_origin());
 	return store_err_from_db(s->db, db_exec(s->db, sql));
-}
-
-/* One integer of a one-row query on db. */
-static treasury_err
-pg_int(struct db *db, const char *sql, int64_t *out)
-{
-	struct db_stmt *st = NULL;
-	int rc;
-
-	rc = db_prepare(db, sql, &st);
-	if (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
-		*out = db_column_int64(st, 0);
-		rc = DB_OK;
-	}
-	db_finalize(st);
-	return store_err_from_db(db, rc == DB_DONE ? DB_ERROR : rc);
 }
 
 treasury_err
@@ -229,30 +223,21 @@ store_pg_connect(struct store *s, const char *uri,
 	return store_pg_migrate(s->db, where, errmsg);
 }
 
-/* The schema version of db: 0 when it has no treasury_schema table. */
-static int
+/* The schema version of db: 0 when it has no treasury_schema table (or
+ * no row in it). */
+static treasury_err
 pg_schema_version(struct db *db, int64_t *version)
 {
-	struct db_stmt *st = NULL;
-	int rc;
+	int64_t exists = 0;
+	treasury_err err;
 
 	*version = 0;
-	rc = db_prepare(db, "SELECT CASE WHEN to_regclass('treasury_schema')"
-	    " IS NULL THEN 0 ELSE 1 END", &st);
-	if (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
-		rc = db_column_int64(st, 0) == 1 ? DB_OK : DB_DONE;
-	}
-	db_finalize(st);
-	st = NULL;
-	if (rc != DB_OK)
-		return rc;
-	rc = db_prepare(db, "SELECT version FROM treasury_schema", &st);
-	if (rc == DB_OK && (rc = db_step(st)) == DB_ROW) {
-		*version = db_column_int64(st, 0);
-		rc = DB_DONE;
-	}
-	db_finalize(st);
-	return rc;
+	err = pg_int(db, "SELECT (to_regclass('treasury_schema') IS NOT NULL)"
+	    "::int", &exists);
+	if (err == TREASURY_OK && exists == 1)
+		err = pg_int(db, "SELECT coalesce(max(version), 0) FROM "
+		    "treasury_schema", version);
+	return err;
 }
 
 treasury_err
@@ -270,9 +255,9 @@ store_pg_open_maintenance(const char *uri, struct db **out,
 	if (rc == DB_OK)
 		rc = db_pg_session(*out, "SET default_transaction_isolation TO"
 		    " 'repeatable read'; SET client_min_messages TO warning");
-	if (rc == DB_OK)
-		rc = pg_schema_version(*out, &version);
-	if (rc != DB_DONE) {
+	if (rc == DB_OK && pg_schema_version(*out, &version) != TREASURY_OK)
+		rc = DB_ERROR;
+	if (rc != DB_OK) {
 		store_errmsg_set(errmsg, "cannot open database %s: %s", where,
 		    *out != NULL ? db_errmsg(*out) : db_errstr(rc));
 		goto fail;

@@ -19,9 +19,9 @@
  * store_token_insert / _revoke / _bind, used by `treasuryd token ...`
  * and the first run, wrap the change and its entry in one IMMEDIATE
  * transaction of their own, with no actor, stamped no earlier than the
- * database's clock mark (token_time), and note the change for a daemon
- * serving the database (store_changes_note). revoked_at is the entry's
- * time.
+ * database's clock mark (store_time_at_mark), and note the change for a
+ * daemon serving the database (store_changes_note). revoked_at is the
+ * entry's time.
  */
 #include <assert.h>
 #include <string.h>
@@ -193,12 +193,8 @@ store_token_insert_by(struct store *s, const struct journal_who *who,
 	return token_insert_bound_by(s, who, name, roles, hash, NULL, id);
 }
 
-/* The time of a change made outside the writer (`treasuryd token ...`,
- * the first run): now_s, or the database's clock mark when that is later
- * (schema 7), so that the journal's times never step back; the mark is
- * raised to it in the same transaction. */
-static treasury_err
-token_time(struct store *s, int64_t now_s, int64_t *time_s)
+treasury_err
+store_time_at_mark(struct store *s, int64_t now_s, int64_t *time_s)
 {
 	struct db_stmt *st = s->stmt[STMT_CLOCK_MARK_GET];
 	treasury_err err = TREASURY_OK;
@@ -230,7 +226,7 @@ store_token_create(struct store *s, const char *name, unsigned roles,
 
 	err = token_txn_begin(s, &own);
 	if (err == TREASURY_OK)
-		err = token_time(s, now_s, &who.time_s);
+		err = store_time_at_mark(s, now_s, &who.time_s);
 	if (err == TREASURY_OK)
 		err = token_insert_bound_by(s, &who, name, roles, hash,
 		    cert_sha256, NULL);
@@ -348,7 +344,7 @@ store_token_revoke(struct store *s, const char *name)
 
 	err = token_txn_begin(s, &own);
 	if (err == TREASURY_OK)
-		err = token_time(s, clock_wall_s(), &who.time_s);
+		err = store_time_at_mark(s, clock_wall_s(), &who.time_s);
 	if (err == TREASURY_OK)
 		err = store_token_revoke_by(s, &who, name);
 	return token_txn_end(s, own, err);
@@ -392,7 +388,7 @@ store_token_bind(struct store *s, const char *name,
 
 	err = token_txn_begin(s, &own);
 	if (err == TREASURY_OK)
-		err = token_time(s, clock_wall_s(), &who.time_s);
+		err = store_time_at_mark(s, clock_wall_s(), &who.time_s);
 	if (err == TREASURY_OK)
 		err = token_bind_by(s, &who, name, cert_sha256);
 	return token_txn_end(s, own, err);
